@@ -1,0 +1,45 @@
+// Admission: what may enter the ledger, in order (issue 3 adds the school rules as a RuleBook):
+//   1. decode and schema checks            (Check, the caller's thread)
+//   2. the credential: known, active, the actor's own (R-ACC-1, R-ACC-4, R-SEC-2)
+//   3. the signature over the stored bytes (Check, the caller's thread, in parallel)
+//   4. the same credential check again at the recorded-at time, and the credential events' own
+//      checks (Admit, on the ledger's writer thread, in sequence order: a revocation sequenced just
+//      before an event wins over it)
+// Nothing refused is appended.
+#ifndef EJOURNAL_LEDGER_ADMISSION_H_
+#define EJOURNAL_LEDGER_ADMISSION_H_
+
+#include <memory>
+#include <string>
+
+#include "ledger/credentials.h"
+#include "ledger/event_codec.h"
+#include "ledger/ledger.h"
+
+namespace ejournal {
+
+class Admission final : public AppendObserver {
+ public:
+  // `registry` must outlive this object.
+  explicit Admission(CredentialRegistry* registry, DecodeLimits limits = {});
+
+  // Stages 1-3. On success the result is ready for Ledger::Append (the decoded event rides along
+  // as the request's context for stage 4).
+  [[nodiscard]] Result<AppendRequest> Check(std::string signed_event_bytes, int64_t now_us) const;
+
+  // Folds every entry of `ledger` into the registry (on start, before the writer takes requests).
+  [[nodiscard]] Status CatchUp(const Ledger& ledger);
+
+  // AppendObserver (writer thread).
+  Status Admit(const AppendRequest& request, int64_t recorded_at_us) override;
+  void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
+             std::string_view entry_bytes, rocksdb::WriteBatch& batch) override;
+
+ private:
+  CredentialRegistry* const registry_;
+  const DecodeLimits limits_;
+};
+
+}  // namespace ejournal
+
+#endif  // EJOURNAL_LEDGER_ADMISSION_H_

@@ -1,0 +1,147 @@
+#include "ledger/credentials.h"
+
+#include <cstdio>
+#include <mutex>
+
+namespace ejournal {
+
+std::string NodeCredentialId(uint32_t note_key_id) {
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", note_key_id);
+  return std::string("node:") + hex;
+}
+
+void CredentialRegistry::AddNode(std::string credential_id, crypto::PublicKey key) {
+  std::unique_lock lock(mu_);
+  CredentialState state{.credential_id = credential_id,
+                        .user_id = kNodeUserId,
+                        .key = std::move(key),
+                        .kind = v1::CREDENTIAL_KIND_NODE};
+  credentials_.insert_or_assign(std::move(credential_id), std::move(state));
+}
+
+Status CredentialRegistry::CheckIssue(const v1::CredentialIssued& issued) const {
+  if (issued.credential_id().empty()) return InvalidArgument("the credential has no id");
+  if (issued.user_id().empty()) return InvalidArgument("the credential names no user");
+  {
+    std::shared_lock lock(mu_);
+    if (credentials_.contains(issued.credential_id())) {
+      return AlreadyExists("credential " + issued.credential_id() + " already exists");
+    }
+  }
+  if (issued.algorithm() != v1::KEY_ALGORITHM_ED25519 &&
+      issued.algorithm() != v1::KEY_ALGORITHM_ECDSA_P256_SHA256) {
+    return InvalidArgument("credential " + issued.credential_id() +
+                           ": unknown key algorithm; use Ed25519 or ECDSA P-256");
+  }
+  auto key = crypto::PublicKey::FromRaw(static_cast<crypto::KeyType>(issued.algorithm()),
+                                        issued.public_key());
+  if (!key) return key.error().WithContext("credential " + issued.credential_id());
+  if (issued.kind() == v1::CREDENTIAL_KIND_UNSPECIFIED) {
+    return InvalidArgument("credential " + issued.credential_id() + " has no kind");
+  }
+  if (issued.kind() == v1::CREDENTIAL_KIND_NODE) {
+    return PermissionDenied("node credentials are not issued by events", "R-ACC-2");
+  }
+  if (issued.not_after_us() <= 0) {
+    return InvalidArgument("credential " + issued.credential_id() +
+                           " needs an expiry (not_after_us)");
+  }
+  return Status::Ok();
+}
+
+Status CredentialRegistry::Apply(const v1::EventBody& body, uint64_t sequence,
+                                 int64_t recorded_at_us) {
+  std::unique_lock lock(mu_);
+  switch (body.payload_case()) {
+    case v1::EventBody::kCredentialIssued: {
+      const auto& issued = body.credential_issued();
+      auto key = crypto::PublicKey::FromRaw(static_cast<crypto::KeyType>(issued.algorithm()),
+                                            issued.public_key());
+      if (!key) return key.error().WithContext("credential " + issued.credential_id());
+      CredentialState state{.credential_id = issued.credential_id(),
+                            .user_id = issued.user_id(),
+                            .key = std::move(*key),
+                            .kind = issued.kind(),
+                            .not_after_us = issued.not_after_us(),
+                            .issued_at_sequence = sequence};
+      if (!credentials_.emplace(issued.credential_id(), std::move(state)).second) {
+        return AlreadyExists("credential " + issued.credential_id() + " already exists");
+      }
+      return Status::Ok();
+    }
+    case v1::EventBody::kCredentialRevoked: {
+      auto it = credentials_.find(body.credential_revoked().credential_id());
+      if (it == credentials_.end()) {
+        return NotFound("credential " + body.credential_revoked().credential_id() +
+                        " is unknown");
+      }
+      if (it->second.revoked_at_us == 0) {
+        it->second.revoked_at_us = recorded_at_us;
+        it->second.revoked_at_sequence = sequence;
+      }
+      return Status::Ok();
+    }
+    case v1::EventBody::kCredentialCompromiseActRecorded: {
+      // R-SEC-2: the credentials named by the Act are revoked at once.
+      for (const auto& id : body.credential_compromise_act_recorded().affected_credential_ids()) {
+        auto it = credentials_.find(id);
+        if (it == credentials_.end()) continue;
+        it->second.compromised = true;
+        if (it->second.revoked_at_us == 0) {
+          it->second.revoked_at_us = recorded_at_us;
+          it->second.revoked_at_sequence = sequence;
+        }
+      }
+      return Status::Ok();
+    }
+    default:
+      return Status::Ok();
+  }
+}
+
+Result<crypto::PublicKey> CredentialRegistry::Authorize(std::string_view credential_id,
+                                                        std::string_view actor_id,
+                                                        int64_t at_us) const {
+  std::shared_lock lock(mu_);
+  auto it = credentials_.find(std::string(credential_id));
+  if (it == credentials_.end()) {
+    return Err(Unauthenticated("credential " + std::string(credential_id) + " is unknown",
+                               "R-ACC-1"));
+  }
+  const CredentialState& c = it->second;
+  if (c.user_id != actor_id) {
+    return Err(Unauthenticated("credential " + c.credential_id + " belongs to another user; " +
+                                   "a login is personal and may not act for " +
+                                   std::string(actor_id),
+                               "R-ACC-4"));
+  }
+  if (c.revoked_at_us != 0 && at_us >= c.revoked_at_us) {
+    if (c.compromised) {
+      return Err(Unauthenticated("credential " + c.credential_id +
+                                     " was revoked by a credential-compromise Act; sign in again",
+                                 "R-SEC-2"));
+    }
+    return Err(Unauthenticated("credential " + c.credential_id + " was revoked; sign in again",
+                               "R-ACC-1"));
+  }
+  if (c.not_after_us != 0 && at_us >= c.not_after_us) {
+    return Err(Unauthenticated("credential " + c.credential_id + " has expired; sign in again",
+                               "R-ACC-1"));
+  }
+  return c.key;
+}
+
+std::optional<CredentialState> CredentialRegistry::Find(std::string_view credential_id) const {
+  std::shared_lock lock(mu_);
+  auto it = credentials_.find(std::string(credential_id));
+  if (it == credentials_.end()) return std::nullopt;
+  return it->second;
+}
+
+size_t CredentialRegistry::size() const {
+  std::shared_lock lock(mu_);
+  return credentials_.size();
+}
+
+}  // namespace ejournal

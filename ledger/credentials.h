@@ -1,0 +1,77 @@
+// CredentialRegistry: which credential may sign for whom, folded from the ledger's own events.
+//
+// The trust root is the node key: its credential ("node:<key id>", user "node") is known from the
+// start; it signs checkpoints, server-issued session credentials and the bootstrap events of
+// `ejournal init`. Every other credential enters by a CredentialIssued event and leaves by
+// CredentialRevoked or by a credential-compromise Act (R-SEC-2: revoked at once).
+//
+// R-ACC-1: an event is accepted only if its credential is known, active at the event's recorded-at
+// time, not expired, and belongs to the event's actor (R-ACC-4: never one person for another).
+//
+// Thread-safety: Apply is called by one thread (the ledger writer, or the verifier) in sequence
+// order; Authorize and Find may be called from any thread at the same time.
+#ifndef EJOURNAL_LEDGER_CREDENTIALS_H_
+#define EJOURNAL_LEDGER_CREDENTIALS_H_
+
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include "ejournal/v1/event.pb.h"
+#include "ledger/crypto.h"
+#include "schemas/status.h"
+
+namespace ejournal {
+
+// The user id of the node itself (the author of bootstrap and session events).
+inline constexpr char kNodeUserId[] = "node";
+
+// "node:<8 hex digits of the note key id>".
+std::string NodeCredentialId(uint32_t note_key_id);
+
+struct CredentialState {
+  std::string credential_id;
+  std::string user_id;
+  crypto::PublicKey key;
+  v1::CredentialKind kind = v1::CREDENTIAL_KIND_UNSPECIFIED;
+  int64_t not_after_us = 0;             // 0: no expiry
+  uint64_t issued_at_sequence = 0;      // 0: the node credential
+  int64_t revoked_at_us = 0;            // 0: not revoked
+  uint64_t revoked_at_sequence = 0;
+  bool compromised = false;             // revoked by an Act (R-SEC-2)
+};
+
+class CredentialRegistry {
+ public:
+  CredentialRegistry() = default;
+  CredentialRegistry(const CredentialRegistry&) = delete;
+  CredentialRegistry& operator=(const CredentialRegistry&) = delete;
+
+  // Registers the node's own credential.
+  void AddNode(std::string credential_id, crypto::PublicKey key);
+
+  // Checks that a CredentialIssued may enter: a new id, a key that parses for its algorithm, an
+  // expiry where one is required. (Who may issue is a rights question: R-ACC-2, admission.)
+  [[nodiscard]] Status CheckIssue(const v1::CredentialIssued& issued) const;
+
+  // Folds one appended event (only credential events change anything).
+  [[nodiscard]] Status Apply(const v1::EventBody& body, uint64_t sequence, int64_t recorded_at_us);
+
+  // The key that must have signed an event of `actor_id` under `credential_id`, recorded at
+  // `at_us`; kUnauthenticated with R-ACC-1 / R-ACC-4 / R-SEC-2 in the error otherwise.
+  [[nodiscard]] Result<crypto::PublicKey> Authorize(std::string_view credential_id,
+                                                    std::string_view actor_id,
+                                                    int64_t at_us) const;
+
+  std::optional<CredentialState> Find(std::string_view credential_id) const;
+  size_t size() const;
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, CredentialState> credentials_;  // guarded by mu_
+};
+
+}  // namespace ejournal
+
+#endif  // EJOURNAL_LEDGER_CREDENTIALS_H_

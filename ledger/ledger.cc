@@ -1,0 +1,588 @@
+#include "ledger/ledger.h"
+
+#include <rocksdb/env.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <future>
+#include <unordered_map>
+
+#include "ejournal/v1/ledger.pb.h"
+#include "ledger/storage_format.h"
+
+namespace ejournal {
+namespace {
+
+constexpr char kCfEntries[] = "entries";
+constexpr char kCfEventIds[] = "event_ids";
+constexpr char kCfNodes[] = "nodes";
+constexpr char kCfCheckpoints[] = "checkpoints";
+constexpr char kCfMeta[] = "meta";
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  std::string message = std::string(what) + ": " + s.ToString();
+  if (s.IsNotFound()) return NotFound(std::move(message));
+  if (s.IsCorruption()) return DataLoss(std::move(message));
+  if (s.IsInvalidArgument()) return InvalidArgument(std::move(message));
+  return IoError(std::move(message));
+}
+
+rocksdb::ColumnFamilyOptions PointLookupOptions() {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = true;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+// The event-id index value: BE64 sequence || BE64 recorded-at || SHA-256(body).
+std::string EventIdValue(uint64_t sequence, int64_t recorded_at_us, const merkle::Hash& digest) {
+  std::string v = storage::EncodeBigEndian64(sequence);
+  v += storage::EncodeBigEndian64(static_cast<uint64_t>(recorded_at_us));
+  v.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+  return v;
+}
+
+struct EventIdRecord {
+  uint64_t sequence;
+  int64_t recorded_at_us;
+  merkle::Hash digest;
+};
+
+Result<EventIdRecord> ParseEventIdValue(std::string_view v) {
+  if (v.size() != 16 + 32) return Err(DataLoss("event-id index value has a wrong size"));
+  EventIdRecord r{};
+  r.sequence = storage::DecodeBigEndian64(v.substr(0, 8));
+  r.recorded_at_us = static_cast<int64_t>(storage::DecodeBigEndian64(v.substr(8, 8)));
+  std::copy(v.begin() + 16, v.end(), r.digest.begin());
+  return r;
+}
+
+}  // namespace
+
+// Reads stored tree nodes with one MultiGet per call.
+class Ledger::RocksNodeSource final : public merkle::NodeSource {
+ public:
+  RocksNodeSource(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) : db_(db), cf_(cf) {}
+
+  Result<std::vector<merkle::Hash>> Nodes(std::span<const merkle::NodeId> ids) const override {
+    std::vector<std::string> keys;
+    keys.reserve(ids.size());
+    for (const auto& id : ids) keys.push_back(storage::NodeKey(id.level, id.index));
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<rocksdb::PinnableSlice> values(ids.size());
+    std::vector<rocksdb::Status> statuses(ids.size());
+    db_->MultiGet(rocksdb::ReadOptions(), cf_, ids.size(), slices.data(), values.data(),
+                  statuses.data());
+    std::vector<merkle::Hash> out(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (!statuses[i].ok()) {
+        return Err(FromRocks(statuses[i], "tree node level " + std::to_string(ids[i].level) +
+                                              " index " + std::to_string(ids[i].index))
+                       .WithContext(statuses[i].IsNotFound() ? "missing" : "reading"));
+      }
+      if (values[i].size() != out[i].size()) {
+        return Err(DataLoss("tree node level " + std::to_string(ids[i].level) + " index " +
+                            std::to_string(ids[i].index) + " has a wrong size"));
+      }
+      std::copy(values[i].data(), values[i].data() + values[i].size(), out[i].begin());
+    }
+    return out;
+  }
+
+ private:
+  rocksdb::DB* const db_;
+  rocksdb::ColumnFamilyHandle* const cf_;
+};
+
+Ledger::Ledger(LedgerOptions options) : options_(std::move(options)) {}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
+  if (options.path.empty()) return Err(InvalidArgument("ledger path is empty"));
+  if (options.clock == nullptr) return Err(InvalidArgument("ledger clock is null"));
+  if (options.max_group_size == 0) return Err(InvalidArgument("max_group_size must be > 0"));
+  std::unique_ptr<Ledger> ledger(new Ledger(std::move(options)));
+  EJ_RETURN_IF_ERROR(ledger->OpenDb().WithContext("opening ledger " + ledger->options_.path));
+  EJ_RETURN_IF_ERROR(ledger->LoadOrigin().WithContext("opening ledger " + ledger->options_.path));
+  EJ_RETURN_IF_ERROR(ledger->LoadState().WithContext("loading ledger " + ledger->options_.path));
+  if (!ledger->options_.read_only) {
+    ledger->writer_ = std::thread([l = ledger.get()] { l->WriterLoop(); });
+  }
+  return ledger;
+}
+
+Status Ledger::OpenDb() {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = !options_.read_only;
+  db_options.create_missing_column_families = !options_.read_only;
+  db_options.max_background_jobs = 2;
+  db_options.paranoid_checks = true;
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  if (options_.file_system) {
+    env_ = rocksdb::NewCompositeEnv(options_.file_system);
+    db_options.env = env_.get();
+  }
+  rocksdb::ColumnFamilyOptions entries_options;
+  entries_options.write_buffer_size = 64 << 20;
+  // Entries are mostly signatures, keys and ids: compression buys little and costs the hot path.
+  entries_options.compression = rocksdb::kNoCompression;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {kCfEntries, entries_options},
+      {kCfEventIds, PointLookupOptions()},
+      {kCfNodes, PointLookupOptions()},
+      {kCfCheckpoints, rocksdb::ColumnFamilyOptions()},
+      {kCfMeta, rocksdb::ColumnFamilyOptions()},
+  };
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (options_.read_only) {
+    s = rocksdb::DB::OpenForReadOnly(db_options, options_.path, descriptors, &handles_, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, options_.path, descriptors, &handles_, &raw);
+  }
+  EJ_RETURN_IF_ERROR(FromRocks(s, "rocksdb open"));
+  db_.reset(raw);
+  cf_.entries = handles_[1];
+  cf_.event_ids = handles_[2];
+  cf_.nodes = handles_[3];
+  cf_.checkpoints = handles_[4];
+  cf_.meta = handles_[5];
+  node_source_ = std::make_unique<RocksNodeSource>(db_.get(), cf_.nodes);
+  return Status::Ok();
+}
+
+Status Ledger::LoadOrigin() {
+  std::string stored;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_.meta, "origin", &stored);
+  if (s.ok()) {
+    if (!options_.origin.empty() && options_.origin != stored) {
+      return InvalidArgument("this ledger's origin is \"" + stored + "\", not \"" +
+                             options_.origin + "\"");
+    }
+    origin_ = stored;
+    return Status::Ok();
+  }
+  if (!s.IsNotFound()) return FromRocks(s, "reading the origin");
+  if (options_.origin.empty()) return InvalidArgument("a new ledger needs an origin");
+  if (options_.read_only) return NotFound("no ledger at " + options_.path);
+  origin_ = options_.origin;
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Put(wo, cf_.meta, "origin", origin_), "storing the origin");
+}
+
+Status Ledger::LoadState() {
+  uint64_t size = 0;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_.entries));
+    it->SeekToLast();
+    EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading the last entry"));
+    if (it->Valid()) {
+      size = storage::DecodeBigEndian64(std::string_view(it->key().data(), it->key().size()));
+      v1::LedgerEntry last;
+      if (!last.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())) ||
+          last.sequence() != size) {
+        return DataLoss("entry " + std::to_string(size) + " does not parse as its own sequence");
+      }
+      last_recorded_at_us_ = last.recorded_at_us();
+    }
+  }
+  EJ_ASSIGN_OR_RETURN(range_, merkle::CompactRange::Load(*node_source_, size));
+  next_sequence_ = size + 1;
+  size_.store(size, std::memory_order_release);
+
+  // The latest checkpoint must match the stored tree; a store that disagrees is not served.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_.checkpoints));
+  it->SeekToLast();
+  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading the last checkpoint"));
+  if (it->Valid()) {
+    last_checkpoint_size_ =
+        storage::DecodeBigEndian64(std::string_view(it->key().data(), it->key().size()));
+    std::string note(it->value().data(), it->value().size());
+    auto text_end = note.find("\n\n");
+    if (text_end == std::string::npos) return DataLoss("the latest checkpoint is not a signed note");
+    EJ_ASSIGN_OR_RETURN(auto checkpoint, note::Checkpoint::Parse(note.substr(0, text_end + 1)));
+    if (checkpoint.size != last_checkpoint_size_ || checkpoint.size > size) {
+      return DataLoss("the latest checkpoint (size " + std::to_string(checkpoint.size) +
+                      ") does not fit the ledger of " + std::to_string(size) + " entries");
+    }
+    EJ_ASSIGN_OR_RETURN(auto root, merkle::Root(*node_source_, checkpoint.size));
+    if (root != checkpoint.root) {
+      return DataLoss("the stored tree does not match the latest checkpoint at size " +
+                      std::to_string(checkpoint.size));
+    }
+  }
+  return Status::Ok();
+}
+
+Ledger::~Ledger() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  if (db_) {
+    for (auto* h : handles_) {
+      if (h != nullptr) (void)db_->DestroyColumnFamilyHandle(h);
+    }
+    (void)db_->Close();
+    db_.reset();
+  }
+}
+
+Status Ledger::health() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failure_;
+}
+
+LedgerStats Ledger::stats() const {
+  LedgerStats s;
+  s.groups = stat_groups_.load(std::memory_order_relaxed);
+  s.entries = stat_entries_.load(std::memory_order_relaxed);
+  s.refused = stat_refused_.load(std::memory_order_relaxed);
+  s.largest_group = stat_largest_group_.load(std::memory_order_relaxed);
+  s.checkpoints = stat_checkpoints_.load(std::memory_order_relaxed);
+  return s;
+}
+
+Status Ledger::Fail(Status status) {
+  spdlog::error("ledger {} stopped accepting writes: {}", origin_, status.ToString());
+  std::lock_guard<std::mutex> lock(mu_);
+  if (failure_.ok()) failure_ = status;
+  return status;
+}
+
+void Ledger::AppendAsync(AppendRequest request, Callback done) {
+  Status refusal;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (options_.read_only) {
+      refusal = Unavailable("the ledger is open read-only");
+    } else if (!failure_.ok()) {
+      refusal = Unavailable("the ledger stopped after a write error: " + failure_.message());
+    } else if (stopping_) {
+      refusal = Unavailable("the ledger is shutting down");
+    } else if (queue_.size() >= options_.max_queue) {
+      refusal = Unavailable("the ledger's admission queue is full; retry shortly");
+    } else {
+      queue_.push_back(Pending{std::move(request), std::move(done)});
+    }
+  }
+  if (!refusal.ok()) {
+    done(Err(std::move(refusal)));
+    return;
+  }
+  wake_.notify_one();
+}
+
+Result<AppendResult> Ledger::Append(AppendRequest request) {
+  std::promise<Result<AppendResult>> promise;
+  auto future = promise.get_future();
+  AppendAsync(std::move(request), [&promise](Result<AppendResult> r) { promise.set_value(r); });
+  return future.get();
+}
+
+std::vector<Result<AppendResult>> Ledger::AppendBatch(std::vector<AppendRequest> requests) {
+  std::vector<std::promise<Result<AppendResult>>> promises(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    AppendAsync(std::move(requests[i]),
+                [p = &promises[i]](Result<AppendResult> r) { p->set_value(std::move(r)); });
+  }
+  std::vector<Result<AppendResult>> out;
+  out.reserve(promises.size());
+  for (auto& p : promises) out.push_back(p.get_future().get());
+  return out;
+}
+
+Result<std::string> Ledger::Checkpoint() {
+  if (!options_.checkpoint_signer) return Err(FailedPrecondition("no node key to sign checkpoints"));
+  std::promise<Result<AppendResult>> promise;
+  auto future = promise.get_future();
+  Status refusal;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (options_.read_only) {
+      refusal = Unavailable("the ledger is open read-only");
+    } else if (!failure_.ok()) {
+      refusal = Unavailable("the ledger stopped after a write error: " + failure_.message());
+    } else if (stopping_) {
+      refusal = Unavailable("the ledger is shutting down");
+    } else {
+      Pending p;
+      p.checkpoint_only = true;
+      p.done = [&promise](Result<AppendResult> r) { promise.set_value(std::move(r)); };
+      queue_.push_back(std::move(p));
+    }
+  }
+  if (!refusal.ok()) return Err(refusal);
+  wake_.notify_one();
+  auto r = future.get();
+  if (!r) return Err(r.error());
+  return LatestCheckpoint();
+}
+
+void Ledger::WriterLoop() {
+  std::vector<Pending> group;
+  const auto idle_wait = std::chrono::microseconds(
+      std::clamp<int64_t>(options_.checkpoint_interval_us, 1'000, 1'000'000));
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait_for(lock, idle_wait, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) break;
+      size_t n = std::min(queue_.size(), options_.max_group_size);
+      group.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    // An idle writer still covers recent entries with a checkpoint once the interval has passed.
+    CommitGroup(group);
+    group.clear();
+  }
+}
+
+void Ledger::CommitGroup(std::vector<Pending>& group) {
+  Status failed = health();
+  if (!failed.ok()) {
+    for (auto& p : group) p.done(Err(Unavailable("the ledger stopped after a write error: " +
+                                                 failed.message())));
+    return;
+  }
+
+  const int64_t now = std::max(options_.clock->NowMicros(), last_recorded_at_us_);
+  rocksdb::WriteBatch batch;
+  std::vector<std::optional<Result<AppendResult>>> outcomes(group.size());
+  bool checkpoint_requested = false;
+
+  // Idempotency against the store: one MultiGet for the whole group.
+  std::vector<size_t> lookups;
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (group[i].checkpoint_only) {
+      checkpoint_requested = true;
+    } else {
+      lookups.push_back(i);
+    }
+  }
+  std::vector<rocksdb::Slice> keys;
+  keys.reserve(lookups.size());
+  for (size_t i : lookups) keys.emplace_back(group[i].request.event_id);
+  std::vector<rocksdb::PinnableSlice> values(lookups.size());
+  std::vector<rocksdb::Status> statuses(lookups.size());
+  if (!lookups.empty()) {
+    db_->MultiGet(rocksdb::ReadOptions(), cf_.event_ids, keys.size(), keys.data(), values.data(),
+                  statuses.data());
+  }
+
+  std::unordered_map<std::string_view, size_t> new_in_group;  // event id -> index in group
+  const uint64_t first_sequence = next_sequence_;
+  for (size_t k = 0; k < lookups.size(); ++k) {
+    const size_t i = lookups[k];
+    const AppendRequest& req = group[i].request;
+    auto duplicate_of = [&](uint64_t seq, int64_t at,
+                            const merkle::Hash& digest) -> Result<AppendResult> {
+      if (digest != req.body_digest) {
+        return Err(AlreadyExists("event id " + req.event_id +
+                                 " is already in the ledger at sequence " + std::to_string(seq) +
+                                 " with a different body"));
+      }
+      return AppendResult{seq, at, true};
+    };
+    if (statuses[k].ok()) {
+      auto record = ParseEventIdValue(std::string_view(values[k].data(), values[k].size()));
+      if (!record) {
+        outcomes[i] = Err(record.error());
+      } else {
+        outcomes[i] = duplicate_of(record->sequence, record->recorded_at_us, record->digest);
+      }
+      continue;
+    }
+    if (!statuses[k].IsNotFound()) {
+      outcomes[i] = Err(FromRocks(statuses[k], "event-id lookup"));
+      continue;
+    }
+    if (auto it = new_in_group.find(req.event_id); it != new_in_group.end()) {
+      const auto& first = *outcomes[it->second];
+      outcomes[i] = duplicate_of(first->sequence, first->recorded_at_us,
+                                 group[it->second].request.body_digest);
+      continue;
+    }
+    if (options_.observer != nullptr) {
+      Status admitted = options_.observer->Admit(req, now);
+      if (!admitted.ok()) {
+        outcomes[i] = Err(std::move(admitted));
+        continue;
+      }
+    }
+    const uint64_t seq = next_sequence_++;
+    std::string entry = storage::EncodeLedgerEntry(seq, now, req.signed_event);
+    range_.Append(merkle::LeafHash(entry), [&](const merkle::NodeId& id, const merkle::Hash& h) {
+      batch.Put(cf_.nodes, storage::NodeKey(id.level, id.index),
+                rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
+    });
+    batch.Put(cf_.event_ids, req.event_id, EventIdValue(seq, now, req.body_digest));
+    if (options_.observer != nullptr) options_.observer->Apply(req, seq, now, entry, batch);
+    batch.Put(cf_.entries, storage::EncodeBigEndian64(seq), entry);
+    new_in_group.emplace(req.event_id, i);
+    outcomes[i] = AppendResult{seq, now, false};
+  }
+
+  // A checkpoint for the tree this group makes, in the same batch: it can never disagree with it.
+  const bool write_checkpoint =
+      options_.checkpoint_signer && range_.size() > last_checkpoint_size_ &&
+      (checkpoint_requested || now - last_checkpoint_us_ >= options_.checkpoint_interval_us);
+  if (write_checkpoint) {
+    note::Checkpoint cp{origin_, range_.size(), range_.Root(), {}};
+    auto signed_note = options_.checkpoint_signer->Sign(cp.Marshal());
+    if (!signed_note) {
+      Status st = Fail(signed_note.error().WithContext("signing a checkpoint"));
+      for (auto& p : group) p.done(Err(st));
+      return;
+    }
+    batch.Put(cf_.checkpoints, storage::EncodeBigEndian64(range_.size()), *signed_note);
+  }
+
+  if (batch.Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync;
+    Status written = FromRocks(db_->Write(wo, &batch), "writing a group of " +
+                                                           std::to_string(next_sequence_ -
+                                                                          first_sequence) +
+                                                           " entries");
+    if (!written.ok()) {
+      Fail(written);
+      for (size_t i = 0; i < group.size(); ++i) {
+        // Entries refused before the write keep their own error; the rest share the write error.
+        if (outcomes[i].has_value() && !outcomes[i]->has_value()) {
+          group[i].done(std::move(*outcomes[i]));
+        } else {
+          group[i].done(Err(written));
+        }
+      }
+      return;
+    }
+    const uint64_t appended = next_sequence_ - first_sequence;
+    stat_groups_.fetch_add(1, std::memory_order_relaxed);
+    stat_entries_.fetch_add(appended, std::memory_order_relaxed);
+    if (appended > stat_largest_group_.load(std::memory_order_relaxed)) {
+      stat_largest_group_.store(appended, std::memory_order_relaxed);
+    }
+    if (write_checkpoint) {
+      stat_checkpoints_.fetch_add(1, std::memory_order_relaxed);
+      last_checkpoint_us_ = now;
+      last_checkpoint_size_ = range_.size();
+    }
+    last_recorded_at_us_ = now;
+    size_.store(range_.size(), std::memory_order_release);
+  }
+
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (!group[i].checkpoint_only && !outcomes[i]->has_value()) {
+      stat_refused_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (group[i].checkpoint_only) {
+      group[i].done(AppendResult{range_.size(), now, false});
+    } else {
+      group[i].done(std::move(*outcomes[i]));
+    }
+  }
+}
+
+Result<std::string> Ledger::Entry(uint64_t sequence) const {
+  if (sequence == 0 || sequence > size()) {
+    return Err(NotFound("no entry " + std::to_string(sequence) + " (the ledger has " +
+                        std::to_string(size()) + ")"));
+  }
+  std::string value;
+  EJ_RETURN_IF_ERROR(FromRocks(
+      db_->Get(rocksdb::ReadOptions(), cf_.entries, storage::EncodeBigEndian64(sequence), &value),
+      "entry " + std::to_string(sequence)));
+  return value;
+}
+
+Status Ledger::ForEachEntry(uint64_t first,
+                            const std::function<bool(uint64_t, std::string_view)>& visit,
+                            bool verify_checksums) const {
+  const uint64_t last = size();
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.verify_checksums = verify_checksums;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_.entries));
+  uint64_t expected = std::max<uint64_t>(first, 1);
+  for (it->Seek(storage::EncodeBigEndian64(expected)); it->Valid() && expected <= last;
+       it->Next(), ++expected) {
+    uint64_t seq = storage::DecodeBigEndian64(std::string_view(it->key().data(), it->key().size()));
+    if (seq != expected) {
+      return DataLoss("entry " + std::to_string(expected) + " is missing (next stored is " +
+                      std::to_string(seq) + ")");
+    }
+    if (!visit(seq, std::string_view(it->value().data(), it->value().size()))) {
+      return Status::Ok();
+    }
+  }
+  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading entries"));
+  if (expected <= last) return DataLoss("entry " + std::to_string(expected) + " is missing");
+  return Status::Ok();
+}
+
+Result<uint64_t> Ledger::SequenceOf(std::string_view event_id) const {
+  std::string value;
+  EJ_RETURN_IF_ERROR(FromRocks(db_->Get(rocksdb::ReadOptions(), cf_.event_ids,
+                                        rocksdb::Slice(event_id.data(), event_id.size()), &value),
+                               "event id"));
+  EJ_ASSIGN_OR_RETURN(auto record, ParseEventIdValue(value));
+  return record.sequence;
+}
+
+Result<merkle::Hash> Ledger::Root(uint64_t tree_size) const {
+  if (tree_size > size()) {
+    return Err(InvalidArgument("tree size " + std::to_string(tree_size) +
+                               " is larger than the ledger (" + std::to_string(size()) + ")"));
+  }
+  return merkle::Root(*node_source_, tree_size);
+}
+
+Result<std::vector<merkle::Hash>> Ledger::InclusionProof(uint64_t leaf_index,
+                                                         uint64_t tree_size) const {
+  if (tree_size > size()) {
+    return Err(InvalidArgument("tree size " + std::to_string(tree_size) +
+                               " is larger than the ledger (" + std::to_string(size()) + ")"));
+  }
+  return merkle::InclusionProof(*node_source_, leaf_index, tree_size);
+}
+
+Result<std::vector<merkle::Hash>> Ledger::ConsistencyProof(uint64_t size1, uint64_t size2) const {
+  if (size2 > size()) {
+    return Err(InvalidArgument("tree size " + std::to_string(size2) +
+                               " is larger than the ledger (" + std::to_string(size()) + ")"));
+  }
+  return merkle::ConsistencyProof(*node_source_, size1, size2);
+}
+
+Result<std::string> Ledger::LatestCheckpoint() const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_.checkpoints));
+  it->SeekToLast();
+  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading checkpoints"));
+  if (!it->Valid()) return Err(NotFound("no checkpoint has been written yet"));
+  return it->value().ToString();
+}
+
+Status Ledger::ForEachCheckpoint(
+    const std::function<bool(uint64_t, std::string_view)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_.checkpoints));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    uint64_t size = storage::DecodeBigEndian64(std::string_view(it->key().data(), it->key().size()));
+    if (!visit(size, std::string_view(it->value().data(), it->value().size()))) break;
+  }
+  return FromRocks(it->status(), "reading checkpoints");
+}
+
+}  // namespace ejournal

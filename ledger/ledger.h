@@ -1,0 +1,225 @@
+// Ledger: the durable, append-only, verifiable log of signed events.
+//
+// What it guarantees
+// - Entries are numbered 1, 2, 3 ... without gaps. An entry, once acknowledged, is durable (its group's
+//   WriteBatch was written with sync) and is never changed or deleted (R-COR-1).
+// - Idempotency by event id: the same event id with the same signed body returns the original
+//   sequence number (`duplicate` = true); with another body it is refused as kAlreadyExists (409).
+// - Every entry is a leaf of an RFC 6962 Merkle tree; the complete subtree hashes are stored beside the
+//   entries, so a root or a proof for any size reads O(log n) nodes, never the whole log.
+// - Checkpoints (C2SP tlog-checkpoint notes signed by the node key) are written in the same WriteBatch
+//   as the entries they cover, only by the single writer, for the tree it has just committed: two
+//   checkpoints can never disagree.
+//
+// Threads
+// - One writer thread owns sequencing: it takes every request queued since its last group, admits and
+//   numbers them, writes ONE WriteBatch (entries, event ids, tree nodes, optional checkpoint, and what
+//   the AppendObserver adds) with ONE fsync, then completes the requests. No lock is held across I/O.
+// - Append/AppendAsync and every read are safe from any thread.
+// - On a write error the ledger fails stop: the failed group and every later request get the error,
+//   and the ledger must be reopened (after a restart it holds exactly the groups that were durable).
+//   A request that failed this way may or may not be durable; resubmitting the same event is safe.
+#ifndef EJOURNAL_LEDGER_LEDGER_H_
+#define EJOURNAL_LEDGER_LEDGER_H_
+
+#include <rocksdb/db.h>
+#include <rocksdb/file_system.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ledger/clock.h"
+#include "ledger/merkle.h"
+#include "ledger/signed_note.h"
+#include "schemas/status.h"
+
+namespace ejournal {
+
+// One event to append, already decoded and checked by admission.
+struct AppendRequest {
+  // The serialised ejournal.v1.SignedEvent exactly as received; stored verbatim.
+  std::string signed_event;
+  // EventBody.event_id: the idempotency key.
+  std::string event_id;
+  // SHA-256 of SignedEvent.body: what "the same event" means for idempotency.
+  merkle::Hash body_digest{};
+  // Opaque to the ledger; handed to the AppendObserver (e.g. the decoded event).
+  std::shared_ptr<const void> context;
+};
+
+struct AppendResult {
+  uint64_t sequence = 0;
+  int64_t recorded_at_us = 0;
+  bool duplicate = false;  // the event was already in the ledger; `sequence` is the original
+};
+
+// Hooks the writer thread calls while it builds a group; used by the projections (issue 3) so that the
+// views are written in the same WriteBatch as the entries. Called only from the writer thread.
+class AppendObserver {
+ public:
+  virtual ~AppendObserver() = default;
+  // May `request` enter after everything sequenced before it (including earlier requests of the same
+  // group)? A non-OK status refuses it; nothing is appended for it.
+  virtual Status Admit(const AppendRequest& request, int64_t recorded_at_us) = 0;
+  // `entry` was given `sequence` and will be written in `batch`. Add derived writes to `batch`.
+  virtual void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
+                     std::string_view entry_bytes, rocksdb::WriteBatch& batch) = 0;
+};
+
+// Counters since Open (for /metrics and benchmarks).
+struct LedgerStats {
+  uint64_t groups = 0;           // group commits written
+  uint64_t entries = 0;          // entries appended (not duplicates)
+  uint64_t refused = 0;          // requests refused by the observer or as conflicts
+  uint64_t largest_group = 0;    // most entries in one group
+  uint64_t checkpoints = 0;      // checkpoints written
+};
+
+struct LedgerOptions {
+  // Directory of the RocksDB database (created if missing).
+  std::string path;
+  // The checkpoint origin line, e.g. "ejournal.local/ledger/1". Stored in the ledger when it is
+  // created; empty on a later open means "the stored one", another value is refused.
+  std::string origin;
+  // The node key that signs checkpoints. Null: no checkpoints are written (read-only tools).
+  std::shared_ptr<const note::NoteSigner> checkpoint_signer;
+  // Time source for recorded-at times and checkpoint intervals.
+  const Clock* clock = SystemClock::Default();
+  // File-system seam (fault injection in tests). Null: the default file system.
+  std::shared_ptr<rocksdb::FileSystem> file_system;
+  AppendObserver* observer = nullptr;
+  // At most this many requests in one group commit.
+  size_t max_group_size = 8192;
+  // Requests waiting for the writer; more are refused with kUnavailable (the API answers 503).
+  size_t max_queue = 200000;
+  // A new checkpoint is written with the first group after this much time since the last one, and
+  // by an idle writer when entries are not yet covered.
+  int64_t checkpoint_interval_us = 1'000'000;
+  // fsync every group (never disable outside benchmarks of RocksDB itself).
+  bool sync = true;
+  // Open without the writer thread; Append fails. For verification and reading tools.
+  bool read_only = false;
+};
+
+// The ledger's column families (documented in ledger/README.md).
+struct LedgerColumnFamilies {
+  rocksdb::ColumnFamilyHandle* entries = nullptr;      // BE64 seq -> LedgerEntry bytes
+  rocksdb::ColumnFamilyHandle* event_ids = nullptr;    // event id -> BE64 seq || SHA-256(body)
+  rocksdb::ColumnFamilyHandle* nodes = nullptr;        // u8 level || BE64 index -> 32-byte hash
+  rocksdb::ColumnFamilyHandle* checkpoints = nullptr;  // BE64 tree size -> signed note
+  rocksdb::ColumnFamilyHandle* meta = nullptr;         // names -> values
+};
+
+class Ledger {
+ public:
+  using Callback = std::function<void(Result<AppendResult>)>;
+
+  [[nodiscard]] static Result<std::unique_ptr<Ledger>> Open(LedgerOptions options);
+  ~Ledger();  // Stops the writer after it has finished every queued request.
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Appends and waits until the entry is durable.
+  [[nodiscard]] Result<AppendResult> Append(AppendRequest request);
+  // Appends many; one result per request, in order. They may share group commits.
+  [[nodiscard]] std::vector<Result<AppendResult>> AppendBatch(std::vector<AppendRequest> requests);
+  // Queues the request; `done` runs on the writer thread once the outcome is known (keep it short).
+  // Refused at once (kUnavailable) when the queue is full or the ledger stopped.
+  void AppendAsync(AppendRequest request, Callback done);
+
+  // Writes a checkpoint for the current tree if none covers it yet; returns the latest checkpoint.
+  [[nodiscard]] Result<std::string> Checkpoint();
+
+  // The number of durable entries (the tree size).
+  uint64_t size() const { return size_.load(std::memory_order_acquire); }
+
+  // The stored bytes of entry `sequence` (1-based).
+  [[nodiscard]] Result<std::string> Entry(uint64_t sequence) const;
+  // Visits entries from `first` (1-based) while `visit` returns true. With `verify_checksums`
+  // false, RocksDB's block checksums are skipped, so that the verifier's own hashes find and name
+  // an altered entry rather than RocksDB refusing its whole block.
+  [[nodiscard]] Status ForEachEntry(uint64_t first,
+                                    const std::function<bool(uint64_t, std::string_view)>& visit,
+                                    bool verify_checksums = true) const;
+  // Sequence of a known event id.
+  [[nodiscard]] Result<uint64_t> SequenceOf(std::string_view event_id) const;
+
+  [[nodiscard]] Result<merkle::Hash> Root(uint64_t tree_size) const;
+  [[nodiscard]] Result<std::vector<merkle::Hash>> InclusionProof(uint64_t leaf_index,
+                                                                 uint64_t tree_size) const;
+  [[nodiscard]] Result<std::vector<merkle::Hash>> ConsistencyProof(uint64_t size1,
+                                                                   uint64_t size2) const;
+  // The latest checkpoint note, or kNotFound if none was written yet.
+  [[nodiscard]] Result<std::string> LatestCheckpoint() const;
+  // Every stored checkpoint, oldest first: (tree size, note).
+  [[nodiscard]] Status ForEachCheckpoint(
+      const std::function<bool(uint64_t, std::string_view)>& visit) const;
+
+  const merkle::NodeSource& nodes() const { return *node_source_; }
+  rocksdb::DB* db() const { return db_.get(); }
+  const LedgerColumnFamilies& column_families() const { return cf_; }
+  const std::string& origin() const { return origin_; }
+
+  // Why the writer stopped (OK while it runs).
+  Status health() const;
+
+  LedgerStats stats() const;
+
+ private:
+  struct Pending {
+    AppendRequest request;
+    Callback done;
+    bool checkpoint_only = false;
+  };
+  class RocksNodeSource;
+
+  explicit Ledger(LedgerOptions options);
+  Status OpenDb();
+  Status LoadOrigin();
+  Status LoadState();
+  void WriterLoop();
+  void CommitGroup(std::vector<Pending>& group);
+  Status Fail(Status status);
+
+  const LedgerOptions options_;
+  std::unique_ptr<rocksdb::Env> env_;  // wraps options_.file_system; outlives db_
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<rocksdb::DB> db_;
+  LedgerColumnFamilies cf_;
+  std::unique_ptr<RocksNodeSource> node_source_;
+  std::string origin_;
+
+  // Owned by the writer thread (set up by Open before it starts).
+  merkle::CompactRange range_;
+  uint64_t next_sequence_ = 1;
+  int64_t last_recorded_at_us_ = 0;
+  int64_t last_checkpoint_us_ = 0;
+  uint64_t last_checkpoint_size_ = 0;
+
+  std::atomic<uint64_t> size_{0};
+  std::atomic<uint64_t> stat_groups_{0};
+  std::atomic<uint64_t> stat_entries_{0};
+  std::atomic<uint64_t> stat_refused_{0};
+  std::atomic<uint64_t> stat_largest_group_{0};
+  std::atomic<uint64_t> stat_checkpoints_{0};
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;  // guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
+  Status failure_;             // guarded by mu_
+  std::thread writer_;
+};
+
+}  // namespace ejournal
+
+#endif  // EJOURNAL_LEDGER_LEDGER_H_

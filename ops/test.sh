@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds everything and runs every test (CTest). Then, unless
+# EJOURNAL_SANITIZED_TESTS=0, the same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ops/install-deps.sh
+BUILD_DIR=build ops/build.sh
+(cd build && ctest --output-on-failure -j"$(nproc)" --timeout 600)
+if [ "${EJOURNAL_SANITIZED_TESTS:-1}" != "0" ]; then
+  echo "== the same tests under -fsanitize=address,undefined"
+  BUILD_DIR=build-asan BUILD_TYPE=Debug ops/build.sh -DEJOURNAL_SANITIZE=address,undefined
+  (cd build-asan && ctest --output-on-failure -j"$(nproc)" --timeout 900)
+fi

@@ -1,0 +1,53 @@
+// A RocksDB FileSystem that fails on command: fsync errors and a full disk (the file-system seam of
+// LedgerOptions::file_system). Thread-safe; the faults apply to every writable file opened through it.
+#ifndef EJOURNAL_TESTS_SUPPORT_FAULT_INJECTION_FS_H_
+#define EJOURNAL_TESTS_SUPPORT_FAULT_INJECTION_FS_H_
+
+#include <rocksdb/file_system.h>
+
+#include <atomic>
+#include <memory>
+
+namespace ejournal::testing {
+
+class FaultInjectionFileSystem final : public rocksdb::FileSystemWrapper {
+ public:
+  FaultInjectionFileSystem();
+
+  static const char* kClassName() { return "EjournalFaultInjectionFileSystem"; }
+  const char* Name() const override { return kClassName(); }
+
+  // Every Sync/Fsync fails with an I/O error while set.
+  void SetSyncFails(bool fails) { sync_fails_.store(fails); }
+  // Every Append fails with "no space left" while set.
+  void SetDiskFull(bool full) { disk_full_.store(full); }
+  // How many syncs succeeded (to see that group commit really syncs).
+  uint64_t syncs() const { return syncs_.load(); }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& fname, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus ReopenWritableFile(const std::string& fname,
+                                       const rocksdb::FileOptions& options,
+                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                       rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus ReuseWritableFile(const std::string& fname, const std::string& old_fname,
+                                      const rocksdb::FileOptions& options,
+                                      std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                      rocksdb::IODebugContext* dbg) override;
+
+  bool sync_fails() const { return sync_fails_.load(); }
+  bool disk_full() const { return disk_full_.load(); }
+  void CountSync() { syncs_.fetch_add(1); }
+
+ private:
+  void Wrap(std::unique_ptr<rocksdb::FSWritableFile>* result);
+
+  std::atomic<bool> sync_fails_{false};
+  std::atomic<bool> disk_full_{false};
+  std::atomic<uint64_t> syncs_{0};
+};
+
+}  // namespace ejournal::testing
+
+#endif  // EJOURNAL_TESTS_SUPPORT_FAULT_INJECTION_FS_H_
