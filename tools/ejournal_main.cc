@@ -1,0 +1,409 @@
+// ejournal: the command-line tool for operators and auditors.
+//
+//   ejournal init         a node key (0600), an empty ledger, a bootstrap admin key
+//   ejournal keygen       an Ed25519 or P-256 credential key pair
+//   ejournal ledger verify / checkpoint / proof inclusion / proof consistency
+//   ejournal demo append  signed demo events through admission (until the server exists)
+//
+// Errors are printed as "error: <code>: <message> [rule]" and exit with status 1.
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+#include "ejournal/v1/event.pb.h"
+#include "ejournal/v1/ledger.pb.h"
+#include "ledger/admission.h"
+#include "ledger/credentials.h"
+#include "ledger/crypto.h"
+#include "ledger/event_codec.h"
+#include "ledger/ledger.h"
+#include "ledger/node_key.h"
+#include "ledger/verifier.h"
+
+namespace ejournal::cli {
+namespace {
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "error: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+std::string NodeKeyPath(const std::string& data) { return data + "/node.key"; }
+std::string NodePubPath(const std::string& data) { return data + "/node.pub"; }
+std::string LedgerPath(const std::string& data) { return data + "/ledger"; }
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string NewEventId() {
+  static std::mt19937_64 rng(std::random_device{}());
+  char buf[40];
+  uint64_t a = rng(), b = rng();
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<uint32_t>(a >> 32),
+                static_cast<uint32_t>((a >> 16) & 0xffff), static_cast<uint32_t>(a & 0xfff),
+                static_cast<uint32_t>(0x8000 | ((b >> 48) & 0x3fff)),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+int64_t NowMicros() { return SystemClock::Default()->NowMicros(); }
+
+// A ledger opened for writing with the node key, admission and the credential registry.
+struct WritableLedger {
+  NodeIdentity node;
+  std::unique_ptr<CredentialRegistry> registry;
+  std::unique_ptr<Admission> admission;
+  std::unique_ptr<Ledger> ledger;
+
+  Result<AppendResult> Submit(const std::string& signed_event) {
+    EJ_ASSIGN_OR_RETURN(AppendRequest req, admission->Check(signed_event, NowMicros()));
+    return ledger->Append(std::move(req));
+  }
+
+  // An event signed by the node itself.
+  Result<AppendResult> SubmitAsNode(v1::EventBody body) {
+    body.set_schema_version(kSchemaVersion);
+    if (body.event_id().empty()) body.set_event_id(NewEventId());
+    body.set_actor_id(kNodeUserId);
+    body.set_credential_id(node.credential_id);
+    body.set_client_time_us(NowMicros());
+    EJ_ASSIGN_OR_RETURN(std::string bytes, SignEvent(body, node.key));
+    return Submit(bytes);
+  }
+};
+
+Result<WritableLedger> OpenWritable(const std::string& data, const std::string& origin) {
+  WritableLedger w;
+  EJ_ASSIGN_OR_RETURN(w.node, LoadNodeIdentity(NodeKeyPath(data)));
+  w.registry = std::make_unique<CredentialRegistry>();
+  w.registry->AddNode(w.node.credential_id, w.node.key.public_key());
+  w.admission = std::make_unique<Admission>(w.registry.get());
+  LedgerOptions options;
+  options.path = LedgerPath(data);
+  options.origin = origin;
+  options.checkpoint_signer = w.node.signer;
+  options.observer = w.admission.get();
+  EJ_ASSIGN_OR_RETURN(w.ledger, Ledger::Open(options));
+  EJ_RETURN_IF_ERROR(w.admission->CatchUp(*w.ledger));
+  return w;
+}
+
+Result<std::unique_ptr<Ledger>> OpenReadOnly(const std::string& data) {
+  LedgerOptions options;
+  options.path = LedgerPath(data);
+  options.read_only = true;
+  return Ledger::Open(options);
+}
+
+// ---- init -------------------------------------------------------------------------------------
+
+int Init(const std::string& data, const std::string& origin, const std::string& admin) {
+  std::error_code ec;
+  std::filesystem::create_directories(data, ec);
+  if (ec) return Fail(IoError("cannot create " + data + ": " + ec.message()));
+  ::chmod(data.c_str(), 0700);
+  if (std::filesystem::exists(NodeKeyPath(data))) {
+    return Fail(AlreadyExists(data + " is already initialised (node.key exists)"));
+  }
+  auto node = GenerateNodeIdentity(origin);
+  if (!node) return Fail(node.error());
+  Status st = crypto::WriteSecretFile(NodeKeyPath(data), node->signer->SignerKey() + "\n");
+  if (!st.ok()) return Fail(st);
+  st = crypto::WriteSecretFile(NodePubPath(data), node->VerifierKey() + "\n");
+  if (!st.ok()) return Fail(st);
+  ::chmod(NodePubPath(data).c_str(), 0644);
+
+  auto w = OpenWritable(data, origin);
+  if (!w) return Fail(w.error());
+
+  // Bootstrap: the node registers the first administrator and issues their long-lived key.
+  auto admin_key = crypto::PrivateKey::Generate(crypto::KeyType::kEd25519);
+  if (!admin_key) return Fail(admin_key.error());
+  const std::string credential_id = "cred-" + admin + "-bootstrap";
+  v1::EventBody user;
+  user.set_school_id("ledger");
+  auto* reg = user.mutable_user_registered();
+  reg->set_user_id(admin);
+  reg->add_roles(v1::ROLE_ADMIN);
+  reg->set_display_name("Администратор");
+  reg->set_login_name(admin);
+  auto r = w->SubmitAsNode(user);
+  if (!r) return Fail(r.error());
+  v1::EventBody cred;
+  cred.set_school_id("ledger");
+  auto* issued = cred.mutable_credential_issued();
+  issued->set_credential_id(credential_id);
+  issued->set_user_id(admin);
+  issued->set_algorithm(v1::KEY_ALGORITHM_ED25519);
+  issued->set_public_key(admin_key->public_key().raw());
+  issued->set_kind(v1::CREDENTIAL_KIND_LONG_LIVED);
+  issued->set_not_after_us(NowMicros() + 365LL * 24 * 3600 * 1'000'000);
+  issued->set_label("bootstrap administrator key (ejournal init)");
+  r = w->SubmitAsNode(cred);
+  if (!r) return Fail(r.error());
+  auto pem = admin_key->ToPem();
+  if (!pem) return Fail(pem.error());
+  st = crypto::WriteSecretFile(data + "/" + admin + ".key", *pem);
+  if (!st.ok()) return Fail(st);
+  st = crypto::WriteSecretFile(data + "/" + admin + ".credential", credential_id + "\n");
+  if (!st.ok()) return Fail(st);
+  auto cp = w->ledger->Checkpoint();
+  if (!cp) return Fail(cp.error());
+
+  std::printf("initialised %s\n  origin:       %s\n  node key:     %s (mode 0600)\n"
+              "  verifier key: %s\n  admin:        %s, credential %s, key %s/%s.key\n",
+              data.c_str(), origin.c_str(), NodeKeyPath(data).c_str(),
+              node->VerifierKey().c_str(), admin.c_str(), credential_id.c_str(), data.c_str(),
+              admin.c_str());
+  return 0;
+}
+
+// ---- keygen -----------------------------------------------------------------------------------
+
+int Keygen(const std::string& type_name, const std::string& out, bool overwrite) {
+  auto type = crypto::ParseKeyType(type_name);
+  if (!type) return Fail(type.error());
+  auto key = crypto::PrivateKey::Generate(*type);
+  if (!key) return Fail(key.error());
+  auto pem = key->ToPem();
+  if (!pem) return Fail(pem.error());
+  Status st = crypto::WriteSecretFile(out, *pem, overwrite);
+  if (!st.ok()) return Fail(st);
+  const std::string pub = crypto::Base64Encode(key->public_key().raw());
+  std::ofstream(out + ".pub") << crypto::KeyTypeName(*type) << " " << pub << "\n";
+  std::printf("private key: %s (mode 0600)\npublic key (%s, base64): %s\n", out.c_str(),
+              std::string(crypto::KeyTypeName(*type)).c_str(), pub.c_str());
+  return 0;
+}
+
+// ---- ledger verify ----------------------------------------------------------------------------
+
+int Verify(const std::string& data, std::string node_pub, int threads) {
+  if (node_pub.empty()) node_pub = NodePubPath(data);
+  auto vkey = ReadFile(node_pub);
+  if (!vkey) return Fail(vkey.error());
+  auto ledger = OpenReadOnly(data);
+  if (!ledger) return Fail(ledger.error());
+  VerifyOptions options;
+  options.node_verifier_key = Trim(*vkey);
+  options.threads = threads;
+  const auto start = std::chrono::steady_clock::now();
+  options.progress = [&](uint64_t done, uint64_t total) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "\rverified %llu / %llu entries (%.0f%%, %.1f s)",
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+                 total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0,
+                 secs);
+  };
+  auto report = VerifyLedger(**ledger, options);
+  std::fprintf(stderr, "\n");
+  if (!report) {
+    std::fprintf(stderr, "LEDGER VERIFICATION FAILED\n");
+    return Fail(report.error());
+  }
+  std::printf("ledger OK: %llu entries, %llu signatures, %llu checkpoints verified\nroot: %s\n",
+              static_cast<unsigned long long>(report->entries),
+              static_cast<unsigned long long>(report->signatures),
+              static_cast<unsigned long long>(report->checkpoints),
+              merkle::ToHex(report->root).c_str());
+  return 0;
+}
+
+// ---- checkpoint ------------------------------------------------------------------------------
+
+int Checkpoint(const std::string& data, bool make_new) {
+  if (make_new) {
+    auto w = OpenWritable(data, "");
+    if (!w) return Fail(w.error());
+    auto cp = w->ledger->Checkpoint();
+    if (!cp) return Fail(cp.error());
+    std::fputs(cp->c_str(), stdout);
+    return 0;
+  }
+  auto ledger = OpenReadOnly(data);
+  if (!ledger) return Fail(ledger.error());
+  auto cp = (*ledger)->LatestCheckpoint();
+  if (!cp) return Fail(cp.error());
+  std::fputs(cp->c_str(), stdout);
+  return 0;
+}
+
+// The tree size a proof is made for: the given one, else the latest checkpoint's.
+Result<uint64_t> ProofSize(const Ledger& ledger, uint64_t size) {
+  if (size != 0) return size;
+  EJ_ASSIGN_OR_RETURN(std::string note_text, ledger.LatestCheckpoint());
+  auto end = note_text.find("\n\n");
+  EJ_ASSIGN_OR_RETURN(auto cp, note::Checkpoint::Parse(note_text.substr(0, end + 1)));
+  return cp.size;
+}
+
+int ProofInclusion(const std::string& data, uint64_t sequence, uint64_t size) {
+  auto ledger = OpenReadOnly(data);
+  if (!ledger) return Fail(ledger.error());
+  auto tree_size = ProofSize(**ledger, size);
+  if (!tree_size) return Fail(tree_size.error());
+  if (sequence == 0) return Fail(InvalidArgument("sequence numbers start at 1"));
+  auto entry = (*ledger)->Entry(sequence);
+  if (!entry) return Fail(entry.error());
+  auto proof = (*ledger)->InclusionProof(sequence - 1, *tree_size);
+  if (!proof) return Fail(proof.error());
+  auto root = (*ledger)->Root(*tree_size);
+  if (!root) return Fail(root.error());
+  const auto leaf = merkle::LeafHash(*entry);
+  Status ok = merkle::VerifyInclusion(leaf, sequence - 1, *tree_size, *proof, *root);
+  if (!ok.ok()) return Fail(ok);
+  std::printf("entry %llu (leaf index %llu) is in the tree of size %llu\nleaf hash: %s\nroot: %s\n"
+              "proof (%zu hashes, RFC 9162 order):\n",
+              static_cast<unsigned long long>(sequence),
+              static_cast<unsigned long long>(sequence - 1),
+              static_cast<unsigned long long>(*tree_size), merkle::ToHex(leaf).c_str(),
+              merkle::ToHex(*root).c_str(), proof->size());
+  for (const auto& h : *proof) std::printf("  %s\n", merkle::ToHex(h).c_str());
+  return 0;
+}
+
+int ProofConsistency(const std::string& data, uint64_t old_size, uint64_t size) {
+  auto ledger = OpenReadOnly(data);
+  if (!ledger) return Fail(ledger.error());
+  auto tree_size = ProofSize(**ledger, size);
+  if (!tree_size) return Fail(tree_size.error());
+  auto proof = (*ledger)->ConsistencyProof(old_size, *tree_size);
+  if (!proof) return Fail(proof.error());
+  auto root1 = (*ledger)->Root(old_size);
+  auto root2 = (*ledger)->Root(*tree_size);
+  if (!root1) return Fail(root1.error());
+  if (!root2) return Fail(root2.error());
+  Status ok = merkle::VerifyConsistency(old_size, *tree_size, *proof, *root1, *root2);
+  if (!ok.ok()) return Fail(ok);
+  std::printf("the tree of size %llu is a prefix of the tree of size %llu\nold root: %s\n"
+              "new root: %s\nproof (%zu hashes, RFC 9162 order):\n",
+              static_cast<unsigned long long>(old_size),
+              static_cast<unsigned long long>(*tree_size), merkle::ToHex(*root1).c_str(),
+              merkle::ToHex(*root2).c_str(), proof->size());
+  for (const auto& h : *proof) std::printf("  %s\n", merkle::ToHex(h).c_str());
+  return 0;
+}
+
+// ---- demo append ------------------------------------------------------------------------------
+
+int DemoAppend(const std::string& data, const std::string& admin, int count) {
+  auto w = OpenWritable(data, "");
+  if (!w) return Fail(w.error());
+  auto pem = ReadFile(data + "/" + admin + ".key");
+  if (!pem) return Fail(pem.error());
+  auto key = crypto::PrivateKey::FromPem(*pem);
+  if (!key) return Fail(key.error());
+  auto credential = ReadFile(data + "/" + admin + ".credential");
+  if (!credential) return Fail(credential.error());
+  const uint64_t before = w->ledger->size();
+  std::vector<AppendRequest> requests;
+  for (int i = 0; i < count; ++i) {
+    v1::EventBody body;
+    body.set_schema_version(kSchemaVersion);
+    body.set_event_id(NewEventId());
+    body.set_school_id("demo-school");
+    body.set_actor_id(admin);
+    body.set_credential_id(Trim(*credential));
+    body.set_client_time_us(NowMicros());
+    auto* user = body.mutable_user_registered();
+    user->set_user_id("demo-student-" + std::to_string(before + static_cast<uint64_t>(i)));
+    user->add_roles(v1::ROLE_STUDENT);
+    user->set_display_name("Ученик " + std::to_string(before + static_cast<uint64_t>(i)));
+    auto bytes = SignEvent(body, *key);
+    if (!bytes) return Fail(bytes.error());
+    auto req = w->admission->Check(*bytes, NowMicros());
+    if (!req) return Fail(req.error());
+    requests.push_back(std::move(*req));
+  }
+  auto results = w->ledger->AppendBatch(std::move(requests));
+  for (const auto& r : results) {
+    if (!r) return Fail(r.error());
+  }
+  auto cp = w->ledger->Checkpoint();
+  if (!cp) return Fail(cp.error());
+  std::printf("appended %d signed events (sequences %llu..%llu); ledger size %llu\n", count,
+              static_cast<unsigned long long>(before + 1),
+              static_cast<unsigned long long>(w->ledger->size()),
+              static_cast<unsigned long long>(w->ledger->size()));
+  return 0;
+}
+
+}  // namespace
+}  // namespace ejournal::cli
+
+int main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::warn);
+  CLI::App app{"ejournal: the electronic class journal's command-line tool"};
+  app.require_subcommand(1);
+  std::string data = "ejournal-data";
+  std::string origin = "ejournal.local/ledger/1";
+  std::string admin = "admin";
+
+  auto* init = app.add_subcommand("init", "create a node key, an empty ledger, a bootstrap admin");
+  init->add_option("--data", data, "data directory")->capture_default_str();
+  init->add_option("--origin", origin, "checkpoint origin / node key name")->capture_default_str();
+  init->add_option("--admin", admin, "login of the first administrator")->capture_default_str();
+
+  std::string key_type = "ed25519", key_out;
+  bool overwrite = false;
+  auto* keygen = app.add_subcommand("keygen", "generate a credential key pair (PKCS#8 PEM, 0600)");
+  keygen->add_option("--type", key_type, "ed25519 or p256")->capture_default_str();
+  keygen->add_option("--out", key_out, "private key file (public key goes to FILE.pub)")
+      ->required();
+  keygen->add_flag("--force", overwrite, "overwrite an existing file");
+
+  auto* ledger = app.add_subcommand("ledger", "ledger operations");
+  ledger->require_subcommand(1);
+  std::string node_pub;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto* verify = ledger->add_subcommand(
+      "verify", "check every entry, signature, tree node and checkpoint; name the first bad one");
+  verify->add_option("--data", data, "data directory")->capture_default_str();
+  verify->add_option("--node-key", node_pub, "the node's verifier key file (default DATA/node.pub)");
+  verify->add_option("--threads", threads, "signature-checking threads")->capture_default_str();
+
+  bool make_new = false;
+  auto* checkpoint = app.add_subcommand("checkpoint", "print the latest signed checkpoint");
+  checkpoint->add_option("--data", data, "data directory")->capture_default_str();
+  checkpoint->add_flag("--new", make_new, "sign a checkpoint for the current tree first");
+
+  uint64_t sequence = 0, size = 0, old_size = 0;
+  auto* proof = app.add_subcommand("proof", "Merkle proofs (RFC 9162)");
+  proof->require_subcommand(1);
+  auto* inclusion = proof->add_subcommand("inclusion", "prove that an entry is in the ledger");
+  inclusion->add_option("--data", data, "data directory")->capture_default_str();
+  inclusion->add_option("--sequence", sequence, "the entry's sequence number")->required();
+  inclusion->add_option("--size", size, "tree size (default: the latest checkpoint's)");
+  auto* consistency =
+      proof->add_subcommand("consistency", "prove that the ledger only grew between two sizes");
+  consistency->add_option("--data", data, "data directory")->capture_default_str();
+  consistency->add_option("--old-size", old_size, "the older tree size")->required();
+  consistency->add_option("--size", size, "the newer tree size (default: latest checkpoint's)");
+
+  int count = 100;
+  auto* demo = app.add_subcommand("demo", "demo data");
+  demo->require_subcommand(1);
+  auto* demo_append = demo->add_subcommand("append", "append signed demo events as the admin");
+  demo_append->add_option("--data", data, "data directory")->capture_default_str();
+  demo_append->add_option("--count", count, "how many")->capture_default_str();
+  demo_append->add_option("--admin", admin, "the admin whose key signs")->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+  using namespace ejournal::cli;
+  if (*init) return Init(data, origin, admin);
+  if (*keygen) return Keygen(key_type, key_out, overwrite);
+  if (*verify) return Verify(data, node_pub, threads);
+  if (*checkpoint) return Checkpoint(data, make_new);
+  if (*inclusion) return ProofInclusion(data, sequence, size);
+  if (*consistency) return ProofConsistency(data, old_size, size);
+  if (*demo_append) return DemoAppend(data, admin, count);
+  return 2;
+}
