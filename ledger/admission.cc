@@ -20,9 +20,8 @@ Result<AppendRequest> Admission::Check(std::string signed_event_bytes, int64_t n
   if (decoded.body.payload_case() == v1::EventBody::PAYLOAD_NOT_SET) {
     return Err(InvalidArgument("event " + decoded.body.event_id() + " has no payload"));
   }
-  EJ_ASSIGN_OR_RETURN(
-      crypto::PublicKey key,
-      registry_->Authorize(decoded.body.credential_id(), decoded.body.actor_id(), now_us));
+  EJ_ASSIGN_OR_RETURN(crypto::PublicKey key, registry_->Authorize(decoded.body.credential_id(),
+                                                                  decoded.body.actor_id(), now_us));
   EJ_RETURN_IF_ERROR(VerifyEventSignature(decoded, key));
   auto shared = std::make_shared<DecodedEvent>(std::move(decoded));
   AppendRequest request;

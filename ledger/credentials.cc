@@ -73,8 +73,7 @@ Status CredentialRegistry::Apply(const v1::EventBody& body, uint64_t sequence,
     case v1::EventBody::kCredentialRevoked: {
       auto it = credentials_.find(body.credential_revoked().credential_id());
       if (it == credentials_.end()) {
-        return NotFound("credential " + body.credential_revoked().credential_id() +
-                        " is unknown");
+        return NotFound("credential " + body.credential_revoked().credential_id() + " is unknown");
       }
       if (it->second.revoked_at_us == 0) {
         it->second.revoked_at_us = recorded_at_us;
@@ -106,8 +105,8 @@ Result<crypto::PublicKey> CredentialRegistry::Authorize(std::string_view credent
   std::shared_lock lock(mu_);
   auto it = credentials_.find(std::string(credential_id));
   if (it == credentials_.end()) {
-    return Err(Unauthenticated("credential " + std::string(credential_id) + " is unknown",
-                               "R-ACC-1"));
+    return Err(
+        Unauthenticated("credential " + std::string(credential_id) + " is unknown", "R-ACC-1"));
   }
   const CredentialState& c = it->second;
   if (c.user_id != actor_id) {

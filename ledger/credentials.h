@@ -35,11 +35,11 @@ struct CredentialState {
   std::string user_id;
   crypto::PublicKey key;
   v1::CredentialKind kind = v1::CREDENTIAL_KIND_UNSPECIFIED;
-  int64_t not_after_us = 0;             // 0: no expiry
-  uint64_t issued_at_sequence = 0;      // 0: the node credential
-  int64_t revoked_at_us = 0;            // 0: not revoked
+  int64_t not_after_us = 0;         // 0: no expiry
+  uint64_t issued_at_sequence = 0;  // 0: the node credential
+  int64_t revoked_at_us = 0;        // 0: not revoked
   uint64_t revoked_at_sequence = 0;
-  bool compromised = false;             // revoked by an Act (R-SEC-2)
+  bool compromised = false;  // revoked by an Act (R-SEC-2)
 };
 
 class CredentialRegistry {
@@ -61,8 +61,7 @@ class CredentialRegistry {
   // The key that must have signed an event of `actor_id` under `credential_id`, recorded at
   // `at_us`; kUnauthenticated with R-ACC-1 / R-ACC-4 / R-SEC-2 in the error otherwise.
   [[nodiscard]] Result<crypto::PublicKey> Authorize(std::string_view credential_id,
-                                                    std::string_view actor_id,
-                                                    int64_t at_us) const;
+                                                    std::string_view actor_id, int64_t at_us) const;
 
   std::optional<CredentialState> Find(std::string_view credential_id) const;
   size_t size() const;

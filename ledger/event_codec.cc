@@ -84,9 +84,8 @@ Result<DecodedEvent> DecodeSignedEvent(std::string bytes, const DecodeLimits& li
     return Err(InvalidArgument("credential_id is missing or malformed"));
   }
   if (body.credential_id() != ev.signed_event.credential_id()) {
-    return Err(Unauthenticated("the signature names credential " +
-                                   ev.signed_event.credential_id() + " but the body names " +
-                                   body.credential_id(),
+    return Err(Unauthenticated("the signature names credential " + ev.signed_event.credential_id() +
+                                   " but the body names " + body.credential_id(),
                                "R-ACC-1"));
   }
   ev.body_digest = crypto::Sha256(ev.signed_event.body());

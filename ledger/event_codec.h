@@ -1,9 +1,9 @@
 // Decoding and signing of SignedEvent: the first stage of admission and the client's signing step.
 //
 // DecodeSignedEvent is pure and thread-safe: it runs on the request threads, before the single
-// writer. It checks only what the bytes themselves can tell (size, protobuf shape, no unknown fields,
-// the envelope). The signature needs the credential (see credentials.h); the school rules need the
-// school state (projections).
+// writer. It checks only what the bytes themselves can tell (size, protobuf shape, no unknown
+// fields, the envelope). The signature needs the credential (see credentials.h); the school rules
+// need the school state (projections).
 #ifndef EJOURNAL_LEDGER_EVENT_CODEC_H_
 #define EJOURNAL_LEDGER_EVENT_CODEC_H_
 

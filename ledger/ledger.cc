@@ -102,6 +102,8 @@ class Ledger::RocksNodeSource final : public merkle::NodeSource {
 
 Ledger::Ledger(LedgerOptions options) : options_(std::move(options)) {}
 
+const merkle::NodeSource& Ledger::nodes() const { return *node_source_; }
+
 Result<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   if (options.path.empty()) return Err(InvalidArgument("ledger path is empty"));
   if (options.clock == nullptr) return Err(InvalidArgument("ledger clock is null"));
@@ -206,7 +208,8 @@ Status Ledger::LoadState() {
         storage::DecodeBigEndian64(std::string_view(it->key().data(), it->key().size()));
     std::string note(it->value().data(), it->value().size());
     auto text_end = note.find("\n\n");
-    if (text_end == std::string::npos) return DataLoss("the latest checkpoint is not a signed note");
+    if (text_end == std::string::npos)
+      return DataLoss("the latest checkpoint is not a signed note");
     EJ_ASSIGN_OR_RETURN(auto checkpoint, note::Checkpoint::Parse(note.substr(0, text_end + 1)));
     if (checkpoint.size != last_checkpoint_size_ || checkpoint.size > size) {
       return DataLoss("the latest checkpoint (size " + std::to_string(checkpoint.size) +
@@ -252,11 +255,10 @@ LedgerStats Ledger::stats() const {
   return s;
 }
 
-Status Ledger::Fail(Status status) {
+void Ledger::Fail(const Status& status) {
   spdlog::error("ledger {} stopped accepting writes: {}", origin_, status.ToString());
   std::lock_guard<std::mutex> lock(mu_);
   if (failure_.ok()) failure_ = status;
-  return status;
 }
 
 void Ledger::AppendAsync(AppendRequest request, Callback done) {
@@ -302,7 +304,8 @@ std::vector<Result<AppendResult>> Ledger::AppendBatch(std::vector<AppendRequest>
 }
 
 Result<std::string> Ledger::Checkpoint() {
-  if (!options_.checkpoint_signer) return Err(FailedPrecondition("no node key to sign checkpoints"));
+  if (!options_.checkpoint_signer)
+    return Err(FailedPrecondition("no node key to sign checkpoints"));
   std::promise<Result<AppendResult>> promise;
   auto future = promise.get_future();
   Status refusal;
@@ -353,8 +356,8 @@ void Ledger::WriterLoop() {
 void Ledger::CommitGroup(std::vector<Pending>& group) {
   Status failed = health();
   if (!failed.ok()) {
-    for (auto& p : group) p.done(Err(Unavailable("the ledger stopped after a write error: " +
-                                                 failed.message())));
+    for (auto& p : group)
+      p.done(Err(Unavailable("the ledger stopped after a write error: " + failed.message())));
     return;
   }
 
@@ -443,7 +446,8 @@ void Ledger::CommitGroup(std::vector<Pending>& group) {
     note::Checkpoint cp{origin_, range_.size(), range_.Root(), {}};
     auto signed_note = options_.checkpoint_signer->Sign(cp.Marshal());
     if (!signed_note) {
-      Status st = Fail(signed_note.error().WithContext("signing a checkpoint"));
+      Status st = signed_note.error().WithContext("signing a checkpoint");
+      Fail(st);
       for (auto& p : group) p.done(Err(st));
       return;
     }
@@ -453,10 +457,9 @@ void Ledger::CommitGroup(std::vector<Pending>& group) {
   if (batch.Count() > 0) {
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync;
-    Status written = FromRocks(db_->Write(wo, &batch), "writing a group of " +
-                                                           std::to_string(next_sequence_ -
-                                                                          first_sequence) +
-                                                           " entries");
+    Status written = FromRocks(
+        db_->Write(wo, &batch),
+        "writing a group of " + std::to_string(next_sequence_ - first_sequence) + " entries");
     if (!written.ok()) {
       Fail(written);
       for (size_t i = 0; i < group.size(); ++i) {
@@ -579,7 +582,8 @@ Status Ledger::ForEachCheckpoint(
     const std::function<bool(uint64_t, std::string_view)>& visit) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_.checkpoints));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    uint64_t size = storage::DecodeBigEndian64(std::string_view(it->key().data(), it->key().size()));
+    uint64_t size =
+        storage::DecodeBigEndian64(std::string_view(it->key().data(), it->key().size()));
     if (!visit(size, std::string_view(it->value().data(), it->value().size()))) break;
   }
   return FromRocks(it->status(), "reading checkpoints");

@@ -1,24 +1,30 @@
 // Ledger: the durable, append-only, verifiable log of signed events.
 //
 // What it guarantees
-// - Entries are numbered 1, 2, 3 ... without gaps. An entry, once acknowledged, is durable (its group's
+// - Entries are numbered 1, 2, 3 ... without gaps. An entry, once acknowledged, is durable (its
+// group's
 //   WriteBatch was written with sync) and is never changed or deleted (R-COR-1).
 // - Idempotency by event id: the same event id with the same signed body returns the original
 //   sequence number (`duplicate` = true); with another body it is refused as kAlreadyExists (409).
-// - Every entry is a leaf of an RFC 6962 Merkle tree; the complete subtree hashes are stored beside the
+// - Every entry is a leaf of an RFC 6962 Merkle tree; the complete subtree hashes are stored beside
+// the
 //   entries, so a root or a proof for any size reads O(log n) nodes, never the whole log.
-// - Checkpoints (C2SP tlog-checkpoint notes signed by the node key) are written in the same WriteBatch
+// - Checkpoints (C2SP tlog-checkpoint notes signed by the node key) are written in the same
+// WriteBatch
 //   as the entries they cover, only by the single writer, for the tree it has just committed: two
 //   checkpoints can never disagree.
 //
 // Threads
-// - One writer thread owns sequencing: it takes every request queued since its last group, admits and
-//   numbers them, writes ONE WriteBatch (entries, event ids, tree nodes, optional checkpoint, and what
-//   the AppendObserver adds) with ONE fsync, then completes the requests. No lock is held across I/O.
+// - One writer thread owns sequencing: it takes every request queued since its last group, admits
+// and
+//   numbers them, writes ONE WriteBatch (entries, event ids, tree nodes, optional checkpoint, and
+//   what the AppendObserver adds) with ONE fsync, then completes the requests. No lock is held
+//   across I/O.
 // - Append/AppendAsync and every read are safe from any thread.
 // - On a write error the ledger fails stop: the failed group and every later request get the error,
-//   and the ledger must be reopened (after a restart it holds exactly the groups that were durable).
-//   A request that failed this way may or may not be durable; resubmitting the same event is safe.
+//   and the ledger must be reopened (after a restart it holds exactly the groups that were
+//   durable). A request that failed this way may or may not be durable; resubmitting the same event
+//   is safe.
 #ifndef EJOURNAL_LEDGER_LEDGER_H_
 #define EJOURNAL_LEDGER_LEDGER_H_
 
@@ -62,13 +68,13 @@ struct AppendResult {
   bool duplicate = false;  // the event was already in the ledger; `sequence` is the original
 };
 
-// Hooks the writer thread calls while it builds a group; used by the projections (issue 3) so that the
-// views are written in the same WriteBatch as the entries. Called only from the writer thread.
+// Hooks the writer thread calls while it builds a group; used by the projections (issue 3) so that
+// the views are written in the same WriteBatch as the entries. Called only from the writer thread.
 class AppendObserver {
  public:
   virtual ~AppendObserver() = default;
-  // May `request` enter after everything sequenced before it (including earlier requests of the same
-  // group)? A non-OK status refuses it; nothing is appended for it.
+  // May `request` enter after everything sequenced before it (including earlier requests of the
+  // same group)? A non-OK status refuses it; nothing is appended for it.
   virtual Status Admit(const AppendRequest& request, int64_t recorded_at_us) = 0;
   // `entry` was given `sequence` and will be written in `batch`. Add derived writes to `batch`.
   virtual void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
@@ -77,11 +83,11 @@ class AppendObserver {
 
 // Counters since Open (for /metrics and benchmarks).
 struct LedgerStats {
-  uint64_t groups = 0;           // group commits written
-  uint64_t entries = 0;          // entries appended (not duplicates)
-  uint64_t refused = 0;          // requests refused by the observer or as conflicts
-  uint64_t largest_group = 0;    // most entries in one group
-  uint64_t checkpoints = 0;      // checkpoints written
+  uint64_t groups = 0;         // group commits written
+  uint64_t entries = 0;        // entries appended (not duplicates)
+  uint64_t refused = 0;        // requests refused by the observer or as conflicts
+  uint64_t largest_group = 0;  // most entries in one group
+  uint64_t checkpoints = 0;    // checkpoints written
 };
 
 struct LedgerOptions {
@@ -164,7 +170,7 @@ class Ledger {
   [[nodiscard]] Status ForEachCheckpoint(
       const std::function<bool(uint64_t, std::string_view)>& visit) const;
 
-  const merkle::NodeSource& nodes() const { return *node_source_; }
+  const merkle::NodeSource& nodes() const;
   rocksdb::DB* db() const { return db_.get(); }
   const LedgerColumnFamilies& column_families() const { return cf_; }
   const std::string& origin() const { return origin_; }
@@ -188,7 +194,8 @@ class Ledger {
   Status LoadState();
   void WriterLoop();
   void CommitGroup(std::vector<Pending>& group);
-  Status Fail(Status status);
+  // Stops the writer for good (fail-stop) with `status` as the reason.
+  void Fail(const Status& status);
 
   const LedgerOptions options_;
   std::unique_ptr<rocksdb::Env> env_;  // wraps options_.file_system; outlives db_

@@ -16,9 +16,9 @@ uint64_t DecodeBigEndian64(std::string_view in);
 // Key of the tree node (level, index): u8 level || BE64 index.
 std::string NodeKey(uint32_t level, uint64_t index);
 
-// The canonical protobuf encoding of ejournal.v1.LedgerEntry {sequence, recorded_at_us, event}, with
-// `signed_event` (a serialised SignedEvent) embedded byte for byte as field 3, exactly as received.
-// Equal to what protobuf's serializer produces for canonical input.
+// The canonical protobuf encoding of ejournal.v1.LedgerEntry {sequence, recorded_at_us, event},
+// with `signed_event` (a serialised SignedEvent) embedded byte for byte as field 3, exactly as
+// received. Equal to what protobuf's serializer produces for canonical input.
 std::string EncodeLedgerEntry(uint64_t sequence, int64_t recorded_at_us,
                               std::string_view signed_event);
 

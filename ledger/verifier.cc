@@ -59,12 +59,11 @@ void FlushChunk(const Ledger& ledger, int threads, std::vector<PendingSignature>
   work();
   for (auto& th : pool) th.join();
   for (size_t i = 0; i < signatures.size(); ++i) {
-    first.Offer(signatures[i].sequence, results[i].ok()
-                                            ? Status::Ok()
-                                            : Status(results[i].code(),
-                                                     At(signatures[i].sequence) +
-                                                         results[i].message(),
-                                                     results[i].rule()));
+    first.Offer(signatures[i].sequence,
+                results[i].ok()
+                    ? Status::Ok()
+                    : Status(results[i].code(), At(signatures[i].sequence) + results[i].message(),
+                             results[i].rule()));
   }
   signature_count += signatures.size();
   signatures.clear();
@@ -110,17 +109,19 @@ Result<NodeKey> ParseNodeVerifierKey(std::string_view vkey) {
   if (p2 == std::string_view::npos) {
     return Err(InvalidArgument("not a verifier key (name+keyid+key)"));
   }
-  NodeKey out;
-  out.name = std::string(vkey.substr(0, p1));
   std::string hex(vkey.substr(p1 + 1, p2 - p1 - 1));
-  if (hex.size() != 8) return Err(InvalidArgument("the verifier key id must be 8 hex digits"));
-  out.key_id = static_cast<uint32_t>(std::stoul(hex, nullptr, 16));
+  if (hex.size() != 8 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+    return Err(InvalidArgument("the verifier key id must be 8 hex digits"));
+  }
   EJ_ASSIGN_OR_RETURN(std::string raw, crypto::Base64Decode(vkey.substr(p2 + 1)));
   if (raw.size() != 33 || raw[0] != 0x01) {
     return Err(InvalidArgument("the verifier key is not an Ed25519 key (type 0x01, 32 bytes)"));
   }
-  EJ_ASSIGN_OR_RETURN(out.key, crypto::PublicKey::FromRaw(crypto::KeyType::kEd25519, raw.substr(1)));
-  return out;
+  EJ_ASSIGN_OR_RETURN(auto key,
+                      crypto::PublicKey::FromRaw(crypto::KeyType::kEd25519, raw.substr(1)));
+  return NodeKey{.name = std::string(vkey.substr(0, p1)),
+                 .key_id = static_cast<uint32_t>(std::stoul(hex, nullptr, 16)),
+                 .key = std::move(key)};
 }
 
 Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& options) {
@@ -149,8 +150,8 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
       return false;
     }
     if (cp->origin != ledger.origin()) {
-      cp_status = DataLoss(where + "names origin \"" + cp->origin + "\", not \"" +
-                           ledger.origin() + "\"");
+      cp_status =
+          DataLoss(where + "names origin \"" + cp->origin + "\", not \"" + ledger.origin() + "\"");
       return false;
     }
     if (cp->size != size || size > total || size == 0) {
@@ -171,63 +172,67 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
   std::vector<std::pair<merkle::NodeId, merkle::Hash>> nodes;
   DecodeLimits unlimited{.max_event_bytes = SIZE_MAX};
 
-  Status scan = ledger.ForEachEntry(1, [&](uint64_t seq, std::string_view bytes) {
-    v1::LedgerEntry entry;
-    if (!entry.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-      first.Offer(seq, DataLoss(At(seq) + "its bytes do not parse as a LedgerEntry"));
-      return false;
-    }
-    if (entry.sequence() != seq) {
-      first.Offer(seq, DataLoss(At(seq) + "it carries sequence " +
-                                std::to_string(entry.sequence())));
-      return false;
-    }
-    if (entry.recorded_at_us() < last_recorded_at) {
-      first.Offer(seq, DataLoss(At(seq) + "its recorded-at time is earlier than entry " +
-                                std::to_string(seq - 1) + "'s"));
-      return false;
-    }
-    last_recorded_at = entry.recorded_at_us();
-    auto decoded = DecodeSignedEvent(entry.event().SerializeAsString(), unlimited);
-    if (!decoded) {
-      first.Offer(seq, Status(decoded.error().code(), At(seq) + decoded.error().message(),
-                              decoded.error().rule()));
-      return false;
-    }
-    auto key = registry.Authorize(decoded->body.credential_id(), decoded->body.actor_id(),
-                                  entry.recorded_at_us());
-    if (!key) {
-      first.Offer(seq, Status(key.error().code(), At(seq) + key.error().message(),
-                              key.error().rule()));
-      return false;
-    }
-    Status applied = registry.Apply(decoded->body, seq, entry.recorded_at_us());
-    if (!applied.ok()) {
-      first.Offer(seq, DataLoss(At(seq) + applied.message()));
-      return false;
-    }
-    signatures.push_back({seq, std::move(*decoded), std::move(*key)});
-    range.Append(merkle::LeafHash(bytes), [&](const merkle::NodeId& id, const merkle::Hash& h) {
-      nodes.emplace_back(id, h);
-    });
-    while (next_checkpoint < checkpoints.size() &&
-           checkpoints[next_checkpoint].size == range.size()) {
-      if (checkpoints[next_checkpoint].checkpoint.root != range.Root()) {
-        first.Offer(seq, DataLoss("checkpoint at size " + std::to_string(range.size()) +
-                                  ": its root differs from the root recomputed from the entries"));
-        return false;
-      }
-      ++next_checkpoint;
-      ++report.checkpoints;
-    }
-    if (signatures.size() >= kChunk) {
-      FlushChunk(ledger, options.threads, signatures, nodes, first, report.signatures);
-      if (first.has()) return false;
-      if (options.progress) options.progress(seq, total);
-    }
-    report.entries = seq;
-    return true;
-  }, /*verify_checksums=*/false);
+  Status scan = ledger.ForEachEntry(
+      1,
+      [&](uint64_t seq, std::string_view bytes) {
+        v1::LedgerEntry entry;
+        if (!entry.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+          first.Offer(seq, DataLoss(At(seq) + "its bytes do not parse as a LedgerEntry"));
+          return false;
+        }
+        if (entry.sequence() != seq) {
+          first.Offer(
+              seq, DataLoss(At(seq) + "it carries sequence " + std::to_string(entry.sequence())));
+          return false;
+        }
+        if (entry.recorded_at_us() < last_recorded_at) {
+          first.Offer(seq, DataLoss(At(seq) + "its recorded-at time is earlier than entry " +
+                                    std::to_string(seq - 1) + "'s"));
+          return false;
+        }
+        last_recorded_at = entry.recorded_at_us();
+        auto decoded = DecodeSignedEvent(entry.event().SerializeAsString(), unlimited);
+        if (!decoded) {
+          first.Offer(seq, Status(decoded.error().code(), At(seq) + decoded.error().message(),
+                                  decoded.error().rule()));
+          return false;
+        }
+        auto key = registry.Authorize(decoded->body.credential_id(), decoded->body.actor_id(),
+                                      entry.recorded_at_us());
+        if (!key) {
+          first.Offer(
+              seq, Status(key.error().code(), At(seq) + key.error().message(), key.error().rule()));
+          return false;
+        }
+        Status applied = registry.Apply(decoded->body, seq, entry.recorded_at_us());
+        if (!applied.ok()) {
+          first.Offer(seq, DataLoss(At(seq) + applied.message()));
+          return false;
+        }
+        signatures.push_back({seq, std::move(*decoded), std::move(*key)});
+        range.Append(merkle::LeafHash(bytes), [&](const merkle::NodeId& id, const merkle::Hash& h) {
+          nodes.emplace_back(id, h);
+        });
+        while (next_checkpoint < checkpoints.size() &&
+               checkpoints[next_checkpoint].size == range.size()) {
+          if (checkpoints[next_checkpoint].checkpoint.root != range.Root()) {
+            first.Offer(seq,
+                        DataLoss("checkpoint at size " + std::to_string(range.size()) +
+                                 ": its root differs from the root recomputed from the entries"));
+            return false;
+          }
+          ++next_checkpoint;
+          ++report.checkpoints;
+        }
+        if (signatures.size() >= kChunk) {
+          FlushChunk(ledger, options.threads, signatures, nodes, first, report.signatures);
+          if (first.has()) return false;
+          if (options.progress) options.progress(seq, total);
+        }
+        report.entries = seq;
+        return true;
+      },
+      /*verify_checksums=*/false);
   FlushChunk(ledger, options.threads, signatures, nodes, first, report.signatures);
   if (first.has()) return Err(first.status());
   EJ_RETURN_IF_ERROR(scan);

@@ -3,13 +3,13 @@
 //
 // For every entry, in order: it parses, carries its own sequence number, recorded-at never goes
 // back, the event decodes, its credential was issued earlier in the ledger (or is the node's), was
-// active at the entry's recorded-at time and belongs to the actor, and the signature verifies on the
-// stored body bytes. The leaf hash recomputed from the stored bytes must equal the stored tree node,
-// and every stored parent node must equal the hash of its children. Every checkpoint must be signed
-// by the node key, name this ledger's origin, and carry the root recomputed at its size.
+// active at the entry's recorded-at time and belongs to the actor, and the signature verifies on
+// the stored body bytes. The leaf hash recomputed from the stored bytes must equal the stored tree
+// node, and every stored parent node must equal the hash of its children. Every checkpoint must be
+// signed by the node key, name this ledger's origin, and carry the root recomputed at its size.
 //
-// The first problem found (lowest sequence) is returned as kDataLoss or kUnauthenticated, its message
-// starting with what is wrong where: "entry 17: ...", "checkpoint at size 4096: ...".
+// The first problem found (lowest sequence) is returned as kDataLoss or kUnauthenticated, its
+// message starting with what is wrong where: "entry 17: ...", "checkpoint at size 4096: ...".
 #ifndef EJOURNAL_LEDGER_VERIFIER_H_
 #define EJOURNAL_LEDGER_VERIFIER_H_
 

@@ -1,4 +1,5 @@
-// The project's error vocabulary: a Status (code, message, rule id) and Result<T>, a value or a Status.
+// The project's error vocabulary: a Status (code, message, rule id) and Result<T>, a value or a
+// Status.
 //
 // Every function that can fail returns one of these; no exception crosses a module border.
 // Errors from RocksDB, OpenSSL, librdkafka and httplib are converted where they enter our code.
@@ -36,6 +37,9 @@ class [[nodiscard]] Status {
   Status() = default;
   Status(StatusCode code, std::string message, std::string rule = {})
       : code_(code), message_(std::move(message)), rule_(std::move(rule)) {}
+
+  // So that `return Err(...)` (see below) works in functions returning Status as well as Result.
+  Status(std::unexpected<Status> error) : Status(std::move(error.error())) {}  // NOLINT
 
   static Status Ok() { return Status(); }
 
@@ -97,11 +101,12 @@ inline Status Internal(std::string m) { return Status(StatusCode::kInternal, std
 
 }  // namespace ejournal
 
-// Returns early with the Status if `expr` (a Status) is not OK.
-#define EJ_RETURN_IF_ERROR(expr)                   \
-  do {                                             \
-    ::ejournal::Status ej_status_ = (expr);        \
-    if (!ej_status_.ok()) return ej_status_;       \
+// Returns early with the Status if `expr` (a Status) is not OK; works in functions returning Status
+// or Result<T>.
+#define EJ_RETURN_IF_ERROR(expr)                                         \
+  do {                                                                   \
+    ::ejournal::Status ej_status_ = (expr);                              \
+    if (!ej_status_.ok()) return ::ejournal::Err(std::move(ej_status_)); \
   } while (0)
 
 #define EJ_CONCAT_INNER_(a, b) a##b
@@ -110,8 +115,8 @@ inline Status Internal(std::string m) { return Status(StatusCode::kInternal, std
 // `EJ_ASSIGN_OR_RETURN(auto x, MakeX());` in a function returning Status or Result<U>.
 #define EJ_ASSIGN_OR_RETURN(lhs, expr) \
   EJ_ASSIGN_OR_RETURN_IMPL_(EJ_CONCAT_(ej_result_, __LINE__), lhs, expr)
-#define EJ_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                              \
+#define EJ_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)                       \
+  auto tmp = (expr);                                                    \
   if (!tmp.has_value()) return ::ejournal::Err(std::move(tmp).error()); \
   lhs = std::move(tmp).value()
 

@@ -81,8 +81,8 @@ struct WritableLedger {
 };
 
 Result<WritableLedger> OpenWritable(const std::string& data, const std::string& origin) {
-  WritableLedger w;
-  EJ_ASSIGN_OR_RETURN(w.node, LoadNodeIdentity(NodeKeyPath(data)));
+  EJ_ASSIGN_OR_RETURN(NodeIdentity node, LoadNodeIdentity(NodeKeyPath(data)));
+  WritableLedger w{.node = std::move(node), .registry = {}, .admission = {}, .ledger = {}};
   w.registry = std::make_unique<CredentialRegistry>();
   w.registry->AddNode(w.node.credential_id, w.node.key.public_key());
   w.admission = std::make_unique<Admission>(w.registry.get());
@@ -158,11 +158,11 @@ int Init(const std::string& data, const std::string& origin, const std::string& 
   auto cp = w->ledger->Checkpoint();
   if (!cp) return Fail(cp.error());
 
-  std::printf("initialised %s\n  origin:       %s\n  node key:     %s (mode 0600)\n"
-              "  verifier key: %s\n  admin:        %s, credential %s, key %s/%s.key\n",
-              data.c_str(), origin.c_str(), NodeKeyPath(data).c_str(),
-              node->VerifierKey().c_str(), admin.c_str(), credential_id.c_str(), data.c_str(),
-              admin.c_str());
+  std::printf(
+      "initialised %s\n  origin:       %s\n  node key:     %s (mode 0600)\n"
+      "  verifier key: %s\n  admin:        %s, credential %s, key %s/%s.key\n",
+      data.c_str(), origin.c_str(), NodeKeyPath(data).c_str(), node->VerifierKey().c_str(),
+      admin.c_str(), credential_id.c_str(), data.c_str(), admin.c_str());
   return 0;
 }
 
@@ -260,12 +260,12 @@ int ProofInclusion(const std::string& data, uint64_t sequence, uint64_t size) {
   const auto leaf = merkle::LeafHash(*entry);
   Status ok = merkle::VerifyInclusion(leaf, sequence - 1, *tree_size, *proof, *root);
   if (!ok.ok()) return Fail(ok);
-  std::printf("entry %llu (leaf index %llu) is in the tree of size %llu\nleaf hash: %s\nroot: %s\n"
-              "proof (%zu hashes, RFC 9162 order):\n",
-              static_cast<unsigned long long>(sequence),
-              static_cast<unsigned long long>(sequence - 1),
-              static_cast<unsigned long long>(*tree_size), merkle::ToHex(leaf).c_str(),
-              merkle::ToHex(*root).c_str(), proof->size());
+  std::printf(
+      "entry %llu (leaf index %llu) is in the tree of size %llu\nleaf hash: %s\nroot: %s\n"
+      "proof (%zu hashes, RFC 9162 order):\n",
+      static_cast<unsigned long long>(sequence), static_cast<unsigned long long>(sequence - 1),
+      static_cast<unsigned long long>(*tree_size), merkle::ToHex(leaf).c_str(),
+      merkle::ToHex(*root).c_str(), proof->size());
   for (const auto& h : *proof) std::printf("  %s\n", merkle::ToHex(h).c_str());
   return 0;
 }
@@ -283,11 +283,11 @@ int ProofConsistency(const std::string& data, uint64_t old_size, uint64_t size) 
   if (!root2) return Fail(root2.error());
   Status ok = merkle::VerifyConsistency(old_size, *tree_size, *proof, *root1, *root2);
   if (!ok.ok()) return Fail(ok);
-  std::printf("the tree of size %llu is a prefix of the tree of size %llu\nold root: %s\n"
-              "new root: %s\nproof (%zu hashes, RFC 9162 order):\n",
-              static_cast<unsigned long long>(old_size),
-              static_cast<unsigned long long>(*tree_size), merkle::ToHex(*root1).c_str(),
-              merkle::ToHex(*root2).c_str(), proof->size());
+  std::printf(
+      "the tree of size %llu is a prefix of the tree of size %llu\nold root: %s\n"
+      "new root: %s\nproof (%zu hashes, RFC 9162 order):\n",
+      static_cast<unsigned long long>(old_size), static_cast<unsigned long long>(*tree_size),
+      merkle::ToHex(*root1).c_str(), merkle::ToHex(*root2).c_str(), proof->size());
   for (const auto& h : *proof) std::printf("  %s\n", merkle::ToHex(h).c_str());
   return 0;
 }
@@ -367,7 +367,8 @@ int main(int argc, char** argv) {
   auto* verify = ledger->add_subcommand(
       "verify", "check every entry, signature, tree node and checkpoint; name the first bad one");
   verify->add_option("--data", data, "data directory")->capture_default_str();
-  verify->add_option("--node-key", node_pub, "the node's verifier key file (default DATA/node.pub)");
+  verify->add_option("--node-key", node_pub,
+                     "the node's verifier key file (default DATA/node.pub)");
   verify->add_option("--threads", threads, "signature-checking threads")->capture_default_str();
 
   bool make_new = false;

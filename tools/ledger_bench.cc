@@ -1,8 +1,8 @@
 // ledger_bench: the ledger's benchmarks (docs/BENCHMARKS.md). Not part of the test run.
 //
 //   ledger_bench append  --entries N      durable appends/s with group commit, vs raw RocksDB
-//   ledger_bench verify  --seconds S      signature verifications/s on all cores, vs `openssl speed`
-//   ledger_bench proofs  --entries N      inclusion/consistency proof latency percentiles
+//   ledger_bench verify  --seconds S      signature verifications/s on all cores, vs `openssl
+//   speed` ledger_bench proofs  --entries N      inclusion/consistency proof latency percentiles
 //
 // Each prints a Markdown table row set to stdout, ready for docs/BENCHMARKS.md.
 #include <rocksdb/db.h>
@@ -154,15 +154,16 @@ int RunAppend(uint64_t entries, size_t payload, size_t window, const std::string
   raw.reset();
   std::filesystem::remove_all(dir);
 
-  std::printf("| append, durable, group commit | %llu entries of %zu B | %.0f entries/s | "
-              "mean group %.0f, largest %llu, %llu checkpoints |\n",
-              static_cast<unsigned long long>(entries), entry_bytes, ledger_rate, mean_group,
-              static_cast<unsigned long long>(stats.largest_group),
-              static_cast<unsigned long long>(stats.checkpoints));
-  std::printf("| raw RocksDB, same batches, sync | %llu values of %zu B | %.0f puts/s | "
-              "ledger/raw = %.2f |\n",
-              static_cast<unsigned long long>(entries), entry_bytes, raw_rate,
-              ledger_rate / raw_rate);
+  std::printf(
+      "| append, durable, group commit | %llu entries of %zu B | %.0f entries/s | "
+      "mean group %.0f, largest %llu, %llu checkpoints |\n",
+      static_cast<unsigned long long>(entries), entry_bytes, ledger_rate, mean_group,
+      static_cast<unsigned long long>(stats.largest_group),
+      static_cast<unsigned long long>(stats.checkpoints));
+  std::printf(
+      "| raw RocksDB, same batches, sync | %llu values of %zu B | %.0f puts/s | "
+      "ledger/raw = %.2f |\n",
+      static_cast<unsigned long long>(entries), entry_bytes, raw_rate, ledger_rate / raw_rate);
   return 0;
 }
 
@@ -218,7 +219,8 @@ int RunVerify(double seconds, int threads) {
         uint64_t n = 0;
         size_t i = static_cast<size_t>(t);
         while (!stop.load(std::memory_order_relaxed)) {
-          if (!VerifyEventSignature(events[i % events.size()], key->public_key()).ok()) std::abort();
+          if (!VerifyEventSignature(events[i % events.size()], key->public_key()).ok())
+            std::abort();
           ++i;
           ++n;
         }
@@ -231,10 +233,10 @@ int RunVerify(double seconds, int threads) {
     const double ours = static_cast<double>(count.load()) / Seconds(Clock::now() - start);
     const double theirs = OpenSslVerifyRate(c.openssl_alg, c.openssl_line, threads,
                                             std::max(1, static_cast<int>(seconds)));
-    std::printf("| verify %s, %d threads | decoded events of ~300 B | %.0f verifies/s | "
-                "openssl speed -multi %d: %.0f/s, ratio %.2f |\n",
-                c.openssl_alg.c_str(), threads, ours, threads, theirs,
-                theirs > 0 ? ours / theirs : 0.0);
+    std::printf(
+        "| verify %s, %d threads | decoded events of ~300 B | %.0f verifies/s | "
+        "openssl speed -multi %d: %.0f/s, ratio %.2f |\n",
+        c.openssl_alg.c_str(), threads, ours, threads, theirs, theirs > 0 ? ours / theirs : 0.0);
   }
   return 0;
 }
@@ -292,14 +294,16 @@ int RunProofs(uint64_t entries, size_t samples, const std::string& dir, bool kee
     consistency_us.push_back(Seconds(Clock::now() - t0) * 1e6);
     if (!cproof) return 1;
   }
-  std::printf("| inclusion proof | ledger of %llu entries, %zu random leaves | p50 %.1f µs | "
-              "p99 %.1f µs, p99.9 %.1f µs |\n",
-              static_cast<unsigned long long>(size), samples, Percentile(inclusion_us, 50),
-              Percentile(inclusion_us, 99), Percentile(inclusion_us, 99.9));
-  std::printf("| consistency proof | ledger of %llu entries, %zu random old sizes | p50 %.1f µs | "
-              "p99 %.1f µs, p99.9 %.1f µs |\n",
-              static_cast<unsigned long long>(size), samples, Percentile(consistency_us, 50),
-              Percentile(consistency_us, 99), Percentile(consistency_us, 99.9));
+  std::printf(
+      "| inclusion proof | ledger of %llu entries, %zu random leaves | p50 %.1f µs | "
+      "p99 %.1f µs, p99.9 %.1f µs |\n",
+      static_cast<unsigned long long>(size), samples, Percentile(inclusion_us, 50),
+      Percentile(inclusion_us, 99), Percentile(inclusion_us, 99.9));
+  std::printf(
+      "| consistency proof | ledger of %llu entries, %zu random old sizes | p50 %.1f µs | "
+      "p99 %.1f µs, p99.9 %.1f µs |\n",
+      static_cast<unsigned long long>(size), samples, Percentile(consistency_us, 50),
+      Percentile(consistency_us, 99), Percentile(consistency_us, 99.9));
   ledger->reset();
   if (!keep) std::filesystem::remove_all(dir);
   return 0;

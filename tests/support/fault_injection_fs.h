@@ -1,5 +1,6 @@
 // A RocksDB FileSystem that fails on command: fsync errors and a full disk (the file-system seam of
-// LedgerOptions::file_system). Thread-safe; the faults apply to every writable file opened through it.
+// LedgerOptions::file_system). Thread-safe; the faults apply to every writable file opened through
+// it.
 #ifndef EJOURNAL_TESTS_SUPPORT_FAULT_INJECTION_FS_H_
 #define EJOURNAL_TESTS_SUPPORT_FAULT_INJECTION_FS_H_
 
