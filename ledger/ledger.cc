@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <future>
 #include <unordered_map>
 
@@ -108,6 +109,11 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   if (options.path.empty()) return Err(InvalidArgument("ledger path is empty"));
   if (options.clock == nullptr) return Err(InvalidArgument("ledger clock is null"));
   if (options.max_group_size == 0) return Err(InvalidArgument("max_group_size must be > 0"));
+  if (!options.read_only) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.path, ec);
+    if (ec) return Err(IoError("cannot create " + options.path + ": " + ec.message()));
+  }
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(options)));
   EJ_RETURN_IF_ERROR(ledger->OpenDb().WithContext("opening ledger " + ledger->options_.path));
   EJ_RETURN_IF_ERROR(ledger->LoadOrigin().WithContext("opening ledger " + ledger->options_.path));

@@ -49,10 +49,11 @@ AppendRequest MakeRequest(uint64_t i, size_t payload) {
   body.set_actor_id("teacher-0042");
   body.set_credential_id("cred-0042");
   body.set_client_time_us(1'788'000'000'000'000 + static_cast<int64_t>(i));
-  std::string serialized = body.SerializeAsString();
-  if (serialized.size() < payload) {
-    body.set_school_id("school-" + std::string(payload - serialized.size(), 'x'));
-  }
+  auto* user = body.mutable_user_registered();
+  user->set_user_id("student-" + std::to_string(i));
+  user->add_roles(v1::ROLE_STUDENT);
+  const size_t size = body.ByteSizeLong();
+  if (size < payload) user->set_display_name(std::string(payload - size, 'x'));
   v1::SignedEvent signed_event;
   signed_event.set_body(body.SerializeAsString());
   signed_event.set_signature(std::string(64, '\x5a'));
@@ -207,7 +208,10 @@ int RunVerify(double seconds, int threads) {
       auto signed_bytes = SignEvent(body, *key);
       if (!signed_bytes) return 1;
       auto decoded = DecodeSignedEvent(*signed_bytes);
-      if (!decoded) return 1;
+      if (!decoded) {
+        std::fprintf(stderr, "%s\n", decoded.error().ToString().c_str());
+        return 1;
+      }
       events.push_back(std::move(*decoded));
     }
     std::atomic<uint64_t> count{0};
