@@ -38,6 +38,10 @@ rocksdb::ColumnFamilyOptions PointLookupOptions() {
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.whole_key_filtering = true;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // New event ids are looked up once per append and are almost never there: a memtable bloom
+  // filter answers those misses without walking the skiplist.
+  cf.memtable_prefix_bloom_size_ratio = 0.1;
+  cf.memtable_whole_key_filtering = true;
   return cf;
 }
 
@@ -49,11 +53,7 @@ std::string EventIdValue(uint64_t sequence, int64_t recorded_at_us, const merkle
   return v;
 }
 
-struct EventIdRecord {
-  uint64_t sequence;
-  int64_t recorded_at_us;
-  merkle::Hash digest;
-};
+using EventIdRecord = Ledger::EventIdRecord;
 
 Result<EventIdRecord> ParseEventIdValue(std::string_view v) {
   if (v.size() != 16 + 32) return Err(DataLoss("event-id index value has a wrong size"));
@@ -119,6 +119,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   EJ_RETURN_IF_ERROR(ledger->LoadOrigin().WithContext("opening ledger " + ledger->options_.path));
   EJ_RETURN_IF_ERROR(ledger->LoadState().WithContext("loading ledger " + ledger->options_.path));
   if (!ledger->options_.read_only) {
+    ledger->committer_ = std::thread([l = ledger.get()] { l->CommitterLoop(); });
     ledger->writer_ = std::thread([l = ledger.get()] { l->WriterLoop(); });
   }
   return ledger;
@@ -236,7 +237,8 @@ Ledger::~Ledger() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (writer_.joinable()) writer_.join();
+  if (writer_.joinable()) writer_.join();  // it stops the committer when it is done
+  if (committer_.joinable()) committer_.join();
   if (db_) {
     for (auto* h : handles_) {
       if (h != nullptr) (void)db_->DestroyColumnFamilyHandle(h);
@@ -353,37 +355,74 @@ void Ledger::WriterLoop() {
         queue_.pop_front();
       }
     }
-    // An idle writer still covers recent entries with a checkpoint once the interval has passed.
-    CommitGroup(group);
+    // An empty group still lets an idle writer cover recent entries with a checkpoint.
+    auto prepared = PrepareGroup(group);
     group.clear();
+    if (prepared == nullptr) continue;
+    std::unique_lock<std::mutex> lock(commit_mu_);
+    commit_cv_.wait(lock, [this] { return to_commit_ == nullptr; });
+    to_commit_ = std::move(prepared);
+    commit_cv_.notify_all();
+  }
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  commit_stop_ = true;
+  commit_cv_.notify_all();
+}
+
+void Ledger::CommitterLoop() {
+  while (true) {
+    std::unique_ptr<PreparedGroup> group;
+    {
+      std::unique_lock<std::mutex> lock(commit_mu_);
+      commit_cv_.wait(lock, [this] { return to_commit_ != nullptr || commit_stop_; });
+      if (to_commit_ == nullptr) return;
+      group = std::move(to_commit_);
+    }
+    // The writer may prepare the next group while this one is written and synced.
+    WriteGroup(*group);
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    commit_cv_.notify_all();
   }
 }
 
-void Ledger::CommitGroup(std::vector<Pending>& group) {
+std::unique_ptr<Ledger::PreparedGroup> Ledger::PrepareGroup(std::vector<Pending>& requests) {
   Status failed = health();
   if (!failed.ok()) {
-    for (auto& p : group)
+    for (auto& p : requests) {
       p.done(Err(Unavailable("the ledger stopped after a write error: " + failed.message())));
-    return;
+    }
+    return nullptr;
   }
 
+  auto group = std::make_unique<PreparedGroup>();
+  group->requests = std::move(requests);
+  auto& reqs = group->requests;
+  auto& outcomes = group->outcomes;
+  outcomes.resize(reqs.size());
   const int64_t now = std::max(options_.clock->NowMicros(), last_recorded_at_us_);
-  rocksdb::WriteBatch batch;
-  std::vector<std::optional<Result<AppendResult>>> outcomes(group.size());
+  group->recorded_at_us = now;
   bool checkpoint_requested = false;
 
-  // Idempotency against the store: one MultiGet for the whole group.
+  // Idempotency. An id is always either in the group being written (in_flight_) or in the store:
+  // the committer forgets a group's ids only after its write, so look at in_flight_ first.
   std::vector<size_t> lookups;
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (group[i].checkpoint_only) {
-      checkpoint_requested = true;
-    } else {
-      lookups.push_back(i);
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      if (reqs[i].checkpoint_only) {
+        checkpoint_requested = true;
+        continue;
+      }
+      if (auto it = in_flight_.find(reqs[i].request.event_id); it != in_flight_.end()) {
+        outcomes[i] = DuplicateOf(reqs[i].request, it->second);
+      } else {
+        lookups.push_back(i);
+      }
     }
   }
   std::vector<rocksdb::Slice> keys;
   keys.reserve(lookups.size());
-  for (size_t i : lookups) keys.emplace_back(group[i].request.event_id);
+  for (size_t i : lookups) keys.emplace_back(reqs[i].request.event_id);
   std::vector<rocksdb::PinnableSlice> values(lookups.size());
   std::vector<rocksdb::Status> statuses(lookups.size());
   if (!lookups.empty()) {
@@ -391,27 +430,15 @@ void Ledger::CommitGroup(std::vector<Pending>& group) {
                   statuses.data());
   }
 
-  std::unordered_map<std::string_view, size_t> new_in_group;  // event id -> index in group
+  auto& batch = group->batch;
   const uint64_t first_sequence = next_sequence_;
+  std::unordered_map<std::string_view, EventIdRecord> new_in_group;
   for (size_t k = 0; k < lookups.size(); ++k) {
     const size_t i = lookups[k];
-    const AppendRequest& req = group[i].request;
-    auto duplicate_of = [&](uint64_t seq, int64_t at,
-                            const merkle::Hash& digest) -> Result<AppendResult> {
-      if (digest != req.body_digest) {
-        return Err(AlreadyExists("event id " + req.event_id +
-                                 " is already in the ledger at sequence " + std::to_string(seq) +
-                                 " with a different body"));
-      }
-      return AppendResult{seq, at, true};
-    };
+    const AppendRequest& req = reqs[i].request;
     if (statuses[k].ok()) {
       auto record = ParseEventIdValue(std::string_view(values[k].data(), values[k].size()));
-      if (!record) {
-        outcomes[i] = Err(record.error());
-      } else {
-        outcomes[i] = duplicate_of(record->sequence, record->recorded_at_us, record->digest);
-      }
+      outcomes[i] = record ? DuplicateOf(req, *record) : Err(record.error());
       continue;
     }
     if (!statuses[k].IsNotFound()) {
@@ -419,9 +446,7 @@ void Ledger::CommitGroup(std::vector<Pending>& group) {
       continue;
     }
     if (auto it = new_in_group.find(req.event_id); it != new_in_group.end()) {
-      const auto& first = *outcomes[it->second];
-      outcomes[i] = duplicate_of(first->sequence, first->recorded_at_us,
-                                 group[it->second].request.body_digest);
+      outcomes[i] = DuplicateOf(req, it->second);
       continue;
     }
     if (options_.observer != nullptr) {
@@ -440,68 +465,93 @@ void Ledger::CommitGroup(std::vector<Pending>& group) {
     batch.Put(cf_.event_ids, req.event_id, EventIdValue(seq, now, req.body_digest));
     if (options_.observer != nullptr) options_.observer->Apply(req, seq, now, entry, batch);
     batch.Put(cf_.entries, storage::EncodeBigEndian64(seq), entry);
-    new_in_group.emplace(req.event_id, i);
+    new_in_group.emplace(req.event_id, EventIdRecord{seq, now, req.body_digest});
     outcomes[i] = AppendResult{seq, now, false};
   }
+  group->appended = next_sequence_ - first_sequence;
+  group->size_after = range_.size();
 
   // A checkpoint for the tree this group makes, in the same batch: it can never disagree with it.
-  const bool write_checkpoint =
-      options_.checkpoint_signer && range_.size() > last_checkpoint_size_ &&
-      (checkpoint_requested || now - last_checkpoint_us_ >= options_.checkpoint_interval_us);
-  if (write_checkpoint) {
+  if (options_.checkpoint_signer && range_.size() > last_checkpoint_size_ &&
+      (checkpoint_requested || now - last_checkpoint_us_ >= options_.checkpoint_interval_us)) {
     note::Checkpoint cp{origin_, range_.size(), range_.Root(), {}};
     auto signed_note = options_.checkpoint_signer->Sign(cp.Marshal());
     if (!signed_note) {
       Status st = signed_note.error().WithContext("signing a checkpoint");
       Fail(st);
-      for (auto& p : group) p.done(Err(st));
-      return;
+      for (auto& p : reqs) p.done(Err(st));
+      return nullptr;
     }
     batch.Put(cf_.checkpoints, storage::EncodeBigEndian64(range_.size()), *signed_note);
+    group->wrote_checkpoint = true;
+    last_checkpoint_us_ = now;
+    last_checkpoint_size_ = range_.size();
   }
+  if (group->appended > 0) last_recorded_at_us_ = now;
 
-  if (batch.Count() > 0) {
-    rocksdb::WriteOptions wo;
-    wo.sync = options_.sync;
-    Status written = FromRocks(
-        db_->Write(wo, &batch),
-        "writing a group of " + std::to_string(next_sequence_ - first_sequence) + " entries");
+  if (!new_in_group.empty()) {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    for (const auto& [id, record] : new_in_group) in_flight_.emplace(std::string(id), record);
+  }
+  return group;
+}
+
+Result<AppendResult> Ledger::DuplicateOf(const AppendRequest& req, const EventIdRecord& original) {
+  if (original.digest != req.body_digest) {
+    return Err(AlreadyExists("event id " + req.event_id + " is already in the ledger at sequence " +
+                             std::to_string(original.sequence) + " with a different body"));
+  }
+  return AppendResult{original.sequence, original.recorded_at_us, true};
+}
+
+void Ledger::WriteGroup(PreparedGroup& group) {
+  auto& reqs = group.requests;
+  if (group.batch.Count() > 0) {
+    Status written = health();
+    if (written.ok()) {
+      rocksdb::WriteOptions wo;
+      wo.sync = options_.sync;
+      written = FromRocks(db_->Write(wo, &group.batch),
+                          "writing a group of " + std::to_string(group.appended) + " entries");
+      if (!written.ok()) Fail(written);
+    } else {
+      written = Unavailable("the ledger stopped after a write error: " + written.message());
+    }
     if (!written.ok()) {
-      Fail(written);
-      for (size_t i = 0; i < group.size(); ++i) {
-        // Entries refused before the write keep their own error; the rest share the write error.
-        if (outcomes[i].has_value() && !outcomes[i]->has_value()) {
-          group[i].done(std::move(*outcomes[i]));
+      for (size_t i = 0; i < reqs.size(); ++i) {
+        // Requests refused before the write keep their own error; the rest share the write error.
+        if (group.outcomes[i].has_value() && !group.outcomes[i]->has_value()) {
+          reqs[i].done(std::move(*group.outcomes[i]));
         } else {
-          group[i].done(Err(written));
+          reqs[i].done(Err(written));
         }
       }
       return;
     }
-    const uint64_t appended = next_sequence_ - first_sequence;
+    size_.store(group.size_after, std::memory_order_release);
     stat_groups_.fetch_add(1, std::memory_order_relaxed);
-    stat_entries_.fetch_add(appended, std::memory_order_relaxed);
-    if (appended > stat_largest_group_.load(std::memory_order_relaxed)) {
-      stat_largest_group_.store(appended, std::memory_order_relaxed);
+    stat_entries_.fetch_add(group.appended, std::memory_order_relaxed);
+    if (group.appended > stat_largest_group_.load(std::memory_order_relaxed)) {
+      stat_largest_group_.store(group.appended, std::memory_order_relaxed);
     }
-    if (write_checkpoint) {
-      stat_checkpoints_.fetch_add(1, std::memory_order_relaxed);
-      last_checkpoint_us_ = now;
-      last_checkpoint_size_ = range_.size();
+    if (group.wrote_checkpoint) stat_checkpoints_.fetch_add(1, std::memory_order_relaxed);
+    if (group.appended > 0) {
+      std::lock_guard<std::mutex> lock(commit_mu_);
+      for (size_t i = 0; i < reqs.size(); ++i) {
+        const auto& o = group.outcomes[i];
+        if (o.has_value() && o->has_value() && !(*o)->duplicate) {
+          in_flight_.erase(reqs[i].request.event_id);
+        }
+      }
     }
-    last_recorded_at_us_ = now;
-    size_.store(range_.size(), std::memory_order_release);
   }
-
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (!group[i].checkpoint_only && !outcomes[i]->has_value()) {
-      stat_refused_.fetch_add(1, std::memory_order_relaxed);
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    if (reqs[i].checkpoint_only) {
+      reqs[i].done(AppendResult{group.size_after, group.recorded_at_us, false});
+      continue;
     }
-    if (group[i].checkpoint_only) {
-      group[i].done(AppendResult{range_.size(), now, false});
-    } else {
-      group[i].done(std::move(*outcomes[i]));
-    }
+    if (!group.outcomes[i]->has_value()) stat_refused_.fetch_add(1, std::memory_order_relaxed);
+    reqs[i].done(std::move(*group.outcomes[i]));
   }
 }
 

@@ -41,6 +41,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "ledger/clock.h"
@@ -180,6 +181,13 @@ class Ledger {
 
   LedgerStats stats() const;
 
+  // What the event-id index says about a known event.
+  struct EventIdRecord {
+    uint64_t sequence;
+    int64_t recorded_at_us;
+    merkle::Hash digest;
+  };
+
  private:
   struct Pending {
     AppendRequest request;
@@ -188,12 +196,29 @@ class Ledger {
   };
   class RocksNodeSource;
 
+  // A group numbered and encoded by the writer, waiting for the committer to write it.
+  struct PreparedGroup {
+    std::vector<Pending> requests;
+    std::vector<std::optional<Result<AppendResult>>> outcomes;
+    rocksdb::WriteBatch batch;
+    uint64_t appended = 0;
+    uint64_t size_after = 0;
+    int64_t recorded_at_us = 0;
+    bool wrote_checkpoint = false;
+  };
+
   explicit Ledger(LedgerOptions options);
   Status OpenDb();
   Status LoadOrigin();
   Status LoadState();
+  // The append pipeline: the writer numbers, hashes and encodes a group while the committer
+  // writes and syncs the previous one; at most one group waits between them.
   void WriterLoop();
-  void CommitGroup(std::vector<Pending>& group);
+  void CommitterLoop();
+  std::unique_ptr<PreparedGroup> PrepareGroup(std::vector<Pending>& requests);
+  void WriteGroup(PreparedGroup& group);
+  static Result<AppendResult> DuplicateOf(const AppendRequest& request,
+                                          const EventIdRecord& original);
   // Stops the writer for good (fail-stop) with `status` as the reason.
   void Fail(const Status& status);
 
@@ -225,6 +250,15 @@ class Ledger {
   bool stopping_ = false;      // guarded by mu_
   Status failure_;             // guarded by mu_
   std::thread writer_;
+
+  // Between the writer and the committer.
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  std::unique_ptr<PreparedGroup> to_commit_;  // guarded by commit_mu_
+  bool commit_stop_ = false;                  // guarded by commit_mu_
+  // Ids of new events not yet durable (so a duplicate arriving meanwhile is still recognised).
+  std::unordered_map<std::string, EventIdRecord> in_flight_;  // guarded by commit_mu_
+  std::thread committer_;
 };
 
 }  // namespace ejournal
