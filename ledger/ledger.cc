@@ -1,5 +1,6 @@
 #include "ledger/ledger.h"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
@@ -14,6 +15,7 @@
 
 #include "ejournal/v1/ledger.pb.h"
 #include "ledger/storage_format.h"
+#include "ledger/tree_tiles.h"
 
 namespace ejournal {
 namespace {
@@ -33,9 +35,10 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return IoError(std::move(message));
 }
 
-rocksdb::ColumnFamilyOptions PointLookupOptions() {
+rocksdb::ColumnFamilyOptions PointLookupOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.whole_key_filtering = true;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -73,26 +76,47 @@ class Ledger::RocksNodeSource final : public merkle::NodeSource {
   RocksNodeSource(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) : db_(db), cf_(cf) {}
 
   Result<std::vector<merkle::Hash>> Nodes(std::span<const merkle::NodeId> ids) const override {
+    // One read per distinct tile (a proof touches about one tile per 4 levels).
+    std::vector<storage::TileAddress> addresses;
     std::vector<std::string> keys;
-    keys.reserve(ids.size());
-    for (const auto& id : ids) keys.push_back(storage::NodeKey(id.level, id.index));
+    std::vector<size_t> tile_of(ids.size());
+    addresses.reserve(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      addresses.push_back(storage::TileAddressOf(ids[i]));
+      std::string key = storage::TileKey(addresses[i].tile_level, addresses[i].tile_index);
+      auto it = std::find(keys.begin(), keys.end(), key);
+      tile_of[i] = static_cast<size_t>(it - keys.begin());
+      if (it == keys.end()) keys.push_back(std::move(key));
+    }
     std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-    std::vector<rocksdb::PinnableSlice> values(ids.size());
-    std::vector<rocksdb::Status> statuses(ids.size());
-    db_->MultiGet(rocksdb::ReadOptions(), cf_, ids.size(), slices.data(), values.data(),
-                  statuses.data());
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    // Block checksums are skipped here: a damaged node cannot make a false proof (every proof is
+    // checked against a signed root, and `ledger verify` checks every node), and with the software
+    // CRC32C of Debian's portable RocksDB build the check costs more than the read itself.
+    rocksdb::ReadOptions ro;
+    ro.verify_checksums = false;
+    db_->MultiGet(ro, cf_, keys.size(), slices.data(), values.data(), statuses.data());
+    std::vector<storage::Tile> tiles(keys.size());
+    std::vector<bool> decoded(keys.size(), false);
     std::vector<merkle::Hash> out(ids.size());
     for (size_t i = 0; i < ids.size(); ++i) {
-      if (!statuses[i].ok()) {
-        return Err(FromRocks(statuses[i], "tree node level " + std::to_string(ids[i].level) +
-                                              " index " + std::to_string(ids[i].index))
-                       .WithContext(statuses[i].IsNotFound() ? "missing" : "reading"));
+      const size_t t = tile_of[i];
+      const std::string where = "tree node level " + std::to_string(ids[i].level) + " index " +
+                                std::to_string(ids[i].index);
+      if (!statuses[t].ok()) {
+        return Err(FromRocks(statuses[t], where).WithContext(
+            statuses[t].IsNotFound() ? "missing" : "reading"));
       }
-      if (values[i].size() != out[i].size()) {
-        return Err(DataLoss("tree node level " + std::to_string(ids[i].level) + " index " +
-                            std::to_string(ids[i].index) + " has a wrong size"));
+      if (!decoded[t]) {
+        auto tile = storage::Tile::Decode(std::string_view(values[t].data(), values[t].size()));
+        if (!tile) return Err(tile.error().WithContext(where));
+        tiles[t] = std::move(*tile);
+        decoded[t] = true;
       }
-      std::copy(values[i].data(), values[i].data() + values[i].size(), out[i].begin());
+      const merkle::Hash* h = tiles[t].Get(addresses[i].row, addresses[i].position);
+      if (h == nullptr) return Err(NotFound("missing " + where));
+      out[i] = *h;
     }
     return out;
   }
@@ -137,7 +161,14 @@ Status Ledger::OpenDb() {
     env_ = rocksdb::NewCompositeEnv(options_.file_system);
     db_options.env = env_.get();
   }
+  // One block cache for the whole ledger; tree nodes are the hottest reads (every proof).
+  auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   rocksdb::ColumnFamilyOptions entries_options;
+  {
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;
+    entries_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  }
   entries_options.write_buffer_size = 64 << 20;
   // Entries are mostly signatures, keys and ids: compression buys little and costs the hot path.
   entries_options.compression = rocksdb::kNoCompression;
@@ -145,14 +176,14 @@ Status Ledger::OpenDb() {
   // searching the skiplist from the top (the append path's largest cost).
   entries_options.memtable_insert_with_hint_prefix_extractor.reset(
       rocksdb::NewFixedPrefixTransform(1));
-  rocksdb::ColumnFamilyOptions nodes_options = PointLookupOptions();
+  rocksdb::ColumnFamilyOptions nodes_options = PointLookupOptions(cache);
   // Node keys are level || index: per level, indexes only grow.
   nodes_options.memtable_insert_with_hint_prefix_extractor.reset(
       rocksdb::NewFixedPrefixTransform(1));
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {kCfEntries, entries_options},
-      {kCfEventIds, PointLookupOptions()},
+      {kCfEventIds, PointLookupOptions(cache)},
       {kCfNodes, nodes_options},
       {kCfCheckpoints, rocksdb::ColumnFamilyOptions()},
       {kCfMeta, rocksdb::ColumnFamilyOptions()},
@@ -212,6 +243,7 @@ Status Ledger::LoadState() {
     }
   }
   EJ_ASSIGN_OR_RETURN(range_, merkle::CompactRange::Load(*node_source_, size));
+  EJ_RETURN_IF_ERROR(LoadEdgeTiles(size));
   next_sequence_ = size + 1;
   size_.store(size, std::memory_order_release);
 
@@ -348,6 +380,47 @@ Result<std::string> Ledger::Checkpoint() {
   return LatestCheckpoint();
 }
 
+void Ledger::AddNode(const merkle::NodeId& id, const merkle::Hash& hash, rocksdb::WriteBatch& batch) {
+  const auto a = storage::TileAddressOf(id);
+  if (edge_tiles_.size() <= a.tile_level) edge_tiles_.resize(a.tile_level + 1);
+  EdgeTile& edge = edge_tiles_[a.tile_level];
+  if (!edge.present || edge.index != a.tile_index) {
+    // The tree moved on to the next tile of this level: the previous one is complete.
+    if (edge.present && edge.dirty) {
+      batch.Put(cf_.nodes, storage::TileKey(a.tile_level, edge.index), edge.tile.Encode());
+    }
+    edge = EdgeTile{.index = a.tile_index, .tile = {}, .present = true, .dirty = false};
+  }
+  edge.tile.Set(a.row, a.position, hash);
+  edge.dirty = true;
+}
+
+void Ledger::FlushEdgeTiles(rocksdb::WriteBatch& batch) {
+  for (uint32_t level = 0; level < edge_tiles_.size(); ++level) {
+    EdgeTile& edge = edge_tiles_[level];
+    if (!edge.present || !edge.dirty) continue;
+    batch.Put(cf_.nodes, storage::TileKey(level, edge.index), edge.tile.Encode());
+    edge.dirty = false;
+  }
+}
+
+Status Ledger::LoadEdgeTiles(uint64_t size) {
+  edge_tiles_.clear();
+  for (uint32_t level = 0; (size >> (storage::kTileHeight * level)) > 0; ++level) {
+    const uint64_t row0_nodes = size >> (storage::kTileHeight * level);
+    const uint64_t index = (row0_nodes - 1) / storage::kTileWidth;
+    std::string value;
+    EJ_RETURN_IF_ERROR(FromRocks(db_->Get(rocksdb::ReadOptions(), cf_.nodes,
+                                          storage::TileKey(level, index), &value),
+                                 "tree tile " + std::to_string(level) + "/" +
+                                     std::to_string(index)));
+    EJ_ASSIGN_OR_RETURN(storage::Tile tile, storage::Tile::Decode(value));
+    edge_tiles_.push_back(
+        EdgeTile{.index = index, .tile = std::move(tile), .present = true, .dirty = false});
+  }
+  return Status::Ok();
+}
+
 void Ledger::WriterLoop() {
   std::vector<Pending> group;
   const auto idle_wait = std::chrono::microseconds(
@@ -468,8 +541,7 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::PrepareGroup(std::vector<Pending>
     const uint64_t seq = next_sequence_++;
     std::string entry = storage::EncodeLedgerEntry(seq, now, req.signed_event);
     range_.Append(merkle::LeafHash(entry), [&](const merkle::NodeId& id, const merkle::Hash& h) {
-      batch.Put(cf_.nodes, storage::NodeKey(id.level, id.index),
-                rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
+      AddNode(id, h, batch);
     });
     batch.Put(cf_.event_ids, req.event_id, EventIdValue(seq, now, req.body_digest));
     if (options_.observer != nullptr) options_.observer->Apply(req, seq, now, entry, batch);
@@ -477,6 +549,7 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::PrepareGroup(std::vector<Pending>
     new_in_group.emplace(req.event_id, EventIdRecord{seq, now, req.body_digest});
     outcomes[i] = AppendResult{seq, now, false};
   }
+  FlushEdgeTiles(batch);
   group->appended = next_sequence_ - first_sequence;
   group->size_after = range_.size();
 

@@ -47,6 +47,7 @@
 #include "ledger/clock.h"
 #include "ledger/merkle.h"
 #include "ledger/signed_note.h"
+#include "ledger/tree_tiles.h"
 #include "schemas/status.h"
 
 namespace ejournal {
@@ -111,6 +112,8 @@ struct LedgerOptions {
   // A new checkpoint is written with the first group after this much time since the last one, and
   // by an idle writer when entries are not yet covered.
   int64_t checkpoint_interval_us = 1'000'000;
+  // RocksDB block cache shared by the ledger's column families.
+  size_t block_cache_bytes = 256 << 20;
   // fsync every group (never disable outside benchmarks of RocksDB itself).
   bool sync = true;
   // Open without the writer thread; Append fails. For verification and reading tools.
@@ -121,7 +124,7 @@ struct LedgerOptions {
 struct LedgerColumnFamilies {
   rocksdb::ColumnFamilyHandle* entries = nullptr;      // BE64 seq -> LedgerEntry bytes
   rocksdb::ColumnFamilyHandle* event_ids = nullptr;    // event id -> BE64 seq || SHA-256(body)
-  rocksdb::ColumnFamilyHandle* nodes = nullptr;        // u8 level || BE64 index -> 32-byte hash
+  rocksdb::ColumnFamilyHandle* nodes = nullptr;        // tree tiles (ledger/tree_tiles.h)
   rocksdb::ColumnFamilyHandle* checkpoints = nullptr;  // BE64 tree size -> signed note
   rocksdb::ColumnFamilyHandle* meta = nullptr;         // names -> values
 };
@@ -219,6 +222,11 @@ class Ledger {
   void WriteGroup(PreparedGroup& group);
   static Result<AppendResult> DuplicateOf(const AppendRequest& request,
                                           const EventIdRecord& original);
+  // Tree nodes go into tiles (ledger/tree_tiles.h); the writer keeps the rightmost tile of each
+  // tile level in memory and writes those it changed once per group.
+  void AddNode(const merkle::NodeId& id, const merkle::Hash& hash, rocksdb::WriteBatch& batch);
+  void FlushEdgeTiles(rocksdb::WriteBatch& batch);
+  Status LoadEdgeTiles(uint64_t size);
   // Stops the writer for good (fail-stop) with `status` as the reason.
   void Fail(const Status& status);
 
@@ -232,6 +240,13 @@ class Ledger {
 
   // Owned by the writer thread (set up by Open before it starts).
   merkle::CompactRange range_;
+  struct EdgeTile {
+    uint64_t index = 0;
+    storage::Tile tile;
+    bool present = false;
+    bool dirty = false;
+  };
+  std::vector<EdgeTile> edge_tiles_;  // by tile level
   uint64_t next_sequence_ = 1;
   int64_t last_recorded_at_us_ = 0;
   int64_t last_checkpoint_us_ = 0;

@@ -28,12 +28,6 @@ uint64_t DecodeBigEndian64(std::string_view in) {
   return v;
 }
 
-std::string NodeKey(uint32_t level, uint64_t index) {
-  std::string key(1, static_cast<char>(level));
-  key += EncodeBigEndian64(index);
-  return key;
-}
-
 std::string EncodeLedgerEntry(uint64_t sequence, int64_t recorded_at_us,
                               std::string_view signed_event) {
   std::string out;

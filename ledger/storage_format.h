@@ -13,9 +13,6 @@ std::string EncodeBigEndian64(uint64_t v);
 // Precondition: in.size() >= 8 (reads the first 8 bytes).
 uint64_t DecodeBigEndian64(std::string_view in);
 
-// Key of the tree node (level, index): u8 level || BE64 index.
-std::string NodeKey(uint32_t level, uint64_t index);
-
 // The canonical protobuf encoding of ejournal.v1.LedgerEntry {sequence, recorded_at_us, event},
 // with `signed_event` (a serialised SignedEvent) embedded byte for byte as field 3, exactly as
 // received. Equal to what protobuf's serializer produces for canonical input.
