@@ -105,8 +105,8 @@ class Ledger::RocksNodeSource final : public merkle::NodeSource {
       const std::string where = "tree node level " + std::to_string(ids[i].level) + " index " +
                                 std::to_string(ids[i].index);
       if (!statuses[t].ok()) {
-        return Err(FromRocks(statuses[t], where).WithContext(
-            statuses[t].IsNotFound() ? "missing" : "reading"));
+        return Err(FromRocks(statuses[t], where)
+                       .WithContext(statuses[t].IsNotFound() ? "missing" : "reading"));
       }
       if (!decoded[t]) {
         auto tile = storage::Tile::Decode(std::string_view(values[t].data(), values[t].size()));
@@ -380,7 +380,8 @@ Result<std::string> Ledger::Checkpoint() {
   return LatestCheckpoint();
 }
 
-void Ledger::AddNode(const merkle::NodeId& id, const merkle::Hash& hash, rocksdb::WriteBatch& batch) {
+void Ledger::AddNode(const merkle::NodeId& id, const merkle::Hash& hash,
+                     rocksdb::WriteBatch& batch) {
   const auto a = storage::TileAddressOf(id);
   if (edge_tiles_.size() <= a.tile_level) edge_tiles_.resize(a.tile_level + 1);
   EdgeTile& edge = edge_tiles_[a.tile_level];
@@ -410,10 +411,9 @@ Status Ledger::LoadEdgeTiles(uint64_t size) {
     const uint64_t row0_nodes = size >> (storage::kTileHeight * level);
     const uint64_t index = (row0_nodes - 1) / storage::kTileWidth;
     std::string value;
-    EJ_RETURN_IF_ERROR(FromRocks(db_->Get(rocksdb::ReadOptions(), cf_.nodes,
-                                          storage::TileKey(level, index), &value),
-                                 "tree tile " + std::to_string(level) + "/" +
-                                     std::to_string(index)));
+    EJ_RETURN_IF_ERROR(FromRocks(
+        db_->Get(rocksdb::ReadOptions(), cf_.nodes, storage::TileKey(level, index), &value),
+        "tree tile " + std::to_string(level) + "/" + std::to_string(index)));
     EJ_ASSIGN_OR_RETURN(storage::Tile tile, storage::Tile::Decode(value));
     edge_tiles_.push_back(
         EdgeTile{.index = index, .tile = std::move(tile), .present = true, .dirty = false});
@@ -540,9 +540,8 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::PrepareGroup(std::vector<Pending>
     }
     const uint64_t seq = next_sequence_++;
     std::string entry = storage::EncodeLedgerEntry(seq, now, req.signed_event);
-    range_.Append(merkle::LeafHash(entry), [&](const merkle::NodeId& id, const merkle::Hash& h) {
-      AddNode(id, h, batch);
-    });
+    range_.Append(merkle::LeafHash(entry),
+                  [&](const merkle::NodeId& id, const merkle::Hash& h) { AddNode(id, h, batch); });
     batch.Put(cf_.event_ids, req.event_id, EventIdValue(seq, now, req.body_digest));
     if (options_.observer != nullptr) options_.observer->Apply(req, seq, now, entry, batch);
     batch.Put(cf_.entries, storage::EncodeBigEndian64(seq), entry);

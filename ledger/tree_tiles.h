@@ -42,7 +42,8 @@ class Tile {
   static Result<Tile> Decode(std::string_view value);
   std::string Encode() const;
 
-  // Sets the node at (row, position); nodes arrive bottom-up, left to right (as CompactRange emits).
+  // Sets the node at (row, position); nodes arrive bottom-up, left to right (as CompactRange
+  // emits).
   void Set(uint32_t row, uint32_t position, const merkle::Hash& hash);
   // The node, or nullptr if this tile does not have it (yet).
   const merkle::Hash* Get(uint32_t row, uint32_t position) const;
