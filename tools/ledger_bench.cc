@@ -86,6 +86,7 @@ Result<double> FeedLedger(Ledger& ledger, std::vector<AppendRequest>& requests, 
     }
     ledger.AppendAsync(std::move(requests[i]), [&](Result<AppendResult> r) {
       if (!r) failed.fetch_add(1);
+      std::lock_guard<std::mutex> lock(mu);  // no lost wake-up between the check and the wait
       done.fetch_add(1);
       cv.notify_one();
     });
