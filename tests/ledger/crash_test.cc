@@ -42,6 +42,7 @@
 #include "ledger/node_key.h"
 #include "ledger/signed_note.h"
 #include "ledger/storage_format.h"
+#include "ledger/tree_tiles.h"
 #include "ledger/verifier.h"
 #include "tests/support/temp_dir.h"
 
@@ -286,10 +287,15 @@ void CheckAfterRestart(const std::string& data_dir, const std::string& verifier_
     std::unique_ptr<rocksdb::Iterator> it(ledger.db()->NewIterator({}, cf.nodes));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       ASSERT_EQ(it->key().size(), 9u);
-      const auto level = static_cast<uint8_t>(it->key()[0]);
-      const uint64_t index = storage::DecodeBigEndian64(it->key().ToStringView().substr(1));
-      EXPECT_LE((index + 1) << level, size)
-          << "tree node level " << int{level} << " index " << index << " covers unwritten entries";
+      const auto tile_level = static_cast<uint8_t>(it->key()[0]);
+      const uint64_t tile_index = storage::DecodeBigEndian64(it->key().ToStringView().substr(1));
+      auto tile = storage::Tile::Decode(it->value().ToStringView());
+      ASSERT_TRUE(tile.has_value()) << tile.error().ToString();
+      // The tile's last row-0 node covers leaves up to this bound.
+      const uint64_t covered = (tile_index * storage::kTileWidth + tile->width())
+                               << (storage::kTileHeight * tile_level);
+      EXPECT_LE(covered, size) << "tree tile " << int{tile_level} << "/" << tile_index
+                               << " covers unwritten entries";
     }
     ASSERT_TRUE(it->status().ok()) << it->status().ToString();
   }
