@@ -794,7 +794,7 @@ TEST_P(AdmissionRaceTest, RevocationSequencedJustBeforeTheEventInTheSameGroupWin
 INSTANTIATE_TEST_SUITE_P(RevocationKinds, AdmissionRaceTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& param_info) {
                            return param_info.param ? std::string("CompromiseAct_R_SEC_2")
-                                             : std::string("CredentialRevoked_R_ACC_1");
+                                                   : std::string("CredentialRevoked_R_ACC_1");
                          });
 
 TEST_F(AdmissionTest, RequestThatSkippedCheckIsRefusedByTheWriter) {
