@@ -59,6 +59,9 @@ Status Admission::Admit(const AppendRequest& request, int64_t recorded_at_us) {
   if (event.body.has_credential_issued()) {
     EJ_RETURN_IF_ERROR(registry_->CheckIssue(event.body.credential_issued()));
   }
+  if (event.body.has_credential_revoked()) {
+    EJ_RETURN_IF_ERROR(registry_->CheckRevoke(event.body.credential_revoked()));
+  }
   return Status::Ok();
 }
 

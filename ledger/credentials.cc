@@ -50,6 +50,14 @@ Status CredentialRegistry::CheckIssue(const v1::CredentialIssued& issued) const 
   return Status::Ok();
 }
 
+Status CredentialRegistry::CheckRevoke(const v1::CredentialRevoked& revoked) const {
+  std::shared_lock lock(mu_);
+  if (!credentials_.contains(revoked.credential_id())) {
+    return NotFound("credential " + revoked.credential_id() + " is unknown");
+  }
+  return Status::Ok();
+}
+
 Status CredentialRegistry::Apply(const v1::EventBody& body, uint64_t sequence,
                                  int64_t recorded_at_us) {
   std::unique_lock lock(mu_);
@@ -82,15 +90,24 @@ Status CredentialRegistry::Apply(const v1::EventBody& body, uint64_t sequence,
       return Status::Ok();
     }
     case v1::EventBody::kCredentialCompromiseActRecorded: {
-      // R-SEC-2: the credentials named by the Act are revoked at once.
-      for (const auto& id : body.credential_compromise_act_recorded().affected_credential_ids()) {
-        auto it = credentials_.find(id);
-        if (it == credentials_.end()) continue;
-        it->second.compromised = true;
-        if (it->second.revoked_at_us == 0) {
-          it->second.revoked_at_us = recorded_at_us;
-          it->second.revoked_at_sequence = sequence;
+      // R-SEC-2: the credentials named by the Act are revoked at once; naming none means every
+      // credential of the affected user issued before the Act (control.proto).
+      const auto& act = body.credential_compromise_act_recorded();
+      auto revoke = [&](CredentialState& c) {
+        c.compromised = true;
+        if (c.revoked_at_us == 0) {
+          c.revoked_at_us = recorded_at_us;
+          c.revoked_at_sequence = sequence;
         }
+      };
+      if (act.affected_credential_ids().empty()) {
+        for (auto& [id, c] : credentials_) {
+          if (c.user_id == act.affected_user_id() && c.issued_at_sequence < sequence) revoke(c);
+        }
+      }
+      for (const auto& id : act.affected_credential_ids()) {
+        auto it = credentials_.find(id);
+        if (it != credentials_.end()) revoke(it->second);
       }
       return Status::Ok();
     }

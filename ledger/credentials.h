@@ -54,6 +54,9 @@ class CredentialRegistry {
   // Checks that a CredentialIssued may enter: a new id, a key that parses for its algorithm, an
   // expiry where one is required. (Who may issue is a rights question: R-ACC-2, admission.)
   [[nodiscard]] Status CheckIssue(const v1::CredentialIssued& issued) const;
+  // Checks that a CredentialRevoked may enter: it names a known credential (kNotFound otherwise;
+  // Apply would fail on it, and the verifier would refuse the entry).
+  [[nodiscard]] Status CheckRevoke(const v1::CredentialRevoked& revoked) const;
 
   // Folds one appended event (only credential events change anything).
   [[nodiscard]] Status Apply(const v1::EventBody& body, uint64_t sequence, int64_t recorded_at_us);

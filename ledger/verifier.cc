@@ -1,6 +1,7 @@
 #include "ledger/verifier.h"
 
 #include <atomic>
+#include <span>
 #include <thread>
 
 #include "ejournal/v1/ledger.pb.h"
@@ -74,10 +75,24 @@ void FlushChunk(const Ledger& ledger, int threads, std::vector<PendingSignature>
   for (const auto& [id, hash] : nodes) ids.push_back(id);
   auto stored = ledger.nodes().Nodes(ids);
   if (!stored) {
-    const auto& id = ids.front();
-    first.Offer(id.index << id.level,
-                stored.error().WithContext("reading tree nodes from entry " +
-                                           std::to_string((id.index << id.level) + 1)));
+    // Name the nodes that cannot be read, one by one (rare: only a damaged store gets here).
+    for (const auto& id : ids) {
+      auto one = ledger.nodes().Nodes(std::span<const merkle::NodeId>(&id, 1));
+      if (one) continue;
+      const uint64_t first_leaf = id.index << id.level;
+      const uint64_t last_leaf = ((id.index + 1) << id.level) - 1;
+      const std::string node = "tree node level " + std::to_string(id.level) + " index " +
+                               std::to_string(id.index) +
+                               (id.level == 0 ? " (entry " + std::to_string(first_leaf + 1) + ")"
+                                              : " (entries " + std::to_string(first_leaf + 1) +
+                                                    ".." + std::to_string(last_leaf + 1) + ")");
+      first.Offer(last_leaf + 1,
+                  one.error().code() == StatusCode::kNotFound
+                      ? DataLoss(At(last_leaf + 1) + node + " is missing")
+                      : one.error().WithContext(At(last_leaf + 1) + "reading " + node));
+    }
+    // The batch failed but every node alone could be read: report the batch's error.
+    if (!first.has()) first.Offer(ids.front().index << ids.front().level, stored.error());
   } else {
     for (size_t i = 0; i < ids.size(); ++i) {
       if ((*stored)[i] == nodes[i].second) continue;
@@ -193,8 +208,12 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
         last_recorded_at = entry.recorded_at_us();
         auto decoded = DecodeSignedEvent(entry.event().SerializeAsString(), unlimited);
         if (!decoded) {
-          first.Offer(seq, Status(decoded.error().code(), At(seq) + decoded.error().message(),
-                                  decoded.error().rule()));
+          // Stored bytes that no longer decode are damaged data, not a caller's invalid argument.
+          const StatusCode code = decoded.error().code() == StatusCode::kUnauthenticated
+                                      ? StatusCode::kUnauthenticated
+                                      : StatusCode::kDataLoss;
+          first.Offer(seq,
+                      Status(code, At(seq) + decoded.error().message(), decoded.error().rule()));
           return false;
         }
         auto key = registry.Authorize(decoded->body.credential_id(), decoded->body.actor_id(),
