@@ -56,6 +56,13 @@ Result<DecodedEvent> DecodeSignedEvent(std::string bytes, const DecodeLimits& li
   if (HasUnknownFields(ev.signed_event)) {
     return Err(InvalidArgument("the SignedEvent has fields this server does not know"));
   }
+  // The envelope is stored verbatim, so it must hold nothing unsigned besides the signature and
+  // the credential id: a repeated `body` field (protobuf keeps the last) or any other non-canonical
+  // encoding could smuggle unsigned bytes into the ledger.
+  if (ev.signed_event.SerializeAsString() != bytes) {
+    return Err(InvalidArgument(
+        "the SignedEvent is not canonically encoded (fields 1, 2, 3 in order, each once)"));
+  }
   if (ev.signed_event.body().empty()) return Err(InvalidArgument("the SignedEvent has no body"));
   if (ev.signed_event.signature().empty()) {
     return Err(Unauthenticated("the event is not signed", "R-ACC-1"));

@@ -860,3 +860,38 @@ TEST_F(AdmissionTest, DifferentBodyUnderTheSameIdIsAConflict) {
 
 }  // namespace
 }  // namespace ejournal
+
+namespace ejournal {
+namespace {
+
+// The envelope is stored verbatim: a second `body` field (protobuf keeps the last one) or a
+// reordered envelope would put unsigned bytes into the ledger, so both are refused.
+TEST_F(AdmissionTest, NonCanonicalEnvelopeIsRefused) {
+  const v1::EventBody body = ledger_->UserRegisteredBody(teacher(), "student-1");
+  const std::string good = Sign(body, teacher());
+  v1::SignedEvent parsed;
+  ASSERT_TRUE(parsed.ParseFromString(good));
+
+  v1::SignedEvent decoy;
+  decoy.set_body("unsigned bytes hidden in the envelope");
+  const std::string smuggled = decoy.SerializeAsString() + good;  // two `body` fields
+  v1::SignedEvent check;
+  ASSERT_TRUE(check.ParseFromString(smuggled));
+  ASSERT_EQ(check.body(), parsed.body());  // protobuf alone would accept it
+  EXPECT_TRUE(Refused(smuggled, body.event_id(), StatusCode::kInvalidArgument, "",
+                      "not canonically encoded"));
+
+  v1::SignedEvent only_credential;
+  only_credential.set_credential_id(parsed.credential_id());
+  v1::SignedEvent body_and_signature = parsed;
+  body_and_signature.clear_credential_id();
+  const std::string reordered =
+      only_credential.SerializeAsString() + body_and_signature.SerializeAsString();
+  EXPECT_TRUE(Refused(reordered, body.event_id(), StatusCode::kInvalidArgument, "",
+                      "not canonically encoded"));
+
+  EXPECT_TRUE(ledger_->Submit(good).has_value());  // the canonical one still enters
+}
+
+}  // namespace
+}  // namespace ejournal
