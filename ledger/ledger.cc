@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <future>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include "ejournal/v1/ledger.pb.h"
@@ -71,51 +72,84 @@ Result<EventIdRecord> ParseEventIdValue(std::string_view v) {
 }  // namespace
 
 // Reads stored tree nodes with one MultiGet per call.
+// Reads stored tree nodes: one MultiGet per call for the tiles not already in memory. Complete
+// tiles of tile level >= kMemoryTileLevel (the top of the tree: one per 4096 entries and fewer)
+// never change, so they are kept in memory once read; a proof then reads only its two lowest
+// tiles from RocksDB.
 class Ledger::RocksNodeSource final : public merkle::NodeSource {
  public:
+  static constexpr uint32_t kMemoryTileLevel = 2;
+
   RocksNodeSource(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) : db_(db), cf_(cf) {}
 
   Result<std::vector<merkle::Hash>> Nodes(std::span<const merkle::NodeId> ids) const override {
-    // One read per distinct tile (a proof touches about one tile per 4 levels).
+    struct Wanted {
+      std::string key;
+      uint32_t tile_level;
+      std::optional<storage::Tile> tile;
+    };
     std::vector<storage::TileAddress> addresses;
-    std::vector<std::string> keys;
+    std::vector<Wanted> tiles;
     std::vector<size_t> tile_of(ids.size());
     addresses.reserve(ids.size());
     for (size_t i = 0; i < ids.size(); ++i) {
       addresses.push_back(storage::TileAddressOf(ids[i]));
       std::string key = storage::TileKey(addresses[i].tile_level, addresses[i].tile_index);
-      auto it = std::find(keys.begin(), keys.end(), key);
-      tile_of[i] = static_cast<size_t>(it - keys.begin());
-      if (it == keys.end()) keys.push_back(std::move(key));
+      auto it =
+          std::find_if(tiles.begin(), tiles.end(), [&](const Wanted& w) { return w.key == key; });
+      tile_of[i] = static_cast<size_t>(it - tiles.begin());
+      if (it == tiles.end()) tiles.push_back({std::move(key), addresses[i].tile_level, {}});
     }
-    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-    std::vector<rocksdb::PinnableSlice> values(keys.size());
-    std::vector<rocksdb::Status> statuses(keys.size());
-    // Block checksums are skipped here: a damaged node cannot make a false proof (every proof is
-    // checked against a signed root, and `ledger verify` checks every node), and with the software
-    // CRC32C of Debian's portable RocksDB build the check costs more than the read itself.
-    rocksdb::ReadOptions ro;
-    ro.verify_checksums = false;
-    db_->MultiGet(ro, cf_, keys.size(), slices.data(), values.data(), statuses.data());
-    std::vector<storage::Tile> tiles(keys.size());
-    std::vector<bool> decoded(keys.size(), false);
+    std::vector<size_t> to_read;
+    {
+      std::shared_lock lock(cache_mu_);
+      for (size_t t = 0; t < tiles.size(); ++t) {
+        if (tiles[t].tile_level >= kMemoryTileLevel) {
+          if (auto it = cache_.find(tiles[t].key); it != cache_.end()) {
+            tiles[t].tile = it->second;
+            continue;
+          }
+        }
+        to_read.push_back(t);
+      }
+    }
+    if (!to_read.empty()) {
+      std::vector<rocksdb::Slice> slices;
+      slices.reserve(to_read.size());
+      for (size_t t : to_read) slices.emplace_back(tiles[t].key);
+      std::vector<rocksdb::PinnableSlice> values(to_read.size());
+      std::vector<rocksdb::Status> statuses(to_read.size());
+      // Block checksums are skipped here: a damaged node cannot make a false proof (every proof
+      // is checked against a signed root, and `ledger verify` checks every node), and with the
+      // software CRC32C of Debian's portable RocksDB build the check costs more than the read.
+      rocksdb::ReadOptions ro;
+      ro.verify_checksums = false;
+      db_->MultiGet(ro, cf_, slices.size(), slices.data(), values.data(), statuses.data());
+      for (size_t k = 0; k < to_read.size(); ++k) {
+        Wanted& w = tiles[to_read[k]];
+        if (!statuses[k].ok()) {
+          // Named below, per node, for a precise message.
+          if (!statuses[k].IsNotFound()) return Err(FromRocks(statuses[k], "reading a tree tile"));
+          continue;
+        }
+        auto tile = storage::Tile::Decode(std::string_view(values[k].data(), values[k].size()));
+        if (!tile) return Err(tile.error().WithContext("tree tile"));
+        w.tile = std::move(*tile);
+        if (w.tile_level >= kMemoryTileLevel && w.tile->width() == storage::kTileWidth) {
+          std::unique_lock lock(cache_mu_);
+          cache_.emplace(w.key, *w.tile);
+        }
+      }
+    }
     std::vector<merkle::Hash> out(ids.size());
     for (size_t i = 0; i < ids.size(); ++i) {
-      const size_t t = tile_of[i];
-      const std::string where = "tree node level " + std::to_string(ids[i].level) + " index " +
-                                std::to_string(ids[i].index);
-      if (!statuses[t].ok()) {
-        return Err(FromRocks(statuses[t], where)
-                       .WithContext(statuses[t].IsNotFound() ? "missing" : "reading"));
+      const Wanted& w = tiles[tile_of[i]];
+      const merkle::Hash* h =
+          w.tile ? w.tile->Get(addresses[i].row, addresses[i].position) : nullptr;
+      if (h == nullptr) {
+        return Err(NotFound("missing tree node level " + std::to_string(ids[i].level) + " index " +
+                            std::to_string(ids[i].index)));
       }
-      if (!decoded[t]) {
-        auto tile = storage::Tile::Decode(std::string_view(values[t].data(), values[t].size()));
-        if (!tile) return Err(tile.error().WithContext(where));
-        tiles[t] = std::move(*tile);
-        decoded[t] = true;
-      }
-      const merkle::Hash* h = tiles[t].Get(addresses[i].row, addresses[i].position);
-      if (h == nullptr) return Err(NotFound("missing " + where));
       out[i] = *h;
     }
     return out;
@@ -124,6 +158,8 @@ class Ledger::RocksNodeSource final : public merkle::NodeSource {
  private:
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const cf_;
+  mutable std::shared_mutex cache_mu_;
+  mutable std::unordered_map<std::string, storage::Tile> cache_;  // guarded by cache_mu_
 };
 
 Ledger::Ledger(LedgerOptions options) : options_(std::move(options)) {}

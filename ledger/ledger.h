@@ -113,7 +113,7 @@ struct LedgerOptions {
   // by an idle writer when entries are not yet covered.
   int64_t checkpoint_interval_us = 1'000'000;
   // RocksDB block cache shared by the ledger's column families.
-  size_t block_cache_bytes = 256 << 20;
+  size_t block_cache_bytes = size_t{1} << 30;
   // fsync every group (never disable outside benchmarks of RocksDB itself).
   bool sync = true;
   // Open without the writer thread; Append fails. For verification and reading tools.
