@@ -346,27 +346,27 @@ void Ledger::Fail(const Status& status) {
   if (failure_.ok()) failure_ = status;
 }
 
-void Ledger::AppendAsync(AppendRequest request, Callback done) {
-  Status refusal;
+Status Ledger::Enqueue(Pending& pending) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (options_.read_only) {
-      refusal = Unavailable("the ledger is open read-only");
-    } else if (!failure_.ok()) {
-      refusal = Unavailable("the ledger stopped after a write error: " + failure_.message());
-    } else if (stopping_) {
-      refusal = Unavailable("the ledger is shutting down");
-    } else if (queue_.size() >= options_.max_queue) {
-      refusal = Unavailable("the ledger's admission queue is full; retry shortly");
-    } else {
-      queue_.push_back(Pending{std::move(request), std::move(done)});
+    if (options_.read_only) return Unavailable("the ledger is open read-only");
+    if (!failure_.ok()) {
+      return Unavailable("the ledger stopped after a write error: " + failure_.message());
     }
-  }
-  if (!refusal.ok()) {
-    done(Err(std::move(refusal)));
-    return;
+    if (stopping_) return Unavailable("the ledger is shutting down");
+    if (!pending.checkpoint_only && queue_.size() >= options_.max_queue) {
+      return Unavailable("the ledger's admission queue is full; retry shortly");
+    }
+    queue_.push_back(std::move(pending));
   }
   wake_.notify_one();
+  return Status::Ok();
+}
+
+void Ledger::AppendAsync(AppendRequest request, Callback done) {
+  Pending pending{std::move(request), std::move(done)};
+  Status refusal = Enqueue(pending);
+  if (!refusal.ok()) pending.done(Err(std::move(refusal)));  // not moved from when refused
 }
 
 Result<AppendResult> Ledger::Append(AppendRequest request) {
@@ -389,30 +389,16 @@ std::vector<Result<AppendResult>> Ledger::AppendBatch(std::vector<AppendRequest>
 }
 
 Result<std::string> Ledger::Checkpoint() {
-  if (!options_.checkpoint_signer)
+  if (!options_.checkpoint_signer) {
     return Err(FailedPrecondition("no node key to sign checkpoints"));
+  }
   std::promise<Result<AppendResult>> promise;
   auto future = promise.get_future();
-  Status refusal;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (options_.read_only) {
-      refusal = Unavailable("the ledger is open read-only");
-    } else if (!failure_.ok()) {
-      refusal = Unavailable("the ledger stopped after a write error: " + failure_.message());
-    } else if (stopping_) {
-      refusal = Unavailable("the ledger is shutting down");
-    } else {
-      Pending p;
-      p.checkpoint_only = true;
-      p.done = [&promise](Result<AppendResult> r) { promise.set_value(std::move(r)); };
-      queue_.push_back(std::move(p));
-    }
-  }
-  if (!refusal.ok()) return Err(refusal);
-  wake_.notify_one();
-  auto r = future.get();
-  if (!r) return Err(r.error());
+  Pending pending;
+  pending.checkpoint_only = true;
+  pending.done = [&promise](Result<AppendResult> r) { promise.set_value(std::move(r)); };
+  EJ_RETURN_IF_ERROR(Enqueue(pending));
+  if (auto done = future.get(); !done) return Err(done.error());
   return LatestCheckpoint();
 }
 

@@ -211,6 +211,8 @@ class Ledger {
   };
 
   explicit Ledger(LedgerOptions options);
+  // Queues `pending` (moved from only on success) or says why not.
+  Status Enqueue(Pending& pending);
   Status OpenDb();
   Status LoadOrigin();
   Status LoadState();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ledger/crypto.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/testdata.h"
 
 namespace ejournal::note {
@@ -17,21 +18,7 @@ using ::ejournal::testing::FromHex;
 using ::ejournal::testing::ReadFileOrDie;
 using ::ejournal::testing::SharedTestdata;
 
-::testing::AssertionResult IsError(const Status& s, StatusCode code, std::string_view substr) {
-  if (s.ok()) return ::testing::AssertionFailure() << "got OK, want " << StatusCodeName(code);
-  if (s.code() != code || s.message().find(substr) == std::string::npos) {
-    return ::testing::AssertionFailure()
-           << "got " << s.ToString() << ", want " << StatusCodeName(code) << " containing \""
-           << substr << "\"";
-  }
-  return ::testing::AssertionSuccess();
-}
-
-template <typename T>
-::testing::AssertionResult IsError(const Result<T>& r, StatusCode code, std::string_view substr) {
-  if (r.has_value()) return ::testing::AssertionFailure() << "got a value, want an error";
-  return IsError(r.error(), code, substr);
-}
+using ::ejournal::testing::IsError;
 
 template <typename T>
 T Must(Result<T> r) {
