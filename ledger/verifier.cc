@@ -66,6 +66,20 @@ void FlushChunk(const Ledger& ledger, int threads, std::vector<PendingSignature>
                     : Status(results[i].code(), At(signatures[i].sequence) + results[i].message(),
                              results[i].rule()));
   }
+  // Each event enters once: the idempotency index must point back at this very entry. (After the
+  // signatures, so that an altered entry is reported as altered rather than as unindexed.)
+  for (size_t i = 0; i < signatures.size(); ++i) {
+    if (!results[i].ok()) continue;
+    const uint64_t seq = signatures[i].sequence;
+    const std::string& id = signatures[i].event.body.event_id();
+    auto indexed = ledger.SequenceOf(id);
+    if (!indexed || *indexed != seq) {
+      first.Offer(seq, DataLoss(At(seq) + "event id " + id +
+                                (indexed ? " is indexed at entry " + std::to_string(*indexed) +
+                                               " (a duplicated or replayed event)"
+                                         : " is missing from the event-id index")));
+    }
+  }
   signature_count += signatures.size();
   signatures.clear();
 

@@ -442,7 +442,7 @@ TEST_F(VerifierTest, EntryReplacedByACopyOfAnotherNamesTheEntry) {
   }
   {
     // Entry 12's validly signed event, renumbered as 137 with 137's time: every signature and
-    // credential check passes, only the tree knows.
+    // credential check passes; the event-id index (and the tree) know it is a replay.
     const std::string data = FreshCopy();
     {
       RawLedgerDb raw(LedgerPath(data));
@@ -453,8 +453,8 @@ TEST_F(VerifierTest, EntryReplacedByACopyOfAnotherNamesTheEntry) {
               storage::EncodeLedgerEntry(kTampered, original.recorded_at_us(),
                                          replayed.event().SerializeAsString()));
     }
-    EXPECT_TRUE(FailsWith(Verify(data), StatusCode::kDataLoss,
-                          "entry 137: its stored bytes do not match the tree"));
+    EXPECT_TRUE(FailsWith(Verify(data), StatusCode::kDataLoss, "entry 137: event id e-",
+                          "is indexed at entry 12 (a duplicated or replayed event)"));
   }
 }
 
