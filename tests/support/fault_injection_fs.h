@@ -1,13 +1,16 @@
-// A RocksDB FileSystem that fails on command: fsync errors and a full disk (the file-system seam of
-// LedgerOptions::file_system). Thread-safe; the faults apply to every writable file opened through
-// it.
+// A RocksDB FileSystem that fails on command: fsync errors, a full disk, and a power cut that
+// loses every byte not yet synced (the file-system seam of LedgerOptions::file_system).
+// Thread-safe; the faults apply to every writable file opened through it.
 #ifndef EJOURNAL_TESTS_SUPPORT_FAULT_INJECTION_FS_H_
 #define EJOURNAL_TESTS_SUPPORT_FAULT_INJECTION_FS_H_
 
 #include <rocksdb/file_system.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 
 namespace ejournal::testing {
 
@@ -37,16 +40,35 @@ class FaultInjectionFileSystem final : public rocksdb::FileSystemWrapper {
                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
                                       rocksdb::IODebugContext* dbg) override;
 
+  // The power cut: from now on nothing written or synced through this file system reaches the
+  // disk (writes and syncs answer OK and do nothing, as if the process kept running in a dream).
+  void CutPower() { power_cut_.store(true); }
+  // After the database is closed: truncates every file written through this file system to the
+  // bytes that were synced before the power cut. Returns how many bytes were dropped.
+  uint64_t DropUnsyncedData();
+
   bool sync_fails() const { return sync_fails_.load(); }
+  bool power_cut() const { return power_cut_.load(); }
+  void Appended(const std::string& path, uint64_t bytes);
+  void Synced(const std::string& path);
+  void Opened(const std::string& path, uint64_t size);
   bool disk_full() const { return disk_full_.load(); }
   void CountSync() { syncs_.fetch_add(1); }
 
  private:
-  void Wrap(std::unique_ptr<rocksdb::FSWritableFile>* result);
+  void Wrap(const std::string& path, std::unique_ptr<rocksdb::FSWritableFile>* result);
 
   std::atomic<bool> sync_fails_{false};
   std::atomic<bool> disk_full_{false};
   std::atomic<uint64_t> syncs_{0};
+  std::atomic<bool> power_cut_{false};
+
+  struct FileState {
+    uint64_t written = 0;
+    uint64_t synced = 0;
+  };
+  std::mutex mu_;
+  std::map<std::string, FileState> files_;  // guarded by mu_
 };
 
 }  // namespace ejournal::testing
