@@ -11,8 +11,10 @@ const DecodedEvent& DecodedOf(const AppendRequest& request) {
 
 }  // namespace
 
-Admission::Admission(CredentialRegistry* registry, DecodeLimits limits)
-    : registry_(registry), limits_(limits) {}
+Admission::Admission(CredentialRegistry* registry, DecodeLimits limits, school::SchoolState* school)
+    : registry_(registry), limits_(limits), school_(school) {
+  if (school_ != nullptr) rules_.emplace(school_);
+}
 
 Result<AppendRequest> Admission::Check(std::string signed_event_bytes, int64_t now_us) const {
   EJ_ASSIGN_OR_RETURN(DecodedEvent decoded,
@@ -43,6 +45,9 @@ Status Admission::CatchUp(const Ledger& ledger) {
       return false;
     }
     failed = registry_->Apply(body, seq, entry.recorded_at_us());
+    if (failed.ok() && school_ != nullptr && seq > school_->size()) {
+      failed = school_->Apply(body, seq, entry.recorded_at_us());
+    }
     return failed.ok();
   }));
   return failed;
@@ -53,6 +58,11 @@ Status Admission::Admit(const AppendRequest& request, int64_t recorded_at_us) {
     return Internal("event " + request.event_id + " reached the writer without admission");
   }
   const DecodedEvent& event = DecodedOf(request);
+  // The request must carry exactly what was checked (the writer stores `signed_event`).
+  if (request.signed_event != event.bytes || request.event_id != event.body.event_id() ||
+      request.body_digest != event.body_digest) {
+    return Internal("event " + request.event_id + " differs from what admission checked");
+  }
   auto key =
       registry_->Authorize(event.body.credential_id(), event.body.actor_id(), recorded_at_us);
   if (!key) return key.error();
@@ -62,13 +72,24 @@ Status Admission::Admit(const AppendRequest& request, int64_t recorded_at_us) {
   if (event.body.has_credential_revoked()) {
     EJ_RETURN_IF_ERROR(registry_->CheckRevoke(event.body.credential_revoked()));
   }
+  if (rules_) return rules_->Check(event.body, recorded_at_us);
+  // No school rules: fail closed for the credential events (R-ACC-2).
+  if ((event.body.has_credential_issued() || event.body.has_credential_revoked()) &&
+      event.body.actor_id() != kNodeUserId) {
+    return PermissionDenied("only the node issues or revokes credentials here", "R-ACC-2");
+  }
   return Status::Ok();
 }
 
 void Admission::Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
                       std::string_view, rocksdb::WriteBatch&) {
-  Status st = registry_->Apply(DecodedOf(request).body, sequence, recorded_at_us);
+  const v1::EventBody& body = DecodedOf(request).body;
+  Status st = registry_->Apply(body, sequence, recorded_at_us);
   if (!st.ok()) spdlog::error("entry {}: credential state: {}", sequence, st.ToString());
+  if (school_ != nullptr) {
+    st = school_->Apply(body, sequence, recorded_at_us);
+    if (!st.ok()) spdlog::error("entry {}: school state: {}", sequence, st.ToString());
+  }
 }
 
 }  // namespace ejournal

@@ -1,33 +1,43 @@
-// Admission: what may enter the ledger, in order (issue 3 adds the school rules as a RuleBook):
+// Admission: what may enter the ledger, in order:
 //   1. decode and schema checks            (Check, the caller's thread)
 //   2. the credential: known, active, the actor's own (R-ACC-1, R-ACC-4, R-SEC-2)
 //   3. the signature over the stored bytes (Check, the caller's thread, in parallel)
 //   4. the same credential check again at the recorded-at time, and the credential events' own
 //      checks (Admit, on the ledger's writer thread, in sequence order: a revocation sequenced just
 //      before an event wins over it)
+//   5. with a school state: the actor's rights and the school rules (projections/rule_book.h),
+//      against everything sequenced before the event (Admit, writer thread); the state then folds
+//      the event (Apply). Without one (the ledger core's own tests and tools), only the node may
+//      issue or revoke credentials: admission fails closed.
 // Nothing refused is appended.
 #ifndef EJOURNAL_LEDGER_ADMISSION_H_
 #define EJOURNAL_LEDGER_ADMISSION_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "ledger/credentials.h"
 #include "ledger/event_codec.h"
 #include "ledger/ledger.h"
+#include "projections/rule_book.h"
+#include "projections/school_state.h"
 
 namespace ejournal {
 
 class Admission final : public AppendObserver {
  public:
-  // `registry` must outlive this object.
-  explicit Admission(CredentialRegistry* registry, DecodeLimits limits = {});
+  // `registry` (and `school`, if given) must outlive this object. With `school`, the school rules
+  // apply and the state folds every appended event.
+  explicit Admission(CredentialRegistry* registry, DecodeLimits limits = {},
+                     school::SchoolState* school = nullptr);
 
   // Stages 1-3. On success the result is ready for Ledger::Append (the decoded event rides along
   // as the request's context for stage 4).
   [[nodiscard]] Result<AppendRequest> Check(std::string signed_event_bytes, int64_t now_us) const;
 
-  // Folds every entry of `ledger` into the registry (on start, before the writer takes requests).
+  // Folds every entry of `ledger` into the registry and the school state (on start, before the
+  // writer takes requests).
   [[nodiscard]] Status CatchUp(const Ledger& ledger);
 
   // AppendObserver (writer thread).
@@ -38,6 +48,8 @@ class Admission final : public AppendObserver {
  private:
   CredentialRegistry* const registry_;
   const DecodeLimits limits_;
+  school::SchoolState* const school_;
+  std::optional<school::RuleBook> rules_;
 };
 
 }  // namespace ejournal

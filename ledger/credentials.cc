@@ -23,6 +23,9 @@ void CredentialRegistry::AddNode(std::string credential_id, crypto::PublicKey ke
 Status CredentialRegistry::CheckIssue(const v1::CredentialIssued& issued) const {
   if (issued.credential_id().empty()) return InvalidArgument("the credential has no id");
   if (issued.user_id().empty()) return InvalidArgument("the credential names no user");
+  if (issued.user_id() == kNodeUserId) {
+    return PermissionDenied("no credential is issued to the node by an event", "R-ACC-4");
+  }
   {
     std::shared_lock lock(mu_);
     if (credentials_.contains(issued.credential_id())) {

@@ -37,7 +37,8 @@ Status SignedLedger::Open(AppendObserver* observer) {
   Close();
   registry_ = std::make_unique<CredentialRegistry>();
   registry_->AddNode(node_.credential_id, node_.key.public_key());
-  admission_ = std::make_unique<Admission>(registry_.get(), limits_);
+  school_ = school_rules_ ? std::make_unique<school::SchoolState>() : nullptr;
+  admission_ = std::make_unique<Admission>(registry_.get(), limits_, school_.get());
   LedgerOptions options;
   options.path = ledger_path();
   options.origin = kOrigin;
@@ -51,6 +52,7 @@ Status SignedLedger::Open(AppendObserver* observer) {
 void SignedLedger::Close() {
   ledger_.reset();  // the writer stops before admission and the registry go
   admission_.reset();
+  school_.reset();
   registry_.reset();
 }
 

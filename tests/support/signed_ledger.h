@@ -23,6 +23,7 @@
 #include "ledger/crypto.h"
 #include "ledger/ledger.h"
 #include "ledger/node_key.h"
+#include "projections/school_state.h"
 #include "schemas/status.h"
 
 namespace ejournal::testing {
@@ -49,6 +50,12 @@ class SignedLedger {
   ~SignedLedger();
   SignedLedger(const SignedLedger&) = delete;
   SignedLedger& operator=(const SignedLedger&) = delete;
+
+  // From the next Open on, admission applies the school rules (projections/rule_book.h) and a
+  // school state folds every event (rebuilt from the ledger on every Open).
+  void EnableSchoolRules() { school_rules_ = true; }
+  // The school state (null unless EnableSchoolRules was called before Open).
+  school::SchoolState* school_state() { return school_.get(); }
 
   // Opens (or reopens) DIR/ledger and folds its entries into a fresh registry. The writer's
   // observer is admission(), or `observer` when given (a test double that must delegate to it).
@@ -106,6 +113,8 @@ class SignedLedger {
   uint64_t next_id_ = 0;
   std::string id_salt_;
   std::unique_ptr<CredentialRegistry> registry_;
+  bool school_rules_ = false;
+  std::unique_ptr<school::SchoolState> school_;
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<Ledger> ledger_;
 };

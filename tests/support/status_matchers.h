@@ -29,6 +29,29 @@ template <typename T>
   return IsError(r.error(), code, substr);
 }
 
+// `s` is a refusal with `code` citing exactly the DOMAIN.md rule `rule` (e.g. "R-MARK-3").
+inline ::testing::AssertionResult IsRefused(const Status& s, StatusCode code,
+                                            std::string_view rule) {
+  if (s.ok()) return ::testing::AssertionFailure() << "got OK, want a refusal by " << rule;
+  if (s.code() != code || s.rule() != rule) {
+    return ::testing::AssertionFailure()
+           << "got " << s.ToString() << ", want " << StatusCodeName(code) << " [" << rule << "]";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+template <typename T>
+::testing::AssertionResult IsRefused(const Result<T>& r, StatusCode code, std::string_view rule) {
+  if (r.has_value()) return ::testing::AssertionFailure() << "accepted, want a refusal by " << rule;
+  return IsRefused(r.error(), code, rule);
+}
+
 }  // namespace ejournal::testing
+
+#define ASSERT_OK(expr)                                                  \
+  do {                                                                   \
+    const ::ejournal::Status ej_assert_status_ = (expr);                 \
+    ASSERT_TRUE(ej_assert_status_.ok()) << ej_assert_status_.ToString(); \
+  } while (0)
 
 #endif  // EJOURNAL_TESTS_SUPPORT_STATUS_MATCHERS_H_

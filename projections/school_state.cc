@@ -1,0 +1,1126 @@
+#include "projections/school_state.h"
+
+#include <algorithm>
+
+namespace ejournal::school {
+namespace {
+
+Day DayOr(const v1::Date& date, Day fallback) {
+  if (date.year() == 0) return fallback;
+  auto day = DayOf(date);
+  return day ? *day : fallback;
+}
+
+Status Corrupt(uint64_t seq, const std::string& what) {
+  return DataLoss("entry " + std::to_string(seq) + ": cannot fold: " + what);
+}
+
+MarkValue MarkOf(const v1::MarkRecorded& m) {
+  MarkValue v;
+  v.value = m.value().value();
+  v.second_value = m.value().second_value();
+  v.work_type = m.work_type();
+  v.weight_percent = m.weight_percent();
+  v.comment = m.comment();
+  return v;
+}
+
+AttendanceValue AttendanceOf(const v1::AttendanceRecorded& a) {
+  return AttendanceValue{a.status(), a.minutes_late()};
+}
+
+LessonRecordValue LessonRecordOf(const v1::LessonConducted& c) {
+  LessonRecordValue v;
+  v.topic = c.topic();
+  v.kind = c.kind();
+  v.order_number = c.order_number();
+  for (const auto& w : c.works()) v.works.push_back(w.work_type());
+  return v;
+}
+
+HomeworkValue HomeworkOf(const v1::HomeworkAssigned& h) {
+  HomeworkValue v;
+  v.text = h.text();
+  v.due = DayOr(h.due_date(), kNoDay);
+  v.due_lesson_id = h.due_lesson_id();
+  v.student_ids.assign(h.student_ids().begin(), h.student_ids().end());
+  v.attachments = h.attachments_size();
+  return v;
+}
+
+AttestationValue AttestationOf(const v1::AttestationMark& m) {
+  AttestationValue v;
+  if (m.has_value()) v.value = m.value();
+  if (m.result_case() == v1::AttestationMark::kStatus) v.status = m.status();
+  return v;
+}
+
+AttestationValue AttestationOf(const v1::ExamMarkRecorded& e) {
+  AttestationValue v;
+  if (e.has_mark()) {
+    v.value = e.mark().value();
+    v.second_value = e.mark().second_value();
+  } else {
+    v.status = e.status();
+  }
+  return v;
+}
+
+template <typename V>
+void Push(Record<V>& record, uint64_t value_seq, uint64_t effective_seq, bool removed, V value) {
+  record.versions.push_back(Version<V>{value_seq, effective_seq, removed, std::move(value)});
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Keys and lookups
+// ---------------------------------------------------------------------------------------------
+
+std::string AttendanceKey(std::string_view lesson_id, std::string_view student_id) {
+  std::string key(lesson_id);
+  key += '/';
+  key += student_id;
+  return key;
+}
+
+std::string GroupKey(std::string_view class_id, std::string_view subgroup_id,
+                     std::string_view subject_id) {
+  std::string key(class_id);
+  key += '/';
+  key += subgroup_id;
+  key += '/';
+  key += subject_id;
+  return key;
+}
+
+std::string TermKey(std::string_view student_id, std::string_view subject_id,
+                    const v1::PeriodRef& period) {
+  std::string key(student_id);
+  key += '/';
+  key += subject_id;
+  key += '/';
+  key += period.academic_year_id();
+  key += '/';
+  key += std::to_string(static_cast<int>(period.kind()));
+  key += '/';
+  key += std::to_string(period.term_number());
+  return key;
+}
+
+std::string TermKey(const v1::TermMarkRef& ref) {
+  return TermKey(ref.student_id(), ref.subject_id(), ref.period());
+}
+
+std::string ExamKey(std::string_view student_id, std::string_view subject_id,
+                    std::string_view year_id, int attempt) {
+  std::string key("exam/");
+  key += student_id;
+  key += '/';
+  key += subject_id;
+  key += '/';
+  key += year_id;
+  key += '/';
+  key += std::to_string(attempt);
+  return key;
+}
+
+std::string ExamKey(const v1::ExamMarkRef& ref) {
+  return ExamKey(ref.student_id(), ref.subject_id(), ref.academic_year_id(), ref.attempt());
+}
+
+uint32_t PolicyValues::WeightOf(const MarkValue& mark) const {
+  if (mark.weight_percent != 0) return mark.weight_percent;
+  auto it = weights.find(mark.work_type);
+  if (it != weights.end()) return it->second;
+  switch (mark.work_type) {
+    case v1::WORK_TYPE_CONTROL_WORK:
+    case v1::WORK_TYPE_INTERNAL_MONITORING_CONTROL_WORK:
+      return 200;  // R-MARK-2: control works weigh more
+    default:
+      return 100;
+  }
+}
+
+const TermScheme* AcademicYear::SchemeFor(int grade) const {
+  for (const auto& s : schemes) {
+    if (grade >= s.grade_from && grade <= s.grade_to) return &s;
+  }
+  return nullptr;
+}
+
+const Membership* Student::On(Day day) const {
+  for (auto it = memberships.rbegin(); it != memberships.rend(); ++it) {
+    if (day >= it->from && day <= it->to) return &*it;
+  }
+  return nullptr;
+}
+
+const User* School::FindUser(std::string_view user_id) const {
+  auto it = users.find(std::string(user_id));
+  return it == users.end() ? nullptr : &it->second;
+}
+
+const Lesson* School::FindLesson(std::string_view lesson_id) const {
+  auto it = lessons.find(std::string(lesson_id));
+  return it == lessons.end() ? nullptr : &it->second;
+}
+
+const AcademicYear* School::YearOn(Day day) const {
+  const AcademicYear* found = nullptr;
+  for (const auto& [id, year] : years) {
+    if (day >= year.first && day <= year.last && (found == nullptr || id < found->id)) {
+      found = &year;
+    }
+  }
+  return found;
+}
+
+const TermInfo* School::TermOn(const SchoolClass& cls, Day day) const {
+  auto year = years.find(cls.year_id);
+  if (year == years.end()) return nullptr;
+  const TermScheme* scheme = year->second.SchemeFor(cls.grade);
+  if (scheme == nullptr) return nullptr;
+  for (const auto& t : scheme->terms) {
+    if (day >= t.first && day <= t.last) return &t;
+  }
+  return nullptr;
+}
+
+const BellSchedule* School::BellFor(const Lesson& lesson) const {
+  auto cls = classes.find(lesson.class_id);
+  const int grade = cls == classes.end() ? 0 : cls->second.grade;
+  const uint32_t weekday_bit = 1u << WeekdayOf(lesson.date);
+  const BellSchedule* best = nullptr;
+  for (const auto& [id, bell] : bells) {
+    if (lesson.date < bell.first || lesson.date > bell.last) continue;
+    if (bell.weekdays != 0 && (bell.weekdays & weekday_bit) == 0) continue;
+    if (!bell.grades.empty() &&
+        std::find(bell.grades.begin(), bell.grades.end(), grade) == bell.grades.end()) {
+      continue;
+    }
+    if (!bell.periods.contains(lesson.period)) continue;
+    if (best == nullptr || bell.seq > best->seq) best = &bell;  // the latest set wins
+  }
+  return best;
+}
+
+int64_t School::LessonStartUs(const Lesson& lesson) const {
+  const BellSchedule* bell = BellFor(lesson);
+  int minutes = bell == nullptr ? 0 : bell->periods.at(lesson.period).first;
+  return zone.InstantOf(lesson.date, minutes);
+}
+
+int64_t School::LessonEndUs(const Lesson& lesson) const {
+  const BellSchedule* bell = BellFor(lesson);
+  int minutes = bell == nullptr ? 24 * 60 : bell->periods.at(lesson.period).second;
+  return zone.InstantOf(lesson.date, minutes);
+}
+
+bool School::InLesson(const Lesson& lesson, std::string_view student_id) const {
+  if (!lesson.individual_student_id.empty()) return lesson.individual_student_id == student_id;
+  auto st = students.find(std::string(student_id));
+  if (st == students.end()) return false;
+  const Membership* m = st->second.On(lesson.date);
+  if (m == nullptr || m->class_id != lesson.class_id) return false;
+  if (lesson.subgroup_id.empty()) return true;
+  auto sg = subgroups.find(lesson.subgroup_id);
+  return sg != subgroups.end() && sg->second.students.contains(std::string(student_id));
+}
+
+bool School::TeachesGroup(std::string_view teacher_id, std::string_view class_id,
+                          std::string_view subgroup_id, std::string_view subject_id,
+                          Day day) const {
+  for (const auto& [id, load] : loads) {
+    if (load.teacher_id == teacher_id && load.class_id == class_id &&
+        load.subject_id == subject_id && day >= load.from && day <= load.to &&
+        (load.subgroup_id.empty() || load.subgroup_id == subgroup_id)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+int School::WeeklyHours(std::string_view class_id, std::string_view subgroup_id,
+                        std::string_view subject_id, Day day) const {
+  int hours = 0;
+  for (const auto& [id, load] : loads) {
+    if (load.class_id == class_id && load.subject_id == subject_id && day >= load.from &&
+        day <= load.to && (load.subgroup_id.empty() || load.subgroup_id == subgroup_id)) {
+      hours = std::max(hours, load.weekly_hours);
+    }
+  }
+  return hours;
+}
+
+const Substitution* School::SubstitutionFor(const Lesson& lesson,
+                                            std::string_view teacher_id) const {
+  for (const auto& sid : lesson.substitution_ids) {
+    auto it = substitutions.find(sid);
+    if (it != substitutions.end() && !it->second.cancelled &&
+        it->second.substitute_teacher_id == teacher_id) {
+      return &it->second;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<const Lesson*> School::LessonsOfClassOn(std::string_view class_id, Day day) const {
+  std::vector<const Lesson*> out;
+  auto cls = lessons_by_class_day.find(std::string(class_id));
+  if (cls == lessons_by_class_day.end()) return out;
+  auto it = cls->second.find(day);
+  if (it == cls->second.end()) return out;
+  for (const auto& id : it->second) {
+    const Lesson* l = FindLesson(id);
+    if (l != nullptr && !l->cancelled && l->date == day) out.push_back(l);
+  }
+  return out;
+}
+
+const Lesson* School::NextLessonOfGroup(const Lesson& lesson) const {
+  auto it = lessons_by_group.find(GroupKey(lesson.class_id, lesson.subgroup_id, lesson.subject_id));
+  if (it == lessons_by_group.end()) return nullptr;
+  const Lesson* next = nullptr;
+  for (const auto& id : it->second) {
+    const Lesson* l = FindLesson(id);
+    if (l == nullptr || l->cancelled || l == &lesson) continue;
+    if (std::pair(l->date, l->period) <= std::pair(lesson.date, lesson.period)) continue;
+    if (next == nullptr || std::pair(l->date, l->period) < std::pair(next->date, next->period)) {
+      next = l;
+    }
+  }
+  return next;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fold
+// ---------------------------------------------------------------------------------------------
+
+const School* SchoolState::FindSchool(std::string_view school_id) const {
+  auto it = schools_.find(std::string(school_id));
+  return it == schools_.end() ? nullptr : &it->second;
+}
+
+School* SchoolState::MutableSchool(std::string_view school_id) {
+  auto it = schools_.find(std::string(school_id));
+  return it == schools_.end() ? nullptr : &it->second;
+}
+
+const Credential* SchoolState::FindCredential(std::string_view credential_id) const {
+  auto it = credentials_.find(std::string(credential_id));
+  return it == credentials_.end() ? nullptr : &it->second;
+}
+
+const EventInfo* SchoolState::Event(uint64_t seq) const {
+  if (seq == 0 || seq > events_.size()) return nullptr;
+  return &events_[seq - 1];
+}
+
+uint64_t SchoolState::SequenceOf(std::string_view event_id) const {
+  auto it = event_ids_.find(std::string(event_id));
+  return it == event_ids_.end() ? 0 : it->second;
+}
+
+const std::string& SchoolState::EventIdOf(uint64_t seq) const {
+  static const std::string kEmpty;
+  if (seq == 0 || seq > event_id_of_.size()) return kEmpty;
+  return *event_id_of_[seq - 1];
+}
+
+const Invalidation* SchoolState::InvalidationOf(uint64_t seq) const {
+  auto it = invalid_.find(seq);
+  return it == invalid_.end() ? nullptr : &it->second;
+}
+
+uint64_t SchoolState::ReentryOf(uint64_t seq) const {
+  auto it = reentries_.find(seq);
+  return it == reentries_.end() ? 0 : it->second;
+}
+
+std::vector<uint64_t> SchoolState::DependenciesOf(uint64_t seq) const {
+  const EventInfo* info = Event(seq);
+  if (info == nullptr) return {};
+  return {deps_.begin() + info->deps_begin, deps_.begin() + info->deps_begin + info->deps_count};
+}
+
+std::vector<uint64_t> SchoolState::AwaitingReentry(std::string_view school_id) const {
+  std::vector<uint64_t> out;
+  for (const auto& [seq, why] : invalid_) {
+    const EventInfo* info = Event(seq);
+    if (info == nullptr || SchoolOf(*info) != school_id || reentries_.contains(seq)) continue;
+    switch (info->payload) {
+      case v1::EventBody::kLessonConducted:
+      case v1::EventBody::kAttendanceRecorded:
+      case v1::EventBody::kAbsenceReasonSet:
+      case v1::EventBody::kMarkRecorded:
+      case v1::EventBody::kHomeworkAssigned:
+      case v1::EventBody::kTermMarkRecorded:
+      case v1::EventBody::kExamMarkRecorded:
+      case v1::EventBody::kCorrectionRequested:
+        out.push_back(seq);
+        break;
+      default:
+        break;
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+uint32_t SchoolState::Intern(std::string_view name) {
+  if (name.empty()) return 0;
+  auto [it, inserted] =
+      name_index_.try_emplace(std::string(name), static_cast<uint32_t>(names_.size()));
+  if (inserted) names_.emplace_back(name);
+  return it->second;
+}
+
+Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us) {
+  if (seq != events_.size() + 1) {
+    return Internal("school state at " + std::to_string(events_.size()) + " was given entry " +
+                    std::to_string(seq));
+  }
+  auto [id_it, fresh] = event_ids_.try_emplace(body.event_id(), seq);
+  if (!fresh) return Corrupt(seq, "event id " + body.event_id() + " appears twice");
+
+  EventInfo info;
+  info.recorded_at_us = at_us;
+  info.school = Intern(body.school_id());
+  info.actor = Intern(body.actor_id());
+  info.credential = Intern(body.credential_id());
+  info.payload = static_cast<uint32_t>(body.payload_case());
+  events_.push_back(info);
+  event_id_of_.push_back(&id_it->first);
+
+  std::vector<uint64_t> deps;
+  auto cred = credentials_.find(body.credential_id());
+  if (cred != credentials_.end()) {
+    cred->second.events.push_back(seq);
+    if (cred->second.issued_seq != 0) deps.push_back(cred->second.issued_seq);
+  }
+  School* school = MutableSchool(body.school_id());
+  Status st = ApplyPayload(school, body, seq, at_us, deps);
+  if (!body.reenters_event_id().empty()) {
+    uint64_t original = SequenceOf(body.reenters_event_id());
+    if (original != 0) reentries_[original] = seq;
+  }
+  std::sort(deps.begin(), deps.end());
+  deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+  std::erase_if(deps, [&](uint64_t d) { return d == 0 || d >= seq; });
+  EventInfo& stored = events_.back();
+  stored.deps_begin = static_cast<uint32_t>(deps_.size());
+  stored.deps_count = static_cast<uint32_t>(deps.size());
+  deps_.insert(deps_.end(), deps.begin(), deps.end());
+  return st;
+}
+
+Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint64_t seq,
+                                 int64_t at_us, std::vector<uint64_t>& deps) {
+  using B = v1::EventBody;
+  if (body.payload_case() != B::kSchoolRegistered && body.payload_case() != B::kCredentialIssued &&
+      body.payload_case() != B::kCredentialRevoked && school == nullptr) {
+    return Corrupt(seq, "unknown school " + body.school_id());
+  }
+  switch (body.payload_case()) {
+    case B::kSchoolRegistered: {
+      const auto& p = body.school_registered();
+      School& s = schools_[body.school_id()];
+      s.id = body.school_id();
+      s.name = p.name();
+      auto zone = SchoolZone::Find(p.time_zone());
+      if (!zone) return Corrupt(seq, zone.error().message());
+      s.zone = *zone;
+      if (s.registered_seq == 0) s.registered_seq = seq;
+      return Status::Ok();
+    }
+    case B::kAcademicYearDefined: {
+      const auto& p = body.academic_year_defined();
+      AcademicYear y;
+      y.id = p.academic_year_id();
+      y.first = DayOr(p.dates().first_day(), kNoDay);
+      y.last = DayOr(p.dates().last_day(), kNoDay);
+      for (const auto& sch : p.term_schemes()) {
+        TermScheme ts{sch.grade_from(), sch.grade_to(), {}};
+        for (const auto& t : sch.terms()) {
+          ts.terms.push_back(TermInfo{t.number(), DayOr(t.dates().first_day(), kNoDay),
+                                      DayOr(t.dates().last_day(), kNoDay)});
+        }
+        y.schemes.push_back(std::move(ts));
+      }
+      for (const auto& h : p.holidays()) {
+        y.holidays.push_back(HolidayInfo{DayOr(h.dates().first_day(), kNoDay),
+                                         DayOr(h.dates().last_day(), kNoDay),
+                                         h.kind(),
+                                         {h.grades().begin(), h.grades().end()},
+                                         {h.class_ids().begin(), h.class_ids().end()}});
+      }
+      y.adaptation_first = DayOr(p.adaptation_period().first_day(), kNoDay);
+      y.adaptation_last = DayOr(p.adaptation_period().last_day(), kNoDay);
+      school->years[y.id] = std::move(y);
+      return Status::Ok();
+    }
+    case B::kHolidayDeclared: {
+      const auto& p = body.holiday_declared();
+      auto it = school->years.find(p.academic_year_id());
+      if (it == school->years.end()) return Corrupt(seq, "unknown year");
+      const auto& h = p.holiday();
+      it->second.holidays.push_back(HolidayInfo{DayOr(h.dates().first_day(), kNoDay),
+                                                DayOr(h.dates().last_day(), kNoDay),
+                                                h.kind(),
+                                                {h.grades().begin(), h.grades().end()},
+                                                {h.class_ids().begin(), h.class_ids().end()}});
+      return Status::Ok();
+    }
+    case B::kSubjectDefined: {
+      const auto& p = body.subject_defined();
+      school->subjects[p.subject_id()] = Subject{p.subject_id(), p.name(), p.kind()};
+      return Status::Ok();
+    }
+    case B::kClassCreated: {
+      const auto& p = body.class_created();
+      SchoolClass c;
+      c.id = p.class_id();
+      c.year_id = p.academic_year_id();
+      c.grade = p.grade();
+      c.letter = p.letter();
+      c.class_teacher_id = p.class_teacher_id();
+      school->classes[c.id] = std::move(c);
+      return Status::Ok();
+    }
+    case B::kClassTeacherAssigned: {
+      const auto& p = body.class_teacher_assigned();
+      auto it = school->classes.find(p.class_id());
+      if (it == school->classes.end()) return Corrupt(seq, "unknown class");
+      it->second.class_teacher_id = p.class_teacher_id();
+      return Status::Ok();
+    }
+    case B::kSubgroupDefined: {
+      const auto& p = body.subgroup_defined();
+      Subgroup g;
+      g.id = p.subgroup_id();
+      g.class_id = p.class_id();
+      g.subject_id = p.subject_id();
+      g.name = p.name();
+      g.students.insert(p.student_ids().begin(), p.student_ids().end());
+      school->subgroups[g.id] = std::move(g);
+      return Status::Ok();
+    }
+    case B::kUserRegistered: {
+      const auto& p = body.user_registered();
+      User u;
+      u.id = p.user_id();
+      for (int r : p.roles()) u.roles |= RoleBit(static_cast<v1::Role>(r));
+      u.login = p.login_name();
+      if (!u.login.empty()) school->logins[u.login] = u.id;
+      school->users[u.id] = std::move(u);
+      return Status::Ok();
+    }
+    case B::kUserRolesChanged: {
+      const auto& p = body.user_roles_changed();
+      auto it = school->users.find(p.user_id());
+      if (it == school->users.end()) return Corrupt(seq, "unknown user");
+      it->second.roles = 0;
+      for (int r : p.roles()) it->second.roles |= RoleBit(static_cast<v1::Role>(r));
+      return Status::Ok();
+    }
+    case B::kUserProfileChanged: {
+      const auto& p = body.user_profile_changed();
+      auto it = school->users.find(p.user_id());
+      if (it == school->users.end()) return Corrupt(seq, "unknown user");
+      if (!p.login_name().empty() && p.login_name() != it->second.login) {
+        school->logins.erase(it->second.login);
+        it->second.login = p.login_name();
+        school->logins[it->second.login] = it->second.id;
+      }
+      return Status::Ok();
+    }
+    case B::kUserDeactivated: {
+      auto it = school->users.find(body.user_deactivated().user_id());
+      if (it == school->users.end()) return Corrupt(seq, "unknown user");
+      it->second.active = false;
+      return Status::Ok();
+    }
+    case B::kPasswordChanged:
+      return Status::Ok();
+    case B::kCredentialIssued: {
+      const auto& p = body.credential_issued();
+      Credential c;
+      c.id = p.credential_id();
+      c.user_id = p.user_id();
+      c.school_id = body.school_id();
+      c.kind = p.kind();
+      c.issued_seq = seq;
+      credentials_[c.id] = std::move(c);
+      return Status::Ok();
+    }
+    case B::kCredentialRevoked: {
+      auto it = credentials_.find(body.credential_revoked().credential_id());
+      if (it != credentials_.end()) it->second.revoked = true;
+      return Status::Ok();
+    }
+    case B::kStudentEnrolled: {
+      const auto& p = body.student_enrolled();
+      Student& s = school->students[p.student_id()];
+      s.id = p.student_id();
+      Day from = DayOr(p.enrolled_on(), kNoDay);
+      if (!s.memberships.empty() && s.memberships.back().to == kForever) {
+        s.memberships.back().to = from - 1;
+      }
+      s.memberships.push_back(Membership{p.class_id(), from, kForever, p.home_schooling()});
+      return Status::Ok();
+    }
+    case B::kStudentMoved: {
+      const auto& p = body.student_moved();
+      auto it = school->students.find(p.student_id());
+      if (it == school->students.end()) return Corrupt(seq, "unknown student");
+      Day from = DayOr(p.moved_on(), kNoDay);
+      if (!it->second.memberships.empty()) it->second.memberships.back().to = from - 1;
+      it->second.memberships.push_back(
+          Membership{p.to_class_id(), from, kForever, p.home_schooling()});
+      return Status::Ok();
+    }
+    case B::kStudentLeft: {
+      const auto& p = body.student_left();
+      auto it = school->students.find(p.student_id());
+      if (it == school->students.end()) return Corrupt(seq, "unknown student");
+      if (!it->second.memberships.empty()) {
+        it->second.memberships.back().to = DayOr(p.left_on(), kNoDay);
+      }
+      return Status::Ok();
+    }
+    case B::kGuardianLinked: {
+      const auto& p = body.guardian_linked();
+      school->students[p.student_id()].guardians.insert(p.guardian_id());
+      return Status::Ok();
+    }
+    case B::kGuardianUnlinked: {
+      const auto& p = body.guardian_unlinked();
+      auto it = school->students.find(p.student_id());
+      if (it != school->students.end()) it->second.guardians.erase(p.guardian_id());
+      return Status::Ok();
+    }
+    case B::kTeachingLoadAssigned: {
+      const auto& p = body.teaching_load_assigned();
+      Load l;
+      l.id = p.load_id();
+      l.teacher_id = p.teacher_id();
+      l.class_id = p.class_id();
+      l.subgroup_id = p.subgroup_id();
+      l.subject_id = p.subject_id();
+      l.year_id = p.academic_year_id();
+      l.weekly_hours = p.weekly_hours();
+      l.from = DayOr(p.dates().first_day(), kNoDay);
+      l.to = DayOr(p.dates().last_day(), kForever);
+      if (l.from == kNoDay) {
+        auto y = school->years.find(l.year_id);
+        if (y != school->years.end()) {
+          l.from = y->second.first;
+          if (p.dates().last_day().year() == 0) l.to = y->second.last;
+        }
+      }
+      school->loads[l.id] = std::move(l);
+      return Status::Ok();
+    }
+    case B::kTeachingLoadRemoved: {
+      const auto& p = body.teaching_load_removed();
+      auto it = school->loads.find(p.load_id());
+      if (it == school->loads.end()) return Corrupt(seq, "unknown load");
+      it->second.to = DayOr(p.effective_from(), school->zone.LocalDay(at_us)) - 1;
+      return Status::Ok();
+    }
+    case B::kPlannedTopicsSet:
+      return Status::Ok();
+    case B::kBellScheduleSet: {
+      const auto& p = body.bell_schedule_set();
+      BellSchedule b;
+      b.id = p.bell_schedule_id();
+      for (const auto& period : p.periods()) {
+        b.periods[period.number()] = {period.start_minutes(), period.end_minutes()};
+      }
+      b.grades.assign(p.grades().begin(), p.grades().end());
+      for (int w : p.weekdays()) b.weekdays |= 1u << w;
+      b.first = DayOr(p.valid().first_day(), kNoDay);
+      b.last = DayOr(p.valid().last_day(), kForever);
+      b.seq = seq;
+      school->bells[b.id] = std::move(b);
+      return Status::Ok();
+    }
+    case B::kTimetableSlotSet:
+      school->timetable_slots.insert(body.timetable_slot_set().slot_id());
+      return Status::Ok();
+    case B::kTimetableSlotRemoved:
+      school->timetable_slots.erase(body.timetable_slot_removed().slot_id());
+      return Status::Ok();
+    case B::kLessonScheduled: {
+      const auto& p = body.lesson_scheduled();
+      Lesson l;
+      l.id = p.lesson_id();
+      l.class_id = p.class_id();
+      l.subgroup_id = p.subgroup_id();
+      l.subject_id = p.subject_id();
+      l.teacher_id = p.teacher_id();
+      l.individual_student_id = p.individual_student_id();
+      l.room = p.room();
+      l.planned_topic = p.planned_topic();
+      l.date = DayOr(p.date(), kNoDay);
+      l.period = p.period();
+      l.scheduled_seq = seq;
+      school->lessons_by_group[GroupKey(l.class_id, l.subgroup_id, l.subject_id)].push_back(l.id);
+      school->lessons_by_class_day[l.class_id][l.date].push_back(l.id);
+      school->lessons[l.id] = std::move(l);
+      return Status::Ok();
+    }
+    case B::kLessonMoved: {
+      const auto& p = body.lesson_moved();
+      auto it = school->lessons.find(p.lesson_id());
+      if (it == school->lessons.end()) return Corrupt(seq, "unknown lesson");
+      Lesson& l = it->second;
+      deps.push_back(l.scheduled_seq);
+      Day to = DayOr(p.new_date(), l.date);
+      if (to != l.date) {
+        auto& by_day = school->lessons_by_class_day[l.class_id];
+        std::erase(by_day[l.date], l.id);
+        by_day[to].push_back(l.id);
+        l.date = to;
+      }
+      if (p.new_period() != 0) l.period = p.new_period();
+      if (!p.new_room().empty()) l.room = p.new_room();
+      return Status::Ok();
+    }
+    case B::kLessonCancelled: {
+      auto it = school->lessons.find(body.lesson_cancelled().lesson_id());
+      if (it == school->lessons.end()) return Corrupt(seq, "unknown lesson");
+      deps.push_back(it->second.scheduled_seq);
+      it->second.cancelled = true;
+      return Status::Ok();
+    }
+    case B::kMedicalPeExemptionRecorded: {
+      const auto& p = body.medical_pe_exemption_recorded();
+      school->students[p.student_id()].pe_exemptions.push_back(Student::Exemption{
+          DayOr(p.dates().first_day(), kNoDay), DayOr(p.dates().last_day(), kForever)});
+      return Status::Ok();
+    }
+    case B::kPersonalDataConsentRecorded:
+    case B::kPaperDiaryPreferenceSet:
+      return Status::Ok();
+
+    // --- the journal -------------------------------------------------------------------------
+    case B::kLessonConducted: {
+      const auto& p = body.lesson_conducted();
+      auto it = school->lessons.find(p.lesson_id());
+      if (it == school->lessons.end()) return Corrupt(seq, "unknown lesson");
+      deps.push_back(it->second.scheduled_seq);
+      Push(it->second.record, seq, seq, false, LessonRecordOf(p));
+      break;
+    }
+    case B::kAttendanceRecorded: {
+      const auto& p = body.attendance_recorded();
+      auto lesson = school->lessons.find(p.lesson_id());
+      if (lesson == school->lessons.end()) return Corrupt(seq, "unknown lesson");
+      deps.push_back(lesson->second.scheduled_seq);
+      Attendance& a = school->attendance[AttendanceKey(p.lesson_id(), p.student_id())];
+      if (a.versions.empty()) {
+        a.lesson_id = p.lesson_id();
+        a.student_id = p.student_id();
+        lesson->second.attendance_students.push_back(p.student_id());
+      }
+      Push(a, seq, seq, false, AttendanceOf(p));
+      break;
+    }
+    case B::kAbsenceReasonSet: {
+      const auto& p = body.absence_reason_set();
+      for (const auto& lesson_id : p.lesson_ids()) {
+        auto a = school->attendance.find(AttendanceKey(lesson_id, p.student_id()));
+        if (a == school->attendance.end()) continue;
+        const auto* v = a->second.Current(*this);
+        if (v != nullptr) deps.push_back(v->value_seq);
+      }
+      break;
+    }
+    case B::kMarkRecorded: {
+      const auto& p = body.mark_recorded();
+      auto lesson = school->lessons.find(p.lesson_id());
+      if (lesson == school->lessons.end()) return Corrupt(seq, "unknown lesson");
+      deps.push_back(lesson->second.scheduled_seq);
+      Mark& m = school->marks[p.mark_id()];
+      if (m.versions.empty()) {
+        m.mark_id = p.mark_id();
+        m.lesson_id = p.lesson_id();
+        m.student_id = p.student_id();
+        lesson->second.mark_ids.push_back(p.mark_id());
+        school->marks_by_student_subject[p.student_id() + "/" + lesson->second.subject_id]
+            .push_back(p.mark_id());
+      }
+      Push(m, seq, seq, false, MarkOf(p));
+      break;
+    }
+    case B::kHomeworkAssigned: {
+      const auto& p = body.homework_assigned();
+      auto lesson = school->lessons.find(p.lesson_id());
+      if (lesson == school->lessons.end()) return Corrupt(seq, "unknown lesson");
+      deps.push_back(lesson->second.scheduled_seq);
+      const std::string& id =
+          p.replaces_homework_id().empty() ? p.homework_id() : p.replaces_homework_id();
+      Homework& h = school->homework[id];
+      if (h.versions.empty()) {
+        h.homework_id = id;
+        h.lesson_id = p.lesson_id();
+        lesson->second.homework_ids.push_back(id);
+      }
+      Push(h, seq, seq, false, HomeworkOf(p));
+      break;
+    }
+    case B::kTermMarkRecorded: {
+      const auto& p = body.term_mark_recorded();
+      std::string key = TermKey(p.student_id(), p.subject_id(), p.period());
+      AttestationMark& m = school->attestation[key];
+      m.key = key;
+      m.student_id = p.student_id();
+      m.subject_id = p.subject_id();
+      Push(m, seq, seq, false, AttestationOf(p.mark()));
+      break;
+    }
+    case B::kExamMarkRecorded: {
+      const auto& p = body.exam_mark_recorded();
+      std::string key = ExamKey(p.student_id(), p.subject_id(), p.academic_year_id(), p.attempt());
+      AttestationMark& m = school->attestation[key];
+      m.key = key;
+      m.student_id = p.student_id();
+      m.subject_id = p.subject_id();
+      Push(m, seq, seq, false, AttestationOf(p));
+      break;
+    }
+    case B::kDeputyAttestationDecided: {
+      const auto& p = body.deputy_attestation_decided();
+      school->deputy_attest[TermKey(p.student_id(), p.subject_id(), p.period())] = p.attest();
+      break;
+    }
+
+    // --- control -----------------------------------------------------------------------------
+    case B::kSchoolPolicySet: {
+      const auto& p = body.school_policy_set().policy();
+      PolicyValues v;  // an empty policy is the defaults
+      v.mark_windows.assign(p.mark_windows().begin(), p.mark_windows().end());
+      for (const auto& w : p.weights()) v.weights[w.work_type()] = w.weight_percent();
+      if (p.has_first_marked_grade()) v.first_marked_grade = p.first_marked_grade();
+      if (p.has_adaptation_forbids_unsatisfactory()) {
+        v.adaptation_forbids_unsatisfactory = p.adaptation_forbids_unsatisfactory();
+      }
+      if (p.has_correction_grace_minutes())
+        v.correction_grace_minutes = p.correction_grace_minutes();
+      if (p.has_homework_deadline_minutes()) {
+        v.homework_deadline_minutes = p.homework_deadline_minutes();
+      }
+      v.term_mark_minimums.assign(p.term_mark_minimums().begin(), p.term_mark_minimums().end());
+      if (p.has_not_attested_absence_percent()) {
+        v.not_attested_absence_percent = p.not_attested_absence_percent();
+      }
+      if (p.has_term_mark_entry_days()) v.term_mark_entry_days = p.term_mark_entry_days();
+      if (p.has_min_marks_percent_of_lessons()) {
+        v.min_marks_percent_of_lessons = p.min_marks_percent_of_lessons();
+      }
+      v.seq = seq;
+      school->policy = std::move(v);
+      break;
+    }
+    case B::kCorrectionRequested: {
+      const auto& p = body.correction_requested();
+      CorrectionRequest r;
+      r.id = p.request_id();
+      r.requester_id = body.actor_id();
+      r.reason = p.reason();
+      r.target_case = p.target().target_case();
+      r.seq = seq;
+      r.recorded_at_us = at_us;
+      r.original_seq = SequenceOf(p.original_event_id());
+      r.business_day = DayOr(body.business_date(), kNoDay);
+      switch (r.target_case) {
+        case v1::CorrectionTarget::kMarkId: {
+          r.target_key = "mark/" + p.target().mark_id();
+          auto m = school->marks.find(p.target().mark_id());
+          r.lesson_id = m != school->marks.end() ? m->second.lesson_id : p.mark().lesson_id();
+          break;
+        }
+        case v1::CorrectionTarget::kAttendance:
+          r.target_key = "attendance/" + AttendanceKey(p.target().attendance().lesson_id(),
+                                                       p.target().attendance().student_id());
+          r.lesson_id = p.target().attendance().lesson_id();
+          break;
+        case v1::CorrectionTarget::kLessonId:
+          r.target_key = "lesson/" + p.target().lesson_id();
+          r.lesson_id = p.target().lesson_id();
+          break;
+        case v1::CorrectionTarget::kHomeworkId: {
+          r.target_key = "homework/" + p.target().homework_id();
+          auto h = school->homework.find(p.target().homework_id());
+          r.lesson_id =
+              h != school->homework.end() ? h->second.lesson_id : p.homework().lesson_id();
+          break;
+        }
+        case v1::CorrectionTarget::kTermMark:
+          r.target_key = "term/" + TermKey(p.target().term_mark());
+          break;
+        case v1::CorrectionTarget::kExamMark:
+          r.target_key = ExamKey(p.target().exam_mark());
+          break;
+        default:
+          return Corrupt(seq, "correction without a target");
+      }
+      deps.push_back(r.original_seq);
+      if (!r.lesson_id.empty()) {
+        const Lesson* l = school->FindLesson(r.lesson_id);
+        if (l != nullptr) deps.push_back(l->scheduled_seq);
+      }
+      r.body = std::make_shared<const v1::CorrectionRequested>(p);
+      // Within the policy's correction grace the author's own correction takes effect at once.
+      bool grace = false;
+      const EventInfo* original = Event(r.original_seq);
+      if (school->policy.correction_grace_minutes > 0 && original != nullptr &&
+          ActorOf(*original) == body.actor_id() &&
+          at_us - original->recorded_at_us <=
+              int64_t{school->policy.correction_grace_minutes} * kMicrosPerMinute) {
+        grace = true;
+      }
+      auto [rit, ok] = school->requests.try_emplace(r.id, r);
+      if (!ok) {
+        // R-SEC-4: the re-entry of an invalidated request replaces it (pending again).
+        if (body.reenters_event_id().empty()) return Corrupt(seq, "request id reused");
+        rit->second = std::move(r);
+      }
+      if (grace) {
+        rit->second.status = RequestStatus::kApproved;
+        rit->second.took_effect_by_grace = true;
+        rit->second.decided_seq = seq;
+        return ApplyCorrectionEffect(*school, rit->second, p, seq, seq);
+      }
+      break;
+    }
+    case B::kCorrectionApproved:
+    case B::kCorrectionRejected:
+    case B::kCorrectionWithdrawn: {
+      const std::string& id =
+          body.has_correction_approved()   ? body.correction_approved().request_id()
+          : body.has_correction_rejected() ? body.correction_rejected().request_id()
+                                           : body.correction_withdrawn().request_id();
+      auto it = school->requests.find(id);
+      if (it == school->requests.end()) return Corrupt(seq, "unknown request " + id);
+      CorrectionRequest& r = it->second;
+      deps.push_back(r.seq);
+      r.decided_seq = seq;
+      r.decided_by = body.actor_id();
+      if (body.has_correction_rejected()) {
+        r.status = RequestStatus::kRejected;
+      } else if (body.has_correction_withdrawn()) {
+        r.status = RequestStatus::kWithdrawn;
+      } else {
+        r.status = RequestStatus::kApproved;
+        if (r.body == nullptr) return Corrupt(seq, "request " + id + " has no proposal");
+        return ApplyCorrectionEffect(*school, r, *r.body, r.seq, seq);
+      }
+      break;
+    }
+    case B::kFinalMarkCorrectionOrdered: {
+      const auto& p = body.final_mark_correction_ordered();
+      std::string key = TermKey(p.target());
+      AttestationMark& m = school->attestation[key];
+      deps.push_back(SequenceOf(p.original_event_id()));
+      Push(m, seq, seq, false, AttestationOf(p.new_mark()));
+      break;
+    }
+    case B::kSubstitutionAssigned: {
+      const auto& p = body.substitution_assigned();
+      Substitution s;
+      s.id = p.substitution_id();
+      s.absent_teacher_id = p.absent_teacher_id();
+      s.substitute_teacher_id = p.substitute_teacher_id();
+      s.lesson_ids.assign(p.lesson_ids().begin(), p.lesson_ids().end());
+      s.seq = seq;
+      for (const auto& lid : s.lesson_ids) {
+        auto l = school->lessons.find(lid);
+        if (l == school->lessons.end()) return Corrupt(seq, "unknown lesson " + lid);
+        l->second.substitution_ids.push_back(s.id);
+        deps.push_back(l->second.scheduled_seq);
+      }
+      school->substitutions[s.id] = std::move(s);
+      break;
+    }
+    case B::kSubstitutionCancelled: {
+      auto it = school->substitutions.find(body.substitution_cancelled().substitution_id());
+      if (it == school->substitutions.end()) return Corrupt(seq, "unknown substitution");
+      it->second.cancelled = true;
+      deps.push_back(it->second.seq);
+      break;
+    }
+    case B::kCredentialCompromiseReported: {
+      const auto& p = body.credential_compromise_reported();
+      CompromiseReport r;
+      r.id = p.report_id();
+      r.user_id = p.user_id();
+      r.credential_ids.assign(p.credential_ids().begin(), p.credential_ids().end());
+      r.discovered_at_us = p.discovered_at_us();
+      r.reported_at_us = p.reported_at_us() != 0 ? p.reported_at_us() : at_us;
+      // R-SEC-1: reported within one hour of the discovery, else flagged.
+      r.late = r.reported_at_us - r.discovered_at_us > 60 * kMicrosPerMinute;
+      r.seq = seq;
+      school->reports[r.id] = std::move(r);
+      break;
+    }
+    case B::kCredentialCompromiseActRecorded: {
+      const auto& p = body.credential_compromise_act_recorded();
+      Act a;
+      a.id = p.act_id();
+      a.number = p.act_number();
+      a.affected_user_id = p.affected_user_id();
+      a.credential_ids.assign(p.affected_credential_ids().begin(),
+                              p.affected_credential_ids().end());
+      a.invalid_from_us = p.invalid_from_us();
+      a.seq = seq;
+      a.invalidated = PreviewAct(p);
+      for (const auto& inv : a.invalidated) invalid_.emplace(inv.seq, inv);
+      for (const auto& cid : a.credential_ids) {
+        auto c = credentials_.find(cid);
+        if (c != credentials_.end()) c->second.revoked = true;  // R-SEC-2: at once
+      }
+      for (auto& inv : a.invalidated) inv.act_id = a.id;
+      for (const auto& inv : a.invalidated) invalid_[inv.seq].act_id = a.id;
+      school->acts[a.id] = std::move(a);
+      break;
+    }
+    case B::kDiaryAcknowledged: {
+      const auto& p = body.diary_acknowledged();
+      DiaryAck ack;
+      ack.guardian_id = p.guardian_id();
+      ack.student_id = p.student_id();
+      ack.week_start = DayOr(p.week_start(), kNoDay);
+      ack.as_of_sequence = p.as_of_sequence();
+      ack.channel = p.channel();
+      ack.seq = seq;
+      school->acks.push_back(std::move(ack));
+      break;
+    }
+    case B::PAYLOAD_NOT_SET:
+      return Corrupt(seq, "no payload");
+  }
+  if (!body.substitution_id().empty()) {
+    auto s = school->substitutions.find(body.substitution_id());
+    if (s != school->substitutions.end()) deps.push_back(s->second.seq);
+  }
+  return Status::Ok();
+}
+
+Status SchoolState::ApplyCorrectionEffect(School& school, CorrectionRequest& request,
+                                          const v1::CorrectionRequested& p, uint64_t value_seq,
+                                          uint64_t effective_seq) {
+  const bool removed = p.proposal_case() == v1::CorrectionRequested::kRemove;
+  const auto& target = p.target();
+  switch (target.target_case()) {
+    case v1::CorrectionTarget::kMarkId: {
+      Mark& m = school.marks[target.mark_id()];
+      if (m.versions.empty()) {  // a late entry (R-MARK-3): the mark is new
+        m.mark_id = target.mark_id();
+        m.lesson_id = p.mark().lesson_id();
+        m.student_id = p.mark().student_id();
+        auto lesson = school.lessons.find(m.lesson_id);
+        if (lesson == school.lessons.end()) return Corrupt(value_seq, "unknown lesson");
+        lesson->second.mark_ids.push_back(m.mark_id);
+        school.marks_by_student_subject[m.student_id + "/" + lesson->second.subject_id].push_back(
+            m.mark_id);
+      }
+      Push(m, value_seq, effective_seq, removed, removed ? MarkValue{} : MarkOf(p.mark()));
+      break;
+    }
+    case v1::CorrectionTarget::kAttendance: {
+      const auto& cell = target.attendance();
+      Attendance& a = school.attendance[AttendanceKey(cell.lesson_id(), cell.student_id())];
+      if (a.versions.empty()) {
+        a.lesson_id = cell.lesson_id();
+        a.student_id = cell.student_id();
+        auto lesson = school.lessons.find(a.lesson_id);
+        if (lesson == school.lessons.end()) return Corrupt(value_seq, "unknown lesson");
+        lesson->second.attendance_students.push_back(a.student_id);
+      }
+      Push(a, value_seq, effective_seq, removed,
+           removed ? AttendanceValue{} : AttendanceOf(p.attendance()));
+      break;
+    }
+    case v1::CorrectionTarget::kLessonId: {
+      auto lesson = school.lessons.find(target.lesson_id());
+      if (lesson == school.lessons.end()) return Corrupt(value_seq, "unknown lesson");
+      Push(lesson->second.record, value_seq, effective_seq, removed,
+           removed ? LessonRecordValue{} : LessonRecordOf(p.lesson()));
+      break;
+    }
+    case v1::CorrectionTarget::kHomeworkId: {
+      Homework& h = school.homework[target.homework_id()];
+      if (h.versions.empty()) {
+        h.homework_id = target.homework_id();
+        h.lesson_id = p.homework().lesson_id();
+        auto lesson = school.lessons.find(h.lesson_id);
+        if (lesson == school.lessons.end()) return Corrupt(value_seq, "unknown lesson");
+        lesson->second.homework_ids.push_back(h.homework_id);
+      }
+      Push(h, value_seq, effective_seq, removed,
+           removed ? HomeworkValue{} : HomeworkOf(p.homework()));
+      break;
+    }
+    case v1::CorrectionTarget::kTermMark: {
+      AttestationMark& m = school.attestation[TermKey(target.term_mark())];
+      Push(m, value_seq, effective_seq, removed,
+           removed ? AttestationValue{} : AttestationOf(p.term_mark().mark()));
+      break;
+    }
+    case v1::CorrectionTarget::kExamMark: {
+      AttestationMark& m = school.attestation[ExamKey(target.exam_mark())];
+      Push(m, value_seq, effective_seq, removed,
+           removed ? AttestationValue{} : AttestationOf(p.exam_mark()));
+      break;
+    }
+    default:
+      return Corrupt(value_seq, "correction without a target");
+  }
+  (void)request;
+  return Status::Ok();
+}
+
+std::vector<Invalidation> SchoolState::PreviewAct(
+    const v1::CredentialCompromiseActRecorded& act) const {
+  // R-SEC-3: every event of the affected credentials at or after the moment ...
+  std::unordered_set<uint64_t> signed_after;
+  uint64_t first = 0;
+  for (const auto& cid : act.affected_credential_ids()) {
+    const Credential* c = FindCredential(cid);
+    if (c == nullptr) continue;
+    for (uint64_t seq : c->events) {
+      if (events_[seq - 1].recorded_at_us >= act.invalid_from_us()) {
+        signed_after.insert(seq);
+        if (first == 0 || seq < first) first = seq;
+      }
+    }
+  }
+  std::vector<Invalidation> out;
+  if (first == 0) return out;
+  // ... and, transitively, whatever rested on an invalid event (dependencies always point back).
+  std::unordered_set<uint64_t> invalid_now;
+  auto invalid = [&](uint64_t s) { return invalid_now.contains(s) || invalid_.contains(s); };
+  for (uint64_t seq = first; seq <= events_.size(); ++seq) {
+    if (invalid_.contains(seq)) continue;  // an earlier Act
+    if (signed_after.contains(seq)) {
+      invalid_now.insert(seq);
+      out.push_back(Invalidation{seq, act.act_id(), 0});
+      continue;
+    }
+    const EventInfo& e = events_[seq - 1];
+    for (uint32_t i = 0; i < e.deps_count; ++i) {
+      uint64_t d = deps_[e.deps_begin + i];
+      if (invalid(d)) {
+        invalid_now.insert(seq);
+        out.push_back(Invalidation{seq, act.act_id(), d});
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace ejournal::school

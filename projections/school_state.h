@@ -1,0 +1,441 @@
+// SchoolState: the deterministic fold of the ledger's events into what admission and the views
+// read.
+//
+// Every school on a ledger, its calendar, roster, users and roles, credentials, teaching load,
+// timetable, lessons, substitutions, and the journal's records (lesson records, attendance, marks,
+// homework, term and attestation marks) with every version each record went through: the original,
+// corrections that took effect, re-entries, and which events an Act invalidated (R-SEC-3).
+//
+// A journal record is the fold of its own versions: its current value is the last version whose
+// events are all valid (the record, or the request and the approval that put the value there).
+// So an approval (R-COR-1) or an invalidation (R-SEC-3) changes only the records it touches.
+//
+// What the fold does NOT do: check rules. Apply trusts that admission (RuleBook) accepted the
+// event; it only refuses what it cannot fold (kDataLoss). Apply is deterministic: the same events
+// in the same order give the same state, one at a time or replayed.
+//
+// Invalidation scope: an Act invalidates every event of the affected credentials at or after its
+// moment and, transitively, every event that rests on an invalid one (records on an invalid lesson
+// or under an invalid substitution, a correction of an invalid record, a decision on an invalid
+// request, an absence reason for an invalid absence, everything signed by a credential an invalid
+// event issued). Journal records stop counting at once. Set-up facts (roster, roles, timetable)
+// changed by an invalid event are listed as invalid but stay folded: the administrator reverses
+// them with new events (they are rare and need a human decision).
+//
+// Thread-safety: none. One thread applies (the ledger's writer) and the same thread (or readers
+// under the owner's lock) queries.
+#ifndef EJOURNAL_PROJECTIONS_SCHOOL_STATE_H_
+#define EJOURNAL_PROJECTIONS_SCHOOL_STATE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "ejournal/v1/event.pb.h"
+#include "projections/school_time.h"
+#include "schemas/status.h"
+
+namespace ejournal::school {
+
+inline uint32_t RoleBit(v1::Role role) { return 1u << static_cast<unsigned>(role); }
+
+// A version of a journal record: the event that carries the value, and the event that made it
+// take effect (the same event for an original record; the approval for a correction).
+template <typename Value>
+struct Version {
+  uint64_t value_seq = 0;      // MarkRecorded / ... / CorrectionRequested / a re-entry
+  uint64_t effective_seq = 0;  // the same, or the CorrectionApproved
+  bool removed = false;        // a correction proposed to remove the record
+  Value value{};
+};
+
+struct MarkValue {
+  int value = 0;
+  int second_value = 0;  // 0: a single mark
+  v1::WorkType work_type = v1::WORK_TYPE_UNSPECIFIED;
+  uint32_t weight_percent = 0;  // 0: the policy's weight for the work type
+  std::string comment;
+};
+struct AttendanceValue {
+  v1::AttendanceStatus status = v1::ATTENDANCE_STATUS_UNSPECIFIED;
+  int minutes_late = 0;
+};
+struct LessonRecordValue {
+  std::string topic;
+  v1::LessonKind kind = v1::LESSON_KIND_UNSPECIFIED;
+  std::string order_number;
+  std::vector<v1::WorkType> works;
+};
+struct HomeworkValue {
+  std::string text;
+  Day due = kNoDay;
+  std::string due_lesson_id;
+  std::vector<std::string> student_ids;  // empty: the whole class or subgroup
+  int attachments = 0;
+};
+struct AttestationValue {
+  int value = 0;  // 1..5, or 0 with `status`
+  v1::AttestationStatus status = v1::ATTESTATION_STATUS_UNSPECIFIED;
+  int second_value = 0;
+};
+
+class SchoolState;
+
+template <typename Value>
+struct Record {
+  std::vector<Version<Value>> versions;  // in the order they took effect
+  std::string pending_request_id;        // a correction awaiting the deputy (R-COR-3)
+  // The version the journal shows now; null if none is valid or the last valid one removed it.
+  const Version<Value>* Current(const SchoolState& state) const;
+  // The version that the journal shows now, removal included (for "original_event_id").
+  const Version<Value>* LastValid(const SchoolState& state) const;
+};
+
+struct Mark : Record<MarkValue> {
+  std::string mark_id, lesson_id, student_id;
+};
+struct Attendance : Record<AttendanceValue> {
+  std::string lesson_id, student_id;
+};
+struct Homework : Record<HomeworkValue> {
+  std::string homework_id, lesson_id;
+};
+struct AttestationMark : Record<AttestationValue> {
+  std::string key;  // TermKey / ExamKey
+  std::string student_id, subject_id;
+};
+
+struct User {
+  std::string id;
+  uint32_t roles = 0;  // RoleBit()s
+  bool active = true;
+  std::string login;
+  bool Has(v1::Role role) const { return (roles & RoleBit(role)) != 0; }
+};
+
+struct Credential {
+  std::string id, user_id, school_id;
+  v1::CredentialKind kind = v1::CREDENTIAL_KIND_UNSPECIFIED;
+  uint64_t issued_seq = 0;  // 0: the node's own
+  bool revoked = false;
+  std::vector<uint64_t> events;  // the events it signed, in order
+};
+
+struct TermInfo {
+  int number = 0;
+  Day first = kNoDay, last = kNoDay;
+};
+struct TermScheme {
+  int grade_from = 0, grade_to = 0;
+  std::vector<TermInfo> terms;
+};
+struct HolidayInfo {
+  Day first = kNoDay, last = kNoDay;
+  v1::HolidayKind kind = v1::HOLIDAY_KIND_UNSPECIFIED;
+  std::vector<int> grades;
+  std::vector<std::string> class_ids;
+};
+struct AcademicYear {
+  std::string id;
+  Day first = kNoDay, last = kNoDay;
+  std::vector<TermScheme> schemes;
+  std::vector<HolidayInfo> holidays;
+  Day adaptation_first = kNoDay, adaptation_last = kNoDay;
+  // The term scheme of a grade, or null.
+  const TermScheme* SchemeFor(int grade) const;
+};
+
+struct Subject {
+  std::string id, name;
+  v1::SubjectKind kind = v1::SUBJECT_KIND_UNSPECIFIED;
+};
+
+struct SchoolClass {
+  std::string id, year_id, letter, class_teacher_id;
+  int grade = 0;
+};
+
+struct Subgroup {
+  std::string id, class_id, subject_id, name;
+  std::set<std::string> students;
+};
+
+struct Membership {
+  std::string class_id;
+  Day from = kNoDay, to = kForever;  // inclusive
+  bool home_schooling = false;
+};
+struct Student {
+  std::string id;
+  std::vector<Membership> memberships;
+  std::set<std::string> guardians;
+  struct Exemption {
+    Day first, last;
+  };
+  std::vector<Exemption> pe_exemptions;
+  // The class on `day`, or null.
+  const Membership* On(Day day) const;
+};
+
+struct Load {
+  std::string id, teacher_id, class_id, subgroup_id, subject_id, year_id;
+  int weekly_hours = 0;
+  Day from = kNoDay, to = kForever;
+};
+
+struct BellSchedule {
+  std::string id;
+  std::map<int, std::pair<int, int>> periods;  // number -> (start, end) minutes
+  std::vector<int> grades;                     // empty: all
+  uint32_t weekdays = 0;                       // bit (1 << iso weekday); 0: all
+  Day first = kNoDay, last = kForever;
+  uint64_t seq = 0;
+};
+
+struct Lesson {
+  std::string id, class_id, subgroup_id, subject_id, teacher_id, individual_student_id, room;
+  std::string planned_topic;
+  Day date = kNoDay;
+  int period = 0;
+  bool cancelled = false;
+  uint64_t scheduled_seq = 0;
+  Record<LessonRecordValue> record;  // LessonConducted and its corrections
+  std::vector<std::string> substitution_ids;
+  std::vector<std::string> mark_ids;
+  std::vector<std::string> homework_ids;
+  std::vector<std::string> attendance_students;
+};
+
+enum class RequestStatus { kPending, kApproved, kRejected, kWithdrawn };
+
+struct CorrectionRequest {
+  std::string id, requester_id, target_key, reason;
+  v1::CorrectionTarget::TargetCase target_case = v1::CorrectionTarget::TARGET_NOT_SET;
+  std::string lesson_id;  // for lesson cells
+  uint64_t seq = 0, original_seq = 0;
+  int64_t recorded_at_us = 0;
+  RequestStatus status = RequestStatus::kPending;
+  uint64_t decided_seq = 0;
+  std::string decided_by;
+  Day business_day = kNoDay;
+  bool took_effect_by_grace = false;
+  std::shared_ptr<const v1::CorrectionRequested> body;  // the proposal, applied on approval
+};
+
+struct Substitution {
+  std::string id, absent_teacher_id, substitute_teacher_id;
+  std::vector<std::string> lesson_ids;
+  bool cancelled = false;
+  uint64_t seq = 0;
+};
+
+struct CompromiseReport {
+  std::string id, user_id;
+  std::vector<std::string> credential_ids;
+  int64_t discovered_at_us = 0, reported_at_us = 0;
+  bool late = false;  // R-SEC-1: reported more than an hour after the discovery
+  uint64_t seq = 0;
+};
+
+// Why an event is invalid (R-SEC-3).
+struct Invalidation {
+  uint64_t seq = 0;
+  std::string act_id;
+  uint64_t because_of = 0;  // 0: signed by the compromised credential; else the event it rested on
+};
+
+struct Act {
+  std::string id, number, affected_user_id;
+  std::vector<std::string> credential_ids;
+  int64_t invalid_from_us = 0;
+  uint64_t seq = 0;
+  std::vector<Invalidation> invalidated;  // in sequence order
+};
+
+struct PolicyValues {
+  std::vector<v1::MarkWindowRule> mark_windows;
+  std::map<v1::WorkType, uint32_t> weights;
+  int first_marked_grade = 2;
+  bool adaptation_forbids_unsatisfactory = true;
+  int correction_grace_minutes = 0;
+  int homework_deadline_minutes = 60;
+  std::vector<v1::TermMarkMinimum> term_mark_minimums;
+  int not_attested_absence_percent = 50;
+  int term_mark_entry_days = 7;
+  int min_marks_percent_of_lessons = 25;
+  uint64_t seq = 0;  // 0: the defaults
+  // The weight of a mark (percent of a normal one).
+  uint32_t WeightOf(const MarkValue& mark) const;
+};
+
+struct DiaryAck {
+  std::string guardian_id, student_id;
+  Day week_start = kNoDay;
+  uint64_t as_of_sequence = 0, seq = 0;
+  v1::AcknowledgementChannel channel = v1::ACKNOWLEDGEMENT_CHANNEL_UNSPECIFIED;
+};
+
+// One school: everything keyed by the school's own ids.
+struct School {
+  std::string id, name;
+  SchoolZone zone;
+  uint64_t registered_seq = 0;
+  PolicyValues policy;
+  std::unordered_map<std::string, AcademicYear> years;
+  std::unordered_map<std::string, Subject> subjects;
+  std::unordered_map<std::string, SchoolClass> classes;
+  std::unordered_map<std::string, Subgroup> subgroups;
+  std::unordered_map<std::string, User> users;
+  std::unordered_map<std::string, std::string> logins;  // login -> user id
+  std::unordered_map<std::string, Student> students;
+  std::unordered_map<std::string, Load> loads;
+  std::unordered_map<std::string, BellSchedule> bells;
+  std::unordered_map<std::string, Lesson> lessons;
+  std::unordered_map<std::string, Mark> marks;
+  std::unordered_map<std::string, Attendance> attendance;  // AttendanceKey(lesson, student)
+  std::unordered_map<std::string, Homework> homework;
+  std::unordered_map<std::string, AttestationMark> attestation;  // TermKey / ExamKey
+  std::unordered_map<std::string, bool> deputy_attest;           // TermKey -> decision
+  std::unordered_map<std::string, CorrectionRequest> requests;
+  std::unordered_map<std::string, Substitution> substitutions;
+  std::unordered_map<std::string, CompromiseReport> reports;
+  std::unordered_map<std::string, Act> acts;
+  std::vector<DiaryAck> acks;
+  std::set<std::string> timetable_slots;
+  // Lessons by (class or subgroup, subject) and by class and day, for windows and term checks.
+  std::unordered_map<std::string, std::vector<std::string>> lessons_by_group;  // GroupKey
+  std::unordered_map<std::string, std::map<Day, std::vector<std::string>>> lessons_by_class_day;
+  // Marks by student and subject, for term marks.
+  std::unordered_map<std::string, std::vector<std::string>> marks_by_student_subject;
+
+  const User* FindUser(std::string_view user_id) const;
+  const Lesson* FindLesson(std::string_view lesson_id) const;
+  // The academic year containing `day`, or null.
+  const AcademicYear* YearOn(Day day) const;
+  // The term containing `day` for a class's grade, or null.
+  const TermInfo* TermOn(const SchoolClass& cls, Day day) const;
+  // Start and end instants of a lesson (its bell period in the school's zone; the whole day when
+  // no bell schedule names the period).
+  int64_t LessonStartUs(const Lesson& lesson) const;
+  int64_t LessonEndUs(const Lesson& lesson) const;
+  // Whether `student_id` belongs to the lesson's class (and subgroup) on the lesson's date.
+  bool InLesson(const Lesson& lesson, std::string_view student_id) const;
+  // Whether the teacher holds a load for the class (or subgroup) and subject on `day`.
+  bool TeachesGroup(std::string_view teacher_id, std::string_view class_id,
+                    std::string_view subgroup_id, std::string_view subject_id, Day day) const;
+  // Weekly hours of the load for the class/subgroup and subject (0 if none).
+  int WeeklyHours(std::string_view class_id, std::string_view subgroup_id,
+                  std::string_view subject_id, Day day) const;
+  // The substitution in force naming `teacher_id` for the lesson, or null.
+  const Substitution* SubstitutionFor(const Lesson& lesson, std::string_view teacher_id) const;
+  // The lessons of the class on a day, not cancelled.
+  std::vector<const Lesson*> LessonsOfClassOn(std::string_view class_id, Day day) const;
+  // The next lesson of the same class/subgroup and subject after `lesson`, or null.
+  const Lesson* NextLessonOfGroup(const Lesson& lesson) const;
+
+ private:
+  friend class SchoolState;
+  const BellSchedule* BellFor(const Lesson& lesson) const;
+};
+
+std::string AttendanceKey(std::string_view lesson_id, std::string_view student_id);
+std::string GroupKey(std::string_view class_id, std::string_view subgroup_id,
+                     std::string_view subject_id);
+std::string TermKey(const v1::TermMarkRef& ref);
+std::string TermKey(std::string_view student_id, std::string_view subject_id,
+                    const v1::PeriodRef& period);
+std::string ExamKey(const v1::ExamMarkRef& ref);
+std::string ExamKey(std::string_view student_id, std::string_view subject_id,
+                    std::string_view year_id, int attempt);
+
+// What the fold keeps of every event, by sequence number.
+struct EventInfo {
+  int64_t recorded_at_us = 0;
+  uint32_t school = 0;      // index into the interned school ids (0: none)
+  uint32_t actor = 0;       // interned actor id
+  uint32_t credential = 0;  // interned credential id
+  uint32_t payload = 0;     // v1::EventBody::PayloadCase
+  uint32_t deps_begin = 0;  // into deps_
+  uint32_t deps_count = 0;
+};
+
+class SchoolState {
+ public:
+  SchoolState() = default;
+  SchoolState(const SchoolState&) = delete;
+  SchoolState& operator=(const SchoolState&) = delete;
+
+  // Folds the event appended as `sequence` (which must be size() + 1) at `recorded_at_us`.
+  [[nodiscard]] Status Apply(const v1::EventBody& body, uint64_t sequence, int64_t recorded_at_us);
+
+  // The number of events folded (the ledger position of this state).
+  uint64_t size() const { return events_.size(); }
+
+  const School* FindSchool(std::string_view school_id) const;
+  const Credential* FindCredential(std::string_view credential_id) const;
+  const EventInfo* Event(uint64_t seq) const;
+  uint64_t SequenceOf(std::string_view event_id) const;  // 0: unknown
+  const std::string& EventIdOf(uint64_t seq) const;
+  const std::string& ActorOf(const EventInfo& info) const { return names_[info.actor]; }
+  const std::string& CredentialOf(const EventInfo& info) const { return names_[info.credential]; }
+  const std::string& SchoolOf(const EventInfo& info) const { return names_[info.school]; }
+
+  // R-SEC-3.
+  bool IsInvalid(uint64_t seq) const { return invalid_.contains(seq); }
+  const Invalidation* InvalidationOf(uint64_t seq) const;
+  // What an Act with these parameters would invalidate if recorded now (the dry run); the same
+  // computation Apply uses when the Act is recorded.
+  std::vector<Invalidation> PreviewAct(const v1::CredentialCompromiseActRecorded& act) const;
+  // Invalidated events not yet re-entered (R-SEC-4), of one school, in sequence order.
+  std::vector<uint64_t> AwaitingReentry(std::string_view school_id) const;
+  // The re-entry of an invalidated event, or 0.
+  uint64_t ReentryOf(uint64_t seq) const;
+
+  // Events that a MarkRecorded/... rests on (for tests and the audit views).
+  std::vector<uint64_t> DependenciesOf(uint64_t seq) const;
+
+ private:
+  School* MutableSchool(std::string_view school_id);
+  uint32_t Intern(std::string_view name);
+  Status ApplyPayload(School* school, const v1::EventBody& body, uint64_t seq, int64_t at_us,
+                      std::vector<uint64_t>& deps);
+  Status ApplyCorrectionEffect(School& school, CorrectionRequest& request,
+                               const v1::CorrectionRequested& body, uint64_t value_seq,
+                               uint64_t effective_seq);
+  void Invalidate(Act& act);
+
+  std::unordered_map<std::string, School> schools_;
+  std::unordered_map<std::string, Credential> credentials_;
+  std::vector<EventInfo> events_;  // [seq - 1]
+  std::vector<uint64_t> deps_;
+  std::vector<std::string> names_{std::string()};
+  std::unordered_map<std::string, uint32_t> name_index_;
+  std::unordered_map<std::string, uint64_t> event_ids_;
+  std::vector<const std::string*> event_id_of_;  // [seq - 1] -> key in event_ids_
+  std::unordered_map<uint64_t, Invalidation> invalid_;
+  std::unordered_map<uint64_t, uint64_t> reentries_;  // invalid seq -> re-entry seq
+};
+
+template <typename Value>
+const Version<Value>* Record<Value>::LastValid(const SchoolState& state) const {
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    if (!state.IsInvalid(it->value_seq) && !state.IsInvalid(it->effective_seq)) return &*it;
+  }
+  return nullptr;
+}
+
+template <typename Value>
+const Version<Value>* Record<Value>::Current(const SchoolState& state) const {
+  const Version<Value>* v = LastValid(state);
+  return v == nullptr || v->removed ? nullptr : v;
+}
+
+}  // namespace ejournal::school
+
+#endif  // EJOURNAL_PROJECTIONS_SCHOOL_STATE_H_
