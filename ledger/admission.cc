@@ -35,7 +35,23 @@ Result<AppendRequest> Admission::Check(std::string signed_event_bytes, int64_t n
 }
 
 Status Admission::CatchUp(const Ledger& ledger) {
+  uint64_t views_from = UINT64_MAX;  // the first entry whose views are not yet stored
+  if (school_ != nullptr && ledger.column_families().views != nullptr) {
+    views_.emplace(ledger.column_families().views);
+    EJ_ASSIGN_OR_RETURN(uint64_t applied, school::ViewWriter::AppliedPosition(
+                                              ledger.db(), ledger.column_families().views));
+    views_from = applied + 1;
+  }
+  rocksdb::WriteBatch batch;
   Status failed;
+  auto flush = [&]() -> Status {
+    if (batch.Count() == 0) return Status::Ok();
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    rocksdb::Status s = ledger.db()->Write(wo, &batch);
+    batch.Clear();
+    return s.ok() ? Status::Ok() : IoError("writing caught-up views: " + s.ToString());
+  };
   EJ_RETURN_IF_ERROR(ledger.ForEachEntry(1, [&](uint64_t seq, std::string_view bytes) {
     v1::LedgerEntry entry;
     v1::EventBody body;
@@ -47,10 +63,15 @@ Status Admission::CatchUp(const Ledger& ledger) {
     failed = registry_->Apply(body, seq, entry.recorded_at_us());
     if (failed.ok() && school_ != nullptr && seq > school_->size()) {
       failed = school_->Apply(body, seq, entry.recorded_at_us());
+      if (failed.ok() && views_ && seq >= views_from) {
+        views_->Write(*school_, body, seq, batch);
+        if (batch.Count() >= 10000) failed = flush();
+      }
     }
     return failed.ok();
   }));
-  return failed;
+  EJ_RETURN_IF_ERROR(failed);
+  return flush();
 }
 
 Status Admission::Admit(const AppendRequest& request, int64_t recorded_at_us) {
@@ -82,13 +103,14 @@ Status Admission::Admit(const AppendRequest& request, int64_t recorded_at_us) {
 }
 
 void Admission::Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
-                      std::string_view, rocksdb::WriteBatch&) {
+                      std::string_view, rocksdb::WriteBatch& batch) {
   const v1::EventBody& body = DecodedOf(request).body;
   Status st = registry_->Apply(body, sequence, recorded_at_us);
   if (!st.ok()) spdlog::error("entry {}: credential state: {}", sequence, st.ToString());
   if (school_ != nullptr) {
     st = school_->Apply(body, sequence, recorded_at_us);
     if (!st.ok()) spdlog::error("entry {}: school state: {}", sequence, st.ToString());
+    if (views_) views_->Write(*school_, body, sequence, batch);
   }
 }
 

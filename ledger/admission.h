@@ -22,6 +22,7 @@
 #include "ledger/ledger.h"
 #include "projections/rule_book.h"
 #include "projections/school_state.h"
+#include "projections/views.h"
 
 namespace ejournal {
 
@@ -37,7 +38,9 @@ class Admission final : public AppendObserver {
   [[nodiscard]] Result<AppendRequest> Check(std::string signed_event_bytes, int64_t now_us) const;
 
   // Folds every entry of `ledger` into the registry and the school state (on start, before the
-  // writer takes requests).
+  // writer takes requests). With a school state and a ledger that has the views column family,
+  // the views (projections/views.h) are brought up to the ledger's size and, from then on,
+  // written in the same WriteBatch as every appended entry.
   [[nodiscard]] Status CatchUp(const Ledger& ledger);
 
   // AppendObserver (writer thread).
@@ -50,6 +53,7 @@ class Admission final : public AppendObserver {
   const DecodeLimits limits_;
   school::SchoolState* const school_;
   std::optional<school::RuleBook> rules_;
+  std::optional<school::ViewWriter> views_;
 };
 
 }  // namespace ejournal

@@ -26,6 +26,7 @@ constexpr char kCfEventIds[] = "event_ids";
 constexpr char kCfNodes[] = "nodes";
 constexpr char kCfCheckpoints[] = "checkpoints";
 constexpr char kCfMeta[] = "meta";
+constexpr char kCfViews[] = "views";
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return Status::Ok();
@@ -224,6 +225,17 @@ Status Ledger::OpenDb() {
       {kCfCheckpoints, rocksdb::ColumnFamilyOptions()},
       {kCfMeta, rocksdb::ColumnFamilyOptions()},
   };
+  {
+    // The views are read by page and by week: a shared cache, bloom filters for point reads.
+    rocksdb::ColumnFamilyOptions views_options = PointLookupOptions(cache);
+    views_options.write_buffer_size = 64 << 20;
+    std::vector<std::string> existing;
+    const bool have_views =
+        !options_.read_only ||
+        (rocksdb::DB::ListColumnFamilies(db_options, options_.path, &existing).ok() &&
+         std::find(existing.begin(), existing.end(), kCfViews) != existing.end());
+    if (have_views) descriptors.emplace_back(kCfViews, views_options);
+  }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (options_.read_only) {
@@ -238,6 +250,7 @@ Status Ledger::OpenDb() {
   cf_.nodes = handles_[3];
   cf_.checkpoints = handles_[4];
   cf_.meta = handles_[5];
+  cf_.views = handles_.size() > 6 ? handles_[6] : nullptr;
   node_source_ = std::make_unique<RocksNodeSource>(db_.get(), cf_.nodes);
   return Status::Ok();
 }

@@ -127,6 +127,9 @@ struct LedgerColumnFamilies {
   rocksdb::ColumnFamilyHandle* nodes = nullptr;        // tree tiles (ledger/tree_tiles.h)
   rocksdb::ColumnFamilyHandle* checkpoints = nullptr;  // BE64 tree size -> signed note
   rocksdb::ColumnFamilyHandle* meta = nullptr;         // names -> values
+  // The projections' views (projections/views.h), written by the AppendObserver in the same
+  // WriteBatch as the entries. Null when a read-only open finds a ledger made before views existed.
+  rocksdb::ColumnFamilyHandle* views = nullptr;
 };
 
 class Ledger {

@@ -384,6 +384,8 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
   auto [id_it, fresh] = event_ids_.try_emplace(body.event_id(), seq);
   if (!fresh) return Corrupt(seq, "event id " + body.event_id() + " appears twice");
 
+  touched_.Clear();
+  touched_.school_id = body.school_id();
   EventInfo info;
   info.recorded_at_us = at_us;
   info.school = Intern(body.school_id());
@@ -413,6 +415,63 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
   stored.deps_count = static_cast<uint32_t>(deps.size());
   deps_.insert(deps_.end(), deps.begin(), deps.end());
   return st;
+}
+
+v1::AbsenceReason Attendance::Reason(const SchoolState& state) const {
+  for (auto it = reasons.rbegin(); it != reasons.rend(); ++it) {
+    if (!state.IsInvalid(it->first)) return it->second;
+  }
+  return v1::ABSENCE_REASON_UNSPECIFIED;
+}
+
+void SchoolState::TouchLesson(std::string_view lesson_id) {
+  events_.back().lesson = Intern(lesson_id);
+  touched_.lessons.emplace(lesson_id);
+}
+
+void SchoolState::TouchCell(std::string_view lesson_id, std::string_view student_id) {
+  events_.back().lesson = Intern(lesson_id);
+  events_.back().student = Intern(student_id);
+  touched_.cells.emplace(std::string(lesson_id), std::string(student_id));
+}
+
+void SchoolState::TouchAttestation(const std::string& key) {
+  events_.back().attestation = Intern(key);
+  touched_.attestation.insert(key);
+}
+
+void SchoolState::TouchTarget(const School& school, const v1::CorrectionRequested& p) {
+  const auto& t = p.target();
+  switch (t.target_case()) {
+    case v1::CorrectionTarget::kMarkId: {
+      auto m = school.marks.find(t.mark_id());
+      if (m != school.marks.end()) {
+        TouchCell(m->second.lesson_id, m->second.student_id);
+      } else {
+        TouchCell(p.mark().lesson_id(), p.mark().student_id());
+      }
+      break;
+    }
+    case v1::CorrectionTarget::kAttendance:
+      TouchCell(t.attendance().lesson_id(), t.attendance().student_id());
+      break;
+    case v1::CorrectionTarget::kLessonId:
+      TouchLesson(t.lesson_id());
+      break;
+    case v1::CorrectionTarget::kHomeworkId: {
+      auto h = school.homework.find(t.homework_id());
+      TouchLesson(h != school.homework.end() ? h->second.lesson_id : p.homework().lesson_id());
+      break;
+    }
+    case v1::CorrectionTarget::kTermMark:
+      TouchAttestation(TermKey(t.term_mark()));
+      break;
+    case v1::CorrectionTarget::kExamMark:
+      TouchAttestation(ExamKey(t.exam_mark()));
+      break;
+    default:
+      break;
+  }
 }
 
 Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint64_t seq,
@@ -668,6 +727,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       l.scheduled_seq = seq;
       school->lessons_by_group[GroupKey(l.class_id, l.subgroup_id, l.subject_id)].push_back(l.id);
       school->lessons_by_class_day[l.class_id][l.date].push_back(l.id);
+      TouchLesson(l.id);
       school->lessons[l.id] = std::move(l);
       return Status::Ok();
     }
@@ -677,6 +737,8 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       if (it == school->lessons.end()) return Corrupt(seq, "unknown lesson");
       Lesson& l = it->second;
       deps.push_back(l.scheduled_seq);
+      touched_.moved.emplace_back(l.id, l.date, l.period);
+      TouchLesson(l.id);
       Day to = DayOr(p.new_date(), l.date);
       if (to != l.date) {
         auto& by_day = school->lessons_by_class_day[l.class_id];
@@ -693,6 +755,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       if (it == school->lessons.end()) return Corrupt(seq, "unknown lesson");
       deps.push_back(it->second.scheduled_seq);
       it->second.cancelled = true;
+      TouchLesson(it->first);
       return Status::Ok();
     }
     case B::kMedicalPeExemptionRecorded: {
@@ -712,6 +775,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       if (it == school->lessons.end()) return Corrupt(seq, "unknown lesson");
       deps.push_back(it->second.scheduled_seq);
       Push(it->second.record, seq, seq, false, LessonRecordOf(p));
+      TouchLesson(p.lesson_id());
       break;
     }
     case B::kAttendanceRecorded: {
@@ -726,6 +790,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         lesson->second.attendance_students.push_back(p.student_id());
       }
       Push(a, seq, seq, false, AttendanceOf(p));
+      TouchCell(p.lesson_id(), p.student_id());
       break;
     }
     case B::kAbsenceReasonSet: {
@@ -735,6 +800,8 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         if (a == school->attendance.end()) continue;
         const auto* v = a->second.Current(*this);
         if (v != nullptr) deps.push_back(v->value_seq);
+        a->second.reasons.emplace_back(seq, p.reason());
+        TouchCell(lesson_id, p.student_id());
       }
       break;
     }
@@ -753,6 +820,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
             .push_back(p.mark_id());
       }
       Push(m, seq, seq, false, MarkOf(p));
+      TouchCell(p.lesson_id(), p.student_id());
       break;
     }
     case B::kHomeworkAssigned: {
@@ -769,6 +837,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         lesson->second.homework_ids.push_back(id);
       }
       Push(h, seq, seq, false, HomeworkOf(p));
+      TouchLesson(p.lesson_id());
       break;
     }
     case B::kTermMarkRecorded: {
@@ -779,6 +848,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       m.student_id = p.student_id();
       m.subject_id = p.subject_id();
       Push(m, seq, seq, false, AttestationOf(p.mark()));
+      TouchAttestation(key);
       break;
     }
     case B::kExamMarkRecorded: {
@@ -789,6 +859,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       m.student_id = p.student_id();
       m.subject_id = p.subject_id();
       Push(m, seq, seq, false, AttestationOf(p));
+      TouchAttestation(key);
       break;
     }
     case B::kDeputyAttestationDecided: {
@@ -873,6 +944,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         if (l != nullptr) deps.push_back(l->scheduled_seq);
       }
       r.body = std::make_shared<const v1::CorrectionRequested>(p);
+      TouchTarget(*school, p);
       // Within the policy's correction grace the author's own correction takes effect at once.
       bool grace = false;
       const EventInfo* original = Event(r.original_seq);
@@ -916,6 +988,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       } else {
         r.status = RequestStatus::kApproved;
         if (r.body == nullptr) return Corrupt(seq, "request " + id + " has no proposal");
+        TouchTarget(*school, *r.body);
         return ApplyCorrectionEffect(*school, r, *r.body, r.seq, seq);
       }
       break;
@@ -926,6 +999,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       AttestationMark& m = school->attestation[key];
       deps.push_back(SequenceOf(p.original_event_id()));
       Push(m, seq, seq, false, AttestationOf(p.new_mark()));
+      TouchAttestation(key);
       break;
     }
     case B::kSubstitutionAssigned: {
@@ -940,6 +1014,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         auto l = school->lessons.find(lid);
         if (l == school->lessons.end()) return Corrupt(seq, "unknown lesson " + lid);
         l->second.substitution_ids.push_back(s.id);
+        touched_.lessons.insert(lid);
         deps.push_back(l->second.scheduled_seq);
       }
       school->substitutions[s.id] = std::move(s);
@@ -950,6 +1025,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       if (it == school->substitutions.end()) return Corrupt(seq, "unknown substitution");
       it->second.cancelled = true;
       deps.push_back(it->second.seq);
+      for (const auto& lid : it->second.lesson_ids) touched_.lessons.insert(lid);
       break;
     }
     case B::kCredentialCompromiseReported: {
@@ -983,7 +1059,10 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         if (c != credentials_.end()) c->second.revoked = true;  // R-SEC-2: at once
       }
       for (auto& inv : a.invalidated) inv.act_id = a.id;
-      for (const auto& inv : a.invalidated) invalid_[inv.seq].act_id = a.id;
+      for (const auto& inv : a.invalidated) {
+        invalid_[inv.seq].act_id = a.id;
+        TouchInvalidated(*school, inv.seq);
+      }
       school->acts[a.id] = std::move(a);
       break;
     }
@@ -1081,6 +1160,23 @@ Status SchoolState::ApplyCorrectionEffect(School& school, CorrectionRequest& req
   }
   (void)request;
   return Status::Ok();
+}
+
+void SchoolState::TouchInvalidated(const School& school, uint64_t seq) {
+  const EventInfo& e = events_[seq - 1];
+  if (e.lesson != 0 && e.student != 0) {
+    touched_.cells.emplace(names_[e.lesson], names_[e.student]);
+  } else if (e.lesson != 0) {
+    touched_.lessons.insert(names_[e.lesson]);
+  }
+  if (e.attestation != 0) touched_.attestation.insert(names_[e.attestation]);
+  if (e.payload == v1::EventBody::kAbsenceReasonSet) {
+    for (const auto& [key, a] : school.attendance) {
+      for (const auto& [rseq, reason] : a.reasons) {
+        if (rseq == seq) touched_.cells.emplace(a.lesson_id, a.student_id);
+      }
+    }
+  }
 }
 
 std::vector<Invalidation> SchoolState::PreviewAct(

@@ -33,6 +33,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -102,6 +103,9 @@ struct Mark : Record<MarkValue> {
 };
 struct Attendance : Record<AttendanceValue> {
   std::string lesson_id, student_id;
+  // R-ATT-2: the class teacher's classifications (AbsenceReasonSet), in order; the last valid wins.
+  std::vector<std::pair<uint64_t, v1::AbsenceReason>> reasons;
+  v1::AbsenceReason Reason(const SchoolState& state) const;
 };
 struct Homework : Record<HomeworkValue> {
   std::string homework_id, lesson_id;
@@ -363,6 +367,28 @@ struct EventInfo {
   uint32_t payload = 0;     // v1::EventBody::PayloadCase
   uint32_t deps_begin = 0;  // into deps_
   uint32_t deps_count = 0;
+  // What the event touched in the journal (interned; 0: nothing): a lesson, a student's cell in
+  // it, a term or attestation mark key.
+  uint32_t lesson = 0;
+  uint32_t student = 0;
+  uint32_t attestation = 0;
+};
+
+// What the last Apply changed in the views (projections/views.h rewrites exactly these).
+struct Touched {
+  std::string school_id;
+  std::set<std::string> lessons;                        // lesson columns
+  std::set<std::pair<std::string, std::string>> cells;  // (lesson, student)
+  std::set<std::string> attestation;                    // TermKey / ExamKey
+  // Lessons whose column moved: (lesson id, old day, old period), to drop the old keys.
+  std::vector<std::tuple<std::string, Day, int>> moved;
+  void Clear() {
+    school_id.clear();
+    lessons.clear();
+    cells.clear();
+    attestation.clear();
+    moved.clear();
+  }
 };
 
 class SchoolState {
@@ -400,6 +426,11 @@ class SchoolState {
   // Events that a MarkRecorded/... rests on (for tests and the audit views).
   std::vector<uint64_t> DependenciesOf(uint64_t seq) const;
 
+  // What the last Apply changed.
+  const Touched& touched() const { return touched_; }
+  // The interned name (lesson, student, attestation key of EventInfo).
+  const std::string& Name(uint32_t index) const { return names_[index]; }
+
  private:
   School* MutableSchool(std::string_view school_id);
   uint32_t Intern(std::string_view name);
@@ -408,7 +439,13 @@ class SchoolState {
   Status ApplyCorrectionEffect(School& school, CorrectionRequest& request,
                                const v1::CorrectionRequested& body, uint64_t value_seq,
                                uint64_t effective_seq);
-  void Invalidate(Act& act);
+  // Record what the event being applied touches (views/README: the keys to rewrite) and keep it
+  // in its EventInfo, so that an invalidation can touch it again.
+  void TouchLesson(std::string_view lesson_id);
+  void TouchCell(std::string_view lesson_id, std::string_view student_id);
+  void TouchAttestation(const std::string& key);
+  void TouchTarget(const School& school, const v1::CorrectionRequested& p);
+  void TouchInvalidated(const School& school, uint64_t seq);
 
   std::unordered_map<std::string, School> schools_;
   std::unordered_map<std::string, Credential> credentials_;
@@ -420,6 +457,7 @@ class SchoolState {
   std::vector<const std::string*> event_id_of_;  // [seq - 1] -> key in event_ids_
   std::unordered_map<uint64_t, Invalidation> invalid_;
   std::unordered_map<uint64_t, uint64_t> reentries_;  // invalid seq -> re-entry seq
+  Touched touched_;
 };
 
 template <typename Value>

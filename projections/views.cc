@@ -1,0 +1,499 @@
+#include "projections/views.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+namespace ejournal::school {
+namespace {
+
+std::string BigEndian64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+uint64_t FromBigEndian64(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<uint8_t>(s[i]);
+  return v;
+}
+
+std::string GroupOf(std::string_view school_id, std::string_view class_id,
+                    std::string_view subgroup_id, std::string_view subject_id) {
+  std::string k(school_id);
+  k += '/';
+  k += class_id;
+  k += '/';
+  k += subgroup_id;
+  k += '/';
+  k += subject_id;
+  k += '/';
+  return k;
+}
+
+std::string LessonKey(std::string_view school_id, const Lesson& l, Day day, int period) {
+  return "L/" + GroupOf(school_id, l.class_id, l.subgroup_id, l.subject_id) +
+         DayPeriodKey(day, period) + "/" + l.id;
+}
+
+std::string CellKey(std::string_view school_id, const Lesson& l, std::string_view student) {
+  return "C/" + GroupOf(school_id, l.class_id, l.subgroup_id, l.subject_id) +
+         DayPeriodKey(l.date, l.period) + "/" + l.id + "/" + std::string(student);
+}
+
+std::string ClassDayKey(std::string_view school_id, const Lesson& l, Day day, int period) {
+  return "K/" + std::string(school_id) + "/" + l.class_id + "/" + DayPeriodKey(day, period) + "/" +
+         l.id;
+}
+
+std::string AttestationKey(std::string_view school_id, std::string_view student,
+                           std::string_view key) {
+  return "T/" + std::string(school_id) + "/" + std::string(student) + "/" + std::string(key);
+}
+
+v1::LessonView LessonViewOf(const SchoolState& state, const School& school, const Lesson& l) {
+  v1::LessonView v;
+  v.set_lesson_id(l.id);
+  v.set_class_id(l.class_id);
+  v.set_subgroup_id(l.subgroup_id);
+  v.set_subject_id(l.subject_id);
+  v.set_teacher_id(l.teacher_id);
+  *v.mutable_date() = DateOf(l.date);
+  v.set_period(l.period);
+  v.set_cancelled(l.cancelled);
+  v.set_planned_topic(l.planned_topic);
+  if (const auto* rec = l.record.Current(state); rec != nullptr) {
+    v.set_topic(rec->value.topic);
+    v.set_kind(rec->value.kind);
+    v.set_order_number(rec->value.order_number);
+    for (auto w : rec->value.works) v.add_works(w);
+    v.set_record_sequence(rec->value_seq);
+  }
+  for (const auto& hid : l.homework_ids) {
+    auto h = school.homework.find(hid);
+    if (h == school.homework.end()) continue;
+    const auto* cur = h->second.Current(state);
+    if (cur == nullptr) continue;
+    auto* hv = v.add_homework();
+    hv->set_homework_id(hid);
+    hv->set_text(cur->value.text);
+    if (cur->value.due != kNoDay) *hv->mutable_due_date() = DateOf(cur->value.due);
+    hv->set_due_lesson_id(cur->value.due_lesson_id);
+    for (const auto& s : cur->value.student_ids) hv->add_student_ids(s);
+    hv->set_sequence(cur->value_seq);
+    hv->set_attachments(cur->value.attachments);
+  }
+  for (const auto& sid : l.substitution_ids) {
+    auto s = school.substitutions.find(sid);
+    if (s == school.substitutions.end() || s->second.cancelled || state.IsInvalid(s->second.seq)) {
+      continue;
+    }
+    v.add_substitution_ids(sid);
+    v.add_substitute_teacher_ids(s->second.substitute_teacher_id);
+  }
+  return v;
+}
+
+// The cell, or nullopt when it shows nothing (no valid marks, present).
+std::optional<v1::CellView> CellViewOf(const SchoolState& state, const School& school,
+                                       const Lesson& l, const std::string& student) {
+  v1::CellView c;
+  c.set_lesson_id(l.id);
+  c.set_student_id(student);
+  for (const auto& mid : l.mark_ids) {
+    const Mark& m = school.marks.at(mid);
+    if (m.student_id != student) continue;
+    const auto* cur = m.Current(state);
+    if (cur == nullptr) continue;
+    auto* mv = c.add_marks();
+    mv->set_mark_id(mid);
+    mv->set_value(cur->value.value);
+    mv->set_second_value(cur->value.second_value);
+    mv->set_work_type(cur->value.work_type);
+    mv->set_weight_percent(school.policy.WeightOf(cur->value));
+    mv->set_sequence(cur->value_seq);
+    mv->set_corrected(cur->effective_seq != cur->value_seq ||
+                      &*m.versions.begin() != static_cast<const void*>(cur));
+    mv->set_comment(cur->value.comment);
+  }
+  auto a = school.attendance.find(AttendanceKey(l.id, student));
+  if (a != school.attendance.end()) {
+    if (const auto* cur = a->second.Current(state); cur != nullptr) {
+      c.set_attendance(cur->value.status);
+      c.set_minutes_late(cur->value.minutes_late);
+      c.set_attendance_sequence(cur->value_seq);
+      c.set_absence_reason(a->second.Reason(state));
+    }
+  }
+  if (c.marks().empty() && c.attendance() == v1::ATTENDANCE_STATUS_UNSPECIFIED) return std::nullopt;
+  return c;
+}
+
+std::optional<v1::AttestationView> AttestationViewOf(const SchoolState& state,
+                                                     const AttestationMark& m) {
+  const auto* cur = m.Current(state);
+  if (cur == nullptr) return std::nullopt;
+  v1::AttestationView v;
+  v.set_student_id(m.student_id);
+  v.set_subject_id(m.subject_id);
+  v.set_key(m.key);
+  v.set_value(cur->value.value);
+  v.set_status(cur->value.status);
+  v.set_sequence(cur->value_seq);
+  return v;
+}
+
+Status FromRocks(const rocksdb::Status& s, const char* what) {
+  if (s.ok()) return Status::Ok();
+  return IoError(std::string(what) + ": " + s.ToString());
+}
+
+}  // namespace
+
+std::string DayPeriodKey(Day day, int period) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%06d%02d", day + 100000, std::clamp(period, 0, 99));
+  return buf;
+}
+
+std::string GroupPrefix(std::string_view school_id, const Lesson& lesson) {
+  return GroupOf(school_id, lesson.class_id, lesson.subgroup_id, lesson.subject_id);
+}
+
+void ViewWriter::Write(const SchoolState& state, const v1::EventBody& body, uint64_t seq,
+                       rocksdb::WriteBatch& batch) const {
+  const std::string be = BigEndian64(seq);
+  const Touched& t = state.touched();
+  const School* school = state.FindSchool(t.school_id);
+  std::string bytes;
+  if (school != nullptr) {
+    const std::string& sid = school->id;
+    for (const auto& [lesson_id, old_day, old_period] : t.moved) {
+      const Lesson* l = school->FindLesson(lesson_id);
+      if (l == nullptr) continue;
+      (void)batch.Delete(cf_, LessonKey(sid, *l, old_day, old_period));
+      (void)batch.Delete(cf_, ClassDayKey(sid, *l, old_day, old_period));
+    }
+    for (const auto& lesson_id : t.lessons) {
+      const Lesson* l = school->FindLesson(lesson_id);
+      if (l == nullptr) continue;
+      LessonViewOf(state, *school, *l).SerializeToString(&bytes);
+      (void)batch.Put(cf_, LessonKey(sid, *l, l->date, l->period), bytes);
+      (void)batch.Put(cf_, ClassDayKey(sid, *l, l->date, l->period),
+                      GroupOf(sid, l->class_id, l->subgroup_id, l->subject_id));
+    }
+    for (const auto& [lesson_id, student] : t.cells) {
+      const Lesson* l = school->FindLesson(lesson_id);
+      if (l == nullptr) continue;
+      auto cell = CellViewOf(state, *school, *l, student);
+      if (cell) {
+        cell->SerializeToString(&bytes);
+        (void)batch.Put(cf_, CellKey(sid, *l, student), bytes);
+      } else {
+        (void)batch.Delete(cf_, CellKey(sid, *l, student));
+      }
+      (void)batch.Put(cf_, "H/" + sid + "/" + lesson_id + "/" + student + "/" + be, "");
+    }
+    for (const auto& key : t.attestation) {
+      auto it = school->attestation.find(key);
+      if (it == school->attestation.end()) continue;
+      auto view = AttestationViewOf(state, it->second);
+      const std::string k = AttestationKey(sid, it->second.student_id, key);
+      if (view) {
+        view->SerializeToString(&bytes);
+        (void)batch.Put(cf_, k, bytes);
+      } else {
+        (void)batch.Delete(cf_, k);
+      }
+    }
+    // The page-event index: every event that touched a lesson of the page (for as-of pages).
+    std::set<std::string> groups;
+    for (const auto& lesson_id : t.lessons) {
+      if (const Lesson* l = school->FindLesson(lesson_id)) groups.insert(GroupPrefix(sid, *l));
+    }
+    for (const auto& [lesson_id, student] : t.cells) {
+      if (const Lesson* l = school->FindLesson(lesson_id)) groups.insert(GroupPrefix(sid, *l));
+    }
+    for (const auto& g : groups) (void)batch.Put(cf_, "G/" + g + be, "");
+    if (!body.actor_id().empty()) {
+      (void)batch.Put(cf_, "A/" + sid + "/" + body.actor_id() + "/" + be, "");
+    }
+  }
+  if (!body.credential_id().empty()) {
+    (void)batch.Put(cf_, "R/" + body.credential_id() + "/" + be, "");
+  }
+  (void)batch.Put(cf_, kViewsAppliedKey, be);
+}
+
+Result<uint64_t> ViewWriter::AppliedPosition(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, kViewsAppliedKey, &value);
+  if (s.IsNotFound()) return 0;
+  EJ_RETURN_IF_ERROR(FromRocks(s, "reading the views' position"));
+  return FromBigEndian64(value);
+}
+
+Result<std::vector<uint64_t>> ViewReader::IndexedSequences(std::string_view prefix) const {
+  std::vector<uint64_t> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_));
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+       it->Valid() && it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
+       it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (key.size() < prefix.size() + 8) continue;
+    out.push_back(FromBigEndian64(key.substr(key.size() - 8)));
+  }
+  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading an index"));
+  return out;
+}
+
+Result<v1::JournalPageView> ViewReader::JournalPage(
+    const SchoolState& state, std::string_view school_id, std::string_view class_id,
+    std::string_view subgroup_id, std::string_view subject_id, int term_number) const {
+  const School* school = state.FindSchool(school_id);
+  if (school == nullptr) return Err(NotFound("no school " + std::string(school_id)));
+  auto cls = school->classes.find(std::string(class_id));
+  if (cls == school->classes.end()) return Err(NotFound("no class " + std::string(class_id)));
+  if (!school->subjects.contains(std::string(subject_id))) {
+    return Err(NotFound("no subject " + std::string(subject_id)));
+  }
+  const Subgroup* subgroup = nullptr;
+  if (!subgroup_id.empty()) {
+    auto g = school->subgroups.find(std::string(subgroup_id));
+    if (g == school->subgroups.end() || g->second.class_id != class_id) {
+      return Err(NotFound("no subgroup " + std::string(subgroup_id)));
+    }
+    subgroup = &g->second;
+  }
+  auto year = school->years.find(cls->second.year_id);
+  const TermScheme* scheme =
+      year == school->years.end() ? nullptr : year->second.SchemeFor(cls->second.grade);
+  const TermInfo* term = nullptr;
+  if (scheme != nullptr) {
+    for (const auto& t : scheme->terms) {
+      if (t.number == term_number) term = &t;
+    }
+  }
+  if (term == nullptr) return Err(NotFound("no term " + std::to_string(term_number)));
+
+  v1::JournalPageView page;
+  page.set_school_id(std::string(school_id));
+  page.set_class_id(std::string(class_id));
+  page.set_subgroup_id(std::string(subgroup_id));
+  page.set_subject_id(std::string(subject_id));
+  page.set_term_number(term_number);
+  *page.mutable_dates()->mutable_first_day() = DateOf(term->first);
+  *page.mutable_dates()->mutable_last_day() = DateOf(term->last);
+  page.set_as_of_sequence(state.size());
+
+  const std::string group = GroupOf(school_id, class_id, subgroup_id, subject_id);
+  const std::string from = DayPeriodKey(term->first, 0);
+  const std::string to = DayPeriodKey(term->last + 1, 0);
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
+  // Columns.
+  const std::string lprefix = "L/" + group;
+  for (it->Seek(lprefix + from); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (!key.starts_with(lprefix) || key.substr(lprefix.size()) >= to) break;
+    if (!page.add_lessons()->ParseFromArray(it->value().data(),
+                                            static_cast<int>(it->value().size()))) {
+      return Err(DataLoss("view " + std::string(key) + " does not parse"));
+    }
+  }
+  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading a journal page"));
+  // Rows: the students of the class (subgroup) at any time in the term.
+  std::vector<std::string> students;
+  for (const auto& [sid, st] : school->students) {
+    bool member = false;
+    for (const auto& m : st.memberships) {
+      member |= m.class_id == class_id && m.from <= term->last && m.to >= term->first;
+    }
+    if (member && (subgroup == nullptr || subgroup->students.contains(sid)))
+      students.push_back(sid);
+  }
+  std::sort(students.begin(), students.end());
+  std::unordered_map<std::string, v1::JournalRowView*> rows;
+  for (const auto& sid : students) {
+    auto* row = page.add_rows();
+    row->set_student_id(sid);
+    rows[sid] = row;
+  }
+  // Cells.
+  const std::string cprefix = "C/" + group;
+  for (it->Seek(cprefix + from); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (!key.starts_with(cprefix) || key.substr(cprefix.size()) >= to) break;
+    v1::CellView cell;
+    if (!cell.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Err(DataLoss("view " + std::string(key) + " does not parse"));
+    }
+    auto row = rows.find(cell.student_id());
+    if (row == rows.end()) {
+      auto* added = page.add_rows();
+      added->set_student_id(cell.student_id());
+      row = rows.emplace(cell.student_id(), added).first;
+    }
+    *row->second->add_cells() = std::move(cell);
+  }
+  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading a journal page"));
+  // The term-mark column (R-TERM-1): counts, the weighted mean, the suggestion, attendance.
+  const int hours = school->WeeklyHours(class_id, subgroup_id, subject_id, term->last);
+  const int needed = [&] {
+    if (!school->policy.term_mark_minimums.empty() || hours > 0) {
+      int best = 0, best_hours = -1;
+      if (!school->policy.term_mark_minimums.empty()) {
+        for (const auto& m : school->policy.term_mark_minimums) {
+          if (hours >= m.weekly_hours() && m.weekly_hours() > best_hours) {
+            best = m.min_marks();
+            best_hours = m.weekly_hours();
+          }
+        }
+        return best;
+      }
+      return hours == 1 ? 3 : hours == 2 ? 5 : 7;
+    }
+    return 0;
+  }();
+  int held = 0;
+  for (const auto& l : page.lessons()) {
+    if (!l.cancelled() && l.record_sequence() != 0) ++held;
+  }
+  for (auto& row : *page.mutable_rows()) {
+    int64_t weighted = 0, weights = 0;
+    int count = 0, missed = 0;
+    for (const auto& cell : row.cells()) {
+      for (const auto& m : cell.marks()) {
+        for (int v : {m.value(), m.second_value()}) {
+          if (v == 0) continue;
+          weighted += int64_t{v} * m.weight_percent();
+          weights += m.weight_percent();
+          ++count;
+        }
+      }
+      if (cell.attendance() == v1::ATTENDANCE_STATUS_ABSENT) ++missed;
+    }
+    row.set_marks_count(count);
+    row.set_marks_needed(needed);
+    if (weights > 0) {
+      const int64_t mean_x100 = (weighted * 100 + weights / 2) / weights;
+      row.set_weighted_mean_x100(static_cast<int>(mean_x100));
+      row.set_suggested_mark(static_cast<int>((mean_x100 + 50) / 100));
+    }
+    row.set_lessons_held(held);
+    row.set_lessons_missed(missed);
+    v1::PeriodRef period;
+    period.set_academic_year_id(cls->second.year_id);
+    period.set_kind(v1::PERIOD_KIND_TERM);
+    period.set_term_number(term_number);
+    std::string value;
+    rocksdb::Status s = db_->Get(
+        ro, cf_,
+        AttestationKey(school_id, row.student_id(), TermKey(row.student_id(), subject_id, period)),
+        &value);
+    if (s.ok()) {
+      row.mutable_term_mark()->ParseFromString(value);
+    } else if (!s.IsNotFound()) {
+      return Err(IoError("reading a term mark: " + s.ToString()));
+    }
+  }
+  return page;
+}
+
+Result<v1::DiaryWeekView> ViewReader::DiaryWeek(const SchoolState& state,
+                                                std::string_view school_id,
+                                                std::string_view student_id, Day week_start) const {
+  const School* school = state.FindSchool(school_id);
+  if (school == nullptr) return Err(NotFound("no school " + std::string(school_id)));
+  auto st = school->students.find(std::string(student_id));
+  if (st == school->students.end()) return Err(NotFound("no student " + std::string(student_id)));
+  v1::DiaryWeekView week;
+  week.set_school_id(std::string(school_id));
+  week.set_student_id(std::string(student_id));
+  *week.mutable_week_start() = DateOf(week_start);
+  week.set_as_of_sequence(state.size());
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
+  for (Day day = week_start; day < week_start + 7; ++day) {
+    auto* dv = week.add_days();
+    *dv->mutable_date() = DateOf(day);
+    const Membership* m = st->second.On(day);
+    if (m == nullptr) continue;
+    const std::string prefix = "K/" + std::string(school_id) + "/" + m->class_id + "/";
+    const std::string from = prefix + DayPeriodKey(day, 0);
+    const std::string to = prefix + DayPeriodKey(day + 1, 0);
+    std::vector<std::string> lesson_keys, cell_keys;
+    for (it->Seek(from); it->Valid(); it->Next()) {
+      std::string_view key(it->key().data(), it->key().size());
+      if (key >= to) break;
+      std::string_view rest = key.substr(prefix.size());  // <day><period>/<lesson>
+      std::string lesson_id(rest.substr(rest.find('/') + 1));
+      const Lesson* l = school->FindLesson(lesson_id);
+      if (l == nullptr || !school->InLesson(*l, student_id)) continue;
+      std::string dp(rest.substr(0, rest.find('/')));
+      std::string group(it->value().data(), it->value().size());
+      lesson_keys.push_back("L/" + group + dp + "/" + lesson_id);
+      cell_keys.push_back("C/" + group + dp + "/" + lesson_id + "/" + std::string(student_id));
+    }
+    EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading the diary index"));
+    for (size_t i = 0; i < lesson_keys.size(); ++i) {
+      std::string value;
+      rocksdb::Status s = db_->Get(ro, cf_, lesson_keys[i], &value);
+      if (!s.ok()) return Err(IoError("reading a lesson view: " + s.ToString()));
+      auto* dl = dv->add_lessons();
+      v1::LessonView* lv = dl->mutable_lesson();
+      if (!lv->ParseFromString(value)) return Err(DataLoss("lesson view does not parse"));
+      // Individual homework shows only to the students it names.
+      auto* hw = lv->mutable_homework();
+      hw->erase(std::remove_if(hw->begin(), hw->end(),
+                               [&](const v1::HomeworkView& h) {
+                                 return !h.student_ids().empty() &&
+                                        std::find(h.student_ids().begin(), h.student_ids().end(),
+                                                  student_id) == h.student_ids().end();
+                               }),
+                hw->end());
+      s = db_->Get(ro, cf_, cell_keys[i], &value);
+      if (s.ok()) {
+        if (!dl->mutable_cell()->ParseFromString(value))
+          return Err(DataLoss("cell does not parse"));
+      } else if (!s.IsNotFound()) {
+        return Err(IoError("reading a cell: " + s.ToString()));
+      }
+    }
+  }
+  // Term marks of the student.
+  const std::string tprefix = "T/" + std::string(school_id) + "/" + std::string(student_id) + "/";
+  for (it->Seek(tprefix); it->Valid() && it->key().starts_with(tprefix); it->Next()) {
+    if (!week.add_term_marks()->ParseFromArray(it->value().data(),
+                                               static_cast<int>(it->value().size()))) {
+      return Err(DataLoss("term mark view does not parse"));
+    }
+  }
+  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading term marks"));
+  return week;
+}
+
+Status ClearViews(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  // Every key starts with a printable byte below 0x7f ('~applied' included).
+  return FromRocks(db->DeleteRange(wo, cf, std::string(1, '\0'), std::string(1, '\x7f')),
+                   "clearing the views");
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> DumpViews(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    out.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "dumping the views"));
+  return out;
+}
+
+}  // namespace ejournal::school

@@ -1,0 +1,90 @@
+// Views: the journal pages and the diaries, stored in RocksDB beside the ledger (column family
+// "views") and written in the same WriteBatch as the entries they reflect, so that after a crash
+// the ledger and the views never disagree.
+//
+// Keys (ids never contain '/'; <day> is the lesson date as 6 decimal digits of Day + 100000,
+// <period> 2 digits, so that a range scan returns lessons in date order):
+//   L/<school>/<class>/<subgroup>/<subject>/<day><period>/<lesson>   -> LessonView   (page columns)
+//   C/<school>/<class>/<subgroup>/<subject>/<day><period>/<lesson>/<student> -> CellView (page
+//   cells) K/<school>/<class>/<day><period>/<lesson>                        -> group key   (diary
+//   index) T/<school>/<student>/<attestation key>                           -> AttestationView
+//   H/<school>/<lesson>/<student>/<seq BE64>                         -> ""  (cell history index)
+//   A/<school>/<actor>/<seq BE64>                                    -> ""  (actor history index)
+//   R/<credential>/<seq BE64>                                        -> ""  (credential index)
+//   G/<school>/<class>/<subgroup>/<subject>/<seq BE64>               -> ""  (page events, for
+//   as-of) ~applied                                                         -> BE64 last folded
+//   sequence
+// A view is a pure function of the SchoolState: the writer rewrites exactly what the last Apply
+// touched (SchoolState::touched()), so applying events one by one and replaying from zero give
+// byte-identical views.
+//
+// Thread-safety: ViewWriter runs on the ledger's writer thread. ViewReader reads RocksDB (any
+// thread) and the SchoolState (under the owner's lock: the state is single-threaded).
+#ifndef EJOURNAL_PROJECTIONS_VIEWS_H_
+#define EJOURNAL_PROJECTIONS_VIEWS_H_
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <string>
+
+#include "ejournal/v1/views.pb.h"
+#include "projections/school_state.h"
+#include "schemas/status.h"
+
+namespace ejournal::school {
+
+inline constexpr char kViewsAppliedKey[] = "~applied";
+
+class ViewWriter {
+ public:
+  explicit ViewWriter(rocksdb::ColumnFamilyHandle* cf) : cf_(cf) {}
+  // Writes the views of what `state`'s last Apply (of `body` as entry `seq`) touched, the
+  // history indexes of `seq`, and the applied position.
+  void Write(const SchoolState& state, const v1::EventBody& body, uint64_t seq,
+             rocksdb::WriteBatch& batch) const;
+
+  // The views' applied position stored in `db` (0: none).
+  [[nodiscard]] static Result<uint64_t> AppliedPosition(rocksdb::DB* db,
+                                                        rocksdb::ColumnFamilyHandle* cf);
+
+ private:
+  rocksdb::ColumnFamilyHandle* const cf_;
+};
+
+class ViewReader {
+ public:
+  ViewReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) : db_(db), cf_(cf) {}
+
+  // The journal page of a class (or subgroup) × subject × term (R-TERM-1 column included).
+  // kNotFound for an unknown school, class, subject or term.
+  [[nodiscard]] Result<v1::JournalPageView> JournalPage(
+      const SchoolState& state, std::string_view school_id, std::string_view class_id,
+      std::string_view subgroup_id, std::string_view subject_id, int term_number) const;
+  // A student's diary week from `week_start` (a Monday): only the student's own cells (R-ACC-3).
+  [[nodiscard]] Result<v1::DiaryWeekView> DiaryWeek(const SchoolState& state,
+                                                    std::string_view school_id,
+                                                    std::string_view student_id,
+                                                    Day week_start) const;
+  // Sequence numbers in an index range ("H/<school>/<lesson>/<student>/", "A/<school>/<actor>/",
+  // "R/<credential>/"), in order.
+  [[nodiscard]] Result<std::vector<uint64_t>> IndexedSequences(std::string_view prefix) const;
+
+ private:
+  rocksdb::DB* const db_;
+  rocksdb::ColumnFamilyHandle* const cf_;
+};
+
+// Deletes every view (for `ejournal replay`: the next Admission::CatchUp rebuilds them from zero).
+[[nodiscard]] Status ClearViews(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf);
+// Every key and value of the views, in key order (for replay-equals-incremental checks).
+[[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> DumpViews(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf);
+
+// Key helpers (exposed for tests and tools).
+std::string DayPeriodKey(Day day, int period);
+std::string GroupPrefix(std::string_view school_id, const Lesson& lesson);
+
+}  // namespace ejournal::school
+
+#endif  // EJOURNAL_PROJECTIONS_VIEWS_H_
