@@ -59,7 +59,8 @@ class RawLedgerDb {
         {"event_ids", {}},
         {"nodes", {}},
         {"checkpoints", {}},
-        {"meta", {}}};
+        {"meta", {}},
+        {"views", {}}};
     rocksdb::DBOptions options;
     rocksdb::DB* db = nullptr;
     status_ = rocksdb::DB::Open(options, path, descriptors, &handles_, &db);
