@@ -417,9 +417,9 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
   return st;
 }
 
-v1::AbsenceReason Attendance::Reason(const SchoolState& state) const {
+v1::AbsenceReason Attendance::Reason(const Validity& validity) const {
   for (auto it = reasons.rbegin(); it != reasons.rend(); ++it) {
-    if (!state.IsInvalid(it->first)) return it->second;
+    if (!validity.IsInvalid(it->first)) return it->second;
   }
   return v1::ABSENCE_REASON_UNSPECIFIED;
 }
@@ -1088,9 +1088,26 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
   return Status::Ok();
 }
 
+MarkValue MarkValueOf(const v1::MarkRecorded& m) { return MarkOf(m); }
+AttendanceValue AttendanceValueOf(const v1::AttendanceRecorded& a) { return AttendanceOf(a); }
+LessonRecordValue LessonRecordValueOf(const v1::LessonConducted& c) { return LessonRecordOf(c); }
+HomeworkValue HomeworkValueOf(const v1::HomeworkAssigned& h) { return HomeworkOf(h); }
+
+uint64_t SchoolState::PositionAt(int64_t unix_us) const {
+  auto it = std::upper_bound(events_.begin(), events_.end(), unix_us,
+                             [](int64_t t, const EventInfo& e) { return t < e.recorded_at_us; });
+  return static_cast<uint64_t>(it - events_.begin());
+}
+
 Status SchoolState::ApplyCorrectionEffect(School& school, CorrectionRequest& request,
                                           const v1::CorrectionRequested& p, uint64_t value_seq,
                                           uint64_t effective_seq) {
+  (void)request;
+  return ApplyCorrection(school, p, value_seq, effective_seq);
+}
+
+Status ApplyCorrection(School& school, const v1::CorrectionRequested& p, uint64_t value_seq,
+                       uint64_t effective_seq) {
   const bool removed = p.proposal_case() == v1::CorrectionRequested::kRemove;
   const auto& target = p.target();
   switch (target.target_case()) {
@@ -1158,7 +1175,6 @@ Status SchoolState::ApplyCorrectionEffect(School& school, CorrectionRequest& req
     default:
       return Corrupt(value_seq, "correction without a target");
   }
-  (void)request;
   return Status::Ok();
 }
 

@@ -86,6 +86,14 @@ struct AttestationValue {
   int second_value = 0;
 };
 
+// Which events count (R-SEC-3): the school state knows every invalidation; an as-of view knows
+// those recorded up to its moment.
+class Validity {
+ public:
+  virtual ~Validity() = default;
+  virtual bool IsInvalid(uint64_t seq) const = 0;
+};
+
 class SchoolState;
 
 template <typename Value>
@@ -93,9 +101,9 @@ struct Record {
   std::vector<Version<Value>> versions;  // in the order they took effect
   std::string pending_request_id;        // a correction awaiting the deputy (R-COR-3)
   // The version the journal shows now; null if none is valid or the last valid one removed it.
-  const Version<Value>* Current(const SchoolState& state) const;
+  const Version<Value>* Current(const Validity& validity) const;
   // The version that the journal shows now, removal included (for "original_event_id").
-  const Version<Value>* LastValid(const SchoolState& state) const;
+  const Version<Value>* LastValid(const Validity& validity) const;
 };
 
 struct Mark : Record<MarkValue> {
@@ -105,7 +113,7 @@ struct Attendance : Record<AttendanceValue> {
   std::string lesson_id, student_id;
   // R-ATT-2: the class teacher's classifications (AbsenceReasonSet), in order; the last valid wins.
   std::vector<std::pair<uint64_t, v1::AbsenceReason>> reasons;
-  v1::AbsenceReason Reason(const SchoolState& state) const;
+  v1::AbsenceReason Reason(const Validity& validity) const;
 };
 struct Homework : Record<HomeworkValue> {
   std::string homework_id, lesson_id;
@@ -358,6 +366,16 @@ std::string ExamKey(const v1::ExamMarkRef& ref);
 std::string ExamKey(std::string_view student_id, std::string_view subject_id,
                     std::string_view year_id, int attempt);
 
+// The record folds shared by the school state and the as-of page (projections/as_of.h).
+MarkValue MarkValueOf(const v1::MarkRecorded& m);
+AttendanceValue AttendanceValueOf(const v1::AttendanceRecorded& a);
+LessonRecordValue LessonRecordValueOf(const v1::LessonConducted& c);
+HomeworkValue HomeworkValueOf(const v1::HomeworkAssigned& h);
+// Puts a correction's proposal into its target record as a version (value_seq: the request;
+// effective_seq: the approval). A late entry creates the record.
+[[nodiscard]] Status ApplyCorrection(School& school, const v1::CorrectionRequested& p,
+                                     uint64_t value_seq, uint64_t effective_seq);
+
 // What the fold keeps of every event, by sequence number.
 struct EventInfo {
   int64_t recorded_at_us = 0;
@@ -391,7 +409,7 @@ struct Touched {
   }
 };
 
-class SchoolState {
+class SchoolState final : public Validity {
  public:
   SchoolState() = default;
   SchoolState(const SchoolState&) = delete;
@@ -413,7 +431,9 @@ class SchoolState {
   const std::string& SchoolOf(const EventInfo& info) const { return names_[info.school]; }
 
   // R-SEC-3.
-  bool IsInvalid(uint64_t seq) const { return invalid_.contains(seq); }
+  bool IsInvalid(uint64_t seq) const override { return invalid_.contains(seq); }
+  // The ledger position at a moment: the last entry recorded at or before `unix_us` (0: none).
+  uint64_t PositionAt(int64_t unix_us) const;
   const Invalidation* InvalidationOf(uint64_t seq) const;
   // What an Act with these parameters would invalidate if recorded now (the dry run); the same
   // computation Apply uses when the Act is recorded.
@@ -461,16 +481,16 @@ class SchoolState {
 };
 
 template <typename Value>
-const Version<Value>* Record<Value>::LastValid(const SchoolState& state) const {
+const Version<Value>* Record<Value>::LastValid(const Validity& validity) const {
   for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
-    if (!state.IsInvalid(it->value_seq) && !state.IsInvalid(it->effective_seq)) return &*it;
+    if (!validity.IsInvalid(it->value_seq) && !validity.IsInvalid(it->effective_seq)) return &*it;
   }
   return nullptr;
 }
 
 template <typename Value>
-const Version<Value>* Record<Value>::Current(const SchoolState& state) const {
-  const Version<Value>* v = LastValid(state);
+const Version<Value>* Record<Value>::Current(const Validity& validity) const {
+  const Version<Value>* v = LastValid(validity);
   return v == nullptr || v->removed ? nullptr : v;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 namespace ejournal::school {
@@ -55,7 +56,9 @@ std::string AttestationKey(std::string_view school_id, std::string_view student,
   return "T/" + std::string(school_id) + "/" + std::string(student) + "/" + std::string(key);
 }
 
-v1::LessonView LessonViewOf(const SchoolState& state, const School& school, const Lesson& l) {
+}  // namespace
+
+v1::LessonView LessonViewOf(const Validity& state, const School& school, const Lesson& l) {
   v1::LessonView v;
   v.set_lesson_id(l.id);
   v.set_class_id(l.class_id);
@@ -99,8 +102,8 @@ v1::LessonView LessonViewOf(const SchoolState& state, const School& school, cons
 }
 
 // The cell, or nullopt when it shows nothing (no valid marks, present).
-std::optional<v1::CellView> CellViewOf(const SchoolState& state, const School& school,
-                                       const Lesson& l, const std::string& student) {
+std::optional<v1::CellView> CellViewOf(const Validity& state, const School& school, const Lesson& l,
+                                       const std::string& student) {
   v1::CellView c;
   c.set_lesson_id(l.id);
   c.set_student_id(student);
@@ -133,7 +136,7 @@ std::optional<v1::CellView> CellViewOf(const SchoolState& state, const School& s
   return c;
 }
 
-std::optional<v1::AttestationView> AttestationViewOf(const SchoolState& state,
+std::optional<v1::AttestationView> AttestationViewOf(const Validity& state,
                                                      const AttestationMark& m) {
   const auto* cur = m.Current(state);
   if (cur == nullptr) return std::nullopt;
@@ -146,6 +149,8 @@ std::optional<v1::AttestationView> AttestationViewOf(const SchoolState& state,
   v.set_sequence(cur->value_seq);
   return v;
 }
+
+namespace {
 
 Status FromRocks(const rocksdb::Status& s, const char* what) {
   if (s.ok()) return Status::Ok();
@@ -251,118 +256,102 @@ Result<std::vector<uint64_t>> ViewReader::IndexedSequences(std::string_view pref
   return out;
 }
 
-Result<v1::JournalPageView> ViewReader::JournalPage(
-    const SchoolState& state, std::string_view school_id, std::string_view class_id,
-    std::string_view subgroup_id, std::string_view subject_id, int term_number) const {
-  const School* school = state.FindSchool(school_id);
-  if (school == nullptr) return Err(NotFound("no school " + std::string(school_id)));
-  auto cls = school->classes.find(std::string(class_id));
-  if (cls == school->classes.end()) return Err(NotFound("no class " + std::string(class_id)));
-  if (!school->subjects.contains(std::string(subject_id))) {
+Result<PageFrame> ResolvePage(const SchoolState& state, std::string_view school_id,
+                              std::string_view class_id, std::string_view subgroup_id,
+                              std::string_view subject_id, int term_number) {
+  PageFrame f;
+  f.school = state.FindSchool(school_id);
+  if (f.school == nullptr) return Err(NotFound("no school " + std::string(school_id)));
+  auto cls = f.school->classes.find(std::string(class_id));
+  if (cls == f.school->classes.end()) return Err(NotFound("no class " + std::string(class_id)));
+  f.cls = &cls->second;
+  if (!f.school->subjects.contains(std::string(subject_id))) {
     return Err(NotFound("no subject " + std::string(subject_id)));
   }
-  const Subgroup* subgroup = nullptr;
   if (!subgroup_id.empty()) {
-    auto g = school->subgroups.find(std::string(subgroup_id));
-    if (g == school->subgroups.end() || g->second.class_id != class_id) {
+    auto g = f.school->subgroups.find(std::string(subgroup_id));
+    if (g == f.school->subgroups.end() || g->second.class_id != class_id) {
       return Err(NotFound("no subgroup " + std::string(subgroup_id)));
     }
-    subgroup = &g->second;
+    f.subgroup = &g->second;
   }
-  auto year = school->years.find(cls->second.year_id);
+  auto year = f.school->years.find(f.cls->year_id);
   const TermScheme* scheme =
-      year == school->years.end() ? nullptr : year->second.SchemeFor(cls->second.grade);
-  const TermInfo* term = nullptr;
+      year == f.school->years.end() ? nullptr : year->second.SchemeFor(f.cls->grade);
   if (scheme != nullptr) {
     for (const auto& t : scheme->terms) {
-      if (t.number == term_number) term = &t;
+      if (t.number == term_number) f.term = &t;
     }
   }
-  if (term == nullptr) return Err(NotFound("no term " + std::to_string(term_number)));
+  if (f.term == nullptr) return Err(NotFound("no term " + std::to_string(term_number)));
+  f.subgroup_id = std::string(subgroup_id);
+  f.subject_id = std::string(subject_id);
+  f.term_number = term_number;
+  f.group = GroupOf(school_id, class_id, subgroup_id, subject_id);
+  return f;
+}
 
+v1::JournalPageView NewPage(const PageFrame& f, uint64_t as_of_sequence) {
   v1::JournalPageView page;
-  page.set_school_id(std::string(school_id));
-  page.set_class_id(std::string(class_id));
-  page.set_subgroup_id(std::string(subgroup_id));
-  page.set_subject_id(std::string(subject_id));
-  page.set_term_number(term_number);
-  *page.mutable_dates()->mutable_first_day() = DateOf(term->first);
-  *page.mutable_dates()->mutable_last_day() = DateOf(term->last);
-  page.set_as_of_sequence(state.size());
+  page.set_school_id(f.school->id);
+  page.set_class_id(f.cls->id);
+  page.set_subgroup_id(f.subgroup_id);
+  page.set_subject_id(f.subject_id);
+  page.set_term_number(f.term_number);
+  *page.mutable_dates()->mutable_first_day() = DateOf(f.term->first);
+  *page.mutable_dates()->mutable_last_day() = DateOf(f.term->last);
+  page.set_as_of_sequence(as_of_sequence);
+  return page;
+}
 
-  const std::string group = GroupOf(school_id, class_id, subgroup_id, subject_id);
-  const std::string from = DayPeriodKey(term->first, 0);
-  const std::string to = DayPeriodKey(term->last + 1, 0);
-  rocksdb::ReadOptions ro;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
-  // Columns.
-  const std::string lprefix = "L/" + group;
-  for (it->Seek(lprefix + from); it->Valid(); it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
-    if (!key.starts_with(lprefix) || key.substr(lprefix.size()) >= to) break;
-    if (!page.add_lessons()->ParseFromArray(it->value().data(),
-                                            static_cast<int>(it->value().size()))) {
-      return Err(DataLoss("view " + std::string(key) + " does not parse"));
-    }
-  }
-  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading a journal page"));
+void FinishPage(
+    const PageFrame& f, std::vector<v1::CellView> cells,
+    const std::function<std::optional<v1::AttestationView>(const std::string&)>& term_mark_of,
+    v1::JournalPageView& page) {
+  const School& school = *f.school;
   // Rows: the students of the class (subgroup) at any time in the term.
   std::vector<std::string> students;
-  for (const auto& [sid, st] : school->students) {
+  for (const auto& [sid, st] : school.students) {
     bool member = false;
     for (const auto& m : st.memberships) {
-      member |= m.class_id == class_id && m.from <= term->last && m.to >= term->first;
+      member |= m.class_id == f.cls->id && m.from <= f.term->last && m.to >= f.term->first;
     }
-    if (member && (subgroup == nullptr || subgroup->students.contains(sid)))
+    if (member && (f.subgroup == nullptr || f.subgroup->students.contains(sid))) {
       students.push_back(sid);
+    }
   }
+  for (const auto& c : cells) students.push_back(c.student_id());
   std::sort(students.begin(), students.end());
+  students.erase(std::unique(students.begin(), students.end()), students.end());
   std::unordered_map<std::string, v1::JournalRowView*> rows;
   for (const auto& sid : students) {
     auto* row = page.add_rows();
     row->set_student_id(sid);
     rows[sid] = row;
   }
-  // Cells.
-  const std::string cprefix = "C/" + group;
-  for (it->Seek(cprefix + from); it->Valid(); it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
-    if (!key.starts_with(cprefix) || key.substr(cprefix.size()) >= to) break;
-    v1::CellView cell;
-    if (!cell.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Err(DataLoss("view " + std::string(key) + " does not parse"));
-    }
-    auto row = rows.find(cell.student_id());
-    if (row == rows.end()) {
-      auto* added = page.add_rows();
-      added->set_student_id(cell.student_id());
-      row = rows.emplace(cell.student_id(), added).first;
-    }
-    *row->second->add_cells() = std::move(cell);
-  }
-  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading a journal page"));
+  for (auto& cell : cells) *rows[cell.student_id()]->add_cells() = std::move(cell);
   // The term-mark column (R-TERM-1): counts, the weighted mean, the suggestion, attendance.
-  const int hours = school->WeeklyHours(class_id, subgroup_id, subject_id, term->last);
-  const int needed = [&] {
-    if (!school->policy.term_mark_minimums.empty() || hours > 0) {
-      int best = 0, best_hours = -1;
-      if (!school->policy.term_mark_minimums.empty()) {
-        for (const auto& m : school->policy.term_mark_minimums) {
-          if (hours >= m.weekly_hours() && m.weekly_hours() > best_hours) {
-            best = m.min_marks();
-            best_hours = m.weekly_hours();
-          }
-        }
-        return best;
+  const int hours = school.WeeklyHours(f.cls->id, f.subgroup_id, f.subject_id, f.term->last);
+  int needed = 0;
+  if (!school.policy.term_mark_minimums.empty()) {
+    int best_hours = -1;
+    for (const auto& m : school.policy.term_mark_minimums) {
+      if (hours >= m.weekly_hours() && m.weekly_hours() > best_hours) {
+        needed = m.min_marks();
+        best_hours = m.weekly_hours();
       }
-      return hours == 1 ? 3 : hours == 2 ? 5 : 7;
     }
-    return 0;
-  }();
+  } else if (hours > 0) {
+    needed = hours == 1 ? 3 : hours == 2 ? 5 : 7;
+  }
   int held = 0;
   for (const auto& l : page.lessons()) {
     if (!l.cancelled() && l.record_sequence() != 0) ++held;
   }
+  v1::PeriodRef period;
+  period.set_academic_year_id(f.cls->year_id);
+  period.set_kind(v1::PERIOD_KIND_TERM);
+  period.set_term_number(f.term_number);
   for (auto& row : *page.mutable_rows()) {
     int64_t weighted = 0, weights = 0;
     int count = 0, missed = 0;
@@ -386,21 +375,59 @@ Result<v1::JournalPageView> ViewReader::JournalPage(
     }
     row.set_lessons_held(held);
     row.set_lessons_missed(missed);
-    v1::PeriodRef period;
-    period.set_academic_year_id(cls->second.year_id);
-    period.set_kind(v1::PERIOD_KIND_TERM);
-    period.set_term_number(term_number);
-    std::string value;
-    rocksdb::Status s = db_->Get(
-        ro, cf_,
-        AttestationKey(school_id, row.student_id(), TermKey(row.student_id(), subject_id, period)),
-        &value);
-    if (s.ok()) {
-      row.mutable_term_mark()->ParseFromString(value);
-    } else if (!s.IsNotFound()) {
-      return Err(IoError("reading a term mark: " + s.ToString()));
+    auto term_mark = term_mark_of(TermKey(row.student_id(), f.subject_id, period));
+    if (term_mark) *row.mutable_term_mark() = std::move(*term_mark);
+  }
+}
+
+Result<v1::JournalPageView> ViewReader::JournalPage(
+    const SchoolState& state, std::string_view school_id, std::string_view class_id,
+    std::string_view subgroup_id, std::string_view subject_id, int term_number) const {
+  EJ_ASSIGN_OR_RETURN(
+      PageFrame f, ResolvePage(state, school_id, class_id, subgroup_id, subject_id, term_number));
+  v1::JournalPageView page = NewPage(f, state.size());
+  const std::string from = DayPeriodKey(f.term->first, 0);
+  const std::string to = DayPeriodKey(f.term->last + 1, 0);
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
+  const std::string lprefix = "L/" + f.group;
+  for (it->Seek(lprefix + from); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (!key.starts_with(lprefix) || key.substr(lprefix.size()) >= to) break;
+    if (!page.add_lessons()->ParseFromArray(it->value().data(),
+                                            static_cast<int>(it->value().size()))) {
+      return Err(DataLoss("view " + std::string(key) + " does not parse"));
     }
   }
+  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading a journal page"));
+  std::vector<v1::CellView> cells;
+  const std::string cprefix = "C/" + f.group;
+  for (it->Seek(cprefix + from); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (!key.starts_with(cprefix) || key.substr(cprefix.size()) >= to) break;
+    if (!cells.emplace_back().ParseFromArray(it->value().data(),
+                                             static_cast<int>(it->value().size()))) {
+      return Err(DataLoss("view " + std::string(key) + " does not parse"));
+    }
+  }
+  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading a journal page"));
+  Status failed;
+  FinishPage(
+      f, std::move(cells),
+      [&](const std::string& term_key) -> std::optional<v1::AttestationView> {
+        std::string value;
+        const std::string student = term_key.substr(0, term_key.find('/'));
+        rocksdb::Status s = db_->Get(ro, cf_, AttestationKey(school_id, student, term_key), &value);
+        if (s.IsNotFound()) return std::nullopt;
+        v1::AttestationView v;
+        if (!s.ok() || !v.ParseFromString(value)) {
+          failed = IoError("reading a term mark: " + s.ToString());
+          return std::nullopt;
+        }
+        return v;
+      },
+      page);
+  EJ_RETURN_IF_ERROR(failed);
   return page;
 }
 

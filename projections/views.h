@@ -26,7 +26,10 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "ejournal/v1/views.pb.h"
 #include "projections/school_state.h"
@@ -80,6 +83,30 @@ class ViewReader {
 // Every key and value of the views, in key order (for replay-equals-incremental checks).
 [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> DumpViews(
     rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf);
+
+// Building blocks shared by the live views and the as-of page (projections/as_of.h).
+v1::LessonView LessonViewOf(const Validity& validity, const School& school, const Lesson& lesson);
+std::optional<v1::CellView> CellViewOf(const Validity& validity, const School& school,
+                                       const Lesson& lesson, const std::string& student);
+std::optional<v1::AttestationView> AttestationViewOf(const Validity& validity,
+                                                     const AttestationMark& mark);
+struct PageFrame {
+  const School* school = nullptr;
+  const SchoolClass* cls = nullptr;
+  const Subgroup* subgroup = nullptr;
+  const TermInfo* term = nullptr;
+  std::string subgroup_id, subject_id, group;  // group: "<school>/<class>/<subgroup>/<subject>/"
+  int term_number = 0;
+};
+[[nodiscard]] Result<PageFrame> ResolvePage(const SchoolState& state, std::string_view school_id,
+                                            std::string_view class_id, std::string_view subgroup_id,
+                                            std::string_view subject_id, int term_number);
+v1::JournalPageView NewPage(const PageFrame& frame, uint64_t as_of_sequence);
+// Adds the rows (students, their cells, the R-TERM-1 column) to a page whose lessons are set.
+void FinishPage(
+    const PageFrame& frame, std::vector<v1::CellView> cells,
+    const std::function<std::optional<v1::AttestationView>(const std::string&)>& term_mark_of,
+    v1::JournalPageView& page);
 
 // Key helpers (exposed for tests and tools).
 std::string DayPeriodKey(Day day, int period);

@@ -1,0 +1,231 @@
+#include "projections/as_of.h"
+
+#include <algorithm>
+
+#include "ejournal/v1/ledger.pb.h"
+
+namespace ejournal::school {
+namespace {
+
+// R-SEC-3 as known at position `position` (kAsShownThen) or now.
+class AsOfValidity final : public Validity {
+ public:
+  AsOfValidity(const SchoolState& state, const School& school, uint64_t position, AsOfMode mode)
+      : state_(state), school_(school), position_(position), mode_(mode) {}
+  bool IsInvalid(uint64_t seq) const override {
+    const Invalidation* why = state_.InvalidationOf(seq);
+    if (why == nullptr) return false;
+    if (mode_ == AsOfMode::kWithLaterInvalidations) return true;
+    auto act = school_.acts.find(why->act_id);
+    return act != school_.acts.end() && act->second.seq <= position_;
+  }
+
+ private:
+  const SchoolState& state_;
+  const School& school_;
+  const uint64_t position_;
+  const AsOfMode mode_;
+};
+
+template <typename V>
+void Push(Record<V>& record, uint64_t seq, V value) {
+  record.versions.push_back(Version<V>{seq, seq, false, std::move(value)});
+}
+
+// Folds one page event into `page` (a scratch School holding only the page's lessons and records).
+Status FoldPageEvent(const SchoolState& state, const School& real, School& page,
+                     std::unordered_map<std::string, v1::CorrectionRequested>& requests,
+                     const v1::EventBody& body, uint64_t seq) {
+  using B = v1::EventBody;
+  switch (body.payload_case()) {
+    case B::kLessonScheduled: {
+      const auto& p = body.lesson_scheduled();
+      Lesson l;
+      l.id = p.lesson_id();
+      l.class_id = p.class_id();
+      l.subgroup_id = p.subgroup_id();
+      l.subject_id = p.subject_id();
+      l.teacher_id = p.teacher_id();
+      l.individual_student_id = p.individual_student_id();
+      l.room = p.room();
+      l.planned_topic = p.planned_topic();
+      l.date = DayOf(p.date()).value_or(kNoDay);
+      l.period = p.period();
+      l.scheduled_seq = seq;
+      page.lessons[l.id] = std::move(l);
+      return Status::Ok();
+    }
+    case B::kLessonMoved: {
+      auto it = page.lessons.find(body.lesson_moved().lesson_id());
+      if (it == page.lessons.end()) return Status::Ok();
+      const auto& p = body.lesson_moved();
+      it->second.date = DayOf(p.new_date()).value_or(it->second.date);
+      if (p.new_period() != 0) it->second.period = p.new_period();
+      return Status::Ok();
+    }
+    case B::kLessonCancelled: {
+      auto it = page.lessons.find(body.lesson_cancelled().lesson_id());
+      if (it != page.lessons.end()) it->second.cancelled = true;
+      return Status::Ok();
+    }
+    case B::kLessonConducted: {
+      auto it = page.lessons.find(body.lesson_conducted().lesson_id());
+      if (it == page.lessons.end()) return Status::Ok();
+      Push(it->second.record, seq, LessonRecordValueOf(body.lesson_conducted()));
+      return Status::Ok();
+    }
+    case B::kAttendanceRecorded: {
+      const auto& p = body.attendance_recorded();
+      auto lesson = page.lessons.find(p.lesson_id());
+      if (lesson == page.lessons.end()) return Status::Ok();
+      Attendance& a = page.attendance[AttendanceKey(p.lesson_id(), p.student_id())];
+      if (a.versions.empty()) {
+        a.lesson_id = p.lesson_id();
+        a.student_id = p.student_id();
+        lesson->second.attendance_students.push_back(p.student_id());
+      }
+      Push(a, seq, AttendanceValueOf(p));
+      return Status::Ok();
+    }
+    case B::kAbsenceReasonSet: {
+      const auto& p = body.absence_reason_set();
+      for (const auto& lesson_id : p.lesson_ids()) {
+        auto a = page.attendance.find(AttendanceKey(lesson_id, p.student_id()));
+        if (a != page.attendance.end()) a->second.reasons.emplace_back(seq, p.reason());
+      }
+      return Status::Ok();
+    }
+    case B::kMarkRecorded: {
+      const auto& p = body.mark_recorded();
+      auto lesson = page.lessons.find(p.lesson_id());
+      if (lesson == page.lessons.end()) return Status::Ok();
+      Mark& m = page.marks[p.mark_id()];
+      if (m.versions.empty()) {
+        m.mark_id = p.mark_id();
+        m.lesson_id = p.lesson_id();
+        m.student_id = p.student_id();
+        lesson->second.mark_ids.push_back(p.mark_id());
+      }
+      Push(m, seq, MarkValueOf(p));
+      return Status::Ok();
+    }
+    case B::kHomeworkAssigned: {
+      const auto& p = body.homework_assigned();
+      auto lesson = page.lessons.find(p.lesson_id());
+      if (lesson == page.lessons.end()) return Status::Ok();
+      const std::string& id =
+          p.replaces_homework_id().empty() ? p.homework_id() : p.replaces_homework_id();
+      Homework& h = page.homework[id];
+      if (h.versions.empty()) {
+        h.homework_id = id;
+        h.lesson_id = p.lesson_id();
+        lesson->second.homework_ids.push_back(id);
+      }
+      Push(h, seq, HomeworkValueOf(p));
+      return Status::Ok();
+    }
+    case B::kCorrectionRequested: {
+      const auto& p = body.correction_requested();
+      requests[p.request_id()] = p;
+      auto r = real.requests.find(p.request_id());
+      if (r != real.requests.end() && r->second.took_effect_by_grace && r->second.seq == seq) {
+        return ApplyCorrection(page, p, seq, seq);
+      }
+      return Status::Ok();
+    }
+    case B::kCorrectionApproved: {
+      auto r = requests.find(body.correction_approved().request_id());
+      if (r == requests.end()) return Status::Ok();
+      auto real_request = real.requests.find(r->first);
+      uint64_t request_seq = real_request == real.requests.end()
+                                 ? state.SequenceOf(body.correction_approved().request_id())
+                                 : real_request->second.seq;
+      return ApplyCorrection(page, r->second, request_seq, seq);
+    }
+    case B::kSubstitutionAssigned: {
+      const auto& p = body.substitution_assigned();
+      Substitution s;
+      s.id = p.substitution_id();
+      s.absent_teacher_id = p.absent_teacher_id();
+      s.substitute_teacher_id = p.substitute_teacher_id();
+      s.lesson_ids.assign(p.lesson_ids().begin(), p.lesson_ids().end());
+      s.seq = seq;
+      for (const auto& lid : s.lesson_ids) {
+        auto l = page.lessons.find(lid);
+        if (l != page.lessons.end()) l->second.substitution_ids.push_back(s.id);
+      }
+      page.substitutions[s.id] = std::move(s);
+      return Status::Ok();
+    }
+    case B::kSubstitutionCancelled: {
+      auto it = page.substitutions.find(body.substitution_cancelled().substitution_id());
+      if (it != page.substitutions.end()) it->second.cancelled = true;
+      return Status::Ok();
+    }
+    default:
+      return Status::Ok();  // Acts and the rest change validity, not the page's records
+  }
+}
+
+}  // namespace
+
+Result<v1::JournalPageView> AsOfJournalPage(const SchoolState& state, const ViewReader& reader,
+                                            const EntryLoader& load, std::string_view school_id,
+                                            std::string_view class_id, std::string_view subgroup_id,
+                                            std::string_view subject_id, int term_number,
+                                            int64_t at_unix_us, AsOfMode mode) {
+  EJ_ASSIGN_OR_RETURN(
+      PageFrame f, ResolvePage(state, school_id, class_id, subgroup_id, subject_id, term_number));
+  const uint64_t position = state.PositionAt(at_unix_us);
+  EJ_ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, reader.IndexedSequences("G/" + f.group));
+  School page;
+  page.id = f.school->id;
+  page.zone = f.school->zone;
+  page.policy = f.school->policy;
+  std::unordered_map<std::string, v1::CorrectionRequested> requests;
+  v1::LedgerEntry entry;
+  v1::EventBody body;
+  for (uint64_t seq : seqs) {
+    if (seq > position) break;
+    EJ_ASSIGN_OR_RETURN(std::string bytes, load(seq));
+    if (!entry.ParseFromString(bytes) || !body.ParseFromString(entry.event().body())) {
+      return Err(DataLoss("entry " + std::to_string(seq) + " does not parse"));
+    }
+    EJ_RETURN_IF_ERROR(FoldPageEvent(state, *f.school, page, requests, body, seq));
+  }
+  AsOfValidity validity(state, *f.school, position, mode);
+  v1::JournalPageView view = NewPage(f, position);
+  std::vector<const Lesson*> lessons;
+  for (const auto& [id, l] : page.lessons) {
+    if (l.date >= f.term->first && l.date <= f.term->last) lessons.push_back(&l);
+  }
+  std::sort(lessons.begin(), lessons.end(), [](const Lesson* a, const Lesson* b) {
+    return std::tie(a->date, a->period, a->id) < std::tie(b->date, b->period, b->id);
+  });
+  std::vector<v1::CellView> cells;
+  for (const Lesson* l : lessons) {
+    *view.add_lessons() = LessonViewOf(validity, page, *l);
+    std::set<std::string> students(l->attendance_students.begin(), l->attendance_students.end());
+    for (const auto& mid : l->mark_ids) students.insert(page.marks.at(mid).student_id);
+    for (const auto& s : students) {
+      auto cell = CellViewOf(validity, page, *l, s);
+      if (cell) cells.push_back(std::move(*cell));
+    }
+  }
+  // The live page lists cells in key order: lesson (date, period, id), then student.
+  FinishPage(
+      f, std::move(cells),
+      [&](const std::string& key) -> std::optional<v1::AttestationView> {
+        auto it = f.school->attestation.find(key);
+        if (it == f.school->attestation.end()) return std::nullopt;
+        AttestationMark then = it->second;
+        std::erase_if(then.versions, [&](const Version<AttestationValue>& v) {
+          return v.value_seq > position || v.effective_seq > position;
+        });
+        return AttestationViewOf(validity, then);
+      },
+      view);
+  return view;
+}
+
+}  // namespace ejournal::school
