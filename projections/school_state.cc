@@ -84,6 +84,13 @@ std::string AttendanceKey(std::string_view lesson_id, std::string_view student_i
   return key;
 }
 
+std::string AckKey(std::string_view student_id, Day week_start) {
+  std::string key(student_id);
+  key += '/';
+  key += std::to_string(week_start);
+  return key;
+}
+
 std::string GroupKey(std::string_view class_id, std::string_view subgroup_id,
                      std::string_view subject_id) {
   std::string key(class_id);
@@ -1075,6 +1082,8 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       ack.as_of_sequence = p.as_of_sequence();
       ack.channel = p.channel();
       ack.seq = seq;
+      school->acks_by_student_week[AckKey(ack.student_id, ack.week_start)].push_back(
+          school->acks.size());
       school->acks.push_back(std::move(ack));
       break;
     }

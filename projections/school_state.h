@@ -319,6 +319,8 @@ struct School {
   std::unordered_map<std::string, CompromiseReport> reports;
   std::unordered_map<std::string, Act> acts;
   std::vector<DiaryAck> acks;
+  // AckKey(student, week start) -> indexes into acks, in ledger order.
+  std::unordered_map<std::string, std::vector<size_t>> acks_by_student_week;
   std::set<std::string> timetable_slots;
   // Lessons by (class or subgroup, subject) and by class and day, for windows and term checks.
   std::unordered_map<std::string, std::vector<std::string>> lessons_by_group;  // GroupKey
@@ -357,6 +359,7 @@ struct School {
 };
 
 std::string AttendanceKey(std::string_view lesson_id, std::string_view student_id);
+std::string AckKey(std::string_view student_id, Day week_start);
 std::string GroupKey(std::string_view class_id, std::string_view subgroup_id,
                      std::string_view subject_id);
 std::string TermKey(const v1::TermMarkRef& ref);

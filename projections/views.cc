@@ -431,6 +431,18 @@ Result<v1::JournalPageView> ViewReader::JournalPage(
   return page;
 }
 
+namespace {
+
+// The latest ledger entry that a diary lesson shows (its record, homework, marks, attendance).
+uint64_t LastChangeOf(const v1::DiaryLessonView& dl) {
+  uint64_t last = dl.lesson().record_sequence();
+  for (const auto& h : dl.lesson().homework()) last = std::max(last, h.sequence());
+  for (const auto& m : dl.cell().marks()) last = std::max(last, m.sequence());
+  return std::max(last, dl.cell().attendance_sequence());
+}
+
+}  // namespace
+
 Result<v1::DiaryWeekView> ViewReader::DiaryWeek(const SchoolState& state,
                                                 std::string_view school_id,
                                                 std::string_view student_id, Day week_start) const {
@@ -443,6 +455,21 @@ Result<v1::DiaryWeekView> ViewReader::DiaryWeek(const SchoolState& state,
   week.set_student_id(std::string(student_id));
   *week.mutable_week_start() = DateOf(week_start);
   week.set_as_of_sequence(state.size());
+  // R-ACK-1: what the guardians acknowledged of this week; later changes show as new.
+  uint64_t acknowledged_at = 0;
+  if (auto acks = school->acks_by_student_week.find(AckKey(student_id, week_start));
+      acks != school->acks_by_student_week.end()) {
+    for (size_t i : acks->second) {
+      const DiaryAck& ack = school->acks[i];
+      if (state.IsInvalid(ack.seq)) continue;
+      auto* av = week.add_acknowledgements();
+      av->set_guardian_id(ack.guardian_id);
+      av->set_as_of_sequence(ack.as_of_sequence);
+      av->set_channel(ack.channel);
+      av->set_sequence(ack.seq);
+      acknowledged_at = std::max(acknowledged_at, ack.as_of_sequence);
+    }
+  }
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
   for (Day day = week_start; day < week_start + 7; ++day) {
@@ -489,6 +516,9 @@ Result<v1::DiaryWeekView> ViewReader::DiaryWeek(const SchoolState& state,
           return Err(DataLoss("cell does not parse"));
       } else if (!s.IsNotFound()) {
         return Err(IoError("reading a cell: " + s.ToString()));
+      }
+      if (week.acknowledgements_size() > 0) {
+        dl->set_new_since_acknowledgement(LastChangeOf(*dl) > acknowledged_at);
       }
     }
   }
