@@ -1,0 +1,279 @@
+// school_bench: the school's benchmarks (issue "The school"; docs/BENCHMARKS.md). Not part of the
+// test run beyond a smoke run at a tiny size.
+//
+//   school_bench generate --data D [--schools N --weeks W ...]
+//       a generated school year (tools/synth), every event signed and admitted through the whole
+//       admission (signature, rights, school rules) into a new ledger in D, laid out as
+//       `ejournal init` lays it out; prints events/s
+//   school_bench replay --data D
+//       rebuilds the projections from zero without re-checking signatures (what `ejournal replay`
+//       does); prints events/s
+//   school_bench reads --data D --samples N
+//       journal pages, diary weeks and as-of journal pages read from the stored views; prints
+//       latency percentiles
+//
+// Each prints Markdown table rows for docs/BENCHMARKS.md.
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <random>
+
+#include "ledger/admission.h"
+#include "ledger/credentials.h"
+#include "ledger/ledger.h"
+#include "ledger/node_key.h"
+#include "projections/as_of.h"
+#include "projections/school_state.h"
+#include "projections/views.h"
+#include "tools/synth/school_generator.h"
+
+namespace ejournal {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+double Seconds(Steady::duration d) { return std::chrono::duration<double>(d).count(); }
+
+double Percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  size_t k = static_cast<size_t>(p / 100.0 * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+// A data directory's ledger opened with the school rules: the registry, the school state folded
+// from the ledger, admission as the writer's observer.
+struct SchoolLedger {
+  std::unique_ptr<CredentialRegistry> registry;
+  std::unique_ptr<school::SchoolState> state;
+  std::unique_ptr<Admission> admission;
+  std::unique_ptr<Ledger> ledger;
+};
+
+Result<SchoolLedger> OpenSchoolLedger(const std::string& data, const Clock* clock,
+                                      std::shared_ptr<const note::NoteSigner> signer,
+                                      const std::string& origin, bool catch_up = true) {
+  SchoolLedger s;
+  s.registry = std::make_unique<CredentialRegistry>();
+  s.state = std::make_unique<school::SchoolState>();
+  s.admission = std::make_unique<Admission>(s.registry.get(), DecodeLimits{}, s.state.get());
+  LedgerOptions options;
+  options.path = data + "/ledger";
+  options.origin = origin;
+  options.checkpoint_signer = std::move(signer);
+  options.observer = s.admission.get();
+  options.clock = clock;
+  EJ_ASSIGN_OR_RETURN(s.ledger, Ledger::Open(options));
+  if (catch_up) EJ_RETURN_IF_ERROR(s.admission->CatchUp(*s.ledger));
+  return s;
+}
+
+int Generate(const std::string& data, const synth::Options& options) {
+  std::error_code ec;
+  if (std::filesystem::exists(data + "/node.key")) {
+    return Fail(AlreadyExists(data + " exists: remove it or use another --data"));
+  }
+  std::filesystem::create_directories(data, ec);
+  if (ec) return Fail(IoError("cannot create " + data + ": " + ec.message()));
+  const std::string origin = "ejournal.bench/ledger/1";
+  auto node = GenerateNodeIdentity(origin);
+  if (!node) return Fail(node.error());
+  if (Status s = crypto::WriteSecretFile(data + "/node.key", node->signer->SignerKey() + "\n");
+      !s.ok()) {
+    return Fail(s);
+  }
+  if (Status s = crypto::WriteSecretFile(data + "/node.pub", node->VerifierKey() + "\n"); !s.ok()) {
+    return Fail(s);
+  }
+  ::chmod((data + "/node.pub").c_str(), 0644);
+  synth::SettableClock clock;
+  auto opened = OpenSchoolLedger(data, &clock, node->signer, origin);
+  if (!opened) return Fail(opened.error());
+  opened->registry->AddNode(node->credential_id, node->key.public_key());
+  synth::SchoolGenerator generator(options, node->credential_id, node->key);
+  const auto start = Steady::now();
+  uint64_t next_report = 100000;
+  auto progress = [&](const synth::DriveResult& r) {
+    if (r.appended >= next_report) {
+      std::fprintf(stderr, "  %llu events, %.0f events/s\n",
+                   static_cast<unsigned long long>(r.appended),
+                   static_cast<double>(r.appended) / Seconds(Steady::now() - start));
+      next_report += 100000;
+    }
+  };
+  auto driven = synth::Drive(generator, *opened->admission, *opened->ledger, clock, progress);
+  if (!driven) return Fail(driven.error());
+  const double seconds = Seconds(Steady::now() - start);
+  const auto& st = generator.stats();
+  std::printf(
+      "| generate, sign, admit (all rules) and append | %d school(s), %d weeks: %llu events "
+      "(%llu lessons, %llu marks, %llu absences) in %llu groups | %.1f s | %.0f events/s |\n",
+      options.schools, options.weeks, static_cast<unsigned long long>(driven->appended),
+      static_cast<unsigned long long>(st.lessons), static_cast<unsigned long long>(st.marks),
+      static_cast<unsigned long long>(st.absences), static_cast<unsigned long long>(driven->groups),
+      seconds, static_cast<double>(driven->appended) / seconds);
+  return 0;
+}
+
+int Replay(const std::string& data) {
+  auto opened = OpenSchoolLedger(data, SystemClock::Default(), nullptr, "", false);
+  if (!opened) return Fail(opened.error());
+  Ledger& ledger = *opened->ledger;
+  auto* views = ledger.column_families().views;
+  if (Status s = school::ClearViews(ledger.db(), views); !s.ok()) return Fail(s);
+  const auto start = Steady::now();
+  if (Status s = opened->admission->CatchUp(ledger); !s.ok()) return Fail(s);
+  const double seconds = Seconds(Steady::now() - start);
+  const uint64_t events = opened->state->size();
+  std::printf(
+      "| replay from zero (fold + views, no signature checks) | %llu events | %.1f s | **%.0f "
+      "events/s** |\n",
+      static_cast<unsigned long long>(events), seconds, static_cast<double>(events) / seconds);
+  return 0;
+}
+
+struct PageKey {
+  std::string school, cls, subgroup, subject;
+};
+
+int Reads(const std::string& data, int samples, uint64_t seed) {
+  const auto open_start = Steady::now();
+  auto opened = OpenSchoolLedger(data, SystemClock::Default(), nullptr, "", true);
+  if (!opened) return Fail(opened.error());
+  const double open_seconds = Seconds(Steady::now() - open_start);
+  const school::SchoolState& state = *opened->state;
+  Ledger& ledger = *opened->ledger;
+  school::ViewReader reader(ledger.db(), ledger.column_families().views);
+  // Every page (a load: class or subgroup × subject) and every student, of every school.
+  std::vector<PageKey> pages;
+  std::vector<std::pair<std::string, std::string>> students;  // (school, student)
+  std::vector<school::Day> mondays;
+  int64_t first_us = 0, last_us = 0;
+  for (uint64_t seq = 1; seq <= state.size(); seq += std::max<uint64_t>(1, state.size() / 1000)) {
+    const auto* e = state.Event(seq);
+    if (first_us == 0) first_us = e->recorded_at_us;
+    last_us = e->recorded_at_us;
+  }
+  std::vector<std::string> school_ids;
+  for (uint64_t seq = 1; seq <= state.size(); ++seq) {
+    const std::string& sid = state.SchoolOf(*state.Event(seq));
+    if (!sid.empty() && std::find(school_ids.begin(), school_ids.end(), sid) == school_ids.end()) {
+      school_ids.push_back(sid);
+    }
+    if (seq > 20000) break;  // the schools register first
+  }
+  for (const auto& sid : school_ids) {
+    const school::School* s = state.FindSchool(sid);
+    if (s == nullptr) continue;
+    for (const auto& [id, load] : s->loads) {
+      pages.push_back({sid, load.class_id, load.subgroup_id, load.subject_id});
+    }
+    for (const auto& [id, st] : s->students) students.emplace_back(sid, id);
+    if (mondays.empty()) {
+      for (const auto& [cls, days] : s->lessons_by_class_day) {
+        for (const auto& [day, ids] : days) mondays.push_back(school::WeekStart(day));
+        break;
+      }
+    }
+  }
+  std::sort(pages.begin(), pages.end(), [](const PageKey& a, const PageKey& b) {
+    return std::tie(a.school, a.cls, a.subgroup, a.subject) <
+           std::tie(b.school, b.cls, b.subgroup, b.subject);
+  });
+  std::sort(students.begin(), students.end());
+  std::sort(mondays.begin(), mondays.end());
+  mondays.erase(std::unique(mondays.begin(), mondays.end()), mondays.end());
+  if (pages.empty() || students.empty() || mondays.empty()) {
+    return Fail(FailedPrecondition("the ledger has no school with lessons: run generate first"));
+  }
+  std::mt19937_64 rng(seed);
+  std::vector<double> page_us, diary_us, asof_us;
+  size_t cells = 0;
+  for (int i = 0; i < samples; ++i) {
+    const PageKey& p = pages[rng() % pages.size()];
+    const int term = 1 + static_cast<int>(rng() % 4);
+    auto t0 = Steady::now();
+    auto page = reader.JournalPage(state, p.school, p.cls, p.subgroup, p.subject, term);
+    page_us.push_back(Seconds(Steady::now() - t0) * 1e6);
+    if (page) {
+      for (const auto& r : page->rows()) cells += static_cast<size_t>(r.cells_size());
+    }
+    const auto& [sid, student] = students[rng() % students.size()];
+    const school::Day monday = mondays[rng() % mondays.size()];
+    t0 = Steady::now();
+    auto week = reader.DiaryWeek(state, sid, student, monday);
+    diary_us.push_back(Seconds(Steady::now() - t0) * 1e6);
+    if (!week) return Fail(week.error());
+  }
+  auto load = [&](uint64_t seq) { return ledger.Entry(seq); };
+  const int asof_samples = std::max(1, samples / 10);
+  for (int i = 0; i < asof_samples; ++i) {
+    const PageKey& p = pages[rng() % pages.size()];
+    const int64_t at =
+        first_us + static_cast<int64_t>(
+                       rng() % static_cast<uint64_t>(std::max<int64_t>(1, last_us - first_us)));
+    const int term = 1 + static_cast<int>(rng() % 4);
+    auto t0 = Steady::now();
+    auto page = school::AsOfJournalPage(state, reader, load, p.school, p.cls, p.subgroup, p.subject,
+                                        term, at, school::AsOfMode::kAsShownThen);
+    asof_us.push_back(Seconds(Steady::now() - t0) * 1e6);
+  }
+  std::printf("| open (fold the whole ledger into the school state) | %llu events | %.1f s |\n",
+              static_cast<unsigned long long>(state.size()), open_seconds);
+  std::printf(
+      "| journal page (class × subject × term) | %d random pages of %zu, %.0f cells/page "
+      "| p50 %.0f µs | **p99 %.0f µs**, p99.9 %.0f µs |\n",
+      samples, pages.size(), static_cast<double>(cells) / samples, Percentile(page_us, 50),
+      Percentile(page_us, 99), Percentile(page_us, 99.9));
+  std::printf(
+      "| diary week | %d random students × weeks | p50 %.0f µs | **p99 %.0f µs**, p99.9 "
+      "%.0f µs |\n",
+      samples, Percentile(diary_us, 50), Percentile(diary_us, 99), Percentile(diary_us, 99.9));
+  std::printf(
+      "| as-of journal page | %d random pages × moments | p50 %.0f µs | **p99 %.0f µs**, "
+      "p99.9 %.0f µs |\n",
+      asof_samples, Percentile(asof_us, 50), Percentile(asof_us, 99), Percentile(asof_us, 99.9));
+  return 0;
+}
+
+}  // namespace
+}  // namespace ejournal
+
+int main(int argc, char** argv) {
+  CLI::App app{"school_bench: replay and read benchmarks on a generated school year"};
+  app.require_subcommand(1);
+  std::string data;
+  ejournal::synth::Options options;
+  int samples = 10000;
+  uint64_t seed = 1;
+  auto* generate = app.add_subcommand("generate", "a generated, signed, admitted school year");
+  generate->add_option("--data", data, "a new data directory")->required();
+  generate->add_option("--schools", options.schools, "schools")->capture_default_str();
+  generate->add_option("--classes", options.classes, "classes per school")->capture_default_str();
+  generate->add_option("--students", options.students, "students per school")
+      ->capture_default_str();
+  generate->add_option("--teachers", options.teachers, "teachers per school")
+      ->capture_default_str();
+  generate->add_option("--weeks", options.weeks, "study weeks")->capture_default_str();
+  generate->add_option("--seed", options.seed, "seed")->capture_default_str();
+  auto* replay = app.add_subcommand("replay", "rebuild the views from zero");
+  replay->add_option("--data", data, "data directory")->required();
+  auto* reads = app.add_subcommand("reads", "journal page, diary week and as-of page latency");
+  reads->add_option("--data", data, "data directory")->required();
+  reads->add_option("--samples", samples, "samples")->capture_default_str();
+  reads->add_option("--seed", seed, "seed")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (*generate) return ejournal::Generate(data, options);
+  if (*replay) return ejournal::Replay(data);
+  return ejournal::Reads(data, samples, seed);
+}
