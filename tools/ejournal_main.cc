@@ -4,6 +4,7 @@
 //   ejournal keygen       an Ed25519 or P-256 credential key pair
 //   ejournal ledger verify / checkpoint / proof inclusion / proof consistency
 //   ejournal demo append  signed demo events through admission (until the server exists)
+//   ejournal demo school  a new data directory with a generated school of this year, up to now
 //
 // Errors are printed as "error: <code>: <message> [rule]" and exit with status 1.
 #include <spdlog/spdlog.h>
@@ -25,6 +26,9 @@
 #include "ledger/ledger.h"
 #include "ledger/node_key.h"
 #include "ledger/verifier.h"
+#include "projections/school_time.h"
+#include "tools/data_dir.h"
+#include "tools/synth/school_generator.h"
 
 namespace ejournal::cli {
 namespace {
@@ -34,9 +38,9 @@ int Fail(const Status& status) {
   return 1;
 }
 
-std::string NodeKeyPath(const std::string& data) { return data + "/node.key"; }
-std::string NodePubPath(const std::string& data) { return data + "/node.pub"; }
-std::string LedgerPath(const std::string& data) { return data + "/ledger"; }
+using tools::LedgerPath;
+using tools::NodeKeyPath;
+using tools::NodePubPath;
 
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -133,20 +137,8 @@ int Replay(const std::string& data) {
 // ---- init -------------------------------------------------------------------------------------
 
 int Init(const std::string& data, const std::string& origin, const std::string& admin) {
-  std::error_code ec;
-  std::filesystem::create_directories(data, ec);
-  if (ec) return Fail(IoError("cannot create " + data + ": " + ec.message()));
-  ::chmod(data.c_str(), 0700);
-  if (std::filesystem::exists(NodeKeyPath(data))) {
-    return Fail(AlreadyExists(data + " is already initialised (node.key exists)"));
-  }
-  auto node = GenerateNodeIdentity(origin);
+  auto node = tools::CreateDataDir(data, origin);
   if (!node) return Fail(node.error());
-  Status st = crypto::WriteSecretFile(NodeKeyPath(data), node->signer->SignerKey() + "\n");
-  if (!st.ok()) return Fail(st);
-  st = crypto::WriteSecretFile(NodePubPath(data), node->VerifierKey() + "\n");
-  if (!st.ok()) return Fail(st);
-  ::chmod(NodePubPath(data).c_str(), 0644);
 
   auto w = OpenWritable(data, origin);
   if (!w) return Fail(w.error());
@@ -178,7 +170,7 @@ int Init(const std::string& data, const std::string& origin, const std::string& 
   if (!r) return Fail(r.error());
   auto pem = admin_key->ToPem();
   if (!pem) return Fail(pem.error());
-  st = crypto::WriteSecretFile(data + "/" + admin + ".key", *pem);
+  Status st = crypto::WriteSecretFile(data + "/" + admin + ".key", *pem);
   if (!st.ok()) return Fail(st);
   st = crypto::WriteSecretFile(data + "/" + admin + ".credential", credential_id + "\n");
   if (!st.ok()) return Fail(st);
@@ -319,6 +311,71 @@ int ProofConsistency(const std::string& data, uint64_t old_size, uint64_t size) 
   return 0;
 }
 
+// ---- demo school ------------------------------------------------------------------------------
+
+// A new data directory with a generated school (tools/synth) of this academic year, from 1
+// September up to now: every event signed by its author's key and admitted through every school
+// rule. The current week's lessons are scheduled but not yet held. Writes the keys of one user of
+// every role to DATA/demo/<user>.key (PKCS#8, 0600) with <user>.credential, and prints them.
+int DemoSchool(const std::string& data, synth::Options options) {
+  const std::string origin = "ejournal.demo/ledger/1";
+  auto node = tools::CreateDataDir(data, origin);
+  if (!node) return Fail(node.error());
+  synth::SettableClock clock;
+  auto opened = tools::OpenSchoolLedger(
+      data, tools::OpenSchoolOptions{.clock = &clock, .node = &*node, .origin = origin});
+  if (!opened) return Fail(opened.error());
+  const int64_t now = NowMicros();
+  auto zone = school::SchoolZone::Find(options.zone);
+  if (!zone) return Fail(zone.error());
+  const v1::Date today = school::DateOf(zone->LocalDay(now));
+  options.year = today.month() >= 8 ? today.year() : today.year() - 1;
+  options.stop_at_us = now;
+  synth::SchoolGenerator generator(options, node->credential_id, node->key);
+  const auto start = std::chrono::steady_clock::now();
+  auto driven = synth::Drive(
+      generator, *opened->admission, *opened->ledger, clock, [&](const synth::DriveResult& r) {
+        if (r.groups % 200 == 0) {
+          std::fprintf(stderr, "\r%llu events", static_cast<unsigned long long>(r.appended));
+        }
+      });
+  std::fprintf(stderr, "\n");
+  if (!driven) return Fail(driven.error());
+  auto cp = opened->ledger->Checkpoint();
+  if (!cp) return Fail(cp.error());
+  std::error_code ec;
+  std::filesystem::create_directories(data + "/demo", ec);
+  if (ec) return Fail(IoError("cannot create " + data + "/demo: " + ec.message()));
+  const std::string school_id = generator.school_ids().front();
+  std::printf("demo school %s, academic year %d/%d: %llu events in %.1f s\n", school_id.c_str(),
+              options.year, options.year + 1, static_cast<unsigned long long>(driven->appended),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  std::printf("users (login = id), their keys in %s/demo/:\n", data.c_str());
+  for (const auto& [role, user] : generator.sample_users()) {
+    const crypto::PrivateKey* key = generator.KeyOf(school_id, user);
+    const std::string credential = generator.CredentialOf(school_id, user);
+    std::string key_file = "-";
+    if (key != nullptr) {
+      auto pem = key->ToPem();
+      if (!pem) return Fail(pem.error());
+      key_file = data + "/demo/" + user + ".key";
+      Status st = crypto::WriteSecretFile(key_file, *pem, true);
+      if (st.ok()) {
+        st = crypto::WriteSecretFile(data + "/demo/" + user + ".credential", credential + "\n",
+                                     true);
+      }
+      if (!st.ok()) return Fail(st);
+    }
+    std::printf("  %-14s %-18s credential %s\n", role.c_str(), user.c_str(),
+                credential.empty() ? "-" : credential.c_str());
+  }
+  if (const auto& leak = generator.leak()) {
+    std::printf("a credential leak: teacher %s, Act %s (R-SEC-3), %zu records re-entered\n",
+                leak->teacher_id.c_str(), leak->act_id.c_str(), leak->reentry_event_ids.size());
+  }
+  return 0;
+}
+
 // ---- demo append ------------------------------------------------------------------------------
 
 int DemoAppend(const std::string& data, const std::string& admin, int count) {
@@ -427,6 +484,19 @@ int main(int argc, char** argv) {
   demo_append->add_option("--count", count, "how many")->capture_default_str();
   demo_append->add_option("--admin", admin, "the admin whose key signs")->capture_default_str();
 
+  ejournal::synth::Options school_options;
+  school_options.classes = 11;
+  school_options.students = 275;
+  school_options.teachers = 24;
+  school_options.weeks = 40;
+  auto* demo_school = demo->add_subcommand(
+      "school", "a new data directory with a generated school of this year, up to now");
+  demo_school->add_option("--data", data, "a new data directory")->required();
+  demo_school->add_option("--classes", school_options.classes, "classes")->capture_default_str();
+  demo_school->add_option("--students", school_options.students, "students")->capture_default_str();
+  demo_school->add_option("--teachers", school_options.teachers, "teachers")->capture_default_str();
+  demo_school->add_option("--seed", school_options.seed, "seed")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   using namespace ejournal::cli;
   if (*init) return Init(data, origin, admin);
@@ -436,6 +506,7 @@ int main(int argc, char** argv) {
   if (*inclusion) return ProofInclusion(data, sequence, size);
   if (*consistency) return ProofConsistency(data, old_size, size);
   if (*demo_append) return DemoAppend(data, admin, count);
+  if (*demo_school) return DemoSchool(data, school_options);
   if (*replay) return Replay(data);
   return 2;
 }

@@ -13,8 +13,6 @@
 //       latency percentiles
 //
 // Each prints Markdown table rows for docs/BENCHMARKS.md.
-#include <sys/stat.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -30,6 +28,7 @@
 #include "projections/as_of.h"
 #include "projections/school_state.h"
 #include "projections/views.h"
+#include "tools/data_dir.h"
 #include "tools/synth/school_generator.h"
 
 namespace ejournal {
@@ -51,55 +50,17 @@ int Fail(const Status& s) {
   return 1;
 }
 
-// A data directory's ledger opened with the school rules: the registry, the school state folded
-// from the ledger, admission as the writer's observer.
-struct SchoolLedger {
-  std::unique_ptr<CredentialRegistry> registry;
-  std::unique_ptr<school::SchoolState> state;
-  std::unique_ptr<Admission> admission;
-  std::unique_ptr<Ledger> ledger;
-};
-
-Result<SchoolLedger> OpenSchoolLedger(const std::string& data, const Clock* clock,
-                                      std::shared_ptr<const note::NoteSigner> signer,
-                                      const std::string& origin, bool catch_up = true) {
-  SchoolLedger s;
-  s.registry = std::make_unique<CredentialRegistry>();
-  s.state = std::make_unique<school::SchoolState>();
-  s.admission = std::make_unique<Admission>(s.registry.get(), DecodeLimits{}, s.state.get());
-  LedgerOptions options;
-  options.path = data + "/ledger";
-  options.origin = origin;
-  options.checkpoint_signer = std::move(signer);
-  options.observer = s.admission.get();
-  options.clock = clock;
-  EJ_ASSIGN_OR_RETURN(s.ledger, Ledger::Open(options));
-  if (catch_up) EJ_RETURN_IF_ERROR(s.admission->CatchUp(*s.ledger));
-  return s;
-}
+using tools::OpenSchoolLedger;
+using tools::OpenSchoolOptions;
 
 int Generate(const std::string& data, const synth::Options& options) {
-  std::error_code ec;
-  if (std::filesystem::exists(data + "/node.key")) {
-    return Fail(AlreadyExists(data + " exists: remove it or use another --data"));
-  }
-  std::filesystem::create_directories(data, ec);
-  if (ec) return Fail(IoError("cannot create " + data + ": " + ec.message()));
   const std::string origin = "ejournal.bench/ledger/1";
-  auto node = GenerateNodeIdentity(origin);
+  auto node = tools::CreateDataDir(data, origin);
   if (!node) return Fail(node.error());
-  if (Status s = crypto::WriteSecretFile(data + "/node.key", node->signer->SignerKey() + "\n");
-      !s.ok()) {
-    return Fail(s);
-  }
-  if (Status s = crypto::WriteSecretFile(data + "/node.pub", node->VerifierKey() + "\n"); !s.ok()) {
-    return Fail(s);
-  }
-  ::chmod((data + "/node.pub").c_str(), 0644);
   synth::SettableClock clock;
-  auto opened = OpenSchoolLedger(data, &clock, node->signer, origin);
+  auto opened = OpenSchoolLedger(
+      data, OpenSchoolOptions{.clock = &clock, .node = &*node, .origin = origin, .catch_up = true});
   if (!opened) return Fail(opened.error());
-  opened->registry->AddNode(node->credential_id, node->key.public_key());
   synth::SchoolGenerator generator(options, node->credential_id, node->key);
   const auto start = Steady::now();
   uint64_t next_report = 100000;
@@ -126,7 +87,7 @@ int Generate(const std::string& data, const synth::Options& options) {
 }
 
 int Replay(const std::string& data) {
-  auto opened = OpenSchoolLedger(data, SystemClock::Default(), nullptr, "", false);
+  auto opened = OpenSchoolLedger(data, OpenSchoolOptions{.catch_up = false});
   if (!opened) return Fail(opened.error());
   Ledger& ledger = *opened->ledger;
   auto* views = ledger.column_families().views;
@@ -148,7 +109,7 @@ struct PageKey {
 
 int Reads(const std::string& data, int samples, uint64_t seed) {
   const auto open_start = Steady::now();
-  auto opened = OpenSchoolLedger(data, SystemClock::Default(), nullptr, "", true);
+  auto opened = OpenSchoolLedger(data, OpenSchoolOptions{});
   if (!opened) return Fail(opened.error());
   const double open_seconds = Seconds(Steady::now() - open_start);
   const school::SchoolState& state = *opened->state;

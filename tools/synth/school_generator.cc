@@ -1410,7 +1410,7 @@ void SchoolGenerator::Impl::LeakResponse(SchoolModel& s, Day d) {
   LeakFacts& f = *leak;
   const int64_t report_at = At(s, d, Minutes(14, 30));
   act_at = At(s, d, Minutes(15, 0));
-  rekey_at = At(s, d, Minutes(15, 5));
+  rekey_at = act_at;  // in the Act's group, after it: usable from the next instant
   {
     auto* b = Emit(s, report_at, s.director);
     auto* r = b->mutable_credential_compromise_reported();
@@ -1447,6 +1447,17 @@ void SchoolGenerator::Impl::LeakResponse(SchoolModel& s, Day d) {
   }
   IssueKey(s, rekey_at, leak_teacher, s.admin, "новый ключ после акта");
   f.new_credential_id = s.people[leak_teacher].creds.back().id;
+  // The teacher's records of the rest of the day, made before the new key existed in this model,
+  // are signed with the new key.
+  const Cred& fresh = s.people[leak_teacher].creds.back();
+  for (auto it = pending.upper_bound(rekey_at); it != pending.end(); ++it) {
+    for (auto& e : it->second) {
+      if (e.body.credential_id() == f.leaked_credential_id) {
+        e.body.set_credential_id(fresh.id);
+        e.key = fresh.key.get();
+      }
+    }
+  }
   // Re-entries of the teacher's own voided records, in their order.
   const int64_t reenter_at = At(s, d, Minutes(15, 30));
   std::vector<v1::EventBody> originals;
@@ -1575,6 +1586,9 @@ bool SchoolGenerator::NextGroup(std::vector<Event>& out) {
   while (true) {
     const bool done = g.next_day > g.last_day;
     if (!g.pending.empty() && (done || g.pending.begin()->first < g.horizon)) {
+      if (g.opt.stop_at_us != 0 && g.pending.begin()->first > g.opt.stop_at_us) {
+        return false;  // everything left would be recorded after the stop
+      }
       auto node = g.pending.extract(g.pending.begin());
       out = std::move(node.mapped());
       // R-ACK-1: a parent saw the diary as of the ledger position before this group.

@@ -59,6 +59,9 @@ struct Options {
   // Entries already in the ledger before the first generated one (acknowledgements name ledger
   // positions).
   uint64_t base_sequence = 0;
+  // Nothing recorded after this instant is generated (0: the whole year). The demo stops at "now"
+  // so that the current week's lessons are scheduled but not yet held.
+  int64_t stop_at_us = 0;
 };
 
 struct Event {
