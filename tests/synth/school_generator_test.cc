@@ -299,5 +299,39 @@ TEST_F(GeneratedYearTest, ReplayFromZeroEqualsIncrementalInThisAndASecondProcess
   EXPECT_TRUE(*second == *incremental);
 }
 
+// The same with every event appended on its own (its own group commit), as a server receiving one
+// event at a time would: the views equal a replay from zero.
+TEST(GeneratedYearOneByOne, IncrementalOneEventAtATimeEqualsReplay) {
+  TempDir dir;
+  synth::SettableClock clock;
+  auto created = SignedLedger::Create(dir.path(), &clock);
+  ASSERT_TRUE(created.has_value()) << created.error().ToString();
+  std::unique_ptr<SignedLedger> ledger = std::move(*created);
+  ledger->EnableSchoolRules();
+  ASSERT_OK(ledger->Open());
+  Options o = SmallYear();
+  o.weeks = 2;
+  o.classes = 3;
+  o.students = 24;
+  o.leak = false;
+  const Signer node = ledger->NodeSigner();
+  SchoolGenerator generator(o, node.credential_id, node.key);
+  std::vector<Event> group;
+  while (generator.NextGroup(group)) {
+    auto r = synth::AppendGroup(group, ledger->admission(), ledger->ledger(), clock, true);
+    ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  }
+  ASSERT_GT(ledger->ledger().size(), 500u);
+  auto incremental =
+      school::DumpViews(ledger->ledger().db(), ledger->ledger().column_families().views);
+  ASSERT_TRUE(incremental.has_value());
+  ASSERT_OK(school::ClearViews(ledger->ledger().db(), ledger->ledger().column_families().views));
+  ASSERT_OK(ledger->Open());
+  auto replayed =
+      school::DumpViews(ledger->ledger().db(), ledger->ledger().column_families().views);
+  ASSERT_TRUE(replayed.has_value());
+  EXPECT_TRUE(*replayed == *incremental);
+}
+
 }  // namespace
 }  // namespace ejournal::testing
