@@ -661,8 +661,14 @@ Status Checker::CheckSetUp() {
     case B::kPlannedTopicsSet: {
       const auto& p = body_.planned_topics_set();
       if (admin) return Status::Ok();
-      if (IsTeacher(*actor_) && school_->TeachesGroup(actor_->id, p.class_id(), p.subgroup_id(),
-                                                      p.subject_id(), today_)) {
+      // R-ACC-2, R-LES-3: the КТП is written and approved before the year starts (by 31 August),
+      // so the load is looked up within the plan's academic year, not only on today's date.
+      Day on = today_;
+      if (auto y = school_->years.find(p.academic_year_id()); y != school_->years.end()) {
+        on = std::clamp(today_, y->second.first, y->second.last);
+      }
+      if (IsTeacher(*actor_) &&
+          school_->TeachesGroup(actor_->id, p.class_id(), p.subgroup_id(), p.subject_id(), on)) {
         return Status::Ok();
       }
       return Deny("R-ACC-2",
@@ -893,9 +899,29 @@ Status Checker::CheckJournal() {
       if (c.kind() == v1::LESSON_KIND_HOME_SCHOOLING && lesson->individual_student_id.empty()) {
         return Refuse("R-LES-2", "home schooling is recorded on an individual lesson");
       }
-      if (!reentry_ && (today_ != lesson->date)) {
+      // R-LES-2: an extracurricular session ("Внеурочное занятие") records the real date it was
+      // held and the order it was held under (journal.proto LessonConducted, seed 004 §8.1,
+      // §8.3); R-LES-3's "day of the lesson" is that date. Other kinds leave held_on unset.
+      Day record_day = lesson->date;
+      if (c.kind() == v1::LESSON_KIND_EXTRACURRICULAR) {
+        if (c.order_number().empty()) {
+          return Malformed("R-LES-2",
+                           "an extracurricular session is recorded with its order number");
+        }
+        if (!c.has_held_on()) {
+          return Malformed("R-LES-2", "an extracurricular session records the date it was held");
+        }
+        EJ_ASSIGN_OR_RETURN(record_day, DayOf(c.held_on()));
+        if (record_day > today_) {
+          return Refuse("R-LES-1", "the session's date " + DayString(record_day) +
+                                       " is in the future: record it on that day");
+        }
+      } else if (c.has_held_on()) {
+        return Malformed("R-LES-2", "only an extracurricular session records the date it was held");
+      }
+      if (!reentry_ && (today_ != record_day)) {
         return Refuse("R-LES-3", "the topic is entered on the day of the lesson (" +
-                                     DayString(lesson->date) + "): file a correction request");
+                                     DayString(record_day) + "): file a correction request");
       }
       if (!reentry_ && lesson->record.Current(state_) != nullptr &&
           lesson->record.versions.back().value.kind != c.kind() &&
