@@ -8,6 +8,7 @@
 // for them; each such test says so.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -205,6 +206,29 @@ TEST_F(RulesTest, R_ACC_4_OneCredentialNeverActsForAnother) {
       Refused(ledger_->Submit(b, signers_.at("russian")), kUnauthenticated, "R-ACC-4", "personal"));
   MustSubmit(MarkBody("math", "m1", "math-5a-1", "s1", 5));
   EXPECT_EQ(State().ActorOf(*State().Event(State().SequenceOf(last_event_id()))), "math");
+}
+
+// R-ACC-4: logins are personal: a login in use is not given to another user; and one who may not
+// change a profile is refused for that (R-ACC-2), without learning whether the login exists.
+TEST_F(RulesTest, R_ACC_4_ALoginIsNeverGivenToAnother) {
+  auto login = [&](const std::string& actor, const std::string& user, const std::string& name) {
+    v1::EventBody b = Body(actor);
+    b.mutable_user_profile_changed()->set_user_id(user);
+    b.mutable_user_profile_changed()->set_login_name(name);
+    return b;
+  };
+  EXPECT_TRUE(
+      Refused(Submit(login("admin", "s1", "s2")), StatusCode::kAlreadyExists, "", "is taken"));
+  EXPECT_TRUE(Refused(Submit(login("ct", "s1", "s2")), StatusCode::kAlreadyExists, "", "is taken"));
+  EXPECT_TRUE(IsRefused(Submit(login("parent", "s1", "s2")), kDenied, "R-ACC-2"));
+  EXPECT_TRUE(IsRefused(Submit(login("math", "s1", "s2")), kDenied, "R-ACC-2"));
+  MustSubmit(login("ct", "s1", "ivanov.petya"));
+  EXPECT_EQ(School().logins.at("ivanov.petya"), "s1");
+  v1::EventBody taken = Body("admin");
+  taken.mutable_user_registered()->set_user_id("s9");
+  taken.mutable_user_registered()->add_roles(v1::ROLE_STUDENT);
+  taken.mutable_user_registered()->set_login_name("ivanov.petya");
+  EXPECT_TRUE(IsError(Submit(taken), StatusCode::kAlreadyExists, "R-ACC-4"));
 }
 
 // ---- R-ACC-5: login and password; a password changes by its user or the administrator ----
@@ -635,6 +659,66 @@ TEST_F(RulesTest, R_TERM_1_NeedsTheMinimumNumberOfMarks) {
   EXPECT_EQ(school::RuleBook::MinimumMarks(School().policy, 2), 5);
   EXPECT_EQ(school::RuleBook::MinimumMarks(School().policy, 3), 7);
   EXPECT_EQ(school::RuleBook::MinimumMarks(School().policy, 5), 7);
+}
+
+// R-TERM-1 (seed 004 §7.14): at 3 or more hours a week, 5 marks suffice for a student who missed
+// lessons for a valid reason (б, уп); a miss without a valid reason does not lower the minimum.
+TEST_F(RulesTest, R_TERM_1_ValidReasonAbsenceLowersTheMinimumAtThreeHours) {
+  At(mon_, "08:40");  // math in 5a: 5 h/week, so 7 marks, or 5
+  for (const char* s : {"s1", "s2", "s3"}) {
+    for (int i = 0; i < 5; ++i) {
+      MustSubmit(MarkBody("math", std::string(s) + "-m" + std::to_string(i), "math-5a-1", s, 4));
+    }
+  }
+  At(wed_, "08:31");
+  MustSubmit(AbsenceBody("math", "math-5a-2", "s1"));
+  MustSubmit(AbsenceBody("math", "math-5a-2", "s3"));
+  auto reason = [&](const std::string& student, v1::AbsenceReason r) {
+    v1::EventBody b = Body("ct");
+    b.mutable_absence_reason_set()->set_student_id(student);
+    b.mutable_absence_reason_set()->set_reason(r);
+    b.mutable_absence_reason_set()->add_lesson_ids("math-5a-2");
+    return b;
+  };
+  At(wed_, "15:00");
+  MustSubmit(reason("s1", v1::ABSENCE_REASON_ILLNESS));
+  MustSubmit(reason("s3", v1::ABSENCE_REASON_NOT_VALID));
+  At(D(2025, 10, 20), "12:00");
+  MustSubmit(TermMarkBody("math", "s1", "math", v1::PERIOD_KIND_TERM, 1, 4));
+  EXPECT_TRUE(Refused(Submit(TermMarkBody("math", "s2", "math", v1::PERIOD_KIND_TERM, 1, 4)),
+                      kRefused, "R-TERM-1", "at least 7 marks"));
+  EXPECT_TRUE(Refused(Submit(TermMarkBody("math", "s3", "math", v1::PERIOD_KIND_TERM, 1, 4)),
+                      kRefused, "R-TERM-1", "at least 7 marks"));
+  EXPECT_EQ(school::RuleBook::MinimumMarks(School().policy, 3, true), 5);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(School().policy, 2, true), 5);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(School().policy, 1, true), 3);
+  // The journal page's term column asks the same minimum.
+  auto page = Reader().JournalPage(State(), kSchool, "5a", "", "math", 1);
+  ASSERT_TRUE(page.has_value()) << page.error().ToString();
+  std::map<std::string, int> needed;
+  for (const auto& row : page->rows()) needed[row.student_id()] = row.marks_needed();
+  EXPECT_EQ(needed["s1"], 5);
+  EXPECT_EQ(needed["s2"], 7);
+  EXPECT_EQ(needed["s3"], 7);
+}
+
+// R-TERM-1: a school's own minimums, with the valid-absence column.
+TEST_F(RulesTest, R_TERM_1_PolicyMinimumsWithValidAbsence) {
+  v1::EventBody p = Body("director");
+  auto* m = p.mutable_school_policy_set()->mutable_policy()->add_term_mark_minimums();
+  m->set_weekly_hours(1);
+  m->set_min_marks(4);
+  m = p.mutable_school_policy_set()->mutable_policy()->add_term_mark_minimums();
+  m->set_weekly_hours(3);
+  m->set_min_marks(8);
+  m->set_min_marks_valid_absence(6);
+  MustSubmit(p);
+  const auto& policy = School().policy;
+  EXPECT_EQ(school::RuleBook::MinimumMarks(policy, 0, false), 0);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(policy, 2, false), 4);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(policy, 2, true), 4);  // no valid-absence column
+  EXPECT_EQ(school::RuleBook::MinimumMarks(policy, 5, false), 8);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(policy, 5, true), 6);
 }
 
 TEST_F(RulesTest, R_TERM_1_AbsentOverHalfNotAttestedUnlessTheDeputyDecides) {
