@@ -812,6 +812,132 @@ TEST(RightsMatrixCoverage, EveryPayloadOfTheOneofHasARow) {
   EXPECT_EQ(in_schema.size(), 50u);
 }
 
+// Row-relative rights stop at their scope (R-ACC-2): the class teacher of 5a acts on nothing of
+// 9a's student n1; the teacher of math writes no Russian lesson, plan or term mark; a parent
+// acknowledges no other child (R-ACC-3). Each refusal is paired with the same event in scope.
+class RightsMatrixScopeTest : public RightsMatrixTest {};
+TEST_F(RightsMatrixScopeTest, ClassTeacherTeacherAndParentRightsStopAtTheirScope) {
+  auto expect = [&](const std::string& what, const std::function<B(const std::string&)>& make,
+                    const std::string& in_scope, const std::string& out_of_scope,
+                    const char* rule = "R-ACC-2") {
+    EXPECT_TRUE(IsRefused(Submit(make(out_of_scope)), StatusCode::kPermissionDenied, rule))
+        << what << " for " << out_of_scope;
+    auto ok = Submit(make(in_scope));
+    EXPECT_TRUE(ok.has_value()) << what << " for " << in_scope << ": "
+                                << (ok ? std::string() : ok.error().ToString());
+  };
+  At(mon_, "09:30");
+  MustSubmit(AbsenceBody("math", "math-9a-1", "n1"));
+  MustSubmit(AbsenceBody("math", "math-5a-1", "s3"));
+  // The teacher (math): the lessons of math in 5a in scope, Russian's not.
+  expect(
+      "homework",
+      [&](const std::string& lesson) { return HomeworkBody("math", Id("hw"), lesson, "№ 5"); },
+      "math-5a-1", "rus-5a-1");
+  At(mon_, "19:00");
+  // The class teacher (cto, 5a): s2/s3 of 5a in scope, n1 of 9a not.
+  expect(
+      "profile",
+      [&](const std::string& st) {
+        B b = Body("cto");
+        b.mutable_user_profile_changed()->set_user_id(st);
+        b.mutable_user_profile_changed()->set_display_name("Новое имя");
+        return b;
+      },
+      "s2", "n1");
+  expect(
+      "guardian",
+      [&](const std::string& st) {
+        B b = Body("cto");
+        b.mutable_guardian_linked()->set_guardian_id("parent2");
+        b.mutable_guardian_linked()->set_student_id(st);
+        return b;
+      },
+      "s3", "n1");
+  expect(
+      "exemption",
+      [&](const std::string& st) {
+        B b = Body("cto");
+        auto* e = b.mutable_medical_pe_exemption_recorded();
+        e->set_exemption_id(Id("ex"));
+        e->set_student_id(st);
+        *e->mutable_dates() = Range(D(2025, 10, 1), D(2025, 10, 31));
+        return b;
+      },
+      "s2", "n1");
+  expect(
+      "consent",
+      [&](const std::string& st) {
+        B b = Body("cto");
+        auto* c = b.mutable_personal_data_consent_recorded();
+        c->set_given_by_id("parent2");
+        c->set_student_id(st);
+        c->set_state(v1::CONSENT_STATE_GIVEN);
+        return b;
+      },
+      "s2", "n1");
+  expect(
+      "paper diary",
+      [&](const std::string& st) {
+        B b = Body("cto");
+        b.mutable_paper_diary_preference_set()->set_guardian_id("parent2");
+        b.mutable_paper_diary_preference_set()->set_student_id(st);
+        b.mutable_paper_diary_preference_set()->set_paper_printout(true);
+        return b;
+      },
+      "s2", "n1");
+  expect(
+      "absence reason",
+      [&](const std::string& st) {
+        B b = Body("cto");
+        b.mutable_absence_reason_set()->set_student_id(st);
+        b.mutable_absence_reason_set()->set_reason(v1::ABSENCE_REASON_VALID);
+        b.mutable_absence_reason_set()->add_lesson_ids(st == "n1" ? "math-9a-1" : "math-5a-1");
+        return b;
+      },
+      "s3", "n1", "R-ATT-2");
+  expect(
+      "enrolment",
+      [&](const std::string& cls) {
+        const std::string student = Id("new");
+        AddUser(student, {v1::ROLE_STUDENT});
+        B b = Body("cto");
+        b.mutable_student_enrolled()->set_student_id(student);
+        b.mutable_student_enrolled()->set_class_id(cls);
+        *b.mutable_student_enrolled()->mutable_enrolled_on() = Date(mon_);
+        return b;
+      },
+      "5a", "9a");
+  // The teacher (math): the plan of math in 5a in scope, Russian's not.
+  expect(
+      "plan",
+      [&](const std::string& subject) {
+        B b = Body("math");
+        auto* p = b.mutable_planned_topics_set();
+        p->set_plan_id(Id("plan"));
+        p->set_class_id("5a");
+        p->set_subject_id(subject);
+        p->set_academic_year_id("2025");
+        p->set_term_number(1);
+        return b;
+      },
+      "math", "russian");
+  // The parent: their child s1 in scope, s2 not (R-ACC-3).
+  expect(
+      "acknowledgement",
+      [&](const std::string& st) {
+        B b = Body("parent");
+        auto* ack = b.mutable_diary_acknowledged();
+        ack->set_guardian_id("parent");
+        ack->set_student_id(st);
+        *ack->mutable_week_start() = Date(mon_);
+        ack->set_as_of_sequence(State().size());
+        ack->set_channel(v1::ACKNOWLEDGEMENT_CHANNEL_ELECTRONIC);
+        return b;
+      },
+      "s1", "s2", "R-ACC-3");
+}
+
 // The players hold exactly one role each, so that a row tests that role alone.
 class RightsMatrixPlayersTest : public RightsMatrixTest {};
 TEST_F(RightsMatrixPlayersTest, EachPlayerHoldsExactlyTheirRole) {
