@@ -571,6 +571,59 @@ Result<v1::PendingCorrectionsView> PendingCorrections(const SchoolState& state,
     p->set_requested_at_unix_us(r->recorded_at_us);
     if (r->business_day != kNoDay) *p->mutable_business_date() = DateOf(r->business_day);
     p->set_sequence(r->seq);
+    // R-COR-3: the original and the proposed value beside the reason.
+    if (r->original_seq != 0) {
+      p->set_original_event_id(state.EventIdOf(r->original_seq));
+      p->set_original_sequence(r->original_seq);
+    }
+    if (r->body != nullptr) *p->mutable_proposal() = *r->body;
+  }
+  return view;
+}
+
+Result<v1::ThematicChecksView> ThematicChecks(const SchoolState& state, std::string_view school_id,
+                                              std::string_view class_id, Day from, Day to) {
+  EJ_ASSIGN_OR_RETURN(const School* school, SchoolOf(state, school_id));
+  EJ_RETURN_IF_ERROR(KnownClass(*school, class_id));
+  EJ_RETURN_IF_ERROR(CheckRange(from, to));
+  v1::ThematicChecksView view;
+  view.set_school_id(std::string(school_id));
+  view.set_class_id(std::string(class_id));
+  *view.mutable_dates()->mutable_first_day() = DateOf(from);
+  *view.mutable_dates()->mutable_last_day() = DateOf(to);
+  view.set_as_of_sequence(state.size());
+  for (const Lesson* lesson : LessonsIn(*school, class_id, from, to)) {
+    const auto* record = lesson->record.Current(state);
+    if (record == nullptr || record->value.whole_class_works.empty()) continue;
+    std::vector<std::string> present;
+    for (const auto& student : StudentsOn(*school, lesson->class_id, lesson->date)) {
+      if (!school->InLesson(*lesson, student)) continue;
+      auto a = school->attendance.find(AttendanceKey(lesson->id, student));
+      const auto* v = a == school->attendance.end() ? nullptr : a->second.Current(state);
+      if (v != nullptr && v->value.status == v1::ATTENDANCE_STATUS_ABSENT) continue;
+      present.push_back(student);
+    }
+    std::set<v1::WorkType> seen;
+    for (v1::WorkType work : record->value.whole_class_works) {
+      if (!seen.insert(work).second) continue;
+      std::set<std::string> marked;
+      for (const auto& id : lesson->mark_ids) {
+        auto m = school->marks.find(id);
+        if (m == school->marks.end()) continue;
+        const auto* v = m->second.Current(state);
+        if (v != nullptr && v->value.work_type == work) marked.insert(m->second.student_id);
+      }
+      v1::ThematicCheckView* check = view.add_checks();
+      check->set_lesson_id(lesson->id);
+      *check->mutable_date() = DateOf(lesson->date);
+      check->set_subject_id(lesson->subject_id);
+      check->set_teacher_id(lesson->teacher_id);
+      check->set_work_type(work);
+      check->set_students_present(static_cast<int>(present.size()));
+      for (const auto& s : present) {
+        if (!marked.contains(s)) check->add_missing_student_ids(s);
+      }
+    }
   }
   return view;
 }

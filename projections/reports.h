@@ -53,7 +53,15 @@ namespace ejournal::school {
                                                             std::string_view class_id, Day from,
                                                             Day to);
 
-// Correction requests awaiting a deputy's decision, oldest first.
+// R-MARK-5: the thematic checks (whole-class works of the lesson records) of a class's lessons in
+// [from, to], each with the present students who still lack a mark of its work type.
+[[nodiscard]] Result<v1::ThematicChecksView> ThematicChecks(const SchoolState& state,
+                                                            std::string_view school_id,
+                                                            std::string_view class_id, Day from,
+                                                            Day to);
+
+// Correction requests awaiting a deputy's decision, oldest first, with the original and the
+// proposal (R-COR-3).
 [[nodiscard]] Result<v1::PendingCorrectionsView> PendingCorrections(const SchoolState& state,
                                                                     std::string_view school_id);
 

@@ -216,21 +216,27 @@ int64_t RuleBook::HomeworkDeadlineUs(const School& school, const Lesson& lesson)
   return last_end + int64_t{school.policy.homework_deadline_minutes} * kMicrosPerMinute;
 }
 
-int RuleBook::MinimumMarks(const PolicyValues& policy, int weekly_hours) {
+int RuleBook::MinimumMarks(const PolicyValues& policy, int weekly_hours, bool valid_absence) {
   if (!policy.term_mark_minimums.empty()) {
-    int best = 0, best_hours = -1;
+    const v1::TermMarkMinimum* best = nullptr;
     for (const auto& m : policy.term_mark_minimums) {
-      if (weekly_hours >= m.weekly_hours() && m.weekly_hours() > best_hours) {
-        best = m.min_marks();
-        best_hours = m.weekly_hours();
+      if (weekly_hours >= m.weekly_hours() &&
+          (best == nullptr || m.weekly_hours() > best->weekly_hours())) {
+        best = &m;
       }
     }
-    return best;
+    if (best == nullptr) return 0;
+    if (valid_absence && best->min_marks_valid_absence() > 0) {
+      return best->min_marks_valid_absence();
+    }
+    return best->min_marks();
   }
   if (weekly_hours <= 0) return 0;
   if (weekly_hours == 1) return 3;
   if (weekly_hours == 2) return 5;
-  return 7;
+  // R-TERM-1: "в случае отсутствия ребенка по уважительной причине, по предметам, которые
+  // проводятся 3 и более раз в неделю, допускается выставление ... отметок при наличии 5 отметок".
+  return valid_absence ? 5 : 7;
 }
 
 namespace {
@@ -550,26 +556,32 @@ Status Checker::CheckSetUp() {
     case B::kUserProfileChanged: {
       const auto& p = body_.user_profile_changed();
       EJ_RETURN_IF_ERROR(UserExists(p.user_id(), "user"));
+      // R-ACC-2 before R-ACC-4: who may not change the profile learns nothing about which logins
+      // exist. A class teacher keeps the profiles of their class's students and parents.
+      bool allowed = admin;
+      const User* u = school_->FindUser(p.user_id());
+      if (!allowed && u->Has(v1::ROLE_STUDENT)) {
+        allowed = ClassTeacherOf(ClassOf(p.user_id(), today_));
+      }
+      if (!allowed && u->Has(v1::ROLE_PARENT)) {
+        for (const auto& [sid, st] : school_->students) {
+          if (st.guardians.contains(p.user_id()) && ClassTeacherOf(ClassOf(sid, today_))) {
+            allowed = true;
+            break;
+          }
+        }
+      }
+      if (!allowed) {
+        return Deny("R-ACC-2", "changing the profile of " + p.user_id() +
+                                   " is not among the rights of " + body_.actor_id());
+      }
       if (!p.login_name().empty()) {
         auto it = school_->logins.find(p.login_name());
         if (it != school_->logins.end() && it->second != p.user_id()) {
           return AlreadyExists("login " + p.login_name() + " is taken (R-ACC-4)");
         }
       }
-      if (admin) return Status::Ok();
-      // A class teacher keeps the profiles of their class's students and parents.
-      const User* u = school_->FindUser(p.user_id());
-      if (u->Has(v1::ROLE_STUDENT) && ClassTeacherOf(ClassOf(p.user_id(), today_)))
-        return Status::Ok();
-      if (u->Has(v1::ROLE_PARENT)) {
-        for (const auto& [sid, st] : school_->students) {
-          if (st.guardians.contains(p.user_id()) && ClassTeacherOf(ClassOf(sid, today_))) {
-            return Status::Ok();
-          }
-        }
-      }
-      return Deny("R-ACC-2", "changing the profile of " + p.user_id() +
-                                 " is not among the rights of " + body_.actor_id());
+      return Status::Ok();
     }
     case B::kUserDeactivated:
       EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "deactivating users"));
@@ -661,8 +673,14 @@ Status Checker::CheckSetUp() {
     case B::kPlannedTopicsSet: {
       const auto& p = body_.planned_topics_set();
       if (admin) return Status::Ok();
-      if (IsTeacher(*actor_) && school_->TeachesGroup(actor_->id, p.class_id(), p.subgroup_id(),
-                                                      p.subject_id(), today_)) {
+      // R-ACC-2, R-LES-3: the КТП is written and approved before the year starts (by 31 August),
+      // so the load is looked up within the plan's academic year, not only on today's date.
+      Day on = today_;
+      if (auto y = school_->years.find(p.academic_year_id()); y != school_->years.end()) {
+        on = std::clamp(today_, y->second.first, y->second.last);
+      }
+      if (IsTeacher(*actor_) &&
+          school_->TeachesGroup(actor_->id, p.class_id(), p.subgroup_id(), p.subject_id(), on)) {
         return Status::Ok();
       }
       return Deny("R-ACC-2",
@@ -893,9 +911,29 @@ Status Checker::CheckJournal() {
       if (c.kind() == v1::LESSON_KIND_HOME_SCHOOLING && lesson->individual_student_id.empty()) {
         return Refuse("R-LES-2", "home schooling is recorded on an individual lesson");
       }
-      if (!reentry_ && (today_ != lesson->date)) {
+      // R-LES-2: an extracurricular session ("Внеурочное занятие") records the real date it was
+      // held and the order it was held under (journal.proto LessonConducted, seed 004 §8.1,
+      // §8.3); R-LES-3's "day of the lesson" is that date. Other kinds leave held_on unset.
+      Day record_day = lesson->date;
+      if (c.kind() == v1::LESSON_KIND_EXTRACURRICULAR) {
+        if (c.order_number().empty()) {
+          return Malformed("R-LES-2",
+                           "an extracurricular session is recorded with its order number");
+        }
+        if (!c.has_held_on()) {
+          return Malformed("R-LES-2", "an extracurricular session records the date it was held");
+        }
+        EJ_ASSIGN_OR_RETURN(record_day, DayOf(c.held_on()));
+        if (record_day > today_) {
+          return Refuse("R-LES-1", "the session's date " + DayString(record_day) +
+                                       " is in the future: record it on that day");
+        }
+      } else if (c.has_held_on()) {
+        return Malformed("R-LES-2", "only an extracurricular session records the date it was held");
+      }
+      if (!reentry_ && (today_ != record_day)) {
         return Refuse("R-LES-3", "the topic is entered on the day of the lesson (" +
-                                     DayString(lesson->date) + "): file a correction request");
+                                     DayString(record_day) + "): file a correction request");
       }
       if (!reentry_ && lesson->record.Current(state_) != nullptr &&
           lesson->record.versions.back().value.kind != c.kind() &&
@@ -1063,26 +1101,8 @@ Status Checker::CheckTermMark(const v1::TermMarkRecorded& t) {
   }
   if (!mark.has_value() || period.kind() != v1::PERIOD_KIND_TERM) return Status::Ok();
   // R-TERM-1: enough marks, and not absent for more than half of the lessons.
-  int marks = 0;
-  auto by_subject = school_->marks_by_student_subject.find(t.student_id() + "/" + t.subject_id());
-  if (by_subject != school_->marks_by_student_subject.end()) {
-    for (const auto& mid : by_subject->second) {
-      const Mark& m = school_->marks.at(mid);
-      const Lesson* l = school_->FindLesson(m.lesson_id);
-      const auto* v = m.Current(state_);
-      if (l == nullptr || v == nullptr || l->date < first || l->date > last) continue;
-      marks += v->value.second_value != 0 ? 2 : 1;
-    }
-  }
-  const int hours = school_->WeeklyHours(class_id, "", t.subject_id(), last);
-  const int needed = RuleBook::MinimumMarks(school_->policy, hours);
-  if (marks < needed) {
-    return Refuse("R-TERM-1", "a term mark needs at least " + std::to_string(needed) +
-                                  " marks at " + std::to_string(hours) + " h/week; " +
-                                  t.student_id() + " has " + std::to_string(marks) +
-                                  ": record н/а or add the missing marks");
-  }
   int held = 0, absent = 0;
+  bool valid_absence = false;  // a miss for a valid reason (б, уп) lowers the minimum
   for (const auto& [gk, ids] : school_->lessons_by_group) {
     if (!gk.starts_with(class_id + "/") || !gk.ends_with("/" + t.subject_id())) continue;
     for (const auto& lid : ids) {
@@ -1095,8 +1115,31 @@ Status Checker::CheckTermMark(const v1::TermMarkRecorded& t) {
       auto a = school_->attendance.find(AttendanceKey(lid, t.student_id()));
       if (a == school_->attendance.end()) continue;
       const auto* v = a->second.Current(state_);
-      if (v != nullptr && v->value.status == v1::ATTENDANCE_STATUS_ABSENT) ++absent;
+      if (v != nullptr && v->value.status == v1::ATTENDANCE_STATUS_ABSENT) {
+        ++absent;
+        const v1::AbsenceReason reason = a->second.Reason(state_);
+        valid_absence |= reason == v1::ABSENCE_REASON_ILLNESS || reason == v1::ABSENCE_REASON_VALID;
+      }
     }
+  }
+  int marks = 0;
+  auto by_subject = school_->marks_by_student_subject.find(t.student_id() + "/" + t.subject_id());
+  if (by_subject != school_->marks_by_student_subject.end()) {
+    for (const auto& mid : by_subject->second) {
+      const Mark& m = school_->marks.at(mid);
+      const Lesson* l = school_->FindLesson(m.lesson_id);
+      const auto* v = m.Current(state_);
+      if (l == nullptr || v == nullptr || l->date < first || l->date > last) continue;
+      marks += v->value.second_value != 0 ? 2 : 1;
+    }
+  }
+  const int hours = school_->WeeklyHours(class_id, "", t.subject_id(), last);
+  const int needed = RuleBook::MinimumMarks(school_->policy, hours, valid_absence);
+  if (marks < needed) {
+    return Refuse("R-TERM-1", "a term mark needs at least " + std::to_string(needed) +
+                                  " marks at " + std::to_string(hours) + " h/week; " +
+                                  t.student_id() + " has " + std::to_string(marks) +
+                                  ": record н/а or add the missing marks");
   }
   if (held > 0 && absent * 100 > held * school_->policy.not_attested_absence_percent) {
     auto decision = school_->deputy_attest.find(key);

@@ -44,8 +44,10 @@ class RuleBook {
   static int64_t MarkDeadlineUs(const School& school, const Lesson& lesson, v1::WorkType work_type);
   // The instant until which homework for `lesson` may be recorded (R-HW-1).
   static int64_t HomeworkDeadlineUs(const School& school, const Lesson& lesson);
-  // The minimum number of marks for a term mark at `weekly_hours` (R-TERM-1).
-  static int MinimumMarks(const PolicyValues& policy, int weekly_hours);
+  // The minimum number of marks for a term mark at `weekly_hours` (R-TERM-1); `valid_absence`:
+  // the student missed lessons of the subject in the term for a valid reason (б, уп), which at
+  // 3 or more hours a week lowers the default from 7 to 5 (seed 004 §7.14).
+  static int MinimumMarks(const PolicyValues& policy, int weekly_hours, bool valid_absence = false);
 
  private:
   const SchoolState* const state_;

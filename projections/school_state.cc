@@ -34,7 +34,10 @@ LessonRecordValue LessonRecordOf(const v1::LessonConducted& c) {
   v.topic = c.topic();
   v.kind = c.kind();
   v.order_number = c.order_number();
-  for (const auto& w : c.works()) v.works.push_back(w.work_type());
+  for (const auto& w : c.works()) {
+    v.works.push_back(w.work_type());
+    if (w.whole_class()) v.whole_class_works.push_back(w.work_type());
+  }
   return v;
 }
 

@@ -72,6 +72,9 @@ struct LessonRecordValue {
   v1::LessonKind kind = v1::LESSON_KIND_UNSPECIFIED;
   std::string order_number;
   std::vector<v1::WorkType> works;
+  // R-MARK-5: the works of the whole class (ClassWork.whole_class): every present student gets
+  // a mark of that type in this lesson.
+  std::vector<v1::WorkType> whole_class_works;
 };
 struct HomeworkValue {
   std::string text;

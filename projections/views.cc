@@ -5,6 +5,8 @@
 #include <functional>
 #include <memory>
 
+#include "projections/rule_book.h"
+
 namespace ejournal::school {
 namespace {
 
@@ -332,18 +334,6 @@ void FinishPage(
   for (auto& cell : cells) *rows[cell.student_id()]->add_cells() = std::move(cell);
   // The term-mark column (R-TERM-1): counts, the weighted mean, the suggestion, attendance.
   const int hours = school.WeeklyHours(f.cls->id, f.subgroup_id, f.subject_id, f.term->last);
-  int needed = 0;
-  if (!school.policy.term_mark_minimums.empty()) {
-    int best_hours = -1;
-    for (const auto& m : school.policy.term_mark_minimums) {
-      if (hours >= m.weekly_hours() && m.weekly_hours() > best_hours) {
-        needed = m.min_marks();
-        best_hours = m.weekly_hours();
-      }
-    }
-  } else if (hours > 0) {
-    needed = hours == 1 ? 3 : hours == 2 ? 5 : 7;
-  }
   int held = 0;
   for (const auto& l : page.lessons()) {
     if (!l.cancelled() && l.record_sequence() != 0) ++held;
@@ -355,6 +345,7 @@ void FinishPage(
   for (auto& row : *page.mutable_rows()) {
     int64_t weighted = 0, weights = 0;
     int count = 0, missed = 0;
+    bool valid_absence = false;
     for (const auto& cell : row.cells()) {
       for (const auto& m : cell.marks()) {
         for (int v : {m.value(), m.second_value()}) {
@@ -364,10 +355,15 @@ void FinishPage(
           ++count;
         }
       }
-      if (cell.attendance() == v1::ATTENDANCE_STATUS_ABSENT) ++missed;
+      if (cell.attendance() == v1::ATTENDANCE_STATUS_ABSENT) {
+        ++missed;
+        valid_absence |= cell.absence_reason() == v1::ABSENCE_REASON_ILLNESS ||
+                         cell.absence_reason() == v1::ABSENCE_REASON_VALID;
+      }
     }
     row.set_marks_count(count);
-    row.set_marks_needed(needed);
+    // R-TERM-1: the same minimum admission applies (fewer after a miss for a valid reason).
+    row.set_marks_needed(RuleBook::MinimumMarks(school.policy, hours, valid_absence));
     if (weights > 0) {
       const int64_t mean_x100 = (weighted * 100 + weights / 2) / weights;
       row.set_weighted_mean_x100(static_cast<int>(mean_x100));

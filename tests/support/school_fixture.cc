@@ -113,16 +113,7 @@ void SchoolFixture::SetUp() {
   subject("pe", "Физическая культура", v1::SUBJECT_KIND_PHYSICAL_EDUCATION);
 
   auto user = [&](const std::string& id, std::initializer_list<v1::Role> roles) {
-    v1::EventBody b = Body("admin");
-    auto* u = b.mutable_user_registered();
-    u->set_user_id(id);
-    for (auto r : roles) u->add_roles(r);
-    u->set_login_name(id);
-    u->set_display_name(id);
-    MustSubmit(b);
-    auto signer = ledger_->IssueCredential(id, crypto::KeyType::kEd25519);
-    ASSERT_TRUE(signer.has_value()) << signer.error().ToString();
-    signers_.emplace(id, std::move(*signer));
+    AddUser(id, roles);
   };
   user("director", {v1::ROLE_DIRECTOR});
   user("deputy", {v1::ROLE_DEPUTY});
@@ -230,6 +221,19 @@ v1::EventBody SchoolFixture::ScheduleLesson(const std::string& lesson_id,
   return b;
 }
 
+void SchoolFixture::AddUser(const std::string& id, std::initializer_list<v1::Role> roles) {
+  v1::EventBody b = Body("admin");
+  auto* u = b.mutable_user_registered();
+  u->set_user_id(id);
+  for (auto r : roles) u->add_roles(r);
+  u->set_login_name(id);
+  u->set_display_name(id);
+  MustSubmit(b);
+  auto signer = ledger_->IssueCredential(id, crypto::KeyType::kEd25519);
+  ASSERT_TRUE(signer.has_value()) << signer.error().ToString();
+  signers_.insert_or_assign(id, std::move(*signer));
+}
+
 school::Day SchoolFixture::LessonDay(const std::string& lesson_id) const {
   const school::Lesson* l = School().FindLesson(lesson_id);
   return l == nullptr ? school::kNoDay : l->date;
@@ -271,9 +275,14 @@ v1::EventBody SchoolFixture::ConductedBody(const std::string& teacher, const std
   c->set_lesson_id(lesson_id);
   c->set_topic(topic);
   c->set_kind(kind);
-  if (kind == v1::LESSON_KIND_DISTANCE) c->set_order_number("приказ 12");
-  if (LessonDay(lesson_id) != school::kNoDay)
+  if (kind == v1::LESSON_KIND_DISTANCE || kind == v1::LESSON_KIND_EXTRACURRICULAR) {
+    c->set_order_number("приказ 12");
+  }
+  if (LessonDay(lesson_id) != school::kNoDay) {
     *b.mutable_business_date() = Date(LessonDay(lesson_id));
+    // R-LES-2: an extracurricular session records the day it was held (here: the lesson's).
+    if (kind == v1::LESSON_KIND_EXTRACURRICULAR) *c->mutable_held_on() = Date(LessonDay(lesson_id));
+  }
   return b;
 }
 

@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
@@ -40,6 +41,10 @@ class SchoolFixture : public ::testing::Test {
   // Sets the clock to school-local `hh:mm` on `day`.
   void At(school::Day day, const std::string& hhmm);
 
+  // Registers `id` (login = id) with `roles` through the administrator and issues it a credential
+  // (a signer for Body(id)).
+  void AddUser(const std::string& id, std::initializer_list<v1::Role> roles);
+
   // A body for `user` with the envelope filled in (school-1, the user's credential).
   v1::EventBody Body(const std::string& user);
   // Signs `body` with the actor's credential and submits it through admission and the ledger.
@@ -57,6 +62,7 @@ class SchoolFixture : public ::testing::Test {
   v1::EventBody AbsenceBody(const std::string& teacher, const std::string& lesson_id,
                             const std::string& student,
                             v1::AttendanceStatus status = v1::ATTENDANCE_STATUS_ABSENT);
+  // DISTANCE and EXTRACURRICULAR get an order number; EXTRACURRICULAR is held on the lesson's day.
   v1::EventBody ConductedBody(const std::string& teacher, const std::string& lesson_id,
                               const std::string& topic,
                               v1::LessonKind kind = v1::LESSON_KIND_REGULAR);
