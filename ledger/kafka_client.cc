@@ -1,9 +1,26 @@
 #include "ledger/kafka_client.h"
 
+#include <spdlog/spdlog.h>
+
 namespace ejournal::kafka {
+namespace {
+
+// librdkafka's own log lines (syslog levels; from its internal threads) go to spdlog. They name
+// brokers, topics and clients, never event contents.
+void LogToSpdlog(const rd_kafka_t* rk, int level, const char* facility, const char* line) {
+  const char* name = rk != nullptr ? rd_kafka_name(rk) : "rdkafka";
+  const auto spd_level = level <= 3   ? spdlog::level::err
+                         : level == 4 ? spdlog::level::warn
+                         : level <= 6 ? spdlog::level::info
+                                      : spdlog::level::debug;
+  spdlog::log(spd_level, "kafka {} {}: {}", name, facility, line);
+}
+
+}  // namespace
 
 Result<Conf> MakeConf(const Properties& base, const Properties& user) {
   Conf conf(rd_kafka_conf_new());
+  rd_kafka_conf_set_log_cb(conf.get(), &LogToSpdlog);
   char error[512];
   auto set = [&](const std::string& name, const std::string& value) -> Status {
     if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), error, sizeof error) !=

@@ -177,6 +177,8 @@ TEST_F(ReplicationTest, BrokerDownDuringWritesThenUpLosesNothing) {
   EXPECT_EQ(stats.lag, n - confirmed_when_down);
   EXPECT_GT(stats.lag, 500u);
   EXPECT_LE(replica->stats().applied, size_when_down);
+  // The relay says why: its last Kafka error.
+  EXPECT_TRUE(Eventually([&] { return !relay->stats().last_error.empty(); }));
 
   ASSERT_OK(kafka_->SetUp());
   ASSERT_OK(relay->WaitConfirmed(n, kDeadline));
