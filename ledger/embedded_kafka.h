@@ -4,6 +4,11 @@
 // cluster; its data lives in memory and dies with it. librdkafka calls the mock API experimental;
 // it is used here as 2.0.2 (Debian 12) ships it.
 //
+// Limit: a mock partition keeps only its last 5 MiB (and 100000 message sets); older messages are
+// dropped as by retention. A replica started from nothing on a longer stream finds its first
+// entries missing and halts with an alarm (it never skips them): embedded mode suits tests, demos
+// and small ledgers, not a long-lived node (docs/SCALING.md).
+//
 // Threads: the brokers run on librdkafka's own threads. The methods are safe from any thread.
 // Errors: Create fails with kInternal when librdkafka cannot start the cluster.
 #ifndef EJOURNAL_LEDGER_EMBEDDED_KAFKA_H_
