@@ -549,6 +549,7 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::PrepareGroup(std::vector<Pending>
 
   auto& batch = group->batch;
   const uint64_t first_sequence = next_sequence_;
+  int64_t last_entry_at_us = last_recorded_at_us_;
   std::unordered_map<std::string_view, EventIdRecord> new_in_group;
   for (size_t k = 0; k < lookups.size(); ++k) {
     const size_t i = lookups[k];
@@ -566,22 +567,35 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::PrepareGroup(std::vector<Pending>
       outcomes[i] = DuplicateOf(req, it->second);
       continue;
     }
+    // A replicated entry keeps its source's sequence and time (AppendRequest::presequenced).
+    int64_t at = now;
+    if (req.presequenced) {
+      at = req.presequenced->recorded_at_us;
+      if (req.presequenced->sequence != next_sequence_ || at < last_entry_at_us) {
+        outcomes[i] = Err(
+            FailedPrecondition("replicated entry " + std::to_string(req.presequenced->sequence) +
+                               " does not follow entry " + std::to_string(next_sequence_ - 1) +
+                               (at < last_entry_at_us ? " (its recorded-at time goes back)" : "")));
+        continue;
+      }
+    }
     if (options_.observer != nullptr) {
-      Status admitted = options_.observer->Admit(req, now);
+      Status admitted = options_.observer->Admit(req, at);
       if (!admitted.ok()) {
         outcomes[i] = Err(std::move(admitted));
         continue;
       }
     }
     const uint64_t seq = next_sequence_++;
-    std::string entry = storage::EncodeLedgerEntry(seq, now, req.signed_event);
+    last_entry_at_us = at;
+    std::string entry = storage::EncodeLedgerEntry(seq, at, req.signed_event);
     range_.Append(merkle::LeafHash(entry),
                   [&](const merkle::NodeId& id, const merkle::Hash& h) { AddNode(id, h, batch); });
-    batch.Put(cf_.event_ids, req.event_id, EventIdValue(seq, now, req.body_digest));
-    if (options_.observer != nullptr) options_.observer->Apply(req, seq, now, entry, batch);
+    batch.Put(cf_.event_ids, req.event_id, EventIdValue(seq, at, req.body_digest));
+    if (options_.observer != nullptr) options_.observer->Apply(req, seq, at, entry, batch);
     batch.Put(cf_.entries, storage::EncodeBigEndian64(seq), entry);
-    new_in_group.emplace(req.event_id, EventIdRecord{seq, now, req.body_digest});
-    outcomes[i] = AppendResult{seq, now, false};
+    new_in_group.emplace(req.event_id, EventIdRecord{seq, at, req.body_digest});
+    outcomes[i] = AppendResult{seq, at, false};
   }
   FlushEdgeTiles(batch);
   group->appended = next_sequence_ - first_sequence;
@@ -603,7 +617,8 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::PrepareGroup(std::vector<Pending>
     last_checkpoint_us_ = now;
     last_checkpoint_size_ = range_.size();
   }
-  if (group->appended > 0) last_recorded_at_us_ = now;
+  // (For ordinary appends every entry of the group is recorded at `now`.)
+  if (group->appended > 0) last_recorded_at_us_ = last_entry_at_us;
 
   if (!new_in_group.empty()) {
     std::lock_guard<std::mutex> lock(commit_mu_);
@@ -748,6 +763,32 @@ Result<std::string> Ledger::LatestCheckpoint() const {
   EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading checkpoints"));
   if (!it->Valid()) return Err(NotFound("no checkpoint has been written yet"));
   return it->value().ToString();
+}
+
+Status Ledger::StoreVerifiedCheckpoint(std::string_view signed_note) {
+  if (options_.checkpoint_signer) {
+    return FailedPrecondition("this ledger signs its own checkpoints; it stores no others");
+  }
+  auto text_end = signed_note.find("\n\n");
+  if (text_end == std::string_view::npos) {
+    return InvalidArgument("the checkpoint is not a signed note");
+  }
+  EJ_ASSIGN_OR_RETURN(auto checkpoint,
+                      note::Checkpoint::Parse(signed_note.substr(0, text_end + 1)));
+  const std::string where = "checkpoint at size " + std::to_string(checkpoint.size) + ": ";
+  if (checkpoint.origin != origin_) {
+    return FailedPrecondition(where + "names origin \"" + checkpoint.origin + "\"");
+  }
+  if (checkpoint.size == 0 || checkpoint.size > size()) {
+    return FailedPrecondition(where + "the ledger has " + std::to_string(size()) + " entries");
+  }
+  EJ_ASSIGN_OR_RETURN(auto root, merkle::Root(*node_source_, checkpoint.size));
+  if (root != checkpoint.root) return FailedPrecondition(where + "its root differs from ours");
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  return FromRocks(db_->Put(wo, cf_.checkpoints, storage::EncodeBigEndian64(checkpoint.size),
+                            rocksdb::Slice(signed_note.data(), signed_note.size())),
+                   "storing a checkpoint");
 }
 
 Status Ledger::ForEachCheckpoint(

@@ -62,6 +62,15 @@ struct AppendRequest {
   merkle::Hash body_digest{};
   // Opaque to the ledger; handed to the AppendObserver (e.g. the decoded event).
   std::shared_ptr<const void> context;
+  // Set only by a replica (ledger/replica.h) for an entry copied from another ledger: the entry
+  // keeps the source's sequence number and recorded-at time, so its stored bytes (and leaf) are the
+  // source's. Refused (kFailedPrecondition, nothing appended) unless `sequence` is exactly the next
+  // one and `recorded_at_us` does not go back; an event id already present is a duplicate as usual.
+  struct Presequenced {
+    uint64_t sequence = 0;
+    int64_t recorded_at_us = 0;
+  };
+  std::optional<Presequenced> presequenced;
 };
 
 struct AppendResult {
@@ -173,6 +182,12 @@ class Ledger {
                                                                    uint64_t size2) const;
   // The latest checkpoint note, or kNotFound if none was written yet.
   [[nodiscard]] Result<std::string> LatestCheckpoint() const;
+  // Stores a checkpoint signed elsewhere (a replica stores its source's checkpoints, verified by
+  // the caller: ledger/replica.h). Only for a ledger without a checkpoint signer
+  // (kFailedPrecondition otherwise). The note's tree size must be within this ledger and its root
+  // must equal this ledger's root at that size (kFailedPrecondition); then it is written (synced)
+  // beside the checkpoints the ledger would have written itself. Any thread.
+  [[nodiscard]] Status StoreVerifiedCheckpoint(std::string_view signed_note);
   // Every stored checkpoint, oldest first: (tree size, note).
   [[nodiscard]] Status ForEachCheckpoint(
       const std::function<bool(uint64_t, std::string_view)>& visit) const;

@@ -1,0 +1,430 @@
+// Replication (issue 5) end to end, with real components: the writer's RocksDB ledger with the
+// school rules, the relay producing to librdkafka's mock cluster on 127.0.0.1, the real `kcat`
+// reading the topic as an independent client, and replicas rebuilding their own ledger and views.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "ledger/merkle.h"
+#include "ledger/signed_note.h"
+#include "projections/views.h"
+#include "tests/replication/replication_fixture.h"
+
+namespace ejournal::testing {
+namespace {
+
+// The topic read by kcat holds exactly entries 1..N in order once repeats are dropped, each with
+// the ledger's bytes and correct headers, and every checkpoint the writer signed, after its entry.
+void ExpectTopicHoldsLedger(const std::vector<ReadMessage>& messages, Ledger& ledger) {
+  uint64_t last_entry = 0;
+  std::set<uint64_t> checkpoints;
+  for (const auto& m : messages) {
+    auto kind = m.headers.find(replication::kHeaderKind);
+    auto seq_header = m.headers.find(replication::kHeaderSequence);
+    ASSERT_TRUE(kind != m.headers.end() && seq_header != m.headers.end()) << "key " << m.key;
+    const uint64_t seq = std::stoull(seq_header->second);
+    EXPECT_EQ(m.key, seq_header->second);
+    if (kind->second == replication::kKindCheckpoint) {
+      EXPECT_LE(seq, last_entry) << "checkpoint " << seq << " before its entry";
+      auto stored = ledger.ForEachCheckpoint([&](uint64_t size, std::string_view note) {
+        if (size == seq) {
+          EXPECT_EQ(m.value, note) << "checkpoint " << seq;
+          checkpoints.insert(seq);
+        }
+        return size < seq;
+      });
+      EXPECT_TRUE(stored.ok());
+      continue;
+    }
+    ASSERT_EQ(kind->second, replication::kKindEntry);
+    if (seq <= last_entry) {  // a repeat: consumers dedupe by sequence; it must be the same entry
+      auto bytes = ledger.Entry(seq);
+      ASSERT_TRUE(bytes.has_value());
+      EXPECT_EQ(m.value, *bytes) << "repeated entry " << seq;
+      continue;
+    }
+    ASSERT_EQ(seq, last_entry + 1) << "a gap in the topic";
+    auto bytes = ledger.Entry(seq);
+    ASSERT_TRUE(bytes.has_value()) << bytes.error().ToString();
+    ASSERT_EQ(m.value, *bytes) << "entry " << seq;
+    EXPECT_EQ(m.headers.at(replication::kHeaderLeaf), merkle::ToHex(merkle::LeafHash(*bytes)));
+    last_entry = seq;
+  }
+  EXPECT_EQ(last_entry, ledger.size());
+  size_t signed_checkpoints = 0;
+  EXPECT_TRUE(ledger
+                  .ForEachCheckpoint([&](uint64_t size, std::string_view) {
+                    ++signed_checkpoints;
+                    EXPECT_TRUE(checkpoints.contains(size)) << "checkpoint " << size;
+                    return true;
+                  })
+                  .ok());
+  EXPECT_GT(signed_checkpoints, 0u);
+}
+
+TEST_F(ReplicationTest, KcatReadsEveryEntryAndCheckpointInOrder) {
+  auto relay = StartRelay();
+  ASSERT_NE(relay, nullptr);
+  auto generator = NewGenerator();
+  DriveYear(*generator);
+  const uint64_t n = writer().size();
+  ASSERT_GT(n, 1000u);
+  ASSERT_OK(relay->WaitConfirmed(n, kDeadline));
+  const ReplicatorStats stats = relay->stats();
+  EXPECT_EQ(stats.confirmed, n);
+  EXPECT_EQ(stats.lag, 0u);
+  EXPECT_EQ(stats.produced, n);
+  auto stored = Replicator::StoredPosition(writer());
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(*stored, n);
+  relay.reset();
+
+  const auto messages = ReadTopicWithKcat();
+  ExpectTopicHoldsLedger(messages, writer());
+  // Without faults nothing was repeated.
+  size_t entries = 0;
+  for (const auto& m : messages) entries += m.headers.at("ej-kind") == "entry" ? 1 : 0;
+  EXPECT_EQ(entries, n);
+}
+
+// The replica's ledger, checkpoints and views equal the writer's byte for byte, and it serves the
+// same journal pages and diaries.
+TEST_F(ReplicationTest, ReplicaEqualsWriterAndServesTheSamePages) {
+  auto relay = StartRelay();
+  ASSERT_NE(relay, nullptr);
+  auto store = OpenStore("replica");
+  ASSERT_NE(store, nullptr);
+  auto replica = StartReplica(*store);  // running while the writer writes
+  ASSERT_NE(replica, nullptr);
+  auto generator = NewGenerator();
+  DriveYear(*generator);
+  const uint64_t n = writer().size();
+  ASSERT_OK(relay->WaitConfirmed(n, kDeadline));
+  ASSERT_OK(replica->WaitApplied(n, kDeadline));
+  // Checkpoints are stored once their entries are: wait for the last one too.
+  auto last_checkpoint = writer().LatestCheckpoint();
+  ASSERT_TRUE(last_checkpoint.has_value());
+  ASSERT_TRUE(Eventually([&] {
+    auto latest = store->ledger->LatestCheckpoint();
+    return latest.has_value() && *latest == *last_checkpoint;
+  }));
+  const ReplicaStats stats = replica->stats();
+  EXPECT_FALSE(stats.halted);
+  EXPECT_EQ(stats.alarm, "");
+  EXPECT_EQ(stats.applied, n);
+  EXPECT_GT(stats.checkpoints, 0u);
+  replica.reset();
+  ExpectReplicaEqualsWriter(*store);
+
+  // The pages served by both: a lesson with marks, its journal page and a marked student's diary.
+  const std::string school_id = generator->school_ids().front();
+  const school::School* school = writer_->school_state()->FindSchool(school_id);
+  ASSERT_NE(school, nullptr);
+  const school::Mark* mark = nullptr;
+  for (const auto& [id, m] : school->marks) {
+    if (mark == nullptr || id < mark->mark_id) mark = &m;
+  }
+  ASSERT_NE(mark, nullptr);
+  const school::Lesson& lesson = school->lessons.at(mark->lesson_id);
+  school::ViewReader writer_views(writer().db(), writer().column_families().views);
+  school::ViewReader replica_views(store->ledger->db(), store->ledger->column_families().views);
+  auto page = writer_views.JournalPage(*writer_->school_state(), school_id, lesson.class_id,
+                                       lesson.subgroup_id, lesson.subject_id, 1);
+  auto replica_page = replica_views.JournalPage(*store->state, school_id, lesson.class_id,
+                                                lesson.subgroup_id, lesson.subject_id, 1);
+  ASSERT_TRUE(page.has_value()) << page.error().ToString();
+  ASSERT_TRUE(replica_page.has_value()) << replica_page.error().ToString();
+  EXPECT_GT(page->rows_size(), 0);
+  EXPECT_EQ(replica_page->SerializeAsString(), page->SerializeAsString());
+  const school::Day week = school::WeekStart(lesson.date);
+  auto diary = writer_views.DiaryWeek(*writer_->school_state(), school_id, mark->student_id, week);
+  auto replica_diary = replica_views.DiaryWeek(*store->state, school_id, mark->student_id, week);
+  ASSERT_TRUE(diary.has_value()) << diary.error().ToString();
+  ASSERT_TRUE(replica_diary.has_value()) << replica_diary.error().ToString();
+  EXPECT_GT(diary->ByteSizeLong(), 0u);
+  EXPECT_EQ(replica_diary->SerializeAsString(), diary->SerializeAsString());
+}
+
+// Kafka down during a write load: no write is refused or lost, the lag shows, and when the broker
+// comes back the relay catches up by itself: the topic is complete and the replica equals the
+// writer.
+TEST_F(ReplicationTest, BrokerDownDuringWritesThenUpLosesNothing) {
+  auto relay = StartRelay();
+  ASSERT_NE(relay, nullptr);
+  auto store = OpenStore("replica");
+  ASSERT_NE(store, nullptr);
+  auto replica = StartReplica(*store);
+  ASSERT_NE(replica, nullptr);
+  auto generator = NewGenerator();
+  uint64_t confirmed_when_down = 0;
+  uint64_t size_when_down = 0;
+  bool down = false;
+  DriveYear(*generator, [&](const synth::DriveResult& r) {
+    if (!down && r.appended > 500) {
+      // Some entries went through first.
+      ASSERT_OK(relay->WaitConfirmed(r.appended, kDeadline));
+      ASSERT_OK(kafka_->SetDown());
+      down = true;
+      size_when_down = writer().size();
+    }
+  });
+  ASSERT_TRUE(down);
+  const uint64_t n = writer().size();
+  ASSERT_GT(n, size_when_down + 500);  // the writer kept accepting while Kafka was down
+  ReplicatorStats stats = relay->stats();
+  confirmed_when_down = stats.confirmed;
+  EXPECT_LE(confirmed_when_down, size_when_down);
+  EXPECT_EQ(stats.lag, n - confirmed_when_down);
+  EXPECT_GT(stats.lag, 500u);
+  EXPECT_LE(replica->stats().applied, size_when_down);
+  // The relay says why: its last Kafka error.
+  EXPECT_TRUE(Eventually([&] { return !relay->stats().last_error.empty(); }));
+
+  ASSERT_OK(kafka_->SetUp());
+  ASSERT_OK(relay->WaitConfirmed(n, kDeadline));
+  EXPECT_EQ(relay->stats().lag, 0u);
+  ASSERT_OK(replica->WaitApplied(n, kDeadline));
+  auto last_checkpoint = writer().LatestCheckpoint();
+  ASSERT_TRUE(last_checkpoint.has_value());
+  ASSERT_TRUE(Eventually([&] {
+    auto latest = store->ledger->LatestCheckpoint();
+    return latest.has_value() && *latest == *last_checkpoint;
+  }));
+  replica.reset();
+  relay.reset();
+  ExpectTopicHoldsLedger(ReadTopicWithKcat(), writer());
+  ExpectReplicaEqualsWriter(*store);
+}
+
+// The writer's relay dies mid-replication without flushing (what it had in flight is dropped, its
+// stored position stays behind), the writer keeps writing, and a new relay resumes from the
+// stored position: the topic is complete (repeats are the same entries) and a replica that was
+// stopped half-way and restarted from its own ledger ends equal to the writer.
+TEST_F(ReplicationTest, RelayCrashAndReplicaRestartResumeFromTheirPositions) {
+  auto relay = StartRelay();
+  ASSERT_NE(relay, nullptr);
+  auto store = OpenStore("replica");
+  ASSERT_NE(store, nullptr);
+  auto replica = StartReplica(*store);
+  ASSERT_NE(replica, nullptr);
+  auto generator = NewGenerator();
+  bool crashed = false;
+  uint64_t replica_stopped_at = 0;
+  DriveYear(*generator, [&](const synth::DriveResult& r) {
+    if (!crashed && r.appended > 1500) {
+      ASSERT_OK(relay->WaitConfirmed(1000, kDeadline));
+      relay.reset();  // the "crash": no flush, in-flight messages dropped
+      crashed = true;
+      // The replica stops too, part-way, and its store is closed.
+      replica.reset();
+      replica_stopped_at = store->ledger->size();
+      store.reset();
+    }
+  });
+  ASSERT_TRUE(crashed);
+  const uint64_t n = writer().size();
+  auto stored = Replicator::StoredPosition(writer());
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_GE(*stored, 1000u);
+  EXPECT_LT(*stored, n);
+
+  relay = StartRelay();
+  ASSERT_NE(relay, nullptr);
+  ASSERT_OK(relay->WaitConfirmed(n, kDeadline));
+  store = OpenStore("replica");  // reopened: its state is rebuilt from its own ledger
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->ledger->size(), replica_stopped_at);
+  replica = StartReplica(*store);
+  ASSERT_NE(replica, nullptr);
+  EXPECT_GT(replica->stats().next_offset, 0);  // it resumes from its stored offset
+  ASSERT_OK(replica->WaitApplied(n, kDeadline));
+  auto last_checkpoint = writer().LatestCheckpoint();
+  ASSERT_TRUE(last_checkpoint.has_value());
+  ASSERT_TRUE(Eventually([&] {
+    auto latest = store->ledger->LatestCheckpoint();
+    return latest.has_value() && *latest == *last_checkpoint;
+  }));
+  EXPECT_FALSE(replica->stats().halted);
+  replica.reset();
+  relay.reset();
+  ExpectTopicHoldsLedger(ReadTopicWithKcat(), writer());
+  ExpectReplicaEqualsWriter(*store);
+
+  // A replica started from nothing reads the topic from the beginning, repeats included.
+  auto fresh = OpenStore("fresh");
+  ASSERT_NE(fresh, nullptr);
+  auto from_zero = StartReplica(*fresh);
+  ASSERT_NE(from_zero, nullptr);
+  ASSERT_OK(from_zero->WaitApplied(n, kDeadline));
+  ASSERT_TRUE(Eventually([&] {
+    auto latest = fresh->ledger->LatestCheckpoint();
+    return latest.has_value() && *latest == *last_checkpoint;
+  }));
+  from_zero.reset();
+  ExpectReplicaEqualsWriter(*fresh);
+}
+
+// Tampered streams (produced by the test to their own topics): the replica refuses at exactly the
+// damaged point, says why, and keeps what it verified before it.
+class TamperedStreamTest : public ReplicationTest {
+ protected:
+  void SetUp() override {
+    ReplicationTest::SetUp();
+    if (HasFatalFailure()) return;
+    auto generator = NewGenerator();
+    DriveYear(*generator);
+    stream_ = WriterStream();
+  }
+
+  // Runs a fresh replica on `messages` (in a new topic) until it halts; returns its alarm.
+  Status RunReplicaOn(const std::vector<replication::Message>& messages, uint64_t& applied) {
+    const std::string topic = "tampered." + std::to_string(++topics_);
+    EXPECT_TRUE(kafka_->CreateTopic(topic).ok());
+    ProduceRaw(topic, messages);
+    store_ = OpenStore("replica-" + topic);
+    if (store_ == nullptr) return Internal("no store");
+    auto replica = StartReplica(*store_, topic);
+    if (replica == nullptr) return Internal("no replica");
+    Status halted = replica->WaitHalted(kDeadline);
+    const ReplicaStats stats = replica->stats();
+    EXPECT_TRUE(stats.halted);
+    EXPECT_EQ(stats.alarm, halted.ToString());
+    alarm_sequence_ = stats.alarm_sequence;
+    replica.reset();
+    applied = store_->ledger->size();
+    return halted;
+  }
+
+  // The index in stream_ of entry `seq` / of the first checkpoint after entry `after`.
+  size_t EntryIndex(uint64_t seq) const {
+    for (size_t i = 0; i < stream_.size(); ++i) {
+      if (stream_[i].kind == replication::MessageKind::kEntry && stream_[i].sequence == seq) {
+        return i;
+      }
+    }
+    ADD_FAILURE() << "no entry " << seq;
+    return 0;
+  }
+  size_t CheckpointIndexAfter(uint64_t after) const {
+    for (size_t i = 0; i < stream_.size(); ++i) {
+      if (stream_[i].kind == replication::MessageKind::kCheckpoint && stream_[i].sequence > after) {
+        return i;
+      }
+    }
+    ADD_FAILURE() << "no checkpoint after " << after;
+    return 0;
+  }
+  uint64_t Middle() const { return writer_->ledger().size() / 2; }
+
+  std::vector<replication::Message> stream_;
+  std::unique_ptr<ReplicaStore> store_;
+  uint64_t alarm_sequence_ = 0;
+  int topics_ = 0;
+};
+
+TEST_F(TamperedStreamTest, TheUntamperedStreamIsAppliedWhole) {
+  // The control: the same stream as produced by the test, unchanged, is accepted to the end.
+  const std::string topic = "untampered";
+  ASSERT_OK(kafka_->CreateTopic(topic));
+  ProduceRaw(topic, stream_);
+  auto store = OpenStore("replica");
+  ASSERT_NE(store, nullptr);
+  auto replica = StartReplica(*store, topic);
+  ASSERT_NE(replica, nullptr);
+  ASSERT_OK(replica->WaitApplied(writer().size(), kDeadline));
+  ASSERT_TRUE(
+      Eventually([&] { return store->ledger->LatestCheckpoint() == writer().LatestCheckpoint(); }));
+  replica.reset();
+  ExpectReplicaEqualsWriter(*store);
+}
+
+TEST_F(TamperedStreamTest, AFlippedByteStopsTheReplicaAtThatEntry) {
+  const uint64_t k = Middle();
+  auto messages = stream_;
+  // In transit: the leaf header no longer matches.
+  messages[EntryIndex(k)].value[40] ^= 0x01;
+  uint64_t applied = 0;
+  Status alarm = RunReplicaOn(messages, applied);
+  EXPECT_TRUE(IsError(alarm, StatusCode::kDataLoss,
+                      "entry " + std::to_string(k) + ": its bytes do not match its leaf hash"));
+  EXPECT_EQ(alarm_sequence_, k);
+  EXPECT_EQ(applied, k - 1);
+
+  // Altered at the source, with a leaf header to match: the signature gives it away.
+  messages = stream_;
+  auto& m = messages[EntryIndex(k)];
+  m.value.back() ^= 0x01;  // the last bytes of an entry are its event's signature
+  m.leaf_hex = merkle::ToHex(merkle::LeafHash(m.value));
+  alarm = RunReplicaOn(messages, applied);
+  EXPECT_TRUE(IsError(alarm, StatusCode::kUnauthenticated, "entry " + std::to_string(k) + ": "));
+  EXPECT_EQ(alarm_sequence_, k);
+  EXPECT_EQ(applied, k - 1);
+}
+
+TEST_F(TamperedStreamTest, ADroppedEntryStopsTheReplicaAtTheGap) {
+  const uint64_t k = Middle();
+  auto messages = stream_;
+  messages.erase(messages.begin() + static_cast<ptrdiff_t>(EntryIndex(k)));
+  uint64_t applied = 0;
+  Status alarm = RunReplicaOn(messages, applied);
+  EXPECT_TRUE(IsError(alarm, StatusCode::kDataLoss,
+                      "entry " + std::to_string(k + 1) + ": arrived where entry " +
+                          std::to_string(k) + " was expected"));
+  EXPECT_EQ(alarm_sequence_, k + 1);
+  EXPECT_EQ(applied, k - 1);
+}
+
+TEST_F(TamperedStreamTest, ReorderedEntriesStopTheReplicaAtTheFirstOutOfPlace) {
+  const uint64_t k = Middle();
+  auto messages = stream_;
+  std::swap(messages[EntryIndex(k)], messages[EntryIndex(k + 1)]);
+  uint64_t applied = 0;
+  Status alarm = RunReplicaOn(messages, applied);
+  EXPECT_TRUE(IsError(alarm, StatusCode::kDataLoss,
+                      "entry " + std::to_string(k + 1) + ": arrived where entry " +
+                          std::to_string(k) + " was expected"));
+  EXPECT_EQ(alarm_sequence_, k + 1);
+  EXPECT_EQ(applied, k - 1);
+}
+
+TEST_F(TamperedStreamTest, AForgedCheckpointStopsTheReplicaAtThatCheckpoint) {
+  const size_t at = CheckpointIndexAfter(Middle());
+  const uint64_t size = stream_[at].sequence;
+  auto root = writer().Root(size);
+  ASSERT_TRUE(root.has_value());
+
+  // Signed by another key under the writer's name.
+  auto other_key = crypto::PrivateKey::Generate(crypto::KeyType::kEd25519);
+  ASSERT_TRUE(other_key.has_value());
+  auto impostor = note::NoteSigner::Create(SignedLedger::kOrigin, *other_key);
+  ASSERT_TRUE(impostor.has_value());
+  note::Checkpoint cp{SignedLedger::kOrigin, size, *root, {}};
+  auto forged = impostor->Sign(cp.Marshal());
+  ASSERT_TRUE(forged.has_value());
+  auto messages = stream_;
+  messages[at].value = *forged;
+  uint64_t applied = 0;
+  Status alarm = RunReplicaOn(messages, applied);
+  EXPECT_TRUE(IsError(alarm, StatusCode::kUnauthenticated,
+                      "checkpoint at size " + std::to_string(size) + ": "));
+  EXPECT_EQ(alarm_sequence_, size);
+  EXPECT_EQ(applied, size);  // the entries it covers were verified one by one and are kept
+  auto latest = store_->ledger->LatestCheckpoint();
+  EXPECT_TRUE(!latest.has_value() || *latest != *forged);
+
+  // Signed by the writer's own key (stolen) over a root that is not the tree's.
+  cp.root[0] ^= 0x01;
+  forged = writer_->node().signer->Sign(cp.Marshal());
+  ASSERT_TRUE(forged.has_value());
+  messages = stream_;
+  messages[at].value = *forged;
+  alarm = RunReplicaOn(messages, applied);
+  EXPECT_TRUE(IsError(alarm, StatusCode::kDataLoss,
+                      "checkpoint at size " + std::to_string(size) +
+                          ": its root differs from the root recomputed from the entries"));
+  EXPECT_EQ(alarm_sequence_, size);
+  EXPECT_EQ(applied, size);
+}
+
+}  // namespace
+}  // namespace ejournal::testing
