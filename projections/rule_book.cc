@@ -1133,7 +1133,15 @@ Status Checker::CheckTermMark(const v1::TermMarkRecorded& t) {
       marks += v->value.second_value != 0 ? 2 : 1;
     }
   }
-  const int hours = school_->WeeklyHours(class_id, "", t.subject_id(), last);
+  // A subject taught in subgroups (English in two groups) counts the student's own group's hours.
+  std::string subgroup_id;
+  for (const auto& [gid, g] : school_->subgroups) {
+    if (g.class_id == class_id && g.subject_id == t.subject_id() &&
+        g.students.contains(t.student_id())) {
+      subgroup_id = gid;
+    }
+  }
+  const int hours = school_->WeeklyHours(class_id, subgroup_id, t.subject_id(), last);
   const int needed = RuleBook::MinimumMarks(school_->policy, hours, valid_absence);
   if (marks < needed) {
     return Refuse("R-TERM-1", "a term mark needs at least " + std::to_string(needed) +

@@ -702,6 +702,44 @@ TEST_F(RulesTest, R_TERM_1_ValidReasonAbsenceLowersTheMinimumAtThreeHours) {
   EXPECT_EQ(needed["s3"], 7);
 }
 
+// R-TERM-1: a subject taught in subgroups (English in two groups) asks the minimum of the
+// student's own group's hours.
+TEST_F(RulesTest, R_TERM_1_SubgroupMinimumUsesTheGroupsHours) {
+  v1::EventBody b = Body("admin");
+  b.mutable_subject_defined()->set_subject_id("english");
+  b.mutable_subject_defined()->set_name("Английский язык");
+  b.mutable_subject_defined()->set_kind(v1::SUBJECT_KIND_FOREIGN_LANGUAGE);
+  MustSubmit(b);
+  b = Body("admin");
+  auto* g = b.mutable_subgroup_defined();
+  g->set_subgroup_id("5a-en1");
+  g->set_class_id("5a");
+  g->set_subject_id("english");
+  g->add_student_ids("s1");
+  g->add_student_ids("s2");
+  MustSubmit(b);
+  b = Body("admin");
+  auto* l = b.mutable_teaching_load_assigned();
+  l->set_load_id("l-en-5a-1");
+  l->set_teacher_id("sub");
+  l->set_class_id("5a");
+  l->set_subgroup_id("5a-en1");
+  l->set_subject_id("english");
+  l->set_weekly_hours(3);
+  l->set_academic_year_id("2025");
+  MustSubmit(b);
+  MustSubmit(ScheduleLesson("en-5a-1", "5a", "english", "sub", mon_, 4, "5a-en1"));
+  At(mon_, "11:40");
+  for (int i = 0; i < 5; ++i) {
+    MustSubmit(MarkBody("sub", "en" + std::to_string(i), "en-5a-1", "s1", 4));
+  }
+  At(D(2025, 10, 20), "12:00");
+  EXPECT_TRUE(Refused(Submit(TermMarkBody("sub", "s1", "english", v1::PERIOD_KIND_TERM, 1, 4)),
+                      kRefused, "R-TERM-1", "at least 7 marks at 3 h/week"));
+  MustSubmit(TermMarkBody("sub", "s2", "english", v1::PERIOD_KIND_TERM, 1, 0,
+                          v1::ATTESTATION_STATUS_NOT_ATTESTED));
+}
+
 // R-TERM-1: a school's own minimums, with the valid-absence column.
 TEST_F(RulesTest, R_TERM_1_PolicyMinimumsWithValidAbsence) {
   v1::EventBody p = Body("director");

@@ -215,7 +215,9 @@ TEST_F(ReplicationTest, RelayCrashAndReplicaRestartResumeFromTheirPositions) {
       ASSERT_OK(relay->WaitConfirmed(1000, kDeadline));
       relay.reset();  // the "crash": no flush, in-flight messages dropped
       crashed = true;
-      // The replica stops too, part-way, and its store is closed.
+      // The replica stops too, part-way (after it applied what the relay confirmed), and its
+      // store is closed.
+      ASSERT_OK(replica->WaitApplied(1000, kDeadline));
       replica.reset();
       replica_stopped_at = store->ledger->size();
       store.reset();
