@@ -5,6 +5,7 @@
 //   ejournal ledger verify / checkpoint / proof inclusion / proof consistency
 //   ejournal demo append  signed demo events through admission (until the server exists)
 //   ejournal demo school  a new data directory with a generated school of this year, up to now
+//   ejournal archive export / verify   the school-year archive (docs/ARCHIVE.md)
 //
 // Errors are printed as "error: <code>: <message> [rule]" and exit with status 1.
 #include <spdlog/spdlog.h>
@@ -20,6 +21,7 @@
 #include "ejournal/v1/event.pb.h"
 #include "ejournal/v1/ledger.pb.h"
 #include "ledger/admission.h"
+#include "ledger/archive.h"
 #include "ledger/credentials.h"
 #include "ledger/crypto.h"
 #include "ledger/event_codec.h"
@@ -311,6 +313,61 @@ int ProofConsistency(const std::string& data, uint64_t old_size, uint64_t size) 
   return 0;
 }
 
+// ---- archive ----------------------------------------------------------------------------------
+
+// The school-year archive (ledger/archive.h, docs/ARCHIVE.md). Reads the ledger read-only, so it
+// runs beside the server; the node key signs the manifest.
+int ArchiveExport(const std::string& data, const std::string& school_id, int year,
+                  const std::string& out) {
+  auto node = LoadNodeIdentity(NodeKeyPath(data));
+  if (!node) return Fail(node.error());
+  auto ledger = OpenReadOnly(data);
+  if (!ledger) return Fail(ledger.error());
+  archive::Summary summary;
+  auto bundle =
+      archive::Export(**ledger, *node->signer,
+                      archive::ExportOptions{.school_id = school_id, .year = year}, &summary);
+  if (!bundle) return Fail(bundle.error());
+  if (Status s = archive::WriteBundle(*bundle, out); !s.ok()) return Fail(s);
+  std::printf(
+      "archive of %s, academic year %d/%d, in %s\n  entries:     %llu of the ledger's %llu\n"
+      "  subtrees:    %llu hashes for the rest\n  checkpoints: %llu\n  root:        %s\n",
+      school_id.c_str(), year, year + 1, out.c_str(),
+      static_cast<unsigned long long>(summary.entries),
+      static_cast<unsigned long long>(summary.tree_size),
+      static_cast<unsigned long long>(summary.subtrees),
+      static_cast<unsigned long long>(summary.checkpoints), merkle::ToHex(summary.root).c_str());
+  return 0;
+}
+
+int ArchiveVerify(const std::string& dir, const std::string& node_pub) {
+  std::string trusted;
+  if (!node_pub.empty()) {
+    auto key = ReadFile(node_pub);
+    if (!key) return Fail(key.error());
+    trusted = Trim(*key);
+  }
+  auto bundle = archive::ReadBundle(dir);
+  if (!bundle) return Fail(bundle.error());
+  auto summary = archive::Verify(*bundle, trusted);
+  if (!summary) {
+    std::fprintf(stderr, "ARCHIVE VERIFICATION FAILED\n");
+    return Fail(summary.error());
+  }
+  std::printf(
+      "archive OK: school %s, academic year %d/%d, %llu entries and %llu signatures, the root of "
+      "the ledger's %llu entries recomputed and signed; %llu checkpoints consistent\nroot: %s\n",
+      summary->school_id.c_str(), summary->year, summary->year + 1,
+      static_cast<unsigned long long>(summary->entries),
+      static_cast<unsigned long long>(summary->signatures),
+      static_cast<unsigned long long>(summary->tree_size),
+      static_cast<unsigned long long>(summary->checkpoints), merkle::ToHex(summary->root).c_str());
+  if (trusted.empty()) {
+    std::printf("note: trusted the archive's own node.pub; pass --node-key with your copy\n");
+  }
+  return 0;
+}
+
 // ---- demo school ------------------------------------------------------------------------------
 
 // A new data directory with a generated school (tools/synth) of this academic year, from 1
@@ -484,6 +541,20 @@ int main(int argc, char** argv) {
   demo_append->add_option("--count", count, "how many")->capture_default_str();
   demo_append->add_option("--admin", admin, "the admin whose key signs")->capture_default_str();
 
+  std::string school_id, archive_dir;
+  int archive_year = 0;
+  auto* archive_cmd = app.add_subcommand("archive", "the school-year archive (docs/ARCHIVE.md)");
+  archive_cmd->require_subcommand(1);
+  auto* archive_export = archive_cmd->add_subcommand("export", "write a school year's archive");
+  archive_export->add_option("--data", data, "data directory")->capture_default_str();
+  archive_export->add_option("--school", school_id, "school id")->required();
+  archive_export->add_option("--year", archive_year, "academic year (2025: 2025/26)")->required();
+  archive_export->add_option("--out", archive_dir, "a directory for the archive")->required();
+  auto* archive_verify = archive_cmd->add_subcommand("verify", "check an archive offline");
+  archive_verify->add_option("--dir", archive_dir, "the archive's directory")->required();
+  archive_verify->add_option("--node-key", node_pub,
+                             "the node's verifier key file you trust (default: the archive's)");
+
   ejournal::synth::Options school_options;
   school_options.classes = 11;
   school_options.students = 275;
@@ -507,6 +578,8 @@ int main(int argc, char** argv) {
   if (*consistency) return ProofConsistency(data, old_size, size);
   if (*demo_append) return DemoAppend(data, admin, count);
   if (*demo_school) return DemoSchool(data, school_options);
+  if (*archive_export) return ArchiveExport(data, school_id, archive_year, archive_dir);
+  if (*archive_verify) return ArchiveVerify(archive_dir, node_pub);
   if (*replay) return Replay(data);
   return 2;
 }
