@@ -6,6 +6,7 @@
 //   ejournal demo append  signed demo events through admission (until the server exists)
 //   ejournal demo school  a new data directory with a generated school of this year, up to now
 //   ejournal archive export / verify   the school-year archive (docs/ARCHIVE.md)
+//   ejournal backup create / list / verify / restore   RocksDB backups (docs/OPERATIONS.md)
 //
 // Errors are printed as "error: <code>: <message> [rule]" and exit with status 1.
 #include <spdlog/spdlog.h>
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <random>
 
@@ -22,6 +24,7 @@
 #include "ejournal/v1/ledger.pb.h"
 #include "ledger/admission.h"
 #include "ledger/archive.h"
+#include "ledger/backup.h"
 #include "ledger/credentials.h"
 #include "ledger/crypto.h"
 #include "ledger/event_codec.h"
@@ -368,6 +371,57 @@ int ArchiveVerify(const std::string& dir, const std::string& node_pub) {
   return 0;
 }
 
+// ---- backup -----------------------------------------------------------------------------------
+
+// Backups with RocksDB's BackupEngine (ledger/backup.h, docs/OPERATIONS.md). From the CLI the
+// ledger is opened here, so the server must be stopped; the running server backs up through its
+// own endpoint. node.pub goes beside the backups (the node key, a secret, does not).
+int BackupCreate(const std::string& data, const std::string& to, uint32_t keep) {
+  LedgerOptions options;
+  options.path = LedgerPath(data);
+  auto ledger = Ledger::Open(options);
+  if (!ledger) {
+    return Fail(ledger.error().WithContext(
+        "opening the ledger (is the server running? then use its backup endpoint)"));
+  }
+  auto info = backup::CreateBackup(**ledger, to, keep);
+  if (!info) return Fail(info.error());
+  auto pub = ReadFile(NodePubPath(data));
+  if (pub) std::ofstream(to + "/node.pub") << *pub;
+  std::printf("backup %u of %s in %s: %llu entries, %llu bytes\n", info->id, data.c_str(),
+              to.c_str(), static_cast<unsigned long long>(info->ledger_size),
+              static_cast<unsigned long long>(info->bytes));
+  return 0;
+}
+
+int BackupList(const std::string& from) {
+  auto list = backup::ListBackups(from);
+  if (!list) return Fail(list.error());
+  for (const auto& b : *list) {
+    std::printf("backup %u  at %lld  %llu entries  %llu bytes\n", b.id,
+                static_cast<long long>(b.timestamp), static_cast<unsigned long long>(b.ledger_size),
+                static_cast<unsigned long long>(b.bytes));
+  }
+  return 0;
+}
+
+int BackupVerify(const std::string& from) {
+  Status s = backup::VerifyBackups(from);
+  if (!s.ok()) return Fail(s);
+  std::printf("every file of every backup in %s matches its checksum\n", from.c_str());
+  return 0;
+}
+
+int BackupRestore(const std::string& from, const std::string& data, uint32_t id) {
+  auto info = backup::RestoreBackup(from, LedgerPath(data), id);
+  if (!info) return Fail(info.error());
+  auto pub = ReadFile(from + "/node.pub");
+  if (pub) std::ofstream(NodePubPath(data)) << *pub;
+  std::printf("restored backup %u into %s (verify it: ejournal ledger verify --data %s)\n",
+              info->id, data.c_str(), data.c_str());
+  return 0;
+}
+
 // ---- demo school ------------------------------------------------------------------------------
 
 // A new data directory with a generated school (tools/synth) of this academic year, from 1
@@ -555,6 +609,23 @@ int main(int argc, char** argv) {
   archive_verify->add_option("--node-key", node_pub,
                              "the node's verifier key file you trust (default: the archive's)");
 
+  std::string backup_dir;
+  uint32_t keep = 0, backup_id = 0;
+  auto* backup_cmd = app.add_subcommand("backup", "backups of the ledger (docs/OPERATIONS.md)");
+  backup_cmd->require_subcommand(1);
+  auto* backup_create = backup_cmd->add_subcommand("create", "back up a stopped node's ledger");
+  backup_create->add_option("--data", data, "data directory")->capture_default_str();
+  backup_create->add_option("--to", backup_dir, "the backup directory")->required();
+  backup_create->add_option("--keep", keep, "keep this many newest backups (0: all)");
+  auto* backup_list = backup_cmd->add_subcommand("list", "list the backups");
+  backup_list->add_option("--from", backup_dir, "the backup directory")->required();
+  auto* backup_verify = backup_cmd->add_subcommand("verify", "check every backed-up file");
+  backup_verify->add_option("--from", backup_dir, "the backup directory")->required();
+  auto* backup_restore = backup_cmd->add_subcommand("restore", "restore into a new data directory");
+  backup_restore->add_option("--from", backup_dir, "the backup directory")->required();
+  backup_restore->add_option("--data", data, "the new data directory")->required();
+  backup_restore->add_option("--id", backup_id, "the backup (default: the newest)");
+
   ejournal::synth::Options school_options;
   school_options.classes = 11;
   school_options.students = 275;
@@ -580,6 +651,10 @@ int main(int argc, char** argv) {
   if (*demo_school) return DemoSchool(data, school_options);
   if (*archive_export) return ArchiveExport(data, school_id, archive_year, archive_dir);
   if (*archive_verify) return ArchiveVerify(archive_dir, node_pub);
+  if (*backup_create) return BackupCreate(data, backup_dir, keep);
+  if (*backup_list) return BackupList(backup_dir);
+  if (*backup_verify) return BackupVerify(backup_dir);
+  if (*backup_restore) return BackupRestore(backup_dir, data, backup_id);
   if (*replay) return Replay(data);
   return 2;
 }
