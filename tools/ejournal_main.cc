@@ -7,6 +7,7 @@
 //   ejournal demo school  a new data directory with a generated school of this year, up to now
 //   ejournal archive export / verify   the school-year archive (docs/ARCHIVE.md)
 //   ejournal backup create / list / verify / restore   RocksDB backups (docs/OPERATIONS.md)
+//   ejournal print summary / diary    print-ready HTML with the checkpoint (projections/paper.h)
 //
 // Errors are printed as "error: <code>: <message> [rule]" and exit with status 1.
 #include <spdlog/spdlog.h>
@@ -31,7 +32,10 @@
 #include "ledger/ledger.h"
 #include "ledger/node_key.h"
 #include "ledger/verifier.h"
+#include "projections/paper.h"
+#include "projections/reports.h"
 #include "projections/school_time.h"
+#include "projections/views.h"
 #include "tools/data_dir.h"
 #include "tools/synth/school_generator.h"
 
@@ -422,6 +426,59 @@ int BackupRestore(const std::string& from, const std::string& data, uint32_t id)
   return 0;
 }
 
+// ---- print ------------------------------------------------------------------------------------
+
+// Paper (projections/paper.h): the summary statement of a class's year and a student's diary week
+// as print-ready HTML, stamped with the ledger position and the signed checkpoint.
+int Print(const std::string& data, const std::string& what, const std::string& school_id,
+          const std::string& id, const std::string& year_or_week, const std::string& out) {
+  auto opened = tools::OpenSchoolLedger(data, tools::OpenSchoolOptions{});
+  if (!opened) return Fail(opened.error().WithContext("opening the ledger (stop the server)"));
+  const school::School* school = opened->state->FindSchool(school_id);
+  if (school == nullptr) return Fail(NotFound("no school " + school_id));
+  auto cp_text = opened->ledger->LatestCheckpoint();
+  if (!cp_text) return Fail(cp_text.error());
+  auto cp = note::Checkpoint::Parse(cp_text->substr(0, cp_text->find("\n\n") + 1));
+  if (!cp) return Fail(cp.error());
+  school::PaperStamp stamp{.origin = cp->origin,
+                           .tree_size = cp->size,
+                           .root_hex = merkle::ToHex(cp->root),
+                           .printed_at = {}};
+  const int64_t now = NowMicros();
+  const int minutes = school->zone.LocalMinutes(now);
+  char hhmm[32];
+  std::snprintf(hhmm, sizeof hhmm, "%02d:%02d", minutes / 60, minutes % 60);
+  stamp.printed_at = school::DayString(school->zone.LocalDay(now)) + " " + hhmm;
+  std::string html;
+  if (what == "summary") {
+    auto view = school::SummaryStatement(*opened->state, school_id, id, year_or_week);
+    if (!view) return Fail(view.error());
+    html = school::SummaryStatementHtml(*school, *view, stamp);
+  } else {
+    int y = 0, m = 0, dd = 0;
+    if (std::sscanf(year_or_week.c_str(), "%d-%d-%d", &y, &m, &dd) != 3) {
+      return Fail(InvalidArgument("--week is a date, YYYY-MM-DD"));
+    }
+    v1::Date d;
+    d.set_year(y);
+    d.set_month(m);
+    d.set_day(dd);
+    auto day = school::DayOf(d);
+    if (!day) return Fail(day.error());
+    school::ViewReader reader(opened->ledger->db(), opened->ledger->column_families().views);
+    auto view = reader.DiaryWeek(*opened->state, school_id, id, school::WeekStart(*day));
+    if (!view) return Fail(view.error());
+    html = school::DiaryWeekHtml(*school, *view, stamp);
+  }
+  std::ofstream file(out, std::ios::binary | std::ios::trunc);
+  file << html;
+  if (!file.flush()) return Fail(IoError("cannot write " + out));
+  std::printf("%s: %zu bytes of print-ready HTML (ledger position %llu, checkpoint %llu)\n",
+              out.c_str(), html.size(), static_cast<unsigned long long>(opened->state->size()),
+              static_cast<unsigned long long>(cp->size));
+  return 0;
+}
+
 // ---- demo school ------------------------------------------------------------------------------
 
 // A new data directory with a generated school (tools/synth) of this academic year, from 1
@@ -626,6 +683,22 @@ int main(int argc, char** argv) {
   backup_restore->add_option("--data", data, "the new data directory")->required();
   backup_restore->add_option("--id", backup_id, "the backup (default: the newest)");
 
+  std::string print_id, print_period, print_out;
+  auto* print_cmd = app.add_subcommand("print", "print-ready HTML (a stopped node)");
+  print_cmd->require_subcommand(1);
+  auto* print_summary = print_cmd->add_subcommand("summary", "a class's summary statement");
+  print_summary->add_option("--data", data, "data directory")->capture_default_str();
+  print_summary->add_option("--school", school_id, "school id")->required();
+  print_summary->add_option("--class", print_id, "class id")->required();
+  print_summary->add_option("--year", print_period, "academic year id, e.g. 2025")->required();
+  print_summary->add_option("--out", print_out, "the HTML file")->required();
+  auto* print_diary = print_cmd->add_subcommand("diary", "a student's diary week");
+  print_diary->add_option("--data", data, "data directory")->capture_default_str();
+  print_diary->add_option("--school", school_id, "school id")->required();
+  print_diary->add_option("--student", print_id, "student id")->required();
+  print_diary->add_option("--week", print_period, "a day of the week, YYYY-MM-DD")->required();
+  print_diary->add_option("--out", print_out, "the HTML file")->required();
+
   ejournal::synth::Options school_options;
   school_options.classes = 11;
   school_options.students = 275;
@@ -652,6 +725,8 @@ int main(int argc, char** argv) {
   if (*archive_export) return ArchiveExport(data, school_id, archive_year, archive_dir);
   if (*archive_verify) return ArchiveVerify(archive_dir, node_pub);
   if (*backup_create) return BackupCreate(data, backup_dir, keep);
+  if (*print_summary) return Print(data, "summary", school_id, print_id, print_period, print_out);
+  if (*print_diary) return Print(data, "diary", school_id, print_id, print_period, print_out);
   if (*backup_list) return BackupList(backup_dir);
   if (*backup_verify) return BackupVerify(backup_dir);
   if (*backup_restore) return BackupRestore(backup_dir, data, backup_id);

@@ -13,6 +13,8 @@
 #include <memory>
 
 #include "projections/as_of.h"
+#include "projections/paper.h"
+#include "projections/reports.h"
 #include "projections/views.h"
 #include "tests/support/signed_ledger.h"
 #include "tests/support/status_matchers.h"
@@ -151,6 +153,13 @@ TEST_F(GeneratedYearTest, TheWholeYearIsAdmittedAndHasEveryKindOfRecord) {
   EXPECT_GT(term_marks, 100u);
   EXPECT_LT(not_attested * 5, term_marks);  // most students are attested
   EXPECT_GT(school.requests.size(), 1u);    // R-COR-1: corrections asked and decided
+  // Every scheduled lesson was held (a lesson record with its topic, R-LES-3), Fridays included.
+  size_t held = 0;
+  for (const auto& [id, lesson] : school.lessons) {
+    EXPECT_NE(lesson.record.Current(State()), nullptr) << id << " was never held";
+    ++held;
+  }
+  EXPECT_EQ(held, s.lessons);
 }
 
 TEST_F(GeneratedYearTest, TheSameSeedGivesTheSameYear) {
@@ -272,6 +281,67 @@ TEST_F(GeneratedYearTest, AsOfPageEqualsThePageServedAtThatMoment_R_TIME_1) {
     }
   }
   EXPECT_TRUE(saw_forged_value) << "the forged approval never reached the served page";
+}
+
+// Paper (DOMAIN.md "Archive and paper"): the summary statement of a class after the first quarter
+// and a student's diary week, print-ready, stamped with the ledger position and the checkpoint.
+TEST_F(GeneratedYearTest, PrintReadySummaryStatementAndDiaryWeek) {
+  const auto& school = FirstSchool();
+  const school::PaperStamp stamp{.origin = "ejournal.test/ledger/1",
+                                 .tree_size = ledger_->ledger().size(),
+                                 .root_hex = std::string(64, 'a'),
+                                 .printed_at = "2025-11-05 10:00"};
+  auto summary = school::SummaryStatement(State(), "school-1", "c06-1", "2025");
+  ASSERT_TRUE(summary.has_value()) << summary.error().ToString();
+  const std::string html = school::SummaryStatementHtml(school, *summary, stamp);
+  EXPECT_TRUE(html.starts_with("<!DOCTYPE html>"));
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_NE(html.find("Сводная ведомость"), std::string::npos);
+  EXPECT_NE(html.find("6А класса"), std::string::npos);
+  EXPECT_NE(html.find(std::string(64, 'a')), std::string::npos);
+  EXPECT_NE(html.find("по состоянию на запись № " + std::to_string(State().size())),
+            std::string::npos);
+  size_t students = 0, filled = 0;
+  for (const auto& [id, st] : school.students) {
+    if (st.memberships.back().class_id != "c06-1") continue;
+    ++students;
+    EXPECT_NE(html.find("<td>" + id + "</td>"), std::string::npos) << id;
+  }
+  for (const auto& row : summary->rows()) filled += static_cast<size_t>(row.marks_size());
+  ASSERT_GT(students, 5u);
+  // Every term mark of the class is a filled cell: 1-5 or н/а.
+  size_t cells = 0;
+  for (size_t at = html.find("<td class=\"m\">"); at != std::string::npos;
+       at = html.find("<td class=\"m\">", at + 1)) {
+    cells += html.compare(at + 14, 5, "</td>") != 0 ? 1 : 0;
+  }
+  EXPECT_EQ(cells, filled);
+  EXPECT_GT(filled, students * 10);  // a mark in each of the class's subjects
+
+  // A student's week with lessons, marks and homework.
+  const std::string student = summary->rows(0).student_id();
+  v1::Date monday;
+  monday.set_year(2025);
+  monday.set_month(9);
+  monday.set_day(29);
+  auto week = Reader().DiaryWeek(State(), "school-1", student, school::DayOf(monday).value());
+  ASSERT_TRUE(week.has_value()) << week.error().ToString();
+  const std::string diary = school::DiaryWeekHtml(school, *week, stamp);
+  EXPECT_NE(diary.find("Дневник обучающегося " + student + ", 6А класс"), std::string::npos);
+  EXPECT_NE(diary.find("неделя 29.09.2025 – 05.10.2025"), std::string::npos);
+  EXPECT_NE(diary.find("Понедельник, 29.09.2025"), std::string::npos);
+  size_t lessons = 0, marks = 0;
+  for (const auto& day : week->days()) {
+    for (const auto& dl : day.lessons()) {
+      ++lessons;
+      marks += static_cast<size_t>(dl.cell().marks_size());
+      EXPECT_NE(diary.find(school::HtmlEscape(dl.lesson().topic())), std::string::npos);
+    }
+  }
+  EXPECT_GT(lessons, 20u);
+  EXPECT_GT(marks, 0u);
+  EXPECT_NE(diary.find("С дневником ознакомлен(а)"), std::string::npos);
+  EXPECT_EQ(school::HtmlEscape("<a href='x'>\"&"), "&lt;a href=&#39;x&#39;&gt;&quot;&amp;");
 }
 
 // Replay equals incremental: the views rebuilt from zero, in this process and by `ejournal replay`

@@ -970,7 +970,9 @@ void SchoolGenerator::Impl::BuildTimetable(SchoolModel& s) {
 // existing lesson).
 void SchoolGenerator::Impl::ScheduleWeek(SchoolModel& s, Day monday) {
   const int64_t at = At(s, monday - 3, Minutes(16, 0));
-  s.week_lessons.clear();
+  // Keep this Friday's lessons (the scheduling happens before they are held): drop only what is
+  // more than a week old.
+  s.week_lessons.erase(s.week_lessons.begin(), s.week_lessons.lower_bound(monday - 10));
   for (int i = 0; i < 5; ++i) {
     const Day d = monday + i;
     if (!IsSchoolDay(s, d)) continue;
