@@ -36,6 +36,7 @@
 #include "projections/reports.h"
 #include "projections/school_time.h"
 #include "projections/views.h"
+#include "tools/client.h"
 #include "tools/data_dir.h"
 #include "tools/synth/school_generator.h"
 
@@ -712,7 +713,10 @@ int main(int argc, char** argv) {
   demo_school->add_option("--teachers", school_options.teachers, "teachers")->capture_default_str();
   demo_school->add_option("--seed", school_options.seed, "seed")->capture_default_str();
 
+  auto run_client = ejournal::client::AddClientCommands(app);
+
   CLI11_PARSE(app, argc, argv);
+  if (int rc = run_client(); rc >= 0) return rc;
   using namespace ejournal::cli;
   if (*init) return Init(data, origin, admin);
   if (*keygen) return Keygen(key_type, key_out, overwrite);
