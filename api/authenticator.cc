@@ -99,9 +99,12 @@ void LoginThrottle::Succeeded(const std::string& key) {
 }
 
 PasswordAuthenticator::PasswordAuthenticator(SecretStore* store, LoginResolver resolve,
-                                             const Clock* clock, int max_failures,
-                                             int64_t window_us)
-    : store_(store), resolve_(std::move(resolve)), throttle_(clock, max_failures, window_us) {}
+                                             const Clock* clock, const KdfParams& params,
+                                             int max_failures, int64_t window_us)
+    : store_(store),
+      resolve_(std::move(resolve)),
+      dummy_(MakePasswordRecord("", params).value_or(v1::PasswordRecord())),
+      throttle_(clock, max_failures, window_us) {}
 
 Result<Principal> PasswordAuthenticator::SignIn(const SignInRequest& request) {
   const std::string key = request.school_id + "/" + request.login;
@@ -109,13 +112,12 @@ Result<Principal> PasswordAuthenticator::SignIn(const SignInRequest& request) {
   // The same answer for an unknown login and a wrong password: logins cannot be probed.
   const Status refused = Unauthenticated("wrong login or password", "R-ACC-5");
   std::optional<std::string> user = resolve_(request.school_id, request.login);
-  if (!user) {
-    throttle_.Failed(key);
-    return Err(refused);
-  }
-  auto record = store_->GetPassword(request.school_id, *user);
+  auto record = user ? store_->GetPassword(request.school_id, *user)
+                     : Result<v1::PasswordRecord>(Err(NotFound("no such login")));
   if (!record) {
     if (record.error().code() != StatusCode::kNotFound) return Err(record.error());
+    // As long as a real check, so that the time of the answer does not tell a login exists.
+    (void)CheckPassword(request.password, dummy_).has_value();
     throttle_.Failed(key);
     return Err(refused);
   }

@@ -86,14 +86,17 @@ class PasswordAuthenticator final : public Authenticator {
       std::function<std::optional<std::string>(std::string_view school_id, std::string_view login)>;
 
   // `store` and `clock` must outlive this object.
+  // `params`: the cost of the stand-in check run for unknown logins (the same as new passwords').
   PasswordAuthenticator(SecretStore* store, LoginResolver resolve, const Clock* clock,
-                        int max_failures = 5, int64_t window_us = 15LL * 60 * 1'000'000);
+                        const KdfParams& params, int max_failures = 5,
+                        int64_t window_us = 15LL * 60 * 1'000'000);
 
   Result<Principal> SignIn(const SignInRequest& request) override;
 
  private:
   SecretStore* const store_;
   const LoginResolver resolve_;
+  const v1::PasswordRecord dummy_;  // checked for unknown logins (timing)
   LoginThrottle throttle_;
 };
 

@@ -94,19 +94,40 @@ Result<v1::SessionRecord> ApiServer::SessionOf(const httplib::Request& req, std:
   }
   if (options_.clock->NowMicros() >= session->not_after_us()) {
     // Expiry: the credential already stops at not_after_us; the node records it (EXPIRY) once.
-    v1::EventBody body;
-    body.mutable_credential_revoked()->set_credential_id(session->credential_id());
-    body.mutable_credential_revoked()->set_reason(v1::REVOCATION_REASON_EXPIRY);
-    auto revoked = SubmitAsNode(std::move(body), session->school_id());
-    if (revoked) {
-      session->set_revoked(true);
-      (void)secrets_->PutSession(d, *session).ok();
-      spdlog::info("session credential {} expired (entry {})", session->credential_id(),
-                   revoked->sequence);
-    }
+    (void)RevokeSession(d, *session, v1::REVOCATION_REASON_EXPIRY).has_value();
     return Err(Unauthenticated("the session has expired"));
   }
   return session;
+}
+
+Result<AppendResult> ApiServer::RevokeSession(const std::string& digest, v1::SessionRecord& session,
+                                              v1::RevocationReason reason) {
+  v1::EventBody body;
+  body.mutable_credential_revoked()->set_credential_id(session.credential_id());
+  body.mutable_credential_revoked()->set_reason(reason);
+  EJ_ASSIGN_OR_RETURN(AppendResult revoked, SubmitAsNode(std::move(body), session.school_id()));
+  session.set_revoked(true);
+  EJ_RETURN_IF_ERROR(secrets_->PutSession(digest, session));
+  spdlog::info("session credential {} revoked ({}), entry {}", session.credential_id(),
+               v1::RevocationReason_Name(reason), revoked.sequence);
+  return revoked;
+}
+
+Result<int> ApiServer::RevokeExpiredSessions() {
+  const int64_t now = options_.clock->NowMicros();
+  std::vector<std::pair<std::string, v1::SessionRecord>> expired;
+  EJ_RETURN_IF_ERROR(
+      secrets_->ForEachSession([&](const std::string& d, const v1::SessionRecord& s) {
+        if (!s.revoked() && now >= s.not_after_us()) expired.emplace_back(d, s);
+        return true;
+      }));
+  int revoked = 0;
+  for (auto& [digest, session] : expired) {
+    auto r = RevokeSession(digest, session, v1::REVOCATION_REASON_EXPIRY);
+    if (!r) return Err(r.error());
+    ++revoked;
+  }
+  return revoked;
 }
 
 void ApiServer::PostLogin(const httplib::Request& req, httplib::Response& res) {
@@ -184,15 +205,8 @@ void ApiServer::PostLogout(const httplib::Request& req, httplib::Response& res) 
   std::string digest;
   auto session = SessionOf(req, &digest);
   if (!session) return SetError(res, session.error());
-  v1::EventBody body;
-  body.mutable_credential_revoked()->set_credential_id(session->credential_id());
-  body.mutable_credential_revoked()->set_reason(v1::REVOCATION_REASON_LOGOUT);
-  auto revoked = SubmitAsNode(std::move(body), session->school_id());
+  auto revoked = RevokeSession(digest, *session, v1::REVOCATION_REASON_LOGOUT);
   if (!revoked) return SetError(res, revoked.error());
-  session->set_revoked(true);
-  if (Status st = secrets_->PutSession(digest, *session); !st.ok()) return SetError(res, st);
-  spdlog::info("session credential {} revoked at logout (entry {})", session->credential_id(),
-               revoked->sequence);
   ReplyJson(res, ResultJson(*revoked));
 }
 

@@ -52,4 +52,23 @@ Result<v1::SessionRecord> SecretStore::GetSession(std::string_view token_digest)
   return record;
 }
 
+Status SecretStore::ForEachSession(
+    const std::function<bool(const std::string&, const v1::SessionRecord&)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("s/"); it->Valid() && it->key().starts_with("s/"); it->Next()) {
+    v1::SessionRecord record;
+    if (!record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return DataLoss("a session record does not parse");
+    }
+    std::string hex = it->key().ToString().substr(2);
+    std::string raw;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+      raw.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    }
+    if (!visit(raw, record)) break;
+  }
+  if (!it->status().ok()) return IoError("reading the secrets store: " + it->status().ToString());
+  return Status::Ok();
+}
+
 }  // namespace ejournal::api

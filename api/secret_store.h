@@ -12,6 +12,7 @@
 
 #include <rocksdb/db.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,6 +35,9 @@ class SecretStore {
   // `token_digest`: the raw 32-byte SHA-256 of the bearer token.
   [[nodiscard]] Status PutSession(std::string_view token_digest, const v1::SessionRecord& record);
   [[nodiscard]] Result<v1::SessionRecord> GetSession(std::string_view token_digest) const;
+  // Visits every session (token digest, record) while `visit` returns true.
+  [[nodiscard]] Status ForEachSession(
+      const std::function<bool(const std::string& digest, const v1::SessionRecord&)>& visit) const;
 
  private:
   explicit SecretStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}

@@ -81,7 +81,7 @@ Status ApiServer::Init() {
         if (user == nullptr || !user->active) return std::nullopt;
         return it->second;
       },
-      options_.clock, options_.login_max_failures, options_.login_window_us);
+      options_.clock, options_.kdf, options_.login_max_failures, options_.login_window_us);
 
   if (options_.tls_cert_file.empty() != options_.tls_key_file.empty()) {
     return InvalidArgument("HTTPS needs both a certificate and a key");
@@ -152,13 +152,31 @@ Status ApiServer::Start() {
   // after Start() cannot be lost. (Connections are accepted by the backlog meanwhile.)
   while (!http_->is_running() && !done->load()) std::this_thread::yield();
   if (done->load()) return IoError("the HTTP listener failed to start");
+  if (options_.expiry_sweep_seconds > 0) {
+    sweeper_ = std::thread([this] {
+      std::unique_lock lock(sweep_mu_);
+      while (!stopping_.load()) {
+        sweep_cv_.wait_for(lock, std::chrono::seconds(options_.expiry_sweep_seconds));
+        if (stopping_.load()) break;
+        lock.unlock();
+        auto n = RevokeExpiredSessions();
+        if (!n) spdlog::warn("expiry sweep: {}", n.error().ToString());
+        lock.lock();
+      }
+    });
+  }
   return Status::Ok();
 }
 
 void ApiServer::Stop() {
   std::lock_guard lock(stop_mu_);
   if (stopped_.load()) return;
-  stopping_.store(true);
+  {
+    std::lock_guard sweep_lock(sweep_mu_);
+    stopping_.store(true);
+  }
+  sweep_cv_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
   if (http_) http_->stop();
   // listen_after_bind returns once its workers have finished their requests.
   if (listener_.joinable()) listener_.join();

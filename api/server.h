@@ -26,8 +26,10 @@
 #define EJOURNAL_API_SERVER_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -80,6 +82,9 @@ struct ServerOptions {
   size_t min_password_length = 8;
   int login_max_failures = 5;
   int64_t login_window_us = 15LL * 60 * 1'000'000;
+  // A background thread revokes expired sessions (node-signed CredentialRevoked, EXPIRY) this
+  // often; 0: only when a session is used after its expiry (and RevokeExpiredSessions()).
+  int expiry_sweep_seconds = 60;
 };
 
 class ApiServer {
@@ -97,6 +102,10 @@ class ApiServer {
   [[nodiscard]] Status Serve();
   // See the header comment. Safe from any thread (not from a handler), idempotent.
   void Stop();
+
+  // Records the revocation (EXPIRY) of every session past its expiry and not yet revoked; returns
+  // how many. Safe from any thread; the sweep thread calls it.
+  [[nodiscard]] Result<int> RevokeExpiredSessions();
 
   int port() const { return port_; }
   bool tls() const { return !options_.tls_cert_file.empty(); }
@@ -128,6 +137,9 @@ class ApiServer {
   void PostPassword(const httplib::Request& req, httplib::Response& res);
   // The session of the request's bearer token; kUnauthenticated if none, expired or revoked.
   Result<v1::SessionRecord> SessionOf(const httplib::Request& req, std::string* digest = nullptr);
+  // Appends the node-signed CredentialRevoked of the session and marks it revoked.
+  Result<AppendResult> RevokeSession(const std::string& digest, v1::SessionRecord& session,
+                                     v1::RevocationReason reason);
 
   // Reads (routes_read.cc).
   // Runs `fn` for the signed-in user of `school_id` (the session's school), holding the state
@@ -164,6 +176,9 @@ class ApiServer {
   std::unique_ptr<httplib::Server> http_;
   int port_ = 0;
   std::thread listener_;
+  std::thread sweeper_;
+  std::condition_variable sweep_cv_;
+  std::mutex sweep_mu_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};
   std::mutex stop_mu_;

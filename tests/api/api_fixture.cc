@@ -26,6 +26,7 @@ api::ServerOptions ApiFixture::Options() {
   o.clock = &clock_;
   o.kdf.n = 1024;  // fast for tests; the default is 2^15
   o.threads = 4;
+  o.expiry_sweep_seconds = 0;  // tests call RevokeExpiredSessions()
   return o;
 }
 

@@ -164,3 +164,27 @@ TEST_F(SessionsTest, SpkiKeysAreAccepted) {
 
 }  // namespace
 }  // namespace ejournal::testing
+
+namespace ejournal::testing {
+namespace {
+
+class SessionSweepTest : public ApiFixture {};
+
+TEST_F(SessionSweepTest, TheSweepRecordsExpiriesOnce) {
+  SetPassword("deputy");
+  SetPassword("parent");
+  Session a = Login("deputy");
+  clock_.Advance(6LL * 3600 * 1'000'000);
+  Session b = Login("parent");
+  const uint64_t size = LedgerSize();
+  EXPECT_EQ(server_->RevokeExpiredSessions().value_or(-1), 0);
+  clock_.Advance(7LL * 3600 * 1'000'000);  // a has expired, b not yet
+  EXPECT_EQ(server_->RevokeExpiredSessions().value_or(-1), 1);
+  EXPECT_EQ(LedgerSize(), size + 1);
+  EXPECT_EQ(GetPath("/api/v1/schools/school-1/corrections", a.token)->status, 401);
+  EXPECT_EQ(LedgerSize(), size + 1);  // recorded once
+  EXPECT_EQ(GetPath("/api/v1/schools/school-1/students/s1/diary", b.token)->status, 200);
+}
+
+}  // namespace
+}  // namespace ejournal::testing

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -62,8 +63,15 @@ TEST(ShutdownTest, SigtermDuringWritesKeepsEveryAcknowledgedEvent) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, out[0]);
-  std::vector<std::string> argv = {EJOURNALD, "--data",      dir.path(), "--port",
-                                   "0",       "--log-level", "warn"};
+  // The flags come from a config file (CLI11 TOML), as an operator would give them.
+  const std::string config = dir.Sub("ejournald.toml");
+  {
+    FILE* f = std::fopen(config.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fprintf(f, "data = \"%s\"\nport = 0\nlog-level = \"warn\"\n", dir.path().c_str());
+    std::fclose(f);
+  }
+  std::vector<std::string> argv = {EJOURNALD, "--config", config};
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
