@@ -103,3 +103,27 @@ TEST_F(MalformedTest, EveryMalformedRequestIsRefusedAndNothingAppended) {
 
 }  // namespace
 }  // namespace ejournal::testing
+
+namespace ejournal::testing {
+namespace {
+
+TEST_F(MalformedTest, OversizedHeadersAreRefused) {
+  httplib::Headers headers = {{"X-Padding", std::string(16 * 1024, 'a')}};
+  auto r = client_->Get("/healthz", headers);
+  // cpp-httplib refuses a header block over 8 KiB (400) or drops the connection.
+  EXPECT_TRUE(!r || r->status == 400) << (r ? r->body : "");
+  EXPECT_EQ(GetPath("/healthz")->status, 200);
+}
+
+TEST_F(MalformedTest, UnknownRoutesAndMethodsAreJsonErrors) {
+  auto r = client_->Put("/api/v1/events", "x", "application/x-protobuf");
+  ASSERT_TRUE(r);
+  EXPECT_GE(r->status, 400);
+  auto g = GetPath("/api/v1/schools/school-1/students/s1/../../x");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->status, 404);
+  EXPECT_TRUE(Json(g).contains("error")) << g->body;
+}
+
+}  // namespace
+}  // namespace ejournal::testing
