@@ -55,6 +55,19 @@ std::string Metrics::Render(const LedgerStats& ledger, uint64_t ledger_size) con
   out += "# HELP ejournal_ledger_largest_group Most entries in one group commit since start.\n";
   out += "# TYPE ejournal_ledger_largest_group gauge\n";
   out += fmt::format("ejournal_ledger_largest_group {}\n", ledger.largest_group);
+  out += "# HELP ejournal_ledger_group_size Entries appended per group commit (one fsync).\n";
+  out += "# TYPE ejournal_ledger_group_size histogram\n";
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < ledger.group_sizes.size(); ++i) {
+    cumulative += ledger.group_sizes[i];
+    if (i + 1 < ledger.group_sizes.size()) {
+      out += fmt::format("ejournal_ledger_group_size_bucket{{le=\"{}\"}} {}\n", uint64_t{1} << i,
+                         cumulative);
+    }
+  }
+  out += fmt::format("ejournal_ledger_group_size_bucket{{le=\"+Inf\"}} {}\n", cumulative);
+  out += fmt::format("ejournal_ledger_group_size_sum {}\n", ledger.entries);
+  out += fmt::format("ejournal_ledger_group_size_count {}\n", cumulative);
   out += "# HELP ejournal_ledger_refused_total Requests the ledger writer refused.\n";
   out += "# TYPE ejournal_ledger_refused_total counter\n";
   out += fmt::format("ejournal_ledger_refused_total {}\n", ledger.refused);

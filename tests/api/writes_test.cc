@@ -179,6 +179,10 @@ TEST_F(WritesTest, MetricsCountAppendsAndRefusalsByRule) {
   EXPECT_NE(m->body.find("ejournal_http_request_seconds_count{route=\"events\"} 2"),
             std::string::npos);
   EXPECT_NE(m->body.find("ejournal_ledger_groups_total"), std::string::npos);
+  // One group of one entry since the server started.
+  EXPECT_NE(m->body.find("ejournal_ledger_group_size_bucket{le=\"1\"} 1\n"), std::string::npos)
+      << m->body;
+  EXPECT_NE(m->body.find("ejournal_ledger_group_size_count 1\n"), std::string::npos);
 }
 
 TEST_F(WritesTest, HealthAndReadiness) {
