@@ -88,6 +88,11 @@ Status LoginThrottle::Check(const std::string& key) {
 
 void LoginThrottle::Failed(const std::string& key) {
   std::lock_guard lock(mu_);
+  // Bounded memory against a flood of invented logins: drop the windows that have passed.
+  if (entries_.size() >= kPruneAt) {
+    const int64_t now = clock_->NowMicros();
+    std::erase_if(entries_, [&](const auto& kv) { return now - kv.second.first_us >= window_us_; });
+  }
   Entry& e = entries_[key];
   if (e.failures == 0) e.first_us = clock_->NowMicros();
   ++e.failures;

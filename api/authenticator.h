@@ -68,6 +68,7 @@ class LoginThrottle {
   void Succeeded(const std::string& key);
 
  private:
+  static constexpr size_t kPruneAt = 100000;
   struct Entry {
     int failures = 0;
     int64_t first_us = 0;

@@ -46,7 +46,6 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   options.session_lifetime_us = session_minutes * 60'000'000;
-  spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_default_logger(spdlog::stderr_color_mt("ejournald"));
   spdlog::set_level(spdlog::level::from_str(log_level));
 
@@ -74,7 +73,7 @@ int main(int argc, char** argv) {
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  spdlog::info("ejournald: signal {}, stopping", sig);
+  spdlog::info("event=stopping signal={}", sig);
   (*server)->Stop();
   return 0;
 }

@@ -108,7 +108,7 @@ Result<AppendResult> ApiServer::RevokeSession(const std::string& digest, v1::Ses
   EJ_ASSIGN_OR_RETURN(AppendResult revoked, SubmitAsNode(std::move(body), session.school_id()));
   session.set_revoked(true);
   EJ_RETURN_IF_ERROR(secrets_->PutSession(digest, session));
-  spdlog::info("session credential {} revoked ({}), entry {}", session.credential_id(),
+  spdlog::info("event=session_revoked credential={} reason={} entry={}", session.credential_id(),
                v1::RevocationReason_Name(reason), revoked.sequence);
   return revoked;
 }
@@ -160,8 +160,7 @@ void ApiServer::PostLogin(const httplib::Request& req, httplib::Response& res) {
   auto principal = authenticator_->SignIn(
       SignInRequest{.school_id = *school_id, .login = *login, .password = *password});
   if (!principal) {
-    spdlog::info("sign-in refused for school {}: {}", *school_id,
-                 StatusCodeName(principal.error().code()));
+    spdlog::info("event=signin_refused code={}", StatusCodeName(principal.error().code()));
     return SetError(res, principal.error());
   }
   auto id_bytes = RandomBytes(16);
@@ -191,7 +190,7 @@ void ApiServer::PostLogin(const httplib::Request& req, httplib::Response& res) {
   if (Status st = secrets_->PutSession(Digest(token), session); !st.ok()) {
     return SetError(res, st);
   }
-  spdlog::info("session credential {} issued to user {} (entry {})", credential_id,
+  spdlog::info("event=session_issued credential={} user={} entry={}", credential_id,
                principal->user_id, appended->sequence);
   ReplyJson(res, {{"token", token},
                   {"credential_id", credential_id},
@@ -248,7 +247,7 @@ void ApiServer::PostPassword(const httplib::Request& req, httplib::Response& res
   if (Status st = secrets_->PutPassword(school_id, user_id, *record); !st.ok()) {
     return SetError(res, st);
   }
-  spdlog::info("password of user {} set (entry {})", user_id, appended->sequence);
+  spdlog::info("event=password_set user={} entry={}", user_id, appended->sequence);
   ReplyJson(res, ResultJson(*appended));
 }
 

@@ -137,7 +137,7 @@ Status ApiServer::Init() {
   if (port_ <= 0) {
     return IoError("cannot listen on " + options_.listen + ":" + std::to_string(options_.port));
   }
-  spdlog::info("ejournald: ledger size {}, listening on port {}", ledger_->size(), port_);
+  spdlog::info("event=listening ledger_size={} port={}", ledger_->size(), port_);
   return Status::Ok();
 }
 
@@ -145,7 +145,7 @@ Status ApiServer::Start() {
   if (stopping_.load()) return Unavailable("the server is stopping");
   auto done = std::make_shared<std::atomic<bool>>(false);
   listener_ = std::thread([this, done] {
-    if (!http_->listen_after_bind()) spdlog::error("ejournald: the listener stopped with an error");
+    if (!http_->listen_after_bind()) spdlog::error("event=listener_failed");
     done->store(true);
   });
   // httplib's stop() is a no-op until the listener runs: wait for it, so that a Stop() right
@@ -160,7 +160,7 @@ Status ApiServer::Start() {
         if (stopping_.load()) break;
         lock.unlock();
         auto n = RevokeExpiredSessions();
-        if (!n) spdlog::warn("expiry sweep: {}", n.error().ToString());
+        if (!n) spdlog::warn("event=expiry_sweep_failed error=\"{}\"", n.error().ToString());
         lock.lock();
       }
     });
@@ -185,7 +185,7 @@ void ApiServer::Stop() {
   ledger_.reset();
   secrets_.reset();
   stopped_.store(true);
-  spdlog::info("ejournald: stopped");
+  spdlog::info("event=stopped");
 }
 
 ApiServer::Handler ApiServer::Wrap(const std::string& name, Handler handler) {
@@ -201,7 +201,8 @@ ApiServer::Handler ApiServer::Wrap(const std::string& name, Handler handler) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     metrics_.ObserveRequest(name, res.status, seconds);
     // Ids only: the route's name and the outcome, never the body, a token or a password.
-    spdlog::debug("{} {} -> {} ({:.3f} ms)", req.method, name, res.status, seconds * 1e3);
+    spdlog::debug("event=request method={} route={} status={} ms={:.3f}", req.method, name,
+                  res.status, seconds * 1e3);
   };
 }
 
