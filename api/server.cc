@@ -63,7 +63,11 @@ Status ApiServer::Init() {
   lo.observer = observer_.get();
   lo.max_queue = options_.ledger_max_queue;
   EJ_ASSIGN_OR_RETURN(ledger_, Ledger::Open(std::move(lo)));
-  EJ_RETURN_IF_ERROR(admission_->CatchUp(*ledger_));
+  if (Status st = admission_->CatchUp(*ledger_); !st.ok()) {
+    // A ledger whose first events name a school no SchoolRegistered created (what `ejournal init`
+    // writes today) cannot be folded into the school state the service reads.
+    return st.WithContext("folding the ledger into the school state");
+  }
   if (ledger_->column_families().views == nullptr) {
     return FailedPrecondition("the ledger has no views column family");
   }
@@ -179,13 +183,14 @@ void ApiServer::Stop() {
   if (sweeper_.joinable()) sweeper_.join();
   if (http_) http_->stop();
   // listen_after_bind returns once its workers have finished their requests.
-  if (listener_.joinable()) listener_.join();
+  const bool started = listener_.joinable();
+  if (started) listener_.join();
   // The ledger's destructor lets the writer finish every queued request; acknowledged groups are
   // already synced.
   ledger_.reset();
   secrets_.reset();
   stopped_.store(true);
-  spdlog::info("event=stopped");
+  if (started) spdlog::info("event=stopped");
 }
 
 ApiServer::Handler ApiServer::Wrap(const std::string& name, Handler handler) {
