@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <bit>
 #include <filesystem>
 #include <future>
 #include <shared_mutex>
@@ -350,6 +351,9 @@ LedgerStats Ledger::stats() const {
   s.refused = stat_refused_.load(std::memory_order_relaxed);
   s.largest_group = stat_largest_group_.load(std::memory_order_relaxed);
   s.checkpoints = stat_checkpoints_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < s.group_sizes.size(); ++i) {
+    s.group_sizes[i] = stat_group_sizes_[i].load(std::memory_order_relaxed);
+  }
   return s;
 }
 
@@ -664,6 +668,11 @@ void Ledger::WriteGroup(PreparedGroup& group) {
     stat_entries_.fetch_add(group.appended, std::memory_order_relaxed);
     if (group.appended > stat_largest_group_.load(std::memory_order_relaxed)) {
       stat_largest_group_.store(group.appended, std::memory_order_relaxed);
+    }
+    if (group.appended > 0) {
+      size_t bucket = std::bit_width(group.appended - 1);  // ceil(log2(appended))
+      if (bucket >= stat_group_sizes_.size()) bucket = stat_group_sizes_.size() - 1;
+      stat_group_sizes_[bucket].fetch_add(1, std::memory_order_relaxed);
     }
     if (group.wrote_checkpoint) stat_checkpoints_.fetch_add(1, std::memory_order_relaxed);
     if (group.appended > 0) {

@@ -31,6 +31,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/file_system.h>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -99,6 +100,10 @@ struct LedgerStats {
   uint64_t refused = 0;        // requests refused by the observer or as conflicts
   uint64_t largest_group = 0;  // most entries in one group
   uint64_t checkpoints = 0;    // checkpoints written
+  // Group-commit sizes: group_sizes[i] counts the groups that appended n entries with
+  // 2^(i-1) < n <= 2^i (i = 0: exactly 1); the last bucket also takes anything larger.
+  static constexpr size_t kGroupSizeBuckets = 15;
+  std::array<uint64_t, kGroupSizeBuckets> group_sizes{};
 };
 
 struct LedgerOptions {
@@ -278,6 +283,7 @@ class Ledger {
   std::atomic<uint64_t> stat_refused_{0};
   std::atomic<uint64_t> stat_largest_group_{0};
   std::atomic<uint64_t> stat_checkpoints_{0};
+  std::array<std::atomic<uint64_t>, LedgerStats::kGroupSizeBuckets> stat_group_sizes_{};
 
   mutable std::mutex mu_;
   std::condition_variable wake_;

@@ -1,0 +1,79 @@
+// ejournald: the ejournal HTTP service (docs/API.md). Flags (or `--config FILE`, TOML/INI as CLI11
+// reads them), wiring, start, and a graceful stop on SIGTERM/SIGINT: stop accepting, finish the
+// requests in flight, close the ledger (every acknowledged event is already synced), exit 0.
+//
+// On start it prints one line on stdout, "listening on http://HOST:PORT" (https with TLS), so that
+// a supervisor or a test can read the bound port when --port 0 asked for any free one.
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "api/server.h"
+
+int main(int argc, char** argv) {
+  using ejournal::api::ApiServer;
+  using ejournal::api::ServerOptions;
+  ServerOptions options;
+  CLI::App app{"ejournald: the ejournal HTTP service"};
+  app.set_config("--config", "", "read flags from a TOML/INI file");
+  app.add_option("--data", options.data_dir, "data directory made by `ejournal init`")->required();
+  app.add_option("--listen", options.listen, "address to listen on")->capture_default_str();
+  app.add_option("--port", options.port, "port (0: any free port)")->capture_default_str();
+  app.add_option("--tls-cert", options.tls_cert_file, "PEM certificate (HTTPS)");
+  app.add_option("--tls-key", options.tls_key_file, "PEM private key (HTTPS)");
+  app.add_option("--max-body-bytes", options.max_body_bytes, "largest request body (413)")
+      ->capture_default_str();
+  app.add_option("--max-batch-events", options.max_batch_events, "most events in a batch (413)")
+      ->capture_default_str();
+  app.add_option("--max-event-bytes", options.decode.max_event_bytes, "largest event (413)")
+      ->capture_default_str();
+  app.add_option("--max-queue", options.ledger_max_queue, "admission queue bound (503 beyond)")
+      ->capture_default_str();
+  app.add_option("--read-timeout", options.read_timeout_seconds, "seconds")->capture_default_str();
+  app.add_option("--write-timeout", options.write_timeout_seconds, "seconds")
+      ->capture_default_str();
+  app.add_option("--threads", options.threads, "HTTP worker threads")->capture_default_str();
+  int64_t session_minutes = options.session_lifetime_us / 60'000'000;
+  app.add_option("--session-minutes", session_minutes, "session lifetime")->capture_default_str();
+  app.add_option("--scrypt-n", options.kdf.n, "scrypt cost N for new passwords")
+      ->capture_default_str();
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  options.session_lifetime_us = session_minutes * 60'000'000;
+  spdlog::set_default_logger(spdlog::stderr_color_mt("ejournald"));
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  // Block the stop signals in every thread (the ones started below inherit the mask); this thread
+  // waits for them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto server = ApiServer::Open(options);
+  if (!server) {
+    std::fprintf(stderr, "error: %s\n", server.error().ToString().c_str());
+    return 1;
+  }
+  if (auto st = (*server)->Start(); !st.ok()) {
+    std::fprintf(stderr, "error: %s\n", st.ToString().c_str());
+    return 1;
+  }
+  std::printf("listening on %s://%s:%d\n", (*server)->tls() ? "https" : "http",
+              options.listen.c_str(), (*server)->port());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("event=stopping signal={}", sig);
+  (*server)->Stop();
+  return 0;
+}

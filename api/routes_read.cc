@@ -1,0 +1,327 @@
+// The read endpoints (docs/API.md "Reads"): views, audit, reports, ledger entries and proofs.
+// Every view read checks the session and R-ACC-3 (api/access.h) under the state lock; an unknown
+// or forbidden resource answers NotVisible() alike.
+#include <google/protobuf/util/json_util.h>
+#include <httplib.h>
+
+#include "api/access.h"
+#include "api/http_errors.h"
+#include "api/json_util.h"
+#include "api/server.h"
+#include "projections/as_of.h"
+#include "projections/audit.h"
+#include "projections/reports.h"
+
+namespace ejournal::api {
+namespace {
+
+// A reader's refusal from a projection: unknown ids look like forbidden ones.
+Status Visible(const Status& st) { return st.code() == StatusCode::kNotFound ? NotVisible() : st; }
+
+std::string HashB64(const merkle::Hash& h) {
+  return crypto::Base64Encode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+}
+
+}  // namespace
+
+struct ApiServer::Reader {
+  const school::School* school = nullptr;
+  const school::User* user = nullptr;
+};
+
+void ApiServer::WithReader(const httplib::Request& req, httplib::Response& res,
+                           const std::string& school_id,
+                           const std::function<void(const Reader&)>& fn) {
+  auto session = SessionOf(req, nullptr);
+  if (!session) return SetError(res, session.error());
+  std::shared_lock lock(state_mu_);
+  Reader reader;
+  reader.school = state_->FindSchool(school_id);
+  if (reader.school == nullptr || session->school_id() != school_id) {
+    return SetError(res, NotVisible());
+  }
+  reader.user = reader.school->FindUser(session->user_id());
+  if (reader.user == nullptr || !reader.user->active) {
+    return SetError(res, Unauthenticated("the session's user is no longer active"));
+  }
+  fn(reader);
+}
+
+void ApiServer::GetDiary(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1], student_id = req.matches[2];
+  std::optional<school::Day> week;
+  if (req.has_param("week")) {
+    auto d = QueryDay(req, "week");
+    if (!d) return SetError(res, d.error());
+    week = school::WeekStart(*d);
+  }
+  WithReader(req, res, school_id, [&](const Reader& reader) {
+    if (!MayReadDiary(*reader.school, *reader.user, student_id)) {
+      return SetError(res, NotVisible());
+    }
+    const school::Day start =
+        week ? *week : school::WeekStart(reader.school->zone.LocalDay(options_.clock->NowMicros()));
+    auto view = views_->DiaryWeek(*state_, school_id, student_id, start);
+    if (!view) return SetError(res, Visible(view.error()));
+    return ReplyProto(res, *view);
+  });
+}
+
+void ApiServer::GetJournal(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1], class_id = req.matches[2],
+                    subject_id = req.matches[3];
+  auto term = ParseUint(req.matches[4].str());
+  auto subgroup = QueryString(req, "subgroup", false);
+  if (!term) return SetError(res, term.error());
+  if (!subgroup) return SetError(res, subgroup.error());
+  std::optional<int64_t> as_of;
+  school::AsOfMode mode = school::AsOfMode::kAsShownThen;
+  if (req.has_param("as_of_us")) {
+    auto t = QueryInt(req, "as_of_us", std::nullopt);
+    if (!t) return SetError(res, t.error());
+    as_of = *t;
+    const std::string m = req.get_param_value("mode");
+    if (m == "with_later_invalidations") {
+      mode = school::AsOfMode::kWithLaterInvalidations;
+    } else if (!m.empty() && m != "as_shown_then") {
+      return SetError(res, InvalidArgument("mode is as_shown_then or with_later_invalidations"));
+    }
+  }
+  WithReader(req, res, school_id, [&](const Reader& reader) {
+    if (!MayReadPage(*reader.school, *reader.user, class_id, *subgroup, subject_id)) {
+      return SetError(res, NotVisible());
+    }
+    Result<v1::JournalPageView> page =
+        as_of ? school::AsOfJournalPage(
+                    *state_, *views_, [this](uint64_t s) { return ledger_->Entry(s); }, school_id,
+                    class_id, *subgroup, subject_id, static_cast<int>(*term), *as_of, mode)
+              : views_->JournalPage(*state_, school_id, class_id, *subgroup, subject_id,
+                                    static_cast<int>(*term));
+    if (!page) return SetError(res, Visible(page.error()));
+    return ReplyProto(res, *page);
+  });
+}
+
+void ApiServer::GetCellHistory(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1], lesson_id = req.matches[2],
+                    student_id = req.matches[3];
+  WithReader(req, res, school_id, [&](const Reader& reader) {
+    if (!MayReadCell(*reader.school, *reader.user, lesson_id)) return SetError(res, NotVisible());
+    school::AuditReader audit(state_.get(), views_.get(),
+                              [this](uint64_t s) { return ledger_->Entry(s); });
+    auto view = audit.CellHistory(school_id, lesson_id, student_id);
+    if (!view) return SetError(res, Visible(view.error()));
+    return ReplyProto(res, *view);
+  });
+}
+
+void ApiServer::GetActorHistory(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1], actor_id = req.matches[2];
+  auto from = QueryInt(req, "from_us", 0);
+  auto to = QueryInt(req, "to_us", INT64_MAX);
+  if (!from) return SetError(res, from.error());
+  if (!to) return SetError(res, to.error());
+  WithReader(req, res, school_id, [&](const Reader& reader) {
+    if (!MayReadActorHistory(*reader.user, actor_id) ||
+        reader.school->FindUser(actor_id) == nullptr) {
+      return SetError(res, NotVisible());
+    }
+    school::AuditReader audit(state_.get(), views_.get(),
+                              [this](uint64_t s) { return ledger_->Entry(s); });
+    auto view = audit.ActorHistory(school_id, actor_id, *from, *to);
+    if (!view) return SetError(res, Visible(view.error()));
+    return ReplyProto(res, *view);
+  });
+}
+
+void ApiServer::GetReport(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1], name = req.matches[2];
+  auto class_id = QueryString(req, "class", false);
+  if (!class_id) return SetError(res, class_id.error());
+  // Parameters shared by several reports, parsed before any access decision.
+  auto day_param = [&](const char* p) { return QueryDay(req, p); };
+  WithReader(req, res, school_id, [&](const Reader& reader) {
+    if (!MayReadReport(*reader.school, *reader.user, *class_id)) {
+      return SetError(res, NotVisible());
+    }
+    const school::SchoolState& st = *state_;
+    auto reply = [&](const auto& view) {
+      if (!view) return SetError(res, Visible(view.error()));
+      ReplyProto(res, *view);
+    };
+    if (name == "monthly-control") {
+      auto year = QueryInt(req, "year", std::nullopt);
+      auto month = QueryInt(req, "month", std::nullopt);
+      auto teacher = QueryString(req, "teacher", false);
+      if (!year || !month || !teacher) {
+        return SetError(res, !year ? year.error() : !month ? month.error() : teacher.error());
+      }
+      return reply(school::MonthlyControl(st, school_id, static_cast<int>(*year),
+                                          static_cast<int>(*month), *teacher, *class_id));
+    }
+    if (name == "class-progress" || name == "summary-statement") {
+      auto year_id = QueryString(req, "year_id", true);
+      if (!year_id) return SetError(res, year_id.error());
+      if (name == "summary-statement") {
+        return reply(school::SummaryStatement(st, school_id, *class_id, *year_id));
+      }
+      v1::PeriodRef period;
+      period.set_academic_year_id(*year_id);
+      const std::string kind = req.has_param("kind") ? req.get_param_value("kind") : "term";
+      if (kind == "term") {
+        period.set_kind(v1::PERIOD_KIND_TERM);
+      } else if (kind == "year") {
+        period.set_kind(v1::PERIOD_KIND_YEAR);
+      } else if (kind == "final") {
+        period.set_kind(v1::PERIOD_KIND_FINAL);
+      } else {
+        return SetError(res, InvalidArgument("kind is term, year or final"));
+      }
+      auto term = QueryInt(req, "term", 0);
+      if (!term) return SetError(res, term.error());
+      period.set_term_number(static_cast<int>(*term));
+      return reply(school::ClassProgress(st, school_id, *class_id, period));
+    }
+    if (name == "pending-corrections") return reply(school::PendingCorrections(st, school_id));
+    auto from = day_param("from");
+    auto to = day_param("to");
+    if (!from) return SetError(res, from.error());
+    if (!to) return SetError(res, to.error());
+    if (name == "attendance") {
+      return reply(school::AttendanceReport(st, school_id, *class_id, *from, *to));
+    }
+    if (name == "problems")
+      return reply(school::ProblemsReport(st, school_id, *class_id, *from, *to));
+    if (name == "substitutions")
+      return reply(school::SubstitutionsReport(st, school_id, *from, *to));
+    if (name == "acknowledgements") {
+      return reply(school::AcknowledgementReport(st, school_id, *class_id, *from, *to));
+    }
+    return SetError(res, NotFound("no such report"));
+  });
+}
+
+void ApiServer::GetCorrections(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1];
+  WithReader(req, res, school_id, [&](const Reader& reader) {
+    if (!ReadsEverything(*reader.user)) return SetError(res, NotVisible());
+    auto view = school::PendingCorrections(*state_, school_id);
+    if (!view) return SetError(res, Visible(view.error()));
+    return ReplyProto(res, *view);
+  });
+}
+
+void ApiServer::PostActPreview(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1];
+  v1::CredentialCompromiseActRecorded act;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  if (!google::protobuf::util::JsonStringToMessage(req.body, &act, options).ok()) {
+    return SetError(res,
+                    InvalidArgument("the body is not a CredentialCompromiseActRecorded (JSON)"));
+  }
+  WithReader(req, res, school_id, [&](const Reader& reader) {
+    // R-SEC-3: the director (or admin) previews what an Act would invalidate; auditors and the
+    // deputy may read it too.
+    if (!ReadsEverything(*reader.user) ||
+        reader.school->FindUser(act.affected_user_id()) == nullptr) {
+      return SetError(res, NotVisible());
+    }
+    // As the Act itself (R-SEC-2): it names the compromised credentials of the affected user.
+    if (act.affected_credential_ids().empty()) {
+      return SetError(res, InvalidArgument("an Act names the compromised credentials", "R-SEC-2"));
+    }
+    for (const auto& cid : act.affected_credential_ids()) {
+      const school::Credential* c = state_->FindCredential(cid);
+      if (c == nullptr || c->user_id != act.affected_user_id()) {
+        return SetError(res, NotVisible());
+      }
+    }
+    school::AuditReader audit(state_.get(), views_.get(),
+                              [this](uint64_t s) { return ledger_->Entry(s); });
+    v1::AuditListView out;
+    for (const school::Invalidation& inv : state_->PreviewAct(act)) {
+      auto line = audit.Describe(inv.seq);
+      if (!line) return SetError(res, line.error());
+      line->set_invalid(true);
+      line->set_because_of(inv.because_of);
+      *out.add_events() = std::move(*line);
+    }
+    return ReplyProto(res, out);
+  });
+}
+
+void ApiServer::GetEntry(const httplib::Request& req, httplib::Response& res) {
+  auto seq = ParseUint(req.matches[1].str());
+  if (!seq) return SetError(res, seq.error());
+  auto session = SessionOf(req, nullptr);
+  if (!session) return SetError(res, session.error());
+  {
+    std::shared_lock lock(state_mu_);
+    const school::School* s = state_->FindSchool(session->school_id());
+    const school::User* user = s == nullptr ? nullptr : s->FindUser(session->user_id());
+    if (user == nullptr || !MayReadLedger(*user)) return SetError(res, NotVisible());
+  }
+  if (*seq == 0 || *seq > ledger_->size()) return SetError(res, NotVisible());
+  auto bytes = ledger_->Entry(*seq);
+  if (!bytes) return SetError(res, Visible(bytes.error()));
+  v1::LedgerEntry entry;
+  v1::EventBody body;
+  if (!entry.ParseFromString(*bytes) || !body.ParseFromString(entry.event().body())) {
+    return SetError(res, DataLoss("entry does not parse"));
+  }
+  // Many schools share a ledger: a reader sees only their own school's entries.
+  if (body.school_id() != session->school_id()) return SetError(res, NotVisible());
+  nlohmann::json out = {
+      {"sequence", entry.sequence()},
+      {"recorded_at_us", entry.recorded_at_us()},
+      {"entry_base64", crypto::Base64Encode(*bytes)},
+      {"credential_id", entry.event().credential_id()},
+      {"signature_base64", crypto::Base64Encode(entry.event().signature())},
+      {"body", nlohmann::json::parse(ProtoJson(body), nullptr, false)},
+  };
+  ReplyJson(res, out);
+}
+
+void ApiServer::GetCheckpoint(const httplib::Request&, httplib::Response& res) {
+  auto note = ledger_->LatestCheckpoint();
+  if (!note) return SetError(res, note.error());
+  res.set_content(*note, "text/plain; charset=utf-8");
+}
+
+void ApiServer::GetInclusion(const httplib::Request& req, httplib::Response& res) {
+  auto seq = QueryInt(req, "sequence", std::nullopt);
+  auto size = QueryInt(req, "size", static_cast<int64_t>(ledger_->size()));
+  if (!seq) return SetError(res, seq.error());
+  if (!size) return SetError(res, size.error());
+  if (*seq < 1 || *size < *seq || static_cast<uint64_t>(*size) > ledger_->size()) {
+    return SetError(res, InvalidArgument("need 1 <= sequence <= size <= the ledger's size"));
+  }
+  auto proof =
+      ledger_->InclusionProof(static_cast<uint64_t>(*seq - 1), static_cast<uint64_t>(*size));
+  if (!proof) return SetError(res, proof.error());
+  nlohmann::json hashes = nlohmann::json::array();
+  for (const auto& h : *proof) hashes.push_back(HashB64(h));
+  ReplyJson(res, {{"sequence", *seq},
+                  {"leaf_index", *seq - 1},
+                  {"tree_size", *size},
+                  {"hashes", std::move(hashes)}});
+}
+
+void ApiServer::GetConsistency(const httplib::Request& req, httplib::Response& res) {
+  auto old_size = QueryInt(req, "old_size", std::nullopt);
+  auto size = QueryInt(req, "size", static_cast<int64_t>(ledger_->size()));
+  if (!old_size) return SetError(res, old_size.error());
+  if (!size) return SetError(res, size.error());
+  if (*old_size < 1 || *size < *old_size || static_cast<uint64_t>(*size) > ledger_->size()) {
+    return SetError(res, InvalidArgument("need 1 <= old_size <= size <= the ledger's size"));
+  }
+  auto proof =
+      ledger_->ConsistencyProof(static_cast<uint64_t>(*old_size), static_cast<uint64_t>(*size));
+  if (!proof) return SetError(res, proof.error());
+  nlohmann::json hashes = nlohmann::json::array();
+  for (const auto& h : *proof) hashes.push_back(HashB64(h));
+  ReplyJson(res, {{"old_size", *old_size}, {"tree_size", *size}, {"hashes", std::move(hashes)}});
+}
+
+}  // namespace ejournal::api

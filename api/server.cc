@@ -1,0 +1,295 @@
+#include "api/server.h"
+
+#include <httplib.h>
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "api/http_errors.h"
+#include "api/json_util.h"
+
+namespace ejournal::api {
+
+// Wraps admission so that the state's mutation (Apply, on the ledger's writer thread) holds the
+// state lock exclusively while readers hold it shared. Admit only reads the state, and the writer
+// is the only thread that mutates it, so Admit needs no lock.
+class ApiServer::LockedObserver final : public AppendObserver {
+ public:
+  LockedObserver(Admission* inner, std::shared_mutex* mu) : inner_(inner), mu_(mu) {}
+  Status Admit(const AppendRequest& request, int64_t recorded_at_us) override {
+    return inner_->Admit(request, recorded_at_us);
+  }
+  void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
+             std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
+    std::unique_lock lock(*mu_);
+    inner_->Apply(request, sequence, recorded_at_us, entry_bytes, batch);
+  }
+
+ private:
+  Admission* const inner_;
+  std::shared_mutex* const mu_;
+};
+
+ApiServer::ApiServer(ServerOptions options) : options_(std::move(options)) {}
+
+ApiServer::~ApiServer() { Stop(); }
+
+Result<std::unique_ptr<ApiServer>> ApiServer::Open(ServerOptions options) {
+  std::unique_ptr<ApiServer> server(new ApiServer(std::move(options)));
+  EJ_RETURN_IF_ERROR(server->Init());
+  return server;
+}
+
+Status ApiServer::Init() {
+  const std::string& dir = options_.data_dir;
+  if (!std::filesystem::exists(dir + "/node.key")) {
+    return FailedPrecondition(dir + " is not a data directory made by `ejournal init`");
+  }
+  EJ_ASSIGN_OR_RETURN(NodeIdentity node, LoadNodeIdentity(dir + "/node.key"));
+  node_ = std::move(node);
+  registry_ = std::make_unique<CredentialRegistry>();
+  registry_->AddNode(node_->credential_id, node_->key.public_key());
+  state_ = std::make_unique<school::SchoolState>();
+  admission_ = std::make_unique<Admission>(registry_.get(), options_.decode, state_.get());
+  observer_ = std::make_unique<LockedObserver>(admission_.get(), &state_mu_);
+  LedgerOptions lo;
+  lo.path = dir + "/ledger";
+  lo.checkpoint_signer = node_->signer;
+  lo.clock = options_.clock;
+  lo.observer = observer_.get();
+  lo.max_queue = options_.ledger_max_queue;
+  EJ_ASSIGN_OR_RETURN(ledger_, Ledger::Open(std::move(lo)));
+  if (Status st = admission_->CatchUp(*ledger_); !st.ok()) {
+    // A ledger whose first events name a school no SchoolRegistered created (what `ejournal init`
+    // writes today) cannot be folded into the school state the service reads.
+    return st.WithContext("folding the ledger into the school state");
+  }
+  if (ledger_->column_families().views == nullptr) {
+    return FailedPrecondition("the ledger has no views column family");
+  }
+  views_ = std::make_unique<school::ViewReader>(ledger_->db(), ledger_->column_families().views);
+  EJ_ASSIGN_OR_RETURN(secrets_, SecretStore::Open(dir + "/secrets"));
+  authenticator_ = std::make_unique<PasswordAuthenticator>(
+      secrets_.get(),
+      [this](std::string_view school_id, std::string_view login) -> std::optional<std::string> {
+        std::shared_lock lock(state_mu_);
+        const school::School* s = state_->FindSchool(school_id);
+        if (s == nullptr) return std::nullopt;
+        auto it = s->logins.find(std::string(login));
+        if (it == s->logins.end()) return std::nullopt;
+        const school::User* user = s->FindUser(it->second);
+        if (user == nullptr || !user->active) return std::nullopt;
+        return it->second;
+      },
+      options_.clock, options_.kdf, options_.login_max_failures, options_.login_window_us);
+
+  if (options_.tls_cert_file.empty() != options_.tls_key_file.empty()) {
+    return InvalidArgument("HTTPS needs both a certificate and a key");
+  }
+  if (!options_.tls_cert_file.empty()) {
+    auto ssl = std::make_unique<httplib::SSLServer>(options_.tls_cert_file.c_str(),
+                                                    options_.tls_key_file.c_str());
+    if (!ssl->is_valid()) return InvalidArgument("the TLS certificate or key cannot be loaded");
+    http_ = std::move(ssl);
+  } else {
+    http_ = std::make_unique<httplib::Server>();
+  }
+  const int threads = options_.threads;
+  http_->new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  http_->set_payload_max_length(options_.max_body_bytes);
+  http_->set_read_timeout(options_.read_timeout_seconds, 0);
+  http_->set_write_timeout(options_.write_timeout_seconds, 0);
+  http_->set_keep_alive_timeout(5);
+  http_->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        SetError(res, Internal("the request failed"));
+      });
+  // httplib's own refusals (no route 404, body too large 413, bad request 400) get the JSON body.
+  http_->set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        Status st;
+        switch (res.status) {
+          case 404:
+            st = NotFound("no such endpoint");
+            break;
+          case 413:
+            st = ResourceExhausted("the request body is too large");
+            break;
+          case 400:
+            st = InvalidArgument("malformed HTTP request");
+            break;
+          default:
+            st = Status(StatusCode::kInternal, "HTTP " + std::to_string(res.status));
+        }
+        const int status = res.status;
+        SetError(res, st);
+        res.status = status;
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  Routes();
+
+  port_ = options_.port == 0
+              ? http_->bind_to_any_port(options_.listen)
+              : (http_->bind_to_port(options_.listen, options_.port) ? options_.port : -1);
+  if (port_ <= 0) {
+    return IoError("cannot listen on " + options_.listen + ":" + std::to_string(options_.port));
+  }
+  spdlog::info("event=listening ledger_size={} port={}", ledger_->size(), port_);
+  return Status::Ok();
+}
+
+Status ApiServer::Start() {
+  if (stopping_.load()) return Unavailable("the server is stopping");
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  listener_ = std::thread([this, done] {
+    if (!http_->listen_after_bind()) spdlog::error("event=listener_failed");
+    done->store(true);
+  });
+  // httplib's stop() is a no-op until the listener runs: wait for it, so that a Stop() right
+  // after Start() cannot be lost. (Connections are accepted by the backlog meanwhile.)
+  while (!http_->is_running() && !done->load()) std::this_thread::yield();
+  if (done->load()) return IoError("the HTTP listener failed to start");
+  if (options_.expiry_sweep_seconds > 0) {
+    sweeper_ = std::thread([this] {
+      std::unique_lock lock(sweep_mu_);
+      while (!stopping_.load()) {
+        sweep_cv_.wait_for(lock, std::chrono::seconds(options_.expiry_sweep_seconds));
+        if (stopping_.load()) break;
+        lock.unlock();
+        auto n = RevokeExpiredSessions();
+        if (!n) spdlog::warn("event=expiry_sweep_failed error=\"{}\"", n.error().ToString());
+        lock.lock();
+      }
+    });
+  }
+  return Status::Ok();
+}
+
+void ApiServer::Stop() {
+  std::lock_guard lock(stop_mu_);
+  if (stopped_.load()) return;
+  {
+    std::lock_guard sweep_lock(sweep_mu_);
+    stopping_.store(true);
+  }
+  sweep_cv_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
+  if (http_) http_->stop();
+  // listen_after_bind returns once its workers have finished their requests.
+  const bool started = listener_.joinable();
+  if (started) listener_.join();
+  // The ledger's destructor lets the writer finish every queued request; acknowledged groups are
+  // already synced.
+  ledger_.reset();
+  secrets_.reset();
+  stopped_.store(true);
+  if (started) spdlog::info("event=stopped");
+}
+
+ApiServer::Handler ApiServer::Wrap(const std::string& name, Handler handler) {
+  return [this, name, handler = std::move(handler)](const httplib::Request& req,
+                                                    httplib::Response& res) {
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      handler(req, res);
+    } catch (const std::exception&) {
+      SetError(res, Internal("the request failed"));
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    metrics_.ObserveRequest(name, res.status, seconds);
+    // Ids only: the route's name and the outcome, never the body, a token or a password.
+    spdlog::debug("event=request method={} route={} status={} ms={:.3f}", req.method, name,
+                  res.status, seconds * 1e3);
+  };
+}
+
+void ApiServer::Get(const std::string& pattern, const std::string& name, Handler handler) {
+  http_->Get(pattern, Wrap(name, std::move(handler)));
+}
+
+void ApiServer::Post(const std::string& pattern, const std::string& name, Handler handler) {
+  http_->Post(pattern, Wrap(name, std::move(handler)));
+}
+
+void ApiServer::Routes() {
+  using httplib::Request;
+  using httplib::Response;
+  auto bind = [this](void (ApiServer::*method)(const Request&, Response&)) {
+    return [this, method](const Request& req, Response& res) { (this->*method)(req, res); };
+  };
+  Get("/healthz", "healthz",
+      [](const Request&, Response& res) { res.set_content("ok\n", "text/plain"); });
+  Get("/readyz", "readyz", [this](const Request&, Response& res) {
+    Status health = stopping_.load() ? Unavailable("stopping") : ledger_->health();
+    if (!health.ok()) {
+      SetError(res, Status(StatusCode::kUnavailable, health.message()));
+      return;
+    }
+    res.set_content("ready\n", "text/plain");
+  });
+  Get("/metrics", "metrics", [this](const Request&, Response& res) {
+    res.set_content(metrics_.Render(ledger_->stats(), ledger_->size()),
+                    "text/plain; version=0.0.4");
+  });
+
+  Post("/api/v1/events", "events", bind(&ApiServer::PostEvent));
+  Post("/api/v1/events:batch", "events_batch", bind(&ApiServer::PostBatch));
+  Post("/api/v1/login", "login", bind(&ApiServer::PostLogin));
+  Post("/api/v1/logout", "logout", bind(&ApiServer::PostLogout));
+  Post("/api/v1/passwords", "passwords", bind(&ApiServer::PostPassword));
+
+  const std::string id = "([A-Za-z0-9._:-]{1,64})";
+  const std::string s = "/api/v1/schools/" + id;
+  Get(s + "/students/" + id + "/diary", "diary", bind(&ApiServer::GetDiary));
+  Get(s + "/classes/" + id + "/subjects/" + id + "/terms/([0-9]{1,2})/journal", "journal",
+      bind(&ApiServer::GetJournal));
+  Get(s + "/lessons/" + id + "/students/" + id + "/history", "cell_history",
+      bind(&ApiServer::GetCellHistory));
+  Get(s + "/actors/" + id + "/history", "actor_history", bind(&ApiServer::GetActorHistory));
+  Get(s + "/reports/([a-z-]{1,32})", "report", bind(&ApiServer::GetReport));
+  Get(s + "/corrections", "corrections", bind(&ApiServer::GetCorrections));
+  Post(s + "/acts:preview", "act_preview", bind(&ApiServer::PostActPreview));
+  Get("/api/v1/ledger/entries/([0-9]{1,20})", "entry", bind(&ApiServer::GetEntry));
+  Get("/api/v1/ledger/checkpoint", "checkpoint", bind(&ApiServer::GetCheckpoint));
+  Get("/api/v1/ledger/proofs/inclusion", "inclusion_proof", bind(&ApiServer::GetInclusion));
+  Get("/api/v1/ledger/proofs/consistency", "consistency_proof", bind(&ApiServer::GetConsistency));
+}
+
+Result<AppendResult> ApiServer::Submit(std::string signed_event) {
+  auto checked = admission_->Check(std::move(signed_event), options_.clock->NowMicros());
+  if (!checked) {
+    metrics_.CountRefusal(checked.error());
+    return Err(checked.error());
+  }
+  auto appended = ledger_->Append(std::move(*checked));
+  if (!appended) {
+    metrics_.CountRefusal(appended.error());
+    return appended;
+  }
+  metrics_.CountAppend(appended->duplicate);
+  return appended;
+}
+
+Result<AppendResult> ApiServer::SubmitAsNode(v1::EventBody body, const std::string& school_id) {
+  unsigned char raw[16];
+  if (RAND_bytes(raw, sizeof raw) != 1) return Err(Internal("RAND_bytes failed"));
+  body.set_schema_version(kSchemaVersion);
+  body.set_event_id("node-" + crypto::HexEncode(std::string_view(reinterpret_cast<const char*>(raw),
+                                                                 sizeof raw)));
+  body.set_school_id(school_id);
+  body.set_actor_id(kNodeUserId);
+  body.set_credential_id(node_->credential_id);
+  body.set_client_time_us(options_.clock->NowMicros());
+  EJ_ASSIGN_OR_RETURN(std::string bytes, SignEvent(body, node_->key));
+  return Submit(std::move(bytes));
+}
+
+}  // namespace ejournal::api

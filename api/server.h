@@ -1,0 +1,189 @@
+// ApiServer: the HTTP service of one ledger node (ejournald, docs/API.md).
+//
+// What it owns: the ledger of a data directory made by `ejournal init` (DIR/ledger, DIR/node.key),
+// the credential registry, the school state and admission (rules on), the local secrets store
+// (DIR/secrets: password verifiers and sessions, never replicated), the password authenticator,
+// the metrics, and a cpp-httplib server (HTTPS with a certificate and key).
+//
+// Threads
+// - httplib's worker pool runs the handlers. Writes: Admission::Check (decode, credential,
+//   signature) on the worker, then Ledger::Append/AppendBatch (the ledger's single writer admits
+//   them in order against the school state and group-commits them).
+// - The school state is single-threaded (projections/README.md): the ledger's writer mutates it in
+//   AppendObserver::Apply, which this server wraps to hold `state_mu_` exclusively; every reader
+//   holds it shared while it reads the state (views, reports, access checks). The writer reads the
+//   state in Admit without the lock (it is the only thread that mutates it). No lock is held across
+//   network I/O; the exclusive lock covers only the in-memory fold and WriteBatch building.
+// - One listener thread (Start) accepts connections.
+//
+// Stop(): stops accepting, lets the in-flight requests finish (httplib joins its workers), then
+// closes the ledger (the writer finishes every queued request; every acknowledged group is
+// already synced). Idempotent; the destructor calls it.
+//
+// Errors are Status values (api/http_errors.h maps them to HTTP); exceptions from httplib,
+// protobuf or JSON are caught in the handlers and answered 400/500.
+#ifndef EJOURNAL_API_SERVER_H_
+#define EJOURNAL_API_SERVER_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+
+#include "api/authenticator.h"
+#include "api/metrics.h"
+#include "api/secret_store.h"
+#include "ledger/admission.h"
+#include "ledger/clock.h"
+#include "ledger/credentials.h"
+#include "ledger/event_codec.h"
+#include "ledger/ledger.h"
+#include "ledger/node_key.h"
+#include "projections/school_state.h"
+#include "projections/views.h"
+#include "schemas/status.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace ejournal::api {
+
+struct ServerOptions {
+  // A directory made by `ejournal init`: DIR/node.key, DIR/ledger; DIR/secrets is created.
+  std::string data_dir;
+  std::string listen = "127.0.0.1";
+  int port = 0;  // 0: any free port (see port())
+  // Both set: HTTPS (httplib::SSLServer); both empty: HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Recorded-at times, session expiry, sign-in throttling.
+  const Clock* clock = SystemClock::Default();
+
+  // Limits (docs/API.md "Limits").
+  size_t max_body_bytes = 4 << 20;   // any request body; larger: 413
+  size_t max_batch_events = 1000;    // events in one batch; more: 413
+  DecodeLimits decode;               // one SignedEvent; larger: 413
+  size_t ledger_max_queue = 200000;  // requests waiting for the writer; more: 503
+  int read_timeout_seconds = 10;
+  int write_timeout_seconds = 10;
+  int threads = 8;  // HTTP workers
+
+  // Sessions (R-ACC-5).
+  int64_t session_lifetime_us = 12LL * 3600 * 1'000'000;
+  KdfParams kdf;
+  size_t min_password_length = 8;
+  int login_max_failures = 5;
+  int64_t login_window_us = 15LL * 60 * 1'000'000;
+  // A background thread revokes expired sessions (node-signed CredentialRevoked, EXPIRY) this
+  // often; 0: only when a session is used after its expiry (and RevokeExpiredSessions()).
+  int expiry_sweep_seconds = 60;
+};
+
+class ApiServer {
+ public:
+  // Opens the ledger (catching the state and views up), the secrets store, binds the port.
+  // Nothing is served until Start().
+  [[nodiscard]] static Result<std::unique_ptr<ApiServer>> Open(ServerOptions options);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Starts serving on a thread of its own.
+  [[nodiscard]] Status Start();
+  // Serves on the calling thread until Stop() is called from another thread.
+  [[nodiscard]] Status Serve();
+  // See the header comment. Safe from any thread (not from a handler), idempotent.
+  void Stop();
+
+  // Records the revocation (EXPIRY) of every session past its expiry and not yet revoked; returns
+  // how many. Safe from any thread; the sweep thread calls it.
+  [[nodiscard]] Result<int> RevokeExpiredSessions();
+
+  int port() const { return port_; }
+  bool tls() const { return !options_.tls_cert_file.empty(); }
+  Ledger& ledger() { return *ledger_; }
+
+ private:
+  class LockedObserver;
+  struct Reader;  // the signed-in user of a read request
+
+  explicit ApiServer(ServerOptions options);
+  Status Init();
+  void Routes();
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  void Get(const std::string& pattern, const std::string& name, Handler handler);
+  void Post(const std::string& pattern, const std::string& name, Handler handler);
+  Handler Wrap(const std::string& name, Handler handler);
+
+  // Writes (routes_write.cc).
+  void PostEvent(const httplib::Request& req, httplib::Response& res);
+  void PostBatch(const httplib::Request& req, httplib::Response& res);
+  // Admission::Check + Ledger::Append, counted in the metrics.
+  Result<AppendResult> Submit(std::string signed_event);
+  // A node-signed event (session credentials) for `school_id`.
+  Result<AppendResult> SubmitAsNode(v1::EventBody body, const std::string& school_id);
+
+  // Sessions (routes_session.cc).
+  void PostLogin(const httplib::Request& req, httplib::Response& res);
+  void PostLogout(const httplib::Request& req, httplib::Response& res);
+  void PostPassword(const httplib::Request& req, httplib::Response& res);
+  // The session of the request's bearer token; kUnauthenticated if none, expired or revoked.
+  Result<v1::SessionRecord> SessionOf(const httplib::Request& req, std::string* digest = nullptr);
+  // Appends the node-signed CredentialRevoked of the session and marks it revoked.
+  Result<AppendResult> RevokeSession(const std::string& digest, v1::SessionRecord& session,
+                                     v1::RevocationReason reason);
+
+  // Reads (routes_read.cc).
+  // Runs `fn` for the signed-in user of `school_id` (the session's school), holding the state
+  // lock shared; answers 401 or NotVisible() itself when there is none.
+  void WithReader(const httplib::Request& req, httplib::Response& res, const std::string& school_id,
+                  const std::function<void(const Reader&)>& fn);
+  void GetDiary(const httplib::Request& req, httplib::Response& res);
+  void GetJournal(const httplib::Request& req, httplib::Response& res);
+  void GetCellHistory(const httplib::Request& req, httplib::Response& res);
+  void GetActorHistory(const httplib::Request& req, httplib::Response& res);
+  void GetReport(const httplib::Request& req, httplib::Response& res);
+  void GetCorrections(const httplib::Request& req, httplib::Response& res);
+  void PostActPreview(const httplib::Request& req, httplib::Response& res);
+  void GetEntry(const httplib::Request& req, httplib::Response& res);
+  void GetCheckpoint(const httplib::Request& req, httplib::Response& res);
+  void GetInclusion(const httplib::Request& req, httplib::Response& res);
+  void GetConsistency(const httplib::Request& req, httplib::Response& res);
+
+  const ServerOptions options_;
+  std::optional<NodeIdentity> node_;
+  std::unique_ptr<CredentialRegistry> registry_;
+  std::unique_ptr<school::SchoolState> state_;
+  std::unique_ptr<Admission> admission_;
+  std::unique_ptr<LockedObserver> observer_;
+  std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<school::ViewReader> views_;
+  std::unique_ptr<SecretStore> secrets_;
+  std::unique_ptr<Authenticator> authenticator_;
+  Metrics metrics_;
+
+  // Guards *state_ (see the header comment).
+  mutable std::shared_mutex state_mu_;
+
+  std::unique_ptr<httplib::Server> http_;
+  int port_ = 0;
+  std::thread listener_;
+  std::thread sweeper_;
+  std::condition_variable sweep_cv_;
+  std::mutex sweep_mu_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> stopped_{false};
+  std::mutex stop_mu_;
+};
+
+}  // namespace ejournal::api
+
+#endif  // EJOURNAL_API_SERVER_H_
