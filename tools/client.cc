@@ -126,8 +126,8 @@ Result<Session> Resolve(const Common& c, bool need_key, bool need_token) {
     EJ_ASSIGN_OR_RETURN(std::string pem, ReadText(c.key_file));
     EJ_ASSIGN_OR_RETURN(s.key, crypto::PrivateKey::FromPem(pem));
     s.credential_id = c.credential;
-    std::string base = c.key_file.ends_with(".key") ? c.key_file.substr(0, c.key_file.size() - 4)
-                                                    : c.key_file;
+    std::string base =
+        c.key_file.ends_with(".key") ? c.key_file.substr(0, c.key_file.size() - 4) : c.key_file;
     if (s.credential_id.empty()) {
       if (auto cred = ReadText(base + ".credential")) s.credential_id = Trim(*cred);
     }
@@ -161,8 +161,8 @@ Result<std::string> Exchange(const Common& c, const Session& s, const std::strin
   http.set_read_timeout(60);
   httplib::Headers headers;
   if (with_token && !s.token.empty()) headers.emplace("Authorization", "Bearer " + s.token);
-  httplib::Result r = method == "GET" ? http.Get(path, headers)
-                                      : http.Post(path, headers, body, content_type);
+  httplib::Result r =
+      method == "GET" ? http.Get(path, headers) : http.Post(path, headers, body, content_type);
   if (!r) {
     return Err(Unavailable("cannot reach " + s.server + ": " + httplib::to_string(r.error())));
   }
@@ -170,8 +170,8 @@ Result<std::string> Exchange(const Common& c, const Session& s, const std::strin
   json e = json::parse(r->body, nullptr, false);
   if (e.is_object() && e.contains("error") && e["error"].is_object()) {
     const json& err = e["error"];
-    return Err(Status(CodeOf(err.value("code", "")), err.value("message", ""),
-                      err.value("rule", "")));
+    return Err(
+        Status(CodeOf(err.value("code", "")), err.value("message", ""), err.value("rule", "")));
   }
   return Err(Internal("HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 200)));
 }
@@ -205,8 +205,8 @@ Result<v1::Date> DateArg(const std::string& text, const std::string& zone_name) 
 Result<int64_t> MomentArg(const std::string& text, const std::string& zone_name) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0;
   if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d", &y, &mo, &d, &h, &mi) != 5) {
-    return Err(InvalidArgument("a moment is \"YYYY-MM-DD HH:MM\" (school time), not \"" + text +
-                               "\""));
+    return Err(
+        InvalidArgument("a moment is \"YYYY-MM-DD HH:MM\" (school time), not \"" + text + "\""));
   }
   v1::Date date;
   date.set_year(y);
@@ -301,11 +301,10 @@ std::string MarksText(const json& cell) {
   const std::string att = cell.value("attendance", "");
   if (att == "ATTENDANCE_STATUS_ABSENT") {
     const std::string r = cell.value("absence_reason", "");
-    out += std::string(out.empty() ? "" : " ") +
-           (r == "ABSENCE_REASON_ILLNESS"     ? "б"
-            : r == "ABSENCE_REASON_VALID"     ? "уп"
-            : r == "ABSENCE_REASON_NOT_VALID" ? "нп"
-                                              : "н");
+    out += std::string(out.empty() ? "" : " ") + (r == "ABSENCE_REASON_ILLNESS"     ? "б"
+                                                  : r == "ABSENCE_REASON_VALID"     ? "уп"
+                                                  : r == "ABSENCE_REASON_NOT_VALID" ? "нп"
+                                                                                    : "н");
   } else if (att == "ATTENDANCE_STATUS_LATE") {
     out += std::string(out.empty() ? "" : " ") + "оп";
   }
@@ -336,11 +335,11 @@ void PrintDiary(const json& week) {
     std::printf("\nИтоговые отметки:\n");
     for (const auto& t : terms) {
       const std::string status = t.value("status", "");
-      std::printf("  %-14s %-28s %s\n", t.value("subject_id", "").c_str(),
-                  t.value("key", "").c_str(),
-                  status == "ATTESTATION_STATUS_NOT_ATTESTED" ? "н/а"
-                  : status == "ATTESTATION_STATUS_EXEMPT"    ? "осв"
-                                                             : std::to_string(t.value("value", 0)).c_str());
+      std::printf(
+          "  %-14s %-28s %s\n", t.value("subject_id", "").c_str(), t.value("key", "").c_str(),
+          status == "ATTESTATION_STATUS_NOT_ATTESTED" ? "н/а"
+          : status == "ATTESTATION_STATUS_EXEMPT"     ? "осв"
+                                                  : std::to_string(t.value("value", 0)).c_str());
     }
   }
 }
@@ -401,7 +400,8 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   auto c = std::make_shared<Common>();
   c->profile = DefaultProfile();
   auto common = [c](CLI::App* cmd, bool signing) {
-    cmd->add_option("--profile", c->profile, "the session profile (default ~/.ejournal/session.json)");
+    cmd->add_option("--profile", c->profile,
+                    "the session profile (default ~/.ejournal/session.json)");
     cmd->add_option("--server", c->server, "the server, e.g. http://127.0.0.1:8080");
     cmd->add_option("--ca", c->ca_file, "CA certificate for an https server");
     cmd->add_flag("--json", c->json, "print the server's JSON");
@@ -414,10 +414,10 @@ std::function<int()> AddClientCommands(CLI::App& app) {
     cmd->add_option("--school", c->school, "school id (default: the session's)");
   };
   struct Flags {
-    std::string login, password, user, lesson, student, work = "answer", date, topic, kind = "regular",
-                order, text, students, reason, lessons, request, id, absent, substitute, week,
-                credentials, from, number, commission, report, subject, status, cls, subgroup,
-                as_of, mode, mark_id, period_kind = "term";
+    std::string login, password, user, lesson, student,
+        work = "answer", date, topic, kind = "regular", order, text, students, reason, lessons,
+        request, id, absent, substitute, week, credentials, from, number, commission, report,
+        subject, status, cls, subgroup, as_of, mode, mark_id, period_kind = "term";
     int value = 0, second = 0, late = -1, term = 1;
     uint64_t sequence = 0;
     bool dry_run = false;
@@ -433,46 +433,46 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   };
 
   // ---- sessions ----
-  auto* login = add("login", "sign in to a server; keeps the session in the profile", false, [c, f] {
-    Common& cc = *c;
-    if (cc.server.empty() || cc.school.empty() || f->login.empty()) {
-      return Fail(InvalidArgument("login needs --server, --school and --login"));
-    }
-    std::string password = f->password;
-    if (password.empty()) {
-      if (const char* p = std::getenv("EJOURNAL_PASSWORD")) password = p;
-    }
-    if (password.empty()) std::getline(std::cin, password);
-    auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEd25519);
-    if (!key) return Fail(key.error());
-    Session s;
-    s.server = cc.server;
-    json req = {{"school_id", cc.school},
-                {"login", f->login},
-                {"password", password},
-                {"public_key", crypto::Base64Encode(key->public_key().raw())},
-                {"algorithm", "ed25519"},
-                {"label", "ejournal CLI"}};
-    auto answer = Exchange(cc, s, "POST", "/api/v1/login", req.dump(), "application/json", false);
-    if (!answer) return Fail(answer.error());
-    json j = json::parse(*answer, nullptr, false);
-    auto pem = key->ToPem();
-    if (!pem) return Fail(pem.error());
-    json profile = {{"server", cc.server},
-                    {"school_id", Str(j, "school_id")},
-                    {"user_id", Str(j, "user_id")},
-                    {"credential_id", Str(j, "credential_id")},
-                    {"token", Str(j, "token")},
-                    {"not_after_us", Str(j, "not_after_us")},
-                    {"key_pem", *pem}};
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(cc.profile).parent_path(), ec);
-    Status st = crypto::WriteSecretFile(cc.profile, profile.dump(2) + "\n", true);
-    if (!st.ok()) return Fail(st);
-    std::printf("signed in as %s (credential %s); session in %s\n", Str(j, "user_id").c_str(),
-                Str(j, "credential_id").c_str(), cc.profile.c_str());
-    return 0;
-  });
+  auto* login =
+      add("login", "sign in to a server; keeps the session in the profile", false, [c, f] {
+        Common& cc = *c;
+        if (cc.server.empty() || cc.school.empty() || f->login.empty()) {
+          return Fail(InvalidArgument("login needs --server, --school and --login"));
+        }
+        std::string password = f->password;
+        if (password.empty()) {
+          if (const char* p = std::getenv("EJOURNAL_PASSWORD")) password = p;
+        }
+        if (password.empty()) std::getline(std::cin, password);
+        auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEd25519);
+        if (!key) return Fail(key.error());
+        Session s;
+        s.server = cc.server;
+        json req = {
+            {"school_id", cc.school}, {"login", f->login},
+            {"password", password},   {"public_key", crypto::Base64Encode(key->public_key().raw())},
+            {"algorithm", "ed25519"}, {"label", "ejournal CLI"}};
+        auto answer =
+            Exchange(cc, s, "POST", "/api/v1/login", req.dump(), "application/json", false);
+        if (!answer) return Fail(answer.error());
+        json j = json::parse(*answer, nullptr, false);
+        auto pem = key->ToPem();
+        if (!pem) return Fail(pem.error());
+        json profile = {{"server", cc.server},
+                        {"school_id", Str(j, "school_id")},
+                        {"user_id", Str(j, "user_id")},
+                        {"credential_id", Str(j, "credential_id")},
+                        {"token", Str(j, "token")},
+                        {"not_after_us", Str(j, "not_after_us")},
+                        {"key_pem", *pem}};
+        std::error_code ec;
+        std::filesystem::create_directories(std::filesystem::path(cc.profile).parent_path(), ec);
+        Status st = crypto::WriteSecretFile(cc.profile, profile.dump(2) + "\n", true);
+        if (!st.ok()) return Fail(st);
+        std::printf("signed in as %s (credential %s); session in %s\n", Str(j, "user_id").c_str(),
+                    Str(j, "credential_id").c_str(), cc.profile.c_str());
+        return 0;
+      });
   login->add_option("--login", f->login, "the login");
   login->add_option("--password", f->password,
                     "the password (or EJOURNAL_PASSWORD, or one line on standard input)");
@@ -485,26 +485,25 @@ std::function<int()> AddClientCommands(CLI::App& app) {
     std::printf("signed out\n");
     return 0;
   });
-  auto* passwd = add("passwd", "set a user's password (yours, or as the administrator)", true,
-                     [c, f] {
-                       auto s = Resolve(*c, true, false);
-                       if (!s) return Fail(s.error());
-                       v1::EventBody b = NewBody(*s);
-                       const std::string user = f->user.empty() ? s->user_id : f->user;
-                       b.mutable_password_changed()->set_user_id(user);
-                       b.mutable_password_changed()->set_kind(
-                           user == s->user_id ? v1::PASSWORD_CHANGE_KIND_BY_USER
-                                              : v1::PASSWORD_CHANGE_KIND_RESET_BY_ADMIN);
-                       auto bytes = SignEvent(b, *s->key);
-                       if (!bytes) return Fail(bytes.error());
-                       json req = {{"event", crypto::Base64Encode(*bytes)},
-                                   {"password", f->password}};
-                       auto answer = Exchange(*c, *s, "POST", "/api/v1/passwords", req.dump(),
-                                              "application/json", false);
-                       if (!answer) return Fail(answer.error());
-                       std::printf("password of %s set\n", user.c_str());
-                       return 0;
-                     });
+  auto* passwd =
+      add("passwd", "set a user's password (yours, or as the administrator)", true, [c, f] {
+        auto s = Resolve(*c, true, false);
+        if (!s) return Fail(s.error());
+        v1::EventBody b = NewBody(*s);
+        const std::string user = f->user.empty() ? s->user_id : f->user;
+        b.mutable_password_changed()->set_user_id(user);
+        b.mutable_password_changed()->set_kind(user == s->user_id
+                                                   ? v1::PASSWORD_CHANGE_KIND_BY_USER
+                                                   : v1::PASSWORD_CHANGE_KIND_RESET_BY_ADMIN);
+        auto bytes = SignEvent(b, *s->key);
+        if (!bytes) return Fail(bytes.error());
+        json req = {{"event", crypto::Base64Encode(*bytes)}, {"password", f->password}};
+        auto answer =
+            Exchange(*c, *s, "POST", "/api/v1/passwords", req.dump(), "application/json", false);
+        if (!answer) return Fail(answer.error());
+        std::printf("password of %s set\n", user.c_str());
+        return 0;
+      });
   passwd->add_option("--user", f->user, "whose password (default: yours)");
   passwd->add_option("--password", f->password, "the new password")->required();
 
@@ -527,18 +526,18 @@ std::function<int()> AddClientCommands(CLI::App& app) {
     cmd->add_option("--substitution", f->id, "the substitution you write under (R-SUB-1)");
   };
   auto* mark = add("mark", "record a mark (R-MARK-1..5)", true, lesson_event([f](v1::EventBody& b) {
-    auto work = WorkArg(f->work);
-    if (!work) return work.error();
-    auto* m = b.mutable_mark_recorded();
-    m->set_mark_id(f->mark_id.empty() ? "m-" + NewId() : f->mark_id);
-    m->set_lesson_id(f->lesson);
-    m->set_student_id(f->student);
-    m->mutable_value()->set_value(f->value);
-    m->mutable_value()->set_second_value(f->second);
-    m->set_work_type(*work);
-    if (!f->id.empty()) b.set_substitution_id(f->id);
-    return Status::Ok();
-  }));
+                     auto work = WorkArg(f->work);
+                     if (!work) return work.error();
+                     auto* m = b.mutable_mark_recorded();
+                     m->set_mark_id(f->mark_id.empty() ? "m-" + NewId() : f->mark_id);
+                     m->set_lesson_id(f->lesson);
+                     m->set_student_id(f->student);
+                     m->mutable_value()->set_value(f->value);
+                     m->mutable_value()->set_second_value(f->second);
+                     m->set_work_type(*work);
+                     if (!f->id.empty()) b.set_substitution_id(f->id);
+                     return Status::Ok();
+                   }));
   lesson_flags(mark);
   mark->add_option("--student", f->student, "student id")->required();
   mark->add_option("--value", f->value, "1..5")->required();
@@ -546,17 +545,17 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   mark->add_option("--work", f->work, "answer, control, dictation, homework, ...")
       ->capture_default_str();
   mark->add_option("--mark-id", f->mark_id, "the mark's id (default: a new one)");
-  auto* absence = add("absence", "record an absence, or lateness with --late (R-ATT-1)", true,
-                      lesson_event([f](v1::EventBody& b) {
-                        auto* a = b.mutable_attendance_recorded();
-                        a->set_lesson_id(f->lesson);
-                        a->set_student_id(f->student);
-                        a->set_status(f->late >= 0 ? v1::ATTENDANCE_STATUS_LATE
-                                                   : v1::ATTENDANCE_STATUS_ABSENT);
-                        if (f->late >= 0) a->set_minutes_late(f->late);
-                        if (!f->id.empty()) b.set_substitution_id(f->id);
-                        return Status::Ok();
-                      }));
+  auto* absence =
+      add("absence", "record an absence, or lateness with --late (R-ATT-1)", true,
+          lesson_event([f](v1::EventBody& b) {
+            auto* a = b.mutable_attendance_recorded();
+            a->set_lesson_id(f->lesson);
+            a->set_student_id(f->student);
+            a->set_status(f->late >= 0 ? v1::ATTENDANCE_STATUS_LATE : v1::ATTENDANCE_STATUS_ABSENT);
+            if (f->late >= 0) a->set_minutes_late(f->late);
+            if (!f->id.empty()) b.set_substitution_id(f->id);
+            return Status::Ok();
+          }));
   lesson_flags(absence);
   absence->add_option("--student", f->student, "student id")->required();
   absence->add_option("--late", f->late, "minutes late (lateness instead of an absence)");
@@ -574,71 +573,70 @@ std::function<int()> AddClientCommands(CLI::App& app) {
                      }));
   lesson_flags(lesson);
   lesson->add_option("--topic", f->topic, "the topic (from the КТП)")->required();
-  lesson->add_option("--kind", f->kind, "regular, distance, extracurricular")->capture_default_str();
+  lesson->add_option("--kind", f->kind, "regular, distance, extracurricular")
+      ->capture_default_str();
   lesson->add_option("--order", f->order, "the order number (distance learning)");
-  auto* homework = add("homework", "assign homework (R-HW-1)", true,
-                       lesson_event([f](v1::EventBody& b) {
-                         auto* h = b.mutable_homework_assigned();
-                         h->set_homework_id(f->mark_id.empty() ? "hw-" + NewId() : f->mark_id);
-                         h->set_lesson_id(f->lesson);
-                         h->set_text(f->text);
-                         for (const auto& st : Split(f->students)) h->add_student_ids(st);
-                         if (!f->id.empty()) b.set_substitution_id(f->id);
-                         return Status::Ok();
-                       }));
+  auto* homework =
+      add("homework", "assign homework (R-HW-1)", true, lesson_event([f](v1::EventBody& b) {
+            auto* h = b.mutable_homework_assigned();
+            h->set_homework_id(f->mark_id.empty() ? "hw-" + NewId() : f->mark_id);
+            h->set_lesson_id(f->lesson);
+            h->set_text(f->text);
+            for (const auto& st : Split(f->students)) h->add_student_ids(st);
+            if (!f->id.empty()) b.set_substitution_id(f->id);
+            return Status::Ok();
+          }));
   lesson_flags(homework);
   homework->add_option("--text", f->text, "what to do")->required();
   homework->add_option("--students", f->students, "only for these students (a,b,c)");
   homework->add_option("--homework-id", f->mark_id, "the homework's id (default: a new one)");
-  auto* reason = add("reason", "classify a student's absences (class teacher, R-ATT-2)", true,
-                     [c, f] {
-                       auto s = Resolve(*c, true, false);
-                       if (!s) return Fail(s.error());
-                       v1::EventBody b = NewBody(*s);
-                       auto* r = b.mutable_absence_reason_set();
-                       r->set_student_id(f->student);
-                       r->set_reason(f->reason == "illness" ? v1::ABSENCE_REASON_ILLNESS
-                                     : f->reason == "valid" ? v1::ABSENCE_REASON_VALID
-                                                            : v1::ABSENCE_REASON_NOT_VALID);
-                       for (const auto& l : Split(f->lessons)) r->add_lesson_ids(l);
-                       return Submit(*c, *s, b);
-                     });
+  auto* reason =
+      add("reason", "classify a student's absences (class teacher, R-ATT-2)", true, [c, f] {
+        auto s = Resolve(*c, true, false);
+        if (!s) return Fail(s.error());
+        v1::EventBody b = NewBody(*s);
+        auto* r = b.mutable_absence_reason_set();
+        r->set_student_id(f->student);
+        r->set_reason(f->reason == "illness" ? v1::ABSENCE_REASON_ILLNESS
+                      : f->reason == "valid" ? v1::ABSENCE_REASON_VALID
+                                             : v1::ABSENCE_REASON_NOT_VALID);
+        for (const auto& l : Split(f->lessons)) r->add_lesson_ids(l);
+        return Submit(*c, *s, b);
+      });
   reason->add_option("--student", f->student, "student id")->required();
   reason->add_option("--lessons", f->lessons, "the absences' lessons (a,b,c)")->required();
   reason->add_option("--reason", f->reason, "illness, valid, not-valid")->required();
 
   // ---- corrections ----
-  auto* correct = add("correct", "ask to correct a mark (R-COR-1): the deputy decides", true,
-                      [c, f] {
-                        auto s = Resolve(*c, true, true);
-                        if (!s) return Fail(s.error());
-                        int old_value = 0;
-                        auto original =
-                            CurrentMarkEvent(*c, *s, f->lesson, f->student, f->mark_id, &old_value);
-                        if (!original) return Fail(original.error());
-                        auto date = DateArg(f->date, c->zone);
-                        if (!date) return Fail(date.error());
-                        auto work = WorkArg(f->work);
-                        if (!work) return Fail(work.error());
-                        v1::EventBody b = NewBody(*s);
-                        *b.mutable_business_date() = *date;
-                        auto* r = b.mutable_correction_requested();
-                        r->set_request_id(f->request.empty() ? "rq-" + NewId() : f->request);
-                        r->mutable_target()->set_mark_id(f->mark_id);
-                        r->set_original_event_id(*original);
-                        r->set_reason(f->reason);
-                        auto* m = r->mutable_mark();
-                        m->set_mark_id(f->mark_id);
-                        m->set_lesson_id(f->lesson);
-                        m->set_student_id(f->student);
-                        m->mutable_value()->set_value(f->value);
-                        m->mutable_value()->set_second_value(f->second);
-                        m->set_work_type(*work);
-                        std::printf("request %s: mark %s, %d -> %d\n",
-                                    r->request_id().c_str(), f->mark_id.c_str(), old_value,
-                                    f->value);
-                        return Submit(*c, *s, b);
-                      });
+  auto* correct =
+      add("correct", "ask to correct a mark (R-COR-1): the deputy decides", true, [c, f] {
+        auto s = Resolve(*c, true, true);
+        if (!s) return Fail(s.error());
+        int old_value = 0;
+        auto original = CurrentMarkEvent(*c, *s, f->lesson, f->student, f->mark_id, &old_value);
+        if (!original) return Fail(original.error());
+        auto date = DateArg(f->date, c->zone);
+        if (!date) return Fail(date.error());
+        auto work = WorkArg(f->work);
+        if (!work) return Fail(work.error());
+        v1::EventBody b = NewBody(*s);
+        *b.mutable_business_date() = *date;
+        auto* r = b.mutable_correction_requested();
+        r->set_request_id(f->request.empty() ? "rq-" + NewId() : f->request);
+        r->mutable_target()->set_mark_id(f->mark_id);
+        r->set_original_event_id(*original);
+        r->set_reason(f->reason);
+        auto* m = r->mutable_mark();
+        m->set_mark_id(f->mark_id);
+        m->set_lesson_id(f->lesson);
+        m->set_student_id(f->student);
+        m->mutable_value()->set_value(f->value);
+        m->mutable_value()->set_second_value(f->second);
+        m->set_work_type(*work);
+        std::printf("request %s: mark %s, %d -> %d\n", r->request_id().c_str(), f->mark_id.c_str(),
+                    old_value, f->value);
+        return Submit(*c, *s, b);
+      });
   correct->add_option("--lesson", f->lesson, "the mark's lesson")->required();
   correct->add_option("--date", f->date, "the lesson's date, YYYY-MM-DD (default: today)");
   correct->add_option("--student", f->student, "the student")->required();
@@ -663,8 +661,8 @@ std::function<int()> AddClientCommands(CLI::App& app) {
       return Submit(*c, *s, b);
     };
   };
-  auto* approve = add("approve", "approve a correction (deputy, not the requester)", true,
-                      decide(true));
+  auto* approve =
+      add("approve", "approve a correction (deputy, not the requester)", true, decide(true));
   approve->add_option("--request", f->request, "the request")->required();
   approve->add_option("--comment", f->reason, "a comment");
   auto* reject = add("reject", "reject a correction, with the reason", true, decide(false));
@@ -689,75 +687,74 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   substitute->add_option("--absent", f->absent, "the absent teacher")->required();
   substitute->add_option("--substitute", f->substitute, "the substituting teacher")->required();
   substitute->add_option("--reason", f->reason, "why");
-  auto* ack = add("ack", "acknowledge a diary week as a parent (ознакомлен, R-ACK-1)", true, [c, f] {
-    auto s = Resolve(*c, true, true);
-    if (!s) return Fail(s.error());
-    auto week = GetJson(*c, *s,
-                        "/api/v1/schools/" + s->school_id + "/students/" + f->student +
-                            "/diary" + (f->week.empty() ? "" : "?week=" + f->week));
-    if (!week) return Fail(week.error());
-    v1::EventBody b = NewBody(*s);
-    auto* a = b.mutable_diary_acknowledged();
-    a->set_guardian_id(s->user_id);
-    a->set_student_id(f->student);
-    v1::Date start;
-    start.set_year((*week)["week_start"].value("year", 0));
-    start.set_month((*week)["week_start"].value("month", 0));
-    start.set_day((*week)["week_start"].value("day", 0));
-    *a->mutable_week_start() = start;
-    *b.mutable_business_date() = start;
-    a->set_as_of_sequence(std::stoull(Str(*week, "as_of_sequence")));
-    a->set_channel(v1::ACKNOWLEDGEMENT_CHANNEL_ELECTRONIC);
-    return Submit(*c, *s, b);
-  });
+  auto* ack =
+      add("ack", "acknowledge a diary week as a parent (ознакомлен, R-ACK-1)", true, [c, f] {
+        auto s = Resolve(*c, true, true);
+        if (!s) return Fail(s.error());
+        auto week = GetJson(*c, *s,
+                            "/api/v1/schools/" + s->school_id + "/students/" + f->student +
+                                "/diary" + (f->week.empty() ? "" : "?week=" + f->week));
+        if (!week) return Fail(week.error());
+        v1::EventBody b = NewBody(*s);
+        auto* a = b.mutable_diary_acknowledged();
+        a->set_guardian_id(s->user_id);
+        a->set_student_id(f->student);
+        v1::Date start;
+        start.set_year((*week)["week_start"].value("year", 0));
+        start.set_month((*week)["week_start"].value("month", 0));
+        start.set_day((*week)["week_start"].value("day", 0));
+        *a->mutable_week_start() = start;
+        *b.mutable_business_date() = start;
+        a->set_as_of_sequence(std::stoull(Str(*week, "as_of_sequence")));
+        a->set_channel(v1::ACKNOWLEDGEMENT_CHANNEL_ELECTRONIC);
+        return Submit(*c, *s, b);
+      });
   ack->add_option("--student", f->student, "your child")->required();
   ack->add_option("--week", f->week, "a day of the week (default: this week)");
-  auto* act = add("act", "the credential-compromise Act (director, R-SEC-2/3), or its dry run",
-                  true, [c, f] {
-                    auto s = Resolve(*c, true, f->dry_run);
-                    if (!s) return Fail(s.error());
-                    auto from = MomentArg(f->from, c->zone);
-                    if (!from) return Fail(from.error());
-                    auto today = DateArg("", c->zone);
-                    if (!today) return Fail(today.error());
-                    v1::EventBody b = NewBody(*s);
-                    *b.mutable_business_date() = *today;
-                    auto* a = b.mutable_credential_compromise_act_recorded();
-                    a->set_act_id(f->id.empty() ? "act-" + NewId() : f->id);
-                    a->set_act_number(f->number);
-                    *a->mutable_act_date() = *today;
-                    for (const auto& m : Split(f->commission)) a->add_commission()->set_user_id(m);
-                    a->set_affected_user_id(f->user);
-                    for (const auto& cr : Split(f->credentials)) a->add_affected_credential_ids(cr);
-                    a->set_invalid_from_us(*from);
-                    a->set_report_id(f->report);
-                    a->set_circumstances(f->reason);
-                    if (!f->dry_run) return Submit(*c, *s, b);
-                    std::string body;
-                    (void)google::protobuf::util::MessageToJsonString(*a, &body);
-                    auto answer = Exchange(*c, *s, "POST",
-                                           "/api/v1/schools/" + s->school_id + "/acts:preview", body,
-                                           "application/json", true);
-                    if (!answer) return Fail(answer.error());
-                    if (c->json) {
-                      std::printf("%s\n", answer->c_str());
-                      return 0;
-                    }
-                    json j = json::parse(*answer, nullptr, false);
-                    const auto events = j.value("events", json::array());
-                    std::printf("the Act would invalidate %zu entries (R-SEC-3):\n", events.size());
-                    for (const auto& e : events) {
-                      std::printf("  entry %s  %-28s by %-12s %s\n", Str(e, "sequence").c_str(),
-                                  Str(e, "type").c_str(), Str(e, "actor_id").c_str(),
-                                  Str(e, "because_of").empty() || Str(e, "because_of") == "0"
-                                      ? "signed with the compromised key"
-                                      : ("rests on entry " + Str(e, "because_of")).c_str());
-                    }
-                    return 0;
-                  });
+  auto* act = add(
+      "act", "the credential-compromise Act (director, R-SEC-2/3), or its dry run", true, [c, f] {
+        auto s = Resolve(*c, true, f->dry_run);
+        if (!s) return Fail(s.error());
+        auto from = MomentArg(f->from, c->zone);
+        if (!from) return Fail(from.error());
+        auto today = DateArg("", c->zone);
+        if (!today) return Fail(today.error());
+        v1::EventBody b = NewBody(*s);
+        *b.mutable_business_date() = *today;
+        auto* a = b.mutable_credential_compromise_act_recorded();
+        a->set_act_id(f->id.empty() ? "act-" + NewId() : f->id);
+        a->set_act_number(f->number);
+        *a->mutable_act_date() = *today;
+        for (const auto& m : Split(f->commission)) a->add_commission()->set_user_id(m);
+        a->set_affected_user_id(f->user);
+        for (const auto& cr : Split(f->credentials)) a->add_affected_credential_ids(cr);
+        a->set_invalid_from_us(*from);
+        a->set_report_id(f->report);
+        a->set_circumstances(f->reason);
+        if (!f->dry_run) return Submit(*c, *s, b);
+        std::string body;
+        (void)google::protobuf::util::MessageToJsonString(*a, &body);
+        auto answer = Exchange(*c, *s, "POST", "/api/v1/schools/" + s->school_id + "/acts:preview",
+                               body, "application/json", true);
+        if (!answer) return Fail(answer.error());
+        if (c->json) {
+          std::printf("%s\n", answer->c_str());
+          return 0;
+        }
+        json j = json::parse(*answer, nullptr, false);
+        const auto events = j.value("events", json::array());
+        std::printf("the Act would invalidate %zu entries (R-SEC-3):\n", events.size());
+        for (const auto& e : events) {
+          std::printf("  entry %s  %-28s by %-12s %s\n", Str(e, "sequence").c_str(),
+                      Str(e, "type").c_str(), Str(e, "actor_id").c_str(),
+                      Str(e, "because_of").empty() || Str(e, "because_of") == "0"
+                          ? "signed with the compromised key"
+                          : ("rests on entry " + Str(e, "because_of")).c_str());
+        }
+        return 0;
+      });
   act->add_option("--user", f->user, "the affected user")->required();
-  act->add_option("--credentials", f->credentials, "the compromised credentials (a,b)")
-      ->required();
+  act->add_option("--credentials", f->credentials, "the compromised credentials (a,b)")->required();
   act->add_option("--from", f->from, "invalid from, \"YYYY-MM-DD HH:MM\" school time")->required();
   act->add_option("--number", f->number, "the Act's number");
   act->add_option("--commission", f->commission, "the commission's users (a,b,c)");
@@ -774,7 +771,7 @@ std::function<int()> AddClientCommands(CLI::App& app) {
     t->set_subject_id(f->subject);
     t->mutable_period()->set_academic_year_id(f->cls);
     t->mutable_period()->set_kind(f->period_kind == "year" ? v1::PERIOD_KIND_YEAR
-                                                            : v1::PERIOD_KIND_TERM);
+                                                           : v1::PERIOD_KIND_TERM);
     t->mutable_period()->set_term_number(f->period_kind == "year" ? 0 : f->term);
     if (f->status == "na") {
       t->mutable_mark()->set_status(v1::ATTESTATION_STATUS_NOT_ATTESTED);
@@ -820,22 +817,21 @@ std::function<int()> AddClientCommands(CLI::App& app) {
                         PrintDiary));
   diary->add_option("--student", f->student, "student")->required();
   diary->add_option("--week", f->week, "a day of the week, YYYY-MM-DD (default: this week)");
-  auto* journal = add("journal", "a journal page (class × subject × term), now or as of a moment",
-                      false,
-                      read(
-                          [c, f](const Session& s) -> Result<std::string> {
-                            std::string p = "/api/v1/schools/" + s.school_id + "/classes/" +
-                                            f->cls + "/subjects/" + f->subject + "/terms/" +
-                                            std::to_string(f->term) + "/journal?subgroup=" +
-                                            f->subgroup;
-                            if (!f->as_of.empty()) {
-                              EJ_ASSIGN_OR_RETURN(int64_t at, MomentArg(f->as_of, c->zone));
-                              p += "&as_of_us=" + std::to_string(at);
-                              if (!f->mode.empty()) p += "&mode=" + f->mode;
-                            }
-                            return p;
-                          },
-                          PrintJournal));
+  auto* journal =
+      add("journal", "a journal page (class × subject × term), now or as of a moment", false,
+          read(
+              [c, f](const Session& s) -> Result<std::string> {
+                std::string p = "/api/v1/schools/" + s.school_id + "/classes/" + f->cls +
+                                "/subjects/" + f->subject + "/terms/" + std::to_string(f->term) +
+                                "/journal?subgroup=" + f->subgroup;
+                if (!f->as_of.empty()) {
+                  EJ_ASSIGN_OR_RETURN(int64_t at, MomentArg(f->as_of, c->zone));
+                  p += "&as_of_us=" + std::to_string(at);
+                  if (!f->mode.empty()) p += "&mode=" + f->mode;
+                }
+                return p;
+              },
+              PrintJournal));
   journal->add_option("--class", f->cls, "class")->required();
   journal->add_option("--subject", f->subject, "subject")->required();
   journal->add_option("--term", f->term, "term number")->capture_default_str();
@@ -843,8 +839,7 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   journal->add_option("--as-of", f->as_of, "\"YYYY-MM-DD HH:MM\": the page as it was then");
   journal->add_option("--mode", f->mode, "as_shown_then or with_later_invalidations");
   journal->add_option("--zone", c->zone, "the school's time zone")->capture_default_str();
-  auto* history = add("history", "a cell's full history (who, when, corrected, invalidated)",
-                      false,
+  auto* history = add("history", "a cell's full history (who, when, corrected, invalidated)", false,
                       read(
                           [f](const Session& s) -> Result<std::string> {
                             return "/api/v1/schools/" + s.school_id + "/lessons/" + f->lesson +
@@ -854,23 +849,22 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   history->add_option("--lesson", f->lesson, "lesson")->required();
   history->add_option("--student", f->student, "student")->required();
   add("corrections", "the deputy's queue of pending corrections (R-COR-3)", false,
-      read([](const Session& s) -> Result<std::string> {
-        return "/api/v1/schools/" + s.school_id + "/corrections";
-      },
+      read([](const Session& s)
+               -> Result<std::string> { return "/api/v1/schools/" + s.school_id + "/corrections"; },
            nullptr));
-  auto* report = add("report", "a report: monthly-control, class-progress, summary-statement, ...",
-                     false,
-                     read(
-                         [f](const Session& s) -> Result<std::string> {
-                           std::string p = "/api/v1/schools/" + s.school_id + "/reports/" + f->id;
-                           char sep = '?';
-                           for (const auto& kv : f->params) {
-                             p += sep + kv;
-                             sep = '&';
-                           }
-                           return p;
-                         },
-                         nullptr));
+  auto* report =
+      add("report", "a report: monthly-control, class-progress, summary-statement, ...", false,
+          read(
+              [f](const Session& s) -> Result<std::string> {
+                std::string p = "/api/v1/schools/" + s.school_id + "/reports/" + f->id;
+                char sep = '?';
+                for (const auto& kv : f->params) {
+                  p += sep + kv;
+                  sep = '&';
+                }
+                return p;
+              },
+              nullptr));
   report->add_option("name", f->id, "the report")->required();
   report->add_option("params", f->params, "key=value parameters (class=c05-1 year_id=2025 ...)");
   auto* entry = add("entry", "a ledger entry with its signed body", false,

@@ -72,13 +72,13 @@ int64_t NowMicros() { return SystemClock::Default()->NowMicros(); }
 
 // A ledger opened for writing with the node key, admission and the credential registry.
 struct WritableLedger {
+  explicit WritableLedger(NodeIdentity n) : node(std::move(n)) {}
   NodeIdentity node;
-  std::unique_ptr<CredentialRegistry> registry;
-  std::unique_ptr<Admission> admission;
-  std::unique_ptr<Ledger> ledger;
+  tools::SchoolLedger school;  // registry, school state, admission (the school rules), ledger
+  Ledger* ledger = nullptr;
 
   Result<AppendResult> Submit(const std::string& signed_event) {
-    EJ_ASSIGN_OR_RETURN(AppendRequest req, admission->Check(signed_event, NowMicros()));
+    EJ_ASSIGN_OR_RETURN(AppendRequest req, school.admission->Check(signed_event, NowMicros()));
     return ledger->Append(std::move(req));
   }
 
@@ -94,19 +94,15 @@ struct WritableLedger {
   }
 };
 
-Result<WritableLedger> OpenWritable(const std::string& data, const std::string& origin) {
+// The data directory's ledger with the node key, the school rules and the views.
+Result<std::unique_ptr<WritableLedger>> OpenWritable(const std::string& data,
+                                                     const std::string& origin) {
   EJ_ASSIGN_OR_RETURN(NodeIdentity node, LoadNodeIdentity(NodeKeyPath(data)));
-  WritableLedger w{.node = std::move(node), .registry = {}, .admission = {}, .ledger = {}};
-  w.registry = std::make_unique<CredentialRegistry>();
-  w.registry->AddNode(w.node.credential_id, w.node.key.public_key());
-  w.admission = std::make_unique<Admission>(w.registry.get());
-  LedgerOptions options;
-  options.path = LedgerPath(data);
-  options.origin = origin;
-  options.checkpoint_signer = w.node.signer;
-  options.observer = w.admission.get();
-  EJ_ASSIGN_OR_RETURN(w.ledger, Ledger::Open(options));
-  EJ_RETURN_IF_ERROR(w.admission->CatchUp(*w.ledger));
+  auto w = std::make_unique<WritableLedger>(std::move(node));
+  EJ_ASSIGN_OR_RETURN(
+      w->school,
+      tools::OpenSchoolLedger(data, tools::OpenSchoolOptions{.node = &w->node, .origin = origin}));
+  w->ledger = w->school.ledger.get();
   return w;
 }
 
@@ -146,28 +142,39 @@ int Replay(const std::string& data) {
 
 // ---- init -------------------------------------------------------------------------------------
 
-int Init(const std::string& data, const std::string& origin, const std::string& admin) {
+int Init(const std::string& data, const std::string& origin, const std::string& admin,
+         const std::string& school_id, const std::string& school_name,
+         const std::string& time_zone) {
   auto node = tools::CreateDataDir(data, origin);
   if (!node) return Fail(node.error());
 
   auto w = OpenWritable(data, origin);
   if (!w) return Fail(w.error());
 
-  // Bootstrap: the node registers the first administrator and issues their long-lived key.
+  // Bootstrap: the node registers the school, its first administrator, and the administrator's
+  // long-lived key.
+  {
+    v1::EventBody school;
+    school.set_school_id(school_id);
+    school.mutable_school_registered()->set_name(school_name);
+    school.mutable_school_registered()->set_time_zone(time_zone);
+    auto r = (*w)->SubmitAsNode(school);
+    if (!r) return Fail(r.error());
+  }
   auto admin_key = crypto::PrivateKey::Generate(crypto::KeyType::kEd25519);
   if (!admin_key) return Fail(admin_key.error());
   const std::string credential_id = "cred-" + admin + "-bootstrap";
   v1::EventBody user;
-  user.set_school_id("ledger");
+  user.set_school_id(school_id);
   auto* reg = user.mutable_user_registered();
   reg->set_user_id(admin);
   reg->add_roles(v1::ROLE_ADMIN);
   reg->set_display_name("Администратор");
   reg->set_login_name(admin);
-  auto r = w->SubmitAsNode(user);
+  auto r = (*w)->SubmitAsNode(user);
   if (!r) return Fail(r.error());
   v1::EventBody cred;
-  cred.set_school_id("ledger");
+  cred.set_school_id(school_id);
   auto* issued = cred.mutable_credential_issued();
   issued->set_credential_id(credential_id);
   issued->set_user_id(admin);
@@ -176,7 +183,7 @@ int Init(const std::string& data, const std::string& origin, const std::string& 
   issued->set_kind(v1::CREDENTIAL_KIND_LONG_LIVED);
   issued->set_not_after_us(NowMicros() + 365LL * 24 * 3600 * 1'000'000);
   issued->set_label("bootstrap administrator key (ejournal init)");
-  r = w->SubmitAsNode(cred);
+  r = (*w)->SubmitAsNode(cred);
   if (!r) return Fail(r.error());
   auto pem = admin_key->ToPem();
   if (!pem) return Fail(pem.error());
@@ -184,7 +191,7 @@ int Init(const std::string& data, const std::string& origin, const std::string& 
   if (!st.ok()) return Fail(st);
   st = crypto::WriteSecretFile(data + "/" + admin + ".credential", credential_id + "\n");
   if (!st.ok()) return Fail(st);
-  auto cp = w->ledger->Checkpoint();
+  auto cp = (*w)->ledger->Checkpoint();
   if (!cp) return Fail(cp.error());
 
   std::printf(
@@ -252,7 +259,7 @@ int Checkpoint(const std::string& data, bool make_new) {
   if (make_new) {
     auto w = OpenWritable(data, "");
     if (!w) return Fail(w.error());
-    auto cp = w->ledger->Checkpoint();
+    auto cp = (*w)->ledger->Checkpoint();
     if (!cp) return Fail(cp.error());
     std::fputs(cp->c_str(), stdout);
     return 0;
@@ -547,7 +554,8 @@ int DemoSchool(const std::string& data, synth::Options options) {
 
 // ---- demo append ------------------------------------------------------------------------------
 
-int DemoAppend(const std::string& data, const std::string& admin, int count) {
+int DemoAppend(const std::string& data, const std::string& admin, const std::string& school_id,
+               int count) {
   auto w = OpenWritable(data, "");
   if (!w) return Fail(w.error());
   auto pem = ReadFile(data + "/" + admin + ".key");
@@ -556,13 +564,13 @@ int DemoAppend(const std::string& data, const std::string& admin, int count) {
   if (!key) return Fail(key.error());
   auto credential = ReadFile(data + "/" + admin + ".credential");
   if (!credential) return Fail(credential.error());
-  const uint64_t before = w->ledger->size();
+  const uint64_t before = (*w)->ledger->size();
   std::vector<AppendRequest> requests;
   for (int i = 0; i < count; ++i) {
     v1::EventBody body;
     body.set_schema_version(kSchemaVersion);
     body.set_event_id(NewEventId());
-    body.set_school_id("demo-school");
+    body.set_school_id(school_id);
     body.set_actor_id(admin);
     body.set_credential_id(Trim(*credential));
     body.set_client_time_us(NowMicros());
@@ -572,20 +580,20 @@ int DemoAppend(const std::string& data, const std::string& admin, int count) {
     user->set_display_name("Ученик " + std::to_string(before + static_cast<uint64_t>(i)));
     auto bytes = SignEvent(body, *key);
     if (!bytes) return Fail(bytes.error());
-    auto req = w->admission->Check(*bytes, NowMicros());
+    auto req = (*w)->school.admission->Check(*bytes, NowMicros());
     if (!req) return Fail(req.error());
     requests.push_back(std::move(*req));
   }
-  auto results = w->ledger->AppendBatch(std::move(requests));
+  auto results = (*w)->ledger->AppendBatch(std::move(requests));
   for (const auto& r : results) {
     if (!r) return Fail(r.error());
   }
-  auto cp = w->ledger->Checkpoint();
+  auto cp = (*w)->ledger->Checkpoint();
   if (!cp) return Fail(cp.error());
   std::printf("appended %d signed events (sequences %llu..%llu); ledger size %llu\n", count,
               static_cast<unsigned long long>(before + 1),
-              static_cast<unsigned long long>(w->ledger->size()),
-              static_cast<unsigned long long>(w->ledger->size()));
+              static_cast<unsigned long long>((*w)->ledger->size()),
+              static_cast<unsigned long long>((*w)->ledger->size()));
   return 0;
 }
 
@@ -604,6 +612,11 @@ int main(int argc, char** argv) {
   init->add_option("--data", data, "data directory")->capture_default_str();
   init->add_option("--origin", origin, "checkpoint origin / node key name")->capture_default_str();
   init->add_option("--admin", admin, "login of the first administrator")->capture_default_str();
+  std::string init_school = "school-1", school_name = "Школа", time_zone = "Europe/Moscow";
+  init->add_option("--school", init_school, "the first school's id")->capture_default_str();
+  init->add_option("--school-name", school_name, "its name")->capture_default_str();
+  init->add_option("--time-zone", time_zone, "its IANA time zone (R-TIME-1)")
+      ->capture_default_str();
 
   std::string key_type = "ed25519", key_out;
   bool overwrite = false;
@@ -652,6 +665,8 @@ int main(int argc, char** argv) {
   demo_append->add_option("--data", data, "data directory")->capture_default_str();
   demo_append->add_option("--count", count, "how many")->capture_default_str();
   demo_append->add_option("--admin", admin, "the admin whose key signs")->capture_default_str();
+  demo_append->add_option("--school", init_school, "the school (as given to init)")
+      ->capture_default_str();
 
   std::string school_id, archive_dir;
   int archive_year = 0;
@@ -718,13 +733,13 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (int rc = run_client(); rc >= 0) return rc;
   using namespace ejournal::cli;
-  if (*init) return Init(data, origin, admin);
+  if (*init) return Init(data, origin, admin, init_school, school_name, time_zone);
   if (*keygen) return Keygen(key_type, key_out, overwrite);
   if (*verify) return Verify(data, node_pub, threads);
   if (*checkpoint) return Checkpoint(data, make_new);
   if (*inclusion) return ProofInclusion(data, sequence, size);
   if (*consistency) return ProofConsistency(data, old_size, size);
-  if (*demo_append) return DemoAppend(data, admin, count);
+  if (*demo_append) return DemoAppend(data, admin, init_school, count);
   if (*demo_school) return DemoSchool(data, school_options);
   if (*archive_export) return ArchiveExport(data, school_id, archive_year, archive_dir);
   if (*archive_verify) return ArchiveVerify(archive_dir, node_pub);

@@ -89,13 +89,13 @@ TEST_F(CliTest, InitAppendVerifyCheckpointAndProofs) {
 
   auto append = Run({"demo", "append", "--data", data(), "--count", "50"});
   ASSERT_EQ(append.exit_code, 0) << append.out << append.err;
-  EXPECT_NE(append.out.find("appended 50 signed events (sequences 3..52); ledger size 52"),
+  EXPECT_NE(append.out.find("appended 50 signed events (sequences 4..53); ledger size 53"),
             std::string::npos)
       << append.out;
 
   auto verify = Run({"ledger", "verify", "--data", data()});
   ASSERT_EQ(verify.exit_code, 0) << verify.out << verify.err;
-  EXPECT_NE(verify.out.find("ledger OK: 52 entries, 52 signatures, "), std::string::npos)
+  EXPECT_NE(verify.out.find("ledger OK: 53 entries, 53 signatures, "), std::string::npos)
       << verify.out;
   const std::string verified_root = Field(verify.out, "root: ");
   ASSERT_EQ(verified_root.size(), 64u) << verify.out;
@@ -111,31 +111,31 @@ TEST_F(CliTest, InitAppendVerifyCheckpointAndProofs) {
   auto cp = note::Checkpoint::Parse(*text);
   ASSERT_TRUE(cp.has_value()) << cp.error().ToString();
   EXPECT_EQ(cp->origin, kDefaultOrigin);
-  EXPECT_EQ(cp->size, 52u);
+  EXPECT_EQ(cp->size, 53u);
   EXPECT_EQ(merkle::ToHex(cp->root), verified_root);
 
   // An inclusion proof that verifies against the signed root.
   auto inclusion = Run({"proof", "inclusion", "--data", data(), "--sequence", "7"});
   ASSERT_EQ(inclusion.exit_code, 0) << inclusion.out << inclusion.err;
-  EXPECT_NE(inclusion.out.find("entry 7 (leaf index 6) is in the tree of size 52"),
+  EXPECT_NE(inclusion.out.find("entry 7 (leaf index 6) is in the tree of size 53"),
             std::string::npos)
       << inclusion.out;
   EXPECT_EQ(Field(inclusion.out, "root: "), verified_root);
   const auto inclusion_proof = ProofHashes(inclusion.out);
-  EXPECT_EQ(inclusion_proof.size(), 6u) << inclusion.out;  // ceil(log2(52)) for leaf 6
-  Status included = merkle::VerifyInclusion(HashFromHex(Field(inclusion.out, "leaf hash: ")), 6, 52,
+  EXPECT_EQ(inclusion_proof.size(), 6u) << inclusion.out;  // ceil(log2(53)) for leaf 6
+  Status included = merkle::VerifyInclusion(HashFromHex(Field(inclusion.out, "leaf hash: ")), 6, 53,
                                             inclusion_proof, cp->root);
   EXPECT_TRUE(included.ok()) << included.ToString();
 
   // A consistency proof from size 10 to the signed tree.
   auto consistency = Run({"proof", "consistency", "--data", data(), "--old-size", "10"});
   ASSERT_EQ(consistency.exit_code, 0) << consistency.out << consistency.err;
-  EXPECT_NE(consistency.out.find("the tree of size 10 is a prefix of the tree of size 52"),
+  EXPECT_NE(consistency.out.find("the tree of size 10 is a prefix of the tree of size 53"),
             std::string::npos)
       << consistency.out;
   EXPECT_EQ(Field(consistency.out, "new root: "), verified_root);
   Status consistent =
-      merkle::VerifyConsistency(10, 52, ProofHashes(consistency.out),
+      merkle::VerifyConsistency(10, 53, ProofHashes(consistency.out),
                                 HashFromHex(Field(consistency.out, "old root: ")), cp->root);
   EXPECT_TRUE(consistent.ok()) << consistent.ToString();
 }
@@ -152,7 +152,7 @@ TEST_F(CliTest, InitTwiceRefusesAndKeepsTheKey) {
   EXPECT_EQ(testing::ReadFileOrDie(data() + "/node.key"), key);
   auto verify = Run({"ledger", "verify", "--data", data()});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
-  EXPECT_NE(verify.out.find("ledger OK: 2 entries"), std::string::npos) << verify.out;
+  EXPECT_NE(verify.out.find("ledger OK: 3 entries"), std::string::npos) << verify.out;
 }
 
 TEST_F(CliTest, ProofForSequenceZeroOrBeyondTheLedgerFailsClearly) {
@@ -162,9 +162,9 @@ TEST_F(CliTest, ProofForSequenceZeroOrBeyondTheLedgerFailsClearly) {
   EXPECT_NE(zero.err.find("error: InvalidArgument: sequence numbers start at 1"), std::string::npos)
       << zero.err;
   EXPECT_EQ(zero.out, "");
-  auto beyond = Run({"proof", "inclusion", "--data", data(), "--sequence", "3"});
+  auto beyond = Run({"proof", "inclusion", "--data", data(), "--sequence", "4"});
   EXPECT_EQ(beyond.exit_code, 1) << beyond.out << beyond.err;
-  EXPECT_NE(beyond.err.find("error: NotFound: no entry 3 (the ledger has 2)"), std::string::npos)
+  EXPECT_NE(beyond.err.find("error: NotFound: no entry 4 (the ledger has 3)"), std::string::npos)
       << beyond.err;
 }
 
