@@ -1,16 +1,62 @@
 #!/usr/bin/env bash
-# Installs the packages, builds, and runs ejournal on embedded defaults with a demo school in
-# ./demo-data (kept between runs; delete it to start over): a generated school of this academic
-# year up to today, every event signed by its author and admitted through every school rule.
+# Installs the packages, builds, creates a demo school in ./demo-data (kept between runs; delete it
+# to start over) and runs ejournald on http://127.0.0.1:${EJOURNAL_PORT:-8080} until Ctrl-C.
+# The demo school is a generated school of this academic year up to today: every event signed by
+# its author and admitted through every school rule. Every demo user's password is "demo12345".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ops/install-deps.sh
 BUILD_DIR=build ops/build.sh -DEJOURNAL_BUILD_TESTS=OFF
 E=build/tools/ejournal
 DATA="${EJOURNAL_DATA:-demo-data}"
+PORT="${EJOURNAL_PORT:-8080}"
+URL="http://127.0.0.1:$PORT"
+PASSWORD=demo12345
+fresh=0
 if [ ! -f "$DATA/node.key" ]; then
   "$E" demo school --data "$DATA"
+  fresh=1
 fi
 "$E" ledger verify --data "$DATA"
 "$E" checkpoint --data "$DATA"
-"$E" proof inclusion --data "$DATA" --sequence 1
+
+build/api/ejournald --data "$DATA" --listen 127.0.0.1 --port "$PORT" &
+SERVER=$!
+trap 'kill -TERM "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EXIT INT TERM
+for _ in $(seq 1 600); do
+  curl -sf "$URL/readyz" >/dev/null 2>&1 && break
+  kill -0 "$SERVER" 2>/dev/null || { echo "ejournald did not start" >&2; exit 1; }
+  sleep 0.1
+done
+curl -sf "$URL/readyz" >/dev/null
+
+# shellcheck disable=SC1091
+. "$DATA/demo/walkthrough.env"
+if [ "$fresh" = 1 ]; then
+  for user in "$ADMIN" "$DIRECTOR" "$DEPUTY" "$METHODIST" "$SECRETARY" "$AUDITOR" "$TEACHER" \
+              "$CLASS_TEACHER" "$PARENT" "$STUDENT"; do
+    "$E" passwd --server "$URL" --key "$DATA/demo/admin.key" --school "$SCHOOL" \
+      --user "$user" --password "$PASSWORD" >/dev/null
+  done
+fi
+
+cat <<TXT
+
+ejournald serves the demo school $SCHOOL on $URL (Ctrl-C stops it).
+Users (password $PASSWORD): admin $ADMIN, director $DIRECTOR, deputy $DEPUTY, methodist $METHODIST,
+teacher $TEACHER, class teacher $CLASS_TEACHER, parent $PARENT of student $STUDENT, auditor $AUDITOR.
+
+Try it (README "Walkthrough"), with E=$E:
+  # the teacher records a control-work mark on their latest lesson, then asks to correct it
+  \$E login --server $URL --school $SCHOOL --login $TEACHER --password $PASSWORD --profile /tmp/t.json
+  \$E mark --profile /tmp/t.json --lesson $LESSON --date $LESSON_DATE --student $STUDENT --value 3 --work control --mark-id demo-mark-1
+  \$E correct --profile /tmp/t.json --lesson $LESSON --date $LESSON_DATE --student $STUDENT --mark-id demo-mark-1 --value 4 --work control --reason "ошибка при выставлении" --request demo-rq-1
+  # the deputy sees the queue and approves
+  \$E login --server $URL --school $SCHOOL --login $DEPUTY --password $PASSWORD --profile /tmp/d.json
+  \$E corrections --profile /tmp/d.json
+  \$E approve --profile /tmp/d.json --request demo-rq-1
+  # the parent reads the diary of that week
+  \$E login --server $URL --school $SCHOOL --login $PARENT --password $PASSWORD --profile /tmp/p.json
+  \$E diary --profile /tmp/p.json --student $STUDENT --week $LESSON_DATE
+TXT
+wait "$SERVER"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ops/install-deps.sh
-BUILD_DIR=build ops/build.sh
+BUILD_DIR=build ops/build.sh -DEJOURNAL_BUILD_TESTS=ON
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 600)
 if [ "${EJOURNAL_SANITIZED_TESTS:-1}" != "0" ]; then
   echo "== the same tests under -fsanitize=address,undefined"

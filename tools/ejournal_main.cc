@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <random>
 
 #include "ejournal/v1/event.pb.h"
@@ -548,6 +549,39 @@ int DemoSchool(const std::string& data, synth::Options options) {
   if (const auto& leak = generator.leak()) {
     std::printf("a credential leak: teacher %s, Act %s (R-SEC-3), %zu records re-entered\n",
                 leak->teacher_id.c_str(), leak->act_id.c_str(), leak->reentry_event_ids.size());
+  }
+  // For the README's walkthrough: the sample teacher's latest held lesson in the sample
+  // student's class, as shell variables in DATA/demo/walkthrough.env.
+  std::map<std::string, std::string> who;
+  for (const auto& [role, user] : generator.sample_users()) who[role] = user;
+  const school::School* school = opened->state->FindSchool(school_id);
+  const school::Student* student =
+      school == nullptr ? nullptr : &school->students.at(who["student"]);
+  const school::Lesson* latest = nullptr;
+  if (student != nullptr) {
+    const std::string cls = student->memberships.back().class_id;
+    for (const auto& [id, lesson] : school->lessons) {
+      if (lesson.teacher_id != who["teacher"] || lesson.class_id != cls ||
+          lesson.record.Current(*opened->state) == nullptr ||
+          !school->InLesson(lesson, who["student"])) {
+        continue;
+      }
+      if (latest == nullptr || std::tie(lesson.date, lesson.period, lesson.id) >
+                                   std::tie(latest->date, latest->period, latest->id)) {
+        latest = &lesson;
+      }
+    }
+  }
+  std::ofstream env(data + "/demo/walkthrough.env", std::ios::trunc);
+  env << "SCHOOL=" << school_id << "\n";
+  for (const auto& [role, user] : who) {
+    std::string var = role;
+    for (auto& ch : var) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    env << var << "=" << user << "\n";
+  }
+  if (latest != nullptr) {
+    env << "LESSON=" << latest->id << "\nLESSON_DATE=" << school::DayString(latest->date)
+        << "\nCLASS=" << latest->class_id << "\nSUBJECT=" << latest->subject_id << "\n";
   }
   return 0;
 }
