@@ -1,0 +1,134 @@
+// The `ejournal` CLI as a client (tools/client.h) against a real ejournald on 127.0.0.1: a teacher
+// signs in, records a mark, is refused with the server's words and rule id, files a correction;
+// the deputy sees the queue and approves it; the parent reads the diary with the corrected mark and
+// is refused another child's; the director's Act dry run lists what it would invalidate. Every
+// write goes through the real binary, signed with the session key the server bound at login.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/api/api_fixture.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace ejournal::testing {
+namespace {
+
+class CliClientTest : public ApiFixture {
+ protected:
+  void SetUp() override {
+    ApiFixture::SetUp();
+    if (HasFatalFailure()) return;
+    StartServer(Options());
+    if (HasFatalFailure()) return;
+    for (const char* user : {"math", "deputy", "parent", "director"}) SetPassword(user);
+    url_ = "http://127.0.0.1:" + std::to_string(server_->port());
+  }
+  // Runs the CLI with `args` and the profile of `who`.
+  ProcessResult Cli(const std::string& who, std::vector<std::string> args) {
+    std::vector<std::string> argv = {EJOURNAL_CLI};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("--profile");
+    argv.push_back(profiles_.Sub(who + ".json"));
+    return RunProcess(argv);
+  }
+  ProcessResult SignIn(const std::string& who) {
+    return Cli(who, {"login", "--server", url_, "--school", kSchool, "--login", who, "--password",
+                     kPassword});
+  }
+
+  TempDir profiles_;
+  std::string url_;
+};
+
+TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3) {
+  ProcessResult r = SignIn("math");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("signed in as math"), std::string::npos) << r.out;
+  At(D(2025, 10, 6), "08:50");  // during math-5a-1 (Monday, period 1)
+  const uint64_t before = LedgerSize();
+  r = Cli("math", {"mark", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s3",
+                   "--value", "3", "--work", "answer", "--mark-id", "cli-m1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("recorded: entry " + std::to_string(before + 1)), std::string::npos)
+      << r.out;
+  // Refusals are the server's words with the rule id, and append nothing.
+  const uint64_t after_mark = LedgerSize();
+  r = Cli("math", {"mark", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s3",
+                   "--value", "7"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("error: InvalidArgument: a mark is 1 to 5, not 7 [R-MARK-1]"),
+            std::string::npos)
+      << r.err;
+  At(D(2025, 10, 7), "09:00");             // the next day: an answer in class is past its window
+  ASSERT_EQ(SignIn("math").exit_code, 0);  // yesterday's session has expired (12 h)
+  const uint64_t signed_in = LedgerSize();
+  r = Cli("math", {"mark", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s2",
+                   "--value", "5"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("error: FailedPrecondition: the mark is past its window"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("[R-MARK-3]"), std::string::npos) << r.err;
+  EXPECT_EQ(after_mark, before + 1);
+  EXPECT_EQ(LedgerSize(), signed_in);
+  // The correction names the cell's current record, looked up through the cell history.
+  r = Cli("math", {"correct", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s3",
+                   "--mark-id", "cli-m1", "--value", "4", "--reason", "ошибка при выставлении",
+                   "--request", "cli-rq-1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("request cli-rq-1: mark cli-m1, 3 -> 4"), std::string::npos) << r.out;
+  // The deputy's queue and approval.
+  ASSERT_EQ(SignIn("deputy").exit_code, 0);
+  r = Cli("deputy", {"corrections", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("cli-rq-1"), std::string::npos) << r.out;
+  r = Cli("deputy", {"approve", "--request", "cli-rq-1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The parent's diary shows 4 now; another child's diary is "not yours" exactly like "unknown".
+  ASSERT_EQ(SignIn("parent").exit_code, 0);
+  r = Cli("parent", {"diary", "--student", "s1", "--week", "2025-10-06"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Дневник s1"), std::string::npos) << r.out;
+  r = Cli("parent", {"diary", "--student", "s3", "--week", "2025-10-06", "--json"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("error: NotFound"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+  // The deputy reads the corrected cell.
+  r = Cli("deputy", {"history", "--lesson", "math-5a-1", "--student", "s3", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto history = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(history.contains("current"));
+  ASSERT_EQ(history["current"]["marks"].size(), 1u);
+  EXPECT_EQ(history["current"]["marks"][0]["value"], 4);
+  // Logout: the session's key stops working at once.
+  r = Cli("math", {"logout"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Cli("math", {"diary", "--student", "s1"});
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_F(CliClientTest, TheActDryRunListsWhatItWouldInvalidate_R_SEC_3) {
+  ASSERT_EQ(SignIn("math").exit_code, 0);
+  At(D(2025, 10, 6), "09:00");
+  ProcessResult r =
+      Cli("math", {"absence", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(SignIn("director").exit_code, 0);
+  const uint64_t before = LedgerSize();
+  // Math's credentials: the long-lived one of the fixture and the CLI session's.
+  std::ifstream profile(profiles_.Sub("math.json"));
+  const auto session = nlohmann::json::parse(profile);
+  const std::string credentials =
+      signers_.at("math").credential_id + "," + session["credential_id"].get<std::string>();
+  r = Cli("director",
+          {"act", "--user", "math", "--credentials", credentials, "--from", "2025-10-06 08:00",
+           "--number", "1", "--commission", "director,deputy", "--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("the Act would invalidate"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("attendance_recorded"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mark_recorded"), std::string::npos) << r.out;
+  EXPECT_EQ(LedgerSize(), before) << "a dry run records nothing";
+}
+
+}  // namespace
+}  // namespace ejournal::testing
