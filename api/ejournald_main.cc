@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   app.add_option("--port", options.port, "port (0: any free port)")->capture_default_str();
   app.add_option("--tls-cert", options.tls_cert_file, "PEM certificate (HTTPS)");
   app.add_option("--tls-key", options.tls_key_file, "PEM private key (HTTPS)");
+  app.add_option("--backup-dir", options.backup_dir,
+                 "where POST /api/v1/admin/backup puts backups (default DATA/backups)");
+  app.add_option("--backup-keep", options.backup_keep, "keep this many newest backups (0: all)");
   app.add_option("--max-body-bytes", options.max_body_bytes, "largest request body (413)")
       ->capture_default_str();
   app.add_option("--max-batch-events", options.max_batch_events, "most events in a batch (413)")

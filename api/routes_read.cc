@@ -3,11 +3,13 @@
 // or forbidden resource answers NotVisible() alike.
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
+#include <spdlog/spdlog.h>
 
 #include "api/access.h"
 #include "api/http_errors.h"
 #include "api/json_util.h"
 #include "api/server.h"
+#include "ledger/backup.h"
 #include "projections/as_of.h"
 #include "projections/audit.h"
 #include "projections/reports.h"
@@ -281,6 +283,33 @@ void ApiServer::GetEntry(const httplib::Request& req, httplib::Response& res) {
       {"body", nlohmann::json::parse(ProtoJson(body), nullptr, false)},
   };
   ReplyJson(res, out);
+}
+
+// A backup of the whole ledger while it serves (ledger/backup.h; docs/OPERATIONS.md): the
+// technical administrator's or the director's duty (the second carrier, DOMAIN.md "Archive and
+// paper"). The backup holds every school of the node, so it is not a school reader's right.
+void ApiServer::PostBackup(const httplib::Request& req, httplib::Response& res) {
+  auto session = SessionOf(req, nullptr);
+  if (!session) return SetError(res, session.error());
+  {
+    std::shared_lock lock(state_mu_);
+    const school::School* s = state_->FindSchool(session->school_id());
+    const school::User* user = s == nullptr ? nullptr : s->FindUser(session->user_id());
+    if (user == nullptr || !(user->Has(v1::ROLE_ADMIN) || user->Has(v1::ROLE_DIRECTOR))) {
+      return SetError(res, PermissionDenied("backups are made by the administrator or the director",
+                                            "R-ACC-2"));
+    }
+  }
+  const std::string dir =
+      options_.backup_dir.empty() ? options_.data_dir + "/backups" : options_.backup_dir;
+  auto info = backup::CreateBackup(*ledger_, dir, options_.backup_keep);
+  if (!info) return SetError(res, info.error());
+  spdlog::info("event=backup id={} ledger_size={} bytes={}", info->id, info->ledger_size,
+               info->bytes);
+  ReplyJson(res, nlohmann::json{{"backup_id", info->id},
+                                {"ledger_size", info->ledger_size},
+                                {"bytes", info->bytes},
+                                {"timestamp", info->timestamp}});
 }
 
 void ApiServer::GetCheckpoint(const httplib::Request&, httplib::Response& res) {

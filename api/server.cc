@@ -257,6 +257,7 @@ void ApiServer::Routes() {
   Get(s + "/reports/([a-z-]{1,32})", "report", bind(&ApiServer::GetReport));
   Get(s + "/corrections", "corrections", bind(&ApiServer::GetCorrections));
   Post(s + "/acts:preview", "act_preview", bind(&ApiServer::PostActPreview));
+  Post("/api/v1/admin/backup", "backup", bind(&ApiServer::PostBackup));
   Get("/api/v1/ledger/entries/([0-9]{1,20})", "entry", bind(&ApiServer::GetEntry));
   Get("/api/v1/ledger/checkpoint", "checkpoint", bind(&ApiServer::GetCheckpoint));
   Get("/api/v1/ledger/proofs/inclusion", "inclusion_proof", bind(&ApiServer::GetInclusion));

@@ -85,6 +85,10 @@ struct ServerOptions {
   // A background thread revokes expired sessions (node-signed CredentialRevoked, EXPIRY) this
   // often; 0: only when a session is used after its expiry (and RevokeExpiredSessions()).
   int expiry_sweep_seconds = 60;
+  // Backups (POST /api/v1/admin/backup, ledger/backup.h): the directory ("": DATA/backups) and how
+  // many newest backups to keep (0: all).
+  std::string backup_dir;
+  uint32_t backup_keep = 0;
 };
 
 class ApiServer {
@@ -154,6 +158,7 @@ class ApiServer {
   void GetCorrections(const httplib::Request& req, httplib::Response& res);
   void PostActPreview(const httplib::Request& req, httplib::Response& res);
   void GetEntry(const httplib::Request& req, httplib::Response& res);
+  void PostBackup(const httplib::Request& req, httplib::Response& res);
   void GetCheckpoint(const httplib::Request& req, httplib::Response& res);
   void GetInclusion(const httplib::Request& req, httplib::Response& res);
   void GetConsistency(const httplib::Request& req, httplib::Response& res);

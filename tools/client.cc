@@ -875,6 +875,17 @@ std::function<int()> AddClientCommands(CLI::App& app) {
                         nullptr));
   entry->add_option("--sequence", f->sequence, "the entry")->required();
 
+  add("server-backup", "back up the server's ledger while it runs (administrator, director)", false,
+      [c] {
+        auto s = Resolve(*c, false, true);
+        if (!s) return Fail(s.error());
+        auto answer =
+            Exchange(*c, *s, "POST", "/api/v1/admin/backup", "{}", "application/json", true);
+        if (!answer) return Fail(answer.error());
+        std::printf("%s\n", answer->c_str());
+        return 0;
+      });
+
   return [commands] {
     for (const auto& [cmd, run] : commands) {
       if (*cmd) return run();

@@ -130,5 +130,27 @@ TEST_F(CliClientTest, TheActDryRunListsWhatItWouldInvalidate_R_SEC_3) {
   EXPECT_EQ(LedgerSize(), before) << "a dry run records nothing";
 }
 
+// A backup while the server runs (the second carrier): the administrator asks the server, the
+// backup restores into a ledger that verifies; a teacher may not ask (R-ACC-2).
+TEST_F(CliClientTest, TheRunningServerBacksUpForTheAdministrator_R_ACC_2) {
+  SetPassword("admin");
+  ASSERT_EQ(SignIn("admin").exit_code, 0);
+  ProcessResult r = Cli("admin", {"server-backup"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"backup_id\":1"), std::string::npos) << r.out;
+  ASSERT_EQ(SignIn("math").exit_code, 0);
+  r = Cli("math", {"server-backup"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("error: PermissionDenied"), std::string::npos) << r.err;
+  TempDir restored;
+  r = RunProcess({EJOURNAL_CLI, "backup", "restore", "--from", dir_.path() + "/backups", "--data",
+                  restored.Sub("copy")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunProcess({EJOURNAL_CLI, "ledger", "verify", "--data", restored.Sub("copy"), "--node-key",
+                  dir_.path() + "/node.pub"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ledger OK"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace ejournal::testing
