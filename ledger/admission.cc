@@ -5,6 +5,9 @@
 namespace ejournal {
 namespace {
 
+// Entries whose views Admission::CatchUp gathers before writing them (a replay's memory bound).
+constexpr uint64_t kCatchUpChunk = 50000;
+
 const DecodedEvent& DecodedOf(const AppendRequest& request) {
   return *static_cast<const DecodedEvent*>(request.context.get());
 }
@@ -52,6 +55,13 @@ Status Admission::CatchUp(const Ledger& ledger) {
     batch.Clear();
     return s.ok() ? Status::Ok() : IoError("writing caught-up views: " + s.ToString());
   };
+  // The views of many entries are written at once (each view once per chunk, from the state after
+  // the chunk's last entry: byte-identical to writing them entry by entry, projections/views.h).
+  school::ViewBatchWriter pending(views_ ? ledger.column_families().views : nullptr);
+  auto write_pending = [&]() -> Status {
+    pending.Write(*school_, batch);
+    return flush();
+  };
   EJ_RETURN_IF_ERROR(ledger.ForEachEntry(1, [&](uint64_t seq, std::string_view bytes) {
     v1::LedgerEntry entry;
     v1::EventBody body;
@@ -62,15 +72,21 @@ Status Admission::CatchUp(const Ledger& ledger) {
     }
     failed = registry_->Apply(body, seq, entry.recorded_at_us());
     if (failed.ok() && school_ != nullptr && seq > school_->size()) {
+      const bool views = views_ && seq >= views_from;
+      if (views && pending.gathered() > 0 && school::ViewBatchWriter::MustWriteBefore(body)) {
+        failed = write_pending();
+        if (!failed.ok()) return false;
+      }
       failed = school_->Apply(body, seq, entry.recorded_at_us());
-      if (failed.ok() && views_ && seq >= views_from) {
-        views_->Write(*school_, body, seq, batch);
-        if (batch.Count() >= 10000) failed = flush();
+      if (failed.ok() && views) {
+        pending.Gather(*school_, seq);
+        if (pending.gathered() >= kCatchUpChunk) failed = write_pending();
       }
     }
     return failed.ok();
   }));
   EJ_RETURN_IF_ERROR(failed);
+  if (school_ != nullptr && views_) EJ_RETURN_IF_ERROR(write_pending());
   return flush();
 }
 

@@ -177,7 +177,9 @@ Result<v1::JournalPageView> AsOfJournalPage(const SchoolState& state, const View
   EJ_ASSIGN_OR_RETURN(
       PageFrame f, ResolvePage(state, school_id, class_id, subgroup_id, subject_id, term_number));
   const uint64_t position = state.PositionAt(at_unix_us);
-  EJ_ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, reader.IndexedSequences("G/" + f.group));
+  (void)reader;  // the page-event index lives in the state
+  const std::vector<uint64_t> seqs =
+      state.PageEvents(f.school->id, f.cls->id, f.subgroup_id, f.subject_id);
   School page;
   page.id = f.school->id;
   page.zone = f.school->zone;

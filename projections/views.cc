@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 
 #include "projections/rule_book.h"
 
@@ -173,67 +175,81 @@ std::string GroupPrefix(std::string_view school_id, const Lesson& lesson) {
 
 void ViewWriter::Write(const SchoolState& state, const v1::EventBody& body, uint64_t seq,
                        rocksdb::WriteBatch& batch) const {
-  const std::string be = BigEndian64(seq);
+  (void)body;  // what the event touched is in state.touched(); its history is in the state
+  ViewBatchWriter one(cf_);
+  one.Gather(state, seq);
+  one.Write(state, batch);
+}
+
+bool ViewBatchWriter::MustWriteBefore(const v1::EventBody& body) {
+  // The only event that fills Touched::moved (SchoolState::ApplyPayload).
+  return body.payload_case() == v1::EventBody::kLessonMoved;
+}
+
+void ViewBatchWriter::Gather(const SchoolState& state, uint64_t seq) {
   const Touched& t = state.touched();
-  const School* school = state.FindSchool(t.school_id);
+  last_seq_ = seq;
+  ++gathered_;
+  if (t.lessons.empty() && t.cells.empty() && t.attestation.empty() && t.moved.empty()) return;
+  Pending& p = schools_[t.school_id];
+  p.lessons.insert(t.lessons.begin(), t.lessons.end());
+  p.cells.insert(t.cells.begin(), t.cells.end());
+  p.attestation.insert(t.attestation.begin(), t.attestation.end());
+  p.moved.insert(p.moved.end(), t.moved.begin(), t.moved.end());
+}
+
+void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch) {
+  if (gathered_ == 0) return;
+  // The last operation on each key, in key order: the same as writing each entry's views in turn
+  // (a later Put of a key replaces an earlier Delete), and sorted keys insert into the memtable
+  // next to each other.
+  std::map<std::string, std::optional<std::string>> ops;
   std::string bytes;
-  if (school != nullptr) {
+  for (const auto& [school_id, t] : schools_) {
+    const School* school = state.FindSchool(school_id);
+    if (school == nullptr) continue;
     const std::string& sid = school->id;
     for (const auto& [lesson_id, old_day, old_period] : t.moved) {
       const Lesson* l = school->FindLesson(lesson_id);
       if (l == nullptr) continue;
-      (void)batch.Delete(cf_, LessonKey(sid, *l, old_day, old_period));
-      (void)batch.Delete(cf_, ClassDayKey(sid, *l, old_day, old_period));
+      ops.insert_or_assign(LessonKey(sid, *l, old_day, old_period), std::nullopt);
+      ops.insert_or_assign(ClassDayKey(sid, *l, old_day, old_period), std::nullopt);
     }
     for (const auto& lesson_id : t.lessons) {
       const Lesson* l = school->FindLesson(lesson_id);
       if (l == nullptr) continue;
       LessonViewOf(state, *school, *l).SerializeToString(&bytes);
-      (void)batch.Put(cf_, LessonKey(sid, *l, l->date, l->period), bytes);
-      (void)batch.Put(cf_, ClassDayKey(sid, *l, l->date, l->period),
-                      GroupOf(sid, l->class_id, l->subgroup_id, l->subject_id));
+      ops.insert_or_assign(LessonKey(sid, *l, l->date, l->period), bytes);
+      ops.insert_or_assign(ClassDayKey(sid, *l, l->date, l->period),
+                           GroupOf(sid, l->class_id, l->subgroup_id, l->subject_id));
     }
     for (const auto& [lesson_id, student] : t.cells) {
       const Lesson* l = school->FindLesson(lesson_id);
       if (l == nullptr) continue;
       auto cell = CellViewOf(state, *school, *l, student);
-      if (cell) {
-        cell->SerializeToString(&bytes);
-        (void)batch.Put(cf_, CellKey(sid, *l, student), bytes);
-      } else {
-        (void)batch.Delete(cf_, CellKey(sid, *l, student));
-      }
-      (void)batch.Put(cf_, "H/" + sid + "/" + lesson_id + "/" + student + "/" + be, "");
+      std::optional<std::string> value;
+      if (cell) cell->SerializeToString(&value.emplace());
+      ops.insert_or_assign(CellKey(sid, *l, student), std::move(value));
     }
     for (const auto& key : t.attestation) {
       auto it = school->attestation.find(key);
       if (it == school->attestation.end()) continue;
       auto view = AttestationViewOf(state, it->second);
-      const std::string k = AttestationKey(sid, it->second.student_id, key);
-      if (view) {
-        view->SerializeToString(&bytes);
-        (void)batch.Put(cf_, k, bytes);
-      } else {
-        (void)batch.Delete(cf_, k);
-      }
-    }
-    // The page-event index: every event that touched a lesson of the page (for as-of pages).
-    std::set<std::string> groups;
-    for (const auto& lesson_id : t.lessons) {
-      if (const Lesson* l = school->FindLesson(lesson_id)) groups.insert(GroupPrefix(sid, *l));
-    }
-    for (const auto& [lesson_id, student] : t.cells) {
-      if (const Lesson* l = school->FindLesson(lesson_id)) groups.insert(GroupPrefix(sid, *l));
-    }
-    for (const auto& g : groups) (void)batch.Put(cf_, "G/" + g + be, "");
-    if (!body.actor_id().empty()) {
-      (void)batch.Put(cf_, "A/" + sid + "/" + body.actor_id() + "/" + be, "");
+      std::optional<std::string> value;
+      if (view) view->SerializeToString(&value.emplace());
+      ops.insert_or_assign(AttestationKey(sid, it->second.student_id, key), std::move(value));
     }
   }
-  if (!body.credential_id().empty()) {
-    (void)batch.Put(cf_, "R/" + body.credential_id() + "/" + be, "");
+  for (const auto& [key, value] : ops) {
+    if (value) {
+      (void)batch.Put(cf_, key, *value);
+    } else {
+      (void)batch.Delete(cf_, key);
+    }
   }
-  (void)batch.Put(cf_, kViewsAppliedKey, be);
+  (void)batch.Put(cf_, kViewsAppliedKey, BigEndian64(last_seq_));
+  schools_.clear();
+  gathered_ = 0;
 }
 
 Result<uint64_t> ViewWriter::AppliedPosition(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
@@ -244,18 +260,35 @@ Result<uint64_t> ViewWriter::AppliedPosition(rocksdb::DB* db, rocksdb::ColumnFam
   return FromBigEndian64(value);
 }
 
-Result<std::vector<uint64_t>> ViewReader::IndexedSequences(std::string_view prefix) const {
-  std::vector<uint64_t> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_));
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
-       it->Valid() && it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
-       it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
-    if (key.size() < prefix.size() + 8) continue;
-    out.push_back(FromBigEndian64(key.substr(key.size() - 8)));
+Result<std::vector<uint64_t>> ViewReader::IndexedSequences(const SchoolState& state,
+                                                           std::string_view prefix) {
+  // "<kind>/<part>/.../" -> the parts.
+  std::vector<std::string_view> parts;
+  if (prefix.size() < 3 || prefix[1] != '/' || !prefix.ends_with('/')) {
+    return Err(InvalidArgument("not an index prefix: " + std::string(prefix)));
   }
-  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading an index"));
-  return out;
+  for (size_t at = 2; at < prefix.size();) {
+    size_t slash = prefix.find('/', at);
+    parts.push_back(prefix.substr(at, slash - at));
+    at = slash + 1;
+  }
+  switch (prefix[0]) {
+    case 'H':
+      if (parts.size() == 3) return state.CellEvents(parts[0], parts[1], parts[2]);
+      break;
+    case 'A':
+      if (parts.size() == 2) return state.ActorEvents(parts[0], parts[1]);
+      break;
+    case 'R':
+      if (parts.size() == 1) return state.CredentialEvents(parts[0]);
+      break;
+    case 'G':
+      if (parts.size() == 4) return state.PageEvents(parts[0], parts[1], parts[2], parts[3]);
+      break;
+    default:
+      break;
+  }
+  return Err(InvalidArgument("not an index prefix: " + std::string(prefix)));
 }
 
 Result<PageFrame> ResolvePage(const SchoolState& state, std::string_view school_id,

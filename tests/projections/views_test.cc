@@ -119,7 +119,7 @@ TEST_F(ViewsTest, ApprovedCorrectionAndInvalidationReachTheViews_R_COR_1_R_SEC_3
   ASSERT_TRUE(week.has_value());
   EXPECT_EQ(week->days(0).lessons(0).cell().marks_size(), 0);
   // The cell's history index lists every event that touched it.
-  auto history = Reader().IndexedSequences("H/school-1/math-5a-1/s1/");
+  auto history = school::ViewReader::IndexedSequences(State(), "H/school-1/math-5a-1/s1/");
   ASSERT_TRUE(history.has_value());
   EXPECT_EQ(history->size(), 4u);  // mark, request, approval, the Act
 }
@@ -137,7 +137,7 @@ TEST_F(ViewsTest, ReplayFromZeroEqualsIncremental) {
   auto& ledger = ledger_->ledger();
   auto incremental = school::DumpViews(ledger.db(), ledger.column_families().views);
   ASSERT_TRUE(incremental.has_value());
-  ASSERT_GT(incremental->size(), 50u);
+  ASSERT_GT(incremental->size(), 10u);  // views only: the history indexes live in the state
   ASSERT_OK(school::ClearViews(ledger.db(), ledger.column_families().views));
   ASSERT_OK(ledger_->Open());  // reopen: CatchUp rebuilds the views from entry 1
   auto replayed =

@@ -280,7 +280,7 @@ TEST_F(GeneratedYearTest, ReplayFromZeroEqualsIncrementalInThisAndASecondProcess
   Ledger& ledger = ledger_->ledger();
   auto incremental = school::DumpViews(ledger.db(), ledger.column_families().views);
   ASSERT_TRUE(incremental.has_value());
-  ASSERT_GT(incremental->size(), 10000u);
+  ASSERT_GT(incremental->size(), 5000u);  // views only: the history indexes live in the state
   ASSERT_OK(school::ClearViews(ledger.db(), ledger.column_families().views));
   ASSERT_OK(ledger_->Open());  // CatchUp rebuilds the views from entry 1
   auto in_process =
