@@ -62,9 +62,10 @@ Status Admission::CatchUp(const Ledger& ledger) {
     pending.Write(*school_, batch);
     return flush();
   };
+  // Reused from entry to entry (their strings keep their capacity); nothing keeps references.
+  v1::LedgerEntry entry;
+  v1::EventBody body;
   EJ_RETURN_IF_ERROR(ledger.ForEachEntry(1, [&](uint64_t seq, std::string_view bytes) {
-    v1::LedgerEntry entry;
-    v1::EventBody body;
     if (!entry.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
         !body.ParseFromString(entry.event().body())) {
       failed = DataLoss("entry " + std::to_string(seq) + " does not parse");

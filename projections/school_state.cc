@@ -380,10 +380,11 @@ std::vector<uint64_t> SchoolState::AwaitingReentry(std::string_view school_id) c
 
 uint32_t SchoolState::Intern(std::string_view name) {
   if (name.empty()) return 0;
-  auto [it, inserted] =
-      name_index_.try_emplace(std::string(name), static_cast<uint32_t>(names_.size()));
-  if (inserted) names_.emplace_back(name);
-  return it->second;
+  if (auto it = name_index_.find(name); it != name_index_.end()) return it->second;
+  const auto index = static_cast<uint32_t>(names_.size());
+  name_index_.emplace(std::string(name), index);
+  names_.emplace_back(name);
+  return index;
 }
 
 Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us) {
@@ -405,7 +406,8 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
   events_.push_back(info);
   event_id_of_.push_back(&id_it->first);
 
-  std::vector<uint64_t> deps;
+  std::vector<uint64_t>& deps = deps_scratch_;
+  deps.clear();
   auto cred = credentials_.find(body.credential_id());
   if (cred != credentials_.end()) {
     cred->second.events.push_back(seq);
@@ -430,7 +432,7 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
 
 uint32_t SchoolState::Find(std::string_view name) const {
   if (name.empty()) return 0;
-  auto it = name_index_.find(std::string(name));
+  auto it = name_index_.find(name);
   return it == name_index_.end() ? 0 : it->second;
 }
 

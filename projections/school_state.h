@@ -534,7 +534,13 @@ class SchoolState final : public Validity {
   std::vector<EventInfo> events_;  // [seq - 1]
   std::vector<uint64_t> deps_;
   std::vector<std::string> names_{std::string()};
-  std::unordered_map<std::string, uint32_t> name_index_;
+  // Heterogeneous lookup: Intern and Find look a name up without copying it.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>> name_index_;
+  std::vector<uint64_t> deps_scratch_;  // Apply's dependencies of the event being applied
   std::unordered_map<std::string, uint64_t> event_ids_;
   std::vector<const std::string*> event_id_of_;  // [seq - 1] -> key in event_ids_
   std::unordered_map<uint64_t, Invalidation> invalid_;

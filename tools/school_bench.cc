@@ -95,9 +95,9 @@ Result<double> FoldOnly(const Ledger& ledger) {
   school::SchoolState state;
   Status failed;
   const auto start = Steady::now();
+  v1::LedgerEntry entry;  // reused, as Admission::CatchUp does
+  v1::EventBody body;
   EJ_RETURN_IF_ERROR(ledger.ForEachEntry(1, [&](uint64_t seq, std::string_view bytes) {
-    v1::LedgerEntry entry;
-    v1::EventBody body;
     if (!entry.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
         !body.ParseFromString(entry.event().body())) {
       failed = DataLoss("entry " + std::to_string(seq) + " does not parse");
