@@ -88,7 +88,16 @@ Status Admission::CatchUp(const Ledger& ledger) {
   }));
   EJ_RETURN_IF_ERROR(failed);
   if (school_ != nullptr && views_) EJ_RETURN_IF_ERROR(write_pending());
-  return flush();
+  EJ_RETURN_IF_ERROR(flush());
+  // After a long catch-up (a replay), the views' memtable goes to a table file now: the writes
+  // were synced to the WAL already, but the next open would otherwise replay them from it.
+  if (views_ && school_ != nullptr && school_->size() >= views_from + kCatchUpChunk) {
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    rocksdb::Status s = ledger.db()->Flush(fo, ledger.column_families().views);
+    if (!s.ok()) return IoError("flushing caught-up views: " + s.ToString());
+  }
+  return Status::Ok();
 }
 
 Status Admission::Admit(const AppendRequest& request, int64_t recorded_at_us) {

@@ -440,10 +440,53 @@ Result<v1::JournalPageView> ViewReader::JournalPage(
     }
   }
   EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading a journal page"));
+  // The rows' term marks in one MultiGet: the rows are the class's (subgroup's) students of the
+  // term and whoever has a cell (FinishPage); any other row falls back to a Get below.
+  v1::PeriodRef period;
+  period.set_academic_year_id(f.cls->year_id);
+  period.set_kind(v1::PERIOD_KIND_TERM);
+  period.set_term_number(f.term_number);
+  std::vector<std::string> row_students;
+  for (const auto& [sid, st] : f.school->students) {
+    bool member = false;
+    for (const auto& m : st.memberships) {
+      member |= m.class_id == f.cls->id && m.from <= f.term->last && m.to >= f.term->first;
+    }
+    if (member && (f.subgroup == nullptr || f.subgroup->students.contains(sid))) {
+      row_students.push_back(sid);
+    }
+  }
+  for (const auto& c : cells) row_students.push_back(c.student_id());
+  std::sort(row_students.begin(), row_students.end());
+  row_students.erase(std::unique(row_students.begin(), row_students.end()), row_students.end());
+  std::unordered_map<std::string, size_t> prefetched;  // term key -> index
+  std::vector<std::string> term_keys;
+  for (const auto& sid : row_students) {
+    std::string term_key = TermKey(sid, f.subject_id, period);
+    term_keys.push_back(AttestationKey(school_id, sid, term_key));
+    prefetched.emplace(std::move(term_key), term_keys.size() - 1);
+  }
+  std::vector<rocksdb::Slice> slices(term_keys.begin(), term_keys.end());
+  std::vector<rocksdb::PinnableSlice> values(term_keys.size());
+  std::vector<rocksdb::Status> statuses(term_keys.size());
+  if (!term_keys.empty()) {
+    db_->MultiGet(ro, cf_, term_keys.size(), slices.data(), values.data(), statuses.data());
+  }
   Status failed;
   FinishPage(
       f, std::move(cells),
       [&](const std::string& term_key) -> std::optional<v1::AttestationView> {
+        if (auto p = prefetched.find(term_key); p != prefetched.end()) {
+          const rocksdb::Status& s = statuses[p->second];
+          if (s.IsNotFound()) return std::nullopt;
+          v1::AttestationView v;
+          if (!s.ok() || !v.ParseFromArray(values[p->second].data(),
+                                           static_cast<int>(values[p->second].size()))) {
+            failed = IoError("reading a term mark: " + s.ToString());
+            return std::nullopt;
+          }
+          return v;
+        }
         std::string value;
         const std::string student = term_key.substr(0, term_key.find('/'));
         rocksdb::Status s = db_->Get(ro, cf_, AttestationKey(school_id, student, term_key), &value);
@@ -501,6 +544,10 @@ Result<v1::DiaryWeekView> ViewReader::DiaryWeek(const SchoolState& state,
   }
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
+  // The week's lessons from the diary index, then their columns and the student's cells in one
+  // MultiGet.
+  std::vector<std::string> keys;  // per lesson: its column, then the student's cell
+  std::vector<int> day_of;        // per lesson: the day's index in the week
   for (Day day = week_start; day < week_start + 7; ++day) {
     auto* dv = week.add_days();
     *dv->mutable_date() = DateOf(day);
@@ -509,7 +556,6 @@ Result<v1::DiaryWeekView> ViewReader::DiaryWeek(const SchoolState& state,
     const std::string prefix = "K/" + std::string(school_id) + "/" + m->class_id + "/";
     const std::string from = prefix + DayPeriodKey(day, 0);
     const std::string to = prefix + DayPeriodKey(day + 1, 0);
-    std::vector<std::string> lesson_keys, cell_keys;
     for (it->Seek(from); it->Valid(); it->Next()) {
       std::string_view key(it->key().data(), it->key().size());
       if (key >= to) break;
@@ -519,36 +565,48 @@ Result<v1::DiaryWeekView> ViewReader::DiaryWeek(const SchoolState& state,
       if (l == nullptr || !school->InLesson(*l, student_id)) continue;
       std::string dp(rest.substr(0, rest.find('/')));
       std::string group(it->value().data(), it->value().size());
-      lesson_keys.push_back("L/" + group + dp + "/" + lesson_id);
-      cell_keys.push_back("C/" + group + dp + "/" + lesson_id + "/" + std::string(student_id));
+      keys.push_back("L/" + group + dp + "/" + lesson_id);
+      keys.push_back("C/" + group + dp + "/" + lesson_id + "/" + std::string(student_id));
+      day_of.push_back(day - week_start);
     }
     EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading the diary index"));
-    for (size_t i = 0; i < lesson_keys.size(); ++i) {
-      std::string value;
-      rocksdb::Status s = db_->Get(ro, cf_, lesson_keys[i], &value);
-      if (!s.ok()) return Err(IoError("reading a lesson view: " + s.ToString()));
-      auto* dl = dv->add_lessons();
-      v1::LessonView* lv = dl->mutable_lesson();
-      if (!lv->ParseFromString(value)) return Err(DataLoss("lesson view does not parse"));
-      // Individual homework shows only to the students it names.
-      auto* hw = lv->mutable_homework();
-      hw->erase(std::remove_if(hw->begin(), hw->end(),
-                               [&](const v1::HomeworkView& h) {
-                                 return !h.student_ids().empty() &&
-                                        std::find(h.student_ids().begin(), h.student_ids().end(),
-                                                  student_id) == h.student_ids().end();
-                               }),
-                hw->end());
-      s = db_->Get(ro, cf_, cell_keys[i], &value);
-      if (s.ok()) {
-        if (!dl->mutable_cell()->ParseFromString(value))
-          return Err(DataLoss("cell does not parse"));
-      } else if (!s.IsNotFound()) {
-        return Err(IoError("reading a cell: " + s.ToString()));
+  }
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  if (!keys.empty()) {
+    db_->MultiGet(ro, cf_, keys.size(), slices.data(), values.data(), statuses.data());
+  }
+  for (size_t i = 0; i < day_of.size(); ++i) {
+    const rocksdb::Status& ls = statuses[2 * i];
+    if (!ls.ok()) return Err(IoError("reading a lesson view: " + ls.ToString()));
+    auto* dl = week.mutable_days(day_of[i])->add_lessons();
+    v1::LessonView* lv = dl->mutable_lesson();
+    const rocksdb::PinnableSlice& lesson_bytes = values[2 * i];
+    if (!lv->ParseFromArray(lesson_bytes.data(), static_cast<int>(lesson_bytes.size()))) {
+      return Err(DataLoss("lesson view does not parse"));
+    }
+    // Individual homework shows only to the students it names.
+    auto* hw = lv->mutable_homework();
+    hw->erase(std::remove_if(hw->begin(), hw->end(),
+                             [&](const v1::HomeworkView& h) {
+                               return !h.student_ids().empty() &&
+                                      std::find(h.student_ids().begin(), h.student_ids().end(),
+                                                student_id) == h.student_ids().end();
+                             }),
+              hw->end());
+    const rocksdb::Status& cs = statuses[2 * i + 1];
+    if (cs.ok()) {
+      const rocksdb::PinnableSlice& cell_bytes = values[2 * i + 1];
+      if (!dl->mutable_cell()->ParseFromArray(cell_bytes.data(),
+                                              static_cast<int>(cell_bytes.size()))) {
+        return Err(DataLoss("cell does not parse"));
       }
-      if (week.acknowledgements_size() > 0) {
-        dl->set_new_since_acknowledgement(LastChangeOf(*dl) > acknowledged_at);
-      }
+    } else if (!cs.IsNotFound()) {
+      return Err(IoError("reading a cell: " + cs.ToString()));
+    }
+    if (week.acknowledgements_size() > 0) {
+      dl->set_new_since_acknowledgement(LastChangeOf(*dl) > acknowledged_at);
     }
   }
   // Term marks of the student.
