@@ -89,13 +89,15 @@ Status Admission::CatchUp(const Ledger& ledger) {
   EJ_RETURN_IF_ERROR(failed);
   if (school_ != nullptr && views_) EJ_RETURN_IF_ERROR(write_pending());
   EJ_RETURN_IF_ERROR(flush());
-  // After a long catch-up (a replay), the views' memtable goes to a table file now: the writes
-  // were synced to the WAL already, but the next open would otherwise replay them from it.
+  // After a long catch-up (a replay), the views are compacted now: the memtable goes to a table
+  // file (the writes were synced to the WAL already, but the next open would replay them from
+  // it), and the views that a replay's ClearViews deleted, which page scans would otherwise step
+  // over, are dropped.
   if (views_ && school_ != nullptr && school_->size() >= views_from + kCatchUpChunk) {
-    rocksdb::FlushOptions fo;
-    fo.wait = true;
-    rocksdb::Status s = ledger.db()->Flush(fo, ledger.column_families().views);
-    if (!s.ok()) return IoError("flushing caught-up views: " + s.ToString());
+    rocksdb::CompactRangeOptions co;
+    rocksdb::Status s =
+        ledger.db()->CompactRange(co, ledger.column_families().views, nullptr, nullptr);
+    if (!s.ok()) return IoError("compacting caught-up views: " + s.ToString());
   }
   return Status::Ok();
 }
