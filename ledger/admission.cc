@@ -5,6 +5,9 @@
 namespace ejournal {
 namespace {
 
+// Entries whose views Admission::CatchUp gathers before writing them (a replay's memory bound).
+constexpr uint64_t kCatchUpChunk = 50000;
+
 const DecodedEvent& DecodedOf(const AppendRequest& request) {
   return *static_cast<const DecodedEvent*>(request.context.get());
 }
@@ -52,9 +55,17 @@ Status Admission::CatchUp(const Ledger& ledger) {
     batch.Clear();
     return s.ok() ? Status::Ok() : IoError("writing caught-up views: " + s.ToString());
   };
+  // The views of many entries are written at once (each view once per chunk, from the state after
+  // the chunk's last entry: byte-identical to writing them entry by entry, projections/views.h).
+  school::ViewBatchWriter pending(views_ ? ledger.column_families().views : nullptr);
+  auto write_pending = [&]() -> Status {
+    pending.Write(*school_, batch);
+    return flush();
+  };
+  // Reused from entry to entry (their strings keep their capacity); nothing keeps references.
+  v1::LedgerEntry entry;
+  v1::EventBody body;
   EJ_RETURN_IF_ERROR(ledger.ForEachEntry(1, [&](uint64_t seq, std::string_view bytes) {
-    v1::LedgerEntry entry;
-    v1::EventBody body;
     if (!entry.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
         !body.ParseFromString(entry.event().body())) {
       failed = DataLoss("entry " + std::to_string(seq) + " does not parse");
@@ -62,16 +73,33 @@ Status Admission::CatchUp(const Ledger& ledger) {
     }
     failed = registry_->Apply(body, seq, entry.recorded_at_us());
     if (failed.ok() && school_ != nullptr && seq > school_->size()) {
+      const bool views = views_ && seq >= views_from;
+      if (views && pending.gathered() > 0 && school::ViewBatchWriter::MustWriteBefore(body)) {
+        failed = write_pending();
+        if (!failed.ok()) return false;
+      }
       failed = school_->Apply(body, seq, entry.recorded_at_us());
-      if (failed.ok() && views_ && seq >= views_from) {
-        views_->Write(*school_, body, seq, batch);
-        if (batch.Count() >= 10000) failed = flush();
+      if (failed.ok() && views) {
+        pending.Gather(*school_, seq);
+        if (pending.gathered() >= kCatchUpChunk) failed = write_pending();
       }
     }
     return failed.ok();
   }));
   EJ_RETURN_IF_ERROR(failed);
-  return flush();
+  if (school_ != nullptr && views_) EJ_RETURN_IF_ERROR(write_pending());
+  EJ_RETURN_IF_ERROR(flush());
+  // After a long catch-up (a replay), the views are compacted now: the memtable goes to a table
+  // file (the writes were synced to the WAL already, but the next open would replay them from
+  // it), and the views that a replay's ClearViews deleted, which page scans would otherwise step
+  // over, are dropped.
+  if (views_ && school_ != nullptr && school_->size() >= views_from + kCatchUpChunk) {
+    rocksdb::CompactRangeOptions co;
+    rocksdb::Status s =
+        ledger.db()->CompactRange(co, ledger.column_families().views, nullptr, nullptr);
+    if (!s.ok()) return IoError("compacting caught-up views: " + s.ToString());
+  }
+  return Status::Ok();
 }
 
 Status Admission::Admit(const AppendRequest& request, int64_t recorded_at_us) {

@@ -1,6 +1,7 @@
 #include "projections/as_of.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "ejournal/v1/ledger.pb.h"
 
@@ -177,7 +178,9 @@ Result<v1::JournalPageView> AsOfJournalPage(const SchoolState& state, const View
   EJ_ASSIGN_OR_RETURN(
       PageFrame f, ResolvePage(state, school_id, class_id, subgroup_id, subject_id, term_number));
   const uint64_t position = state.PositionAt(at_unix_us);
-  EJ_ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, reader.IndexedSequences("G/" + f.group));
+  (void)reader;  // the page-event index lives in the state
+  const std::vector<uint64_t> seqs =
+      state.PageEvents(f.school->id, f.cls->id, f.subgroup_id, f.subject_id);
   School page;
   page.id = f.school->id;
   page.zone = f.school->zone;
@@ -185,8 +188,36 @@ Result<v1::JournalPageView> AsOfJournalPage(const SchoolState& state, const View
   std::unordered_map<std::string, v1::CorrectionRequested> requests;
   v1::LedgerEntry entry;
   v1::EventBody body;
+  // Events that touch one lesson which is outside the term change nothing the page shows: they
+  // are not read. A lesson that was ever moved is kept whole (its date at the moment may differ
+  // from today's); a never-moved lesson's date then is its date now.
+  std::unordered_set<uint32_t> moved;
+  for (uint64_t seq : seqs) {
+    const EventInfo* info = state.Event(seq);
+    if (info != nullptr && info->payload == v1::EventBody::kLessonMoved) moved.insert(info->lesson);
+  }
+  auto outside_term = [&](uint64_t seq) {
+    const EventInfo* info = state.Event(seq);
+    if (info == nullptr || info->lesson == 0 || moved.contains(info->lesson)) return false;
+    switch (info->payload) {
+      case v1::EventBody::kLessonScheduled:
+      case v1::EventBody::kLessonCancelled:
+      case v1::EventBody::kLessonConducted:
+      case v1::EventBody::kAttendanceRecorded:
+      case v1::EventBody::kMarkRecorded:
+      case v1::EventBody::kHomeworkAssigned:
+      case v1::EventBody::kCorrectionRequested:  // its target's lesson (the approval: the same)
+      case v1::EventBody::kCorrectionApproved:
+        break;
+      default:
+        return false;  // may touch several lessons (reasons, substitutions, Acts)
+    }
+    const Lesson* l = f.school->FindLesson(state.Name(info->lesson));
+    return l != nullptr && (l->date < f.term->first || l->date > f.term->last);
+  };
   for (uint64_t seq : seqs) {
     if (seq > position) break;
+    if (outside_term(seq)) continue;
     EJ_ASSIGN_OR_RETURN(std::string bytes, load(seq));
     if (!entry.ParseFromString(bytes) || !body.ParseFromString(entry.event().body())) {
       return Err(DataLoss("entry " + std::to_string(seq) + " does not parse"));

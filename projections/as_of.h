@@ -1,10 +1,10 @@
 // The journal page as of a past moment (system time, R-TIME-1), for the auditor.
 //
 // The page is rebuilt from the ledger entries of that page only: the page-event index
-// ("G/<school>/<class>/<subgroup>/<subject>/<seq>", projections/views.h) lists every event that
-// touched one of its lessons or cells; the entries up to the ledger position at the moment are read
-// back from the ledger (so the page is what the signed entries say, not what a view remembers) and
-// folded with the same record folds and view builders as the live page. Two modes:
+// (SchoolState::PageEvents) lists every event that touched one of its lessons or cells; the entries
+// up to the ledger position at the moment are read back from the ledger (so the page is what the
+// signed entries say, not what a view remembers) and folded with the same record folds and view
+// builders as the live page. Two modes:
 //   kAsShownThen     invalidations recorded after the moment are not applied: the page equals the
 //                    one the journal served at that moment;
 //   kWithLaterInvalidations  every invalidation known now is applied (R-SEC-3): what the page

@@ -84,11 +84,7 @@ Result<v1::CellHistoryView> AuditReader::CellHistory(std::string_view school_id,
   }
   auto a = school->attendance.find(AttendanceKey(lesson_id, student_id));
   if (a != school->attendance.end()) Supersessions(a->second, *state_, superseded);
-  EJ_ASSIGN_OR_RETURN(
-      std::vector<uint64_t> seqs,
-      reader_->IndexedSequences("H/" + std::string(school_id) + "/" + std::string(lesson_id) + "/" +
-                                std::string(student_id) + "/"));
-  for (uint64_t seq : seqs) {
+  for (uint64_t seq : state_->CellEvents(school_id, lesson_id, student_id)) {
     EJ_ASSIGN_OR_RETURN(v1::AuditEventView e, Describe(seq));
     auto s = superseded.find(seq);
     if (s != superseded.end()) e.set_superseded_by(s->second);
@@ -102,17 +98,12 @@ Result<v1::CellHistoryView> AuditReader::CellHistory(std::string_view school_id,
 Result<v1::AuditListView> AuditReader::ActorHistory(std::string_view school_id,
                                                     std::string_view actor_id, int64_t from_us,
                                                     int64_t to_us) const {
-  EJ_ASSIGN_OR_RETURN(
-      std::vector<uint64_t> seqs,
-      reader_->IndexedSequences("A/" + std::string(school_id) + "/" + std::string(actor_id) + "/"));
-  return List(seqs, from_us, to_us);
+  return List(state_->ActorEvents(school_id, actor_id), from_us, to_us);
 }
 
 Result<v1::AuditListView> AuditReader::CredentialHistory(std::string_view credential_id,
                                                          int64_t from_us, int64_t to_us) const {
-  EJ_ASSIGN_OR_RETURN(std::vector<uint64_t> seqs,
-                      reader_->IndexedSequences("R/" + std::string(credential_id) + "/"));
-  return List(seqs, from_us, to_us);
+  return List(state_->CredentialEvents(credential_id), from_us, to_us);
 }
 
 Result<v1::AuditListView> AuditReader::AwaitingReentry(std::string_view school_id) const {

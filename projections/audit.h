@@ -1,6 +1,7 @@
 // Audit views: who did what, when, with which credential, and what became of it (DOMAIN.md R-ACC-4,
-// R-COR-3, R-SEC-3, R-SEC-4). Built from the history indexes of the views (projections/views.h)
-// and the ledger's own entries, read back and decoded, so that every line is a signed entry.
+// R-COR-3, R-SEC-3, R-SEC-4). Built from the history indexes the school state keeps
+// (SchoolState::CellEvents, ActorEvents, CredentialEvents) and the ledger's own entries, read back
+// and decoded, so that every line is a signed entry.
 //
 // Thread-safety: as ViewReader (the state under the owner's lock; RocksDB from any thread).
 #ifndef EJOURNAL_PROJECTIONS_AUDIT_H_
@@ -43,7 +44,7 @@ class AuditReader {
                                  int64_t to_us) const;
 
   const SchoolState* const state_;
-  const ViewReader* const reader_;
+  [[maybe_unused]] const ViewReader* const reader_;  // kept for the interface; unused now
   const EntryLoader load_;
 };
 

@@ -380,10 +380,11 @@ std::vector<uint64_t> SchoolState::AwaitingReentry(std::string_view school_id) c
 
 uint32_t SchoolState::Intern(std::string_view name) {
   if (name.empty()) return 0;
-  auto [it, inserted] =
-      name_index_.try_emplace(std::string(name), static_cast<uint32_t>(names_.size()));
-  if (inserted) names_.emplace_back(name);
-  return it->second;
+  if (auto it = name_index_.find(name); it != name_index_.end()) return it->second;
+  const auto index = static_cast<uint32_t>(names_.size());
+  name_index_.emplace(std::string(name), index);
+  names_.emplace_back(name);
+  return index;
 }
 
 Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us) {
@@ -405,7 +406,8 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
   events_.push_back(info);
   event_id_of_.push_back(&id_it->first);
 
-  std::vector<uint64_t> deps;
+  std::vector<uint64_t>& deps = deps_scratch_;
+  deps.clear();
   auto cred = credentials_.find(body.credential_id());
   if (cred != credentials_.end()) {
     cred->second.events.push_back(seq);
@@ -424,7 +426,81 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
   stored.deps_begin = static_cast<uint32_t>(deps_.size());
   stored.deps_count = static_cast<uint32_t>(deps.size());
   deps_.insert(deps_.end(), deps.begin(), deps.end());
+  IndexEvent(stored, seq);
   return st;
+}
+
+uint32_t SchoolState::Find(std::string_view name) const {
+  if (name.empty()) return 0;
+  auto it = name_index_.find(name);
+  return it == name_index_.end() ? 0 : it->second;
+}
+
+// The same events the views' history keys listed (H/, A/, R/, G/ before they moved here): a
+// school's events touching an existing lesson, its actor's events, every credential's events.
+void SchoolState::IndexEvent(const EventInfo& info, uint64_t seq) {
+  if (info.credential != 0) credential_events_.Add(info.credential, seq);
+  const School* school = FindSchool(touched_.school_id);
+  if (school == nullptr) return;
+  const uint32_t sid = Intern(school->id);
+  if (info.actor != 0) actor_events_.Add((uint64_t{sid} << 32) | info.actor, seq);
+  if (touched_.lessons.empty() && touched_.cells.empty()) return;
+  std::string group;
+  auto page = [&](const Lesson& l) {
+    group = school->id;
+    group += '/';
+    group += l.class_id;
+    group += '/';
+    group += l.subgroup_id;
+    group += '/';
+    group += l.subject_id;
+    group += '/';
+    page_events_.Add(Intern(group), seq);  // Add drops the same event twice in a row
+  };
+  for (const auto& lesson_id : touched_.lessons) {
+    if (const Lesson* l = school->FindLesson(lesson_id)) page(*l);
+  }
+  for (const auto& [lesson_id, student] : touched_.cells) {
+    const Lesson* l = school->FindLesson(lesson_id);
+    if (l == nullptr) continue;
+    cell_events_.Add({sid, Intern(lesson_id), Intern(student)}, seq);
+    page(*l);
+  }
+}
+
+std::vector<uint64_t> SchoolState::CellEvents(std::string_view school_id,
+                                              std::string_view lesson_id,
+                                              std::string_view student_id) const {
+  const uint32_t s = Find(school_id), l = Find(lesson_id), st = Find(student_id);
+  if (s == 0 || l == 0 || st == 0) return {};
+  return cell_events_.Get({s, l, st});
+}
+
+std::vector<uint64_t> SchoolState::ActorEvents(std::string_view school_id,
+                                               std::string_view actor_id) const {
+  const uint32_t s = Find(school_id), a = Find(actor_id);
+  if (s == 0 || a == 0) return {};
+  return actor_events_.Get((uint64_t{s} << 32) | a);
+}
+
+std::vector<uint64_t> SchoolState::CredentialEvents(std::string_view credential_id) const {
+  const uint32_t c = Find(credential_id);
+  if (c == 0) return {};
+  return credential_events_.Get(c);
+}
+
+std::vector<uint64_t> SchoolState::PageEvents(std::string_view school_id, std::string_view class_id,
+                                              std::string_view subgroup_id,
+                                              std::string_view subject_id) const {
+  std::string group(school_id);
+  for (std::string_view part : {class_id, subgroup_id, subject_id}) {
+    group += '/';
+    group += part;
+  }
+  group += '/';
+  const uint32_t g = Find(group);
+  if (g == 0) return {};
+  return page_events_.Get(g);
 }
 
 v1::AbsenceReason Attendance::Reason(const Validity& validity) const {

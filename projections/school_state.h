@@ -27,6 +27,8 @@
 #ifndef EJOURNAL_PROJECTIONS_SCHOOL_STATE_H_
 #define EJOURNAL_PROJECTIONS_SCHOOL_STATE_H_
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -398,6 +400,39 @@ struct EventInfo {
   uint32_t attestation = 0;
 };
 
+// Sequence numbers listed by a key, in order: the history indexes (cell, actor, credential, page).
+// Flat: one chain per key through one vector (12 bytes an entry and one hash node a key), so that
+// five million events cost tens of megabytes, not a vector allocation per cell.
+template <typename Key, typename Hash = std::hash<Key>>
+class SequenceIndex {
+ public:
+  void Add(const Key& key, uint64_t seq) {
+    uint32_t& newest = newest_[key];  // position + 1 of the key's newest entry (0: none)
+    if (newest != 0 && entries_[newest - 1].seq == seq) return;  // the same event twice
+    entries_.push_back(Entry{seq, newest});
+    newest = static_cast<uint32_t>(entries_.size());
+  }
+  // The key's sequence numbers, oldest first (empty for an unknown key).
+  std::vector<uint64_t> Get(const Key& key) const {
+    std::vector<uint64_t> out;
+    auto it = newest_.find(key);
+    if (it == newest_.end()) return out;
+    for (uint32_t at = it->second; at != 0; at = entries_[at - 1].previous) {
+      out.push_back(entries_[at - 1].seq);
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  struct __attribute__((packed)) Entry {
+    uint64_t seq;
+    uint32_t previous;  // position + 1 of the key's previous entry (0: none)
+  };
+  std::unordered_map<Key, uint32_t, Hash> newest_;
+  std::vector<Entry> entries_;
+};
+
 // What the last Apply changed in the views (projections/views.h rewrites exactly these).
 struct Touched {
   std::string school_id;
@@ -457,6 +492,17 @@ class SchoolState final : public Validity {
   // The interned name (lesson, student, attestation key of EventInfo).
   const std::string& Name(uint32_t index) const { return names_[index]; }
 
+  // The history indexes (projections/README.md), kept in memory: every event that touched the
+  // cell (its marks, attendance, the corrections, approvals, reasons and Acts that reached it);
+  // every event of a school's actor; every event signed by a credential; every event that touched
+  // a lesson or cell of a page (class or subgroup × subject, for as-of pages). Oldest first.
+  std::vector<uint64_t> CellEvents(std::string_view school_id, std::string_view lesson_id,
+                                   std::string_view student_id) const;
+  std::vector<uint64_t> ActorEvents(std::string_view school_id, std::string_view actor_id) const;
+  std::vector<uint64_t> CredentialEvents(std::string_view credential_id) const;
+  std::vector<uint64_t> PageEvents(std::string_view school_id, std::string_view class_id,
+                                   std::string_view subgroup_id, std::string_view subject_id) const;
+
  private:
   School* MutableSchool(std::string_view school_id);
   uint32_t Intern(std::string_view name);
@@ -472,18 +518,38 @@ class SchoolState final : public Validity {
   void TouchAttestation(const std::string& key);
   void TouchTarget(const School& school, const v1::CorrectionRequested& p);
   void TouchInvalidated(const School& school, uint64_t seq);
+  // Adds the event just applied to the history indexes (from touched_).
+  void IndexEvent(const EventInfo& info, uint64_t seq);
+  // The interned index of a name, or 0 if it was never interned.
+  uint32_t Find(std::string_view name) const;
+
+  struct CellKeyHash {
+    size_t operator()(const std::array<uint32_t, 3>& k) const {
+      return std::hash<uint64_t>()((uint64_t{k[0]} << 40) ^ (uint64_t{k[1]} << 20) ^ k[2]);
+    }
+  };
 
   std::unordered_map<std::string, School> schools_;
   std::unordered_map<std::string, Credential> credentials_;
   std::vector<EventInfo> events_;  // [seq - 1]
   std::vector<uint64_t> deps_;
   std::vector<std::string> names_{std::string()};
-  std::unordered_map<std::string, uint32_t> name_index_;
+  // Heterogeneous lookup: Intern and Find look a name up without copying it.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>> name_index_;
+  std::vector<uint64_t> deps_scratch_;  // Apply's dependencies of the event being applied
   std::unordered_map<std::string, uint64_t> event_ids_;
   std::vector<const std::string*> event_id_of_;  // [seq - 1] -> key in event_ids_
   std::unordered_map<uint64_t, Invalidation> invalid_;
   std::unordered_map<uint64_t, uint64_t> reentries_;  // invalid seq -> re-entry seq
   Touched touched_;
+  SequenceIndex<std::array<uint32_t, 3>, CellKeyHash> cell_events_;  // (school, lesson, student)
+  SequenceIndex<uint64_t> actor_events_;                             // school << 32 | actor
+  SequenceIndex<uint32_t> credential_events_;                        // credential
+  SequenceIndex<uint32_t> page_events_;  // interned "<school>/<class>/<subgroup>/<subject>/"
 };
 
 template <typename Value>

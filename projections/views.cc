@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 
 #include "projections/rule_book.h"
 
@@ -173,67 +175,81 @@ std::string GroupPrefix(std::string_view school_id, const Lesson& lesson) {
 
 void ViewWriter::Write(const SchoolState& state, const v1::EventBody& body, uint64_t seq,
                        rocksdb::WriteBatch& batch) const {
-  const std::string be = BigEndian64(seq);
+  (void)body;  // what the event touched is in state.touched(); its history is in the state
+  ViewBatchWriter one(cf_);
+  one.Gather(state, seq);
+  one.Write(state, batch);
+}
+
+bool ViewBatchWriter::MustWriteBefore(const v1::EventBody& body) {
+  // The only event that fills Touched::moved (SchoolState::ApplyPayload).
+  return body.payload_case() == v1::EventBody::kLessonMoved;
+}
+
+void ViewBatchWriter::Gather(const SchoolState& state, uint64_t seq) {
   const Touched& t = state.touched();
-  const School* school = state.FindSchool(t.school_id);
+  last_seq_ = seq;
+  ++gathered_;
+  if (t.lessons.empty() && t.cells.empty() && t.attestation.empty() && t.moved.empty()) return;
+  Pending& p = schools_[t.school_id];
+  p.lessons.insert(t.lessons.begin(), t.lessons.end());
+  p.cells.insert(t.cells.begin(), t.cells.end());
+  p.attestation.insert(t.attestation.begin(), t.attestation.end());
+  p.moved.insert(p.moved.end(), t.moved.begin(), t.moved.end());
+}
+
+void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch) {
+  if (gathered_ == 0) return;
+  // The last operation on each key, in key order: the same as writing each entry's views in turn
+  // (a later Put of a key replaces an earlier Delete), and sorted keys insert into the memtable
+  // next to each other.
+  std::map<std::string, std::optional<std::string>> ops;
   std::string bytes;
-  if (school != nullptr) {
+  for (const auto& [school_id, t] : schools_) {
+    const School* school = state.FindSchool(school_id);
+    if (school == nullptr) continue;
     const std::string& sid = school->id;
     for (const auto& [lesson_id, old_day, old_period] : t.moved) {
       const Lesson* l = school->FindLesson(lesson_id);
       if (l == nullptr) continue;
-      (void)batch.Delete(cf_, LessonKey(sid, *l, old_day, old_period));
-      (void)batch.Delete(cf_, ClassDayKey(sid, *l, old_day, old_period));
+      ops.insert_or_assign(LessonKey(sid, *l, old_day, old_period), std::nullopt);
+      ops.insert_or_assign(ClassDayKey(sid, *l, old_day, old_period), std::nullopt);
     }
     for (const auto& lesson_id : t.lessons) {
       const Lesson* l = school->FindLesson(lesson_id);
       if (l == nullptr) continue;
       LessonViewOf(state, *school, *l).SerializeToString(&bytes);
-      (void)batch.Put(cf_, LessonKey(sid, *l, l->date, l->period), bytes);
-      (void)batch.Put(cf_, ClassDayKey(sid, *l, l->date, l->period),
-                      GroupOf(sid, l->class_id, l->subgroup_id, l->subject_id));
+      ops.insert_or_assign(LessonKey(sid, *l, l->date, l->period), bytes);
+      ops.insert_or_assign(ClassDayKey(sid, *l, l->date, l->period),
+                           GroupOf(sid, l->class_id, l->subgroup_id, l->subject_id));
     }
     for (const auto& [lesson_id, student] : t.cells) {
       const Lesson* l = school->FindLesson(lesson_id);
       if (l == nullptr) continue;
       auto cell = CellViewOf(state, *school, *l, student);
-      if (cell) {
-        cell->SerializeToString(&bytes);
-        (void)batch.Put(cf_, CellKey(sid, *l, student), bytes);
-      } else {
-        (void)batch.Delete(cf_, CellKey(sid, *l, student));
-      }
-      (void)batch.Put(cf_, "H/" + sid + "/" + lesson_id + "/" + student + "/" + be, "");
+      std::optional<std::string> value;
+      if (cell) cell->SerializeToString(&value.emplace());
+      ops.insert_or_assign(CellKey(sid, *l, student), std::move(value));
     }
     for (const auto& key : t.attestation) {
       auto it = school->attestation.find(key);
       if (it == school->attestation.end()) continue;
       auto view = AttestationViewOf(state, it->second);
-      const std::string k = AttestationKey(sid, it->second.student_id, key);
-      if (view) {
-        view->SerializeToString(&bytes);
-        (void)batch.Put(cf_, k, bytes);
-      } else {
-        (void)batch.Delete(cf_, k);
-      }
-    }
-    // The page-event index: every event that touched a lesson of the page (for as-of pages).
-    std::set<std::string> groups;
-    for (const auto& lesson_id : t.lessons) {
-      if (const Lesson* l = school->FindLesson(lesson_id)) groups.insert(GroupPrefix(sid, *l));
-    }
-    for (const auto& [lesson_id, student] : t.cells) {
-      if (const Lesson* l = school->FindLesson(lesson_id)) groups.insert(GroupPrefix(sid, *l));
-    }
-    for (const auto& g : groups) (void)batch.Put(cf_, "G/" + g + be, "");
-    if (!body.actor_id().empty()) {
-      (void)batch.Put(cf_, "A/" + sid + "/" + body.actor_id() + "/" + be, "");
+      std::optional<std::string> value;
+      if (view) view->SerializeToString(&value.emplace());
+      ops.insert_or_assign(AttestationKey(sid, it->second.student_id, key), std::move(value));
     }
   }
-  if (!body.credential_id().empty()) {
-    (void)batch.Put(cf_, "R/" + body.credential_id() + "/" + be, "");
+  for (const auto& [key, value] : ops) {
+    if (value) {
+      (void)batch.Put(cf_, key, *value);
+    } else {
+      (void)batch.Delete(cf_, key);
+    }
   }
-  (void)batch.Put(cf_, kViewsAppliedKey, be);
+  (void)batch.Put(cf_, kViewsAppliedKey, BigEndian64(last_seq_));
+  schools_.clear();
+  gathered_ = 0;
 }
 
 Result<uint64_t> ViewWriter::AppliedPosition(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
@@ -244,18 +260,35 @@ Result<uint64_t> ViewWriter::AppliedPosition(rocksdb::DB* db, rocksdb::ColumnFam
   return FromBigEndian64(value);
 }
 
-Result<std::vector<uint64_t>> ViewReader::IndexedSequences(std::string_view prefix) const {
-  std::vector<uint64_t> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_));
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
-       it->Valid() && it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
-       it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
-    if (key.size() < prefix.size() + 8) continue;
-    out.push_back(FromBigEndian64(key.substr(key.size() - 8)));
+Result<std::vector<uint64_t>> ViewReader::IndexedSequences(const SchoolState& state,
+                                                           std::string_view prefix) {
+  // "<kind>/<part>/.../" -> the parts.
+  std::vector<std::string_view> parts;
+  if (prefix.size() < 3 || prefix[1] != '/' || !prefix.ends_with('/')) {
+    return Err(InvalidArgument("not an index prefix: " + std::string(prefix)));
   }
-  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading an index"));
-  return out;
+  for (size_t at = 2; at < prefix.size();) {
+    size_t slash = prefix.find('/', at);
+    parts.push_back(prefix.substr(at, slash - at));
+    at = slash + 1;
+  }
+  switch (prefix[0]) {
+    case 'H':
+      if (parts.size() == 3) return state.CellEvents(parts[0], parts[1], parts[2]);
+      break;
+    case 'A':
+      if (parts.size() == 2) return state.ActorEvents(parts[0], parts[1]);
+      break;
+    case 'R':
+      if (parts.size() == 1) return state.CredentialEvents(parts[0]);
+      break;
+    case 'G':
+      if (parts.size() == 4) return state.PageEvents(parts[0], parts[1], parts[2], parts[3]);
+      break;
+    default:
+      break;
+  }
+  return Err(InvalidArgument("not an index prefix: " + std::string(prefix)));
 }
 
 Result<PageFrame> ResolvePage(const SchoolState& state, std::string_view school_id,
@@ -407,10 +440,53 @@ Result<v1::JournalPageView> ViewReader::JournalPage(
     }
   }
   EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading a journal page"));
+  // The rows' term marks in one MultiGet: the rows are the class's (subgroup's) students of the
+  // term and whoever has a cell (FinishPage); any other row falls back to a Get below.
+  v1::PeriodRef period;
+  period.set_academic_year_id(f.cls->year_id);
+  period.set_kind(v1::PERIOD_KIND_TERM);
+  period.set_term_number(f.term_number);
+  std::vector<std::string> row_students;
+  for (const auto& [sid, st] : f.school->students) {
+    bool member = false;
+    for (const auto& m : st.memberships) {
+      member |= m.class_id == f.cls->id && m.from <= f.term->last && m.to >= f.term->first;
+    }
+    if (member && (f.subgroup == nullptr || f.subgroup->students.contains(sid))) {
+      row_students.push_back(sid);
+    }
+  }
+  for (const auto& c : cells) row_students.push_back(c.student_id());
+  std::sort(row_students.begin(), row_students.end());
+  row_students.erase(std::unique(row_students.begin(), row_students.end()), row_students.end());
+  std::unordered_map<std::string, size_t> prefetched;  // term key -> index
+  std::vector<std::string> term_keys;
+  for (const auto& sid : row_students) {
+    std::string term_key = TermKey(sid, f.subject_id, period);
+    term_keys.push_back(AttestationKey(school_id, sid, term_key));
+    prefetched.emplace(std::move(term_key), term_keys.size() - 1);
+  }
+  std::vector<rocksdb::Slice> slices(term_keys.begin(), term_keys.end());
+  std::vector<rocksdb::PinnableSlice> values(term_keys.size());
+  std::vector<rocksdb::Status> statuses(term_keys.size());
+  if (!term_keys.empty()) {
+    db_->MultiGet(ro, cf_, term_keys.size(), slices.data(), values.data(), statuses.data());
+  }
   Status failed;
   FinishPage(
       f, std::move(cells),
       [&](const std::string& term_key) -> std::optional<v1::AttestationView> {
+        if (auto p = prefetched.find(term_key); p != prefetched.end()) {
+          const rocksdb::Status& s = statuses[p->second];
+          if (s.IsNotFound()) return std::nullopt;
+          v1::AttestationView v;
+          if (!s.ok() || !v.ParseFromArray(values[p->second].data(),
+                                           static_cast<int>(values[p->second].size()))) {
+            failed = IoError("reading a term mark: " + s.ToString());
+            return std::nullopt;
+          }
+          return v;
+        }
         std::string value;
         const std::string student = term_key.substr(0, term_key.find('/'));
         rocksdb::Status s = db_->Get(ro, cf_, AttestationKey(school_id, student, term_key), &value);
@@ -468,6 +544,10 @@ Result<v1::DiaryWeekView> ViewReader::DiaryWeek(const SchoolState& state,
   }
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
+  // The week's lessons from the diary index, then their columns and the student's cells in one
+  // MultiGet.
+  std::vector<std::string> keys;  // per lesson: its column, then the student's cell
+  std::vector<int> day_of;        // per lesson: the day's index in the week
   for (Day day = week_start; day < week_start + 7; ++day) {
     auto* dv = week.add_days();
     *dv->mutable_date() = DateOf(day);
@@ -476,7 +556,6 @@ Result<v1::DiaryWeekView> ViewReader::DiaryWeek(const SchoolState& state,
     const std::string prefix = "K/" + std::string(school_id) + "/" + m->class_id + "/";
     const std::string from = prefix + DayPeriodKey(day, 0);
     const std::string to = prefix + DayPeriodKey(day + 1, 0);
-    std::vector<std::string> lesson_keys, cell_keys;
     for (it->Seek(from); it->Valid(); it->Next()) {
       std::string_view key(it->key().data(), it->key().size());
       if (key >= to) break;
@@ -486,36 +565,48 @@ Result<v1::DiaryWeekView> ViewReader::DiaryWeek(const SchoolState& state,
       if (l == nullptr || !school->InLesson(*l, student_id)) continue;
       std::string dp(rest.substr(0, rest.find('/')));
       std::string group(it->value().data(), it->value().size());
-      lesson_keys.push_back("L/" + group + dp + "/" + lesson_id);
-      cell_keys.push_back("C/" + group + dp + "/" + lesson_id + "/" + std::string(student_id));
+      keys.push_back("L/" + group + dp + "/" + lesson_id);
+      keys.push_back("C/" + group + dp + "/" + lesson_id + "/" + std::string(student_id));
+      day_of.push_back(day - week_start);
     }
     EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading the diary index"));
-    for (size_t i = 0; i < lesson_keys.size(); ++i) {
-      std::string value;
-      rocksdb::Status s = db_->Get(ro, cf_, lesson_keys[i], &value);
-      if (!s.ok()) return Err(IoError("reading a lesson view: " + s.ToString()));
-      auto* dl = dv->add_lessons();
-      v1::LessonView* lv = dl->mutable_lesson();
-      if (!lv->ParseFromString(value)) return Err(DataLoss("lesson view does not parse"));
-      // Individual homework shows only to the students it names.
-      auto* hw = lv->mutable_homework();
-      hw->erase(std::remove_if(hw->begin(), hw->end(),
-                               [&](const v1::HomeworkView& h) {
-                                 return !h.student_ids().empty() &&
-                                        std::find(h.student_ids().begin(), h.student_ids().end(),
-                                                  student_id) == h.student_ids().end();
-                               }),
-                hw->end());
-      s = db_->Get(ro, cf_, cell_keys[i], &value);
-      if (s.ok()) {
-        if (!dl->mutable_cell()->ParseFromString(value))
-          return Err(DataLoss("cell does not parse"));
-      } else if (!s.IsNotFound()) {
-        return Err(IoError("reading a cell: " + s.ToString()));
+  }
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  if (!keys.empty()) {
+    db_->MultiGet(ro, cf_, keys.size(), slices.data(), values.data(), statuses.data());
+  }
+  for (size_t i = 0; i < day_of.size(); ++i) {
+    const rocksdb::Status& ls = statuses[2 * i];
+    if (!ls.ok()) return Err(IoError("reading a lesson view: " + ls.ToString()));
+    auto* dl = week.mutable_days(day_of[i])->add_lessons();
+    v1::LessonView* lv = dl->mutable_lesson();
+    const rocksdb::PinnableSlice& lesson_bytes = values[2 * i];
+    if (!lv->ParseFromArray(lesson_bytes.data(), static_cast<int>(lesson_bytes.size()))) {
+      return Err(DataLoss("lesson view does not parse"));
+    }
+    // Individual homework shows only to the students it names.
+    auto* hw = lv->mutable_homework();
+    hw->erase(std::remove_if(hw->begin(), hw->end(),
+                             [&](const v1::HomeworkView& h) {
+                               return !h.student_ids().empty() &&
+                                      std::find(h.student_ids().begin(), h.student_ids().end(),
+                                                student_id) == h.student_ids().end();
+                             }),
+              hw->end());
+    const rocksdb::Status& cs = statuses[2 * i + 1];
+    if (cs.ok()) {
+      const rocksdb::PinnableSlice& cell_bytes = values[2 * i + 1];
+      if (!dl->mutable_cell()->ParseFromArray(cell_bytes.data(),
+                                              static_cast<int>(cell_bytes.size()))) {
+        return Err(DataLoss("cell does not parse"));
       }
-      if (week.acknowledgements_size() > 0) {
-        dl->set_new_since_acknowledgement(LastChangeOf(*dl) > acknowledged_at);
-      }
+    } else if (!cs.IsNotFound()) {
+      return Err(IoError("reading a cell: " + cs.ToString()));
+    }
+    if (week.acknowledgements_size() > 0) {
+      dl->set_new_since_acknowledgement(LastChangeOf(*dl) > acknowledged_at);
     }
   }
   // Term marks of the student.

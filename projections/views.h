@@ -2,18 +2,15 @@
 // "views") and written in the same WriteBatch as the entries they reflect, so that after a crash
 // the ledger and the views never disagree.
 //
-// Keys (ids never contain '/'; <day> is the lesson date as 6 decimal digits of Day + 100000,
-// <period> 2 digits, so that a range scan returns lessons in date order):
-//   L/<school>/<class>/<subgroup>/<subject>/<day><period>/<lesson>   -> LessonView   (page columns)
-//   C/<school>/<class>/<subgroup>/<subject>/<day><period>/<lesson>/<student> -> CellView (page
-//   cells) K/<school>/<class>/<day><period>/<lesson>                        -> group key   (diary
-//   index) T/<school>/<student>/<attestation key>                           -> AttestationView
-//   H/<school>/<lesson>/<student>/<seq BE64>                         -> ""  (cell history index)
-//   A/<school>/<actor>/<seq BE64>                                    -> ""  (actor history index)
-//   R/<credential>/<seq BE64>                                        -> ""  (credential index)
-//   G/<school>/<class>/<subgroup>/<subject>/<seq BE64>               -> ""  (page events, for
-//   as-of) ~applied                                                         -> BE64 last folded
-//   sequence
+// Keys (ids never contain '/'; <dp> is the lesson date as 6 decimal digits of Day + 100000 and
+// the period as 2 digits, so that a range scan returns lessons in date order):
+//   L/<school>/<class>/<subgroup>/<subject>/<dp>/<lesson>            -> LessonView (page column)
+//   C/<school>/<class>/<subgroup>/<subject>/<dp>/<lesson>/<student>  -> CellView (page cell)
+//   K/<school>/<class>/<dp>/<lesson>                                 -> group (diary index)
+//   T/<school>/<student>/<attestation key>                           -> AttestationView
+//   ~applied                                                         -> BE64 last folded sequence
+// The history indexes (cell, actor, credential, page events) are kept in the SchoolState, which
+// is rebuilt from the ledger on every start anyway (SchoolState::CellEvents ...).
 // A view is a pure function of the SchoolState: the writer rewrites exactly what the last Apply
 // touched (SchoolState::touched()), so applying events one by one and replaying from zero give
 // byte-identical views.
@@ -27,8 +24,11 @@
 #include <rocksdb/write_batch.h>
 
 #include <functional>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "ejournal/v1/views.pb.h"
@@ -42,8 +42,8 @@ inline constexpr char kViewsAppliedKey[] = "~applied";
 class ViewWriter {
  public:
   explicit ViewWriter(rocksdb::ColumnFamilyHandle* cf) : cf_(cf) {}
-  // Writes the views of what `state`'s last Apply (of `body` as entry `seq`) touched, the
-  // history indexes of `seq`, and the applied position.
+  // Writes the views of what `state`'s last Apply (of `body` as entry `seq`) touched and the
+  // applied position (the history indexes live in the state: SchoolState::CellEvents ...).
   void Write(const SchoolState& state, const v1::EventBody& body, uint64_t seq,
              rocksdb::WriteBatch& batch) const;
 
@@ -53,6 +53,37 @@ class ViewWriter {
 
  private:
   rocksdb::ColumnFamilyHandle* const cf_;
+};
+
+// Writes the views of many consecutive entries at once (Admission::CatchUp, `ejournal replay`):
+// what each Apply touched is gathered, and each view is written once, from the state after the
+// last gathered entry, with its keys in order. The bytes equal one ViewWriter::Write per entry
+// (a view is a function of the state) provided the gathered views are written before every event
+// for which MustWriteBefore is true (a LessonMoved: cells keep the key of the date their lesson had
+// when they were last written). ViewWriter::Write is this with one entry.
+class ViewBatchWriter {
+ public:
+  explicit ViewBatchWriter(rocksdb::ColumnFamilyHandle* cf) : cf_(cf) {}
+  // Before Apply of `body`: must the gathered views be written first?
+  static bool MustWriteBefore(const v1::EventBody& body);
+  // After Apply of entry `seq`: gathers what it touched.
+  void Gather(const SchoolState& state, uint64_t seq);
+  // Entries gathered since the last Write.
+  uint64_t gathered() const { return gathered_; }
+  // Writes the gathered views, as `state` has them now, and the applied position into `batch`.
+  void Write(const SchoolState& state, rocksdb::WriteBatch& batch);
+
+ private:
+  struct Pending {
+    std::set<std::string> lessons;
+    std::set<std::pair<std::string, std::string>> cells;
+    std::set<std::string> attestation;
+    std::vector<std::tuple<std::string, Day, int>> moved;
+  };
+  rocksdb::ColumnFamilyHandle* const cf_;
+  std::map<std::string, Pending> schools_;  // by school id
+  uint64_t gathered_ = 0;
+  uint64_t last_seq_ = 0;
 };
 
 class ViewReader {
@@ -69,9 +100,11 @@ class ViewReader {
                                                     std::string_view school_id,
                                                     std::string_view student_id,
                                                     Day week_start) const;
-  // Sequence numbers in an index range ("H/<school>/<lesson>/<student>/", "A/<school>/<actor>/",
-  // "R/<credential>/"), in order.
-  [[nodiscard]] Result<std::vector<uint64_t>> IndexedSequences(std::string_view prefix) const;
+  // Sequence numbers of a history index ("H/<school>/<lesson>/<student>/", "A/<school>/<actor>/",
+  // "R/<credential>/", "G/<school>/<class>/<subgroup>/<subject>/"), in order. The indexes live in
+  // the state (SchoolState::CellEvents ...); kInvalidArgument for another prefix.
+  [[nodiscard]] static Result<std::vector<uint64_t>> IndexedSequences(const SchoolState& state,
+                                                                      std::string_view prefix);
 
  private:
   rocksdb::DB* const db_;

@@ -95,7 +95,7 @@ TEST(BackupTest, ABackupUnderWriteLoadRestoresAVerifiedLedgerWithTheSameViews) {
   EXPECT_EQ(report->entries, k);
   auto views = school::DumpViews((*restored)->db(), (*restored)->column_families().views);
   ASSERT_TRUE(views.has_value());
-  ASSERT_GT(views->size(), 1000u);
+  ASSERT_GT(views->size(), 300u);  // lesson columns, cells, the diary index, term marks
   restored->reset();
 
   // The restored views are exactly a replay of the restored entries from zero.

@@ -344,13 +344,39 @@ TEST_F(GeneratedYearTest, PrintReadySummaryStatementAndDiaryWeek) {
   EXPECT_EQ(school::HtmlEscape("<a href='x'>\"&"), "&lt;a href=&#39;x&#39;&gt;&quot;&amp;");
 }
 
+// The as-of page of now (which reads only the entries of the term's lessons and the events that
+// may reach several lessons) equals the live page, for every page and term of the year.
+TEST_F(GeneratedYearTest, AsOfNowEqualsTheLivePageOnEveryPage_R_TIME_1) {
+  Ledger& ledger = ledger_->ledger();
+  auto load = [&](uint64_t seq) { return ledger.Entry(seq); };
+  const school::School& school = FirstSchool();
+  const int64_t now = State().Event(State().size())->recorded_at_us;
+  int compared = 0;
+  for (const auto& [id, load_row] : school.loads) {
+    for (int term = 1; term <= 2; ++term) {
+      auto live = Reader().JournalPage(State(), school.id, load_row.class_id, load_row.subgroup_id,
+                                       load_row.subject_id, term);
+      auto as_of = school::AsOfJournalPage(State(), Reader(), load, school.id, load_row.class_id,
+                                           load_row.subgroup_id, load_row.subject_id, term, now,
+                                           school::AsOfMode::kAsShownThen);
+      ASSERT_EQ(live.has_value(), as_of.has_value());
+      if (!live) continue;
+      EXPECT_EQ(as_of->SerializeAsString(), live->SerializeAsString())
+          << load_row.class_id << "/" << load_row.subgroup_id << "/" << load_row.subject_id
+          << " term " << term;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 20);
+}
+
 // Replay equals incremental: the views rebuilt from zero, in this process and by `ejournal replay`
 // in a second process, are byte-identical to the views written while the year was appended.
 TEST_F(GeneratedYearTest, ReplayFromZeroEqualsIncrementalInThisAndASecondProcess) {
   Ledger& ledger = ledger_->ledger();
   auto incremental = school::DumpViews(ledger.db(), ledger.column_families().views);
   ASSERT_TRUE(incremental.has_value());
-  ASSERT_GT(incremental->size(), 10000u);
+  ASSERT_GT(incremental->size(), 5000u);  // views only: the history indexes live in the state
   ASSERT_OK(school::ClearViews(ledger.db(), ledger.column_families().views));
   ASSERT_OK(ledger_->Open());  // CatchUp rebuilds the views from entry 1
   auto in_process =
