@@ -24,6 +24,15 @@ BackupInfo InfoOf(const rocksdb::BackupInfo& b) {
   return info;
 }
 
+Result<std::unique_ptr<rocksdb::BackupEngineReadOnly>> OpenReadOnly(const std::string& dir) {
+  rocksdb::BackupEngineReadOnly* raw = nullptr;
+  EJ_RETURN_IF_ERROR(
+      FromRocks(rocksdb::BackupEngineReadOnly::Open(rocksdb::Env::Default(),
+                                                    rocksdb::BackupEngineOptions(dir), &raw),
+                "opening the backup directory " + dir));
+  return std::unique_ptr<rocksdb::BackupEngineReadOnly>(raw);
+}
+
 }  // namespace
 
 Result<BackupInfo> CreateBackup(const Ledger& ledger, const std::string& backup_dir,
@@ -56,12 +65,8 @@ Result<BackupInfo> CreateBackup(const Ledger& ledger, const std::string& backup_
 }
 
 Result<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir) {
-  rocksdb::BackupEngineReadOnly* raw = nullptr;
-  EJ_RETURN_IF_ERROR(
-      FromRocks(rocksdb::BackupEngineReadOnly::Open(rocksdb::Env::Default(),
-                                                    rocksdb::BackupEngineOptions(backup_dir), &raw),
-                "opening the backup directory " + backup_dir));
-  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  EJ_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::BackupEngineReadOnly> engine,
+                      OpenReadOnly(backup_dir));
   std::vector<rocksdb::BackupInfo> infos;
   engine->GetBackupInfo(&infos);
   std::vector<BackupInfo> out;
@@ -70,12 +75,8 @@ Result<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir) {
 }
 
 Status VerifyBackups(const std::string& backup_dir) {
-  rocksdb::BackupEngineReadOnly* raw = nullptr;
-  EJ_RETURN_IF_ERROR(
-      FromRocks(rocksdb::BackupEngineReadOnly::Open(rocksdb::Env::Default(),
-                                                    rocksdb::BackupEngineOptions(backup_dir), &raw),
-                "opening the backup directory " + backup_dir));
-  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  EJ_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::BackupEngineReadOnly> engine,
+                      OpenReadOnly(backup_dir));
   std::vector<rocksdb::BackupInfo> infos;
   engine->GetBackupInfo(&infos);
   if (infos.empty()) return NotFound("no backup in " + backup_dir);
@@ -91,12 +92,8 @@ Result<BackupInfo> RestoreBackup(const std::string& backup_dir, const std::strin
   if (std::filesystem::exists(ledger_path + "/CURRENT")) {
     return Err(AlreadyExists(ledger_path + " holds a database: restore into an empty directory"));
   }
-  rocksdb::BackupEngineReadOnly* raw = nullptr;
-  EJ_RETURN_IF_ERROR(
-      FromRocks(rocksdb::BackupEngineReadOnly::Open(rocksdb::Env::Default(),
-                                                    rocksdb::BackupEngineOptions(backup_dir), &raw),
-                "opening the backup directory " + backup_dir));
-  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  EJ_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::BackupEngineReadOnly> engine,
+                      OpenReadOnly(backup_dir));
   std::vector<rocksdb::BackupInfo> infos;
   engine->GetBackupInfo(&infos);
   if (infos.empty()) return Err(NotFound("no backup in " + backup_dir));
