@@ -488,6 +488,8 @@ struct SchoolGenerator::Impl {
   void TermMarks(SchoolModel& s, Day d, int term);
   void Acknowledgements(SchoolModel& s, Day sunday);
   void LeakEvening(SchoolModel& s, Day d);
+  std::string RequestCorrection(SchoolModel& s, int64_t at, int actor, MarkFact m, int value,
+                                const std::string& request_id, const std::string& reason);
   void LeakResponse(SchoolModel& s, Day d);
   void Init();
   void GenerateDay(Day d);
@@ -1165,6 +1167,34 @@ void SchoolGenerator::Impl::Decisions(SchoolModel& s, Day d) {
   s.pending.clear();
 }
 
+// A request to correct mark `m` to `value` (R-COR-1), pending until the deputies decide; the
+// mark is not corrected again. Returns the request's event id.
+std::string SchoolGenerator::Impl::RequestCorrection(SchoolModel& s, int64_t at, int actor,
+                                                     MarkFact m, int value,
+                                                     const std::string& request_id,
+                                                     const std::string& reason) {
+  auto* b = Emit(s, at, actor);
+  auto* r = b->mutable_correction_requested();
+  r->set_request_id(request_id);
+  r->mutable_target()->set_mark_id(m.mark_id);
+  r->set_original_event_id(m.event_id);
+  r->set_reason(reason);
+  auto* pm = r->mutable_mark();
+  pm->set_mark_id(m.mark_id);
+  pm->set_lesson_id(m.lesson_id);
+  pm->set_student_id(m.student_id);
+  pm->mutable_value()->set_value(value);
+  pm->set_work_type(m.work);
+  *b->mutable_business_date() = school::DateOf(m.day);
+  const std::string event_id = b->event_id();
+  s.pending.push_back(PendingRequest{request_id, m, value});
+  s.frozen_marks.insert(m.mark_id);
+  auto last = s.last_mark_of.find(m.writer);
+  if (last != s.last_mark_of.end() && last->second.mark_id == m.mark_id) s.last_mark_of.erase(last);
+  stats.corrections++;
+  return event_id;
+}
+
 // After the lessons: a few teachers ask to correct a mark of today (R-COR-1); on the last school
 // day of the week the class teachers classify the week's absences (R-ATT-2).
 void SchoolGenerator::Impl::EndOfDay(SchoolModel& s, Day d) {
@@ -1175,26 +1205,8 @@ void SchoolGenerator::Impl::EndOfDay(SchoolModel& s, Day d) {
     int nv = m.value >= 5 ? 4 : m.value + 1;
     if (InAdaptation(s, d)) nv = std::max(nv, 3);
     if (nv == m.value) continue;
-    const std::string rid = "RQ-" + s.id + "-" + std::to_string(++s.requests);
-    auto* b = Emit(s, at, m.writer);
-    auto* r = b->mutable_correction_requested();
-    r->set_request_id(rid);
-    r->mutable_target()->set_mark_id(m.mark_id);
-    r->set_original_event_id(m.event_id);
-    r->set_reason("ошибка при выставлении: перепутан ученик в строке журнала");
-    auto* pm = r->mutable_mark();
-    pm->set_mark_id(m.mark_id);
-    pm->set_lesson_id(m.lesson_id);
-    pm->set_student_id(m.student_id);
-    pm->mutable_value()->set_value(nv);
-    pm->set_work_type(m.work);
-    *b->mutable_business_date() = school::DateOf(m.day);
-    s.pending.push_back(PendingRequest{rid, m, nv});
-    s.frozen_marks.insert(m.mark_id);
-    auto last = s.last_mark_of.find(m.writer);
-    if (last != s.last_mark_of.end() && last->second.mark_id == m.mark_id)
-      s.last_mark_of.erase(last);
-    stats.corrections++;
+    RequestCorrection(s, at, m.writer, m, nv, "RQ-" + s.id + "-" + std::to_string(++s.requests),
+                      "ошибка при выставлении: перепутан ученик в строке журнала");
   }
   s.today_marks.clear();
   // Classification on the week's last school day.
@@ -1379,28 +1391,12 @@ void SchoolGenerator::Impl::LeakEvening(SchoolModel& s, Day d) {
   if (lm != s.last_mark_of.end()) {
     const MarkFact& m = lm->second;
     const int nv = m.value == 5 ? 4 : 5;
-    auto* b = Emit(s, at, leak_teacher);
-    auto* r = b->mutable_correction_requested();
     f.forged_request_id = "RQ-leak-" + s.id;
-    r->set_request_id(f.forged_request_id);
-    r->mutable_target()->set_mark_id(m.mark_id);
-    r->set_original_event_id(m.event_id);
-    r->set_reason("техническая ошибка");
-    auto* pm = r->mutable_mark();
-    pm->set_mark_id(m.mark_id);
-    pm->set_lesson_id(m.lesson_id);
-    pm->set_student_id(m.student_id);
-    pm->mutable_value()->set_value(nv);
-    pm->set_work_type(m.work);
-    *b->mutable_business_date() = school::DateOf(m.day);
-    f.forged_request_event_id = b->event_id();
-    f.attacker_event_ids.push_back(b->event_id());
     f.corrected_mark_id = m.mark_id;
     f.corrected_mark_value = m.value;
-    s.pending.push_back(PendingRequest{f.forged_request_id, m, nv});
-    s.frozen_marks.insert(m.mark_id);
-    s.last_mark_of.erase(lm);
-    stats.corrections++;
+    f.forged_request_event_id =
+        RequestCorrection(s, at, leak_teacher, m, nv, f.forged_request_id, "техническая ошибка");
+    f.attacker_event_ids.push_back(f.forged_request_event_id);
   }
   leak = std::move(f);
 }
