@@ -30,27 +30,17 @@
 #include "projections/as_of.h"
 #include "projections/school_state.h"
 #include "projections/views.h"
+#include "tools/bench_util.h"
 #include "tools/data_dir.h"
 #include "tools/synth/school_generator.h"
 
 namespace ejournal {
 namespace {
 
-using Steady = std::chrono::steady_clock;
-
-double Seconds(Steady::duration d) { return std::chrono::duration<double>(d).count(); }
-
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  size_t k = static_cast<size_t>(p / 100.0 * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
-
-int Fail(const Status& s) {
-  std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
-  return 1;
-}
+using bench::Fail;
+using bench::Percentile;
+using bench::Seconds;
+using bench::Steady;
 
 using tools::OpenSchoolLedger;
 using tools::OpenSchoolOptions;
