@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config git ca-certificates curl
+  build-essential cmake pkg-config git ca-certificates curl ccache
   protobuf-compiler libprotobuf-dev
   librocksdb-dev
   librdkafka-dev kcat
