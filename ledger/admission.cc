@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <span>
+
+#include "ledger/entry_stream.h"
+
 namespace ejournal {
 namespace {
 
@@ -62,30 +66,30 @@ Status Admission::CatchUp(const Ledger& ledger) {
     pending.Write(*school_, batch);
     return flush();
   };
-  // Reused from entry to entry (their strings keep their capacity); nothing keeps references.
-  v1::LedgerEntry entry;
-  v1::EventBody body;
-  EJ_RETURN_IF_ERROR(ledger.ForEachEntry(1, [&](uint64_t seq, std::string_view bytes) {
-    if (!entry.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
-        !body.ParseFromString(entry.event().body())) {
-      failed = DataLoss("entry " + std::to_string(seq) + " does not parse");
-      return false;
-    }
-    failed = registry_->Apply(body, seq, entry.recorded_at_us());
-    if (failed.ok() && school_ != nullptr && seq > school_->size()) {
-      const bool views = views_ && seq >= views_from;
-      if (views && pending.gathered() > 0 && school::ViewBatchWriter::MustWriteBefore(body)) {
-        failed = write_pending();
-        if (!failed.ok()) return false;
+  // Read and parsed on a second thread (ledger/entry_stream.h) while this one folds.
+  EntryStream stream(ledger, 1);
+  for (;;) {
+    EJ_ASSIGN_OR_RETURN(std::span<const ParsedEntry> entries, stream.Next());
+    if (entries.empty()) break;
+    for (const ParsedEntry& e : entries) {
+      const uint64_t seq = e.sequence;
+      failed = registry_->Apply(e.body, seq, e.recorded_at_us);
+      if (failed.ok() && school_ != nullptr && seq > school_->size()) {
+        const bool views = views_ && seq >= views_from;
+        if (views && pending.gathered() > 0 && school::ViewBatchWriter::MustWriteBefore(e.body)) {
+          failed = write_pending();
+          if (!failed.ok()) break;
+        }
+        failed = school_->Apply(e.body, seq, e.recorded_at_us);
+        if (failed.ok() && views) {
+          pending.Gather(*school_, seq);
+          if (pending.gathered() >= kCatchUpChunk) failed = write_pending();
+        }
       }
-      failed = school_->Apply(body, seq, entry.recorded_at_us());
-      if (failed.ok() && views) {
-        pending.Gather(*school_, seq);
-        if (pending.gathered() >= kCatchUpChunk) failed = write_pending();
-      }
+      if (!failed.ok()) break;
     }
-    return failed.ok();
-  }));
+    if (!failed.ok()) break;
+  }
   EJ_RETURN_IF_ERROR(failed);
   if (school_ != nullptr && views_) EJ_RETURN_IF_ERROR(write_pending());
   EJ_RETURN_IF_ERROR(flush());

@@ -1,0 +1,77 @@
+// EntryStream: the ledger's entries from a position on, read and parsed on a second thread.
+//
+// A replay (Admission::CatchUp) spends about half of its fold reading entries from RocksDB and
+// parsing them (LedgerEntry, then its EventBody); the other half folds them, which must happen in
+// order on one thread. The stream overlaps the two: a reader thread fills batches of parsed entries
+// while the caller folds the previous ones. Batches and their messages are reused (a bounded pool),
+// so the steady state allocates only what protobuf's parsing itself needs.
+//
+// Thread-safety: one consumer thread calls Next(); the stream owns its reader thread and joins it
+// in the destructor (stopping it early if the consumer stops first).
+#ifndef EJOURNAL_LEDGER_ENTRY_STREAM_H_
+#define EJOURNAL_LEDGER_ENTRY_STREAM_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include "ejournal/v1/event.pb.h"
+#include "ledger/ledger.h"
+#include "schemas/status.h"
+
+namespace ejournal {
+
+struct ParsedEntry {
+  uint64_t sequence = 0;
+  int64_t recorded_at_us = 0;
+  v1::EventBody body;
+};
+
+class EntryStream {
+ public:
+  struct Options {
+    size_t batch_entries = 512;  // entries a batch holds
+    size_t batches = 8;          // batches in flight (the reader's lead over the consumer)
+  };
+  // Starts reading `ledger` from sequence `first` (the ledger must outlive the stream).
+  EntryStream(const Ledger& ledger, uint64_t first, Options options);
+  EntryStream(const Ledger& ledger, uint64_t first) : EntryStream(ledger, first, Options{}) {}
+  EntryStream(const EntryStream&) = delete;
+  EntryStream& operator=(const EntryStream&) = delete;
+  ~EntryStream();
+
+  // The next entries in sequence order, valid until the next call; empty at the end of the
+  // ledger. An error (kDataLoss naming the entry) if an entry could not be read or parsed; the
+  // entries before it were all returned first.
+  Result<std::span<const ParsedEntry>> Next();
+
+ private:
+  struct Batch {
+    std::vector<ParsedEntry> entries;
+    size_t size = 0;
+  };
+  void Run(const Ledger& ledger, uint64_t first);
+  // Waits for a free batch (null if the consumer stopped).
+  Batch* TakeFree();
+
+  const Options options_;
+  std::vector<std::unique_ptr<Batch>> pool_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Batch*> free_;  // guarded by mu_
+  std::deque<Batch*> full_;   // guarded by mu_
+  bool done_ = false;         // guarded by mu_: the reader has finished (see error_)
+  bool stop_ = false;         // guarded by mu_: the consumer is gone
+  Status error_;              // guarded by mu_
+  Batch* current_ = nullptr;  // the consumer's batch
+  std::thread reader_;
+};
+
+}  // namespace ejournal
+
+#endif  // EJOURNAL_LEDGER_ENTRY_STREAM_H_
