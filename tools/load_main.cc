@@ -17,13 +17,16 @@
 //         write  the day's events one by one (POST /api/v1/events) at --rate events/s,
 //                open-loop: event i is due at start + i/rate, and its latency is measured from
 //                that due time (a late send counts against the server: no coordinated omission);
+//                a stream's events go in order, each after the previous one's answer, streams
+//                interleaved round-robin in windows of --interleave;
 //         mixed  write, and at the same time diary reads (GET .../diary) at --read-rate reads/s,
 //                open-loop the same way, by the director of random students.
 //       Prints throughput, latency percentiles (p50/p90/p99/max) and the errors by HTTP status
 //       as Markdown rows; exits 1 if there were more than --max-errors errors.
 //
-// Events of a group (recorded at one instant by the generator, e.g. a lesson and its attendance
-// and marks) stay in order on one connection; different groups go on in parallel.
+// The events one author records at one instant (a teacher's lesson, its attendance and marks: a
+// stream) go in order, each after the previous one's answer; different streams go on in
+// parallel, as different teachers' clients do.
 // Homework is left out of the replay: its window closes one hour after the class's last lesson
 // (R-HW-1), before the evening instant the server's clock reads.
 #include <fcntl.h>
@@ -35,6 +38,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -103,7 +107,7 @@ int Prepare(const std::string& data, synth::Options options) {
   uint64_t before = 0;
   std::optional<school::Day> day;
   std::string day_bytes = kMagic;
-  uint64_t day_events = 0, day_groups = 0, skipped_homework = 0;
+  uint64_t day_events = 0, day_streams = 0, skipped_homework = 0;
   int64_t last_at = 0;
   while (generator.NextGroup(group)) {
     if (group.empty()) continue;
@@ -116,7 +120,9 @@ int Prepare(const std::string& data, synth::Options options) {
       continue;
     }
     if (zone->LocalDay(at) != *day) break;
-    std::vector<std::string> signed_events;
+    // One stream per author within the group (a teacher's lesson, its attendance and marks, in
+    // order); different authors' streams are independent, as different teachers' clients are.
+    std::vector<std::pair<std::string, std::vector<std::string>>> streams;
     for (const synth::Event& e : group) {
       if (e.body.has_homework_assigned()) {
         ++skipped_homework;
@@ -124,16 +130,21 @@ int Prepare(const std::string& data, synth::Options options) {
       }
       auto bytes = SignEvent(e.body, *e.key);
       if (!bytes) return Fail(bytes.error());
-      signed_events.push_back(std::move(*bytes));
+      const std::string author = e.body.school_id() + "/" + e.body.actor_id();
+      auto it = std::find_if(streams.begin(), streams.end(),
+                             [&](const auto& s) { return s.first == author; });
+      if (it == streams.end()) it = streams.insert(streams.end(), {author, {}});
+      it->second.push_back(std::move(*bytes));
     }
-    if (signed_events.empty()) continue;
-    PutU32(day_bytes, static_cast<uint32_t>(signed_events.size()));
-    for (const auto& b : signed_events) {
-      PutU32(day_bytes, static_cast<uint32_t>(b.size()));
-      day_bytes += b;
+    for (const auto& [actor, events] : streams) {
+      PutU32(day_bytes, static_cast<uint32_t>(events.size()));
+      for (const auto& b : events) {
+        PutU32(day_bytes, static_cast<uint32_t>(b.size()));
+        day_bytes += b;
+      }
+      day_events += events.size();
+      ++day_streams;
     }
-    day_events += signed_events.size();
-    ++day_groups;
     last_at = std::max(last_at, at);
   }
   if (!day || day_events == 0) {
@@ -186,7 +197,7 @@ int Prepare(const std::string& data, synth::Options options) {
                {"students", students},
                {"ledger_size", opened->ledger->size()},
                {"events", day_events},
-               {"groups", day_groups}};
+               {"streams", day_streams}};
   {
     std::ofstream out(data + "/load/meta.json", std::ios::trunc);
     out << meta.dump(1) << "\n";
@@ -194,10 +205,10 @@ int Prepare(const std::string& data, synth::Options options) {
   }
   std::printf(
       "prepared %s: %d school(s), %llu events in the ledger, then the day %s: %llu events in %llu "
-      "groups to replay (%llu homework events left out, R-HW-1); %.1f s\n",
+      "streams to replay (%llu homework events left out, R-HW-1); %.1f s\n",
       data.c_str(), options.schools, static_cast<unsigned long long>(opened->ledger->size()),
       school::DayString(*day).c_str(), static_cast<unsigned long long>(day_events),
-      static_cast<unsigned long long>(day_groups),
+      static_cast<unsigned long long>(day_streams),
       static_cast<unsigned long long>(skipped_homework), Seconds(Steady::now() - start));
   return 0;
 }
@@ -206,7 +217,8 @@ int Prepare(const std::string& data, synth::Options options) {
 
 struct Day {
   json meta;
-  std::vector<std::vector<std::string>> groups;  // serialised SignedEvents
+  // The streams (one author's events of one instant, in order): serialised SignedEvents.
+  std::vector<std::vector<std::string>> streams;
   size_t events = 0;
 };
 
@@ -227,7 +239,7 @@ Result<Day> LoadDay(const std::string& prepared) {
   while (!rest.empty()) {
     uint32_t n = 0;
     if (!GetU32(rest, n)) return Err(DataLoss("day.bin is truncated"));
-    auto& g = day.groups.emplace_back();
+    auto& g = day.streams.emplace_back();
     for (uint32_t i = 0; i < n; ++i) {
       uint32_t len = 0;
       if (!GetU32(rest, len) || rest.size() < len) return Err(DataLoss("day.bin is truncated"));
@@ -303,6 +315,7 @@ struct RunOptions {
   double rate = 2000;
   double read_rate = 2000;
   size_t max_events = 0;  // 0: the whole day
+  size_t interleave = 64;
   double verify_limit = 0;
   uint64_t max_errors = 0;
   uint64_t seed = 1;
@@ -350,6 +363,7 @@ std::string ErrorKey(int status, const std::string& body) {
 std::unique_ptr<httplib::Client> NewClient(const std::string& url) {
   auto c = std::make_unique<httplib::Client>(url);
   c->set_keep_alive(true);
+  c->set_tcp_nodelay(true);  // as browsers do
   c->set_connection_timeout(5, 0);
   c->set_read_timeout(30, 0);
   c->set_write_timeout(30, 0);
@@ -406,13 +420,13 @@ std::string Num(double v) {
   return out;
 }
 
-// Batch ingest: whole groups packed into batches of about --batch-events, as fast as it goes.
+// Batch ingest: whole streams packed into batches of about --batch-events, as fast as it goes.
 uint64_t RunBatch(const std::string& url, const Day& day, const RunOptions& o) {
   std::vector<std::string> bodies;
   std::vector<size_t> sizes;
   v1::SignedEventBatch batch;
   size_t total = 0;
-  for (const auto& g : day.groups) {
+  for (const auto& g : day.streams) {
     if (o.max_events > 0 && total >= o.max_events) break;
     for (const auto& e : g) batch.add_events(e);
     total += g.size();
@@ -496,19 +510,39 @@ struct Schedule {
 
 uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
                    const std::string& token) {
-  // Group g's first event has the global index offsets[g].
-  std::vector<size_t> offsets;
-  size_t total = 0;
-  for (const auto& g : day.groups) {
-    if (o.max_events > 0 && total >= o.max_events) break;
-    offsets.push_back(total);
-    total += g.size();
+  // The send order: the streams in windows of --interleave, round-robin within a window (the
+  // first event of each, then the second of each, ...), so that a stream's next event is due
+  // well after its previous one (a teacher's marks come minutes apart, not at 2,000/s).
+  struct Item {
+    size_t stream, k;
+  };
+  std::vector<Item> order;
+  size_t streams = 0;
+  for (size_t w = 0; w < day.streams.size(); w += o.interleave) {
+    const size_t end = std::min(day.streams.size(), w + o.interleave);
+    bool any = true;
+    for (size_t k = 0; any; ++k) {
+      any = false;
+      for (size_t g = w; g < end; ++g) {
+        if (k < day.streams[g].size()) {
+          order.push_back({g, k});
+          any = true;
+        }
+      }
+    }
+    streams = end;
+    if (o.max_events > 0 && order.size() >= o.max_events) break;
   }
-  const size_t groups = offsets.size();
+  const size_t total = order.size();
+  // done[g]: how many of stream g's events have been answered. An event is sent at its due time,
+  // or when its stream's previous event is answered if that is later (the wait counts).
+  std::vector<std::atomic<size_t>> done(streams);
+  std::mutex done_mu;
+  std::condition_variable done_cv;
   const Schedule writes{Steady::now() + std::chrono::milliseconds(100), o.rate};
   const auto writes_end = writes.Due(total);
   Tally write_tally, read_tally;
-  std::atomic<size_t> next_group{0};
+  std::atomic<size_t> next{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < o.clients; ++t) {
     threads.emplace_back([&] {
@@ -517,19 +551,28 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
       std::map<int, uint64_t> statuses;
       std::map<std::string, uint64_t> errors;
       uint64_t ok = 0;
-      for (size_t g = next_group++; g < groups; g = next_group++) {
-        for (size_t k = 0; k < day.groups[g].size(); ++k) {
-          const auto due = writes.Due(offsets[g] + k);
-          std::this_thread::sleep_until(due);
-          auto r = c->Post("/api/v1/events", day.groups[g][k], "application/x-protobuf");
-          ms.push_back(Ms(Steady::now() - due));
-          const int status = r ? r->status : 0;
-          ++statuses[status];
-          if (status == 200) {
-            ++ok;
-          } else {
-            ++errors[ErrorKey(status, r ? r->body : "")];
-          }
+      for (size_t i = next++; i < total; i = next++) {
+        const Item item = order[i];
+        const auto due = writes.Due(i);
+        std::this_thread::sleep_until(due);
+        if (done[item.stream].load() < item.k) {
+          std::unique_lock lock(done_mu);
+          done_cv.wait(lock, [&] { return done[item.stream].load() >= item.k; });
+        }
+        auto r =
+            c->Post("/api/v1/events", day.streams[item.stream][item.k], "application/x-protobuf");
+        ms.push_back(Ms(Steady::now() - due));
+        {
+          std::lock_guard lock(done_mu);
+          done[item.stream].store(item.k + 1);
+        }
+        done_cv.notify_all();
+        const int status = r ? r->status : 0;
+        ++statuses[status];
+        if (status == 200) {
+          ++ok;
+        } else {
+          ++errors[ErrorKey(status, r ? r->body : "")];
         }
       }
       write_tally.Merge(ms, statuses, errors, ok);
@@ -616,8 +659,8 @@ int Run(RunOptions o) {
     if (Status st = server.Start(args, o.work + "/ejournald.log"); !st.ok()) return Fail(st);
     url = server.url();
   }
-  std::fprintf(stderr, "%s: the day %s, %zu events in %zu groups, server %s\n", o.mode.c_str(),
-               day->meta.value("day", std::string()).c_str(), day->events, day->groups.size(),
+  std::fprintf(stderr, "%s: the day %s, %zu events in %zu streams, server %s\n", o.mode.c_str(),
+               day->meta.value("day", std::string()).c_str(), day->events, day->streams.size(),
                url.c_str());
   std::string token;
   if (o.mode == "mixed") {
@@ -684,6 +727,10 @@ int main(int argc, char** argv) {
   run->add_option("--read-rate", o.read_rate, "diary reads per second (mixed)")
       ->capture_default_str();
   run->add_option("--max-events", o.max_events, "replay only the first N events (0: the day)")
+      ->capture_default_str();
+  run->add_option("--interleave", o.interleave,
+                  "single writes: streams sent round-robin in windows of this many")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   run->add_option("--verify-limit", o.verify_limit,
                   "the machine's Ed25519 verifies/s on all cores (openssl speed), for the ratio");
