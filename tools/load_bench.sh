@@ -4,8 +4,10 @@
 #   1. `openssl speed -multi 2 -seconds 3 ed25519`: the machine's Ed25519 verifications/s on both
 #      cores (the limit batch ingest is measured against; target ≥ 0.80 of it);
 #   2. batch ingest of the generated day (POST /api/v1/events:batch);
-#   3. single-event writes at 2,000 events/s, open-loop (target p99 < 10 ms);
-#   4. the same writes with diary reads at 2,000 reads/s (target reads p99 < 2 ms).
+#   3. single-event writes at 2,000 events/s, open-loop, the day's first 20,000 events (target
+#      p99 < 10 ms);
+#   4. the same writes with diary reads at 2,000 reads/s (target reads p99 < 2 ms);
+# and the disk's fdatasync latency before and after (the floor under a durable write).
 # Each step starts ejournald afresh on a copy of the prepared directory (tools/load_main.cc).
 #
 #   tools/load_bench.sh [--schools N] [--dir D] [--fresh]
@@ -16,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
-SCHOOLS=4
+SCHOOLS=16
 DIR=""
 FRESH=0
 while [ $# -gt 0 ]; do
@@ -45,10 +47,16 @@ echo "# $(date -u +%FT%TZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/
 VERIFY=$(openssl speed -multi 2 -seconds 3 ed25519 2>/dev/null |
   awk '/EdDSA \(Ed25519\)/ {v = $NF} END {print v}')
 echo "openssl speed -multi 2 -seconds 3 ed25519: $VERIFY verifies/s"
+"$LOAD" fsync --dir "$(dirname "$DIR")"
 echo
 echo "| what | size | time | throughput | p50 ms | p90 ms | p99 ms | max ms | errors |"
 echo "|---|---|---|---|---|---|---|---|---|"
 "${RUN[@]}" --mode batch --clients 4 --batch-events 500 --verify-limit "$VERIFY"
-"${RUN[@]}" --mode write --clients 16 --rate 2000
-"${RUN[@]}" --mode mixed --clients 16 --rate 2000 --read-clients 8 --read-rate 2000
+AFTER=$(openssl speed -multi 2 -seconds 3 ed25519 2>/dev/null |
+  awk '/EdDSA \(Ed25519\)/ {v = $NF} END {print v}')
+"${RUN[@]}" --mode write --clients 64 --rate 2000 --max-events 20000
+"${RUN[@]}" --mode mixed --clients 64 --rate 2000 --read-clients 32 --read-rate 2000 --max-events 20000
+echo
+echo "openssl speed again right after the batch run: $AFTER verifies/s"
+"$LOAD" fsync --dir "$(dirname "$DIR")"
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

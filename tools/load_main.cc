@@ -8,6 +8,10 @@
 //       are not appended but kept in D/load/day.bin, to be replayed over HTTP; D/load/meta.json
 //       names the day, the server clock's start, the director who reads and the students.
 //
+//   ejournal_load fsync --dir D
+//       the disk's fdatasync latency (p50/p90/p99/max of 4 KiB appends): the floor under a
+//       durable write's latency, printed with the write numbers for their context.
+//
 //   ejournal_load run --prepared D --ejournald PATH --mode batch|write|mixed [...]
 //       copies D to a work directory, starts `ejournald --bench-clock-start` on it (its clock
 //       reads the replayed day's evening, so that the school rules' time windows hold as on that
@@ -685,6 +689,31 @@ int Run(RunOptions o) {
   return 0;
 }
 
+// The disk's own latency, for the write numbers' context: `count` appends of 4 KiB to a file in
+// `dir`, each followed by fdatasync (what a group commit's WAL sync costs at least).
+int Fsync(const std::string& dir, int count) {
+  const std::string path = dir + "/.ejournal_load_fsync";
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return Fail(IoError("cannot create " + path));
+  const std::string block(4096, 'x');
+  std::vector<double> ms;
+  for (int i = 0; i < count; ++i) {
+    if (write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) break;
+    const auto t0 = Steady::now();
+    if (fdatasync(fd) != 0) break;
+    ms.push_back(Ms(Steady::now() - t0));
+  }
+  close(fd);
+  unlink(path.c_str());
+  if (ms.size() != static_cast<size_t>(count)) return Fail(IoError("writing " + path + " failed"));
+  const double max = *std::max_element(ms.begin(), ms.end());
+  std::printf(
+      "fdatasync of a 4 KiB append in %s (%d): p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, "
+      "max %.2f ms\n",
+      dir.c_str(), count, Percentile(ms, 50), Percentile(ms, 90), Percentile(ms, 99), max);
+  return 0;
+}
+
 }  // namespace
 }  // namespace ejournal
 
@@ -736,7 +765,16 @@ int main(int argc, char** argv) {
                   "the machine's Ed25519 verifies/s on all cores (openssl speed), for the ratio");
   run->add_option("--max-errors", o.max_errors, "exit 1 beyond this many errors")
       ->capture_default_str();
+  std::string fsync_dir = ".";
+  int fsync_count = 200;
+  auto* fsync = app.add_subcommand("fsync", "the disk's fdatasync latency (context for writes)");
+  fsync->add_option("--dir", fsync_dir, "a directory on the disk to measure")
+      ->capture_default_str();
+  fsync->add_option("--count", fsync_count, "synced appends")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (*prepare) return ejournal::Prepare(data, options);
+  if (*fsync) return ejournal::Fsync(fsync_dir, fsync_count);
   return ejournal::Run(o);
 }
