@@ -354,9 +354,11 @@ struct Tally {
   }
 };
 
-std::string ErrorKey(int status, const std::string& body) {
-  std::string key = status == 0 ? std::string("no answer") : "HTTP " + std::to_string(status);
-  json j = json::parse(body, nullptr, false);
+// "HTTP 422 R-MARK-3", or "no answer (Connection)" with httplib's reason.
+std::string ErrorKey(const httplib::Result& r) {
+  if (!r) return "no answer (" + httplib::to_string(r.error()) + ")";
+  std::string key = "HTTP " + std::to_string(r->status);
+  json j = json::parse(r->body, nullptr, false);
   if (j.is_object() && j.contains("error") && j["error"].is_object()) {
     const std::string rule = j["error"].value("rule", "");
     if (!rule.empty()) key += " " + rule;
@@ -462,7 +464,7 @@ uint64_t RunBatch(const std::string& url, const Day& day, const RunOptions& o) {
         const int status = r ? r->status : 0;
         ++statuses[status];
         if (status != 200) {
-          errors[ErrorKey(status, r ? r->body : "")] += sizes[i];
+          errors[ErrorKey(r)] += sizes[i];
           continue;
         }
         json j = json::parse(r->body, nullptr, false);
@@ -547,6 +549,7 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
   const auto writes_end = writes.Due(total);
   Tally write_tally, read_tally;
   std::atomic<size_t> next{0};
+  std::atomic<uint64_t> retries{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < o.clients; ++t) {
     threads.emplace_back([&] {
@@ -565,6 +568,13 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
         }
         auto r =
             c->Post("/api/v1/events", day.streams[item.stream][item.k], "application/x-protobuf");
+        if (!r && (r.error() == httplib::Error::Read || r.error() == httplib::Error::Write)) {
+          // A keep-alive connection the server closed while this client waited (idle past its
+          // keep-alive timeout): send again on a new one, as browsers do. Safe: the same event
+          // again answers the same sequence. The wait counts.
+          ++retries;
+          r = c->Post("/api/v1/events", day.streams[item.stream][item.k], "application/x-protobuf");
+        }
         ms.push_back(Ms(Steady::now() - due));
         {
           std::lock_guard lock(done_mu);
@@ -576,7 +586,7 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
         if (status == 200) {
           ++ok;
         } else {
-          ++errors[ErrorKey(status, r ? r->body : "")];
+          ++errors[ErrorKey(r)];
         }
       }
       write_tally.Merge(ms, statuses, errors, ok);
@@ -609,7 +619,7 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
         if (status == 200) {
           ++ok;
         } else {
-          ++errors[ErrorKey(status, r ? r->body : "")];
+          ++errors[ErrorKey(r)];
         }
       }
       read_tally.Merge(ms, statuses, errors, ok);
@@ -622,6 +632,10 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
           .c_str(),
       Num(static_cast<double>(total)) + " events", seconds,
       Num(static_cast<double>(write_tally.ok_items) / seconds) + " events/s", write_tally);
+  if (retries.load() > 0) {
+    std::fprintf(stderr, "%llu writes sent again after the server closed an idle connection\n",
+                 static_cast<unsigned long long>(retries.load()));
+  }
   if (reads) {
     Row(("diary reads at " + Num(o.read_rate) + "/s, open-loop (" + std::to_string(o.read_clients) +
          " clients), during the writes above")
