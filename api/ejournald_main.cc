@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <optional>
 
 #include "api/server.h"
 
@@ -44,6 +45,10 @@ int main(int argc, char** argv) {
   app.add_option("--session-minutes", session_minutes, "session lifetime")->capture_default_str();
   app.add_option("--scrypt-n", options.kdf.n, "scrypt cost N for new passwords")
       ->capture_default_str();
+  int64_t bench_clock_start_us = 0;
+  app.add_option("--bench-clock-start", bench_clock_start_us,
+                 "benchmarks only: the clock reads this instant (Unix µs) at start and runs on "
+                 "(tools/load_bench.sh replays a generated day at its date)");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
@@ -51,6 +56,12 @@ int main(int argc, char** argv) {
   options.session_lifetime_us = session_minutes * 60'000'000;
   spdlog::set_default_logger(spdlog::stderr_color_mt("ejournald"));
   spdlog::set_level(spdlog::level::from_str(log_level));
+  std::optional<ejournal::OffsetClock> bench_clock;
+  if (bench_clock_start_us > 0) {
+    bench_clock.emplace(bench_clock_start_us);
+    options.clock = &*bench_clock;
+    spdlog::warn("event=bench_clock start_us={}", bench_clock_start_us);
+  }
 
   // Block the stop signals in every thread (the ones started below inherit the mask); this thread
   // waits for them with sigwait.

@@ -68,6 +68,18 @@ void ApiServer::PostBatch(const httplib::Request& req, httplib::Response& res) {
   }
   std::vector<Result<AppendResult>> appended;
   if (!requests.empty()) appended = ledger_->AppendBatch(std::move(requests));
+  // A full admission queue (or a stopping ledger): if it refused every item, the batch as a whole
+  // is 503 with Retry-After, as one event would be; if only some, the answer says which and
+  // carries Retry-After for them.
+  size_t unavailable = 0;
+  for (const auto& a : appended) {
+    if (!a && a.error().code() == StatusCode::kUnavailable) ++unavailable;
+  }
+  if (unavailable > 0 && unavailable == static_cast<size_t>(batch.events_size())) {
+    for (const auto& a : appended) metrics_.CountRefusal(a.error());
+    return SetError(res, appended.front().error());
+  }
+  if (unavailable > 0) res.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
   nlohmann::json results = nlohmann::json::array();
   for (int i = 0; i < batch.events_size(); ++i) results.push_back(nullptr);
   for (size_t k = 0; k < appended.size(); ++k) {

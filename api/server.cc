@@ -106,6 +106,11 @@ Status ApiServer::Init() {
   http_->set_read_timeout(options_.read_timeout_seconds, 0);
   http_->set_write_timeout(options_.write_timeout_seconds, 0);
   http_->set_keep_alive_timeout(5);
+  // httplib closes a connection after 5 requests by default: under load every client reconnected
+  // every 5 requests into a listen backlog of 5 (httplib's), and some connects timed out
+  // (docs/BENCHMARKS.md "Service: load"). Answers go out without Nagle's delay.
+  http_->set_keep_alive_max_count(10000);
+  http_->set_tcp_nodelay(true);
   http_->set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         SetError(res, Internal("the request failed"));

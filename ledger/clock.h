@@ -22,6 +22,19 @@ class SystemClock final : public Clock {
   static SystemClock* Default();
 };
 
+// The system clock shifted so that it read `start_us` when it was made, running at real speed.
+// Benchmarks only (`ejournald --bench-clock-start`, tools/load_bench.sh): a generated school day is
+// replayed at its own date, so the school rules' time windows (R-TIME-1) hold as they did then.
+class OffsetClock final : public Clock {
+ public:
+  explicit OffsetClock(int64_t start_us)
+      : offset_us_(start_us - SystemClock::Default()->NowMicros()) {}
+  int64_t NowMicros() const override { return SystemClock::Default()->NowMicros() + offset_us_; }
+
+ private:
+  const int64_t offset_us_;
+};
+
 }  // namespace ejournal
 
 #endif  // EJOURNAL_LEDGER_CLOCK_H_

@@ -16,18 +16,26 @@ PACKAGES=(
   libhowardhinnant-date-dev tzdata
   nlohmann-json3-dev
   clang-format
+  nodejs npm
 )
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "ops/install-deps.sh: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-echo "ops/install-deps.sh: installing ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# The OpenAPI document's validator (ctest: openapi.check), from npm, pinned by its lock file.
+OPENAPI_DIR="$(cd "$(dirname "$0")/.." && pwd)/tools/openapi"
+if [ ! -f "$OPENAPI_DIR/node_modules/.package-lock.json" ] ||
+  [ "$OPENAPI_DIR/package-lock.json" -nt "$OPENAPI_DIR/node_modules/.package-lock.json" ]; then
+  echo "ops/install-deps.sh: npm ci in tools/openapi"
+  (cd "$OPENAPI_DIR" && npm ci --no-audit --no-fund --silent)
+fi

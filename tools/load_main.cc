@@ -1,0 +1,794 @@
+// ejournal_load: the service's load generator (issue 4, items 10-11; docs/BENCHMARKS.md "Service").
+// A benchmark, not a test: the test run only smoke-runs it at a tiny size (ctest -L bench_smoke).
+//
+//   ejournal_load prepare --data D [--schools N --classes C --students S --teachers T --seed X]
+//       generates school years (tools/synth) up to the first school day with marks, every event
+//       signed and admitted into a new data directory D laid out as `ejournal init` lays it out;
+//       the events of that day (signed by their authors' keys: teachers, class teachers, deputies)
+//       are not appended but kept in D/load/day.bin, to be replayed over HTTP; D/load/meta.json
+//       names the day, the server clock's start, the director who reads and the students.
+//
+//   ejournal_load fsync --dir D
+//       the disk's fdatasync latency (p50/p90/p99/max of 4 KiB appends): the floor under a
+//       durable write's latency, printed with the write numbers for their context.
+//
+//   ejournal_load run --prepared D --ejournald PATH --mode batch|write|mixed [...]
+//       copies D to a work directory, starts `ejournald --bench-clock-start` on it (its clock
+//       reads the replayed day's evening, so that the school rules' time windows hold as on that
+//       day: R-TIME-1), sets the director's password and signs in, then:
+//         batch  the day's events in POST /api/v1/events:batch requests from --clients
+//                concurrent connections, as fast as the server takes them;
+//         write  the day's events one by one (POST /api/v1/events) at --rate events/s,
+//                open-loop: event i is due at start + i/rate, and its latency is measured from
+//                that due time (a late send counts against the server: no coordinated omission);
+//                a stream's events go in order, each after the previous one's answer, streams
+//                interleaved round-robin in windows of --interleave;
+//         mixed  write, and at the same time diary reads (GET .../diary) at --read-rate reads/s,
+//                open-loop the same way, by the director of random students.
+//       Prints throughput, latency percentiles (p50/p90/p99/max) and the errors by HTTP status
+//       as Markdown rows; exits 1 if there were more than --max-errors errors.
+//
+// The events one author records at one instant (a teacher's lesson, its attendance and marks: a
+// stream) go in order, each after the previous one's answer; different streams go on in
+// parallel, as different teachers' clients do.
+// Homework is left out of the replay: its window closes one hour after the class's last lesson
+// (R-HW-1), before the evening instant the server's clock reads.
+#include <fcntl.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "ejournal/v1/api.pb.h"
+#include "ledger/crypto.h"
+#include "ledger/event_codec.h"
+#include "projections/school_state.h"
+#include "projections/school_time.h"
+#include "tools/bench_util.h"
+#include "tools/data_dir.h"
+#include "tools/synth/school_generator.h"
+
+namespace ejournal {
+namespace {
+
+using bench::Fail;
+using bench::Percentile;
+using bench::Seconds;
+using bench::Steady;
+using json = nlohmann::json;
+
+constexpr char kMagic[] = "EJLOAD1\n";
+constexpr char kPassword[] = "load-bench-password";
+
+// ---- prepare ----------------------------------------------------------------------------------
+
+void PutU32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+bool GetU32(std::string_view& in, uint32_t& v) {
+  if (in.size() < 4) return false;
+  v = 0;
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  in.remove_prefix(4);
+  return true;
+}
+
+bool HasMarks(const std::vector<synth::Event>& group) {
+  return std::any_of(group.begin(), group.end(),
+                     [](const synth::Event& e) { return e.body.has_mark_recorded(); });
+}
+
+int Prepare(const std::string& data, synth::Options options) {
+  const std::string origin = "ejournal.load/ledger/1";
+  options.leak = false;
+  options.weeks = std::max(options.weeks, 1);
+  auto node = tools::CreateDataDir(data, origin);
+  if (!node) return Fail(node.error());
+  synth::SettableClock clock;
+  auto opened = tools::OpenSchoolLedger(
+      data, tools::OpenSchoolOptions{.clock = &clock, .node = &*node, .origin = origin});
+  if (!opened) return Fail(opened.error());
+  auto zone = school::SchoolZone::Find(options.zone);
+  if (!zone) return Fail(zone.error());
+  synth::SchoolGenerator generator(options, node->credential_id, node->key);
+  const auto start = Steady::now();
+  std::vector<synth::Event> group;
+  uint64_t before = 0;
+  std::optional<school::Day> day;
+  std::string day_bytes = kMagic;
+  uint64_t day_events = 0, day_streams = 0, skipped_homework = 0;
+  int64_t last_at = 0;
+  while (generator.NextGroup(group)) {
+    if (group.empty()) continue;
+    const int64_t at = group.front().record_at_us;
+    if (!day && HasMarks(group)) day = zone->LocalDay(at);
+    if (!day) {
+      auto r = synth::AppendGroup(group, *opened->admission, *opened->ledger, clock, false);
+      if (!r) return Fail(r.error());
+      before += r->appended;
+      continue;
+    }
+    if (zone->LocalDay(at) != *day) break;
+    // One stream per author within the group (a teacher's lesson, its attendance and marks, in
+    // order); different authors' streams are independent, as different teachers' clients are.
+    std::vector<std::pair<std::string, std::vector<std::string>>> streams;
+    for (const synth::Event& e : group) {
+      if (e.body.has_homework_assigned()) {
+        ++skipped_homework;
+        continue;
+      }
+      auto bytes = SignEvent(e.body, *e.key);
+      if (!bytes) return Fail(bytes.error());
+      const std::string author = e.body.school_id() + "/" + e.body.actor_id();
+      auto it = std::find_if(streams.begin(), streams.end(),
+                             [&](const auto& s) { return s.first == author; });
+      if (it == streams.end()) it = streams.insert(streams.end(), {author, {}});
+      it->second.push_back(std::move(*bytes));
+    }
+    for (const auto& [actor, events] : streams) {
+      PutU32(day_bytes, static_cast<uint32_t>(events.size()));
+      for (const auto& b : events) {
+        PutU32(day_bytes, static_cast<uint32_t>(b.size()));
+        day_bytes += b;
+      }
+      day_events += events.size();
+      ++day_streams;
+    }
+    last_at = std::max(last_at, at);
+  }
+  if (!day || day_events == 0) {
+    return Fail(FailedPrecondition("the generated weeks have no day with marks: raise --weeks"));
+  }
+  // The server's clock starts just after the day's last group (every lesson has started, so
+  // marks and attendance are on time) and must stay within the day (R-MARK-3, R-ATT-1).
+  const int64_t clock_start = last_at + 1'000'000;
+  const int64_t day_end = zone->InstantOf(*day, 24 * 60);
+  if (day_end - clock_start < 10LL * 60 * 1'000'000) {
+    return Fail(FailedPrecondition("the day's last events are too close to midnight"));
+  }
+  // The director reads; the administrator sets the director's password (signed now, submitted
+  // by `run` at the day's evening).
+  const std::string school_id = generator.school_ids().front();
+  std::map<std::string, std::string> who;
+  for (const auto& [role, user] : generator.sample_users()) who.emplace(role, user);
+  const crypto::PrivateKey* admin_key = generator.KeyOf(school_id, who["admin"]);
+  if (admin_key == nullptr) return Fail(Internal("no key for the administrator"));
+  v1::EventBody pw;
+  pw.set_schema_version(kSchemaVersion);
+  pw.set_event_id("load-password-" + std::to_string(options.seed));
+  pw.set_school_id(school_id);
+  pw.set_actor_id(who["admin"]);
+  pw.set_credential_id(generator.CredentialOf(school_id, who["admin"]));
+  pw.set_client_time_us(clock_start);
+  pw.mutable_password_changed()->set_user_id(who["director"]);
+  pw.mutable_password_changed()->set_kind(v1::PASSWORD_CHANGE_KIND_RESET_BY_ADMIN);
+  auto pw_bytes = SignEvent(pw, *admin_key);
+  if (!pw_bytes) return Fail(pw_bytes.error());
+  const school::School* school = opened->state->FindSchool(school_id);
+  if (school == nullptr) return Fail(Internal("no school " + school_id));
+  std::vector<std::string> students;
+  for (const auto& [id, st] : school->students) students.push_back(id);
+  std::sort(students.begin(), students.end());
+
+  std::error_code ec;
+  std::filesystem::create_directories(data + "/load", ec);
+  if (ec) return Fail(IoError("cannot create " + data + "/load: " + ec.message()));
+  {
+    std::ofstream out(data + "/load/day.bin", std::ios::binary | std::ios::trunc);
+    out << day_bytes;
+    if (!out.flush()) return Fail(IoError("cannot write " + data + "/load/day.bin"));
+  }
+  json meta = {{"day", school::DayString(*day)},
+               {"clock_start_us", clock_start},
+               {"school_id", school_id},
+               {"director_id", who["director"]},
+               {"password_event", crypto::Base64Encode(*pw_bytes)},
+               {"students", students},
+               {"ledger_size", opened->ledger->size()},
+               {"events", day_events},
+               {"streams", day_streams}};
+  {
+    std::ofstream out(data + "/load/meta.json", std::ios::trunc);
+    out << meta.dump(1) << "\n";
+    if (!out.flush()) return Fail(IoError("cannot write " + data + "/load/meta.json"));
+  }
+  std::printf(
+      "prepared %s: %d school(s), %llu events in the ledger, then the day %s: %llu events in %llu "
+      "streams to replay (%llu homework events left out, R-HW-1); %.1f s\n",
+      data.c_str(), options.schools, static_cast<unsigned long long>(opened->ledger->size()),
+      school::DayString(*day).c_str(), static_cast<unsigned long long>(day_events),
+      static_cast<unsigned long long>(day_streams),
+      static_cast<unsigned long long>(skipped_homework), Seconds(Steady::now() - start));
+  return 0;
+}
+
+// ---- run --------------------------------------------------------------------------------------
+
+struct Day {
+  json meta;
+  // The streams (one author's events of one instant, in order): serialised SignedEvents.
+  std::vector<std::vector<std::string>> streams;
+  size_t events = 0;
+};
+
+Result<Day> LoadDay(const std::string& prepared) {
+  Day day;
+  {
+    std::ifstream in(prepared + "/load/meta.json");
+    day.meta = json::parse(in, nullptr, false);
+    if (day.meta.is_discarded() || !day.meta.is_object()) {
+      return Err(FailedPrecondition(prepared + "/load/meta.json is missing: run prepare first"));
+    }
+  }
+  std::ifstream in(prepared + "/load/day.bin", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string_view rest(bytes);
+  if (!rest.starts_with(kMagic)) return Err(DataLoss(prepared + "/load/day.bin is not a day"));
+  rest.remove_prefix(sizeof kMagic - 1);
+  while (!rest.empty()) {
+    uint32_t n = 0;
+    if (!GetU32(rest, n)) return Err(DataLoss("day.bin is truncated"));
+    auto& g = day.streams.emplace_back();
+    for (uint32_t i = 0; i < n; ++i) {
+      uint32_t len = 0;
+      if (!GetU32(rest, len) || rest.size() < len) return Err(DataLoss("day.bin is truncated"));
+      g.emplace_back(rest.substr(0, len));
+      rest.remove_prefix(len);
+    }
+    day.events += n;
+  }
+  return day;
+}
+
+// ejournald on a copy of the prepared directory, its stderr in WORK/ejournald.log.
+class ServerProcess {
+ public:
+  ~ServerProcess() { (void)Stop(); }
+
+  Status Start(const std::vector<std::string>& args, const std::string& log) {
+    int fds[2];
+    if (pipe(fds) != 0) return IoError("pipe failed");
+    pid_ = fork();
+    if (pid_ < 0) return IoError("fork failed");
+    if (pid_ == 0) {
+      dup2(fds[1], 1);
+      close(fds[0]);
+      close(fds[1]);
+      int err = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (err >= 0) dup2(err, 2);
+      std::vector<char*> argv;
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    out_ = fdopen(fds[0], "r");
+    char line[256];
+    if (out_ == nullptr || std::fgets(line, sizeof line, out_) == nullptr) {
+      return Unavailable("ejournald did not start (see " + log + ")");
+    }
+    std::string l(line);
+    const std::string prefix = "listening on ";
+    if (!l.starts_with(prefix)) return Unavailable("ejournald said: " + l);
+    url_ = l.substr(prefix.size(), l.find_last_not_of("\r\n") + 1 - prefix.size());
+    return Status::Ok();
+  }
+
+  // SIGTERM, then the exit status (0: a clean stop).
+  int Stop() {
+    if (pid_ <= 0) return 0;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (out_ != nullptr) std::fclose(out_);
+    out_ = nullptr;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  const std::string& url() const { return url_; }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+  std::string url_;
+};
+
+struct RunOptions {
+  std::string prepared, ejournald, server, work, mode = "mixed";
+  int clients = 16;
+  int read_clients = 8;
+  int server_threads = 0;  // 0: clients + read clients + 4
+  size_t batch_events = 500;
+  double rate = 2000;
+  double read_rate = 2000;
+  size_t max_events = 0;  // 0: the whole day
+  size_t interleave = 64;
+  double verify_limit = 0;
+  uint64_t max_errors = 0;
+  uint64_t seed = 1;
+};
+
+// Latencies (ms) and outcomes of one kind of request, merged from the client threads.
+struct Tally {
+  std::mutex mu;
+  std::vector<double> ms;
+  std::map<int, uint64_t> statuses;        // HTTP status (0: no answer) -> requests
+  std::map<std::string, uint64_t> errors;  // "HTTP status rule" -> items, batch items included
+  uint64_t ok_items = 0;
+
+  void Merge(std::vector<double>& local_ms, std::map<int, uint64_t>& local_status,
+             std::map<std::string, uint64_t>& local_errors, uint64_t local_ok) {
+    std::lock_guard lock(mu);
+    ms.insert(ms.end(), local_ms.begin(), local_ms.end());
+    for (const auto& [k, v] : local_status) statuses[k] += v;
+    for (const auto& [k, v] : local_errors) errors[k] += v;
+    ok_items += local_ok;
+  }
+  uint64_t error_count() const {
+    uint64_t n = 0;
+    for (const auto& [k, v] : errors) n += v;
+    return n;
+  }
+  std::string ErrorText() const {
+    if (errors.empty()) return "none";
+    std::string s;
+    for (const auto& [k, v] : errors) s += (s.empty() ? "" : ", ") + k + ": " + std::to_string(v);
+    return s;
+  }
+};
+
+// "HTTP 422 R-MARK-3", or "no answer (Connection)" with httplib's reason.
+std::string ErrorKey(const httplib::Result& r) {
+  if (!r) return "no answer (" + httplib::to_string(r.error()) + ")";
+  std::string key = "HTTP " + std::to_string(r->status);
+  json j = json::parse(r->body, nullptr, false);
+  if (j.is_object() && j.contains("error") && j["error"].is_object()) {
+    const std::string rule = j["error"].value("rule", "");
+    if (!rule.empty()) key += " " + rule;
+  }
+  return key;
+}
+
+std::unique_ptr<httplib::Client> NewClient(const std::string& url) {
+  auto c = std::make_unique<httplib::Client>(url);
+  c->set_keep_alive(true);
+  c->set_tcp_nodelay(true);  // as browsers do
+  c->set_connection_timeout(5, 0);
+  c->set_read_timeout(30, 0);
+  c->set_write_timeout(30, 0);
+  return c;
+}
+
+double Ms(Steady::duration d) { return Seconds(d) * 1e3; }
+
+// Sets the director's password (the administrator's signed PasswordChanged) and signs in; the
+// bearer token for the reads.
+Result<std::string> SignIn(const std::string& url, const json& meta) {
+  auto c = NewClient(url);
+  json pw = {{"event", meta["password_event"]}, {"password", kPassword}};
+  auto r = c->Post("/api/v1/passwords", pw.dump(), "application/json");
+  if (!r || r->status != 200) {
+    return Err(Unavailable("setting the director's password: " +
+                           (r ? std::to_string(r->status) + " " + r->body : "no answer")));
+  }
+  auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEd25519);
+  if (!key) return Err(key.error());
+  json login = {{"school_id", meta["school_id"]},
+                {"login", meta["director_id"]},
+                {"password", kPassword},
+                {"public_key", crypto::Base64Encode(key->public_key().raw())},
+                {"algorithm", "ed25519"},
+                {"label", "ejournal_load"}};
+  r = c->Post("/api/v1/login", login.dump(), "application/json");
+  if (!r || r->status != 200) {
+    return Err(Unauthenticated("signing in: " +
+                               (r ? std::to_string(r->status) + " " + r->body : "no answer")));
+  }
+  json j = json::parse(r->body, nullptr, false);
+  if (!j.is_object() || !j.contains("token")) return Err(Internal("login answered no token"));
+  return j["token"].get<std::string>();
+}
+
+void Row(const char* what, const std::string& size, double seconds, const std::string& rate,
+         Tally& t) {
+  std::printf(
+      "| %s | %s | %.1f s | %s | %.2f | %.2f | **%.2f** | %.2f | %s |\n", what, size.c_str(),
+      seconds, rate.c_str(), Percentile(t.ms, 50), Percentile(t.ms, 90), Percentile(t.ms, 99),
+      t.ms.empty() ? 0.0 : *std::max_element(t.ms.begin(), t.ms.end()), t.ErrorText().c_str());
+}
+
+std::string Num(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f", v);
+  std::string s(buf), out;
+  const size_t digits = s.size();
+  for (size_t i = 0; i < digits; ++i) {
+    out += s[i];
+    if ((digits - i - 1) % 3 == 0 && i + 1 < digits) out += ',';
+  }
+  return out;
+}
+
+// Batch ingest: whole streams packed into batches of about --batch-events, as fast as it goes.
+uint64_t RunBatch(const std::string& url, const Day& day, const RunOptions& o) {
+  std::vector<std::string> bodies;
+  std::vector<size_t> sizes;
+  v1::SignedEventBatch batch;
+  size_t total = 0;
+  for (const auto& g : day.streams) {
+    if (o.max_events > 0 && total >= o.max_events) break;
+    for (const auto& e : g) batch.add_events(e);
+    total += g.size();
+    if (static_cast<size_t>(batch.events_size()) >= o.batch_events) {
+      sizes.push_back(static_cast<size_t>(batch.events_size()));
+      bodies.push_back(batch.SerializeAsString());
+      batch.Clear();
+    }
+  }
+  if (batch.events_size() > 0) {
+    sizes.push_back(static_cast<size_t>(batch.events_size()));
+    bodies.push_back(batch.SerializeAsString());
+  }
+  Tally tally;
+  std::atomic<size_t> next{0};
+  const auto start = Steady::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < o.clients; ++t) {
+    threads.emplace_back([&] {
+      auto c = NewClient(url);
+      std::vector<double> ms;
+      std::map<int, uint64_t> statuses;
+      std::map<std::string, uint64_t> errors;
+      uint64_t ok = 0;
+      for (size_t i = next++; i < bodies.size(); i = next++) {
+        const auto t0 = Steady::now();
+        auto r = c->Post("/api/v1/events:batch", bodies[i], "application/x-protobuf");
+        ms.push_back(Ms(Steady::now() - t0));
+        const int status = r ? r->status : 0;
+        ++statuses[status];
+        if (status != 200) {
+          errors[ErrorKey(r)] += sizes[i];
+          continue;
+        }
+        json j = json::parse(r->body, nullptr, false);
+        if (!j.is_object() || !j["results"].is_array()) {
+          errors["bad answer"] += sizes[i];
+          continue;
+        }
+        for (const auto& item : j["results"]) {
+          if (item.contains("error")) {
+            const auto& e = item["error"];
+            errors["item " + std::to_string(e.value("http_status", 0)) + " " +
+                   e.value("rule", std::string())] += 1;
+          } else {
+            ++ok;
+          }
+        }
+      }
+      tally.Merge(ms, statuses, errors, ok);
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = Seconds(Steady::now() - start);
+  const double rate = static_cast<double>(tally.ok_items) / seconds;
+  std::string rate_text = "**" + Num(rate) + " events/s**";
+  if (o.verify_limit > 0) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, ", %.2f of openssl's %s verifies/s", rate / o.verify_limit,
+                  Num(o.verify_limit).c_str());
+    rate_text += buf;
+  }
+  Row(("batch ingest (" + std::to_string(o.batch_events) + " events/batch, " +
+       std::to_string(o.clients) + " clients), latency per batch")
+          .c_str(),
+      Num(static_cast<double>(tally.ok_items)) + " events in " + std::to_string(bodies.size()) +
+          " batches",
+      seconds, rate_text, tally);
+  return tally.error_count();
+}
+
+// Open-loop: request i is due at start + i / rate; its latency counts from then.
+struct Schedule {
+  Steady::time_point start;
+  double rate;
+  Steady::time_point Due(size_t i) const {
+    return start + std::chrono::duration_cast<Steady::duration>(
+                       std::chrono::duration<double>(static_cast<double>(i) / rate));
+  }
+};
+
+uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
+                   const std::string& token) {
+  // The send order: the streams in windows of --interleave, round-robin within a window (the
+  // first event of each, then the second of each, ...), so that a stream's next event is due
+  // well after its previous one (a teacher's marks come minutes apart, not at 2,000/s).
+  struct Item {
+    size_t stream, k;
+  };
+  std::vector<Item> order;
+  size_t streams = 0;
+  for (size_t w = 0; w < day.streams.size(); w += o.interleave) {
+    const size_t end = std::min(day.streams.size(), w + o.interleave);
+    bool any = true;
+    for (size_t k = 0; any; ++k) {
+      any = false;
+      for (size_t g = w; g < end; ++g) {
+        if (k < day.streams[g].size()) {
+          order.push_back({g, k});
+          any = true;
+        }
+      }
+    }
+    streams = end;
+    if (o.max_events > 0 && order.size() >= o.max_events) break;
+  }
+  const size_t total = order.size();
+  // done[g]: how many of stream g's events have been answered. An event is sent at its due time,
+  // or when its stream's previous event is answered if that is later (the wait counts).
+  std::vector<std::atomic<size_t>> done(streams);
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  const Schedule writes{Steady::now() + std::chrono::milliseconds(100), o.rate};
+  const auto writes_end = writes.Due(total);
+  Tally write_tally, read_tally;
+  std::atomic<size_t> next{0};
+  std::atomic<uint64_t> retries{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < o.clients; ++t) {
+    threads.emplace_back([&] {
+      auto c = NewClient(url);
+      std::vector<double> ms;
+      std::map<int, uint64_t> statuses;
+      std::map<std::string, uint64_t> errors;
+      uint64_t ok = 0;
+      for (size_t i = next++; i < total; i = next++) {
+        const Item item = order[i];
+        const auto due = writes.Due(i);
+        std::this_thread::sleep_until(due);
+        if (done[item.stream].load() < item.k) {
+          std::unique_lock lock(done_mu);
+          done_cv.wait(lock, [&] { return done[item.stream].load() >= item.k; });
+        }
+        auto r =
+            c->Post("/api/v1/events", day.streams[item.stream][item.k], "application/x-protobuf");
+        if (!r && (r.error() == httplib::Error::Read || r.error() == httplib::Error::Write)) {
+          // A keep-alive connection the server closed while this client waited (idle past its
+          // keep-alive timeout): send again on a new one, as browsers do. Safe: the same event
+          // again answers the same sequence. The wait counts.
+          ++retries;
+          r = c->Post("/api/v1/events", day.streams[item.stream][item.k], "application/x-protobuf");
+        }
+        ms.push_back(Ms(Steady::now() - due));
+        {
+          std::lock_guard lock(done_mu);
+          done[item.stream].store(item.k + 1);
+        }
+        done_cv.notify_all();
+        const int status = r ? r->status : 0;
+        ++statuses[status];
+        if (status == 200) {
+          ++ok;
+        } else {
+          ++errors[ErrorKey(r)];
+        }
+      }
+      write_tally.Merge(ms, statuses, errors, ok);
+    });
+  }
+  const bool reads = o.mode == "mixed" && o.read_rate > 0;
+  const size_t read_count =
+      reads ? static_cast<size_t>(o.read_rate * Seconds(writes_end - writes.start)) : 0;
+  const Schedule read_schedule{writes.start, o.read_rate};
+  const auto& students = day.meta["students"];
+  const std::string school = day.meta["school_id"];
+  std::atomic<size_t> next_read{0};
+  for (int t = 0; reads && t < o.read_clients; ++t) {
+    threads.emplace_back([&, t] {
+      auto c = NewClient(url);
+      c->set_bearer_token_auth(token);
+      std::mt19937_64 rng(o.seed * 1000 + static_cast<uint64_t>(t));
+      std::vector<double> ms;
+      std::map<int, uint64_t> statuses;
+      std::map<std::string, uint64_t> errors;
+      uint64_t ok = 0;
+      for (size_t i = next_read++; i < read_count; i = next_read++) {
+        const std::string student = students[rng() % students.size()];
+        const auto due = read_schedule.Due(i);
+        std::this_thread::sleep_until(due);
+        auto r = c->Get("/api/v1/schools/" + school + "/students/" + student + "/diary");
+        ms.push_back(Ms(Steady::now() - due));
+        const int status = r ? r->status : 0;
+        ++statuses[status];
+        if (status == 200) {
+          ++ok;
+        } else {
+          ++errors[ErrorKey(r)];
+        }
+      }
+      read_tally.Merge(ms, statuses, errors, ok);
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = Seconds(Steady::now() - writes.start);
+  Row(("single-event writes at " + Num(o.rate) + "/s, open-loop (" + std::to_string(o.clients) +
+       " clients)" + (reads ? ", with the reads below" : ""))
+          .c_str(),
+      Num(static_cast<double>(total)) + " events", seconds,
+      Num(static_cast<double>(write_tally.ok_items) / seconds) + " events/s", write_tally);
+  if (retries.load() > 0) {
+    std::fprintf(stderr, "%llu writes sent again after the server closed an idle connection\n",
+                 static_cast<unsigned long long>(retries.load()));
+  }
+  if (reads) {
+    Row(("diary reads at " + Num(o.read_rate) + "/s, open-loop (" + std::to_string(o.read_clients) +
+         " clients), during the writes above")
+            .c_str(),
+        Num(static_cast<double>(read_count)) + " reads", seconds,
+        Num(static_cast<double>(read_tally.ok_items) / seconds) + " reads/s", read_tally);
+  }
+  return write_tally.error_count() + read_tally.error_count();
+}
+
+int Run(RunOptions o) {
+  if (o.mode != "batch" && o.mode != "write" && o.mode != "mixed") {
+    return Fail(InvalidArgument("--mode is batch, write or mixed"));
+  }
+  auto day = LoadDay(o.prepared);
+  if (!day) return Fail(day.error());
+  ServerProcess server;
+  std::string url = o.server;
+  if (url.empty()) {
+    if (o.ejournald.empty()) return Fail(InvalidArgument("give --ejournald PATH or --server URL"));
+    if (o.work.empty()) o.work = o.prepared + ".run";
+    std::error_code ec;
+    std::filesystem::remove_all(o.work, ec);
+    std::filesystem::copy(o.prepared, o.work, std::filesystem::copy_options::recursive, ec);
+    if (ec) return Fail(IoError("cannot copy " + o.prepared + ": " + ec.message()));
+    const int threads = o.server_threads > 0 ? o.server_threads : o.clients + o.read_clients + 4;
+    const std::vector<std::string> args = {
+        o.ejournald,
+        "--data",
+        o.work,
+        "--port",
+        "0",
+        "--threads",
+        std::to_string(threads),
+        "--log-level",
+        "warn",
+        "--bench-clock-start",
+        std::to_string(day->meta["clock_start_us"].get<int64_t>())};
+    if (Status st = server.Start(args, o.work + "/ejournald.log"); !st.ok()) return Fail(st);
+    url = server.url();
+  }
+  std::fprintf(stderr, "%s: the day %s, %zu events in %zu streams, server %s\n", o.mode.c_str(),
+               day->meta.value("day", std::string()).c_str(), day->events, day->streams.size(),
+               url.c_str());
+  std::string token;
+  if (o.mode == "mixed") {
+    auto t = SignIn(url, day->meta);
+    if (!t) return Fail(t.error());
+    token = *t;
+  }
+  const uint64_t errors =
+      o.mode == "batch" ? RunBatch(url, *day, o) : RunWrites(url, *day, o, token);
+  const int stopped = server.Stop();
+  if (stopped != 0) {
+    std::fprintf(stderr, "error: ejournald exited with %d (see %s/ejournald.log)\n", stopped,
+                 o.work.c_str());
+    return 1;
+  }
+  if (errors > o.max_errors) {
+    std::fprintf(stderr, "error: %llu errors (at most %llu allowed)\n",
+                 static_cast<unsigned long long>(errors),
+                 static_cast<unsigned long long>(o.max_errors));
+    return 1;
+  }
+  return 0;
+}
+
+// The disk's own latency, for the write numbers' context: `count` appends of 4 KiB to a file in
+// `dir`, each followed by fdatasync (what a group commit's WAL sync costs at least).
+int Fsync(const std::string& dir, int count) {
+  const std::string path = dir + "/.ejournal_load_fsync";
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return Fail(IoError("cannot create " + path));
+  const std::string block(4096, 'x');
+  std::vector<double> ms;
+  for (int i = 0; i < count; ++i) {
+    if (write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) break;
+    const auto t0 = Steady::now();
+    if (fdatasync(fd) != 0) break;
+    ms.push_back(Ms(Steady::now() - t0));
+  }
+  close(fd);
+  unlink(path.c_str());
+  if (ms.size() != static_cast<size_t>(count)) return Fail(IoError("writing " + path + " failed"));
+  const double max = *std::max_element(ms.begin(), ms.end());
+  std::printf(
+      "fdatasync of a 4 KiB append in %s (%d): p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, "
+      "max %.2f ms\n",
+      dir.c_str(), count, Percentile(ms, 50), Percentile(ms, 90), Percentile(ms, 99), max);
+  return 0;
+}
+
+}  // namespace
+}  // namespace ejournal
+
+int main(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);
+  CLI::App app{"ejournal_load: a generated school day replayed against ejournald over HTTP"};
+  app.require_subcommand(1);
+  std::string data;
+  ejournal::synth::Options options;
+  options.weeks = 2;
+  auto* prepare = app.add_subcommand("prepare", "a data directory and the day to replay");
+  prepare->add_option("--data", data, "a new data directory")->required();
+  prepare->add_option("--schools", options.schools, "schools")->capture_default_str();
+  prepare->add_option("--classes", options.classes, "classes per school")->capture_default_str();
+  prepare->add_option("--students", options.students, "students per school")->capture_default_str();
+  prepare->add_option("--teachers", options.teachers, "teachers per school")->capture_default_str();
+  prepare->add_option("--weeks", options.weeks, "study weeks generated (the day is in the first)")
+      ->capture_default_str();
+  prepare->add_option("--seed", options.seed, "seed")->capture_default_str();
+  ejournal::RunOptions o;
+  auto* run = app.add_subcommand("run", "replay the day against ejournald");
+  run->add_option("--prepared", o.prepared, "a directory made by prepare (not changed)")
+      ->required();
+  run->add_option("--ejournald", o.ejournald, "the ejournald binary to start on a copy");
+  run->add_option("--server", o.server,
+                  "or a running server's URL (started on a copy of the "
+                  "prepared directory with --bench-clock-start)");
+  run->add_option("--work", o.work, "the copy (default PREPARED.run, replaced)");
+  run->add_option("--mode", o.mode, "batch, write or mixed")->capture_default_str();
+  run->add_option("--clients", o.clients, "concurrent writing connections")->capture_default_str();
+  run->add_option("--read-clients", o.read_clients, "concurrent reading connections (mixed)")
+      ->capture_default_str();
+  run->add_option("--server-threads", o.server_threads,
+                  "ejournald --threads (0: every connection one)")
+      ->capture_default_str();
+  run->add_option("--batch-events", o.batch_events, "events per batch (batch)")
+      ->capture_default_str();
+  run->add_option("--rate", o.rate, "single-event writes per second (write, mixed)")
+      ->capture_default_str();
+  run->add_option("--read-rate", o.read_rate, "diary reads per second (mixed)")
+      ->capture_default_str();
+  run->add_option("--max-events", o.max_events, "replay only the first N events (0: the day)")
+      ->capture_default_str();
+  run->add_option("--interleave", o.interleave,
+                  "single writes: streams sent round-robin in windows of this many")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  run->add_option("--verify-limit", o.verify_limit,
+                  "the machine's Ed25519 verifies/s on all cores (openssl speed), for the ratio");
+  run->add_option("--max-errors", o.max_errors, "exit 1 beyond this many errors")
+      ->capture_default_str();
+  std::string fsync_dir = ".";
+  int fsync_count = 200;
+  auto* fsync = app.add_subcommand("fsync", "the disk's fdatasync latency (context for writes)");
+  fsync->add_option("--dir", fsync_dir, "a directory on the disk to measure")
+      ->capture_default_str();
+  fsync->add_option("--count", fsync_count, "synced appends")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (*prepare) return ejournal::Prepare(data, options);
+  if (*fsync) return ejournal::Fsync(fsync_dir, fsync_count);
+  return ejournal::Run(o);
+}
