@@ -16,8 +16,12 @@ PACKAGES=(
   libhowardhinnant-date-dev tzdata
   nlohmann-json3-dev
   clang-format
-  nodejs npm
 )
+# Node.js and npm (the OpenAPI check, the web pages): Debian's, unless the machine already has a
+# node with npm (e.g. NodeSource's nodejs, which bundles npm and conflicts with Debian's npm).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
