@@ -185,6 +185,15 @@ void ApiServer::GetReport(const httplib::Request& req, httplib::Response& res) {
       return reply(school::ClassProgress(st, school_id, *class_id, period));
     }
     if (name == "pending-corrections") return reply(school::PendingCorrections(st, school_id));
+    // R-SEC-1: the reports of exposed logins with their late flag; R-SEC-4: the invalidated
+    // records not yet re-entered. Both school-wide.
+    if (name == "compromise-reports" || name == "awaiting-reentry") {
+      if (!class_id->empty() || !ReadsEverything(*reader.user)) return SetError(res, NotVisible());
+      if (name == "compromise-reports") return reply(school::CompromiseReports(st, school_id));
+      school::AuditReader audit(state_.get(), views_.get(),
+                                [this](uint64_t s) { return ledger_->Entry(s); });
+      return reply(audit.AwaitingReentry(school_id));
+    }
     auto from = day_param("from");
     auto to = day_param("to");
     if (!from) return SetError(res, from.error());

@@ -581,6 +581,29 @@ Result<v1::PendingCorrectionsView> PendingCorrections(const SchoolState& state,
   return view;
 }
 
+Result<v1::CompromiseReportsView> CompromiseReports(const SchoolState& state,
+                                                    std::string_view school_id) {
+  EJ_ASSIGN_OR_RETURN(const School* school, SchoolOf(state, school_id));
+  v1::CompromiseReportsView view;
+  view.set_school_id(std::string(school_id));
+  view.set_as_of_sequence(state.size());
+  std::vector<const CompromiseReport*> reports;
+  for (const auto& [id, r] : school->reports) reports.push_back(&r);
+  std::sort(reports.begin(), reports.end(),
+            [](const CompromiseReport* a, const CompromiseReport* b) { return a->seq < b->seq; });
+  for (const CompromiseReport* r : reports) {
+    v1::CompromiseReportView* v = view.add_reports();
+    v->set_report_id(r->id);
+    v->set_user_id(r->user_id);
+    for (const auto& c : r->credential_ids) v->add_credential_ids(c);
+    v->set_discovered_at_unix_us(r->discovered_at_us);
+    v->set_reported_at_unix_us(r->reported_at_us);
+    v->set_late(r->late);  // R-SEC-1
+    v->set_sequence(r->seq);
+  }
+  return view;
+}
+
 Result<v1::ThematicChecksView> ThematicChecks(const SchoolState& state, std::string_view school_id,
                                               std::string_view class_id, Day from, Day to) {
   EJ_ASSIGN_OR_RETURN(const School* school, SchoolOf(state, school_id));

@@ -65,6 +65,10 @@ namespace ejournal::school {
 [[nodiscard]] Result<v1::PendingCorrectionsView> PendingCorrections(const SchoolState& state,
                                                                     std::string_view school_id);
 
+// R-SEC-1: the school's reports of exposed logins, oldest first, each with its late flag.
+[[nodiscard]] Result<v1::CompromiseReportsView> CompromiseReports(const SchoolState& state,
+                                                                  std::string_view school_id);
+
 // Substitutions with a lesson in [from, to], by their first lesson's date.
 [[nodiscard]] Result<v1::SubstitutionsReportView> SubstitutionsReport(const SchoolState& state,
                                                                       std::string_view school_id,

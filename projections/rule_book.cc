@@ -393,6 +393,21 @@ Status Checker::CheckReentry() {
   if (info->payload != static_cast<uint32_t>(body_.payload_case())) {
     return Malformed("R-SEC-4", "a re-entry has the type of the record it replaces");
   }
+  // The same cell (lesson × student) as the record it replaces (event.proto, reenters_event_id).
+  const std::string* lesson = nullptr;
+  const std::string* student = nullptr;
+  if (body_.has_mark_recorded()) {
+    lesson = &body_.mark_recorded().lesson_id();
+    student = &body_.mark_recorded().student_id();
+  } else if (body_.has_attendance_recorded()) {
+    lesson = &body_.attendance_recorded().lesson_id();
+    student = &body_.attendance_recorded().student_id();
+  }
+  if (lesson != nullptr && info->lesson != 0 && info->student != 0 &&
+      (*lesson != state_.Name(info->lesson) || *student != state_.Name(info->student))) {
+    return Malformed("R-SEC-4", "a re-entry concerns the same cell as the record it replaces, " +
+                                    state_.Name(info->lesson) + " × " + state_.Name(info->student));
+  }
   reentry_ = true;
   return Status::Ok();
 }

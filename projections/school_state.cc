@@ -1067,10 +1067,12 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       deps.push_back(r.seq);
       r.decided_seq = seq;
       r.decided_by = body.actor_id();
-      if (body.has_correction_rejected()) {
-        r.status = RequestStatus::kRejected;
-      } else if (body.has_correction_withdrawn()) {
-        r.status = RequestStatus::kWithdrawn;
+      if (body.has_correction_rejected() || body.has_correction_withdrawn()) {
+        r.status =
+            body.has_correction_rejected() ? RequestStatus::kRejected : RequestStatus::kWithdrawn;
+        // R-COR-3: the decision belongs to the cell's history like the request, though the cell
+        // shows the same value as before.
+        if (r.body != nullptr) TouchTarget(*school, *r.body);
       } else {
         r.status = RequestStatus::kApproved;
         if (r.body == nullptr) return Corrupt(seq, "request " + id + " has no proposal");

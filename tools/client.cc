@@ -201,6 +201,13 @@ Result<v1::Date> DateArg(const std::string& text, const std::string& zone_name) 
   return date;
 }
 
+// "YYYY-MM-DD".
+std::string DayText(const v1::Date& d) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year(), d.month(), d.day());
+  return buf;
+}
+
 // "YYYY-MM-DD HH:MM" in the zone, as µs since the epoch.
 Result<int64_t> MomentArg(const std::string& text, const std::string& zone_name) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0;
@@ -417,10 +424,11 @@ std::function<int()> AddClientCommands(CLI::App& app) {
     std::string login, password, user, lesson, student,
         work = "answer", date, topic, kind = "regular", order, text, students, reason, lessons,
         request, id, absent, substitute, week, credentials, from, number, commission, report,
-        subject, status, cls, subgroup, as_of, mode, mark_id, period_kind = "term";
+        subject, status, cls, subgroup, as_of, mode, mark_id, period_kind = "term",
+        order_period = "final", discovered, reported, reported_to, reenters;
     int value = 0, second = 0, late = -1, term = 1;
     uint64_t sequence = 0;
-    bool dry_run = false;
+    bool dry_run = false, late_entry = false;
     std::vector<std::string> params;
   };
   auto f = std::make_shared<Flags>();
@@ -516,6 +524,7 @@ std::function<int()> AddClientCommands(CLI::App& app) {
       if (!date) return Fail(date.error());
       v1::EventBody b = NewBody(*s);
       *b.mutable_business_date() = *date;
+      b.set_reenters_event_id(f->reenters);  // R-SEC-4
       if (Status st = fill(b); !st.ok()) return Fail(st);
       return Submit(*c, *s, b);
     };
@@ -524,6 +533,9 @@ std::function<int()> AddClientCommands(CLI::App& app) {
     cmd->add_option("--lesson", f->lesson, "lesson id")->required();
     cmd->add_option("--date", f->date, "the lesson's date, YYYY-MM-DD (default: today)");
     cmd->add_option("--substitution", f->id, "the substitution you write under (R-SUB-1)");
+    cmd->add_option("--reenters", f->reenters,
+                    "re-enter this invalidated event of yours (R-SEC-4; see `report "
+                    "awaiting-reentry`)");
   };
   auto* mark = add("mark", "record a mark (R-MARK-1..5)", true, lesson_event([f](v1::EventBody& b) {
                      auto work = WorkArg(f->work);
@@ -613,7 +625,11 @@ std::function<int()> AddClientCommands(CLI::App& app) {
         auto s = Resolve(*c, true, true);
         if (!s) return Fail(s.error());
         int old_value = 0;
-        auto original = CurrentMarkEvent(*c, *s, f->lesson, f->student, f->mark_id, &old_value);
+        // R-MARK-3: a mark past its window enters as a request with no original (a new mark id).
+        Result<std::string> original = std::string();
+        if (!f->late_entry) {
+          original = CurrentMarkEvent(*c, *s, f->lesson, f->student, f->mark_id, &old_value);
+        }
         if (!original) return Fail(original.error());
         auto date = DateArg(f->date, c->zone);
         if (!date) return Fail(date.error());
@@ -633,8 +649,13 @@ std::function<int()> AddClientCommands(CLI::App& app) {
         m->mutable_value()->set_value(f->value);
         m->mutable_value()->set_second_value(f->second);
         m->set_work_type(*work);
-        std::printf("request %s: mark %s, %d -> %d\n", r->request_id().c_str(), f->mark_id.c_str(),
-                    old_value, f->value);
+        if (f->late_entry) {
+          std::printf("request %s: new mark %s, %d (past its window)\n", r->request_id().c_str(),
+                      f->mark_id.c_str(), f->value);
+        } else {
+          std::printf("request %s: mark %s, %d -> %d\n", r->request_id().c_str(),
+                      f->mark_id.c_str(), old_value, f->value);
+        }
         return Submit(*c, *s, b);
       });
   correct->add_option("--lesson", f->lesson, "the mark's lesson")->required();
@@ -646,6 +667,8 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   correct->add_option("--work", f->work, "the work type")->capture_default_str();
   correct->add_option("--reason", f->reason, "why")->required();
   correct->add_option("--request", f->request, "the request's id (default: a new one)");
+  correct->add_flag("--late-entry", f->late_entry,
+                    "a new mark past its window (R-MARK-3): --mark-id names the new mark");
   auto decide = [c, f](bool approve) {
     return [c, f, approve] {
       auto s = Resolve(*c, true, false);
@@ -711,13 +734,50 @@ std::function<int()> AddClientCommands(CLI::App& app) {
       });
   ack->add_option("--student", f->student, "your child")->required();
   ack->add_option("--week", f->week, "a day of the week (default: this week)");
+  auto* compromise = add(
+      "report-compromise",
+      "report an exposed login (R-SEC-1): yours, or as the director for an employee", true, [c, f] {
+        auto s = Resolve(*c, true, false);
+        if (!s) return Fail(s.error());
+        auto discovered = MomentArg(f->discovered, c->zone);
+        if (!discovered) return Fail(discovered.error());
+        int64_t reported = 0;  // 0: the moment the ledger records the report
+        if (!f->reported.empty()) {
+          auto r = MomentArg(f->reported, c->zone);
+          if (!r) return Fail(r.error());
+          reported = *r;
+        }
+        v1::EventBody b = NewBody(*s);
+        auto* r = b.mutable_credential_compromise_reported();
+        r->set_report_id(f->report.empty() ? "report-" + NewId() : f->report);
+        r->set_user_id(f->user.empty() ? s->user_id : f->user);
+        for (const auto& cr : Split(f->credentials)) r->add_credential_ids(cr);
+        r->set_discovered_at_us(*discovered);
+        r->set_reported_at_us(reported);
+        r->set_reported_to_id(f->reported_to);
+        r->set_circumstances(f->reason);
+        std::printf("report %s: login of %s\n", r->report_id().c_str(), r->user_id().c_str());
+        return Submit(*c, *s, b);
+      });
+  compromise->add_option("--user", f->user, "whose login (default: yours)");
+  compromise->add_option("--credentials", f->credentials,
+                         "the exposed credentials (a,b; default: the login itself)");
+  compromise
+      ->add_option("--discovered", f->discovered,
+                   "when the exposure was discovered, \"YYYY-MM-DD HH:MM\" school time")
+      ->required();
+  compromise->add_option("--reported", f->reported,
+                         "when it was reported to you (default: now, as recorded)");
+  compromise->add_option("--to", f->reported_to, "whom it was reported to (director, admin)");
+  compromise->add_option("--id", f->report, "the report's id (default: a new one)");
+  compromise->add_option("--circumstances", f->reason, "what happened");
   auto* act = add(
       "act", "the credential-compromise Act (director, R-SEC-2/3), or its dry run", true, [c, f] {
         auto s = Resolve(*c, true, f->dry_run);
         if (!s) return Fail(s.error());
         auto from = MomentArg(f->from, c->zone);
         if (!from) return Fail(from.error());
-        auto today = DateArg("", c->zone);
+        auto today = DateArg(f->date, c->zone);
         if (!today) return Fail(today.error());
         v1::EventBody b = NewBody(*s);
         *b.mutable_business_date() = *today;
@@ -757,6 +817,7 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   act->add_option("--credentials", f->credentials, "the compromised credentials (a,b)")->required();
   act->add_option("--from", f->from, "invalid from, \"YYYY-MM-DD HH:MM\" school time")->required();
   act->add_option("--number", f->number, "the Act's number");
+  act->add_option("--date", f->date, "the Act's date, YYYY-MM-DD (default: today)");
   act->add_option("--commission", f->commission, "the commission's users (a,b,c)");
   act->add_option("--report", f->report, "the compromise report's id");
   act->add_option("--circumstances", f->reason, "what happened");
@@ -770,9 +831,10 @@ std::function<int()> AddClientCommands(CLI::App& app) {
     t->set_student_id(f->student);
     t->set_subject_id(f->subject);
     t->mutable_period()->set_academic_year_id(f->cls);
-    t->mutable_period()->set_kind(f->period_kind == "year" ? v1::PERIOD_KIND_YEAR
-                                                           : v1::PERIOD_KIND_TERM);
-    t->mutable_period()->set_term_number(f->period_kind == "year" ? 0 : f->term);
+    t->mutable_period()->set_kind(f->period_kind == "year"    ? v1::PERIOD_KIND_YEAR
+                                  : f->period_kind == "final" ? v1::PERIOD_KIND_FINAL
+                                                              : v1::PERIOD_KIND_TERM);
+    t->mutable_period()->set_term_number(f->period_kind == "term" ? f->term : 0);
     if (f->status == "na") {
       t->mutable_mark()->set_status(v1::ATTESTATION_STATUS_NOT_ATTESTED);
     } else if (f->status == "exempt") {
@@ -785,10 +847,83 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   term_mark->add_option("--student", f->student, "student")->required();
   term_mark->add_option("--subject", f->subject, "subject")->required();
   term_mark->add_option("--year", f->cls, "academic year id, e.g. 2025")->required();
-  term_mark->add_option("--period", f->period_kind, "term or year")->capture_default_str();
+  term_mark->add_option("--period", f->period_kind, "term, year or final (grades 9 and 11)")
+      ->capture_default_str();
   term_mark->add_option("--term", f->term, "term number")->capture_default_str();
   term_mark->add_option("--value", f->value, "1..5");
   term_mark->add_option("--status", f->status, "na (н/а) or exempt (осв)");
+  auto* order =
+      add("order-final", "the director's order correcting a final mark in grade 9 or 11 (R-COR-2)",
+          true, [c, f] {
+            auto s = Resolve(*c, true, true);
+            if (!s) return Fail(s.error());
+            auto date = DateArg(f->date, c->zone);
+            if (!date) return Fail(date.error());
+            v1::EventBody b = NewBody(*s);
+            *b.mutable_business_date() = *date;
+            auto* o = b.mutable_final_mark_correction_ordered();
+            o->set_order_number(f->number);
+            *o->mutable_order_date() = *date;
+            o->mutable_target()->set_student_id(f->student);
+            o->mutable_target()->set_subject_id(f->subject);
+            o->mutable_target()->mutable_period()->set_academic_year_id(f->cls);
+            o->mutable_target()->mutable_period()->set_kind(
+                f->order_period == "year"   ? v1::PERIOD_KIND_YEAR
+                : f->order_period == "term" ? v1::PERIOD_KIND_TERM
+                                            : v1::PERIOD_KIND_FINAL);
+            o->mutable_target()->mutable_period()->set_term_number(
+                f->order_period == "term" ? f->term : 0);
+            // The mark the cell shows now: the student's term marks (diary) name its entry.
+            std::string original = f->request;
+            if (original.empty()) {
+              const std::string key = f->student + "/" + f->subject + "/" + f->cls + "/" +
+                                      std::to_string(o->target().period().kind()) + "/" +
+                                      std::to_string(o->target().period().term_number());
+              auto week = GetJson(*c, *s,
+                                  "/api/v1/schools/" + s->school_id + "/students/" + f->student +
+                                      "/diary?week=" + DayText(*date));
+              if (!week) return Fail(week.error());
+              std::string seq;
+              for (const auto& t : week->value("term_marks", json::array())) {
+                if (t.value("key", "") == key) seq = Str(t, "sequence");
+              }
+              if (seq.empty())
+                return Fail(Status(StatusCode::kNotFound, "no recorded mark " + key, "R-COR-2"));
+              auto entry = GetJson(*c, *s, "/api/v1/ledger/entries/" + seq);
+              if (!entry) return Fail(entry.error());
+              original = Str((*entry)["body"], "event_id");
+            }
+            o->set_original_event_id(original);
+            if (f->status == "na") {
+              o->mutable_new_mark()->set_status(v1::ATTESTATION_STATUS_NOT_ATTESTED);
+            } else if (f->status == "exempt") {
+              o->mutable_new_mark()->set_status(v1::ATTESTATION_STATUS_EXEMPT);
+            } else {
+              o->mutable_new_mark()->set_value(f->value);
+            }
+            o->set_teacher_id(f->absent);
+            o->mutable_teacher_explanation()->set_title(f->text);
+            o->set_deputy_id(f->user);
+            o->mutable_deputy_explanation()->set_title(f->topic);
+            o->set_reason(f->reason);
+            return Submit(*c, *s, b);
+          });
+  order->add_option("--student", f->student, "student")->required();
+  order->add_option("--subject", f->subject, "subject")->required();
+  order->add_option("--year", f->cls, "academic year id, e.g. 2025")->required();
+  order->add_option("--period", f->order_period, "final, year or term")->capture_default_str();
+  order->add_option("--term", f->term, "term number (--period term)");
+  order->add_option("--value", f->value, "the corrected mark, 1..5");
+  order->add_option("--status", f->status, "na (н/а) or exempt (осв)");
+  order->add_option("--order", f->number, "the order's number, e.g. \"Приказ № 77\"")->required();
+  order->add_option("--date", f->date, "the order's date, YYYY-MM-DD (default: today)");
+  order->add_option("--teacher", f->absent, "the teacher who explained in writing");
+  order->add_option("--teacher-explanation", f->text, "the teacher's explanation (title, date)");
+  order->add_option("--deputy", f->user, "the deputy who explained in writing");
+  order->add_option("--deputy-explanation", f->topic, "the deputy's explanation (title, date)");
+  order->add_option("--reason", f->reason, "the grounds in short");
+  order->add_option("--original", f->request,
+                    "the event the cell shows now (default: looked up in the diary)");
 
   // ---- reads ----
   auto read = [c](std::function<Result<std::string>(const Session&)> path,
