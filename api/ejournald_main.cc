@@ -3,7 +3,9 @@
 // requests in flight, close the ledger (every acknowledged event is already synced), exit 0.
 //
 // On start it prints one line on stdout, "listening on http://HOST:PORT" (https with TLS), so that
-// a supervisor or a test can read the bound port when --port 0 asked for any free one.
+// a supervisor or a test can read the bound port when --port 0 asked for any free one. With
+// `--kafka embedded` a line "kafka bootstrap HOST:PORT topic TOPIC" comes first (for kcat,
+// replicas).
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -12,6 +14,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "api/server.h"
 
@@ -49,11 +53,37 @@ int main(int argc, char** argv) {
   app.add_option("--bench-clock-start", bench_clock_start_us,
                  "benchmarks only: the clock reads this instant (Unix µs) at start and runs on "
                  "(tools/load_bench.sh replays a generated day at its date)");
+  // Replication (issue 5, docs/SCALING.md).
+  app.add_option("--kafka", options.kafka,
+                 "replicate through Kafka: `embedded` (an in-process mock cluster; its address is "
+                 "printed) or bootstrap.servers");
+  app.add_option("--kafka-topic", options.kafka_topic, "the ledger's topic (one partition)")
+      ->capture_default_str();
+  std::vector<std::string> kafka_options;
+  app.add_option("--kafka-option", kafka_options,
+                 "a librdkafka property key=value (TLS, SASL, ...); repeatable");
+  app.add_option("--ready-max-lag", options.ready_max_lag,
+                 "/readyz answers 503 beyond this replication lag (0: never)")
+      ->capture_default_str();
+  app.add_flag("--replica", options.replica,
+               "a read replica: consume --kafka-topic, verify, serve reads; refuse writes");
+  app.add_option("--source-pub", options.source_pub_file,
+                 "replica: the writer's node.pub (the only key it trusts)");
+  app.add_option("--writer-url", options.writer_url,
+                 "replica: where writes go (named in refusals)");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   options.session_lifetime_us = session_minutes * 60'000'000;
+  for (const std::string& kv : kafka_options) {
+    const size_t eq = kv.find('=');
+    if (eq == 0 || eq == std::string::npos) {
+      std::fprintf(stderr, "error: --kafka-option wants key=value, got \"%s\"\n", kv.c_str());
+      return 2;
+    }
+    options.kafka_options[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
   spdlog::set_default_logger(spdlog::stderr_color_mt("ejournald"));
   spdlog::set_level(spdlog::level::from_str(log_level));
   std::optional<ejournal::OffsetClock> bench_clock;
@@ -80,6 +110,11 @@ int main(int argc, char** argv) {
   if (auto st = (*server)->Start(); !st.ok()) {
     std::fprintf(stderr, "error: %s\n", st.ToString().c_str());
     return 1;
+  }
+  if (options.kafka == "embedded") {
+    // Before the listening line: a supervisor that waits for it has the address already.
+    std::printf("kafka bootstrap %s topic %s\n", (*server)->kafka_bootstrap().c_str(),
+                options.kafka_topic.c_str());
   }
   std::printf("listening on %s://%s:%d\n", (*server)->tls() ? "https" : "http",
               options.listen.c_str(), (*server)->port());

@@ -34,15 +34,15 @@ struct ApiServer::Reader {
 void ApiServer::WithReader(const httplib::Request& req, httplib::Response& res,
                            const std::string& school_id,
                            const std::function<void(const Reader&)>& fn) {
-  auto session = SessionOf(req, nullptr);
+  auto session = ReaderOf(req);
   if (!session) return SetError(res, session.error());
   std::shared_lock lock(state_mu_);
   Reader reader;
   reader.school = state_->FindSchool(school_id);
-  if (reader.school == nullptr || session->school_id() != school_id) {
+  if (reader.school == nullptr || session->school_id != school_id) {
     return SetError(res, NotVisible());
   }
-  reader.user = reader.school->FindUser(session->user_id());
+  reader.user = reader.school->FindUser(session->user_id);
   if (reader.user == nullptr || !reader.user->active) {
     return SetError(res, Unauthenticated("the session's user is no longer active"));
   }
@@ -265,12 +265,12 @@ void ApiServer::PostActPreview(const httplib::Request& req, httplib::Response& r
 void ApiServer::GetEntry(const httplib::Request& req, httplib::Response& res) {
   auto seq = ParseUint(req.matches[1].str());
   if (!seq) return SetError(res, seq.error());
-  auto session = SessionOf(req, nullptr);
+  auto session = ReaderOf(req);
   if (!session) return SetError(res, session.error());
   {
     std::shared_lock lock(state_mu_);
-    const school::School* s = state_->FindSchool(session->school_id());
-    const school::User* user = s == nullptr ? nullptr : s->FindUser(session->user_id());
+    const school::School* s = state_->FindSchool(session->school_id);
+    const school::User* user = s == nullptr ? nullptr : s->FindUser(session->user_id);
     if (user == nullptr || !MayReadLedger(*user)) return SetError(res, NotVisible());
   }
   if (*seq == 0 || *seq > ledger_->size()) return SetError(res, NotVisible());
@@ -282,7 +282,7 @@ void ApiServer::GetEntry(const httplib::Request& req, httplib::Response& res) {
     return SetError(res, DataLoss("entry does not parse"));
   }
   // Many schools share a ledger: a reader sees only their own school's entries.
-  if (body.school_id() != session->school_id()) return SetError(res, NotVisible());
+  if (body.school_id() != session->school_id) return SetError(res, NotVisible());
   nlohmann::json out = {
       {"sequence", entry.sequence()},
       {"recorded_at_us", entry.recorded_at_us()},
@@ -298,12 +298,12 @@ void ApiServer::GetEntry(const httplib::Request& req, httplib::Response& res) {
 // technical administrator's or the director's duty (the second carrier, DOMAIN.md "Archive and
 // paper"). The backup holds every school of the node, so it is not a school reader's right.
 void ApiServer::PostBackup(const httplib::Request& req, httplib::Response& res) {
-  auto session = SessionOf(req, nullptr);
+  auto session = ReaderOf(req);
   if (!session) return SetError(res, session.error());
   {
     std::shared_lock lock(state_mu_);
-    const school::School* s = state_->FindSchool(session->school_id());
-    const school::User* user = s == nullptr ? nullptr : s->FindUser(session->user_id());
+    const school::School* s = state_->FindSchool(session->school_id);
+    const school::User* user = s == nullptr ? nullptr : s->FindUser(session->user_id);
     if (user == nullptr || !(user->Has(v1::ROLE_ADMIN) || user->Has(v1::ROLE_DIRECTOR))) {
       return SetError(res, PermissionDenied("backups are made by the administrator or the director",
                                             "R-ACC-2"));

@@ -11,6 +11,9 @@
 
 #include "api/http_errors.h"
 #include "api/json_util.h"
+#include "ledger/embedded_kafka.h"
+#include "ledger/replica.h"
+#include "ledger/replicator.h"
 
 namespace ejournal::api {
 
@@ -46,27 +49,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Open(ServerOptions options) {
 
 Status ApiServer::Init() {
   const std::string& dir = options_.data_dir;
-  if (!std::filesystem::exists(dir + "/node.key")) {
+  if (options_.replica) {
+    EJ_RETURN_IF_ERROR(InitReplicaStore());
+  } else if (!std::filesystem::exists(dir + "/node.key")) {
     return FailedPrecondition(dir + " is not a data directory made by `ejournal init`");
-  }
-  EJ_ASSIGN_OR_RETURN(NodeIdentity node, LoadNodeIdentity(dir + "/node.key"));
-  node_ = std::move(node);
-  registry_ = std::make_unique<CredentialRegistry>();
-  registry_->AddNode(node_->credential_id, node_->key.public_key());
-  state_ = std::make_unique<school::SchoolState>();
-  admission_ = std::make_unique<Admission>(registry_.get(), options_.decode, state_.get());
-  observer_ = std::make_unique<LockedObserver>(admission_.get(), &state_mu_);
-  LedgerOptions lo;
-  lo.path = dir + "/ledger";
-  lo.checkpoint_signer = node_->signer;
-  lo.clock = options_.clock;
-  lo.observer = observer_.get();
-  lo.max_queue = options_.ledger_max_queue;
-  EJ_ASSIGN_OR_RETURN(ledger_, Ledger::Open(std::move(lo)));
-  if (Status st = admission_->CatchUp(*ledger_); !st.ok()) {
-    // A ledger whose first events name a school no SchoolRegistered created (what `ejournal init`
-    // writes today) cannot be folded into the school state the service reads.
-    return st.WithContext("folding the ledger into the school state");
+  } else {
+    EJ_RETURN_IF_ERROR(InitNode());
   }
   if (ledger_->column_families().views == nullptr) {
     return FailedPrecondition("the ledger has no views column family");
@@ -146,7 +134,38 @@ Status ApiServer::Init() {
   if (port_ <= 0) {
     return IoError("cannot listen on " + options_.listen + ":" + std::to_string(options_.port));
   }
-  spdlog::info("event=listening ledger_size={} port={}", ledger_->size(), port_);
+  EJ_RETURN_IF_ERROR(StartReplication());
+  spdlog::info("event=listening ledger_size={} port={} replica={}", ledger_->size(), port_,
+               options_.replica);
+  return Status::Ok();
+}
+
+// The writer node: its own identity signs checkpoints and session credentials.
+Status ApiServer::InitNode() {
+  const std::string& dir = options_.data_dir;
+  EJ_ASSIGN_OR_RETURN(NodeIdentity node, LoadNodeIdentity(dir + "/node.key"));
+  node_ = std::move(node);
+  registry_ = std::make_unique<CredentialRegistry>();
+  registry_->AddNode(node_->credential_id, node_->key.public_key());
+  state_ = std::make_unique<school::SchoolState>();
+  admission_ = std::make_unique<Admission>(registry_.get(), options_.decode, state_.get());
+  LedgerOptions lo;
+  lo.path = dir + "/ledger";
+  lo.checkpoint_signer = node_->signer;
+  return OpenLedger(std::move(lo));
+}
+
+Status ApiServer::OpenLedger(LedgerOptions lo) {
+  observer_ = std::make_unique<LockedObserver>(admission_.get(), &state_mu_);
+  lo.clock = options_.clock;
+  lo.observer = observer_.get();
+  lo.max_queue = options_.ledger_max_queue;
+  EJ_ASSIGN_OR_RETURN(ledger_, Ledger::Open(std::move(lo)));
+  if (Status st = admission_->CatchUp(*ledger_); !st.ok()) {
+    // A ledger whose first events name a school no SchoolRegistered created (what `ejournal init`
+    // writes today) cannot be folded into the school state the service reads.
+    return st.WithContext("folding the ledger into the school state");
+  }
   return Status::Ok();
 }
 
@@ -161,7 +180,7 @@ Status ApiServer::Start() {
   // after Start() cannot be lost. (Connections are accepted by the backlog meanwhile.)
   while (!http_->is_running() && !done->load()) std::this_thread::yield();
   if (done->load()) return IoError("the HTTP listener failed to start");
-  if (options_.expiry_sweep_seconds > 0) {
+  if (options_.expiry_sweep_seconds > 0 && !options_.replica) {
     sweeper_ = std::thread([this] {
       std::unique_lock lock(sweep_mu_);
       while (!stopping_.load()) {
@@ -190,6 +209,7 @@ void ApiServer::Stop() {
   // listen_after_bind returns once its workers have finished their requests.
   const bool started = listener_.joinable();
   if (started) listener_.join();
+  StopReplication();
   // The ledger's destructor lets the writer finish every queued request; acknowledged groups are
   // already synced.
   ledger_.reset();
@@ -234,22 +254,28 @@ void ApiServer::Routes() {
       [](const Request&, Response& res) { res.set_content("ok\n", "text/plain"); });
   Get("/readyz", "readyz", [this](const Request&, Response& res) {
     Status health = stopping_.load() ? Unavailable("stopping") : ledger_->health();
+    std::string lines;
+    if (health.ok()) health = ReplicationReadiness(&lines);
     if (!health.ok()) {
-      SetError(res, Status(StatusCode::kUnavailable, health.message()));
+      SetError(res, Status(StatusCode::kUnavailable, health.message(), health.rule()));
       return;
     }
-    res.set_content("ready\n", "text/plain");
+    res.set_content("ready\n" + lines, "text/plain");
   });
   Get("/metrics", "metrics", [this](const Request&, Response& res) {
-    res.set_content(metrics_.Render(ledger_->stats(), ledger_->size()),
+    res.set_content(metrics_.Render(ledger_->stats(), ledger_->size()) + ReplicationMetrics(),
                     "text/plain; version=0.0.4");
   });
 
-  Post("/api/v1/events", "events", bind(&ApiServer::PostEvent));
-  Post("/api/v1/events:batch", "events_batch", bind(&ApiServer::PostBatch));
-  Post("/api/v1/login", "login", bind(&ApiServer::PostLogin));
-  Post("/api/v1/logout", "logout", bind(&ApiServer::PostLogout));
-  Post("/api/v1/passwords", "passwords", bind(&ApiServer::PostPassword));
+  // A read replica answers every write with where the writer is (api/replication.cc).
+  auto write = [&](void (ApiServer::*method)(const Request&, Response&)) {
+    return bind(options_.replica ? &ApiServer::RefuseWrite : method);
+  };
+  Post("/api/v1/events", "events", write(&ApiServer::PostEvent));
+  Post("/api/v1/events:batch", "events_batch", write(&ApiServer::PostBatch));
+  Post("/api/v1/login", "login", write(&ApiServer::PostLogin));
+  Post("/api/v1/logout", "logout", write(&ApiServer::PostLogout));
+  Post("/api/v1/passwords", "passwords", write(&ApiServer::PostPassword));
 
   const std::string id = "([A-Za-z0-9._:-]{1,64})";
   const std::string s = "/api/v1/schools/" + id;

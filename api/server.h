@@ -28,6 +28,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -53,6 +54,12 @@ class Server;
 struct Request;
 struct Response;
 }  // namespace httplib
+
+namespace ejournal {
+class EmbeddedKafka;
+class Replicator;
+class Replica;
+}  // namespace ejournal
 
 namespace ejournal::api {
 
@@ -89,6 +96,24 @@ struct ServerOptions {
   // many newest backups to keep (0: all).
   std::string backup_dir;
   uint32_t backup_keep = 0;
+
+  // Replication (issue 5; api/replication.cc, docs/SCALING.md). `kafka`: "" (no replication),
+  // "embedded" (librdkafka's mock cluster in this process, ledger/embedded_kafka.h; its address is
+  // kafka_bootstrap()), or the bootstrap.servers of a cluster. `kafka_options`: librdkafka
+  // properties passed through (security.protocol, ssl.*, sasl.*, ...).
+  std::string kafka;
+  std::string kafka_topic = "ejournal.ledger";
+  std::map<std::string, std::string> kafka_options;
+  // /readyz answers 503 when the replication lag (writer: entries not confirmed by Kafka; replica:
+  // messages in the partition not yet applied) exceeds this; 0: the lag is reported, never 503.
+  uint64_t ready_max_lag = 0;
+  // A read replica (`ejournald --replica`): consumes `kafka_topic` with the verified replica
+  // (ledger/replica.h) into DIR/ledger, trusting only the writer's node verifier key (the contents
+  // of `source_pub_file`, the writer's DIR/node.pub); serves the reads; writes answer 421 naming
+  // `writer_url`.
+  bool replica = false;
+  std::string source_pub_file;
+  std::string writer_url;
 };
 
 class ApiServer {
@@ -112,6 +137,9 @@ class ApiServer {
   [[nodiscard]] Result<int> RevokeExpiredSessions();
 
   int port() const { return port_; }
+  // The Kafka bootstrap servers this node replicates through ("" without replication): the
+  // embedded cluster's address with `kafka = "embedded"`.
+  std::string kafka_bootstrap() const { return kafka_bootstrap_; }
   bool tls() const { return !options_.tls_cert_file.empty(); }
   Ledger& ledger() { return *ledger_; }
 
@@ -121,6 +149,21 @@ class ApiServer {
 
   explicit ApiServer(ServerOptions options);
   Status Init();
+  // The writer node's identity, ledger, state and admission.
+  Status InitNode();
+  // Opens the ledger with admission (under the state lock) as its observer, and folds it.
+  Status OpenLedger(LedgerOptions lo);
+  // A read replica's ledger, state and admission (api/replication.cc).
+  Status InitReplicaStore();
+  // Starts the relay (writer) or the replica consumer, and the embedded cluster if asked.
+  Status StartReplication();
+  // Stops them: the relay gets a moment to confirm what it has produced.
+  void StopReplication();
+  // Replication lines for /metrics, and the readiness verdict with its lag lines.
+  std::string ReplicationMetrics() const;
+  Status ReplicationReadiness(std::string* lines) const;
+  // The answer of every write route on a replica.
+  void RefuseWrite(const httplib::Request& req, httplib::Response& res);
   void Routes();
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
   void Get(const std::string& pattern, const std::string& name, Handler handler);
@@ -144,6 +187,11 @@ class ApiServer {
   // Appends the node-signed CredentialRevoked of the session and marks it revoked.
   Result<AppendResult> RevokeSession(const std::string& digest, v1::SessionRecord& session,
                                      v1::RevocationReason reason);
+
+  // The signed-in user of a read request (api/signed_request.cc): a bearer session of this node,
+  // or a request signed with a session credential from the ledger (works on replicas too).
+  Result<Principal> ReaderOf(const httplib::Request& req);
+  Result<Principal> SignedRequestReader(const httplib::Request& req);
 
   // Reads (routes_read.cc).
   // Runs `fn` for the signed-in user of `school_id` (the session's school), holding the state
@@ -174,6 +222,12 @@ class ApiServer {
   std::unique_ptr<SecretStore> secrets_;
   std::unique_ptr<Authenticator> authenticator_;
   Metrics metrics_;
+  // Replication (api/replication.cc); the cluster outlives the relay and the replica.
+  std::unique_ptr<EmbeddedKafka> embedded_kafka_;
+  std::unique_ptr<Replicator> relay_;
+  std::unique_ptr<Replica> replica_;
+  std::string kafka_bootstrap_;
+  std::string source_verifier_key_;  // a replica's: the writer's node verifier key
 
   // Guards *state_ (see the header comment).
   mutable std::shared_mutex state_mu_;

@@ -398,6 +398,13 @@ ReplicaStats Replica::stats() const {
   s.messages = messages_.load(std::memory_order_relaxed);
   s.duplicates = duplicates_.load(std::memory_order_relaxed);
   s.next_offset = next_offset_stat_.load(std::memory_order_relaxed);
+  // The cached value from the last fetch response: no request to the broker.
+  int64_t low = 0, high = 0;
+  if (rd_kafka_get_watermark_offsets(consumer_.get(), options_.topic.c_str(), options_.partition,
+                                     &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      high >= 0) {
+    s.high_watermark = high;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   s.halted = halted_;
   s.alarm_sequence = alarm_sequence_;

@@ -78,7 +78,10 @@ struct ReplicaStats {
   uint64_t messages = 0;     // messages consumed since start
   uint64_t duplicates = 0;   // repeated entries skipped
   int64_t next_offset = 0;   // the Kafka offset it will read next
-  bool halted = false;       // an alarm stopped it
+  // The partition's high watermark as the consumer last learnt it (-1: not known yet);
+  // high_watermark - next_offset is how many messages the replica has still to read.
+  int64_t high_watermark = -1;
+  bool halted = false;  // an alarm stopped it
   uint64_t alarm_sequence = 0;
   std::string alarm;       // why it stopped ("" while healthy)
   std::string last_error;  // the last Kafka error ("" if none)

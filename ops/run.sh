@@ -20,7 +20,10 @@ fi
 "$E" ledger verify --data "$DATA"
 "$E" checkpoint --data "$DATA"
 
-build/api/ejournald --data "$DATA" --listen 127.0.0.1 --port "$PORT" &
+# --kafka embedded: the ledger is replicated to an in-process Kafka-protocol cluster (librdkafka's
+# mock, in memory, keeps the last 5 MiB of the topic); its address is the "kafka bootstrap" line.
+OUT="$DATA/ejournald.out"
+build/api/ejournald --data "$DATA" --listen 127.0.0.1 --port "$PORT" --kafka embedded >"$OUT" &
 SERVER=$!
 trap 'kill -TERM "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 600); do
@@ -29,6 +32,7 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 curl -sf "$URL/readyz" >/dev/null
+KAFKA="$(sed -n 's/^kafka bootstrap \([^ ]*\) topic .*/\1/p' "$OUT")"
 
 # shellcheck disable=SC1091
 . "$DATA/demo/walkthrough.env"
@@ -45,6 +49,13 @@ cat <<TXT
 ejournald serves the demo school $SCHOOL on $URL (Ctrl-C stops it).
 Users (password $PASSWORD): admin $ADMIN, director $DIRECTOR, deputy $DEPUTY, methodist $METHODIST,
 teacher $TEACHER, class teacher $CLASS_TEACHER, parent $PARENT of student $STUDENT, auditor $AUDITOR.
+
+The ledger is replicated to Kafka (embedded, in memory: the topic keeps its last 5 MiB) at $KAFKA,
+topic ejournal.ledger; read it with any Kafka client, e.g.
+  kcat -C -b $KAFKA -t ejournal.ledger -o end -f 'seq %k %h\n'
+A verified read replica (docs/SCALING.md) can follow it while the ledger fits in those 5 MiB (a larger
+one makes a new replica halt at the first entry the topic no longer holds; /readyz says so):
+  build/api/ejournald --replica --data /tmp/replica --kafka $KAFKA --source-pub $DATA/node.pub --writer-url $URL --port 8081
 
 Try it (README "Walkthrough"), with E=$E:
   # the teacher records a control-work mark on their latest lesson, then asks to correct it
