@@ -16,7 +16,13 @@ PACKAGES=(
   libhowardhinnant-date-dev tzdata
   nlohmann-json3-dev
   clang-format
+  chromium
 )
+# The web pages (api/web) build with node and npm, and their end-to-end test drives chromium: the
+# machine's own node (with npm) when there is one, else Debian's.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
