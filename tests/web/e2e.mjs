@@ -89,7 +89,7 @@ try {
   const shot = (page, name) => page.screenshot({ path: path.join(out, name + ".png"), fullPage: true });
   const statusText = (page) => page.locator("#status").innerText();
   async function signIn(role, viewport = { width: 1280, height: 900 }) {
-    const context = await browser.newContext({ viewport });
+    const context = await browser.newContext({ viewport, locale: "ru-RU" });
     const page = await context.newPage();
     page.on("pageerror", (e) => { console.log(`page error (${role}): ${e.message}`); failures++; });
     await page.goto(url + "/#/login");
@@ -213,6 +213,29 @@ try {
   const verdict = await auditor.locator("#verdict").innerText();
   check(await auditor.locator("#verdict.verdict-ok").count() === 1, "the browser verified the checkpoint and the proof: " + verdict);
   await shot(auditor, "08-auditor-proof");
+  // The same check must fail on a forged checkpoint and on a forged proof (served by a proxy).
+  const flip = (b64) => (b64[0] === "A" ? "B" : "A") + b64.slice(1);
+  await auditor.route("**/api/v1/ledger/checkpoint", async (route) => {
+    const r = await route.fetch();
+    const lines = (await r.text()).split("\n");
+    lines[2] = flip(lines[2]);  // the root
+    await route.fulfill({ response: r, body: lines.join("\n") });
+  });
+  await auditor.click("#proof-form button[type=submit]");
+  await auditor.waitForSelector("#verdict.verdict-bad");
+  check((await auditor.locator("#verdict").innerText()).includes("подпись контрольной точки неверна"),
+    "a checkpoint with a forged root is refused in the browser");
+  await auditor.unroute("**/api/v1/ledger/checkpoint");
+  await auditor.route("**/api/v1/ledger/proofs/inclusion*", async (route) => {
+    const r = await route.fetch();
+    const j = await r.json();
+    j.hashes[0] = flip(j.hashes[0]);
+    await route.fulfill({ response: r, json: j });
+  });
+  await auditor.click("#proof-form button[type=submit]");
+  await auditor.waitForFunction(() => /НЕ подтверждается/.test(document.getElementById("proof-out").textContent));
+  check(await auditor.locator("#verdict.verdict-bad").count() === 1, "a forged inclusion proof is refused in the browser");
+  await auditor.unroute("**/api/v1/ledger/proofs/inclusion*");
 
   // ---- director: the Act on the teacher's browser session, dry run first (R-SEC-2, R-SEC-3)
   const director = await signIn("DIRECTOR");
