@@ -202,6 +202,18 @@ TEST_F(WebTest, PaperDiaryIsTheParentsOnly) {
   EXPECT_EQ(bad->status, 400) << bad->body;
 }
 
+TEST_F(WebTest, AwaitingReentryIsForThoseWhoReadTheLedger) {
+  SetPassword("director");
+  SetPassword("parent");
+  Session director = Login("director");
+  auto r = GetPath("/api/v1/schools/school-1/awaiting-reentry", director.token);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_TRUE(Json(r).is_object()) << r->body;
+  Session parent = Login("parent");
+  EXPECT_EQ(GetPath("/api/v1/schools/school-1/awaiting-reentry", parent.token)->status, 404);
+  EXPECT_EQ(GetPath("/api/v1/schools/school-1/awaiting-reentry")->status, 401);
+}
+
 TEST_F(WebTest, VerifierKeyIsTheNodesAndPublic) {
   auto r = GetPath("/api/v1/ledger/verifier-key");
   ASSERT_EQ(r->status, 200) << r->body;

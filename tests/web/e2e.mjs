@@ -240,6 +240,8 @@ try {
   // ---- director: the Act on the teacher's browser session, dry run first (R-SEC-2, R-SEC-3)
   const director = await signIn("DIRECTOR");
   await director.goto(url + "/#/act");
+  await director.waitForSelector("#awaiting h2");
+  const awaitingBefore = await director.locator("#awaiting-list li").count();
   await director.fill("#act-user", env.TEACHER);
   await director.fill("#act-creds", tme.credential_id);
   await director.fill("#act-from", localInput(new Date(Date.now() - 10 * 60 * 1000)));
@@ -255,6 +257,9 @@ try {
   await director.waitForSelector("#act-recorded");
   await shot(director, "10-director-act-recorded");
   check((await statusText(director)).includes("Акт записан"), "the director recorded the Act");
+  await director.waitForFunction((n) => document.querySelectorAll("#awaiting-list li").length > n, awaitingBefore);
+  check(true, "the records the Act invalidated await re-entry (R-SEC-4): " +
+    (await director.locator("#awaiting h2").innerText()));
 
   // ---- phones: the teacher's pages on a 375-px screen scroll the grid, not the page
   await teacher.setViewportSize({ width: 375, height: 800 });

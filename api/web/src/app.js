@@ -577,7 +577,7 @@ function showHistory(box, h) {
 }
 
 // ---- director: the credential-compromise Act with its dry run (R-SEC-2, R-SEC-3)
-function actPage() {
+async function actPage() {
   const m = clear(main());
   m.append(el("h1", {}, "Акт о компрометации учётных данных"));
   const f = el("form", { id: "act-form" },
@@ -630,9 +630,22 @@ function actPage() {
       f.querySelector("#act-record").disabled = true;
       status("Акт записан: запись №" + r.sequence + ".");
       out.append(el("p", { id: "act-recorded" }, "Акт записан в журнал: запись №" + r.sequence));
+      await showAwaiting(awaiting);
     } catch (e) { fail(e); }
   };
-  m.append(f, out);
+  const awaiting = el("section", { id: "awaiting" });
+  m.append(f, out, awaiting);
+  await showAwaiting(awaiting);
+}
+
+// R-SEC-4: what the Acts invalidated and awaits re-entry by its legitimate author.
+async function showAwaiting(box) {
+  const r = await api(S() + "/awaiting-reentry");
+  const events = r.events || [];
+  clear(box).append(el("h2", {}, "Ожидают повторного ввода автором: " + events.length),
+    events.length ? el("ul", { id: "awaiting-list" }, ...events.map((e) => el("li", {},
+      `№${e.sequence} ${e.type} — ${e.actor_id}` + (e.business_date ? `, ${fmtDate(e.business_date)}` : "") +
+      (e.invalidated_by_act ? ` (акт ${e.invalidated_by_act})` : "")))) : "");
 }
 
 // ---- auditor: as-of journal vs now, cell history, checkpoint and inclusion proof
