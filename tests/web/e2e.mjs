@@ -121,6 +121,14 @@ try {
     return 0;
   };
   const term = await termOf();
+  // Reported, not asserted (no timed assertions in tests): a fresh load of the journal page.
+  {
+    const t0 = Date.now();
+    await teacher.reload();
+    await teacher.waitForSelector("table.grid");
+    const nav = await teacher.evaluate(() => performance.getEntriesByType("navigation")[0].duration);
+    console.log(`info the journal page: ${Date.now() - t0} ms to the grid, navigation ${Math.round(nav)} ms`);
+  }
   check(term > 0, "the journal grid shows the lesson");
   const cell = `td.cell button[data-lesson="${env.LESSON}"][data-student="${env.STUDENT}"]`;
   await teacher.focus(cell);

@@ -113,3 +113,14 @@ export function workName(name) {
   const w = WORKS.find((x) => x[0] === name);
   return w ? w[1] : "ответ на уроке";
 }
+
+// Event types (EventBody's payload field names) in Russian; unknown ones as they are.
+const TYPES = {
+  mark_recorded: "отметка", attendance_recorded: "пропуск/опоздание", lesson_conducted: "тема урока",
+  homework_assigned: "домашнее задание", absence_reason_set: "причина пропуска",
+  correction_requested: "запрос на исправление", correction_approved: "исправление одобрено",
+  correction_rejected: "исправление отклонено", correction_withdrawn: "запрос отозван",
+  term_mark_recorded: "отметка за период", diary_acknowledged: "«ознакомлен»",
+  credential_compromise_act_recorded: "акт о компрометации", substitution_assigned: "замена",
+};
+export function typeName(t) { return TYPES[t] || t; }
