@@ -70,7 +70,7 @@ try {
     server.on("exit", (code) => reject(new Error("ejournald exited " + code)));
   });
   const password = "demo12345";
-  for (const role of ["TEACHER", "PARENT", "DEPUTY", "DIRECTOR", "AUDITOR"]) {
+  for (const role of ["TEACHER", "PARENT", "DEPUTY", "DIRECTOR", "AUDITOR", "METHODIST"]) {
     run(args.ejournal, ["passwd", "--server", url, "--key", path.join(data, "demo/admin.key"),
       "--school", env.SCHOOL, "--user", env[role], "--password", password]);
   }
@@ -276,6 +276,23 @@ try {
   check(await teacher.evaluate(() => document.documentElement.scrollWidth <= 375),
     "the journal page does not overflow a 375-px screen (the grid scrolls)");
   await shot(teacher, "11-teacher-journal-375px");
+
+  // ---- methodist: a substitution for one of the teacher's lessons (R-SUB-1)
+  const methodist = await signIn("METHODIST");
+  const mme = await me(methodist);
+  const mLoad = mme.loads.findIndex((l) => l.class_id === env.CLASS && l.subject_id === env.SUBJECT);
+  await methodist.goto(`${url}/#/substitutions?load=${mLoad}&term=${term}`);
+  await methodist.waitForSelector("#sub-form");
+  await methodist.locator("#sub-form input[name=lesson]").first().check();
+  await methodist.fill("#sub-teacher", env.CLASS_TEACHER);
+  await methodist.fill("#sub-reason", "болезнь учителя");
+  await methodist.click("#sub-form button[type=submit]");
+  await methodist.waitForSelector("#status:not(:empty)");
+  const subStatus = await statusText(methodist);
+  check(subStatus.includes("Замена записана"), "the methodist's substitution is recorded: " + subStatus);
+  check((await methodist.locator("#sub-form fieldset").innerText()).includes("замена: " + env.CLASS_TEACHER),
+    "the lesson now names its substitute");
+  await shot(methodist, "12-methodist-substitution");
 
   // ---- CSRF: a POST with the cookie but without the pages' header is refused
   const csrf = await deputy.evaluate(() => fetch("/api/v1/logout", { method: "POST" }).then((r) => r.status));

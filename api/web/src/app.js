@@ -105,6 +105,7 @@ function nav() {
     links.push(["diary", "Дневник"]);
   if (has("deputy")) links.push(["corrections", "Исправления"]);
   if (has("director") || has("admin")) links.push(["act", "Акт"]);
+  if (has("methodist")) links.push(["substitutions", "Замены"]);
   if (has("auditor") || has("deputy") || has("director")) links.push(["audit", "Аудит"]);
   const page = route().page;
   for (const [p, t] of links) {
@@ -132,6 +133,7 @@ function home() {
   if (has("deputy")) return "corrections";
   if (has("director")) return "act";
   if (has("auditor")) return "audit";
+  if (has("methodist")) return "substitutions";
   return "journal";
 }
 
@@ -152,7 +154,7 @@ async function renderNow() {
   if (!session || !me) { nav(); return loginPage(); }
   nav();
   const pages = { journal: journalPage, diary: diaryPage, corrections: correctionsPage,
-    act: actPage, audit: auditPage };
+    act: actPage, audit: auditPage, substitutions: substitutionsPage };
   const fn = pages[page];
   if (!fn) return go(home());
   try {
@@ -646,6 +648,40 @@ async function showAwaiting(box) {
     events.length ? el("ul", { id: "awaiting-list" }, ...events.map((e) => el("li", {},
       `№${e.sequence} ${typeName(e.type)} — ${e.actor_id}` + (e.business_date ? `, ${fmtDate(e.business_date)}` : "") +
       (e.invalidated_by_act ? ` (акт ${e.invalidated_by_act})` : "")))) : "");
+}
+
+// ---- methodist: substitutions (R-SUB-1)
+async function substitutionsPage(params) {
+  const m = clear(main());
+  m.append(el("h1", {}, "Замены"));
+  const sel = pickLoad(params);
+  if (!sel) { m.append(el("p", {}, "Нет страниц журнала.")); return; }
+  m.append(loadPicker("substitutions", sel));
+  const page = await api(journalPath(sel.load, sel.term));
+  const today = me.today;
+  const lessons = (page.lessons || []).filter((l) => !l.cancelled && isoOf(l.date) >= today);
+  const shown = lessons.length ? lessons : (page.lessons || []).slice(-5);
+  const f = el("form", { id: "sub-form" },
+    el("fieldset", {}, el("legend", {}, "Уроки"), ...shown.map((l) => el("label", {},
+      el("input", { type: "checkbox", name: "lesson", value: l.lesson_id, "data-teacher": l.teacher_id }),
+      ` ${fmtDate(l.date)}, ${l.period || ""} урок — учитель ${l.teacher_id}` +
+      ((l.substitute_teacher_ids || []).length ? ` (замена: ${l.substitute_teacher_ids.join(", ")})` : "")))),
+    el("label", {}, "Заменяющий учитель ", el("input", { name: "substitute", id: "sub-teacher", required: true })),
+    el("label", {}, "Причина ", el("input", { name: "reason", id: "sub-reason", size: 30 })),
+    el("button", { type: "submit" }, "Назначить замену"));
+  f.onsubmit = async (ev) => {
+    ev.preventDefault();
+    const checked = [...f.querySelectorAll("input[name=lesson]:checked")];
+    try {
+      if (!checked.length) throw new Error("Отметьте уроки");
+      const r = await submit({ case: "substitutionAssigned", value: { substitutionId: "sub-" + uuid(),
+        lessonIds: checked.map((c) => c.value), absentTeacherId: checked[0].dataset.teacher,
+        substituteTeacherId: f.substitute.value.trim(), reason: f.reason.value } });
+      await substitutionsPage(params);
+      status("Замена записана: запись №" + r.sequence + ".");
+    } catch (e) { fail(e); }
+  };
+  m.append(f);
 }
 
 // ---- auditor: as-of journal vs now, cell history, checkpoint and inclusion proof
