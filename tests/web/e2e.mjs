@@ -191,6 +191,12 @@ try {
   await card.locator("button.approve").click();
   await deputy.waitForFunction(() => document.getElementById("status").textContent.includes("одобрено"));
 
+  // The deputy's attendance report: a chart and its table.
+  await deputy.goto(url + "/#/reports");
+  await deputy.waitForSelector("#attendance-table tbody tr");
+  check(await deputy.locator("#attendance-chart rect").count() > 0, "the attendance report draws its chart");
+  await shot(deputy, "13-deputy-attendance-report");
+
   await parent.reload();
   await parent.waitForSelector(`.diary-mark[data-lesson="${env.LESSON}"]`);
   check((await parent.locator(`.diary-mark[data-lesson="${env.LESSON}"]`).innerText()).includes("4"),

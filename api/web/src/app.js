@@ -104,6 +104,7 @@ function nav() {
   if (has("parent") || has("student") || has("class_teacher") || has("teacher"))
     links.push(["diary", "Дневник"]);
   if (has("deputy")) links.push(["corrections", "Исправления"]);
+  if (has("deputy") || has("director")) links.push(["reports", "Отчёты"]);
   if (has("director") || has("admin")) links.push(["act", "Акт"]);
   if (has("methodist")) links.push(["substitutions", "Замены"]);
   if (has("auditor") || has("deputy") || has("director")) links.push(["audit", "Аудит"]);
@@ -154,7 +155,7 @@ async function renderNow() {
   if (!session || !me) { nav(); return loginPage(); }
   nav();
   const pages = { journal: journalPage, diary: diaryPage, corrections: correctionsPage,
-    act: actPage, audit: auditPage, substitutions: substitutionsPage };
+    act: actPage, audit: auditPage, substitutions: substitutionsPage, reports: reportsPage };
   const fn = pages[page];
   if (!fn) return go(home());
   try {
@@ -648,6 +649,56 @@ async function showAwaiting(box) {
     events.length ? el("ul", { id: "awaiting-list" }, ...events.map((e) => el("li", {},
       `№${e.sequence} ${typeName(e.type)} — ${e.actor_id}` + (e.business_date ? `, ${fmtDate(e.business_date)}` : "") +
       (e.invalidated_by_act ? ` (акт ${e.invalidated_by_act})` : "")))) : "");
+}
+
+// ---- deputy and director: attendance by month since the school year began, as a chart and a table
+const MONTHS = ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"];
+function svg(tag, attrs = {}, ...children) {
+  const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+async function reportsPage() {
+  const m = clear(main());
+  m.append(el("h1", {}, "Посещаемость по месяцам"));
+  const [y, mo] = me.today.split("-").map((x) => parseInt(x, 10));
+  const from = `${mo >= 9 ? y : y - 1}-09-01`;
+  const r = await api(S() + "/reports/attendance?from=" + from + "&to=" + me.today);
+  const byMonth = new Map();
+  for (const row of r.months || []) {
+    const k = row.year * 100 + row.month;
+    const a = byMonth.get(k) || { year: row.year, month: row.month, illness: 0, valid: 0, not_valid: 0, unclassified: 0, late: 0 };
+    a.illness += row.illness || 0; a.valid += row.valid_reason || 0; a.not_valid += row.not_valid || 0;
+    a.unclassified += row.unclassified || 0; a.late += row.late || 0;
+    byMonth.set(k, a);
+  }
+  const months = [...byMonth.keys()].sort((a, b) => a - b).map((k) => byMonth.get(k));
+  const parts = [["illness", "по болезни", "#4e79a7"], ["valid", "уважительная", "#59a14f"],
+    ["not_valid", "неуважительная", "#e15759"], ["unclassified", "не указана", "#bab0ac"]];
+  const total = (a) => parts.reduce((n, [k]) => n + a[k], 0);
+  const max = Math.max(1, ...months.map(total));
+  const W = 60, H = 200;
+  const chart = svg("svg", { id: "attendance-chart", viewBox: `0 0 ${Math.max(8, months.length) * W + 40} ${H + 50}`,
+    role: "img", "aria-label": "Пропуски уроков по месяцам", class: "chart" });
+  months.forEach((a, i) => {
+    let yTop = H + 20;
+    for (const [k, name, color] of parts) {
+      const h = (a[k] / max) * (H - 10);
+      if (h <= 0) continue;
+      yTop -= h;
+      chart.append(svg("rect", { x: 30 + i * W, y: yTop, width: W - 14, height: h, fill: color },
+        svg("title", {}, `${MONTHS[a.month - 1]}: ${name} — ${a[k]}`)));
+    }
+    chart.append(svg("text", { x: 30 + i * W + (W - 14) / 2, y: H + 38, "text-anchor": "middle", "font-size": 12 }, MONTHS[a.month - 1]),
+      svg("text", { x: 30 + i * W + (W - 14) / 2, y: yTop - 4, "text-anchor": "middle", "font-size": 11 }, total(a)));
+  });
+  m.append(el("div", { class: "scroll" }, chart),
+    el("p", { class: "muted" }, ...parts.map(([, name], i) => (i ? ", " : "") + name + " — " + ["синий", "зелёный", "красный", "серый"][i])),
+    el("div", { class: "scroll" }, el("table", { id: "attendance-table" },
+      el("thead", {}, el("tr", {}, ...["Месяц", ...parts.map((p) => p[1]), "опоздания"].map((t) => el("th", { scope: "col" }, t)))),
+      el("tbody", {}, ...months.map((a) => el("tr", {}, el("th", { scope: "row" }, `${MONTHS[a.month - 1]} ${a.year}`),
+        ...parts.map(([k]) => el("td", {}, String(a[k]))), el("td", {}, String(a.late))))))));
 }
 
 // ---- methodist: substitutions (R-SUB-1)
