@@ -32,6 +32,11 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", options.tls_key_file, "PEM private key (HTTPS)");
   app.add_option("--backup-dir", options.backup_dir,
                  "where POST /api/v1/admin/backup puts backups (default DATA/backups)");
+#ifdef EJOURNAL_WEB_ROOT_DEFAULT
+  options.web_root = EJOURNAL_WEB_ROOT_DEFAULT;
+#endif
+  app.add_option("--web-root", options.web_root, "the built web pages (api/web; \"\": none)")
+      ->capture_default_str();
   app.add_option("--backup-keep", options.backup_keep, "keep this many newest backups (0: all)");
   app.add_option("--max-body-bytes", options.max_body_bytes, "largest request body (413)")
       ->capture_default_str();

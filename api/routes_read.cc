@@ -26,11 +26,6 @@ std::string HashB64(const merkle::Hash& h) {
 
 }  // namespace
 
-struct ApiServer::Reader {
-  const school::School* school = nullptr;
-  const school::User* user = nullptr;
-};
-
 void ApiServer::WithReader(const httplib::Request& req, httplib::Response& res,
                            const std::string& school_id,
                            const std::function<void(const Reader&)>& fn) {

@@ -65,6 +65,16 @@ std::string Digest(std::string_view token) {
   return std::string(reinterpret_cast<const char*>(h.data()), h.size());
 }
 
+// The browser's session cookie: HttpOnly (no script reads the token), SameSite=Strict (no other
+// site sends it), Path=/api/ (the pages themselves need no session).
+constexpr std::string_view kSessionCookie = "ej_session";
+
+std::string SessionCookieHeader(const std::string& token, int64_t max_age_seconds, bool secure) {
+  return std::string(kSessionCookie) + "=" + token +
+         "; Path=/api/; Max-Age=" + std::to_string(max_age_seconds) +
+         "; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "");
+}
+
 nlohmann::json ResultJson(const AppendResult& r) {
   return {
       {"sequence", r.sequence}, {"recorded_at_us", r.recorded_at_us}, {"duplicate", r.duplicate}};
@@ -72,13 +82,59 @@ nlohmann::json ResultJson(const AppendResult& r) {
 
 }  // namespace
 
+std::string SessionCookieOf(const httplib::Request& req) {
+  const std::string cookies = req.get_header_value("Cookie");
+  size_t pos = 0;
+  while (pos < cookies.size()) {
+    size_t end = cookies.find(';', pos);
+    if (end == std::string::npos) end = cookies.size();
+    std::string_view item(cookies.data() + pos, end - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    if (item.size() > kSessionCookie.size() && item.starts_with(kSessionCookie) &&
+        item[kSessionCookie.size()] == '=') {
+      return std::string(item.substr(kSessionCookie.size() + 1));
+    }
+    pos = end + 1;
+  }
+  return {};
+}
+
+Status CheckCsrf(const httplib::Request& req) {
+  if (req.method == "GET" || req.method == "HEAD") return Status::Ok();
+  // A state-changing request that a cookie authenticates must come from our own pages: they send
+  // this header, which another site cannot add without a CORS preflight that ejournald never
+  // allows; and the browser's Origin, when it sends one, must be this server.
+  if (req.get_header_value(kCsrfHeader) != "1") {
+    return PermissionDenied(std::string("a request signed in by the cookie needs the header ") +
+                                kCsrfHeader + ": 1 (cross-site requests are refused)",
+                            "R-ACC-4");
+  }
+  const std::string origin = req.get_header_value("Origin");
+  const std::string host = req.get_header_value("Host");
+  if (!origin.empty() && origin != "http://" + host && origin != "https://" + host) {
+    return PermissionDenied("a request from another origin is refused", "R-ACC-4");
+  }
+  return Status::Ok();
+}
+
 Result<v1::SessionRecord> ApiServer::SessionOf(const httplib::Request& req, std::string* digest) {
   const std::string auth = req.get_header_value("Authorization");
   constexpr std::string_view kBearer = "Bearer ";
-  if (!auth.starts_with(kBearer) || auth.size() == kBearer.size()) {
-    return Err(Unauthenticated("sign in first: Authorization: Bearer <token>"));
+  std::string token;
+  if (!auth.empty()) {
+    if (!auth.starts_with(kBearer) || auth.size() == kBearer.size()) {
+      return Err(Unauthenticated("sign in first: Authorization: Bearer <token>"));
+    }
+    token = auth.substr(kBearer.size());
+  } else {
+    // The browser's session: the HttpOnly cookie set at sign-in (scripts cannot read it).
+    token = SessionCookieOf(req);
+    if (token.empty()) {
+      return Err(Unauthenticated("sign in first: Authorization: Bearer <token>"));
+    }
+    if (Status st = CheckCsrf(req); !st.ok()) return Err(st);
   }
-  const std::string d = Digest(std::string_view(auth).substr(kBearer.size()));
+  const std::string d = Digest(token);
   if (digest != nullptr) *digest = d;
   auto session = secrets_->GetSession(d);
   if (!session) {
@@ -133,8 +189,8 @@ Result<int> ApiServer::RevokeExpiredSessions() {
 void ApiServer::PostLogin(const httplib::Request& req, httplib::Response& res) {
   auto body = ParseObject(req.body);
   if (!body) return SetError(res, body.error());
-  if (Status st =
-          OnlyFields(*body, {"school_id", "login", "password", "public_key", "algorithm", "label"});
+  if (Status st = OnlyFields(
+          *body, {"school_id", "login", "password", "public_key", "algorithm", "label", "cookie"});
       !st.ok()) {
     return SetError(res, st);
   }
@@ -151,6 +207,13 @@ void ApiServer::PostLogin(const httplib::Request& req, httplib::Response& res) {
     auto l = StringField(*body, "label");
     if (!l) return SetError(res, l.error());
     label = l->substr(0, 128);
+  }
+  // A browser asks for the token in an HttpOnly cookie instead of the answer's body.
+  bool cookie = false;
+  if (body->contains("cookie")) {
+    if (!(*body)["cookie"].is_boolean())
+      return SetError(res, InvalidArgument("cookie is a boolean"));
+    cookie = (*body)["cookie"].get<bool>();
   }
   auto type = crypto::ParseKeyType(*algorithm);
   if (!type) return SetError(res, type.error());
@@ -192,12 +255,18 @@ void ApiServer::PostLogin(const httplib::Request& req, httplib::Response& res) {
   }
   spdlog::info("event=session_issued credential={} user={} entry={}", credential_id,
                principal->user_id, appended->sequence);
-  ReplyJson(res, {{"token", token},
-                  {"credential_id", credential_id},
-                  {"school_id", principal->school_id},
-                  {"user_id", principal->user_id},
-                  {"not_after_us", not_after},
-                  {"sequence", appended->sequence}});
+  nlohmann::json answer = {{"credential_id", credential_id},
+                           {"school_id", principal->school_id},
+                           {"user_id", principal->user_id},
+                           {"not_after_us", not_after},
+                           {"sequence", appended->sequence}};
+  if (cookie) {
+    res.set_header("Set-Cookie",
+                   SessionCookieHeader(token, options_.session_lifetime_us / 1'000'000, tls()));
+  } else {
+    answer["token"] = token;
+  }
+  ReplyJson(res, answer);
 }
 
 void ApiServer::PostLogout(const httplib::Request& req, httplib::Response& res) {
@@ -206,6 +275,8 @@ void ApiServer::PostLogout(const httplib::Request& req, httplib::Response& res) 
   if (!session) return SetError(res, session.error());
   auto revoked = RevokeSession(digest, *session, v1::REVOCATION_REASON_LOGOUT);
   if (!revoked) return SetError(res, revoked.error());
+  if (!SessionCookieOf(req).empty())
+    res.set_header("Set-Cookie", SessionCookieHeader("", 0, tls()));
   ReplyJson(res, ResultJson(*revoked));
 }
 

@@ -114,7 +114,18 @@ struct ServerOptions {
   bool replica = false;
   std::string source_pub_file;
   std::string writer_url;
+  // The built web pages (api/web, routes_web.cc): index.html, app.js, app.css ... served at "/"
+  // with a strict Content-Security-Policy. Empty or missing: the pages answer 404.
+  std::string web_root;
 };
+
+// The header the web pages send with every state-changing request authenticated by the session
+// cookie (CSRF: another site's form or script cannot add it).
+inline constexpr char kCsrfHeader[] = "X-EJournal-CSRF";
+// The session cookie's token in `req`, or "".
+std::string SessionCookieOf(const httplib::Request& req);
+// OK for GET/HEAD; for other methods the CSRF header must be present and the Origin, if any, ours.
+Status CheckCsrf(const httplib::Request& req);
 
 class ApiServer {
  public:
@@ -145,7 +156,11 @@ class ApiServer {
 
  private:
   class LockedObserver;
-  struct Reader;  // the signed-in user of a read request
+  // The signed-in user of a read request.
+  struct Reader {
+    const school::School* school = nullptr;
+    const school::User* user = nullptr;
+  };
 
   explicit ApiServer(ServerOptions options);
   Status Init();
@@ -182,7 +197,9 @@ class ApiServer {
   void PostLogin(const httplib::Request& req, httplib::Response& res);
   void PostLogout(const httplib::Request& req, httplib::Response& res);
   void PostPassword(const httplib::Request& req, httplib::Response& res);
-  // The session of the request's bearer token; kUnauthenticated if none, expired or revoked.
+  // The session of the request's bearer token (Authorization header, or the browser's HttpOnly
+  // cookie); kUnauthenticated if none, expired or revoked. A POST authenticated by the cookie must
+  // also pass CheckCsrf (PermissionDenied otherwise).
   Result<v1::SessionRecord> SessionOf(const httplib::Request& req, std::string* digest = nullptr);
   // Appends the node-signed CredentialRevoked of the session and marks it revoked.
   Result<AppendResult> RevokeSession(const std::string& digest, v1::SessionRecord& session,
@@ -210,6 +227,14 @@ class ApiServer {
   void GetCheckpoint(const httplib::Request& req, httplib::Response& res);
   void GetInclusion(const httplib::Request& req, httplib::Response& res);
   void GetConsistency(const httplib::Request& req, httplib::Response& res);
+
+  // The web pages and their helpers (routes_web.cc).
+  void WebRoutes();
+  void GetWebFile(const httplib::Request& req, httplib::Response& res);
+  void GetMe(const httplib::Request& req, httplib::Response& res);
+  void GetDiaryPaper(const httplib::Request& req, httplib::Response& res);
+  void GetVerifierKey(const httplib::Request& req, httplib::Response& res);
+  void GetAwaitingReentry(const httplib::Request& req, httplib::Response& res);
 
   const ServerOptions options_;
   std::optional<NodeIdentity> node_;

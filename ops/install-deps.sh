@@ -16,9 +16,11 @@ PACKAGES=(
   libhowardhinnant-date-dev tzdata
   nlohmann-json3-dev
   clang-format
+  chromium
 )
-# Node.js and npm (the OpenAPI check, the web pages): Debian's, unless the machine already has a
-# node with npm (e.g. NodeSource's nodejs, which bundles npm and conflicts with Debian's npm).
+# Node.js and npm (the OpenAPI check, the web pages and their chromium test): Debian's, unless
+# the machine already has a node with npm (e.g. NodeSource's nodejs, which bundles npm and
+# conflicts with Debian's npm).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   PACKAGES+=(nodejs npm)
 fi

@@ -47,6 +47,7 @@ fi
 cat <<TXT
 
 ejournald serves the demo school $SCHOOL on $URL (Ctrl-C stops it).
+In a browser: $URL/ (school $SCHOOL; the web pages, api/web/README.md).
 Users (password $PASSWORD): admin $ADMIN, director $DIRECTOR, deputy $DEPUTY, methodist $METHODIST,
 teacher $TEACHER, class teacher $CLASS_TEACHER, parent $PARENT of student $STUDENT, auditor $AUDITOR.
 

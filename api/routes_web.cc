@@ -1,0 +1,271 @@
+// The web pages (issue 7, api/web/README.md): the built static files of api/web served from
+// ServerOptions::web_root, and the few reads the pages need beyond docs/API.md's views:
+//   GET /api/v1/me                     who the session is and what they may open (roles, classes,
+//                                      loads, children); ids only, no names
+//   GET .../students/{s}/diary.html    the print-ready weekly paper diary (projections/paper.h)
+//   GET /api/v1/ledger/verifier-key    the node's C2SP verifier key, for checkpoints in the browser
+//   GET .../awaiting-reentry           records an Act invalidated that await re-entry (R-SEC-4)
+//
+// Every page answer carries a strict Content-Security-Policy (no inline script, same-origin only),
+// nosniff and no framing. File names are one path segment of [A-Za-z0-9._-] that does not start
+// with a dot, resolved inside web_root only: there is no way out of the folder.
+#include <httplib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "api/access.h"
+#include "api/http_errors.h"
+#include "api/json_util.h"
+#include "api/server.h"
+#include "ledger/merkle.h"
+#include "ledger/signed_note.h"
+#include "projections/audit.h"
+#include "projections/paper.h"
+
+namespace ejournal::api {
+namespace {
+
+// Scripts and styles from this origin only, no inline code, no plugins, no framing, no forms
+// posted elsewhere; fetches to this origin only.
+constexpr char kPageCsp[] =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'; object-src 'none'";
+// The paper diary is self-contained HTML with inline CSS for A4 and no scripts at all.
+constexpr char kPaperCsp[] =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'";
+
+void PageHeaders(httplib::Response& res, const char* csp) {
+  res.set_header("Content-Security-Policy", csp);
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("X-Frame-Options", "DENY");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("Cache-Control", "no-cache");
+}
+
+// The content type of a served file by its extension; empty: not served.
+std::string ContentTypeOf(const std::string& name) {
+  const std::string ext = std::filesystem::path(name).extension().string();
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".json" || ext == ".map") return "application/json";
+  if (ext == ".txt") return "text/plain; charset=utf-8";
+  return {};
+}
+
+const char* RoleName(v1::Role role) {
+  switch (role) {
+    case v1::ROLE_ADMIN:
+      return "admin";
+    case v1::ROLE_DIRECTOR:
+      return "director";
+    case v1::ROLE_DEPUTY:
+      return "deputy";
+    case v1::ROLE_METHODIST:
+      return "methodist";
+    case v1::ROLE_TEACHER:
+      return "teacher";
+    case v1::ROLE_CLASS_TEACHER:
+      return "class_teacher";
+    case v1::ROLE_SECRETARY:
+      return "secretary";
+    case v1::ROLE_SOCIAL_PEDAGOGUE:
+      return "social_pedagogue";
+    case v1::ROLE_PSYCHOLOGIST:
+      return "psychologist";
+    case v1::ROLE_PARENT:
+      return "parent";
+    case v1::ROLE_STUDENT:
+      return "student";
+    case v1::ROLE_AUDITOR:
+      return "auditor";
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+void ApiServer::WebRoutes() {
+  using httplib::Request;
+  using httplib::Response;
+  const std::string id = "([A-Za-z0-9._:-]{1,64})";
+  Get("/api/v1/me", "me", [this](const Request& req, Response& res) { GetMe(req, res); });
+  Get("/api/v1/schools/" + id + "/students/" + id + "/diary\\.html", "diary_paper",
+      [this](const Request& req, Response& res) { GetDiaryPaper(req, res); });
+  Get("/api/v1/schools/" + id + "/awaiting-reentry", "awaiting_reentry",
+      [this](const Request& req, Response& res) { GetAwaitingReentry(req, res); });
+  Get("/api/v1/ledger/verifier-key", "verifier_key",
+      [this](const Request& req, Response& res) { GetVerifierKey(req, res); });
+  Get("/", "web", [this](const Request& req, Response& res) { GetWebFile(req, res); });
+  Get("/([A-Za-z0-9_-][A-Za-z0-9._-]{0,127})", "web",
+      [this](const Request& req, Response& res) { GetWebFile(req, res); });
+}
+
+void ApiServer::GetWebFile(const httplib::Request& req, httplib::Response& res) {
+  const std::string name = req.matches.size() > 1 ? req.matches[1].str() : "index.html";
+  const std::string type = ContentTypeOf(name);
+  if (options_.web_root.empty() || type.empty()) {
+    PageHeaders(res, kPageCsp);
+    return SetError(res, NotFound("no such page"));
+  }
+  // The name is one segment without a leading dot (the route's pattern): it stays in web_root.
+  const std::filesystem::path path = std::filesystem::path(options_.web_root) / name;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    PageHeaders(res, kPageCsp);
+    return SetError(res, NotFound(name == "index.html"
+                                      ? "the web pages are not built (api/web, needs node and npm)"
+                                      : "no such page"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (!in.good() && !in.eof()) return SetError(res, IoError("cannot read a page"));
+  PageHeaders(res, kPageCsp);
+  res.set_content(content.str(), type);
+}
+
+void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
+  auto session = SessionOf(req, nullptr);
+  if (!session) return SetError(res, session.error());
+  WithReader(req, res, session->school_id(), [&](const Reader& reader) {
+    const school::School& s = *reader.school;
+    const school::User& user = *reader.user;
+    const school::Day today = s.zone.LocalDay(options_.clock->NowMicros());
+    nlohmann::json roles = nlohmann::json::array();
+    for (int r = v1::Role_MIN; r <= v1::Role_MAX; ++r) {
+      if (!v1::Role_IsValid(r)) continue;
+      const auto role = static_cast<v1::Role>(r);
+      if (user.Has(role) && RoleName(role) != nullptr) roles.push_back(RoleName(role));
+    }
+    auto class_json = [&](const school::SchoolClass& c) {
+      nlohmann::json terms = nlohmann::json::array();
+      int current = 0;
+      if (auto y = s.years.find(c.year_id); y != s.years.end()) {
+        if (const school::TermScheme* scheme = y->second.SchemeFor(c.grade)) {
+          for (const auto& t : scheme->terms) terms.push_back(t.number);
+        }
+      }
+      if (const school::TermInfo* t = s.TermOn(c, today)) current = t->number;
+      return nlohmann::json{{"class_id", c.id},
+                            {"name", std::to_string(c.grade) + c.letter},
+                            {"year_id", c.year_id},
+                            {"terms", terms},
+                            {"current_term", current}};
+    };
+    // The journal pages the user may open: every load whose page the journal read would show
+    // (MayReadPage: their own, their class's, or all for the school-wide roles).
+    nlohmann::json loads = nlohmann::json::array();
+    std::set<std::string> seen;
+    for (const auto& [load_id, load] : s.loads) {
+      if (!MayReadPage(s, user, load.class_id, load.subgroup_id, load.subject_id)) continue;
+      const std::string key = load.class_id + "/" + load.subgroup_id + "/" + load.subject_id;
+      if (!seen.insert(key).second) continue;
+      auto c = s.classes.find(load.class_id);
+      if (c == s.classes.end()) continue;
+      auto subj = s.subjects.find(load.subject_id);
+      nlohmann::json l = class_json(c->second);
+      l["subgroup_id"] = load.subgroup_id;
+      l["subject_id"] = load.subject_id;
+      l["subject_name"] = subj == s.subjects.end() ? load.subject_id : subj->second.name;
+      l["own"] = load.teacher_id == user.id;
+      loads.push_back(std::move(l));
+    }
+    std::sort(loads.begin(), loads.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+      return std::tie(a["name"].get_ref<const std::string&>(),
+                      a["subject_name"].get_ref<const std::string&>()) <
+             std::tie(b["name"].get_ref<const std::string&>(),
+                      b["subject_name"].get_ref<const std::string&>());
+    });
+    // The diaries the user may open: their children, themself, their class's students.
+    nlohmann::json students = nlohmann::json::array();
+    nlohmann::json classes = nlohmann::json::array();
+    for (const auto& [class_id, c] : s.classes) {
+      if (c.class_teacher_id == user.id) classes.push_back(class_json(c));
+    }
+    for (const auto& [student_id, st] : s.students) {
+      const school::Membership* m = st.On(today);
+      const bool mine = st.guardians.contains(user.id) || student_id == user.id ||
+                        (m != nullptr && s.classes.contains(m->class_id) &&
+                         s.classes.at(m->class_id).class_teacher_id == user.id);
+      if (!mine || !MayReadDiary(s, user, student_id)) continue;
+      students.push_back({{"student_id", student_id},
+                          {"class_id", m == nullptr ? "" : m->class_id},
+                          {"child", st.guardians.contains(user.id)}});
+    }
+    ReplyJson(res, {{"school_id", s.id},
+                    {"school_name", s.name},
+                    {"user_id", user.id},
+                    {"credential_id", session->credential_id()},
+                    {"roles", roles},
+                    {"today", school::DayString(today)},
+                    {"loads", loads},
+                    {"class_teacher_of", classes},
+                    {"students", students},
+                    {"ledger_size", ledger_->size()}});
+  });
+}
+
+void ApiServer::GetDiaryPaper(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1], student_id = req.matches[2];
+  std::optional<school::Day> week;
+  if (req.has_param("week")) {
+    auto d = QueryDay(req, "week");
+    if (!d) return SetError(res, d.error());
+    week = school::WeekStart(*d);
+  }
+  auto cp_text = ledger_->LatestCheckpoint();
+  if (!cp_text) return SetError(res, cp_text.error());
+  auto cp = note::Checkpoint::Parse(cp_text->substr(0, cp_text->find("\n\n") + 1));
+  if (!cp) return SetError(res, cp.error());
+  WithReader(req, res, school_id, [&](const Reader& reader) {
+    if (!MayReadDiary(*reader.school, *reader.user, student_id)) {
+      return SetError(res, NotVisible());
+    }
+    const int64_t now = options_.clock->NowMicros();
+    const school::Day start = week ? *week : school::WeekStart(reader.school->zone.LocalDay(now));
+    auto view = views_->DiaryWeek(*state_, school_id, student_id, start);
+    if (!view) return SetError(res, NotVisible());
+    const int minutes = reader.school->zone.LocalMinutes(now);
+    char hhmm[16];
+    std::snprintf(hhmm, sizeof hhmm, "%02d:%02d", minutes / 60, minutes % 60);
+    school::PaperStamp stamp{
+        .origin = cp->origin,
+        .tree_size = cp->size,
+        .root_hex = merkle::ToHex(cp->root),
+        .printed_at = school::DayString(reader.school->zone.LocalDay(now)) + " " + hhmm};
+    PageHeaders(res, kPaperCsp);
+    res.set_content(school::DiaryWeekHtml(*reader.school, *view, stamp),
+                    "text/html; charset=utf-8");
+  });
+}
+
+void ApiServer::GetAwaitingReentry(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1];
+  WithReader(req, res, school_id, [&](const Reader& reader) {
+    // Whole audit lines: for those who read the ledger (director, deputy, auditor, admin).
+    if (!MayReadLedger(*reader.user)) return SetError(res, NotVisible());
+    school::AuditReader audit(state_.get(), views_.get(),
+                              [this](uint64_t s) { return ledger_->Entry(s); });
+    auto view = audit.AwaitingReentry(school_id);
+    if (!view) return SetError(res, view.error());
+    return ReplyProto(res, *view);
+  });
+}
+
+void ApiServer::GetVerifierKey(const httplib::Request&, httplib::Response& res) {
+  res.set_content(node_->VerifierKey() + "\n", "text/plain; charset=utf-8");
+}
+
+}  // namespace ejournal::api

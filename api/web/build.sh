@@ -1,0 +1,19 @@
+#!/bin/sh
+# Builds the web pages into OUT: npm ci (when package-lock.json changed), the protobuf library
+# generated from schemas/ by protoc + protoc-gen-es into GEN, and one esbuild bundle.
+# Usage: build.sh OUT GEN   (PROTOC: the protoc to use, default protoc)
+set -eu
+cd "$(dirname "$0")"
+OUT="$1"
+GEN="$2"
+PROTOC="${PROTOC:-protoc}"
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+rm -rf "$GEN" && mkdir -p "$GEN" "$OUT"
+"$PROTOC" --plugin=protoc-gen-es=node_modules/.bin/protoc-gen-es --es_out="$GEN" \
+  --es_opt=target=js -I ../../schemas ../../schemas/ejournal/v1/*.proto
+# The bundle imports the generated code as "gen/...".
+NODE_PATH="$PWD/node_modules" node_modules/.bin/esbuild src/app.js --bundle --format=esm --target=chrome120 --minify \
+  --sourcemap --log-level=warning --alias:gen="$GEN" --outfile="$OUT/app.js"
+cp src/index.html src/app.css "$OUT/"

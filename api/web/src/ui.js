@@ -1,0 +1,126 @@
+// Small DOM helpers, dates and the Russian names the pages show.
+
+// el("tag", {attr: value, onclick: fn}, ...children): an element; false/""/null children skipped.
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on") && typeof v === "function") e[k] = v;
+    else if (k === "value") e.value = v;
+    else if (k === "selected") e.selected = !!v;
+    else e.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false || c === "") continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+export function clear(e) { while (e.firstChild) e.firstChild.remove(); return e; }
+
+// The status line (role=status): a confirmation, or a refusal with the server's message and rule.
+export function status(text, error = false) {
+  const s = document.getElementById("status");
+  s.textContent = text;
+  s.classList.toggle("error", error);
+}
+
+const CODES = {
+  InvalidArgument: "Неверные данные", Unauthenticated: "Нужно войти", PermissionDenied: "Нет права",
+  NotFound: "Не найдено", AlreadyExists: "Уже записано", FailedPrecondition: "Правило школы не позволяет",
+  ResourceExhausted: "Слишком много", Unavailable: "Сервер недоступен",
+};
+// The school rules (DOMAIN.md) in plain Russian, shown with the server's message and the rule id.
+const RULES = {
+  "R-ACC-1": "каждая запись подписывается действующим ключом самого пользователя",
+  "R-ACC-2": "у этой роли нет такого права",
+  "R-ACC-3": "родитель и ученик видят только свои данные",
+  "R-ACC-4": "вход личный: запрос должен идти со страницы журнала",
+  "R-ACC-5": "вход по логину и паролю",
+  "R-LES-1": "урок принадлежит классу, предмету, учителю, дате и номеру",
+  "R-LES-2": "на внеурочном занятии нет отметок и пропусков",
+  "R-LES-3": "тема и виды работ вносятся в день урока",
+  "R-MARK-1": "отметка — от 1 до 5",
+  "R-MARK-2": "у отметки должен быть вид работы",
+  "R-MARK-3": "задним числом отметки не ставятся: срок прошёл, нужен запрос на исправление",
+  "R-MARK-4": "в период адаптации (1–15 сентября) не ставятся 1 и 2",
+  "R-MARK-5": "за тематическую проверку отметку получает каждый присутствовавший",
+  "R-ATT-1": "отсутствие отмечается в начале урока",
+  "R-ATT-2": "причины пропусков указывает классный руководитель",
+  "R-HW-1": "домашнее задание вносится в день урока",
+  "R-TERM-1": "итоговые отметки вносятся в последнюю неделю периода",
+  "R-TIME-1": "сроки считаются по времени школы",
+  "R-COR-1": "запись не меняется: исправление — через запрос, который одобряет завуч",
+  "R-COR-2": "итоговые отметки не пересматриваются",
+  "R-COR-3": "завуч решает запросы и указывает причину отказа",
+  "R-SUB-1": "замену оформляет методист",
+  "R-SEC-1": "о компрометации сообщают в течение часа",
+  "R-SEC-2": "акт: номер, дата, комиссия, учётные данные, момент",
+  "R-SEC-3": "операции скомпрометированного ключа с указанного момента недействительны",
+  "R-SEC-4": "недействительные верные записи вносит заново их автор",
+  "R-ACK-1": "«ознакомлен» относится к тому, что родитель видел",
+};
+export function ruleText(e) {
+  const head = CODES[e.code] ? CODES[e.code] + ": " : "";
+  const rule = e.rule ? ` [${e.rule}${RULES[e.rule] ? ": " + RULES[e.rule] : ""}]` : "";
+  return head + e.message + rule;
+}
+export function fail(e) {
+  status("Отказ. " + ruleText(e), true);
+}
+
+const WEEKDAYS = ["вс", "пн", "вт", "ср", "чт", "пт", "сб"];
+export function fmtDate(d, short = false, weekday = false) {
+  if (!d) return "";
+  const dd = String(d.day).padStart(2, "0"), mm = String(d.month).padStart(2, "0");
+  const wd = weekday ? WEEKDAYS[new Date(Date.UTC(d.year, d.month - 1, d.day)).getUTCDay()] + ", " : "";
+  return wd + (short ? `${dd}.${mm}` : `${dd}.${mm}.${d.year}`);
+}
+export function parseDate(s) {
+  const [y, m, d] = s.split("-").map((x) => parseInt(x, 10));
+  return { year: y, month: m, day: d };
+}
+export function addDays(iso, n) {
+  const t = new Date(iso + "T00:00:00Z");
+  t.setUTCDate(t.getUTCDate() + n);
+  return t.toISOString().slice(0, 10);
+}
+
+// [JSON enum name, Russian name, number] of ejournal.v1.WorkType.
+export const WORKS = [
+  ["WORK_TYPE_ANSWER_IN_CLASS", "ответ на уроке", 1],
+  ["WORK_TYPE_HOMEWORK", "домашняя работа", 2],
+  ["WORK_TYPE_CONTROL_WORK", "контрольная работа", 3],
+  ["WORK_TYPE_INTERNAL_MONITORING_CONTROL_WORK", "контрольная (мониторинг)", 4],
+  ["WORK_TYPE_DICTATION", "диктант", 5],
+  ["WORK_TYPE_DICTATION_WITH_GRAMMAR_TASK", "диктант с грамматическим заданием", 6],
+  ["WORK_TYPE_LAB", "лабораторная работа", 7],
+  ["WORK_TYPE_PRACTICAL", "практическая работа", 8],
+  ["WORK_TYPE_CREATIVE_WORK", "творческая работа", 9],
+  ["WORK_TYPE_ESSAY", "сочинение", 10],
+  ["WORK_TYPE_TEST", "тест", 11],
+  ["WORK_TYPE_INDEPENDENT_WORK", "самостоятельная работа", 12],
+  ["WORK_TYPE_ORAL_TEST", "зачёт", 13],
+  ["WORK_TYPE_PROJECT", "проект", 14],
+  ["WORK_TYPE_OTHER", "другое", 15],
+  ["WORK_TYPE_VERIFICATION_WORK", "проверочная работа", 16],
+  ["WORK_TYPE_EXPOSITION", "изложение", 17],
+  ["WORK_TYPE_RECITATION", "чтение наизусть", 18],
+  ["WORK_TYPE_LITERACY", "техника чтения", 19],
+];
+export function workName(name) {
+  const w = WORKS.find((x) => x[0] === name);
+  return w ? w[1] : "ответ на уроке";
+}
+
+// Event types (EventBody's payload field names) in Russian; unknown ones as they are.
+const TYPES = {
+  mark_recorded: "отметка", attendance_recorded: "пропуск/опоздание", lesson_conducted: "тема урока",
+  homework_assigned: "домашнее задание", absence_reason_set: "причина пропуска",
+  correction_requested: "запрос на исправление", correction_approved: "исправление одобрено",
+  correction_rejected: "исправление отклонено", correction_withdrawn: "запрос отозван",
+  term_mark_recorded: "отметка за период", diary_acknowledged: "«ознакомлен»",
+  credential_compromise_act_recorded: "акт о компрометации", substitution_assigned: "замена",
+};
+export function typeName(t) { return TYPES[t] || t; }

@@ -1,0 +1,324 @@
+// End-to-end test of the web pages (issue 7): Debian's chromium driven by playwright-core against a
+// real ejournald on 127.0.0.1 (a free port), on a demo school made by `ejournal demo school`.
+// Each role's main task is done through the pages; a screenshot of each page is kept in --out.
+// Finally the server stops and `ejournal ledger verify` checks the ledger with the browser-signed
+// events in it.
+//
+// node e2e.mjs --ejournal BIN --ejournald BIN --web-root DIR --out DIR [--chromium /usr/bin/chromium]
+// Exit 0: passed; 77: skipped (no chromium or no playwright-core), with the reason; else failed.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
+  (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const chromiumPath = args.chromium || "/usr/bin/chromium";
+if (!existsSync(chromiumPath)) {
+  console.log(`SKIPPED: no chromium at ${chromiumPath} (ops/install-deps.sh installs it)`);
+  process.exit(77);
+}
+let chromium;
+try {
+  const require = createRequire(path.join(here, "../../api/web/package.json"));
+  ({ chromium } = require("playwright-core"));
+} catch {
+  console.log("SKIPPED: playwright-core is not installed (the build runs npm ci in api/web)");
+  process.exit(77);
+}
+
+let failures = 0;
+function check(ok, what) {
+  console.log((ok ? "ok   " : "FAIL ") + what);
+  if (!ok) failures++;
+}
+function run(cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, { encoding: "utf8", ...opts });
+  if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${argv.join(" ")}: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+const pad = (x) => String(x).padStart(2, "0");
+// A moment as the <input type=datetime-local> of the browser (same machine, same zone) takes it.
+const localInput = (t) => `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}T` +
+  `${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const data = mkdtempSync(path.join(tmpdir(), "ejournal-web-"));
+const out = args.out;
+mkdirSync(out, { recursive: true });
+let server = null;
+let browser = null;
+try {
+  // ---- the demo school, the server, the passwords (as ops/run.sh does)
+  // A smaller school than the demo's default keeps the test quick (also under the sanitizers).
+  run(args.ejournal, ["demo", "school", "--data", data, "--classes", "4", "--students", "80",
+    "--teachers", "10"], { stdio: ["ignore", "ignore", "pipe"] });
+  const env = Object.fromEntries(readFileSync(path.join(data, "demo/walkthrough.env"), "utf8")
+    .split("\n").filter(Boolean).map((l) => l.split("=")));
+  server = spawn(args.ejournald, ["--data", data, "--port", "0", "--web-root", args["web-root"],
+    "--log-level", "warn"], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise((resolve, reject) => {
+    let buf = "";
+    server.stdout.on("data", (d) => {
+      buf += d;
+      const m = /listening on (http:\/\/\S+)/.exec(buf);
+      if (m) resolve(m[1]);
+    });
+    server.on("exit", (code) => reject(new Error("ejournald exited " + code)));
+  });
+  const password = "demo12345";
+  for (const role of ["TEACHER", "PARENT", "DEPUTY", "DIRECTOR", "AUDITOR", "METHODIST"]) {
+    run(args.ejournal, ["passwd", "--server", url, "--key", path.join(data, "demo/admin.key"),
+      "--school", env.SCHOOL, "--user", env[role], "--password", password]);
+  }
+  console.log(`ejournald ${url}, school ${env.SCHOOL}, lesson ${env.LESSON} of ${env.LESSON_DATE}`);
+
+  // ---- the page's security headers
+  const index = await fetch(url + "/");
+  const csp = index.headers.get("content-security-policy") || "";
+  check(index.status === 200 && csp.includes("script-src 'self'") && !csp.includes("unsafe-inline"),
+    "GET / answers the page with a strict Content-Security-Policy");
+  check((await fetch(url + "/..%2Fnode.key")).status === 404, "no file outside the web root");
+
+  browser = await chromium.launch({ executablePath: chromiumPath, headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  const shot = (page, name) => page.screenshot({ path: path.join(out, name + ".png"), fullPage: true });
+  const statusText = (page) => page.locator("#status").innerText();
+  async function signIn(role, viewport = { width: 1280, height: 900 }) {
+    const context = await browser.newContext({ viewport, locale: "ru-RU" });
+    const page = await context.newPage();
+    page.on("pageerror", (e) => { console.log(`page error (${role}): ${e.message}`); failures++; });
+    await page.goto(url + "/#/login");
+    await page.fill("#school", env.SCHOOL);
+    await page.fill("#login", env[role]);
+    await page.fill("#password", password);
+    if (role === "TEACHER") await shot(page, "01-login");
+    await page.press("#password", "Enter");
+    await page.waitForSelector("#logout");
+    const cookies = await context.cookies();
+    const c = cookies.find((x) => x.name === "ej_session");
+    check(c && c.httpOnly && c.sameSite === "Strict", `${role}: the session is an HttpOnly SameSite=Strict cookie`);
+    check(await page.evaluate(() => !document.cookie.includes("ej_session")), `${role}: scripts cannot read the token`);
+    return page;
+  }
+  const me = (page) => page.evaluate(() => fetch("/api/v1/me").then((r) => r.json()));
+
+  // ---- teacher: a control-work mark on the latest lesson, with the keyboard
+  const teacher = await signIn("TEACHER");
+  const tme = await me(teacher);
+  const loadIndex = tme.loads.findIndex((l) => l.class_id === env.CLASS && l.subject_id === env.SUBJECT);
+  check(loadIndex >= 0, "the teacher's page lists the lesson's class and subject");
+  const termOf = async () => {
+    for (const t of tme.loads[loadIndex].terms.length ? tme.loads[loadIndex].terms : [1, 2, 3, 4]) {
+      await teacher.goto(`${url}/#/journal?load=${loadIndex}&term=${t}`);
+      await teacher.waitForSelector("table.grid");
+      if (await teacher.locator(`td.cell button[data-lesson="${env.LESSON}"]`).count()) return t;
+    }
+    return 0;
+  };
+  const term = await termOf();
+  // Reported, not asserted (no timed assertions in tests): a fresh load of the journal page.
+  {
+    const t0 = Date.now();
+    await teacher.reload();
+    await teacher.waitForSelector("table.grid");
+    const nav = await teacher.evaluate(() => performance.getEntriesByType("navigation")[0].duration);
+    console.log(`info the journal page: ${Date.now() - t0} ms to the grid, navigation ${Math.round(nav)} ms`);
+  }
+  check(term > 0, "the journal grid shows the lesson");
+  const cell = `td.cell button[data-lesson="${env.LESSON}"][data-student="${env.STUDENT}"]`;
+  await teacher.focus(cell);
+  await teacher.keyboard.press("Enter");  // opens the cell's editor, the value field focused
+  await teacher.keyboard.type("7");
+  await teacher.selectOption("#mark-work", "WORK_TYPE_CONTROL_WORK");
+  await teacher.press("#mark-value", "Enter");
+  await teacher.waitForSelector("#status.error");
+  const refusal = await statusText(teacher);
+  check(refusal.includes("[R-MARK-1: отметка — от 1 до 5]"), "a mark of 7 is refused with its rule: " + refusal);
+  await teacher.focus(cell);
+  await teacher.keyboard.press("3");
+  await teacher.selectOption("#mark-work", "WORK_TYPE_CONTROL_WORK");
+  await teacher.press("#mark-submit", "Enter");
+  await teacher.waitForFunction(() => document.getElementById("status").textContent.includes("Отметка записана"));
+  check((await teacher.locator(cell).innerText()).includes("3"), "the teacher's grid shows the new mark 3");
+  await shot(teacher, "02-teacher-journal");
+  await sleep(1100);
+  const beforeCorrection = new Date();
+  await sleep(1100);
+
+  // ---- parent: the mark in the diary; acknowledgement; the print page; a 375-px phone
+  const parent = await signIn("PARENT", { width: 375, height: 800 });
+  await parent.goto(`${url}/#/diary?student=${env.STUDENT}&week=${env.LESSON_DATE}`);
+  await parent.waitForSelector(`.diary-mark[data-lesson="${env.LESSON}"]`);
+  check((await parent.locator(`.diary-mark[data-lesson="${env.LESSON}"]`).innerText()).includes("3"),
+    "the parent's diary shows the teacher's mark 3");
+  check(await parent.evaluate(() => document.documentElement.scrollWidth <= 375),
+    "the diary does not overflow a 375-px screen");
+  await shot(parent, "03-parent-diary-375px");
+  await parent.click("#ack");
+  await parent.waitForFunction(() => document.getElementById("status").textContent.includes("ознакомлен"));
+  check(await parent.locator("#ack").isDisabled(), "the parent acknowledged the week (R-ACK-1)");
+  const printHref = await parent.getAttribute("#print", "href");
+  const printPage = await parent.context().newPage();
+  const printAnswer = await printPage.goto(url + printHref);
+  check(printAnswer.status() === 200 && (await printPage.content()).includes(env.STUDENT),
+    "the print link opens the paper diary of the week");
+  await shot(printPage, "04-parent-print");
+
+  // ---- teacher: a correction request 3 -> 4 (R-COR-1)
+  await teacher.click(cell);
+  await teacher.fill("#corr-value", "4");
+  const reason = "ошибка при выставлении, проверка " + Date.now();
+  await teacher.fill("#corr-reason", reason);
+  await teacher.click("#corr-form button[type=submit]");
+  await teacher.waitForFunction(() => document.getElementById("status").textContent.includes("Запрос на исправление"));
+  await shot(teacher, "05-teacher-correction");
+  check((await teacher.locator(cell).innerText()).includes("3"), "the mark stays 3 until the deputy decides");
+
+  // ---- deputy: the queue, the cell's history, approve
+  const deputy = await signIn("DEPUTY");
+  await deputy.goto(url + "/#/corrections");
+  await deputy.waitForSelector("article.card");
+  const card = deputy.locator("article.card", { hasText: reason });
+  check(await card.count() === 1, "the deputy's queue shows the request");
+  await card.locator("button", { hasText: "История ячейки" }).click();
+  await card.locator(".history table").waitFor();
+  await shot(deputy, "06-deputy-corrections");
+  await card.locator("button.approve").click();
+  await deputy.waitForFunction(() => document.getElementById("status").textContent.includes("одобрено"));
+
+  // The deputy's attendance report: a chart and its table.
+  await deputy.goto(url + "/#/reports");
+  await deputy.waitForSelector("#attendance-table tbody tr");
+  check(await deputy.locator("#attendance-chart rect").count() > 0, "the attendance report draws its chart");
+  await shot(deputy, "13-deputy-attendance-report");
+
+  await parent.reload();
+  await parent.waitForSelector(`.diary-mark[data-lesson="${env.LESSON}"]`);
+  check((await parent.locator(`.diary-mark[data-lesson="${env.LESSON}"]`).innerText()).includes("4"),
+    "after the approval the parent's diary shows 4");
+
+  // ---- auditor: the page as of before the correction beside today's; an inclusion proof
+  const auditor = await signIn("AUDITOR");
+  const ame = await me(auditor);
+  const aLoad = ame.loads.findIndex((l) => l.class_id === env.CLASS && l.subject_id === env.SUBJECT);
+  await auditor.goto(`${url}/#/audit?load=${aLoad}&term=${term}&at=${localInput(beforeCorrection)}`);
+  await auditor.waitForSelector("#as-of-page table");
+  const texts = await auditor.evaluate(({ lesson, student }) => {
+    const find = (sec) => {
+      const table = document.querySelector(sec + " table");
+      const heads = [...table.querySelectorAll("thead th")];
+      const col = heads.findIndex((th) => th.dataset.lesson === lesson);
+      const row = [...table.querySelectorAll("tbody tr")].find((tr) => tr.querySelector("th").textContent === student);
+      return col < 0 || !row ? null : { text: row.children[col].textContent, diff: row.children[col].classList.contains("diff") };
+    };
+    return { then: find("#as-of-page"), now: find("#now-page") };
+  }, { lesson: env.LESSON, student: env.STUDENT });
+  check(texts.then && texts.then.text.includes("3") && texts.then.diff, "the as-of page shows the old 3, highlighted");
+  check(texts.now && texts.now.text.includes("4"), "today's page shows 4");
+  await shot(auditor, "07-auditor-as-of");
+  await auditor.fill("#proof-seq", "5");
+  await auditor.click("#proof-form button[type=submit]");
+  await auditor.waitForSelector("#verdict");
+  const verdict = await auditor.locator("#verdict").innerText();
+  check(await auditor.locator("#verdict.verdict-ok").count() === 1, "the browser verified the checkpoint and the proof: " + verdict);
+  await shot(auditor, "08-auditor-proof");
+  // The same check must fail on a forged checkpoint and on a forged proof (served by a proxy).
+  const flip = (b64) => (b64[0] === "A" ? "B" : "A") + b64.slice(1);
+  await auditor.route("**/api/v1/ledger/checkpoint", async (route) => {
+    const r = await route.fetch();
+    const lines = (await r.text()).split("\n");
+    lines[2] = flip(lines[2]);  // the root
+    await route.fulfill({ response: r, body: lines.join("\n") });
+  });
+  await auditor.click("#proof-form button[type=submit]");
+  await auditor.waitForSelector("#verdict.verdict-bad");
+  check((await auditor.locator("#verdict").innerText()).includes("подпись контрольной точки неверна"),
+    "a checkpoint with a forged root is refused in the browser");
+  await auditor.unroute("**/api/v1/ledger/checkpoint");
+  await auditor.route("**/api/v1/ledger/proofs/inclusion*", async (route) => {
+    const r = await route.fetch();
+    const j = await r.json();
+    j.hashes[0] = flip(j.hashes[0]);
+    await route.fulfill({ response: r, json: j });
+  });
+  await auditor.click("#proof-form button[type=submit]");
+  await auditor.waitForFunction(() => /НЕ подтверждается/.test(document.getElementById("proof-out").textContent));
+  check(await auditor.locator("#verdict.verdict-bad").count() === 1, "a forged inclusion proof is refused in the browser");
+  await auditor.unroute("**/api/v1/ledger/proofs/inclusion*");
+
+  // ---- director: the Act on the teacher's browser session, dry run first (R-SEC-2, R-SEC-3)
+  const director = await signIn("DIRECTOR");
+  await director.goto(url + "/#/act");
+  await director.waitForSelector("#awaiting h2");
+  const awaitingBefore = await director.locator("#awaiting-list li").count();
+  await director.fill("#act-user", env.TEACHER);
+  await director.fill("#act-creds", tme.credential_id);
+  await director.fill("#act-from", localInput(new Date(Date.now() - 10 * 60 * 1000)));
+  await director.fill("#act-reason", "пароль учителя стал известен ученикам");
+  check(await director.locator("#act-record").isDisabled(), "the Act cannot be recorded before its dry run");
+  await director.click("#act-dry-run");
+  await director.waitForSelector("#act-list, #status.error", { state: "attached" });
+  const listed = await director.locator("#act-list li").count();
+  check(listed >= 2, `the dry run lists what the Act would invalidate (${listed} entries) ` +
+    (await statusText(director)));
+  await shot(director, "09-director-act-dry-run");
+  await director.click("#act-record");
+  await director.waitForSelector("#act-recorded");
+  await shot(director, "10-director-act-recorded");
+  check((await statusText(director)).includes("Акт записан"), "the director recorded the Act");
+  await director.waitForFunction((n) => document.querySelectorAll("#awaiting-list li").length > n, awaitingBefore);
+  check(true, "the records the Act invalidated await re-entry (R-SEC-4): " +
+    (await director.locator("#awaiting h2").innerText()));
+
+  // ---- phones: the teacher's pages on a 375-px screen scroll the grid, not the page
+  await teacher.setViewportSize({ width: 375, height: 800 });
+  await teacher.goto(`${url}/#/journal?load=${loadIndex}&term=${term}`);
+  await teacher.waitForSelector("table.grid");
+  check(await teacher.evaluate(() => document.documentElement.scrollWidth <= 375),
+    "the journal page does not overflow a 375-px screen (the grid scrolls)");
+  await shot(teacher, "11-teacher-journal-375px");
+
+  // ---- methodist: a substitution for one of the teacher's lessons (R-SUB-1)
+  const methodist = await signIn("METHODIST");
+  const mme = await me(methodist);
+  const mLoad = mme.loads.findIndex((l) => l.class_id === env.CLASS && l.subject_id === env.SUBJECT);
+  await methodist.goto(`${url}/#/substitutions?load=${mLoad}&term=${term}`);
+  await methodist.waitForSelector("#sub-form");
+  await methodist.locator("#sub-form input[name=lesson]").first().check();
+  await methodist.fill("#sub-teacher", env.CLASS_TEACHER);
+  await methodist.fill("#sub-reason", "болезнь учителя");
+  await methodist.click("#sub-form button[type=submit]");
+  await methodist.waitForSelector("#status:not(:empty)");
+  const subStatus = await statusText(methodist);
+  check(subStatus.includes("Замена записана"), "the methodist's substitution is recorded: " + subStatus);
+  check((await methodist.locator("#sub-form fieldset").innerText()).includes("замена: " + env.CLASS_TEACHER),
+    "the lesson now names its substitute");
+  await shot(methodist, "12-methodist-substitution");
+
+  // ---- CSRF: a POST with the cookie but without the pages' header is refused
+  const csrf = await deputy.evaluate(() => fetch("/api/v1/logout", { method: "POST" }).then((r) => r.status));
+  check(csrf === 403, "a cookie POST without X-EJournal-CSRF is refused (403)");
+} catch (e) {
+  console.log("FAIL " + (e.stack || e));
+  failures++;
+} finally {
+  if (browser) await browser.close();
+  if (server) {
+    server.kill("SIGTERM");
+    await new Promise((r) => (server.exitCode !== null ? r() : server.on("exit", r)));
+  }
+}
+try {
+  const v = run(args.ejournal, ["ledger", "verify", "--data", data]);
+  check(true, "ejournal ledger verify passes with the browser-signed events: " + v.trim().split("\n").pop());
+} catch (e) {
+  check(false, "ejournal ledger verify: " + e.message);
+}
+rmSync(data, { recursive: true, force: true });
+console.log(failures ? `${failures} check(s) failed` : "all checks passed");
+process.exit(failures ? 1 : 0);
