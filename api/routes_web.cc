@@ -4,7 +4,6 @@
 //                                      loads, children); ids only, no names
 //   GET .../students/{s}/diary.html    the print-ready weekly paper diary (projections/paper.h)
 //   GET /api/v1/ledger/verifier-key    the node's C2SP verifier key, for checkpoints in the browser
-//   GET .../awaiting-reentry           records an Act invalidated that await re-entry (R-SEC-4)
 //
 // Every page answer carries a strict Content-Security-Policy (no inline script, same-origin only),
 // nosniff and no framing. File names are one path segment of [A-Za-z0-9._-] that does not start
@@ -103,8 +102,6 @@ void ApiServer::WebRoutes() {
   Get("/api/v1/me", "me", [this](const Request& req, Response& res) { GetMe(req, res); });
   Get("/api/v1/schools/" + id + "/students/" + id + "/diary\\.html", "diary_paper",
       [this](const Request& req, Response& res) { GetDiaryPaper(req, res); });
-  Get("/api/v1/schools/" + id + "/awaiting-reentry", "awaiting_reentry",
-      [this](const Request& req, Response& res) { GetAwaitingReentry(req, res); });
   Get("/api/v1/ledger/verifier-key", "verifier_key",
       [this](const Request& req, Response& res) { GetVerifierKey(req, res); });
   Get("/", "web", [this](const Request& req, Response& res) { GetWebFile(req, res); });
@@ -248,19 +245,6 @@ void ApiServer::GetDiaryPaper(const httplib::Request& req, httplib::Response& re
     PageHeaders(res, kPaperCsp);
     res.set_content(school::DiaryWeekHtml(*reader.school, *view, stamp),
                     "text/html; charset=utf-8");
-  });
-}
-
-void ApiServer::GetAwaitingReentry(const httplib::Request& req, httplib::Response& res) {
-  const std::string school_id = req.matches[1];
-  WithReader(req, res, school_id, [&](const Reader& reader) {
-    // Whole audit lines: for those who read the ledger (director, deputy, auditor, admin).
-    if (!MayReadLedger(*reader.user)) return SetError(res, NotVisible());
-    school::AuditReader audit(state_.get(), views_.get(),
-                              [this](uint64_t s) { return ledger_->Entry(s); });
-    auto view = audit.AwaitingReentry(school_id);
-    if (!view) return SetError(res, view.error());
-    return ReplyProto(res, *view);
   });
 }
 

@@ -234,7 +234,6 @@ class ApiServer {
   void GetMe(const httplib::Request& req, httplib::Response& res);
   void GetDiaryPaper(const httplib::Request& req, httplib::Response& res);
   void GetVerifierKey(const httplib::Request& req, httplib::Response& res);
-  void GetAwaitingReentry(const httplib::Request& req, httplib::Response& res);
 
   const ServerOptions options_;
   std::optional<NodeIdentity> node_;

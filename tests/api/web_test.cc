@@ -202,16 +202,16 @@ TEST_F(WebTest, PaperDiaryIsTheParentsOnly) {
   EXPECT_EQ(bad->status, 400) << bad->body;
 }
 
-TEST_F(WebTest, AwaitingReentryIsForThoseWhoReadTheLedger) {
+TEST_F(WebTest, TheAwaitingReentryReportIsForThoseWhoReadTheLedger) {
   SetPassword("director");
   SetPassword("parent");
   Session director = Login("director");
-  auto r = GetPath("/api/v1/schools/school-1/awaiting-reentry", director.token);
+  auto r = GetPath("/api/v1/schools/school-1/reports/awaiting-reentry", director.token);
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_TRUE(Json(r).is_object()) << r->body;
   Session parent = Login("parent");
-  EXPECT_EQ(GetPath("/api/v1/schools/school-1/awaiting-reentry", parent.token)->status, 404);
-  EXPECT_EQ(GetPath("/api/v1/schools/school-1/awaiting-reentry")->status, 401);
+  EXPECT_EQ(GetPath("/api/v1/schools/school-1/reports/awaiting-reentry", parent.token)->status, 404);
+  EXPECT_EQ(GetPath("/api/v1/schools/school-1/reports/awaiting-reentry")->status, 401);
 }
 
 TEST_F(WebTest, VerifierKeyIsTheNodesAndPublic) {

@@ -1,16 +1,18 @@
 // Checks docs/openapi.yaml (issue 4, item 7): (1) it is a valid OpenAPI document (validated
 // against the OpenAPI JSON schemas by @seriousme/openapi-schema-validator, pinned in
-// package-lock.json); (2) it describes exactly the endpoints that api/server.cc routes (method
-// and path), no more and no fewer.
+// package-lock.json); (2) it describes exactly the endpoints that the route files (api/server.cc,
+// api/routes_web.cc) route (method and path), no more and no fewer. The web pages' static files
+// (routes named "web") are not API endpoints and are left out.
 //
-//   node tools/openapi/check.mjs docs/openapi.yaml api/server.cc
+//   node tools/openapi/check.mjs docs/openapi.yaml api/server.cc api/routes_web.cc
 import { readFileSync } from "node:fs";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { parse } from "yaml";
 
-const [docPath, serverPath] = process.argv.slice(2);
-if (!docPath || !serverPath) {
-  console.error("usage: check.mjs OPENAPI.yaml SERVER.cc");
+const [docPath, ...routeFiles] = process.argv.slice(2);
+const serverPath = routeFiles.join(", ");
+if (!docPath || routeFiles.length === 0) {
+  console.error("usage: check.mjs OPENAPI.yaml ROUTES.cc...");
   process.exit(2);
 }
 let failed = false;
@@ -35,21 +37,24 @@ for (const [path, item] of Object.entries(doc.paths ?? {})) {
   }
 }
 
-// The routed endpoints: Get(<pattern>, "name", ...) / Post(...) in server.cc, where a pattern is
-// string literals (a regex group is a path parameter), `id` (one id) and `s` (a school's prefix)
-// joined by `+`.
-const source = readFileSync(serverPath, "utf8");
+// The routed endpoints: Get(<pattern>, "name", ...) / Post(...) in the route files, where a
+// pattern is string literals (a regex group is a path parameter, `\\.` a dot), `id` (one id) and
+// `s` (a school's prefix) joined by `+`.
+const source = routeFiles.map((f) => readFileSync(f, "utf8")).join("\n");
 const vars = { id: "{}" };
 const sMatch = source.match(/const std::string s = "([^"]*)" \+ id;/);
 if (sMatch) vars.s = `${sMatch[1]}{}`;
 const routed = new Set();
-const routeRe = /\b(Get|Post)\(\s*((?:"[^"]*"|[A-Za-z_]\w*)(?:\s*\+\s*(?:"[^"]*"|[A-Za-z_]\w*))*)\s*,\s*"[^"]*"/g;
+const routeRe = /\b(Get|Post)\(\s*((?:"[^"]*"|[A-Za-z_]\w*)(?:\s*\+\s*(?:"[^"]*"|[A-Za-z_]\w*))*)\s*,\s*"([^"]*)"/g;
 for (const m of source.matchAll(routeRe)) {
+  if (m[3] === "web") continue;
   const path = m[2]
     .split("+")
     .map((part) => part.trim())
     .map((part) => {
-      if (part.startsWith('"')) return part.slice(1, -1).replace(/\([^)]*\)/g, "{}");
+      if (part.startsWith('"')) {
+        return part.slice(1, -1).replace(/\([^)]*\)/g, "{}").replace(/\\\\\./g, ".");
+      }
       if (!(part in vars)) {
         console.error(`${serverPath}: cannot read the route part ${part}`);
         failed = true;

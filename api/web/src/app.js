@@ -643,7 +643,7 @@ async function actPage() {
 
 // R-SEC-4: what the Acts invalidated and awaits re-entry by its legitimate author.
 async function showAwaiting(box) {
-  const r = await api(S() + "/awaiting-reentry");
+  const r = await api(S() + "/reports/awaiting-reentry");
   const events = r.events || [];
   clear(box).append(el("h2", {}, "Ожидают повторного ввода автором: " + events.length),
     events.length ? el("ul", { id: "awaiting-list" }, ...events.map((e) => el("li", {},
