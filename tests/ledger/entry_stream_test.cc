@@ -99,7 +99,7 @@ TEST_F(EntryStreamTest, AnEntryThatDoesNotParseEndsTheStreamAfterTheEntriesBefor
   const std::string key = storage::EncodeBigEndian64(5);
   ASSERT_TRUE(ledger_->db()
                   ->Put(rocksdb::WriteOptions(), ledger_->column_families().entries, key,
-                        std::string("\xff\xff\xff not a protobuf", 20))
+                        std::string("\xff\xff\xff not a protobuf"))
                   .ok());
   EntryStream stream(*ledger_, 1, {.batch_entries = 2, .batches = 2});
   auto [seen, status] = Drain(stream);
