@@ -229,6 +229,8 @@ ApiServer::Handler ApiServer::Wrap(const std::string& name, Handler handler) {
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // A handler that only set the content leaves the status to httplib (-1 until it sends 200).
+    if (res.status == -1) res.status = 200;
     metrics_.ObserveRequest(name, res.status, seconds);
     // Ids only: the route's name and the outcome, never the body, a token or a password.
     spdlog::debug("event=request method={} route={} status={} ms={:.3f}", req.method, name,

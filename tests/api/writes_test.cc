@@ -192,6 +192,16 @@ TEST_F(WritesTest, HealthAndReadiness) {
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
   EXPECT_EQ(Error(unknown)["code"], "NotFound");
+  // Handlers that leave the status to httplib are counted with the status the client got.
+  GetPath("/metrics");
+  auto metrics = GetPath("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("ejournal_http_responses_total{route=\"healthz\",status=\"200\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("ejournal_http_responses_total{route=\"metrics\",status=\"200\"}"),
+            std::string::npos);
+  EXPECT_EQ(metrics->body.find("status=\"-1\""), std::string::npos) << metrics->body;
 }
 
 }  // namespace
