@@ -334,4 +334,10 @@ Result<school::Day> QueryDay(const httplib::Request& req, const char* name) {
   return ParseDay(text);
 }
 
+Result<std::optional<school::Day>> QueryWeek(const httplib::Request& req) {
+  if (!req.has_param("week")) return std::optional<school::Day>();
+  EJ_ASSIGN_OR_RETURN(school::Day day, QueryDay(req, "week"));
+  return std::optional<school::Day>(school::WeekStart(day));
+}
+
 }  // namespace ejournal::api

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "projections/school_time.h"
@@ -44,6 +45,8 @@ void ReplyJson(httplib::Response& res, const nlohmann::json& value, int status =
                                        std::optional<int64_t> fallback);
 // "YYYY-MM-DD".
 [[nodiscard]] Result<school::Day> QueryDay(const httplib::Request& req, const char* name);
+// The Monday of the week of the `week` parameter (any day of it), or none without one.
+[[nodiscard]] Result<std::optional<school::Day>> QueryWeek(const httplib::Request& req);
 [[nodiscard]] Result<school::Day> ParseDay(std::string_view text);
 [[nodiscard]] Result<uint64_t> ParseUint(std::string_view text);
 

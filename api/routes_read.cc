@@ -46,12 +46,9 @@ void ApiServer::WithReader(const httplib::Request& req, httplib::Response& res,
 
 void ApiServer::GetDiary(const httplib::Request& req, httplib::Response& res) {
   const std::string school_id = req.matches[1], student_id = req.matches[2];
-  std::optional<school::Day> week;
-  if (req.has_param("week")) {
-    auto d = QueryDay(req, "week");
-    if (!d) return SetError(res, d.error());
-    week = school::WeekStart(*d);
-  }
+  auto week_param = QueryWeek(req);
+  if (!week_param) return SetError(res, week_param.error());
+  const std::optional<school::Day> week = *week_param;
   WithReader(req, res, school_id, [&](const Reader& reader) {
     if (!MayReadDiary(*reader.school, *reader.user, student_id)) {
       return SetError(res, NotVisible());

@@ -216,12 +216,9 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
 
 void ApiServer::GetDiaryPaper(const httplib::Request& req, httplib::Response& res) {
   const std::string school_id = req.matches[1], student_id = req.matches[2];
-  std::optional<school::Day> week;
-  if (req.has_param("week")) {
-    auto d = QueryDay(req, "week");
-    if (!d) return SetError(res, d.error());
-    week = school::WeekStart(*d);
-  }
+  auto week_param = QueryWeek(req);
+  if (!week_param) return SetError(res, week_param.error());
+  const std::optional<school::Day> week = *week_param;
   auto cp_text = ledger_->LatestCheckpoint();
   if (!cp_text) return SetError(res, cp_text.error());
   auto cp = note::Checkpoint::Parse(cp_text->substr(0, cp_text->find("\n\n") + 1));

@@ -210,7 +210,8 @@ TEST_F(WebTest, TheAwaitingReentryReportIsForThoseWhoReadTheLedger) {
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_TRUE(Json(r).is_object()) << r->body;
   Session parent = Login("parent");
-  EXPECT_EQ(GetPath("/api/v1/schools/school-1/reports/awaiting-reentry", parent.token)->status, 404);
+  EXPECT_EQ(GetPath("/api/v1/schools/school-1/reports/awaiting-reentry", parent.token)->status,
+            404);
   EXPECT_EQ(GetPath("/api/v1/schools/school-1/reports/awaiting-reentry")->status, 401);
 }
 
