@@ -326,20 +326,26 @@ struct RunOptions {
 };
 
 // Latencies (ms) and outcomes of one kind of request, merged from the client threads.
-struct Tally {
-  std::mutex mu;
+// One client thread's answers, merged into a Tally when the thread ends.
+struct Counts {
   std::vector<double> ms;
   std::map<int, uint64_t> statuses;        // HTTP status (0: no answer) -> requests
   std::map<std::string, uint64_t> errors;  // "HTTP status rule" -> items, batch items included
   uint64_t ok_items = 0;
 
-  void Merge(std::vector<double>& local_ms, std::map<int, uint64_t>& local_status,
-             std::map<std::string, uint64_t>& local_errors, uint64_t local_ok) {
+  // A request of one item (a single event, a read) answered by `r` after `latency_ms`.
+  void Single(const httplib::Result& r, double latency_ms);
+};
+
+struct Tally : Counts {
+  std::mutex mu;
+
+  void Merge(const Counts& local) {
     std::lock_guard lock(mu);
-    ms.insert(ms.end(), local_ms.begin(), local_ms.end());
-    for (const auto& [k, v] : local_status) statuses[k] += v;
-    for (const auto& [k, v] : local_errors) errors[k] += v;
-    ok_items += local_ok;
+    ms.insert(ms.end(), local.ms.begin(), local.ms.end());
+    for (const auto& [k, v] : local.statuses) statuses[k] += v;
+    for (const auto& [k, v] : local.errors) errors[k] += v;
+    ok_items += local.ok_items;
   }
   uint64_t error_count() const {
     uint64_t n = 0;
@@ -364,6 +370,17 @@ std::string ErrorKey(const httplib::Result& r) {
     if (!rule.empty()) key += " " + rule;
   }
   return key;
+}
+
+void Counts::Single(const httplib::Result& r, double latency_ms) {
+  ms.push_back(latency_ms);
+  const int status = r ? r->status : 0;
+  ++statuses[status];
+  if (status == 200) {
+    ++ok_items;
+  } else {
+    ++errors[ErrorKey(r)];
+  }
 }
 
 std::unique_ptr<httplib::Client> NewClient(const std::string& url) {
@@ -453,36 +470,33 @@ uint64_t RunBatch(const std::string& url, const Day& day, const RunOptions& o) {
   for (int t = 0; t < o.clients; ++t) {
     threads.emplace_back([&] {
       auto c = NewClient(url);
-      std::vector<double> ms;
-      std::map<int, uint64_t> statuses;
-      std::map<std::string, uint64_t> errors;
-      uint64_t ok = 0;
+      Counts counts;
       for (size_t i = next++; i < bodies.size(); i = next++) {
         const auto t0 = Steady::now();
         auto r = c->Post("/api/v1/events:batch", bodies[i], "application/x-protobuf");
-        ms.push_back(Ms(Steady::now() - t0));
+        counts.ms.push_back(Ms(Steady::now() - t0));
         const int status = r ? r->status : 0;
-        ++statuses[status];
+        ++counts.statuses[status];
         if (status != 200) {
-          errors[ErrorKey(r)] += sizes[i];
+          counts.errors[ErrorKey(r)] += sizes[i];
           continue;
         }
         json j = json::parse(r->body, nullptr, false);
         if (!j.is_object() || !j["results"].is_array()) {
-          errors["bad answer"] += sizes[i];
+          counts.errors["bad answer"] += sizes[i];
           continue;
         }
         for (const auto& item : j["results"]) {
           if (item.contains("error")) {
             const auto& e = item["error"];
-            errors["item " + std::to_string(e.value("http_status", 0)) + " " +
-                   e.value("rule", std::string())] += 1;
+            counts.errors["item " + std::to_string(e.value("http_status", 0)) + " " +
+                          e.value("rule", std::string())] += 1;
           } else {
-            ++ok;
+            ++counts.ok_items;
           }
         }
       }
-      tally.Merge(ms, statuses, errors, ok);
+      tally.Merge(counts);
     });
   }
   for (auto& t : threads) t.join();
@@ -554,10 +568,7 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
   for (int t = 0; t < o.clients; ++t) {
     threads.emplace_back([&] {
       auto c = NewClient(url);
-      std::vector<double> ms;
-      std::map<int, uint64_t> statuses;
-      std::map<std::string, uint64_t> errors;
-      uint64_t ok = 0;
+      Counts counts;
       for (size_t i = next++; i < total; i = next++) {
         const Item item = order[i];
         const auto due = writes.Due(i);
@@ -575,21 +586,14 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
           ++retries;
           r = c->Post("/api/v1/events", day.streams[item.stream][item.k], "application/x-protobuf");
         }
-        ms.push_back(Ms(Steady::now() - due));
+        counts.Single(r, Ms(Steady::now() - due));
         {
           std::lock_guard lock(done_mu);
           done[item.stream].store(item.k + 1);
         }
         done_cv.notify_all();
-        const int status = r ? r->status : 0;
-        ++statuses[status];
-        if (status == 200) {
-          ++ok;
-        } else {
-          ++errors[ErrorKey(r)];
-        }
       }
-      write_tally.Merge(ms, statuses, errors, ok);
+      write_tally.Merge(counts);
     });
   }
   const bool reads = o.mode == "mixed" && o.read_rate > 0;
@@ -604,25 +608,15 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
       auto c = NewClient(url);
       c->set_bearer_token_auth(token);
       std::mt19937_64 rng(o.seed * 1000 + static_cast<uint64_t>(t));
-      std::vector<double> ms;
-      std::map<int, uint64_t> statuses;
-      std::map<std::string, uint64_t> errors;
-      uint64_t ok = 0;
+      Counts counts;
       for (size_t i = next_read++; i < read_count; i = next_read++) {
         const std::string student = students[rng() % students.size()];
         const auto due = read_schedule.Due(i);
         std::this_thread::sleep_until(due);
         auto r = c->Get("/api/v1/schools/" + school + "/students/" + student + "/diary");
-        ms.push_back(Ms(Steady::now() - due));
-        const int status = r ? r->status : 0;
-        ++statuses[status];
-        if (status == 200) {
-          ++ok;
-        } else {
-          ++errors[ErrorKey(r)];
-        }
+        counts.Single(r, Ms(Steady::now() - due));
       }
-      read_tally.Merge(ms, statuses, errors, ok);
+      read_tally.Merge(counts);
     });
   }
   for (auto& t : threads) t.join();
