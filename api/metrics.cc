@@ -4,6 +4,11 @@
 
 namespace ejournal::api {
 
+void WriteMetric(std::string& out, std::string_view name, std::string_view help,
+                 std::string_view type, double value) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+}
+
 void Metrics::ObserveRequest(const std::string& route, int status, double seconds) {
   std::lock_guard lock(mu_);
   Histogram& h = latency_[route];
@@ -28,13 +33,11 @@ void Metrics::CountRefusal(const Status& status) {
 std::string Metrics::Render(const LedgerStats& ledger, uint64_t ledger_size) const {
   std::lock_guard lock(mu_);
   std::string out;
-  out += "# HELP ejournal_appends_total Events appended through the API.\n";
-  out += "# TYPE ejournal_appends_total counter\n";
-  out += fmt::format("ejournal_appends_total {}\n", appends_);
-  out +=
-      "# HELP ejournal_duplicates_total Events submitted again (answered with their sequence).\n";
-  out += "# TYPE ejournal_duplicates_total counter\n";
-  out += fmt::format("ejournal_duplicates_total {}\n", duplicates_);
+  WriteMetric(out, "ejournal_appends_total", "Events appended through the API.", "counter",
+              double(appends_));
+  WriteMetric(out, "ejournal_duplicates_total",
+              "Events submitted again (answered with their sequence).", "counter",
+              double(duplicates_));
   out += "# HELP ejournal_refusals_total Events refused, by error code and rule id.\n";
   out += "# TYPE ejournal_refusals_total counter\n";
   for (const auto& [key, n] : refusals_) {
@@ -42,19 +45,15 @@ std::string Metrics::Render(const LedgerStats& ledger, uint64_t ledger_size) con
     out += fmt::format("ejournal_refusals_total{{code=\"{}\",rule=\"{}\"}} {}\n",
                        key.substr(0, sep), key.substr(sep + 1), n);
   }
-  out += "# HELP ejournal_ledger_size Entries in the ledger (the tree size).\n";
-  out += "# TYPE ejournal_ledger_size gauge\n";
-  out += fmt::format("ejournal_ledger_size {}\n", ledger_size);
-  out +=
-      "# HELP ejournal_ledger_groups_total Group commits since start (one WriteBatch + fsync).\n";
-  out += "# TYPE ejournal_ledger_groups_total counter\n";
-  out += fmt::format("ejournal_ledger_groups_total {}\n", ledger.groups);
-  out += "# HELP ejournal_ledger_group_entries_total Entries written by those group commits.\n";
-  out += "# TYPE ejournal_ledger_group_entries_total counter\n";
-  out += fmt::format("ejournal_ledger_group_entries_total {}\n", ledger.entries);
-  out += "# HELP ejournal_ledger_largest_group Most entries in one group commit since start.\n";
-  out += "# TYPE ejournal_ledger_largest_group gauge\n";
-  out += fmt::format("ejournal_ledger_largest_group {}\n", ledger.largest_group);
+  WriteMetric(out, "ejournal_ledger_size", "Entries in the ledger (the tree size).", "gauge",
+              double(ledger_size));
+  WriteMetric(out, "ejournal_ledger_groups_total",
+              "Group commits since start (one WriteBatch + fsync).", "counter",
+              double(ledger.groups));
+  WriteMetric(out, "ejournal_ledger_group_entries_total", "Entries written by those group commits.",
+              "counter", double(ledger.entries));
+  WriteMetric(out, "ejournal_ledger_largest_group", "Most entries in one group commit since start.",
+              "gauge", double(ledger.largest_group));
   out += "# HELP ejournal_ledger_group_size Entries appended per group commit (one fsync).\n";
   out += "# TYPE ejournal_ledger_group_size histogram\n";
   uint64_t cumulative = 0;
@@ -68,12 +67,10 @@ std::string Metrics::Render(const LedgerStats& ledger, uint64_t ledger_size) con
   out += fmt::format("ejournal_ledger_group_size_bucket{{le=\"+Inf\"}} {}\n", cumulative);
   out += fmt::format("ejournal_ledger_group_size_sum {}\n", ledger.entries);
   out += fmt::format("ejournal_ledger_group_size_count {}\n", cumulative);
-  out += "# HELP ejournal_ledger_refused_total Requests the ledger writer refused.\n";
-  out += "# TYPE ejournal_ledger_refused_total counter\n";
-  out += fmt::format("ejournal_ledger_refused_total {}\n", ledger.refused);
-  out += "# HELP ejournal_ledger_checkpoints_total Checkpoints written since start.\n";
-  out += "# TYPE ejournal_ledger_checkpoints_total counter\n";
-  out += fmt::format("ejournal_ledger_checkpoints_total {}\n", ledger.checkpoints);
+  WriteMetric(out, "ejournal_ledger_refused_total", "Requests the ledger writer refused.",
+              "counter", double(ledger.refused));
+  WriteMetric(out, "ejournal_ledger_checkpoints_total", "Checkpoints written since start.",
+              "counter", double(ledger.checkpoints));
   out += "# HELP ejournal_http_responses_total HTTP responses by route and status.\n";
   out += "# TYPE ejournal_http_responses_total counter\n";
   for (const auto& [key, n] : responses_) {

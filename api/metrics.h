@@ -12,11 +12,16 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "ledger/ledger.h"
 #include "schemas/status.h"
 
 namespace ejournal::api {
+
+// One Prometheus sample with its HELP and TYPE lines ("counter" or "gauge").
+void WriteMetric(std::string& out, std::string_view name, std::string_view help,
+                 std::string_view type, double value);
 
 class Metrics {
  public:

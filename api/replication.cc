@@ -43,10 +43,6 @@ std::optional<int64_t> RecordedAt(const Ledger& ledger, uint64_t seq) {
   return entry.recorded_at_us();
 }
 
-void Gauge(std::string& out, const char* name, const char* help, const char* type, double value) {
-  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
-}
-
 }  // namespace
 
 Status ApiServer::InitReplicaStore() {
@@ -130,58 +126,60 @@ std::string ApiServer::ReplicationMetrics() const {
   const int64_t now = options_.clock->NowMicros();
   if (relay_) {
     const ReplicatorStats s = relay_->stats();
-    Gauge(out, "ejournal_replication_confirmed_sequence",
-          "Highest sequence such that entries 1..S are confirmed by Kafka.", "gauge",
-          double(s.confirmed));
-    Gauge(out, "ejournal_replication_lag_entries", "Ledger entries not yet confirmed by Kafka.",
-          "gauge", double(s.lag));
+    WriteMetric(out, "ejournal_replication_confirmed_sequence",
+                "Highest sequence such that entries 1..S are confirmed by Kafka.", "gauge",
+                double(s.confirmed));
+    WriteMetric(out, "ejournal_replication_lag_entries",
+                "Ledger entries not yet confirmed by Kafka.", "gauge", double(s.lag));
     double age = 0;
     if (s.lag > 0) {
       if (auto at = RecordedAt(*ledger_, s.confirmed + 1)) age = double(now - *at) / 1e6;
     }
-    Gauge(out, "ejournal_replication_oldest_unconfirmed_age_seconds",
-          "Age of the oldest entry Kafka has not confirmed (0: none).", "gauge", age);
-    Gauge(out, "ejournal_replication_produced_sequence", "Highest sequence handed to the producer.",
-          "gauge", double(s.produced));
-    Gauge(out, "ejournal_replication_in_flight", "Messages produced and not yet reported.", "gauge",
-          double(s.in_flight));
-    Gauge(out, "ejournal_replication_checkpoints_total", "Checkpoints confirmed since start.",
-          "counter", double(s.checkpoints));
-    Gauge(out, "ejournal_replication_failures_total",
-          "Failed deliveries and produce calls since start.", "counter", double(s.failures));
-    Gauge(out, "ejournal_replication_rewinds_total", "Times the relay went back to confirmed + 1.",
-          "counter", double(s.rewinds));
+    WriteMetric(out, "ejournal_replication_oldest_unconfirmed_age_seconds",
+                "Age of the oldest entry Kafka has not confirmed (0: none).", "gauge", age);
+    WriteMetric(out, "ejournal_replication_produced_sequence",
+                "Highest sequence handed to the producer.", "gauge", double(s.produced));
+    WriteMetric(out, "ejournal_replication_in_flight", "Messages produced and not yet reported.",
+                "gauge", double(s.in_flight));
+    WriteMetric(out, "ejournal_replication_checkpoints_total", "Checkpoints confirmed since start.",
+                "counter", double(s.checkpoints));
+    WriteMetric(out, "ejournal_replication_failures_total",
+                "Failed deliveries and produce calls since start.", "counter", double(s.failures));
+    WriteMetric(out, "ejournal_replication_rewinds_total",
+                "Times the relay went back to confirmed + 1.", "counter", double(s.rewinds));
   }
   if (replica_) {
     const ReplicaStats s = replica_->stats();
-    Gauge(out, "ejournal_replica_applied_sequence", "Entries in the replica's verified ledger.",
-          "gauge", double(s.applied));
-    Gauge(out, "ejournal_replica_verified_sequence", "Entries verified (applied or about to be).",
-          "gauge", double(s.verified));
-    Gauge(out, "ejournal_replica_next_offset", "The Kafka offset the replica reads next.", "gauge",
-          double(s.next_offset));
-    Gauge(out, "ejournal_replica_high_watermark",
-          "The partition's high watermark as last seen (-1: unknown).", "gauge",
-          double(s.high_watermark));
-    Gauge(out, "ejournal_replica_lag_messages",
-          "Messages in the partition the replica has not applied yet (-1: unknown).", "gauge",
-          s.high_watermark < 0 ? -1.0
-                               : double(std::max<int64_t>(0, s.high_watermark - s.next_offset)));
+    WriteMetric(out, "ejournal_replica_applied_sequence",
+                "Entries in the replica's verified ledger.", "gauge", double(s.applied));
+    WriteMetric(out, "ejournal_replica_verified_sequence",
+                "Entries verified (applied or about to be).", "gauge", double(s.verified));
+    WriteMetric(out, "ejournal_replica_next_offset", "The Kafka offset the replica reads next.",
+                "gauge", double(s.next_offset));
+    WriteMetric(out, "ejournal_replica_high_watermark",
+                "The partition's high watermark as last seen (-1: unknown).", "gauge",
+                double(s.high_watermark));
+    WriteMetric(out, "ejournal_replica_lag_messages",
+                "Messages in the partition the replica has not applied yet (-1: unknown).", "gauge",
+                s.high_watermark < 0
+                    ? -1.0
+                    : double(std::max<int64_t>(0, s.high_watermark - s.next_offset)));
     double age = 0;
     if (auto at = RecordedAt(*ledger_, s.applied)) age = double(now - *at) / 1e6;
-    Gauge(out, "ejournal_replica_last_applied_age_seconds",
-          "Time since the recorded-at time of the last applied entry.", "gauge", age);
-    Gauge(out, "ejournal_replica_checkpoints_total", "Checkpoints verified and stored since start.",
-          "counter", double(s.checkpoints));
-    Gauge(out, "ejournal_replica_messages_total", "Messages consumed since start.", "counter",
-          double(s.messages));
-    Gauge(out, "ejournal_replica_duplicates_total", "Repeated entries skipped since start.",
-          "counter", double(s.duplicates));
-    Gauge(out, "ejournal_replica_halted",
-          "1 when a verification mismatch stopped the replica (see /readyz and the log).", "gauge",
-          s.halted ? 1 : 0);
-    Gauge(out, "ejournal_replica_alarm_sequence",
-          "The sequence where the replica halted (0: none).", "gauge", double(s.alarm_sequence));
+    WriteMetric(out, "ejournal_replica_last_applied_age_seconds",
+                "Time since the recorded-at time of the last applied entry.", "gauge", age);
+    WriteMetric(out, "ejournal_replica_checkpoints_total",
+                "Checkpoints verified and stored since start.", "counter", double(s.checkpoints));
+    WriteMetric(out, "ejournal_replica_messages_total", "Messages consumed since start.", "counter",
+                double(s.messages));
+    WriteMetric(out, "ejournal_replica_duplicates_total", "Repeated entries skipped since start.",
+                "counter", double(s.duplicates));
+    WriteMetric(out, "ejournal_replica_halted",
+                "1 when a verification mismatch stopped the replica (see /readyz and the log).",
+                "gauge", s.halted ? 1 : 0);
+    WriteMetric(out, "ejournal_replica_alarm_sequence",
+                "The sequence where the replica halted (0: none).", "gauge",
+                double(s.alarm_sequence));
   }
   return out;
 }
