@@ -66,6 +66,9 @@ Status Admission::CatchUp(const Ledger& ledger) {
     pending.Write(*school_, batch);
     return flush();
   };
+  if (school_ != nullptr && ledger.size() > school_->size()) {
+    school_->Reserve(ledger.size() - school_->size());
+  }
   // Read and parsed on a second thread (ledger/entry_stream.h) while this one folds.
   EntryStream stream(ledger, 1);
   for (;;) {

@@ -15,6 +15,7 @@ PACKAGES=(
   libcli11-dev
   libhowardhinnant-date-dev tzdata
   nlohmann-json3-dev
+  libabsl-dev
   clang-format
   chromium
 )

@@ -573,7 +573,7 @@ Result<v1::PendingCorrectionsView> PendingCorrections(const SchoolState& state,
     p->set_sequence(r->seq);
     // R-COR-3: the original and the proposed value beside the reason.
     if (r->original_seq != 0) {
-      p->set_original_event_id(state.EventIdOf(r->original_seq));
+      p->set_original_event_id(std::string(state.EventIdOf(r->original_seq)));
       p->set_original_sequence(r->original_seq);
     }
     if (r->body != nullptr) *p->mutable_proposal() = *r->body;

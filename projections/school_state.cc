@@ -167,12 +167,12 @@ const Membership* Student::On(Day day) const {
 }
 
 const User* School::FindUser(std::string_view user_id) const {
-  auto it = users.find(std::string(user_id));
+  auto it = users.find(user_id);
   return it == users.end() ? nullptr : &it->second;
 }
 
 const Lesson* School::FindLesson(std::string_view lesson_id) const {
-  auto it = lessons.find(std::string(lesson_id));
+  auto it = lessons.find(lesson_id);
   return it == lessons.end() ? nullptr : &it->second;
 }
 
@@ -308,17 +308,17 @@ const Lesson* School::NextLessonOfGroup(const Lesson& lesson) const {
 // ---------------------------------------------------------------------------------------------
 
 const School* SchoolState::FindSchool(std::string_view school_id) const {
-  auto it = schools_.find(std::string(school_id));
+  auto it = schools_.find(school_id);
   return it == schools_.end() ? nullptr : &it->second;
 }
 
 School* SchoolState::MutableSchool(std::string_view school_id) {
-  auto it = schools_.find(std::string(school_id));
+  auto it = schools_.find(school_id);
   return it == schools_.end() ? nullptr : &it->second;
 }
 
 const Credential* SchoolState::FindCredential(std::string_view credential_id) const {
-  auto it = credentials_.find(std::string(credential_id));
+  auto it = credentials_.find(credential_id);
   return it == credentials_.end() ? nullptr : &it->second;
 }
 
@@ -328,14 +328,26 @@ const EventInfo* SchoolState::Event(uint64_t seq) const {
 }
 
 uint64_t SchoolState::SequenceOf(std::string_view event_id) const {
-  auto it = event_ids_.find(std::string(event_id));
+  auto it = event_ids_.find(event_id);
   return it == event_ids_.end() ? 0 : it->second;
 }
 
-const std::string& SchoolState::EventIdOf(uint64_t seq) const {
-  static const std::string kEmpty;
-  if (seq == 0 || seq > event_id_of_.size()) return kEmpty;
-  return *event_id_of_[seq - 1];
+std::string_view SchoolState::EventIdOf(uint64_t seq) const {
+  if (seq == 0 || seq > event_id_of_.size()) return {};
+  return event_id_of_[seq - 1];
+}
+
+std::string_view SchoolState::Store(std::string_view s) {
+  char* copy = google::protobuf::Arena::CreateArray<char>(&chars_, s.size());
+  std::copy(s.begin(), s.end(), copy);
+  return {copy, s.size()};
+}
+
+void SchoolState::Reserve(uint64_t events) {
+  const size_t total = events_.size() + events;
+  events_.reserve(total);
+  event_id_of_.reserve(total);
+  event_ids_.reserve(total);
 }
 
 const Invalidation* SchoolState::InvalidationOf(uint64_t seq) const {
@@ -382,8 +394,8 @@ uint32_t SchoolState::Intern(std::string_view name) {
   if (name.empty()) return 0;
   if (auto it = name_index_.find(name); it != name_index_.end()) return it->second;
   const auto index = static_cast<uint32_t>(names_.size());
-  name_index_.emplace(std::string(name), index);
   names_.emplace_back(name);
+  name_index_.emplace(names_.back(), index);  // a view of the deque's copy, never of `name`
   return index;
 }
 
@@ -392,19 +404,23 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
     return Internal("school state at " + std::to_string(events_.size()) + " was given entry " +
                     std::to_string(seq));
   }
-  auto [id_it, fresh] = event_ids_.try_emplace(body.event_id(), seq);
+  bool fresh = false;
+  auto id_it = event_ids_.lazy_emplace(body.event_id(), [&](const auto& construct) {
+    fresh = true;
+    construct(Store(body.event_id()), seq);  // the key is the state's own copy
+  });
   if (!fresh) return Corrupt(seq, "event id " + body.event_id() + " appears twice");
 
   touched_.Clear();
-  touched_.school_id = body.school_id();
   EventInfo info;
   info.recorded_at_us = at_us;
   info.school = Intern(body.school_id());
   info.actor = Intern(body.actor_id());
   info.credential = Intern(body.credential_id());
   info.payload = static_cast<uint32_t>(body.payload_case());
+  touched_.school = info.school;
   events_.push_back(info);
-  event_id_of_.push_back(&id_it->first);
+  event_id_of_.push_back(id_it->first);
 
   std::vector<uint64_t>& deps = deps_scratch_;
   deps.clear();
@@ -426,7 +442,8 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
   stored.deps_begin = static_cast<uint32_t>(deps_.size());
   stored.deps_count = static_cast<uint32_t>(deps.size());
   deps_.insert(deps_.end(), deps.begin(), deps.end());
-  IndexEvent(stored, seq);
+  if (school == nullptr) school = MutableSchool(body.school_id());  // just registered
+  IndexEvent(school, stored, seq);
   return st;
 }
 
@@ -438,33 +455,36 @@ uint32_t SchoolState::Find(std::string_view name) const {
 
 // The same events the views' history keys listed (H/, A/, R/, G/ before they moved here): a
 // school's events touching an existing lesson, its actor's events, every credential's events.
-void SchoolState::IndexEvent(const EventInfo& info, uint64_t seq) {
+void SchoolState::IndexEvent(const School* school, const EventInfo& info, uint64_t seq) {
   if (info.credential != 0) credential_events_.Add(info.credential, seq);
-  const School* school = FindSchool(touched_.school_id);
   if (school == nullptr) return;
-  const uint32_t sid = Intern(school->id);
+  const uint32_t sid = info.school;
   if (info.actor != 0) actor_events_.Add((uint64_t{sid} << 32) | info.actor, seq);
   if (touched_.lessons.empty() && touched_.cells.empty()) return;
-  std::string group;
-  auto page = [&](const Lesson& l) {
-    group = school->id;
+  // The page of an existing lesson (0 for an unknown one), computed once per lesson.
+  auto page_of = [&](uint32_t lesson) -> uint32_t {
+    const uint64_t key = (uint64_t{sid} << 32) | lesson;
+    if (auto it = page_of_lesson_.find(key); it != page_of_lesson_.end()) return it->second;
+    const Lesson* l = school->FindLesson(names_[lesson]);
+    if (l == nullptr) return 0;
+    std::string group = school->id;
+    for (const std::string* part : {&l->class_id, &l->subgroup_id, &l->subject_id}) {
+      group += '/';
+      group += *part;
+    }
     group += '/';
-    group += l.class_id;
-    group += '/';
-    group += l.subgroup_id;
-    group += '/';
-    group += l.subject_id;
-    group += '/';
-    page_events_.Add(Intern(group), seq);  // Add drops the same event twice in a row
+    const uint32_t page = Intern(group);
+    page_of_lesson_.emplace(key, page);
+    return page;
   };
-  for (const auto& lesson_id : touched_.lessons) {
-    if (const Lesson* l = school->FindLesson(lesson_id)) page(*l);
+  for (uint32_t lesson : touched_.lessons) {
+    if (uint32_t page = page_of(lesson)) page_events_.Add(page, seq);  // drops repeats in a row
   }
-  for (const auto& [lesson_id, student] : touched_.cells) {
-    const Lesson* l = school->FindLesson(lesson_id);
-    if (l == nullptr) continue;
-    cell_events_.Add({sid, Intern(lesson_id), Intern(student)}, seq);
-    page(*l);
+  for (const auto& [lesson, student] : touched_.cells) {
+    const uint32_t page = page_of(lesson);
+    if (page == 0) continue;
+    cell_events_.Add({sid, lesson, student}, seq);
+    page_events_.Add(page, seq);
   }
 }
 
@@ -511,19 +531,22 @@ v1::AbsenceReason Attendance::Reason(const Validity& validity) const {
 }
 
 void SchoolState::TouchLesson(std::string_view lesson_id) {
-  events_.back().lesson = Intern(lesson_id);
-  touched_.lessons.emplace(lesson_id);
+  const uint32_t lesson = Intern(lesson_id);
+  events_.back().lesson = lesson;
+  touched_.lessons.push_back(lesson);
 }
 
 void SchoolState::TouchCell(std::string_view lesson_id, std::string_view student_id) {
-  events_.back().lesson = Intern(lesson_id);
-  events_.back().student = Intern(student_id);
-  touched_.cells.emplace(std::string(lesson_id), std::string(student_id));
+  EventInfo& e = events_.back();
+  e.lesson = Intern(lesson_id);
+  e.student = Intern(student_id);
+  touched_.cells.emplace_back(e.lesson, e.student);
 }
 
 void SchoolState::TouchAttestation(const std::string& key) {
-  events_.back().attestation = Intern(key);
-  touched_.attestation.insert(key);
+  const uint32_t index = Intern(key);
+  events_.back().attestation = index;
+  touched_.attestation.push_back(index);
 }
 
 void SchoolState::TouchTarget(const School& school, const v1::CorrectionRequested& p) {
@@ -823,7 +846,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       if (it == school->lessons.end()) return Corrupt(seq, "unknown lesson");
       Lesson& l = it->second;
       deps.push_back(l.scheduled_seq);
-      touched_.moved.emplace_back(l.id, l.date, l.period);
+      touched_.moved.emplace_back(Intern(l.id), l.date, l.period);
       TouchLesson(l.id);
       Day to = DayOr(p.new_date(), l.date);
       if (to != l.date) {
@@ -1102,7 +1125,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         auto l = school->lessons.find(lid);
         if (l == school->lessons.end()) return Corrupt(seq, "unknown lesson " + lid);
         l->second.substitution_ids.push_back(s.id);
-        touched_.lessons.insert(lid);
+        TouchColumn(lid);
         deps.push_back(l->second.scheduled_seq);
       }
       school->substitutions[s.id] = std::move(s);
@@ -1113,7 +1136,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       if (it == school->substitutions.end()) return Corrupt(seq, "unknown substitution");
       it->second.cancelled = true;
       deps.push_back(it->second.seq);
-      for (const auto& lid : it->second.lesson_ids) touched_.lessons.insert(lid);
+      for (const auto& lid : it->second.lesson_ids) TouchColumn(lid);
       break;
     }
     case B::kCredentialCompromiseReported: {
@@ -1271,15 +1294,15 @@ Status ApplyCorrection(School& school, const v1::CorrectionRequested& p, uint64_
 void SchoolState::TouchInvalidated(const School& school, uint64_t seq) {
   const EventInfo& e = events_[seq - 1];
   if (e.lesson != 0 && e.student != 0) {
-    touched_.cells.emplace(names_[e.lesson], names_[e.student]);
+    touched_.cells.emplace_back(e.lesson, e.student);
   } else if (e.lesson != 0) {
-    touched_.lessons.insert(names_[e.lesson]);
+    touched_.lessons.push_back(e.lesson);
   }
-  if (e.attestation != 0) touched_.attestation.insert(names_[e.attestation]);
+  if (e.attestation != 0) touched_.attestation.push_back(e.attestation);
   if (e.payload == v1::EventBody::kAbsenceReasonSet) {
     for (const auto& [key, a] : school.attendance) {
       for (const auto& [rseq, reason] : a.reasons) {
-        if (rseq == seq) touched_.cells.emplace(a.lesson_id, a.student_id);
+        if (rseq == seq) touched_.cells.emplace_back(Intern(a.lesson_id), Intern(a.student_id));
       }
     }
   }

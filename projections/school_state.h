@@ -27,9 +27,13 @@
 #ifndef EJOURNAL_PROJECTIONS_SCHOOL_STATE_H_
 #define EJOURNAL_PROJECTIONS_SCHOOL_STATE_H_
 
+#include <absl/container/flat_hash_map.h>
+#include <google/protobuf/arena.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -298,40 +302,49 @@ struct DiaryAck {
   v1::AcknowledgementChannel channel = v1::ACKNOWLEDGEMENT_CHANNEL_UNSPECIFIED;
 };
 
+// A table keyed by ids that is searched by a view of an id, without copying it. The same hash as
+// std::hash<std::string>, so that iteration order is that of a plain std::unordered_map.
+struct IdHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+template <typename Value>
+using IdMap = std::unordered_map<std::string, Value, IdHash, std::equal_to<>>;
+
 // One school: everything keyed by the school's own ids.
 struct School {
   std::string id, name;
   SchoolZone zone;
   uint64_t registered_seq = 0;
   PolicyValues policy;
-  std::unordered_map<std::string, AcademicYear> years;
-  std::unordered_map<std::string, Subject> subjects;
-  std::unordered_map<std::string, SchoolClass> classes;
-  std::unordered_map<std::string, Subgroup> subgroups;
-  std::unordered_map<std::string, User> users;
-  std::unordered_map<std::string, std::string> logins;  // login -> user id
-  std::unordered_map<std::string, Student> students;
-  std::unordered_map<std::string, Load> loads;
-  std::unordered_map<std::string, BellSchedule> bells;
-  std::unordered_map<std::string, Lesson> lessons;
-  std::unordered_map<std::string, Mark> marks;
-  std::unordered_map<std::string, Attendance> attendance;  // AttendanceKey(lesson, student)
-  std::unordered_map<std::string, Homework> homework;
-  std::unordered_map<std::string, AttestationMark> attestation;  // TermKey / ExamKey
-  std::unordered_map<std::string, bool> deputy_attest;           // TermKey -> decision
-  std::unordered_map<std::string, CorrectionRequest> requests;
-  std::unordered_map<std::string, Substitution> substitutions;
-  std::unordered_map<std::string, CompromiseReport> reports;
-  std::unordered_map<std::string, Act> acts;
+  IdMap<AcademicYear> years;
+  IdMap<Subject> subjects;
+  IdMap<SchoolClass> classes;
+  IdMap<Subgroup> subgroups;
+  IdMap<User> users;
+  IdMap<std::string> logins;  // login -> user id
+  IdMap<Student> students;
+  IdMap<Load> loads;
+  IdMap<BellSchedule> bells;
+  IdMap<Lesson> lessons;
+  IdMap<Mark> marks;
+  IdMap<Attendance> attendance;  // AttendanceKey(lesson, student)
+  IdMap<Homework> homework;
+  IdMap<AttestationMark> attestation;  // TermKey / ExamKey
+  IdMap<bool> deputy_attest;           // TermKey -> decision
+  IdMap<CorrectionRequest> requests;
+  IdMap<Substitution> substitutions;
+  IdMap<CompromiseReport> reports;
+  IdMap<Act> acts;
   std::vector<DiaryAck> acks;
   // AckKey(student, week start) -> indexes into acks, in ledger order.
-  std::unordered_map<std::string, std::vector<size_t>> acks_by_student_week;
+  IdMap<std::vector<size_t>> acks_by_student_week;
   std::set<std::string> timetable_slots;
   // Lessons by (class or subgroup, subject) and by class and day, for windows and term checks.
-  std::unordered_map<std::string, std::vector<std::string>> lessons_by_group;  // GroupKey
-  std::unordered_map<std::string, std::map<Day, std::vector<std::string>>> lessons_by_class_day;
+  IdMap<std::vector<std::string>> lessons_by_group;  // GroupKey
+  IdMap<std::map<Day, std::vector<std::string>>> lessons_by_class_day;
   // Marks by student and subject, for term marks.
-  std::unordered_map<std::string, std::vector<std::string>> marks_by_student_subject;
+  IdMap<std::vector<std::string>> marks_by_student_subject;
 
   const User* FindUser(std::string_view user_id) const;
   const Lesson* FindLesson(std::string_view lesson_id) const;
@@ -403,7 +416,7 @@ struct EventInfo {
 // Sequence numbers listed by a key, in order: the history indexes (cell, actor, credential, page).
 // Flat: one chain per key through one vector (12 bytes an entry and one hash node a key), so that
 // five million events cost tens of megabytes, not a vector allocation per cell.
-template <typename Key, typename Hash = std::hash<Key>>
+template <typename Key, typename Hash = absl::Hash<Key>>
 class SequenceIndex {
  public:
   void Add(const Key& key, uint64_t seq) {
@@ -429,20 +442,25 @@ class SequenceIndex {
     uint64_t seq;
     uint32_t previous;  // position + 1 of the key's previous entry (0: none)
   };
-  std::unordered_map<Key, uint32_t, Hash> newest_;
+  absl::flat_hash_map<Key, uint32_t, Hash> newest_;  // never iterated: its order is per process
   std::vector<Entry> entries_;
 };
 
-// What the last Apply changed in the views (projections/views.h rewrites exactly these).
+// What the last Apply changed in the views (projections/views.h rewrites exactly these), as
+// interned names (SchoolState::Name). Lists, not sets: an id may appear more than once, and readers
+// deduplicate; Clear keeps the capacity, so that a fold does not allocate for this per event.
 struct Touched {
-  std::string school_id;
-  std::set<std::string> lessons;                        // lesson columns
-  std::set<std::pair<std::string, std::string>> cells;  // (lesson, student)
-  std::set<std::string> attestation;                    // TermKey / ExamKey
-  // Lessons whose column moved: (lesson id, old day, old period), to drop the old keys.
-  std::vector<std::tuple<std::string, Day, int>> moved;
+  uint32_t school = 0;                               // the event's school (0: none)
+  std::vector<uint32_t> lessons;                     // lesson columns
+  std::vector<std::pair<uint32_t, uint32_t>> cells;  // (lesson, student)
+  std::vector<uint32_t> attestation;                 // TermKey / ExamKey
+  // Lessons whose column moved: (lesson, old day, old period), to drop the old keys.
+  std::vector<std::tuple<uint32_t, Day, int>> moved;
+  bool empty() const {
+    return lessons.empty() && cells.empty() && attestation.empty() && moved.empty();
+  }
   void Clear() {
-    school_id.clear();
+    school = 0;
     lessons.clear();
     cells.clear();
     attestation.clear();
@@ -459,6 +477,10 @@ class SchoolState final : public Validity {
   // Folds the event appended as `sequence` (which must be size() + 1) at `recorded_at_us`.
   [[nodiscard]] Status Apply(const v1::EventBody& body, uint64_t sequence, int64_t recorded_at_us);
 
+  // Makes room for `events` more events (a replay knows how many it will fold): the per-event
+  // tables grow once instead of rehashing as they fill.
+  void Reserve(uint64_t events);
+
   // The number of events folded (the ledger position of this state).
   uint64_t size() const { return events_.size(); }
 
@@ -466,7 +488,7 @@ class SchoolState final : public Validity {
   const Credential* FindCredential(std::string_view credential_id) const;
   const EventInfo* Event(uint64_t seq) const;
   uint64_t SequenceOf(std::string_view event_id) const;  // 0: unknown
-  const std::string& EventIdOf(uint64_t seq) const;
+  std::string_view EventIdOf(uint64_t seq) const;
   const std::string& ActorOf(const EventInfo& info) const { return names_[info.actor]; }
   const std::string& CredentialOf(const EventInfo& info) const { return names_[info.credential]; }
   const std::string& SchoolOf(const EventInfo& info) const { return names_[info.school]; }
@@ -489,7 +511,7 @@ class SchoolState final : public Validity {
 
   // What the last Apply changed.
   const Touched& touched() const { return touched_; }
-  // The interned name (lesson, student, attestation key of EventInfo).
+  // The interned name (lesson, student, attestation key of EventInfo and Touched).
   const std::string& Name(uint32_t index) const { return names_[index]; }
 
   // The history indexes (projections/README.md), kept in memory: every event that touched the
@@ -515,11 +537,13 @@ class SchoolState final : public Validity {
   // in its EventInfo, so that an invalidation can touch it again.
   void TouchLesson(std::string_view lesson_id);
   void TouchCell(std::string_view lesson_id, std::string_view student_id);
+  // Lists a lesson column as changed without making it the event's lesson (a substitution).
+  void TouchColumn(std::string_view lesson_id) { touched_.lessons.push_back(Intern(lesson_id)); }
   void TouchAttestation(const std::string& key);
   void TouchTarget(const School& school, const v1::CorrectionRequested& p);
   void TouchInvalidated(const School& school, uint64_t seq);
   // Adds the event just applied to the history indexes (from touched_).
-  void IndexEvent(const EventInfo& info, uint64_t seq);
+  void IndexEvent(const School* school, const EventInfo& info, uint64_t seq);
   // The interned index of a name, or 0 if it was never interned.
   uint32_t Find(std::string_view name) const;
 
@@ -529,22 +553,27 @@ class SchoolState final : public Validity {
     }
   };
 
-  std::unordered_map<std::string, School> schools_;
-  std::unordered_map<std::string, Credential> credentials_;
+  IdMap<School> schools_;
+  IdMap<Credential> credentials_;
   std::vector<EventInfo> events_;  // [seq - 1]
   std::vector<uint64_t> deps_;
-  std::vector<std::string> names_{std::string()};
-  // Heterogeneous lookup: Intern and Find look a name up without copying it.
-  struct NameHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>> name_index_;
+  // Interned names live in a deque (its elements never move) and event ids in `chars_` (never
+  // moved, freed with the state): the tables below key on views of them, so that a lookup copies
+  // no string and an event id costs no allocation of its own. absl's flat tables: one probe of a
+  // packed array instead of a walk through separately allocated nodes (the fold is bound by memory
+  // latency). They are never iterated (their order changes from process to process).
+  std::string_view Store(std::string_view s);
+  google::protobuf::Arena chars_;
+  std::deque<std::string> names_{std::string()};
+  absl::flat_hash_map<std::string_view, uint32_t> name_index_;
   std::vector<uint64_t> deps_scratch_;  // Apply's dependencies of the event being applied
-  std::unordered_map<std::string, uint64_t> event_ids_;
-  std::vector<const std::string*> event_id_of_;  // [seq - 1] -> key in event_ids_
-  std::unordered_map<uint64_t, Invalidation> invalid_;
-  std::unordered_map<uint64_t, uint64_t> reentries_;  // invalid seq -> re-entry seq
+  absl::flat_hash_map<std::string_view, uint64_t> event_ids_;
+  std::vector<std::string_view> event_id_of_;  // [seq - 1]
+  absl::flat_hash_map<uint64_t, Invalidation> invalid_;
+  absl::flat_hash_map<uint64_t, uint64_t> reentries_;  // invalid seq -> re-entry seq
+  // The page ("<school>/<class>/<subgroup>/<subject>/", interned) of a lesson, by the interned
+  // (school, lesson) (a lesson's page never changes: a move changes its date and period only).
+  absl::flat_hash_map<uint64_t, uint32_t> page_of_lesson_;
   Touched touched_;
   SequenceIndex<std::array<uint32_t, 3>, CellKeyHash> cell_events_;  // (school, lesson, student)
   SequenceIndex<uint64_t> actor_events_;                             // school << 32 | actor

@@ -190,8 +190,8 @@ void ViewBatchWriter::Gather(const SchoolState& state, uint64_t seq) {
   const Touched& t = state.touched();
   last_seq_ = seq;
   ++gathered_;
-  if (t.lessons.empty() && t.cells.empty() && t.attestation.empty() && t.moved.empty()) return;
-  Pending& p = schools_[t.school_id];
+  if (t.empty()) return;
+  Pending& p = schools_[t.school];
   p.lessons.insert(t.lessons.begin(), t.lessons.end());
   p.cells.insert(t.cells.begin(), t.cells.end());
   p.attestation.insert(t.attestation.begin(), t.attestation.end());
@@ -205,33 +205,35 @@ void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch
   // next to each other.
   std::map<std::string, std::optional<std::string>> ops;
   std::string bytes;
-  for (const auto& [school_id, t] : schools_) {
-    const School* school = state.FindSchool(school_id);
+  for (const auto& [school_index, t] : schools_) {
+    const School* school = state.FindSchool(state.Name(school_index));
     if (school == nullptr) continue;
     const std::string& sid = school->id;
     for (const auto& [lesson_id, old_day, old_period] : t.moved) {
-      const Lesson* l = school->FindLesson(lesson_id);
+      const Lesson* l = school->FindLesson(state.Name(lesson_id));
       if (l == nullptr) continue;
       ops.insert_or_assign(LessonKey(sid, *l, old_day, old_period), std::nullopt);
       ops.insert_or_assign(ClassDayKey(sid, *l, old_day, old_period), std::nullopt);
     }
-    for (const auto& lesson_id : t.lessons) {
-      const Lesson* l = school->FindLesson(lesson_id);
+    for (uint32_t lesson_id : t.lessons) {
+      const Lesson* l = school->FindLesson(state.Name(lesson_id));
       if (l == nullptr) continue;
       LessonViewOf(state, *school, *l).SerializeToString(&bytes);
       ops.insert_or_assign(LessonKey(sid, *l, l->date, l->period), bytes);
       ops.insert_or_assign(ClassDayKey(sid, *l, l->date, l->period),
                            GroupOf(sid, l->class_id, l->subgroup_id, l->subject_id));
     }
-    for (const auto& [lesson_id, student] : t.cells) {
-      const Lesson* l = school->FindLesson(lesson_id);
+    for (const auto& [lesson_id, student_id] : t.cells) {
+      const Lesson* l = school->FindLesson(state.Name(lesson_id));
       if (l == nullptr) continue;
+      const std::string& student = state.Name(student_id);
       auto cell = CellViewOf(state, *school, *l, student);
       std::optional<std::string> value;
       if (cell) cell->SerializeToString(&value.emplace());
       ops.insert_or_assign(CellKey(sid, *l, student), std::move(value));
     }
-    for (const auto& key : t.attestation) {
+    for (uint32_t key_id : t.attestation) {
+      const std::string& key = state.Name(key_id);
       auto it = school->attestation.find(key);
       if (it == school->attestation.end()) continue;
       auto view = AttestationViewOf(state, it->second);

@@ -74,14 +74,14 @@ class ViewBatchWriter {
   void Write(const SchoolState& state, rocksdb::WriteBatch& batch);
 
  private:
-  struct Pending {
-    std::set<std::string> lessons;
-    std::set<std::pair<std::string, std::string>> cells;
-    std::set<std::string> attestation;
-    std::vector<std::tuple<std::string, Day, int>> moved;
+  struct Pending {  // interned names (SchoolState::Name)
+    std::set<uint32_t> lessons;
+    std::set<std::pair<uint32_t, uint32_t>> cells;  // (lesson, student)
+    std::set<uint32_t> attestation;
+    std::vector<std::tuple<uint32_t, Day, int>> moved;
   };
   rocksdb::ColumnFamilyHandle* const cf_;
-  std::map<std::string, Pending> schools_;  // by school id
+  std::map<uint32_t, Pending> schools_;  // by interned school id
   uint64_t gathered_ = 0;
   uint64_t last_seq_ = 0;
 };

@@ -7,7 +7,8 @@
 //       `ejournal init` lays it out; prints events/s
 //   school_bench replay --data D
 //       folds the ledger alone (no views), then rebuilds the projections from zero without
-//       re-checking signatures (what `ejournal replay` does); prints events/s of each
+//       re-checking signatures (what `ejournal replay` does); prints events/s of each;
+//       with --fold-only N, folds N times and stops (the views are left as they are)
 //
 //   school_bench reads --data D --samples N [--warmup W]
 //       after W untimed reads, journal pages, diary weeks and as-of journal pages read from the
@@ -85,6 +86,7 @@ int Generate(const std::string& data, const synth::Options& options) {
 Result<double> FoldOnly(const Ledger& ledger) {
   CredentialRegistry registry;
   school::SchoolState state;
+  state.Reserve(ledger.size());  // as Admission::CatchUp does
   Status failed;
   const auto start = Steady::now();
   EntryStream stream(ledger, 1);  // read and parsed on a second thread, as Admission::CatchUp does
@@ -102,7 +104,7 @@ Result<double> FoldOnly(const Ledger& ledger) {
   return Seconds(Steady::now() - start);
 }
 
-int Replay(const std::string& data) {
+int Replay(const std::string& data, int fold_runs) {
   auto opened = OpenSchoolLedger(data, OpenSchoolOptions{.catch_up = false});
   if (!opened) return Fail(opened.error());
   Ledger& ledger = *opened->ledger;
@@ -119,6 +121,16 @@ int Replay(const std::string& data) {
   }
   auto fold = FoldOnly(ledger);
   if (!fold) return Fail(fold.error());
+  if (fold_runs > 0) {  // --fold-only: the fold alone, repeated (for profiling and A/B runs)
+    for (int run = 1;; ++run) {
+      std::printf("| fold alone | %llu events | %.2f s | %.0f events/s |\n",
+                  static_cast<unsigned long long>(events), *fold,
+                  static_cast<double>(events) / *fold);
+      if (run == fold_runs) return 0;
+      fold = FoldOnly(ledger);
+      if (!fold) return Fail(fold.error());
+    }
+  }
   auto* views = ledger.column_families().views;
   if (Status s = school::ClearViews(ledger.db(), views); !s.ok()) return Fail(s);
   const auto start = Steady::now();
@@ -275,6 +287,8 @@ int main(int argc, char** argv) {
   generate->add_option("--seed", options.seed, "seed")->capture_default_str();
   auto* replay = app.add_subcommand("replay", "rebuild the views from zero");
   replay->add_option("--data", data, "data directory")->required();
+  int fold_runs = 0;
+  replay->add_option("--fold-only", fold_runs, "only fold, this many times (no views written)");
   auto* reads = app.add_subcommand("reads", "journal page, diary week and as-of page latency");
   reads->add_option("--data", data, "data directory")->required();
   reads->add_option("--samples", samples, "samples")->capture_default_str();
@@ -283,6 +297,6 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (*generate) return ejournal::Generate(data, options);
-  if (*replay) return ejournal::Replay(data);
+  if (*replay) return ejournal::Replay(data, fold_runs);
   return ejournal::Reads(data, samples, warmup, seed);
 }

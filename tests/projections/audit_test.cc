@@ -34,7 +34,7 @@ TEST_F(AuditTest, CellHistoryCredentialHistoryAndReentry_R_SEC_3_R_SEC_4_R_COR_3
   const uint64_t forged = MustSubmit(CorrectionBody("math", "r1", "m1", 2, "ошибка"));
   At(mon_, "16:00");
   const uint64_t approval = MustSubmit(ApproveBody("deputy", "r1"));
-  const std::string forged_id = State().EventIdOf(forged);
+  const std::string forged_id(State().EventIdOf(forged));
   At(mon_, "14:00");
   const int64_t from = clock_.NowMicros();
 

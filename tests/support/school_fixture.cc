@@ -312,7 +312,7 @@ v1::EventBody SchoolFixture::CorrectionBody(const std::string& teacher,
   auto it = marks.find(mark_id);
   if (it != marks.end()) {
     const auto* v = it->second.LastValid(State());
-    if (v != nullptr) r->set_original_event_id(State().EventIdOf(v->value_seq));
+    if (v != nullptr) r->set_original_event_id(std::string(State().EventIdOf(v->value_seq)));
     auto* m = r->mutable_mark();
     m->set_mark_id(mark_id);
     m->set_lesson_id(it->second.lesson_id);
