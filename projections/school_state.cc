@@ -80,10 +80,15 @@ void Push(Record<V>& record, uint64_t value_seq, uint64_t effective_seq, bool re
 // Keys and lookups
 // ---------------------------------------------------------------------------------------------
 
-std::string AttendanceKey(std::string_view lesson_id, std::string_view student_id) {
-  std::string key(lesson_id);
+void AttendanceKeyInto(std::string_view lesson_id, std::string_view student_id, std::string& key) {
+  key.assign(lesson_id);
   key += '/';
   key += student_id;
+}
+
+std::string AttendanceKey(std::string_view lesson_id, std::string_view student_id) {
+  std::string key;
+  AttendanceKeyInto(lesson_id, student_id, key);
   return key;
 }
 
@@ -414,9 +419,10 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
   touched_.Clear();
   EventInfo info;
   info.recorded_at_us = at_us;
-  info.school = Intern(body.school_id());
-  info.actor = Intern(body.actor_id());
-  info.credential = Intern(body.credential_id());
+  info.school = InternRepeated(body.school_id(), last_school_);
+  info.actor = InternRepeated(body.actor_id(), last_actor_);
+  const uint32_t previous_credential = last_credential_;
+  info.credential = InternRepeated(body.credential_id(), last_credential_);
   info.payload = static_cast<uint32_t>(body.payload_case());
   touched_.school = info.school;
   events_.push_back(info);
@@ -424,10 +430,15 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
 
   std::vector<uint64_t>& deps = deps_scratch_;
   deps.clear();
-  auto cred = credentials_.find(body.credential_id());
-  if (cred != credentials_.end()) {
-    cred->second.events.push_back(seq);
-    if (cred->second.issued_seq != 0) deps.push_back(cred->second.issued_seq);
+  // The credential's state (a node of credentials_: its address is stable), looked up again only
+  // when the credential changes or was not issued yet.
+  if (last_credential_state_ == nullptr || info.credential != previous_credential) {
+    auto cred = credentials_.find(body.credential_id());
+    last_credential_state_ = cred == credentials_.end() ? nullptr : &cred->second;
+  }
+  if (Credential* cred = last_credential_state_) {
+    cred->events.push_back(seq);
+    if (cred->issued_seq != 0) deps.push_back(cred->issued_seq);
   }
   School* school = MutableSchool(body.school_id());
   Status st = ApplyPayload(school, body, seq, at_us, deps);
@@ -445,6 +456,12 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
   if (school == nullptr) school = MutableSchool(body.school_id());  // just registered
   IndexEvent(school, stored, seq);
   return st;
+}
+
+uint32_t SchoolState::InternRepeated(std::string_view name, uint32_t& last) {
+  if (last != 0 && names_[last] == name) return last;
+  last = Intern(name);
+  return last;
 }
 
 uint32_t SchoolState::Find(std::string_view name) const {
@@ -534,6 +551,18 @@ void SchoolState::TouchLesson(std::string_view lesson_id) {
   const uint32_t lesson = Intern(lesson_id);
   events_.back().lesson = lesson;
   touched_.lessons.push_back(lesson);
+}
+
+void SchoolState::TouchLesson(const Lesson& lesson) {
+  events_.back().lesson = lesson.name;
+  touched_.lessons.push_back(lesson.name);
+}
+
+void SchoolState::TouchCell(const Lesson& lesson, std::string_view student_id) {
+  EventInfo& e = events_.back();
+  e.lesson = lesson.name;
+  e.student = Intern(student_id);
+  touched_.cells.emplace_back(e.lesson, e.student);
 }
 
 void SchoolState::TouchCell(std::string_view lesson_id, std::string_view student_id) {
@@ -834,6 +863,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       l.date = DayOr(p.date(), kNoDay);
       l.period = p.period();
       l.scheduled_seq = seq;
+      l.name = Intern(l.id);
       school->lessons_by_group[GroupKey(l.class_id, l.subgroup_id, l.subject_id)].push_back(l.id);
       school->lessons_by_class_day[l.class_id][l.date].push_back(l.id);
       TouchLesson(l.id);
@@ -884,7 +914,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       if (it == school->lessons.end()) return Corrupt(seq, "unknown lesson");
       deps.push_back(it->second.scheduled_seq);
       Push(it->second.record, seq, seq, false, LessonRecordOf(p));
-      TouchLesson(p.lesson_id());
+      TouchLesson(it->second);
       break;
     }
     case B::kAttendanceRecorded: {
@@ -892,14 +922,16 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       auto lesson = school->lessons.find(p.lesson_id());
       if (lesson == school->lessons.end()) return Corrupt(seq, "unknown lesson");
       deps.push_back(lesson->second.scheduled_seq);
-      Attendance& a = school->attendance[AttendanceKey(p.lesson_id(), p.student_id())];
-      if (a.versions.empty()) {
-        a.lesson_id = p.lesson_id();
-        a.student_id = p.student_id();
+      AttendanceKeyInto(p.lesson_id(), p.student_id(), key_scratch_);
+      auto found = school->attendance.find(key_scratch_);
+      if (found == school->attendance.end()) {
+        found = school->attendance.try_emplace(key_scratch_).first;
+        found->second.lesson_id = p.lesson_id();
+        found->second.student_id = p.student_id();
         lesson->second.attendance_students.push_back(p.student_id());
       }
-      Push(a, seq, seq, false, AttendanceOf(p));
-      TouchCell(p.lesson_id(), p.student_id());
+      Push(found->second, seq, seq, false, AttendanceOf(p));
+      TouchCell(lesson->second, p.student_id());
       break;
     }
     case B::kAbsenceReasonSet: {
@@ -925,11 +957,17 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         m.lesson_id = p.lesson_id();
         m.student_id = p.student_id();
         lesson->second.mark_ids.push_back(p.mark_id());
-        school->marks_by_student_subject[p.student_id() + "/" + lesson->second.subject_id]
-            .push_back(p.mark_id());
+        key_scratch_.assign(p.student_id());
+        key_scratch_ += '/';
+        key_scratch_ += lesson->second.subject_id;
+        auto by = school->marks_by_student_subject.find(key_scratch_);
+        if (by == school->marks_by_student_subject.end()) {
+          by = school->marks_by_student_subject.try_emplace(key_scratch_).first;
+        }
+        by->second.push_back(p.mark_id());
       }
       Push(m, seq, seq, false, MarkOf(p));
-      TouchCell(p.lesson_id(), p.student_id());
+      TouchCell(lesson->second, p.student_id());
       break;
     }
     case B::kHomeworkAssigned: {
@@ -946,7 +984,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         lesson->second.homework_ids.push_back(id);
       }
       Push(h, seq, seq, false, HomeworkOf(p));
-      TouchLesson(p.lesson_id());
+      TouchLesson(lesson->second);
       break;
     }
     case B::kTermMarkRecorded: {

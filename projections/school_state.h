@@ -221,6 +221,7 @@ struct BellSchedule {
 
 struct Lesson {
   std::string id, class_id, subgroup_id, subject_id, teacher_id, individual_student_id, room;
+  uint32_t name = 0;  // `id` interned (SchoolState::Name)
   std::string planned_topic;
   Day date = kNoDay;
   int period = 0;
@@ -377,6 +378,8 @@ struct School {
 };
 
 std::string AttendanceKey(std::string_view lesson_id, std::string_view student_id);
+// The same key, written into `key` (a buffer reused from call to call).
+void AttendanceKeyInto(std::string_view lesson_id, std::string_view student_id, std::string& key);
 std::string AckKey(std::string_view student_id, Day week_start);
 std::string GroupKey(std::string_view class_id, std::string_view subgroup_id,
                      std::string_view subject_id);
@@ -528,6 +531,9 @@ class SchoolState final : public Validity {
  private:
   School* MutableSchool(std::string_view school_id);
   uint32_t Intern(std::string_view name);
+  // Intern for a name that often repeats from one event to the next (the school, the actor, the
+  // credential): `last` remembers the previous answer, so a repeat costs one comparison.
+  uint32_t InternRepeated(std::string_view name, uint32_t& last);
   Status ApplyPayload(School* school, const v1::EventBody& body, uint64_t seq, int64_t at_us,
                       std::vector<uint64_t>& deps);
   Status ApplyCorrectionEffect(School& school, CorrectionRequest& request,
@@ -536,7 +542,9 @@ class SchoolState final : public Validity {
   // Record what the event being applied touches (views/README: the keys to rewrite) and keep it
   // in its EventInfo, so that an invalidation can touch it again.
   void TouchLesson(std::string_view lesson_id);
+  void TouchLesson(const Lesson& lesson);
   void TouchCell(std::string_view lesson_id, std::string_view student_id);
+  void TouchCell(const Lesson& lesson, std::string_view student_id);
   // Lists a lesson column as changed without making it the event's lesson (a substitution).
   void TouchColumn(std::string_view lesson_id) { touched_.lessons.push_back(Intern(lesson_id)); }
   void TouchAttestation(const std::string& key);
@@ -567,6 +575,9 @@ class SchoolState final : public Validity {
   std::deque<std::string> names_{std::string()};
   absl::flat_hash_map<std::string_view, uint32_t> name_index_;
   std::vector<uint64_t> deps_scratch_;  // Apply's dependencies of the event being applied
+  uint32_t last_school_ = 0, last_actor_ = 0, last_credential_ = 0;  // InternRepeated
+  Credential* last_credential_state_ = nullptr;  // the credential of name last_credential_
+  std::string key_scratch_;  // AttendanceKey / marks_by_student_subject keys, built in place
   absl::flat_hash_map<std::string_view, uint64_t> event_ids_;
   std::vector<std::string_view> event_id_of_;  // [seq - 1]
   absl::flat_hash_map<uint64_t, Invalidation> invalid_;
