@@ -53,7 +53,9 @@ void PageHeaders(httplib::Response& res, const char* csp) {
 std::string ContentTypeOf(const std::string& name) {
   const std::string ext = std::filesystem::path(name).extension().string();
   if (ext == ".html") return "text/html; charset=utf-8";
-  if (ext == ".js") return "text/javascript; charset=utf-8";
+  // Not "text/...": cpp-httplib 0.11 would brotli-compress it (quality 11) on every request, some
+  // 300 ms for the bundle; the bundle is gzipped once at build time instead (GetWebFile).
+  if (ext == ".js") return "application/javascript; charset=utf-8";
   if (ext == ".css") return "text/css; charset=utf-8";
   if (ext == ".svg") return "image/svg+xml";
   if (ext == ".png") return "image/png";
@@ -130,11 +132,20 @@ void ApiServer::GetWebFile(const httplib::Request& req, httplib::Response& res) 
                                       ? "the web pages are not built (api/web, needs node and npm)"
                                       : "no such page"));
   }
-  std::ifstream in(path, std::ios::binary);
+  // A script with a gzipped copy beside it (api/web/build.sh makes app.js.gz) goes out gzipped to
+  // the clients that accept it.
+  std::filesystem::path file = path;
+  const bool gzip = std::filesystem::path(name).extension() == ".js" &&
+                    req.get_header_value("Accept-Encoding").find("gzip") != std::string::npos &&
+                    std::filesystem::is_regular_file(path.string() + ".gz", ec);
+  if (gzip) file = path.string() + ".gz";
+  std::ifstream in(file, std::ios::binary);
   std::ostringstream content;
   content << in.rdbuf();
   if (!in.good() && !in.eof()) return SetError(res, IoError("cannot read a page"));
   PageHeaders(res, kPageCsp);
+  if (std::filesystem::path(name).extension() == ".js") res.set_header("Vary", "Accept-Encoding");
+  if (gzip) res.set_header("Content-Encoding", "gzip");
   res.set_content(content.str(), type);
 }
 
