@@ -486,6 +486,20 @@ try {
     await director.locator("#awaiting-list li", { hasText: "вносит автор" }).count() >= 1,
     "the director sees the rest awaiting their author, without a re-entry button");
 
+  // ---- methodist: the substitution cancelled again (SubstitutionCancelled, R-SUB-1)
+  await methodist.setViewportSize({ width: 1280, height: 900 });
+  await methodist.goto(`${url}/#/substitutions?load=${mLoad}&term=${term}`);
+  await methodist.waitForSelector("#subs-in-force");
+  const subItem = methodist.locator("#subs-in-force li", { hasText: env.CLASS_TEACHER }).first();
+  await subItem.locator("button.sub-cancel").click();
+  await methodist.waitForSelector("#status.error");
+  check((await statusText(methodist)).includes("Укажите причину"), "a cancellation without a reason is refused in the page");
+  await methodist.fill("#sub-cancel-reason", "учитель вышел на работу");
+  await methodist.locator("#subs-in-force li", { hasText: env.CLASS_TEACHER }).first().locator("button.sub-cancel").click();
+  await methodist.waitForFunction(() => document.getElementById("status").textContent.includes("Замена отменена"));
+  check(!(await methodist.locator("#sub-form fieldset").innerText()).includes("замена: " + env.CLASS_TEACHER),
+    "the cancelled substitution no longer names its substitute");
+
   // ---- CSRF: a POST with the cookie but without the pages' header is refused
   const csrf = await deputy.evaluate(() => fetch("/api/v1/logout", { method: "POST" }).then((r) => r.status));
   check(csrf === 403, "a cookie POST without X-EJournal-CSRF is refused (403)");

@@ -735,6 +735,29 @@ async function substitutionsPage(params) {
     } catch (e) { fail(e); }
   };
   m.append(f);
+  // The substitutions in force on these lessons, each cancellable (SubstitutionCancelled, R-SUB-1).
+  const inForce = new Map();
+  for (const l of shown) {
+    (l.substitution_ids || []).forEach((id, k) => {
+      const e = inForce.get(id) || { teacher: (l.substitute_teacher_ids || [])[k], dates: [] };
+      e.dates.push(fmtDate(l.date, true));
+      inForce.set(id, e);
+    });
+  }
+  if (!inForce.size) return;
+  const reason = el("input", { id: "sub-cancel-reason", size: 30, "aria-label": "Причина отмены замены" });
+  m.append(el("section", { id: "subs-in-force", class: "panel" }, el("h2", {}, "Замены в силе"),
+    el("label", {}, "Причина отмены ", reason),
+    el("ul", {}, ...[...inForce].map(([id, e]) => el("li", { "data-substitution": id },
+      `${e.teacher}: ${e.dates.join(", ")} `,
+      el("button", { type: "button", class: "secondary sub-cancel", onclick: async () => {
+        try {
+          if (!reason.value.trim()) throw new Error("Укажите причину отмены замены");
+          const r = await submit({ case: "substitutionCancelled", value: { substitutionId: id, reason: reason.value.trim() } });
+          await substitutionsPage(params);
+          status("Замена отменена: запись №" + r.sequence + ".");
+        } catch (err) { fail(err); }
+      } }, "Отменить замену"))))));
 }
 
 // ---- auditor: as-of journal vs now, cell history, checkpoint and inclusion proof
