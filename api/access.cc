@@ -33,6 +33,23 @@ bool TeachesPage(const School& school, const User& reader, std::string_view clas
   return false;
 }
 
+// R-SUB-1: a substitute writes the pages of the lessons they substitute, so they read them too.
+bool SubstitutesOnPage(const School& school, const User& reader, std::string_view class_id,
+                       std::string_view subgroup_id, std::string_view subject_id) {
+  if (!reader.Has(v1::ROLE_TEACHER)) return false;
+  for (const auto& [id, sub] : school.substitutions) {
+    if (sub.cancelled || sub.substitute_teacher_id != reader.id) continue;
+    for (const auto& lesson_id : sub.lesson_ids) {
+      const school::Lesson* l = school.FindLesson(lesson_id);
+      if (l != nullptr && l->class_id == class_id && l->subject_id == subject_id &&
+          l->subgroup_id == subgroup_id) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 bool ReadsEverything(const User& reader) {
@@ -61,7 +78,8 @@ bool MayReadPage(const School& school, const User& reader, std::string_view clas
   if (!reader.active) return false;
   if (ReadsEverything(reader) || reader.Has(v1::ROLE_METHODIST)) return true;
   return ClassTeacherOf(school, reader, class_id) ||
-         TeachesPage(school, reader, class_id, subgroup_id, subject_id);
+         TeachesPage(school, reader, class_id, subgroup_id, subject_id) ||
+         SubstitutesOnPage(school, reader, class_id, subgroup_id, subject_id);
 }
 
 bool MayReadCell(const School& school, const User& reader, std::string_view lesson_id) {

@@ -6,7 +6,8 @@
 //   methodist                             journal pages (and their as-of and cell history)
 //   class teacher                         every page, diary and class report of their class
 //   teacher                               pages of the class-subjects they teach (load), diaries
-//                                         of the students of classes they teach
+//                                         of the students of classes they teach; the pages of
+//                                         the lessons they substitute (R-SUB-1)
 //   parent                                the diaries of their own children only
 //   student                               their own diary only
 //   anyone                                their own actor history

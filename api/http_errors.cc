@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/json_util.h"
+
 namespace ejournal::api {
 
 int HttpStatusOf(const Status& status) {
@@ -47,7 +49,7 @@ void SetError(httplib::Response& res, const Status& status) {
   if (res.status == 429 || res.status == 503) {
     res.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
   }
-  res.set_content(ErrorJson(status), "application/json");
+  res.set_content(ErrorJson(status), kJsonContentType);
 }
 
 Status NotVisible() { return NotFound("no such resource, or not yours to read"); }

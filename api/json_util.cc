@@ -249,13 +249,13 @@ std::string ProtoJson(const google::protobuf::Message& message) {
 
 void ReplyProto(httplib::Response& res, const google::protobuf::Message& message) {
   res.status = 200;
-  res.set_content(ProtoJson(message), "application/json");
+  res.set_content(ProtoJson(message), kJsonContentType);
 }
 
 void ReplyJson(httplib::Response& res, const nlohmann::json& value, int status) {
   res.status = status;
   res.set_content(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                  "application/json");
+                  kJsonContentType);
 }
 
 Result<nlohmann::json> ParseObject(const std::string& body) {

@@ -5,6 +5,8 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "api/access.h"
 #include "api/http_errors.h"
 #include "api/json_util.h"
@@ -135,7 +137,7 @@ void ApiServer::GetReport(const httplib::Request& req, httplib::Response& res) {
   // Parameters shared by several reports, parsed before any access decision.
   auto day_param = [&](const char* p) { return QueryDay(req, p); };
   WithReader(req, res, school_id, [&](const Reader& reader) {
-    if (!MayReadReport(*reader.school, *reader.user, *class_id)) {
+    if (!MayReadReport(*reader.school, *reader.user, *class_id) && name != "awaiting-reentry") {
       return SetError(res, NotVisible());
     }
     const school::SchoolState& st = *state_;
@@ -178,13 +180,27 @@ void ApiServer::GetReport(const httplib::Request& req, httplib::Response& res) {
     }
     if (name == "pending-corrections") return reply(school::PendingCorrections(st, school_id));
     // R-SEC-1: the reports of exposed logins with their late flag; R-SEC-4: the invalidated
-    // records not yet re-entered. Both school-wide.
+    // records not yet re-entered. Both school-wide; except that every user sees their own records
+    // awaiting re-entry, since they alone re-enter them (R-SEC-4).
     if (name == "compromise-reports" || name == "awaiting-reentry") {
-      if (!class_id->empty() || !ReadsEverything(*reader.user)) return SetError(res, NotVisible());
-      if (name == "compromise-reports") return reply(school::CompromiseReports(st, school_id));
+      if (!class_id->empty()) return SetError(res, NotVisible());
+      const bool everything = ReadsEverything(*reader.user);
+      if (name == "compromise-reports") {
+        if (!everything) return SetError(res, NotVisible());
+        return reply(school::CompromiseReports(st, school_id));
+      }
       school::AuditReader audit(state_.get(), views_.get(),
                                 [this](uint64_t s) { return ledger_->Entry(s); });
-      return reply(audit.AwaitingReentry(school_id));
+      auto list = audit.AwaitingReentry(school_id);
+      if (list && !everything) {
+        auto* events = list->mutable_events();
+        events->erase(std::remove_if(events->begin(), events->end(),
+                                     [&](const v1::AuditEventView& e) {
+                                       return e.actor_id() != reader.user->id;
+                                     }),
+                      events->end());
+      }
+      return reply(list);
     }
     auto from = day_param("from");
     auto to = day_param("to");

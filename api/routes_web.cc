@@ -4,6 +4,7 @@
 //                                      loads, children); ids only, no names
 //   GET .../students/{s}/diary.html    the print-ready weekly paper diary (projections/paper.h)
 //   GET /api/v1/ledger/verifier-key    the node's C2SP verifier key, for checkpoints in the browser
+//   GET .../classes/{c}/terms/{t}/marks and GET /api/v1/ledger/entries: routes_pages.cc
 //
 // Every page answer carries a strict Content-Security-Policy (no inline script, same-origin only),
 // nosniff and no framing. File names are one path segment of [A-Za-z0-9._-] that does not start
@@ -52,7 +53,9 @@ void PageHeaders(httplib::Response& res, const char* csp) {
 std::string ContentTypeOf(const std::string& name) {
   const std::string ext = std::filesystem::path(name).extension().string();
   if (ext == ".html") return "text/html; charset=utf-8";
-  if (ext == ".js") return "text/javascript; charset=utf-8";
+  // Not "text/...": cpp-httplib 0.11 would brotli-compress it (quality 11) on every request, some
+  // 300 ms for the bundle; the bundle is gzipped once at build time instead (GetWebFile).
+  if (ext == ".js") return "application/javascript; charset=utf-8";
   if (ext == ".css") return "text/css; charset=utf-8";
   if (ext == ".svg") return "image/svg+xml";
   if (ext == ".png") return "image/png";
@@ -104,6 +107,10 @@ void ApiServer::WebRoutes() {
       [this](const Request& req, Response& res) { GetDiaryPaper(req, res); });
   Get("/api/v1/ledger/verifier-key", "verifier_key",
       [this](const Request& req, Response& res) { GetVerifierKey(req, res); });
+  Get("/api/v1/schools/" + id + "/classes/" + id + "/terms/([0-9]{1,2})/marks", "class_marks",
+      [this](const Request& req, Response& res) { GetClassMarks(req, res); });
+  Get("/api/v1/ledger/entries", "ledger_entries",
+      [this](const Request& req, Response& res) { GetLedgerEntries(req, res); });
   Get("/", "web", [this](const Request& req, Response& res) { GetWebFile(req, res); });
   Get("/([A-Za-z0-9_-][A-Za-z0-9._-]{0,127})", "web",
       [this](const Request& req, Response& res) { GetWebFile(req, res); });
@@ -125,11 +132,20 @@ void ApiServer::GetWebFile(const httplib::Request& req, httplib::Response& res) 
                                       ? "the web pages are not built (api/web, needs node and npm)"
                                       : "no such page"));
   }
-  std::ifstream in(path, std::ios::binary);
+  // A script with a gzipped copy beside it (api/web/build.sh makes app.js.gz) goes out gzipped to
+  // the clients that accept it.
+  std::filesystem::path file = path;
+  const bool gzip = std::filesystem::path(name).extension() == ".js" &&
+                    req.get_header_value("Accept-Encoding").find("gzip") != std::string::npos &&
+                    std::filesystem::is_regular_file(path.string() + ".gz", ec);
+  if (gzip) file = path.string() + ".gz";
+  std::ifstream in(file, std::ios::binary);
   std::ostringstream content;
   content << in.rdbuf();
   if (!in.good() && !in.eof()) return SetError(res, IoError("cannot read a page"));
   PageHeaders(res, kPageCsp);
+  if (std::filesystem::path(name).extension() == ".js") res.set_header("Vary", "Accept-Encoding");
+  if (gzip) res.set_header("Content-Encoding", "gzip");
   res.set_content(content.str(), type);
 }
 
@@ -201,6 +217,34 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
                           {"class_id", m == nullptr ? "" : m->class_id},
                           {"child", st.guardians.contains(user.id)}});
     }
+    // R-SUB-1: the lessons the user takes as a substitute (the substitutions not cancelled).
+    nlohmann::json substitute_lessons = nlohmann::json::array();
+    for (const auto& [sub_id, sub] : s.substitutions) {
+      if (sub.cancelled || sub.substitute_teacher_id != user.id) continue;
+      for (const auto& lesson_id : sub.lesson_ids) {
+        const school::Lesson* l = s.FindLesson(lesson_id);
+        if (l == nullptr) continue;
+        int term = 0;
+        if (auto c = s.classes.find(l->class_id); c != s.classes.end()) {
+          if (const school::TermInfo* t = s.TermOn(c->second, l->date)) term = t->number;
+        }
+        substitute_lessons.push_back({{"lesson_id", lesson_id},
+                                      {"term", term},
+                                      {"date", school::DayString(l->date)},
+                                      {"period", l->period},
+                                      {"class_id", l->class_id},
+                                      {"subgroup_id", l->subgroup_id},
+                                      {"subject_id", l->subject_id},
+                                      {"cancelled", l->cancelled},
+                                      {"substitution_id", sub_id},
+                                      {"absent_teacher_id", sub.absent_teacher_id}});
+      }
+    }
+    std::sort(substitute_lessons.begin(), substitute_lessons.end(),
+              [](const nlohmann::json& a, const nlohmann::json& b) {
+                return std::tie(a["date"].get_ref<const std::string&>(), a["period"]) <
+                       std::tie(b["date"].get_ref<const std::string&>(), b["period"]);
+              });
     ReplyJson(res, {{"school_id", s.id},
                     {"school_name", s.name},
                     {"user_id", user.id},
@@ -210,6 +254,7 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
                     {"loads", loads},
                     {"class_teacher_of", classes},
                     {"students", students},
+                    {"substitute_lessons", substitute_lessons},
                     {"ledger_size", ledger_->size()}});
   });
 }

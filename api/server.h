@@ -119,6 +119,9 @@ struct ServerOptions {
   std::string web_root;
 };
 
+// The most entries one GET /api/v1/ledger/entries answers (its `limit`).
+inline constexpr int64_t kMaxLedgerPage = 200;
+
 // The header the web pages send with every state-changing request authenticated by the session
 // cookie (CSRF: another site's form or script cannot add it).
 inline constexpr char kCsrfHeader[] = "X-EJournal-CSRF";
@@ -234,6 +237,9 @@ class ApiServer {
   void GetMe(const httplib::Request& req, httplib::Response& res);
   void GetDiaryPaper(const httplib::Request& req, httplib::Response& res);
   void GetVerifierKey(const httplib::Request& req, httplib::Response& res);
+  // The class teacher's table and the auditor's ledger browser (routes_pages.cc).
+  void GetClassMarks(const httplib::Request& req, httplib::Response& res);
+  void GetLedgerEntries(const httplib::Request& req, httplib::Response& res);
 
   const ServerOptions options_;
   std::optional<NodeIdentity> node_;

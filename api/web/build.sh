@@ -16,4 +16,6 @@ rm -rf "$GEN" && mkdir -p "$GEN" "$OUT"
 # The bundle imports the generated code as "gen/...".
 NODE_PATH="$PWD/node_modules" node_modules/.bin/esbuild src/app.js --bundle --format=esm --target=chrome120 --minify \
   --sourcemap --log-level=warning --alias:gen="$GEN" --outfile="$OUT/app.js"
+# Served gzipped to browsers that accept it (api/routes_web.cc), compressed once here.
+gzip -9 -n -c "$OUT/app.js" > "$OUT/app.js.gz"
 cp src/index.html src/app.css "$OUT/"

@@ -7,6 +7,7 @@ import { EventBodySchema } from "gen/ejournal/v1/event_pb.js";
 import { SignedEventSchema, LedgerEntrySchema } from "gen/ejournal/v1/ledger_pb.js";
 import { el, clear, status, fail, ruleText, fmtDate, parseDate, addDays, WORKS, workName, typeName } from "./ui.js";
 import { verifyInclusion } from "./verify.js";
+import { classPage, timetablePage, reportsPage, termEditor, showAwaiting, reentryPage, ledgerPage } from "./pages.js";
 
 // ---------------------------------------------------------------- session key and identity
 const DB = "ejournal";
@@ -31,8 +32,10 @@ const saveSession = (s) => idbDo("readwrite", (st) => st.put(s, "current"));
 const loadSession = () => idbDo("readonly", (st) => st.get("current"));
 const dropSession = () => idbDo("readwrite", (st) => st.delete("current"));
 
-let session = null; // {key: CryptoKey (private, not extractable), credential_id, user_id, school_id}
+let session = null; // {key: CryptoKey (private, not extractable), alg, credential_id, user_id, school_id}
 let me = null; // GET /api/v1/me
+// For pages.js: the signed-in session and /me.
+export const state = () => ({ session, me });
 
 // ---------------------------------------------------------------- HTTP
 export class ApiError extends Error {
@@ -43,7 +46,7 @@ export class ApiError extends Error {
     this.rule = e.rule || "";
   }
 }
-async function api(path, { method = "GET", json, body, type } = {}) {
+export async function api(path, { method = "GET", json, body, type } = {}) {
   const headers = {};
   if (method !== "GET") headers["X-EJournal-CSRF"] = "1";
   if (json !== undefined) {
@@ -64,13 +67,28 @@ async function api(path, { method = "GET", json, body, type } = {}) {
   }
   return data;
 }
-const S = () => "/api/v1/schools/" + encodeURIComponent(session.school_id);
+export const S = () => "/api/v1/schools/" + encodeURIComponent(session.school_id);
 
-function uuid() { return crypto.randomUUID(); }
-function dateMsg(d) { return d ? { year: d.year, month: d.month, day: d.day } : undefined; }
+export function uuid() { return crypto.randomUUID(); }
+export function dateMsg(d) { return d ? { year: d.year, month: d.month, day: d.day } : undefined; }
+
+// The WebCrypto signature algorithm of a session key: Ed25519, or ECDSA P-256 over SHA-256 (IEEE
+// P1363 r||s, which the ledger accepts as KEY_ALGORITHM_ECDSA_P256_SHA256; ledger/crypto.h).
+const SIGN = { ed25519: { name: "Ed25519" }, p256: { name: "ECDSA", hash: "SHA-256" } };
+
+// The session key pair, not extractable: Ed25519 where the browser has it, else P-256. The
+// localStorage flag "ej-test-force-p256" (set only by tests/web/e2e.mjs) takes the fallback.
+async function sessionKey() {
+  if (localStorage.getItem("ej-test-force-p256") !== "1") {
+    try {
+      return { alg: "ed25519", pair: await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]) };
+    } catch { /* no Ed25519 in this browser: P-256 below */ }
+  }
+  return { alg: "p256", pair: await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]) };
+}
 
 // Signs and submits one event: `payload` is {case, value} of EventBody's oneof.
-async function submit(payload, extra = {}) {
+export async function submit(payload, extra = {}) {
   const body = create(EventBodySchema, {
     schemaVersion: 1,
     eventId: uuid(),
@@ -80,10 +98,11 @@ async function submit(payload, extra = {}) {
     clientTimeUs: BigInt(Date.now()) * 1000n,
     businessDate: extra.businessDate ? dateMsg(extra.businessDate) : undefined,
     substitutionId: extra.substitutionId || "",
+    reentersEventId: extra.reentersEventId || "",
     payload,
   });
   const bytes = toBinary(EventBodySchema, body);
-  const sig = new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, session.key, bytes));
+  const sig = new Uint8Array(await crypto.subtle.sign(SIGN[session.alg || "ed25519"], session.key, bytes));
   const signed = toBinary(SignedEventSchema, create(SignedEventSchema, {
     body: bytes, signature: sig, credentialId: session.credential_id }));
   return api("/api/v1/events", { method: "POST", body: signed, type: "application/x-protobuf" });
@@ -93,7 +112,7 @@ function b64(bytes) { let s = ""; for (const b of bytes) s += String.fromCharCod
 
 // ---------------------------------------------------------------- pages
 const main = () => document.getElementById("main");
-const has = (role) => me && me.roles.includes(role);
+export const has = (role) => me && me.roles.includes(role);
 
 function nav() {
   const n = clear(document.getElementById("nav"));
@@ -103,11 +122,13 @@ function nav() {
     links.push(["journal", "Журнал"]);
   if (has("parent") || has("student") || has("class_teacher") || has("teacher"))
     links.push(["diary", "Дневник"]);
+  if (has("class_teacher")) links.push(["class", "Мой класс"]);
   if (has("deputy")) links.push(["corrections", "Исправления"]);
-  if (has("deputy") || has("director")) links.push(["reports", "Отчёты"]);
+  if (has("deputy") || has("director") || has("auditor")) links.push(["reports", "Отчёты"]);
   if (has("director") || has("admin")) links.push(["act", "Акт"]);
-  if (has("methodist")) links.push(["substitutions", "Замены"]);
-  if (has("auditor") || has("deputy") || has("director")) links.push(["audit", "Аудит"]);
+  if (has("methodist")) links.push(["timetable", "Расписание"], ["substitutions", "Замены"]);
+  if (has("auditor") || has("deputy") || has("director")) links.push(["audit", "Аудит"], ["ledger", "Реестр"]);
+  if (has("teacher") || has("class_teacher") || has("methodist") || has("deputy")) links.push(["reentry", "Повторный ввод"]);
   const page = route().page;
   for (const [p, t] of links) {
     const a = el("a", { href: "#/" + p }, t);
@@ -118,12 +139,12 @@ function nav() {
     el("button", { class: "secondary", type: "button", id: "logout", onclick: logout }, "Выйти"));
 }
 
-function route() {
+export function route() {
   const h = location.hash.replace(/^#\/?/, "");
   const [page, q] = h.split("?");
   return { page: page || "", params: new URLSearchParams(q || "") };
 }
-function go(page, params = {}) {
+export function go(page, params = {}) {
   const q = new URLSearchParams(params).toString();
   location.hash = "#/" + page + (q ? "?" + q : "");
 }
@@ -155,7 +176,8 @@ async function renderNow() {
   if (!session || !me) { nav(); return loginPage(); }
   nav();
   const pages = { journal: journalPage, diary: diaryPage, corrections: correctionsPage,
-    act: actPage, audit: auditPage, substitutions: substitutionsPage, reports: reportsPage };
+    act: actPage, audit: auditPage, substitutions: substitutionsPage, reports: reportsPage,
+    class: classPage, timetable: timetablePage, reentry: reentryPage, ledger: ledgerPage };
   const fn = pages[page];
   if (!fn) return go(home());
   try {
@@ -183,12 +205,13 @@ function loginPage() {
     ev.preventDefault();
     const f = new FormData(form);
     try {
-      const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+      const { alg, pair } = await sessionKey();
+      // The raw public key: Ed25519's 32 bytes, or P-256's uncompressed point 0x04||X||Y.
       const pub = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
       const r = await api("/api/v1/login", { method: "POST", json: {
         school_id: f.get("school"), login: f.get("login"), password: f.get("password"),
-        public_key: b64(pub), algorithm: "ed25519", label: "Браузер", cookie: true } });
-      session = { key: pair.privateKey, credential_id: r.credential_id, user_id: r.user_id,
+        public_key: b64(pub), algorithm: alg, label: "Браузер", cookie: true } });
+      session = { key: pair.privateKey, alg, credential_id: r.credential_id, user_id: r.user_id,
         school_id: r.school_id };
       await saveSession(session);
       localStorage.setItem("ej-school", r.school_id);
@@ -213,7 +236,7 @@ async function logout() {
 // ---- teacher: the journal page
 function loadLabel(l) { return l.name + " · " + l.subject_name + (l.subgroup_id ? " (" + l.subgroup_id + ")" : ""); }
 
-function pickLoad(params) {
+export function pickLoad(params) {
   const loads = me.loads;
   if (!loads.length) return null;
   const i = Math.min(Math.max(parseInt(params.get("load") || "0", 10) || 0, 0), loads.length - 1);
@@ -221,12 +244,12 @@ function pickLoad(params) {
     loads[i].current_term || (loads[i].terms[0] || 1) };
 }
 
-function journalPath(load, term) {
+export function journalPath(load, term) {
   return S() + "/classes/" + load.class_id + "/subjects/" + load.subject_id + "/terms/" + term +
     "/journal" + (load.subgroup_id ? "?subgroup=" + encodeURIComponent(load.subgroup_id) : "");
 }
 
-function loadPicker(page, sel, extra = {}) {
+export function loadPicker(page, sel, extra = {}) {
   const loadSel = el("select", { id: "load", "aria-label": "Класс и предмет" },
     ...me.loads.map((l, i) => el("option", { value: i, selected: i === sel.i }, loadLabel(l))));
   const termSel = el("select", { id: "term", "aria-label": "Четверть" },
@@ -248,7 +271,7 @@ function cellText(cell) {
   return parts.join(" ");
 }
 
-function gridTable(page, { onCell, onLesson, compare, idPrefix = "c" } = {}) {
+function gridTable(page, { onCell, onLesson, onTerm, compare, idPrefix = "c" } = {}) {
   const lessons = page.lessons || [];
   const head = el("tr", {}, el("th", { class: "student", scope: "col" }, "Ученик"),
     ...lessons.map((l, j) => el("th", { scope: "col", "data-lesson": l.lesson_id,
@@ -276,12 +299,23 @@ function gridTable(page, { onCell, onLesson, compare, idPrefix = "c" } = {}) {
         return td;
       }),
       el("td", {}, r.weighted_mean_x100 ? (r.weighted_mean_x100 / 100).toFixed(2) : ""),
-      el("td", { title: "Предлагаемая отметка за период" },
-        r.term_mark && r.term_mark.value ? String(r.term_mark.value) :
-          (r.suggested_mark ? "(" + r.suggested_mark + ")" : "")));
+      termCell(r, onTerm));
   });
   return el("div", { class: "scroll" }, el("table", { class: "grid" },
     el("thead", {}, head), el("tbody", {}, ...rows)));
+}
+
+// The term-mark column: the recorded mark, else the suggested one in brackets; a button for the
+// teacher of the page (R-TERM-1).
+function termCell(r, onTerm) {
+  const tm = r.term_mark || {};
+  const text = tm.value ? String(tm.value) : tm.status === "ATTESTATION_STATUS_EXEMPT" ? "осв" :
+    tm.status === "ATTESTATION_STATUS_NOT_ATTESTED" ? "н/а" : (r.suggested_mark ? "(" + r.suggested_mark + ")" : "");
+  const td = el("td", { class: "term", title: "Отметка за период; в скобках — предлагаемая" });
+  if (!onTerm) return td.append(text), td;
+  td.append(el("button", { type: "button", class: "term-button", id: "t-" + r.student_id, "data-student": r.student_id,
+    "aria-label": `Отметка за период: ${r.student_id}, ${text || "нет"}`, onclick: () => onTerm(r) }, text || "…"));
+  return td;
 }
 
 // Arrows move between cells; a digit 1..5 opens the editor with that mark; "н" records an absence.
@@ -319,7 +353,26 @@ async function journalPage(params) {
   gridTable(page, {
     onCell: own ? (r, l, c, b, pre) => cellEditor(editor, r, l, c, b, pre, reload) : null,
     onLesson: own ? (l) => lessonEditor(editor, l, reload) : null,
+    // Term marks: the subject's teacher only, not a substitute (R-TERM-1).
+    onTerm: sel.load.own ? (r) => termEditor(editor, r, sel, reload) : null,
   }), editor);
+  if (has("teacher")) m.append(substituteLessons());
+}
+
+// R-SUB-1: the lessons the teacher takes as a substitute, each a link to its journal page.
+function substituteLessons() {
+  const list = me.substitute_lessons || [];
+  const box = el("section", { id: "substitute-lessons", "aria-labelledby": "sub-h" },
+    el("h2", { id: "sub-h" }, "Уроки на замене: " + list.length));
+  if (!list.length) return box.append(el("p", { class: "muted" }, "Замен нет.")), box;
+  box.append(el("ul", {}, ...list.map((l) => {
+    const i = me.loads.findIndex((x) => x.class_id === l.class_id && x.subject_id === l.subject_id &&
+      (x.subgroup_id || "") === (l.subgroup_id || ""));
+    const text = `${fmtDate(parseDate(l.date), false, true)}, ${l.period} урок — ${l.class_id}, ${l.subject_id} ` +
+      `(вместо ${l.absent_teacher_id})` + (l.cancelled ? " — урок отменён" : "");
+    return el("li", { "data-lesson": l.lesson_id }, i >= 0 ? el("a", { href: `#/journal?load=${i}` + (l.term ? `&term=${l.term}` : "") }, text) : text);
+  })));
+  return box;
 }
 
 function substitutionOf(lesson) {
@@ -641,64 +694,13 @@ async function actPage() {
   await showAwaiting(awaiting);
 }
 
-// R-SEC-4: what the Acts invalidated and awaits re-entry by its legitimate author.
-async function showAwaiting(box) {
-  const r = await api(S() + "/reports/awaiting-reentry");
-  const events = r.events || [];
-  clear(box).append(el("h2", {}, "Ожидают повторного ввода автором: " + events.length),
-    events.length ? el("ul", { id: "awaiting-list" }, ...events.map((e) => el("li", {},
-      `№${e.sequence} ${typeName(e.type)} — ${e.actor_id}` + (e.business_date ? `, ${fmtDate(e.business_date)}` : "") +
-      (e.invalidated_by_act ? ` (акт ${e.invalidated_by_act})` : "")))) : "");
-}
-
-// ---- deputy and director: attendance by month since the school year began, as a chart and a table
-const MONTHS = ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"];
-function svg(tag, attrs = {}, ...children) {
+// ---- charts (pages.js draws them): month names and SVG elements
+export const MONTHS = ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"];
+export function svg(tag, attrs = {}, ...children) {
   const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
   for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return e;
-}
-async function reportsPage() {
-  const m = clear(main());
-  m.append(el("h1", {}, "Посещаемость по месяцам"));
-  const [y, mo] = me.today.split("-").map((x) => parseInt(x, 10));
-  const from = `${mo >= 9 ? y : y - 1}-09-01`;
-  const r = await api(S() + "/reports/attendance?from=" + from + "&to=" + me.today);
-  const byMonth = new Map();
-  for (const row of r.months || []) {
-    const k = row.year * 100 + row.month;
-    const a = byMonth.get(k) || { year: row.year, month: row.month, illness: 0, valid: 0, not_valid: 0, unclassified: 0, late: 0 };
-    a.illness += row.illness || 0; a.valid += row.valid_reason || 0; a.not_valid += row.not_valid || 0;
-    a.unclassified += row.unclassified || 0; a.late += row.late || 0;
-    byMonth.set(k, a);
-  }
-  const months = [...byMonth.keys()].sort((a, b) => a - b).map((k) => byMonth.get(k));
-  const parts = [["illness", "по болезни", "#4e79a7"], ["valid", "уважительная", "#59a14f"],
-    ["not_valid", "неуважительная", "#e15759"], ["unclassified", "не указана", "#bab0ac"]];
-  const total = (a) => parts.reduce((n, [k]) => n + a[k], 0);
-  const max = Math.max(1, ...months.map(total));
-  const W = 60, H = 200;
-  const chart = svg("svg", { id: "attendance-chart", viewBox: `0 0 ${Math.max(8, months.length) * W + 40} ${H + 50}`,
-    role: "img", "aria-label": "Пропуски уроков по месяцам", class: "chart" });
-  months.forEach((a, i) => {
-    let yTop = H + 20;
-    for (const [k, name, color] of parts) {
-      const h = (a[k] / max) * (H - 10);
-      if (h <= 0) continue;
-      yTop -= h;
-      chart.append(svg("rect", { x: 30 + i * W, y: yTop, width: W - 14, height: h, fill: color },
-        svg("title", {}, `${MONTHS[a.month - 1]}: ${name} — ${a[k]}`)));
-    }
-    chart.append(svg("text", { x: 30 + i * W + (W - 14) / 2, y: H + 38, "text-anchor": "middle", "font-size": 12 }, MONTHS[a.month - 1]),
-      svg("text", { x: 30 + i * W + (W - 14) / 2, y: yTop - 4, "text-anchor": "middle", "font-size": 11 }, total(a)));
-  });
-  m.append(el("div", { class: "scroll" }, chart),
-    el("p", { class: "muted" }, ...parts.map(([, name], i) => (i ? ", " : "") + name + " — " + ["синий", "зелёный", "красный", "серый"][i])),
-    el("div", { class: "scroll" }, el("table", { id: "attendance-table" },
-      el("thead", {}, el("tr", {}, ...["Месяц", ...parts.map((p) => p[1]), "опоздания"].map((t) => el("th", { scope: "col" }, t)))),
-      el("tbody", {}, ...months.map((a) => el("tr", {}, el("th", { scope: "row" }, `${MONTHS[a.month - 1]} ${a.year}`),
-        ...parts.map(([k]) => el("td", {}, String(a[k]))), el("td", {}, String(a.late))))))));
 }
 
 // ---- methodist: substitutions (R-SUB-1)
@@ -733,6 +735,29 @@ async function substitutionsPage(params) {
     } catch (e) { fail(e); }
   };
   m.append(f);
+  // The substitutions in force on these lessons, each cancellable (SubstitutionCancelled, R-SUB-1).
+  const inForce = new Map();
+  for (const l of shown) {
+    (l.substitution_ids || []).forEach((id, k) => {
+      const e = inForce.get(id) || { teacher: (l.substitute_teacher_ids || [])[k], dates: [] };
+      e.dates.push(fmtDate(l.date, true));
+      inForce.set(id, e);
+    });
+  }
+  if (!inForce.size) return;
+  const reason = el("input", { id: "sub-cancel-reason", size: 30, "aria-label": "Причина отмены замены" });
+  m.append(el("section", { id: "subs-in-force", class: "panel" }, el("h2", {}, "Замены в силе"),
+    el("label", {}, "Причина отмены ", reason),
+    el("ul", {}, ...[...inForce].map(([id, e]) => el("li", { "data-substitution": id },
+      `${e.teacher}: ${e.dates.join(", ")} `,
+      el("button", { type: "button", class: "secondary sub-cancel", onclick: async () => {
+        try {
+          if (!reason.value.trim()) throw new Error("Укажите причину отмены замены");
+          const r = await submit({ case: "substitutionCancelled", value: { substitutionId: id, reason: reason.value.trim() } });
+          await substitutionsPage(params);
+          status("Замена отменена: запись №" + r.sequence + ".");
+        } catch (err) { fail(err); }
+      } }, "Отменить замену"))))));
 }
 
 // ---- auditor: as-of journal vs now, cell history, checkpoint and inclusion proof
@@ -817,7 +842,7 @@ async function auditPage(params) {
   m.append(hf, pf);
 }
 
-function isoOf(d) { return `${d.year}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}`; }
+export function isoOf(d) { return `${d.year}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}`; }
 function localInput(t) {
   const p = (x) => String(x).padStart(2, "0");
   return `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}T${p(t.getHours())}:${p(t.getMinutes())}:${p(t.getSeconds())}`;

@@ -122,5 +122,9 @@ const TYPES = {
   correction_rejected: "исправление отклонено", correction_withdrawn: "запрос отозван",
   term_mark_recorded: "отметка за период", diary_acknowledged: "«ознакомлен»",
   credential_compromise_act_recorded: "акт о компрометации", substitution_assigned: "замена",
+  substitution_cancelled: "замена отменена", lesson_moved: "перенос урока", lesson_cancelled: "отмена урока",
+  lesson_scheduled: "урок в расписании", credential_issued: "выдан ключ", credential_revoked: "ключ отозван",
+  password_changed: "смена пароля", credential_compromise_reported: "сообщение о компрометации",
+  exam_mark_recorded: "отметка аттестации", deputy_attestation_decided: "решение завуча об аттестации",
 };
 export function typeName(t) { return TYPES[t] || t; }

@@ -1,0 +1,172 @@
+// Reads the web pages need beyond docs/API.md's views (issue 7; routed in routes_web.cc):
+//   GET .../classes/{c}/terms/{t}/marks   the class's marks in every subject of a term, one table
+//                                         (the class teacher's page; R-ACC-3: the class teacher of
+//                                         that class, the deputy, the director, the auditor)
+//   GET /api/v1/ledger/entries            the ledger browser: the school's entries newest first,
+//                                         paged, each decoded (who may read the ledger: R-ACC-3)
+// Both read under the state lock shared (api/server.h); the ledger's entries are read without it.
+#include <httplib.h>
+
+#include <map>
+#include <set>
+
+#include "api/access.h"
+#include "api/http_errors.h"
+#include "api/json_util.h"
+#include "api/server.h"
+#include "ledger/crypto.h"
+
+namespace ejournal::api {
+
+namespace {
+
+// One journal row as the class table shows it: the term's marks (value or value/second), the
+// weighted mean and suggested mark (R-TERM-1), the recorded term mark if any.
+nlohmann::json MarksCell(const v1::JournalRowView& row) {
+  nlohmann::json marks = nlohmann::json::array();
+  for (const auto& cell : row.cells()) {
+    for (const auto& m : cell.marks()) {
+      marks.push_back(m.second_value() != 0
+                          ? std::to_string(m.value()) + "/" + std::to_string(m.second_value())
+                          : std::to_string(m.value()));
+    }
+  }
+  nlohmann::json out = {{"marks", std::move(marks)},
+                        {"marks_count", row.marks_count()},
+                        {"marks_needed", row.marks_needed()},
+                        {"weighted_mean_x100", row.weighted_mean_x100()},
+                        {"suggested_mark", row.suggested_mark()},
+                        {"lessons_held", row.lessons_held()},
+                        {"lessons_missed", row.lessons_missed()}};
+  if (row.has_term_mark()) {
+    out["term_mark"] = nlohmann::json::parse(ProtoJson(row.term_mark()), nullptr, false);
+  }
+  return out;
+}
+
+}  // namespace
+
+void ApiServer::GetClassMarks(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1], class_id = req.matches[2];
+  auto term = ParseUint(req.matches[3].str());
+  if (!term) return SetError(res, term.error());
+  WithReader(req, res, school_id, [&](const Reader& reader) {
+    const school::School& s = *reader.school;
+    auto cls = s.classes.find(class_id);
+    // R-ACC-3: the class teacher of this class and those who read everything; an unknown class
+    // answers the same.
+    if (cls == s.classes.end() || !MayReadReport(s, *reader.user, class_id)) {
+      return SetError(res, NotVisible());
+    }
+    bool known_term = false;
+    if (auto y = s.years.find(cls->second.year_id); y != s.years.end()) {
+      if (const school::TermScheme* scheme = y->second.SchemeFor(cls->second.grade)) {
+        for (const auto& t : scheme->terms) known_term |= t.number == static_cast<int>(*term);
+      }
+    }
+    if (!known_term) {
+      return SetError(res,
+                      InvalidArgument("class " + class_id + " has no term " + std::to_string(*term),
+                                      "R-TERM-1"));
+    }
+    // Every page of the class (a subject taught in subgroups has one page per subgroup).
+    std::set<std::pair<std::string, std::string>> pages;  // (subject, subgroup)
+    for (const auto& [id, load] : s.loads) {
+      if (load.class_id == class_id) pages.emplace(load.subject_id, load.subgroup_id);
+    }
+    nlohmann::json subjects = nlohmann::json::array();
+    std::map<std::string, nlohmann::json> rows;  // student -> {subject/subgroup: cell}
+    uint64_t as_of = 0;
+    for (const auto& [subject_id, subgroup_id] : pages) {
+      auto page = views_->JournalPage(*state_, school_id, class_id, subgroup_id, subject_id,
+                                      static_cast<int>(*term));
+      if (!page) return SetError(res, page.error());
+      as_of = std::max(as_of, page->as_of_sequence());
+      const std::string key = subgroup_id.empty() ? subject_id : subject_id + "/" + subgroup_id;
+      auto subj = s.subjects.find(subject_id);
+      subjects.push_back(
+          {{"key", key},
+           {"subject_id", subject_id},
+           {"subgroup_id", subgroup_id},
+           {"subject_name", subj == s.subjects.end() ? subject_id : subj->second.name},
+           {"lessons", page->lessons_size()}});
+      for (const auto& row : page->rows()) rows[row.student_id()][key] = MarksCell(row);
+    }
+    nlohmann::json out_rows = nlohmann::json::array();
+    for (auto& [student_id, cells] : rows) {
+      out_rows.push_back({{"student_id", student_id}, {"subjects", std::move(cells)}});
+    }
+    ReplyJson(res, {{"school_id", school_id},
+                    {"class_id", class_id},
+                    {"name", std::to_string(cls->second.grade) + cls->second.letter},
+                    {"term_number", *term},
+                    {"subjects", std::move(subjects)},
+                    {"rows", std::move(out_rows)},
+                    {"as_of_sequence", as_of}});
+  });
+}
+
+void ApiServer::GetLedgerEntries(const httplib::Request& req, httplib::Response& res) {
+  // `from`: the newest sequence to list (default: the newest entry); `limit`: how many of the
+  // school's entries, 1..kMaxLedgerPage.
+  const uint64_t size = ledger_->size();
+  auto from = QueryInt(req, "from", static_cast<int64_t>(size));
+  auto limit = QueryInt(req, "limit", 50);
+  if (!from) return SetError(res, from.error());
+  if (!limit) return SetError(res, limit.error());
+  if (*from < 1 || static_cast<uint64_t>(*from) > size) {
+    return SetError(res, InvalidArgument("from is a sequence number, 1 to the ledger's size " +
+                                         std::to_string(size)));
+  }
+  if (*limit < 1 || *limit > kMaxLedgerPage) {
+    return SetError(res, InvalidArgument("limit is 1 to " + std::to_string(kMaxLedgerPage)));
+  }
+  auto session = ReaderOf(req);
+  if (!session) return SetError(res, session.error());
+  {
+    std::shared_lock lock(state_mu_);
+    const school::School* s = state_->FindSchool(session->school_id);
+    const school::User* user = s == nullptr ? nullptr : s->FindUser(session->user_id);
+    if (user == nullptr || !MayReadLedger(*user)) return SetError(res, NotVisible());
+  }
+  // Many schools share a ledger: only the reader's school's entries are listed. The scan is
+  // bounded (another school's long run of entries ends a page early, with `next_from` set).
+  nlohmann::json entries = nlohmann::json::array();
+  uint64_t seq = static_cast<uint64_t>(*from);
+  const uint64_t scan_limit = static_cast<uint64_t>(*limit) * 20;
+  for (uint64_t scanned = 0;
+       seq >= 1 && entries.size() < static_cast<size_t>(*limit) && scanned < scan_limit;
+       --seq, ++scanned) {
+    auto bytes = ledger_->Entry(seq);
+    if (!bytes) return SetError(res, bytes.error());
+    v1::LedgerEntry entry;
+    v1::EventBody body;
+    if (!entry.ParseFromString(*bytes) || !body.ParseFromString(entry.event().body())) {
+      return SetError(res, DataLoss("entry " + std::to_string(seq) + " does not parse"));
+    }
+    if (body.school_id() != session->school_id) continue;
+    const auto* field = v1::EventBody::descriptor()->FindFieldByNumber(body.payload_case());
+    std::string algorithm;
+    if (registry_ != nullptr) {
+      if (auto cred = registry_->Find(entry.event().credential_id())) {
+        algorithm = std::string(crypto::KeyTypeName(cred->key.type()));
+      }
+    }
+    entries.push_back({{"sequence", entry.sequence()},
+                       {"recorded_at_us", entry.recorded_at_us()},
+                       {"type", field == nullptr ? "unknown" : field->name()},
+                       {"event_id", body.event_id()},
+                       {"actor_id", body.actor_id()},
+                       {"credential_id", entry.event().credential_id()},
+                       {"algorithm", algorithm},
+                       {"signature_base64", crypto::Base64Encode(entry.event().signature())},
+                       {"body", nlohmann::json::parse(ProtoJson(body), nullptr, false)}});
+  }
+  ReplyJson(res, {{"ledger_size", size},
+                  {"from", *from},
+                  {"limit", *limit},
+                  {"next_from", seq},  // 0: nothing older
+                  {"entries", std::move(entries)}});
+}
+
+}  // namespace ejournal::api
