@@ -99,7 +99,7 @@ class PowerLossTest : public testing::LedgerFixture {
 // MANIFEST record that would name it is lost with the power, and RocksDB, which was told the
 // record was written, goes on to delete the compaction's inputs. On a real machine nothing happens
 // after the cut, so the durable MANIFEST still names those inputs and the ledger reopens with
-// every acknowledged append. (The load test above hits this window now and then under machine
+// every acknowledged append. (The load test below hits this window now and then under machine
 // load, when the compaction that an open schedules is still running at its random cut; a fault
 // file system that let the deletions through made the reopen fail.)
 TEST_F(PowerLossTest, ACutWhileACompactionIsInstalledLosesNoAcknowledgedAppend) {
