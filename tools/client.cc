@@ -15,6 +15,7 @@
 #include <random>
 #include <sstream>
 
+#include "api/signed_request.h"
 #include "ejournal/v1/event.pb.h"
 #include "ledger/crypto.h"
 #include "ledger/event_codec.h"
@@ -93,6 +94,8 @@ struct Common {
   std::string server, key_file, credential, actor, school, ca_file;
   std::string zone = "Europe/Moscow";
   bool json = false;
+  // Reads: sign every one with the key (EJ-Signed) instead of sending the bearer token.
+  bool signed_reads = false;
 };
 
 std::string DefaultProfile() {
@@ -151,16 +154,61 @@ Result<Session> Resolve(const Common& c, bool need_key, bool need_token) {
   return s;
 }
 
-// One HTTP exchange; a non-2xx answer becomes the server's Status.
+// Can the session sign a read (api/signed_request.h)?
+bool CanSignReads(const Session& s) { return s.key.has_value() && !s.credential_id.empty(); }
+
+// The session of a read: a bearer token or a key that signs, and the school for the paths.
+Result<Session> ResolveReader(const Common& c) {
+  EJ_ASSIGN_OR_RETURN(Session s, Resolve(c, false, false));
+  if (!c.key_file.empty()) s.token.clear();  // the key's user reads, not the profile's session
+  if (c.signed_reads && !CanSignReads(s)) {
+    return Err(Unauthenticated(
+        "--signed-reads needs a signing key: sign in with `ejournal login`, or give --key and "
+        "--credential",
+        "R-ACC-1"));
+  }
+  if (s.token.empty() && !CanSignReads(s)) {
+    return Err(Unauthenticated(
+        "reading needs a session: ejournal login --server URL ..., or a key (--key, --credential)",
+        "R-ACC-1"));
+  }
+  if (s.school_id.empty()) return Err(InvalidArgument("no school: give --school"));
+  return s;
+}
+
+std::string Bearer(const Session& s) { return s.token.empty() ? "" : "Bearer " + s.token; }
+
+// The request target as it goes on the wire: bytes that may not stand in a request line are
+// percent-encoded here (and the HTTP client told not to encode again), so that a signed read
+// signs exactly the target the node receives.
+std::string WireTarget(std::string_view target) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : target) {
+    if (ch > 0x20 && ch < 0x7f && ch != '"' && ch != '+' && ch != '<' && ch != '>' && ch != '\\' &&
+        ch != '^' && ch != '`' && ch != '{' && ch != '|' && ch != '}' && ch != '#') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += kHex[ch >> 4];
+      out += kHex[ch & 15];
+    }
+  }
+  return out;
+}
+
+// One HTTP exchange; a non-2xx answer becomes the server's Status. `authorization`: the
+// Authorization header's value ("": none). `path` is sent as it is (see WireTarget).
 Result<std::string> Exchange(const Common& c, const Session& s, const std::string& method,
                              const std::string& path, const std::string& body,
-                             const std::string& content_type, bool with_token) {
+                             const std::string& content_type, const std::string& authorization) {
   httplib::Client http(s.server);
   if (!c.ca_file.empty()) http.set_ca_cert_path(c.ca_file.c_str());
   http.set_connection_timeout(10);
   http.set_read_timeout(60);
+  http.set_url_encode(false);
   httplib::Headers headers;
-  if (with_token && !s.token.empty()) headers.emplace("Authorization", "Bearer " + s.token);
+  if (!authorization.empty()) headers.emplace("Authorization", authorization);
   httplib::Result r =
       method == "GET" ? http.Get(path, headers) : http.Post(path, headers, body, content_type);
   if (!r) {
@@ -176,8 +224,26 @@ Result<std::string> Exchange(const Common& c, const Session& s, const std::strin
   return Err(Internal("HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 200)));
 }
 
+// A read. It sends the bearer token, or signs the request with the session's key
+// (api/signed_request.h) when asked (--signed-reads), when there is no token (a long-lived --key),
+// or when the node refuses the token (401) and the key can sign: a read replica holds no sessions
+// and answers a token so. The signed retry's answer is the one reported.
 Result<json> GetJson(const Common& c, const Session& s, const std::string& path) {
-  EJ_ASSIGN_OR_RETURN(std::string body, Exchange(c, s, "GET", path, "", "", true));
+  const std::string target = WireTarget(path);
+  auto signed_get = [&]() -> Result<std::string> {
+    EJ_ASSIGN_OR_RETURN(
+        std::string authorization,
+        api::SignedRequestAuthorization(*s.key, s.credential_id, "GET", target, NowUs()));
+    return Exchange(c, s, "GET", target, "", "", authorization);
+  };
+  Result<std::string> answer = c.signed_reads || s.token.empty()
+                                   ? signed_get()
+                                   : Exchange(c, s, "GET", target, "", "", Bearer(s));
+  if (!answer && !c.signed_reads && !s.token.empty() && CanSignReads(s) &&
+      answer.error().code() == StatusCode::kUnauthenticated) {
+    answer = signed_get();
+  }
+  EJ_ASSIGN_OR_RETURN(std::string body, std::move(answer));
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded()) return Err(DataLoss("the server's answer is not JSON"));
   return j;
@@ -270,7 +336,7 @@ v1::EventBody NewBody(const Session& s) {
 int Submit(const Common& c, const Session& s, const v1::EventBody& body) {
   auto bytes = SignEvent(body, *s.key);
   if (!bytes) return Fail(bytes.error());
-  auto answer = Exchange(c, s, "POST", "/api/v1/events", *bytes, "application/x-protobuf", false);
+  auto answer = Exchange(c, s, "POST", "/api/v1/events", *bytes, "application/x-protobuf", "");
   if (!answer) return Fail(answer.error());
   if (c.json) {
     std::printf("%s\n", answer->c_str());
@@ -406,17 +472,27 @@ Result<std::string> CurrentMarkEvent(const Common& c, const Session& s, const st
 std::function<int()> AddClientCommands(CLI::App& app) {
   auto c = std::make_shared<Common>();
   c->profile = DefaultProfile();
-  auto common = [c](CLI::App* cmd, bool signing) {
+  // What a command does with the session: only sends it (logout), signs events, or reads.
+  enum class Use { kPlain, kSigning, kReading };
+  auto common = [c](CLI::App* cmd, Use use) {
     cmd->add_option("--profile", c->profile,
                     "the session profile (default ~/.ejournal/session.json)");
     cmd->add_option("--server", c->server, "the server, e.g. http://127.0.0.1:8080");
     cmd->add_option("--ca", c->ca_file, "CA certificate for an https server");
     cmd->add_flag("--json", c->json, "print the server's JSON");
-    if (signing) {
+    if (use != Use::kPlain) {
       cmd->add_option("--key", c->key_file, "a long-lived key (PKCS#8 PEM) instead of the session");
       cmd->add_option("--credential", c->credential, "its credential id (default: KEY.credential)");
       cmd->add_option("--actor", c->actor, "its user (default: the key file's name)");
+    }
+    if (use == Use::kSigning) {
       cmd->add_option("--zone", c->zone, "the school's time zone for dates")->capture_default_str();
+    }
+    if (use == Use::kReading) {
+      cmd->add_flag("--signed-reads", c->signed_reads,
+                    "sign the read with the session's key (EJ-Signed) instead of sending its "
+                    "token; done by itself with a --key, or when the server refuses the token as "
+                    "a read replica does");
     }
     cmd->add_option("--school", c->school, "school id (default: the session's)");
   };
@@ -433,16 +509,16 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   };
   auto f = std::make_shared<Flags>();
   std::vector<std::pair<CLI::App*, std::function<int()>>> commands;
-  auto add = [&](const char* name, const char* help, bool signing, std::function<int()> run) {
+  auto add = [&](const char* name, const char* help, Use use, std::function<int()> run) {
     CLI::App* cmd = app.add_subcommand(name, help);
-    common(cmd, signing);
+    common(cmd, use);
     commands.emplace_back(cmd, std::move(run));
     return cmd;
   };
 
   // ---- sessions ----
   auto* login =
-      add("login", "sign in to a server; keeps the session in the profile", false, [c, f] {
+      add("login", "sign in to a server; keeps the session in the profile", Use::kPlain, [c, f] {
         Common& cc = *c;
         if (cc.server.empty() || cc.school.empty() || f->login.empty()) {
           return Fail(InvalidArgument("login needs --server, --school and --login"));
@@ -460,8 +536,7 @@ std::function<int()> AddClientCommands(CLI::App& app) {
             {"school_id", cc.school}, {"login", f->login},
             {"password", password},   {"public_key", crypto::Base64Encode(key->public_key().raw())},
             {"algorithm", "ed25519"}, {"label", "ejournal CLI"}};
-        auto answer =
-            Exchange(cc, s, "POST", "/api/v1/login", req.dump(), "application/json", false);
+        auto answer = Exchange(cc, s, "POST", "/api/v1/login", req.dump(), "application/json", "");
         if (!answer) return Fail(answer.error());
         json j = json::parse(*answer, nullptr, false);
         auto pem = key->ToPem();
@@ -484,17 +559,17 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   login->add_option("--login", f->login, "the login");
   login->add_option("--password", f->password,
                     "the password (or EJOURNAL_PASSWORD, or one line on standard input)");
-  add("logout", "end the session: its key stops working at once", false, [c] {
+  add("logout", "end the session: its key stops working at once", Use::kPlain, [c] {
     auto s = Resolve(*c, false, true);
     if (!s) return Fail(s.error());
-    auto answer = Exchange(*c, *s, "POST", "/api/v1/logout", "{}", "application/json", true);
+    auto answer = Exchange(*c, *s, "POST", "/api/v1/logout", "{}", "application/json", Bearer(*s));
     if (!answer) return Fail(answer.error());
     std::filesystem::remove(c->profile);
     std::printf("signed out\n");
     return 0;
   });
-  auto* passwd =
-      add("passwd", "set a user's password (yours, or as the administrator)", true, [c, f] {
+  auto* passwd = add(
+      "passwd", "set a user's password (yours, or as the administrator)", Use::kSigning, [c, f] {
         auto s = Resolve(*c, true, false);
         if (!s) return Fail(s.error());
         v1::EventBody b = NewBody(*s);
@@ -507,7 +582,7 @@ std::function<int()> AddClientCommands(CLI::App& app) {
         if (!bytes) return Fail(bytes.error());
         json req = {{"event", crypto::Base64Encode(*bytes)}, {"password", f->password}};
         auto answer =
-            Exchange(*c, *s, "POST", "/api/v1/passwords", req.dump(), "application/json", false);
+            Exchange(*c, *s, "POST", "/api/v1/passwords", req.dump(), "application/json", "");
         if (!answer) return Fail(answer.error());
         std::printf("password of %s set\n", user.c_str());
         return 0;
@@ -537,19 +612,20 @@ std::function<int()> AddClientCommands(CLI::App& app) {
                     "re-enter this invalidated event of yours (R-SEC-4; see `report "
                     "awaiting-reentry`)");
   };
-  auto* mark = add("mark", "record a mark (R-MARK-1..5)", true, lesson_event([f](v1::EventBody& b) {
-                     auto work = WorkArg(f->work);
-                     if (!work) return work.error();
-                     auto* m = b.mutable_mark_recorded();
-                     m->set_mark_id(f->mark_id.empty() ? "m-" + NewId() : f->mark_id);
-                     m->set_lesson_id(f->lesson);
-                     m->set_student_id(f->student);
-                     m->mutable_value()->set_value(f->value);
-                     m->mutable_value()->set_second_value(f->second);
-                     m->set_work_type(*work);
-                     if (!f->id.empty()) b.set_substitution_id(f->id);
-                     return Status::Ok();
-                   }));
+  auto* mark =
+      add("mark", "record a mark (R-MARK-1..5)", Use::kSigning, lesson_event([f](v1::EventBody& b) {
+            auto work = WorkArg(f->work);
+            if (!work) return work.error();
+            auto* m = b.mutable_mark_recorded();
+            m->set_mark_id(f->mark_id.empty() ? "m-" + NewId() : f->mark_id);
+            m->set_lesson_id(f->lesson);
+            m->set_student_id(f->student);
+            m->mutable_value()->set_value(f->value);
+            m->mutable_value()->set_second_value(f->second);
+            m->set_work_type(*work);
+            if (!f->id.empty()) b.set_substitution_id(f->id);
+            return Status::Ok();
+          }));
   lesson_flags(mark);
   mark->add_option("--student", f->student, "student id")->required();
   mark->add_option("--value", f->value, "1..5")->required();
@@ -558,7 +634,7 @@ std::function<int()> AddClientCommands(CLI::App& app) {
       ->capture_default_str();
   mark->add_option("--mark-id", f->mark_id, "the mark's id (default: a new one)");
   auto* absence =
-      add("absence", "record an absence, or lateness with --late (R-ATT-1)", true,
+      add("absence", "record an absence, or lateness with --late (R-ATT-1)", Use::kSigning,
           lesson_event([f](v1::EventBody& b) {
             auto* a = b.mutable_attendance_recorded();
             a->set_lesson_id(f->lesson);
@@ -571,8 +647,8 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   lesson_flags(absence);
   absence->add_option("--student", f->student, "student id")->required();
   absence->add_option("--late", f->late, "minutes late (lateness instead of an absence)");
-  auto* lesson = add("lesson", "record that a lesson was held, with its topic (R-LES-1..3)", true,
-                     lesson_event([f](v1::EventBody& b) {
+  auto* lesson = add("lesson", "record that a lesson was held, with its topic (R-LES-1..3)",
+                     Use::kSigning, lesson_event([f](v1::EventBody& b) {
                        auto* l = b.mutable_lesson_conducted();
                        l->set_lesson_id(f->lesson);
                        l->set_topic(f->topic);
@@ -588,40 +664,40 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   lesson->add_option("--kind", f->kind, "regular, distance, extracurricular")
       ->capture_default_str();
   lesson->add_option("--order", f->order, "the order number (distance learning)");
-  auto* homework =
-      add("homework", "assign homework (R-HW-1)", true, lesson_event([f](v1::EventBody& b) {
-            auto* h = b.mutable_homework_assigned();
-            h->set_homework_id(f->mark_id.empty() ? "hw-" + NewId() : f->mark_id);
-            h->set_lesson_id(f->lesson);
-            h->set_text(f->text);
-            for (const auto& st : Split(f->students)) h->add_student_ids(st);
-            if (!f->id.empty()) b.set_substitution_id(f->id);
-            return Status::Ok();
-          }));
+  auto* homework = add("homework", "assign homework (R-HW-1)", Use::kSigning,
+                       lesson_event([f](v1::EventBody& b) {
+                         auto* h = b.mutable_homework_assigned();
+                         h->set_homework_id(f->mark_id.empty() ? "hw-" + NewId() : f->mark_id);
+                         h->set_lesson_id(f->lesson);
+                         h->set_text(f->text);
+                         for (const auto& st : Split(f->students)) h->add_student_ids(st);
+                         if (!f->id.empty()) b.set_substitution_id(f->id);
+                         return Status::Ok();
+                       }));
   lesson_flags(homework);
   homework->add_option("--text", f->text, "what to do")->required();
   homework->add_option("--students", f->students, "only for these students (a,b,c)");
   homework->add_option("--homework-id", f->mark_id, "the homework's id (default: a new one)");
-  auto* reason =
-      add("reason", "classify a student's absences (class teacher, R-ATT-2)", true, [c, f] {
-        auto s = Resolve(*c, true, false);
-        if (!s) return Fail(s.error());
-        v1::EventBody b = NewBody(*s);
-        auto* r = b.mutable_absence_reason_set();
-        r->set_student_id(f->student);
-        r->set_reason(f->reason == "illness" ? v1::ABSENCE_REASON_ILLNESS
-                      : f->reason == "valid" ? v1::ABSENCE_REASON_VALID
-                                             : v1::ABSENCE_REASON_NOT_VALID);
-        for (const auto& l : Split(f->lessons)) r->add_lesson_ids(l);
-        return Submit(*c, *s, b);
-      });
+  auto* reason = add("reason", "classify a student's absences (class teacher, R-ATT-2)",
+                     Use::kSigning, [c, f] {
+                       auto s = Resolve(*c, true, false);
+                       if (!s) return Fail(s.error());
+                       v1::EventBody b = NewBody(*s);
+                       auto* r = b.mutable_absence_reason_set();
+                       r->set_student_id(f->student);
+                       r->set_reason(f->reason == "illness" ? v1::ABSENCE_REASON_ILLNESS
+                                     : f->reason == "valid" ? v1::ABSENCE_REASON_VALID
+                                                            : v1::ABSENCE_REASON_NOT_VALID);
+                       for (const auto& l : Split(f->lessons)) r->add_lesson_ids(l);
+                       return Submit(*c, *s, b);
+                     });
   reason->add_option("--student", f->student, "student id")->required();
   reason->add_option("--lessons", f->lessons, "the absences' lessons (a,b,c)")->required();
   reason->add_option("--reason", f->reason, "illness, valid, not-valid")->required();
 
   // ---- corrections ----
   auto* correct =
-      add("correct", "ask to correct a mark (R-COR-1): the deputy decides", true, [c, f] {
+      add("correct", "ask to correct a mark (R-COR-1): the deputy decides", Use::kSigning, [c, f] {
         auto s = Resolve(*c, true, true);
         if (!s) return Fail(s.error());
         int old_value = 0;
@@ -684,34 +760,36 @@ std::function<int()> AddClientCommands(CLI::App& app) {
       return Submit(*c, *s, b);
     };
   };
-  auto* approve =
-      add("approve", "approve a correction (deputy, not the requester)", true, decide(true));
+  auto* approve = add("approve", "approve a correction (deputy, not the requester)", Use::kSigning,
+                      decide(true));
   approve->add_option("--request", f->request, "the request")->required();
   approve->add_option("--comment", f->reason, "a comment");
-  auto* reject = add("reject", "reject a correction, with the reason", true, decide(false));
+  auto* reject =
+      add("reject", "reject a correction, with the reason", Use::kSigning, decide(false));
   reject->add_option("--request", f->request, "the request")->required();
   reject->add_option("--reason", f->reason, "why")->required();
 
   // ---- control ----
-  auto* substitute = add("substitute", "record a substitution (methodist, R-SUB-1)", true, [c, f] {
-    auto s = Resolve(*c, true, false);
-    if (!s) return Fail(s.error());
-    v1::EventBody b = NewBody(*s);
-    auto* sub = b.mutable_substitution_assigned();
-    sub->set_substitution_id(f->id.empty() ? "sub-" + NewId() : f->id);
-    for (const auto& l : Split(f->lessons)) sub->add_lesson_ids(l);
-    sub->set_absent_teacher_id(f->absent);
-    sub->set_substitute_teacher_id(f->substitute);
-    sub->set_reason(f->reason);
-    return Submit(*c, *s, b);
-  });
+  auto* substitute =
+      add("substitute", "record a substitution (methodist, R-SUB-1)", Use::kSigning, [c, f] {
+        auto s = Resolve(*c, true, false);
+        if (!s) return Fail(s.error());
+        v1::EventBody b = NewBody(*s);
+        auto* sub = b.mutable_substitution_assigned();
+        sub->set_substitution_id(f->id.empty() ? "sub-" + NewId() : f->id);
+        for (const auto& l : Split(f->lessons)) sub->add_lesson_ids(l);
+        sub->set_absent_teacher_id(f->absent);
+        sub->set_substitute_teacher_id(f->substitute);
+        sub->set_reason(f->reason);
+        return Submit(*c, *s, b);
+      });
   substitute->add_option("--id", f->id, "the substitution's id (default: a new one)");
   substitute->add_option("--lessons", f->lessons, "the lessons (a,b)")->required();
   substitute->add_option("--absent", f->absent, "the absent teacher")->required();
   substitute->add_option("--substitute", f->substitute, "the substituting teacher")->required();
   substitute->add_option("--reason", f->reason, "why");
-  auto* ack =
-      add("ack", "acknowledge a diary week as a parent (ознакомлен, R-ACK-1)", true, [c, f] {
+  auto* ack = add(
+      "ack", "acknowledge a diary week as a parent (ознакомлен, R-ACK-1)", Use::kSigning, [c, f] {
         auto s = Resolve(*c, true, true);
         if (!s) return Fail(s.error());
         auto week = GetJson(*c, *s,
@@ -734,31 +812,32 @@ std::function<int()> AddClientCommands(CLI::App& app) {
       });
   ack->add_option("--student", f->student, "your child")->required();
   ack->add_option("--week", f->week, "a day of the week (default: this week)");
-  auto* compromise = add(
-      "report-compromise",
-      "report an exposed login (R-SEC-1): yours, or as the director for an employee", true, [c, f] {
-        auto s = Resolve(*c, true, false);
-        if (!s) return Fail(s.error());
-        auto discovered = MomentArg(f->discovered, c->zone);
-        if (!discovered) return Fail(discovered.error());
-        int64_t reported = 0;  // 0: the moment the ledger records the report
-        if (!f->reported.empty()) {
-          auto r = MomentArg(f->reported, c->zone);
-          if (!r) return Fail(r.error());
-          reported = *r;
-        }
-        v1::EventBody b = NewBody(*s);
-        auto* r = b.mutable_credential_compromise_reported();
-        r->set_report_id(f->report.empty() ? "report-" + NewId() : f->report);
-        r->set_user_id(f->user.empty() ? s->user_id : f->user);
-        for (const auto& cr : Split(f->credentials)) r->add_credential_ids(cr);
-        r->set_discovered_at_us(*discovered);
-        r->set_reported_at_us(reported);
-        r->set_reported_to_id(f->reported_to);
-        r->set_circumstances(f->reason);
-        std::printf("report %s: login of %s\n", r->report_id().c_str(), r->user_id().c_str());
-        return Submit(*c, *s, b);
-      });
+  auto* compromise =
+      add("report-compromise",
+          "report an exposed login (R-SEC-1): yours, or as the director for an employee",
+          Use::kSigning, [c, f] {
+            auto s = Resolve(*c, true, false);
+            if (!s) return Fail(s.error());
+            auto discovered = MomentArg(f->discovered, c->zone);
+            if (!discovered) return Fail(discovered.error());
+            int64_t reported = 0;  // 0: the moment the ledger records the report
+            if (!f->reported.empty()) {
+              auto r = MomentArg(f->reported, c->zone);
+              if (!r) return Fail(r.error());
+              reported = *r;
+            }
+            v1::EventBody b = NewBody(*s);
+            auto* r = b.mutable_credential_compromise_reported();
+            r->set_report_id(f->report.empty() ? "report-" + NewId() : f->report);
+            r->set_user_id(f->user.empty() ? s->user_id : f->user);
+            for (const auto& cr : Split(f->credentials)) r->add_credential_ids(cr);
+            r->set_discovered_at_us(*discovered);
+            r->set_reported_at_us(reported);
+            r->set_reported_to_id(f->reported_to);
+            r->set_circumstances(f->reason);
+            std::printf("report %s: login of %s\n", r->report_id().c_str(), r->user_id().c_str());
+            return Submit(*c, *s, b);
+          });
   compromise->add_option("--user", f->user, "whose login (default: yours)");
   compromise->add_option("--credentials", f->credentials,
                          "the exposed credentials (a,b; default: the login itself)");
@@ -771,48 +850,49 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   compromise->add_option("--to", f->reported_to, "whom it was reported to (director, admin)");
   compromise->add_option("--id", f->report, "the report's id (default: a new one)");
   compromise->add_option("--circumstances", f->reason, "what happened");
-  auto* act = add(
-      "act", "the credential-compromise Act (director, R-SEC-2/3), or its dry run", true, [c, f] {
-        auto s = Resolve(*c, true, f->dry_run);
-        if (!s) return Fail(s.error());
-        auto from = MomentArg(f->from, c->zone);
-        if (!from) return Fail(from.error());
-        auto today = DateArg(f->date, c->zone);
-        if (!today) return Fail(today.error());
-        v1::EventBody b = NewBody(*s);
-        *b.mutable_business_date() = *today;
-        auto* a = b.mutable_credential_compromise_act_recorded();
-        a->set_act_id(f->id.empty() ? "act-" + NewId() : f->id);
-        a->set_act_number(f->number);
-        *a->mutable_act_date() = *today;
-        for (const auto& m : Split(f->commission)) a->add_commission()->set_user_id(m);
-        a->set_affected_user_id(f->user);
-        for (const auto& cr : Split(f->credentials)) a->add_affected_credential_ids(cr);
-        a->set_invalid_from_us(*from);
-        a->set_report_id(f->report);
-        a->set_circumstances(f->reason);
-        if (!f->dry_run) return Submit(*c, *s, b);
-        std::string body;
-        (void)google::protobuf::util::MessageToJsonString(*a, &body);
-        auto answer = Exchange(*c, *s, "POST", "/api/v1/schools/" + s->school_id + "/acts:preview",
-                               body, "application/json", true);
-        if (!answer) return Fail(answer.error());
-        if (c->json) {
-          std::printf("%s\n", answer->c_str());
-          return 0;
-        }
-        json j = json::parse(*answer, nullptr, false);
-        const auto events = j.value("events", json::array());
-        std::printf("the Act would invalidate %zu entries (R-SEC-3):\n", events.size());
-        for (const auto& e : events) {
-          std::printf("  entry %s  %-28s by %-12s %s\n", Str(e, "sequence").c_str(),
-                      Str(e, "type").c_str(), Str(e, "actor_id").c_str(),
-                      Str(e, "because_of").empty() || Str(e, "because_of") == "0"
-                          ? "signed with the compromised key"
-                          : ("rests on entry " + Str(e, "because_of")).c_str());
-        }
-        return 0;
-      });
+  auto* act = add("act", "the credential-compromise Act (director, R-SEC-2/3), or its dry run",
+                  Use::kSigning, [c, f] {
+                    auto s = Resolve(*c, true, f->dry_run);
+                    if (!s) return Fail(s.error());
+                    auto from = MomentArg(f->from, c->zone);
+                    if (!from) return Fail(from.error());
+                    auto today = DateArg(f->date, c->zone);
+                    if (!today) return Fail(today.error());
+                    v1::EventBody b = NewBody(*s);
+                    *b.mutable_business_date() = *today;
+                    auto* a = b.mutable_credential_compromise_act_recorded();
+                    a->set_act_id(f->id.empty() ? "act-" + NewId() : f->id);
+                    a->set_act_number(f->number);
+                    *a->mutable_act_date() = *today;
+                    for (const auto& m : Split(f->commission)) a->add_commission()->set_user_id(m);
+                    a->set_affected_user_id(f->user);
+                    for (const auto& cr : Split(f->credentials)) a->add_affected_credential_ids(cr);
+                    a->set_invalid_from_us(*from);
+                    a->set_report_id(f->report);
+                    a->set_circumstances(f->reason);
+                    if (!f->dry_run) return Submit(*c, *s, b);
+                    std::string body;
+                    (void)google::protobuf::util::MessageToJsonString(*a, &body);
+                    auto answer = Exchange(*c, *s, "POST",
+                                           "/api/v1/schools/" + s->school_id + "/acts:preview",
+                                           body, "application/json", Bearer(*s));
+                    if (!answer) return Fail(answer.error());
+                    if (c->json) {
+                      std::printf("%s\n", answer->c_str());
+                      return 0;
+                    }
+                    json j = json::parse(*answer, nullptr, false);
+                    const auto events = j.value("events", json::array());
+                    std::printf("the Act would invalidate %zu entries (R-SEC-3):\n", events.size());
+                    for (const auto& e : events) {
+                      std::printf("  entry %s  %-28s by %-12s %s\n", Str(e, "sequence").c_str(),
+                                  Str(e, "type").c_str(), Str(e, "actor_id").c_str(),
+                                  Str(e, "because_of").empty() || Str(e, "because_of") == "0"
+                                      ? "signed with the compromised key"
+                                      : ("rests on entry " + Str(e, "because_of")).c_str());
+                    }
+                    return 0;
+                  });
   act->add_option("--user", f->user, "the affected user")->required();
   act->add_option("--credentials", f->credentials, "the compromised credentials (a,b)")->required();
   act->add_option("--from", f->from, "invalid from, \"YYYY-MM-DD HH:MM\" school time")->required();
@@ -823,27 +903,28 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   act->add_option("--circumstances", f->reason, "what happened");
   act->add_option("--id", f->id, "the Act's id (default: a new one)");
   act->add_flag("--dry-run", f->dry_run, "show what it would invalidate; record nothing");
-  auto* term_mark = add("term-mark", "record a term or year mark (R-TERM-1)", true, [c, f] {
-    auto s = Resolve(*c, true, false);
-    if (!s) return Fail(s.error());
-    v1::EventBody b = NewBody(*s);
-    auto* t = b.mutable_term_mark_recorded();
-    t->set_student_id(f->student);
-    t->set_subject_id(f->subject);
-    t->mutable_period()->set_academic_year_id(f->cls);
-    t->mutable_period()->set_kind(f->period_kind == "year"    ? v1::PERIOD_KIND_YEAR
-                                  : f->period_kind == "final" ? v1::PERIOD_KIND_FINAL
-                                                              : v1::PERIOD_KIND_TERM);
-    t->mutable_period()->set_term_number(f->period_kind == "term" ? f->term : 0);
-    if (f->status == "na") {
-      t->mutable_mark()->set_status(v1::ATTESTATION_STATUS_NOT_ATTESTED);
-    } else if (f->status == "exempt") {
-      t->mutable_mark()->set_status(v1::ATTESTATION_STATUS_EXEMPT);
-    } else {
-      t->mutable_mark()->set_value(f->value);
-    }
-    return Submit(*c, *s, b);
-  });
+  auto* term_mark =
+      add("term-mark", "record a term or year mark (R-TERM-1)", Use::kSigning, [c, f] {
+        auto s = Resolve(*c, true, false);
+        if (!s) return Fail(s.error());
+        v1::EventBody b = NewBody(*s);
+        auto* t = b.mutable_term_mark_recorded();
+        t->set_student_id(f->student);
+        t->set_subject_id(f->subject);
+        t->mutable_period()->set_academic_year_id(f->cls);
+        t->mutable_period()->set_kind(f->period_kind == "year"    ? v1::PERIOD_KIND_YEAR
+                                      : f->period_kind == "final" ? v1::PERIOD_KIND_FINAL
+                                                                  : v1::PERIOD_KIND_TERM);
+        t->mutable_period()->set_term_number(f->period_kind == "term" ? f->term : 0);
+        if (f->status == "na") {
+          t->mutable_mark()->set_status(v1::ATTESTATION_STATUS_NOT_ATTESTED);
+        } else if (f->status == "exempt") {
+          t->mutable_mark()->set_status(v1::ATTESTATION_STATUS_EXEMPT);
+        } else {
+          t->mutable_mark()->set_value(f->value);
+        }
+        return Submit(*c, *s, b);
+      });
   term_mark->add_option("--student", f->student, "student")->required();
   term_mark->add_option("--subject", f->subject, "subject")->required();
   term_mark->add_option("--year", f->cls, "academic year id, e.g. 2025")->required();
@@ -854,8 +935,8 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   term_mark->add_option("--status", f->status, "na (н/а) or exempt (осв)");
   auto* order =
       add("order-final", "the director's order correcting a final mark in grade 9 or 11 (R-COR-2)",
-          true, [c, f] {
-            auto s = Resolve(*c, true, true);
+          Use::kSigning, [c, f] {
+            auto s = Resolve(*c, true, false);  // the diary read below signs without a token
             if (!s) return Fail(s.error());
             auto date = DateArg(f->date, c->zone);
             if (!date) return Fail(date.error());
@@ -929,7 +1010,7 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   auto read = [c](std::function<Result<std::string>(const Session&)> path,
                   std::function<void(const json&)> print) {
     return [c, path, print] {
-      auto s = Resolve(*c, false, true);
+      auto s = ResolveReader(*c);
       if (!s) return Fail(s.error());
       auto p = path(*s);
       if (!p) return Fail(p.error());
@@ -943,7 +1024,7 @@ std::function<int()> AddClientCommands(CLI::App& app) {
       return 0;
     };
   };
-  auto* diary = add("diary", "a student's diary week", false,
+  auto* diary = add("diary", "a student's diary week", Use::kReading,
                     read(
                         [f](const Session& s) -> Result<std::string> {
                           return "/api/v1/schools/" + s.school_id + "/students/" + f->student +
@@ -952,21 +1033,21 @@ std::function<int()> AddClientCommands(CLI::App& app) {
                         PrintDiary));
   diary->add_option("--student", f->student, "student")->required();
   diary->add_option("--week", f->week, "a day of the week, YYYY-MM-DD (default: this week)");
-  auto* journal =
-      add("journal", "a journal page (class × subject × term), now or as of a moment", false,
-          read(
-              [c, f](const Session& s) -> Result<std::string> {
-                std::string p = "/api/v1/schools/" + s.school_id + "/classes/" + f->cls +
-                                "/subjects/" + f->subject + "/terms/" + std::to_string(f->term) +
-                                "/journal?subgroup=" + f->subgroup;
-                if (!f->as_of.empty()) {
-                  EJ_ASSIGN_OR_RETURN(int64_t at, MomentArg(f->as_of, c->zone));
-                  p += "&as_of_us=" + std::to_string(at);
-                  if (!f->mode.empty()) p += "&mode=" + f->mode;
-                }
-                return p;
-              },
-              PrintJournal));
+  auto* journal = add(
+      "journal", "a journal page (class × subject × term), now or as of a moment", Use::kReading,
+      read(
+          [c, f](const Session& s) -> Result<std::string> {
+            std::string p = "/api/v1/schools/" + s.school_id + "/classes/" + f->cls + "/subjects/" +
+                            f->subject + "/terms/" + std::to_string(f->term) +
+                            "/journal?subgroup=" + f->subgroup;
+            if (!f->as_of.empty()) {
+              EJ_ASSIGN_OR_RETURN(int64_t at, MomentArg(f->as_of, c->zone));
+              p += "&as_of_us=" + std::to_string(at);
+              if (!f->mode.empty()) p += "&mode=" + f->mode;
+            }
+            return p;
+          },
+          PrintJournal));
   journal->add_option("--class", f->cls, "class")->required();
   journal->add_option("--subject", f->subject, "subject")->required();
   journal->add_option("--term", f->term, "term number")->capture_default_str();
@@ -974,35 +1055,36 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   journal->add_option("--as-of", f->as_of, "\"YYYY-MM-DD HH:MM\": the page as it was then");
   journal->add_option("--mode", f->mode, "as_shown_then or with_later_invalidations");
   journal->add_option("--zone", c->zone, "the school's time zone")->capture_default_str();
-  auto* history = add("history", "a cell's full history (who, when, corrected, invalidated)", false,
-                      read(
-                          [f](const Session& s) -> Result<std::string> {
-                            return "/api/v1/schools/" + s.school_id + "/lessons/" + f->lesson +
-                                   "/students/" + f->student + "/history";
-                          },
-                          nullptr));
+  auto* history =
+      add("history", "a cell's full history (who, when, corrected, invalidated)", Use::kReading,
+          read(
+              [f](const Session& s) -> Result<std::string> {
+                return "/api/v1/schools/" + s.school_id + "/lessons/" + f->lesson + "/students/" +
+                       f->student + "/history";
+              },
+              nullptr));
   history->add_option("--lesson", f->lesson, "lesson")->required();
   history->add_option("--student", f->student, "student")->required();
-  add("corrections", "the deputy's queue of pending corrections (R-COR-3)", false,
+  add("corrections", "the deputy's queue of pending corrections (R-COR-3)", Use::kReading,
       read([](const Session& s)
                -> Result<std::string> { return "/api/v1/schools/" + s.school_id + "/corrections"; },
            nullptr));
-  auto* report =
-      add("report", "a report: monthly-control, class-progress, summary-statement, ...", false,
-          read(
-              [f](const Session& s) -> Result<std::string> {
-                std::string p = "/api/v1/schools/" + s.school_id + "/reports/" + f->id;
-                char sep = '?';
-                for (const auto& kv : f->params) {
-                  p += sep + kv;
-                  sep = '&';
-                }
-                return p;
-              },
-              nullptr));
+  auto* report = add("report", "a report: monthly-control, class-progress, summary-statement, ...",
+                     Use::kReading,
+                     read(
+                         [f](const Session& s) -> Result<std::string> {
+                           std::string p = "/api/v1/schools/" + s.school_id + "/reports/" + f->id;
+                           char sep = '?';
+                           for (const auto& kv : f->params) {
+                             p += sep + kv;
+                             sep = '&';
+                           }
+                           return p;
+                         },
+                         nullptr));
   report->add_option("name", f->id, "the report")->required();
   report->add_option("params", f->params, "key=value parameters (class=c05-1 year_id=2025 ...)");
-  auto* entry = add("entry", "a ledger entry with its signed body", false,
+  auto* entry = add("entry", "a ledger entry with its signed body", Use::kReading,
                     read(
                         [f](const Session&) -> Result<std::string> {
                           return "/api/v1/ledger/entries/" + std::to_string(f->sequence);
@@ -1010,12 +1092,12 @@ std::function<int()> AddClientCommands(CLI::App& app) {
                         nullptr));
   entry->add_option("--sequence", f->sequence, "the entry")->required();
 
-  add("server-backup", "back up the server's ledger while it runs (administrator, director)", false,
-      [c] {
+  add("server-backup", "back up the server's ledger while it runs (administrator, director)",
+      Use::kPlain, [c] {
         auto s = Resolve(*c, false, true);
         if (!s) return Fail(s.error());
         auto answer =
-            Exchange(*c, *s, "POST", "/api/v1/admin/backup", "{}", "application/json", true);
+            Exchange(*c, *s, "POST", "/api/v1/admin/backup", "{}", "application/json", Bearer(*s));
         if (!answer) return Fail(answer.error());
         std::printf("%s\n", answer->c_str());
         return 0;

@@ -7,7 +7,14 @@
 // binds to the user with a node-signed SESSION credential; the profile file, mode 0600, keeps the
 // key, the credential id and the read token), or a long-lived key an administrator issued (`--key
 // FILE --credential ID --actor USER --school ID --server URL`, e.g. the demo's keys in
-// DATA/demo/). Reads need a session (the bearer token).
+// DATA/demo/).
+//
+// Reads (diary, journal, history, corrections, report, entry) send the session's bearer token,
+// or sign the request with the key (`Authorization: EJ-Signed ...`, api/signed_request.h): with
+// `--signed-reads`, with a long-lived `--key` (it has no token), and by themselves when the
+// server refuses the token with 401, as a read replica (`ejournald --replica`, which holds no
+// sessions) does. So `ejournal diary --server REPLICA_URL ...` with the profile of a sign-in at the
+// writer reads from the replica.
 #ifndef EJOURNAL_TOOLS_CLIENT_H_
 #define EJOURNAL_TOOLS_CLIENT_H_
 

@@ -7,42 +7,22 @@
 
 #include <fstream>
 
-#include "tests/api/api_fixture.h"
-#include "tests/support/subprocess.h"
-#include "tests/support/temp_dir.h"
+#include "tests/api/flow_fixture.h"
 
 namespace ejournal::testing {
 namespace {
 
-class CliClientTest : public ApiFixture {
+class CliClientTest : public FlowFixture {
  protected:
   void SetUp() override {
-    ApiFixture::SetUp();
-    if (HasFatalFailure()) return;
-    StartServer(Options());
+    FlowFixture::SetUp();
     if (HasFatalFailure()) return;
     for (const char* user : {"math", "deputy", "parent", "director"}) SetPassword(user);
-    url_ = "http://127.0.0.1:" + std::to_string(server_->port());
   }
-  // Runs the CLI with `args` and the profile of `who`.
-  ProcessResult Cli(const std::string& who, std::vector<std::string> args) {
-    std::vector<std::string> argv = {EJOURNAL_CLI};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("--profile");
-    argv.push_back(profiles_.Sub(who + ".json"));
-    return RunProcess(argv);
-  }
-  ProcessResult SignIn(const std::string& who) {
-    return Cli(who, {"login", "--server", url_, "--school", kSchool, "--login", who, "--password",
-                     kPassword});
-  }
-
-  TempDir profiles_;
-  std::string url_;
 };
 
 TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3) {
-  ProcessResult r = SignIn("math");
+  ProcessResult r = CliLogin("math");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("signed in as math"), std::string::npos) << r.out;
   At(D(2025, 10, 6), "08:50");  // during math-5a-1 (Monday, period 1)
@@ -60,8 +40,8 @@ TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3
   EXPECT_NE(r.err.find("error: InvalidArgument: a mark is 1 to 5, not 7 [R-MARK-1]"),
             std::string::npos)
       << r.err;
-  At(D(2025, 10, 7), "09:00");             // the next day: an answer in class is past its window
-  ASSERT_EQ(SignIn("math").exit_code, 0);  // yesterday's session has expired (12 h)
+  At(D(2025, 10, 7), "09:00");               // the next day: an answer in class is past its window
+  ASSERT_EQ(CliLogin("math").exit_code, 0);  // yesterday's session has expired (12 h)
   const uint64_t signed_in = LedgerSize();
   r = Cli("math", {"mark", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s2",
                    "--value", "5"});
@@ -78,14 +58,14 @@ TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("request cli-rq-1: mark cli-m1, 3 -> 4"), std::string::npos) << r.out;
   // The deputy's queue and approval.
-  ASSERT_EQ(SignIn("deputy").exit_code, 0);
+  ASSERT_EQ(CliLogin("deputy").exit_code, 0);
   r = Cli("deputy", {"corrections", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("cli-rq-1"), std::string::npos) << r.out;
   r = Cli("deputy", {"approve", "--request", "cli-rq-1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // The parent's diary shows 4 now; another child's diary is "not yours" exactly like "unknown".
-  ASSERT_EQ(SignIn("parent").exit_code, 0);
+  ASSERT_EQ(CliLogin("parent").exit_code, 0);
   r = Cli("parent", {"diary", "--student", "s1", "--week", "2025-10-06"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("Дневник s1"), std::string::npos) << r.out;
@@ -108,15 +88,15 @@ TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3
 }
 
 TEST_F(CliClientTest, TheActDryRunListsWhatItWouldInvalidate_R_SEC_3) {
-  ASSERT_EQ(SignIn("math").exit_code, 0);
+  ASSERT_EQ(CliLogin("math").exit_code, 0);
   At(D(2025, 10, 6), "09:00");
   ProcessResult r =
       Cli("math", {"absence", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s3"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  ASSERT_EQ(SignIn("director").exit_code, 0);
+  ASSERT_EQ(CliLogin("director").exit_code, 0);
   const uint64_t before = LedgerSize();
   // Math's credentials: the long-lived one of the fixture and the CLI session's.
-  std::ifstream profile(profiles_.Sub("math.json"));
+  std::ifstream profile(Profile("math"));
   const auto session = nlohmann::json::parse(profile);
   const std::string credentials =
       signers_.at("math").credential_id + "," + session["credential_id"].get<std::string>();
@@ -134,22 +114,17 @@ TEST_F(CliClientTest, TheActDryRunListsWhatItWouldInvalidate_R_SEC_3) {
 // backup restores into a ledger that verifies; a teacher may not ask (R-ACC-2).
 TEST_F(CliClientTest, TheRunningServerBacksUpForTheAdministrator_R_ACC_2) {
   SetPassword("admin");
-  ASSERT_EQ(SignIn("admin").exit_code, 0);
+  ASSERT_EQ(CliLogin("admin").exit_code, 0);
   ProcessResult r = Cli("admin", {"server-backup"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"backup_id\":1"), std::string::npos) << r.out;
-  ASSERT_EQ(SignIn("math").exit_code, 0);
+  ASSERT_EQ(CliLogin("math").exit_code, 0);
   r = Cli("math", {"server-backup"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("error: PermissionDenied"), std::string::npos) << r.err;
   TempDir restored;
-  r = RunProcess({EJOURNAL_CLI, "backup", "restore", "--from", dir_.path() + "/backups", "--data",
-                  restored.Sub("copy")});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = RunProcess({EJOURNAL_CLI, "ledger", "verify", "--data", restored.Sub("copy"), "--node-key",
-                  dir_.path() + "/node.pub"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("ledger OK"), std::string::npos) << r.out;
+  const std::string verified = RestoredBackupVerified(restored.Sub("copy"));
+  EXPECT_NE(verified.find("ledger OK"), std::string::npos) << verified;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// The three flows of issue 6 end to end (docs/FLOWS.md): a real ejournald on 127.0.0.1 over the
-// fixture's school (tests/api/api_fixture.h), driven by the real `ejournal` CLI binary, one profile
-// (session) per person. The views are read back as JSON (the CLI's --json, i.e. the server's own
+// The three flows of issue 6 end to end (docs/FLOWS.md), and the CLI client's own test
+// (cli_client_test.cc): a real ejournald on 127.0.0.1 over the fixture's school
+// (tests/api/api_fixture.h), driven by the real `ejournal` CLI binary, one profile (session) per
+// person. The views are read back as JSON (the CLI's --json, i.e. the server's own
 // answer) and reduced to small exact shapes (a page's grid of cells, a history's list of events)
 // so that each step can assert the whole view before and after.
 #ifndef EJOURNAL_TESTS_API_FLOW_FIXTURE_H_
@@ -64,12 +65,18 @@ class FlowFixture : public ApiFixture {
     EXPECT_FALSE(j.is_discarded()) << out;
     return j;
   }
-  // Signs `who` in as the login `login` (a person may sign in with someone else's login: the
-  // compromise flow's attacker).
+  // `ejournal login` into the profile of `who` as the login `login` (a person may sign in with
+  // someone else's login: the compromise flow's attacker), whatever the outcome.
+  ProcessResult CliLogin(const std::string& who, const std::string& login,
+                         const std::string& password = kPassword) {
+    return Cli(who, {"login", "--server", url_, "--school", kSchool, "--login", login, "--password",
+                     password});
+  }
+  ProcessResult CliLogin(const std::string& who) { return CliLogin(who, who); }
+  // The same, which must succeed.
   void SignIn(const std::string& who, const std::string& login,
               const std::string& password = kPassword) {
-    ProcessResult r = Cli(who, {"login", "--server", url_, "--school", kSchool, "--login", login,
-                                "--password", password});
+    ProcessResult r = CliLogin(who, login, password);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   void SignIn(const std::string& who) { SignIn(who, who); }
@@ -78,6 +85,19 @@ class FlowFixture : public ApiFixture {
     std::ifstream in(Profile(who));
     json p = json::parse(in, nullptr, false);
     return p.is_object() ? p.value("credential_id", "") : "";
+  }
+  // The server's backup (DIR/backups, `ejournal server-backup`) restored into `data` and verified
+  // there with the node's public key, by the real CLI: `ledger verify`'s output ("" and a test
+  // failure when either step fails).
+  std::string RestoredBackupVerified(const std::string& data) {
+    ProcessResult r = RunProcess(
+        {EJOURNAL_CLI, "backup", "restore", "--from", dir_.path() + "/backups", "--data", data});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    if (r.exit_code != 0) return "";
+    r = RunProcess({EJOURNAL_CLI, "ledger", "verify", "--data", data, "--node-key",
+                    dir_.path() + "/node.pub"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? r.out : "";
   }
   // The ledger entry number a write printed ("recorded: entry N (event E)").
   static uint64_t EntryOf(const std::string& out) {

@@ -192,15 +192,19 @@ class ReplicaServiceTest : public ::testing::Test {
         dir_.Sub(name + ".log"));
   }
 
-  // Sets `user`'s password with the admin's key (the real CLI), then signs in with a fresh
-  // Ed25519 session key.
-  Reader SignIn(const Daemon& writer, const std::string& user) {
-    Reader r;
-    r.user = user;
+  // Sets `user`'s password with the admin's key (the real CLI).
+  void SetPassword(const Daemon& writer, const std::string& user) {
     auto set = RunProcess({EJOURNAL_CLI, "passwd", "--server", writer.url(), "--key",
                            Writer() + "/demo/admin.key", "--school", env_["SCHOOL"], "--user", user,
                            "--password", kPassword});
     EXPECT_EQ(set.exit_code, 0) << set.out << set.err;
+  }
+
+  // Sets `user`'s password, then signs in with a fresh Ed25519 session key.
+  Reader SignIn(const Daemon& writer, const std::string& user) {
+    Reader r;
+    r.user = user;
+    SetPassword(writer, user);
     auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEd25519);
     EXPECT_TRUE(key.has_value());
     r.key = std::make_unique<crypto::PrivateKey>(std::move(*key));
@@ -426,6 +430,151 @@ TEST_F(ReplicaServiceTest, WriterKilledMidReplicationAndRestartedCompletesTopicA
   Reader student = SignIn(*writer, env_["STUDENT"]);
   ASSERT_FALSE(student.credential_id.empty());
   WaitCaughtUp(*writer, *replica);
+}
+
+// The CLI reads from a replica: a reader signed in at the writer with `ejournal login` (the profile
+// keeps the session's token and key) runs the same read commands against the replica. The replica
+// refuses the token (it holds no sessions), the CLI signs the read with the session key instead,
+// and the answer is the writer's, byte for byte. Refusals (a wrong key, a stale time, another
+// user's child) are the writer's too.
+TEST_F(ReplicaServiceTest, CliReadsFromAReplicaWhatItReadsFromTheWriter_R_ACC_1_R_ACC_3) {
+  auto writer = StartWriter();
+  ASSERT_NE(writer, nullptr);
+  auto replica = StartReplica("replica", writer->url());
+  ASSERT_NE(replica, nullptr);
+  auto cli = [&](const std::string& profile, std::vector<std::string> args) {
+    args.insert(args.begin(), EJOURNAL_CLI);
+    args.insert(args.end(), {"--profile", dir_.Sub(profile + ".json")});
+    return RunProcess(args);
+  };
+  for (const std::string who : {"PARENT", "TEACHER"}) {
+    SetPassword(*writer, env_[who]);
+    auto in = cli(who, {"login", "--server", writer->url(), "--school", env_["SCHOOL"], "--login",
+                        env_[who], "--password", kPassword});
+    ASSERT_EQ(in.exit_code, 0) << in.err;
+  }
+  WaitCaughtUp(*writer, *replica);  // the replica knows the sessions' credentials now
+
+  const std::vector<std::pair<std::string, std::vector<std::string>>> reads = {
+      {"PARENT", {"diary", "--student", env_["STUDENT"], "--week", env_["LESSON_DATE"]}},
+      {"TEACHER",
+       {"journal", "--class", env_["CLASS"], "--subject", env_["SUBJECT"], "--term", "1"}},
+      {"TEACHER", {"history", "--lesson", env_["LESSON"], "--student", env_["STUDENT"]}},
+  };
+  std::string journal_json;
+  for (auto [who, args] : reads) {
+    args.push_back("--json");
+    auto with = [&](const Daemon& d, std::vector<std::string> extra) {
+      std::vector<std::string> a = args;
+      a.insert(a.end(), {"--server", d.url()});
+      a.insert(a.end(), extra.begin(), extra.end());
+      return cli(who, a);
+    };
+    const auto from_writer = with(*writer, {});  // the bearer token
+    ASSERT_EQ(from_writer.exit_code, 0) << args[0] << ": " << from_writer.err;
+    EXPECT_GT(from_writer.out.size(), 10u) << args[0];
+    for (const auto& extra : std::vector<std::vector<std::string>>{{}, {"--signed-reads"}}) {
+      const auto from_replica = with(*replica, extra);
+      EXPECT_EQ(from_replica.exit_code, 0) << args[0] << ": " << from_replica.err;
+      EXPECT_EQ(from_replica.out, from_writer.out) << args[0];
+    }
+    // Signed on the writer too: the same answer as the token's.
+    EXPECT_EQ(with(*writer, {"--signed-reads"}).out, from_writer.out) << args[0];
+    if (args[0] == "journal") journal_json = from_writer.out;
+  }
+
+  // A long-lived key an administrator issued (no session, no token) signs its reads too.
+  const std::vector<std::string> by_key = {
+      "journal",     "--key",        Writer() + "/demo/admin.key",
+      "--school",    env_["SCHOOL"], "--class",
+      env_["CLASS"], "--subject",    env_["SUBJECT"],
+      "--json",      "--profile",    dir_.Sub("none.json")};
+  auto key_read = [&](const Daemon& d) {
+    std::vector<std::string> a = {EJOURNAL_CLI};
+    a.insert(a.end(), by_key.begin(), by_key.end());
+    a.insert(a.end(), {"--server", d.url()});
+    return RunProcess(a);
+  };
+  const auto key_w = key_read(*writer), key_r = key_read(*replica);
+  EXPECT_EQ(key_w.exit_code, 0) << key_w.err;
+  EXPECT_EQ(key_r.exit_code, 0) << key_r.err;
+  EXPECT_EQ(key_r.out, key_w.out);
+  EXPECT_EQ(key_w.out, journal_json) << "the administrator reads the teacher's page";
+
+  // Refusals, each with the writer's status and words. Another user's child: a classmate of the
+  // parent's child, from the journal page (R-ACC-3: 404, exactly as an unknown student).
+  std::string classmate;
+  auto page = nlohmann::json::parse(journal_json, nullptr, false);
+  for (const auto& row : page.value("rows", nlohmann::json::array())) {
+    if (row.value("student_id", "") != env_["STUDENT"]) classmate = row.value("student_id", "");
+  }
+  ASSERT_FALSE(classmate.empty()) << journal_json;
+  const std::vector<std::string> foreign = {"diary",  "--student",         classmate,
+                                            "--week", env_["LESSON_DATE"], "--json"};
+  auto at = [&](const Daemon& d, std::vector<std::string> args) {
+    args.insert(args.end(), {"--server", d.url()});
+    return args;
+  };
+  const auto foreign_w = cli("PARENT", at(*writer, foreign));
+  const auto foreign_r = cli("PARENT", at(*replica, foreign));
+  EXPECT_EQ(foreign_w.exit_code, 1);
+  EXPECT_NE(foreign_w.err.find("error: NotFound"), std::string::npos) << foreign_w.err;
+  EXPECT_EQ(foreign_r.exit_code, 1);
+  EXPECT_EQ(foreign_r.err, foreign_w.err);
+  EXPECT_EQ(foreign_r.out, "");
+
+  // A wrong key: the parent's profile with another key under the same credential.
+  {
+    std::ifstream in(dir_.Sub("PARENT.json"));
+    auto profile = nlohmann::json::parse(in);
+    auto other = crypto::PrivateKey::Generate(crypto::KeyType::kEd25519);
+    ASSERT_TRUE(other.has_value());
+    profile["key_pem"] = *other->ToPem();
+    std::ofstream(dir_.Sub("WRONG.json")) << profile.dump();
+  }
+  const std::vector<std::string> own = {"diary", "--student", env_["STUDENT"], "--week",
+                                        env_["LESSON_DATE"]};
+  auto signed_own = own;
+  signed_own.push_back("--signed-reads");
+  const auto wrong_w = cli("WRONG", at(*writer, signed_own));
+  const auto wrong_r = cli("WRONG", at(*replica, own));  // the token refused, then signed
+  EXPECT_EQ(wrong_w.exit_code, 1);
+  EXPECT_NE(wrong_w.err.find("error: Unauthenticated: the request's signature does not verify"),
+            std::string::npos)
+      << wrong_w.err;
+  EXPECT_NE(wrong_w.err.find("[R-ACC-1]"), std::string::npos) << wrong_w.err;
+  EXPECT_EQ(wrong_r.exit_code, 1);
+  EXPECT_EQ(wrong_r.err, wrong_w.err);
+
+  // A stale time: a replica whose clock is an hour ahead sees the CLI's signature time as an hour
+  // old, and refuses it as the writer refuses a request signed an hour ago.
+  auto ahead = Daemon::Start(
+      {"--replica", "--data", dir_.Sub("ahead"), "--kafka", kafka_->bootstrap_servers(),
+       "--kafka-topic", kTopic, "--source-pub", Writer() + "/node.pub", "--bench-clock-start",
+       std::to_string(SystemClock::Default()->NowMicros() + 3600LL * 1'000'000)},
+      dir_.Sub("ahead.log"));
+  ASSERT_NE(ahead, nullptr);
+  WaitCaughtUp(*writer, *ahead);
+  Reader parent_key;  // the CLI profile's session, to sign the writer's stale request here
+  {
+    std::ifstream in(dir_.Sub("PARENT.json"));
+    auto profile = nlohmann::json::parse(in);
+    auto key = crypto::PrivateKey::FromPem(profile["key_pem"].get<std::string>());
+    ASSERT_TRUE(key.has_value());
+    parent_key.key = std::make_unique<crypto::PrivateKey>(std::move(*key));
+    parent_key.credential_id = profile["credential_id"];
+  }
+  const std::string diary_target = "/api/v1/schools/" + env_["SCHOOL"] + "/students/" +
+                                   env_["STUDENT"] + "/diary?week=" + env_["LESSON_DATE"];
+  auto stale_w = SignedGet(*writer, parent_key, diary_target, -3600LL * 1'000'000);
+  ASSERT_TRUE(stale_w);
+  EXPECT_EQ(stale_w->status, 401);
+  const auto stale_r = cli("PARENT", at(*ahead, own));
+  EXPECT_EQ(stale_r.exit_code, 1);
+  const auto message = nlohmann::json::parse(stale_w->body)["error"]["message"].get<std::string>();
+  EXPECT_NE(stale_r.err.find("error: Unauthenticated: " + message + " [R-ACC-1]"),
+            std::string::npos)
+      << stale_r.err << "\nthe writer: " << stale_w->body;
 }
 
 // A replica that does not trust the writer's key (another node's node.pub) stops at the first

@@ -34,7 +34,8 @@ class PowerLossTest : public testing::LedgerFixture {
     auto fs = std::make_shared<testing::FaultInjectionFileSystem>();
     options_.sync = sync;
     options_.checkpoint_interval_us = 0;  // a checkpoint with every group
-    EXPECT_TRUE(OpenLedger(fs));
+    // A ledger that does not open fails the test here; it is never used (it is null).
+    if (!OpenedOrFailed(OpenLedger(fs), run, "before the cut")) return outcome;
     std::mutex mu;
     bool cut = false;
     std::map<std::string, uint64_t> acked;  // acknowledged before the cut
@@ -65,8 +66,8 @@ class PowerLossTest : public testing::LedgerFixture {
     outcome.dropped_bytes = fs->DropUnsyncedData();
 
     options_.sync = true;
-    EXPECT_TRUE(OpenLedger());
     outcome.acknowledged = acked.size();
+    if (!OpenedOrFailed(OpenLedger(), run, "after the cut")) return outcome;
     for (const auto& [id, seq] : acked) {
       auto found = ledger_->SequenceOf(id);
       if (!found.has_value() || *found != seq) ++outcome.lost;
@@ -75,7 +76,63 @@ class PowerLossTest : public testing::LedgerFixture {
     ledger_.reset();
     return outcome;
   }
+
+  bool OpenedOrFailed(const ::testing::AssertionResult& opened, int run, const char* when) {
+    EXPECT_TRUE(opened) << "run " << run << ": the ledger did not open " << when;
+    return opened && ledger_ != nullptr;
+  }
+
+  // `n` appends that must be acknowledged; their ids and sequences.
+  std::map<std::string, uint64_t> AppendAcknowledged(const std::string& prefix, int n) {
+    std::map<std::string, uint64_t> acked;
+    for (int i = 0; i < n; ++i) {
+      const std::string id = prefix + std::to_string(i);
+      auto r = ledger_->Append(MakeRequest(id));
+      EXPECT_TRUE(r.has_value()) << r.error().ToString();
+      if (r) acked.emplace(id, r->sequence);
+    }
+    return acked;
+  }
 };
+
+// The power is cut while RocksDB installs a compaction: the compaction's output is synced, the
+// MANIFEST record that would name it is lost with the power, and RocksDB, which was told the
+// record was written, goes on to delete the compaction's inputs. On a real machine nothing happens
+// after the cut, so the durable MANIFEST still names those inputs and the ledger reopens with
+// every acknowledged append. (The load test below hits this window now and then under machine
+// load, when the compaction that an open schedules is still running at its random cut; a fault
+// file system that let the deletions through made the reopen fail.)
+TEST_F(PowerLossTest, ACutWhileACompactionIsInstalledLosesNoAcknowledgedAppend) {
+  std::map<std::string, uint64_t> acked;
+  // Several table files in every column family: each open writes the recovered log to one.
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(OpenLedger());
+    acked.merge(AppendAcknowledged("c" + std::to_string(round) + "-", 50));
+  }
+  // Opened, the recovered log is in a third table file and the memtables are empty: the
+  // compaction below needs no flush, and its MANIFEST record is the first one written.
+  auto fs = std::make_shared<testing::FaultInjectionFileSystem>();
+  ASSERT_TRUE(OpenLedger(fs));
+  fs->CutPowerAtFirstAppendTo("MANIFEST");
+  // The tree's edge tiles are rewritten by every group, so the table files of the nodes column
+  // family overlap and are merged (not moved). RocksDB answers OK: from its point of view every
+  // write succeeded.
+  ASSERT_TRUE(ledger_->db()
+                  ->CompactRange(rocksdb::CompactRangeOptions(), ledger_->column_families().nodes,
+                                 nullptr, nullptr)
+                  .ok());
+  ASSERT_TRUE(fs->power_cut()) << "the compaction wrote no MANIFEST record";
+  ledger_.reset();
+  fs->DropUnsyncedData();
+  ASSERT_TRUE(OpenLedger());
+  for (const auto& [id, seq] : acked) {
+    auto found = ledger_->SequenceOf(id);
+    ASSERT_TRUE(found.has_value()) << id << ": " << found.error().ToString();
+    EXPECT_EQ(*found, seq) << id;
+  }
+  EXPECT_EQ(ledger_->size(), acked.size());
+  EXPECT_TRUE(VerifyTree());
+}
 
 TEST_F(PowerLossTest, EveryAcknowledgedAppendSurvivesLosingUnsyncedData) {
   const unsigned seed = std::random_device{}();

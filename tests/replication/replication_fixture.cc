@@ -5,6 +5,7 @@
 #include "ledger/kafka_client.h"
 #include "ledger/merkle.h"
 #include "projections/views.h"
+#include "tests/support/generated_school.h"
 #include "tests/support/subprocess.h"
 
 namespace ejournal::testing {
@@ -14,11 +15,9 @@ void ReplicationTest::SetUp() {
   ASSERT_TRUE(kafka.has_value()) << kafka.error().ToString();
   kafka_ = std::move(*kafka);
   ASSERT_OK(kafka_->CreateTopic(kTopic));
-  auto created = SignedLedger::Create(dir_.Sub("writer"), &clock_);
-  ASSERT_TRUE(created.has_value()) << created.error().ToString();
-  writer_ = std::move(*created);
-  writer_->EnableSchoolRules();
-  ASSERT_OK(writer_->Open());
+  auto opened = OpenSchoolLedger(dir_.Sub("writer"), &clock_);
+  ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+  writer_ = std::move(*opened);
 }
 
 void ReplicationTest::TearDown() {
@@ -27,18 +26,11 @@ void ReplicationTest::TearDown() {
 }
 
 synth::Options ReplicationTest::SmallYear() {
-  synth::Options o;
-  o.seed = 5;
-  o.classes = 3;
-  o.students = 30;
-  o.teachers = 10;
-  o.weeks = 3;
-  return o;
+  return {.seed = 5, .classes = 3, .students = 30, .teachers = 10, .weeks = 3};
 }
 
 std::unique_ptr<synth::SchoolGenerator> ReplicationTest::NewGenerator() {
-  const Signer node = writer_->NodeSigner();
-  return std::make_unique<synth::SchoolGenerator>(SmallYear(), node.credential_id, node.key);
+  return NodeGenerator(*writer_, SmallYear());
 }
 
 void ReplicationTest::DriveYear(synth::SchoolGenerator& generator,

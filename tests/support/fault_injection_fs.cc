@@ -13,6 +13,7 @@ class FaultyWritableFile final : public rocksdb::FSWritableFileOwnerWrapper {
 
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* dbg) override {
+    fs_->BeforeAppend(path_);
     if (fs_->power_cut()) return rocksdb::IOStatus::OK();
     if (fs_->disk_full()) return rocksdb::IOStatus::NoSpace("injected: disk full");
     auto s = FSWritableFileOwnerWrapper::Append(data, options, dbg);
@@ -22,6 +23,7 @@ class FaultyWritableFile final : public rocksdb::FSWritableFileOwnerWrapper {
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            const rocksdb::DataVerificationInfo& info,
                            rocksdb::IODebugContext* dbg) override {
+    fs_->BeforeAppend(path_);
     if (fs_->power_cut()) return rocksdb::IOStatus::OK();
     if (fs_->disk_full()) return rocksdb::IOStatus::NoSpace("injected: disk full");
     auto s = FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
@@ -76,7 +78,23 @@ void FaultInjectionFileSystem::Opened(const std::string& path, uint64_t size) {
   std::lock_guard<std::mutex> lock(mu_);
   // A reopened file keeps what it had; a new one starts empty and unsynced.
   auto [it, inserted] = files_.try_emplace(path);
-  if (inserted) it->second = FileState{size, size};
+  if (inserted) it->second = FileState{size, size, power_cut()};
+}
+
+void FaultInjectionFileSystem::CutPowerAtFirstAppendTo(std::string name_part) {
+  std::lock_guard<std::mutex> lock(mu_);
+  cut_at_append_to_ = std::move(name_part);
+}
+
+void FaultInjectionFileSystem::BeforeAppend(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cut_at_append_to_.empty()) return;
+  if (std::filesystem::path(path).filename().string().find(cut_at_append_to_) ==
+      std::string::npos) {
+    return;
+  }
+  cut_at_append_to_.clear();
+  power_cut_.store(true);
 }
 
 void FaultInjectionFileSystem::Appended(const std::string& path, uint64_t bytes) {
@@ -95,6 +113,11 @@ uint64_t FaultInjectionFileSystem::DropUnsyncedData() {
   uint64_t dropped = 0;
   for (const auto& [path, f] : files_) {
     std::error_code ec;
+    if (f.created_after_cut) {  // the disk never saw it
+      dropped += std::filesystem::file_size(path, ec);
+      std::filesystem::remove(path, ec);
+      continue;
+    }
     const auto size = std::filesystem::file_size(path, ec);
     if (ec || size <= f.synced) continue;  // deleted since, or nothing unsynced
     dropped += size - f.synced;
@@ -125,6 +148,43 @@ rocksdb::IOStatus FaultInjectionFileSystem::ReuseWritableFile(
   auto s = target()->ReuseWritableFile(fname, old_fname, options, result, dbg);
   if (s.ok()) Wrap(fname, result);
   return s;
+}
+
+rocksdb::IOStatus FaultInjectionFileSystem::DeleteFile(const std::string& fname,
+                                                       const rocksdb::IOOptions& options,
+                                                       rocksdb::IODebugContext* dbg) {
+  if (power_cut()) return rocksdb::IOStatus::OK();
+  return target()->DeleteFile(fname, options, dbg);
+}
+
+rocksdb::IOStatus FaultInjectionFileSystem::RenameFile(const std::string& src,
+                                                       const std::string& target_name,
+                                                       const rocksdb::IOOptions& options,
+                                                       rocksdb::IODebugContext* dbg) {
+  if (power_cut()) return rocksdb::IOStatus::OK();
+  return target()->RenameFile(src, target_name, options, dbg);
+}
+
+rocksdb::IOStatus FaultInjectionFileSystem::LinkFile(const std::string& src,
+                                                     const std::string& target_name,
+                                                     const rocksdb::IOOptions& options,
+                                                     rocksdb::IODebugContext* dbg) {
+  if (power_cut()) return rocksdb::IOStatus::OK();
+  return target()->LinkFile(src, target_name, options, dbg);
+}
+
+rocksdb::IOStatus FaultInjectionFileSystem::Truncate(const std::string& fname, size_t size,
+                                                     const rocksdb::IOOptions& options,
+                                                     rocksdb::IODebugContext* dbg) {
+  if (power_cut()) return rocksdb::IOStatus::OK();
+  return target()->Truncate(fname, size, options, dbg);
+}
+
+rocksdb::IOStatus FaultInjectionFileSystem::DeleteDir(const std::string& dirname,
+                                                      const rocksdb::IOOptions& options,
+                                                      rocksdb::IODebugContext* dbg) {
+  if (power_cut()) return rocksdb::IOStatus::OK();
+  return target()->DeleteDir(dirname, options, dbg);
 }
 
 }  // namespace ejournal::testing

@@ -10,6 +10,7 @@
 
 #include "ejournal/v1/event.pb.h"
 #include "ejournal/v1/ledger.pb.h"
+#include "tests/support/generated_school.h"
 #include "tests/support/signed_ledger.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/subprocess.h"
@@ -24,23 +25,11 @@ class ArchiveTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     clock_ = new synth::SettableClock();
-    auto created = SignedLedger::Create(dir_->path(), clock_);
-    ASSERT_TRUE(created.has_value()) << created.error().ToString();
-    ledger_ = created->release();
-    ledger_->EnableSchoolRules();
-    ASSERT_OK(ledger_->Open());
-    synth::Options o;
-    o.schools = 2;
-    o.classes = 2;
-    o.students = 20;
-    o.teachers = 8;
-    o.weeks = 2;
-    o.leak = false;
-    const Signer node = ledger_->NodeSigner();
-    synth::SchoolGenerator generator(o, node.credential_id, node.key);
-    auto driven =
-        synth::Drive(generator, ledger_->admission(), ledger_->ledger(), *clock_, nullptr);
-    ASSERT_TRUE(driven.has_value()) << driven.error().ToString();
+    auto generated = GenerateSchoolLedger(
+        dir_->path(), *clock_,
+        {.schools = 2, .classes = 2, .students = 20, .teachers = 8, .weeks = 2, .leak = false});
+    ASSERT_TRUE(generated.has_value()) << generated.error().ToString();
+    ledger_ = generated->release();
     ASSERT_TRUE(ledger_->ledger().Checkpoint().has_value());
   }
   static void TearDownTestSuite() {

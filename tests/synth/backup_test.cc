@@ -11,6 +11,7 @@
 
 #include "ledger/verifier.h"
 #include "projections/views.h"
+#include "tests/support/generated_school.h"
 #include "tests/support/signed_ledger.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/subprocess.h"
@@ -34,22 +35,14 @@ bool Eventually(const std::function<bool()>& condition) {
 TEST(BackupTest, ABackupUnderWriteLoadRestoresAVerifiedLedgerWithTheSameViews) {
   TempDir dir;
   synth::SettableClock clock;
-  auto created = SignedLedger::Create(dir.Sub("source"), &clock);
+  auto created = OpenSchoolLedger(dir.Sub("source"), &clock);
   ASSERT_TRUE(created.has_value()) << created.error().ToString();
   std::unique_ptr<SignedLedger> source = std::move(*created);
-  source->EnableSchoolRules();
-  ASSERT_OK(source->Open());
-  synth::Options o;
-  o.classes = 3;
-  o.students = 30;
-  o.teachers = 10;
-  o.weeks = 3;
-  o.leak = false;
-  const Signer node = source->NodeSigner();
-  synth::SchoolGenerator generator(o, node.credential_id, node.key);
+  auto generator = NodeGenerator(
+      *source, {.classes = 3, .students = 30, .teachers = 10, .weeks = 3, .leak = false});
   Result<synth::DriveResult> driven = Err(Internal("not driven"));
   std::thread writer([&] {
-    driven = synth::Drive(generator, source->admission(), source->ledger(), clock, nullptr);
+    driven = synth::Drive(*generator, source->admission(), source->ledger(), clock, nullptr);
   });
   ASSERT_TRUE(Eventually([&] { return source->ledger().size() > 800; }));
   auto first = backup::CreateBackup(source->ledger(), dir.Sub("backups"));
@@ -113,22 +106,11 @@ TEST(BackupTest, TheCliBacksUpVerifiesAndRestoresAStoppedNode) {
   TempDir dir;
   synth::SettableClock clock;
   {
-    auto created = SignedLedger::Create(dir.Sub("node"), &clock);
-    ASSERT_TRUE(created.has_value());
-    std::unique_ptr<SignedLedger> source = std::move(*created);
-    source->EnableSchoolRules();
-    ASSERT_OK(source->Open());
-    synth::Options o;
-    o.classes = 2;
-    o.students = 12;
-    o.teachers = 8;
-    o.weeks = 1;
-    o.leak = false;
-    const Signer node = source->NodeSigner();
-    synth::SchoolGenerator generator(o, node.credential_id, node.key);
-    ASSERT_TRUE(
-        synth::Drive(generator, source->admission(), source->ledger(), clock, nullptr).has_value());
-  }
+    auto generated = GenerateSchoolLedger(
+        dir.Sub("node"), clock,
+        {.classes = 2, .students = 12, .teachers = 8, .weeks = 1, .leak = false});
+    ASSERT_TRUE(generated.has_value()) << generated.error().ToString();
+  }  // closed: the CLI below works on a stopped node
   ProcessResult r = RunProcess(
       {EJOURNAL_CLI, "backup", "create", "--data", dir.Sub("node"), "--to", dir.Sub("b")});
   ASSERT_EQ(r.exit_code, 0) << r.err;

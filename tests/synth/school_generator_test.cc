@@ -16,6 +16,7 @@
 #include "projections/paper.h"
 #include "projections/reports.h"
 #include "projections/views.h"
+#include "tests/support/generated_school.h"
 #include "tests/support/signed_ledger.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/subprocess.h"
@@ -28,14 +29,10 @@ using synth::Event;
 using synth::Options;
 using synth::SchoolGenerator;
 
+// Four classes (grades 1, 3, 6, 9) for nine weeks: the whole first quarter with its term marks,
+// and a week of the second.
 Options SmallYear() {
-  Options o;
-  o.seed = 7;
-  o.classes = 4;  // grades 1, 3, 6, 9
-  o.students = 60;
-  o.teachers = 14;
-  o.weeks = 9;  // the whole first quarter with its term marks, and a week of the second
-  return o;
+  return {.seed = 7, .classes = 4, .students = 60, .teachers = 14, .weeks = 9};
 }
 
 struct PageRef {
@@ -48,13 +45,10 @@ class GeneratedYearTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     clock_ = new synth::SettableClock();
-    auto created = SignedLedger::Create(dir_->path(), clock_);
-    ASSERT_TRUE(created.has_value()) << created.error().ToString();
-    ledger_ = created->release();
-    ledger_->EnableSchoolRules();
-    ASSERT_OK(ledger_->Open());
-    const Signer node = ledger_->NodeSigner();
-    generator_ = new SchoolGenerator(SmallYear(), node.credential_id, node.key);
+    auto opened = OpenSchoolLedger(dir_->path(), clock_);
+    ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+    ledger_ = opened->release();
+    generator_ = NodeGenerator(*ledger_, SmallYear()).release();
     served_ = new std::map<int64_t, std::string>();
 
     std::vector<Event> group;
@@ -163,15 +157,14 @@ TEST_F(GeneratedYearTest, TheWholeYearIsAdmittedAndHasEveryKindOfRecord) {
 }
 
 TEST_F(GeneratedYearTest, TheSameSeedGivesTheSameYear) {
-  const Signer node = ledger_->NodeSigner();
   auto digest = [&](uint64_t seed) {
     Options o = SmallYear();
     o.seed = seed;
     o.weeks = 3;
-    SchoolGenerator g(o, node.credential_id, node.key);
+    auto g = NodeGenerator(*ledger_, o);
     std::string all;
     std::vector<Event> group;
-    while (g.NextGroup(group)) {
+    while (g->NextGroup(group)) {
       for (const auto& e : group) all += e.body.SerializeAsString();
     }
     return all;
@@ -400,20 +393,17 @@ TEST_F(GeneratedYearTest, ReplayFromZeroEqualsIncrementalInThisAndASecondProcess
 TEST(GeneratedYearOneByOne, IncrementalOneEventAtATimeEqualsReplay) {
   TempDir dir;
   synth::SettableClock clock;
-  auto created = SignedLedger::Create(dir.path(), &clock);
-  ASSERT_TRUE(created.has_value()) << created.error().ToString();
-  std::unique_ptr<SignedLedger> ledger = std::move(*created);
-  ledger->EnableSchoolRules();
-  ASSERT_OK(ledger->Open());
+  auto opened = OpenSchoolLedger(dir.path(), &clock);
+  ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+  std::unique_ptr<SignedLedger> ledger = std::move(*opened);
   Options o = SmallYear();
   o.weeks = 2;
   o.classes = 3;
   o.students = 24;
   o.leak = false;
-  const Signer node = ledger->NodeSigner();
-  SchoolGenerator generator(o, node.credential_id, node.key);
+  auto generator = NodeGenerator(*ledger, o);
   std::vector<Event> group;
-  while (generator.NextGroup(group)) {
+  while (generator->NextGroup(group)) {
     auto r = synth::AppendGroup(group, ledger->admission(), ledger->ledger(), clock, true);
     ASSERT_TRUE(r.has_value()) << r.error().ToString();
   }
