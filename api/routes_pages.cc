@@ -94,7 +94,10 @@ void ApiServer::GetClassMarks(const httplib::Request& req, httplib::Response& re
     }
     nlohmann::json out_rows = nlohmann::json::array();
     for (auto& [student_id, cells] : rows) {
-      out_rows.push_back({{"student_id", student_id}, {"subjects", std::move(cells)}});
+      const school::User* u = s.FindUser(student_id);
+      out_rows.push_back({{"student_id", student_id},
+                          {"student_name", u == nullptr ? "" : u->display_name},
+                          {"subjects", std::move(cells)}});
     }
     ReplyJson(res, {{"school_id", school_id},
                     {"class_id", class_id},

@@ -213,7 +213,9 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
                         (m != nullptr && s.classes.contains(m->class_id) &&
                          s.classes.at(m->class_id).class_teacher_id == user.id);
       if (!mine || !MayReadDiary(s, user, student_id)) continue;
+      const school::User* u = s.FindUser(student_id);
       students.push_back({{"student_id", student_id},
+                          {"student_name", u == nullptr ? "" : u->display_name},
                           {"class_id", m == nullptr ? "" : m->class_id},
                           {"child", st.guardians.contains(user.id)}});
     }

@@ -709,6 +709,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       u.id = p.user_id();
       for (int r : p.roles()) u.roles |= RoleBit(static_cast<v1::Role>(r));
       u.login = p.login_name();
+      u.display_name = p.display_name();
       if (!u.login.empty()) school->logins[u.login] = u.id;
       school->users[u.id] = std::move(u);
       return Status::Ok();
@@ -725,6 +726,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       const auto& p = body.user_profile_changed();
       auto it = school->users.find(p.user_id());
       if (it == school->users.end()) return Corrupt(seq, "unknown user");
+      if (!p.display_name().empty()) it->second.display_name = p.display_name();
       if (!p.login_name().empty() && p.login_name() != it->second.login) {
         school->logins.erase(it->second.login);
         it->second.login = p.login_name();

@@ -137,6 +137,7 @@ struct User {
   uint32_t roles = 0;  // RoleBit()s
   bool active = true;
   std::string login;
+  std::string display_name;  // "Иванов Пётр": what the class list and the journal show
   bool Has(v1::Role role) const { return (roles & RoleBit(role)) != 0; }
 };
 

@@ -364,6 +364,7 @@ void FinishPage(
   for (const auto& sid : students) {
     auto* row = page.add_rows();
     row->set_student_id(sid);
+    if (const User* u = school.FindUser(sid)) row->set_student_name(u->display_name);
     rows[sid] = row;
   }
   for (auto& cell : cells) *rows[cell.student_id()]->add_cells() = std::move(cell);

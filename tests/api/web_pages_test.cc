@@ -49,6 +49,7 @@ TEST_F(WebPagesTest, ClassTeacherReadsTheClassMarksInEverySubject) {
   // The fixture's marks: math 5 for s1, 4 for s2; s3 was absent.
   auto s1 = RowOf(j, "s1");
   ASSERT_TRUE(s1.is_object()) << r->body;
+  EXPECT_EQ(s1["student_name"], "s1");  // the fixture registers every user with its id as name
   EXPECT_EQ(s1["subjects"]["math"]["marks"], nlohmann::json::array({"5"})) << s1.dump();
   EXPECT_EQ(s1["subjects"]["math"]["weighted_mean_x100"], 500);
   EXPECT_EQ(s1["subjects"]["russian"]["marks"], nlohmann::json::array());

@@ -203,6 +203,7 @@ TEST_F(WebTest, MeTellsWhatTheUserMayOpen) {
   auto pj = Json(GetPath("/api/v1/me", parent.token));
   ASSERT_EQ(pj["students"].size(), 1u) << pj.dump();
   EXPECT_EQ(pj["students"][0]["student_id"], "s1");
+  EXPECT_EQ(pj["students"][0]["student_name"], "s1");  // the name the school registered
   EXPECT_TRUE(pj["loads"].empty());
   EXPECT_EQ(GetPath("/api/v1/me")->status, 401);
 }

@@ -32,6 +32,35 @@ class ViewsTest : public SchoolFixture {
   const Day mon_ = D(2025, 10, 6);
 };
 
+// The class list shows each student by the name the school registered, and a profile change
+// renames the row at once (the page's rows are built from the state at read time).
+TEST_F(ViewsTest, JournalPageListsStudentsByTheirRegisteredNames) {
+  At(mon_, "08:00");
+  v1::JournalPageView page = Page("5a", "math");
+  const auto* s1 = Row(page, "s1");
+  ASSERT_NE(s1, nullptr);
+  EXPECT_EQ(s1->student_name(), "s1");  // the fixture registers every user with its id as name
+  v1::EventBody rename = Body("admin");
+  rename.mutable_user_profile_changed()->set_user_id("s1");
+  rename.mutable_user_profile_changed()->set_display_name("Иванова Мария");
+  MustSubmit(rename);
+  page = Page("5a", "math");
+  s1 = Row(page, "s1");
+  ASSERT_NE(s1, nullptr);
+  EXPECT_EQ(s1->student_name(), "Иванова Мария");
+  const auto* s3 = Row(page, "s3");
+  ASSERT_NE(s3, nullptr);
+  EXPECT_EQ(s3->student_name(), "s3");  // the others keep theirs
+  // An empty name in a profile change leaves the name as it was (school.proto).
+  v1::EventBody login_only = Body("admin");
+  login_only.mutable_user_profile_changed()->set_user_id("s1");
+  login_only.mutable_user_profile_changed()->set_login_name("s1-new");
+  MustSubmit(login_only);
+  page = Page("5a", "math");
+  ASSERT_NE(Row(page, "s1"), nullptr);
+  EXPECT_EQ(Row(page, "s1")->student_name(), "Иванова Мария");
+}
+
 TEST_F(ViewsTest, JournalPageShowsLessonsCellsAndTheTermColumn_R_TERM_1) {
   At(mon_, "08:35");
   MustSubmit(AbsenceBody("math", "math-5a-1", "s3"));

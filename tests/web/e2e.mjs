@@ -138,6 +138,9 @@ try {
     console.log(`info the journal page: ${Math.round(grid)} ms from navigation to the grid, document loaded in ${Math.round(nav)} ms`);
   }
   check(term > 0, "the journal grid shows the lesson");
+  const rowName = await teacher.locator(`table.grid th.student[data-student="${env.STUDENT}"]`).textContent();
+  check(rowName && rowName !== env.STUDENT && /^[А-ЯЁ][а-яё]+ [А-ЯЁ][а-яё]+$/.test(rowName),
+    "the journal lists the student by name, not by id: " + rowName);
   const cell = `td.cell button[data-lesson="${env.LESSON}"][data-student="${env.STUDENT}"]`;
   await teacher.focus(cell);
   await teacher.keyboard.press("Enter");  // opens the cell's editor, the value field focused
@@ -257,7 +260,7 @@ try {
       const table = document.querySelector(sec + " table");
       const heads = [...table.querySelectorAll("thead th")];
       const col = heads.findIndex((th) => th.dataset.lesson === lesson);
-      const row = [...table.querySelectorAll("tbody tr")].find((tr) => tr.querySelector("th").textContent === student);
+      const row = [...table.querySelectorAll("tbody tr")].find((tr) => tr.querySelector("th").dataset.student === student);
       return col < 0 || !row ? null : { text: row.children[col].textContent, diff: row.children[col].classList.contains("diff") };
     };
     return { then: find("#as-of-page"), now: find("#now-page") };

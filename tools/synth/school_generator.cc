@@ -59,6 +59,31 @@ std::string Compact(Day day) {
   return buf;
 }
 
+// A student's name for the class list ("Иванова Анна"), a function of the student's number alone
+// (it draws nothing from the generator's random stream, so the rest of the school stays as it was).
+std::string StudentName(int index) {
+  static constexpr const char* kSurnames[] = {
+      "Иванов",   "Смирнов",   "Кузнецов", "Попов",    "Васильев", "Петров",   "Соколов",
+      "Михайлов", "Новиков",   "Фёдоров",  "Морозов",  "Волков",   "Алексеев", "Лебедев",
+      "Семёнов",  "Егоров",    "Павлов",   "Козлов",   "Степанов", "Николаев", "Орлов",
+      "Андреев",  "Макаров",   "Никитин",  "Захаров",  "Зайцев",   "Соловьёв", "Борисов",
+      "Яковлев",  "Григорьев", "Романов",  "Воробьёв", "Сергеев",  "Кузьмин",  "Фролов"};
+  static constexpr const char* kBoys[] = {"Александр", "Максим",  "Артём",   "Михаил", "Иван",
+                                          "Даниил",    "Дмитрий", "Кирилл",  "Андрей", "Егор",
+                                          "Никита",    "Илья",    "Алексей", "Матвей", "Тимофей"};
+  static constexpr const char* kGirls[] = {
+      "Анастасия", "Мария", "Анна",    "Виктория", "Полина",   "Елизавета", "Екатерина", "Дарья",
+      "Софья",     "Алиса", "Варвара", "Ксения",   "Вероника", "Арина",     "Ульяна"};
+  // Half the names are girls', spread over the classes (student i is in class i % classes).
+  const bool girl = ((static_cast<uint32_t>(index) * 2654435761u) >> 16) & 1u;
+  std::string name = kSurnames[(index * 7 + (index / 40) * 3) % std::size(kSurnames)];
+  if (girl) name += "а";
+  name += ' ';
+  name += girl ? kGirls[(index * 11 / 2) % std::size(kGirls)]
+               : kBoys[(index * 13 / 2) % std::size(kBoys)];
+  return name;
+}
+
 std::string Pad(int n, int width) {
   std::string s = std::to_string(n);
   return s.size() >= static_cast<size_t>(width) ? s : std::string(width - s.size(), '0') + s;
@@ -723,9 +748,10 @@ void SchoolGenerator::Impl::Setup(int index) {
     s.classes[st.cls].students.push_back(i);
     s.students.push_back(std::move(st));
   }
-  for (auto& st : s.students) {
+  for (size_t i = 0; i < s.students.size(); ++i) {
+    const StudentModel& st = s.students[i];
     int p = AddPerson(s, st.id);
-    RegisterUser(s, t_roster, p, {v1::ROLE_STUDENT}, "Ученик", false);
+    RegisterUser(s, t_roster, p, {v1::ROLE_STUDENT}, StudentName(static_cast<int>(i)), false);
     for (const auto& g : st.guardians) {
       int gp = AddPerson(s, g);
       RegisterUser(s, t_roster, gp, {v1::ROLE_PARENT}, "Родитель", false);

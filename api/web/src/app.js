@@ -279,9 +279,12 @@ function gridTable(page, { onCell, onLesson, onTerm, compare, idPrefix = "c" } =
       onLesson ? el("button", { type: "button", class: "secondary", "data-lesson": l.lesson_id,
         onclick: () => onLesson(l, j) }, fmtDate(l.date, true)) : fmtDate(l.date, true))),
     el("th", { scope: "col" }, "Ср."), el("th", { scope: "col" }, "Итог"));
-  const rows = (page.rows || []).map((r, i) => {
+  // The class list in alphabetical order, as in a paper journal (the server lists rows by id).
+  const byName = (a, b) => (a.student_name || a.student_id).localeCompare(b.student_name || b.student_id, "ru");
+  const rows = [...(page.rows || [])].sort(byName).map((r, i) => {
     const cells = new Map((r.cells || []).map((c) => [c.lesson_id, c]));
-    return el("tr", {}, el("th", { class: "student", scope: "row" }, r.student_id),
+    return el("tr", {}, el("th", { class: "student", scope: "row", "data-student": r.student_id, title: r.student_id },
+      r.student_name || r.student_id),
       ...lessons.map((l, j) => {
         const c = cells.get(l.lesson_id);
         const text = cellText(c);
@@ -290,7 +293,7 @@ function gridTable(page, { onCell, onLesson, onTerm, compare, idPrefix = "c" } =
         if (onCell) {
           const b = el("button", { type: "button", id: `${idPrefix}-${i}-${j}`, "data-row": i, "data-col": j,
             "data-student": r.student_id, "data-lesson": l.lesson_id,
-            "aria-label": `${r.student_id}, ${fmtDate(l.date)}: ${text || "пусто"}` },
+            "aria-label": `${r.student_name || r.student_id}, ${fmtDate(l.date)}: ${text || "пусто"}` },
             el("span", { class: text.includes("н") ? "absent" : "mark" }, text));
           b.onclick = () => onCell(r, l, c, b);
           b.onkeydown = (ev) => gridKey(ev, i, j, idPrefix, r, l, c, b, onCell);
@@ -395,7 +398,7 @@ function cellEditor(box, row, lesson, cell, button, pre = {}, reload) {
   const extra = { businessDate: lesson.date, substitutionId: sub };
   const focusBack = button.id;
   const done = async (msg) => { await reload(focusBack); status(msg); };
-  box.append(el("h2", {}, `${row.student_id} — ${fmtDate(lesson.date)}` + (sub ? " (замена)" : "")));
+  box.append(el("h2", {}, `${row.student_name || row.student_id} — ${fmtDate(lesson.date)}` + (sub ? " (замена)" : "")));
   for (const mk of (cell && cell.marks) || []) {
     box.append(el("p", {}, "Отметка ", el("b", {}, cellText({ marks: [mk] })), " — " +
       workName(mk.work_type) + (mk.corrected ? " (исправлена)" : "")));
@@ -509,7 +512,7 @@ async function diaryPage(params) {
   const ws = view.week_start;
   const wsText = `${ws.year}-${String(ws.month).padStart(2, "0")}-${String(ws.day).padStart(2, "0")}`;
   const stSel = el("select", { id: "student", "aria-label": "Ученик" }, ...students.map((s) =>
-    el("option", { value: s.student_id, selected: s.student_id === student }, s.student_id)));
+    el("option", { value: s.student_id, selected: s.student_id === student }, s.student_name || s.student_id)));
   stSel.onchange = () => go("diary", { student: stSel.value, week });
   m.append(el("div", { class: "row" }, el("label", {}, "Ученик ", stSel),
     el("button", { type: "button", class: "secondary", id: "prev-week",

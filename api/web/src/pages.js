@@ -62,6 +62,7 @@ export async function classPage(params) {
     api(S() + "/reports/problems?class=" + encodeURIComponent(cls.class_id) + "&from=" + monday + "&to=" + sunday),
     api(S() + "/classes/" + encodeURIComponent(cls.class_id) + "/terms/" + term + "/marks")]);
   const absent = (problems.students || []).filter((s) => (s.missed || []).length);
+  const nameOf = new Map((marks.rows || []).map((r) => [r.student_id, r.student_name || r.student_id]));
   const week = el("section", { id: "absences", "aria-labelledby": "absences-h" },
     el("h2", { id: "absences-h" }, "Пропуски недели с " + fmtDate(parseDate(monday)) + " по " + fmtDate(parseDate(sunday))),
     el("div", { class: "row" },
@@ -93,7 +94,7 @@ export async function classPage(params) {
       } catch (e) { fail(e); }
     };
     week.append(el("article", { class: "card absence-student", "data-student": s.student_id },
-      el("h3", {}, s.student_id),
+      el("h3", { title: s.student_id }, nameOf.get(s.student_id) || s.student_id),
       el("ul", {}, ...s.missed.map((x, i) => el("li", {}, `${fmtDate(x.date, false, true)}, ${x.subject_id}` +
         (x.topic ? ` («${x.topic}»)` : "") + " — ", selects[i]))), save));
   }
@@ -101,7 +102,8 @@ export async function classPage(params) {
 
   // The class's marks in every subject of the term, read-only.
   const subjects = marks.subjects || [];
-  const rows = (marks.rows || []).map((r) => {
+  const rows = [...(marks.rows || [])].sort((a, b) =>
+    (a.student_name || a.student_id).localeCompare(b.student_name || b.student_id, "ru")).map((r) => {
     const means = [];
     const cells = subjects.map((sj) => {
       const c = (r.subjects || {})[sj.key];
@@ -113,7 +115,7 @@ export async function classPage(params) {
         el("div", { class: "muted" }, "ср. " + mean(c.weighted_mean_x100) + (tm ? ", итог " + tm : "")));
     });
     const avg = means.length ? Math.round(means.reduce((a, b) => a + b, 0) / means.length) : 0;
-    return el("tr", { "data-student": r.student_id }, th(r.student_id), ...cells, td(mean(avg), { class: "mark" }));
+    return el("tr", { "data-student": r.student_id }, th(r.student_name || r.student_id), ...cells, td(mean(avg), { class: "mark" }));
   });
   m.append(el("section", { id: "class-marks", "aria-labelledby": "class-marks-h" },
     el("h2", { id: "class-marks-h" }, `Отметки класса ${marks.name} за ${term} четверть по всем предметам`),
@@ -360,7 +362,7 @@ export function termEditor(box, row, sel, reload) {
   const count = row.marks_count || 0, needed = row.marks_needed || 0;
   const held = row.lessons_held || 0, missed = row.lessons_missed || 0;
   const tm = row.term_mark;
-  box.append(el("h2", {}, `Отметка за ${sel.term} четверть — ${row.student_id}`),
+  box.append(el("h2", {}, `Отметка за ${sel.term} четверть — ${row.student_name || row.student_id}`),
     el("p", { id: "term-suggested" }, "Предлагаемая отметка: ", el("b", {}, row.suggested_mark ? String(row.suggested_mark) : "нет"),
       row.weighted_mean_x100 ? ` (средневзвешенный балл ${mean(row.weighted_mean_x100)})` : ""),
     el("p", { id: "term-check", class: count < needed ? "error-text" : "" },
