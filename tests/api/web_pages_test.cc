@@ -198,8 +198,9 @@ TEST_F(WebPagesTest, EveryoneSeesTheirOwnRecordsAwaitingReentry_R_SEC_4) {
   // The author sees their own three (a new session: the voided credential is revoked).
   auto own = GetPath(kAwaiting, TokenOf("math"));
   ASSERT_EQ(own->status, 200) << own->body;
-  ASSERT_EQ(Json(own)["events"].size(), 3u) << own->body;
-  for (const auto& e : Json(own)["events"]) EXPECT_EQ(e["actor_id"], "math");
+  const nlohmann::json own_json = Json(own);  // named: a range-for would not keep a temporary
+  ASSERT_EQ(own_json["events"].size(), 3u) << own->body;
+  for (const auto& e : own_json["events"]) EXPECT_EQ(e["actor_id"], "math");
   // Others see none of math's.
   for (const char* user : {"ct", "parent", "russian"}) {
     auto r = GetPath(kAwaiting, TokenOf(user));
