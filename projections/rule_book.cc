@@ -1298,13 +1298,13 @@ Status Checker::CheckCorrectionRequest(const v1::CorrectionRequested& r) {
   }
   const uint64_t named = state_.SequenceOf(r.original_event_id());
   if (named != current_seq) {
-    return Refuse(
-        "R-COR-1",
-        "the request names " +
-            (r.original_event_id().empty() ? std::string("no record") : r.original_event_id()) +
-            " but the cell shows " +
-            (current_seq == 0 ? std::string("no record") : std::string(state_.EventIdOf(current_seq))) +
-            ": reload the cell and file the request again");
+    return Refuse("R-COR-1", "the request names " +
+                                 (r.original_event_id().empty() ? std::string("no record")
+                                                                : r.original_event_id()) +
+                                 " but the cell shows " +
+                                 (current_seq == 0 ? std::string("no record")
+                                                   : std::string(state_.EventIdOf(current_seq))) +
+                                 ": reload the cell and file the request again");
   }
   for (const auto& [id, other] : school_->requests) {
     if (other.status == RequestStatus::kPending && other.target_key == target_key &&
@@ -1505,7 +1505,8 @@ Status Checker::CheckControl() {
       if (v == nullptr) return Refuse("R-COR-2", "there is no such final mark to correct");
       if (state_.SequenceOf(o.original_event_id()) != v->value_seq) {
         return Refuse("R-COR-2", "the order names " + o.original_event_id() +
-                                     " but the mark shows " + std::string(state_.EventIdOf(v->value_seq)));
+                                     " but the mark shows " +
+                                     std::string(state_.EventIdOf(v->value_seq)));
       }
       if (o.new_mark().has_value() && (o.new_mark().value() < 1 || o.new_mark().value() > 5)) {
         return Malformed("R-TERM-1", "a final mark is 1 to 5");
