@@ -270,17 +270,20 @@ void ApiServer::PostActPreview(const httplib::Request& req, httplib::Response& r
   });
 }
 
+Result<Principal> ApiServer::LedgerReaderOf(const httplib::Request& req) {
+  EJ_ASSIGN_OR_RETURN(Principal session, ReaderOf(req));
+  std::shared_lock lock(state_mu_);
+  const school::School* s = state_->FindSchool(session.school_id);
+  const school::User* user = s == nullptr ? nullptr : s->FindUser(session.user_id);
+  if (user == nullptr || !MayReadLedger(*user)) return Err(NotVisible());
+  return session;
+}
+
 void ApiServer::GetEntry(const httplib::Request& req, httplib::Response& res) {
   auto seq = ParseUint(req.matches[1].str());
   if (!seq) return SetError(res, seq.error());
-  auto session = ReaderOf(req);
+  auto session = LedgerReaderOf(req);
   if (!session) return SetError(res, session.error());
-  {
-    std::shared_lock lock(state_mu_);
-    const school::School* s = state_->FindSchool(session->school_id);
-    const school::User* user = s == nullptr ? nullptr : s->FindUser(session->user_id);
-    if (user == nullptr || !MayReadLedger(*user)) return SetError(res, NotVisible());
-  }
   if (*seq == 0 || *seq > ledger_->size()) return SetError(res, NotVisible());
   auto bytes = ledger_->Entry(*seq);
   if (!bytes) return SetError(res, Visible(bytes.error()));

@@ -212,6 +212,9 @@ class ApiServer {
   // or a request signed with a session credential from the ledger (works on replicas too).
   Result<Principal> ReaderOf(const httplib::Request& req);
   Result<Principal> SignedRequestReader(const httplib::Request& req);
+  // ReaderOf, for the ledger's own endpoints: only a user who reads everything (MayReadLedger);
+  // anyone else gets NotVisible, as an unknown entry would.
+  Result<Principal> LedgerReaderOf(const httplib::Request& req);
 
   // Reads (routes_read.cc).
   // Runs `fn` for the signed-in user of `school_id` (the session's school), holding the state
