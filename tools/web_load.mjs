@@ -8,12 +8,14 @@
 //
 // node tools/web_load.mjs --ejournal build/tools/ejournal --ejournald build/api/ejournald \
 //     --web-root build/web [--runs 5] [--demo-args "--classes 4 --students 80"]
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+
+import { chromiumOptions, readWalkthrough, startServer } from "./web_demo.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
@@ -33,24 +35,12 @@ try {
   const t0 = Date.now();
   run(args.ejournal, ["demo", "school", "--data", data, ...(args["demo-args"] ? args["demo-args"].split(" ") : [])]);
   console.log(`demo school made in ${Date.now() - t0} ms`);
-  const env = Object.fromEntries(readFileSync(path.join(data, "demo/walkthrough.env"), "utf8")
-    .split("\n").filter(Boolean).map((l) => l.split("=")));
-  server = spawn(args.ejournald, ["--data", data, "--port", "0", "--web-root", args["web-root"], "--log-level", "warn"],
-    { stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise((resolve, reject) => {
-    let buf = "";
-    server.stdout.on("data", (d) => {
-      buf += d;
-      const m = /listening on (http:\/\/\S+)/.exec(buf);
-      if (m) resolve(m[1]);
-    });
-    server.on("exit", (code) => reject(new Error("ejournald exited " + code)));
-  });
+  const env = readWalkthrough(data);
+  let url;
+  ({ server, url } = await startServer(args.ejournald, data, args["web-root"]));
   run(args.ejournal, ["passwd", "--server", url, "--key", path.join(data, "demo/admin.key"), "--school", env.SCHOOL,
     "--user", env.TEACHER, "--password", "demo12345"]);
-  browser = await chromium.launch({ executablePath: args.chromium || "/usr/bin/chromium", headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"] });
+  browser = await chromium.launch(chromiumOptions(args.chromium));
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   // The moment the grid enters the DOM, taken in the page itself (no round trip to this script).
   await context.addInitScript(() => {

@@ -6,12 +6,14 @@
 //
 // node e2e.mjs --ejournal BIN --ejournald BIN --web-root DIR --out DIR [--chromium /usr/bin/chromium]
 // Exit 0: passed; 77: skipped (no chromium or no playwright-core), with the reason; else failed.
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+
+import { chromiumOptions, readWalkthrough, startServer } from "../../tools/web_demo.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
@@ -56,19 +58,9 @@ try {
   // A smaller school than the demo's default keeps the test quick (also under the sanitizers).
   run(args.ejournal, ["demo", "school", "--data", data, "--classes", "4", "--students", "80",
     "--teachers", "10"], { stdio: ["ignore", "ignore", "pipe"] });
-  const env = Object.fromEntries(readFileSync(path.join(data, "demo/walkthrough.env"), "utf8")
-    .split("\n").filter(Boolean).map((l) => l.split("=")));
-  server = spawn(args.ejournald, ["--data", data, "--port", "0", "--web-root", args["web-root"],
-    "--log-level", "warn"], { stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise((resolve, reject) => {
-    let buf = "";
-    server.stdout.on("data", (d) => {
-      buf += d;
-      const m = /listening on (http:\/\/\S+)/.exec(buf);
-      if (m) resolve(m[1]);
-    });
-    server.on("exit", (code) => reject(new Error("ejournald exited " + code)));
-  });
+  const env = readWalkthrough(data);
+  let url;
+  ({ server, url } = await startServer(args.ejournald, data, args["web-root"]));
   const password = "demo12345";
   for (const role of ["TEACHER", "PARENT", "DEPUTY", "DIRECTOR", "AUDITOR", "METHODIST", "CLASS_TEACHER"]) {
     run(args.ejournal, ["passwd", "--server", url, "--key", path.join(data, "demo/admin.key"),
@@ -83,9 +75,7 @@ try {
     "GET / answers the page with a strict Content-Security-Policy");
   check((await fetch(url + "/..%2Fnode.key")).status === 404, "no file outside the web root");
 
-  browser = await chromium.launch({ executablePath: chromiumPath, headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  browser = await chromium.launch(chromiumOptions(chromiumPath));
   const shot = (page, name) => page.screenshot({ path: path.join(out, name + ".png"), fullPage: true });
   const statusText = (page) => page.locator("#status").innerText();
   // `p256`: the page takes its fallback session key, ECDSA P-256, as in a browser without Ed25519
