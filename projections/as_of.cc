@@ -233,19 +233,21 @@ Result<v1::JournalPageView> AsOfJournalPage(const SchoolState& state, const View
   std::sort(lessons.begin(), lessons.end(), [](const Lesson* a, const Lesson* b) {
     return std::tie(a->date, a->period, a->id) < std::tie(b->date, b->period, b->id);
   });
-  std::vector<v1::CellView> cells;
+  std::vector<std::unique_ptr<v1::CellView>> cells;
   for (const Lesson* l : lessons) {
     *view.add_lessons() = LessonViewOf(validity, page, *l);
     std::set<std::string> students(l->attendance_students.begin(), l->attendance_students.end());
     for (const auto& mid : l->mark_ids) students.insert(page.marks.at(mid).student_id);
     for (const auto& s : students) {
       auto cell = CellViewOf(validity, page, *l, s);
-      if (cell) cells.push_back(std::move(*cell));
+      if (cell) cells.push_back(std::make_unique<v1::CellView>(std::move(*cell)));
     }
   }
+  std::vector<v1::CellView*> owned;  // FinishPage takes them into the (heap) page
+  for (auto& c : cells) owned.push_back(c.release());
   // The live page lists cells in key order: lesson (date, period, id), then student.
   FinishPage(
-      f, std::move(cells),
+      f, std::move(owned),
       [&](const std::string& key) -> std::optional<v1::AttestationView> {
         auto it = f.school->attestation.find(key);
         if (it == f.school->attestation.end()) return std::nullopt;

@@ -63,8 +63,10 @@ std::map<std::string, std::vector<std::string>> StudentsByClass(const School& sc
 // The students of a class on `day`, in id order.
 std::vector<std::string> StudentsOn(const School& school, std::string_view class_id, Day day) {
   std::vector<std::string> out;
-  for (const auto& [id, student] : school.students) {
-    const Membership* m = student.On(day);
+  for (const std::string& id : school.MembersOf(class_id)) {
+    auto student = school.students.find(id);
+    if (student == school.students.end()) continue;
+    const Membership* m = student->second.On(day);
     if (m != nullptr && m->class_id == class_id) out.push_back(id);
   }
   std::sort(out.begin(), out.end());

@@ -171,6 +171,21 @@ const Membership* Student::On(Day day) const {
   return nullptr;
 }
 
+const std::vector<std::string>& School::MembersOf(std::string_view class_id) const {
+  static const std::vector<std::string> kNone;
+  auto it = class_members.find(class_id);
+  return it == class_members.end() ? kNone : it->second;
+}
+
+namespace {
+void AddMember(School& school, const std::string& class_id, const std::string& student_id) {
+  auto& members = school.class_members[class_id];
+  if (std::find(members.begin(), members.end(), student_id) == members.end()) {
+    members.push_back(student_id);
+  }
+}
+}  // namespace
+
 const User* School::FindUser(std::string_view user_id) const {
   auto it = users.find(user_id);
   return it == users.end() ? nullptr : &it->second;
@@ -767,6 +782,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         s.memberships.back().to = from - 1;
       }
       s.memberships.push_back(Membership{p.class_id(), from, kForever, p.home_schooling()});
+      AddMember(*school, p.class_id(), p.student_id());
       return Status::Ok();
     }
     case B::kStudentMoved: {
@@ -777,6 +793,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       if (!it->second.memberships.empty()) it->second.memberships.back().to = from - 1;
       it->second.memberships.push_back(
           Membership{p.to_class_id(), from, kForever, p.home_schooling()});
+      AddMember(*school, p.to_class_id(), p.student_id());
       return Status::Ok();
     }
     case B::kStudentLeft: {

@@ -347,8 +347,13 @@ struct School {
   IdMap<std::map<Day, std::vector<std::string>>> lessons_by_class_day;
   // Marks by student and subject, for term marks.
   IdMap<std::vector<std::string>> marks_by_student_subject;
+  // Class -> every student who was ever enrolled in it or moved to it, in the order they joined
+  // (a journal page reads its class's students here instead of scanning the whole school).
+  IdMap<std::vector<std::string>> class_members;
 
   const User* FindUser(std::string_view user_id) const;
+  // The students who were ever members of the class (see class_members); empty if none.
+  const std::vector<std::string>& MembersOf(std::string_view class_id) const;
   const Lesson* FindLesson(std::string_view lesson_id) const;
   // The academic year containing `day`, or null.
   const AcademicYear* YearOn(Day day) const;

@@ -12,6 +12,12 @@
 namespace ejournal::school {
 namespace {
 
+// ReadArena's first block, one per thread that reads, made at its first read (256 KiB: a page
+// of 40 students × 40 lessons fits).
+constexpr size_t kReadBufferSize = 256 << 10;
+thread_local std::unique_ptr<char[]> read_buffer;
+thread_local bool buffer_in_use = false;
+
 std::string BigEndian64(uint64_t v) {
   std::string out(8, '\0');
   for (int i = 7; i >= 0; --i) {
@@ -328,6 +334,26 @@ Result<PageFrame> ResolvePage(const SchoolState& state, std::string_view school_
   return f;
 }
 
+namespace {
+
+// The page's rows besides whoever has a cell: the class's (subgroup's) students at any time in
+// the term, looked up through the class's members rather than the whole school.
+void AppendPageStudents(const PageFrame& f, std::vector<std::string>& out) {
+  for (const std::string& sid : f.school->MembersOf(f.cls->id)) {
+    auto st = f.school->students.find(sid);
+    if (st == f.school->students.end()) continue;
+    bool member = false;
+    for (const auto& m : st->second.memberships) {
+      member |= m.class_id == f.cls->id && m.from <= f.term->last && m.to >= f.term->first;
+    }
+    if (member && (f.subgroup == nullptr || f.subgroup->students.contains(sid))) {
+      out.push_back(sid);
+    }
+  }
+}
+
+}  // namespace
+
 v1::JournalPageView NewPage(const PageFrame& f, uint64_t as_of_sequence) {
   v1::JournalPageView page;
   page.set_school_id(f.school->id);
@@ -342,22 +368,14 @@ v1::JournalPageView NewPage(const PageFrame& f, uint64_t as_of_sequence) {
 }
 
 void FinishPage(
-    const PageFrame& f, std::vector<v1::CellView> cells,
+    const PageFrame& f, std::vector<v1::CellView*> cells,
     const std::function<std::optional<v1::AttestationView>(const std::string&)>& term_mark_of,
     v1::JournalPageView& page) {
   const School& school = *f.school;
   // Rows: the students of the class (subgroup) at any time in the term.
   std::vector<std::string> students;
-  for (const auto& [sid, st] : school.students) {
-    bool member = false;
-    for (const auto& m : st.memberships) {
-      member |= m.class_id == f.cls->id && m.from <= f.term->last && m.to >= f.term->first;
-    }
-    if (member && (f.subgroup == nullptr || f.subgroup->students.contains(sid))) {
-      students.push_back(sid);
-    }
-  }
-  for (const auto& c : cells) students.push_back(c.student_id());
+  AppendPageStudents(f, students);
+  for (const auto* c : cells) students.push_back(c->student_id());
   std::sort(students.begin(), students.end());
   students.erase(std::unique(students.begin(), students.end()), students.end());
   std::unordered_map<std::string, v1::JournalRowView*> rows;
@@ -367,7 +385,7 @@ void FinishPage(
     if (const User* u = school.FindUser(sid)) row->set_student_name(u->display_name);
     rows[sid] = row;
   }
-  for (auto& cell : cells) *rows[cell.student_id()]->add_cells() = std::move(cell);
+  for (v1::CellView* cell : cells) rows[cell->student_id()]->mutable_cells()->AddAllocated(cell);
   // The term-mark column (R-TERM-1): counts, the weighted mean, the suggestion, attendance.
   const int hours = school.WeeklyHours(f.cls->id, f.subgroup_id, f.subject_id, f.term->last);
   int held = 0;
@@ -412,12 +430,46 @@ void FinishPage(
   }
 }
 
+ReadArena::ReadArena() : has_buffer_(!buffer_in_use), arena_(Options(has_buffer_)) {
+  if (has_buffer_) buffer_in_use = true;
+}
+
+ReadArena::~ReadArena() {
+  arena_.Reset();  // before the buffer is free for the next ReadArena of this thread
+  if (has_buffer_) buffer_in_use = false;
+}
+
+google::protobuf::ArenaOptions ReadArena::Options(bool with_buffer) {
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 64 << 10;
+  options.max_block_size = 1 << 20;
+  if (with_buffer) {
+    if (read_buffer == nullptr) read_buffer = std::make_unique<char[]>(kReadBufferSize);
+    options.initial_block = read_buffer.get();
+    options.initial_block_size = kReadBufferSize;
+  }
+  return options;
+}
+
 Result<v1::JournalPageView> ViewReader::JournalPage(
     const SchoolState& state, std::string_view school_id, std::string_view class_id,
     std::string_view subgroup_id, std::string_view subject_id, int term_number) const {
+  ReadArena arena;
+  EJ_ASSIGN_OR_RETURN(
+      const v1::JournalPageView* page,
+      JournalPage(arena.get(), state, school_id, class_id, subgroup_id, subject_id, term_number));
+  return v1::JournalPageView(*page);
+}
+
+Result<v1::JournalPageView*> ViewReader::JournalPage(
+    google::protobuf::Arena* arena, const SchoolState& state, std::string_view school_id,
+    std::string_view class_id, std::string_view subgroup_id, std::string_view subject_id,
+    int term_number) const {
   EJ_ASSIGN_OR_RETURN(
       PageFrame f, ResolvePage(state, school_id, class_id, subgroup_id, subject_id, term_number));
-  v1::JournalPageView page = NewPage(f, state.size());
+  auto* page_ptr = google::protobuf::Arena::CreateMessage<v1::JournalPageView>(arena);
+  v1::JournalPageView& page = *page_ptr;
+  page = NewPage(f, state.size());
   const std::string from = DayPeriodKey(f.term->first, 0);
   const std::string to = DayPeriodKey(f.term->last + 1, 0);
   rocksdb::ReadOptions ro;
@@ -432,13 +484,13 @@ Result<v1::JournalPageView> ViewReader::JournalPage(
     }
   }
   EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading a journal page"));
-  std::vector<v1::CellView> cells;
+  std::vector<v1::CellView*> cells;  // on the arena: the page takes them
   const std::string cprefix = "C/" + f.group;
   for (it->Seek(cprefix + from); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     if (!key.starts_with(cprefix) || key.substr(cprefix.size()) >= to) break;
-    if (!cells.emplace_back().ParseFromArray(it->value().data(),
-                                             static_cast<int>(it->value().size()))) {
+    cells.push_back(google::protobuf::Arena::CreateMessage<v1::CellView>(arena));
+    if (!cells.back()->ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return Err(DataLoss("view " + std::string(key) + " does not parse"));
     }
   }
@@ -450,16 +502,8 @@ Result<v1::JournalPageView> ViewReader::JournalPage(
   period.set_kind(v1::PERIOD_KIND_TERM);
   period.set_term_number(f.term_number);
   std::vector<std::string> row_students;
-  for (const auto& [sid, st] : f.school->students) {
-    bool member = false;
-    for (const auto& m : st.memberships) {
-      member |= m.class_id == f.cls->id && m.from <= f.term->last && m.to >= f.term->first;
-    }
-    if (member && (f.subgroup == nullptr || f.subgroup->students.contains(sid))) {
-      row_students.push_back(sid);
-    }
-  }
-  for (const auto& c : cells) row_students.push_back(c.student_id());
+  AppendPageStudents(f, row_students);
+  for (const auto* c : cells) row_students.push_back(c->student_id());
   std::sort(row_students.begin(), row_students.end());
   row_students.erase(std::unique(row_students.begin(), row_students.end()), row_students.end());
   std::unordered_map<std::string, size_t> prefetched;  // term key -> index
@@ -503,7 +547,7 @@ Result<v1::JournalPageView> ViewReader::JournalPage(
       },
       page);
   EJ_RETURN_IF_ERROR(failed);
-  return page;
+  return page_ptr;
 }
 
 namespace {
@@ -521,11 +565,23 @@ uint64_t LastChangeOf(const v1::DiaryLessonView& dl) {
 Result<v1::DiaryWeekView> ViewReader::DiaryWeek(const SchoolState& state,
                                                 std::string_view school_id,
                                                 std::string_view student_id, Day week_start) const {
+  ReadArena arena;
+  EJ_ASSIGN_OR_RETURN(const v1::DiaryWeekView* week,
+                      DiaryWeek(arena.get(), state, school_id, student_id, week_start));
+  return v1::DiaryWeekView(*week);
+}
+
+Result<v1::DiaryWeekView*> ViewReader::DiaryWeek(google::protobuf::Arena* arena,
+                                                 const SchoolState& state,
+                                                 std::string_view school_id,
+                                                 std::string_view student_id,
+                                                 Day week_start) const {
   const School* school = state.FindSchool(school_id);
   if (school == nullptr) return Err(NotFound("no school " + std::string(school_id)));
   auto st = school->students.find(std::string(student_id));
   if (st == school->students.end()) return Err(NotFound("no student " + std::string(student_id)));
-  v1::DiaryWeekView week;
+  auto* week_ptr = google::protobuf::Arena::CreateMessage<v1::DiaryWeekView>(arena);
+  v1::DiaryWeekView& week = *week_ptr;
   week.set_school_id(std::string(school_id));
   week.set_student_id(std::string(student_id));
   *week.mutable_week_start() = DateOf(week_start);
@@ -621,7 +677,7 @@ Result<v1::DiaryWeekView> ViewReader::DiaryWeek(const SchoolState& state,
     }
   }
   EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading term marks"));
-  return week;
+  return week_ptr;
 }
 
 Status ClearViews(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {

@@ -20,6 +20,7 @@
 #ifndef EJOURNAL_PROJECTIONS_VIEWS_H_
 #define EJOURNAL_PROJECTIONS_VIEWS_H_
 
+#include <google/protobuf/arena.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -86,9 +87,41 @@ class ViewBatchWriter {
   uint64_t last_seq_ = 0;
 };
 
+// A protobuf arena for one read (a journal page, a diary week) whose first block is a buffer
+// kept per thread and reused from read to read, so that building a view costs almost no malloc.
+// Why: after the fold of a large ledger glibc's heap is full of small holes, and malloc's search
+// of its bins took a third of a page read on the 5-million-event ledger (docs/BENCHMARKS.md,
+// issue 3). One ReadArena per thread at a time has the buffer; one made while another lives
+// allocates blocks of its own.
+class ReadArena {
+ public:
+  ReadArena();
+  ~ReadArena();
+  ReadArena(const ReadArena&) = delete;
+  ReadArena& operator=(const ReadArena&) = delete;
+  google::protobuf::Arena* get() { return &arena_; }
+
+ private:
+  static google::protobuf::ArenaOptions Options(bool with_buffer);
+  const bool has_buffer_;
+  google::protobuf::Arena arena_;
+};
+
 class ViewReader {
  public:
   ViewReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) : db_(db), cf_(cf) {}
+
+  // JournalPage and DiaryWeek built on `arena` (not null; a ReadArena's): the view lives as long
+  // as the arena. The by-value forms below copy it onto the heap.
+  [[nodiscard]] Result<v1::JournalPageView*> JournalPage(
+      google::protobuf::Arena* arena, const SchoolState& state, std::string_view school_id,
+      std::string_view class_id, std::string_view subgroup_id, std::string_view subject_id,
+      int term_number) const;
+  [[nodiscard]] Result<v1::DiaryWeekView*> DiaryWeek(google::protobuf::Arena* arena,
+                                                     const SchoolState& state,
+                                                     std::string_view school_id,
+                                                     std::string_view student_id,
+                                                     Day week_start) const;
 
   // The journal page of a class (or subgroup) × subject × term (R-TERM-1 column included).
   // kNotFound for an unknown school, class, subject or term.
@@ -136,8 +169,9 @@ struct PageFrame {
                                             std::string_view subject_id, int term_number);
 v1::JournalPageView NewPage(const PageFrame& frame, uint64_t as_of_sequence);
 // Adds the rows (students, their cells, the R-TERM-1 column) to a page whose lessons are set.
+// The page takes `cells` (each on the page's arena, or on the heap when the page is).
 void FinishPage(
-    const PageFrame& frame, std::vector<v1::CellView> cells,
+    const PageFrame& frame, std::vector<v1::CellView*> cells,
     const std::function<std::optional<v1::AttestationView>(const std::string&)>& term_mark_of,
     v1::JournalPageView& page);
 

@@ -61,6 +61,32 @@ TEST_F(ViewsTest, JournalPageListsStudentsByTheirRegisteredNames) {
   EXPECT_EQ(Row(page, "s1")->student_name(), "Иванова Мария");
 }
 
+bool HasRow(const v1::JournalPageView& page, const std::string& student) {
+  for (const auto& r : page.rows()) {
+    if (r.student_id() == student) return true;
+  }
+  return false;
+}
+
+// A page's rows are the class's students at any time in the term (looked up through the class's
+// members): a student moved to another class mid-term is on both classes' pages of that term,
+// and only on the new class's pages after it.
+TEST_F(ViewsTest, JournalPageRowsFollowAStudentMovedToAnotherClass) {
+  At(mon_, "08:00");
+  v1::EventBody move = Body("admin");
+  move.mutable_student_moved()->set_student_id("s3");
+  move.mutable_student_moved()->set_to_class_id("9a");
+  *move.mutable_student_moved()->mutable_moved_on() = Date(D(2025, 10, 13));
+  MustSubmit(move);
+  EXPECT_TRUE(HasRow(Page("5a", "math", 1), "s3"));
+  EXPECT_TRUE(HasRow(Page("9a", "math", 1), "s3"));
+  EXPECT_TRUE(HasRow(Page("9a", "math", 1), "n1"));
+  EXPECT_FALSE(HasRow(Page("5a", "math", 2), "s3"));
+  EXPECT_TRUE(HasRow(Page("5a", "math", 2), "s1"));
+  EXPECT_TRUE(HasRow(Page("9a", "math", 2), "s3"));
+  EXPECT_FALSE(HasRow(Page("9a", "math", 2), "s1"));
+}
+
 TEST_F(ViewsTest, JournalPageShowsLessonsCellsAndTheTermColumn_R_TERM_1) {
   At(mon_, "08:35");
   MustSubmit(AbsenceBody("math", "math-5a-1", "s3"));
