@@ -483,6 +483,7 @@ Result<v1::SummaryStatementView> SummaryStatement(const SchoolState& state,
   for (const auto& student : students) {
     v1::SummaryRowView* row = view.add_rows();
     row->set_student_id(student);
+    if (const User* u = school->FindUser(student)) row->set_student_name(u->display_name);
     for (const auto& subject : subjects) {
       for (const auto& p : periods) {
         const auto* v = AttestationOf(state, *school, TermKey(student, subject, p));
@@ -545,6 +546,7 @@ Result<v1::ProblemsReportView> ProblemsReport(const SchoolState& state, std::str
   }
   for (auto& [student, problems] : by_student) {
     problems.set_student_id(student);
+    if (const User* u = school->FindUser(student)) problems.set_student_name(u->display_name);
     *view.add_students() = std::move(problems);
   }
   return view;

@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <random>
 #include <sstream>
+#include <string_view>
 
 #include "api/signed_request.h"
 #include "ejournal/v1/event.pb.h"
@@ -355,6 +357,24 @@ std::string Str(const json& j, const char* key) {
   return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
 }
 
+// `text` cut or padded with spaces to `width` characters (UTF-8: a Cyrillic letter is one
+// character of two bytes, so printf's byte widths would misalign names).
+std::string Column(std::string_view text, size_t width) {
+  std::string out;
+  size_t chars = 0;
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    size_t len = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    len = std::min(len, text.size() - i);
+    if (chars == width) break;
+    out.append(text.substr(i, len));
+    ++chars;
+    i += len;
+  }
+  out.append(width - chars, ' ');
+  return out;
+}
+
 std::string DateText(const json& d) {
   if (!d.is_object()) return "";
   char buf[16];
@@ -424,7 +444,8 @@ void PrintJournal(const json& page) {
               Str(page, "subgroup_id").empty() ? "" : (" / " + Str(page, "subgroup_id")).c_str(),
               Str(page, "subject_id").c_str(), Str(page, "term_number").c_str(),
               Str(page, "as_of_sequence").c_str());
-  std::printf("%-12s", "");
+  constexpr size_t kNameWidth = 24;  // "Фамилия Имя", or the id when the school gave no name
+  std::printf("%s", Column("", kNameWidth).c_str());
   for (const auto& l : lessons) std::printf(" %5.5s", DateText(l["date"]).c_str());
   std::printf("  итог\n");
   for (const auto& row : page.value("rows", json::array())) {
@@ -432,7 +453,9 @@ void PrintJournal(const json& page) {
     for (const auto& cell : row.value("cells", json::array())) {
       cells[cell.value("lesson_id", "")] = MarksText(cell);
     }
-    std::printf("%-12s", row.value("student_id", "").c_str());
+    const std::string name = row.value("student_name", "");
+    std::printf("%s",
+                Column(name.empty() ? row.value("student_id", "") : name, kNameWidth).c_str());
     for (const auto& l : lessons) {
       std::printf(" %5s", cells[l.value("lesson_id", "")].c_str());
     }

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <sstream>
 
 #include "tests/api/flow_fixture.h"
 
@@ -20,6 +22,32 @@ class CliClientTest : public FlowFixture {
     for (const char* user : {"math", "deputy", "parent", "director"}) SetPassword(user);
   }
 };
+
+// The journal table shows the students by their registered names, in one column of 24
+// characters however many bytes a name takes (Cyrillic letters are two).
+TEST_F(CliClientTest, JournalTableNamesTheStudentsInAnAlignedColumn) {
+  v1::EventBody rename = Body("admin");
+  rename.mutable_user_profile_changed()->set_user_id("s1");
+  rename.mutable_user_profile_changed()->set_display_name("Иванова Мария");
+  auto posted = PostEvent(Signed(rename));
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 200) << posted->body;
+  At(D(2025, 10, 6), "08:50");
+  ASSERT_EQ(CliLogin("deputy").exit_code, 0);
+  ProcessResult r = Cli("deputy", {"journal", "--class", "5a", "--subject", "math", "--term", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, std::string> rows;  // the name that starts a line -> the line
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    for (const std::string name : {"Иванова Мария", "s2", "s3"}) {
+      if (line.starts_with(name + " ")) rows[name] = line;
+    }
+  }
+  ASSERT_EQ(rows.size(), 3u) << r.out;
+  EXPECT_TRUE(rows["Иванова Мария"].starts_with("Иванова Мария" + std::string(11, ' ') + " "))
+      << r.out;
+  EXPECT_TRUE(rows["s2"].starts_with("s2" + std::string(22, ' ') + " ")) << r.out;
+}
 
 TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3) {
   ProcessResult r = CliLogin("math");

@@ -137,10 +137,16 @@ TEST_F(ReportsTest, ClassProgressAndSummaryStatementFromTermMarks_R_TERM_1) {
   EXPECT_EQ(progress->quality_percent_x100(), 3333);
   EXPECT_EQ(progress->success_percent_x100(), 6667);
 
+  // The rows carry the student's registered name (the summary statement is printed by name).
+  v1::EventBody rename = Body("admin");
+  rename.mutable_user_profile_changed()->set_user_id("s1");
+  rename.mutable_user_profile_changed()->set_display_name("Иванова Мария");
+  MustSubmit(rename);
   auto summary = school::SummaryStatement(State(), kSchool, "5a", "2025");
   ASSERT_TRUE(summary.has_value()) << summary.error().ToString();
   ASSERT_EQ(summary->rows_size(), 3);
   EXPECT_EQ(summary->rows(0).student_id(), "s1");
+  EXPECT_EQ(summary->rows(0).student_name(), "Иванова Мария");
   ASSERT_EQ(summary->rows(0).marks_size(), 1);
   EXPECT_EQ(summary->rows(0).marks(0).subject_id(), "russian");
   EXPECT_EQ(summary->rows(0).marks(0).term_number(), 1);
@@ -181,6 +187,7 @@ TEST_F(ReportsTest, AttendanceByMonthAndCategoryAndProblemsWithTopics_R_ATT_2) {
   ASSERT_TRUE(problems.has_value()) << problems.error().ToString();
   ASSERT_EQ(problems->students_size(), 2);  // s1 (a 2) and s3 (misses); s2 was only late
   EXPECT_EQ(problems->students(0).student_id(), "s1");
+  EXPECT_EQ(problems->students(1).student_name(), "s3");  // the fixture names users by their ids
   ASSERT_EQ(problems->students(0).unsatisfactory_size(), 1);
   EXPECT_EQ(problems->students(0).unsatisfactory(0).topic(), "Дроби");
   EXPECT_EQ(problems->students(0).unsatisfactory(0).value(), 2);

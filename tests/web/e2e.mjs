@@ -445,6 +445,12 @@ try {
     await deputy.waitForSelector(sel + ", #status.error", { state: "attached" });
     check(await deputy.locator(sel).count() === 1 && !(await deputy.locator("#status.error").count()),
       `the ${kind} report shows its table ` + (await statusText(deputy)));
+    if (kind === "summary" || kind === "problems") {
+      // The students by their registered names ("Фамилия Имя"), not by ids.
+      const heads = await deputy.locator(sel + " tbody th").allInnerTexts();
+      check((kind === "problems" || heads.length > 0) && heads.every((t) => /^[А-ЯЁ][а-яё]+ [А-ЯЁ][а-яё]+/.test(t)),
+        `the ${kind} report names its ${heads.length} students: ` + heads.slice(0, 2).join(", "));
+    }
     if (kind === "control") {
       check(await deputy.locator("#control-table tbody tr").count() > 0, "the monthly control lists teachers' rows");
       await shot(deputy, "20-deputy-monthly-control");

@@ -317,7 +317,7 @@ function termCell(r, onTerm) {
   const td = el("td", { class: "term", title: "Отметка за период; в скобках — предлагаемая" });
   if (!onTerm) return td.append(text), td;
   td.append(el("button", { type: "button", class: "term-button", id: "t-" + r.student_id, "data-student": r.student_id,
-    "aria-label": `Отметка за период: ${r.student_id}, ${text || "нет"}`, onclick: () => onTerm(r) }, text || "…"));
+    "aria-label": `Отметка за период: ${r.student_name || r.student_id}, ${text || "нет"}`, onclick: () => onTerm(r) }, text || "…"));
   return td;
 }
 

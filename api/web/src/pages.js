@@ -14,6 +14,10 @@ const table = (id, heads, rows) => el("div", { class: "scroll" }, el("table", { 
   el("tbody", {}, ...rows)));
 const th = (t) => el("th", { scope: "row", class: "student" }, t);
 const td = (t, attrs = {}) => el("td", attrs, t === undefined || t === null ? "" : String(t));
+// Report rows by the student's registered name (the id when the school gave none), as the class list.
+const nameOf = (r) => r.student_name || r.student_id;
+const byStudentName = (rows) => [...(rows || [])].sort((a, b) => nameOf(a).localeCompare(nameOf(b), "ru"));
+const studentTh = (r) => el("th", { scope: "row", class: "student", title: r.student_id, "data-student": r.student_id }, nameOf(r));
 
 // The classes a user may open a class page or a class report for: their own as class teacher,
 // every class of the school (from the loads) for those who read everything.
@@ -62,7 +66,7 @@ export async function classPage(params) {
     api(S() + "/reports/problems?class=" + encodeURIComponent(cls.class_id) + "&from=" + monday + "&to=" + sunday),
     api(S() + "/classes/" + encodeURIComponent(cls.class_id) + "/terms/" + term + "/marks")]);
   const absent = (problems.students || []).filter((s) => (s.missed || []).length);
-  const nameOf = new Map((marks.rows || []).map((r) => [r.student_id, r.student_name || r.student_id]));
+  const names = new Map((marks.rows || []).map((r) => [r.student_id, nameOf(r)]));
   const week = el("section", { id: "absences", "aria-labelledby": "absences-h" },
     el("h2", { id: "absences-h" }, "Пропуски недели с " + fmtDate(parseDate(monday)) + " по " + fmtDate(parseDate(sunday))),
     el("div", { class: "row" },
@@ -94,7 +98,7 @@ export async function classPage(params) {
       } catch (e) { fail(e); }
     };
     week.append(el("article", { class: "card absence-student", "data-student": s.student_id },
-      el("h3", { title: s.student_id }, nameOf.get(s.student_id) || s.student_id),
+      el("h3", { title: s.student_id }, names.get(s.student_id) || s.student_id),
       el("ul", {}, ...s.missed.map((x, i) => el("li", {}, `${fmtDate(x.date, false, true)}, ${x.subject_id}` +
         (x.topic ? ` («${x.topic}»)` : "") + " — ", selects[i]))), save));
   }
@@ -102,8 +106,7 @@ export async function classPage(params) {
 
   // The class's marks in every subject of the term, read-only.
   const subjects = marks.subjects || [];
-  const rows = [...(marks.rows || [])].sort((a, b) =>
-    (a.student_name || a.student_id).localeCompare(b.student_name || b.student_id, "ru")).map((r) => {
+  const rows = byStudentName(marks.rows).map((r) => {
     const means = [];
     const cells = subjects.map((sj) => {
       const c = (r.subjects || {})[sj.key];
@@ -115,7 +118,7 @@ export async function classPage(params) {
         el("div", { class: "muted" }, "ср. " + mean(c.weighted_mean_x100) + (tm ? ", итог " + tm : "")));
     });
     const avg = means.length ? Math.round(means.reduce((a, b) => a + b, 0) / means.length) : 0;
-    return el("tr", { "data-student": r.student_id }, th(r.student_name || r.student_id), ...cells, td(mean(avg), { class: "mark" }));
+    return el("tr", { "data-student": r.student_id }, studentTh(r), ...cells, td(mean(avg), { class: "mark" }));
   });
   m.append(el("section", { id: "class-marks", "aria-labelledby": "class-marks-h" },
     el("h2", { id: "class-marks-h" }, `Отметки класса ${marks.name} за ${term} четверть по всем предметам`),
@@ -250,7 +253,7 @@ export async function reportsPage(params) {
     const label = (c) => (c.kind === "PERIOD_KIND_YEAR" ? "год" : c.kind === "PERIOD_KIND_FINAL" ? "итог" : c.term_number + "ч");
     const val = (c) => c.value || (c.status === "ATTESTATION_STATUS_EXEMPT" ? "осв" : c.status === "ATTESTATION_STATUS_NOT_ATTESTED" ? "н/а" : "");
     box.append(el("h2", {}, `Сводная ведомость ${cls.name}`),
-      table("summary-table", ["Ученик", ...subjects], (r.rows || []).map((row) => el("tr", {}, th(row.student_id),
+      table("summary-table", ["Ученик", ...subjects], byStudentName(r.rows).map((row) => el("tr", {}, studentTh(row),
         ...subjects.map((s) => td((row.marks || []).filter((c) => c.subject_id === s).map((c) => label(c) + ": " + val(c)).join(", ")))))));
     if (!(r.rows || []).length) box.append(el("p", {}, "Итоговых отметок пока нет."));
     return;
@@ -258,7 +261,7 @@ export async function reportsPage(params) {
   if (kind === "problems") {
     const r = await q("problems", { class: cls.class_id, from, to });
     box.append(el("h2", {}, `Неудовлетворительные отметки и пропуски, ${cls.name}, ${MONTHS[mm - 1]} ${my}`),
-      table("problems-table", ["Ученик", "«2» и «1»", "Пропуски"], (r.students || []).map((s) => el("tr", {}, th(s.student_id),
+      table("problems-table", ["Ученик", "«2» и «1»", "Пропуски"], byStudentName(r.students).map((s) => el("tr", {}, studentTh(s),
         td((s.unsatisfactory || []).map((x) => `${fmtDate(x.date, true)} ${x.subject_id}: ${x.value}` + (x.topic ? ` («${x.topic}»)` : "")).join("; ")),
         td((s.missed || []).map((x) => `${fmtDate(x.date, true)} ${x.subject_id} (${reasonName(x.absence_reason)})`).join("; "))))));
     if (!(r.students || []).length) box.append(el("p", {}, "Нет ни «2», ни пропусков."));
