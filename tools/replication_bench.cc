@@ -70,6 +70,7 @@ struct Settings {
   uint64_t limit = 0;
   uint64_t ahead = 8000;
   std::string linger_ms;  // the relay's linger.ms ("": its default)
+  std::vector<std::string> relay_options;  // more librdkafka properties of the relay, name=value
   int idle_poll_ms = ReplicatorOptions{}.idle_poll_ms;
 };
 
@@ -158,6 +159,11 @@ int Lag(const Settings& settings) {
   relay_options.idle_poll_ms = settings.idle_poll_ms;
   auto replica_kafka = relay_options.kafka;
   if (!settings.linger_ms.empty()) relay_options.kafka["linger.ms"] = settings.linger_ms;
+  for (const std::string& option : settings.relay_options) {
+    const size_t eq = option.find('=');
+    if (eq == std::string::npos) return Fail(InvalidArgument("--relay-option wants name=value"));
+    relay_options.kafka[option.substr(0, eq)] = option.substr(eq + 1);
+  }
   auto relay = Replicator::Start(writer->ledger.get(), relay_options);
   if (!relay) return Fail(relay.error());
 
@@ -185,13 +191,29 @@ int Lag(const Settings& settings) {
   std::mutex mu;
   std::vector<std::pair<uint64_t, Steady::time_point>> confirmations;
   std::vector<std::pair<uint64_t, Steady::time_point>> applications;  // the live replica's
+  std::vector<std::pair<uint64_t, Steady::time_point>> productions;   // handed to the producer
   std::atomic<bool> done{false};
-  std::thread sampler([&] {
-    uint64_t last = 0, last_applied = 0;
+  std::thread sampler;
+  // Stops the sampler on every way out.
+  struct Joiner {
+    std::atomic<bool>& done;
+    std::thread& thread;
+    ~Joiner() {
+      done = true;
+      if (thread.joinable()) thread.join();
+    }
+  } joiner{done, sampler};
+  sampler = std::thread([&] {
+    uint64_t last = 0, last_applied = 0, last_produced = 0;
     while (!done.load()) {
-      const uint64_t c = (*relay)->stats().confirmed;
+      const ReplicatorStats rs = (*relay)->stats();
+      const uint64_t c = rs.confirmed;
       const uint64_t a = live_store ? live_store->ledger->size() : 0;
       std::lock_guard<std::mutex> lock(mu);
+      if (rs.produced > last_produced) {
+        productions.emplace_back(rs.produced, Steady::now());
+        last_produced = rs.produced;
+      }
       if (c != last) {
         confirmations.emplace_back(c, Steady::now());
         last = c;
@@ -207,13 +229,16 @@ int Lag(const Settings& settings) {
   // The timed window: admission (every rule, the signature) and the append of each group, paced
   // to `rate`. Groups are queued without waiting for the previous one (AppendAsync), as the
   // service's many clients do, so the writer's group commits (one fsync each) are shared; each
-  // entry's acknowledgement time is taken in its completion callback.
+  // entry's acknowledgement time is taken in its completion callback. As queued groups may share a
+  // group commit, each entry carries its generated time (AppendRequest::presequenced: the writer
+  // admits it at that time and records it; the clock follows for the checkpoints).
   std::mutex ack_mu;
   std::condition_variable ack_cv;
   std::vector<std::pair<uint64_t, Steady::time_point>> acks;  // (sequence, acknowledged)
   uint64_t outstanding = 0;                                   // guarded by ack_mu
   Status append_failed;                                       // guarded by ack_mu
   uint64_t submitted = 0;
+  uint64_t sequenced = writer->ledger->size();
   auto wait_outstanding = [&](uint64_t at_most) {
     std::unique_lock lock(ack_mu);
     ack_cv.wait(lock, [&] { return outstanding <= at_most; });
@@ -237,6 +262,7 @@ int Lag(const Settings& settings) {
         checked = writer->admission->Check(bytes, group.at_us);
         if (!checked) return fail(checked.error());
       }
+      checked->presequenced = AppendRequest::Presequenced{++sequenced, group.at_us};
       requests.push_back(std::move(*checked));
     }
     {
@@ -273,6 +299,18 @@ int Lag(const Settings& settings) {
   const double live_seconds = Seconds(Steady::now() - start);
   done = true;
   sampler.join();
+  {
+    // The positions reached between the sampler's last look and the waits' return.
+    const auto now = Steady::now();
+    if (confirmations.empty() || confirmations.back().first < n) confirmations.emplace_back(n, now);
+    if (live && (applications.empty() || applications.back().first < n)) {
+      applications.emplace_back(n, now);
+    }
+  }
+  if (append_failed.ok() && acks.size() != n) {
+    return Fail(
+        Internal("acknowledged " + std::to_string(acks.size()) + " of " + std::to_string(n)));
+  }
 
   // For each acknowledged entry, the first sample at or beyond it.
   std::sort(acks.begin(), acks.end());
@@ -287,11 +325,12 @@ int Lag(const Settings& settings) {
     }
     return out;
   };
-  std::vector<double> lag_ms, live_ms;
+  std::vector<double> lag_ms, live_ms, produced_ms;
   {
     std::lock_guard<std::mutex> lock(mu);
     lag_ms = lags(confirmations);
     live_ms = lags(applications);
+    produced_ms = lags(productions);
   }
   const double p50 = Percentile(lag_ms, 50), p99 = Percentile(lag_ms, 99),
                max = Percentile(lag_ms, 100);
@@ -300,6 +339,18 @@ int Lag(const Settings& settings) {
       "events/s (asked %.0f), %zu entries | p50 %.1f ms, p99 %.1f ms, max %.1f ms |\n",
       static_cast<unsigned long long>(n), static_cast<double>(n) / append_seconds, settings.rate,
       lag_ms.size(), p50, p99, max);
+  {
+    const ReplicatorStats rs = (*relay)->stats();
+    if (rs.failures > 0 || rs.rewinds > 0) {
+      std::fprintf(stderr, "relay: %llu failures, %llu rewinds, last error: %s\n",
+                   static_cast<unsigned long long>(rs.failures),
+                   static_cast<unsigned long long>(rs.rewinds), rs.last_error.c_str());
+    }
+  }
+  std::printf(
+      "| of which: append ack → handed to the producer (the relay noticing and reading) | same "
+      "run | p50 %.1f ms, p99 %.1f ms, max %.1f ms |\n",
+      Percentile(produced_ms, 50), Percentile(produced_ms, 99), Percentile(produced_ms, 100));
   if (live) {
     std::printf(
         "| end-to-end lag (append ack → applied by a live replica in the same process) | %llu "
@@ -505,8 +556,12 @@ int main(int argc, char** argv) {
   app.add_option("--linger-ms", settings.linger_ms, "the relay's linger.ms (default: its own)");
   app.add_option("--idle-poll-ms", settings.idle_poll_ms, "the relay's idle poll")
       ->capture_default_str();
+  app.add_option("--relay-option", settings.relay_options,
+                 "a librdkafka property of the relay, name=value (repeatable)");
+  bool verbose = false;
+  app.add_flag("--verbose", verbose, "log at debug level (with --relay-option debug=...)");
   CLI11_PARSE(app, argc, argv);
-  spdlog::set_level(spdlog::level::warn);
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
   if (settings.rate <= 0) {
     std::fprintf(stderr, "error: --rate must be > 0\n");
     return 2;
