@@ -69,7 +69,7 @@ struct Settings {
   std::string catchup_from;
   uint64_t limit = 0;
   uint64_t ahead = 8000;
-  std::string linger_ms;  // the relay's linger.ms ("": its default)
+  std::string linger_ms;                   // the relay's linger.ms ("": its default)
   std::vector<std::string> relay_options;  // more librdkafka properties of the relay, name=value
   int idle_poll_ms = ReplicatorOptions{}.idle_poll_ms;
 };
