@@ -87,6 +87,49 @@ TEST_F(ReplicationTest, KcatReadsEveryEntryAndCheckpointInOrder) {
   EXPECT_EQ(entries, n);
 }
 
+// An idle relay reads RocksDB again only when the ledger grew or wrote a checkpoint: a checkpoint
+// the writer writes later, with no new entry (an idle writer covering its last entries), must
+// still reach the topic.
+TEST_F(ReplicationTest, ACheckpointWrittenWhileTheRelayIsIdleReachesTheTopic) {
+  auto relay = StartRelay();
+  ASSERT_NE(relay, nullptr);
+  auto generator = NewGenerator();
+  // The year, its last group one event at a time at one instant: a checkpoint goes with the first
+  // of them (the interval since the previous one has passed), none with the others.
+  std::vector<synth::Event> group, last;
+  while (generator->NextGroup(group)) {
+    if (!last.empty()) {
+      auto r = synth::AppendGroup(last, writer_->admission(), writer(), clock_, false);
+      ASSERT_TRUE(r.has_value()) << r.error().ToString();
+    }
+    last = group;
+  }
+  ASSERT_GE(last.size(), 2u);
+  auto r = synth::AppendGroup(last, writer_->admission(), writer(), clock_, true);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  const uint64_t n = writer().size();
+  auto latest = writer().LatestCheckpoint();
+  ASSERT_TRUE(latest.has_value());
+  ASSERT_OK(relay->WaitConfirmed(n, kDeadline));
+  // The relay is idle now, and the last entries are not covered by any checkpoint yet.
+  auto before = note::Checkpoint::Parse(latest->substr(0, latest->find("\n\n") + 1));
+  ASSERT_TRUE(before.has_value());
+  ASSERT_LT(before->size, n);
+  const uint64_t confirmed_checkpoints = relay->stats().checkpoints;
+
+  clock_.Set(clock_.NowMicros() + 10'000'000);
+  auto written = writer().Checkpoint();  // covers n; no entry is appended
+  ASSERT_TRUE(written.has_value()) << written.error().ToString();
+  ASSERT_EQ(writer().size(), n);
+  ASSERT_TRUE(Eventually([&] { return relay->stats().checkpoints > confirmed_checkpoints; }));
+  relay.reset();
+  const auto messages = ReadTopicWithKcat();
+  ASSERT_FALSE(messages.empty());
+  EXPECT_EQ(messages.back().headers.at("ej-kind"), "checkpoint");
+  EXPECT_EQ(messages.back().key, std::to_string(n));
+  EXPECT_EQ(messages.back().value, *written);
+}
+
 // The replica's ledger, checkpoints and views equal the writer's byte for byte, and it serves the
 // same journal pages and diaries.
 TEST_F(ReplicationTest, ReplicaEqualsWriterAndServesTheSamePages) {
