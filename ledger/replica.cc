@@ -3,6 +3,9 @@
 #include <rocksdb/db.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <functional>
+
 #include "ejournal/v1/ledger.pb.h"
 #include "ledger/credentials.h"
 #include "ledger/storage_format.h"
@@ -48,7 +51,9 @@ Result<std::unique_ptr<Replica>> Replica::Start(Ledger* ledger, const Admission*
     return Err(InvalidArgument("replica: no ledger or admission"));
   }
   if (options.topic.empty()) return Err(InvalidArgument("replica: no topic"));
-  if (options.max_batch == 0) return Err(InvalidArgument("replica: max_batch must be > 0"));
+  if (options.max_batch == 0 || options.verify_batch == 0) {
+    return Err(InvalidArgument("replica: max_batch and verify_batch must be > 0"));
+  }
   EJ_ASSIGN_OR_RETURN(note::NoteVerifier verifier,
                       note::NoteVerifier::FromVerifierKey(options.source_verifier_key));
   std::unique_ptr<Replica> r(new Replica(ledger, admission, std::move(options), verifier));
@@ -75,13 +80,23 @@ Result<std::unique_ptr<Replica>> Replica::Start(Ledger* ledger, const Admission*
   } else if (!s.ok() && !s.IsNotFound()) {
     return Err(IoError("reading the replica offset: " + s.ToString()));
   }
-  r->stored_offset_ = r->next_offset_;
+  r->stored_offset_ = r->submitted_offset_ = r->next_offset_;
+  r->remembered_from_ = size + 1;
   r->next_offset_stat_ = r->next_offset_;
+  r->read_offset_stat_ = r->next_offset_;
 
+  // fetch.wait.max.ms: how long the broker may hold a fetch that finds nothing new. A real broker
+  // answers as soon as data arrives; librdkafka's mock cluster (--kafka embedded) holds it for the
+  // whole wait (the default 500 ms), which became the live replica's lag. 10 ms costs an idle
+  // replica about 100 small requests a second; a user property overrides it.
   const kafka::Properties base = {
-      {"client.id", "ejournal-replica"}, {"group.id", "ejournal-replica." + ledger->origin()},
-      {"enable.auto.commit", "false"},   {"enable.auto.offset.store", "false"},
-      {"auto.offset.reset", "earliest"}, {"log_level", "4"},
+      {"client.id", "ejournal-replica"},
+      {"group.id", "ejournal-replica." + ledger->origin()},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"},
+      {"fetch.wait.max.ms", "10"},
+      {"log_level", "4"},
   };
   EJ_ASSIGN_OR_RETURN(kafka::Conf conf, kafka::MakeConf(base, r->options_.kafka));
   EJ_ASSIGN_OR_RETURN(r->consumer_, kafka::NewHandle(RD_KAFKA_CONSUMER, std::move(conf)));
@@ -96,13 +111,112 @@ Result<std::unique_ptr<Replica>> Replica::Start(Ledger* ledger, const Admission*
   }
   spdlog::info("replica of {}: {} entries, reading topic {} partition {} from offset {}",
                ledger->origin(), size, r->options_.topic, r->options_.partition, r->next_offset_);
+  size_t threads = r->options_.verify_threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  r->pool_ = std::make_unique<VerifyPool>(threads);
+  r->applier_ = std::thread([p = r.get()] { p->ApplyLoop(); });
   r->thread_ = std::thread([p = r.get()] { p->Run(); });
   return r;
 }
 
+// Runs a function over indices 0..n-1 on `threads` threads, the caller's among them.
+class Replica::VerifyPool {
+ public:
+  explicit VerifyPool(size_t threads) {
+    for (size_t i = 1; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+  }
+  ~VerifyPool() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  VerifyPool(const VerifyPool&) = delete;
+  VerifyPool& operator=(const VerifyPool&) = delete;
+
+  void For(size_t n, const std::function<void(size_t)>& fn) {
+    if (workers_.empty() || n < 2) {
+      for (size_t i = 0; i < n; ++i) fn(i);
+      return;
+    }
+    {
+      std::lock_guard lock(mu_);
+      fn_ = &fn;
+      n_ = n;
+      next_.store(0);
+      busy_ = workers_.size();
+      ++generation_;
+    }
+    cv_.notify_all();
+    Share(fn, n);
+    std::unique_lock lock(mu_);
+    done_cv_.wait(lock, [&] { return busy_ == 0; });
+    fn_ = nullptr;
+  }
+
+ private:
+  void Share(const std::function<void(size_t)>& fn, size_t n) {
+    for (size_t i = next_.fetch_add(1); i < n; i = next_.fetch_add(1)) fn(i);
+  }
+  void Work() {
+    uint64_t seen = 0;
+    for (;;) {
+      const std::function<void(size_t)>* fn;
+      size_t n;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+        fn = fn_;
+        n = n_;
+      }
+      Share(*fn, n);
+      {
+        std::lock_guard lock(mu_);
+        --busy_;
+      }
+      done_cv_.notify_all();
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable cv_, done_cv_;
+  const std::function<void(size_t)>* fn_ = nullptr;  // guarded by mu_
+  size_t n_ = 0;                                     // guarded by mu_
+  size_t busy_ = 0;                                  // guarded by mu_
+  uint64_t generation_ = 0;                          // guarded by mu_
+  bool stop_ = false;                                // guarded by mu_
+  std::atomic<size_t> next_{0};
+};
+
+struct Replica::Verdict {
+  Status problem;  // the first order-independent check that failed (named by entry)
+  merkle::Hash leaf{};
+  int64_t recorded_at_us = 0;
+  std::optional<Result<AppendRequest>> request;  // Admission::Check, if the checks above passed
+  std::string signed_event;
+};
+
+struct Replica::Slot {
+  int64_t offset = 0;
+  Result<replication::Message> message = Err(Internal("unset"));
+  Verdict verdict;
+};
+
 Replica::~Replica() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(apply_mu_);
+    apply_stop_ = true;
+  }
+  apply_cv_.notify_all();
+  if (applier_.joinable()) applier_.join();
+  pool_.reset();
   if (consumer_) {
     (void)rd_kafka_consumer_close(consumer_.get());
     consumer_.reset();
@@ -110,49 +224,120 @@ Replica::~Replica() {
 }
 
 void Replica::Run() {
-  while (!stop_.load(std::memory_order_relaxed)) {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_.get(), options_.poll_ms);
-    if (m == nullptr) {
-      if (!Flush()) break;
-      continue;
-    }
-    std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> message(
-        m, rd_kafka_message_destroy);
-    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        RecordError(kafka::FromKafka(message->err, "consuming " + options_.topic));
+  std::vector<Slot> batch;
+  batch.reserve(options_.verify_batch);
+  bool halted = false;
+  while (!halted && !stop_.load(std::memory_order_relaxed)) {
+    batch.clear();
+    // Waits up to poll_ms for the first message, then takes what is already there.
+    for (int wait = options_.poll_ms; batch.size() < options_.verify_batch; wait = 0) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_.get(), wait);
+      if (m == nullptr) break;
+      std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> message(
+          m, rd_kafka_message_destroy);
+      if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          RecordError(kafka::FromKafka(message->err, "consuming " + options_.topic));
+        }
+        continue;
       }
+      Slot& slot = batch.emplace_back();
+      slot.offset = message->offset;
+      slot.message = kafka::ParseKafkaMessage(*message);
+      read_offset_stat_.store(message->offset + 1, std::memory_order_relaxed);
+    }
+    if (batch.empty()) {
+      if (!Submit()) break;  // idle: apply what was verified
       continue;
     }
-    messages_.fetch_add(1, std::memory_order_relaxed);
-    auto parsed = kafka::ParseKafkaMessage(*message);
-    if (!parsed) {
-      Alarm(verified_.load() + 1, DataLoss("message at offset " + std::to_string(message->offset) +
-                                           ": " + parsed.error().message()));
-      break;
+    messages_.fetch_add(batch.size(), std::memory_order_relaxed);
+    pool_->For(batch.size(), [&](size_t i) { Verify(batch[i]); });
+    for (Slot& slot : batch) {
+      if (!slot.message) {
+        Alarm(verified_.load() + 1, DataLoss("message at offset " + std::to_string(slot.offset) +
+                                             ": " + slot.message.error().message()));
+        halted = true;
+        break;
+      }
+      if (!Handle(slot)) {
+        halted = true;
+        break;
+      }
+      next_offset_ = slot.offset + 1;
     }
-    if (!Handle(*parsed)) break;
-    next_offset_ = message->offset + 1;
-    if (pending_.size() >= options_.max_batch && !Flush()) break;
+    if (halted) break;
+    TrimApplied();
+    bool idle;
+    {
+      std::lock_guard lock(apply_mu_);
+      idle = !applying_ && groups_.empty();
+    }
+    if ((idle || pending_.size() >= options_.max_batch) && !Submit()) break;
   }
-  if (!stop_.load()) return;  // halted: the alarm already applied what was verified
-  (void)Flush();
+  if (!halted && stop_.load()) (void)Drain();  // stopping: apply what was verified
+  if (halted || !stop_.load()) {
+    // An alarm: what the applier refused was never applied.
+    verified_.store(std::min(verified_.load(), ledger_->size()), std::memory_order_relaxed);
+  }
 }
 
-bool Replica::Handle(const replication::Message& message) {
-  return message.kind == replication::MessageKind::kEntry ? HandleEntry(message)
-                                                          : HandleCheckpoint(message);
+void Replica::Verify(Slot& slot) const {
+  if (!slot.message || slot.message->kind != replication::MessageKind::kEntry) return;
+  const replication::Message& message = *slot.message;
+  const uint64_t seq = message.sequence;
+  Verdict& v = slot.verdict;
+  v1::LedgerEntry entry;
+  if (!entry.ParseFromString(message.value)) {
+    v.problem = DataLoss(EntryAt(seq) + "its bytes do not parse as a LedgerEntry");
+    return;
+  }
+  if (entry.sequence() != seq) {
+    v.problem =
+        DataLoss(EntryAt(seq) + "its bytes carry sequence " + std::to_string(entry.sequence()));
+    return;
+  }
+  v.leaf = merkle::LeafHash(message.value);
+  if (merkle::ToHex(v.leaf) != message.leaf_hex) {
+    v.problem =
+        DataLoss(EntryAt(seq) + "its bytes do not match its leaf hash header (altered in transit)");
+    return;
+  }
+  v.signed_event = entry.event().SerializeAsString();
+  if (storage::EncodeLedgerEntry(seq, entry.recorded_at_us(), v.signed_event) != message.value) {
+    v.problem = DataLoss(EntryAt(seq) + "its bytes are not the canonical entry encoding");
+    return;
+  }
+  v.recorded_at_us = entry.recorded_at_us();
+  // Against the credentials as applied so far (never beyond seq - 1: seq is not yet verified, so
+  // nothing after it can be applied). A refusal is checked again in order (HandleEntry).
+  v.request = admission_->Check(v.signed_event, v.recorded_at_us);
 }
 
-bool Replica::HandleEntry(const replication::Message& message) {
+bool Replica::Handle(Slot& slot) {
+  return slot.message->kind == replication::MessageKind::kEntry ? HandleEntry(slot)
+                                                                : HandleCheckpoint(*slot.message);
+}
+
+void Replica::TrimApplied() {
+  const uint64_t applied = ledger_->size();
+  while (remembered_from_ <= applied && !remembered_bytes_.empty()) {
+    remembered_bytes_.pop_front();
+    remembered_roots_.pop_front();
+    ++remembered_from_;
+  }
+  if (remembered_bytes_.empty()) remembered_from_ = range_.size() + 1;
+}
+
+bool Replica::HandleEntry(Slot& slot) {
+  const replication::Message& message = *slot.message;
   const uint64_t seq = message.sequence;
   const uint64_t verified = range_.size();
-  const uint64_t applied = verified - pending_.size();
   if (seq <= verified) {
     // A repeat (the writer restarted before its position was stored): it must be the same entry.
+    TrimApplied();
     std::string known;
-    if (seq > applied) {
-      known = pending_bytes_[seq - applied - 1];
+    if (seq >= remembered_from_) {
+      known = remembered_bytes_[seq - remembered_from_];
     } else {
       auto stored = ledger_->Entry(seq);
       if (!stored) {
@@ -176,51 +361,37 @@ bool Replica::HandleEntry(const replication::Message& message) {
                         " was expected (entries are missing or out of order in the stream)"));
     return false;
   }
-  v1::LedgerEntry entry;
-  if (!entry.ParseFromString(message.value)) {
-    Alarm(seq, DataLoss(EntryAt(seq) + "its bytes do not parse as a LedgerEntry"));
+  Verdict& v = slot.verdict;
+  if (!v.problem.ok()) {
+    Alarm(seq, std::move(v.problem));
     return false;
   }
-  if (entry.sequence() != seq) {
-    Alarm(seq,
-          DataLoss(EntryAt(seq) + "its bytes carry sequence " + std::to_string(entry.sequence())));
-    return false;
-  }
-  const merkle::Hash leaf = merkle::LeafHash(message.value);
-  if (merkle::ToHex(leaf) != message.leaf_hex) {
-    Alarm(seq, DataLoss(EntryAt(seq) +
-                        "its bytes do not match its leaf hash header (altered in transit)"));
-    return false;
-  }
-  std::string signed_event = entry.event().SerializeAsString();
-  if (storage::EncodeLedgerEntry(seq, entry.recorded_at_us(), signed_event) != message.value) {
-    Alarm(seq, DataLoss(EntryAt(seq) + "its bytes are not the canonical entry encoding"));
-    return false;
-  }
-  if (entry.recorded_at_us() < last_at_us_) {
+  if (v.recorded_at_us < last_at_us_) {
     Alarm(seq, DataLoss(EntryAt(seq) + "its recorded-at time is earlier than entry " +
                         std::to_string(seq - 1) + "'s"));
     return false;
   }
-  auto request = admission_->Check(signed_event, entry.recorded_at_us());
-  if (!request && !pending_.empty()) {
-    // The credential may come from a pending entry (CredentialIssued): apply those, then retry.
-    if (!Flush()) return false;
-    request = admission_->Check(signed_event, entry.recorded_at_us());
+  if (!*v.request) {
+    // The credential may come from an entry verified but not yet applied (CredentialIssued), or
+    // applied since the verifier looked: apply everything before it, then check again.
+    if (!Drain()) return false;
+    v.request = admission_->Check(v.signed_event, v.recorded_at_us);
   }
-  if (!request) {
-    const Status& e = request.error();
+  if (!*v.request) {
+    const Status& e = v.request->error();
     Alarm(seq, Status(e.code() == StatusCode::kUnauthenticated ? StatusCode::kUnauthenticated
                                                                : StatusCode::kDataLoss,
                       EntryAt(seq) + e.message(), e.rule()));
     return false;
   }
-  request->presequenced = AppendRequest::Presequenced{seq, entry.recorded_at_us()};
-  range_.Append(leaf, {});
-  pending_.push_back(std::move(*request));
-  pending_bytes_.push_back(message.value);
-  pending_roots_.push_back(range_.Root());
-  last_at_us_ = entry.recorded_at_us();
+  AppendRequest request = std::move(**v.request);
+  request.presequenced = AppendRequest::Presequenced{seq, v.recorded_at_us};
+  range_.Append(v.leaf, {});
+  if (remembered_bytes_.empty()) remembered_from_ = seq;
+  remembered_bytes_.push_back(message.value);
+  remembered_roots_.push_back(range_.Root());
+  pending_.push_back(std::move(request));
+  last_at_us_ = v.recorded_at_us;
   verified_.store(seq, std::memory_order_relaxed);
   return true;
 }
@@ -250,17 +421,17 @@ bool Replica::HandleCheckpoint(const replication::Message& message) {
     return false;
   }
   const uint64_t verified = range_.size();
-  const uint64_t applied = verified - pending_.size();
   if (size == 0 || size > verified) {
     Alarm(size, DataLoss(CheckpointAt(size) + "arrived before its entries (verified up to " +
                          std::to_string(verified) + ")"));
     return false;
   }
+  TrimApplied();
   merkle::Hash root;
-  if (size > applied) {
-    root = pending_roots_[size - applied - 1];
+  if (size >= remembered_from_) {
+    root = remembered_roots_[size - remembered_from_];
   } else {
-    auto stored = ledger_->Root(size);
+    auto stored = ledger_->Root(size);  // size < remembered_from_: in the ledger already
     if (!stored) {
       Alarm(size, stored.error().WithContext(CheckpointAt(size) + "computing our root"));
       return false;
@@ -272,22 +443,72 @@ bool Replica::HandleCheckpoint(const replication::Message& message) {
                          "its root differs from the root recomputed from the entries"));
     return false;
   }
-  if (size > last_checkpoint_ &&
-      (pending_checkpoints_.empty() || pending_checkpoints_.back().first < size)) {
-    pending_checkpoints_.emplace_back(size, message.value);
+  if (size > last_checkpoint_) {
+    pending_checkpoints_.push_back({size, root, message.value});
+    last_checkpoint_ = size;
   }
   return true;
 }
 
-bool Replica::Flush() {
-  if (!pending_.empty()) {
-    const uint64_t first = range_.size() - pending_.size() + 1;
-    auto results = ledger_->AppendBatch(std::move(pending_));
-    pending_.clear();
-    pending_bytes_.clear();
-    pending_roots_.clear();
+bool Replica::Submit() {
+  std::unique_lock lock(apply_mu_);
+  apply_cv_.wait(lock, [&] { return apply_failed_ || groups_.empty(); });
+  if (apply_failed_) return false;
+  if (pending_.empty() && pending_checkpoints_.empty() && next_offset_ == submitted_offset_) {
+    return true;
+  }
+  Group& group = groups_.emplace_back();
+  group.first = range_.size() - pending_.size() + 1;
+  group.requests = std::move(pending_);
+  group.checkpoints = std::move(pending_checkpoints_);
+  group.next_offset = next_offset_;
+  submitted_offset_ = next_offset_;
+  pending_.clear();
+  pending_checkpoints_.clear();
+  lock.unlock();
+  apply_cv_.notify_all();
+  return true;
+}
+
+bool Replica::Drain() {
+  if (!Submit()) return false;
+  std::unique_lock lock(apply_mu_);
+  apply_cv_.wait(lock, [&] { return apply_failed_ || (groups_.empty() && !applying_); });
+  return !apply_failed_;
+}
+
+void Replica::ApplyLoop() {
+  for (;;) {
+    Group group;
+    {
+      std::unique_lock lock(apply_mu_);
+      apply_cv_.wait(lock, [&] { return apply_stop_ || !groups_.empty(); });
+      if (groups_.empty()) return;  // stopping, nothing left
+      group = std::move(groups_.front());
+      groups_.pop_front();
+      applying_ = true;
+    }
+    apply_cv_.notify_all();  // room for the next group
+    const bool ok = Apply(group);
+    {
+      std::lock_guard lock(apply_mu_);
+      applying_ = false;
+      if (!ok) {
+        apply_failed_ = true;
+        groups_.clear();  // verified against a state that no longer holds
+      }
+    }
+    apply_cv_.notify_all();
+    { std::lock_guard<std::mutex> lock(mu_); }
+    changed_.notify_all();
+  }
+}
+
+bool Replica::Apply(Group& group) {
+  if (!group.requests.empty()) {
+    auto results = ledger_->AppendBatch(std::move(group.requests));
     for (size_t i = 0; i < results.size(); ++i) {
-      const uint64_t seq = first + i;
+      const uint64_t seq = group.first + i;
       const auto& r = results[i];
       Status problem;
       if (!r) {
@@ -302,52 +523,69 @@ bool Replica::Flush() {
                            std::to_string(r->sequence) + " (a replayed event)");
       }
       if (!problem.ok()) {
-        // What follows it was verified against a state that no longer holds: drop it.
-        range_ = merkle::CompactRange();
-        auto loaded = merkle::CompactRange::Load(ledger_->nodes(), ledger_->size());
-        if (loaded) range_ = std::move(*loaded);
-        verified_.store(ledger_->size(), std::memory_order_relaxed);
-        Alarm(seq, std::move(problem));
+        Halt(seq, std::move(problem));
         return false;
       }
     }
   }
-  const uint64_t applied = ledger_->size();
-  size_t stored = 0;
-  for (; stored < pending_checkpoints_.size(); ++stored) {
-    const auto& [size, note] = pending_checkpoints_[stored];
-    if (size > applied) break;
-    Status st = ledger_->StoreVerifiedCheckpoint(note);
-    if (!st.ok()) {
-      Alarm(size, st.WithContext(CheckpointAt(size) + "storing"));
+  if (!group.checkpoints.empty()) {
+    // The group's checkpoints in one write (a generated year has one every few entries, and a
+    // synced write each cost more than the rest of the apply), each checked as
+    // Ledger::StoreVerifiedCheckpoint checks one: within the ledger, and its root the root the
+    // replica's own ledger now holds at its size.
+    rocksdb::WriteBatch batch;
+    const uint64_t applied = ledger_->size();
+    for (const VerifiedCheckpoint& cp : group.checkpoints) {
+      if (cp.size > applied) {
+        Halt(cp.size, Internal(CheckpointAt(cp.size) + "storing: the replica's ledger has " +
+                               std::to_string(applied) + " entries"));
+        return false;
+      }
+      auto root = ledger_->Root(cp.size);
+      if (!root) {
+        Halt(cp.size, root.error().WithContext(CheckpointAt(cp.size) + "storing"));
+        return false;
+      }
+      if (*root != cp.root) {
+        Halt(cp.size, DataLoss(CheckpointAt(cp.size) +
+                               "its root differs from the replica ledger's root at that size"));
+        return false;
+      }
+      batch.Put(ledger_->column_families().checkpoints, storage::EncodeBigEndian64(cp.size),
+                cp.note);
+    }
+    // Not synced: the offset stored next is not synced either, and RocksDB loses only a suffix of
+    // unsynced writes in a crash; the next group's synced commit makes both durable. A crash
+    // before that leaves an older offset, from which the checkpoints are verified and stored again.
+    rocksdb::Status s = ledger_->db()->Write(rocksdb::WriteOptions(), &batch);
+    if (!s.ok()) {
+      Halt(group.checkpoints.front().size,
+           IoError(CheckpointAt(group.checkpoints.front().size) + "storing: " + s.ToString()));
       return false;
     }
-    last_checkpoint_ = size;
-    checkpoints_.fetch_add(1, std::memory_order_relaxed);
+    checkpoints_.fetch_add(group.checkpoints.size(), std::memory_order_relaxed);
   }
-  pending_checkpoints_.erase(pending_checkpoints_.begin(),
-                             pending_checkpoints_.begin() + static_cast<ptrdiff_t>(stored));
-  if (next_offset_ != stored_offset_ && pending_checkpoints_.empty()) {
+  if (group.next_offset != stored_offset_) {
     rocksdb::Status s = ledger_->db()->Put(
         rocksdb::WriteOptions(), ledger_->column_families().meta, kReplicaOffsetKey,
-        storage::EncodeBigEndian64(static_cast<uint64_t>(next_offset_)));
+        storage::EncodeBigEndian64(static_cast<uint64_t>(group.next_offset)));
     if (s.ok()) {
-      stored_offset_ = next_offset_;
+      stored_offset_ = group.next_offset;
     } else {
       RecordError(IoError("storing the replica offset: " + s.ToString()));
     }
   }
-  next_offset_stat_.store(next_offset_, std::memory_order_relaxed);
-  { std::lock_guard<std::mutex> lock(mu_); }
-  changed_.notify_all();
+  next_offset_stat_.store(group.next_offset, std::memory_order_relaxed);
   return true;
 }
 
 void Replica::Alarm(uint64_t sequence, Status status) {
   // Keep what was verified before the problem.
-  if (!pending_.empty()) {
-    if (!Flush()) return;  // Flush raised its own (earlier) alarm
-  }
+  if (!Drain()) return;  // the applier raised its own (earlier) alarm
+  Halt(sequence, std::move(status));
+}
+
+void Replica::Halt(uint64_t sequence, Status status) {
   spdlog::error("replica of {}: stopped at {}: {}", ledger_->origin(), sequence, status.ToString());
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -398,6 +636,7 @@ ReplicaStats Replica::stats() const {
   s.messages = messages_.load(std::memory_order_relaxed);
   s.duplicates = duplicates_.load(std::memory_order_relaxed);
   s.next_offset = next_offset_stat_.load(std::memory_order_relaxed);
+  s.read_offset = read_offset_stat_.load(std::memory_order_relaxed);
   // The cached value from the last fetch response: no request to the broker.
   int64_t low = 0, high = 0;
   if (rd_kafka_get_watermark_offsets(consumer_.get(), options_.topic.c_str(), options_.partition,

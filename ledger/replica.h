@@ -17,8 +17,10 @@
 // observer is the replica's Admission: the credential and school rules are checked again in
 // sequence order (the source admitted the same events at the same times, so a refusal is a
 // mismatch) and the projections (views) are written in the same WriteBatch, exactly as on the
-// source. Verified checkpoints are stored (Ledger::StoreVerifiedCheckpoint) once their entries
-// are durable. The replica's ledger has no checkpoint signer: it signs nothing of its own.
+// source. Verified checkpoints are stored once their entries are durable, a group's together in
+// one write, with Ledger::StoreVerifiedCheckpoint's checks (within the ledger, the root the
+// replica's ledger holds at that size). The replica's ledger has no checkpoint signer: it signs
+// nothing of its own.
 //
 // On any mismatch the replica applies what it verified before it, stops consuming, and raises an
 // alarm: alarm() returns kDataLoss (or kUnauthenticated for a signature) whose message starts with
@@ -30,8 +32,19 @@
 // ledger's `meta` (kReplicaOffsetKey) after every group commit; a restarted replica resumes there
 // (a stale offset only repeats entries, which are skipped), a new one reads from the beginning.
 //
-// Threads: one consumer thread verifies and submits; the ledger's writer applies. stats(),
-// alarm() and WaitApplied() from any thread. The Ledger and Admission must outlive the Replica.
+// Threads (a pipeline): the consumer thread reads messages in batches of up to `verify_batch`;
+// the checks of each entry that do not depend on the entries before it (parse, the sequence in
+// the bytes, the leaf header, the canonical encoding, Admission::Check with its Ed25519
+// signature) run on `verify_threads` threads at once (the consumer thread among them); then the
+// consumer goes through the batch in order (duplicates, contiguity, the first failing check,
+// recorded-at order, the checkpoints) exactly as one thread would, so every refusal names the
+// same entry and reason. A credential check that failed against the registry as the verifier saw
+// it (a credential issued by an entry not yet applied) is repeated in order once everything
+// before the entry is applied. Verified groups go to an applier thread (AppendBatch on the
+// ledger's writer, then the group's checkpoints and offset) while the next batch is verified; a
+// group is handed over whenever the applier is idle or `max_batch` entries are waiting, and at
+// most one more waits behind the one being applied. stats(), alarm() and WaitApplied() from any
+// thread. The Ledger and Admission must outlive the Replica.
 #ifndef EJOURNAL_LEDGER_REPLICA_H_
 #define EJOURNAL_LEDGER_REPLICA_H_
 
@@ -39,6 +52,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -69,6 +83,10 @@ struct ReplicaOptions {
   size_t max_batch = 4096;
   // How long the consumer waits for a message before it applies what it has verified.
   int poll_ms = 20;
+  // Threads verifying entries at once, the consumer's own included (0: one per core).
+  size_t verify_threads = 0;
+  // Messages read and verified together before they are checked in order.
+  size_t verify_batch = 1024;
 };
 
 struct ReplicaStats {
@@ -77,7 +95,8 @@ struct ReplicaStats {
   uint64_t checkpoints = 0;  // checkpoints verified and stored since start
   uint64_t messages = 0;     // messages consumed since start
   uint64_t duplicates = 0;   // repeated entries skipped
-  int64_t next_offset = 0;   // the Kafka offset it will read next
+  int64_t next_offset = 0;   // the Kafka offset after the last message applied (and stored)
+  int64_t read_offset = 0;   // the Kafka offset after the last message taken from the consumer
   // The partition's high watermark as the consumer last learnt it (-1: not known yet);
   // high_watermark - next_offset is how many messages the replica has still to read.
   int64_t high_watermark = -1;
@@ -122,18 +141,48 @@ class Replica {
   ReplicaStats stats() const;
 
  private:
+  // What the verifying threads found about one entry message (checks independent of the order).
+  struct Verdict;
+  // One consumed message of a batch.
+  struct Slot;
+  struct VerifiedCheckpoint {
+    uint64_t size = 0;
+    merkle::Hash root{};
+    std::string note;
+  };
+  // A verified group on its way to the applier.
+  struct Group {
+    std::vector<AppendRequest> requests;
+    uint64_t first = 0;  // the sequence of requests[0]
+    std::vector<VerifiedCheckpoint> checkpoints;
+    int64_t next_offset = 0;
+  };
+  class VerifyPool;
+
   Replica(Ledger* ledger, const Admission* admission, ReplicaOptions options,
           note::NoteVerifier verifier);
   void Run();
-  // Verifies one message; the entry joins the pending group. False after an alarm.
-  bool Handle(const replication::Message& message);
-  bool HandleEntry(const replication::Message& message);
+  // The order-independent checks of an entry (any thread).
+  void Verify(Slot& slot) const;
+  // Checks one message in order with its verdict; the entry joins the pending group. False after
+  // an alarm.
+  bool Handle(Slot& slot);
+  bool HandleEntry(Slot& slot);
   bool HandleCheckpoint(const replication::Message& message);
-  // Applies the pending group and stores the verified checkpoints it completes. False after an
-  // alarm.
-  bool Flush();
+  // Hands the pending group (and the checkpoints verified since the last one) to the applier,
+  // waiting while one group already waits. False if the applier raised an alarm.
+  bool Submit();
+  // Submits and waits until the applier has applied everything. False after an applier alarm.
+  bool Drain();
+  // The applier thread.
+  void ApplyLoop();
+  bool Apply(Group& group);
+  // Forgets the remembered bytes and roots of entries now in the ledger.
+  void TrimApplied();
   // Applies what was verified before, then stops with `status` about `sequence`.
   void Alarm(uint64_t sequence, Status status);
+  // Raises the alarm (the first one wins).
+  void Halt(uint64_t sequence, Status status);
   void RecordError(const Status& status);
 
   Ledger* const ledger_;
@@ -143,21 +192,35 @@ class Replica {
 
   // Owned by the consumer thread.
   kafka::Handle consumer_;
-  merkle::CompactRange range_;  // every verified leaf, applied or pending
+  std::unique_ptr<VerifyPool> pool_;
+  merkle::CompactRange range_;  // every verified leaf, applied or not
   int64_t last_at_us_ = 0;
   std::vector<AppendRequest> pending_;
-  std::vector<std::string> pending_bytes_;
-  std::vector<merkle::Hash> pending_roots_;  // root after each pending entry
-  std::vector<std::pair<uint64_t, std::string>> pending_checkpoints_;
-  uint64_t last_checkpoint_ = 0;  // the largest checkpoint stored
+  // The bytes and the root after each verified entry beyond `remembered_from_ - 1` (entries the
+  // consumer has not yet seen in the ledger): for repeats and checkpoints.
+  uint64_t remembered_from_ = 1;
+  std::deque<std::string> remembered_bytes_;
+  std::deque<merkle::Hash> remembered_roots_;
+  std::vector<VerifiedCheckpoint> pending_checkpoints_;
+  uint64_t last_checkpoint_ = 0;  // the largest checkpoint verified
   int64_t next_offset_ = 0;
-  int64_t stored_offset_ = -1;
+  int64_t submitted_offset_ = -1;
+
+  // The applier's queue.
+  std::mutex apply_mu_;
+  std::condition_variable apply_cv_;
+  std::deque<Group> groups_;    // guarded by apply_mu_
+  bool applying_ = false;       // guarded by apply_mu_
+  bool apply_failed_ = false;   // guarded by apply_mu_
+  bool apply_stop_ = false;     // guarded by apply_mu_
+  int64_t stored_offset_ = -1;  // the applier's
 
   std::atomic<uint64_t> verified_{0};
   std::atomic<uint64_t> checkpoints_{0};
   std::atomic<uint64_t> messages_{0};
   std::atomic<uint64_t> duplicates_{0};
   std::atomic<int64_t> next_offset_stat_{0};
+  std::atomic<int64_t> read_offset_stat_{0};
   std::atomic<bool> stop_{false};
 
   mutable std::mutex mu_;
@@ -166,6 +229,7 @@ class Replica {
   uint64_t alarm_sequence_ = 0;  // guarded by mu_
   Status alarm_;                 // guarded by mu_
   std::string last_error_;       // guarded by mu_
+  std::thread applier_;
   std::thread thread_;
 };
 

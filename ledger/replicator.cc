@@ -14,6 +14,9 @@ namespace {
 uint64_t EntryOpaque(uint64_t seq) { return seq << 1; }
 uint64_t CheckpointOpaque(uint64_t size) { return (size << 1) | 1; }
 
+// How long the relay waits for the topic's metadata when its producer starts.
+constexpr int kLearnLeaderTimeoutMs = 2000;
+
 Result<uint64_t> ReadMeta(const Ledger& ledger, const char* key) {
   std::string value;
   rocksdb::Status s =
@@ -241,11 +244,15 @@ bool Replicator::ProduceStep() {
       next_ > size
           ? next_ - 1
           : std::min<uint64_t>(size, next_ + std::min<uint64_t>(room, options_.read_chunk) - 1);
+  // Nothing new since the last look (no entry to produce, no checkpoint written): no RocksDB read.
+  const uint64_t written = ledger_->stats().checkpoints;
+  if (next_ > end && size == seen_size_ && written == seen_checkpoints_) return false;
   auto checkpoints = ReadCheckpoints(cp_cursor_, end);
   if (!checkpoints) {
     RecordError(checkpoints.error());
     return false;
   }
+
   size_t next_cp = 0;
   bool blocked = false;
   bool produced = false;
@@ -280,10 +287,34 @@ bool Replicator::ProduceStep() {
     if (!read.ok()) RecordError(read.WithContext("reading entries to replicate"));
   }
   produce_checkpoints(next_);
+  if (!blocked && next_ > size) {
+    // Every entry up to `size` and every checkpoint written before `written` was counted is
+    // produced: the next look reads RocksDB only if one of them changes.
+    seen_size_ = size;
+    seen_checkpoints_ = written;
+  } else {
+    seen_size_ = UINT64_MAX;
+  }
   return produced;
 }
 
+void Replicator::LearnLeader() {
+  // Without this the producer learns the partition's leader from its 1-second metadata timer
+  // after the first produce: the first second of entries after a start (or a new producer) waited
+  // up to a second for it (seen with debug=broker,msg: "joining broker (2760 message(s)
+  // queued)"). A failure only leaves it to that timer.
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(producer_.get(), options_.topic.c_str(), nullptr);
+  if (topic == nullptr) return;
+  const rd_kafka_metadata_t* metadata = nullptr;
+  if (rd_kafka_metadata(producer_.get(), 0, topic, &metadata, kLearnLeaderTimeoutMs) ==
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_metadata_destroy(metadata);
+  }
+  rd_kafka_topic_destroy(topic);
+}
+
 void Replicator::Run() {
+  LearnLeader();
   while (!stop_.load(std::memory_order_relaxed)) {
     rd_kafka_poll(producer_.get(), 0);  // delivery reports and errors
     StorePosition();
@@ -303,11 +334,13 @@ void Replicator::Run() {
           continue;
         }
         fatal_ = false;
+        LearnLeader();
       } else if (rd_kafka_outq_len(producer_.get()) > 0) {
         rd_kafka_poll(producer_.get(), options_.idle_poll_ms);
         continue;
       }
       rewind_ = false;
+      seen_size_ = UINT64_MAX;  // the checkpoints are produced again too
       next_ = confirmed_.load(std::memory_order_relaxed) + 1;
       cp_cursor_ = cp_confirmed_;
       delivered_.clear();

@@ -1,25 +1,42 @@
 // replication_bench: replication to Kafka (docs/BENCHMARKS.md). Not part of the test run.
 //
 //   replication_bench --dir D --rate R [--classes --students --teachers --weeks]
+//                     [--live-replica] [--verify-threads N]
+//   replication_bench --dir D --catchup-from DATA [--limit N] [--ahead N] [--verify-threads N]
 //
-// A generated school year (signed, admitted with every rule) is appended at a sustained rate of
-// about R events/s to a writer whose relay produces to the embedded mock cluster (loopback). It
-// prints the replication lag (from an append's acknowledgement to the relay's confirmed position
-// covering it: acks=all delivery and the position stored) at p50/p99/max, and then the apply rate
-// of a replica started from nothing on the whole topic (every entry verified: signature, leaf,
-// contiguity, checkpoints, the school rules again, the views written). A second replica follows
-// the writer live: the end-to-end lag to it says whether a replica keeps up with the writer's
-// ingest. It also prints the sizing inputs of docs/SCALING.md. Markdown rows on stdout.
-// The embedded cluster keeps only the last 5 MiB of a partition (ledger/embedded_kafka.h): the
-// default year fits; a larger one makes the replica halt at its first missing entry.
+// Lag run (the default). A generated school year is made and every event signed before the timed
+// window (the generator and the signing are the clients' work, not the writer's). In the window
+// the events are checked through admission (every rule, the signature verified) and appended in
+// their groups at a sustained rate of about R events/s to a writer whose relay produces to the
+// embedded mock cluster (loopback). It prints the replication lag (from an append's
+// acknowledgement to the relay's confirmed position covering it: acks=all delivery and the
+// position stored) at p50/p99/max, and the rate really sustained. Then the apply rate of a
+// replica started from nothing on the whole topic (every entry verified: signature, leaf,
+// contiguity, checkpoints, the school rules again, the views written), once with one verifying
+// thread and once with `--verify-threads` (0: one per core). With `--live-replica` a replica also
+// follows the writer during the window, in this process (it competes for the same cores): the
+// end-to-end lag to it. It also prints the sizing inputs of docs/SCALING.md. Markdown rows on
+// stdout. The embedded cluster keeps only the last 5 MiB of a partition
+// (ledger/embedded_kafka.h): the default year fits.
+//
+// Catch-up run (`--catchup-from DATA`): the ledger of the data directory DATA (opened read-only)
+// is fed, entries and checkpoints in order in the relay's exact stream format
+// (ledger/replication_format.h), to a topic of the embedded cluster by a feeder that stays at
+// most `--ahead` messages ahead of what the replica has read (flow control: the mock partition's
+// 5 MiB would otherwise drop messages before they are read); a fresh replica consumes, verifies
+// and applies everything. It prints the replica's events/s over the whole ledger (or its first
+// `--limit` entries).
+#include <rocksdb/db.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -27,8 +44,10 @@
 
 #include "ejournal/v1/ledger.pb.h"
 #include "ledger/embedded_kafka.h"
+#include "ledger/event_codec.h"
 #include "ledger/replica.h"
 #include "ledger/replicator.h"
+#include "ledger/storage_format.h"
 #include "tools/bench_util.h"
 #include "tools/data_dir.h"
 #include "tools/synth/school_generator.h"
@@ -41,7 +60,83 @@ using bench::Percentile;
 using bench::Seconds;
 using bench::Steady;
 
-int Run(const std::string& dir, double rate, const synth::Options& options) {
+struct Settings {
+  std::string dir;
+  double rate = 2000;
+  synth::Options school;
+  bool live_replica = false;
+  size_t verify_threads = 0;
+  std::string catchup_from;
+  uint64_t limit = 0;
+  uint64_t ahead = 8000;
+  std::string linger_ms;                   // the relay's linger.ms ("": its default)
+  std::vector<std::string> relay_options;  // more librdkafka properties of the relay, name=value
+  int idle_poll_ms = ReplicatorOptions{}.idle_poll_ms;
+};
+
+// One generated group, signed: the events recorded at one instant.
+struct SignedGroup {
+  int64_t at_us = 0;
+  std::vector<std::string> events;
+};
+
+// The whole year, signed on every core (before the timed window).
+Result<std::vector<SignedGroup>> SignYear(const synth::Options& options, const NodeIdentity& node) {
+  synth::SchoolGenerator generator(options, node.credential_id, node.key);
+  std::vector<SignedGroup> out;
+  std::vector<synth::Event> group;
+  std::vector<std::vector<synth::Event>> groups;
+  while (generator.NextGroup(group)) groups.push_back(group);
+  out.resize(groups.size());
+  std::atomic<size_t> next{0};
+  Status failed;
+  std::mutex mu;
+  auto work = [&] {
+    for (size_t g = next++; g < groups.size(); g = next++) {
+      out[g].at_us = groups[g].front().record_at_us;
+      for (const synth::Event& e : groups[g]) {
+        auto bytes = SignEvent(e.body, *e.key);
+        if (!bytes) {
+          std::lock_guard lock(mu);
+          failed = bytes.error();
+          return;
+        }
+        out[g].events.push_back(std::move(*bytes));
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::max(1u, std::thread::hardware_concurrency()); ++t) {
+    pool.emplace_back(work);
+  }
+  work();
+  for (auto& t : pool) t.join();
+  if (!failed.ok()) return Err(failed);
+  return out;
+}
+
+// Starts a replica from nothing on `topic`, waits until it holds `n` entries; events/s.
+Result<double> FromZero(const std::string& path, const std::string& origin,
+                        const std::string& verifier_key, const kafka::Properties& kafka,
+                        const std::string& topic, uint64_t n, size_t verify_threads) {
+  std::filesystem::remove_all(path);
+  EJ_ASSIGN_OR_RETURN(ReplicaStore store, OpenReplicaStore(path, origin, verifier_key));
+  ReplicaOptions options;
+  options.topic = topic;
+  options.kafka = kafka;
+  options.source_verifier_key = verifier_key;
+  options.verify_threads = verify_threads;
+  const auto start = Steady::now();
+  EJ_ASSIGN_OR_RETURN(auto replica,
+                      Replica::Start(store.ledger.get(), store.admission.get(), options));
+  EJ_RETURN_IF_ERROR(replica->WaitApplied(n, std::chrono::minutes(30)));
+  const double seconds = Seconds(Steady::now() - start);
+  replica.reset();
+  return static_cast<double>(n) / seconds;
+}
+
+int Lag(const Settings& settings) {
+  const std::string& dir = settings.dir;
   const std::string origin = "ejournal.bench/ledger/1";
   const std::string topic = "ejournal.bench.1";
   std::filesystem::remove_all(dir);
@@ -51,6 +146,8 @@ int Run(const std::string& dir, double rate, const synth::Options& options) {
   const std::string writer_dir = dir + "/writer";
   auto node = tools::CreateDataDir(writer_dir, origin);
   if (!node) return Fail(node.error());
+  auto year = SignYear(settings.school, *node);
+  if (!year) return Fail(year.error());
   synth::SettableClock clock;
   auto writer = tools::OpenSchoolLedger(
       writer_dir, tools::OpenSchoolOptions{
@@ -59,31 +156,64 @@ int Run(const std::string& dir, double rate, const synth::Options& options) {
   ReplicatorOptions relay_options;
   relay_options.topic = topic;
   relay_options.kafka = {{"bootstrap.servers", (*kafka)->bootstrap_servers()}};
+  relay_options.idle_poll_ms = settings.idle_poll_ms;
+  auto replica_kafka = relay_options.kafka;
+  if (!settings.linger_ms.empty()) relay_options.kafka["linger.ms"] = settings.linger_ms;
+  for (const std::string& option : settings.relay_options) {
+    const size_t eq = option.find('=');
+    if (eq == std::string::npos) return Fail(InvalidArgument("--relay-option wants name=value"));
+    relay_options.kafka[option.substr(0, eq)] = option.substr(eq + 1);
+  }
   auto relay = Replicator::Start(writer->ledger.get(), relay_options);
   if (!relay) return Fail(relay.error());
 
-  // A replica following the writer live (as a read replica in production does): the end-to-end
-  // lag from an append's acknowledgement to the replica having applied it.
-  auto live_store = OpenReplicaStore(dir + "/live", origin, node->VerifierKey());
-  if (!live_store) return Fail(live_store.error());
-  ReplicaOptions live_options;
-  live_options.topic = topic;
-  live_options.kafka = relay_options.kafka;
-  live_options.source_verifier_key = node->VerifierKey();
-  auto live = Replica::Start(live_store->ledger.get(), live_store->admission.get(), live_options);
-  if (!live) return Fail(live.error());
+  // With --live-replica, a replica following the writer live (as a read replica in production
+  // does, but here on the same cores): the end-to-end lag from an append's acknowledgement to the
+  // replica having applied it.
+  std::optional<ReplicaStore> live_store;
+  std::unique_ptr<Replica> live;
+  if (settings.live_replica) {
+    auto opened = OpenReplicaStore(dir + "/live", origin, node->VerifierKey());
+    if (!opened) return Fail(opened.error());
+    live_store.emplace(std::move(*opened));
+    ReplicaOptions live_options;
+    live_options.topic = topic;
+    live_options.kafka = replica_kafka;
+    live_options.source_verifier_key = node->VerifierKey();
+    live_options.verify_threads = settings.verify_threads;
+    auto started =
+        Replica::Start(live_store->ledger.get(), live_store->admission.get(), live_options);
+    if (!started) return Fail(started.error());
+    live = std::move(*started);
+  }
 
   // The confirmed position over time, sampled by a thread of its own.
   std::mutex mu;
   std::vector<std::pair<uint64_t, Steady::time_point>> confirmations;
   std::vector<std::pair<uint64_t, Steady::time_point>> applications;  // the live replica's
+  std::vector<std::pair<uint64_t, Steady::time_point>> productions;   // handed to the producer
   std::atomic<bool> done{false};
-  std::thread sampler([&] {
-    uint64_t last = 0, last_applied = 0;
+  std::thread sampler;
+  // Stops the sampler on every way out.
+  struct Joiner {
+    std::atomic<bool>& done;
+    std::thread& thread;
+    ~Joiner() {
+      done = true;
+      if (thread.joinable()) thread.join();
+    }
+  } joiner{done, sampler};
+  sampler = std::thread([&] {
+    uint64_t last = 0, last_applied = 0, last_produced = 0;
     while (!done.load()) {
-      const uint64_t c = (*relay)->stats().confirmed;
-      const uint64_t a = live_store->ledger->size();
+      const ReplicatorStats rs = (*relay)->stats();
+      const uint64_t c = rs.confirmed;
+      const uint64_t a = live_store ? live_store->ledger->size() : 0;
       std::lock_guard<std::mutex> lock(mu);
+      if (rs.produced > last_produced) {
+        productions.emplace_back(rs.produced, Steady::now());
+        last_produced = rs.produced;
+      }
       if (c != last) {
         confirmations.emplace_back(c, Steady::now());
         last = c;
@@ -96,28 +226,94 @@ int Run(const std::string& dir, double rate, const synth::Options& options) {
     }
   });
 
-  // Appends, paced to `rate`; each group's acknowledgement time.
-  std::vector<std::pair<uint64_t, Steady::time_point>> acks;
-  synth::SchoolGenerator generator(options, node->credential_id, node->key);
+  // The timed window: admission (every rule, the signature) and the append of each group, paced
+  // to `rate`. Groups are queued without waiting for the previous one (AppendAsync), as the
+  // service's many clients do, so the writer's group commits (one fsync each) are shared; each
+  // entry's acknowledgement time is taken in its completion callback. As queued groups may share a
+  // group commit, each entry carries its generated time (AppendRequest::presequenced: the writer
+  // admits it at that time and records it; the clock follows for the checkpoints).
+  std::mutex ack_mu;
+  std::condition_variable ack_cv;
+  std::vector<std::pair<uint64_t, Steady::time_point>> acks;  // (sequence, acknowledged)
+  uint64_t outstanding = 0;                                   // guarded by ack_mu
+  Status append_failed;                                       // guarded by ack_mu
+  uint64_t submitted = 0;
+  uint64_t sequenced = writer->ledger->size();
+  auto wait_outstanding = [&](uint64_t at_most) {
+    std::unique_lock lock(ack_mu);
+    ack_cv.wait(lock, [&] { return outstanding <= at_most; });
+    return append_failed;
+  };
+  // Every queued append completes before a failure returns (the callbacks use these locals).
+  auto fail = [&](const Status& st) {
+    (void)wait_outstanding(0);
+    return Fail(st);
+  };
   const auto start = Steady::now();
-  auto paced = [&](const synth::DriveResult& r) {
-    acks.emplace_back(writer->ledger->size(), Steady::now());
+  for (const SignedGroup& group : *year) {
+    clock.Set(group.at_us);
+    std::vector<AppendRequest> requests;
+    requests.reserve(group.events.size());
+    for (const std::string& bytes : group.events) {
+      auto checked = writer->admission->Check(bytes, group.at_us);
+      if (!checked) {
+        // A credential issued by an event still queued: wait for the queue, then again.
+        if (Status st = wait_outstanding(0); !st.ok()) return Fail(st);
+        checked = writer->admission->Check(bytes, group.at_us);
+        if (!checked) return fail(checked.error());
+      }
+      checked->presequenced = AppendRequest::Presequenced{++sequenced, group.at_us};
+      requests.push_back(std::move(*checked));
+    }
+    {
+      std::lock_guard lock(ack_mu);
+      outstanding += requests.size();
+    }
+    for (AppendRequest& request : requests) {
+      writer->ledger->AppendAsync(std::move(request), [&](Result<AppendResult> r) {
+        const auto now = Steady::now();
+        std::lock_guard lock(ack_mu);
+        if (!r) {
+          if (append_failed.ok()) append_failed = r.error();
+        } else {
+          acks.emplace_back(r->sequence, now);
+        }
+        --outstanding;
+        ack_cv.notify_all();
+      });
+    }
+    submitted += group.events.size();
+    if (Status st = wait_outstanding(50'000); !st.ok()) return fail(st);
     const auto due =
         start + std::chrono::duration_cast<Steady::duration>(
-                    std::chrono::duration<double>(static_cast<double>(r.appended) / rate));
+                    std::chrono::duration<double>(static_cast<double>(submitted) / settings.rate));
     std::this_thread::sleep_until(due);
-  };
-  auto driven = synth::Drive(generator, *writer->admission, *writer->ledger, clock, paced);
-  if (!driven) return Fail(driven.error());
+  }
+  if (Status st = wait_outstanding(0); !st.ok()) return Fail(st);
   const double append_seconds = Seconds(Steady::now() - start);
   const uint64_t n = writer->ledger->size();
   if (Status st = (*relay)->WaitConfirmed(n, std::chrono::minutes(10)); !st.ok()) return Fail(st);
-  if (Status st = (*live)->WaitApplied(n, std::chrono::minutes(10)); !st.ok()) return Fail(st);
+  if (live) {
+    if (Status st = live->WaitApplied(n, std::chrono::minutes(10)); !st.ok()) return Fail(st);
+  }
   const double live_seconds = Seconds(Steady::now() - start);
   done = true;
   sampler.join();
+  {
+    // The positions reached between the sampler's last look and the waits' return.
+    const auto now = Steady::now();
+    if (confirmations.empty() || confirmations.back().first < n) confirmations.emplace_back(n, now);
+    if (live && (applications.empty() || applications.back().first < n)) {
+      applications.emplace_back(n, now);
+    }
+  }
+  if (append_failed.ok() && acks.size() != n) {
+    return Fail(
+        Internal("acknowledged " + std::to_string(acks.size()) + " of " + std::to_string(n)));
+  }
 
-  // For each acknowledged group, the first sample at or beyond it.
+  // For each acknowledged entry, the first sample at or beyond it.
+  std::sort(acks.begin(), acks.end());
   auto lags = [&](const std::vector<std::pair<uint64_t, Steady::time_point>>& samples) {
     std::vector<double> out;
     size_t c = 0;
@@ -129,26 +325,42 @@ int Run(const std::string& dir, double rate, const synth::Options& options) {
     }
     return out;
   };
-  std::vector<double> lag_ms, live_ms;
+  std::vector<double> lag_ms, live_ms, produced_ms;
   {
     std::lock_guard<std::mutex> lock(mu);
     lag_ms = lags(confirmations);
     live_ms = lags(applications);
+    produced_ms = lags(productions);
   }
   const double p50 = Percentile(lag_ms, 50), p99 = Percentile(lag_ms, 99),
                max = Percentile(lag_ms, 100);
   std::printf(
       "| replication lag (append ack → confirmed, acks=all, mock cluster) | %llu events at %.0f "
-      "events/s (asked %.0f), %zu groups | p50 %.1f ms, p99 %.1f ms, max %.1f ms |\n",
-      static_cast<unsigned long long>(n), static_cast<double>(n) / append_seconds, rate,
+      "events/s (asked %.0f), %zu entries | p50 %.1f ms, p99 %.1f ms, max %.1f ms |\n",
+      static_cast<unsigned long long>(n), static_cast<double>(n) / append_seconds, settings.rate,
       lag_ms.size(), p50, p99, max);
+  {
+    const ReplicatorStats rs = (*relay)->stats();
+    if (rs.failures > 0 || rs.rewinds > 0) {
+      std::fprintf(stderr, "relay: %llu failures, %llu rewinds, last error: %s\n",
+                   static_cast<unsigned long long>(rs.failures),
+                   static_cast<unsigned long long>(rs.rewinds), rs.last_error.c_str());
+    }
+  }
   std::printf(
-      "| end-to-end lag (append ack → applied by a live replica: verify + rules + views) | %llu "
-      "events, writer ingest %.0f events/s, replica done %.2f s after the first append (writer "
-      "%.2f s) | p50 %.1f ms, p99 %.1f ms, max %.1f ms |\n",
-      static_cast<unsigned long long>(n), static_cast<double>(n) / append_seconds, live_seconds,
-      append_seconds, Percentile(live_ms, 50), Percentile(live_ms, 99), Percentile(live_ms, 100));
-  live->reset();
+      "| of which: append ack → handed to the producer (the relay noticing and reading) | same "
+      "run | p50 %.1f ms, p99 %.1f ms, max %.1f ms |\n",
+      Percentile(produced_ms, 50), Percentile(produced_ms, 99), Percentile(produced_ms, 100));
+  if (live) {
+    std::printf(
+        "| end-to-end lag (append ack → applied by a live replica in the same process) | %llu "
+        "events, writer ingest %.0f events/s, replica done %.2f s after the first append (writer "
+        "%.2f s) | p50 %.1f ms, p99 %.1f ms, max %.1f ms |\n",
+        static_cast<unsigned long long>(n), static_cast<double>(n) / append_seconds, live_seconds,
+        append_seconds, Percentile(live_ms, 50), Percentile(live_ms, 99), Percentile(live_ms, 100));
+    live.reset();
+  }
+  std::fflush(stdout);
 
   // The sizing inputs (docs/SCALING.md): bytes per entry (the stream's payload) and events per
   // school day (distinct UTC days of the recorded-at times, which follow the generated school
@@ -175,24 +387,140 @@ int Run(const std::string& dir, double rate, const synth::Options& options) {
       static_cast<double>(entry_bytes) / static_cast<double>(n),
       static_cast<double>(disk_bytes) / static_cast<double>(n));
   relay->reset();
+  writer->ledger.reset();  // its writer thread takes no more CPU
 
-  // A replica from nothing, on the whole topic.
-  auto store = OpenReplicaStore(dir + "/replica", origin, node->VerifierKey());
+  // A replica from nothing, on the whole topic: one verifying thread, then the asked number.
+  std::vector<size_t> thread_counts = {1};
+  const size_t many = settings.verify_threads == 0
+                          ? std::max(1u, std::thread::hardware_concurrency())
+                          : settings.verify_threads;
+  if (many != 1) thread_counts.push_back(many);
+  for (size_t threads : thread_counts) {
+    auto rate =
+        FromZero(dir + "/replica", origin, node->VerifierKey(), replica_kafka, topic, n, threads);
+    if (!rate) return Fail(rate.error());
+    std::printf(
+        "| replica apply from zero (verify + rules + views, group commits) | %llu events, %zu "
+        "verifying thread(s) | %.0f events/s (%.2f s) |\n",
+        static_cast<unsigned long long>(n), threads, *rate, static_cast<double>(n) / *rate);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+// The catch-up of a long ledger (see the top of the file).
+int CatchUp(const Settings& settings) {
+  const std::string& dir = settings.dir;
+  const std::string topic = "ejournal.catchup.1";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string verifier_key;
+  {
+    std::ifstream in(tools::NodePubPath(settings.catchup_from));
+    if (!std::getline(in, verifier_key) || verifier_key.empty()) {
+      return Fail(NotFound("no node.pub in " + settings.catchup_from));
+    }
+  }
+  LedgerOptions lo;
+  lo.path = tools::LedgerPath(settings.catchup_from);
+  lo.read_only = true;  // never a second writer on someone else's ledger
+  auto source = Ledger::Open(lo);
+  if (!source) return Fail(source.error());
+  const uint64_t n =
+      settings.limit == 0 ? (*source)->size() : std::min(settings.limit, (*source)->size());
+  const std::string origin = (*source)->origin();
+
+  auto kafka = EmbeddedKafka::Create();
+  if (!kafka) return Fail(kafka.error());
+  if (Status st = (*kafka)->CreateTopic(topic); !st.ok()) return Fail(st);
+  const kafka::Properties servers = {{"bootstrap.servers", (*kafka)->bootstrap_servers()}};
+
+  auto store = OpenReplicaStore(dir + "/replica", origin, verifier_key);
   if (!store) return Fail(store.error());
-  ReplicaOptions replica_options;
-  replica_options.topic = topic;
-  replica_options.kafka = relay_options.kafka;
-  replica_options.source_verifier_key = node->VerifierKey();
-  const auto replica_start = Steady::now();
-  auto replica = Replica::Start(store->ledger.get(), store->admission.get(), replica_options);
+  ReplicaOptions options;
+  options.topic = topic;
+  options.kafka = servers;
+  options.source_verifier_key = verifier_key;
+  options.verify_threads = settings.verify_threads;
+  const auto start = Steady::now();
+  auto replica = Replica::Start(store->ledger.get(), store->admission.get(), options);
   if (!replica) return Fail(replica.error());
-  if (Status st = (*replica)->WaitApplied(n, std::chrono::minutes(30)); !st.ok()) return Fail(st);
-  const double replica_seconds = Seconds(Steady::now() - replica_start);
+
+  // The feeder: the relay's producer settings and message format, flow-controlled.
+  auto conf = kafka::MakeConf(
+      {{"linger.ms", "5"}, {"queue.buffering.max.kbytes", "1048576"}, {"log_level", "4"}},
+      {{"bootstrap.servers", (*kafka)->bootstrap_servers()},
+       {"enable.idempotence", "true"},
+       {"acks", "all"}});
+  if (!conf) return Fail(conf.error());
+  auto producer = kafka::NewHandle(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!producer) return Fail(producer.error());
+  std::unique_ptr<rocksdb::Iterator> checkpoints((*source)->db()->NewIterator(
+      rocksdb::ReadOptions(), (*source)->column_families().checkpoints));
+  checkpoints->SeekToFirst();
+  int64_t produced = 0;  // messages, = the next offset
+  uint64_t stalls = 0;
+  Status failed;
+  auto produce = [&](const replication::Message& m) -> bool {
+    // Flow control: at most `ahead` messages beyond what the replica has read.
+    while (produced - (*replica)->stats().read_offset > static_cast<int64_t>(settings.ahead)) {
+      if ((*replica)->stats().halted) return false;
+      ++stalls;
+      rd_kafka_poll(producer->get(), 1);
+    }
+    for (;;) {
+      rd_kafka_resp_err_t err = kafka::Produce(producer->get(), topic, 0, m, nullptr);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        failed = kafka::FromKafka(err, "producing");
+        return false;
+      }
+      rd_kafka_poll(producer->get(), 10);
+    }
+    ++produced;
+    rd_kafka_poll(producer->get(), 0);
+    return true;
+  };
+  uint64_t last_report = 0;
+  Status read = (*source)->ForEachEntry(1, [&](uint64_t seq, std::string_view bytes) {
+    if (seq > n) return false;
+    if (!produce(replication::EntryMessage(seq, bytes))) return false;
+    // Checkpoint S right after entry S, as the relay orders them.
+    while (checkpoints->Valid()) {
+      const uint64_t size = storage::DecodeBigEndian64(
+          std::string_view(checkpoints->key().data(), checkpoints->key().size()));
+      if (size > seq) break;
+      if (size == seq &&
+          !produce(replication::CheckpointMessage(
+              size, std::string_view(checkpoints->value().data(), checkpoints->value().size())))) {
+        return false;
+      }
+      checkpoints->Next();
+    }
+    if (seq - last_report >= 500'000) {
+      last_report = seq;
+      const auto s = (*replica)->stats();
+      std::fprintf(stderr, "  fed %llu, applied %llu after %.0f s\n",
+                   static_cast<unsigned long long>(seq), static_cast<unsigned long long>(s.applied),
+                   Seconds(Steady::now() - start));
+    }
+    return true;
+  });
+  if (!read.ok()) return Fail(read);
+  if (!failed.ok()) return Fail(failed);
+  Status applied = (*replica)->WaitApplied(n, std::chrono::hours(3));
+  const double seconds = Seconds(Steady::now() - start);
+  if (!applied.ok()) return Fail(applied);
+  (void)rd_kafka_flush(producer->get(), 10'000);
+  const ReplicaStats stats = (*replica)->stats();
+  replica->reset();
   std::printf(
-      "| replica apply from zero (verify + rules + views, group commits) | %llu events | %.0f "
-      "events/s (%.2f s) |\n",
-      static_cast<unsigned long long>(n), static_cast<double>(n) / replica_seconds,
-      replica_seconds);
+      "| replica catch-up from zero, fed from a ledger (verify + rules + views, group commits) | "
+      "%llu events, %llu checkpoints, %zu verifying thread(s) (0: one per core), feeder at most "
+      "%llu messages ahead (%llu stalls of 1 ms) | %.0f events/s (%.1f s) |\n",
+      static_cast<unsigned long long>(n), static_cast<unsigned long long>(stats.checkpoints),
+      settings.verify_threads, static_cast<unsigned long long>(settings.ahead),
+      static_cast<unsigned long long>(stalls), static_cast<double>(n) / seconds, seconds);
   return 0;
 }
 
@@ -201,24 +529,46 @@ int Run(const std::string& dir, double rate, const synth::Options& options) {
 
 int main(int argc, char** argv) {
   CLI::App app{"replication_bench: replication lag and replica apply rate"};
-  std::string dir;
-  double rate = 2000;
-  ejournal::synth::Options options;
+  ejournal::Settings settings;
+  auto& options = settings.school;
   options.classes = 5;
   options.students = 120;
   options.teachers = 12;
   options.weeks = 3;
-  app.add_option("--dir", dir, "a scratch directory (deleted first)")->required();
-  app.add_option("--rate", rate, "events per second to append")->capture_default_str();
+  app.add_option("--dir", settings.dir, "a scratch directory (deleted first)")->required();
+  app.add_option("--rate", settings.rate, "events per second to append")->capture_default_str();
   app.add_option("--classes", options.classes, "classes")->capture_default_str();
   app.add_option("--students", options.students, "students")->capture_default_str();
   app.add_option("--teachers", options.teachers, "teachers")->capture_default_str();
   app.add_option("--weeks", options.weeks, "study weeks")->capture_default_str();
+  app.add_flag("--live-replica", settings.live_replica,
+               "a replica follows the writer during the lag run, in this process");
+  app.add_option("--verify-threads", settings.verify_threads,
+                 "the replicas' verifying threads (0: one per core)")
+      ->capture_default_str();
+  app.add_option("--catchup-from", settings.catchup_from,
+                 "a data directory whose ledger (read-only) a fresh replica catches up on");
+  app.add_option("--limit", settings.limit, "catch-up: only the first N entries (0: all)")
+      ->capture_default_str();
+  app.add_option("--ahead", settings.ahead,
+                 "catch-up: the feeder's lead over what the replica has read, in messages")
+      ->capture_default_str();
+  app.add_option("--linger-ms", settings.linger_ms, "the relay's linger.ms (default: its own)");
+  app.add_option("--idle-poll-ms", settings.idle_poll_ms, "the relay's idle poll")
+      ->capture_default_str();
+  app.add_option("--relay-option", settings.relay_options,
+                 "a librdkafka property of the relay, name=value (repeatable)");
+  bool verbose = false;
+  app.add_flag("--verbose", verbose, "log at debug level (with --relay-option debug=...)");
   CLI11_PARSE(app, argc, argv);
-  spdlog::set_level(spdlog::level::warn);
-  if (rate <= 0) {
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
+  if (settings.rate <= 0) {
     std::fprintf(stderr, "error: --rate must be > 0\n");
     return 2;
   }
-  return ejournal::Run(dir, rate, options);
+  if (settings.ahead == 0) {
+    std::fprintf(stderr, "error: --ahead must be > 0\n");
+    return 2;
+  }
+  return settings.catchup_from.empty() ? ejournal::Lag(settings) : ejournal::CatchUp(settings);
 }

@@ -54,6 +54,7 @@ ReplicaOptions ReplicationTest::ReplicaOptionsFor(const std::string& topic) cons
   o.kafka = {{"bootstrap.servers", kafka_->bootstrap_servers()}};
   o.source_verifier_key = writer_->node().VerifierKey();
   o.max_batch = 512;  // several group commits even for a small year
+  if (tweak_replica_) tweak_replica_(o);
   return o;
 }
 

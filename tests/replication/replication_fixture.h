@@ -82,6 +82,9 @@ class ReplicationTest : public ::testing::Test {
 
   Ledger& writer() { return writer_->ledger(); }
 
+  // Changes ReplicaOptionsFor's options (e.g. the verifying threads), if set.
+  std::function<void(ReplicaOptions&)> tweak_replica_;
+
   TempDir dir_;
   synth::SettableClock clock_;
   std::unique_ptr<EmbeddedKafka> kafka_;

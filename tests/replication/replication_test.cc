@@ -87,6 +87,49 @@ TEST_F(ReplicationTest, KcatReadsEveryEntryAndCheckpointInOrder) {
   EXPECT_EQ(entries, n);
 }
 
+// An idle relay reads RocksDB again only when the ledger grew or wrote a checkpoint: a checkpoint
+// the writer writes later, with no new entry (an idle writer covering its last entries), must
+// still reach the topic.
+TEST_F(ReplicationTest, ACheckpointWrittenWhileTheRelayIsIdleReachesTheTopic) {
+  auto relay = StartRelay();
+  ASSERT_NE(relay, nullptr);
+  auto generator = NewGenerator();
+  // The year, its last group one event at a time at one instant: a checkpoint goes with the first
+  // of them (the interval since the previous one has passed), none with the others.
+  std::vector<synth::Event> group, last;
+  while (generator->NextGroup(group)) {
+    if (!last.empty()) {
+      auto r = synth::AppendGroup(last, writer_->admission(), writer(), clock_, false);
+      ASSERT_TRUE(r.has_value()) << r.error().ToString();
+    }
+    last = group;
+  }
+  ASSERT_GE(last.size(), 2u);
+  auto r = synth::AppendGroup(last, writer_->admission(), writer(), clock_, true);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  const uint64_t n = writer().size();
+  auto latest = writer().LatestCheckpoint();
+  ASSERT_TRUE(latest.has_value());
+  ASSERT_OK(relay->WaitConfirmed(n, kDeadline));
+  // The relay is idle now, and the last entries are not covered by any checkpoint yet.
+  auto before = note::Checkpoint::Parse(latest->substr(0, latest->find("\n\n") + 1));
+  ASSERT_TRUE(before.has_value());
+  ASSERT_LT(before->size, n);
+  const uint64_t confirmed_checkpoints = relay->stats().checkpoints;
+
+  clock_.Set(clock_.NowMicros() + 10'000'000);
+  auto written = writer().Checkpoint();  // covers n; no entry is appended
+  ASSERT_TRUE(written.has_value()) << written.error().ToString();
+  ASSERT_EQ(writer().size(), n);
+  ASSERT_TRUE(Eventually([&] { return relay->stats().checkpoints > confirmed_checkpoints; }));
+  relay.reset();
+  const auto messages = ReadTopicWithKcat();
+  ASSERT_FALSE(messages.empty());
+  EXPECT_EQ(messages.back().headers.at("ej-kind"), "checkpoint");
+  EXPECT_EQ(messages.back().key, std::to_string(n));
+  EXPECT_EQ(messages.back().value, *written);
+}
+
 // The replica's ledger, checkpoints and views equal the writer's byte for byte, and it serves the
 // same journal pages and diaries.
 TEST_F(ReplicationTest, ReplicaEqualsWriterAndServesTheSamePages) {
@@ -432,6 +475,72 @@ TEST_F(TamperedStreamTest, AForgedCheckpointStopsTheReplicaAtThatCheckpoint) {
                           ": its root differs from the root recomputed from the entries"));
   EXPECT_EQ(alarm_sequence_, size);
   EXPECT_EQ(applied, size);
+}
+
+// The replica verifies entries on several threads at once and then checks them in order
+// (ledger/replica.h): a refusal still names exactly the first bad entry, whatever the threads and
+// batches, and nothing after it is applied, even entries that were verified already.
+TEST_F(TamperedStreamTest, ParallelVerificationRefusesAForgedSignatureAtExactlyThatEntry) {
+  const uint64_t k = Middle();
+  auto messages = stream_;
+  // Two entries altered at the source with matching leaf headers: k, and a later one in the same
+  // verification batch (batches of 64 below) that a verifying thread may reach first.
+  for (uint64_t seq : {k, k + 5}) {
+    auto& m = messages[EntryIndex(seq)];
+    m.value.back() ^= 0x01;  // the last bytes of an entry are its event's signature
+    m.leaf_hex = merkle::ToHex(merkle::LeafHash(m.value));
+  }
+  for (size_t threads : {size_t{1}, size_t{2}, size_t{4}}) {
+    SCOPED_TRACE("verify_threads " + std::to_string(threads));
+    tweak_replica_ = [threads](ReplicaOptions& o) {
+      o.verify_threads = threads;
+      o.verify_batch = 64;
+    };
+    uint64_t applied = 0;
+    Status alarm = RunReplicaOn(messages, applied);
+    EXPECT_TRUE(IsError(alarm, StatusCode::kUnauthenticated, "entry " + std::to_string(k) + ": "))
+        << alarm.ToString();
+    EXPECT_EQ(alarm_sequence_, k);
+    EXPECT_EQ(applied, k - 1);
+    // Nothing of k or after it reached the replica's ledger or its views' position.
+    EXPECT_FALSE(store_->ledger->Entry(k).has_value());
+  }
+}
+
+TEST_F(TamperedStreamTest, EveryThreadAndBatchSizeAppliesTheWholeStream) {
+  // Credentials issued and first used within one verification batch: the verifying threads see
+  // the credential unknown, the in-order check applies what came before and checks again.
+  for (auto [threads, batch] : {std::pair<size_t, size_t>{1, 1}, {3, 7}, {2, 100000}}) {
+    SCOPED_TRACE("verify_threads " + std::to_string(threads) + ", verify_batch " +
+                 std::to_string(batch));
+    tweak_replica_ = [threads, batch](ReplicaOptions& o) {
+      o.verify_threads = threads;
+      o.verify_batch = batch;
+    };
+    const std::string topic = "whole." + std::to_string(threads) + "." + std::to_string(batch);
+    ASSERT_OK(kafka_->CreateTopic(topic));
+    ProduceRaw(topic, stream_);
+    auto store = OpenStore("replica-" + topic);
+    ASSERT_NE(store, nullptr);
+    auto replica = StartReplica(*store, topic);
+    ASSERT_NE(replica, nullptr);
+    ASSERT_OK(replica->WaitApplied(writer().size(), kDeadline));
+    ASSERT_TRUE(Eventually(
+        [&] { return store->ledger->LatestCheckpoint() == writer().LatestCheckpoint(); }));
+    EXPECT_FALSE(replica->stats().halted);
+    replica.reset();
+    ExpectReplicaEqualsWriter(*store);
+  }
+}
+
+TEST_F(ReplicationTest, ReplicaOptionsAreChecked) {
+  auto store = OpenStore("replica");
+  ASSERT_NE(store, nullptr);
+  ReplicaOptions o = ReplicaOptionsFor();
+  o.verify_batch = 0;
+  auto replica = Replica::Start(store->ledger.get(), store->admission.get(), o);
+  ASSERT_FALSE(replica.has_value());
+  EXPECT_EQ(replica.error().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace
