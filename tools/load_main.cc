@@ -638,11 +638,17 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
             .c_str(),
         Num(static_cast<double>(read_count)) + " reads", seconds,
         Num(static_cast<double>(read_tally.ok_items) / seconds) + " reads/s", read_tally);
-    // The server's diary cache (api/diary_cache.h) over the run, from its /metrics.
+    // The server's diary cache (api/diary_cache.h) and the diary handler's time over the run, from
+    // its /metrics.
     if (auto m = NewClient(url)->Get("/metrics"); m && m->status == 200) {
       std::string line;
       for (std::istringstream in(m->body); std::getline(in, line);) {
-        if (line.starts_with("ejournal_diary_cache_")) std::printf("server: %s\n", line.c_str());
+        const bool diary_time = (line.starts_with("ejournal_http_request_seconds_sum") ||
+                                 line.starts_with("ejournal_http_request_seconds_count")) &&
+                                line.find("route=\"diary\"") != std::string::npos;
+        if (line.starts_with("ejournal_diary_cache_") || diary_time) {
+          std::printf("server: %s\n", line.c_str());
+        }
       }
     }
   }
