@@ -5,6 +5,7 @@
 // sample of students compared with a fresh build after every event.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -114,6 +115,32 @@ TEST_F(DiaryCacheTest, AccessIsCheckedBeforeTheCache) {
   EXPECT_EQ(Hits(), hits + 1);
   // No session: 401 as before.
   EXPECT_EQ(GetPath(Path("s1"))->status, 401);
+}
+
+TEST_F(DiaryCacheTest, MemoryIsBounded) {
+  // Room for the largest of the three answers (with its keys), not for two of them.
+  size_t largest = 0, smallest = SIZE_MAX;
+  for (const char* s : {"s1", "s2", "s3"}) {
+    const size_t n = server_->DiaryJsonUncached(kSchool, s, D(2025, 10, 6)).value().size();
+    largest = std::max(largest, n);
+    smallest = std::min(smallest, n);
+  }
+  const size_t bound = largest + 400;
+  ASSERT_LT(bound, 2 * smallest);
+  api::ServerOptions o = Options();
+  o.diary_cache_bytes = bound;
+  StartServer(o);
+  director_ = Login("director").token;
+  for (const char* s : {"s1", "s2", "s3", "s1"}) ExpectFresh(s, "2025-10-06", "bounded");
+  EXPECT_EQ(MetricOf(*client_, "ejournal_diary_cache_entries"), 1u);
+  EXPECT_LE(MetricOf(*client_, "ejournal_diary_cache_bytes"), bound);
+  EXPECT_EQ(MetricOf(*client_, "ejournal_diary_cache_evictions_total"), 3u);
+  // Off: every read builds, and /metrics has no cache lines.
+  o.diary_cache_bytes = 0;
+  StartServer(o);
+  director_ = Login("director").token;
+  for (const char* s : {"s1", "s1"}) ExpectFresh(s, "2025-10-06", "off");
+  EXPECT_EQ(client_->Get("/metrics")->body.find("ejournal_diary_cache"), std::string::npos);
 }
 
 TEST_F(DiaryCacheTest, EachKindOfWriteRebuilds) {
