@@ -50,6 +50,11 @@ int main(int argc, char** argv) {
   app.add_option("--write-timeout", options.write_timeout_seconds, "seconds")
       ->capture_default_str();
   app.add_option("--threads", options.threads, "HTTP worker threads")->capture_default_str();
+  size_t diary_cache_mb = options.diary_cache_bytes >> 20;
+  app.add_option("--diary-cache-mb", diary_cache_mb,
+                 "memory for cached diary answers, MiB (0: no cache)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{0}, size_t{1} << 20));
   int64_t session_minutes = options.session_lifetime_us / 60'000'000;
   app.add_option("--session-minutes", session_minutes, "session lifetime")->capture_default_str();
   app.add_option("--scrypt-n", options.kdf.n, "scrypt cost N for new passwords")
@@ -81,6 +86,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   options.session_lifetime_us = session_minutes * 60'000'000;
+  options.diary_cache_bytes = diary_cache_mb << 20;
   for (const std::string& kv : kafka_options) {
     const size_t eq = kv.find('=');
     if (eq == 0 || eq == std::string::npos) {

@@ -46,21 +46,60 @@ void ApiServer::WithReader(const httplib::Request& req, httplib::Response& res,
   fn(reader);
 }
 
+// The diary (R-ACC-3 checked first, always): from the cache when nothing it shows changed since it
+// was built (api/diary_cache.h), else built from the views. Under the state lock only what reads
+// the state; the JSON is written after it is released.
 void ApiServer::GetDiary(const httplib::Request& req, httplib::Response& res) {
   const std::string school_id = req.matches[1], student_id = req.matches[2];
   auto week_param = QueryWeek(req);
   if (!week_param) return SetError(res, week_param.error());
   const std::optional<school::Day> week = *week_param;
+  std::optional<std::string> cached;
+  std::optional<v1::DiaryWeekView> built;
+  school::Day start = school::kNoDay;
+  uint64_t built_from = 0;
+  DiaryCache::Deps deps;
   WithReader(req, res, school_id, [&](const Reader& reader) {
     if (!MayReadDiary(*reader.school, *reader.user, student_id)) {
       return SetError(res, NotVisible());
     }
-    const school::Day start =
+    start =
         week ? *week : school::WeekStart(reader.school->zone.LocalDay(options_.clock->NowMicros()));
+    cached = diary_cache_.Lookup(school_id, student_id, start, state_->size());
+    if (cached) return;
+    // The committed size before the views are read: they hold at least that much.
+    built_from = ledger_->size();
     auto view = views_->DiaryWeek(*state_, school_id, student_id, start);
     if (!view) return SetError(res, Visible(view.error()));
-    return ReplyProto(res, *view);
+    built = std::move(*view);
+    if (diary_cache_.enabled()) {
+      deps = {school_id, student_id, DiaryCache::ClassesOf(*reader.school, student_id, start)};
+    }
   });
+  if (cached) {
+    res.status = 200;
+    res.set_content(std::move(*cached), kJsonContentType);
+    return;
+  }
+  if (!built) return;  // answered by WithReader
+  if (!diary_cache_.enabled()) return ReplyProto(res, *built);
+  const uint64_t as_of = built->as_of_sequence();
+  built->set_as_of_sequence(DiaryCache::kAsOfPlaceholder);
+  const std::string json = ProtoJson(*built);
+  diary_cache_.Insert(start, std::move(deps), built_from, json);
+  res.status = 200;
+  res.set_content(DiaryCache::WithAsOf(json, as_of), kJsonContentType);
+}
+
+Result<std::string> ApiServer::DiaryJsonUncached(const std::string& school_id,
+                                                 const std::string& student_id,
+                                                 school::Day week_start) {
+  std::optional<v1::DiaryWeekView> view;
+  {
+    std::shared_lock lock(state_mu_);
+    EJ_ASSIGN_OR_RETURN(view, views_->DiaryWeek(*state_, school_id, student_id, week_start));
+  }
+  return ProtoJson(*view);
 }
 
 void ApiServer::GetJournal(const httplib::Request& req, httplib::Response& res) {
@@ -83,6 +122,7 @@ void ApiServer::GetJournal(const httplib::Request& req, httplib::Response& res) 
       return SetError(res, InvalidArgument("mode is as_shown_then or with_later_invalidations"));
     }
   }
+  std::optional<v1::JournalPageView> built;
   WithReader(req, res, school_id, [&](const Reader& reader) {
     if (!MayReadPage(*reader.school, *reader.user, class_id, *subgroup, subject_id)) {
       return SetError(res, NotVisible());
@@ -94,8 +134,10 @@ void ApiServer::GetJournal(const httplib::Request& req, httplib::Response& res) 
               : views_->JournalPage(*state_, school_id, class_id, *subgroup, subject_id,
                                     static_cast<int>(*term));
     if (!page) return SetError(res, Visible(page.error()));
-    return ReplyProto(res, *page);
+    built = std::move(*page);
   });
+  // The JSON after the state lock is released: the page is a copy.
+  if (built) ReplyProto(res, *built);
 }
 
 void ApiServer::GetCellHistory(const httplib::Request& req, httplib::Response& res) {

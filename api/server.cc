@@ -19,10 +19,13 @@ namespace ejournal::api {
 
 // Wraps admission so that the state's mutation (Apply, on the ledger's writer thread) holds the
 // state lock exclusively while readers hold it shared. Admit only reads the state, and the writer
-// is the only thread that mutates it, so Admit needs no lock.
+// is the only thread that mutates it, so Admit needs no lock. Under the same lock the diary cache
+// learns what the event touched (api/diary_cache.h).
 class ApiServer::LockedObserver final : public AppendObserver {
  public:
-  LockedObserver(Admission* inner, std::shared_mutex* mu) : inner_(inner), mu_(mu) {}
+  LockedObserver(Admission* inner, std::shared_mutex* mu, const school::SchoolState* state,
+                 DiaryCache* diaries)
+      : inner_(inner), mu_(mu), state_(state), diaries_(diaries) {}
   Status Admit(const AppendRequest& request, int64_t recorded_at_us) override {
     return inner_->Admit(request, recorded_at_us);
   }
@@ -30,14 +33,18 @@ class ApiServer::LockedObserver final : public AppendObserver {
              std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
     std::unique_lock lock(*mu_);
     inner_->Apply(request, sequence, recorded_at_us, entry_bytes, batch);
+    diaries_->OnApplied(*state_, Admission::BodyOf(request), sequence);
   }
 
  private:
   Admission* const inner_;
   std::shared_mutex* const mu_;
+  const school::SchoolState* const state_;
+  DiaryCache* const diaries_;
 };
 
-ApiServer::ApiServer(ServerOptions options) : options_(std::move(options)) {}
+ApiServer::ApiServer(ServerOptions options)
+    : options_(std::move(options)), diary_cache_(options_.diary_cache_bytes) {}
 
 ApiServer::~ApiServer() { Stop(); }
 
@@ -156,7 +163,8 @@ Status ApiServer::InitNode() {
 }
 
 Status ApiServer::OpenLedger(LedgerOptions lo) {
-  observer_ = std::make_unique<LockedObserver>(admission_.get(), &state_mu_);
+  observer_ =
+      std::make_unique<LockedObserver>(admission_.get(), &state_mu_, state_.get(), &diary_cache_);
   lo.clock = options_.clock;
   lo.observer = observer_.get();
   lo.max_queue = options_.ledger_max_queue;
@@ -265,7 +273,8 @@ void ApiServer::Routes() {
     res.set_content("ready\n" + lines, "text/plain");
   });
   Get("/metrics", "metrics", [this](const Request&, Response& res) {
-    res.set_content(metrics_.Render(ledger_->stats(), ledger_->size()) + ReplicationMetrics(),
+    res.set_content(metrics_.Render(ledger_->stats(), ledger_->size()) + ReplicationMetrics() +
+                        (diary_cache_.enabled() ? diary_cache_.Metrics() : ""),
                     "text/plain; version=0.0.4");
   });
 

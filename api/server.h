@@ -37,6 +37,7 @@
 #include <thread>
 
 #include "api/authenticator.h"
+#include "api/diary_cache.h"
 #include "api/metrics.h"
 #include "api/secret_store.h"
 #include "ledger/admission.h"
@@ -82,6 +83,8 @@ struct ServerOptions {
   int read_timeout_seconds = 10;
   int write_timeout_seconds = 10;
   int threads = 8;  // HTTP workers
+  // The diary answers' cache (api/diary_cache.h): at most this many bytes of answers; 0: off.
+  size_t diary_cache_bytes = 64 << 20;
 
   // Sessions (R-ACC-5).
   int64_t session_lifetime_us = 12LL * 3600 * 1'000'000;
@@ -156,6 +159,12 @@ class ApiServer {
   std::string kafka_bootstrap() const { return kafka_bootstrap_; }
   bool tls() const { return !options_.tls_cert_file.empty(); }
   Ledger& ledger() { return *ledger_; }
+  // The diary week's JSON answer as GET .../diary builds it without the cache (for tests that
+  // compare the cached answers with it); no access check. kNotFound: unknown school or student.
+  [[nodiscard]] Result<std::string> DiaryJsonUncached(const std::string& school_id,
+                                                      const std::string& student_id,
+                                                      school::Day week_start);
+  const DiaryCache& diary_cache() const { return diary_cache_; }
 
  private:
   class LockedObserver;
@@ -255,6 +264,7 @@ class ApiServer {
   std::unique_ptr<SecretStore> secrets_;
   std::unique_ptr<Authenticator> authenticator_;
   Metrics metrics_;
+  DiaryCache diary_cache_;  // touch tables guarded by state_mu_ (api/diary_cache.h)
   // Replication (api/replication.cc); the cluster outlives the relay and the replica.
   std::unique_ptr<EmbeddedKafka> embedded_kafka_;
   std::unique_ptr<Replicator> relay_;

@@ -137,6 +137,10 @@ Status Admission::Admit(const AppendRequest& request, int64_t recorded_at_us) {
   return Status::Ok();
 }
 
+const v1::EventBody& Admission::BodyOf(const AppendRequest& request) {
+  return DecodedOf(request).body;
+}
+
 void Admission::Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
                       std::string_view, rocksdb::WriteBatch& batch) {
   const v1::EventBody& body = DecodedOf(request).body;

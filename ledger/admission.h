@@ -43,6 +43,10 @@ class Admission final : public AppendObserver {
   // written in the same WriteBatch as every appended entry.
   [[nodiscard]] Status CatchUp(const Ledger& ledger);
 
+  // The decoded body of a request that Check made (for an observer wrapping this one: what the
+  // event was, beside SchoolState::touched()).
+  static const v1::EventBody& BodyOf(const AppendRequest& request);
+
   // AppendObserver (writer thread).
   Status Admit(const AppendRequest& request, int64_t recorded_at_us) override;
   void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,

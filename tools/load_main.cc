@@ -50,6 +50,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "ejournal/v1/api.pb.h"
@@ -314,7 +315,8 @@ struct RunOptions {
   std::string prepared, ejournald, server, work, mode = "mixed";
   int clients = 16;
   int read_clients = 8;
-  int server_threads = 0;  // 0: clients + read clients + 4
+  int server_threads = 0;                // 0: clients + read clients + 4
+  std::vector<std::string> server_args;  // passed to ejournald after the tool's own
   size_t batch_events = 500;
   double rate = 2000;
   double read_rate = 2000;
@@ -636,6 +638,19 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
             .c_str(),
         Num(static_cast<double>(read_count)) + " reads", seconds,
         Num(static_cast<double>(read_tally.ok_items) / seconds) + " reads/s", read_tally);
+    // The server's diary cache (api/diary_cache.h) and the diary handler's time over the run, from
+    // its /metrics.
+    if (auto m = NewClient(url)->Get("/metrics"); m && m->status == 200) {
+      std::string line;
+      for (std::istringstream in(m->body); std::getline(in, line);) {
+        const bool diary_time = (line.starts_with("ejournal_http_request_seconds_sum") ||
+                                 line.starts_with("ejournal_http_request_seconds_count")) &&
+                                line.find("route=\"diary\"") != std::string::npos;
+        if (line.starts_with("ejournal_diary_cache_") || diary_time) {
+          std::printf("server: %s\n", line.c_str());
+        }
+      }
+    }
   }
   return write_tally.error_count() + read_tally.error_count();
 }
@@ -656,18 +671,18 @@ int Run(RunOptions o) {
     std::filesystem::copy(o.prepared, o.work, std::filesystem::copy_options::recursive, ec);
     if (ec) return Fail(IoError("cannot copy " + o.prepared + ": " + ec.message()));
     const int threads = o.server_threads > 0 ? o.server_threads : o.clients + o.read_clients + 4;
-    const std::vector<std::string> args = {
-        o.ejournald,
-        "--data",
-        o.work,
-        "--port",
-        "0",
-        "--threads",
-        std::to_string(threads),
-        "--log-level",
-        "warn",
-        "--bench-clock-start",
-        std::to_string(day->meta["clock_start_us"].get<int64_t>())};
+    std::vector<std::string> args = {o.ejournald,
+                                     "--data",
+                                     o.work,
+                                     "--port",
+                                     "0",
+                                     "--threads",
+                                     std::to_string(threads),
+                                     "--log-level",
+                                     "warn",
+                                     "--bench-clock-start",
+                                     std::to_string(day->meta["clock_start_us"].get<int64_t>())};
+    args.insert(args.end(), o.server_args.begin(), o.server_args.end());
     if (Status st = server.Start(args, o.work + "/ejournald.log"); !st.ok()) return Fail(st);
     url = server.url();
   }
@@ -757,6 +772,8 @@ int main(int argc, char** argv) {
   run->add_option("--server-threads", o.server_threads,
                   "ejournald --threads (0: every connection one)")
       ->capture_default_str();
+  run->add_option("--server-arg", o.server_args,
+                  "one more ejournald argument (repeatable), e.g. --server-arg=--diary-cache-mb=0");
   run->add_option("--batch-events", o.batch_events, "events per batch (batch)")
       ->capture_default_str();
   run->add_option("--rate", o.rate, "single-event writes per second (write, mixed)")
