@@ -78,9 +78,11 @@ void ApiServer::GetClassMarks(const httplib::Request& req, httplib::Response& re
     std::map<std::string, nlohmann::json> rows;  // student -> {subject/subgroup: cell}
     uint64_t as_of = 0;
     for (const auto& [subject_id, subgroup_id] : pages) {
-      auto page = views_->JournalPage(*state_, school_id, class_id, subgroup_id, subject_id,
-                                      static_cast<int>(*term));
-      if (!page) return SetError(res, page.error());
+      school::ReadArena arena;
+      auto built = views_->JournalPage(arena.get(), *state_, school_id, class_id, subgroup_id,
+                                       subject_id, static_cast<int>(*term));
+      if (!built) return SetError(res, built.error());
+      const v1::JournalPageView* page = *built;
       as_of = std::max(as_of, page->as_of_sequence());
       const std::string key = subgroup_id.empty() ? subject_id : subject_id + "/" + subgroup_id;
       auto subj = s.subjects.find(subject_id);

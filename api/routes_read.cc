@@ -55,7 +55,8 @@ void ApiServer::GetDiary(const httplib::Request& req, httplib::Response& res) {
   if (!week_param) return SetError(res, week_param.error());
   const std::optional<school::Day> week = *week_param;
   std::optional<std::string> cached;
-  std::optional<v1::DiaryWeekView> built;
+  school::ReadArena arena;  // the view is built on it and lives until the answer is written
+  v1::DiaryWeekView* built = nullptr;
   school::Day start = school::kNoDay;
   uint64_t built_from = 0;
   DiaryCache::Deps deps;
@@ -69,9 +70,9 @@ void ApiServer::GetDiary(const httplib::Request& req, httplib::Response& res) {
     if (cached) return;
     // The committed size before the views are read: they hold at least that much.
     built_from = ledger_->size();
-    auto view = views_->DiaryWeek(*state_, school_id, student_id, start);
+    auto view = views_->DiaryWeek(arena.get(), *state_, school_id, student_id, start);
     if (!view) return SetError(res, Visible(view.error()));
-    built = std::move(*view);
+    built = *view;
     if (diary_cache_.enabled()) {
       deps = {school_id, student_id, DiaryCache::ClassesOf(*reader.school, student_id, start)};
     }
@@ -81,7 +82,7 @@ void ApiServer::GetDiary(const httplib::Request& req, httplib::Response& res) {
     res.set_content(std::move(*cached), kJsonContentType);
     return;
   }
-  if (!built) return;  // answered by WithReader
+  if (built == nullptr) return;  // answered by WithReader
   if (!diary_cache_.enabled()) return ReplyProto(res, *built);
   const uint64_t as_of = built->as_of_sequence();
   built->set_as_of_sequence(DiaryCache::kAsOfPlaceholder);
@@ -94,10 +95,12 @@ void ApiServer::GetDiary(const httplib::Request& req, httplib::Response& res) {
 Result<std::string> ApiServer::DiaryJsonUncached(const std::string& school_id,
                                                  const std::string& student_id,
                                                  school::Day week_start) {
-  std::optional<v1::DiaryWeekView> view;
+  school::ReadArena arena;
+  const v1::DiaryWeekView* view = nullptr;
   {
     std::shared_lock lock(state_mu_);
-    EJ_ASSIGN_OR_RETURN(view, views_->DiaryWeek(*state_, school_id, student_id, week_start));
+    EJ_ASSIGN_OR_RETURN(view,
+                        views_->DiaryWeek(arena.get(), *state_, school_id, student_id, week_start));
   }
   return ProtoJson(*view);
 }
@@ -122,22 +125,28 @@ void ApiServer::GetJournal(const httplib::Request& req, httplib::Response& res) 
       return SetError(res, InvalidArgument("mode is as_shown_then or with_later_invalidations"));
     }
   }
-  std::optional<v1::JournalPageView> built;
+  school::ReadArena arena;  // the live page is built on it and lives until the answer is written
+  std::optional<v1::JournalPageView> as_of_page;
+  const v1::JournalPageView* built = nullptr;
   WithReader(req, res, school_id, [&](const Reader& reader) {
     if (!MayReadPage(*reader.school, *reader.user, class_id, *subgroup, subject_id)) {
       return SetError(res, NotVisible());
     }
-    Result<v1::JournalPageView> page =
-        as_of ? school::AsOfJournalPage(
-                    *state_, *views_, [this](uint64_t s) { return ledger_->Entry(s); }, school_id,
-                    class_id, *subgroup, subject_id, static_cast<int>(*term), *as_of, mode)
-              : views_->JournalPage(*state_, school_id, class_id, *subgroup, subject_id,
-                                    static_cast<int>(*term));
-    if (!page) return SetError(res, Visible(page.error()));
-    built = std::move(*page);
+    if (as_of) {
+      auto page = school::AsOfJournalPage(
+          *state_, *views_, [this](uint64_t s) { return ledger_->Entry(s); }, school_id, class_id,
+          *subgroup, subject_id, static_cast<int>(*term), *as_of, mode);
+      if (!page) return SetError(res, Visible(page.error()));
+      built = &as_of_page.emplace(std::move(*page));
+    } else {
+      auto page = views_->JournalPage(arena.get(), *state_, school_id, class_id, *subgroup,
+                                      subject_id, static_cast<int>(*term));
+      if (!page) return SetError(res, Visible(page.error()));
+      built = *page;
+    }
   });
-  // The JSON after the state lock is released: the page is a copy.
-  if (built) ReplyProto(res, *built);
+  // The JSON after the state lock is released (the page reads nothing of the state).
+  if (built != nullptr) ReplyProto(res, *built);
 }
 
 void ApiServer::GetCellHistory(const httplib::Request& req, httplib::Response& res) {

@@ -276,7 +276,8 @@ void ApiServer::GetDiaryPaper(const httplib::Request& req, httplib::Response& re
     }
     const int64_t now = options_.clock->NowMicros();
     const school::Day start = week ? *week : school::WeekStart(reader.school->zone.LocalDay(now));
-    auto view = views_->DiaryWeek(*state_, school_id, student_id, start);
+    school::ReadArena arena;
+    auto view = views_->DiaryWeek(arena.get(), *state_, school_id, student_id, start);
     if (!view) return SetError(res, NotVisible());
     const int minutes = reader.school->zone.LocalMinutes(now);
     char hhmm[16];
@@ -287,7 +288,7 @@ void ApiServer::GetDiaryPaper(const httplib::Request& req, httplib::Response& re
         .root_hex = merkle::ToHex(cp->root),
         .printed_at = school::DayString(reader.school->zone.LocalDay(now)) + " " + hhmm};
     PageHeaders(res, kPaperCsp);
-    res.set_content(school::DiaryWeekHtml(*reader.school, *view, stamp),
+    res.set_content(school::DiaryWeekHtml(*reader.school, **view, stamp),
                     "text/html; charset=utf-8");
   });
 }
