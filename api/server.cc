@@ -3,7 +3,9 @@
 #include <httplib.h>
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -135,11 +137,24 @@ Status ApiServer::Init() {
       }));
   Routes();
 
+  // httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG): a burst of new connections
+  // (the load tool's 96 clients at once, a school's first lesson) overflowed it, the kernel
+  // dropped the extra SYNs and the clients' kernels sent them again after a second, so every load
+  // run began with a 1-second stall (docs/BENCHMARKS.md, issue 4). Linux lets listen() be called
+  // again on a listening socket to change its backlog: the socket is captured as httplib makes it.
+  auto listen_fd = std::make_shared<socket_t>(INVALID_SOCKET);
+  http_->set_socket_options([listen_fd](socket_t sock) {
+    httplib::default_socket_options(sock);
+    *listen_fd = sock;
+  });
   port_ = options_.port == 0
               ? http_->bind_to_any_port(options_.listen)
               : (http_->bind_to_port(options_.listen, options_.port) ? options_.port : -1);
   if (port_ <= 0) {
     return IoError("cannot listen on " + options_.listen + ":" + std::to_string(options_.port));
+  }
+  if (*listen_fd != INVALID_SOCKET && ::listen(*listen_fd, SOMAXCONN) != 0) {
+    spdlog::warn("event=listen_backlog_unchanged errno={}", errno);
   }
   EJ_RETURN_IF_ERROR(StartReplication());
   spdlog::info("event=listening ledger_size={} port={} replica={}", ledger_->size(), port_,
