@@ -67,9 +67,20 @@ std::string DiaryCache::Key(std::string_view school_id, std::string_view student
   return out;
 }
 
-void DiaryCache::Bump(std::unordered_map<std::string, uint64_t>& table, std::string key,
-                      uint64_t seq) {
-  table[std::move(key)] = seq;
+void DiaryCache::Bump(Touches& table, std::string_view key, uint64_t seq) {
+  if (auto it = table.find(key); it != table.end()) {
+    it->second = seq;
+  } else {
+    table.emplace(key, seq);
+  }
+}
+
+void DiaryCache::BumpPair(Touches& table, std::string_view school_id, std::string_view other,
+                          uint64_t seq) {
+  scratch_.assign(school_id);
+  scratch_ += '\x1f';
+  scratch_.append(other);
+  Bump(table, scratch_, seq);
 }
 
 void DiaryCache::OnApplied(const school::SchoolState& state, const v1::EventBody& body,
@@ -92,24 +103,24 @@ void DiaryCache::OnApplied(const school::SchoolState& state, const v1::EventBody
     if (l == nullptr || l->class_id.empty()) {
       Bump(touched_school_, school_id, seq);
     } else {
-      Bump(touched_class_, Pair(school_id, l->class_id), seq);
+      BumpPair(touched_class_, school_id, l->class_id, seq);
     }
   };
   for (uint32_t lesson : t.lessons) lesson_class(lesson);
   for (const auto& moved : t.moved) lesson_class(std::get<0>(moved));
   for (const auto& [lesson, student] : t.cells) {
-    Bump(touched_student_, Pair(school_id, state.Name(student)), seq);
+    BumpPair(touched_student_, school_id, state.Name(student), seq);
   }
   for (uint32_t key : t.attestation) {
     auto it = school->attestation.find(state.Name(key));
     if (it == school->attestation.end()) {
       Bump(touched_school_, school_id, seq);
     } else {
-      Bump(touched_student_, Pair(school_id, it->second.student_id), seq);
+      BumpPair(touched_student_, school_id, it->second.student_id, seq);
     }
   }
   if (body.has_diary_acknowledged()) {
-    Bump(touched_student_, Pair(school_id, body.diary_acknowledged().student_id()), seq);
+    BumpPair(touched_student_, school_id, body.diary_acknowledged().student_id(), seq);
   }
 }
 
@@ -128,8 +139,7 @@ std::vector<std::string> DiaryCache::ClassesOf(const school::School& school,
   return out;
 }
 
-uint64_t DiaryCache::TouchOf(const std::unordered_map<std::string, uint64_t>& table,
-                             const std::string& key) {
+uint64_t DiaryCache::TouchOf(const Touches& table, std::string_view key) {
   auto it = table.find(key);
   return it == table.end() ? 0 : it->second;
 }

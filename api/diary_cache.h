@@ -31,6 +31,8 @@
 #ifndef EJOURNAL_API_DIARY_CACHE_H_
 #define EJOURNAL_API_DIARY_CACHE_H_
 
+#include <absl/container/flat_hash_map.h>
+
 #include <atomic>
 #include <cstdint>
 #include <list>
@@ -106,20 +108,24 @@ class DiaryCache {
   static std::string Key(std::string_view school_id, std::string_view student_id,
                          school::Day week_start);
   static std::string Pair(std::string_view a, std::string_view b);
+  // A touch table: string_view lookups (absl's heterogeneous lookup), so that the writer's touch
+  // of a key seen before allocates nothing.
+  using Touches = absl::flat_hash_map<std::string, uint64_t, school::IdHash, std::equal_to<>>;
   // The last touch of `key` in `table` (0: none). State lock held (shared or exclusive).
-  static uint64_t TouchOf(const std::unordered_map<std::string, uint64_t>& table,
-                          const std::string& key);
+  static uint64_t TouchOf(const Touches& table, std::string_view key);
   bool Fresh(const Entry& e) const;
-  void Bump(std::unordered_map<std::string, uint64_t>& table, std::string key, uint64_t seq);
+  static void Bump(Touches& table, std::string_view key, uint64_t seq);
+  // Bump of the (school, other) pair, built in the writer's scratch_ buffer.
+  void BumpPair(Touches& table, std::string_view school_id, std::string_view other, uint64_t seq);
 
   const size_t max_bytes_;
 
   // Touch tables: guarded by the server's state lock (written under it exclusively).
   uint64_t touched_all_ = 0;
-  std::unordered_map<std::string, uint64_t> touched_school_;
-  std::unordered_map<std::string, uint64_t> touched_class_;
-  std::unordered_map<std::string, uint64_t> touched_student_;
-  std::string scratch_;  // the writer's key buffer
+  Touches touched_school_;
+  Touches touched_class_;
+  Touches touched_student_;
+  std::string scratch_;  // the writer's pair-key buffer (BumpPair)
 
   // Answers, most recently used first.
   mutable std::mutex mu_;
