@@ -105,7 +105,7 @@ Status FoldPageEvent(const SchoolState& state, const School& real, School& page,
         m.mark_id = p.mark_id();
         m.lesson_id = p.lesson_id();
         m.student_id = p.student_id();
-        lesson->second.mark_ids.push_back(p.mark_id());
+        lesson->second.marks.push_back(&m);
       }
       Push(m, seq, MarkValueOf(p));
       return Status::Ok();
@@ -120,7 +120,7 @@ Status FoldPageEvent(const SchoolState& state, const School& real, School& page,
       if (h.versions.empty()) {
         h.homework_id = id;
         h.lesson_id = p.lesson_id();
-        lesson->second.homework_ids.push_back(id);
+        lesson->second.homework.push_back(&h);
       }
       Push(h, seq, HomeworkValueOf(p));
       return Status::Ok();
@@ -237,7 +237,7 @@ Result<v1::JournalPageView> AsOfJournalPage(const SchoolState& state, const View
   for (const Lesson* l : lessons) {
     *view.add_lessons() = LessonViewOf(validity, page, *l);
     std::set<std::string> students(l->attendance_students.begin(), l->attendance_students.end());
-    for (const auto& mid : l->mark_ids) students.insert(page.marks.at(mid).student_id);
+    for (const Mark* m : l->marks) students.insert(m->student_id);
     for (const auto& s : students) {
       auto cell = CellViewOf(validity, page, *l, s);
       if (cell) cells.push_back(std::make_unique<v1::CellView>(std::move(*cell)));

@@ -78,9 +78,8 @@ Result<v1::CellHistoryView> AuditReader::CellHistory(std::string_view school_id,
   view.set_lesson_id(std::string(lesson_id));
   view.set_student_id(std::string(student_id));
   std::unordered_map<uint64_t, uint64_t> superseded;
-  for (const auto& mid : lesson->mark_ids) {
-    const Mark& m = school->marks.at(mid);
-    if (m.student_id == student_id) Supersessions(m, *state_, superseded);
+  for (const Mark* m : lesson->marks) {
+    if (m->student_id == student_id) Supersessions(*m, *state_, superseded);
   }
   auto a = school->attendance.find(AttendanceKey(lesson_id, student_id));
   if (a != school->attendance.end()) Supersessions(a->second, *state_, superseded);

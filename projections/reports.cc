@@ -114,11 +114,9 @@ int64_t RecordedAt(const SchoolState& state, uint64_t seq) {
   return info == nullptr ? 0 : info->recorded_at_us;
 }
 
-bool HasHomework(const SchoolState& state, const School& school, const Lesson& lesson) {
-  for (const auto& id : lesson.homework_ids) {
-    auto h = school.homework.find(id);
-    if (h == school.homework.end()) continue;
-    const auto* v = h->second.Current(state);
+bool HasHomework(const SchoolState& state, const Lesson& lesson) {
+  for (const Homework* h : lesson.homework) {
+    const auto* v = h->Current(state);
     if (v != nullptr && !v->value.text.empty()) return true;
   }
   return false;
@@ -162,12 +160,9 @@ uint64_t LastChange(const SchoolState& state, const School& school, const Lesson
     if (const auto* v = record.LastValid(state)) last = std::max(last, v->effective_seq);
   };
   shown(lesson.record);
-  for (const auto& id : lesson.homework_ids) {
-    if (auto h = school.homework.find(id); h != school.homework.end()) shown(h->second);
-  }
-  for (const auto& id : lesson.mark_ids) {
-    auto m = school.marks.find(id);
-    if (m != school.marks.end() && m->second.student_id == student) shown(m->second);
+  for (const Homework* h : lesson.homework) shown(*h);
+  for (const Mark* m : lesson.marks) {
+    if (m->student_id == student) shown(*m);
   }
   if (auto a = school.attendance.find(AttendanceKey(lesson.id, student));
       a != school.attendance.end()) {
@@ -228,7 +223,7 @@ Result<v1::MonthlyControlView> MonthlyControl(const SchoolState& state, std::str
     if (const auto* rec = lesson->record.Current(state)) {
       r.set_lessons_held(r.lessons_held() + 1);
       if (!rec->value.topic.empty()) r.set_lessons_with_topic(r.lessons_with_topic() + 1);
-      if (HasHomework(state, *school, *lesson)) {
+      if (HasHomework(state, *lesson)) {
         r.set_lessons_with_homework(r.lessons_with_homework() + 1);
       }
     }
@@ -238,12 +233,11 @@ Result<v1::MonthlyControlView> MonthlyControl(const SchoolState& state, std::str
         if (school->InLesson(*lesson, s)) row.marks_of.try_emplace(s, 0);
       }
     }
-    for (const auto& id : lesson->mark_ids) {
-      auto m = school->marks.find(id);
-      if (m == school->marks.end() || m->second.Current(state) == nullptr) continue;
+    for (const Mark* m : lesson->marks) {
+      if (m->Current(state) == nullptr) continue;
       r.set_marks(r.marks() + 1);
-      ++row.marks_of[m->second.student_id];
-      const int64_t at = RecordedAt(state, FirstValidSeq(state, m->second));
+      ++row.marks_of[m->student_id];
+      const int64_t at = RecordedAt(state, FirstValidSeq(state, *m));
       const int delay = school->zone.LocalDay(at) - lesson->date;
       if (delay > 0) {
         r.set_marks_late(r.marks_late() + 1);
@@ -251,13 +245,11 @@ Result<v1::MonthlyControlView> MonthlyControl(const SchoolState& state, std::str
       }
     }
     const int64_t deadline = RuleBook::HomeworkDeadlineUs(*school, *lesson);  // R-HW-1
-    for (const auto& id : lesson->homework_ids) {
-      auto h = school->homework.find(id);
-      if (h == school->homework.end()) continue;
-      const auto* v = h->second.Current(state);
+    for (const Homework* h : lesson->homework) {
+      const auto* v = h->Current(state);
       if (v == nullptr || v->value.text.empty()) continue;
       r.set_homework(r.homework() + 1);
-      if (RecordedAt(state, FirstValidSeq(state, h->second)) > deadline) {
+      if (RecordedAt(state, FirstValidSeq(state, *h)) > deadline) {
         r.set_homework_late(r.homework_late() + 1);
       }
     }
@@ -521,10 +513,8 @@ Result<v1::ProblemsReportView> ProblemsReport(const SchoolState& state, std::str
     return p;
   };
   for (const Lesson* lesson : LessonsIn(*school, class_id, from, to)) {
-    for (const auto& id : lesson->mark_ids) {
-      auto m = school->marks.find(id);
-      if (m == school->marks.end()) continue;
-      const auto* v = m->second.Current(state);
+    for (const Mark* m : lesson->marks) {
+      const auto* v = m->Current(state);
       if (v == nullptr) continue;
       const MarkValue& mv = v->value;
       const bool low = mv.value <= 2 || (mv.second_value != 0 && mv.second_value <= 2);
@@ -532,7 +522,7 @@ Result<v1::ProblemsReportView> ProblemsReport(const SchoolState& state, std::str
       v1::ProblemLessonView p = item(*lesson);
       p.set_value(mv.value <= 2 ? mv.value : mv.second_value);
       p.set_work_type(mv.work_type);
-      *by_student[m->second.student_id].add_unsatisfactory() = std::move(p);
+      *by_student[m->student_id].add_unsatisfactory() = std::move(p);
     }
     for (const auto& s : lesson->attendance_students) {
       auto a = school->attendance.find(AttendanceKey(lesson->id, s));
@@ -634,11 +624,9 @@ Result<v1::ThematicChecksView> ThematicChecks(const SchoolState& state, std::str
     for (v1::WorkType work : record->value.whole_class_works) {
       if (!seen.insert(work).second) continue;
       std::set<std::string> marked;
-      for (const auto& id : lesson->mark_ids) {
-        auto m = school->marks.find(id);
-        if (m == school->marks.end()) continue;
-        const auto* v = m->second.Current(state);
-        if (v != nullptr && v->value.work_type == work) marked.insert(m->second.student_id);
+      for (const Mark* m : lesson->marks) {
+        const auto* v = m->Current(state);
+        if (v != nullptr && v->value.work_type == work) marked.insert(m->student_id);
       }
       v1::ThematicCheckView* check = view.add_checks();
       check->set_lesson_id(lesson->id);

@@ -755,7 +755,7 @@ Status Checker::CheckSetUp() {
       const Lesson* l = school_->FindLesson(id);
       if (l == nullptr) return Refuse("R-LES-1", "no lesson " + id);
       if (l->cancelled) return Refuse("R-LES-1", "lesson " + id + " is cancelled");
-      if (l->record.Current(state_) != nullptr || !l->mark_ids.empty() ||
+      if (l->record.Current(state_) != nullptr || !l->marks.empty() ||
           !l->attendance_students.empty()) {
         return Refuse("R-LES-1",
                       "lesson " + id + " was held and has records: it stays in its column");
@@ -952,7 +952,7 @@ Status Checker::CheckJournal() {
       }
       if (!reentry_ && lesson->record.Current(state_) != nullptr &&
           lesson->record.versions.back().value.kind != c.kind() &&
-          (!lesson->mark_ids.empty() || !lesson->attendance_students.empty())) {
+          (!lesson->marks.empty() || !lesson->attendance_students.empty())) {
         return Refuse("R-LES-2",
                       "the lesson already has records: its kind is changed by a correction");
       }
@@ -1140,10 +1140,9 @@ Status Checker::CheckTermMark(const v1::TermMarkRecorded& t) {
   int marks = 0;
   auto by_subject = school_->marks_by_student_subject.find(t.student_id() + "/" + t.subject_id());
   if (by_subject != school_->marks_by_student_subject.end()) {
-    for (const auto& mid : by_subject->second) {
-      const Mark& m = school_->marks.at(mid);
-      const Lesson* l = school_->FindLesson(m.lesson_id);
-      const auto* v = m.Current(state_);
+    for (const Mark* m : by_subject->second) {
+      const Lesson* l = school_->FindLesson(m->lesson_id);
+      const auto* v = m->Current(state_);
       if (l == nullptr || v == nullptr || l->date < first || l->date > last) continue;
       marks += v->value.second_value != 0 ? 2 : 1;
     }

@@ -975,7 +975,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         m.mark_id = p.mark_id();
         m.lesson_id = p.lesson_id();
         m.student_id = p.student_id();
-        lesson->second.mark_ids.push_back(p.mark_id());
+        lesson->second.marks.push_back(&m);
         key_scratch_.assign(p.student_id());
         key_scratch_ += '/';
         key_scratch_ += lesson->second.subject_id;
@@ -983,7 +983,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         if (by == school->marks_by_student_subject.end()) {
           by = school->marks_by_student_subject.try_emplace(key_scratch_).first;
         }
-        by->second.push_back(p.mark_id());
+        by->second.push_back(&m);
       }
       Push(m, seq, seq, false, MarkOf(p));
       TouchCell(lesson->second, p.student_id());
@@ -1000,7 +1000,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       if (h.versions.empty()) {
         h.homework_id = id;
         h.lesson_id = p.lesson_id();
-        lesson->second.homework_ids.push_back(id);
+        lesson->second.homework.push_back(&h);
       }
       Push(h, seq, seq, false, HomeworkOf(p));
       TouchLesson(lesson->second);
@@ -1289,9 +1289,9 @@ Status ApplyCorrection(School& school, const v1::CorrectionRequested& p, uint64_
         m.student_id = p.mark().student_id();
         auto lesson = school.lessons.find(m.lesson_id);
         if (lesson == school.lessons.end()) return Corrupt(value_seq, "unknown lesson");
-        lesson->second.mark_ids.push_back(m.mark_id);
+        lesson->second.marks.push_back(&m);
         school.marks_by_student_subject[m.student_id + "/" + lesson->second.subject_id].push_back(
-            m.mark_id);
+            &m);
       }
       Push(m, value_seq, effective_seq, removed, removed ? MarkValue{} : MarkOf(p.mark()));
       break;
@@ -1324,7 +1324,7 @@ Status ApplyCorrection(School& school, const v1::CorrectionRequested& p, uint64_
         h.lesson_id = p.homework().lesson_id();
         auto lesson = school.lessons.find(h.lesson_id);
         if (lesson == school.lessons.end()) return Corrupt(value_seq, "unknown lesson");
-        lesson->second.homework_ids.push_back(h.homework_id);
+        lesson->second.homework.push_back(&h);
       }
       Push(h, value_seq, effective_seq, removed,
            removed ? HomeworkValue{} : HomeworkOf(p.homework()));

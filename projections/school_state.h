@@ -230,8 +230,11 @@ struct Lesson {
   uint64_t scheduled_seq = 0;
   Record<LessonRecordValue> record;  // LessonConducted and its corrections
   std::vector<std::string> substitution_ids;
-  std::vector<std::string> mark_ids;
-  std::vector<std::string> homework_ids;
+  // The lesson's marks and homework, in the order they were first recorded: the records
+  // themselves (nodes of the school's `marks` and `homework` tables, which never move and are
+  // never erased), so that a page or a report reads them without a lookup by id each.
+  std::vector<const Mark*> marks;
+  std::vector<const Homework*> homework;
   std::vector<std::string> attendance_students;
 };
 
@@ -345,8 +348,8 @@ struct School {
   // Lessons by (class or subgroup, subject) and by class and day, for windows and term checks.
   IdMap<std::vector<std::string>> lessons_by_group;  // GroupKey
   IdMap<std::map<Day, std::vector<std::string>>> lessons_by_class_day;
-  // Marks by student and subject, for term marks.
-  IdMap<std::vector<std::string>> marks_by_student_subject;
+  // Marks by student and subject ("<student>/<subject>"), for term marks.
+  IdMap<std::vector<const Mark*>> marks_by_student_subject;
   // Class -> every student who was ever enrolled in it or moved to it, in the order they joined
   // (a journal page reads its class's students here instead of scanning the whole school).
   IdMap<std::vector<std::string>> class_members;
@@ -561,12 +564,6 @@ class SchoolState final : public Validity {
   // The interned index of a name, or 0 if it was never interned.
   uint32_t Find(std::string_view name) const;
 
-  struct CellKeyHash {
-    size_t operator()(const std::array<uint32_t, 3>& k) const {
-      return std::hash<uint64_t>()((uint64_t{k[0]} << 40) ^ (uint64_t{k[1]} << 20) ^ k[2]);
-    }
-  };
-
   IdMap<School> schools_;
   IdMap<Credential> credentials_;
   std::vector<EventInfo> events_;  // [seq - 1]
@@ -592,9 +589,12 @@ class SchoolState final : public Validity {
   // (school, lesson) (a lesson's page never changes: a move changes its date and period only).
   absl::flat_hash_map<uint64_t, uint32_t> page_of_lesson_;
   Touched touched_;
-  SequenceIndex<std::array<uint32_t, 3>, CellKeyHash> cell_events_;  // (school, lesson, student)
-  SequenceIndex<uint64_t> actor_events_;                             // school << 32 | actor
-  SequenceIndex<uint32_t> credential_events_;                        // credential
+  // absl::Hash mixes all the key's bits: absl's tables take the probe position and a 7-bit tag
+  // from the hash, so a hash that only shifts and xors the ids (as this one once did) clusters
+  // the keys into long probe sequences (a third of the fold's instructions on a 2-week ledger).
+  SequenceIndex<std::array<uint32_t, 3>> cell_events_;  // (school, lesson, student)
+  SequenceIndex<uint64_t> actor_events_;                // school << 32 | actor
+  SequenceIndex<uint32_t> credential_events_;           // credential
   SequenceIndex<uint32_t> page_events_;  // interned "<school>/<class>/<subgroup>/<subject>/"
 };
 

@@ -33,37 +33,39 @@ uint64_t FromBigEndian64(std::string_view s) {
   return v;
 }
 
+// The parts in one string sized once (absl::StrCat would, but Debian's absl has its own
+// string_view): a replay builds millions of view keys.
+std::string Concat(std::initializer_list<std::string_view> parts) {
+  size_t size = 0;
+  for (std::string_view p : parts) size += p.size();
+  std::string out;
+  out.reserve(size);
+  for (std::string_view p : parts) out.append(p);
+  return out;
+}
+
 std::string GroupOf(std::string_view school_id, std::string_view class_id,
                     std::string_view subgroup_id, std::string_view subject_id) {
-  std::string k(school_id);
-  k += '/';
-  k += class_id;
-  k += '/';
-  k += subgroup_id;
-  k += '/';
-  k += subject_id;
-  k += '/';
-  return k;
+  return Concat({school_id, "/", class_id, "/", subgroup_id, "/", subject_id, "/"});
 }
 
 std::string LessonKey(std::string_view school_id, const Lesson& l, Day day, int period) {
-  return "L/" + GroupOf(school_id, l.class_id, l.subgroup_id, l.subject_id) +
-         DayPeriodKey(day, period) + "/" + l.id;
+  return Concat({"L/", school_id, "/", l.class_id, "/", l.subgroup_id, "/", l.subject_id, "/",
+                 DayPeriodKey(day, period), "/", l.id});
 }
 
 std::string CellKey(std::string_view school_id, const Lesson& l, std::string_view student) {
-  return "C/" + GroupOf(school_id, l.class_id, l.subgroup_id, l.subject_id) +
-         DayPeriodKey(l.date, l.period) + "/" + l.id + "/" + std::string(student);
+  return Concat({"C/", school_id, "/", l.class_id, "/", l.subgroup_id, "/", l.subject_id, "/",
+                 DayPeriodKey(l.date, l.period), "/", l.id, "/", student});
 }
 
 std::string ClassDayKey(std::string_view school_id, const Lesson& l, Day day, int period) {
-  return "K/" + std::string(school_id) + "/" + l.class_id + "/" + DayPeriodKey(day, period) + "/" +
-         l.id;
+  return Concat({"K/", school_id, "/", l.class_id, "/", DayPeriodKey(day, period), "/", l.id});
 }
 
 std::string AttestationKey(std::string_view school_id, std::string_view student,
                            std::string_view key) {
-  return "T/" + std::string(school_id) + "/" + std::string(student) + "/" + std::string(key);
+  return Concat({"T/", school_id, "/", student, "/", key});
 }
 
 }  // namespace
@@ -86,13 +88,11 @@ v1::LessonView LessonViewOf(const Validity& state, const School& school, const L
     for (auto w : rec->value.works) v.add_works(w);
     v.set_record_sequence(rec->value_seq);
   }
-  for (const auto& hid : l.homework_ids) {
-    auto h = school.homework.find(hid);
-    if (h == school.homework.end()) continue;
-    const auto* cur = h->second.Current(state);
+  for (const Homework* h : l.homework) {
+    const auto* cur = h->Current(state);
     if (cur == nullptr) continue;
     auto* hv = v.add_homework();
-    hv->set_homework_id(hid);
+    hv->set_homework_id(h->homework_id);
     hv->set_text(cur->value.text);
     if (cur->value.due != kNoDay) *hv->mutable_due_date() = DateOf(cur->value.due);
     hv->set_due_lesson_id(cur->value.due_lesson_id);
@@ -117,23 +117,24 @@ std::optional<v1::CellView> CellViewOf(const Validity& state, const School& scho
   v1::CellView c;
   c.set_lesson_id(l.id);
   c.set_student_id(student);
-  for (const auto& mid : l.mark_ids) {
-    const Mark& m = school.marks.at(mid);
-    if (m.student_id != student) continue;
-    const auto* cur = m.Current(state);
+  for (const Mark* m : l.marks) {
+    if (m->student_id != student) continue;
+    const auto* cur = m->Current(state);
     if (cur == nullptr) continue;
     auto* mv = c.add_marks();
-    mv->set_mark_id(mid);
+    mv->set_mark_id(m->mark_id);
     mv->set_value(cur->value.value);
     mv->set_second_value(cur->value.second_value);
     mv->set_work_type(cur->value.work_type);
     mv->set_weight_percent(school.policy.WeightOf(cur->value));
     mv->set_sequence(cur->value_seq);
     mv->set_corrected(cur->effective_seq != cur->value_seq ||
-                      &*m.versions.begin() != static_cast<const void*>(cur));
+                      &*m->versions.begin() != static_cast<const void*>(cur));
     mv->set_comment(cur->value.comment);
   }
-  auto a = school.attendance.find(AttendanceKey(l.id, student));
+  thread_local std::string key;  // built in place: a page or a replay asks for thousands of cells
+  AttendanceKeyInto(l.id, student, key);
+  auto a = school.attendance.find(key);
   if (a != school.attendance.end()) {
     if (const auto* cur = a->second.Current(state); cur != nullptr) {
       c.set_attendance(cur->value.status);
@@ -170,9 +171,23 @@ Status FromRocks(const rocksdb::Status& s, const char* what) {
 }  // namespace
 
 std::string DayPeriodKey(Day day, int period) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%06d%02d", day + 100000, std::clamp(period, 0, 99));
-  return buf;
+  // "%06d%02d" of (day + 100000, period in 0..99), without snprintf: every view key written has
+  // one, and a replay writes millions (snprintf was a seventh of the views' instructions).
+  const int64_t shifted = int64_t{day} + 100000;
+  if (shifted < 0 || shifted > 999999) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%06lld%02d", static_cast<long long>(shifted),
+                  std::clamp(period, 0, 99));
+    return buf;
+  }
+  std::string out(8, '0');
+  auto v = static_cast<uint32_t>(shifted);
+  for (int i = 5; i >= 0; --i, v /= 10)
+    out[static_cast<size_t>(i)] = static_cast<char>('0' + v % 10);
+  const auto p = static_cast<uint32_t>(std::clamp(period, 0, 99));
+  out[6] = static_cast<char>('0' + p / 10);
+  out[7] = static_cast<char>('0' + p % 10);
+  return out;
 }
 
 std::string GroupPrefix(std::string_view school_id, const Lesson& lesson) {
@@ -208,8 +223,13 @@ void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch
   if (gathered_ == 0) return;
   // The last operation on each key, in key order: the same as writing each entry's views in turn
   // (a later Put of a key replaces an earlier Delete), and sorted keys insert into the memtable
-  // next to each other.
-  std::map<std::string, std::optional<std::string>> ops;
+  // next to each other. Gathered in a vector and sorted once (stable: the last of equal keys is
+  // the latest), rather than a tree node and a key copy per operation.
+  std::vector<std::pair<std::string, std::optional<std::string>>> ops;
+  ops.reserve(gathered_ * 2);
+  auto op = [&ops](std::string key, std::optional<std::string> value) {
+    ops.emplace_back(std::move(key), std::move(value));
+  };
   std::string bytes;
   for (const auto& [school_index, t] : schools_) {
     const School* school = state.FindSchool(state.Name(school_index));
@@ -218,16 +238,16 @@ void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch
     for (const auto& [lesson_id, old_day, old_period] : t.moved) {
       const Lesson* l = school->FindLesson(state.Name(lesson_id));
       if (l == nullptr) continue;
-      ops.insert_or_assign(LessonKey(sid, *l, old_day, old_period), std::nullopt);
-      ops.insert_or_assign(ClassDayKey(sid, *l, old_day, old_period), std::nullopt);
+      op(LessonKey(sid, *l, old_day, old_period), std::nullopt);
+      op(ClassDayKey(sid, *l, old_day, old_period), std::nullopt);
     }
     for (uint32_t lesson_id : t.lessons) {
       const Lesson* l = school->FindLesson(state.Name(lesson_id));
       if (l == nullptr) continue;
       LessonViewOf(state, *school, *l).SerializeToString(&bytes);
-      ops.insert_or_assign(LessonKey(sid, *l, l->date, l->period), bytes);
-      ops.insert_or_assign(ClassDayKey(sid, *l, l->date, l->period),
-                           GroupOf(sid, l->class_id, l->subgroup_id, l->subject_id));
+      op(LessonKey(sid, *l, l->date, l->period), bytes);
+      op(ClassDayKey(sid, *l, l->date, l->period),
+         GroupOf(sid, l->class_id, l->subgroup_id, l->subject_id));
     }
     for (const auto& [lesson_id, student_id] : t.cells) {
       const Lesson* l = school->FindLesson(state.Name(lesson_id));
@@ -236,7 +256,7 @@ void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch
       auto cell = CellViewOf(state, *school, *l, student);
       std::optional<std::string> value;
       if (cell) cell->SerializeToString(&value.emplace());
-      ops.insert_or_assign(CellKey(sid, *l, student), std::move(value));
+      op(CellKey(sid, *l, student), std::move(value));
     }
     for (uint32_t key_id : t.attestation) {
       const std::string& key = state.Name(key_id);
@@ -245,10 +265,20 @@ void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch
       auto view = AttestationViewOf(state, it->second);
       std::optional<std::string> value;
       if (view) view->SerializeToString(&value.emplace());
-      ops.insert_or_assign(AttestationKey(sid, it->second.student_id, key), std::move(value));
+      op(AttestationKey(sid, it->second.student_id, key), std::move(value));
     }
   }
-  for (const auto& [key, value] : ops) {
+  // Sorted as positions (by key, then position: the last of equal keys is the latest), so that
+  // the sort moves 4-byte numbers rather than the keys and values.
+  std::vector<uint32_t> order(ops.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&ops](uint32_t a, uint32_t b) {
+    const int c = ops[a].first.compare(ops[b].first);
+    return c < 0 || (c == 0 && a < b);
+  });
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i + 1 < order.size() && ops[order[i + 1]].first == ops[order[i]].first) continue;
+    const auto& [key, value] = ops[order[i]];
     if (value) {
       (void)batch.Put(cf_, key, *value);
     } else {

@@ -268,5 +268,18 @@ TEST_F(ViewsTest, ReplayInASecondProcessEqualsIncremental) {
   EXPECT_EQ(*replayed, *incremental);
 }
 
+// View keys sort by date then period because DayPeriodKey is fixed-width digits ("%06d%02d" of
+// day + 100000 and the period clamped to 0..99); the keys already stored depend on this format.
+TEST(DayPeriodKeyTest, IsFixedWidthDigitsThatSortByDayThenPeriod) {
+  EXPECT_EQ(school::DayPeriodKey(0, 3), "10000003");
+  EXPECT_EQ(school::DayPeriodKey(20'000, 12), "12000012");
+  EXPECT_EQ(school::DayPeriodKey(-100'000, 0), "00000000");
+  EXPECT_EQ(school::DayPeriodKey(5, -1), "10000500");
+  EXPECT_EQ(school::DayPeriodKey(5, 250), "10000599");
+  EXPECT_EQ(school::DayPeriodKey(-100'001, 1), "-0000101");  // outside the range: as snprintf
+  EXPECT_LT(school::DayPeriodKey(20'000, 9), school::DayPeriodKey(20'000, 10));
+  EXPECT_LT(school::DayPeriodKey(20'000, 99), school::DayPeriodKey(20'001, 0));
+}
+
 }  // namespace
 }  // namespace ejournal::testing
