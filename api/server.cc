@@ -37,6 +37,8 @@ class ApiServer::LockedObserver final : public AppendObserver {
     inner_->Apply(request, sequence, recorded_at_us, entry_bytes, batch);
     diaries_->OnApplied(*state_, Admission::BodyOf(request), sequence);
   }
+  // The group's views, from the state (read only: the writer is its only mutator, no lock).
+  void FinishGroup(rocksdb::WriteBatch& batch) override { inner_->FinishGroup(batch); }
 
  private:
   Admission* const inner_;

@@ -44,7 +44,6 @@ Result<AppendRequest> Admission::Check(std::string signed_event_bytes, int64_t n
 Status Admission::CatchUp(const Ledger& ledger) {
   uint64_t views_from = UINT64_MAX;  // the first entry whose views are not yet stored
   if (school_ != nullptr && ledger.column_families().views != nullptr) {
-    views_.emplace(ledger.column_families().views);
     EJ_ASSIGN_OR_RETURN(uint64_t applied, school::ViewWriter::AppliedPosition(
                                               ledger.db(), ledger.column_families().views));
     views_from = applied + 1;
@@ -61,7 +60,8 @@ Status Admission::CatchUp(const Ledger& ledger) {
   };
   // The views of many entries are written at once (each view once per chunk, from the state after
   // the chunk's last entry: byte-identical to writing them entry by entry, projections/views.h).
-  school::ViewBatchWriter pending(views_ ? ledger.column_families().views : nullptr);
+  const bool with_views = views_from != UINT64_MAX;
+  school::ViewBatchWriter pending(with_views ? ledger.column_families().views : nullptr);
   auto write_pending = [&]() -> Status {
     pending.Write(*school_, batch);
     return flush();
@@ -78,7 +78,7 @@ Status Admission::CatchUp(const Ledger& ledger) {
       const uint64_t seq = e.sequence;
       failed = registry_->Apply(e.body, seq, e.recorded_at_us);
       if (failed.ok() && school_ != nullptr && seq > school_->size()) {
-        const bool views = views_ && seq >= views_from;
+        const bool views = with_views && seq >= views_from;
         if (views && pending.gathered() > 0 && school::ViewBatchWriter::MustWriteBefore(e.body)) {
           failed = write_pending();
           if (!failed.ok()) break;
@@ -94,13 +94,15 @@ Status Admission::CatchUp(const Ledger& ledger) {
     if (!failed.ok()) break;
   }
   EJ_RETURN_IF_ERROR(failed);
-  if (school_ != nullptr && views_) EJ_RETURN_IF_ERROR(write_pending());
+  if (school_ != nullptr && with_views) EJ_RETURN_IF_ERROR(write_pending());
   EJ_RETURN_IF_ERROR(flush());
+  // From now on the writer gathers each group's views and writes them once (FinishGroup).
+  if (with_views) views_.emplace(ledger.column_families().views);
   // After a long catch-up (a replay), the views are compacted now: the memtable goes to a table
   // file (the writes were synced to the WAL already, but the next open would replay them from
   // it), and the views that a replay's ClearViews deleted, which page scans would otherwise step
   // over, are dropped.
-  if (views_ && school_ != nullptr && school_->size() >= views_from + kCatchUpChunk) {
+  if (with_views && school_ != nullptr && school_->size() >= views_from + kCatchUpChunk) {
     rocksdb::CompactRangeOptions co;
     rocksdb::Status s =
         ledger.db()->CompactRange(co, ledger.column_families().views, nullptr, nullptr);
@@ -147,10 +149,18 @@ void Admission::Apply(const AppendRequest& request, uint64_t sequence, int64_t r
   Status st = registry_->Apply(body, sequence, recorded_at_us);
   if (!st.ok()) spdlog::error("entry {}: credential state: {}", sequence, st.ToString());
   if (school_ != nullptr) {
+    // A lesson move changes the keys of the views gathered before it: those are written first.
+    if (views_ && views_->gathered() > 0 && school::ViewBatchWriter::MustWriteBefore(body)) {
+      views_->Write(*school_, batch);
+    }
     st = school_->Apply(body, sequence, recorded_at_us);
     if (!st.ok()) spdlog::error("entry {}: school state: {}", sequence, st.ToString());
-    if (views_) views_->Write(*school_, body, sequence, batch);
+    if (views_) views_->Gather(*school_, sequence);
   }
+}
+
+void Admission::FinishGroup(rocksdb::WriteBatch& batch) {
+  if (school_ != nullptr && views_) views_->Write(*school_, batch);
 }
 
 }  // namespace ejournal

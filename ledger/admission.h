@@ -49,15 +49,20 @@ class Admission final : public AppendObserver {
 
   // AppendObserver (writer thread).
   Status Admit(const AppendRequest& request, int64_t recorded_at_us) override;
+  // Folds the event into the registry and the school state and gathers the views it touched.
   void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
              std::string_view entry_bytes, rocksdb::WriteBatch& batch) override;
+  // Writes the views gathered since the group began, each once, from the state after the group's
+  // last entry (byte-identical to writing them entry by entry: projections/views.h).
+  void FinishGroup(rocksdb::WriteBatch& batch) override;
 
  private:
   CredentialRegistry* const registry_;
   const DecodeLimits limits_;
   school::SchoolState* const school_;
   std::optional<school::RuleBook> rules_;
-  std::optional<school::ViewWriter> views_;
+  // The views of the group being built (writer thread; set up by CatchUp).
+  std::optional<school::ViewBatchWriter> views_;
 };
 
 }  // namespace ejournal

@@ -516,6 +516,9 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::PrepareGroup(std::vector<Pending>
   }
 
   auto group = std::make_unique<PreparedGroup>();
+  // About 1 KiB per entry (the entry, its event id, its views): the batch's buffer is allocated
+  // once instead of doubling, and copying itself, a dozen times over a large group.
+  group->batch = rocksdb::WriteBatch(requests.size() * 1024);
   group->requests = std::move(requests);
   auto& reqs = group->requests;
   auto& outcomes = group->outcomes;
@@ -595,11 +598,25 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::PrepareGroup(std::vector<Pending>
     std::string entry = storage::EncodeLedgerEntry(seq, at, req.signed_event);
     range_.Append(merkle::LeafHash(entry),
                   [&](const merkle::NodeId& id, const merkle::Hash& h) { AddNode(id, h, batch); });
-    batch.Put(cf_.event_ids, req.event_id, EventIdValue(seq, at, req.body_digest));
     if (options_.observer != nullptr) options_.observer->Apply(req, seq, at, entry, batch);
     batch.Put(cf_.entries, storage::EncodeBigEndian64(seq), entry);
     new_in_group.emplace(req.event_id, EventIdRecord{seq, at, req.body_digest});
     outcomes[i] = AppendResult{seq, at, false};
+  }
+  if (options_.observer != nullptr && next_sequence_ != first_sequence) {
+    options_.observer->FinishGroup(batch);
+  }
+  // The group's event ids in key order: random ids (UUIDs) inserted in order let the memtable's
+  // skiplist start each search from the previous insert's position instead of from the top.
+  if (!new_in_group.empty()) {
+    std::vector<std::pair<std::string_view, const EventIdRecord*>> ids;
+    ids.reserve(new_in_group.size());
+    for (const auto& [id, record] : new_in_group) ids.emplace_back(id, &record);
+    std::sort(ids.begin(), ids.end());
+    for (const auto& [id, record] : ids) {
+      batch.Put(cf_.event_ids, rocksdb::Slice(id.data(), id.size()),
+                EventIdValue(record->sequence, record->recorded_at_us, record->digest));
+    }
   }
   FlushEdgeTiles(batch);
   group->appended = next_sequence_ - first_sequence;

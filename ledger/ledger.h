@@ -91,6 +91,10 @@ class AppendObserver {
   // `entry` was given `sequence` and will be written in `batch`. Add derived writes to `batch`.
   virtual void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
                      std::string_view entry_bytes, rocksdb::WriteBatch& batch) = 0;
+  // After the last Apply of a group that applied at least one entry, before `batch` is written:
+  // derived writes made once per group rather than once per entry (Admission writes the views
+  // of the whole group here, each view once).
+  virtual void FinishGroup(rocksdb::WriteBatch& batch) = 0;
 };
 
 // Counters since Open (for /metrics and benchmarks).

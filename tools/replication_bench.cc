@@ -3,6 +3,7 @@
 //   replication_bench --dir D --rate R [--classes --students --teachers --weeks]
 //                     [--live-replica] [--verify-threads N]
 //   replication_bench --dir D --catchup-from DATA [--limit N] [--ahead N] [--verify-threads N]
+//                     [--writer]
 //
 // Lag run (the default). A generated school year is made and every event signed before the timed
 // window (the generator and the signing are the clients' work, not the writer's). In the window
@@ -26,6 +27,16 @@
 // 5 MiB would otherwise drop messages before they are read); a fresh replica consumes, verifies
 // and applies everything. It prints the replica's events/s over the whole ledger (or its first
 // `--limit` entries).
+//
+// With `--writer`, the same entries are instead admitted by a writer, without HTTP and without
+// Kafka: what a writer node does with the same events, for the replica's rate to be compared with
+// on the same machine and minutes. Each entry's signed event goes through Admission::Check
+// (decode, credential, the Ed25519 signature) on `--verify-threads` threads (0: one per core),
+// then, in order, to the ledger's writer (the credential and school rules again, the fold, the
+// views, group commits synced) with the source's sequence and recorded-at time
+// (AppendRequest::presequenced, so that the rules' time windows hold as they did), at most
+// `--ahead` entries queued. Checkpoints are not written (the writer's one signature a second is
+// noise). It prints the writer's events/s.
 #include <rocksdb/db.h>
 #include <spdlog/spdlog.h>
 
@@ -38,6 +49,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -69,7 +81,8 @@ struct Settings {
   std::string catchup_from;
   uint64_t limit = 0;
   uint64_t ahead = 8000;
-  std::string linger_ms;                   // the relay's linger.ms ("": its default)
+  bool writer = false;    // catch-up: a writer admits the entries instead of a replica
+  std::string linger_ms;  // the relay's linger.ms ("": its default)
   std::vector<std::string> relay_options;  // more librdkafka properties of the relay, name=value
   int idle_poll_ms = ReplicatorOptions{}.idle_poll_ms;
 };
@@ -408,6 +421,119 @@ int Lag(const Settings& settings) {
   return 0;
 }
 
+// The same entries admitted by a writer (`--writer`, see the top of the file).
+int WriterIngest(const Settings& settings, Ledger& source, const std::string& verifier_key,
+                 uint64_t n) {
+  auto store = OpenReplicaStore(settings.dir + "/writer", source.origin(), verifier_key);
+  if (!store) return Fail(store.error());
+  size_t threads = settings.verify_threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  constexpr size_t kChunk = 1024;
+  struct Item {
+    uint64_t sequence = 0;
+    std::string entry;
+    std::optional<Result<AppendRequest>> request;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t queued = 0, answered = 0;  // guarded by mu
+  Status failed;                      // guarded by mu
+  std::vector<Item> chunk;
+  chunk.reserve(kChunk);
+  const Admission& admission = *store->admission;
+  const auto start = Steady::now();
+  auto check_and_queue = [&]() -> bool {
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i = next++; i < chunk.size(); i = next++) {
+        v1::LedgerEntry entry;
+        if (!entry.ParseFromString(chunk[i].entry)) {
+          chunk[i].request = Err(DataLoss("entry does not parse"));
+          continue;
+        }
+        chunk[i].request =
+            admission.Check(entry.event().SerializeAsString(), entry.recorded_at_us());
+        if (*chunk[i].request) {
+          (*chunk[i].request)->presequenced =
+              AppendRequest::Presequenced{chunk[i].sequence, entry.recorded_at_us()};
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    for (Item& item : chunk) {
+      if (!*item.request) {
+        // A credential issued by an entry not yet applied: check again once it is.
+        {
+          std::unique_lock lock(mu);
+          cv.wait(lock, [&] { return answered == queued || !failed.ok(); });
+        }
+        v1::LedgerEntry entry;
+        (void)entry.ParseFromString(item.entry);
+        item.request = admission.Check(entry.event().SerializeAsString(), entry.recorded_at_us());
+        if (!*item.request) {
+          (void)Fail(item.request->error().WithContext("entry " + std::to_string(item.sequence)));
+          return false;
+        }
+        (*item.request)->presequenced =
+            AppendRequest::Presequenced{item.sequence, entry.recorded_at_us()};
+      }
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return queued - answered < settings.ahead || !failed.ok(); });
+        if (!failed.ok()) return false;
+        ++queued;
+      }
+      store->ledger->AppendAsync(
+          std::move(**item.request), [&, seq = item.sequence](Result<AppendResult> r) {
+            std::lock_guard lock(mu);
+            ++answered;
+            if ((!r || r->sequence != seq) && failed.ok()) {
+              failed = r ? Internal("entry " + std::to_string(seq) + " was appended as " +
+                                    std::to_string(r->sequence))
+                         : r.error().WithContext("entry " + std::to_string(seq));
+            }
+            cv.notify_all();
+          });
+    }
+    chunk.clear();
+    return true;
+  };
+  bool ok = true;
+  Status read = source.ForEachEntry(1, [&](uint64_t seq, std::string_view bytes) {
+    if (seq > n) return false;
+    chunk.push_back(Item{seq, std::string(bytes), std::nullopt});
+    if (chunk.size() == kChunk) ok = check_and_queue();
+    if (ok && seq % 500'000 == 0) {
+      std::fprintf(stderr, "  queued %llu after %.0f s\n", static_cast<unsigned long long>(seq),
+                   Seconds(Steady::now() - start));
+    }
+    return ok;
+  });
+  if (ok && !chunk.empty()) ok = check_and_queue();
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return answered == queued; });
+  }
+  const double seconds = Seconds(Steady::now() - start);
+  if (!read.ok()) return Fail(read);
+  if (!ok) return 1;
+  if (!failed.ok()) return Fail(failed);
+  if (store->ledger->size() != n) {
+    return Fail(Internal("the writer holds " + std::to_string(store->ledger->size()) +
+                         " entries, not " + std::to_string(n)));
+  }
+  std::printf(
+      "| writer ingest of the same entries (decode, credential, signature on %zu thread(s); rules, "
+      "fold, views, group commits; no HTTP, no Kafka) | %llu events, at most %llu queued | %.0f "
+      "events/s (%.1f s) |\n",
+      threads, static_cast<unsigned long long>(n), static_cast<unsigned long long>(settings.ahead),
+      static_cast<double>(n) / seconds, seconds);
+  return 0;
+}
+
 // The catch-up of a long ledger (see the top of the file).
 int CatchUp(const Settings& settings) {
   const std::string& dir = settings.dir;
@@ -429,6 +555,7 @@ int CatchUp(const Settings& settings) {
   const uint64_t n =
       settings.limit == 0 ? (*source)->size() : std::min(settings.limit, (*source)->size());
   const std::string origin = (*source)->origin();
+  if (settings.writer) return WriterIngest(settings, **source, verifier_key, n);
 
   auto kafka = EmbeddedKafka::Create();
   if (!kafka) return Fail(kafka.error());
@@ -548,6 +675,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--catchup-from", settings.catchup_from,
                  "a data directory whose ledger (read-only) a fresh replica catches up on");
+  app.add_flag("--writer", settings.writer,
+               "catch-up: a writer admits the same entries (no HTTP, no Kafka), for comparison");
   app.add_option("--limit", settings.limit, "catch-up: only the first N entries (0: all)")
       ->capture_default_str();
   app.add_option("--ahead", settings.ahead,

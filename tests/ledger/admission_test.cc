@@ -706,6 +706,7 @@ class GatedObserver final : public AppendObserver {
              std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
     inner_->Apply(request, sequence, recorded_at_us, entry_bytes, batch);
   }
+  void FinishGroup(rocksdb::WriteBatch& batch) override { inner_->FinishGroup(batch); }
 
   void WaitUntilEntered() {
     std::unique_lock<std::mutex> lock(mu_);

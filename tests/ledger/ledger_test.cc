@@ -252,6 +252,7 @@ class GateObserver final : public AppendObserver {
              rocksdb::WriteBatch&) override {
     applied_.push_back(sequence);
   }
+  void FinishGroup(rocksdb::WriteBatch&) override {}
   void WaitEntered() {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [this] { return entered_; });
