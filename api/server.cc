@@ -165,6 +165,11 @@ class ElasticPool final : public httplib::TaskQueue {
 // One connection's bytes for httplib's request parser and answer writer, buffered (httplib reads
 // the request line and headers a byte at a time) and kept for the whole connection (a pipelined
 // next request stays in the buffer). Reads and writes wait at most their timeouts.
+// Writes are coalesced: httplib writes an answer's headers and its body in two calls, which with
+// TCP_NODELAY were two segments, two wakeups of the client, and a client left waiting for the body
+// when the worker was preempted in between. Written bytes are kept (up to kCoalesceBytes) until
+// Flush(): called once the answer is complete (the server's logger), before reading (an interim
+// "100 Continue" must go out first) and before the connection waits or closes.
 class ConnectionStream final : public httplib::Stream {
  public:
   ConnectionStream(socket_t sock, int read_timeout_ms, int write_timeout_ms)
@@ -175,6 +180,7 @@ class ConnectionStream final : public httplib::Stream {
   bool is_writable() const override { return Wait(POLLOUT, write_timeout_ms_); }
 
   ssize_t read(char* ptr, size_t size) override {
+    if (!Flush()) return -1;
     if (!buffered()) {
       const ssize_t n = Recv(buffer_.data(), buffer_.size());
       if (n <= 0) return n;
@@ -188,18 +194,20 @@ class ConnectionStream final : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
-    size_t done = 0;
-    while (done < size) {
-      const ssize_t n = ::send(sock_, ptr + done, size - done, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n >= 0) {
-        done += static_cast<size_t>(n);
-      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        if (!Wait(POLLOUT, write_timeout_ms_)) return -1;
-      } else if (errno != EINTR) {
-        return -1;
-      }
+    if (out_.size() + size <= kCoalesceBytes) {
+      out_.append(ptr, size);
+      return static_cast<ssize_t>(size);
     }
+    if (!Flush() || !SendAll(ptr, size)) return -1;
     return static_cast<ssize_t>(size);
+  }
+
+  // Sends what write() kept; false if the connection failed (what was kept is dropped).
+  bool Flush() {
+    if (out_.empty()) return true;
+    const bool ok = SendAll(out_.data(), out_.size());
+    out_.clear();
+    return ok;
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -219,6 +227,20 @@ class ConnectionStream final : public httplib::Stream {
       n = ::poll(&p, 1, timeout_ms);
     } while (n < 0 && errno == EINTR);
     return n > 0;
+  }
+  bool SendAll(const char* ptr, size_t size) {
+    size_t done = 0;
+    while (done < size) {
+      const ssize_t n = ::send(sock_, ptr + done, size - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n >= 0) {
+        done += static_cast<size_t>(n);
+      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (!Wait(POLLOUT, write_timeout_ms_)) return false;
+      } else if (errno != EINTR) {
+        return false;
+      }
+    }
+    return true;
   }
   ssize_t Recv(char* ptr, size_t size) {
     while (true) {
@@ -249,11 +271,16 @@ class ConnectionStream final : public httplib::Stream {
     ip = text;
   }
 
+  static constexpr size_t kCoalesceBytes = 64 * 1024;
   const socket_t sock_;
   const int read_timeout_ms_, write_timeout_ms_;
   std::array<char, 16 * 1024> buffer_;
   size_t pos_ = 0, len_ = 0;
+  std::string out_;  // written, not yet sent
 };
+
+// The connection stream of the request this thread serves (HttpServer), for the logger's Flush().
+thread_local ConnectionStream* current_stream = nullptr;
 
 // httplib's plain HTTP server with its keep-alive wait replaced (issue 4, docs/BENCHMARKS.md): the
 // library waits for a connection's next request in a loop of a 10 ms poll and a 1 ms sleep, so
@@ -286,7 +313,10 @@ class HttpServer final : public httplib::Server {
     for (size_t left = keep_alive_max_count_; left > 0; --left) {
       if (!stream.buffered() && !WaitForRequest(sock)) break;
       bool closed = false;
+      current_stream = &stream;
       ret = process_request(stream, left == 1 || closing_.load(), closed, [](httplib::Request&) {});
+      current_stream = nullptr;
+      if (!stream.Flush()) ret = false;
       if (!ret || closed || closing_.load()) break;
     }
     ::shutdown(sock, SHUT_RDWR);
@@ -496,9 +526,10 @@ Status ApiServer::Init() {
   // (docs/BENCHMARKS.md "Service: load"). Answers go out without Nagle's delay.
   http_->set_keep_alive_max_count(10000);
   http_->set_tcp_nodelay(true);
-  // Called after an answer is written: the stages of a request that went through Wrap, with the
-  // write of its answer, go to /metrics.
+  // Called after an answer is written (by httplib; over plain HTTP it is sent here, coalesced): the
+  // stages of a request that went through Wrap, with the sending of its answer, go to /metrics.
   http_->set_logger([this](const httplib::Request&, const httplib::Response&) {
+    if (current_stream != nullptr) (void)current_stream->Flush();  // the answer is complete
     if (current_route == nullptr) return;
     RequestStages& stages = RequestStages::Current();
     stages.Mark("write");
