@@ -4,7 +4,11 @@
 //   pool made it wait until one of them closed, up to the keep-alive timeout);
 // - where requests' time goes, by stage, in /metrics (ejournal_http_stage_seconds), and the
 //   benchmark-only X-EJournal-Timing header (off by default).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -138,6 +142,57 @@ TEST_F(ServerLatencyTest, SignaturesAreCheckedBelowTheReadersPriority) {
   ASSERT_TRUE(posted);
   ASSERT_EQ(posted->status, 200) << posted->body;
   EXPECT_TRUE(NiceOfThreads("ej-verify").empty());
+}
+
+// A raw connection to the server, with a generous receive timeout.
+int Connect(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// Reads until `end` has been received (or the timeout / close): what was received.
+std::string ReceiveUntil(int fd, const std::string& end) {
+  std::string got;
+  char buf[4096];
+  while (got.find(end) == std::string::npos) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+TEST_F(ServerLatencyTest, InterimContinueIsSentBeforeTheBodyIsRead) {
+  // The server keeps an answer's writes until it is complete; "100 Continue" is written before
+  // the body is read and must reach the client, which sends the body only then.
+  const int fd = Connect(server_->port());
+  ASSERT_GE(fd, 0);
+  const std::string body(2000, 'x');  // not a SignedEvent: 400 once read
+  const std::string head =
+      "POST /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/x-protobuf\r\nExpect: 100-continue\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
+  const std::string interim = ReceiveUntil(fd, "\r\n\r\n");
+  EXPECT_EQ(interim.rfind("HTTP/1.1 100 Continue\r\n", 0), 0u) << interim;
+  ASSERT_EQ(::send(fd, body.data(), body.size(), MSG_NOSIGNAL), static_cast<ssize_t>(body.size()));
+  const std::string answer = ReceiveUntil(fd, "}");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+  // The same connection serves the next request.
+  const std::string health = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_EQ(::send(fd, health.data(), health.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(health.size()));
+  const std::string ok = ReceiveUntil(fd, "ok\n");
+  EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok;
+  ::close(fd);
 }
 
 TEST_F(ServerLatencyTest, BadThreadOptionsAreRefused) {
