@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--verify-nice", options.verify_nice,
-                 "nice steps below the process for the threads that check single writes' "
-                 "signatures, below the readers (0: checked on the HTTP worker)")
+                 "experimental: nice steps below the process for threads that check single "
+                 "writes' signatures, below the readers (0: checked on the HTTP worker)")
       ->capture_default_str()
       ->check(CLI::Range(0, 19));
   app.add_option("--verify-threads", options.verify_threads,

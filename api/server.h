@@ -93,11 +93,12 @@ struct ServerOptions {
   int idle_thread_seconds = 30;
   // A keep-alive connection idle this long is closed (its worker freed).
   int keep_alive_seconds = 5;
-  // Single writes' admission checks (the Ed25519 verification) run on `verify_threads` threads
-  // (0: one per CPU) this many nice steps below the process (at most nice 19), below the readers'
-  // workers (issue 4); 0: on the HTTP worker that received the write, at its priority. Batches
-  // are checked on their worker.
-  int verify_nice = 5;
+  // > 0: single writes' admission checks (the Ed25519 verification) run on `verify_threads`
+  // threads (0: one per CPU) this many nice steps below the process (at most nice 19), below the
+  // readers' workers (issue 4); 0 (the default): on the HTTP worker that received the write. Off
+  // by default: on the busy machine it delayed the writes' checks (p99 13 ms against 2 ms) and
+  // did not clearly help the reads (docs/BENCHMARKS.md). Batches are checked on their worker.
+  int verify_nice = 0;
   int verify_threads = 0;
   // Benchmarks only (tools/load_main.cc): every answer carries X-EJournal-Timing, the server's
   // monotonic clock (CLOCK_MONOTONIC, ns) at the handler's start and end and the request's stages
