@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -49,7 +50,31 @@ int main(int argc, char** argv) {
   app.add_option("--read-timeout", options.read_timeout_seconds, "seconds")->capture_default_str();
   app.add_option("--write-timeout", options.write_timeout_seconds, "seconds")
       ->capture_default_str();
-  app.add_option("--threads", options.threads, "HTTP worker threads")->capture_default_str();
+  app.add_option("--threads", options.threads,
+                 "HTTP worker threads kept (each open keep-alive connection holds one)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-threads", options.max_threads,
+                 "HTTP worker threads at most (started while every worker is busy; beyond, new "
+                 "connections wait)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--verify-nice", options.verify_nice,
+                 "experimental: nice steps below the process for threads that check single "
+                 "writes' signatures, below the readers (0: checked on the HTTP worker)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 19));
+  app.add_option("--verify-threads", options.verify_threads,
+                 "threads that check single writes' signatures (0: one per CPU)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--keep-alive", options.keep_alive_seconds,
+                 "seconds an idle keep-alive connection is kept open")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  app.add_flag("--timing-header", options.timing_header,
+               "benchmarks only: answers carry X-EJournal-Timing (the handler's start, end and "
+               "stages on the server's monotonic clock; ejournal_load reads it)");
   size_t diary_cache_mb = options.diary_cache_bytes >> 20;
   app.add_option("--diary-cache-mb", diary_cache_mb,
                  "memory for cached diary answers, MiB (0: no cache)")
@@ -85,6 +110,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  options.max_threads = std::max(options.max_threads, options.threads);
   options.session_lifetime_us = session_minutes * 60'000'000;
   options.diary_cache_bytes = diary_cache_mb << 20;
   for (const std::string& kv : kafka_options) {

@@ -9,15 +9,50 @@ void WriteMetric(std::string& out, std::string_view name, std::string_view help,
   out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
 }
 
-void Metrics::ObserveRequest(const std::string& route, int status, double seconds) {
-  std::lock_guard lock(mu_);
-  Histogram& h = latency_[route];
-  for (size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) ++h.buckets[i];
+namespace {
+
+template <typename H, typename B>
+void Observe(H& h, const B& buckets, double seconds) {
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    if (seconds <= buckets[i]) ++h.buckets[i];
   }
   ++h.count;
   h.sum += seconds;
+}
+
+}  // namespace
+
+RequestStages& RequestStages::Current() {
+  thread_local RequestStages stages;
+  return stages;
+}
+
+void RequestStages::Begin(Clock::time_point start) {
+  start_ = last_ = start;
+  count_ = 0;
+}
+
+void RequestStages::Mark(const char* stage) {
+  const Clock::time_point now = Clock::now();
+  if (count_ < kMaxStages) {
+    stages_[count_++] = {stage, std::chrono::duration<double>(now - last_).count()};
+  }
+  last_ = now;
+}
+
+void Metrics::ObserveRequest(const std::string& route, int status, double seconds) {
+  std::lock_guard lock(mu_);
+  Observe(latency_[route], kBuckets, seconds);
   ++responses_[{route, status}];
+}
+
+void Metrics::ObserveStages(const std::string& route, const RequestStages::Stage* begin,
+                            const RequestStages::Stage* end) {
+  if (begin == end) return;
+  std::lock_guard lock(mu_);
+  for (const RequestStages::Stage* s = begin; s != end; ++s) {
+    Observe(stages_[{route, s->name}], kBuckets, s->seconds);
+  }
 }
 
 void Metrics::CountAppend(bool duplicate) {
@@ -88,6 +123,25 @@ std::string Metrics::Render(const LedgerStats& ledger, uint64_t ledger_size) con
                        route, h.count);
     out += fmt::format("ejournal_http_request_seconds_sum{{route=\"{}\"}} {}\n", route, h.sum);
     out += fmt::format("ejournal_http_request_seconds_count{{route=\"{}\"}} {}\n", route, h.count);
+  }
+  out +=
+      "# HELP ejournal_http_stage_seconds Where requests' time went, by route and stage "
+      "(session, lock_wait, cache_hit, build, json, verify, commit, write, ...).\n";
+  out += "# TYPE ejournal_http_stage_seconds histogram\n";
+  for (const auto& [key, h] : stages_) {
+    const auto& [route, stage] = key;
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      out += fmt::format(
+          "ejournal_http_stage_seconds_bucket{{route=\"{}\",stage=\"{}\",le=\"{}\"}} {}\n", route,
+          stage, kBuckets[i], h.buckets[i]);
+    }
+    out += fmt::format(
+        "ejournal_http_stage_seconds_bucket{{route=\"{}\",stage=\"{}\",le=\"+Inf\"}} {}\n", route,
+        stage, h.count);
+    out += fmt::format("ejournal_http_stage_seconds_sum{{route=\"{}\",stage=\"{}\"}} {}\n", route,
+                       stage, h.sum);
+    out += fmt::format("ejournal_http_stage_seconds_count{{route=\"{}\",stage=\"{}\"}} {}\n", route,
+                       stage, h.count);
   }
   return out;
 }

@@ -32,8 +32,10 @@ void ApiServer::WithReader(const httplib::Request& req, httplib::Response& res,
                            const std::string& school_id,
                            const std::function<void(const Reader&)>& fn) {
   auto session = ReaderOf(req);
+  RequestStages::MarkCurrent("session");
   if (!session) return SetError(res, session.error());
   std::shared_lock lock(state_mu_);
+  RequestStages::MarkCurrent("lock_wait");
   Reader reader;
   reader.school = state_->FindSchool(school_id);
   if (reader.school == nullptr || session->school_id != school_id) {
@@ -67,7 +69,7 @@ void ApiServer::GetDiary(const httplib::Request& req, httplib::Response& res) {
     start =
         week ? *week : school::WeekStart(reader.school->zone.LocalDay(options_.clock->NowMicros()));
     cached = diary_cache_.Lookup(school_id, student_id, start, state_->size());
-    if (cached) return;
+    if (cached) return RequestStages::MarkCurrent("cache_hit");
     // The committed size before the views are read: they hold at least that much.
     built_from = ledger_->size();
     auto view = views_->DiaryWeek(arena.get(), *state_, school_id, student_id, start);
@@ -76,6 +78,7 @@ void ApiServer::GetDiary(const httplib::Request& req, httplib::Response& res) {
     if (diary_cache_.enabled()) {
       deps = {school_id, student_id, DiaryCache::ClassesOf(*reader.school, student_id, start)};
     }
+    RequestStages::MarkCurrent("build");
   });
   if (cached) {
     res.status = 200;
@@ -90,6 +93,7 @@ void ApiServer::GetDiary(const httplib::Request& req, httplib::Response& res) {
   diary_cache_.Insert(start, std::move(deps), built_from, json);
   res.status = 200;
   res.set_content(DiaryCache::WithAsOf(json, as_of), kJsonContentType);
+  RequestStages::MarkCurrent("json");
 }
 
 Result<std::string> ApiServer::DiaryJsonUncached(const std::string& school_id,

@@ -82,7 +82,30 @@ struct ServerOptions {
   size_t ledger_max_queue = 200000;  // requests waiting for the writer; more: 503
   int read_timeout_seconds = 10;
   int write_timeout_seconds = 10;
-  int threads = 8;  // HTTP workers
+  // HTTP workers. httplib serves a connection on one worker for as long as the client keeps it
+  // alive, so every open keep-alive connection holds a worker: the pool keeps `threads` workers
+  // and starts more while every worker is busy, up to `max_threads` (a new connection is then
+  // answered at once rather than after another connection closes); workers beyond `threads` end
+  // after `idle_thread_seconds` without a connection. Beyond `max_threads` connections wait in
+  // the pool's queue (docs/OPERATIONS.md "Connections and threads").
+  int threads = 8;
+  int max_threads = 256;
+  int idle_thread_seconds = 30;
+  // A keep-alive connection idle this long is closed (its worker freed).
+  int keep_alive_seconds = 5;
+  // > 0: single writes' admission checks (the Ed25519 verification) run on `verify_threads`
+  // threads (0: one per CPU) this many nice steps below the process (at most nice 19), below the
+  // readers' workers (issue 4); 0 (the default): on the HTTP worker that received the write. Off
+  // by default: on the busy machine it delayed the writes' checks (p99 13 ms against 2 ms) and
+  // did not clearly help the reads (docs/BENCHMARKS.md). Batches are checked on their worker.
+  int verify_nice = 0;
+  int verify_threads = 0;
+  // Benchmarks only (tools/load_main.cc): every answer carries X-EJournal-Timing, the server's
+  // monotonic clock (CLOCK_MONOTONIC, ns) at the handler's start and end and the request's stages
+  // (µs), so that a load tool on the same machine can split a request's latency into its own
+  // sending delay, the wait before the handler ran, the handler's stages and the way back. Off by
+  // default: it tells clients how long the server's work took (a timing side channel).
+  bool timing_header = false;
   // The diary answers' cache (api/diary_cache.h): at most this many bytes of answers; 0: off.
   size_t diary_cache_bytes = 64 << 20;
 
@@ -168,6 +191,7 @@ class ApiServer {
 
  private:
   class LockedObserver;
+  class VerifyPool;
   // The signed-in user of a read request.
   struct Reader {
     const school::School* school = nullptr;
@@ -259,6 +283,7 @@ class ApiServer {
   std::unique_ptr<school::SchoolState> state_;
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<LockedObserver> observer_;
+  std::unique_ptr<VerifyPool> verify_pool_;  // nullptr: checks on the HTTP worker
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<school::ViewReader> views_;
   std::unique_ptr<SecretStore> secrets_;
@@ -276,6 +301,8 @@ class ApiServer {
   mutable std::shared_mutex state_mu_;
 
   std::unique_ptr<httplib::Server> http_;
+  // http_ without TLS: our HttpServer (server.cc: its keep-alive wait), woken by Stop().
+  httplib::Server* plain_http_ = nullptr;
   int port_ = 0;
   std::thread listener_;
   std::thread sweeper_;

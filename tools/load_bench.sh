@@ -8,7 +8,10 @@
 #      p99 < 10 ms);
 #   4. the same writes with diary reads at 2,000 reads/s (target reads p99 < 2 ms);
 # and the disk's fdatasync latency before and after (the floor under a durable write).
-# Each step starts ejournald afresh on a copy of the prepared directory (tools/load_main.cc).
+# Each step starts ejournald afresh on a copy of the prepared directory (tools/load_main.cc), with
+# --timing-header: after the writes and the mixed runs the tool prints where the requests' time
+# went (its own lag, the wait before the handler, the handler's stages, the way back) and the
+# scheduler's account of both processes' threads (run-queue wait per thread name).
 #
 #   tools/load_bench.sh [--schools N] [--dir D] [--fresh]
 #

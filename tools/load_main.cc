@@ -35,6 +35,7 @@
 // (R-HW-1), before the evening instant the server's clock reads.
 #include <fcntl.h>
 #include <httplib.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -304,6 +306,7 @@ class ServerProcess {
   }
 
   const std::string& url() const { return url_; }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
@@ -327,16 +330,36 @@ struct RunOptions {
   uint64_t seed = 1;
 };
 
+// Where one request's time went, on the one monotonic clock of this machine (steady_clock is
+// CLOCK_MONOTONIC, as the server's X-EJournal-Timing is): due (its open-loop time), sent (the
+// tool's thread sent it), the server's handler start and end, received.
+struct Split {
+  double total_ms = 0;  // received - due
+  double late_ms = 0;   // sent - due: the tool's own lag (its thread woke late or was busy)
+  // sent - max(due, the previous answer on this connection): the tool's thread waking late (CPU),
+  // as opposed to waiting for its previous request's answer.
+  double wake_ms = 0;
+  // From X-EJournal-Timing; "" when the server did not send it (ejournald without
+  // --timing-header).
+  std::string server;
+  Steady::time_point sent, received;
+};
+
 // Latencies (ms) and outcomes of one kind of request, merged from the client threads.
 // One client thread's answers, merged into a Tally when the thread ends.
 struct Counts {
   std::vector<double> ms;
+  std::vector<Split> splits;
   std::map<int, uint64_t> statuses;        // HTTP status (0: no answer) -> requests
   std::map<std::string, uint64_t> errors;  // "HTTP status rule" -> items, batch items included
   uint64_t ok_items = 0;
 
   // A request of one item (a single event, a read) answered by `r` after `latency_ms`.
   void Single(const httplib::Result& r, double latency_ms);
+  // The same request's split: due, sent and received on this tool's clock.
+  void Timed(const httplib::Result& r, Steady::time_point due, Steady::time_point sent,
+             Steady::time_point received);
+  Steady::time_point previous_received{};  // this client's previous answer
 };
 
 struct Tally : Counts {
@@ -345,6 +368,7 @@ struct Tally : Counts {
   void Merge(const Counts& local) {
     std::lock_guard lock(mu);
     ms.insert(ms.end(), local.ms.begin(), local.ms.end());
+    splits.insert(splits.end(), local.splits.begin(), local.splits.end());
     for (const auto& [k, v] : local.statuses) statuses[k] += v;
     for (const auto& [k, v] : local.errors) errors[k] += v;
     ok_items += local.ok_items;
@@ -396,6 +420,156 @@ std::unique_ptr<httplib::Client> NewClient(const std::string& url) {
 }
 
 double Ms(Steady::duration d) { return Seconds(d) * 1e3; }
+
+void Counts::Timed(const httplib::Result& r, Steady::time_point due, Steady::time_point sent,
+                   Steady::time_point received) {
+  Split s;
+  s.total_ms = Ms(received - due);
+  s.late_ms = Ms(sent - due);
+  s.wake_ms = Ms(sent - std::max(due, previous_received));
+  previous_received = received;
+  s.sent = sent;
+  s.received = received;
+  if (r) s.server = r->get_header_value("X-EJournal-Timing");
+  splits.push_back(std::move(s));
+}
+
+// "where the time went" of one kind of request: the tool's lag, the wait before the server's
+// handler ran (its connection thread waking and reading the request), the handler's stages, and
+// the way back (writing the answer, the tool's thread waking); percentiles of each, and their
+// means over the slowest 1 % of the requests (the tail: what the p99 is made of).
+void PrintSplits(const char* what, std::vector<Split> splits) {
+  if (splits.empty()) return;
+  std::sort(splits.begin(), splits.end(),
+            [](const Split& a, const Split& b) { return a.total_ms < b.total_ms; });
+  const size_t tail_from = splits.size() - std::max<size_t>(1, splits.size() / 100);
+  // name -> per request (ms; NaN when the request had no such part)
+  std::vector<std::string> names = {"total", "tool late sending",
+                                    "  of which its thread waking late"};
+  std::map<std::string, std::vector<double>> parts;
+  const double none = std::nan("");
+  size_t timed = 0;
+  for (size_t i = 0; i < splits.size(); ++i) {
+    const Split& s = splits[i];
+    auto put = [&](const std::string& name, double ms) {
+      auto [it, added] = parts.try_emplace(name, splits.size(), none);
+      if (added && std::find(names.begin(), names.end(), name) == names.end()) {
+        names.push_back(name);
+      }
+      it->second[i] = ms;
+    };
+    put("total", s.total_ms);
+    put("tool late sending", s.late_ms);
+    put("  of which its thread waking late", s.wake_ms);
+    if (s.server.empty()) continue;
+    ++timed;
+    int64_t start_ns = 0, end_ns = 0;
+    std::istringstream in(s.server);
+    for (std::string field; std::getline(in, field, ';');) {
+      const size_t eq = field.find('=');
+      if (eq == std::string::npos) continue;
+      const std::string name = field.substr(0, eq), value = field.substr(eq + 1);
+      if (name == "start") {
+        start_ns = std::stoll(value);
+      } else if (name == "end") {
+        end_ns = std::stoll(value);
+      } else {
+        put("  server: " + name, std::stod(value) / 1e3);
+      }
+    }
+    const auto ns = [](Steady::time_point t) {
+      return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+    };
+    put("before the handler (sent to handler start)",
+        static_cast<double>(start_ns - ns(s.sent)) / 1e6);
+    put("the handler", static_cast<double>(end_ns - start_ns) / 1e6);
+    put("after the handler (handler end to received)",
+        static_cast<double>(ns(s.received) - end_ns) / 1e6);
+  }
+  // The server's stages after "the handler", in the order they were first seen.
+  std::stable_partition(names.begin(), names.end(),
+                        [](const std::string& n) { return !n.starts_with("  server: "); });
+  std::printf(
+      "\nWhere the %s' time went (ms; %zu of %zu with the server's X-EJournal-Timing; "
+      "tail: the mean over the slowest 1 %%, %zu requests):\n\n",
+      what, timed, splits.size(), splits.size() - tail_from);
+  std::printf("| part | p50 | p90 | p99 | max | tail mean |\n|---|---|---|---|---|---|\n");
+  for (const std::string& name : names) {
+    const std::vector<double>& v = parts[name];
+    std::vector<double> present;
+    double tail_sum = 0;
+    size_t tail_n = 0;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (std::isnan(v[i])) continue;
+      present.push_back(v[i]);
+      if (i >= tail_from) {
+        tail_sum += v[i];
+        ++tail_n;
+      }
+    }
+    if (present.empty()) continue;
+    const double max = *std::max_element(present.begin(), present.end());
+    std::printf("| %s | %.3f | %.3f | %.3f | %.3f | %.3f |\n", name.c_str(),
+                Percentile(present, 50), Percentile(present, 90), Percentile(present, 99), max,
+                tail_n > 0 ? tail_sum / static_cast<double>(tail_n) : 0.0);
+  }
+}
+
+// The scheduler's account of a process's threads (/proc/PID/task/TID/schedstat: CPU time,
+// time spent runnable but waiting for a CPU, timeslices), to tell a CPU-starved tail from a slow
+// handler.
+struct ThreadSched {
+  std::string comm;
+  uint64_t cpu_ns = 0, wait_ns = 0, slices = 0;
+};
+
+std::map<int, ThreadSched> SchedOf(pid_t pid) {
+  std::map<int, ThreadSched> out;
+  std::error_code ec;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    ThreadSched t;
+    std::ifstream stat(entry.path() / "schedstat");
+    if (!(stat >> t.cpu_ns >> t.wait_ns >> t.slices)) continue;
+    std::ifstream comm(entry.path() / "comm");
+    std::getline(comm, t.comm);
+    out[std::atoi(entry.path().filename().c_str())] = t;
+  }
+  return out;
+}
+
+// The difference over the run, per thread name: threads, CPU, run-queue wait, per timeslice.
+void PrintSched(const char* who, const std::map<int, ThreadSched>& before,
+                const std::map<int, ThreadSched>& after, double seconds) {
+  struct Sum {
+    int threads = 0;
+    uint64_t cpu_ns = 0, wait_ns = 0, slices = 0, max_wait_ns = 0;
+  };
+  std::map<std::string, Sum> by_name;
+  Sum all;
+  for (const auto& [tid, a] : after) {
+    ThreadSched b;
+    if (auto it = before.find(tid); it != before.end()) b = it->second;
+    const uint64_t slices = a.slices - b.slices;
+    if (slices == 0) continue;
+    for (Sum* s : {&by_name[a.comm], &all}) {
+      ++s->threads;
+      s->cpu_ns += a.cpu_ns - b.cpu_ns;
+      s->wait_ns += a.wait_ns - b.wait_ns;
+      s->slices += slices;
+    }
+  }
+  auto line = [&](const std::string& name, const Sum& s) {
+    std::printf(
+        "| %s | %s | %d | %.2f s (%.0f %% of a core) | %.2f s | %llu | %.0f µs |\n", who,
+        name.c_str(), s.threads, static_cast<double>(s.cpu_ns) / 1e9,
+        static_cast<double>(s.cpu_ns) / 1e9 / seconds * 100, static_cast<double>(s.wait_ns) / 1e9,
+        static_cast<unsigned long long>(s.slices),
+        s.slices > 0 ? static_cast<double>(s.wait_ns) / 1e3 / static_cast<double>(s.slices) : 0.0);
+  };
+  for (const auto& [name, s] : by_name) line(name, s);
+  if (by_name.size() > 1) line("(all)", all);
+}
 
 // Sets the director's password (the administrator's signed PasswordChanged) and signs in; the
 // bearer token for the reads.
@@ -531,7 +705,7 @@ struct Schedule {
 };
 
 uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
-                   const std::string& token) {
+                   const std::string& token, pid_t server_pid) {
   // The send order: the streams in windows of --interleave, round-robin within a window (the
   // first event of each, then the second of each, ...), so that a stream's next event is due
   // well after its previous one (a teacher's marks come minutes apart, not at 2,000/s).
@@ -569,6 +743,7 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
   std::vector<std::thread> threads;
   for (int t = 0; t < o.clients; ++t) {
     threads.emplace_back([&] {
+      pthread_setname_np(pthread_self(), "load-write");
       auto c = NewClient(url);
       Counts counts;
       for (size_t i = next++; i < total; i = next++) {
@@ -579,6 +754,7 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
           std::unique_lock lock(done_mu);
           done_cv.wait(lock, [&] { return done[item.stream].load() >= item.k; });
         }
+        const auto sent = Steady::now();
         auto r =
             c->Post("/api/v1/events", day.streams[item.stream][item.k], "application/x-protobuf");
         if (!r && (r.error() == httplib::Error::Read || r.error() == httplib::Error::Write)) {
@@ -588,7 +764,9 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
           ++retries;
           r = c->Post("/api/v1/events", day.streams[item.stream][item.k], "application/x-protobuf");
         }
-        counts.Single(r, Ms(Steady::now() - due));
+        const auto received = Steady::now();
+        counts.Single(r, Ms(received - due));
+        counts.Timed(r, due, sent, received);
         {
           std::lock_guard lock(done_mu);
           done[item.stream].store(item.k + 1);
@@ -605,8 +783,11 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
   const auto& students = day.meta["students"];
   const std::string school = day.meta["school_id"];
   std::atomic<size_t> next_read{0};
+  const auto server_sched_before = server_pid > 0 ? SchedOf(server_pid) : decltype(SchedOf(0))();
+  const auto tool_sched_before = SchedOf(getpid());
   for (int t = 0; reads && t < o.read_clients; ++t) {
     threads.emplace_back([&, t] {
+      pthread_setname_np(pthread_self(), "load-read");
       auto c = NewClient(url);
       c->set_bearer_token_auth(token);
       std::mt19937_64 rng(o.seed * 1000 + static_cast<uint64_t>(t));
@@ -614,13 +795,22 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
       for (size_t i = next_read++; i < read_count; i = next_read++) {
         const std::string student = students[rng() % students.size()];
         const auto due = read_schedule.Due(i);
+        const std::string path = "/api/v1/schools/" + school + "/students/" + student + "/diary";
         std::this_thread::sleep_until(due);
-        auto r = c->Get("/api/v1/schools/" + school + "/students/" + student + "/diary");
-        counts.Single(r, Ms(Steady::now() - due));
+        const auto sent = Steady::now();
+        auto r = c->Get(path);
+        const auto received = Steady::now();
+        counts.Single(r, Ms(received - due));
+        counts.Timed(r, due, sent, received);
       }
       read_tally.Merge(counts);
     });
   }
+  // Before the threads end (their schedstat goes with them); the last requests may still run.
+  std::this_thread::sleep_until(writes_end);
+  const auto server_sched_after = server_pid > 0 ? SchedOf(server_pid) : decltype(SchedOf(0))();
+  const auto tool_sched_after = SchedOf(getpid());
+  const double sched_seconds = Seconds(Steady::now() - writes.start);
   for (auto& t : threads) t.join();
   const double seconds = Seconds(Steady::now() - writes.start);
   Row(("single-event writes at " + Num(o.rate) + "/s, open-loop (" + std::to_string(o.clients) +
@@ -652,6 +842,16 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
       }
     }
   }
+  PrintSplits("writes", std::move(write_tally.splits));
+  if (reads) PrintSplits("reads", std::move(read_tally.splits));
+  std::printf(
+      "\nThe scheduler over the run's first %.1f s (/proc/PID/task/*/schedstat; wait: runnable, "
+      "not running):\n\n| process | threads named | threads | CPU | run-queue wait | timeslices | "
+      "wait per timeslice |\n|---|---|---|---|---|---|---|\n",
+      sched_seconds);
+  if (server_pid > 0)
+    PrintSched("ejournald", server_sched_before, server_sched_after, sched_seconds);
+  PrintSched("ejournal_load", tool_sched_before, tool_sched_after, sched_seconds);
   return write_tally.error_count() + read_tally.error_count();
 }
 
@@ -680,6 +880,7 @@ int Run(RunOptions o) {
                                      std::to_string(threads),
                                      "--log-level",
                                      "warn",
+                                     "--timing-header",
                                      "--bench-clock-start",
                                      std::to_string(day->meta["clock_start_us"].get<int64_t>())};
     args.insert(args.end(), o.server_args.begin(), o.server_args.end());
@@ -696,7 +897,7 @@ int Run(RunOptions o) {
     token = *t;
   }
   const uint64_t errors =
-      o.mode == "batch" ? RunBatch(url, *day, o) : RunWrites(url, *day, o, token);
+      o.mode == "batch" ? RunBatch(url, *day, o) : RunWrites(url, *day, o, token, server.pid());
   const int stopped = server.Stop();
   if (stopped != 0) {
     std::fprintf(stderr, "error: ejournald exited with %d (see %s/ejournald.log)\n", stopped,
