@@ -172,7 +172,7 @@ Status FromRocks(const rocksdb::Status& s, const char* what) {
 
 std::string DayPeriodKey(Day day, int period) {
   // "%06d%02d" of (day + 100000, period in 0..99), without snprintf: every view key written has
-  // one, and a replay writes millions (snprintf was a seventh of the views' instructions).
+  // one, and a replay writes millions (snprintf was a tenth of the views' instructions).
   const int64_t shifted = int64_t{day} + 100000;
   if (shifted < 0 || shifted > 999999) {
     char buf[32];
@@ -223,8 +223,8 @@ void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch
   if (gathered_ == 0) return;
   // The last operation on each key, in key order: the same as writing each entry's views in turn
   // (a later Put of a key replaces an earlier Delete), and sorted keys insert into the memtable
-  // next to each other. Gathered in a vector and sorted once (stable: the last of equal keys is
-  // the latest), rather than a tree node and a key copy per operation.
+  // next to each other. Gathered in a vector and sorted once below, rather than a tree node and a
+  // key copy per operation.
   std::vector<std::pair<std::string, std::optional<std::string>>> ops;
   ops.reserve(gathered_ * 2);
   auto op = [&ops](std::string key, std::optional<std::string> value) {

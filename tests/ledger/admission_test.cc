@@ -18,6 +18,7 @@
 #include "ledger/crypto.h"
 #include "ledger/event_codec.h"
 #include "ledger/verifier.h"
+#include "tests/support/gated_observer.h"
 #include "tests/support/manual_clock.h"
 #include "tests/support/signed_ledger.h"
 #include "tests/support/temp_dir.h"
@@ -26,6 +27,7 @@ namespace ejournal {
 namespace {
 
 using crypto::KeyType;
+using testing::GatedObserver;
 using testing::ManualClock;
 using testing::SignedLedger;
 using testing::Signer;
@@ -679,61 +681,6 @@ TEST_F(AdmissionTest, RevokingAnUnknownCredentialIsRefused) {
   EXPECT_TRUE(Refused(Sign(body, ledger_->NodeSigner()), body.event_id(), StatusCode::kNotFound, "",
                       "credential cred-never-issued is unknown"));
 }
-
-// Holds the writer inside Admit of one chosen event until the test releases it, so that the test
-// can queue requests that the writer will then take as ONE group; records every Admit.
-class GatedObserver final : public AppendObserver {
- public:
-  void set_inner(AppendObserver* inner) { inner_ = inner; }
-  void set_gate(std::string event_id) {
-    std::lock_guard<std::mutex> lock(mu_);
-    gate_ = std::move(event_id);
-  }
-
-  Status Admit(const AppendRequest& request, int64_t recorded_at_us) override {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (request.event_id == gate_) {
-        entered_ = true;
-        cv_.notify_all();
-        cv_.wait(lock, [this] { return released_; });
-      }
-      admitted_.emplace_back(request.event_id, recorded_at_us);
-    }
-    return inner_->Admit(request, recorded_at_us);
-  }
-  void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
-             std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
-    inner_->Apply(request, sequence, recorded_at_us, entry_bytes, batch);
-  }
-  void FinishGroup(rocksdb::WriteBatch& batch) override { inner_->FinishGroup(batch); }
-
-  void WaitUntilEntered() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return entered_; });
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    released_ = true;
-    cv_.notify_all();
-  }
-  int64_t AdmittedAt(const std::string& event_id) {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, at] : admitted_) {
-      if (id == event_id) return at;
-    }
-    return -1;
-  }
-
- private:
-  AppendObserver* inner_ = nullptr;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::string gate_;
-  bool entered_ = false;
-  bool released_ = false;
-  std::vector<std::pair<std::string, int64_t>> admitted_;
-};
 
 class AdmissionRaceTest : public AdmissionTest,
                           public ::testing::WithParamInterface<bool /*compromise Act*/> {};

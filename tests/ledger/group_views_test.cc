@@ -4,57 +4,13 @@
 // (ViewBatchWriter::MustWriteBefore).
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <mutex>
-
 #include "projections/views.h"
+#include "tests/support/gated_observer.h"
 #include "tests/support/school_fixture.h"
 #include "tests/support/status_matchers.h"
 
 namespace ejournal::testing {
 namespace {
-
-// Holds the writer inside Admit of one chosen event until released, so that everything queued
-// meanwhile is taken as ONE group; delegates everything to the real admission.
-class HoldingObserver final : public AppendObserver {
- public:
-  explicit HoldingObserver(std::string hold) : hold_(std::move(hold)) {}
-  // The real admission, once the ledger is open with this observer.
-  void set_inner(AppendObserver* inner) { inner_ = inner; }
-  Status Admit(const AppendRequest& request, int64_t recorded_at_us) override {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (request.event_id == hold_) {
-        entered_ = true;
-        cv_.notify_all();
-        cv_.wait(lock, [this] { return released_; });
-      }
-    }
-    return inner_->Admit(request, recorded_at_us);
-  }
-  void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
-             std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
-    inner_->Apply(request, sequence, recorded_at_us, entry_bytes, batch);
-  }
-  void FinishGroup(rocksdb::WriteBatch& batch) override { inner_->FinishGroup(batch); }
-  void WaitUntilEntered() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return entered_; });
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    released_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  AppendObserver* inner_ = nullptr;
-  const std::string hold_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool entered_ = false;
-  bool released_ = false;
-};
 
 class GroupViewsTest : public SchoolFixture {
  protected:
@@ -89,7 +45,8 @@ TEST_F(GroupViewsTest, OneGroupWithALessonMoveInsideEqualsReplayFromZero) {
   const uint64_t before = ledger_->ledger().size();
 
   // The first event holds the writer; the others queue behind it and form one group with it.
-  HoldingObserver holding(bodies.front().event_id());
+  GatedObserver holding;
+  holding.set_gate(bodies.front().event_id());
   ASSERT_OK(ledger_->Open(&holding));
   holding.set_inner(&ledger_->admission());
   std::vector<std::optional<Result<AppendResult>>> results(bodies.size());
