@@ -44,8 +44,8 @@ Result<AppendRequest> Admission::Check(std::string signed_event_bytes, int64_t n
 Status Admission::CatchUp(const Ledger& ledger) {
   uint64_t views_from = UINT64_MAX;  // the first entry whose views are not yet stored
   if (school_ != nullptr && ledger.column_families().views != nullptr) {
-    EJ_ASSIGN_OR_RETURN(uint64_t applied, school::ViewWriter::AppliedPosition(
-                                              ledger.db(), ledger.column_families().views));
+    EJ_ASSIGN_OR_RETURN(uint64_t applied,
+                        school::ViewsAppliedPosition(ledger.db(), ledger.column_families().views));
     views_from = applied + 1;
   }
   rocksdb::WriteBatch batch;

@@ -194,14 +194,6 @@ std::string GroupPrefix(std::string_view school_id, const Lesson& lesson) {
   return GroupOf(school_id, lesson.class_id, lesson.subgroup_id, lesson.subject_id);
 }
 
-void ViewWriter::Write(const SchoolState& state, const v1::EventBody& body, uint64_t seq,
-                       rocksdb::WriteBatch& batch) const {
-  (void)body;  // what the event touched is in state.touched(); its history is in the state
-  ViewBatchWriter one(cf_);
-  one.Gather(state, seq);
-  one.Write(state, batch);
-}
-
 bool ViewBatchWriter::MustWriteBefore(const v1::EventBody& body) {
   // The only event that fills Touched::moved (SchoolState::ApplyPayload).
   return body.payload_case() == v1::EventBody::kLessonMoved;
@@ -290,7 +282,7 @@ void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch
   gathered_ = 0;
 }
 
-Result<uint64_t> ViewWriter::AppliedPosition(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+Result<uint64_t> ViewsAppliedPosition(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
   std::string value;
   rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, kViewsAppliedKey, &value);
   if (s.IsNotFound()) return 0;

@@ -15,7 +15,7 @@
 // touched (SchoolState::touched()), so applying events one by one and replaying from zero give
 // byte-identical views.
 //
-// Thread-safety: ViewWriter runs on the ledger's writer thread. ViewReader reads RocksDB (any
+// Thread-safety: ViewBatchWriter runs on the ledger's writer thread. ViewReader reads RocksDB (any
 // thread) and the SchoolState (under the owner's lock: the state is single-threaded).
 #ifndef EJOURNAL_PROJECTIONS_VIEWS_H_
 #define EJOURNAL_PROJECTIONS_VIEWS_H_
@@ -40,28 +40,17 @@ namespace ejournal::school {
 
 inline constexpr char kViewsAppliedKey[] = "~applied";
 
-class ViewWriter {
- public:
-  explicit ViewWriter(rocksdb::ColumnFamilyHandle* cf) : cf_(cf) {}
-  // Writes the views of what `state`'s last Apply (of `body` as entry `seq`) touched and the
-  // applied position (the history indexes live in the state: SchoolState::CellEvents ...).
-  void Write(const SchoolState& state, const v1::EventBody& body, uint64_t seq,
-             rocksdb::WriteBatch& batch) const;
+// The views' applied position stored in `db` (0: none).
+[[nodiscard]] Result<uint64_t> ViewsAppliedPosition(rocksdb::DB* db,
+                                                    rocksdb::ColumnFamilyHandle* cf);
 
-  // The views' applied position stored in `db` (0: none).
-  [[nodiscard]] static Result<uint64_t> AppliedPosition(rocksdb::DB* db,
-                                                        rocksdb::ColumnFamilyHandle* cf);
-
- private:
-  rocksdb::ColumnFamilyHandle* const cf_;
-};
-
-// Writes the views of many consecutive entries at once (Admission::CatchUp, `ejournal replay`):
-// what each Apply touched is gathered, and each view is written once, from the state after the
-// last gathered entry, with its keys in order. The bytes equal one ViewWriter::Write per entry
-// (a view is a function of the state) provided the gathered views are written before every event
-// for which MustWriteBefore is true (a LessonMoved: cells keep the key of the date their lesson had
-// when they were last written). ViewWriter::Write is this with one entry.
+// Writes the views of consecutive entries at once (the writer's group commit, Admission::CatchUp,
+// `ejournal replay`): what each Apply touched is gathered, and each view is written once, from the
+// state after the last gathered entry, with its keys in order, and the applied position. The bytes
+// equal writing each entry's views in turn (a view is a function of the state; the history
+// indexes live in the state: SchoolState::CellEvents ...) provided the gathered views are written
+// before every event for which MustWriteBefore is true (a LessonMoved: cells keep the key of the
+// date their lesson had when they were last written).
 class ViewBatchWriter {
  public:
   explicit ViewBatchWriter(rocksdb::ColumnFamilyHandle* cf) : cf_(cf) {}

@@ -91,8 +91,8 @@ TEST_F(GroupViewsTest, OneGroupWithALessonMoveInsideEqualsReplayFromZero) {
     }
   }
   EXPECT_EQ(moved_columns, 1);
-  auto applied = school::ViewWriter::AppliedPosition(ledger_->ledger().db(),
-                                                     ledger_->ledger().column_families().views);
+  auto applied = school::ViewsAppliedPosition(ledger_->ledger().db(),
+                                              ledger_->ledger().column_families().views);
   ASSERT_TRUE(applied.has_value());
   EXPECT_EQ(*applied, before + bodies.size());
 
