@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "api/http_errors.h"
@@ -218,11 +219,16 @@ class ConnectionStream final : public httplib::Stream {
     return ok;
   }
 
+  // httplib asks for both addresses for every request: asked of the kernel once per connection.
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    Address(::getpeername, ip, port);
+    if (!remote_) remote_ = Address(::getpeername);
+    ip = remote_->first;
+    port = remote_->second;
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
-    Address(::getsockname, ip, port);
+    if (!local_) local_ = Address(::getsockname);
+    ip = local_->first;
+    port = local_->second;
   }
   socket_t socket() const override { return sock_; }
 
@@ -261,11 +267,13 @@ class ConnectionStream final : public httplib::Stream {
       }
     }
   }
+  // The address and port (empty and 0 if the kernel does not say).
   template <typename Fn>
-  void Address(Fn fn, std::string& ip, int& port) const {
+  std::pair<std::string, int> Address(Fn fn) const {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
-    if (fn(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+    int port = 0;
+    if (fn(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return {std::string(), port};
     char text[INET6_ADDRSTRLEN] = {};
     if (addr.ss_family == AF_INET) {
       const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
@@ -276,7 +284,7 @@ class ConnectionStream final : public httplib::Stream {
       ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
       port = ntohs(a->sin6_port);
     }
-    ip = text;
+    return {std::string(text), port};
   }
 
   static constexpr size_t kCoalesceBytes = 64 * 1024;
@@ -285,6 +293,7 @@ class ConnectionStream final : public httplib::Stream {
   std::array<char, 16 * 1024> buffer_;
   size_t pos_ = 0, len_ = 0;
   std::string out_;  // written, not yet sent
+  mutable std::optional<std::pair<std::string, int>> remote_, local_;
 };
 
 // The connection stream of the request this thread serves (HttpServer), for the logger's Flush().
