@@ -542,6 +542,58 @@ Result<v1::ProblemsReportView> ProblemsReport(const SchoolState& state, std::str
   return view;
 }
 
+namespace {
+
+// The names the deputy's queue shows beside the ids: the requester, the cell's student, the
+// lesson's class and subject.
+void DescribeCorrection(const School& school, const CorrectionRequest& r,
+                        v1::PendingCorrectionView& p) {
+  if (const User* u = school.FindUser(r.requester_id)) p.set_requester_name(u->display_name);
+  const v1::CorrectionTarget& target = r.body->target();
+  std::string student, subject;
+  switch (target.target_case()) {
+    case v1::CorrectionTarget::kMarkId:
+      if (auto m = school.marks.find(target.mark_id()); m != school.marks.end()) {
+        student = m->second.student_id;
+      } else if (r.body->has_mark()) {  // a late entry (R-MARK-3): the proposal names the cell
+        student = r.body->mark().student_id();
+      }
+      break;
+    case v1::CorrectionTarget::kAttendance:
+      student = target.attendance().student_id();
+      break;
+    case v1::CorrectionTarget::kTermMark:
+      student = target.term_mark().student_id();
+      subject = target.term_mark().subject_id();
+      break;
+    case v1::CorrectionTarget::kExamMark:
+      student = target.exam_mark().student_id();
+      subject = target.exam_mark().subject_id();
+      break;
+    default:
+      break;
+  }
+  if (!student.empty()) {
+    p.set_student_id(student);
+    if (const User* u = school.FindUser(student)) p.set_student_name(u->display_name);
+  }
+  if (const Lesson* l = r.lesson_id.empty() ? nullptr : school.FindLesson(r.lesson_id)) {
+    p.set_class_id(l->class_id);
+    if (auto c = school.classes.find(l->class_id); c != school.classes.end()) {
+      p.set_class_name(std::to_string(c->second.grade) + c->second.letter);
+    }
+    subject = l->subject_id;
+  }
+  if (!subject.empty()) {
+    p.set_subject_id(subject);
+    if (auto su = school.subjects.find(subject); su != school.subjects.end()) {
+      p.set_subject_name(su->second.name);
+    }
+  }
+}
+
+}  // namespace
+
 Result<v1::PendingCorrectionsView> PendingCorrections(const SchoolState& state,
                                                       std::string_view school_id) {
   EJ_ASSIGN_OR_RETURN(const School* school, SchoolOf(state, school_id));
@@ -570,7 +622,10 @@ Result<v1::PendingCorrectionsView> PendingCorrections(const SchoolState& state,
       p->set_original_event_id(std::string(state.EventIdOf(r->original_seq)));
       p->set_original_sequence(r->original_seq);
     }
-    if (r->body != nullptr) *p->mutable_proposal() = *r->body;
+    if (r->body != nullptr) {
+      *p->mutable_proposal() = *r->body;
+      DescribeCorrection(*school, *r, *p);
+    }
   }
   return view;
 }

@@ -69,6 +69,8 @@ TEST_F(CorrectionFlowTest, RequestQueueApprovalRejectionAndLateEntry_R_COR_1_R_C
   const json& q = queue["requests"][0];
   EXPECT_EQ(q["request_id"], "rq-1");
   EXPECT_EQ(q["requester_id"], "math");
+  EXPECT_EQ(q["student_id"], "s1");
+  EXPECT_EQ(q["subject_name"], "Математика");
   EXPECT_EQ(q["target"], "mark");
   EXPECT_EQ(q["target_key"], "mark/m-wrong");
   EXPECT_EQ(q["lesson_id"], "math-5a-1");

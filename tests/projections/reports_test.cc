@@ -216,6 +216,15 @@ TEST_F(ReportsTest, PendingCorrectionsAndSubstitutions_R_COR_1_R_SUB_1) {
   EXPECT_EQ(pending->requests(0).request_id(), "r1");
   EXPECT_EQ(pending->requests(0).requester_id(), "math");
   EXPECT_EQ(pending->requests(0).target(), "mark");
+  // Named for the deputy's screen: who asked, whose mark, which class and subject (the fixture's
+  // display names are the ids).
+  EXPECT_EQ(pending->requests(0).requester_name(), "math");
+  EXPECT_EQ(pending->requests(0).student_id(), "s1");
+  EXPECT_EQ(pending->requests(0).student_name(), "s1");
+  EXPECT_EQ(pending->requests(0).class_id(), "5a");
+  EXPECT_EQ(pending->requests(0).class_name(), "5А");
+  EXPECT_EQ(pending->requests(0).subject_id(), "math");
+  EXPECT_EQ(pending->requests(0).subject_name(), "Математика");
   MustSubmit(ApproveBody("deputy", "r1"));
   EXPECT_EQ(school::PendingCorrections(State(), kSchool)->requests_size(), 0);
 

@@ -222,6 +222,8 @@ try {
   await deputy.waitForSelector("article.card");
   const card = deputy.locator("article.card", { hasText: reason });
   check(await card.count() === 1, "the deputy's queue shows the request");
+  const queueCell = await card.locator(".correction-cell").textContent();
+  check(queueCell.includes("ученик " + rowName), "the queue names the student: " + queueCell);
   await card.locator("button", { hasText: "История ячейки" }).click();
   await card.locator(".history table").waitFor();
   await shot(deputy, "06-deputy-corrections");

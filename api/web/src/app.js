@@ -581,6 +581,9 @@ function reasonControl(student, lesson, cell, reload) {
 }
 
 // ---- deputy: the correction queue
+// What a request corrects (PendingCorrectionView.target).
+const TARGETS = { mark: "отметка", attendance: "посещаемость", lesson: "запись урока",
+  homework: "домашнее задание", term: "отметка за период", exam: "отметка аттестации" };
 async function correctionsPage() {
   const m = clear(main());
   m.append(el("h1", {}, "Запросы на исправление"));
@@ -589,14 +592,19 @@ async function correctionsPage() {
   for (const r of q.requests || []) {
     const p = r.proposal || {};
     const mk = p.mark;
+    // Names where the queue has them (PendingCorrectionView), the ids otherwise.
+    const where = [r.student_id ? "ученик " + (r.student_name || r.student_id) : "",
+      r.class_id ? "класс " + (r.class_name || r.class_id) : "", r.subject_id ? (r.subject_name || r.subject_id) : ""]
+      .filter((x) => x).join(", ");
     const card = el("article", { class: "card", "data-request": r.request_id },
-      el("h2", {}, `${r.requester_id}: ${r.target}`),
+      el("h2", {}, `${r.requester_name || r.requester_id}: ${TARGETS[r.target] || r.target}`),
+      where ? el("p", { class: "correction-cell" }, where) : "",
       el("p", {}, "Причина: " + r.reason),
       mk ? el("p", {}, `Предлагается: ${mk.value.value}${mk.value.second_value ? "/" + mk.value.second_value : ""} ` +
-        `(${workName(mk.work_type)}), ученик ${mk.student_id}, урок ${mk.lesson_id}`) : "",
+        `(${workName(mk.work_type)})`) : "",
       el("p", { class: "muted" }, "Дата урока: " + fmtDate(r.business_date) + ", запрос №" + r.sequence));
     const hist = el("div", { class: "history" });
-    const student = mk ? mk.student_id : (p.attendance || {}).student_id;
+    const student = r.student_id || (mk ? mk.student_id : (p.attendance || {}).student_id);
     const comment = el("input", { class: "decision-reason", "aria-label": "Комментарий или причина отказа", size: 30 });
     const decide = async (approve) => {
       try {
