@@ -72,6 +72,7 @@ class ViewBatchWriter {
   };
   rocksdb::ColumnFamilyHandle* const cf_;
   std::map<uint32_t, Pending> schools_;  // by interned school id
+  std::string keys_, values_;            // Write's buffers, kept for their capacity
   uint64_t gathered_ = 0;
   uint64_t last_seq_ = 0;
 };
