@@ -2,19 +2,105 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <span>
+#include <thread>
 
 #include "ledger/entry_stream.h"
 
 namespace ejournal {
 namespace {
 
-// Entries whose views Admission::CatchUp gathers before writing them (a replay's memory bound).
-constexpr uint64_t kCatchUpChunk = 50000;
+// A catch-up of at least this many entries compacts the views at its end (a replay).
+constexpr uint64_t kCatchUpCompactAfter = 50000;
 
 const DecodedEvent& DecodedOf(const AppendRequest& request) {
   return *static_cast<const DecodedEvent*>(request.context.get());
 }
+
+// Writes a catch-up's view batches on a thread of its own, in the order they are handed over,
+// while the caller goes on folding: RocksDB's memtable inserts and the WAL's sync were a quarter
+// of a replay's instructions on the folding thread (docs/BENCHMARKS.md, issue 3 item 11). One
+// batch is written while the next one is built; Submit waits for the previous write to finish
+// first, so at most two batches exist. Each batch carries the views' applied position of its last
+// entry, and the batches reach RocksDB in order: after a crash the views are those of a prefix of
+// the entries, with that prefix's position, as when the caller wrote them itself.
+class CatchUpWriter {
+ public:
+  explicit CatchUpWriter(rocksdb::DB* db) : db_(db), thread_([this] { Run(); }) {}
+  CatchUpWriter(const CatchUpWriter&) = delete;
+  CatchUpWriter& operator=(const CatchUpWriter&) = delete;
+  ~CatchUpWriter() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  // Hands `batch` over to be written (synced) after the batches before it; `batch` comes back
+  // empty (the buffer of an earlier batch, reused). The error of an earlier write, if any (then
+  // nothing more is written).
+  Status Submit(rocksdb::WriteBatch& batch) {
+    if (batch.Count() == 0) return Status::Ok();
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !has_next_ && !writing_; });
+    if (!error_.ok()) return error_;
+    std::swap(next_, batch);
+    has_next_ = true;
+    lock.unlock();
+    cv_.notify_all();
+    batch.Clear();
+    return Status::Ok();
+  }
+  // Waits until every batch handed over is written; the first error, if any.
+  Status Finish() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !has_next_ && !writing_; });
+    return error_;
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return has_next_ || stop_; });
+      if (!has_next_) return;  // stopped, nothing left
+      std::swap(writing_batch_, next_);
+      has_next_ = false;
+      writing_ = true;
+      const bool failed = !error_.ok();
+      lock.unlock();
+      Status written;
+      if (!failed) {
+        rocksdb::WriteOptions wo;
+        wo.sync = true;
+        rocksdb::Status s = db_->Write(wo, &writing_batch_);
+        if (!s.ok()) written = IoError("writing caught-up views: " + s.ToString());
+      }
+      writing_batch_.Clear();
+      lock.lock();
+      if (error_.ok() && !written.ok()) error_ = written;
+      writing_ = false;
+      cv_.notify_all();
+    }
+  }
+
+  rocksdb::DB* const db_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  rocksdb::WriteBatch next_;           // guarded by mu_ (valid when has_next_)
+  rocksdb::WriteBatch writing_batch_;  // the writer thread's
+  bool has_next_ = false;              // guarded by mu_
+  bool writing_ = false;               // guarded by mu_
+  bool stop_ = false;                  // guarded by mu_
+  Status error_;                       // guarded by mu_: the first failed write
+  std::thread thread_;                 // last: starts once the members above exist
+};
 
 }  // namespace
 
@@ -41,7 +127,8 @@ Result<AppendRequest> Admission::Check(std::string signed_event_bytes, int64_t n
   return request;
 }
 
-Status Admission::CatchUp(const Ledger& ledger) {
+Status Admission::CatchUp(const Ledger& ledger, uint64_t views_chunk) {
+  views_chunk = std::max<uint64_t>(1, views_chunk);
   uint64_t views_from = UINT64_MAX;  // the first entry whose views are not yet stored
   if (school_ != nullptr && ledger.column_families().views != nullptr) {
     EJ_ASSIGN_OR_RETURN(uint64_t applied,
@@ -50,21 +137,16 @@ Status Admission::CatchUp(const Ledger& ledger) {
   }
   rocksdb::WriteBatch batch;
   Status failed;
-  auto flush = [&]() -> Status {
-    if (batch.Count() == 0) return Status::Ok();
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    rocksdb::Status s = ledger.db()->Write(wo, &batch);
-    batch.Clear();
-    return s.ok() ? Status::Ok() : IoError("writing caught-up views: " + s.ToString());
-  };
   // The views of many entries are written at once (each view once per chunk, from the state after
-  // the chunk's last entry: byte-identical to writing them entry by entry, projections/views.h).
+  // the chunk's last entry: byte-identical to writing them entry by entry, projections/views.h),
+  // the chunk's batch built here and written to RocksDB on the writer's thread meanwhile.
   const bool with_views = views_from != UINT64_MAX;
   school::ViewBatchWriter pending(with_views ? ledger.column_families().views : nullptr);
+  std::optional<CatchUpWriter> writer;
+  if (with_views) writer.emplace(ledger.db());
   auto write_pending = [&]() -> Status {
     pending.Write(*school_, batch);
-    return flush();
+    return writer->Submit(batch);
   };
   if (school_ != nullptr && ledger.size() > school_->size()) {
     school_->Reserve(ledger.size() - school_->size());
@@ -86,23 +168,25 @@ Status Admission::CatchUp(const Ledger& ledger) {
         failed = school_->Apply(e.body, seq, e.recorded_at_us);
         if (failed.ok() && views) {
           pending.Gather(*school_, seq);
-          if (pending.gathered() >= kCatchUpChunk) failed = write_pending();
+          if (pending.gathered() >= views_chunk) failed = write_pending();
         }
       }
       if (!failed.ok()) break;
     }
     if (!failed.ok()) break;
   }
-  EJ_RETURN_IF_ERROR(failed);
-  if (school_ != nullptr && with_views) EJ_RETURN_IF_ERROR(write_pending());
-  EJ_RETURN_IF_ERROR(flush());
+  EJ_RETURN_IF_ERROR(failed);  // (the writer's destructor waits for its batch in flight)
+  if (with_views) {
+    EJ_RETURN_IF_ERROR(write_pending());
+    EJ_RETURN_IF_ERROR(writer->Finish());
+  }
   // From now on the writer gathers each group's views and writes them once (FinishGroup).
   if (with_views) views_.emplace(ledger.column_families().views);
   // After a long catch-up (a replay), the views are compacted now: the memtable goes to a table
   // file (the writes were synced to the WAL already, but the next open would replay them from
   // it), and the views that a replay's ClearViews deleted, which page scans would otherwise step
   // over, are dropped.
-  if (with_views && school_ != nullptr && school_->size() >= views_from + kCatchUpChunk) {
+  if (with_views && school_ != nullptr && school_->size() >= views_from + kCatchUpCompactAfter) {
     rocksdb::CompactRangeOptions co;
     rocksdb::Status s =
         ledger.db()->CompactRange(co, ledger.column_families().views, nullptr, nullptr);

@@ -40,8 +40,12 @@ class Admission final : public AppendObserver {
   // Folds every entry of `ledger` into the registry and the school state (on start, before the
   // writer takes requests). With a school state and a ledger that has the views column family,
   // the views (projections/views.h) are brought up to the ledger's size and, from then on,
-  // written in the same WriteBatch as every appended entry.
-  [[nodiscard]] Status CatchUp(const Ledger& ledger);
+  // written in the same WriteBatch as every appended entry. The views of every `views_chunk`
+  // entries are written at once, each view once (a replay's memory bound; tests make it small),
+  // on a thread of CatchUp's own while it folds the next entries; CatchUp returns once all are
+  // written.
+  static constexpr uint64_t kViewsChunk = 50000;
+  [[nodiscard]] Status CatchUp(const Ledger& ledger, uint64_t views_chunk = kViewsChunk);
 
   // The decoded body of a request that Check made (for an observer wrapping this one: what the
   // event was, beside SchoolState::touched()).

@@ -72,6 +72,7 @@ class ViewBatchWriter {
   };
   rocksdb::ColumnFamilyHandle* const cf_;
   std::map<uint32_t, Pending> schools_;  // by interned school id
+  std::string keys_, values_;            // Write's buffers, kept for their capacity
   uint64_t gathered_ = 0;
   uint64_t last_seq_ = 0;
 };
@@ -143,6 +144,10 @@ class ViewReader {
 v1::LessonView LessonViewOf(const Validity& validity, const School& school, const Lesson& lesson);
 std::optional<v1::CellView> CellViewOf(const Validity& validity, const School& school,
                                        const Lesson& lesson, const std::string& student);
+// The same into `cell` (cleared first, its memory reused); false when the cell shows nothing (then
+// `cell` holds what was filled in and is not to be written).
+bool CellViewInto(const Validity& validity, const School& school, const Lesson& lesson,
+                  const std::string& student, v1::CellView& cell);
 std::optional<v1::AttestationView> AttestationViewOf(const Validity& validity,
                                                      const AttestationMark& mark);
 struct PageFrame {

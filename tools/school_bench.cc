@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -82,26 +83,56 @@ int Generate(const std::string& data, const synth::Options& options) {
   return 0;
 }
 
+// CPU seconds of the calling thread (the fold's: on an idle machine the replay's critical path,
+// the other threads reading, parsing and writing beside it) and of the whole process. On a busy
+// machine the wall clock moves by tens of percent from run to run; these move much less.
+struct Cpu {
+  double thread = 0, process = 0;
+  static Cpu Now() {
+    auto read = [](clockid_t id) {
+      timespec ts{};
+      clock_gettime(id, &ts);
+      return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+    };
+    return {read(CLOCK_THREAD_CPUTIME_ID), read(CLOCK_PROCESS_CPUTIME_ID)};
+  }
+  Cpu operator-(const Cpu& o) const { return {thread - o.thread, process - o.process}; }
+};
+
+void PrintCpu(const char* what, uint64_t events, const Cpu& cpu) {
+  std::printf(
+      "| %s: CPU of the folding thread / of the process | %llu events | %.1f s / %.1f s "
+      "| %.2f / %.2f µs an event |\n",
+      what, static_cast<unsigned long long>(events), cpu.thread, cpu.process,
+      cpu.thread * 1e6 / static_cast<double>(std::max<uint64_t>(1, events)),
+      cpu.process * 1e6 / static_cast<double>(std::max<uint64_t>(1, events)));
+}
+
 // The fold alone: every entry parsed and folded into a fresh registry and school state, no views
 // (what opening a ledger whose views are up to date costs, minus RocksDB's own open).
-Result<double> FoldOnly(const Ledger& ledger) {
+Result<double> FoldOnly(const Ledger& ledger, Cpu* cpu) {
   CredentialRegistry registry;
   school::SchoolState state;
   state.Reserve(ledger.size());  // as Admission::CatchUp does
   Status failed;
   const auto start = Steady::now();
-  EntryStream stream(ledger, 1);  // read and parsed on a second thread, as Admission::CatchUp does
-  for (;;) {
-    EJ_ASSIGN_OR_RETURN(std::span<const ParsedEntry> entries, stream.Next());
-    if (entries.empty()) break;
-    for (const ParsedEntry& e : entries) {
-      failed = registry.Apply(e.body, e.sequence, e.recorded_at_us);
-      if (failed.ok()) failed = state.Apply(e.body, e.sequence, e.recorded_at_us);
+  const Cpu cpu_start = Cpu::Now();
+  {
+    EntryStream stream(ledger,
+                       1);  // read and parsed on a second thread, as Admission::CatchUp does
+    for (;;) {
+      EJ_ASSIGN_OR_RETURN(std::span<const ParsedEntry> entries, stream.Next());
+      if (entries.empty()) break;
+      for (const ParsedEntry& e : entries) {
+        failed = registry.Apply(e.body, e.sequence, e.recorded_at_us);
+        if (failed.ok()) failed = state.Apply(e.body, e.sequence, e.recorded_at_us);
+        if (!failed.ok()) break;
+      }
       if (!failed.ok()) break;
     }
-    if (!failed.ok()) break;
-  }
+  }  // the stream's thread joined
   EJ_RETURN_IF_ERROR(failed);
+  *cpu = Cpu::Now() - cpu_start;
   return Seconds(Steady::now() - start);
 }
 
@@ -120,23 +151,27 @@ int Replay(const std::string& data, int fold_runs) {
       !s.ok()) {
     return Fail(s);
   }
-  auto fold = FoldOnly(ledger);
+  Cpu fold_cpu;
+  auto fold = FoldOnly(ledger, &fold_cpu);
   if (!fold) return Fail(fold.error());
   if (fold_runs > 0) {  // --fold-only: the fold alone, repeated (for profiling and A/B runs)
     for (int run = 1;; ++run) {
       std::printf("| fold alone | %llu events | %.2f s | %.0f events/s |\n",
                   static_cast<unsigned long long>(events), *fold,
                   static_cast<double>(events) / *fold);
+      PrintCpu("fold alone", events, fold_cpu);
       if (run == fold_runs) return 0;
-      fold = FoldOnly(ledger);
+      fold = FoldOnly(ledger, &fold_cpu);
       if (!fold) return Fail(fold.error());
     }
   }
   auto* views = ledger.column_families().views;
   if (Status s = school::ClearViews(ledger.db(), views); !s.ok()) return Fail(s);
   const auto start = Steady::now();
+  const Cpu cpu_start = Cpu::Now();
   if (Status s = opened->admission->CatchUp(ledger); !s.ok()) return Fail(s);
   const double seconds = Seconds(Steady::now() - start);
+  const Cpu replay_cpu = Cpu::Now() - cpu_start;
   std::printf(
       "| fold alone (read + parse on a second thread; credential registry + school state; no "
       "views) | %llu events | "
@@ -146,9 +181,17 @@ int Replay(const std::string& data, int fold_runs) {
       "| replay from zero (fold + views, no signature checks, ends synced) | %llu events | "
       "%.1f s | **%.0f events/s** |\n",
       static_cast<unsigned long long>(events), seconds, static_cast<double>(events) / seconds);
-  std::printf("| views alone (replay − fold) | %llu events | %.1f s | %.0f events/s |\n",
+  // The views' cost on the wall clock (their RocksDB writes overlap the fold: this is what they
+  // add to it; within the noise it can be negative).
+  std::printf("| views alone (replay − fold) | %llu events | %.1f s | %s |\n",
               static_cast<unsigned long long>(events), seconds - *fold,
-              static_cast<double>(events) / std::max(1e-9, seconds - *fold));
+              seconds > *fold ? (std::to_string(static_cast<long long>(static_cast<double>(events) /
+                                                                       (seconds - *fold))) +
+                                 " events/s")
+                                    .c_str()
+                              : "—");
+  PrintCpu("fold alone", events, fold_cpu);
+  PrintCpu("replay from zero", events, replay_cpu);
   return 0;
 }
 

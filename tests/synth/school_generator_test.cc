@@ -388,6 +388,46 @@ TEST_F(GeneratedYearTest, ReplayFromZeroEqualsIncrementalInThisAndASecondProcess
   EXPECT_TRUE(*second == *incremental);
 }
 
+// A replay writes its views chunk by chunk on a writer thread of its own while it folds on
+// (Admission::CatchUp): with chunks of a few dozen entries, hundreds of batches pass through that
+// thread, each built while the one before is written. A ledger of two schools replayed so, with
+// chunk sizes that cut the entries differently, gives views byte-identical to the incremental
+// ones, and the applied position is the ledger's last entry.
+TEST(GeneratedYearTwoSchools, ReplayInSmallChunksOnTheWriterThreadEqualsIncremental) {
+  TempDir dir;
+  synth::SettableClock clock;
+  Options o = SmallYear();
+  o.schools = 2;
+  o.weeks = 3;
+  o.classes = 2;
+  o.students = 30;
+  o.teachers = 8;
+  auto generated = GenerateSchoolLedger(dir.path(), clock, o);
+  ASSERT_TRUE(generated.has_value()) << generated.error().ToString();
+  SignedLedger& signed_ledger = **generated;
+  Ledger& ledger = signed_ledger.ledger();
+  ASSERT_GT(ledger.size(), 2000u);
+  auto* views = ledger.column_families().views;
+  auto incremental = school::DumpViews(ledger.db(), views);
+  ASSERT_TRUE(incremental.has_value());
+  ASSERT_GT(incremental->size(), 1000u);
+  for (uint64_t chunk : {uint64_t{7}, uint64_t{37}, uint64_t{500}, Admission::kViewsChunk}) {
+    SCOPED_TRACE("chunk " + std::to_string(chunk));
+    ASSERT_OK(school::ClearViews(ledger.db(), views));
+    ASSERT_EQ(school::ViewsAppliedPosition(ledger.db(), views).value(), 0u);
+    CredentialRegistry registry;
+    registry.AddNode(signed_ledger.node().credential_id, signed_ledger.node().key.public_key());
+    school::SchoolState state;
+    Admission admission(&registry, {}, &state);
+    ASSERT_OK(admission.CatchUp(ledger, chunk));
+    EXPECT_EQ(state.size(), ledger.size());
+    EXPECT_EQ(school::ViewsAppliedPosition(ledger.db(), views).value(), ledger.size());
+    auto replayed = school::DumpViews(ledger.db(), views);
+    ASSERT_TRUE(replayed.has_value());
+    EXPECT_TRUE(*replayed == *incremental);
+  }
+}
+
 // The same with every event appended on its own (its own group commit), as a server receiving one
 // event at a time would: the views equal a replay from zero.
 TEST(GeneratedYearOneByOne, IncrementalOneEventAtATimeEqualsReplay) {
