@@ -39,6 +39,7 @@
 // noise). It prints the writer's events/s.
 #include <rocksdb/db.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -71,6 +72,14 @@ using bench::Fail;
 using bench::Percentile;
 using bench::Seconds;
 using bench::Steady;
+
+// The process's CPU time so far (user + system, every thread), in seconds.
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 struct Settings {
   std::string dir;
@@ -442,6 +451,7 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
   chunk.reserve(kChunk);
   const Admission& admission = *store->admission;
   const auto start = Steady::now();
+  const double cpu_start = ProcessCpuSeconds();
   auto check_and_queue = [&]() -> bool {
     std::atomic<size_t> next{0};
     auto work = [&] {
@@ -518,6 +528,7 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
     cv.wait(lock, [&] { return answered == queued; });
   }
   const double seconds = Seconds(Steady::now() - start);
+  const double cpu = ProcessCpuSeconds() - cpu_start;
   if (!read.ok()) return Fail(read);
   if (!ok) return 1;
   if (!failed.ok()) return Fail(failed);
@@ -525,12 +536,14 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
     return Fail(Internal("the writer holds " + std::to_string(store->ledger->size()) +
                          " entries, not " + std::to_string(n)));
   }
+  const LedgerStats ledger_stats = store->ledger->stats();
   std::printf(
       "| writer ingest of the same entries (decode, credential, signature on %zu thread(s); rules, "
-      "fold, views, group commits; no HTTP, no Kafka) | %llu events, at most %llu queued | %.0f "
-      "events/s (%.1f s) |\n",
+      "fold, views, group commits; no HTTP, no Kafka) | %llu events, at most %llu queued, %llu "
+      "group commits | %.0f events/s (%.1f s), CPU %.1f s: %.1f us an event |\n",
       threads, static_cast<unsigned long long>(n), static_cast<unsigned long long>(settings.ahead),
-      static_cast<double>(n) / seconds, seconds);
+      static_cast<unsigned long long>(ledger_stats.groups), static_cast<double>(n) / seconds,
+      seconds, cpu, cpu * 1e6 / static_cast<double>(n));
   return 0;
 }
 
@@ -570,6 +583,7 @@ int CatchUp(const Settings& settings) {
   options.source_verifier_key = verifier_key;
   options.verify_threads = settings.verify_threads;
   const auto start = Steady::now();
+  const double cpu_start = ProcessCpuSeconds();
   auto replica = Replica::Start(store->ledger.get(), store->admission.get(), options);
   if (!replica) return Fail(replica.error());
 
@@ -639,15 +653,19 @@ int CatchUp(const Settings& settings) {
   const double seconds = Seconds(Steady::now() - start);
   if (!applied.ok()) return Fail(applied);
   (void)rd_kafka_flush(producer->get(), 10'000);
+  const double cpu = ProcessCpuSeconds() - cpu_start;
   const ReplicaStats stats = (*replica)->stats();
   replica->reset();
+  const LedgerStats ledger_stats = store->ledger->stats();
   std::printf(
       "| replica catch-up from zero, fed from a ledger (verify + rules + views, group commits) | "
       "%llu events, %llu checkpoints, %zu verifying thread(s) (0: one per core), feeder at most "
-      "%llu messages ahead (%llu stalls of 1 ms) | %.0f events/s (%.1f s) |\n",
+      "%llu messages ahead (%llu stalls of 1 ms), %llu group commits | %.0f events/s (%.1f s), "
+      "CPU %.1f s (feeder and mock broker included): %.1f us an event |\n",
       static_cast<unsigned long long>(n), static_cast<unsigned long long>(stats.checkpoints),
       settings.verify_threads, static_cast<unsigned long long>(settings.ahead),
-      static_cast<unsigned long long>(stalls), static_cast<double>(n) / seconds, seconds);
+      static_cast<unsigned long long>(stalls), static_cast<unsigned long long>(ledger_stats.groups),
+      static_cast<double>(n) / seconds, seconds, cpu, cpu * 1e6 / static_cast<double>(n));
   return 0;
 }
 
