@@ -430,7 +430,7 @@ Result<Summary> Verify(const Bundle& bundle, const std::string& trusted_node_key
   std::vector<ParsedEntry> entries;
   {
     Reader r(kEntries, bundle.at(kEntries));
-    CredentialRegistry registry;
+    CredentialRegistry registry(CredentialRegistry::KeyParsing::kAtApply);  // unadmitted data
     registry.AddNode(NodeCredentialId(node.key_id), node.key);
     int64_t last_time = 0, year_end = 0;
     DecodeLimits unlimited{.max_event_bytes = SIZE_MAX};

@@ -67,8 +67,10 @@ Status CredentialRegistry::Apply(const v1::EventBody& body, uint64_t sequence,
   switch (body.payload_case()) {
     case v1::EventBody::kCredentialIssued: {
       const auto& issued = body.credential_issued();
-      auto key = crypto::PublicKey::FromRaw(static_cast<crypto::KeyType>(issued.algorithm()),
-                                            issued.public_key());
+      const auto type = static_cast<crypto::KeyType>(issued.algorithm());
+      auto key = keys_ == KeyParsing::kAtApply
+                     ? crypto::PublicKey::FromRaw(type, issued.public_key())
+                     : crypto::PublicKey::FromRawDeferred(type, issued.public_key());
       if (!key) return key.error().WithContext("credential " + issued.credential_id());
       CredentialState state{.credential_id = issued.credential_id(),
                             .user_id = issued.user_id(),
@@ -123,7 +125,7 @@ Result<crypto::PublicKey> CredentialRegistry::Authorize(std::string_view credent
                                                         std::string_view actor_id,
                                                         int64_t at_us) const {
   std::shared_lock lock(mu_);
-  auto it = credentials_.find(std::string(credential_id));
+  auto it = credentials_.find(credential_id);
   if (it == credentials_.end()) {
     return Err(
         Unauthenticated("credential " + std::string(credential_id) + " is unknown", "R-ACC-1"));
@@ -153,7 +155,7 @@ Result<crypto::PublicKey> CredentialRegistry::Authorize(std::string_view credent
 
 std::optional<CredentialState> CredentialRegistry::Find(std::string_view credential_id) const {
   std::shared_lock lock(mu_);
-  auto it = credentials_.find(std::string(credential_id));
+  auto it = credentials_.find(credential_id);
   if (it == credentials_.end()) return std::nullopt;
   return it->second;
 }

@@ -13,13 +13,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace ejournal::crypto {
 
@@ -37,11 +40,31 @@ struct KeyHandle {
   EVP_PKEY* const pkey;
 };
 
+// A public key's shared state. `pkey` is set once (by FromRaw, or by the first Verify of a
+// deferred key: whoever parses first publishes it with a compare-exchange, the others free theirs)
+// and never changes after. `idle` holds verification contexts set up for `pkey`, not in use.
+struct PublicKeyState {
+  PublicKeyState(KeyType t, std::string r, EVP_PKEY* p) : type(t), raw(std::move(r)), pkey(p) {}
+  ~PublicKeyState() {
+    for (EVP_MD_CTX* ctx : idle) EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(pkey.load());
+  }
+  PublicKeyState(const PublicKeyState&) = delete;
+  PublicKeyState& operator=(const PublicKeyState&) = delete;
+
+  const KeyType type;
+  const std::string raw;
+  mutable std::atomic<EVP_PKEY*> pkey;
+  mutable std::mutex mu;
+  mutable std::vector<EVP_MD_CTX*> idle;  // guarded by mu
+};
+
 }  // namespace internal
 
 namespace {
 
 using internal::KeyHandle;
+using internal::PublicKeyState;
 
 template <auto kFree>
 struct OpenSslFree {
@@ -310,107 +333,161 @@ std::string HexEncode(std::string_view data) {
 
 // --- PublicKey -----------------------------------------------------------------------------------
 
-PublicKey::PublicKey(KeyType type, std::string raw, std::shared_ptr<const KeyHandle> key)
-    : type_(type), raw_(std::move(raw)), key_(std::move(key)) {}
+PublicKey::PublicKey(std::shared_ptr<const PublicKeyState> state) : state_(std::move(state)) {}
 
-KeyType PublicKey::type() const { return type_; }
-const std::string& PublicKey::raw() const { return raw_; }
+KeyType PublicKey::type() const { return state_->type; }
+const std::string& PublicKey::raw() const { return state_->raw; }
 
-Result<PublicKey> PublicKey::FromRaw(KeyType type, std::string_view raw) {
-  EVP_PKEY* pkey = nullptr;
+namespace {
+
+// The checks of a raw public key that need no parsing (FromRaw's and FromRawDeferred's).
+Status CheckRawFormat(KeyType type, std::string_view raw) {
   switch (type) {
-    case KeyType::kEd25519: {
+    case KeyType::kEd25519:
       if (raw.size() != kEd25519PublicKeySize) {
-        return Err(StatusCode::kInvalidArgument,
-                   "ed25519 public key has " + std::to_string(raw.size()) + " bytes, needs 32");
+        return InvalidArgument("ed25519 public key has " + std::to_string(raw.size()) +
+                               " bytes, needs 32");
       }
-      pkey = EVP_PKEY_new_raw_public_key_ex(nullptr, "ED25519", nullptr, Bytes(raw), raw.size());
-      if (pkey == nullptr) {
-        return Err(OpenSslFailure(StatusCode::kInvalidArgument, "ed25519 public key refused"));
-      }
-      break;
-    }
-    case KeyType::kEcdsaP256: {
+      return Status::Ok();
+    case KeyType::kEcdsaP256:
       if (raw.size() != kP256PublicKeySize) {
-        return Err(StatusCode::kInvalidArgument,
-                   "p256 public key has " + std::to_string(raw.size()) +
-                       " bytes, needs 65 (uncompressed SEC1 point 0x04||X||Y)");
+        return InvalidArgument("p256 public key has " + std::to_string(raw.size()) +
+                               " bytes, needs 65 (uncompressed SEC1 point 0x04||X||Y)");
       }
       if (raw[0] != 0x04) {
-        return Err(StatusCode::kInvalidArgument,
-                   "p256 public key must be an uncompressed SEC1 point starting with 0x04, got 0x" +
-                       HexEncode(raw.substr(0, 1)));
+        return InvalidArgument(
+            "p256 public key must be an uncompressed SEC1 point starting with 0x04, got 0x" +
+            HexEncode(raw.substr(0, 1)));
       }
-      PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-      if (ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
-        return Err(OpenSslFailure(StatusCode::kInternal, "preparing a p256 key"));
-      }
-      char group[] = "prime256v1";
-      OSSL_PARAM params[] = {
-          OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
-          OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<char*>(raw.data()),
-                                            raw.size()),
-          OSSL_PARAM_construct_end(),
-      };
-      // Decoding the point checks that it lies on the curve (EC_POINT_set_affine_coordinates).
-      if (EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-        DrainOpenSslErrors();
-        return Err(StatusCode::kInvalidArgument, "p256 public key is not a point on the curve");
-      }
-      // And checked again explicitly (coordinates in range, on the curve, not infinity), so the
-      // guarantee does not rest on a decoding detail. The cofactor of P-256 is 1: a point on the
-      // curve is in the prime-order group, so the expensive order check is not needed.
-      PkeyPtr owned(pkey);
-      PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
-      if (check == nullptr || EVP_PKEY_public_check_quick(check.get()) != 1) {
-        DrainOpenSslErrors();
-        return Err(StatusCode::kInvalidArgument, "p256 public key is not a point on the curve");
-      }
-      pkey = owned.release();
-      break;
-    }
+      return Status::Ok();
     default:
-      return Err(StatusCode::kInvalidArgument,
-                 "unsupported key type " + std::to_string(static_cast<int>(type)));
+      return InvalidArgument("unsupported key type " + std::to_string(static_cast<int>(type)));
   }
-  return PublicKey(type, std::string(raw), std::make_shared<const KeyHandle>(pkey));
+}
+
+// The EVP_PKEY of a raw public key (owned by the caller), after CheckRawFormat.
+Result<EVP_PKEY*> ParsePublicKey(KeyType type, std::string_view raw) {
+  EJ_RETURN_IF_ERROR(CheckRawFormat(type, raw));
+  EVP_PKEY* pkey = nullptr;
+  if (type == KeyType::kEd25519) {
+    pkey = EVP_PKEY_new_raw_public_key_ex(nullptr, "ED25519", nullptr, Bytes(raw), raw.size());
+    if (pkey == nullptr) {
+      return Err(OpenSslFailure(StatusCode::kInvalidArgument, "ed25519 public key refused"));
+    }
+    return pkey;
+  }
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  if (ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
+    return Err(OpenSslFailure(StatusCode::kInternal, "preparing a p256 key"));
+  }
+  char group[] = "prime256v1";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<char*>(raw.data()),
+                                        raw.size()),
+      OSSL_PARAM_construct_end(),
+  };
+  // Decoding the point checks that it lies on the curve (EC_POINT_set_affine_coordinates).
+  if (EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    DrainOpenSslErrors();
+    return Err(StatusCode::kInvalidArgument, "p256 public key is not a point on the curve");
+  }
+  // And checked again explicitly (coordinates in range, on the curve, not infinity), so the
+  // guarantee does not rest on a decoding detail. The cofactor of P-256 is 1: a point on the
+  // curve is in the prime-order group, so the expensive order check is not needed.
+  PkeyPtr owned(pkey);
+  PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (check == nullptr || EVP_PKEY_public_check_quick(check.get()) != 1) {
+    DrainOpenSslErrors();
+    return Err(StatusCode::kInvalidArgument, "p256 public key is not a point on the curve");
+  }
+  return owned.release();
+}
+
+}  // namespace
+
+Result<PublicKey> PublicKey::FromRaw(KeyType type, std::string_view raw) {
+  EJ_ASSIGN_OR_RETURN(EVP_PKEY * pkey, ParsePublicKey(type, raw));
+  return PublicKey(std::make_shared<const PublicKeyState>(type, std::string(raw), pkey));
+}
+
+Result<PublicKey> PublicKey::FromRawDeferred(KeyType type, std::string_view raw) {
+  EJ_RETURN_IF_ERROR(CheckRawFormat(type, raw));
+  return PublicKey(std::make_shared<const PublicKeyState>(type, std::string(raw), nullptr));
+}
+
+size_t PublicKey::idle_contexts() const {
+  std::lock_guard lock(state_->mu);
+  return state_->idle.size();
 }
 
 Status PublicKey::Verify(std::string_view message, std::string_view signature) const {
+  const KeyType type = state_->type;
   // Both formats are 64 bytes; the length check is the cheapest refusal and names the format.
-  const size_t want = type_ == KeyType::kEd25519 ? kEd25519SignatureSize : kP256SignatureSize;
+  const size_t want = type == KeyType::kEd25519 ? kEd25519SignatureSize : kP256SignatureSize;
   if (signature.size() != want) {
     std::string why = "signature has " + std::to_string(signature.size()) + " bytes, " +
-                      std::string(KeyTypeName(type_)) + " needs " + std::to_string(want);
-    if (type_ == KeyType::kEcdsaP256) {
+                      std::string(KeyTypeName(type)) + " needs " + std::to_string(want);
+    if (type == KeyType::kEcdsaP256) {
       why += " (r||s, IEEE P1363)";
       if (LooksLikeDer(signature)) why += "; it looks DER-encoded, which is not accepted";
     }
     return Unauthenticated(std::move(why));
   }
 
+  // A deferred key is parsed by its first verification.
+  EVP_PKEY* pkey = state_->pkey.load(std::memory_order_acquire);
+  if (pkey == nullptr) {
+    auto parsed = ParsePublicKey(type, state_->raw);
+    if (!parsed) {
+      return Unauthenticated("public key is unusable: " + parsed.error().message());
+    }
+    if (state_->pkey.compare_exchange_strong(pkey, *parsed, std::memory_order_acq_rel,
+                                             std::memory_order_acquire)) {
+      pkey = *parsed;
+    } else {
+      EVP_PKEY_free(*parsed);  // another thread published the same key first: `pkey` is it
+    }
+  }
+
   const unsigned char* sig = Bytes(signature);
   size_t sig_len = signature.size();
   unsigned char der[kMaxP256DerSize];
-  if (type_ == KeyType::kEcdsaP256) {
+  if (type == KeyType::kEcdsaP256) {
     sig_len = P1363ToDer(signature, der);
     sig = der;
   }
 
-  // A fresh context per call: contexts are not thread-safe, and keys are shared across threads.
-  // Setting it up costs well under the noise of the verification itself (measured on OpenSSL
-  // 3.0.19: Ed25519 ~7.6k/s here vs ~7.6k/s for a reused, re-initialised context as `openssl speed`
-  // does; P-256 likewise within noise), so no per-thread context cache.
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (ctx == nullptr || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, DigestFor(type_), nullptr,
-                                                nullptr, key_->pkey, nullptr) != 1) {
-    return OpenSslFailure(StatusCode::kInternal, "starting signature verification");
+  // A context this key set up before, re-initialised (same key, state reset), or a new one.
+  MdCtxPtr ctx;
+  {
+    std::lock_guard lock(state_->mu);
+    if (!state_->idle.empty()) {
+      ctx.reset(state_->idle.back());
+      state_->idle.pop_back();
+    }
+  }
+  if (ctx != nullptr && EVP_DigestVerifyInit_ex(ctx.get(), nullptr, DigestFor(type), nullptr,
+                                                nullptr, nullptr, nullptr) != 1) {
+    ERR_clear_error();
+    ctx.reset();  // not reusable after all: set up a new one
+  }
+  if (ctx == nullptr) {
+    ctx.reset(EVP_MD_CTX_new());
+    if (ctx == nullptr || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, DigestFor(type), nullptr,
+                                                  nullptr, pkey, nullptr) != 1) {
+      return OpenSslFailure(StatusCode::kInternal, "starting signature verification");
+    }
   }
   if (EVP_DigestVerify(ctx.get(), sig, sig_len, Bytes(message), message.size()) == 1) {
+    // Only a context that has just verified a good signature is kept.
+    std::lock_guard lock(state_->mu);
+    if (state_->idle.size() < kIdleContexts) state_->idle.push_back(ctx.release());
     return Status::Ok();
   }
   // 0 is a wrong signature; a negative value is a malformed one (e.g. r or s out of range). Both
   // mean the same to the caller, and the queue must not leak into the next call on this thread.
+  // The context is dropped.
   ERR_clear_error();
   return Unauthenticated("signature does not verify");
 }

@@ -363,18 +363,23 @@ void Ledger::Fail(const Status& status) {
   if (failure_.ok()) failure_ = status;
 }
 
+Status Ledger::EnqueueLocked(Pending& pending) {
+  if (options_.read_only) return Unavailable("the ledger is open read-only");
+  if (!failure_.ok()) {
+    return Unavailable("the ledger stopped after a write error: " + failure_.message());
+  }
+  if (stopping_) return Unavailable("the ledger is shutting down");
+  if (!pending.checkpoint_only && queue_.size() >= options_.max_queue) {
+    return Unavailable("the ledger's admission queue is full; retry shortly");
+  }
+  queue_.push_back(std::move(pending));
+  return Status::Ok();
+}
+
 Status Ledger::Enqueue(Pending& pending) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (options_.read_only) return Unavailable("the ledger is open read-only");
-    if (!failure_.ok()) {
-      return Unavailable("the ledger stopped after a write error: " + failure_.message());
-    }
-    if (stopping_) return Unavailable("the ledger is shutting down");
-    if (!pending.checkpoint_only && queue_.size() >= options_.max_queue) {
-      return Unavailable("the ledger's admission queue is full; retry shortly");
-    }
-    queue_.push_back(std::move(pending));
+    EJ_RETURN_IF_ERROR(EnqueueLocked(pending));
   }
   wake_.notify_one();
   return Status::Ok();
@@ -394,14 +399,42 @@ Result<AppendResult> Ledger::Append(AppendRequest request) {
 }
 
 std::vector<Result<AppendResult>> Ledger::AppendBatch(std::vector<AppendRequest> requests) {
-  std::vector<std::promise<Result<AppendResult>>> promises(requests.size());
-  for (size_t i = 0; i < requests.size(); ++i) {
-    AppendAsync(std::move(requests[i]),
-                [p = &promises[i]](Result<AppendResult> r) { p->set_value(std::move(r)); });
+  // Queued under one lock with one wake-up, so that the writer takes them in as few groups as it
+  // can (queued one by one, a waking writer took the first few as a group of their own), and
+  // completed through one counter rather than a promise each.
+  struct Completion {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t left = 0;                                           // guarded by mu
+    std::vector<std::optional<Result<AppendResult>>> results;  // guarded by mu
+  } c;
+  c.left = requests.size();
+  c.results.resize(requests.size());
+  std::vector<std::pair<size_t, Status>> refused;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = 0; i < requests.size(); ++i) {
+      Pending pending{std::move(requests[i]), [&c, i](Result<AppendResult> r) {
+                        std::lock_guard<std::mutex> done(c.mu);
+                        c.results[i] = std::move(r);
+                        if (--c.left == 0) c.cv.notify_one();
+                      }};
+      if (Status refusal = EnqueueLocked(pending); !refusal.ok()) {
+        refused.emplace_back(i, std::move(refusal));
+      }
+    }
+  }
+  wake_.notify_one();
+  if (!refused.empty()) {
+    std::lock_guard<std::mutex> done(c.mu);
+    for (auto& [i, refusal] : refused) c.results[i] = Err(std::move(refusal));
+    c.left -= refused.size();
   }
   std::vector<Result<AppendResult>> out;
-  out.reserve(promises.size());
-  for (auto& p : promises) out.push_back(p.get_future().get());
+  out.reserve(requests.size());
+  std::unique_lock<std::mutex> lock(c.mu);
+  c.cv.wait(lock, [&] { return c.left == 0; });
+  for (auto& r : c.results) out.push_back(std::move(*r));
   return out;
 }
 
@@ -593,10 +626,24 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::PrepareGroup(std::vector<Pending>
         continue;
       }
     }
+    std::string entry;
+    merkle::Hash leaf;
+    if (req.presequenced && !req.presequenced->entry_bytes.empty()) {
+      // A replica's entry with the bytes and leaf it verified (AppendRequest::Presequenced).
+      if (!std::string_view(req.presequenced->entry_bytes).ends_with(req.signed_event)) {
+        outcomes[i] = Err(Internal("replicated entry " + std::to_string(next_sequence_) +
+                                   ": its bytes do not hold its signed event"));
+        continue;
+      }
+      entry = std::move(reqs[i].request.presequenced->entry_bytes);
+      leaf = req.presequenced->leaf_hash;
+    } else {
+      entry = storage::EncodeLedgerEntry(next_sequence_, at, req.signed_event);
+      leaf = merkle::LeafHash(entry);
+    }
     const uint64_t seq = next_sequence_++;
     last_entry_at_us = at;
-    std::string entry = storage::EncodeLedgerEntry(seq, at, req.signed_event);
-    range_.Append(merkle::LeafHash(entry),
+    range_.Append(leaf,
                   [&](const merkle::NodeId& id, const merkle::Hash& h) { AddNode(id, h, batch); });
     if (options_.observer != nullptr) options_.observer->Apply(req, seq, at, entry, batch);
     batch.Put(cf_.entries, storage::EncodeBigEndian64(seq), entry);

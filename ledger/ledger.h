@@ -70,6 +70,13 @@ struct AppendRequest {
   struct Presequenced {
     uint64_t sequence = 0;
     int64_t recorded_at_us = 0;
+    // Optional: the entry's stored bytes and leaf hash when the caller has them already (a replica
+    // computed and checked both from the source's bytes), so that the writer does not encode and
+    // hash the entry again. The caller vouches that `entry_bytes` is
+    // storage::EncodeLedgerEntry(sequence, recorded_at_us, signed_event) and `leaf_hash` its
+    // merkle::LeafHash; the writer checks only that the bytes end with `signed_event`.
+    std::string entry_bytes;
+    merkle::Hash leaf_hash{};
   };
   std::optional<Presequenced> presequenced;
 };
@@ -240,6 +247,7 @@ class Ledger {
   explicit Ledger(LedgerOptions options);
   // Queues `pending` (moved from only on success) or says why not.
   Status Enqueue(Pending& pending);
+  Status EnqueueLocked(Pending& pending);  // with mu_ held; the caller wakes the writer
   Status OpenDb();
   Status LoadOrigin();
   Status LoadState();

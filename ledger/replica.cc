@@ -19,6 +19,64 @@ std::string CheckpointAt(uint64_t size) {
   return "checkpoint at size " + std::to_string(size) + ": ";
 }
 
+// Reads a protobuf varint in its shortest form (what storage::EncodeLedgerEntry writes).
+bool ReadMinimalVarint(std::string_view& in, uint64_t& value) {
+  value = 0;
+  for (size_t i = 0; i < in.size() && i < 10; ++i) {
+    const auto byte = static_cast<uint8_t>(in[i]);
+    if (i == 9 && byte > 1) return false;  // beyond 64 bits
+    value |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
+    if ((byte & 0x80) == 0) {
+      if (i > 0 && byte == 0) return false;  // a redundant high byte: not the shortest form
+      in.remove_prefix(i + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+// The fields of a LedgerEntry whose bytes are exactly storage::EncodeLedgerEntry(sequence,
+// recorded_at_us, signed_event), read without parsing the event (that is DecodeSignedEvent's
+// job, which also requires the event's own encoding to be the canonical one, so together they
+// accept exactly the entries whose bytes are the canonical encoding of what they parse to).
+struct EntryFields {
+  uint64_t sequence = 0;
+  int64_t recorded_at_us = 0;
+  std::string_view signed_event;
+};
+std::optional<EntryFields> ReadCanonicalEntry(std::string_view in) {
+  EntryFields f;
+  uint64_t v = 0;
+  // Field 1 (sequence, varint), present: sequence numbers start at 1.
+  if (in.empty() || in[0] != 0x08) return std::nullopt;
+  in.remove_prefix(1);
+  if (!ReadMinimalVarint(in, f.sequence) || f.sequence == 0) return std::nullopt;
+  // Field 2 (recorded_at_us, varint), present unless 0.
+  if (!in.empty() && in[0] == 0x10) {
+    in.remove_prefix(1);
+    if (!ReadMinimalVarint(in, v) || v == 0) return std::nullopt;
+    f.recorded_at_us = static_cast<int64_t>(v);
+  }
+  // Field 3 (event, length-delimited), always present, to the end.
+  if (in.empty() || in[0] != 0x1a) return std::nullopt;
+  in.remove_prefix(1);
+  if (!ReadMinimalVarint(in, v) || v != in.size()) return std::nullopt;
+  f.signed_event = in;
+  return f;
+}
+
+// True if `hex` is the lower-case hex of `hash` (the ej-leaf header), without building a string.
+bool HexEquals(const merkle::Hash& hash, std::string_view hex) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  if (hex.size() != 2 * hash.size()) return false;
+  for (size_t i = 0; i < hash.size(); ++i) {
+    if (hex[2 * i] != kDigits[hash[i] >> 4] || hex[2 * i + 1] != kDigits[hash[i] & 0x0f]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<ReplicaStore> OpenReplicaStore(const std::string& path, const std::string& origin,
@@ -81,7 +139,6 @@ Result<std::unique_ptr<Replica>> Replica::Start(Ledger* ledger, const Admission*
     return Err(IoError("reading the replica offset: " + s.ToString()));
   }
   r->stored_offset_ = r->submitted_offset_ = r->next_offset_;
-  r->remembered_from_ = size + 1;
   r->next_offset_stat_ = r->next_offset_;
   r->read_offset_stat_ = r->next_offset_;
 
@@ -194,11 +251,11 @@ class Replica::VerifyPool {
 };
 
 struct Replica::Verdict {
-  Status problem;  // the first order-independent check that failed (named by entry)
-  merkle::Hash leaf{};
+  Status problem;       // the first order-independent check that failed (named by entry/checkpoint)
+  merkle::Hash leaf{};  // an entry's leaf hash; a checkpoint's root
   int64_t recorded_at_us = 0;
   std::optional<Result<AppendRequest>> request;  // Admission::Check, if the checks above passed
-  std::string signed_event;
+  size_t event_offset = 0;  // where the signed event starts in the entry's bytes
 };
 
 struct Replica::Slot {
@@ -266,7 +323,6 @@ void Replica::Run() {
       next_offset_ = slot.offset + 1;
     }
     if (halted) break;
-    TrimApplied();
     bool idle;
     {
       std::lock_guard lock(apply_mu_);
@@ -282,50 +338,71 @@ void Replica::Run() {
 }
 
 void Replica::Verify(Slot& slot) const {
-  if (!slot.message || slot.message->kind != replication::MessageKind::kEntry) return;
+  if (!slot.message) return;
   const replication::Message& message = *slot.message;
+  if (message.kind == replication::MessageKind::kCheckpoint) {
+    VerifyCheckpoint(slot);
+    return;
+  }
   const uint64_t seq = message.sequence;
   Verdict& v = slot.verdict;
-  v1::LedgerEntry entry;
-  if (!entry.ParseFromString(message.value)) {
-    v.problem = DataLoss(EntryAt(seq) + "its bytes do not parse as a LedgerEntry");
-    return;
-  }
-  if (entry.sequence() != seq) {
-    v.problem =
-        DataLoss(EntryAt(seq) + "its bytes carry sequence " + std::to_string(entry.sequence()));
-    return;
-  }
   v.leaf = merkle::LeafHash(message.value);
-  if (merkle::ToHex(v.leaf) != message.leaf_hex) {
+  if (!HexEquals(v.leaf, message.leaf_hex)) {
     v.problem =
         DataLoss(EntryAt(seq) + "its bytes do not match its leaf hash header (altered in transit)");
     return;
   }
-  v.signed_event = entry.event().SerializeAsString();
-  if (storage::EncodeLedgerEntry(seq, entry.recorded_at_us(), v.signed_event) != message.value) {
-    v.problem = DataLoss(EntryAt(seq) + "its bytes are not the canonical entry encoding");
+  const std::optional<EntryFields> fields = ReadCanonicalEntry(message.value);
+  if (!fields) {
+    v.problem = DataLoss(EntryAt(seq) +
+                         "its bytes are not the canonical entry encoding (sequence, recorded-at "
+                         "time, event)");
     return;
   }
-  v.recorded_at_us = entry.recorded_at_us();
+  if (fields->sequence != seq) {
+    v.problem =
+        DataLoss(EntryAt(seq) + "its bytes carry sequence " + std::to_string(fields->sequence));
+    return;
+  }
+  v.recorded_at_us = fields->recorded_at_us;
+  v.event_offset = message.value.size() - fields->signed_event.size();
   // Against the credentials as applied so far (never beyond seq - 1: seq is not yet verified, so
   // nothing after it can be applied). A refusal is checked again in order (HandleEntry).
-  v.request = admission_->Check(v.signed_event, v.recorded_at_us);
+  v.request = admission_->Check(std::string(fields->signed_event), v.recorded_at_us);
+}
+
+void Replica::VerifyCheckpoint(Slot& slot) const {
+  const replication::Message& message = *slot.message;
+  const uint64_t size = message.sequence;
+  Verdict& v = slot.verdict;
+  auto text = verifier_.Open(message.value);
+  if (!text) {
+    v.problem =
+        Status(text.error().code() == StatusCode::kUnauthenticated ? StatusCode::kUnauthenticated
+                                                                   : StatusCode::kDataLoss,
+               CheckpointAt(size) + text.error().message());
+    return;
+  }
+  auto cp = note::Checkpoint::Parse(*text);
+  if (!cp) {
+    v.problem = DataLoss(CheckpointAt(size) + cp.error().message());
+    return;
+  }
+  if (cp->origin != ledger_->origin()) {
+    v.problem = DataLoss(CheckpointAt(size) + "names origin \"" + cp->origin + "\", not \"" +
+                         ledger_->origin() + "\"");
+    return;
+  }
+  if (cp->size != size) {
+    v.problem = DataLoss(CheckpointAt(size) + "its note says size " + std::to_string(cp->size));
+    return;
+  }
+  v.leaf = cp->root;
 }
 
 bool Replica::Handle(Slot& slot) {
   return slot.message->kind == replication::MessageKind::kEntry ? HandleEntry(slot)
-                                                                : HandleCheckpoint(*slot.message);
-}
-
-void Replica::TrimApplied() {
-  const uint64_t applied = ledger_->size();
-  while (remembered_from_ <= applied && !remembered_bytes_.empty()) {
-    remembered_bytes_.pop_front();
-    remembered_roots_.pop_front();
-    ++remembered_from_;
-  }
-  if (remembered_bytes_.empty()) remembered_from_ = range_.size() + 1;
+                                                                : HandleCheckpoint(slot);
 }
 
 bool Replica::HandleEntry(Slot& slot) {
@@ -333,20 +410,16 @@ bool Replica::HandleEntry(Slot& slot) {
   const uint64_t seq = message.sequence;
   const uint64_t verified = range_.size();
   if (seq <= verified) {
-    // A repeat (the writer restarted before its position was stored): it must be the same entry.
-    TrimApplied();
-    std::string known;
-    if (seq >= remembered_from_) {
-      known = remembered_bytes_[seq - remembered_from_];
-    } else {
-      auto stored = ledger_->Entry(seq);
-      if (!stored) {
-        Alarm(seq, stored.error().WithContext(EntryAt(seq) + "reading the applied entry"));
-        return false;
-      }
-      known = std::move(*stored);
+    // A repeat (the writer restarted before its position was stored): it must be the same entry,
+    // as the replica's ledger holds it (verified entries not yet applied are applied first:
+    // repeats are rare, so no copy of every verified entry is kept for them).
+    if (seq > ledger_->size() && !Drain()) return false;
+    auto known = ledger_->Entry(seq);
+    if (!known) {
+      Alarm(seq, known.error().WithContext(EntryAt(seq) + "reading the applied entry"));
+      return false;
     }
-    if (known != message.value) {
+    if (*known != message.value) {
       Alarm(seq, DataLoss(EntryAt(seq) +
                           "differs from the entry already verified at this sequence (the stream "
                           "holds two different entries " +
@@ -375,7 +448,8 @@ bool Replica::HandleEntry(Slot& slot) {
     // The credential may come from an entry verified but not yet applied (CredentialIssued), or
     // applied since the verifier looked: apply everything before it, then check again.
     if (!Drain()) return false;
-    v.request = admission_->Check(v.signed_event, v.recorded_at_us);
+    v.request = admission_->Check(
+        std::string(std::string_view(message.value).substr(v.event_offset)), v.recorded_at_us);
   }
   if (!*v.request) {
     const Status& e = v.request->error();
@@ -385,39 +459,23 @@ bool Replica::HandleEntry(Slot& slot) {
     return false;
   }
   AppendRequest request = std::move(**v.request);
-  request.presequenced = AppendRequest::Presequenced{seq, v.recorded_at_us};
+  // The entry's bytes and leaf go along: the ledger's writer stores them as they are.
+  request.presequenced = AppendRequest::Presequenced{.sequence = seq,
+                                                     .recorded_at_us = v.recorded_at_us,
+                                                     .entry_bytes = std::move(slot.message->value),
+                                                     .leaf_hash = v.leaf};
   range_.Append(v.leaf, {});
-  if (remembered_bytes_.empty()) remembered_from_ = seq;
-  remembered_bytes_.push_back(message.value);
-  remembered_roots_.push_back(range_.Root());
   pending_.push_back(std::move(request));
   last_at_us_ = v.recorded_at_us;
   verified_.store(seq, std::memory_order_relaxed);
   return true;
 }
 
-bool Replica::HandleCheckpoint(const replication::Message& message) {
-  const uint64_t size = message.sequence;
-  auto text = verifier_.Open(message.value);
-  if (!text) {
-    Alarm(size,
-          Status(text.error().code() == StatusCode::kUnauthenticated ? StatusCode::kUnauthenticated
-                                                                     : StatusCode::kDataLoss,
-                 CheckpointAt(size) + text.error().message()));
-    return false;
-  }
-  auto cp = note::Checkpoint::Parse(*text);
-  if (!cp) {
-    Alarm(size, DataLoss(CheckpointAt(size) + cp.error().message()));
-    return false;
-  }
-  if (cp->origin != ledger_->origin()) {
-    Alarm(size, DataLoss(CheckpointAt(size) + "names origin \"" + cp->origin + "\", not \"" +
-                         ledger_->origin() + "\""));
-    return false;
-  }
-  if (cp->size != size) {
-    Alarm(size, DataLoss(CheckpointAt(size) + "its note says size " + std::to_string(cp->size)));
+bool Replica::HandleCheckpoint(Slot& slot) {
+  const uint64_t size = slot.message->sequence;
+  Verdict& v = slot.verdict;
+  if (!v.problem.ok()) {  // its signature, note, origin or size (VerifyCheckpoint)
+    Alarm(size, std::move(v.problem));
     return false;
   }
   const uint64_t verified = range_.size();
@@ -426,25 +484,28 @@ bool Replica::HandleCheckpoint(const replication::Message& message) {
                          std::to_string(verified) + ")"));
     return false;
   }
-  TrimApplied();
+  // Our own root at that size: the relay sends checkpoint S right after entry S, so it is usually
+  // the root of everything verified; otherwise the replica's ledger computes it (from the leaves
+  // this replica hashed), once what was verified up to S is applied.
   merkle::Hash root;
-  if (size >= remembered_from_) {
-    root = remembered_roots_[size - remembered_from_];
+  if (size == verified) {
+    root = range_.Root();
   } else {
-    auto stored = ledger_->Root(size);  // size < remembered_from_: in the ledger already
+    if (size > ledger_->size() && !Drain()) return false;
+    auto stored = ledger_->Root(size);
     if (!stored) {
       Alarm(size, stored.error().WithContext(CheckpointAt(size) + "computing our root"));
       return false;
     }
     root = *stored;
   }
-  if (root != cp->root) {
+  if (root != v.leaf) {
     Alarm(size, DataLoss(CheckpointAt(size) +
                          "its root differs from the root recomputed from the entries"));
     return false;
   }
   if (size > last_checkpoint_) {
-    pending_checkpoints_.push_back({size, root, message.value});
+    pending_checkpoints_.push_back({size, root, std::move(slot.message->value)});
     last_checkpoint_ = size;
   }
   return true;

@@ -4,16 +4,20 @@
 //
 // The apply path. Every message is verified before anything of it is applied:
 //   entry S     S is exactly the next sequence (contiguity; a repeat of an entry already verified
-//               must be byte-identical and is skipped: duplicates after a writer restart), the
-//               bytes parse as a LedgerEntry carrying S, are the canonical encoding
-//               (storage::EncodeLedgerEntry), match the ej-leaf header, the recorded-at time does
-//               not go back, and Admission::Check (decode, credential at the recorded-at time,
-//               signature over the stored body bytes) accepts the event.
+//               must be byte-identical to the replica ledger's entry S and is skipped: duplicates
+//               after a writer restart), the bytes match the ej-leaf header, are exactly the
+//               canonical encoding of a LedgerEntry (storage::EncodeLedgerEntry's framing, read
+//               directly, carrying S; the event inside canonical too, which DecodeSignedEvent
+//               checks), the recorded-at time does not go back, and Admission::Check (decode,
+//               credential at the recorded-at time, signature over the stored body bytes) accepts
+//               the event.
 //   checkpoint  signed by the source node's key, names the replica ledger's origin, covers only
 //               verified entries, and its root equals the root the replica recomputed itself.
 // Verified entries are then appended to the replica's own RocksDB ledger through the ordinary
 // writer with AppendRequest::presequenced (same sequence numbers, same recorded-at times, hence
-// the same entry bytes, leaves and roots), in group commits of up to `max_batch`. The writer's
+// the same entry bytes, leaves and roots; the bytes and the leaf the replica checked are handed
+// over, so the writer does not encode and hash them again), in group commits of up to
+// `max_batch`. The writer's
 // observer is the replica's Admission: the credential and school rules are checked again in
 // sequence order (the source admitted the same events at the same times, so a refusal is a
 // mismatch) and the projections (views) are written in the same WriteBatch, exactly as on the
@@ -33,9 +37,10 @@
 // (a stale offset only repeats entries, which are skipped), a new one reads from the beginning.
 //
 // Threads (a pipeline): the consumer thread reads messages in batches of up to `verify_batch`;
-// the checks of each entry that do not depend on the entries before it (parse, the sequence in
-// the bytes, the leaf header, the canonical encoding, Admission::Check with its Ed25519
-// signature) run on `verify_threads` threads at once (the consumer thread among them); then the
+// the checks of each message that do not depend on the messages before it (an entry's leaf
+// header, its canonical encoding and the sequence in it, Admission::Check with its Ed25519
+// signature; a checkpoint's signature, note, origin and size) run on `verify_threads` threads at
+// once (the consumer thread among them); then the
 // consumer goes through the batch in order (duplicates, contiguity, the first failing check,
 // recorded-at order, the checkpoints) exactly as one thread would, so every refusal names the
 // same entry and reason. A credential check that failed against the registry as the verifier saw
@@ -162,13 +167,14 @@ class Replica {
   Replica(Ledger* ledger, const Admission* admission, ReplicaOptions options,
           note::NoteVerifier verifier);
   void Run();
-  // The order-independent checks of an entry (any thread).
+  // The order-independent checks of an entry or a checkpoint (any thread).
   void Verify(Slot& slot) const;
+  void VerifyCheckpoint(Slot& slot) const;
   // Checks one message in order with its verdict; the entry joins the pending group. False after
   // an alarm.
   bool Handle(Slot& slot);
   bool HandleEntry(Slot& slot);
-  bool HandleCheckpoint(const replication::Message& message);
+  bool HandleCheckpoint(Slot& slot);
   // Hands the pending group (and the checkpoints verified since the last one) to the applier,
   // waiting while one group already waits. False if the applier raised an alarm.
   bool Submit();
@@ -177,8 +183,6 @@ class Replica {
   // The applier thread.
   void ApplyLoop();
   bool Apply(Group& group);
-  // Forgets the remembered bytes and roots of entries now in the ledger.
-  void TrimApplied();
   // Applies what was verified before, then stops with `status` about `sequence`.
   void Alarm(uint64_t sequence, Status status);
   // Raises the alarm (the first one wins).
@@ -196,11 +200,6 @@ class Replica {
   merkle::CompactRange range_;  // every verified leaf, applied or not
   int64_t last_at_us_ = 0;
   std::vector<AppendRequest> pending_;
-  // The bytes and the root after each verified entry beyond `remembered_from_ - 1` (entries the
-  // consumer has not yet seen in the ledger): for repeats and checkpoints.
-  uint64_t remembered_from_ = 1;
-  std::deque<std::string> remembered_bytes_;
-  std::deque<merkle::Hash> remembered_roots_;
   std::vector<VerifiedCheckpoint> pending_checkpoints_;
   uint64_t last_checkpoint_ = 0;  // the largest checkpoint verified
   int64_t next_offset_ = 0;

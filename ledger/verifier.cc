@@ -157,7 +157,7 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
   EJ_ASSIGN_OR_RETURN(NodeKey node, ParseNodeVerifierKey(options.node_verifier_key));
   EJ_ASSIGN_OR_RETURN(note::NoteVerifier note_verifier,
                       note::NoteVerifier::FromVerifierKey(options.node_verifier_key));
-  CredentialRegistry registry;
+  CredentialRegistry registry(CredentialRegistry::KeyParsing::kAtApply);  // unadmitted data
   registry.AddNode(NodeCredentialId(node.key_id), node.key);
 
   const uint64_t total = ledger.size();

@@ -393,6 +393,69 @@ TEST_P(SignatureTest, ConcurrentVerifyOnSharedKey) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+// A key keeps the contexts that verified a good signature and reuses them (re-initialised with
+// the same key): a reused context must answer exactly as a fresh one, whatever it verified before.
+TEST_P(SignatureTest, ReusedContextsAnswerAsFreshOnes) {
+  const PublicKey pub = Parsed();
+  EXPECT_EQ(pub.idle_contexts(), 0u);
+  const std::string m1 = "mark 5, pupil 42, lesson 7";
+  const std::string m2 = std::string(1000, 'x');
+  const std::string s1 = Must(key().Sign(m1));
+  const std::string s2 = Must(key().Sign(m2));
+  EXPECT_TRUE(IsOk(pub.Verify(m1, s1)));
+  EXPECT_EQ(pub.idle_contexts(), 1u);  // kept for the next call
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    // The same context, one call after another: another message, a signature for another
+    // message, a flipped bit, then good again.
+    EXPECT_TRUE(IsOk(pub.Verify(m2, s2)));
+    EXPECT_TRUE(
+        IsError(pub.Verify(m2, s1), StatusCode::kUnauthenticated, "signature does not verify"));
+    EXPECT_TRUE(IsOk(pub.Verify(m1, s1)));
+    EXPECT_TRUE(IsError(pub.Verify(m1 + "!", s1), StatusCode::kUnauthenticated,
+                        "signature does not verify"));
+    EXPECT_TRUE(IsError(pub.Verify(m1, FlipBit(s1, 20)), StatusCode::kUnauthenticated,
+                        "signature does not verify"));
+    EXPECT_TRUE(IsOk(pub.Verify(m1, s1)));
+    EXPECT_LE(pub.idle_contexts(), PublicKey::kIdleContexts);
+    EXPECT_GE(pub.idle_contexts(), 1u);
+  }
+  // Copies share the contexts (and the parsed key).
+  const PublicKey copy = pub;
+  EXPECT_EQ(copy.idle_contexts(), pub.idle_contexts());
+  EXPECT_TRUE(IsOk(copy.Verify(m2, s2)));
+}
+
+// A deferred key (crypto::PublicKey::FromRawDeferred) verifies exactly as a parsed one, from its
+// first call on, on several threads at once (the first calls race to parse it).
+TEST_P(SignatureTest, DeferredKeyVerifiesLikeAParsedOneOnManyThreads) {
+  const std::string good = Must(key().Sign("deferred"));
+  const std::string bad = FlipBit(good, 5);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const PublicKey pub = Must(PublicKey::FromRawDeferred(GetParam(), key().public_key().raw()));
+    EXPECT_EQ(pub, Parsed());
+    EXPECT_EQ(pub.type(), GetParam());
+    std::atomic<int> wrong{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        while (!go.load()) std::this_thread::yield();
+        for (int i = 0; i < 20; ++i) {
+          const bool use_good = (i + t) % 3 != 0;
+          const Status s = pub.Verify("deferred", use_good ? good : bad);
+          if (s.ok() != use_good) ++wrong;
+          if (!use_good && s.message() != "signature does not verify") ++wrong;
+        }
+      });
+    }
+    go = true;
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(wrong.load(), 0);
+    EXPECT_LE(pub.idle_contexts(), PublicKey::kIdleContexts);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(BothKeyTypes, SignatureTest,
                          ::testing::Values(KeyType::kEd25519, KeyType::kEcdsaP256),
                          [](const ::testing::TestParamInfo<KeyType>& param_info) {
@@ -472,6 +535,48 @@ TEST(VerifyRefusalTest, P256PointEncodingAndCurveChecks) {
       FromHex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
   EXPECT_TRUE(IsError(PublicKey::FromRaw(KeyType::kEcdsaP256, "\x04" + p_field + good.substr(33)),
                       StatusCode::kInvalidArgument, "not a point on the curve"));
+}
+
+TEST(DeferredKeyTest, RefusesWhatNeedsNoParsingAtOnceWithFromRawsMessages) {
+  const PrivateKey ed = Must(PrivateKey::Generate(KeyType::kEd25519));
+  const PrivateKey p256 = Must(PrivateKey::Generate(KeyType::kEcdsaP256));
+  struct Case {
+    KeyType type;
+    std::string raw;
+  };
+  std::string hybrid = p256.public_key().raw();
+  hybrid[0] = 0x06;
+  const std::vector<Case> cases = {
+      {KeyType::kEd25519, p256.public_key().raw()},
+      {KeyType::kEd25519, ed.public_key().raw().substr(0, 31)},
+      {KeyType::kEcdsaP256, ed.public_key().raw()},
+      {KeyType::kEcdsaP256, hybrid},
+      {static_cast<KeyType>(7), ed.public_key().raw()},
+  };
+  for (const Case& c : cases) {
+    auto eager = PublicKey::FromRaw(c.type, c.raw);
+    auto deferred = PublicKey::FromRawDeferred(c.type, c.raw);
+    ASSERT_FALSE(eager.has_value());
+    ASSERT_FALSE(deferred.has_value());
+    EXPECT_EQ(deferred.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(deferred.error().message(), eager.error().message());
+  }
+}
+
+TEST(DeferredKeyTest, AP256PointOffTheCurveFailsEveryVerification) {
+  // FromRaw refuses it; deferred, it is taken (only the format is checked) and every
+  // verification says why it cannot be used.
+  const PrivateKey p256 = Must(PrivateKey::Generate(KeyType::kEcdsaP256));
+  const std::string off_curve = FlipBit(p256.public_key().raw(), 64);
+  EXPECT_TRUE(IsError(PublicKey::FromRaw(KeyType::kEcdsaP256, off_curve),
+                      StatusCode::kInvalidArgument, "p256 public key is not a point on the curve"));
+  const PublicKey deferred = Must(PublicKey::FromRawDeferred(KeyType::kEcdsaP256, off_curve));
+  const std::string sig = Must(p256.Sign("m"));
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(IsError(deferred.Verify("m", sig), StatusCode::kUnauthenticated,
+                        "public key is unusable: p256 public key is not a point on the curve"));
+  }
+  EXPECT_EQ(deferred.idle_contexts(), 0u);
 }
 
 // --- P-256 interoperability ----------------------------------------------------------------------

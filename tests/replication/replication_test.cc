@@ -5,8 +5,11 @@
 
 #include <set>
 
+#include "ejournal/v1/event.pb.h"
+#include "ejournal/v1/ledger.pb.h"
 #include "ledger/merkle.h"
 #include "ledger/signed_note.h"
+#include "ledger/storage_format.h"
 #include "projections/views.h"
 #include "tests/replication/replication_fixture.h"
 
@@ -475,6 +478,184 @@ TEST_F(TamperedStreamTest, AForgedCheckpointStopsTheReplicaAtThatCheckpoint) {
                           ": its root differs from the root recomputed from the entries"));
   EXPECT_EQ(alarm_sequence_, size);
   EXPECT_EQ(applied, size);
+}
+
+void AppendVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+// Replaces entry `m`'s bytes and gives it the leaf header that matches them (as if altered at the
+// source, so that only the replica's own checks can find it).
+void SetEntryBytes(replication::Message& m, std::string bytes) {
+  m.value = std::move(bytes);
+  m.leaf_hex = merkle::ToHex(merkle::LeafHash(m.value));
+}
+
+TEST_F(TamperedStreamTest, ANonCanonicalEntryEncodingStopsTheReplicaAtThatEntry) {
+  const uint64_t k = Middle();
+  v1::LedgerEntry entry;
+  ASSERT_TRUE(entry.ParseFromString(stream_[EntryIndex(k)].value));
+  ASSERT_NE(entry.recorded_at_us(), 0);
+  const std::string event = entry.event().SerializeAsString();
+  auto field = [](int number, uint64_t v) {
+    std::string out(1, static_cast<char>(number << 3));
+    AppendVarint(out, v);
+    return out;
+  };
+  std::string tail(1, '\x1a');
+  AppendVarint(tail, event.size());
+  tail += event;
+  const std::string seq = field(1, k);
+  const std::string at = field(2, static_cast<uint64_t>(entry.recorded_at_us()));
+  std::string padded_seq = seq;  // the sequence's varint with a redundant zero byte
+  padded_seq.back() = static_cast<char>(padded_seq.back() | 0x80);
+  padded_seq.push_back('\0');
+  // Each parses as the same LedgerEntry (protobuf accepts them), none is the stored encoding.
+  const std::vector<std::pair<std::string, std::string>> variants = {
+      {"fields out of order", at + seq + tail},
+      {"a redundant varint byte", padded_seq + at + tail},
+      {"a field repeated", seq + seq + at + tail},
+      {"a zero recorded-at written out", seq + field(2, 0) + tail},
+  };
+  ASSERT_EQ(seq + at + tail, stream_[EntryIndex(k)].value);  // the canonical one, for reference
+  for (const auto& [what, bytes] : variants) {
+    SCOPED_TRACE(what);
+    v1::LedgerEntry parsed;
+    ASSERT_TRUE(parsed.ParseFromString(bytes));
+    EXPECT_EQ(parsed.sequence(), k);
+    auto messages = stream_;
+    SetEntryBytes(messages[EntryIndex(k)], bytes);
+    uint64_t applied = 0;
+    Status alarm = RunReplicaOn(messages, applied);
+    EXPECT_TRUE(
+        IsError(alarm, StatusCode::kDataLoss,
+                "entry " + std::to_string(k) + ": its bytes are not the canonical entry encoding"))
+        << alarm.ToString();
+    EXPECT_EQ(alarm_sequence_, k);
+    EXPECT_EQ(applied, k - 1);
+  }
+}
+
+TEST_F(TamperedStreamTest, ANonCanonicalEventInsideAnEntryStopsTheReplicaAtThatEntry) {
+  // The entry's framing is canonical, the signed event inside is not (its signature field twice:
+  // protobuf keeps the last, the same, so the event parses and its signature verifies).
+  const uint64_t k = Middle();
+  v1::LedgerEntry entry;
+  ASSERT_TRUE(entry.ParseFromString(stream_[EntryIndex(k)].value));
+  v1::SignedEvent signature_only;
+  signature_only.set_signature(entry.event().signature());
+  const std::string event = entry.event().SerializeAsString() + signature_only.SerializeAsString();
+  auto messages = stream_;
+  SetEntryBytes(messages[EntryIndex(k)],
+                storage::EncodeLedgerEntry(k, entry.recorded_at_us(), event));
+  uint64_t applied = 0;
+  Status alarm = RunReplicaOn(messages, applied);
+  EXPECT_TRUE(IsError(alarm, StatusCode::kDataLoss, "entry " + std::to_string(k) + ": "))
+      << alarm.ToString();
+  EXPECT_TRUE(IsError(alarm, StatusCode::kDataLoss, "not canonically encoded")) << alarm.ToString();
+  EXPECT_EQ(alarm_sequence_, k);
+  EXPECT_EQ(applied, k - 1);
+}
+
+TEST_F(TamperedStreamTest, RepeatedEntriesAreSkippedAndADifferentRepeatStopsTheReplica) {
+  // Entries repeated after a writer restart: a run of them right after the originals (not yet in
+  // the replica's ledger when they arrive, with small batches) and one much later (long applied).
+  const uint64_t k = Middle();
+  auto repeated = stream_;
+  std::vector<replication::Message> again;
+  for (uint64_t seq = k - 3; seq <= k; ++seq) again.push_back(stream_[EntryIndex(seq)]);
+  repeated.insert(repeated.begin() + static_cast<ptrdiff_t>(EntryIndex(k)) + 1, again.begin(),
+                  again.end());
+  repeated.push_back(stream_[EntryIndex(2)]);
+  tweak_replica_ = [](ReplicaOptions& o) { o.verify_batch = 3; };
+  {
+    const std::string topic = "repeated";
+    ASSERT_OK(kafka_->CreateTopic(topic));
+    ProduceRaw(topic, repeated);
+    auto store = OpenStore("replica-repeated");
+    ASSERT_NE(store, nullptr);
+    auto replica = StartReplica(*store, topic);
+    ASSERT_NE(replica, nullptr);
+    ASSERT_OK(replica->WaitApplied(writer().size(), kDeadline));
+    ASSERT_TRUE(Eventually([&] { return replica->stats().duplicates == again.size() + 1; }));
+    EXPECT_FALSE(replica->stats().halted);
+    replica.reset();
+    ExpectReplicaEqualsWriter(*store);
+  }
+  // The same, but the repeat of entry k - 2 differs in one byte (its leaf header matching).
+  auto messages = repeated;
+  const size_t at = EntryIndex(k) + 2;  // the repeat of k - 2
+  ASSERT_EQ(messages[at].sequence, k - 2);
+  std::string bytes = messages[at].value;
+  bytes[bytes.size() - 1] = static_cast<char>(bytes.back() ^ 0x01);
+  SetEntryBytes(messages[at], bytes);
+  uint64_t applied = 0;
+  Status alarm = RunReplicaOn(messages, applied);
+  EXPECT_TRUE(IsError(alarm, StatusCode::kDataLoss,
+                      "entry " + std::to_string(k - 2) +
+                          ": differs from the entry already verified at this sequence"))
+      << alarm.ToString();
+  EXPECT_EQ(alarm_sequence_, k - 2);
+  EXPECT_EQ(applied, k);  // everything verified before the bad repeat is kept
+}
+
+TEST_F(TamperedStreamTest, ACheckpointArrivingLateIsCheckedAgainstTheReplicasRoot) {
+  // A checkpoint of size S after later entries (allowed: ledger/replication_format.h): its root is
+  // then not the root of everything verified; the replica's ledger computes its root at S.
+  // One followed by three entries (so that it moves behind entries only, not another checkpoint).
+  size_t at = CheckpointIndexAfter(Middle());
+  auto is_entry = [&](size_t i) {
+    return i < stream_.size() && stream_[i].kind == replication::MessageKind::kEntry;
+  };
+  while (at < stream_.size() && (stream_[at].kind != replication::MessageKind::kCheckpoint ||
+                                 !is_entry(at + 1) || !is_entry(at + 2) || !is_entry(at + 3))) {
+    ++at;
+  }
+  ASSERT_LT(at, stream_.size());
+  const uint64_t size = stream_[at].sequence;
+  auto late = stream_;
+  const replication::Message checkpoint = late[at];
+  late.erase(late.begin() + static_cast<ptrdiff_t>(at));
+  late.insert(late.begin() + static_cast<ptrdiff_t>(at) + 3, checkpoint);
+  ASSERT_GT(late[at + 2].sequence, size);  // entries after S come first now
+  for (size_t batch : {size_t{1}, size_t{1024}}) {
+    SCOPED_TRACE("verify_batch " + std::to_string(batch));
+    tweak_replica_ = [batch](ReplicaOptions& o) { o.verify_batch = batch; };
+    const std::string topic = "late." + std::to_string(batch);
+    ASSERT_OK(kafka_->CreateTopic(topic));
+    ProduceRaw(topic, late);
+    auto store = OpenStore("replica-" + topic);
+    ASSERT_NE(store, nullptr);
+    auto replica = StartReplica(*store, topic);
+    ASSERT_NE(replica, nullptr);
+    ASSERT_OK(replica->WaitApplied(writer().size(), kDeadline));
+    ASSERT_TRUE(Eventually(
+        [&] { return store->ledger->LatestCheckpoint() == writer().LatestCheckpoint(); }));
+    EXPECT_FALSE(replica->stats().halted);
+    replica.reset();
+    ExpectReplicaEqualsWriter(*store);  // the late checkpoint among them
+  }
+  // Late and over another root, signed by the writer's own key: refused.
+  auto root = writer().Root(size);
+  ASSERT_TRUE(root.has_value());
+  note::Checkpoint cp{SignedLedger::kOrigin, size, *root, {}};
+  cp.root[5] ^= 0x01;
+  auto forged = writer_->node().signer->Sign(cp.Marshal());
+  ASSERT_TRUE(forged.has_value());
+  auto messages = late;
+  messages[at + 3].value = *forged;
+  tweak_replica_ = {};
+  uint64_t applied = 0;
+  Status alarm = RunReplicaOn(messages, applied);
+  EXPECT_TRUE(IsError(alarm, StatusCode::kDataLoss,
+                      "checkpoint at size " + std::to_string(size) +
+                          ": its root differs from the root recomputed from the entries"))
+      << alarm.ToString();
+  EXPECT_EQ(alarm_sequence_, size);
 }
 
 // The replica verifies entries on several threads at once and then checks them in order
