@@ -5,7 +5,6 @@
 #include "api/json_util.h"
 #include "api/server.h"
 #include "ejournal/v1/api.pb.h"
-#include "ledger/thread_slice.h"
 
 namespace ejournal::api {
 namespace {
@@ -56,8 +55,7 @@ void ApiServer::PostBatch(const httplib::Request& req, httplib::Response& res) {
   const int64_t now = options_.clock->NowMicros();
   std::vector<std::optional<Status>> refused(batch.events_size());
   std::vector<AppendRequest> requests;
-  std::vector<int> index_of;          // request -> batch item
-  const DefaultSliceScope verifying;  // --worker-slice-us: the readers' short slices only
+  std::vector<int> index_of;  // request -> batch item
   for (int i = 0; i < batch.events_size(); ++i) {
     auto checked = admission_->Check(std::move(*batch.mutable_events(i)), now);
     if (!checked) {

@@ -787,13 +787,10 @@ void ApiServer::Routes() {
 
 Result<AppendResult> ApiServer::Submit(std::string signed_event) {
   const int64_t now_us = options_.clock->NowMicros();
-  auto checked = [&] {
-    if (verify_pool_ != nullptr) {
-      return verify_pool_->Run([&] { return admission_->Check(std::move(signed_event), now_us); });
-    }
-    const DefaultSliceScope verifying;  // --worker-slice-us: the readers' short slices only
-    return admission_->Check(std::move(signed_event), now_us);
-  }();
+  auto checked =
+      verify_pool_ == nullptr
+          ? admission_->Check(std::move(signed_event), now_us)
+          : verify_pool_->Run([&] { return admission_->Check(std::move(signed_event), now_us); });
   RequestStages::MarkCurrent("verify");
   if (!checked) {
     metrics_.CountRefusal(checked.error());

@@ -30,10 +30,6 @@ bool GetAttr(SchedAttr& attr) {
   return syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0) == 0;
 }
 
-// The slice this thread asked for last (RequestThreadSlice), so that DefaultSliceScope needs no
-// system call on threads that never asked.
-thread_local std::chrono::microseconds requested{0};
-
 }  // namespace
 
 bool RequestThreadSlice(std::chrono::microseconds slice) {
@@ -42,27 +38,14 @@ bool RequestThreadSlice(std::chrono::microseconds slice) {
   if (attr.sched_policy != SCHED_OTHER && attr.sched_policy != SCHED_BATCH) return false;
   attr.size = sizeof attr;
   attr.sched_flags = 0;
-  attr.sched_runtime = static_cast<uint64_t>(slice.count()) * 1000;  // ns; 0: the default
-  if (syscall(SYS_sched_setattr, 0, &attr, 0) != 0) return false;
-  requested = slice;
-  return true;
+  attr.sched_runtime = static_cast<uint64_t>(slice.count()) * 1000;  // ns
+  return syscall(SYS_sched_setattr, 0, &attr, 0) == 0;
 }
 
 std::chrono::microseconds ThreadSlice() {
   SchedAttr attr;
   if (!GetAttr(attr)) return std::chrono::microseconds(0);
   return std::chrono::microseconds(attr.sched_runtime / 1000);
-}
-
-DefaultSliceScope::DefaultSliceScope() {
-  if (requested.count() > 0) {
-    const std::chrono::microseconds short_slice = requested;
-    if (RequestThreadSlice(std::chrono::microseconds(0))) restore_ = short_slice;
-  }
-}
-
-DefaultSliceScope::~DefaultSliceScope() {
-  if (restore_.count() > 0) (void)RequestThreadSlice(restore_);
 }
 
 }  // namespace ejournal

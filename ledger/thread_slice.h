@@ -22,20 +22,4 @@ bool RequestThreadSlice(std::chrono::microseconds slice);
 // The calling thread's requested slice as the kernel reports it (0: none, or not supported).
 std::chrono::microseconds ThreadSlice();
 
-// While alive, the calling thread runs with the kernel's default slice if it had asked for a short
-// one (RequestThreadSlice), and asks for its short slice again after: for CPU-heavy work on a
-// latency-hinted thread, e.g. a write's signature check on an HTTP worker, so that it does not
-// preempt the readers it shares the worker pool with. Costs two system calls on such a thread,
-// none on others.
-class DefaultSliceScope {
- public:
-  DefaultSliceScope();
-  ~DefaultSliceScope();
-  DefaultSliceScope(const DefaultSliceScope&) = delete;
-  DefaultSliceScope& operator=(const DefaultSliceScope&) = delete;
-
- private:
-  std::chrono::microseconds restore_{0};
-};
-
 }  // namespace ejournal
