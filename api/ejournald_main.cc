@@ -68,11 +68,6 @@ int main(int argc, char** argv) {
                  "threads that check single writes' signatures (0: one per CPU)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--worker-slice-us", options.worker_slice_us,
-                 "time slice each HTTP worker asks the kernel for, in µs (Linux 6.12+: a waking "
-                 "worker runs before longer-slice threads; 0: the kernel's default)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({0}) | CLI::Range(100, 100000));
   app.add_option("--keep-alive", options.keep_alive_seconds,
                  "seconds an idle keep-alive connection is kept open")
       ->capture_default_str()

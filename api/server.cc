@@ -31,7 +31,6 @@
 #include "ledger/embedded_kafka.h"
 #include "ledger/replica.h"
 #include "ledger/replicator.h"
-#include "ledger/thread_slice.h"
 
 namespace ejournal::api {
 
@@ -61,11 +60,8 @@ std::string TimingHeader(const RequestStages& stages, RequestStages::Clock::time
 // Thread-safety: enqueue and shutdown from any thread (httplib: the listener and Stop()).
 class ElasticPool final : public httplib::TaskQueue {
  public:
-  ElasticPool(size_t min, size_t max, std::chrono::seconds idle, std::chrono::microseconds slice)
-      : min_(std::max<size_t>(min, 1)),
-        max_(std::max(max, std::max<size_t>(min, 1))),
-        idle_(idle),
-        slice_(slice) {
+  ElasticPool(size_t min, size_t max, std::chrono::seconds idle)
+      : min_(std::max<size_t>(min, 1)), max_(std::max(max, std::max<size_t>(min, 1))), idle_(idle) {
     std::lock_guard lock(mu_);
     for (size_t i = 0; i < min_; ++i) StartWorkerLocked();
   }
@@ -115,9 +111,6 @@ class ElasticPool final : public httplib::TaskQueue {
   void StartWorkerLocked() {
     std::thread t([this] {
       pthread_setname_np(pthread_self(), "ej-http");  // for top -H, /proc/PID/task/*/comm
-      if (slice_.count() > 0 && !RequestThreadSlice(slice_)) {
-        spdlog::debug("http: the kernel refused a {} µs slice for a worker", slice_.count());
-      }
       Work();
     });
     const std::thread::id id = t.get_id();
@@ -160,7 +153,6 @@ class ElasticPool final : public httplib::TaskQueue {
 
   const size_t min_, max_;
   const std::chrono::seconds idle_;
-  const std::chrono::microseconds slice_;  // 0: the kernel's default
   std::mutex mu_;
   std::condition_variable cv_;                      // a job was queued, or stopping
   std::condition_variable done_cv_;                 // a worker ended
@@ -526,18 +518,15 @@ Status ApiServer::Init() {
     http_ = std::move(plain);
   }
   if (options_.threads < 1 || options_.max_threads < options_.threads ||
-      options_.idle_thread_seconds < 1 || options_.keep_alive_seconds < 1 ||
-      (options_.worker_slice_us != 0 &&
-       (options_.worker_slice_us < 100 || options_.worker_slice_us > 100000))) {
+      options_.idle_thread_seconds < 1 || options_.keep_alive_seconds < 1) {
     return InvalidArgument(
         "threads must be at least 1, max_threads at least threads, idle_thread_seconds and "
-        "keep_alive_seconds at least 1, worker_slice_us 0 or 100 to 100000");
+        "keep_alive_seconds at least 1");
   }
   http_->new_task_queue = [min = static_cast<size_t>(options_.threads),
                            max = static_cast<size_t>(options_.max_threads),
-                           idle = std::chrono::seconds(options_.idle_thread_seconds),
-                           slice = std::chrono::microseconds(options_.worker_slice_us)] {
-    return new ElasticPool(min, max, idle, slice);
+                           idle = std::chrono::seconds(options_.idle_thread_seconds)] {
+    return new ElasticPool(min, max, idle);
   };
   http_->set_payload_max_length(options_.max_body_bytes);
   http_->set_read_timeout(options_.read_timeout_seconds, 0);

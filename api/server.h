@@ -93,11 +93,6 @@ struct ServerOptions {
   int idle_thread_seconds = 30;
   // A keep-alive connection idle this long is closed (its worker freed).
   int keep_alive_seconds = 5;
-  // > 0: each HTTP worker asks the kernel for time slices of this many µs (ledger/thread_slice.h;
-  // Linux 6.12+, 100 to 100,000), so that a request's worker that wakes on a busy CPU runs before
-  // the ledger's writer, compactions and other long-running threads (issue 4's read p99); 0: the
-  // kernel's default.
-  int worker_slice_us = 0;
   // > 0: single writes' admission checks (the Ed25519 verification) run on `verify_threads`
   // threads (0: one per CPU) this many nice steps below the process (at most nice 19), below the
   // readers' workers (issue 4); 0 (the default): on the HTTP worker that received the write. Off

@@ -58,7 +58,6 @@
 #include "ejournal/v1/api.pb.h"
 #include "ledger/crypto.h"
 #include "ledger/event_codec.h"
-#include "ledger/thread_slice.h"
 #include "projections/school_state.h"
 #include "projections/school_time.h"
 #include "tools/bench_util.h"
@@ -329,14 +328,7 @@ struct RunOptions {
   double verify_limit = 0;
   uint64_t max_errors = 0;
   uint64_t seed = 1;
-  int slice_us = 0;  // > 0: the clients' threads ask for this time slice (ledger/thread_slice.h)
 };
-
-// The client threads' latency hint (--slice-us): the tool shares the server's cores, and a
-// client's own wake-up delay counts in its requests' latency.
-void ClientThreadSlice(const RunOptions& o) {
-  if (o.slice_us > 0) (void)RequestThreadSlice(std::chrono::microseconds(o.slice_us));
-}
 
 // Where one request's time went, on the one monotonic clock of this machine (steady_clock is
 // CLOCK_MONOTONIC, as the server's X-EJournal-Timing is): due (its open-loop time), sent (the
@@ -752,7 +744,6 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
   for (int t = 0; t < o.clients; ++t) {
     threads.emplace_back([&] {
       pthread_setname_np(pthread_self(), "load-write");
-      ClientThreadSlice(o);
       auto c = NewClient(url);
       Counts counts;
       for (size_t i = next++; i < total; i = next++) {
@@ -797,7 +788,6 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
   for (int t = 0; reads && t < o.read_clients; ++t) {
     threads.emplace_back([&, t] {
       pthread_setname_np(pthread_self(), "load-read");
-      ClientThreadSlice(o);
       auto c = NewClient(url);
       c->set_bearer_token_auth(token);
       std::mt19937_64 rng(o.seed * 1000 + static_cast<uint64_t>(t));
@@ -999,11 +989,6 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--verify-limit", o.verify_limit,
                   "the machine's Ed25519 verifies/s on all cores (openssl speed), for the ratio");
-  run->add_option("--slice-us", o.slice_us,
-                  "time slice the write and read clients' threads ask for, in µs (0: the "
-                  "kernel's default; the server's own: --server-arg=--worker-slice-us=N)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({0}) | CLI::Range(100, 100000));
   run->add_option("--max-errors", o.max_errors, "exit 1 beyond this many errors")
       ->capture_default_str();
   std::string fsync_dir = ".";

@@ -21,7 +21,6 @@
 #include <thread>
 #include <vector>
 
-#include "ledger/thread_slice.h"
 #include "tests/api/api_fixture.h"
 
 namespace ejournal::testing {
@@ -116,55 +115,6 @@ std::vector<int> NiceOfThreads(const std::string& name) {
     }
   }
   return out;
-}
-
-// The time slice (ns) the kernel runs each thread named `name` with (/proc/self/task/*/sched,
-// "se.slice"; Linux 6.6+), empty when there is none or the kernel does not say.
-std::vector<uint64_t> SliceOfThreads(const std::string& name) {
-  std::vector<uint64_t> out;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream comm(task.path() / "comm");
-    std::string c;
-    std::getline(comm, c);
-    if (c != name) continue;
-    std::ifstream sched(task.path() / "sched");
-    for (std::string line; std::getline(sched, line);) {
-      if (line.rfind("se.slice", 0) != 0) continue;
-      out.push_back(std::stoull(line.substr(line.find(':') + 1)));
-    }
-  }
-  return out;
-}
-
-// Whether this kernel keeps a fair thread's requested slice (Linux 6.12+).
-bool KernelKeepsSlices() {
-  bool kept = false;
-  std::thread([&] {
-    kept = RequestThreadSlice(std::chrono::microseconds(300)) &&
-           ThreadSlice() == std::chrono::microseconds(300);
-  }).join();
-  return kept;
-}
-
-TEST_F(ServerLatencyTest, WorkersAskForTheConfiguredSlice) {
-  if (!KernelKeepsSlices()) GTEST_SKIP() << "the kernel ignores a fair thread's slice (< 6.12)";
-  const std::vector<uint64_t> before = SliceOfThreads("ej-http");
-  ASSERT_FALSE(before.empty()) << "no se.slice in /proc/self/task/*/sched";
-  for (uint64_t ns : before) EXPECT_NE(ns, 300000u);  // the fixture's server: the default
-  StopServer();
-  api::ServerOptions o = Options();
-  o.threads = 3;
-  o.worker_slice_us = 300;
-  StartServer(o);
-  EXPECT_EQ(client_->Get("/healthz")->status, 200);
-  EXPECT_EQ(SliceOfThreads("ej-http"), std::vector<uint64_t>(3, 300000u));
-  // Outside 100 µs..100 ms (the kernel's range): refused, as the flag is.
-  StopServer();
-  o.worker_slice_us = 50;
-  auto server = api::ApiServer::Open(o);
-  ASSERT_FALSE(server.has_value());
-  EXPECT_EQ(server.error().code(), StatusCode::kInvalidArgument);
-  StartServer(Options());
 }
 
 TEST_F(ServerLatencyTest, SignaturesAreCheckedBelowTheReadersPriority) {
