@@ -325,9 +325,11 @@ class TamperedStreamTest : public ReplicationTest {
   }
 
   // Runs a fresh replica on `messages` (in `topic`, new) to the writer's end: it must apply every
-  // entry and checkpoint without an alarm and equal the writer.
+  // entry and checkpoint without an alarm, skip `duplicates` repeated entries, and equal the
+  // writer.
   void ExpectReplicaCompletes(const std::string& topic,
-                              const std::vector<replication::Message>& messages) {
+                              const std::vector<replication::Message>& messages,
+                              uint64_t duplicates = 0) {
     ASSERT_OK(kafka_->CreateTopic(topic));
     ProduceRaw(topic, messages);
     auto store = OpenStore("replica-" + topic);
@@ -337,6 +339,8 @@ class TamperedStreamTest : public ReplicationTest {
     ASSERT_OK(replica->WaitApplied(writer().size(), kDeadline));
     ASSERT_TRUE(Eventually(
         [&] { return store->ledger->LatestCheckpoint() == writer().LatestCheckpoint(); }));
+    ASSERT_TRUE(Eventually([&] { return replica->stats().duplicates == duplicates; }))
+        << replica->stats().duplicates;
     EXPECT_FALSE(replica->stats().halted);
     replica.reset();
     ExpectReplicaEqualsWriter(*store);
@@ -390,18 +394,7 @@ class TamperedStreamTest : public ReplicationTest {
 
 TEST_F(TamperedStreamTest, TheUntamperedStreamIsAppliedWhole) {
   // The control: the same stream as produced by the test, unchanged, is accepted to the end.
-  const std::string topic = "untampered";
-  ASSERT_OK(kafka_->CreateTopic(topic));
-  ProduceRaw(topic, stream_);
-  auto store = OpenStore("replica");
-  ASSERT_NE(store, nullptr);
-  auto replica = StartReplica(*store, topic);
-  ASSERT_NE(replica, nullptr);
-  ASSERT_OK(replica->WaitApplied(writer().size(), kDeadline));
-  ASSERT_TRUE(
-      Eventually([&] { return store->ledger->LatestCheckpoint() == writer().LatestCheckpoint(); }));
-  replica.reset();
-  ExpectReplicaEqualsWriter(*store);
+  ExpectReplicaCompletes("untampered", stream_);
 }
 
 TEST_F(TamperedStreamTest, AFlippedByteStopsTheReplicaAtThatEntry) {
@@ -590,20 +583,8 @@ TEST_F(TamperedStreamTest, RepeatedEntriesAreSkippedAndADifferentRepeatStopsTheR
                   again.end());
   repeated.push_back(stream_[EntryIndex(2)]);
   tweak_replica_ = [](ReplicaOptions& o) { o.verify_batch = 3; };
-  {
-    const std::string topic = "repeated";
-    ASSERT_OK(kafka_->CreateTopic(topic));
-    ProduceRaw(topic, repeated);
-    auto store = OpenStore("replica-repeated");
-    ASSERT_NE(store, nullptr);
-    auto replica = StartReplica(*store, topic);
-    ASSERT_NE(replica, nullptr);
-    ASSERT_OK(replica->WaitApplied(writer().size(), kDeadline));
-    ASSERT_TRUE(Eventually([&] { return replica->stats().duplicates == again.size() + 1; }));
-    EXPECT_FALSE(replica->stats().halted);
-    replica.reset();
-    ExpectReplicaEqualsWriter(*store);
-  }
+  ExpectReplicaCompletes("repeated", repeated, again.size() + 1);
+  if (HasFatalFailure()) return;
   // The same, but the repeat of entry k - 2 differs in one byte (its leaf header matching).
   auto messages = repeated;
   const size_t at = EntryIndex(k) + 2;  // the repeat of k - 2
