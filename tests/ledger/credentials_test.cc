@@ -13,6 +13,7 @@
 
 #include "ejournal/v1/event.pb.h"
 #include "ledger/crypto.h"
+#include "tests/support/run_together.h"
 #include "tests/support/status_matchers.h"
 
 namespace ejournal {
@@ -121,32 +122,25 @@ TEST(CredentialRegistryTest, ManyThreadsVerifyWithKeysFoldedWithoutParsing) {
   for (const Signer& s : signers) signatures.push_back(Must(s.key.Sign("event of " + s.user)));
 
   std::atomic<int> wrong{0};
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&, t] {
-      while (!go.load()) std::this_thread::yield();
-      for (int round = 0; round < 6; ++round) {
-        for (size_t i = 0; i < signers.size(); ++i) {
-          const size_t k = (i + static_cast<size_t>(t)) % signers.size();
-          const Signer& s = signers[k];
-          auto key = registry.Authorize(s.id, s.user, kNow + 1);
-          if (!key) {
-            ++wrong;
-            continue;
-          }
-          if (!key->Verify("event of " + s.user, signatures[k]).ok()) ++wrong;
-          // Another signer's signature under this key, and this one's over another message.
-          if (key->Verify("event of " + s.user, signatures[(k + 1) % signers.size()]).ok()) {
-            ++wrong;
-          }
-          if (key->Verify("event of someone", signatures[k]).ok()) ++wrong;
+  testing::RunTogether(4, [&](int t) {
+    for (int round = 0; round < 6; ++round) {
+      for (size_t i = 0; i < signers.size(); ++i) {
+        const size_t k = (i + static_cast<size_t>(t)) % signers.size();
+        const Signer& s = signers[k];
+        auto key = registry.Authorize(s.id, s.user, kNow + 1);
+        if (!key) {
+          ++wrong;
+          continue;
         }
+        if (!key->Verify("event of " + s.user, signatures[k]).ok()) ++wrong;
+        // Another signer's signature under this key, and this one's over another message.
+        if (key->Verify("event of " + s.user, signatures[(k + 1) % signers.size()]).ok()) {
+          ++wrong;
+        }
+        if (key->Verify("event of someone", signatures[k]).ok()) ++wrong;
       }
-    });
-  }
-  go = true;
-  for (auto& th : threads) th.join();
+    }
+  });
   EXPECT_EQ(wrong.load(), 0);
   // Another user under a known credential is still refused (R-ACC-4).
   EXPECT_TRUE(IsError(registry.Authorize("cred-0", "teacher-1", kNow + 1).error(),

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/run_together.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/testdata.h"
 
@@ -436,21 +437,14 @@ TEST_P(SignatureTest, DeferredKeyVerifiesLikeAParsedOneOnManyThreads) {
     EXPECT_EQ(pub, Parsed());
     EXPECT_EQ(pub.type(), GetParam());
     std::atomic<int> wrong{0};
-    std::atomic<bool> go{false};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t) {
-      threads.emplace_back([&, t] {
-        while (!go.load()) std::this_thread::yield();
-        for (int i = 0; i < 20; ++i) {
-          const bool use_good = (i + t) % 3 != 0;
-          const Status s = pub.Verify("deferred", use_good ? good : bad);
-          if (s.ok() != use_good) ++wrong;
-          if (!use_good && s.message() != "signature does not verify") ++wrong;
-        }
-      });
-    }
-    go = true;
-    for (auto& t : threads) t.join();
+    ejournal::testing::RunTogether(4, [&](int t) {
+      for (int i = 0; i < 20; ++i) {
+        const bool use_good = (i + t) % 3 != 0;
+        const Status s = pub.Verify("deferred", use_good ? good : bad);
+        if (s.ok() != use_good) ++wrong;
+        if (!use_good && s.message() != "signature does not verify") ++wrong;
+      }
+    });
     EXPECT_EQ(wrong.load(), 0);
     EXPECT_LE(pub.idle_contexts(), PublicKey::kIdleContexts);
   }
