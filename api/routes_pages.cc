@@ -161,6 +161,17 @@ void ApiServer::GetLedgerEntries(const httplib::Request& req, httplib::Response&
                        {"signature_base64", crypto::Base64Encode(entry.event().signature())},
                        {"body", nlohmann::json::parse(ProtoJson(body), nullptr, false)}});
   }
+  {
+    // R-ACC-4: who, by name as the school lists them (empty for the node's own events). The names
+    // are read under the state lock once for the page, not during the entries' reads.
+    std::shared_lock lock(state_mu_);
+    const school::School* school = state_->FindSchool(session->school_id);
+    for (auto& e : entries) {
+      const school::User* u =
+          school == nullptr ? nullptr : school->FindUser(e["actor_id"].get<std::string>());
+      e["actor_name"] = u == nullptr ? "" : u->display_name;
+    }
+  }
   ReplyJson(res, {{"ledger_size", size},
                   {"from", *from},
                   {"limit", *limit},

@@ -250,6 +250,7 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
     ReplyJson(res, {{"school_id", s.id},
                     {"school_name", s.name},
                     {"user_id", user.id},
+                    {"display_name", user.display_name},
                     {"credential_id", session->credential_id()},
                     {"roles", roles},
                     {"today", school::DayString(today)},

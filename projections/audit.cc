@@ -32,6 +32,9 @@ Result<v1::AuditEventView> AuditReader::Describe(uint64_t seq) const {
   e.set_event_id(body.event_id());
   e.set_recorded_at_us(entry.recorded_at_us());
   e.set_actor_id(body.actor_id());
+  if (const School* school = state_->FindSchool(body.school_id()); school != nullptr) {
+    if (const User* u = school->FindUser(body.actor_id())) e.set_actor_name(u->display_name);
+  }
   e.set_credential_id(body.credential_id());
   const auto* field = v1::EventBody::descriptor()->FindFieldByNumber(body.payload_case());
   e.set_type(field == nullptr ? "unknown" : field->name());

@@ -122,6 +122,11 @@ TEST_F(WebPagesTest, TheLedgerBrowserPagesNewestFirstAndDecodes) {
     EXPECT_FALSE(e["credential_id"].get<std::string>().empty());
     EXPECT_EQ(e["body"]["school_id"], "school-1") << e.dump();
     EXPECT_EQ(e["body"]["event_id"], e["event_id"]);
+    // R-ACC-4: who, by name (the fixture names users by their ids); the node and the fixture's
+    // bootstrap admin are no registered user, so they have no name.
+    const std::string actor = e["actor_id"];
+    const bool unnamed = actor == kNodeUserId || actor == "admin";
+    EXPECT_EQ(e["actor_name"], unnamed ? "" : actor) << e.dump();
   }
   const uint64_t next = j["next_from"];
   EXPECT_EQ(next, prev - 1);
@@ -142,6 +147,7 @@ TEST_F(WebPagesTest, TheLedgerBrowserPagesNewestFirstAndDecodes) {
       if (e["type"] == "mark_recorded" && e["body"]["mark_recorded"]["mark_id"] == "m-s1") {
         found = true;
         EXPECT_EQ(e["actor_id"], "math");
+        EXPECT_EQ(e["actor_name"], "math");
         EXPECT_EQ(e["body"]["mark_recorded"]["value"]["value"], 5);
         EXPECT_EQ(e["algorithm"], "ed25519");
         EXPECT_FALSE(e["signature_base64"].get<std::string>().empty());

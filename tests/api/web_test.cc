@@ -192,6 +192,7 @@ TEST_F(WebTest, MeTellsWhatTheUserMayOpen) {
   ASSERT_EQ(me->status, 200) << me->body;
   auto j = Json(me);
   EXPECT_EQ(j["user_id"], "math");
+  EXPECT_EQ(j["display_name"], "math");  // the fixture names users by their ids
   EXPECT_EQ(j["credential_id"], teacher.signer.credential_id);
   EXPECT_NE(std::find(j["roles"].begin(), j["roles"].end(), "teacher"), j["roles"].end());
   bool math_5a = false;

@@ -50,12 +50,20 @@ TEST_F(AuditTest, CellHistoryCredentialHistoryAndReentry_R_SEC_3_R_SEC_4_R_COR_3
   At(mon_, "18:00");
   const uint64_t act_seq = MustSubmit(act);
 
+  // R-ACC-4: the auditor reads who by name (as the school lists them now), beside the id.
+  v1::EventBody rename = Body("admin");
+  rename.mutable_user_profile_changed()->set_user_id("math");
+  rename.mutable_user_profile_changed()->set_display_name("Петров Иван Сергеевич");
+  MustSubmit(rename);
+
   auto history = audit_->CellHistory(kSchool, "math-5a-1", "s1");
   ASSERT_TRUE(history.has_value()) << history.error().ToString();
   ASSERT_EQ(history->events_size(), 4);
   EXPECT_EQ(history->events(0).sequence(), mark);
   EXPECT_EQ(history->events(0).type(), "mark_recorded");
   EXPECT_EQ(history->events(0).actor_id(), "math");
+  EXPECT_EQ(history->events(0).actor_name(), "Петров Иван Сергеевич");
+  EXPECT_EQ(history->events(2).actor_name(), "deputy");  // the fixture names users by their ids
   EXPECT_EQ(history->events(0).credential_id(), signers_.at("math").credential_id);
   EXPECT_FALSE(history->events(0).invalid());
   EXPECT_EQ(history->events(1).sequence(), forged);

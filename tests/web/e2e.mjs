@@ -103,6 +103,9 @@ try {
   // ---- teacher: a control-work mark on the latest lesson, with the keyboard
   const teacher = await signIn("TEACHER");
   const tme = await me(teacher);
+  await teacher.waitForSelector("#who");
+  check(tme.display_name && await teacher.locator("#who").innerText() === tme.display_name,
+    "the header names the signed-in user as the school lists them");
   const loadIndex = tme.loads.findIndex((l) => l.class_id === env.CLASS && l.subject_id === env.SUBJECT);
   check(loadIndex >= 0, "the teacher's page lists the lesson's class and subject");
   const termOf = async () => {
@@ -226,6 +229,10 @@ try {
   check(queueCell.includes("ученик " + rowName), "the queue names the student: " + queueCell);
   await card.locator("button", { hasText: "История ячейки" }).click();
   await card.locator(".history table").waitFor();
+  // R-ACC-4: the cell's history says who by name, as the school lists the teacher.
+  const historyWho = await card.locator(".history td.actor").allInnerTexts();
+  check(historyWho.some((t) => t.startsWith(tme.display_name + " (")),
+    "the cell's history names the teacher: " + historyWho.join(" | "));
   await shot(deputy, "06-deputy-corrections");
   await card.locator("button.approve").click();
   await deputy.waitForFunction(() => document.getElementById("status").textContent.includes("одобрено"));

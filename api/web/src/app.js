@@ -5,7 +5,7 @@
 import { create, toBinary, fromBinary } from "@bufbuild/protobuf";
 import { EventBodySchema } from "gen/ejournal/v1/event_pb.js";
 import { SignedEventSchema, LedgerEntrySchema } from "gen/ejournal/v1/ledger_pb.js";
-import { el, clear, status, fail, ruleText, fmtDate, parseDate, addDays, WORKS, workName, typeName } from "./ui.js";
+import { el, clear, status, fail, ruleText, fmtDate, parseDate, addDays, WORKS, workName, typeName, actorText } from "./ui.js";
 import { verifyInclusion } from "./verify.js";
 import { classPage, timetablePage, reportsPage, termEditor, showAwaiting, reentryPage, ledgerPage } from "./pages.js";
 
@@ -135,7 +135,7 @@ function nav() {
     if (p === page) a.setAttribute("aria-current", "page");
     n.append(a);
   }
-  n.append(el("span", { class: "muted" }, me.user_id),
+  n.append(el("span", { class: "muted", id: "who", title: me.user_id }, me.display_name || me.user_id),
     el("button", { class: "secondary", type: "button", id: "logout", onclick: logout }, "Выйти"));
 }
 
@@ -638,7 +638,7 @@ function showHistory(box, h) {
     el("tbody", {}, ...(h.events || []).map((e) => el("tr", {},
       el("td", {}, String(e.sequence)),
       el("td", {}, new Date(Number(e.recorded_at_us) / 1000).toLocaleString("ru-RU")),
-      el("td", {}, e.actor_id), el("td", { title: e.body_json || "" }, typeName(e.type)),
+      el("td", { class: "actor" }, actorText(e)), el("td", { title: e.body_json || "" }, typeName(e.type)),
       el("td", {}, e.invalid ? "недействительно (акт " + (e.invalidated_by_act || "") + ")" :
         e.superseded_by && e.superseded_by !== "0" ? "заменено записью " + e.superseded_by : "действует")))))));
 }
@@ -676,7 +676,7 @@ async function actPage() {
       const events = r.events || [];
       clear(out).append(el("h2", {}, `Акт сделает недействительными записей: ${events.length}`),
         el("ul", { id: "act-list" }, ...events.map((e) => el("li", {},
-          `№${e.sequence} ${typeName(e.type)} — ${e.actor_id}` +
+          `№${e.sequence} ${typeName(e.type)} — ${actorText(e)}` +
           (e.because_of && e.because_of !== "0" ? ` (опирается на запись №${e.because_of})` : " (подписано скомпрометированным ключом)")))));
       checked = JSON.stringify(p, (k, v) => (typeof v === "bigint" ? String(v) : v));
       f.querySelector("#act-record").disabled = false;

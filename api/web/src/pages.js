@@ -4,7 +4,7 @@
 // Every write goes through app.js's submit() (signed in the browser); refusals through fail().
 import { fromJsonString } from "@bufbuild/protobuf";
 import { EventBodySchema } from "gen/ejournal/v1/event_pb.js";
-import { el, clear, status, fail, fmtDate, parseDate, addDays, typeName } from "./ui.js";
+import { el, clear, status, fail, fmtDate, parseDate, addDays, typeName, actorText } from "./ui.js";
 import { api, submit, S, state, go, isoOf, pickLoad, loadPicker, journalPath, svg, MONTHS } from "./app.js";
 
 const pct = (x100) => (x100 / 100).toFixed(1).replace(".", ",") + " %";
@@ -408,7 +408,7 @@ export async function showAwaiting(box, after) {
     el("p", { class: "muted" }, "Недействительные по акту, но верные записи вносит заново их автор (R-SEC-4)."),
     events.length ? el("ul", { id: "awaiting-list" }, ...events.map((e) => {
       const li = el("li", { "data-sequence": e.sequence },
-        `№${e.sequence} ${typeName(e.type)} — ${e.actor_id}` + (e.business_date ? `, ${fmtDate(e.business_date)}` : "") +
+        `№${e.sequence} ${typeName(e.type)} — ${actorText(e)}` + (e.business_date ? `, ${fmtDate(e.business_date)}` : "") +
         (e.invalidated_by_act ? ` (акт ${e.invalidated_by_act})` : "") + " ");
       if (e.actor_id === me.user_id) {
         li.append(el("button", { type: "button", class: "reenter secondary", onclick: async () => {
@@ -457,7 +457,7 @@ export async function ledgerPage(params) {
   m.append(jf, el("p", { class: "muted" }, `Всего записей в реестре: ${r.ledger_size}. Новые сверху; показаны записи этой школы.`),
     table("ledger-table", ["№", "Время записи", "Событие", "Кто", "Ключ", "Содержание"], entries.map((e) => el("tr", { "data-sequence": e.sequence },
       th(String(e.sequence)), td(new Date(Number(e.recorded_at_us) / 1000).toLocaleString("ru-RU")),
-      td(typeName(e.type)), td(e.actor_id),
+      td(typeName(e.type)), el("td", { class: "actor" }, actorText(e)),
       el("td", { class: "credential" }, e.credential_id, el("div", { class: "muted" }, e.algorithm === "p256" ? "ECDSA P-256" : e.algorithm === "ed25519" ? "Ed25519" : "")),
       el("td", { class: "body" }, el("details", {}, el("summary", {}, e.type), el("pre", {}, JSON.stringify(e.body, null, 1))))))));
 }

@@ -128,3 +128,6 @@ const TYPES = {
   exam_mark_recorded: "отметка аттестации", deputy_attestation_decided: "решение завуча об аттестации",
 };
 export function typeName(t) { return TYPES[t] || t; }
+// Who recorded an audit event (R-ACC-4): the name the school lists, the id beside it; the node's
+// own events (session credentials) and unknown actors have no name and show the id.
+export function actorText(e) { return e.actor_name ? `${e.actor_name} (${e.actor_id})` : e.actor_id; }
