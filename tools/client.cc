@@ -908,8 +908,13 @@ std::function<int()> AddClientCommands(CLI::App& app) {
                     const auto events = j.value("events", json::array());
                     std::printf("the Act would invalidate %zu entries (R-SEC-3):\n", events.size());
                     for (const auto& e : events) {
+                      // R-ACC-4: who by name, with the id ("Учитель 004 (t-004)").
+                      const std::string who =
+                          Str(e, "actor_name").empty()
+                              ? Str(e, "actor_id")
+                              : Str(e, "actor_name") + " (" + Str(e, "actor_id") + ")";
                       std::printf("  entry %s  %-28s by %-12s %s\n", Str(e, "sequence").c_str(),
-                                  Str(e, "type").c_str(), Str(e, "actor_id").c_str(),
+                                  Str(e, "type").c_str(), who.c_str(),
                                   Str(e, "because_of").empty() || Str(e, "because_of") == "0"
                                       ? "signed with the compromised key"
                                       : ("rests on entry " + Str(e, "because_of")).c_str());

@@ -135,6 +135,8 @@ TEST_F(CliClientTest, TheActDryRunListsWhatItWouldInvalidate_R_SEC_3) {
   EXPECT_NE(r.out.find("the Act would invalidate"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("attendance_recorded"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("mark_recorded"), std::string::npos) << r.out;
+  // R-ACC-4: who by name and id (the fixture names users by their ids).
+  EXPECT_NE(r.out.find(" by math (math)"), std::string::npos) << r.out;
   EXPECT_EQ(LedgerSize(), before) << "a dry run records nothing";
 }
 
