@@ -64,6 +64,11 @@ int main(int argc, char** argv) {
                  "writes' signatures, below the readers (0: checked on the HTTP worker)")
       ->capture_default_str()
       ->check(CLI::Range(0, 19));
+  app.add_option("--ledger-nice", options.ledger_nice,
+                 "nice steps for the ledger's writer and committer threads from the process's "
+                 "(below 0: scheduled before the HTTP workers; needs CAP_SYS_NICE)")
+      ->capture_default_str()
+      ->check(CLI::Range(-20, 19));
   app.add_option("--verify-threads", options.verify_threads,
                  "threads that check single writes' signatures (0: one per CPU)")
       ->capture_default_str()

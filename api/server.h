@@ -100,6 +100,9 @@ struct ServerOptions {
   // did not clearly help the reads (docs/BENCHMARKS.md). Batches are checked on their worker.
   int verify_nice = 0;
   int verify_threads = 0;
+  // The ledger's writer and committer threads this many nice steps from the process
+  // (LedgerOptions::thread_nice; below 0 needs CAP_SYS_NICE).
+  int ledger_nice = 0;
   // Benchmarks only (tools/load_main.cc): every answer carries X-EJournal-Timing, the server's
   // monotonic clock (CLOCK_MONOTONIC, ns) at the handler's start and end and the request's stages
   // (µs), so that a load tool on the same machine can split a request's latency into its own

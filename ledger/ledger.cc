@@ -8,8 +8,13 @@
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <filesystem>
 #include <future>
 #include <shared_mutex>
@@ -163,6 +168,25 @@ class Ledger::RocksNodeSource final : public merkle::NodeSource {
   mutable std::shared_mutex cache_mu_;
   mutable std::unordered_map<std::string, storage::Tile> cache_;  // guarded by cache_mu_
 };
+
+namespace {
+
+// Names the calling thread (for top -H and /proc/PID/task/*/comm) and moves its nice value by
+// `nice` steps from the process's (LedgerOptions::thread_nice).
+void NameAndPrioritize(const char* name, int nice) {
+  pthread_setname_np(pthread_self(), name);
+  if (nice == 0) return;
+  const id_t tid = static_cast<id_t>(::gettid());
+  errno = 0;
+  const int base = ::getpriority(PRIO_PROCESS, tid);
+  const int wanted = std::clamp(base + nice, -20, 19);
+  if (errno != 0 || ::setpriority(PRIO_PROCESS, tid, wanted) != 0) {
+    spdlog::warn("event=ledger_thread_nice_refused thread={} nice={} errno={}", name, wanted,
+                 errno);
+  }
+}
+
+}  // namespace
 
 Ledger::Ledger(LedgerOptions options) : options_(std::move(options)) {}
 
@@ -494,6 +518,7 @@ Status Ledger::LoadEdgeTiles(uint64_t size) {
 }
 
 void Ledger::WriterLoop() {
+  NameAndPrioritize("ej-ledger-w", options_.thread_nice);
   std::vector<Pending> group;
   const auto idle_wait = std::chrono::microseconds(
       std::clamp<int64_t>(options_.checkpoint_interval_us, 1'000, 1'000'000));
@@ -524,6 +549,7 @@ void Ledger::WriterLoop() {
 }
 
 void Ledger::CommitterLoop() {
+  NameAndPrioritize("ej-ledger-c", options_.thread_nice);
   while (true) {
     std::unique_ptr<PreparedGroup> group;
     {

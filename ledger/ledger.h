@@ -143,6 +143,12 @@ struct LedgerOptions {
   bool sync = true;
   // Open without the writer thread; Append fails. For verification and reading tools.
   bool read_only = false;
+  // The nice value of the writer's and the committer's threads ("ej-ledger-w", "ej-ledger-c";
+  // Linux sets it per thread), relative to the process's: every write waits for both, and the
+  // writer holds the state lock while it applies an event, so when the cores are busy a preempted
+  // writer delays the writes and the reads alike. Below 0 needs CAP_SYS_NICE; refused, the
+  // threads keep the process's priority and a warning is logged. 0: the process's.
+  int thread_nice = 0;
 };
 
 // The ledger's column families (documented in ledger/README.md).

@@ -3,10 +3,16 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <cerrno>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <future>
+#include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "ejournal/v1/ledger.pb.h"
@@ -194,6 +200,37 @@ TEST_F(LedgerTest, ReopenKeepsEverythingAndContinues) {
   auto next = ledger_->Append(MakeRequest("new"));
   ASSERT_TRUE(next.has_value());
   EXPECT_EQ(next->sequence, 21u);
+}
+
+// The writer's and committer's threads carry their names and LedgerOptions::thread_nice (read
+// back from /proc: field 19 of /proc/self/task/TID/stat is the thread's nice value). Raising a
+// nice value needs no privilege, so the test moves them 3 steps down from the process's.
+TEST_F(LedgerTest, WriterAndCommitterThreadsAreNamedAndTakeTheirNiceValue) {
+  errno = 0;
+  const int base = ::getpriority(PRIO_PROCESS, 0);
+  ASSERT_EQ(errno, 0);
+  options_.thread_nice = 3;
+  ASSERT_TRUE(OpenLedger());
+  ASSERT_TRUE(ledger_->Append(MakeRequest("a")));  // both threads have run by now
+  std::map<std::string, int> nice_of;              // thread name -> nice
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // After ") ": state is field 3, so nice (field 19) is the 17th word.
+    std::istringstream rest(line.substr(line.rfind(") ") + 2));
+    std::string word;
+    for (int i = 0; i < 17 && rest >> word; ++i) {
+    }
+    nice_of[name] = std::stoi(word);
+  }
+  ASSERT_TRUE(nice_of.contains("ej-ledger-w"));
+  ASSERT_TRUE(nice_of.contains("ej-ledger-c"));
+  EXPECT_EQ(nice_of["ej-ledger-w"], std::min(base + 3, 19));
+  EXPECT_EQ(nice_of["ej-ledger-c"], std::min(base + 3, 19));
 }
 
 TEST_F(LedgerTest, FailedFsyncIsNeverAcknowledgedAndStopsTheWriter) {
