@@ -873,54 +873,53 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   compromise->add_option("--to", f->reported_to, "whom it was reported to (director, admin)");
   compromise->add_option("--id", f->report, "the report's id (default: a new one)");
   compromise->add_option("--circumstances", f->reason, "what happened");
-  auto* act = add("act", "the credential-compromise Act (director, R-SEC-2/3), or its dry run",
-                  Use::kSigning, [c, f] {
-                    auto s = Resolve(*c, true, f->dry_run);
-                    if (!s) return Fail(s.error());
-                    auto from = MomentArg(f->from, c->zone);
-                    if (!from) return Fail(from.error());
-                    auto today = DateArg(f->date, c->zone);
-                    if (!today) return Fail(today.error());
-                    v1::EventBody b = NewBody(*s);
-                    *b.mutable_business_date() = *today;
-                    auto* a = b.mutable_credential_compromise_act_recorded();
-                    a->set_act_id(f->id.empty() ? "act-" + NewId() : f->id);
-                    a->set_act_number(f->number);
-                    *a->mutable_act_date() = *today;
-                    for (const auto& m : Split(f->commission)) a->add_commission()->set_user_id(m);
-                    a->set_affected_user_id(f->user);
-                    for (const auto& cr : Split(f->credentials)) a->add_affected_credential_ids(cr);
-                    a->set_invalid_from_us(*from);
-                    a->set_report_id(f->report);
-                    a->set_circumstances(f->reason);
-                    if (!f->dry_run) return Submit(*c, *s, b);
-                    std::string body;
-                    (void)google::protobuf::util::MessageToJsonString(*a, &body);
-                    auto answer = Exchange(*c, *s, "POST",
-                                           "/api/v1/schools/" + s->school_id + "/acts:preview",
-                                           body, "application/json", Bearer(*s));
-                    if (!answer) return Fail(answer.error());
-                    if (c->json) {
-                      std::printf("%s\n", answer->c_str());
-                      return 0;
-                    }
-                    json j = json::parse(*answer, nullptr, false);
-                    const auto events = j.value("events", json::array());
-                    std::printf("the Act would invalidate %zu entries (R-SEC-3):\n", events.size());
-                    for (const auto& e : events) {
-                      // R-ACC-4: who by name, with the id ("Учитель 004 (t-004)").
-                      const std::string who =
-                          Str(e, "actor_name").empty()
-                              ? Str(e, "actor_id")
-                              : Str(e, "actor_name") + " (" + Str(e, "actor_id") + ")";
-                      std::printf("  entry %s  %-28s by %-12s %s\n", Str(e, "sequence").c_str(),
-                                  Str(e, "type").c_str(), who.c_str(),
-                                  Str(e, "because_of").empty() || Str(e, "because_of") == "0"
-                                      ? "signed with the compromised key"
-                                      : ("rests on entry " + Str(e, "because_of")).c_str());
-                    }
-                    return 0;
-                  });
+  auto* act = add(
+      "act", "the credential-compromise Act (director, R-SEC-2/3), or its dry run", Use::kSigning,
+      [c, f] {
+        auto s = Resolve(*c, true, f->dry_run);
+        if (!s) return Fail(s.error());
+        auto from = MomentArg(f->from, c->zone);
+        if (!from) return Fail(from.error());
+        auto today = DateArg(f->date, c->zone);
+        if (!today) return Fail(today.error());
+        v1::EventBody b = NewBody(*s);
+        *b.mutable_business_date() = *today;
+        auto* a = b.mutable_credential_compromise_act_recorded();
+        a->set_act_id(f->id.empty() ? "act-" + NewId() : f->id);
+        a->set_act_number(f->number);
+        *a->mutable_act_date() = *today;
+        for (const auto& m : Split(f->commission)) a->add_commission()->set_user_id(m);
+        a->set_affected_user_id(f->user);
+        for (const auto& cr : Split(f->credentials)) a->add_affected_credential_ids(cr);
+        a->set_invalid_from_us(*from);
+        a->set_report_id(f->report);
+        a->set_circumstances(f->reason);
+        if (!f->dry_run) return Submit(*c, *s, b);
+        std::string body;
+        (void)google::protobuf::util::MessageToJsonString(*a, &body);
+        auto answer = Exchange(*c, *s, "POST", "/api/v1/schools/" + s->school_id + "/acts:preview",
+                               body, "application/json", Bearer(*s));
+        if (!answer) return Fail(answer.error());
+        if (c->json) {
+          std::printf("%s\n", answer->c_str());
+          return 0;
+        }
+        json j = json::parse(*answer, nullptr, false);
+        const auto events = j.value("events", json::array());
+        std::printf("the Act would invalidate %zu entries (R-SEC-3):\n", events.size());
+        for (const auto& e : events) {
+          // R-ACC-4: who by name, with the id ("Учитель 004 (t-004)").
+          const std::string who = Str(e, "actor_name").empty()
+                                      ? Str(e, "actor_id")
+                                      : Str(e, "actor_name") + " (" + Str(e, "actor_id") + ")";
+          std::printf("  entry %s  %-28s by %-12s %s\n", Str(e, "sequence").c_str(),
+                      Str(e, "type").c_str(), who.c_str(),
+                      Str(e, "because_of").empty() || Str(e, "because_of") == "0"
+                          ? "signed with the compromised key"
+                          : ("rests on entry " + Str(e, "because_of")).c_str());
+        }
+        return 0;
+      });
   act->add_option("--user", f->user, "the affected user")->required();
   act->add_option("--credentials", f->credentials, "the compromised credentials (a,b)")->required();
   act->add_option("--from", f->from, "invalid from, \"YYYY-MM-DD HH:MM\" school time")->required();

@@ -2,7 +2,6 @@
 #include "ledger/ledger.h"
 
 #include <gtest/gtest.h>
-
 #include <sys/resource.h>
 
 #include <cerrno>
