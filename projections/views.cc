@@ -324,10 +324,15 @@ void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch
     if (o.put) {
       (void)batch.Put(cf_, order[i].first,
                       rocksdb::Slice(values.data() + o.value_at, o.value_size));
+      ++written_.puts;
+      written_.bytes += o.key_size + o.value_size;
     } else {
       (void)batch.Delete(cf_, order[i].first);
+      ++written_.deletes;
+      written_.bytes += o.key_size;
     }
   }
+  ++written_.batches;
   (void)batch.Put(cf_, kViewsAppliedKey, BigEndian64(last_seq_));
   schools_.clear();
   gathered_ = 0;
