@@ -1,5 +1,6 @@
 #include "ledger/admission.h"
 
+#include <rocksdb/sst_file_writer.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -7,7 +8,10 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "ledger/entry_stream.h"
 
@@ -28,9 +32,18 @@ const DecodedEvent& DecodedOf(const AppendRequest& request) {
 // first, so at most two batches exist. Each batch carries the views' applied position of its last
 // entry, and the batches reach RocksDB in order: after a crash the views are those of a prefix of
 // the entries, with that prefix's position, as when the caller wrote them itself.
+//
+// With `table_files` (a long catch-up: a replay), a batch is not written through the memtable and
+// the WAL but as a table file (rocksdb::SstFileWriter: its keys are in order already, each once,
+// ViewBatchWriter::Write) ingested into the views, and the views' automatic compactions are off
+// until Finish: the memtable inserts, the WAL, the memtable's flush and the compactions of a
+// replay cost as much CPU as the fold (item 12); the catch-up's final CompactRange merges the
+// files once. An ingestion is atomic and synced (the file, then the MANIFEST), so a crash still
+// leaves the views of a prefix of the batches with that prefix's position.
 class CatchUpWriter {
  public:
-  explicit CatchUpWriter(rocksdb::DB* db) : db_(db), thread_([this] { Run(); }) {}
+  CatchUpWriter(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, bool table_files)
+      : db_(db), cf_(cf), table_files_(table_files), thread_([this] { Run(); }) {}
   CatchUpWriter(const CatchUpWriter&) = delete;
   CatchUpWriter& operator=(const CatchUpWriter&) = delete;
   ~CatchUpWriter() {
@@ -40,6 +53,23 @@ class CatchUpWriter {
     }
     cv_.notify_all();
     thread_.join();
+    (void)RestoreCompactions();
+  }
+
+  // For table files: turns the views' automatic compactions off (before the first Submit).
+  Status Start() {
+    if (!table_files_) return Status::Ok();
+    // The files a crash may have left behind (never ingested; RocksDB ignores their names).
+    std::vector<std::string> children;
+    if (db_->GetEnv()->GetChildren(db_->GetName(), &children).ok()) {
+      for (const std::string& name : children) {
+        if (name.starts_with(kFilePrefix)) (void)db_->GetEnv()->DeleteFile(Dir() + name);
+      }
+    }
+    rocksdb::Status s = db_->SetOptions(cf_, {{"disable_auto_compactions", "true"}});
+    if (!s.ok()) return IoError("pausing the views' compactions: " + s.ToString());
+    compactions_paused_ = true;
+    return Status::Ok();
   }
 
   // Hands `batch` over to be written (synced) after the batches before it; `batch` comes back
@@ -63,8 +93,68 @@ class CatchUpWriter {
     cv_.wait(lock, [this] { return !has_next_ && !writing_; });
     return error_;
   }
+  // Turns the views' automatic compactions back on (after the catch-up's own compaction, which
+  // they would otherwise start on the same files; the destructor does it too).
+  Status RestoreCompactions() {
+    if (!compactions_paused_) return Status::Ok();
+    compactions_paused_ = false;
+    rocksdb::Status s = db_->SetOptions(cf_, {{"disable_auto_compactions", "false"}});
+    if (!s.ok()) return IoError("resuming the views' compactions: " + s.ToString());
+    return Status::Ok();
+  }
 
  private:
+  // The batch's operations, in its order (ascending keys), into the table file.
+  class ToTable final : public rocksdb::WriteBatch::Handler {
+   public:
+    explicit ToTable(rocksdb::SstFileWriter* file) : file_(file) {}
+    rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& key,
+                          const rocksdb::Slice& value) override {
+      return file_->Put(key, value);
+    }
+    rocksdb::Status DeleteCF(uint32_t, const rocksdb::Slice& key) override {
+      return file_->Delete(key);
+    }
+
+   private:
+    rocksdb::SstFileWriter* const file_;
+  };
+
+  // A chunk's table file before its ingestion: "<database>/views-catch-up-<n>.sst.tmp" (a name
+  // of its own per chunk, for the fault-injection file system of the tests, which follows files
+  // by name).
+  static constexpr std::string_view kFilePrefix = "views-catch-up-";
+  std::string Dir() const { return db_->GetName() + "/"; }
+  std::string FilePath() const {
+    return Dir() + std::string(kFilePrefix) + std::to_string(files_) + ".sst.tmp";
+  }
+
+  rocksdb::Status WriteTable(rocksdb::WriteBatch& batch) {
+    if (!table_options_) {
+      table_options_.emplace(db_->GetOptions(cf_));
+      // A replay's files live until its final compaction (which compresses, and builds the
+      // filters of the views' options): not compressed, no filters, kept in the page cache.
+      table_options_->compression = rocksdb::kNoCompression;
+    }
+    rocksdb::SstFileWriter file(rocksdb::EnvOptions(*table_options_), *table_options_, cf_,
+                                /*invalidate_page_cache=*/false, rocksdb::Env::IO_TOTAL,
+                                /*skip_filters=*/true);
+    const std::string path = FilePath();
+    rocksdb::Status s = file.Open(path);
+    ToTable to_table(&file);
+    if (s.ok()) s = batch.Iterate(&to_table);
+    if (s.ok()) s = file.Finish();  // synced
+    if (s.ok()) {
+      rocksdb::IngestExternalFileOptions io;
+      io.move_files = true;           // linked into the database, the temporary name removed
+      io.write_global_seqno = false;  // the sequence lives in the MANIFEST: no write to the file
+      s = db_->IngestExternalFile(cf_, {path}, io);
+    }
+    if (!s.ok()) (void)db_->GetEnv()->DeleteFile(path);
+    ++files_;
+    return s;
+  }
+
   void Run() {
     std::unique_lock lock(mu_);
     for (;;) {
@@ -77,9 +167,14 @@ class CatchUpWriter {
       lock.unlock();
       Status written;
       if (!failed) {
-        rocksdb::WriteOptions wo;
-        wo.sync = true;
-        rocksdb::Status s = db_->Write(wo, &writing_batch_);
+        rocksdb::Status s;
+        if (table_files_) {
+          s = WriteTable(writing_batch_);
+        } else {
+          rocksdb::WriteOptions wo;
+          wo.sync = true;
+          s = db_->Write(wo, &writing_batch_);
+        }
         if (!s.ok()) written = IoError("writing caught-up views: " + s.ToString());
       }
       writing_batch_.Clear();
@@ -91,6 +186,11 @@ class CatchUpWriter {
   }
 
   rocksdb::DB* const db_;
+  rocksdb::ColumnFamilyHandle* const cf_;
+  const bool table_files_;
+  bool compactions_paused_ = false;                // the caller's
+  std::optional<rocksdb::Options> table_options_;  // the writer thread's
+  uint64_t files_ = 0;                             // the writer thread's: table files written
   std::mutex mu_;
   std::condition_variable cv_;
   rocksdb::WriteBatch next_;           // guarded by mu_ (valid when has_next_)
@@ -127,7 +227,7 @@ Result<AppendRequest> Admission::Check(std::string signed_event_bytes, int64_t n
   return request;
 }
 
-Status Admission::CatchUp(const Ledger& ledger, uint64_t views_chunk) {
+Status Admission::CatchUp(const Ledger& ledger, uint64_t views_chunk, ViewsLoad load) {
   views_chunk = std::max<uint64_t>(1, views_chunk);
   uint64_t views_from = UINT64_MAX;  // the first entry whose views are not yet stored
   if (school_ != nullptr && ledger.column_families().views != nullptr) {
@@ -143,7 +243,13 @@ Status Admission::CatchUp(const Ledger& ledger, uint64_t views_chunk) {
   const bool with_views = views_from != UINT64_MAX;
   school::ViewBatchWriter pending(with_views ? ledger.column_families().views : nullptr);
   std::optional<CatchUpWriter> writer;
-  if (with_views) writer.emplace(ledger.db());
+  bool table_files = false;
+  if (with_views) {
+    table_files = load == ViewsLoad::kTableFiles ||
+                  (load == ViewsLoad::kAuto && ledger.size() >= views_from + kCatchUpCompactAfter);
+    writer.emplace(ledger.db(), ledger.column_families().views, table_files);
+    EJ_RETURN_IF_ERROR(writer->Start());
+  }
   auto write_pending = [&]() -> Status {
     pending.Write(*school_, batch);
     return writer->Submit(batch);
@@ -179,19 +285,30 @@ Status Admission::CatchUp(const Ledger& ledger, uint64_t views_chunk) {
   if (with_views) {
     EJ_RETURN_IF_ERROR(write_pending());
     EJ_RETURN_IF_ERROR(writer->Finish());
+    caught_up_views_ = pending.written();
   }
   // From now on the writer gathers each group's views and writes them once (FinishGroup).
   if (with_views) views_.emplace(ledger.column_families().views);
-  // After a long catch-up (a replay), the views are compacted now: the memtable goes to a table
-  // file (the writes were synced to the WAL already, but the next open would replay them from
-  // it), and the views that a replay's ClearViews deleted, which page scans would otherwise step
-  // over, are dropped.
-  if (with_views && school_ != nullptr && school_->size() >= views_from + kCatchUpCompactAfter) {
+  // After a long catch-up (a replay), the views are compacted now: the table files of the chunks
+  // are merged once (their compactions were paused), or the memtable goes to a table file (the
+  // writes were synced to the WAL already, but the next open would replay them from it), and the
+  // views that a replay's ClearViews deleted, which page scans would otherwise step over, are
+  // dropped.
+  if (with_views && school_ != nullptr &&
+      (table_files || school_->size() >= views_from + kCatchUpCompactAfter)) {
     rocksdb::CompactRangeOptions co;
+    if (table_files) {
+      // The chunks' files all lie in level 0 (their compactions were paused): merged at once, on
+      // both cores (the fold is over), without waiting for a write stall that no writer would
+      // relieve (nothing else writes the views during a catch-up).
+      co.max_subcompactions = 2;
+      co.allow_write_stall = true;
+    }
     rocksdb::Status s =
         ledger.db()->CompactRange(co, ledger.column_families().views, nullptr, nullptr);
     if (!s.ok()) return IoError("compacting caught-up views: " + s.ToString());
   }
+  if (with_views) EJ_RETURN_IF_ERROR(writer->RestoreCompactions());
   return Status::Ok();
 }
 

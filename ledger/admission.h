@@ -44,8 +44,17 @@ class Admission final : public AppendObserver {
   // entries are written at once, each view once (a replay's memory bound; tests make it small),
   // on a thread of CatchUp's own while it folds the next entries; CatchUp returns once all are
   // written.
+  // How the chunks reach RocksDB: kBatches, written batches (memtable and WAL); kTableFiles, each
+  // chunk a table file ingested into the views, their compactions paused until the end (a
+  // replay's bulk load: docs/BENCHMARKS.md, issue 3 item 12); kAuto, table files for a catch-up
+  // of at least 50,000 entries (then compacted at the end), batches for a shorter one. Either way
+  // a crash leaves the views of a prefix of the chunks and that prefix's applied position.
+  enum class ViewsLoad { kAuto, kBatches, kTableFiles };
   static constexpr uint64_t kViewsChunk = 50000;
-  [[nodiscard]] Status CatchUp(const Ledger& ledger, uint64_t views_chunk = kViewsChunk);
+  [[nodiscard]] Status CatchUp(const Ledger& ledger, uint64_t views_chunk = kViewsChunk,
+                               ViewsLoad load = ViewsLoad::kAuto);
+  // What the last CatchUp wrote into the views (tools/school_bench).
+  const school::ViewBatchWriter::Written& caught_up_views() const { return caught_up_views_; }
 
   // The decoded body of a request that Check made (for an observer wrapping this one: what the
   // event was, beside SchoolState::touched()).
@@ -67,6 +76,7 @@ class Admission final : public AppendObserver {
   std::optional<school::RuleBook> rules_;
   // The views of the group being built (writer thread; set up by CatchUp).
   std::optional<school::ViewBatchWriter> views_;
+  school::ViewBatchWriter::Written caught_up_views_;
 };
 
 }  // namespace ejournal

@@ -1,5 +1,7 @@
 #include "projections/views.h"
 
+#include <rocksdb/convenience.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <functional>
@@ -324,10 +326,15 @@ void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch
     if (o.put) {
       (void)batch.Put(cf_, order[i].first,
                       rocksdb::Slice(values.data() + o.value_at, o.value_size));
+      ++written_.puts;
+      written_.bytes += o.key_size + o.value_size;
     } else {
       (void)batch.Delete(cf_, order[i].first);
+      ++written_.deletes;
+      written_.bytes += o.key_size;
     }
   }
+  ++written_.batches;
   (void)batch.Put(cf_, kViewsAppliedKey, BigEndian64(last_seq_));
   schools_.clear();
   gathered_ = 0;
@@ -754,11 +761,19 @@ Result<v1::DiaryWeekView*> ViewReader::DiaryWeek(google::protobuf::Arena* arena,
 }
 
 Status ClearViews(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+  // Every key starts with a printable byte below 0x7f ('~applied' included).
+  const std::string begin(1, '\0'), end(1, '\x7f');
+  // The table files of the old views are dropped at once (a MANIFEST edit): otherwise the replay's
+  // final compaction reads them all again only to drop them under the range deletion (on the
+  // 5-million-event ledger, half of that compaction's input records: docs/BENCHMARKS.md, issue 3
+  // item 12). Files it does not drop (being compacted) and the memtable are covered by the range
+  // deletion below.
+  const rocksdb::Slice from(begin), to(end);
+  EJ_RETURN_IF_ERROR(
+      FromRocks(rocksdb::DeleteFilesInRange(db, cf, &from, &to), "dropping the views' files"));
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  // Every key starts with a printable byte below 0x7f ('~applied' included).
-  return FromRocks(db->DeleteRange(wo, cf, std::string(1, '\0'), std::string(1, '\x7f')),
-                   "clearing the views");
+  return FromRocks(db->DeleteRange(wo, cf, begin, end), "clearing the views");
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> DumpViews(

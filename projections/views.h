@@ -62,6 +62,12 @@ class ViewBatchWriter {
   uint64_t gathered() const { return gathered_; }
   // Writes the gathered views, as `state` has them now, and the applied position into `batch`.
   void Write(const SchoolState& state, rocksdb::WriteBatch& batch);
+  // What the Writes so far put into their batches (the applied position excluded): for the
+  // benchmarks' count of views written against the views stored (tools/school_bench).
+  struct Written {
+    uint64_t batches = 0, puts = 0, deletes = 0, bytes = 0;  // bytes: keys + values
+  };
+  const Written& written() const { return written_; }
 
  private:
   struct Pending {  // interned names (SchoolState::Name)
@@ -75,6 +81,7 @@ class ViewBatchWriter {
   std::string keys_, values_;            // Write's buffers, kept for their capacity
   uint64_t gathered_ = 0;
   uint64_t last_seq_ = 0;
+  Written written_;
 };
 
 // A protobuf arena for one read (a journal page, a diary week) whose first block is a buffer

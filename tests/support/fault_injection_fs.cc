@@ -70,7 +70,12 @@ FaultInjectionFileSystem::FaultInjectionFileSystem()
 
 void FaultInjectionFileSystem::Wrap(const std::string& path,
                                     std::unique_ptr<rocksdb::FSWritableFile>* result) {
-  Opened(path, (*result)->GetFileSize(rocksdb::IOOptions(), nullptr));
+  // The size on the disk: a reopened file's own count starts at 0 (RocksDB's posix file), and a
+  // file reopened to be synced (an ingested table file, linked into the database) would then be
+  // taken for unsynced and emptied by DropUnsyncedData.
+  std::error_code ec;
+  const auto on_disk = std::filesystem::file_size(path, ec);
+  Opened(path, ec ? (*result)->GetFileSize(rocksdb::IOOptions(), nullptr) : on_disk);
   *result = std::make_unique<FaultyWritableFile>(std::move(*result), this, path);
 }
 
