@@ -1,5 +1,6 @@
 #include "ledger/ledger.h"
 
+#include <pthread.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
@@ -494,6 +495,7 @@ Status Ledger::LoadEdgeTiles(uint64_t size) {
 }
 
 void Ledger::WriterLoop() {
+  pthread_setname_np(pthread_self(), "ej-writer");  // for top -H, /proc/PID/task/*/comm
   std::vector<Pending> group;
   const auto idle_wait = std::chrono::microseconds(
       std::clamp<int64_t>(options_.checkpoint_interval_us, 1'000, 1'000'000));
@@ -524,6 +526,7 @@ void Ledger::WriterLoop() {
 }
 
 void Ledger::CommitterLoop() {
+  pthread_setname_np(pthread_self(), "ej-committer");
   while (true) {
     std::unique_ptr<PreparedGroup> group;
     {

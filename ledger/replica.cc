@@ -1,5 +1,6 @@
 #include "ledger/replica.h"
 
+#include <pthread.h>
 #include <rocksdb/db.h>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +14,14 @@
 
 namespace ejournal {
 namespace {
+
+// Adds the time since `since` to `total` (nanoseconds) and restarts `since`.
+void Account(std::atomic<int64_t>& total, std::chrono::steady_clock::time_point& since) {
+  const auto now = std::chrono::steady_clock::now();
+  total.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(now - since).count(),
+                  std::memory_order_relaxed);
+  since = now;
+}
 
 std::string EntryAt(uint64_t seq) { return "entry " + std::to_string(seq) + ": "; }
 std::string CheckpointAt(uint64_t size) {
@@ -218,6 +227,7 @@ class Replica::VerifyPool {
     for (size_t i = next_.fetch_add(1); i < n; i = next_.fetch_add(1)) fn(i);
   }
   void Work() {
+    pthread_setname_np(pthread_self(), "ej-verify");
     uint64_t seen = 0;
     for (;;) {
       const std::function<void(size_t)>* fn;
@@ -281,10 +291,12 @@ Replica::~Replica() {
 }
 
 void Replica::Run() {
+  pthread_setname_np(pthread_self(), "ej-consume");  // for top -H, /proc/PID/task/*/comm
   std::vector<Slot> batch;
   batch.reserve(options_.verify_batch);
   bool halted = false;
   while (!halted && !stop_.load(std::memory_order_relaxed)) {
+    auto since = std::chrono::steady_clock::now();
     batch.clear();
     // Waits up to poll_ms for the first message, then takes what is already there.
     for (int wait = options_.poll_ms; batch.size() < options_.verify_batch; wait = 0) {
@@ -308,7 +320,10 @@ void Replica::Run() {
       continue;
     }
     messages_.fetch_add(batch.size(), std::memory_order_relaxed);
+    stat_batches_.fetch_add(1, std::memory_order_relaxed);
+    Account(ns_reading_, since);
     pool_->For(batch.size(), [&](size_t i) { Verify(batch[i]); });
+    Account(ns_verifying_, since);
     for (Slot& slot : batch) {
       if (!slot.message) {
         Alarm(verified_.load() + 1, DataLoss("message at offset " + std::to_string(slot.offset) +
@@ -323,12 +338,14 @@ void Replica::Run() {
       next_offset_ = slot.offset + 1;
     }
     if (halted) break;
+    Account(ns_handling_, since);
     bool idle;
     {
       std::lock_guard lock(apply_mu_);
       idle = !applying_ && groups_.empty();
     }
     if ((idle || pending_.size() >= options_.max_batch) && !Submit()) break;
+    Account(ns_waiting_, since);
   }
   if (!halted && stop_.load()) (void)Drain();  // stopping: apply what was verified
   if (halted || !stop_.load()) {
@@ -447,7 +464,10 @@ bool Replica::HandleEntry(Slot& slot) {
   if (!*v.request) {
     // The credential may come from an entry verified but not yet applied (CredentialIssued), or
     // applied since the verifier looked: apply everything before it, then check again.
+    auto since = std::chrono::steady_clock::now();
     if (!Drain()) return false;
+    Account(ns_draining_, since);
+    stat_rechecks_.fetch_add(1, std::memory_order_relaxed);
     v.request = admission_->Check(
         std::string(std::string_view(message.value).substr(v.event_offset)), v.recorded_at_us);
   }
@@ -524,6 +544,7 @@ bool Replica::Submit() {
   group.checkpoints = std::move(pending_checkpoints_);
   group.next_offset = next_offset_;
   submitted_offset_ = next_offset_;
+  stat_groups_.fetch_add(1, std::memory_order_relaxed);
   pending_.clear();
   pending_checkpoints_.clear();
   lock.unlock();
@@ -539,11 +560,14 @@ bool Replica::Drain() {
 }
 
 void Replica::ApplyLoop() {
+  pthread_setname_np(pthread_self(), "ej-apply");
   for (;;) {
     Group group;
     {
+      auto since = std::chrono::steady_clock::now();
       std::unique_lock lock(apply_mu_);
       apply_cv_.wait(lock, [&] { return apply_stop_ || !groups_.empty(); });
+      Account(ns_apply_idle_, since);
       if (groups_.empty()) return;  // stopping, nothing left
       group = std::move(groups_.front());
       groups_.pop_front();
@@ -698,6 +722,18 @@ ReplicaStats Replica::stats() const {
   s.duplicates = duplicates_.load(std::memory_order_relaxed);
   s.next_offset = next_offset_stat_.load(std::memory_order_relaxed);
   s.read_offset = read_offset_stat_.load(std::memory_order_relaxed);
+  auto seconds = [](const std::atomic<int64_t>& ns) {
+    return static_cast<double>(ns.load(std::memory_order_relaxed)) / 1e9;
+  };
+  s.pipeline.batches = stat_batches_.load(std::memory_order_relaxed);
+  s.pipeline.groups = stat_groups_.load(std::memory_order_relaxed);
+  s.pipeline.rechecks = stat_rechecks_.load(std::memory_order_relaxed);
+  s.pipeline.reading_s = seconds(ns_reading_);
+  s.pipeline.verifying_s = seconds(ns_verifying_);
+  s.pipeline.handling_s = seconds(ns_handling_);
+  s.pipeline.waiting_s = seconds(ns_waiting_);
+  s.pipeline.draining_s = seconds(ns_draining_);
+  s.pipeline.apply_idle_s = seconds(ns_apply_idle_);
   // The cached value from the last fetch response: no request to the broker.
   int64_t low = 0, high = 0;
   if (rd_kafka_get_watermark_offsets(consumer_.get(), options_.topic.c_str(), options_.partition,

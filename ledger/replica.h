@@ -94,6 +94,20 @@ struct ReplicaOptions {
   size_t verify_batch = 1024;
 };
 
+// Where the replica's pipeline spent its time since start (cumulative seconds, per stage), to find
+// where it waits on itself.
+struct ReplicaPipelineStats {
+  uint64_t batches = 0;    // batches of messages read from the consumer
+  uint64_t groups = 0;     // groups handed to the replica ledger's writer
+  uint64_t rechecks = 0;   // credential checks repeated in order after applying what came before
+  double reading_s = 0;    // the consumer thread reading messages (librdkafka, parsing)
+  double verifying_s = 0;  // the consumer thread verifying, or waiting for the batch's verification
+  double handling_s = 0;   // the consumer thread checking in order
+  double waiting_s = 0;    // the consumer thread waiting for room behind the applier
+  double draining_s = 0;   // the consumer thread waiting for everything before to be applied
+  double apply_idle_s = 0;  // the applier waiting for a group
+};
+
 struct ReplicaStats {
   uint64_t applied = 0;      // entries in the replica's ledger
   uint64_t verified = 0;     // entries verified (applied, or about to be)
@@ -109,6 +123,7 @@ struct ReplicaStats {
   uint64_t alarm_sequence = 0;
   std::string alarm;       // why it stopped ("" while healthy)
   std::string last_error;  // the last Kafka error ("" if none)
+  ReplicaPipelineStats pipeline;
 };
 
 // A replica's store: the ledger (no checkpoint signer) with the school rules and projections,
@@ -221,6 +236,10 @@ class Replica {
   std::atomic<int64_t> next_offset_stat_{0};
   std::atomic<int64_t> read_offset_stat_{0};
   std::atomic<bool> stop_{false};
+  // ReplicaPipelineStats, in nanoseconds.
+  std::atomic<uint64_t> stat_batches_{0}, stat_groups_{0}, stat_rechecks_{0};
+  std::atomic<int64_t> ns_reading_{0}, ns_verifying_{0}, ns_handling_{0}, ns_waiting_{0},
+      ns_draining_{0}, ns_apply_idle_{0};
 
   mutable std::mutex mu_;
   std::condition_variable changed_;

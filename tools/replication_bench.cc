@@ -52,6 +52,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -108,6 +109,73 @@ double ThreadsCpuSeconds(const std::function<bool(long tid, std::string_view nam
     total += static_cast<double>(utime + stime) / ticks;
   }
   return total;
+}
+
+// The scheduler's account of one of this process's threads (/proc/self/task/TID/schedstat: CPU
+// time, time runnable but waiting for a CPU, timeslices; status: voluntary and involuntary
+// context switches), to find where a pipeline waits on itself.
+struct TaskSched {
+  std::string name;
+  uint64_t cpu_ns = 0, wait_ns = 0, slices = 0, voluntary = 0, involuntary = 0;
+};
+
+std::map<long, TaskSched> TasksOfSelf() {
+  std::map<long, TaskSched> out;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    TaskSched t;
+    std::ifstream sched(task.path() / "schedstat");
+    if (!(sched >> t.cpu_ns >> t.wait_ns >> t.slices)) continue;
+    std::ifstream comm(task.path() / "comm");
+    std::getline(comm, t.name);
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("voluntary_ctxt_switches:")) {
+        t.voluntary = std::stoull(line.substr(line.find(':') + 1));
+      } else if (line.starts_with("nonvoluntary_ctxt_switches:")) {
+        t.involuntary = std::stoull(line.substr(line.find(':') + 1));
+      }
+    }
+    out[std::stol(task.path().filename().string())] = t;
+  }
+  return out;
+}
+
+// Per thread name over the run (threads alive at `after`): CPU, run-queue wait, the rest of the
+// run's wall time asleep (blocked on a lock, a condition, a poll, I/O), switches. On stderr.
+void PrintTasks(const std::map<long, TaskSched>& before, const std::map<long, TaskSched>& after,
+                double seconds) {
+  struct Sum {
+    int threads = 0;
+    double cpu = 0, wait = 0, asleep = 0;
+    uint64_t slices = 0, voluntary = 0, involuntary = 0;
+  };
+  std::map<std::string, Sum> by_name;
+  for (const auto& [tid, a] : after) {
+    TaskSched b;
+    if (auto it = before.find(tid); it != before.end()) b = it->second;
+    Sum& s = by_name[a.name];
+    ++s.threads;
+    const double cpu = static_cast<double>(a.cpu_ns - b.cpu_ns) / 1e9;
+    const double wait = static_cast<double>(a.wait_ns - b.wait_ns) / 1e9;
+    s.cpu += cpu;
+    s.wait += wait;
+    s.asleep += std::max(0.0, seconds - cpu - wait);
+    s.slices += a.slices - b.slices;
+    s.voluntary += a.voluntary - b.voluntary;
+    s.involuntary += a.involuntary - b.involuntary;
+  }
+  std::fprintf(stderr,
+               "threads over %.1f s (/proc/self/task/*/schedstat, status; asleep = wall - CPU - "
+               "run-queue wait, per thread summed):\n  %-16s %3s %8s %8s %8s %9s %9s %9s\n",
+               seconds, "name", "n", "CPU s", "wait s", "asleep s", "slices", "voluntary",
+               "involunt.");
+  for (const auto& [name, s] : by_name) {
+    std::fprintf(stderr, "  %-16s %3d %8.2f %8.2f %8.2f %9llu %9llu %9llu\n", name.c_str(),
+                 s.threads, s.cpu, s.wait, s.asleep, static_cast<unsigned long long>(s.slices),
+                 static_cast<unsigned long long>(s.voluntary),
+                 static_cast<unsigned long long>(s.involuntary));
+  }
 }
 
 struct Settings {
@@ -480,6 +548,7 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
   chunk.reserve(kChunk);
   const Admission& admission = *store->admission;
   const auto start = Steady::now();
+  const auto tasks_start = TasksOfSelf();
   const double cpu_start = ProcessCpuSeconds();
   auto check_and_queue = [&]() -> bool {
     std::atomic<size_t> next{0};
@@ -557,6 +626,8 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
     cv.wait(lock, [&] { return answered == queued; });
   }
   const double seconds = Seconds(Steady::now() - start);
+  // The verifying threads of each chunk have ended: their CPU is the process's less these rows.
+  PrintTasks(tasks_start, TasksOfSelf(), seconds);
   const double cpu = ProcessCpuSeconds() - cpu_start;
   if (!read.ok()) return Fail(read);
   if (!ok) return 1;
@@ -612,6 +683,7 @@ int CatchUp(const Settings& settings) {
   options.source_verifier_key = verifier_key;
   options.verify_threads = settings.verify_threads;
   const auto start = Steady::now();
+  const auto tasks_start = TasksOfSelf();
   const double cpu_start = ProcessCpuSeconds();
   const double feeder_cpu_start = ThreadsCpuSeconds(
       [&](long tid, std::string_view) { return tid == static_cast<long>(getpid()); });
@@ -684,6 +756,20 @@ int CatchUp(const Settings& settings) {
   if (!failed.ok()) return Fail(failed);
   Status applied = (*replica)->WaitApplied(n, std::chrono::hours(3));
   const double seconds = Seconds(Steady::now() - start);
+  PrintTasks(tasks_start, TasksOfSelf(), seconds);
+  {
+    const ReplicaPipelineStats p = (*replica)->stats().pipeline;
+    std::fprintf(stderr,
+                 "replica pipeline: %llu batches read (%.0f messages each), %llu groups handed "
+                 "to the ledger, %llu credential re-checks; the consumer thread: reading %.2f s, "
+                 "verifying %.2f s, in order %.2f s, waiting for the applier %.2f s, draining "
+                 "%.2f s; the applier idle %.2f s\n",
+                 static_cast<unsigned long long>(p.batches),
+                 p.batches ? static_cast<double>((*replica)->stats().messages) / p.batches : 0.0,
+                 static_cast<unsigned long long>(p.groups),
+                 static_cast<unsigned long long>(p.rechecks), p.reading_s, p.verifying_s,
+                 p.handling_s, p.waiting_s, p.draining_s, p.apply_idle_s);
+  }
   if (!applied.ok()) return Fail(applied);
   (void)rd_kafka_flush(producer->get(), 10'000);
   const double cpu = ProcessCpuSeconds() - cpu_start;
