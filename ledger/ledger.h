@@ -170,6 +170,12 @@ class Ledger {
   [[nodiscard]] Result<AppendResult> Append(AppendRequest request);
   // Appends many; one result per request, in order. They may share group commits.
   [[nodiscard]] std::vector<Result<AppendResult>> AppendBatch(std::vector<AppendRequest> requests);
+  using BatchCallback = std::function<void(std::vector<Result<AppendResult>>)>;
+  // AppendBatch without waiting: queues them all under one lock and returns; `done` runs once
+  // with one result per request, in order, when the last outcome is known (on the ledger's
+  // threads, or on this one if every request was refused at once or there are none; keep it
+  // short). Batches queued one after another are appended in that order.
+  void AppendBatchAsync(std::vector<AppendRequest> requests, BatchCallback done);
   // Queues the request; `done` runs on the writer thread once the outcome is known (keep it short).
   // Refused at once (kUnavailable) when the queue is full or the ledger stopped.
   void AppendAsync(AppendRequest request, Callback done);

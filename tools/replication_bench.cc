@@ -184,6 +184,9 @@ struct Settings {
   synth::Options school;
   bool live_replica = false;
   size_t verify_threads = 0;
+  // The catch-up replica's pipeline (ReplicaOptions; 0: its default).
+  size_t verify_batch = 0, verify_ahead = 0, apply_ahead = 0, max_batch = 0;
+  std::vector<std::string> replica_options;  // librdkafka consumer properties, name=value
   std::string catchup_from;
   uint64_t limit = 0;
   uint64_t ahead = 8000;
@@ -682,6 +685,15 @@ int CatchUp(const Settings& settings) {
   options.kafka = servers;
   options.source_verifier_key = verifier_key;
   options.verify_threads = settings.verify_threads;
+  if (settings.verify_batch != 0) options.verify_batch = settings.verify_batch;
+  if (settings.verify_ahead != 0) options.verify_ahead = settings.verify_ahead;
+  if (settings.apply_ahead != 0) options.apply_ahead = settings.apply_ahead;
+  if (settings.max_batch != 0) options.max_batch = settings.max_batch;
+  for (const std::string& kv : settings.replica_options) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos) return Fail(InvalidArgument("--replica-option " + kv));
+    options.kafka[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
   const auto start = Steady::now();
   const auto tasks_start = TasksOfSelf();
   const double cpu_start = ProcessCpuSeconds();
@@ -761,13 +773,15 @@ int CatchUp(const Settings& settings) {
     const ReplicaPipelineStats p = (*replica)->stats().pipeline;
     std::fprintf(stderr,
                  "replica pipeline: %llu batches read (%.0f messages each), %llu groups handed "
-                 "to the ledger, %llu credential re-checks; the consumer thread: reading %.2f s, "
+                 "to the ledger, %llu credential re-checks, %llu messages verified by the "
+                 "consumer thread; the consumer thread: reading %.2f s, "
                  "verifying %.2f s, in order %.2f s, waiting for the applier %.2f s, draining "
                  "%.2f s; the applier idle %.2f s\n",
                  static_cast<unsigned long long>(p.batches),
                  p.batches ? static_cast<double>((*replica)->stats().messages) / p.batches : 0.0,
                  static_cast<unsigned long long>(p.groups),
-                 static_cast<unsigned long long>(p.rechecks), p.reading_s, p.verifying_s,
+                 static_cast<unsigned long long>(p.rechecks),
+                 static_cast<unsigned long long>(p.helped), p.reading_s, p.verifying_s,
                  p.handling_s, p.waiting_s, p.draining_s, p.apply_idle_s);
   }
   if (!applied.ok()) return Fail(applied);
@@ -821,6 +835,17 @@ int main(int argc, char** argv) {
   app.add_option("--verify-threads", settings.verify_threads,
                  "the replicas' verifying threads (0: one per core)")
       ->capture_default_str();
+  app.add_option("--verify-batch", settings.verify_batch,
+                 "catch-up: the replica's verify_batch (0: its default)");
+  app.add_option("--verify-ahead", settings.verify_ahead,
+                 "catch-up: the replica's verify_ahead (0: its default)");
+  app.add_option("--apply-ahead", settings.apply_ahead,
+                 "catch-up: the replica's apply_ahead (0: its default)");
+  app.add_option("--max-batch", settings.max_batch,
+                 "catch-up: the replica's max_batch (0: its default)");
+  app.add_option("--replica-option", settings.replica_options,
+                 "catch-up: a librdkafka property of the replica's consumer, name=value "
+                 "(repeatable)");
   app.add_option("--catchup-from", settings.catchup_from,
                  "a data directory whose ledger (read-only) a fresh replica catches up on");
   app.add_flag("--writer", settings.writer,
