@@ -392,13 +392,15 @@ void Replica::Run() {
     ahead.pop_front();
     Account(ns_handling_, since);
     if (halted) break;
-    // Hand over while the ledger's writer has less than a group queued, or a group is ready.
-    bool hungry;
+    // Hand over when the replica ledger's writer and committer have nothing left, or a group of
+    // max_batch is ready (each group is one synced commit: handed in small pieces while the
+    // verification is the slower stage, they made many more commits for no gain).
+    bool idle;
     {
       std::lock_guard lock(apply_mu_);
-      hungry = unapplied_ < options_.max_batch;
+      idle = unapplied_ == 0;
     }
-    if ((hungry || pending_.size() >= options_.max_batch) && !Submit()) break;
+    if ((idle || pending_.size() >= options_.max_batch) && !Submit()) break;
     Account(ns_waiting_, since);
   }
   // What is still queued for verification is not needed any more.
@@ -519,11 +521,17 @@ bool Replica::HandleEntry(Slot& slot) {
   }
   if (!*v.request) {
     // The credential may come from an entry verified but not yet applied (CredentialIssued), or
-    // applied since the verifier looked: apply everything before it, then check again.
-    if (!Drain()) return false;
-    stat_rechecks_.fetch_add(1, std::memory_order_relaxed);
-    v.request = admission_->Check(
-        std::string(std::string_view(message.value).substr(v.event_offset)), v.recorded_at_us);
+    // applied since the verifier looked. First against the registry as it is now (the ledger's
+    // writer folds while the next entries are verified; a state before entry seq - 1, as the
+    // verifying threads' own, and the credential rules are checked again in order when the entry
+    // is folded), and only if that fails once everything before it is applied.
+    const std::string event(std::string_view(message.value).substr(v.event_offset));
+    v.request = admission_->Check(event, v.recorded_at_us);
+    if (!*v.request) {
+      if (!Drain()) return false;
+      stat_rechecks_.fetch_add(1, std::memory_order_relaxed);
+      v.request = admission_->Check(event, v.recorded_at_us);
+    }
   }
   if (!*v.request) {
     const Status& e = v.request->error();

@@ -44,8 +44,9 @@
 //                taken yet of it itself), goes through it in order (duplicates, contiguity, the
 //                first failing check, recorded-at order, the checkpoints) exactly as one thread
 //                would, so every refusal names the same entry and reason, and hands the verified
-//                entries to the replica ledger's writer (Ledger::AppendBatchAsync, in order) while
-//                fewer than `apply_ahead` handed entries are not yet durable.
+//                entries to the replica ledger's writer (Ledger::AppendBatchAsync, in order) when
+//                it has nothing left or `max_batch` are ready, while fewer than `apply_ahead`
+//                handed entries are not yet durable.
 //   verifying    `verify_threads` threads run the checks of each message that do not depend on the
 //                messages before it (an entry's leaf header, its canonical encoding and the
 //                sequence in it, Admission::Check with its Ed25519 signature; a checkpoint's
@@ -93,9 +94,9 @@ struct ReplicaOptions {
   kafka::Properties kafka;
   // The source node's C2SP verifier key: its checkpoints must carry its signature.
   std::string source_verifier_key;
-  // Entries handed to the replica ledger's writer at once, at most, while it is busy (its group
-  // commits take what is queued).
-  size_t max_batch = 4096;
+  // Entries handed to the replica ledger's writer at once while it is busy, at most (when it is
+  // idle, what is verified goes at once); its group commits take what is queued.
+  size_t max_batch = 1024;
   // Entries handed to the replica ledger's writer and not yet durable, at most (back-pressure).
   size_t apply_ahead = 8192;
   // How long the consumer waits for a message before it applies what it has verified.
@@ -115,7 +116,7 @@ struct ReplicaPipelineStats {
   uint64_t batches = 0;    // batches of messages read from the consumer
   uint64_t groups = 0;     // groups handed to the replica ledger's writer
   uint64_t helped = 0;     // messages the consumer thread verified itself
-  uint64_t rechecks = 0;   // credential checks repeated in order after applying what came before
+  uint64_t rechecks = 0;   // credential checks repeated after applying everything before
   double reading_s = 0;    // the consumer thread reading messages (librdkafka, parsing)
   double verifying_s = 0;  // the consumer thread verifying, or waiting for the batch's verification
   double handling_s = 0;   // the consumer thread checking in order
