@@ -33,7 +33,8 @@
 // at the same point.
 //
 // Position: the Kafka offset after the last message fully handled is stored in the replica
-// ledger's `meta` (kReplicaOffsetKey) after every group commit; a restarted replica resumes there
+// ledger's `meta` (kReplicaOffsetKey) once the groups before it are durable (by the applier, once
+// for the groups that became durable together); a restarted replica resumes there
 // (a stale offset only repeats entries, which are skipped), a new one reads from the beginning.
 //
 // Threads (a pipeline, each stage running ahead of the next within bounds, so that the cores
