@@ -629,11 +629,11 @@ bool Replica::Submit() {
   // Only this thread hands groups over: the ledger appends them in the order of groups_.
   ledger_->AppendBatchAsync(std::move(requests),
                             [this, group](std::vector<Result<AppendResult>> results) {
-                              {
-                                std::lock_guard lock(apply_mu_);
-                                group->results = std::move(results);
-                                group->durable = true;
-                              }
+                              // Notified under the lock: once the applier sees the group
+                              // durable, the replica may be destroyed; nothing of it after.
+                              std::lock_guard lock(apply_mu_);
+                              group->results = std::move(results);
+                              group->durable = true;
                               apply_cv_.notify_all();
                             });
   return true;
