@@ -58,8 +58,9 @@
 //                outcomes (a refusal is a mismatch: nothing after it is appended, the ledger's
 //                presequenced append refuses a gap), stores their checkpoints and the offset.
 // A credential check that failed against the registry as the verifier saw it (a credential
-// issued by an entry not yet applied) is repeated in order once everything before the entry is
-// applied. stats(), alarm() and WaitApplied() from any thread. The Ledger and Admission must
+// issued by an entry not yet applied) is repeated in order: against the registry as it is then
+// (the ledger's writer folds meanwhile), and if that fails too once everything before the entry
+// is applied. stats(), alarm() and WaitApplied() from any thread. The Ledger and Admission must
 // outlive the Replica.
 #ifndef EJOURNAL_LEDGER_REPLICA_H_
 #define EJOURNAL_LEDGER_REPLICA_H_
