@@ -14,7 +14,8 @@
 // position stored) at p50/p99/max, and the rate really sustained. Then the apply rate of a
 // replica started from nothing on the whole topic (every entry verified: signature, leaf,
 // contiguity, checkpoints, the school rules again, the views written), once with one verifying
-// thread and once with `--verify-threads` (0: one per core). With `--live-replica` a replica also
+// thread and once with `--verify-threads` (0: one per core; the replica's consumer thread helps
+// them when it waits, ReplicaOptions::verify_threads). With `--live-replica` a replica also
 // follows the writer during the window, in this process (it competes for the same cores): the
 // end-to-end lag to it. It also prints the sizing inputs of docs/SCALING.md. Markdown rows on
 // stdout. The embedded cluster keeps only the last 5 MiB of a partition
