@@ -422,25 +422,57 @@ Result<AppendResult> Ledger::Append(AppendRequest request) {
 }
 
 std::vector<Result<AppendResult>> Ledger::AppendBatch(std::vector<AppendRequest> requests) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<std::vector<Result<AppendResult>>> out;  // guarded by mu
+  AppendBatchAsync(std::move(requests), [&](std::vector<Result<AppendResult>> results) {
+    std::lock_guard<std::mutex> lock(mu);
+    out = std::move(results);
+    cv.notify_one();
+  });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return out.has_value(); });
+  return std::move(*out);
+}
+
+void Ledger::AppendBatchAsync(std::vector<AppendRequest> requests, BatchCallback done) {
   // Queued under one lock with one wake-up, so that the writer takes them in as few groups as it
   // can (queued one by one, a waking writer took the first few as a group of their own), and
   // completed through one counter rather than a promise each.
   struct Completion {
     std::mutex mu;
-    std::condition_variable cv;
     size_t left = 0;                                           // guarded by mu
     std::vector<std::optional<Result<AppendResult>>> results;  // guarded by mu
-  } c;
-  c.left = requests.size();
-  c.results.resize(requests.size());
+    BatchCallback done;
+    // Called with mu held when left reached 0; runs `done` after unlocking.
+    std::vector<Result<AppendResult>> Take() {
+      std::vector<Result<AppendResult>> out;
+      out.reserve(results.size());
+      for (auto& r : results) out.push_back(std::move(*r));
+      return out;
+    }
+  };
+  if (requests.empty()) {
+    done({});
+    return;
+  }
+  auto c = std::make_shared<Completion>();
+  c->left = requests.size();
+  c->results.resize(requests.size());
+  c->done = std::move(done);
   std::vector<std::pair<size_t, Status>> refused;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (size_t i = 0; i < requests.size(); ++i) {
-      Pending pending{std::move(requests[i]), [&c, i](Result<AppendResult> r) {
-                        std::lock_guard<std::mutex> done(c.mu);
-                        c.results[i] = std::move(r);
-                        if (--c.left == 0) c.cv.notify_one();
+      Pending pending{std::move(requests[i]), [c, i](Result<AppendResult> r) {
+                        std::vector<Result<AppendResult>> all;
+                        {
+                          std::lock_guard<std::mutex> done_lock(c->mu);
+                          c->results[i] = std::move(r);
+                          if (--c->left != 0) return;
+                          all = c->Take();
+                        }
+                        c->done(std::move(all));
                       }};
       if (Status refusal = EnqueueLocked(pending); !refusal.ok()) {
         refused.emplace_back(i, std::move(refusal));
@@ -448,17 +480,16 @@ std::vector<Result<AppendResult>> Ledger::AppendBatch(std::vector<AppendRequest>
     }
   }
   wake_.notify_one();
-  if (!refused.empty()) {
-    std::lock_guard<std::mutex> done(c.mu);
-    for (auto& [i, refusal] : refused) c.results[i] = Err(std::move(refusal));
-    c.left -= refused.size();
+  if (refused.empty()) return;
+  std::vector<Result<AppendResult>> all;
+  {
+    std::lock_guard<std::mutex> lock(c->mu);
+    for (auto& [i, refusal] : refused) c->results[i] = Err(std::move(refusal));
+    c->left -= refused.size();
+    if (c->left != 0) return;
+    all = c->Take();
   }
-  std::vector<Result<AppendResult>> out;
-  out.reserve(requests.size());
-  std::unique_lock<std::mutex> lock(c.mu);
-  c.cv.wait(lock, [&] { return c.left == 0; });
-  for (auto& r : c.results) out.push_back(std::move(*r));
-  return out;
+  c->done(std::move(all));
 }
 
 Result<std::string> Ledger::Checkpoint() {
@@ -517,7 +548,7 @@ Status Ledger::LoadEdgeTiles(uint64_t size) {
 }
 
 void Ledger::WriterLoop() {
-  NameAndPrioritize("ej-ledger-w", options_.thread_nice);
+  NameAndPrioritize("ej-writer", options_.thread_nice);  // for top -H, /proc/PID/task/*/comm
   std::vector<Pending> group;
   const auto idle_wait = std::chrono::microseconds(
       std::clamp<int64_t>(options_.checkpoint_interval_us, 1'000, 1'000'000));
@@ -548,7 +579,7 @@ void Ledger::WriterLoop() {
 }
 
 void Ledger::CommitterLoop() {
-  NameAndPrioritize("ej-ledger-c", options_.thread_nice);
+  NameAndPrioritize("ej-committer", options_.thread_nice);
   while (true) {
     std::unique_ptr<PreparedGroup> group;
     {

@@ -143,7 +143,7 @@ struct LedgerOptions {
   bool sync = true;
   // Open without the writer thread; Append fails. For verification and reading tools.
   bool read_only = false;
-  // The nice value of the writer's and the committer's threads ("ej-ledger-w", "ej-ledger-c";
+  // The nice value of the writer's and the committer's threads ("ej-writer", "ej-committer";
   // Linux sets it per thread), relative to the process's: every write waits for both, and the
   // writer holds the state lock while it applies an event, so when the cores are busy a preempted
   // writer delays the writes and the reads alike. Below 0 needs CAP_SYS_NICE; refused, the
@@ -176,6 +176,12 @@ class Ledger {
   [[nodiscard]] Result<AppendResult> Append(AppendRequest request);
   // Appends many; one result per request, in order. They may share group commits.
   [[nodiscard]] std::vector<Result<AppendResult>> AppendBatch(std::vector<AppendRequest> requests);
+  using BatchCallback = std::function<void(std::vector<Result<AppendResult>>)>;
+  // AppendBatch without waiting: queues them all under one lock and returns; `done` runs once
+  // with one result per request, in order, when the last outcome is known (on the ledger's
+  // threads, or on this one if every request was refused at once or there are none; keep it
+  // short). Batches queued one after another are appended in that order.
+  void AppendBatchAsync(std::vector<AppendRequest> requests, BatchCallback done);
   // Queues the request; `done` runs on the writer thread once the outcome is known (keep it short).
   // Refused at once (kUnavailable) when the queue is full or the ledger stopped.
   void AppendAsync(AppendRequest request, Callback done);

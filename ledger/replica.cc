@@ -1,5 +1,6 @@
 #include "ledger/replica.h"
 
+#include <pthread.h>
 #include <rocksdb/db.h>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +14,14 @@
 
 namespace ejournal {
 namespace {
+
+// Adds the time since `since` to `total` (nanoseconds) and restarts `since`.
+void Account(std::atomic<int64_t>& total, std::chrono::steady_clock::time_point& since) {
+  const auto now = std::chrono::steady_clock::now();
+  total.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(now - since).count(),
+                  std::memory_order_relaxed);
+  since = now;
+}
 
 std::string EntryAt(uint64_t seq) { return "entry " + std::to_string(seq) + ": "; }
 std::string CheckpointAt(uint64_t size) {
@@ -109,8 +118,10 @@ Result<std::unique_ptr<Replica>> Replica::Start(Ledger* ledger, const Admission*
     return Err(InvalidArgument("replica: no ledger or admission"));
   }
   if (options.topic.empty()) return Err(InvalidArgument("replica: no topic"));
-  if (options.max_batch == 0 || options.verify_batch == 0) {
-    return Err(InvalidArgument("replica: max_batch and verify_batch must be > 0"));
+  if (options.max_batch == 0 || options.apply_ahead == 0 || options.verify_batch == 0 ||
+      options.verify_ahead == 0) {
+    return Err(InvalidArgument(
+        "replica: max_batch, apply_ahead, verify_batch and verify_ahead must be > 0"));
   }
   EJ_ASSIGN_OR_RETURN(note::NoteVerifier verifier,
                       note::NoteVerifier::FromVerifierKey(options.source_verifier_key));
@@ -170,85 +181,11 @@ Result<std::unique_ptr<Replica>> Replica::Start(Ledger* ledger, const Admission*
                ledger->origin(), size, r->options_.topic, r->options_.partition, r->next_offset_);
   size_t threads = r->options_.verify_threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  r->pool_ = std::make_unique<VerifyPool>(threads);
+  r->pool_ = std::make_unique<VerifyPool>(r.get(), threads);
   r->applier_ = std::thread([p = r.get()] { p->ApplyLoop(); });
   r->thread_ = std::thread([p = r.get()] { p->Run(); });
   return r;
 }
-
-// Runs a function over indices 0..n-1 on `threads` threads, the caller's among them.
-class Replica::VerifyPool {
- public:
-  explicit VerifyPool(size_t threads) {
-    for (size_t i = 1; i < threads; ++i) workers_.emplace_back([this] { Work(); });
-  }
-  ~VerifyPool() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
-  VerifyPool(const VerifyPool&) = delete;
-  VerifyPool& operator=(const VerifyPool&) = delete;
-
-  void For(size_t n, const std::function<void(size_t)>& fn) {
-    if (workers_.empty() || n < 2) {
-      for (size_t i = 0; i < n; ++i) fn(i);
-      return;
-    }
-    {
-      std::lock_guard lock(mu_);
-      fn_ = &fn;
-      n_ = n;
-      next_.store(0);
-      busy_ = workers_.size();
-      ++generation_;
-    }
-    cv_.notify_all();
-    Share(fn, n);
-    std::unique_lock lock(mu_);
-    done_cv_.wait(lock, [&] { return busy_ == 0; });
-    fn_ = nullptr;
-  }
-
- private:
-  void Share(const std::function<void(size_t)>& fn, size_t n) {
-    for (size_t i = next_.fetch_add(1); i < n; i = next_.fetch_add(1)) fn(i);
-  }
-  void Work() {
-    uint64_t seen = 0;
-    for (;;) {
-      const std::function<void(size_t)>* fn;
-      size_t n;
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-        if (stop_) return;
-        seen = generation_;
-        fn = fn_;
-        n = n_;
-      }
-      Share(*fn, n);
-      {
-        std::lock_guard lock(mu_);
-        --busy_;
-      }
-      done_cv_.notify_all();
-    }
-  }
-
-  std::vector<std::thread> workers_;
-  std::mutex mu_;
-  std::condition_variable cv_, done_cv_;
-  const std::function<void(size_t)>* fn_ = nullptr;  // guarded by mu_
-  size_t n_ = 0;                                     // guarded by mu_
-  size_t busy_ = 0;                                  // guarded by mu_
-  uint64_t generation_ = 0;                          // guarded by mu_
-  bool stop_ = false;                                // guarded by mu_
-  std::atomic<size_t> next_{0};
-};
 
 struct Replica::Verdict {
   Status problem;       // the first order-independent check that failed (named by entry/checkpoint)
@@ -262,6 +199,111 @@ struct Replica::Slot {
   int64_t offset = 0;
   Result<replication::Message> message = Err(Internal("unset"));
   Verdict verdict;
+};
+
+struct Replica::Batch {
+  std::vector<Slot> slots;
+  size_t taken = 0;                 // guarded by the pool's mu_: slots a thread has started on
+  std::atomic<size_t> verified{0};  // slots verified (the last one's thread wakes the waiter)
+};
+
+// Threads verifying the slots of the batches queued (Replica::Verify), batch after batch in the
+// order queued, each slot taken by one thread.
+class Replica::VerifyPool {
+ public:
+  VerifyPool(const Replica* replica, size_t threads) : replica_(replica) {
+    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+  }
+  ~VerifyPool() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  VerifyPool(const VerifyPool&) = delete;
+  VerifyPool& operator=(const VerifyPool&) = delete;
+
+  // Queues `batch` (alive until Finish or Cancel returns).
+  void Add(Batch* batch) {
+    if (batch->slots.empty()) return;
+    {
+      std::lock_guard lock(mu_);
+      work_.push_back(batch);
+    }
+    work_cv_.notify_all();
+  }
+  // Verifies what no thread has taken of `batch` on this thread, then waits until every slot is
+  // verified. Returns how many slots this thread verified.
+  size_t Finish(Batch* batch) {
+    size_t mine = 0;
+    for (;;) {
+      size_t i;
+      {
+        std::lock_guard lock(mu_);
+        if (!Take(batch, i)) break;
+      }
+      VerifyOne(batch, i);
+      ++mine;
+    }
+    std::unique_lock lock(mu_);
+    done_cv_.wait(lock, [&] { return batch->verified.load() == batch->slots.size(); });
+    return mine;
+  }
+  // Takes the rest of `batch` from the threads and waits for the slots they started on.
+  void Cancel(Batch* batch) {
+    std::unique_lock lock(mu_);
+    if (auto it = std::find(work_.begin(), work_.end(), batch); it != work_.end()) work_.erase(it);
+    const size_t untaken = batch->slots.size() - batch->taken;
+    batch->taken = batch->slots.size();
+    batch->verified.fetch_add(untaken);
+    done_cv_.wait(lock, [&] { return batch->verified.load() == batch->slots.size(); });
+  }
+
+ private:
+  // Takes the next slot of `batch` (mu_ held); false if none is left.
+  bool Take(Batch* batch, size_t& index) {
+    if (batch->taken == batch->slots.size()) return false;
+    index = batch->taken++;
+    if (batch->taken == batch->slots.size()) {
+      if (auto it = std::find(work_.begin(), work_.end(), batch); it != work_.end()) {
+        work_.erase(it);
+      }
+    }
+    return true;
+  }
+  void VerifyOne(Batch* batch, size_t index) {
+    const size_t n = batch->slots.size();
+    replica_->Verify(batch->slots[index]);
+    // The batch may be gone as soon as the last slot is counted: nothing of it after this.
+    if (batch->verified.fetch_add(1) + 1 == n) {
+      std::lock_guard lock(mu_);
+      done_cv_.notify_all();
+    }
+  }
+  void Work() {
+    pthread_setname_np(pthread_self(), "ej-verify");  // for top -H, /proc/PID/task/*/comm
+    for (;;) {
+      Batch* batch;
+      size_t i;
+      {
+        std::unique_lock lock(mu_);
+        work_cv_.wait(lock, [&] { return stop_ || !work_.empty(); });
+        if (stop_) return;
+        batch = work_.front();
+        (void)Take(batch, i);  // a batch in work_ has a slot left
+      }
+      VerifyOne(batch, i);
+    }
+  }
+
+  const Replica* const replica_;
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable work_cv_, done_cv_;
+  std::deque<Batch*> work_;  // guarded by mu_: batches with slots not yet taken, in order
+  bool stop_ = false;        // guarded by mu_
 };
 
 Replica::~Replica() {
@@ -280,56 +322,89 @@ Replica::~Replica() {
   }
 }
 
-void Replica::Run() {
-  std::vector<Slot> batch;
-  batch.reserve(options_.verify_batch);
-  bool halted = false;
-  while (!halted && !stop_.load(std::memory_order_relaxed)) {
-    batch.clear();
-    // Waits up to poll_ms for the first message, then takes what is already there.
-    for (int wait = options_.poll_ms; batch.size() < options_.verify_batch; wait = 0) {
-      rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_.get(), wait);
-      if (m == nullptr) break;
-      std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> message(
-          m, rd_kafka_message_destroy);
-      if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-          RecordError(kafka::FromKafka(message->err, "consuming " + options_.topic));
-        }
-        continue;
+void Replica::Read(Batch& batch, int wait_ms) {
+  batch.slots.reserve(options_.verify_batch);
+  // Waits up to wait_ms for the first message, then takes what is already there.
+  for (int wait = wait_ms; batch.slots.size() < options_.verify_batch; wait = 0) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_.get(), wait);
+    if (m == nullptr) break;
+    std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> message(
+        m, rd_kafka_message_destroy);
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        RecordError(kafka::FromKafka(message->err, "consuming " + options_.topic));
       }
-      Slot& slot = batch.emplace_back();
-      slot.offset = message->offset;
-      slot.message = kafka::ParseKafkaMessage(*message);
-      read_offset_stat_.store(message->offset + 1, std::memory_order_relaxed);
-    }
-    if (batch.empty()) {
-      if (!Submit()) break;  // idle: apply what was verified
       continue;
     }
-    messages_.fetch_add(batch.size(), std::memory_order_relaxed);
-    pool_->For(batch.size(), [&](size_t i) { Verify(batch[i]); });
-    for (Slot& slot : batch) {
-      if (!slot.message) {
-        Alarm(verified_.load() + 1, DataLoss("message at offset " + std::to_string(slot.offset) +
-                                             ": " + slot.message.error().message()));
-        halted = true;
-        break;
-      }
-      if (!Handle(slot)) {
-        halted = true;
-        break;
-      }
-      next_offset_ = slot.offset + 1;
+    Slot& slot = batch.slots.emplace_back();
+    slot.offset = message->offset;
+    slot.message = kafka::ParseKafkaMessage(*message);
+    read_offset_stat_.store(message->offset + 1, std::memory_order_relaxed);
+  }
+}
+
+bool Replica::HandleBatch(Batch& batch) {
+  for (Slot& slot : batch.slots) {
+    if (!slot.message) {
+      Alarm(verified_.load() + 1, DataLoss("message at offset " + std::to_string(slot.offset) +
+                                           ": " + slot.message.error().message()));
+      return false;
     }
+    if (!Handle(slot)) return false;
+    next_offset_ = slot.offset + 1;
+  }
+  return true;
+}
+
+void Replica::Run() {
+  pthread_setname_np(pthread_self(), "ej-consume");  // for top -H, /proc/PID/task/*/comm
+  std::deque<std::unique_ptr<Batch>> ahead;  // read and queued for verification, oldest first
+  bool halted = false;
+  while (!halted && !stop_.load(std::memory_order_relaxed)) {
+    auto since = std::chrono::steady_clock::now();
+    // Read while fewer than verify_ahead batches are ahead of the in-order check; wait for
+    // messages only when there is nothing else to do.
+    bool read = false;
+    if (ahead.size() < options_.verify_ahead) {
+      auto batch = std::make_unique<Batch>();
+      Read(*batch, ahead.empty() ? options_.poll_ms : 0);
+      Account(ns_reading_, since);
+      if (!batch->slots.empty()) {
+        messages_.fetch_add(batch->slots.size(), std::memory_order_relaxed);
+        stat_batches_.fetch_add(1, std::memory_order_relaxed);
+        pool_->Add(batch.get());
+        ahead.push_back(std::move(batch));
+        read = true;
+      }
+    }
+    if (ahead.empty()) {
+      if (!Submit()) break;  // idle: apply what was verified
+      Account(ns_waiting_, since);
+      continue;
+    }
+    // The oldest batch in order once it is verified; waiting for it (and helping) only when no
+    // more can be read.
+    Batch& oldest = *ahead.front();
+    if (read && oldest.verified.load() < oldest.slots.size()) continue;
+    stat_helped_.fetch_add(pool_->Finish(&oldest), std::memory_order_relaxed);
+    Account(ns_verifying_, since);
+    halted = !HandleBatch(oldest);
+    ahead.pop_front();
+    Account(ns_handling_, since);
     if (halted) break;
+    // Hand over when the replica ledger's writer and committer have nothing left, or a group of
+    // max_batch is ready (each group is one synced commit: handed in small pieces while the
+    // verification is the slower stage, they made many more commits for no gain).
     bool idle;
     {
       std::lock_guard lock(apply_mu_);
-      idle = !applying_ && groups_.empty();
+      idle = unapplied_ == 0;
     }
     if ((idle || pending_.size() >= options_.max_batch) && !Submit()) break;
+    Account(ns_waiting_, since);
   }
+  // What is still queued for verification is not needed any more.
+  for (auto& batch : ahead) pool_->Cancel(batch.get());
   if (!halted && stop_.load()) (void)Drain();  // stopping: apply what was verified
   if (halted || !stop_.load()) {
     // An alarm: what the applier refused was never applied.
@@ -446,10 +521,17 @@ bool Replica::HandleEntry(Slot& slot) {
   }
   if (!*v.request) {
     // The credential may come from an entry verified but not yet applied (CredentialIssued), or
-    // applied since the verifier looked: apply everything before it, then check again.
-    if (!Drain()) return false;
-    v.request = admission_->Check(
-        std::string(std::string_view(message.value).substr(v.event_offset)), v.recorded_at_us);
+    // applied since the verifier looked. First against the registry as it is now (the ledger's
+    // writer folds while the next entries are verified; a state before entry seq - 1, as the
+    // verifying threads' own, and the credential rules are checked again in order when the entry
+    // is folded), and only if that fails once everything before it is applied.
+    const std::string event(std::string_view(message.value).substr(v.event_offset));
+    v.request = admission_->Check(event, v.recorded_at_us);
+    if (!*v.request) {
+      if (!Drain()) return false;
+      stat_rechecks_.fetch_add(1, std::memory_order_relaxed);
+      v.request = admission_->Check(event, v.recorded_at_us);
+    }
   }
   if (!*v.request) {
     const Status& e = v.request->error();
@@ -512,52 +594,96 @@ bool Replica::HandleCheckpoint(Slot& slot) {
 }
 
 bool Replica::Submit() {
-  std::unique_lock lock(apply_mu_);
-  apply_cv_.wait(lock, [&] { return apply_failed_ || groups_.empty(); });
-  if (apply_failed_) return false;
-  if (pending_.empty() && pending_checkpoints_.empty() && next_offset_ == submitted_offset_) {
+  std::shared_ptr<Group> group;
+  std::vector<AppendRequest> requests;
+  {
+    std::unique_lock lock(apply_mu_);
+    // Back-pressure: room for the pending entries among those not yet durable (always for a
+    // group when nothing is).
+    apply_cv_.wait(lock, [&] {
+      return apply_failed_ || unapplied_ == 0 ||
+             unapplied_ + pending_.size() <= options_.apply_ahead;
+    });
+    if (apply_failed_) return false;
+    if (pending_.empty() && pending_checkpoints_.empty() && next_offset_ == submitted_offset_) {
+      return true;
+    }
+    group = std::make_shared<Group>();
+    group->first = range_.size() - pending_.size() + 1;
+    group->count = pending_.size();
+    group->checkpoints = std::move(pending_checkpoints_);
+    group->next_offset = next_offset_;
+    group->durable = pending_.empty();
+    groups_.push_back(group);
+    unapplied_ += pending_.size();
+    submitted_offset_ = next_offset_;
+    requests = std::move(pending_);
+    pending_.clear();
+    pending_checkpoints_.clear();
+  }
+  stat_groups_.fetch_add(1, std::memory_order_relaxed);
+  if (requests.empty()) {
+    apply_cv_.notify_all();  // checkpoints or an offset only
     return true;
   }
-  Group& group = groups_.emplace_back();
-  group.first = range_.size() - pending_.size() + 1;
-  group.requests = std::move(pending_);
-  group.checkpoints = std::move(pending_checkpoints_);
-  group.next_offset = next_offset_;
-  submitted_offset_ = next_offset_;
-  pending_.clear();
-  pending_checkpoints_.clear();
-  lock.unlock();
-  apply_cv_.notify_all();
+  // Only this thread hands groups over: the ledger appends them in the order of groups_.
+  ledger_->AppendBatchAsync(std::move(requests),
+                            [this, group](std::vector<Result<AppendResult>> results) {
+                              // Notified under the lock: once the applier sees the group
+                              // durable, the replica may be destroyed; nothing of it after.
+                              std::lock_guard lock(apply_mu_);
+                              group->results = std::move(results);
+                              group->durable = true;
+                              apply_cv_.notify_all();
+                            });
   return true;
 }
 
 bool Replica::Drain() {
   if (!Submit()) return false;
+  auto since = std::chrono::steady_clock::now();
   std::unique_lock lock(apply_mu_);
   apply_cv_.wait(lock, [&] { return apply_failed_ || (groups_.empty() && !applying_); });
-  return !apply_failed_;
+  const bool ok = !apply_failed_;
+  lock.unlock();
+  Account(ns_draining_, since);
+  return ok;
 }
 
 void Replica::ApplyLoop() {
+  pthread_setname_np(pthread_self(), "ej-apply");
+  std::vector<std::shared_ptr<Group>> durable;
   for (;;) {
-    Group group;
+    bool failed;
     {
+      auto since = std::chrono::steady_clock::now();
       std::unique_lock lock(apply_mu_);
-      apply_cv_.wait(lock, [&] { return apply_stop_ || !groups_.empty(); });
+      apply_cv_.wait(lock, [&] {
+        return (apply_stop_ && groups_.empty()) || (!groups_.empty() && groups_.front()->durable);
+      });
+      Account(ns_apply_idle_, since);
       if (groups_.empty()) return;  // stopping, nothing left
-      group = std::move(groups_.front());
-      groups_.pop_front();
+      // Every group durable by now, in order: their offset is stored once.
+      while (!groups_.empty() && groups_.front()->durable) {
+        durable.push_back(std::move(groups_.front()));
+        groups_.pop_front();
+      }
       applying_ = true;
+      failed = apply_failed_;
     }
-    apply_cv_.notify_all();  // room for the next group
-    const bool ok = Apply(group);
+    size_t entries = 0;
+    for (size_t i = 0; i < durable.size(); ++i) {
+      entries += durable[i]->count;
+      // After a refusal the groups handed after it were refused by the ledger too (a
+      // presequenced entry must be the next): nothing more to check.
+      if (!failed && !Apply(*durable[i], i + 1 == durable.size())) failed = true;
+    }
+    durable.clear();
     {
       std::lock_guard lock(apply_mu_);
       applying_ = false;
-      if (!ok) {
-        apply_failed_ = true;
-        groups_.clear();  // verified against a state that no longer holds
-      }
+      unapplied_ -= entries;
+      apply_failed_ = failed;
     }
     apply_cv_.notify_all();
     { std::lock_guard<std::mutex> lock(mu_); }
@@ -565,28 +691,25 @@ void Replica::ApplyLoop() {
   }
 }
 
-bool Replica::Apply(Group& group) {
-  if (!group.requests.empty()) {
-    auto results = ledger_->AppendBatch(std::move(group.requests));
-    for (size_t i = 0; i < results.size(); ++i) {
-      const uint64_t seq = group.first + i;
-      const auto& r = results[i];
-      Status problem;
-      if (!r) {
-        problem =
-            r.error().code() == StatusCode::kUnavailable || r.error().code() == StatusCode::kIoError
-                ? r.error().WithContext(EntryAt(seq) + "the replica's ledger")
-                : Status(StatusCode::kDataLoss,
-                         EntryAt(seq) + "refused on the replica: " + r.error().message(),
-                         r.error().rule());
-      } else if (r->duplicate || r->sequence != seq) {
-        problem = DataLoss(EntryAt(seq) + "the replica's ledger already holds its event at entry " +
-                           std::to_string(r->sequence) + " (a replayed event)");
-      }
-      if (!problem.ok()) {
-        Halt(seq, std::move(problem));
-        return false;
-      }
+bool Replica::Apply(Group& group, bool store_offset) {
+  for (size_t i = 0; i < group.results.size(); ++i) {
+    const uint64_t seq = group.first + i;
+    const auto& r = group.results[i];
+    Status problem;
+    if (!r) {
+      problem =
+          r.error().code() == StatusCode::kUnavailable || r.error().code() == StatusCode::kIoError
+              ? r.error().WithContext(EntryAt(seq) + "the replica's ledger")
+              : Status(StatusCode::kDataLoss,
+                       EntryAt(seq) + "refused on the replica: " + r.error().message(),
+                       r.error().rule());
+    } else if (r->duplicate || r->sequence != seq) {
+      problem = DataLoss(EntryAt(seq) + "the replica's ledger already holds its event at entry " +
+                         std::to_string(r->sequence) + " (a replayed event)");
+    }
+    if (!problem.ok()) {
+      Halt(seq, std::move(problem));
+      return false;
     }
   }
   if (!group.checkpoints.empty()) {
@@ -626,7 +749,7 @@ bool Replica::Apply(Group& group) {
     }
     checkpoints_.fetch_add(group.checkpoints.size(), std::memory_order_relaxed);
   }
-  if (group.next_offset != stored_offset_) {
+  if (store_offset && group.next_offset != stored_offset_) {
     rocksdb::Status s = ledger_->db()->Put(
         rocksdb::WriteOptions(), ledger_->column_families().meta, kReplicaOffsetKey,
         storage::EncodeBigEndian64(static_cast<uint64_t>(group.next_offset)));
@@ -698,6 +821,19 @@ ReplicaStats Replica::stats() const {
   s.duplicates = duplicates_.load(std::memory_order_relaxed);
   s.next_offset = next_offset_stat_.load(std::memory_order_relaxed);
   s.read_offset = read_offset_stat_.load(std::memory_order_relaxed);
+  auto seconds = [](const std::atomic<int64_t>& ns) {
+    return static_cast<double>(ns.load(std::memory_order_relaxed)) / 1e9;
+  };
+  s.pipeline.batches = stat_batches_.load(std::memory_order_relaxed);
+  s.pipeline.groups = stat_groups_.load(std::memory_order_relaxed);
+  s.pipeline.rechecks = stat_rechecks_.load(std::memory_order_relaxed);
+  s.pipeline.helped = stat_helped_.load(std::memory_order_relaxed);
+  s.pipeline.reading_s = seconds(ns_reading_);
+  s.pipeline.verifying_s = seconds(ns_verifying_);
+  s.pipeline.handling_s = seconds(ns_handling_);
+  s.pipeline.waiting_s = seconds(ns_waiting_);
+  s.pipeline.draining_s = seconds(ns_draining_);
+  s.pipeline.apply_idle_s = seconds(ns_apply_idle_);
   // The cached value from the last fetch response: no request to the broker.
   int64_t low = 0, high = 0;
   if (rd_kafka_get_watermark_offsets(consumer_.get(), options_.topic.c_str(), options_.partition,

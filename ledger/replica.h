@@ -33,23 +33,35 @@
 // at the same point.
 //
 // Position: the Kafka offset after the last message fully handled is stored in the replica
-// ledger's `meta` (kReplicaOffsetKey) after every group commit; a restarted replica resumes there
+// ledger's `meta` (kReplicaOffsetKey) once the groups before it are durable (by the applier, once
+// for the groups that became durable together); a restarted replica resumes there
 // (a stale offset only repeats entries, which are skipped), a new one reads from the beginning.
 //
-// Threads (a pipeline): the consumer thread reads messages in batches of up to `verify_batch`;
-// the checks of each message that do not depend on the messages before it (an entry's leaf
-// header, its canonical encoding and the sequence in it, Admission::Check with its Ed25519
-// signature; a checkpoint's signature, note, origin and size) run on `verify_threads` threads at
-// once (the consumer thread among them); then the
-// consumer goes through the batch in order (duplicates, contiguity, the first failing check,
-// recorded-at order, the checkpoints) exactly as one thread would, so every refusal names the
-// same entry and reason. A credential check that failed against the registry as the verifier saw
-// it (a credential issued by an entry not yet applied) is repeated in order once everything
-// before the entry is applied. Verified groups go to an applier thread (AppendBatch on the
-// ledger's writer, then the group's checkpoints and offset) while the next batch is verified; a
-// group is handed over whenever the applier is idle or `max_batch` entries are waiting, and at
-// most one more waits behind the one being applied. stats(), alarm() and WaitApplied() from any
-// thread. The Ledger and Admission must outlive the Replica.
+// Threads (a pipeline, each stage running ahead of the next within bounds, so that the cores
+// stay busy while any stage waits):
+//   consumer     reads messages in batches of up to `verify_batch` and queues them for
+//                verification, up to `verify_ahead` batches ahead of the in-order check; then takes
+//                the oldest batch once it is verified (verifying what no verifying thread has
+//                taken yet of it itself), goes through it in order (duplicates, contiguity, the
+//                first failing check, recorded-at order, the checkpoints) exactly as one thread
+//                would, so every refusal names the same entry and reason, and hands the verified
+//                entries to the replica ledger's writer (Ledger::AppendBatchAsync, in order) when
+//                it has nothing left or `max_batch` are ready, while fewer than `apply_ahead`
+//                handed entries are not yet durable.
+//   verifying    `verify_threads` threads run the checks of each message that do not depend on the
+//                messages before it (an entry's leaf header, its canonical encoding and the
+//                sequence in it, Admission::Check with its Ed25519 signature; a checkpoint's
+//                signature, note, origin and size), batch after batch in the order read.
+//   ledger       the replica ledger's writer (the rules, the fold, the views) and committer (group
+//                commits, synced) work on the handed entries while the next ones are verified.
+//   applier      takes the handed groups in order as the ledger makes them durable: checks their
+//                outcomes (a refusal is a mismatch: nothing after it is appended, the ledger's
+//                presequenced append refuses a gap), stores their checkpoints and the offset.
+// A credential check that failed against the registry as the verifier saw it (a credential
+// issued by an entry not yet applied) is repeated in order: against the registry as it is then
+// (the ledger's writer folds meanwhile), and if that fails too once everything before the entry
+// is applied. stats(), alarm() and WaitApplied() from any thread. The Ledger and Admission must
+// outlive the Replica.
 #ifndef EJOURNAL_LEDGER_REPLICA_H_
 #define EJOURNAL_LEDGER_REPLICA_H_
 
@@ -84,14 +96,35 @@ struct ReplicaOptions {
   kafka::Properties kafka;
   // The source node's C2SP verifier key: its checkpoints must carry its signature.
   std::string source_verifier_key;
-  // Entries per group commit on the replica.
-  size_t max_batch = 4096;
+  // Entries handed to the replica ledger's writer at once while it is busy, at most (when it is
+  // idle, what is verified goes at once); its group commits take what is queued.
+  size_t max_batch = 1024;
+  // Entries handed to the replica ledger's writer and not yet durable, at most (back-pressure).
+  size_t apply_ahead = 8192;
   // How long the consumer waits for a message before it applies what it has verified.
   int poll_ms = 20;
-  // Threads verifying entries at once, the consumer's own included (0: one per core).
+  // Threads verifying messages (0: one per core); the consumer thread helps them when it waits
+  // for the batch it checks next.
   size_t verify_threads = 0;
   // Messages read and verified together before they are checked in order.
-  size_t verify_batch = 1024;
+  size_t verify_batch = 256;
+  // Batches read and verifying ahead of the one checked in order, at most.
+  size_t verify_ahead = 8;
+};
+
+// Where the replica's pipeline spent its time since start (cumulative seconds, per stage), to find
+// where it waits on itself.
+struct ReplicaPipelineStats {
+  uint64_t batches = 0;    // batches of messages read from the consumer
+  uint64_t groups = 0;     // groups handed to the replica ledger's writer
+  uint64_t helped = 0;     // messages the consumer thread verified itself
+  uint64_t rechecks = 0;   // credential checks repeated after applying everything before
+  double reading_s = 0;    // the consumer thread reading messages (librdkafka, parsing)
+  double verifying_s = 0;  // the consumer thread verifying, or waiting for the batch's verification
+  double handling_s = 0;   // the consumer thread checking in order
+  double waiting_s = 0;    // the consumer thread waiting for room behind the applier
+  double draining_s = 0;   // the consumer thread waiting for everything before to be applied
+  double apply_idle_s = 0;  // the applier waiting for a group to be handed over and made durable
 };
 
 struct ReplicaStats {
@@ -109,6 +142,7 @@ struct ReplicaStats {
   uint64_t alarm_sequence = 0;
   std::string alarm;       // why it stopped ("" while healthy)
   std::string last_error;  // the last Kafka error ("" if none)
+  ReplicaPipelineStats pipeline;
 };
 
 // A replica's store: the ledger (no checkpoint signer) with the school rules and projections,
@@ -155,18 +189,26 @@ class Replica {
     merkle::Hash root{};
     std::string note;
   };
-  // A verified group on its way to the applier.
+  // A verified group handed to the replica ledger's writer, on its way to the applier.
   struct Group {
-    std::vector<AppendRequest> requests;
-    uint64_t first = 0;  // the sequence of requests[0]
+    uint64_t first = 0;  // the sequence of its first entry
+    size_t count = 0;    // entries
     std::vector<VerifiedCheckpoint> checkpoints;
     int64_t next_offset = 0;
+    bool durable = false;                       // guarded by apply_mu_: the outcomes are known
+    std::vector<Result<AppendResult>> results;  // guarded by apply_mu_
   };
+  // Consumed messages on their way through verification.
+  struct Batch;
   class VerifyPool;
 
   Replica(Ledger* ledger, const Admission* admission, ReplicaOptions options,
           note::NoteVerifier verifier);
   void Run();
+  // Reads up to verify_batch messages into `batch`, waiting up to `wait_ms` for the first.
+  void Read(Batch& batch, int wait_ms);
+  // Checks a verified batch in order (Handle). False after an alarm.
+  bool HandleBatch(Batch& batch);
   // The order-independent checks of an entry or a checkpoint (any thread).
   void Verify(Slot& slot) const;
   void VerifyCheckpoint(Slot& slot) const;
@@ -175,14 +217,17 @@ class Replica {
   bool Handle(Slot& slot);
   bool HandleEntry(Slot& slot);
   bool HandleCheckpoint(Slot& slot);
-  // Hands the pending group (and the checkpoints verified since the last one) to the applier,
-  // waiting while one group already waits. False if the applier raised an alarm.
+  // Hands the pending group (and the checkpoints verified since the last one) to the replica
+  // ledger's writer and the applier, waiting while apply_ahead entries are not yet durable. False
+  // if the applier raised an alarm.
   bool Submit();
   // Submits and waits until the applier has applied everything. False after an applier alarm.
   bool Drain();
   // The applier thread.
   void ApplyLoop();
-  bool Apply(Group& group);
+  // Checks a durable group's outcomes and stores its checkpoints (and the offset if
+  // `store_offset`). False after an alarm.
+  bool Apply(Group& group, bool store_offset);
   // Applies what was verified before, then stops with `status` about `sequence`.
   void Alarm(uint64_t sequence, Status status);
   // Raises the alarm (the first one wins).
@@ -205,10 +250,11 @@ class Replica {
   int64_t next_offset_ = 0;
   int64_t submitted_offset_ = -1;
 
-  // The applier's queue.
+  // The groups handed over, in order, until the applier is done with them.
   std::mutex apply_mu_;
   std::condition_variable apply_cv_;
-  std::deque<Group> groups_;    // guarded by apply_mu_
+  std::deque<std::shared_ptr<Group>> groups_;  // guarded by apply_mu_
+  size_t unapplied_ = 0;        // guarded by apply_mu_: entries handed and not yet applied
   bool applying_ = false;       // guarded by apply_mu_
   bool apply_failed_ = false;   // guarded by apply_mu_
   bool apply_stop_ = false;     // guarded by apply_mu_
@@ -221,6 +267,10 @@ class Replica {
   std::atomic<int64_t> next_offset_stat_{0};
   std::atomic<int64_t> read_offset_stat_{0};
   std::atomic<bool> stop_{false};
+  // ReplicaPipelineStats, in nanoseconds.
+  std::atomic<uint64_t> stat_batches_{0}, stat_groups_{0}, stat_rechecks_{0}, stat_helped_{0};
+  std::atomic<int64_t> ns_reading_{0}, ns_verifying_{0}, ns_handling_{0}, ns_waiting_{0},
+      ns_draining_{0}, ns_apply_idle_{0};
 
   mutable std::mutex mu_;
   std::condition_variable changed_;

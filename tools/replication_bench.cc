@@ -14,7 +14,8 @@
 // position stored) at p50/p99/max, and the rate really sustained. Then the apply rate of a
 // replica started from nothing on the whole topic (every entry verified: signature, leaf,
 // contiguity, checkpoints, the school rules again, the views written), once with one verifying
-// thread and once with `--verify-threads` (0: one per core). With `--live-replica` a replica also
+// thread and once with `--verify-threads` (0: one per core; the replica's consumer thread helps
+// them when it waits, ReplicaOptions::verify_threads). With `--live-replica` a replica also
 // follows the writer during the window, in this process (it competes for the same cores): the
 // end-to-end lag to it. It also prints the sizing inputs of docs/SCALING.md. Markdown rows on
 // stdout. The embedded cluster keeps only the last 5 MiB of a partition
@@ -52,6 +53,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -110,12 +112,82 @@ double ThreadsCpuSeconds(const std::function<bool(long tid, std::string_view nam
   return total;
 }
 
+// The scheduler's account of one of this process's threads (/proc/self/task/TID/schedstat: CPU
+// time, time runnable but waiting for a CPU, timeslices; status: voluntary and involuntary
+// context switches), to find where a pipeline waits on itself.
+struct TaskSched {
+  std::string name;
+  uint64_t cpu_ns = 0, wait_ns = 0, slices = 0, voluntary = 0, involuntary = 0;
+};
+
+std::map<long, TaskSched> TasksOfSelf() {
+  std::map<long, TaskSched> out;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    TaskSched t;
+    std::ifstream sched(task.path() / "schedstat");
+    if (!(sched >> t.cpu_ns >> t.wait_ns >> t.slices)) continue;
+    std::ifstream comm(task.path() / "comm");
+    std::getline(comm, t.name);
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("voluntary_ctxt_switches:")) {
+        t.voluntary = std::stoull(line.substr(line.find(':') + 1));
+      } else if (line.starts_with("nonvoluntary_ctxt_switches:")) {
+        t.involuntary = std::stoull(line.substr(line.find(':') + 1));
+      }
+    }
+    out[std::stol(task.path().filename().string())] = t;
+  }
+  return out;
+}
+
+// Per thread name over the run (threads alive at `after`): CPU, run-queue wait, the rest of the
+// run's wall time asleep (blocked on a lock, a condition, a poll, I/O), switches. On stderr.
+void PrintTasks(const std::map<long, TaskSched>& before, const std::map<long, TaskSched>& after,
+                double seconds) {
+  struct Sum {
+    int threads = 0;
+    double cpu = 0, wait = 0, asleep = 0;
+    uint64_t slices = 0, voluntary = 0, involuntary = 0;
+  };
+  std::map<std::string, Sum> by_name;
+  for (const auto& [tid, a] : after) {
+    TaskSched b;
+    if (auto it = before.find(tid); it != before.end()) b = it->second;
+    Sum& s = by_name[a.name];
+    ++s.threads;
+    const double cpu = static_cast<double>(a.cpu_ns - b.cpu_ns) / 1e9;
+    const double wait = static_cast<double>(a.wait_ns - b.wait_ns) / 1e9;
+    s.cpu += cpu;
+    s.wait += wait;
+    s.asleep += std::max(0.0, seconds - cpu - wait);
+    s.slices += a.slices - b.slices;
+    s.voluntary += a.voluntary - b.voluntary;
+    s.involuntary += a.involuntary - b.involuntary;
+  }
+  std::fprintf(stderr,
+               "threads over %.1f s (/proc/self/task/*/schedstat, status; asleep = wall - CPU - "
+               "run-queue wait, per thread summed):\n  %-16s %3s %8s %8s %8s %9s %9s %9s\n",
+               seconds, "name", "n", "CPU s", "wait s", "asleep s", "slices", "voluntary",
+               "involunt.");
+  for (const auto& [name, s] : by_name) {
+    std::fprintf(stderr, "  %-16s %3d %8.2f %8.2f %8.2f %9llu %9llu %9llu\n", name.c_str(),
+                 s.threads, s.cpu, s.wait, s.asleep, static_cast<unsigned long long>(s.slices),
+                 static_cast<unsigned long long>(s.voluntary),
+                 static_cast<unsigned long long>(s.involuntary));
+  }
+}
+
 struct Settings {
   std::string dir;
   double rate = 2000;
   synth::Options school;
   bool live_replica = false;
   size_t verify_threads = 0;
+  // The catch-up replica's pipeline (ReplicaOptions; 0: its default).
+  size_t verify_batch = 0, verify_ahead = 0, apply_ahead = 0, max_batch = 0;
+  std::vector<std::string> replica_options;  // librdkafka consumer properties, name=value
   std::string catchup_from;
   uint64_t limit = 0;
   uint64_t ahead = 8000;
@@ -480,6 +552,7 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
   chunk.reserve(kChunk);
   const Admission& admission = *store->admission;
   const auto start = Steady::now();
+  const auto tasks_start = TasksOfSelf();
   const double cpu_start = ProcessCpuSeconds();
   auto check_and_queue = [&]() -> bool {
     std::atomic<size_t> next{0};
@@ -557,6 +630,8 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
     cv.wait(lock, [&] { return answered == queued; });
   }
   const double seconds = Seconds(Steady::now() - start);
+  // The verifying threads of each chunk have ended: their CPU is the process's less these rows.
+  PrintTasks(tasks_start, TasksOfSelf(), seconds);
   const double cpu = ProcessCpuSeconds() - cpu_start;
   if (!read.ok()) return Fail(read);
   if (!ok) return 1;
@@ -611,7 +686,17 @@ int CatchUp(const Settings& settings) {
   options.kafka = servers;
   options.source_verifier_key = verifier_key;
   options.verify_threads = settings.verify_threads;
+  if (settings.verify_batch != 0) options.verify_batch = settings.verify_batch;
+  if (settings.verify_ahead != 0) options.verify_ahead = settings.verify_ahead;
+  if (settings.apply_ahead != 0) options.apply_ahead = settings.apply_ahead;
+  if (settings.max_batch != 0) options.max_batch = settings.max_batch;
+  for (const std::string& kv : settings.replica_options) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos) return Fail(InvalidArgument("--replica-option " + kv));
+    options.kafka[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
   const auto start = Steady::now();
+  const auto tasks_start = TasksOfSelf();
   const double cpu_start = ProcessCpuSeconds();
   const double feeder_cpu_start = ThreadsCpuSeconds(
       [&](long tid, std::string_view) { return tid == static_cast<long>(getpid()); });
@@ -684,6 +769,22 @@ int CatchUp(const Settings& settings) {
   if (!failed.ok()) return Fail(failed);
   Status applied = (*replica)->WaitApplied(n, std::chrono::hours(3));
   const double seconds = Seconds(Steady::now() - start);
+  PrintTasks(tasks_start, TasksOfSelf(), seconds);
+  {
+    const ReplicaPipelineStats p = (*replica)->stats().pipeline;
+    std::fprintf(stderr,
+                 "replica pipeline: %llu batches read (%.0f messages each), %llu groups handed "
+                 "to the ledger, %llu credential re-checks, %llu messages verified by the "
+                 "consumer thread; the consumer thread: reading %.2f s, "
+                 "verifying %.2f s, in order %.2f s, waiting for the applier %.2f s, draining "
+                 "%.2f s; the applier idle %.2f s\n",
+                 static_cast<unsigned long long>(p.batches),
+                 p.batches ? static_cast<double>((*replica)->stats().messages) / p.batches : 0.0,
+                 static_cast<unsigned long long>(p.groups),
+                 static_cast<unsigned long long>(p.rechecks),
+                 static_cast<unsigned long long>(p.helped), p.reading_s, p.verifying_s,
+                 p.handling_s, p.waiting_s, p.draining_s, p.apply_idle_s);
+  }
   if (!applied.ok()) return Fail(applied);
   (void)rd_kafka_flush(producer->get(), 10'000);
   const double cpu = ProcessCpuSeconds() - cpu_start;
@@ -735,6 +836,17 @@ int main(int argc, char** argv) {
   app.add_option("--verify-threads", settings.verify_threads,
                  "the replicas' verifying threads (0: one per core)")
       ->capture_default_str();
+  app.add_option("--verify-batch", settings.verify_batch,
+                 "catch-up: the replica's verify_batch (0: its default)");
+  app.add_option("--verify-ahead", settings.verify_ahead,
+                 "catch-up: the replica's verify_ahead (0: its default)");
+  app.add_option("--apply-ahead", settings.apply_ahead,
+                 "catch-up: the replica's apply_ahead (0: its default)");
+  app.add_option("--max-batch", settings.max_batch,
+                 "catch-up: the replica's max_batch (0: its default)");
+  app.add_option("--replica-option", settings.replica_options,
+                 "catch-up: a librdkafka property of the replica's consumer, name=value "
+                 "(repeatable)");
   app.add_option("--catchup-from", settings.catchup_from,
                  "a data directory whose ledger (read-only) a fresh replica catches up on");
   app.add_flag("--writer", settings.writer,

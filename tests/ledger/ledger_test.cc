@@ -226,10 +226,10 @@ TEST_F(LedgerTest, WriterAndCommitterThreadsAreNamedAndTakeTheirNiceValue) {
     }
     nice_of[name] = std::stoi(word);
   }
-  ASSERT_TRUE(nice_of.contains("ej-ledger-w"));
-  ASSERT_TRUE(nice_of.contains("ej-ledger-c"));
-  EXPECT_EQ(nice_of["ej-ledger-w"], std::min(base + 3, 19));
-  EXPECT_EQ(nice_of["ej-ledger-c"], std::min(base + 3, 19));
+  ASSERT_TRUE(nice_of.contains("ej-writer"));
+  ASSERT_TRUE(nice_of.contains("ej-committer"));
+  EXPECT_EQ(nice_of["ej-writer"], std::min(base + 3, 19));
+  EXPECT_EQ(nice_of["ej-committer"], std::min(base + 3, 19));
 }
 
 TEST_F(LedgerTest, FailedFsyncIsNeverAcknowledgedAndStopsTheWriter) {

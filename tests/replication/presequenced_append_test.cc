@@ -3,6 +3,12 @@
 // signed elsewhere (Ledger::StoreVerifiedCheckpoint). A real RocksDB ledger, no Kafka.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <vector>
+
 #include "ledger/storage_format.h"
 #include "tests/support/ledger_fixture.h"
 #include "tests/support/status_matchers.h"
@@ -98,6 +104,69 @@ TEST_F(PresequencedAppendTest, ALedgerThatSignsItsOwnCheckpointsStoresNoOthers) 
   ASSERT_TRUE(ledger_->Append(MakeRequest("a")).has_value());
   EXPECT_TRUE(IsError(ledger_->StoreVerifiedCheckpoint(SourceCheckpoint(1)),
                       StatusCode::kFailedPrecondition, "signs its own checkpoints"));
+}
+
+TEST_F(PresequencedAppendTest, BatchesQueuedWithoutWaitingAreAppendedInOrderAndStopAtARefusal) {
+  // Ledger::AppendBatchAsync, as a replica hands its verified groups over one after another: each
+  // batch's callback runs once with its results in order, and nothing after a refused entry is
+  // appended, in its batch or in the batches queued behind it (a presequenced entry must follow
+  // the last one appended).
+  ASSERT_TRUE(OpenLedger());
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<int, std::vector<Result<AppendResult>>>> done;  // guarded by mu
+  auto queue = [&](int batch, std::vector<AppendRequest> requests) {
+    ledger_->AppendBatchAsync(std::move(requests),
+                              [&, batch](std::vector<Result<AppendResult>> results) {
+                                std::lock_guard lock(mu);
+                                done.emplace_back(batch, std::move(results));
+                                cv.notify_all();
+                              });
+  };
+  std::vector<AppendRequest> first;
+  first.push_back(Presequenced("a", 1, 1'000'000));
+  first.push_back(Presequenced("b", 2, 1'000'000));
+  std::vector<AppendRequest> second;
+  second.push_back(Presequenced("c", 3, 2'000'000));
+  second.push_back(Presequenced("a", 4, 2'000'000));  // a replayed event: the ledger's duplicate
+  second.push_back(Presequenced("d", 5, 2'000'000));
+  std::vector<AppendRequest> third;
+  third.push_back(Presequenced("e", 6, 3'000'000));
+  queue(1, std::move(first));
+  queue(2, std::move(second));
+  queue(3, std::move(third));
+  queue(4, {});  // nothing: answered at once, with nothing
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return done.size() == 4; }));
+  }
+  std::map<int, std::vector<Result<AppendResult>>> by_batch(done.begin(), done.end());
+  ASSERT_EQ(by_batch.size(), 4u);
+  ASSERT_EQ(by_batch[1].size(), 2u);
+  for (uint64_t i = 0; i < 2; ++i) {
+    ASSERT_TRUE(by_batch[1][i].has_value()) << by_batch[1][i].error().ToString();
+    EXPECT_EQ(by_batch[1][i]->sequence, i + 1);
+  }
+  ASSERT_EQ(by_batch[2].size(), 3u);
+  ASSERT_TRUE(by_batch[2][0].has_value());
+  EXPECT_EQ(by_batch[2][0]->sequence, 3u);
+  ASSERT_TRUE(by_batch[2][1].has_value());
+  EXPECT_TRUE(by_batch[2][1]->duplicate);
+  EXPECT_EQ(by_batch[2][1]->sequence, 1u);
+  EXPECT_TRUE(IsError(by_batch[2][2], StatusCode::kFailedPrecondition,
+                      "replicated entry 5 does not follow entry 3"));
+  ASSERT_EQ(by_batch[3].size(), 1u);
+  EXPECT_TRUE(IsError(by_batch[3][0], StatusCode::kFailedPrecondition,
+                      "replicated entry 6 does not follow entry 3"));
+  EXPECT_TRUE(by_batch[4].empty());
+  // The batches were answered in the order queued (the empty one may come at once).
+  std::vector<int> order;
+  for (const auto& [batch, results] : done) {
+    if (batch != 4) order.push_back(batch);
+  }
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(ledger_->size(), 3u);
+  EXPECT_FALSE(ledger_->Entry(4).has_value());
 }
 
 }  // namespace

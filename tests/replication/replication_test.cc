@@ -692,6 +692,85 @@ TEST_F(TamperedStreamTest, EveryThreadAndBatchSizeAppliesTheWholeStream) {
   }
 }
 
+// The pipeline (ledger/replica.h) verifies batches ahead of the in-order check and hands groups to
+// the replica ledger's writer ahead of their commit. Deep and fine-grained (many small batches
+// and groups in flight at once), it still refuses at exactly the first bad entry, whether the
+// verification finds it or only the replica's ledger does, and applies nothing after it.
+TEST_F(TamperedStreamTest, ADeepPipelineStopsAtExactlyTheBadEntryAndAppliesNothingAfterIt) {
+  const uint64_t k = Middle();
+  tweak_replica_ = [](ReplicaOptions& o) {
+    o.verify_threads = 3;
+    o.verify_batch = 4;
+    o.verify_ahead = 64;
+    o.max_batch = 8;
+    o.apply_ahead = 4096;
+  };
+  // Found by the verification: a signature (leaf header matching).
+  auto messages = stream_;
+  auto& forged = messages[EntryIndex(k)];
+  forged.value.back() ^= 0x01;
+  forged.leaf_hex = merkle::ToHex(merkle::LeafHash(forged.value));
+  uint64_t applied = 0;
+  Status alarm = RunReplicaOn(messages, applied);
+  EXPECT_TRUE(IsError(alarm, StatusCode::kUnauthenticated, "entry " + std::to_string(k) + ": "))
+      << alarm.ToString();
+  EXPECT_EQ(alarm_sequence_, k);
+  EXPECT_EQ(applied, k - 1);
+  EXPECT_FALSE(store_->ledger->Entry(k).has_value());
+
+  // Found only by the replica's ledger: entry k carries, canonically framed and with a matching
+  // leaf header, the (validly signed) event of an earlier entry. Every check before the ledger
+  // passes, so the groups after it are already queued at the ledger's writer when it refuses.
+  v1::LedgerEntry at_k, earlier;
+  ASSERT_TRUE(at_k.ParseFromString(stream_[EntryIndex(k)].value));
+  ASSERT_TRUE(earlier.ParseFromString(stream_[EntryIndex(k - 10)].value));
+  messages = stream_;
+  SetEntryBytes(
+      messages[EntryIndex(k)],
+      storage::EncodeLedgerEntry(k, at_k.recorded_at_us(), earlier.event().SerializeAsString()));
+  alarm = RunReplicaOn(messages, applied);
+  EXPECT_TRUE(IsError(alarm, StatusCode::kDataLoss,
+                      "entry " + std::to_string(k) +
+                          ": the replica's ledger already holds its event at entry " +
+                          std::to_string(k - 10)))
+      << alarm.ToString();
+  EXPECT_EQ(alarm_sequence_, k);
+  EXPECT_EQ(applied, k - 1);
+  EXPECT_FALSE(store_->ledger->Entry(k).has_value());
+  EXPECT_FALSE(store_->ledger->Entry(k + 1).has_value());
+}
+
+TEST_F(TamperedStreamTest, AReplicaStoppedMidwayWithAFullPipelineResumesWhereItStopped) {
+  // Stopped while batches are verifying and groups are queued at its ledger's writer: what was
+  // verified is applied, its offset stored; restarted, it reads on from there and completes.
+  tweak_replica_ = [](ReplicaOptions& o) {
+    o.verify_batch = 8;
+    o.verify_ahead = 32;
+    o.max_batch = 16;
+    o.apply_ahead = 256;
+  };
+  ASSERT_OK(kafka_->CreateTopic("midway"));
+  ProduceRaw("midway", stream_);
+  auto store = OpenStore("replica-midway");
+  ASSERT_NE(store, nullptr);
+  auto replica = StartReplica(*store, "midway");
+  ASSERT_NE(replica, nullptr);
+  ASSERT_OK(replica->WaitApplied(Middle(), kDeadline));
+  replica.reset();
+  const uint64_t stopped_at = store->ledger->size();
+  ASSERT_GE(stopped_at, Middle());
+  // Its position covers exactly what it applied: nothing read again, nothing skipped.
+  replica = StartReplica(*store, "midway");
+  ASSERT_NE(replica, nullptr);
+  ASSERT_OK(replica->WaitApplied(writer().size(), kDeadline));
+  ASSERT_TRUE(
+      Eventually([&] { return store->ledger->LatestCheckpoint() == writer().LatestCheckpoint(); }));
+  EXPECT_EQ(replica->stats().duplicates, 0u);
+  EXPECT_FALSE(replica->stats().halted);
+  replica.reset();
+  ExpectReplicaEqualsWriter(*store);
+}
+
 TEST_F(ReplicationTest, ReplicaOptionsAreChecked) {
   auto store = OpenStore("replica");
   ASSERT_NE(store, nullptr);
@@ -700,6 +779,14 @@ TEST_F(ReplicationTest, ReplicaOptionsAreChecked) {
   auto replica = Replica::Start(store->ledger.get(), store->admission.get(), o);
   ASSERT_FALSE(replica.has_value());
   EXPECT_EQ(replica.error().code(), StatusCode::kInvalidArgument);
+  for (auto zero :
+       {&ReplicaOptions::verify_ahead, &ReplicaOptions::apply_ahead, &ReplicaOptions::max_batch}) {
+    o = ReplicaOptionsFor();
+    o.*zero = 0;
+    auto refused = Replica::Start(store->ledger.get(), store->admission.get(), o);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_TRUE(IsError(refused, StatusCode::kInvalidArgument, "must be > 0"));
+  }
 }
 
 }  // namespace
