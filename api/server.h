@@ -101,8 +101,10 @@ struct ServerOptions {
   int verify_nice = 0;
   int verify_threads = 0;
   // The ledger's writer and committer threads this many nice steps from the process
-  // (LedgerOptions::thread_nice; below 0 needs CAP_SYS_NICE).
-  int ledger_nice = 0;
+  // (LedgerOptions::thread_nice; below 0 needs CAP_SYS_NICE, else they keep the process's). Every
+  // write waits for both: at 2,000 single writes/s on the benchmark machine -5 took the writes'
+  // p99 from 12.6-21.4 to 8.8-14.0 ms, alternated (docs/BENCHMARKS.md, issue 4).
+  int ledger_nice = -5;
   // Benchmarks only (tools/load_main.cc): every answer carries X-EJournal-Timing, the server's
   // monotonic clock (CLOCK_MONOTONIC, ns) at the handler's start and end and the request's stages
   // (µs), so that a load tool on the same machine can split a request's latency into its own
