@@ -102,9 +102,9 @@ struct ServerOptions {
   int verify_threads = 0;
   // The ledger's writer and committer threads this many nice steps from the process
   // (LedgerOptions::thread_nice; below 0 needs CAP_SYS_NICE, else they keep the process's). Every
-  // write waits for both: at 2,000 single writes/s on the benchmark machine -5 took the writes'
-  // p99 from 12.6-21.4 to 8.8-14.0 ms, alternated (docs/BENCHMARKS.md, issue 4).
-  int ledger_nice = -5;
+  // write waits for both. Off by default: at 2,000 single writes/s -5 won four alternated pairs
+  // of the writes' p99 and lost the next two (docs/BENCHMARKS.md, issue 4): not settled.
+  int ledger_nice = 0;
   // Benchmarks only (tools/load_main.cc): every answer carries X-EJournal-Timing, the server's
   // monotonic clock (CLOCK_MONOTONIC, ns) at the handler's start and end and the request's stages
   // (µs), so that a load tool on the same machine can split a request's latency into its own
