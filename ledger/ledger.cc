@@ -181,8 +181,8 @@ void NameAndPrioritize(const char* name, int nice) {
   const int wanted = std::clamp(base + nice, -20, 19);
   if (errno != 0 || ::setpriority(PRIO_PROCESS, tid, wanted) != 0) {
     // Without CAP_SYS_NICE a thread may not go below the process's nice value: not an error.
-    const auto level = (errno == EPERM || errno == EACCES) ? spdlog::level::info
-                                                           : spdlog::level::warn;
+    const auto level =
+        (errno == EPERM || errno == EACCES) ? spdlog::level::info : spdlog::level::warn;
     spdlog::log(level, "event=ledger_thread_nice_refused thread={} nice={} errno={}", name, wanted,
                 errno);
   }

@@ -324,6 +324,14 @@ class TamperedStreamTest : public ReplicationTest {
     stream_ = WriterStream();
   }
 
+  // After RunReplicaOn: the replica stopped at exactly entry k — the alarm names it, k − 1 entries
+  // are applied, and nothing of k reached the replica's ledger.
+  void ExpectStoppedAt(uint64_t k, uint64_t applied) {
+    EXPECT_EQ(alarm_sequence_, k);
+    EXPECT_EQ(applied, k - 1);
+    EXPECT_FALSE(store_->ledger->Entry(k).has_value());
+  }
+
   // Runs a fresh replica on `messages` (in `topic`, new) to the writer's end: it must apply every
   // entry and checkpoint without an alarm, skip `duplicates` repeated entries, and equal the
   // writer.
@@ -669,10 +677,7 @@ TEST_F(TamperedStreamTest, ParallelVerificationRefusesAForgedSignatureAtExactlyT
     Status alarm = RunReplicaOn(messages, applied);
     EXPECT_TRUE(IsError(alarm, StatusCode::kUnauthenticated, "entry " + std::to_string(k) + ": "))
         << alarm.ToString();
-    EXPECT_EQ(alarm_sequence_, k);
-    EXPECT_EQ(applied, k - 1);
-    // Nothing of k or after it reached the replica's ledger or its views' position.
-    EXPECT_FALSE(store_->ledger->Entry(k).has_value());
+    ExpectStoppedAt(k, applied);
   }
 }
 
@@ -714,9 +719,7 @@ TEST_F(TamperedStreamTest, ADeepPipelineStopsAtExactlyTheBadEntryAndAppliesNothi
   Status alarm = RunReplicaOn(messages, applied);
   EXPECT_TRUE(IsError(alarm, StatusCode::kUnauthenticated, "entry " + std::to_string(k) + ": "))
       << alarm.ToString();
-  EXPECT_EQ(alarm_sequence_, k);
-  EXPECT_EQ(applied, k - 1);
-  EXPECT_FALSE(store_->ledger->Entry(k).has_value());
+  ExpectStoppedAt(k, applied);
 
   // Found only by the replica's ledger: entry k carries, canonically framed and with a matching
   // leaf header, the (validly signed) event of an earlier entry. Every check before the ledger
@@ -734,9 +737,7 @@ TEST_F(TamperedStreamTest, ADeepPipelineStopsAtExactlyTheBadEntryAndAppliesNothi
                           ": the replica's ledger already holds its event at entry " +
                           std::to_string(k - 10)))
       << alarm.ToString();
-  EXPECT_EQ(alarm_sequence_, k);
-  EXPECT_EQ(applied, k - 1);
-  EXPECT_FALSE(store_->ledger->Entry(k).has_value());
+  ExpectStoppedAt(k, applied);
   EXPECT_FALSE(store_->ledger->Entry(k + 1).has_value());
 }
 

@@ -389,6 +389,18 @@ TEST_F(GeneratedYearTest, ReplayFromZeroEqualsIncrementalInThisAndASecondProcess
   EXPECT_TRUE(*second == *incremental);
 }
 
+// Two schools of two classes each over three weeks: enough entries (> 2,000) to cut into many
+// chunks, few enough to replay several times in a test.
+Options TwoSmallSchools() {
+  Options o = SmallYear();
+  o.schools = 2;
+  o.weeks = 3;
+  o.classes = 2;
+  o.students = 30;
+  o.teachers = 8;
+  return o;
+}
+
 // A replay writes its views chunk by chunk on a writer thread of its own while it folds on
 // (Admission::CatchUp): with chunks of a few dozen entries, hundreds of batches pass through that
 // thread, each built while the one before is written. A ledger of two schools replayed so, with
@@ -397,13 +409,7 @@ TEST_F(GeneratedYearTest, ReplayFromZeroEqualsIncrementalInThisAndASecondProcess
 TEST(GeneratedYearTwoSchools, ReplayInSmallChunksOnTheWriterThreadEqualsIncremental) {
   TempDir dir;
   synth::SettableClock clock;
-  Options o = SmallYear();
-  o.schools = 2;
-  o.weeks = 3;
-  o.classes = 2;
-  o.students = 30;
-  o.teachers = 8;
-  auto generated = GenerateSchoolLedger(dir.path(), clock, o);
+  auto generated = GenerateSchoolLedger(dir.path(), clock, TwoSmallSchools());
   ASSERT_TRUE(generated.has_value()) << generated.error().ToString();
   SignedLedger& signed_ledger = **generated;
   Ledger& ledger = signed_ledger.ledger();
@@ -445,13 +451,7 @@ TEST(GeneratedYearTwoSchools, ReplayInSmallChunksOnTheWriterThreadEqualsIncremen
 TEST(GeneratedYearTwoSchools, ReplayOfTableFilesCutByAPowerFailureResumesToTheIncrementalViews) {
   TempDir dir;
   synth::SettableClock clock;
-  Options o = SmallYear();
-  o.schools = 2;
-  o.weeks = 3;
-  o.classes = 2;
-  o.students = 30;
-  o.teachers = 8;
-  auto generated = GenerateSchoolLedger(dir.path(), clock, o);
+  auto generated = GenerateSchoolLedger(dir.path(), clock, TwoSmallSchools());
   ASSERT_TRUE(generated.has_value()) << generated.error().ToString();
   std::unique_ptr<SignedLedger> signed_ledger = std::move(*generated);
   const std::string path = signed_ledger->ledger_path();
