@@ -65,8 +65,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 19));
   app.add_option("--ledger-nice", options.ledger_nice,
-                 "nice steps for the ledger's writer and committer threads from the process's "
-                 "(below 0: scheduled before the HTTP workers; needs CAP_SYS_NICE)")
+                 "experimental: nice steps for the ledger's writer and committer threads from the "
+                 "process's (below 0: scheduled before the HTTP workers; needs CAP_SYS_NICE)")
       ->capture_default_str()
       ->check(CLI::Range(-20, 19));
   app.add_option("--verify-threads", options.verify_threads,

@@ -147,7 +147,8 @@ struct LedgerOptions {
   // Linux sets it per thread), relative to the process's: every write waits for both, and the
   // writer holds the state lock while it applies an event, so when the cores are busy a preempted
   // writer delays the writes and the reads alike. Below 0 needs CAP_SYS_NICE; refused, the
-  // threads keep the process's priority and a warning is logged. 0: the process's.
+  // threads keep the process's priority and the log says so (info when not permitted). 0: the
+  // process's.
   int thread_nice = 0;
 };
 
