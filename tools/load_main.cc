@@ -27,6 +27,10 @@
 //                open-loop the same way, by the director of random students.
 //       Prints throughput, latency percentiles (p50/p90/p99/max) and the errors by HTTP status
 //       as Markdown rows; exits 1 if there were more than --max-errors errors.
+//       The single writes and the reads are sent by one thread each over at most --clients and
+//       --read-clients kept-alive connections (tools/load_driver.h), so that the tool takes as
+//       little as it can of the two cores it shares with the server it measures; the batches by
+//       a thread per connection (httplib's client).
 //
 // The events one author records at one instant (a teacher's lesson, its attendance and marks: a
 // stream) go in order, each after the previous one's answer; different streams go on in
@@ -62,6 +66,7 @@
 #include "projections/school_time.h"
 #include "tools/bench_util.h"
 #include "tools/data_dir.h"
+#include "tools/load_driver.h"
 #include "tools/synth/school_generator.h"
 
 namespace ejournal {
@@ -335,9 +340,10 @@ struct RunOptions {
 // tool's thread sent it), the server's handler start and end, received.
 struct Split {
   double total_ms = 0;  // received - due
-  double late_ms = 0;   // sent - due: the tool's own lag (its thread woke late or was busy)
-  // sent - max(due, the previous answer on this connection): the tool's thread waking late (CPU),
-  // as opposed to waiting for its previous request's answer.
+  // sent - due: the tool's own lag (its thread woke late, or every connection was busy)
+  double late_ms = 0;
+  // handed to libcurl - due: the tool's thread waking late (CPU), as opposed to waiting for a free
+  // connection.
   double wake_ms = 0;
   // From X-EJournal-Timing; "" when the server did not send it (ejournald without
   // --timing-header).
@@ -345,8 +351,8 @@ struct Split {
   Steady::time_point sent, received;
 };
 
-// Latencies (ms) and outcomes of one kind of request, merged from the client threads.
-// One client thread's answers, merged into a Tally when the thread ends.
+// Latencies (ms) and outcomes of one kind of request: one driver's answers (a Counts), merged
+// into a Tally when it ends.
 struct Counts {
   std::vector<double> ms;
   std::vector<Split> splits;
@@ -354,12 +360,8 @@ struct Counts {
   std::map<std::string, uint64_t> errors;  // "HTTP status rule" -> items, batch items included
   uint64_t ok_items = 0;
 
-  // A request of one item (a single event, a read) answered by `r` after `latency_ms`.
-  void Single(const httplib::Result& r, double latency_ms);
-  // The same request's split: due, sent and received on this tool's clock.
-  void Timed(const httplib::Result& r, Steady::time_point due, Steady::time_point sent,
-             Steady::time_point received);
-  Steady::time_point previous_received{};  // this client's previous answer
+  // A request of one item (a single event, a read), its latency (from its due time) and its split.
+  void Single(const load::Answer& a);
 };
 
 struct Tally : Counts {
@@ -386,11 +388,10 @@ struct Tally : Counts {
   }
 };
 
-// "HTTP 422 R-MARK-3", or "no answer (Connection)" with httplib's reason.
-std::string ErrorKey(const httplib::Result& r) {
-  if (!r) return "no answer (" + httplib::to_string(r.error()) + ")";
-  std::string key = "HTTP " + std::to_string(r->status);
-  json j = json::parse(r->body, nullptr, false);
+// "HTTP 422 R-MARK-3" from an answer's status and body.
+std::string ErrorKey(int status, const std::string& body) {
+  std::string key = "HTTP " + std::to_string(status);
+  json j = json::parse(body, nullptr, false);
   if (j.is_object() && j.contains("error") && j["error"].is_object()) {
     const std::string rule = j["error"].value("rule", "");
     if (!rule.empty()) key += " " + rule;
@@ -398,15 +399,10 @@ std::string ErrorKey(const httplib::Result& r) {
   return key;
 }
 
-void Counts::Single(const httplib::Result& r, double latency_ms) {
-  ms.push_back(latency_ms);
-  const int status = r ? r->status : 0;
-  ++statuses[status];
-  if (status == 200) {
-    ++ok_items;
-  } else {
-    ++errors[ErrorKey(r)];
-  }
+// The same, or "no answer (Connection)" with httplib's reason.
+std::string ErrorKey(const httplib::Result& r) {
+  if (!r) return "no answer (" + httplib::to_string(r.error()) + ")";
+  return ErrorKey(r->status, r->body);
 }
 
 std::unique_ptr<httplib::Client> NewClient(const std::string& url) {
@@ -421,16 +417,23 @@ std::unique_ptr<httplib::Client> NewClient(const std::string& url) {
 
 double Ms(Steady::duration d) { return Seconds(d) * 1e3; }
 
-void Counts::Timed(const httplib::Result& r, Steady::time_point due, Steady::time_point sent,
-                   Steady::time_point received) {
+void Counts::Single(const load::Answer& a) {
+  ms.push_back(Ms(a.received - a.due));
+  ++statuses[a.status];
+  if (a.status == 200) {
+    ++ok_items;
+  } else if (a.status == 0) {
+    ++errors["no answer (" + a.error + ")"];
+  } else {
+    ++errors[ErrorKey(a.status, a.body)];
+  }
   Split s;
-  s.total_ms = Ms(received - due);
-  s.late_ms = Ms(sent - due);
-  s.wake_ms = Ms(sent - std::max(due, previous_received));
-  previous_received = received;
-  s.sent = sent;
-  s.received = received;
-  if (r) s.server = r->get_header_value("X-EJournal-Timing");
+  s.total_ms = Ms(a.received - a.due);
+  s.late_ms = Ms(a.sent - a.due);
+  s.wake_ms = Ms(a.started - a.due);
+  s.sent = a.sent;
+  s.received = a.received;
+  s.server = a.timing;
   splits.push_back(std::move(s));
 }
 
@@ -730,79 +733,59 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
     if (o.max_events > 0 && order.size() >= o.max_events) break;
   }
   const size_t total = order.size();
-  // done[g]: how many of stream g's events have been answered. An event is sent at its due time,
-  // or when its stream's previous event is answered if that is later (the wait counts).
-  std::vector<std::atomic<size_t>> done(streams);
-  std::mutex done_mu;
-  std::condition_variable done_cv;
   const Schedule writes{Steady::now() + std::chrono::milliseconds(100), o.rate};
   const auto writes_end = writes.Due(total);
   Tally write_tally, read_tally;
-  std::atomic<size_t> next{0};
-  std::atomic<uint64_t> retries{0};
+  // One thread drives the writes' connections and one the reads' (tools/load_driver.h).
   std::vector<std::thread> threads;
-  for (int t = 0; t < o.clients; ++t) {
-    threads.emplace_back([&] {
-      pthread_setname_np(pthread_self(), "load-write");
-      auto c = NewClient(url);
-      Counts counts;
-      for (size_t i = next++; i < total; i = next++) {
-        const Item item = order[i];
-        const auto due = writes.Due(i);
-        std::this_thread::sleep_until(due);
-        if (done[item.stream].load() < item.k) {
-          std::unique_lock lock(done_mu);
-          done_cv.wait(lock, [&] { return done[item.stream].load() >= item.k; });
-        }
-        const auto sent = Steady::now();
-        auto r =
-            c->Post("/api/v1/events", day.streams[item.stream][item.k], "application/x-protobuf");
-        if (!r && (r.error() == httplib::Error::Read || r.error() == httplib::Error::Write)) {
-          // A keep-alive connection the server closed while this client waited (idle past its
-          // keep-alive timeout): send again on a new one, as browsers do. Safe: the same event
-          // again answers the same sequence. The wait counts.
-          ++retries;
-          r = c->Post("/api/v1/events", day.streams[item.stream][item.k], "application/x-protobuf");
-        }
-        const auto received = Steady::now();
-        counts.Single(r, Ms(received - due));
-        counts.Timed(r, due, sent, received);
-        {
-          std::lock_guard lock(done_mu);
-          done[item.stream].store(item.k + 1);
-        }
-        done_cv.notify_all();
-      }
-      write_tally.Merge(counts);
-    });
-  }
+  threads.emplace_back([&] {
+    pthread_setname_np(pthread_self(), "load-write");
+    // answered[g]: how many of stream g's events have been answered. An event is sent at its due
+    // time, or when its stream's previous event is answered if that is later (the wait counts).
+    std::vector<size_t> answered(streams, 0);
+    load::OpenLoopDriver driver(url, o.clients, "");
+    Counts counts;
+    size_t i = 0;
+    driver.Run(
+        [&]() -> std::optional<load::Job> {
+          if (i == total) return std::nullopt;
+          const Item item = order[i];
+          load::Job job{i, writes.Due(i), "/api/v1/events", &day.streams[item.stream][item.k]};
+          ++i;
+          return job;
+        },
+        [&](const load::Job& job) { return answered[order[job.id].stream] >= order[job.id].k; },
+        [&](load::Answer&& a) {
+          answered[order[a.id].stream] = order[a.id].k + 1;
+          counts.Single(a);
+        });
+    write_tally.Merge(counts);
+  });
   const bool reads = o.mode == "mixed" && o.read_rate > 0;
   const size_t read_count =
       reads ? static_cast<size_t>(o.read_rate * Seconds(writes_end - writes.start)) : 0;
   const Schedule read_schedule{writes.start, o.read_rate};
   const auto& students = day.meta["students"];
   const std::string school = day.meta["school_id"];
-  std::atomic<size_t> next_read{0};
   const auto server_sched_before = server_pid > 0 ? SchedOf(server_pid) : decltype(SchedOf(0))();
   const auto tool_sched_before = SchedOf(getpid());
-  for (int t = 0; reads && t < o.read_clients; ++t) {
-    threads.emplace_back([&, t] {
+  if (reads) {
+    threads.emplace_back([&] {
       pthread_setname_np(pthread_self(), "load-read");
-      auto c = NewClient(url);
-      c->set_bearer_token_auth(token);
-      std::mt19937_64 rng(o.seed * 1000 + static_cast<uint64_t>(t));
+      load::OpenLoopDriver driver(url, o.read_clients, token);
+      std::mt19937_64 rng(o.seed * 1000);
       Counts counts;
-      for (size_t i = next_read++; i < read_count; i = next_read++) {
-        const std::string student = students[rng() % students.size()];
-        const auto due = read_schedule.Due(i);
-        const std::string path = "/api/v1/schools/" + school + "/students/" + student + "/diary";
-        std::this_thread::sleep_until(due);
-        const auto sent = Steady::now();
-        auto r = c->Get(path);
-        const auto received = Steady::now();
-        counts.Single(r, Ms(received - due));
-        counts.Timed(r, due, sent, received);
-      }
+      size_t i = 0;
+      driver.Run(
+          [&]() -> std::optional<load::Job> {
+            if (i == read_count) return std::nullopt;
+            const std::string student = students[rng() % students.size()];
+            load::Job job{i, read_schedule.Due(i),
+                          "/api/v1/schools/" + school + "/students/" + student + "/diary"};
+            ++i;
+            return job;
+          },
+          [](const load::Job&) { return true; }, [&](load::Answer&& a) { counts.Single(a); });
       read_tally.Merge(counts);
     });
   }
@@ -818,10 +801,6 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
           .c_str(),
       Num(static_cast<double>(total)) + " events", seconds,
       Num(static_cast<double>(write_tally.ok_items) / seconds) + " events/s", write_tally);
-  if (retries.load() > 0) {
-    std::fprintf(stderr, "%llu writes sent again after the server closed an idle connection\n",
-                 static_cast<unsigned long long>(retries.load()));
-  }
   if (reads) {
     Row(("diary reads at " + Num(o.read_rate) + "/s, open-loop (" + std::to_string(o.read_clients) +
          " clients), during the writes above")
