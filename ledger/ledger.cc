@@ -244,10 +244,17 @@ Status Ledger::OpenDb() {
   // Node keys are level || index: per level, indexes only grow.
   nodes_options.memtable_insert_with_hint_prefix_extractor.reset(
       rocksdb::NewFixedPrefixTransform(1));
+  // A group's event ids are put in key order (PrepareGroup): each insert starts from the previous
+  // one's place in the skiplist rather than from its top (docs/BENCHMARKS.md, issue 4: the
+  // committer's memtable inserts). RocksDB uses the hint only for a write group of one writer
+  // (not a concurrent memtable write), which the ledger's single committer always is.
+  rocksdb::ColumnFamilyOptions event_ids_options = PointLookupOptions(cache);
+  event_ids_options.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(1));
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {kCfEntries, entries_options},
-      {kCfEventIds, PointLookupOptions(cache)},
+      {kCfEventIds, event_ids_options},
       {kCfNodes, nodes_options},
       {kCfCheckpoints, rocksdb::ColumnFamilyOptions()},
       {kCfMeta, rocksdb::ColumnFamilyOptions()},
@@ -256,6 +263,10 @@ Status Ledger::OpenDb() {
     // The views are read by page and by week: a shared cache, bloom filters for point reads.
     rocksdb::ColumnFamilyOptions views_options = PointLookupOptions(cache);
     views_options.write_buffer_size = 64 << 20;
+    // A group's views are written in key order, one kind after another (L, C, K, T, then
+    // ~applied: projections/views.h): one insert hint per kind (the key's first byte).
+    views_options.memtable_insert_with_hint_prefix_extractor.reset(
+        rocksdb::NewFixedPrefixTransform(1));
     std::vector<std::string> existing;
     const bool have_views =
         !options_.read_only ||
