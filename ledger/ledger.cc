@@ -244,10 +244,17 @@ Status Ledger::OpenDb() {
   // Node keys are level || index: per level, indexes only grow.
   nodes_options.memtable_insert_with_hint_prefix_extractor.reset(
       rocksdb::NewFixedPrefixTransform(1));
+  // A group's event ids are put in key order (PrepareGroup): each insert starts from the previous
+  // one's place in the skiplist rather than from its top (docs/BENCHMARKS.md, issue 4: the
+  // committer's memtable inserts). RocksDB uses the hint only for a write group of one writer
+  // (not a concurrent memtable write), which the ledger's single committer always is.
+  rocksdb::ColumnFamilyOptions event_ids_options = PointLookupOptions(cache);
+  event_ids_options.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(1));
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {kCfEntries, entries_options},
-      {kCfEventIds, PointLookupOptions(cache)},
+      {kCfEventIds, event_ids_options},
       {kCfNodes, nodes_options},
       {kCfCheckpoints, rocksdb::ColumnFamilyOptions()},
       {kCfMeta, rocksdb::ColumnFamilyOptions()},
@@ -256,6 +263,10 @@ Status Ledger::OpenDb() {
     // The views are read by page and by week: a shared cache, bloom filters for point reads.
     rocksdb::ColumnFamilyOptions views_options = PointLookupOptions(cache);
     views_options.write_buffer_size = 64 << 20;
+    // A group's views are written in key order, one kind after another (L, C, K, T, then
+    // ~applied: projections/views.h): one insert hint per kind (the key's first byte).
+    views_options.memtable_insert_with_hint_prefix_extractor.reset(
+        rocksdb::NewFixedPrefixTransform(1));
     std::vector<std::string> existing;
     const bool have_views =
         !options_.read_only ||
@@ -377,6 +388,7 @@ LedgerStats Ledger::stats() const {
   s.refused = stat_refused_.load(std::memory_order_relaxed);
   s.largest_group = stat_largest_group_.load(std::memory_order_relaxed);
   s.checkpoints = stat_checkpoints_.load(std::memory_order_relaxed);
+  s.inline_groups = stat_inline_groups_.load(std::memory_order_relaxed);
   for (size_t i = 0; i < s.group_sizes.size(); ++i) {
     s.group_sizes[i] = stat_group_sizes_[i].load(std::memory_order_relaxed);
   }
@@ -571,8 +583,24 @@ void Ledger::WriterLoop() {
     auto prepared = PrepareGroup(group);
     group.clear();
     if (prepared == nullptr) continue;
+    // Written here when nothing else waits (a low rate): the committer's wake-up and the
+    // hand-off are saved. Otherwise the committer writes it while this thread prepares the next.
+    bool more_waiting = true;
+    if (options_.inline_commit_max_entries > 0 &&
+        prepared->appended <= options_.inline_commit_max_entries) {
+      std::lock_guard<std::mutex> lock(mu_);
+      more_waiting = !queue_.empty();
+    }
     std::unique_lock<std::mutex> lock(commit_mu_);
     commit_cv_.wait(lock, [this] { return to_commit_ == nullptr; });
+    if (!more_waiting && !committing_) {
+      // The committer is idle and only this thread gives it work: no other group is being
+      // written, so this one is durable after every group before it and before any after it.
+      lock.unlock();
+      if (prepared->batch.Count() > 0) stat_inline_groups_.fetch_add(1, std::memory_order_relaxed);
+      WriteGroup(*prepared);
+      continue;
+    }
     to_commit_ = std::move(prepared);
     commit_cv_.notify_all();
   }
@@ -590,10 +618,12 @@ void Ledger::CommitterLoop() {
       commit_cv_.wait(lock, [this] { return to_commit_ != nullptr || commit_stop_; });
       if (to_commit_ == nullptr) return;
       group = std::move(to_commit_);
+      committing_ = true;
     }
     // The writer may prepare the next group while this one is written and synced.
     WriteGroup(*group);
     std::lock_guard<std::mutex> lock(commit_mu_);
+    committing_ = false;
     commit_cv_.notify_all();
   }
 }

@@ -3,7 +3,7 @@
 //   replication_bench --dir D --rate R [--classes --students --teachers --weeks]
 //                     [--live-replica] [--verify-threads N]
 //   replication_bench --dir D --catchup-from DATA [--limit N] [--ahead N] [--verify-threads N]
-//                     [--writer]
+//                     [--writer] [--census]
 //
 // Lag run (the default). A generated school year is made and every event signed before the timed
 // window (the generator and the signing are the clients' work, not the writer's). In the window
@@ -39,6 +39,8 @@
 // `--ahead` entries queued. Checkpoints are not written (the writer's one signature a second is
 // noise). It prints the writer's events/s.
 #include <rocksdb/db.h>
+#include <rocksdb/transaction_log.h>
+#include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -192,6 +194,7 @@ struct Settings {
   uint64_t limit = 0;
   uint64_t ahead = 8000;
   bool writer = false;    // catch-up: a writer admits the entries instead of a replica
+  bool census = false;    // catch-up: count the keys and bytes the ledger's batches wrote
   std::string linger_ms;  // the relay's linger.ms ("": its default)
   std::vector<std::string> relay_options;  // more librdkafka properties of the relay, name=value
   int idle_poll_ms = ReplicatorOptions{}.idle_poll_ms;
@@ -651,6 +654,85 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
   return 0;
 }
 
+// What the ledger's group commits wrote, read back from its write-ahead log
+// (`--census`): puts, key bytes and value bytes per column family (and per view kind, by the key's
+// first byte: projections/views.h), and the batches. Only what the live WAL still holds is
+// counted (a memtable flush retires its files), so the census says how many entries it covered.
+void PrintCensus(const Ledger& ledger) {
+  struct Count {
+    uint64_t puts = 0, key_bytes = 0, value_bytes = 0;
+  };
+  class Handler final : public rocksdb::WriteBatch::Handler {
+   public:
+    explicit Handler(const Ledger& ledger) {
+      const auto& cf = ledger.column_families();
+      names_[cf.entries->GetID()] = "entries";
+      names_[cf.event_ids->GetID()] = "event_ids";
+      names_[cf.nodes->GetID()] = "nodes (tree tiles)";
+      names_[cf.checkpoints->GetID()] = "checkpoints";
+      names_[cf.meta->GetID()] = "meta";
+      if (cf.views != nullptr) {
+        views_ = cf.views->GetID();
+        names_[views_] = "views";
+      }
+    }
+    rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
+                          const rocksdb::Slice& value) override {
+      std::string name = names_.count(cf) ? names_[cf] : "cf " + std::to_string(cf);
+      if (cf == views_ && !key.empty()) name += " " + std::string(1, key[0]);
+      Count& c = counts[name];
+      ++c.puts;
+      c.key_bytes += key.size();
+      c.value_bytes += value.size();
+      return rocksdb::Status::OK();
+    }
+    rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+      return PutCF(cf, key, rocksdb::Slice());
+    }
+    std::map<std::string, Count> counts;
+
+   private:
+    std::map<uint32_t, std::string> names_;
+    uint32_t views_ = UINT32_MAX;
+  };
+  std::unique_ptr<rocksdb::TransactionLogIterator> it;
+  rocksdb::Status s = ledger.db()->GetUpdatesSince(1, &it);
+  if (!s.ok()) {
+    std::fprintf(stderr, "census: %s\n", s.ToString().c_str());
+    return;
+  }
+  Handler handler(ledger);
+  uint64_t batches = 0, batch_bytes = 0;
+  for (; it->Valid(); it->Next()) {
+    rocksdb::BatchResult b = it->GetBatch();
+    ++batches;
+    batch_bytes += b.writeBatchPtr->GetDataSize();
+    (void)b.writeBatchPtr->Iterate(&handler);
+  }
+  const uint64_t entries = handler.counts["entries"].puts;
+  if (entries == 0) {
+    std::fprintf(stderr, "census: the live WAL holds no entries\n");
+    return;
+  }
+  const double per = static_cast<double>(entries);
+  std::printf(
+      "| census of the live WAL: %llu entries in %llu batches (%.1f KiB a batch) | puts an "
+      "entry | key bytes an entry | value bytes an entry |\n|---|---|---|---|\n",
+      static_cast<unsigned long long>(entries), static_cast<unsigned long long>(batches),
+      static_cast<double>(batch_bytes) / 1024.0 / static_cast<double>(batches));
+  Count total;
+  for (const auto& [name, c] : handler.counts) {
+    std::printf("| %s | %.3f | %.1f | %.1f |\n", name.c_str(), c.puts / per, c.key_bytes / per,
+                c.value_bytes / per);
+    total.puts += c.puts;
+    total.key_bytes += c.key_bytes;
+    total.value_bytes += c.value_bytes;
+  }
+  std::printf("| **all** (batch bytes an entry %.1f) | %.3f | %.1f | %.1f |\n",
+              static_cast<double>(batch_bytes) / per, total.puts / per, total.key_bytes / per,
+              total.value_bytes / per);
+}
+
 // The catch-up of a long ledger (see the top of the file).
 int CatchUp(const Settings& settings) {
   const std::string& dir = settings.dir;
@@ -799,6 +881,7 @@ int CatchUp(const Settings& settings) {
   const ReplicaStats stats = (*replica)->stats();
   replica->reset();
   const LedgerStats ledger_stats = store->ledger->stats();
+  if (settings.census) PrintCensus(*store->ledger);
   std::printf(
       "| replica catch-up from zero, fed from a ledger (verify + rules + views, group commits) | "
       "%llu events, %llu checkpoints, %zu verifying thread(s) (0: one per core), feeder at most "
@@ -851,6 +934,9 @@ int main(int argc, char** argv) {
                  "a data directory whose ledger (read-only) a fresh replica catches up on");
   app.add_flag("--writer", settings.writer,
                "catch-up: a writer admits the same entries (no HTTP, no Kafka), for comparison");
+  app.add_flag("--census", settings.census,
+               "catch-up: print the keys and bytes an entry that the replica's group commits "
+               "wrote (from its write-ahead log)");
   app.add_option("--limit", settings.limit, "catch-up: only the first N entries (0: all)")
       ->capture_default_str();
   app.add_option("--ahead", settings.ahead,
