@@ -69,6 +69,11 @@ int main(int argc, char** argv) {
                  "process's (below 0: scheduled before the HTTP workers; needs CAP_SYS_NICE)")
       ->capture_default_str()
       ->check(CLI::Range(-20, 19));
+  app.add_option("--ledger-inline-commit", options.ledger_inline_commit,
+                 "experimental: a group of at most this many writes is committed by the ledger's "
+                 "writer itself when its committer is idle (0: always the committer)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 8192));
   app.add_option("--verify-threads", options.verify_threads,
                  "threads that check single writes' signatures (0: one per CPU)")
       ->capture_default_str()

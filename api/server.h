@@ -105,6 +105,9 @@ struct ServerOptions {
   // write waits for both. Off by default: at 2,000 single writes/s -5 won four alternated pairs
   // of the writes' p99 and lost the next two (docs/BENCHMARKS.md, issue 4): not settled.
   int ledger_nice = 0;
+  // LedgerOptions::inline_commit_max_entries: one thread hand-off fewer per small group at a low
+  // rate. Off by default: the commit's p90 was worse on a busy machine (docs/BENCHMARKS.md).
+  size_t ledger_inline_commit = 0;
   // Benchmarks only (tools/load_main.cc): every answer carries X-EJournal-Timing, the server's
   // monotonic clock (CLOCK_MONOTONIC, ns) at the handler's start and end and the request's stages
   // (µs), so that a load tool on the same machine can split a request's latency into its own
