@@ -69,6 +69,14 @@ AttestationValue AttestationOf(const v1::ExamMarkRecorded& e) {
   return v;
 }
 
+// Appends to a list that usually grows to tens of entries (a lesson's marks, a student's marks in
+// a subject): the first append makes room for `first` at once instead of growing 1, 2, 4, 8, ...
+template <typename T>
+void Append(std::vector<T>& list, T item, size_t first) {
+  if (list.capacity() == 0) list.reserve(first);
+  list.push_back(item);
+}
+
 template <typename V>
 void Push(Record<V>& record, uint64_t value_seq, uint64_t effective_seq, bool removed, V value) {
   record.versions.push_back(Version<V>{value_seq, effective_seq, removed, std::move(value)});
@@ -975,7 +983,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         m.mark_id = p.mark_id();
         m.lesson_id = p.lesson_id();
         m.student_id = p.student_id();
-        lesson->second.marks.push_back(&m);
+        Append<const Mark*>(lesson->second.marks, &m, 16);
         key_scratch_.assign(p.student_id());
         key_scratch_ += '/';
         key_scratch_ += lesson->second.subject_id;
@@ -983,7 +991,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         if (by == school->marks_by_student_subject.end()) {
           by = school->marks_by_student_subject.try_emplace(key_scratch_).first;
         }
-        by->second.push_back(&m);
+        Append<const Mark*>(by->second, &m, 8);
       }
       Push(m, seq, seq, false, MarkOf(p));
       TouchCell(lesson->second, p.student_id());
