@@ -588,6 +588,29 @@ void SchoolState::TouchCell(const Lesson& lesson, std::string_view student_id) {
   touched_.cells.emplace_back(e.lesson, e.student);
 }
 
+void SchoolState::TouchCell(const Lesson& lesson, uint32_t student) {
+  EventInfo& e = events_.back();
+  e.lesson = lesson.name;
+  e.student = student;
+  touched_.cells.emplace_back(e.lesson, e.student);
+}
+
+void SchoolState::IndexMark(School& school, const Lesson& lesson, uint32_t student,
+                            const Mark& mark) {
+  Append<const Mark*>(school.marks_by_student_subject[(uint64_t{student} << 32) | lesson.subject],
+                      &mark, 8);
+}
+
+const std::vector<const Mark*>* SchoolState::MarksOf(const School& school,
+                                                     std::string_view student_id,
+                                                     std::string_view subject_id) const {
+  const uint32_t student = Find(student_id), subject = Find(subject_id);
+  if (student == 0) return nullptr;
+  if (subject == 0 && !subject_id.empty()) return nullptr;
+  auto it = school.marks_by_student_subject.find((uint64_t{student} << 32) | subject);
+  return it == school.marks_by_student_subject.end() ? nullptr : &it->second;
+}
+
 void SchoolState::TouchCell(std::string_view lesson_id, std::string_view student_id) {
   EventInfo& e = events_.back();
   e.lesson = Intern(lesson_id);
@@ -891,6 +914,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       l.period = p.period();
       l.scheduled_seq = seq;
       l.name = Intern(l.id);
+      l.subject = Intern(l.subject_id);
       school->lessons_by_group[GroupKey(l.class_id, l.subgroup_id, l.subject_id)].push_back(l.id);
       school->lessons_by_class_day[l.class_id][l.date].push_back(l.id);
       TouchLesson(l.id);
@@ -979,22 +1003,16 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       if (lesson == school->lessons.end()) return Corrupt(seq, "unknown lesson");
       deps.push_back(lesson->second.scheduled_seq);
       Mark& m = school->marks[p.mark_id()];
+      const uint32_t student = Intern(p.student_id());
       if (m.versions.empty()) {
         m.mark_id = p.mark_id();
         m.lesson_id = p.lesson_id();
         m.student_id = p.student_id();
         Append<const Mark*>(lesson->second.marks, &m, 16);
-        key_scratch_.assign(p.student_id());
-        key_scratch_ += '/';
-        key_scratch_ += lesson->second.subject_id;
-        auto by = school->marks_by_student_subject.find(key_scratch_);
-        if (by == school->marks_by_student_subject.end()) {
-          by = school->marks_by_student_subject.try_emplace(key_scratch_).first;
-        }
-        Append<const Mark*>(by->second, &m, 8);
+        IndexMark(*school, lesson->second, student, m);
       }
       Push(m, seq, seq, false, MarkOf(p));
-      TouchCell(lesson->second, p.student_id());
+      TouchCell(lesson->second, student);
       break;
     }
     case B::kHomeworkAssigned: {
@@ -1281,7 +1299,19 @@ Status SchoolState::ApplyCorrectionEffect(School& school, CorrectionRequest& req
                                           const v1::CorrectionRequested& p, uint64_t value_seq,
                                           uint64_t effective_seq) {
   (void)request;
-  return ApplyCorrection(school, p, value_seq, effective_seq);
+  // A late entry (R-MARK-3) creates its mark: listed under its student and subject here (the
+  // free ApplyCorrection, shared with the as-of page, does not intern ids).
+  const bool is_late = p.target().target_case() == v1::CorrectionTarget::kMarkId && [&] {
+    auto it = school.marks.find(p.target().mark_id());
+    return it == school.marks.end() || it->second.versions.empty();
+  }();
+  EJ_RETURN_IF_ERROR(ApplyCorrection(school, p, value_seq, effective_seq));
+  if (is_late) {
+    auto m = school.marks.find(p.target().mark_id());
+    auto lesson = school.lessons.find(m->second.lesson_id);
+    IndexMark(school, lesson->second, Intern(m->second.student_id), m->second);
+  }
+  return Status::Ok();
 }
 
 Status ApplyCorrection(School& school, const v1::CorrectionRequested& p, uint64_t value_seq,
@@ -1298,8 +1328,6 @@ Status ApplyCorrection(School& school, const v1::CorrectionRequested& p, uint64_
         auto lesson = school.lessons.find(m.lesson_id);
         if (lesson == school.lessons.end()) return Corrupt(value_seq, "unknown lesson");
         lesson->second.marks.push_back(&m);
-        school.marks_by_student_subject[m.student_id + "/" + lesson->second.subject_id].push_back(
-            &m);
       }
       Push(m, value_seq, effective_seq, removed, removed ? MarkValue{} : MarkOf(p.mark()));
       break;
