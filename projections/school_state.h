@@ -593,8 +593,20 @@ class SchoolState final : public Validity {
   absl::flat_hash_map<std::string_view, uint32_t> name_index_;
   std::vector<uint64_t> deps_scratch_;  // Apply's dependencies of the event being applied
   uint32_t last_school_ = 0, last_actor_ = 0, last_credential_ = 0;  // InternRepeated
-  Credential* last_credential_state_ = nullptr;  // the credential of name last_credential_
-  std::string key_scratch_;                      // AttendanceKey, built in place
+  // By interned credential: its state (a node of credentials_, never moved; null until issued)
+  // and the actor of its last event, so that an event whose credential was seen before finds
+  // both without hashing the ids (events alternate between a few teachers' credentials).
+  struct CredentialSeen {
+    Credential* state = nullptr;
+    uint32_t actor = 0;
+  };
+  absl::flat_hash_map<uint32_t, CredentialSeen> credential_seen_;
+  // The lesson of the last journal event (a node of its school's `lessons`, never moved or
+  // erased): a lesson's marks and attendance come one after another.
+  const School* last_lesson_school_ = nullptr;
+  Lesson* last_lesson_ = nullptr;
+  Lesson* LessonOf(School& school, std::string_view lesson_id);
+  std::string key_scratch_;  // AttendanceKey, built in place
   absl::flat_hash_map<std::string_view, uint64_t> event_ids_;
   std::vector<std::string_view> event_id_of_;  // [seq - 1]
   absl::flat_hash_map<uint64_t, Invalidation> invalid_;
