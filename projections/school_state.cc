@@ -1040,6 +1040,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         m.lesson_id = p.lesson_id();
         m.student_id = p.student_id();
         Append<const Mark*>(lesson->marks, &m, 16);
+        Append<uint32_t>(lesson->mark_students, student, 16);
         IndexMark(*school, *lesson, student, m);
       }
       Push(m, seq, seq, false, MarkOf(p));
@@ -1340,7 +1341,9 @@ Status SchoolState::ApplyCorrectionEffect(School& school, CorrectionRequest& req
   if (is_late) {
     auto m = school.marks.find(p.target().mark_id());
     auto lesson = school.lessons.find(m->second.lesson_id);
-    IndexMark(school, lesson->second, Intern(m->second.student_id), m->second);
+    const uint32_t student = Intern(m->second.student_id);
+    lesson->second.mark_students.push_back(student);  // ApplyCorrection appended to its marks
+    IndexMark(school, lesson->second, student, m->second);
   }
   return Status::Ok();
 }

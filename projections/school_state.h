@@ -238,6 +238,10 @@ struct Lesson {
   // themselves (nodes of the school's `marks` and `homework` tables, which never move and are
   // never erased), so that a page or a report reads them without a lookup by id each.
   std::vector<const Mark*> marks;
+  // The interned student (SchoolState::Name) of each of `marks`, kept by the school state only
+  // (an as-of page leaves it empty): building a cell compares these instead of reading every mark
+  // of the lesson. Used only while its size equals that of `marks`.
+  std::vector<uint32_t> mark_students;
   std::vector<const Homework*> homework;
   std::vector<std::string> attendance_students;
 };
