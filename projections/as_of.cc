@@ -252,9 +252,12 @@ Result<v1::JournalPageView> AsOfJournalPage(const SchoolState& state, const View
         auto it = f.school->attestation.find(key);
         if (it == f.school->attestation.end()) return std::nullopt;
         AttestationMark then = it->second;
-        std::erase_if(then.versions, [&](const Version<AttestationValue>& v) {
-          return v.value_seq > position || v.effective_seq > position;
-        });
+        then.versions.erase(std::remove_if(then.versions.begin(), then.versions.end(),
+                                           [&](const Version<AttestationValue>& v) {
+                                             return v.value_seq > position ||
+                                                    v.effective_seq > position;
+                                           }),
+                            then.versions.end());
         return AttestationViewOf(validity, then);
       },
       view);

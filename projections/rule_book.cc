@@ -1138,9 +1138,8 @@ Status Checker::CheckTermMark(const v1::TermMarkRecorded& t) {
     }
   }
   int marks = 0;
-  auto by_subject = school_->marks_by_student_subject.find(t.student_id() + "/" + t.subject_id());
-  if (by_subject != school_->marks_by_student_subject.end()) {
-    for (const Mark* m : by_subject->second) {
+  if (const auto* by_subject = state_.MarksOf(*school_, t.student_id(), t.subject_id())) {
+    for (const Mark* m : *by_subject) {
       const Lesson* l = school_->FindLesson(m->lesson_id);
       const auto* v = m->Current(state_);
       if (l == nullptr || v == nullptr || l->date < first || l->date > last) continue;

@@ -69,6 +69,14 @@ AttestationValue AttestationOf(const v1::ExamMarkRecorded& e) {
   return v;
 }
 
+// Appends to a list that usually grows to tens of entries (a lesson's marks, a student's marks in
+// a subject): the first append makes room for `first` at once instead of growing 1, 2, 4, 8, ...
+template <typename T>
+void Append(std::vector<T>& list, T item, size_t first) {
+  if (list.capacity() == 0) list.reserve(first);
+  list.push_back(item);
+}
+
 template <typename V>
 void Push(Record<V>& record, uint64_t value_seq, uint64_t effective_seq, bool removed, V value) {
   record.versions.push_back(Version<V>{value_seq, effective_seq, removed, std::move(value)});
@@ -189,6 +197,17 @@ void AddMember(School& school, const std::string& class_id, const std::string& s
 const User* School::FindUser(std::string_view user_id) const {
   auto it = users.find(user_id);
   return it == users.end() ? nullptr : &it->second;
+}
+
+Lesson* SchoolState::LessonOf(School& school, std::string_view lesson_id) {
+  if (last_lesson_ != nullptr && last_lesson_school_ == &school && last_lesson_->id == lesson_id) {
+    return last_lesson_;
+  }
+  auto it = school.lessons.find(lesson_id);
+  if (it == school.lessons.end()) return nullptr;
+  last_lesson_school_ = &school;
+  last_lesson_ = &it->second;
+  return last_lesson_;
 }
 
 const Lesson* School::FindLesson(std::string_view lesson_id) const {
@@ -435,9 +454,28 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
   EventInfo info;
   info.recorded_at_us = at_us;
   info.school = InternRepeated(body.school_id(), last_school_);
+  // The credential first (without interning a new one yet, so that names are interned in the
+  // same order as always: the actor, then the credential): a credential seen before gives its
+  // last actor and its state.
+  const std::string& credential_id = body.credential_id();
+  uint32_t credential = last_credential_ != 0 && names_[last_credential_] == credential_id
+                            ? last_credential_
+                            : Find(credential_id);
+  CredentialSeen* seen = nullptr;
+  if (credential != 0) {
+    seen = &credential_seen_[credential];
+    if (seen->actor != 0 && names_[seen->actor] == body.actor_id()) {
+      last_actor_ = seen->actor;
+    }
+  }
   info.actor = InternRepeated(body.actor_id(), last_actor_);
-  const uint32_t previous_credential = last_credential_;
-  info.credential = InternRepeated(body.credential_id(), last_credential_);
+  if (credential == 0 && !credential_id.empty()) {
+    credential = Intern(credential_id);
+    seen = &credential_seen_[credential];
+  }
+  last_credential_ = credential;
+  info.credential = credential;
+  if (seen != nullptr) seen->actor = info.actor;
   info.payload = static_cast<uint32_t>(body.payload_case());
   touched_.school = info.school;
   events_.push_back(info);
@@ -446,12 +484,13 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
   std::vector<uint64_t>& deps = deps_scratch_;
   deps.clear();
   // The credential's state (a node of credentials_: its address is stable), looked up again only
-  // when the credential changes or was not issued yet.
-  if (last_credential_state_ == nullptr || info.credential != previous_credential) {
-    auto cred = credentials_.find(body.credential_id());
-    last_credential_state_ = cred == credentials_.end() ? nullptr : &cred->second;
+  // while it was not issued yet.
+  Credential* credential_state = seen != nullptr ? seen->state : nullptr;
+  if (credential_state == nullptr && credential != 0) {
+    auto cred = credentials_.find(credential_id);
+    if (cred != credentials_.end()) credential_state = seen->state = &cred->second;
   }
-  if (Credential* cred = last_credential_state_) {
+  if (Credential* cred = credential_state) {
     cred->events.push_back(seq);
     if (cred->issued_seq != 0) deps.push_back(cred->issued_seq);
   }
@@ -578,6 +617,29 @@ void SchoolState::TouchCell(const Lesson& lesson, std::string_view student_id) {
   e.lesson = lesson.name;
   e.student = Intern(student_id);
   touched_.cells.emplace_back(e.lesson, e.student);
+}
+
+void SchoolState::TouchCell(const Lesson& lesson, uint32_t student) {
+  EventInfo& e = events_.back();
+  e.lesson = lesson.name;
+  e.student = student;
+  touched_.cells.emplace_back(e.lesson, e.student);
+}
+
+void SchoolState::IndexMark(School& school, const Lesson& lesson, uint32_t student,
+                            const Mark& mark) {
+  Append<const Mark*>(school.marks_by_student_subject[(uint64_t{student} << 32) | lesson.subject],
+                      &mark, 8);
+}
+
+const std::vector<const Mark*>* SchoolState::MarksOf(const School& school,
+                                                     std::string_view student_id,
+                                                     std::string_view subject_id) const {
+  const uint32_t student = Find(student_id), subject = Find(subject_id);
+  if (student == 0) return nullptr;
+  if (subject == 0 && !subject_id.empty()) return nullptr;
+  auto it = school.marks_by_student_subject.find((uint64_t{student} << 32) | subject);
+  return it == school.marks_by_student_subject.end() ? nullptr : &it->second;
 }
 
 void SchoolState::TouchCell(std::string_view lesson_id, std::string_view student_id) {
@@ -883,6 +945,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       l.period = p.period();
       l.scheduled_seq = seq;
       l.name = Intern(l.id);
+      l.subject = Intern(l.subject_id);
       school->lessons_by_group[GroupKey(l.class_id, l.subgroup_id, l.subject_id)].push_back(l.id);
       school->lessons_by_class_day[l.class_id][l.date].push_back(l.id);
       TouchLesson(l.id);
@@ -929,28 +992,28 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
     // --- the journal -------------------------------------------------------------------------
     case B::kLessonConducted: {
       const auto& p = body.lesson_conducted();
-      auto it = school->lessons.find(p.lesson_id());
-      if (it == school->lessons.end()) return Corrupt(seq, "unknown lesson");
-      deps.push_back(it->second.scheduled_seq);
-      Push(it->second.record, seq, seq, false, LessonRecordOf(p));
-      TouchLesson(it->second);
+      Lesson* lesson = LessonOf(*school, p.lesson_id());
+      if (lesson == nullptr) return Corrupt(seq, "unknown lesson");
+      deps.push_back(lesson->scheduled_seq);
+      Push(lesson->record, seq, seq, false, LessonRecordOf(p));
+      TouchLesson(*lesson);
       break;
     }
     case B::kAttendanceRecorded: {
       const auto& p = body.attendance_recorded();
-      auto lesson = school->lessons.find(p.lesson_id());
-      if (lesson == school->lessons.end()) return Corrupt(seq, "unknown lesson");
-      deps.push_back(lesson->second.scheduled_seq);
+      Lesson* lesson = LessonOf(*school, p.lesson_id());
+      if (lesson == nullptr) return Corrupt(seq, "unknown lesson");
+      deps.push_back(lesson->scheduled_seq);
       AttendanceKeyInto(p.lesson_id(), p.student_id(), key_scratch_);
       auto found = school->attendance.find(key_scratch_);
       if (found == school->attendance.end()) {
         found = school->attendance.try_emplace(key_scratch_).first;
         found->second.lesson_id = p.lesson_id();
         found->second.student_id = p.student_id();
-        lesson->second.attendance_students.push_back(p.student_id());
+        lesson->attendance_students.push_back(p.student_id());
       }
       Push(found->second, seq, seq, false, AttendanceOf(p));
-      TouchCell(lesson->second, p.student_id());
+      TouchCell(*lesson, p.student_id());
       break;
     }
     case B::kAbsenceReasonSet: {
@@ -967,43 +1030,38 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
     }
     case B::kMarkRecorded: {
       const auto& p = body.mark_recorded();
-      auto lesson = school->lessons.find(p.lesson_id());
-      if (lesson == school->lessons.end()) return Corrupt(seq, "unknown lesson");
-      deps.push_back(lesson->second.scheduled_seq);
+      Lesson* lesson = LessonOf(*school, p.lesson_id());
+      if (lesson == nullptr) return Corrupt(seq, "unknown lesson");
+      deps.push_back(lesson->scheduled_seq);
       Mark& m = school->marks[p.mark_id()];
+      const uint32_t student = Intern(p.student_id());
       if (m.versions.empty()) {
         m.mark_id = p.mark_id();
         m.lesson_id = p.lesson_id();
         m.student_id = p.student_id();
-        lesson->second.marks.push_back(&m);
-        key_scratch_.assign(p.student_id());
-        key_scratch_ += '/';
-        key_scratch_ += lesson->second.subject_id;
-        auto by = school->marks_by_student_subject.find(key_scratch_);
-        if (by == school->marks_by_student_subject.end()) {
-          by = school->marks_by_student_subject.try_emplace(key_scratch_).first;
-        }
-        by->second.push_back(&m);
+        Append<const Mark*>(lesson->marks, &m, 16);
+        Append<uint32_t>(lesson->mark_students, student, 16);
+        IndexMark(*school, *lesson, student, m);
       }
       Push(m, seq, seq, false, MarkOf(p));
-      TouchCell(lesson->second, p.student_id());
+      TouchCell(*lesson, student);
       break;
     }
     case B::kHomeworkAssigned: {
       const auto& p = body.homework_assigned();
-      auto lesson = school->lessons.find(p.lesson_id());
-      if (lesson == school->lessons.end()) return Corrupt(seq, "unknown lesson");
-      deps.push_back(lesson->second.scheduled_seq);
+      Lesson* lesson = LessonOf(*school, p.lesson_id());
+      if (lesson == nullptr) return Corrupt(seq, "unknown lesson");
+      deps.push_back(lesson->scheduled_seq);
       const std::string& id =
           p.replaces_homework_id().empty() ? p.homework_id() : p.replaces_homework_id();
       Homework& h = school->homework[id];
       if (h.versions.empty()) {
         h.homework_id = id;
         h.lesson_id = p.lesson_id();
-        lesson->second.homework.push_back(&h);
+        lesson->homework.push_back(&h);
       }
       Push(h, seq, seq, false, HomeworkOf(p));
-      TouchLesson(lesson->second);
+      TouchLesson(*lesson);
       break;
     }
     case B::kTermMarkRecorded: {
@@ -1273,7 +1331,21 @@ Status SchoolState::ApplyCorrectionEffect(School& school, CorrectionRequest& req
                                           const v1::CorrectionRequested& p, uint64_t value_seq,
                                           uint64_t effective_seq) {
   (void)request;
-  return ApplyCorrection(school, p, value_seq, effective_seq);
+  // A late entry (R-MARK-3) creates its mark: listed under its student and subject here (the
+  // free ApplyCorrection, shared with the as-of page, does not intern ids).
+  const bool is_late = p.target().target_case() == v1::CorrectionTarget::kMarkId && [&] {
+    auto it = school.marks.find(p.target().mark_id());
+    return it == school.marks.end() || it->second.versions.empty();
+  }();
+  EJ_RETURN_IF_ERROR(ApplyCorrection(school, p, value_seq, effective_seq));
+  if (is_late) {
+    auto m = school.marks.find(p.target().mark_id());
+    auto lesson = school.lessons.find(m->second.lesson_id);
+    const uint32_t student = Intern(m->second.student_id);
+    lesson->second.mark_students.push_back(student);  // ApplyCorrection appended to its marks
+    IndexMark(school, lesson->second, student, m->second);
+  }
+  return Status::Ok();
 }
 
 Status ApplyCorrection(School& school, const v1::CorrectionRequested& p, uint64_t value_seq,
@@ -1290,8 +1362,6 @@ Status ApplyCorrection(School& school, const v1::CorrectionRequested& p, uint64_
         auto lesson = school.lessons.find(m.lesson_id);
         if (lesson == school.lessons.end()) return Corrupt(value_seq, "unknown lesson");
         lesson->second.marks.push_back(&m);
-        school.marks_by_student_subject[m.student_id + "/" + lesson->second.subject_id].push_back(
-            &m);
       }
       Push(m, value_seq, effective_seq, removed, removed ? MarkValue{} : MarkOf(p.mark()));
       break;

@@ -28,6 +28,7 @@
 #define EJOURNAL_PROJECTIONS_SCHOOL_STATE_H_
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
 #include <google/protobuf/arena.h>
 
 #include <algorithm>
@@ -107,8 +108,10 @@ class SchoolState;
 
 template <typename Value>
 struct Record {
-  std::vector<Version<Value>> versions;  // in the order they took effect
-  std::string pending_request_id;        // a correction awaiting the deputy (R-COR-3)
+  // In the order they took effect. Most records have one version: it is kept in the record itself
+  // (no allocation of its own, and no second cache line to reach when the record is read).
+  absl::InlinedVector<Version<Value>, 1> versions;
+  std::string pending_request_id;  // a correction awaiting the deputy (R-COR-3)
   // The version the journal shows now; null if none is valid or the last valid one removed it.
   const Version<Value>* Current(const Validity& validity) const;
   // The version that the journal shows now, removal included (for "original_event_id").
@@ -222,7 +225,8 @@ struct BellSchedule {
 
 struct Lesson {
   std::string id, class_id, subgroup_id, subject_id, teacher_id, individual_student_id, room;
-  uint32_t name = 0;  // `id` interned (SchoolState::Name)
+  uint32_t name = 0;     // `id` interned (SchoolState::Name)
+  uint32_t subject = 0;  // `subject_id` interned (0: none)
   std::string planned_topic;
   Day date = kNoDay;
   int period = 0;
@@ -234,6 +238,10 @@ struct Lesson {
   // themselves (nodes of the school's `marks` and `homework` tables, which never move and are
   // never erased), so that a page or a report reads them without a lookup by id each.
   std::vector<const Mark*> marks;
+  // The interned student (SchoolState::Name) of each of `marks`, kept by the school state only
+  // (an as-of page leaves it empty): building a cell compares these instead of reading every mark
+  // of the lesson. Used only while its size equals that of `marks`.
+  std::vector<uint32_t> mark_students;
   std::vector<const Homework*> homework;
   std::vector<std::string> attendance_students;
 };
@@ -348,8 +356,10 @@ struct School {
   // Lessons by (class or subgroup, subject) and by class and day, for windows and term checks.
   IdMap<std::vector<std::string>> lessons_by_group;  // GroupKey
   IdMap<std::map<Day, std::vector<std::string>>> lessons_by_class_day;
-  // Marks by student and subject ("<student>/<subject>"), for term marks.
-  IdMap<std::vector<const Mark*>> marks_by_student_subject;
+  // Marks by student and subject, for term marks (R-TERM-1): keyed by the interned ids
+  // (SchoolState::MarksOf): a mark finds its list with one probe, no key string built and hashed.
+  // Never iterated.
+  absl::flat_hash_map<uint64_t, std::vector<const Mark*>> marks_by_student_subject;
   // Class -> every student who was ever enrolled in it or moved to it, in the order they joined
   // (a journal page reads its class's students here instead of scanning the whole school).
   IdMap<std::vector<std::string>> class_members;
@@ -521,6 +531,11 @@ class SchoolState final : public Validity {
   // Events that a MarkRecorded/... rests on (for tests and the audit views).
   std::vector<uint64_t> DependenciesOf(uint64_t seq) const;
 
+  // The student's marks in a subject in a school, in the order they were first recorded (null if
+  // none).
+  const std::vector<const Mark*>* MarksOf(const School& school, std::string_view student_id,
+                                          std::string_view subject_id) const;
+
   // What the last Apply changed.
   const Touched& touched() const { return touched_; }
   // The interned name (lesson, student, attestation key of EventInfo and Touched).
@@ -554,6 +569,9 @@ class SchoolState final : public Validity {
   void TouchLesson(const Lesson& lesson);
   void TouchCell(std::string_view lesson_id, std::string_view student_id);
   void TouchCell(const Lesson& lesson, std::string_view student_id);
+  void TouchCell(const Lesson& lesson, uint32_t student);  // the student interned
+  // Lists a new mark under its student and subject (School::marks_by_student_subject).
+  void IndexMark(School& school, const Lesson& lesson, uint32_t student, const Mark& mark);
   // Lists a lesson column as changed without making it the event's lesson (a substitution).
   void TouchColumn(std::string_view lesson_id) { touched_.lessons.push_back(Intern(lesson_id)); }
   void TouchAttestation(const std::string& key);
@@ -579,8 +597,20 @@ class SchoolState final : public Validity {
   absl::flat_hash_map<std::string_view, uint32_t> name_index_;
   std::vector<uint64_t> deps_scratch_;  // Apply's dependencies of the event being applied
   uint32_t last_school_ = 0, last_actor_ = 0, last_credential_ = 0;  // InternRepeated
-  Credential* last_credential_state_ = nullptr;  // the credential of name last_credential_
-  std::string key_scratch_;  // AttendanceKey / marks_by_student_subject keys, built in place
+  // By interned credential: its state (a node of credentials_, never moved; null until issued)
+  // and the actor of its last event, so that an event whose credential was seen before finds
+  // both without hashing the ids (events alternate between a few teachers' credentials).
+  struct CredentialSeen {
+    Credential* state = nullptr;
+    uint32_t actor = 0;
+  };
+  absl::flat_hash_map<uint32_t, CredentialSeen> credential_seen_;
+  // The lesson of the last journal event (a node of its school's `lessons`, never moved or
+  // erased): a lesson's marks and attendance come one after another.
+  const School* last_lesson_school_ = nullptr;
+  Lesson* last_lesson_ = nullptr;
+  Lesson* LessonOf(School& school, std::string_view lesson_id);
+  std::string key_scratch_;  // AttendanceKey, built in place
   absl::flat_hash_map<std::string_view, uint64_t> event_ids_;
   std::vector<std::string_view> event_id_of_;  // [seq - 1]
   absl::flat_hash_map<uint64_t, Invalidation> invalid_;

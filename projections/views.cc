@@ -137,10 +137,18 @@ std::optional<v1::CellView> CellViewOf(const Validity& state, const School& scho
 
 bool CellViewInto(const Validity& state, const School& school, const Lesson& l,
                   const std::string& student, v1::CellView& c) {
+  return CellViewInto(state, school, l, student, 0, c);
+}
+
+bool CellViewInto(const Validity& state, const School& school, const Lesson& l,
+                  const std::string& student, uint32_t student_name, v1::CellView& c) {
   c.Clear();
   c.set_lesson_id(l.id);
   c.set_student_id(student);
-  for (const Mark* m : l.marks) {
+  const bool by_name = student_name != 0 && l.mark_students.size() == l.marks.size();
+  for (size_t i = 0; i < l.marks.size(); ++i) {
+    if (by_name && l.mark_students[i] != student_name) continue;
+    const Mark* m = l.marks[i];
     if (m->student_id != student) continue;
     const auto* cur = m->Current(state);
     if (cur == nullptr) continue;
@@ -294,7 +302,7 @@ void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch
       const std::string& student = state.Name(student_id);
       const size_t key_at = keys.size(), value_at = values.size();
       AppendCellKey(keys, sid, *l, student);
-      const bool shown = CellViewInto(state, *school, *l, student, cell);
+      const bool shown = CellViewInto(state, *school, *l, student, student_id, cell);
       if (shown) cell.AppendToString(&values);
       op(key_at, value_at, shown);
     }

@@ -155,6 +155,11 @@ std::optional<v1::CellView> CellViewOf(const Validity& validity, const School& s
 // `cell` holds what was filled in and is not to be written).
 bool CellViewInto(const Validity& validity, const School& school, const Lesson& lesson,
                   const std::string& student, v1::CellView& cell);
+// The same for a lesson of the school state, the student also given interned (`student_name`,
+// SchoolState::Name): the lesson's marks of other students are skipped by Lesson::mark_students,
+// without reading them.
+bool CellViewInto(const Validity& validity, const School& school, const Lesson& lesson,
+                  const std::string& student, uint32_t student_name, v1::CellView& cell);
 std::optional<v1::AttestationView> AttestationViewOf(const Validity& validity,
                                                      const AttestationMark& mark);
 struct PageFrame {
