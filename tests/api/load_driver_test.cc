@@ -40,7 +40,7 @@ class LoopbackServer {
       res.set_content("hello " + req.get_header_value("Authorization"), "text/plain");
     });
     server_.Post("/slow", [this](const httplib::Request& req, httplib::Response& res) {
-      std::this_thread::sleep_for(100ms);  // answered after any later request
+      std::this_thread::sleep_for(500ms);  // answered after the other stream's request
       Record(req);
       res.set_content("slow", "text/plain");
     });
