@@ -238,6 +238,22 @@ struct OpenLoopDriver::Impl {
       }
     }
     Finish(a, 0, why);
+    Refill();
+  }
+
+  // A connection closed: the jobs waiting for one get new connections (else, with every
+  // connection gone, they would wait for ever).
+  void Refill() {
+    while (!waiting.empty() && conns.size() < max_conns) {
+      auto [job, a] = std::move(waiting.front());
+      waiting.pop_front();
+      Conn* fresh = Open();
+      if (fresh == nullptr) {
+        Finish(a, 0, "cannot connect");
+        continue;
+      }
+      Begin(fresh, std::move(job), std::move(a));
+    }
   }
 
   void Finish(Answer& a, int status, const char* error) {
@@ -307,14 +323,7 @@ struct OpenLoopDriver::Impl {
     if (eof || p.close || c->in.size() > p.length) {
       c->busy = false;
       Close(c);
-      if (!waiting.empty()) {  // its place goes to a new connection
-        auto [job, next] = std::move(waiting.front());
-        waiting.pop_front();
-        Conn* fresh = Open();
-        if (fresh == nullptr) return Finish(next, 0, "cannot connect");
-        Begin(fresh, std::move(job), std::move(next));
-      }
-      return;
+      return Refill();  // its place goes to a new connection
     }
     Release(c);
   }

@@ -4,9 +4,14 @@
 // closed an idle kept-alive one, and reports a server that is not there.
 #include "tools/load_driver.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -198,6 +203,46 @@ TEST(LoadDriverTest, PassesRefusalsOnAndReportsAServerThatIsNotThere) {
   ASSERT_EQ(answers.size(), 1u);
   EXPECT_EQ(answers.at(0).status, 0);
   EXPECT_FALSE(answers.at(0).error.empty());
+}
+
+// A server that takes every connection and closes it without an answer: with one connection
+// and three jobs, the two waiting for it must still get their connection (and their "no
+// answer") when it fails, not wait for ever.
+TEST(LoadDriverTest, JobsWaitingForAConnectionAreAnsweredWhenEveryConnectionFails) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 16), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  std::atomic<int> accepted{0};
+  std::thread closer([&] {
+    while (true) {
+      const int fd = ::accept(listener, nullptr, nullptr);
+      if (fd < 0) return;  // the listener was shut down
+      ++accepted;
+      ::close(fd);
+    }
+  });
+  {
+    OpenLoopDriver driver("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), 1, "");
+    const std::string body = "mark";
+    const auto now = Steady::now();
+    const auto answers = RunAll(
+        driver, {{0, now, "/echo", &body}, {1, now, "/echo", &body}, {2, now, "/echo", &body}});
+    ASSERT_EQ(answers.size(), 3u);
+    for (const auto& [id, a] : answers) {
+      EXPECT_EQ(a.status, 0) << id;
+      EXPECT_FALSE(a.error.empty()) << id;  // closed before the answer, or reset
+    }
+  }
+  ::shutdown(listener, SHUT_RDWR);
+  closer.join();
+  ::close(listener);
+  EXPECT_EQ(accepted.load(), 6);  // each job tried twice: once more on a fresh connection
 }
 
 }  // namespace
