@@ -100,11 +100,12 @@ Status FoldPageEvent(const SchoolState& state, const School& real, School& page,
       const auto& p = body.mark_recorded();
       auto lesson = page.lessons.find(p.lesson_id());
       if (lesson == page.lessons.end()) return Status::Ok();
-      Mark& m = page.marks[p.mark_id()];
+      auto [slot, inserted] = page.marks.try_emplace(p.mark_id());
+      Mark& m = slot->second;
       if (m.versions.empty()) {
-        m.mark_id = p.mark_id();
-        m.lesson_id = p.lesson_id();
-        m.student_id = p.student_id();
+        m.mark_id = slot->first;
+        m.lesson_id = lesson->second.id;
+        m.student_id = page.KeepId(p.student_id());
         lesson->second.marks.push_back(&m);
       }
       Push(m, seq, MarkValueOf(p));
@@ -237,7 +238,7 @@ Result<v1::JournalPageView> AsOfJournalPage(const SchoolState& state, const View
   for (const Lesson* l : lessons) {
     *view.add_lessons() = LessonViewOf(validity, page, *l);
     std::set<std::string> students(l->attendance_students.begin(), l->attendance_students.end());
-    for (const Mark* m : l->marks) students.insert(m->student_id);
+    for (const Mark* m : l->marks) students.emplace(m->student_id);
     for (const auto& s : students) {
       auto cell = CellViewOf(validity, page, *l, s);
       if (cell) cells.push_back(std::make_unique<v1::CellView>(std::move(*cell)));

@@ -236,7 +236,7 @@ Result<v1::MonthlyControlView> MonthlyControl(const SchoolState& state, std::str
     for (const Mark* m : lesson->marks) {
       if (m->Current(state) == nullptr) continue;
       r.set_marks(r.marks() + 1);
-      ++row.marks_of[m->student_id];
+      ++row.marks_of[std::string(m->student_id)];
       const int64_t at = RecordedAt(state, FirstValidSeq(state, *m));
       const int delay = school->zone.LocalDay(at) - lesson->date;
       if (delay > 0) {
@@ -522,7 +522,7 @@ Result<v1::ProblemsReportView> ProblemsReport(const SchoolState& state, std::str
       v1::ProblemLessonView p = item(*lesson);
       p.set_value(mv.value <= 2 ? mv.value : mv.second_value);
       p.set_work_type(mv.work_type);
-      *by_student[m->student_id].add_unsatisfactory() = std::move(p);
+      *by_student[std::string(m->student_id)].add_unsatisfactory() = std::move(p);
     }
     for (const auto& s : lesson->attendance_students) {
       auto a = school->attendance.find(AttendanceKey(lesson->id, s));
@@ -681,7 +681,7 @@ Result<v1::ThematicChecksView> ThematicChecks(const SchoolState& state, std::str
       std::set<std::string> marked;
       for (const Mark* m : lesson->marks) {
         const auto* v = m->Current(state);
-        if (v != nullptr && v->value.work_type == work) marked.insert(m->student_id);
+        if (v != nullptr && v->value.work_type == work) marked.emplace(m->student_id);
       }
       v1::ThematicCheckView* check = view.add_checks();
       check->set_lesson_id(lesson->id);

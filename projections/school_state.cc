@@ -199,6 +199,13 @@ const User* School::FindUser(std::string_view user_id) const {
   return it == users.end() ? nullptr : &it->second;
 }
 
+std::string_view School::KeepId(std::string_view id) {
+  if (auto it = kept_index_.find(id); it != kept_index_.end()) return *it;
+  const std::string_view kept = kept_ids_.emplace_back(id);
+  kept_index_.insert(kept);
+  return kept;
+}
+
 Lesson* SchoolState::LessonOf(School& school, std::string_view lesson_id) {
   if (last_lesson_ != nullptr && last_lesson_school_ == &school && last_lesson_->id == lesson_id) {
     return last_lesson_;
@@ -1033,12 +1040,13 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       Lesson* lesson = LessonOf(*school, p.lesson_id());
       if (lesson == nullptr) return Corrupt(seq, "unknown lesson");
       deps.push_back(lesson->scheduled_seq);
-      Mark& m = school->marks[p.mark_id()];
+      auto [slot, inserted] = school->marks.try_emplace(p.mark_id());
+      Mark& m = slot->second;
       const uint32_t student = Intern(p.student_id());
       if (m.versions.empty()) {
-        m.mark_id = p.mark_id();
-        m.lesson_id = p.lesson_id();
-        m.student_id = p.student_id();
+        m.mark_id = slot->first;
+        m.lesson_id = lesson->id;
+        m.student_id = school->KeepId(p.student_id());
         Append<const Mark*>(lesson->marks, &m, 16);
         Append<uint32_t>(lesson->mark_students, student, 16);
         IndexMark(*school, *lesson, student, m);
@@ -1354,13 +1362,17 @@ Status ApplyCorrection(School& school, const v1::CorrectionRequested& p, uint64_
   const auto& target = p.target();
   switch (target.target_case()) {
     case v1::CorrectionTarget::kMarkId: {
-      Mark& m = school.marks[target.mark_id()];
+      auto [slot, inserted] = school.marks.try_emplace(target.mark_id());
+      Mark& m = slot->second;
       if (m.versions.empty()) {  // a late entry (R-MARK-3): the mark is new
-        m.mark_id = target.mark_id();
-        m.lesson_id = p.mark().lesson_id();
-        m.student_id = p.mark().student_id();
-        auto lesson = school.lessons.find(m.lesson_id);
-        if (lesson == school.lessons.end()) return Corrupt(value_seq, "unknown lesson");
+        auto lesson = school.lessons.find(p.mark().lesson_id());
+        if (lesson == school.lessons.end()) {
+          if (inserted) school.marks.erase(slot);  // nothing of it stays
+          return Corrupt(value_seq, "unknown lesson");
+        }
+        m.mark_id = slot->first;
+        m.lesson_id = lesson->second.id;
+        m.student_id = school.KeepId(p.mark().student_id());
         lesson->second.marks.push_back(&m);
       }
       Push(m, value_seq, effective_seq, removed, removed ? MarkValue{} : MarkOf(p.mark()));

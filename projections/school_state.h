@@ -28,6 +28,7 @@
 #define EJOURNAL_PROJECTIONS_SCHOOL_STATE_H_
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <absl/container/inlined_vector.h>
 #include <google/protobuf/arena.h>
 
@@ -118,8 +119,12 @@ struct Record {
   const Version<Value>* LastValid(const Validity& validity) const;
 };
 
+// A mark's ids are views, not copies (a replay holds millions of marks: three heap strings each
+// were a fifth of the fold's memory and of its allocations): `mark_id` of the marks table's key,
+// `lesson_id` of the lesson record's id, `student_id` of School::KeepId's copy. Records are never
+// erased, so the views live as long as their School.
 struct Mark : Record<MarkValue> {
-  std::string mark_id, lesson_id, student_id;
+  std::string_view mark_id, lesson_id, student_id;
 };
 struct Attendance : Record<AttendanceValue> {
   std::string lesson_id, student_id;
@@ -324,8 +329,15 @@ struct IdHash {
 template <typename Value>
 using IdMap = std::unordered_map<std::string, Value, IdHash, std::equal_to<>>;
 
-// One school: everything keyed by the school's own ids.
+// One school: everything keyed by the school's own ids. Not copyable: records hold views of its
+// tables' keys and of its kept ids (Mark).
 struct School {
+  School() = default;
+  School(const School&) = delete;
+  School& operator=(const School&) = delete;
+  School(School&&) = default;
+  School& operator=(School&&) = default;
+
   std::string id, name;
   SchoolZone zone;
   uint64_t registered_seq = 0;
@@ -365,6 +377,9 @@ struct School {
   IdMap<std::vector<std::string>> class_members;
 
   const User* FindUser(std::string_view user_id) const;
+  // A copy of `id` that lives as long as the school, one per distinct id (what records hold views
+  // of: Mark::student_id).
+  std::string_view KeepId(std::string_view id);
   // The students who were ever members of the class (see class_members); empty if none.
   const std::vector<std::string>& MembersOf(std::string_view class_id) const;
   const Lesson* FindLesson(std::string_view lesson_id) const;
@@ -394,6 +409,9 @@ struct School {
  private:
   friend class SchoolState;
   const BellSchedule* BellFor(const Lesson& lesson) const;
+  // KeepId's copies (a deque: its elements never move) and their index.
+  std::deque<std::string> kept_ids_;
+  absl::flat_hash_set<std::string_view> kept_index_;
 };
 
 std::string AttendanceKey(std::string_view lesson_id, std::string_view student_id);

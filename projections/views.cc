@@ -153,7 +153,7 @@ bool CellViewInto(const Validity& state, const School& school, const Lesson& l,
     const auto* cur = m->Current(state);
     if (cur == nullptr) continue;
     auto* mv = c.add_marks();
-    mv->set_mark_id(m->mark_id);
+    mv->set_mark_id(m->mark_id.data(), m->mark_id.size());
     mv->set_value(cur->value.value);
     mv->set_second_value(cur->value.second_value);
     mv->set_work_type(cur->value.work_type);

@@ -171,7 +171,7 @@ TEST_F(ReplicationTest, ReplicaEqualsWriterAndServesTheSamePages) {
     if (mark == nullptr || id < mark->mark_id) mark = &m;
   }
   ASSERT_NE(mark, nullptr);
-  const school::Lesson& lesson = school->lessons.at(mark->lesson_id);
+  const school::Lesson& lesson = school->lessons.at(std::string(mark->lesson_id));
   school::ViewReader writer_views(writer().db(), writer().column_families().views);
   school::ViewReader replica_views(store->ledger->db(), store->ledger->column_families().views);
   auto page = writer_views.JournalPage(*writer_->school_state(), school_id, lesson.class_id,

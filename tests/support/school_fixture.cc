@@ -315,11 +315,11 @@ v1::EventBody SchoolFixture::CorrectionBody(const std::string& teacher,
     if (v != nullptr) r->set_original_event_id(std::string(State().EventIdOf(v->value_seq)));
     auto* m = r->mutable_mark();
     m->set_mark_id(mark_id);
-    m->set_lesson_id(it->second.lesson_id);
-    m->set_student_id(it->second.student_id);
+    m->set_lesson_id(std::string(it->second.lesson_id));
+    m->set_student_id(std::string(it->second.student_id));
     m->mutable_value()->set_value(new_value);
     m->set_work_type(v != nullptr ? v->value.work_type : v1::WORK_TYPE_ANSWER_IN_CLASS);
-    *b.mutable_business_date() = Date(LessonDay(it->second.lesson_id));
+    *b.mutable_business_date() = Date(LessonDay(std::string(it->second.lesson_id)));
   }
   return b;
 }
