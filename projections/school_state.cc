@@ -498,10 +498,13 @@ Status SchoolState::Apply(const v1::EventBody& body, uint64_t seq, int64_t at_us
     if (cred != credentials_.end()) credential_state = seen->state = &cred->second;
   }
   if (Credential* cred = credential_state) {
-    cred->events.push_back(seq);
     if (cred->issued_seq != 0) deps.push_back(cred->issued_seq);
   }
-  School* school = MutableSchool(body.school_id());
+  // The school of the previous event, most often (a node of schools_: its address is stable).
+  School* school = info.school != 0 && info.school == school_of_index_
+                       ? school_of_
+                       : MutableSchool(body.school_id());
+  if (school != nullptr) school_of_index_ = info.school, school_of_ = school;
   Status st = ApplyPayload(school, body, seq, at_us, deps);
   if (!body.reenters_event_id().empty()) {
     uint64_t original = SequenceOf(body.reenters_event_id());
@@ -1453,9 +1456,8 @@ std::vector<Invalidation> SchoolState::PreviewAct(
   std::unordered_set<uint64_t> signed_after;
   uint64_t first = 0;
   for (const auto& cid : act.affected_credential_ids()) {
-    const Credential* c = FindCredential(cid);
-    if (c == nullptr) continue;
-    for (uint64_t seq : c->events) {
+    if (FindCredential(cid) == nullptr) continue;
+    for (uint64_t seq : CredentialEvents(cid)) {
       if (events_[seq - 1].recorded_at_us >= act.invalid_from_us()) {
         signed_after.insert(seq);
         if (first == 0 || seq < first) first = seq;

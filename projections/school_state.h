@@ -154,7 +154,7 @@ struct Credential {
   v1::CredentialKind kind = v1::CREDENTIAL_KIND_UNSPECIFIED;
   uint64_t issued_seq = 0;  // 0: the node's own
   bool revoked = false;
-  std::vector<uint64_t> events;  // the events it signed, in order
+  // The events it signed: SchoolState::CredentialEvents (one index for the audit and the Act).
 };
 
 struct TermInfo {
@@ -615,6 +615,9 @@ class SchoolState final : public Validity {
   absl::flat_hash_map<std::string_view, uint32_t> name_index_;
   std::vector<uint64_t> deps_scratch_;  // Apply's dependencies of the event being applied
   uint32_t last_school_ = 0, last_actor_ = 0, last_credential_ = 0;  // InternRepeated
+  // Apply's last school (interned id, record), found again without hashing its id.
+  uint32_t school_of_index_ = 0;
+  School* school_of_ = nullptr;
   // By interned credential: its state (a node of credentials_, never moved; null until issued)
   // and the actor of its last event, so that an event whose credential was seen before finds
   // both without hashing the ids (events alternate between a few teachers' credentials).
