@@ -1049,7 +1049,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       if (m.versions.empty()) {
         m.mark_id = slot->first;
         m.lesson_id = lesson->id;
-        m.student_id = school->KeepId(p.student_id());
+        m.student_id = names_[student];  // interned: the deque's strings never move
         Append<const Mark*>(lesson->marks, &m, 16);
         Append<uint32_t>(lesson->mark_students, student, 16);
         IndexMark(*school, *lesson, student, m);
