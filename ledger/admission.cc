@@ -238,8 +238,7 @@ Status MergeTableFiles(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
   const uint64_t target = db->GetOptions(cf).target_file_size_base;
   const uint64_t lowered = std::max<uint64_t>(1, meta.size / kSubcompactions);
   if (lowered >= target) return Compact(db, cf, co);
-  rocksdb::Status s =
-      db->SetOptions(cf, {{"target_file_size_base", std::to_string(lowered)}});
+  rocksdb::Status s = db->SetOptions(cf, {{"target_file_size_base", std::to_string(lowered)}});
   if (!s.ok()) return IoError("lowering the views' target file size: " + s.ToString());
   Status merged = Compact(db, cf, co);
   s = db->SetOptions(cf, {{"target_file_size_base", std::to_string(target)}});

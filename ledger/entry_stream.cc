@@ -22,10 +22,10 @@ using google::protobuf::internal::WireFormatLite;
 bool ReadLedgerEntry(std::string_view bytes, int64_t* recorded_at_us, std::string_view* body) {
   constexpr uint32_t kRecordedAt =
       WireFormatLite::MakeTag(2, WireFormatLite::WIRETYPE_VARINT);  // LedgerEntry.recorded_at_us
-  constexpr uint32_t kEvent = WireFormatLite::MakeTag(
-      3, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);  // LedgerEntry.event
-  constexpr uint32_t kBody = WireFormatLite::MakeTag(
-      1, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);  // SignedEvent.body
+  constexpr uint32_t kEvent =
+      WireFormatLite::MakeTag(3, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);  // LedgerEntry.event
+  constexpr uint32_t kBody =
+      WireFormatLite::MakeTag(1, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);  // SignedEvent.body
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
                                             static_cast<int>(bytes.size()));
   *recorded_at_us = 0;

@@ -130,8 +130,7 @@ TEST_F(EntryStreamTest, ReadsTheEntryAsProtobufWouldAndRefusesOneCutShort) {
   *event_only.mutable_event() = stored.event();
   v1::LedgerEntry time_only;
   time_only.set_recorded_at_us(123456789);
-  put(3, event_only.SerializeAsString() + std::string("\x78\x01") +
-             time_only.SerializeAsString());
+  put(3, event_only.SerializeAsString() + std::string("\x78\x01") + time_only.SerializeAsString());
   v1::LedgerEntry check;
   ASSERT_TRUE(check.ParseFromString(ledger_->Entry(3).value()));  // protobuf reads it so too
   ASSERT_EQ(check.recorded_at_us(), 123456789);
