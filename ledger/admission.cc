@@ -1,5 +1,6 @@
 #include "ledger/admission.h"
 
+#include <rocksdb/metadata.h>
 #include <rocksdb/sst_file_writer.h>
 #include <spdlog/spdlog.h>
 
@@ -202,6 +203,51 @@ class CatchUpWriter {
   std::thread thread_;                 // last: starts once the members above exist
 };
 
+Status Compact(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+               const rocksdb::CompactRangeOptions& options) {
+  rocksdb::Status s = db->CompactRange(options, cf, nullptr, nullptr);
+  if (!s.ok()) return IoError("compacting caught-up views: " + s.ToString());
+  return Status::Ok();
+}
+
+// The merge of a replay's chunk files (all in level 0: their compactions were paused), once, at
+// the end, split by key range into subcompactions that run on both cores (the fold is over). What
+// kept it on one thread (3.3-3.6 s of the 5-million-event replay, docs/BENCHMARKS.md, issue 3):
+// - RocksDB 7.8 (Debian's) runs a compaction split only when its planning found at least two
+//   boundaries (CompactionJob::Prepare tests `boundaries_.size() > 1`; RocksDB issue 11476,
+//   fixed in 8.4), so `max_subcompactions = 2`, whose one boundary is exactly the split asked
+//   for, never splits. Four plans up to three boundaries: two subcompactions a core, which also
+//   evens out an uneven cut.
+// - The planning sizes a subcompaction at no less than the output level's target file size
+//   (64 MiB by default): a merge of less than that stays whole. For that one merge the target is
+//   lowered to a quarter of the input (never raised), then restored.
+// The chunk files overlapping each other over the whole key space do not hinder the planning:
+// it cuts at keys sampled from every file's index (TableReader::ApproximateKeyAnchors).
+// Nothing else writes the views meanwhile, so the merge does not wait for a write stall that no
+// writer would relieve. The merge does not change what the views hold, only their files; a crash
+// during it leaves the ingested files as they were (RocksDB installs a compaction's output
+// atomically), and the lowered target size does not outlive the process (the ledger sets the
+// views' options at every open).
+Status MergeTableFiles(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+  constexpr int kSubcompactions = 4;
+  rocksdb::CompactRangeOptions co;
+  co.max_subcompactions = kSubcompactions;
+  co.allow_write_stall = true;
+  rocksdb::ColumnFamilyMetaData meta;
+  db->GetColumnFamilyMetaData(cf, &meta);
+  const uint64_t target = db->GetOptions(cf).target_file_size_base;
+  const uint64_t lowered = std::max<uint64_t>(1, meta.size / kSubcompactions);
+  if (lowered >= target) return Compact(db, cf, co);
+  rocksdb::Status s = db->SetOptions(cf, {{"target_file_size_base", std::to_string(lowered)}});
+  if (!s.ok()) return IoError("lowering the views' target file size: " + s.ToString());
+  Status merged = Compact(db, cf, co);
+  s = db->SetOptions(cf, {{"target_file_size_base", std::to_string(target)}});
+  if (merged.ok() && !s.ok()) {
+    return IoError("restoring the views' target file size: " + s.ToString());
+  }
+  return merged;
+}
+
 }  // namespace
 
 Admission::Admission(CredentialRegistry* registry, DecodeLimits limits, school::SchoolState* school)
@@ -296,17 +342,9 @@ Status Admission::CatchUp(const Ledger& ledger, uint64_t views_chunk, ViewsLoad 
   // dropped.
   if (with_views && school_ != nullptr &&
       (table_files || school_->size() >= views_from + kCatchUpCompactAfter)) {
-    rocksdb::CompactRangeOptions co;
-    if (table_files) {
-      // The chunks' files all lie in level 0 (their compactions were paused): merged at once, on
-      // both cores (the fold is over), without waiting for a write stall that no writer would
-      // relieve (nothing else writes the views during a catch-up).
-      co.max_subcompactions = 2;
-      co.allow_write_stall = true;
-    }
-    rocksdb::Status s =
-        ledger.db()->CompactRange(co, ledger.column_families().views, nullptr, nullptr);
-    if (!s.ok()) return IoError("compacting caught-up views: " + s.ToString());
+    EJ_RETURN_IF_ERROR(table_files ? MergeTableFiles(ledger.db(), ledger.column_families().views)
+                                   : Compact(ledger.db(), ledger.column_families().views,
+                                             rocksdb::CompactRangeOptions()));
   }
   if (with_views) EJ_RETURN_IF_ERROR(writer->RestoreCompactions());
   return Status::Ok();

@@ -1,10 +1,11 @@
 // EntryStream: the ledger's entries from a position on, read and parsed on a second thread.
 //
 // A replay (Admission::CatchUp) spends about half of its fold reading entries from RocksDB and
-// parsing them (LedgerEntry, then its EventBody); the other half folds them, which must happen in
-// order on one thread. The stream overlaps the two: a reader thread fills batches of parsed entries
-// while the caller folds the previous ones. Batches and their messages are reused (a bounded pool),
-// so the steady state allocates only what protobuf's parsing itself needs.
+// parsing them (each LedgerEntry's recorded time and body, read in place, then the EventBody); the
+// other half folds them, which must happen in order on one thread. The stream overlaps the two: a
+// reader thread fills batches of parsed entries while the caller folds the previous ones. Batches
+// and their messages are reused (a bounded pool), so the steady state allocates only what
+// protobuf's parsing itself needs.
 //
 // Thread-safety: one consumer thread calls Next(); the stream owns its reader thread and joins it
 // in the destructor (stopping it early if the consumer stops first).

@@ -238,6 +238,7 @@ Status Ledger::OpenDb() {
   db_options.max_background_jobs = 2;
   db_options.paranoid_checks = true;
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  db_options.listeners = options_.listeners;
   if (options_.file_system) {
     env_ = rocksdb::NewCompositeEnv(options_.file_system);
     db_options.env = env_.get();

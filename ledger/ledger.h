@@ -35,6 +35,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/file_system.h>
+#include <rocksdb/listener.h>
 
 #include <array>
 #include <atomic>
@@ -135,6 +136,8 @@ struct LedgerOptions {
   const Clock* clock = SystemClock::Default();
   // File-system seam (fault injection in tests). Null: the default file system.
   std::shared_ptr<rocksdb::FileSystem> file_system;
+  // RocksDB's event listeners (tests: how a compaction ran).
+  std::vector<std::shared_ptr<rocksdb::EventListener>> listeners;
   AppendObserver* observer = nullptr;
   // At most this many requests in one group commit.
   size_t max_group_size = 8192;

@@ -109,5 +109,61 @@ TEST_F(EntryStreamTest, AnEntryThatDoesNotParseEndsTheStreamAfterTheEntriesBefor
   EXPECT_EQ(seen.back(), "4:event-4");
 }
 
+// The stream reads the recorded time and the body of each stored LedgerEntry in place
+// (ledger/entry_stream.cc, ReadLedgerEntry), as protobuf's parser reads them: whatever the order
+// of the fields, past fields it does not know; and an entry cut short is refused as one that does
+// not parse.
+TEST_F(EntryStreamTest, ReadsTheEntryAsProtobufWouldAndRefusesOneCutShort) {
+  ASSERT_TRUE(OpenLedger());
+  AppendEvents(8);
+  auto put = [&](uint64_t seq, const std::string& bytes) {
+    ASSERT_TRUE(ledger_->db()
+                    ->Put(rocksdb::WriteOptions(), ledger_->column_families().entries,
+                          storage::EncodeBigEndian64(seq), bytes)
+                    .ok());
+  };
+  // Entry 3: its event first, then a field unknown to LedgerEntry (15, a varint), then the
+  // recorded time (a concatenation of serialized messages is their merge).
+  v1::LedgerEntry stored;
+  ASSERT_TRUE(stored.ParseFromString(ledger_->Entry(3).value()));
+  v1::LedgerEntry event_only;
+  *event_only.mutable_event() = stored.event();
+  v1::LedgerEntry time_only;
+  time_only.set_recorded_at_us(123456789);
+  put(3, event_only.SerializeAsString() + std::string("\x78\x01") + time_only.SerializeAsString());
+  v1::LedgerEntry check;
+  ASSERT_TRUE(check.ParseFromString(ledger_->Entry(3).value()));  // protobuf reads it so too
+  ASSERT_EQ(check.recorded_at_us(), 123456789);
+  // Entry 6: the last bytes of its event lost (the event is the last field written).
+  const std::string sixth = ledger_->Entry(6).value();
+  put(6, sixth.substr(0, sixth.size() - 10));
+  ASSERT_FALSE(check.ParseFromString(ledger_->Entry(6).value()));
+  EntryStream stream(*ledger_, 1, {.batch_entries = 2, .batches = 2});
+  std::vector<std::string> seen;
+  Status status;
+  for (;;) {
+    auto batch = stream.Next();
+    if (!batch) {
+      status = batch.error();
+      break;
+    }
+    if (batch->empty()) break;
+    for (const ParsedEntry& e : *batch) {
+      seen.push_back(std::to_string(e.sequence) + ":" + e.body.event_id());
+      if (e.sequence == 3) {
+        EXPECT_EQ(e.recorded_at_us, 123456789);
+      } else {
+        v1::LedgerEntry original;
+        ASSERT_TRUE(original.ParseFromString(ledger_->Entry(e.sequence).value()));
+        EXPECT_EQ(e.recorded_at_us, original.recorded_at_us());
+      }
+    }
+  }
+  EXPECT_EQ(status.code(), StatusCode::kDataLoss);
+  EXPECT_NE(status.message().find("entry 6"), std::string::npos) << status.ToString();
+  EXPECT_EQ(seen, (std::vector<std::string>{"1:event-1", "2:event-2", "3:event-3", "4:event-4",
+                                            "5:event-5"}));
+}
+
 }  // namespace
 }  // namespace ejournal

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include "projections/as_of.h"
 #include "projections/paper.h"
@@ -523,6 +524,70 @@ TEST(GeneratedYearTwoSchools, ReplayOfTableFilesCutByAPowerFailureResumesToTheIn
     ASSERT_TRUE(from_zero.has_value());
     EXPECT_TRUE(*from_zero == *incremental);
   }
+}
+
+// How the compactions of the views column family ran: their subcompactions, per job. (RocksDB
+// 7.8 leaves a subcompaction's compaction_reason unset; the automatic compactions run whole, as
+// `max_subcompactions` is 1 in the ledger's options.)
+class ViewsCompactions final : public rocksdb::EventListener {
+ public:
+  void OnSubcompactionBegin(const rocksdb::SubcompactionJobInfo& info) override {
+    if (info.cf_name != "views") return;
+    std::lock_guard lock(mu_);
+    ++subcompactions_[info.job_id];
+  }
+  // The most subcompactions a compaction of the views ran in (0: none ran).
+  int MostSubcompactions() const {
+    std::lock_guard lock(mu_);
+    int most = 0;
+    for (const auto& [job, n] : subcompactions_) most = std::max(most, n);
+    return most;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<int, int> subcompactions_;  // job id -> subcompactions begun
+};
+
+// A replay whose views go in as table files ends with one merge of the chunks' files, each of
+// which spans the whole key space: the merge is cut into subcompactions by key range, so that it
+// runs on both cores (with RocksDB 7.8, `max_subcompactions = 2` ran it whole: docs/BENCHMARKS.md,
+// issue 3, and MergeTableFiles in ledger/admission.cc). The merged views equal the incremental
+// ones, and the views' target file size, lowered for the merge of so small a ledger, is back.
+TEST(GeneratedYearTwoSchools, ReplayOfTableFilesMergesThemInSeveralSubcompactions) {
+  TempDir dir;
+  synth::SettableClock clock;
+  auto generated = GenerateSchoolLedger(dir.path(), clock, TwoSmallSchools());
+  ASSERT_TRUE(generated.has_value()) << generated.error().ToString();
+  std::unique_ptr<SignedLedger> signed_ledger = std::move(*generated);
+  const std::string path = signed_ledger->ledger_path();
+  const uint64_t size = signed_ledger->ledger().size();
+  auto incremental = school::DumpViews(signed_ledger->ledger().db(),
+                                       signed_ledger->ledger().column_families().views);
+  ASSERT_TRUE(incremental.has_value());
+  const Signer node = signed_ledger->NodeSigner();
+  signed_ledger->Close();
+  auto compactions = std::make_shared<ViewsCompactions>();
+  LedgerOptions options;
+  options.path = path;
+  options.listeners.push_back(compactions);
+  auto ledger = Ledger::Open(std::move(options));
+  ASSERT_TRUE(ledger.has_value()) << ledger.error().ToString();
+  auto* views = (*ledger)->column_families().views;
+  const uint64_t target = (*ledger)->db()->GetOptions(views).target_file_size_base;
+  ASSERT_OK(school::ClearViews((*ledger)->db(), views));
+  CredentialRegistry registry;
+  registry.AddNode(node.credential_id, node.key.public_key());
+  school::SchoolState state;
+  Admission admission(&registry, {}, &state);
+  ASSERT_OK(admission.CatchUp(**ledger, 300, Admission::ViewsLoad::kTableFiles));
+  EXPECT_GE(compactions->MostSubcompactions(), 2);
+  EXPECT_EQ(school::ViewsAppliedPosition((*ledger)->db(), views).value(), size);
+  auto replayed = school::DumpViews((*ledger)->db(), views);
+  ASSERT_TRUE(replayed.has_value());
+  EXPECT_TRUE(*replayed == *incremental);
+  EXPECT_EQ((*ledger)->db()->GetOptions(views).target_file_size_base, target);
+  EXPECT_FALSE((*ledger)->db()->GetOptions(views).disable_auto_compactions);
 }
 
 // The same with every event appended on its own (its own group commit), as a server receiving one
