@@ -69,11 +69,6 @@ int main(int argc, char** argv) {
                  "process's (below 0: scheduled before the HTTP workers; needs CAP_SYS_NICE)")
       ->capture_default_str()
       ->check(CLI::Range(-20, 19));
-  app.add_option("--ledger-rt-priority", options.ledger_rt_priority,
-                 "experimental: the ledger's writer and committer threads real-time (SCHED_RR at "
-                 "this priority, 1-99; needs CAP_SYS_NICE; 0: off)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 99));
   app.add_option("--ledger-inline-commit", options.ledger_inline_commit,
                  "experimental: a group of at most this many writes is committed by the ledger's "
                  "writer itself when its committer is idle (0: always the committer)")

@@ -629,7 +629,6 @@ Status ApiServer::OpenLedger(LedgerOptions lo) {
   lo.observer = observer_.get();
   lo.max_queue = options_.ledger_max_queue;
   lo.thread_nice = options_.ledger_nice;
-  lo.thread_rt_priority = options_.ledger_rt_priority;
   lo.inline_commit_max_entries = options_.ledger_inline_commit;
   EJ_ASSIGN_OR_RETURN(ledger_, Ledger::Open(std::move(lo)));
   if (Status st = admission_->CatchUp(*ledger_); !st.ok()) {

@@ -105,9 +105,6 @@ struct ServerOptions {
   // write waits for both. Off by default: at 2,000 single writes/s -5 won four alternated pairs
   // of the writes' p99 and lost the next two (docs/BENCHMARKS.md, issue 4): not settled.
   int ledger_nice = 0;
-  // LedgerOptions::thread_rt_priority: the ledger's writer and committer real-time (SCHED_RR at
-  // this priority; needs CAP_SYS_NICE). 0: off (docs/BENCHMARKS.md, issue 4).
-  int ledger_rt_priority = 0;
   // LedgerOptions::inline_commit_max_entries: one thread hand-off fewer per small group at a low
   // rate. Off by default: the commit's p90 was worse on a busy machine (docs/BENCHMARKS.md).
   size_t ledger_inline_commit = 0;

@@ -1,7 +1,6 @@
 #include "ledger/ledger.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
@@ -171,26 +170,10 @@ class Ledger::RocksNodeSource final : public merkle::NodeSource {
 
 namespace {
 
-// Names the calling thread (for top -H and /proc/PID/task/*/comm) and sets its priority:
-// `rt_priority` > 0 schedules it SCHED_RR at that priority (LedgerOptions::thread_rt_priority),
-// else its nice value moves by `nice` steps from the process's (LedgerOptions::thread_nice).
-void NameAndPrioritize(const char* name, int nice, int rt_priority) {
+// Names the calling thread (for top -H and /proc/PID/task/*/comm) and moves its nice value by
+// `nice` steps from the process's (LedgerOptions::thread_nice).
+void NameAndPrioritize(const char* name, int nice) {
   pthread_setname_np(pthread_self(), name);
-  if (rt_priority > 0) {
-    // SCHED_RESET_ON_FORK: a thread this one starts (RocksDB starts some lazily from whichever
-    // thread needs them first) is an ordinary one again, never a real-time compaction.
-    sched_param param{};
-    param.sched_priority =
-        std::clamp(rt_priority, sched_get_priority_min(SCHED_RR), sched_get_priority_max(SCHED_RR));
-    if (::sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &param) != 0) {
-      // Without CAP_SYS_NICE (or an RLIMIT_RTPRIO allowance) the thread keeps its policy.
-      const auto level =
-          (errno == EPERM || errno == EACCES) ? spdlog::level::info : spdlog::level::warn;
-      spdlog::log(level, "event=ledger_thread_realtime_refused thread={} priority={} errno={}", name,
-                  param.sched_priority, errno);
-    }
-    return;
-  }
   if (nice == 0) return;
   const id_t tid = static_cast<id_t>(::gettid());
   errno = 0;
@@ -581,7 +564,7 @@ Status Ledger::LoadEdgeTiles(uint64_t size) {
 }
 
 void Ledger::WriterLoop() {
-  NameAndPrioritize("ej-writer", options_.thread_nice, options_.thread_rt_priority);  // for top -H, /proc/PID/task/*/comm
+  NameAndPrioritize("ej-writer", options_.thread_nice);  // for top -H, /proc/PID/task/*/comm
   std::vector<Pending> group;
   const auto idle_wait = std::chrono::microseconds(
       std::clamp<int64_t>(options_.checkpoint_interval_us, 1'000, 1'000'000));
@@ -628,7 +611,7 @@ void Ledger::WriterLoop() {
 }
 
 void Ledger::CommitterLoop() {
-  NameAndPrioritize("ej-committer", options_.thread_nice, options_.thread_rt_priority);
+  NameAndPrioritize("ej-committer", options_.thread_nice);
   while (true) {
     std::unique_ptr<PreparedGroup> group;
     {

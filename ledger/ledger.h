@@ -168,13 +168,6 @@ struct LedgerOptions {
   // threads keep the process's priority and the log says so (info when not permitted). 0: the
   // process's.
   int thread_nice = 0;
-  // > 0: the writer's and the committer's threads are real-time (SCHED_RR at this priority, 1–99)
-  // instead (thread_nice is then ignored): a waking writer or committer runs at once instead of
-  // after the busy HTTP workers; their work per group is short, and they block between groups
-  // (and the kernel keeps 5 % of each second for ordinary threads, sched_rt_runtime_us). Needs
-  // CAP_SYS_NICE or RLIMIT_RTPRIO; refused, the threads keep the process's policy and the log
-  // says so. 0: off.
-  int thread_rt_priority = 0;
 };
 
 // The ledger's column families (documented in ledger/README.md).

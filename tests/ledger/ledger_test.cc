@@ -2,7 +2,6 @@
 #include "ledger/ledger.h"
 
 #include <gtest/gtest.h>
-#include <sched.h>
 #include <sys/resource.h>
 
 #include <cerrno>
@@ -301,46 +300,6 @@ TEST_F(LedgerTest, WriterAndCommitterThreadsAreNamedAndTakeTheirNiceValue) {
   ASSERT_TRUE(nice_of.contains("ej-committer"));
   EXPECT_EQ(nice_of["ej-writer"], std::min(base + 3, 19));
   EXPECT_EQ(nice_of["ej-committer"], std::min(base + 3, 19));
-}
-
-// LedgerOptions::thread_rt_priority: the writer and the committer run SCHED_RR at that priority,
-// with SCHED_RESET_ON_FORK (a thread they start is an ordinary one). Where the process may not use
-// real-time policies (no CAP_SYS_NICE, no RLIMIT_RTPRIO), the threads keep theirs and the ledger
-// works as before.
-TEST_F(LedgerTest, WriterAndCommitterThreadsTakeTheRealTimePriorityWhenPermitted) {
-  bool permitted = false;
-  std::thread probe([&] {
-    sched_param param{};
-    param.sched_priority = 2;
-    permitted = ::sched_setscheduler(0, SCHED_RR, &param) == 0;
-  });
-  probe.join();
-  options_.thread_rt_priority = 2;
-  ASSERT_TRUE(OpenLedger());
-  ASSERT_TRUE(ledger_->Append(MakeRequest("a")));  // both threads have run by now
-  std::map<std::string, int> policy_of, priority_of;  // thread name -> policy, priority
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    std::getline(comm, name);
-    const pid_t tid = std::stoi(task.path().filename().string());
-    policy_of[name] = ::sched_getscheduler(tid);
-    sched_param param{};
-    ASSERT_EQ(::sched_getparam(tid, &param), 0);
-    priority_of[name] = param.sched_priority;
-  }
-  for (const char* name : {"ej-writer", "ej-committer"}) {
-    ASSERT_TRUE(policy_of.contains(name)) << name;
-    if (permitted) {
-      EXPECT_EQ(policy_of[name], SCHED_RR | SCHED_RESET_ON_FORK) << name;
-      EXPECT_EQ(priority_of[name], 2) << name;
-    } else {
-      EXPECT_EQ(policy_of[name], SCHED_OTHER) << name;
-    }
-  }
-  auto next = ledger_->Append(MakeRequest("b"));
-  ASSERT_TRUE(next.has_value());
-  EXPECT_EQ(next->sequence, 2u);
 }
 
 TEST_F(LedgerTest, FailedFsyncIsNeverAcknowledgedAndStopsTheWriter) {
