@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "projections/as_of.h"
 #include "projections/paper.h"
@@ -443,6 +444,33 @@ TEST(GeneratedYearTwoSchools, ReplayInSmallChunksOnTheWriterThreadEqualsIncremen
   }
 }
 
+// The two small schools' year, generated and closed, with what a replay of it must give again:
+// its incremental views (with `clear_views`, removed from the ledger before it closed).
+struct ClosedTwoSchools {
+  std::string path;
+  uint64_t size = 0;
+  std::optional<Signer> node;
+  std::vector<std::pair<std::string, std::string>> incremental;
+};
+void GenerateTwoSchoolsAndClose(const TempDir& dir, bool clear_views, ClosedTwoSchools* out) {
+  synth::SettableClock clock;
+  auto generated = GenerateSchoolLedger(dir.path(), clock, TwoSmallSchools());
+  ASSERT_TRUE(generated.has_value()) << generated.error().ToString();
+  SignedLedger& signed_ledger = **generated;
+  out->path = signed_ledger.ledger_path();
+  out->size = signed_ledger.ledger().size();
+  auto views = school::DumpViews(signed_ledger.ledger().db(),
+                                 signed_ledger.ledger().column_families().views);
+  ASSERT_TRUE(views.has_value());
+  out->incremental = std::move(*views);
+  if (clear_views) {
+    ASSERT_OK(school::ClearViews(signed_ledger.ledger().db(),
+                                 signed_ledger.ledger().column_families().views));
+  }
+  out->node = signed_ledger.NodeSigner();
+  signed_ledger.Close();
+}
+
 // A replay whose views go in as table files (Admission::ViewsLoad::kTableFiles), cut by a power
 // failure while it writes the file of its fourth chunk (tests/support/fault_injection_fs.h: what
 // was not synced is lost, and nothing after the cut reaches the disk): reopened, the views hold
@@ -451,20 +479,13 @@ TEST(GeneratedYearTwoSchools, ReplayInSmallChunksOnTheWriterThreadEqualsIncremen
 // incremental ones.
 TEST(GeneratedYearTwoSchools, ReplayOfTableFilesCutByAPowerFailureResumesToTheIncrementalViews) {
   TempDir dir;
-  synth::SettableClock clock;
-  auto generated = GenerateSchoolLedger(dir.path(), clock, TwoSmallSchools());
-  ASSERT_TRUE(generated.has_value()) << generated.error().ToString();
-  std::unique_ptr<SignedLedger> signed_ledger = std::move(*generated);
-  const std::string path = signed_ledger->ledger_path();
-  const uint64_t size = signed_ledger->ledger().size();
+  ClosedTwoSchools year;
+  ASSERT_NO_FATAL_FAILURE(GenerateTwoSchoolsAndClose(dir, /*clear_views=*/true, &year));
+  const std::string& path = year.path;
+  const uint64_t size = year.size;
   ASSERT_GT(size, 2000u);
-  auto incremental = school::DumpViews(signed_ledger->ledger().db(),
-                                       signed_ledger->ledger().column_families().views);
-  ASSERT_TRUE(incremental.has_value());
-  ASSERT_OK(school::ClearViews(signed_ledger->ledger().db(),
-                               signed_ledger->ledger().column_families().views));
-  signed_ledger->Close();
-  const Signer node = signed_ledger->NodeSigner();
+  const auto* incremental = &year.incremental;
+  const Signer& node = *year.node;
   // A replay into `ledger` with a fresh registry and state, in chunks of 300 entries as files;
   // `puts`: how many views it wrote.
   auto replay = [&](Ledger& ledger, uint64_t* puts) {
@@ -556,17 +577,12 @@ class ViewsCompactions final : public rocksdb::EventListener {
 // ones, and the views' target file size, lowered for the merge of so small a ledger, is back.
 TEST(GeneratedYearTwoSchools, ReplayOfTableFilesMergesThemInSeveralSubcompactions) {
   TempDir dir;
-  synth::SettableClock clock;
-  auto generated = GenerateSchoolLedger(dir.path(), clock, TwoSmallSchools());
-  ASSERT_TRUE(generated.has_value()) << generated.error().ToString();
-  std::unique_ptr<SignedLedger> signed_ledger = std::move(*generated);
-  const std::string path = signed_ledger->ledger_path();
-  const uint64_t size = signed_ledger->ledger().size();
-  auto incremental = school::DumpViews(signed_ledger->ledger().db(),
-                                       signed_ledger->ledger().column_families().views);
-  ASSERT_TRUE(incremental.has_value());
-  const Signer node = signed_ledger->NodeSigner();
-  signed_ledger->Close();
+  ClosedTwoSchools year;
+  ASSERT_NO_FATAL_FAILURE(GenerateTwoSchoolsAndClose(dir, /*clear_views=*/false, &year));
+  const std::string& path = year.path;
+  const uint64_t size = year.size;
+  const auto* incremental = &year.incremental;
+  const Signer& node = *year.node;
   auto compactions = std::make_shared<ViewsCompactions>();
   LedgerOptions options;
   options.path = path;
