@@ -78,6 +78,11 @@ int main(int argc, char** argv) {
                  "threads that check single writes' signatures (0: one per CPU)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--batch-helpers", options.batch_helpers,
+                 "threads that help check a batch's signatures beside the HTTP worker that "
+                 "received it (-1: one per CPU; 0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, 64));
   app.add_option("--keep-alive", options.keep_alive_seconds,
                  "seconds an idle keep-alive connection is kept open")
       ->capture_default_str()

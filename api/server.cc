@@ -580,6 +580,12 @@ Status ApiServer::Init() {
                          : std::max<size_t>(1, std::thread::hardware_concurrency());
     verify_pool_ = std::make_unique<VerifyPool>(n, options_.verify_nice);
   }
+  if (options_.batch_helpers != 0 && admission_ != nullptr) {
+    const size_t n = options_.batch_helpers > 0
+                         ? static_cast<size_t>(options_.batch_helpers)
+                         : std::max<size_t>(1, std::thread::hardware_concurrency());
+    batch_helpers_ = std::make_unique<SharedWork>(n, "ej-batch");
+  }
   Routes();
 
   // httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG): a burst of new connections
@@ -681,6 +687,7 @@ void ApiServer::Stop() {
   const bool started = listener_.joinable();
   if (started) listener_.join();
   verify_pool_.reset();  // no request is in flight any more
+  batch_helpers_.reset();
   StopReplication();
   // The ledger's destructor lets the writer finish every queued request; acknowledged groups are
   // already synced.

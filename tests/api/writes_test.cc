@@ -136,6 +136,57 @@ TEST_F(WritesTest, BatchAnswersPerItem) {
   EXPECT_EQ(LedgerSize(), size + 2);
 }
 
+// A batch longer than the chunks its checks are shared in (api/shared_work.h): each item's answer
+// is its own, in the batch's order, whichever thread checked it; the good items are appended in
+// the batch's order.
+TEST_F(WritesTest, LongBatchCheckedInSharedChunksAnswersEveryItemInOrder) {
+  const uint64_t size = LedgerSize();
+  At(D(2025, 10, 6), "08:40");
+  const std::vector<std::string> students = {"s1", "s2", "s3"};
+  v1::SignedEventBatch batch;
+  std::vector<char> kind;  // 'g' good, 'x' garbage, 'f' forged signature
+  for (int i = 0; i < 70; ++i) {
+    v1::EventBody body = Mark("math", "long-" + std::to_string(i), "math-5a-1",
+                              students[static_cast<size_t>(i) % 3], 3 + i % 3, D(2025, 10, 6));
+    if (i % 9 == 4) {
+      batch.add_events("not a signed event " + std::to_string(i));
+      kind.push_back('x');
+    } else if (i % 13 == 7) {
+      auto forged = ledger_->Sign(body, Signer{.credential_id = signers_.at("math").credential_id,
+                                               .user_id = "math",
+                                               .key = signers_.at("russian").key});
+      ASSERT_TRUE(forged.has_value());
+      batch.add_events(*forged);
+      kind.push_back('f');
+    } else {
+      batch.add_events(Signed(body));
+      kind.push_back('g');
+    }
+  }
+  auto r =
+      client_->Post("/api/v1/events:batch", batch.SerializeAsString(), "application/x-protobuf");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto results = Json(r)["results"];
+  ASSERT_EQ(results.size(), kind.size());
+  uint64_t next = size + 1;
+  for (size_t i = 0; i < kind.size(); ++i) {
+    SCOPED_TRACE("item " + std::to_string(i));
+    if (kind[i] == 'g') {
+      ASSERT_TRUE(results[i].contains("sequence")) << results[i].dump();
+      EXPECT_EQ(results[i]["sequence"].get<uint64_t>(), next++);
+    } else if (kind[i] == 'x') {
+      EXPECT_EQ(results[i]["error"]["code"], "InvalidArgument");
+    } else {
+      EXPECT_EQ(results[i]["error"]["code"], "Unauthenticated");
+      EXPECT_EQ(results[i]["error"]["rule"], "R-ACC-1");
+      EXPECT_EQ(results[i]["error"]["http_status"], 401);
+    }
+  }
+  EXPECT_EQ(LedgerSize(), next - 1);
+  EXPECT_GT(next - 1 - size, 50u);
+}
+
 TEST_F(WritesTest, BatchLimits) {
   v1::SignedEventBatch empty;
   auto r =
