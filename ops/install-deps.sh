@@ -16,6 +16,7 @@ PACKAGES=(
   libhowardhinnant-date-dev tzdata
   nlohmann-json3-dev
   libabsl-dev
+  libjemalloc-dev
   clang-format
   chromium
 )

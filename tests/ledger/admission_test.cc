@@ -453,6 +453,23 @@ TEST_F(AdmissionTest, UnknownFieldInsideThePayloadIsRefused) {
                       "the body has fields this server's schema does not know"));
 }
 
+// Deeper: in a repeated message of a message inside the payload oneof (HasUnknownFields looks at
+// the oneof's member that is set, and at every item of a repeated field).
+TEST_F(AdmissionTest, UnknownFieldInARepeatedMessageDeepInThePayloadIsRefused) {
+  v1::EventBody body = ledger_->UserRegisteredBody(teacher(), "student-1");
+  auto* policy = body.mutable_school_policy_set()->mutable_policy();
+  policy->add_mark_windows();
+  auto* second = policy->add_mark_windows();
+  EXPECT_FALSE(HasUnknownFields(body));
+  second->GetReflection()->MutableUnknownFields(second)->AddVarint(77, 1);
+  EXPECT_TRUE(HasUnknownFields(body));
+  EXPECT_TRUE(Refused(Sign(body, teacher()), body.event_id(), StatusCode::kInvalidArgument, "",
+                      "the body has fields this server's schema does not know"));
+  // The same field in a payload member that is not set any more is gone with it.
+  body.mutable_user_registered()->set_user_id("student-1");
+  EXPECT_FALSE(HasUnknownFields(body));
+}
+
 TEST_F(AdmissionTest, UnknownFieldInTheSignedEventIsRefused) {
   const v1::EventBody body = ledger_->UserRegisteredBody(teacher(), "student-1");
   std::string bad = EditSignedEvent(Sign(body, teacher()), [](v1::SignedEvent& e) {
