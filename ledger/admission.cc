@@ -248,6 +248,72 @@ Status MergeTableFiles(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
   return merged;
 }
 
+// True when the views hold nothing at all: no table file and nothing in the memtables. A replay's
+// ClearViews leaves a range deletion in the memtable: it is flushed and compacted away first (its
+// files were dropped already, so that costs nothing), so that the files of a ViewsLoad::kFromZero
+// load go to the last level as they are, under no tombstone and with nothing to merge.
+Result<bool> EmptyViews(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+  auto holds_something = [&] {
+    rocksdb::ColumnFamilyMetaData meta;
+    db->GetColumnFamilyMetaData(cf, &meta);
+    uint64_t mem = 0, imm = 0, deletes = 0;
+    (void)db->GetIntProperty(cf, "rocksdb.num-entries-active-mem-table", &mem);
+    (void)db->GetIntProperty(cf, "rocksdb.num-entries-imm-mem-tables", &imm);
+    (void)db->GetIntProperty(cf, "rocksdb.num-deletes-active-mem-table", &deletes);
+    // (A range deletion counts in neither entries nor deletes: a flush finds it.)
+    return meta.file_count > 0 || mem > 0 || imm > 0 || deletes > 0;
+  };
+  rocksdb::FlushOptions fo;
+  fo.allow_write_stall = true;
+  rocksdb::Status s = db->Flush(fo, cf);
+  if (!s.ok()) return Err(IoError("flushing the views: " + s.ToString()));
+  rocksdb::ColumnFamilyMetaData meta;
+  db->GetColumnFamilyMetaData(cf, &meta);
+  if (meta.file_count > 0) {
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    s = db->CompactRange(co, cf, nullptr, nullptr);
+    if (!s.ok()) return Err(IoError("compacting the cleared views: " + s.ToString()));
+  }
+  return !holds_something();
+}
+
+// A catch-up's table files before their ingestion: "<database>/views-catch-up-..." (CatchUpWriter
+// and IngestBulkViews). Those a crash left behind were never ingested: removed.
+constexpr std::string_view kCatchUpFilePrefix = "views-catch-up-";
+void RemoveCatchUpFiles(rocksdb::DB* db) {
+  std::vector<std::string> children;
+  if (!db->GetEnv()->GetChildren(db->GetName(), &children).ok()) return;
+  for (const std::string& name : children) {
+    if (name.starts_with(kCatchUpFilePrefix)) {
+      (void)db->GetEnv()->DeleteFile(db->GetName() + "/" + name);
+    }
+  }
+}
+
+// Builds every view gathered by `bulk` from `state` as table files on every core and ingests them
+// into `cf` at once (atomic and synced: the files, then the MANIFEST), the applied position with
+// them. Into empty views (EmptyViews): they go to the last level, and nothing is compacted.
+Status IngestBulkViews(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                       const school::SchoolState& state, school::ViewBulkBuilder& bulk) {
+  rocksdb::Options options = db->GetOptions(cf);
+  const size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  EJ_ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                      bulk.WriteTableFiles(state, options, cf,
+                                           db->GetName() + "/" + std::string(kCatchUpFilePrefix) +
+                                               "bulk-",
+                                           threads));
+  rocksdb::IngestExternalFileOptions io;
+  io.move_files = true;           // linked into the database, the temporary names removed
+  io.write_global_seqno = false;  // the sequence lives in the MANIFEST: no write to the files
+  rocksdb::Status s = db->IngestExternalFile(cf, paths, io);
+  if (!s.ok()) {
+    for (const std::string& path : paths) (void)db->GetEnv()->DeleteFile(path);
+    return IoError("ingesting the views' table files: " + s.ToString());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Admission::Admission(CredentialRegistry* registry, DecodeLimits limits, school::SchoolState* school)
@@ -283,6 +349,17 @@ Status Admission::CatchUp(const Ledger& ledger, uint64_t views_chunk, ViewsLoad 
   }
   rocksdb::WriteBatch batch;
   Status failed;
+  // Every view built once at the end, into views that hold nothing yet (ViewsLoad::kFromZero).
+  std::optional<school::ViewBulkBuilder> bulk;
+  if (views_from == 1 && (load == ViewsLoad::kFromZero ||
+                          (load == ViewsLoad::kAuto && ledger.size() >= kCatchUpCompactAfter))) {
+    EJ_ASSIGN_OR_RETURN(bool empty, EmptyViews(ledger.db(), ledger.column_families().views));
+    if (empty) {
+      bulk.emplace();
+    } else if (load == ViewsLoad::kFromZero) {
+      load = ViewsLoad::kTableFiles;
+    }
+  }
   // The views of many entries are written at once (each view once per chunk, from the state after
   // the chunk's last entry: byte-identical to writing them entry by entry, projections/views.h),
   // the chunk's batch built here and written to RocksDB on the writer's thread meanwhile.
@@ -290,12 +367,13 @@ Status Admission::CatchUp(const Ledger& ledger, uint64_t views_chunk, ViewsLoad 
   school::ViewBatchWriter pending(with_views ? ledger.column_families().views : nullptr);
   std::optional<CatchUpWriter> writer;
   bool table_files = false;
-  if (with_views) {
+  if (with_views && !bulk) {
     table_files = load == ViewsLoad::kTableFiles ||
                   (load == ViewsLoad::kAuto && ledger.size() >= views_from + kCatchUpCompactAfter);
     writer.emplace(ledger.db(), ledger.column_families().views, table_files);
     EJ_RETURN_IF_ERROR(writer->Start());
   }
+  if (bulk) RemoveCatchUpFiles(ledger.db());
   auto write_pending = [&]() -> Status {
     pending.Write(*school_, batch);
     return writer->Submit(batch);
@@ -313,6 +391,12 @@ Status Admission::CatchUp(const Ledger& ledger, uint64_t views_chunk, ViewsLoad 
       failed = registry_->Apply(e.body, seq, e.recorded_at_us);
       if (failed.ok() && school_ != nullptr && seq > school_->size()) {
         const bool views = with_views && seq >= views_from;
+        if (bulk) {
+          failed = school_->Apply(e.body, seq, e.recorded_at_us);
+          if (failed.ok()) bulk->Gather(*school_, seq);
+          if (!failed.ok()) break;
+          continue;
+        }
         if (views && pending.gathered() > 0 && school::ViewBatchWriter::MustWriteBefore(e.body)) {
           failed = write_pending();
           if (!failed.ok()) break;
@@ -328,6 +412,15 @@ Status Admission::CatchUp(const Ledger& ledger, uint64_t views_chunk, ViewsLoad 
     if (!failed.ok()) break;
   }
   EJ_RETURN_IF_ERROR(failed);  // (the writer's destructor waits for its batch in flight)
+  if (bulk) {
+    if (bulk->last_sequence() > 0) {
+      EJ_RETURN_IF_ERROR(IngestBulkViews(ledger.db(), ledger.column_families().views, *school_,
+                                         *bulk));
+    }
+    caught_up_views_ = bulk->written();
+    views_.emplace(ledger.column_families().views);
+    return Status::Ok();
+  }
   if (with_views) {
     EJ_RETURN_IF_ERROR(write_pending());
     EJ_RETURN_IF_ERROR(writer->Finish());

@@ -46,10 +46,16 @@ class Admission final : public AppendObserver {
   // written.
   // How the chunks reach RocksDB: kBatches, written batches (memtable and WAL); kTableFiles, each
   // chunk a table file ingested into the views, their compactions paused until the end (a
-  // replay's bulk load: docs/BENCHMARKS.md, issue 3 item 12); kAuto, table files for a catch-up
-  // of at least 50,000 entries (then compacted at the end), batches for a shorter one. Either way
-  // a crash leaves the views of a prefix of the chunks and that prefix's applied position.
-  enum class ViewsLoad { kAuto, kBatches, kTableFiles };
+  // replay's bulk load: docs/BENCHMARKS.md, issue 3 item 12). Either way a crash leaves the views
+  // of a prefix of the chunks and that prefix's applied position. kFromZero, for views that hold
+  // nothing yet (a replay after ClearViews, a new data directory): no chunks; every view is built
+  // once after the fold, on every core, as table files that do not overlap
+  // (school::ViewBulkBuilder), ingested at once with the applied position: a crash before that
+  // leaves the views empty (position 0), and the next catch-up starts over. With views that hold
+  // something it is kTableFiles. kAuto: kFromZero for a catch-up of at least 50,000 entries into
+  // empty views, kTableFiles for one of at least 50,000 entries otherwise (then compacted at
+  // the end), batches for a shorter one.
+  enum class ViewsLoad { kAuto, kBatches, kTableFiles, kFromZero };
   static constexpr uint64_t kViewsChunk = 50000;
   [[nodiscard]] Status CatchUp(const Ledger& ledger, uint64_t views_chunk = kViewsChunk,
                                ViewsLoad load = ViewsLoad::kAuto);

@@ -1,13 +1,18 @@
 #include "projections/views.h"
 
 #include <rocksdb/convenience.h>
+#include <rocksdb/env.h>
+#include <rocksdb/sst_file_writer.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <thread>
+#include <utility>
 
 #include "projections/rule_book.h"
 
@@ -346,6 +351,271 @@ void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch
   (void)batch.Put(cf_, kViewsAppliedKey, BigEndian64(last_seq_));
   schools_.clear();
   gathered_ = 0;
+}
+
+void ViewBulkBuilder::Gather(const SchoolState& state, uint64_t seq) {
+  last_seq_ = seq;
+  const Touched& t = state.touched();
+  // Touched::moved is not needed: no view was written under a moved lesson's old key.
+  if (t.lessons.empty() && t.cells.empty() && t.attestation.empty()) return;
+  if (last_ == nullptr || t.school != last_school_) {
+    last_ = &schools_[t.school];
+    last_school_ = t.school;
+  }
+  last_->lessons.insert(last_->lessons.end(), t.lessons.begin(), t.lessons.end());
+  last_->cells.insert(last_->cells.end(), t.cells.begin(), t.cells.end());
+  last_->attestation.insert(last_->attestation.end(), t.attestation.begin(), t.attestation.end());
+}
+
+namespace {
+
+// Runs fn(0) ... fn(n - 1) on up to `threads` threads (the caller's among them).
+void RunOnThreads(size_t threads, size_t n, const std::function<void(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) fn(i);
+  };
+  std::vector<std::thread> helpers;
+  for (size_t i = 1; i < std::min(threads, n); ++i) helpers.emplace_back(work);
+  work();
+  for (std::thread& t : helpers) t.join();
+}
+
+template <typename T>
+void SortUnique(std::vector<T>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+// The views of one key range: a class's lesson columns (L), cells (C) or diary index (K), or a
+// school's attestation marks (T). Every key of the bucket starts with `prefix`, and no prefix is a
+// prefix of another (ids hold no '/'), so buckets sorted by prefix are in key order.
+struct Bucket {
+  std::string prefix;
+  char kind = 0;
+  const School* school = nullptr;
+  std::vector<const Lesson*> lessons;                          // L, K
+  std::vector<std::pair<const Lesson*, uint32_t>> cells;       // C: (lesson, interned student)
+  std::vector<uint32_t> attestation;                           // T: interned TermKey / ExamKey
+  // Rough cost of building the bucket's views (a lesson column is the largest view).
+  size_t weight() const { return 3 * lessons.size() + cells.size() + attestation.size() + 1; }
+};
+
+// One school's buckets, in no order.
+std::vector<Bucket> BucketsOf(const SchoolState& state, const School& school,
+                              std::vector<uint32_t>& lessons,
+                              std::vector<std::pair<uint32_t, uint32_t>>& cells,
+                              std::vector<uint32_t>& attestation) {
+  SortUnique(lessons);
+  SortUnique(cells);
+  SortUnique(attestation);
+  std::vector<Bucket> out;
+  std::map<std::pair<char, std::string_view>, size_t> index;  // (kind, class) -> bucket
+  auto bucket = [&](char kind, std::string_view cls) -> Bucket& {
+    auto [it, inserted] = index.try_emplace({kind, cls}, out.size());
+    if (inserted) {
+      Bucket& b = out.emplace_back();
+      b.kind = kind;
+      b.school = &school;
+      Append(b.prefix, {std::string_view(&kind, 1), "/", school.id, "/", cls, "/"});
+    }
+    return out[it->second];
+  };
+  for (uint32_t id : lessons) {
+    const Lesson* l = school.FindLesson(state.Name(id));
+    if (l == nullptr) continue;
+    bucket('L', l->class_id).lessons.push_back(l);
+    bucket('K', l->class_id).lessons.push_back(l);
+  }
+  // Sorted by lesson: each lesson is looked up once for its cells.
+  for (size_t i = 0; i < cells.size();) {
+    const uint32_t lesson_id = cells[i].first;
+    const Lesson* l = school.FindLesson(state.Name(lesson_id));
+    Bucket* b = l == nullptr ? nullptr : &bucket('C', l->class_id);
+    for (; i < cells.size() && cells[i].first == lesson_id; ++i) {
+      if (b != nullptr) b->cells.emplace_back(l, cells[i].second);
+    }
+  }
+  if (!attestation.empty()) {
+    Bucket& t = out.emplace_back();
+    t.kind = 'T';
+    t.school = &school;
+    Append(t.prefix, {"T/", school.id, "/"});
+    t.attestation = std::move(attestation);
+  }
+  return out;
+}
+
+// Appends the views of `b` to the table file, in key order. Buffers are the caller's, reused.
+rocksdb::Status WriteBucket(const SchoolState& state, const Bucket& b, rocksdb::SstFileWriter& file,
+                            std::string& keys, std::string& values, v1::CellView& cell,
+                            ViewBatchWriter::Written& written) {
+  struct Put {
+    uint32_t key_at, key_size, value_at, value_size;
+  };
+  std::vector<Put> puts;
+  keys.clear();
+  values.clear();
+  auto put = [&](size_t key_at, size_t value_at) {
+    puts.push_back(Put{static_cast<uint32_t>(key_at), static_cast<uint32_t>(keys.size() - key_at),
+                       static_cast<uint32_t>(value_at),
+                       static_cast<uint32_t>(values.size() - value_at)});
+  };
+  const School& school = *b.school;
+  const std::string& sid = school.id;
+  switch (b.kind) {
+    case 'L':
+      for (const Lesson* l : b.lessons) {
+        const size_t key_at = keys.size(), value_at = values.size();
+        AppendLessonKey(keys, sid, *l, l->date, l->period);
+        LessonViewOf(state, school, *l).AppendToString(&values);
+        put(key_at, value_at);
+      }
+      break;
+    case 'K':
+      for (const Lesson* l : b.lessons) {
+        const size_t key_at = keys.size(), value_at = values.size();
+        AppendClassDayKey(keys, sid, *l, l->date, l->period);
+        Append(values, {sid, "/", l->class_id, "/", l->subgroup_id, "/", l->subject_id, "/"});
+        put(key_at, value_at);
+      }
+      break;
+    case 'C':
+      for (const auto& [l, student_id] : b.cells) {
+        const std::string& student = state.Name(student_id);
+        const size_t key_at = keys.size(), value_at = values.size();
+        AppendCellKey(keys, sid, *l, student);
+        if (CellViewInto(state, school, *l, student, student_id, cell)) {
+          cell.AppendToString(&values);
+          put(key_at, value_at);
+        } else {
+          keys.resize(key_at);  // shows nothing: no view
+        }
+      }
+      break;
+    case 'T':
+      for (uint32_t key_id : b.attestation) {
+        const std::string& key = state.Name(key_id);
+        auto it = school.attestation.find(key);
+        if (it == school.attestation.end()) continue;
+        auto view = AttestationViewOf(state, it->second);
+        if (!view) continue;
+        const size_t key_at = keys.size(), value_at = values.size();
+        AppendAttestationKey(keys, sid, it->second.student_id, key);
+        view->AppendToString(&values);
+        put(key_at, value_at);
+      }
+      break;
+  }
+  std::vector<std::pair<std::string_view, uint32_t>> order(puts.size());
+  for (uint32_t i = 0; i < order.size(); ++i) {
+    order[i] = {std::string_view(keys).substr(puts[i].key_at, puts[i].key_size), i};
+  }
+  std::sort(order.begin(), order.end());
+  for (const auto& [key, i] : order) {
+    const Put& p = puts[i];
+    rocksdb::Status s = file.Put(key, rocksdb::Slice(values.data() + p.value_at, p.value_size));
+    if (!s.ok()) return s;
+    ++written.puts;
+    written.bytes += p.key_size + p.value_size;
+  }
+  return rocksdb::Status::OK();
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ViewBulkBuilder::WriteTableFiles(
+    const SchoolState& state, const rocksdb::Options& options, rocksdb::ColumnFamilyHandle* cf,
+    const std::string& path_prefix, size_t threads) {
+  threads = std::max<size_t>(1, threads);
+  // 1. Each school's gathered ids deduplicated and resolved into buckets (schools in parallel).
+  std::vector<std::pair<const School*, Gathered*>> schools;
+  for (auto& [school_index, g] : schools_) {
+    const School* school = state.FindSchool(state.Name(school_index));
+    if (school != nullptr) schools.emplace_back(school, &g);
+  }
+  std::vector<std::vector<Bucket>> per_school(schools.size());
+  RunOnThreads(threads, schools.size(), [&](size_t i) {
+    Gathered& g = *schools[i].second;
+    per_school[i] = BucketsOf(state, *schools[i].first, g.lessons, g.cells, g.attestation);
+  });
+  std::vector<Bucket> buckets;
+  for (auto& v : per_school) {
+    for (Bucket& b : v) buckets.push_back(std::move(b));
+  }
+  std::sort(buckets.begin(), buckets.end(),
+            [](const Bucket& a, const Bucket& b) { return a.prefix < b.prefix; });
+  // 2. Runs of consecutive buckets, a table file each: about four a thread, for the threads to
+  // even out.
+  size_t total = 0;
+  for (const Bucket& b : buckets) total += b.weight();
+  const size_t target = std::max<size_t>(1, total / (threads * 4));
+  std::vector<std::pair<size_t, size_t>> segments;  // [first, last) buckets
+  for (size_t i = 0; i < buckets.size();) {
+    size_t j = i, w = 0;
+    while (j < buckets.size() && (j == i || w < target)) w += buckets[j++].weight();
+    segments.emplace_back(i, j);
+    i = j;
+  }
+  // 3. The files, in parallel; an empty one (nothing shown in its range) is not kept.
+  rocksdb::Options file_options = options;
+  const rocksdb::EnvOptions env_options(file_options);
+  std::vector<std::string> paths(segments.size() + 1);
+  std::vector<Status> failed(segments.size() + 1);
+  std::vector<ViewBatchWriter::Written> written(segments.size() + 1);
+  RunOnThreads(threads, segments.size(), [&](size_t i) {
+    rocksdb::SstFileWriter file(env_options, file_options, cf);
+    const std::string path = path_prefix + std::to_string(i) + ".sst.tmp";
+    rocksdb::Status s = file.Open(path);
+    std::string keys, values;
+    v1::CellView cell;
+    for (size_t b = segments[i].first; s.ok() && b < segments[i].second; ++b) {
+      s = WriteBucket(state, buckets[b], file, keys, values, cell, written[i]);
+    }
+    if (s.ok() && written[i].puts == 0) {
+      (void)file.Finish();  // fails on no entries; the file is removed below
+      (void)file_options.env->DeleteFile(path);
+      return;
+    }
+    if (s.ok()) s = file.Finish();  // synced
+    if (!s.ok()) {
+      failed[i] = IoError("writing the views' table file " + path + ": " + s.ToString());
+      (void)file_options.env->DeleteFile(path);
+      return;
+    }
+    paths[i] = path;
+    ++written[i].batches;
+  });
+  // 4. The applied position, alone in the last file ('~' sorts after every view's kind letter).
+  {
+    rocksdb::SstFileWriter file(env_options, file_options, cf);
+    const std::string path = path_prefix + std::to_string(segments.size()) + ".sst.tmp";
+    rocksdb::Status s = file.Open(path);
+    if (s.ok()) s = file.Put(kViewsAppliedKey, BigEndian64(last_seq_));
+    if (s.ok()) s = file.Finish();
+    if (s.ok()) {
+      paths.back() = path;
+    } else {
+      failed.back() = IoError("writing the views' table file " + path + ": " + s.ToString());
+      (void)file_options.env->DeleteFile(path);
+    }
+  }
+  std::vector<std::string> made;
+  Status first_error;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (!failed[i].ok() && first_error.ok()) first_error = failed[i];
+    if (!paths[i].empty()) made.push_back(paths[i]);
+    written_.puts += written[i].puts;
+    written_.bytes += written[i].bytes;
+    written_.batches += written[i].batches;
+  }
+  if (!first_error.ok()) {
+    for (const std::string& path : made) (void)file_options.env->DeleteFile(path);
+    return Err(first_error);
+  }
+  schools_.clear();
+  last_ = nullptr;
+  return made;
 }
 
 Result<uint64_t> ViewsAppliedPosition(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {

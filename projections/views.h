@@ -22,6 +22,7 @@
 
 #include <google/protobuf/arena.h>
 #include <rocksdb/db.h>
+#include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
 #include <functional>
@@ -82,6 +83,48 @@ class ViewBatchWriter {
   uint64_t gathered_ = 0;
   uint64_t last_seq_ = 0;
   Written written_;
+};
+
+// Builds every view once, from the state at the end of a replay into empty views (Admission::
+// CatchUp, ViewsLoad::kFromZero), as table files for RocksDB to ingest. The fold only gathers what
+// each entry touched (ids appended, not sorted: a few nanoseconds an entry on the folding thread);
+// at the end the views are built on several threads at once, each writing the table file of a
+// contiguous key range (runs of whole classes' lesson columns, cells and diary index, and schools'
+// attestation marks), so that the files do not overlap each other: RocksDB puts them in its last
+// level as they are, with no merge (the chunked table files of ViewsLoad::kTableFiles each span
+// the whole key space and are merged once at the end). The views are those that writing each
+// entry's views in turn leaves (a view is a function of the state; the keys such a write would
+// have deleted were never written here), and the applied position is the last gathered entry's.
+//
+// Thread-safety: Gather on one thread; WriteTableFiles runs its own threads, which read the state
+// (const) at once: nothing may change the state meanwhile.
+class ViewBulkBuilder {
+ public:
+  // After Apply of entry `seq`.
+  void Gather(const SchoolState& state, uint64_t seq);
+  uint64_t last_sequence() const { return last_seq_; }
+
+  // Writes the views of everything gathered, from `state`, as table files named `path_prefix`
+  // + n + ".sst.tmp" with `options` (the views' column family's: compression, filters), on
+  // `threads` threads; the last file holds only the applied position. Returns the files' paths in
+  // key order (empty ranges make no file). On an error the files made so far are removed.
+  [[nodiscard]] Result<std::vector<std::string>> WriteTableFiles(
+      const SchoolState& state, const rocksdb::Options& options, rocksdb::ColumnFamilyHandle* cf,
+      const std::string& path_prefix, size_t threads);
+  // What WriteTableFiles wrote (batches: the table files).
+  const ViewBatchWriter::Written& written() const { return written_; }
+
+ private:
+  struct Gathered {  // interned names (SchoolState::Name), repeats included until the end
+    std::vector<uint32_t> lessons;
+    std::vector<std::pair<uint32_t, uint32_t>> cells;  // (lesson, student)
+    std::vector<uint32_t> attestation;
+  };
+  std::map<uint32_t, Gathered> schools_;  // by interned school id
+  uint32_t last_school_ = 0;
+  Gathered* last_ = nullptr;  // schools_[last_school_], the last gathered school's
+  uint64_t last_seq_ = 0;
+  ViewBatchWriter::Written written_;
 };
 
 // A protobuf arena for one read (a journal page, a diary week) whose first block is a buffer

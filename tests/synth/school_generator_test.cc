@@ -9,6 +9,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -420,12 +423,17 @@ TEST(GeneratedYearTwoSchools, ReplayInSmallChunksOnTheWriterThreadEqualsIncremen
   auto incremental = school::DumpViews(ledger.db(), views);
   ASSERT_TRUE(incremental.has_value());
   ASSERT_GT(incremental->size(), 1000u);
-  // Written batches, and each chunk a table file ingested into the views (a long replay's way,
-  // Admission::ViewsLoad): the same views either way.
-  for (auto load : {Admission::ViewsLoad::kBatches, Admission::ViewsLoad::kTableFiles}) {
+  // Written batches, each chunk a table file ingested into the views, and every view built once
+  // at the end (Admission::ViewsLoad; the chunk size does not apply to the last): the same views
+  // every way.
+  for (auto load : {Admission::ViewsLoad::kBatches, Admission::ViewsLoad::kTableFiles,
+                    Admission::ViewsLoad::kFromZero}) {
     for (uint64_t chunk : {uint64_t{7}, uint64_t{37}, uint64_t{500}, Admission::kViewsChunk}) {
+      if (load == Admission::ViewsLoad::kFromZero && chunk != 7) continue;
       SCOPED_TRACE("chunk " + std::to_string(chunk) +
-                   (load == Admission::ViewsLoad::kTableFiles ? ", table files" : ", batches"));
+                   (load == Admission::ViewsLoad::kTableFiles  ? ", table files"
+                    : load == Admission::ViewsLoad::kFromZero ? ", from zero"
+                                                               : ", batches"));
       ASSERT_OK(school::ClearViews(ledger.db(), views));
       ASSERT_EQ(school::ViewsAppliedPosition(ledger.db(), views).value(), 0u);
       CredentialRegistry registry;
@@ -547,6 +555,55 @@ TEST(GeneratedYearTwoSchools, ReplayOfTableFilesCutByAPowerFailureResumesToTheIn
   }
 }
 
+// Every view built once at the end of a replay into empty views (Admission::ViewsLoad::kFromZero,
+// school::ViewBulkBuilder), cut by a power failure while it writes its table files: nothing of
+// them was ingested, so the reopened views are empty at position 0 (not a prefix: there are no
+// chunks), and a replay started over gives the incremental views.
+TEST(GeneratedYearTwoSchools, ReplayFromZeroCutByAPowerFailureStartsOverToTheIncrementalViews) {
+  TempDir dir;
+  ClosedTwoSchools year;
+  ASSERT_NO_FATAL_FAILURE(GenerateTwoSchoolsAndClose(dir, /*clear_views=*/true, &year));
+  auto replay = [&](Ledger& ledger) {
+    CredentialRegistry registry;
+    registry.AddNode(year.node->credential_id, year.node->key.public_key());
+    school::SchoolState state;
+    Admission admission(&registry, {}, &state);
+    return admission.CatchUp(ledger, Admission::kViewsChunk, Admission::ViewsLoad::kFromZero);
+  };
+  auto open = [&](std::shared_ptr<rocksdb::FileSystem> fs) {
+    LedgerOptions options;
+    options.path = year.path;
+    options.file_system = std::move(fs);
+    return Ledger::Open(std::move(options));
+  };
+  {
+    auto fs = std::make_shared<FaultInjectionFileSystem>();
+    auto ledger = open(fs);
+    ASSERT_TRUE(ledger.has_value()) << ledger.error().ToString();
+    fs->CutPowerAtFirstAppendTo("views-catch-up-bulk-1.");
+    (void)replay(**ledger);
+    ASSERT_TRUE(fs->power_cut()) << "the replay wrote no second table file";
+    ledger->reset();
+    fs->DropUnsyncedData();
+  }
+  auto ledger = open(nullptr);
+  ASSERT_TRUE(ledger.has_value()) << ledger.error().ToString();
+  auto* views = (*ledger)->column_families().views;
+  EXPECT_EQ(school::ViewsAppliedPosition((*ledger)->db(), views).value(), 0u);
+  auto cut = school::DumpViews((*ledger)->db(), views);
+  ASSERT_TRUE(cut.has_value());
+  EXPECT_TRUE(cut->empty()) << cut->size() << " views after the cut";
+  ASSERT_OK(replay(**ledger));
+  EXPECT_EQ(school::ViewsAppliedPosition((*ledger)->db(), views).value(), year.size);
+  auto resumed = school::DumpViews((*ledger)->db(), views);
+  ASSERT_TRUE(resumed.has_value());
+  EXPECT_TRUE(*resumed == year.incremental);
+  // No table file of the cut replay is left in the database's folder.
+  std::vector<std::string> children;
+  ASSERT_TRUE((*ledger)->db()->GetEnv()->GetChildren(year.path, &children).ok());
+  for (const std::string& name : children) EXPECT_FALSE(name.starts_with("views-catch-up-")) << name;
+}
+
 // How the compactions of the views column family ran: their subcompactions, per job. (RocksDB
 // 7.8 leaves a subcompaction's compaction_reason unset; the automatic compactions run whole, as
 // `max_subcompactions` is 1 in the ledger's options.)
@@ -604,6 +661,66 @@ TEST(GeneratedYearTwoSchools, ReplayOfTableFilesMergesThemInSeveralSubcompaction
   EXPECT_TRUE(*replayed == *incremental);
   EXPECT_EQ((*ledger)->db()->GetOptions(views).target_file_size_base, target);
   EXPECT_FALSE((*ledger)->db()->GetOptions(views).disable_auto_compactions);
+}
+
+// What the compactions of the views column family wrote (records, over all of them).
+class ViewsCompactionOutput final : public rocksdb::EventListener {
+ public:
+  void OnCompactionCompleted(rocksdb::DB*, const rocksdb::CompactionJobInfo& info) override {
+    if (info.cf_name == "views") records_ += info.stats.num_output_records;
+  }
+  uint64_t records() const { return records_; }
+
+ private:
+  std::atomic<uint64_t> records_{0};
+};
+
+// A replay into views that a replay's ClearViews emptied builds every view once, as table files
+// that do not overlap (Admission::ViewsLoad::kFromZero): RocksDB puts them all in one level below
+// level 0, no compaction rewrites a view, and the views equal the incremental ones.
+TEST(GeneratedYearTwoSchools, ReplayFromZeroIngestsFilesThatNeedNoCompaction) {
+  TempDir dir;
+  ClosedTwoSchools year;
+  ASSERT_NO_FATAL_FAILURE(GenerateTwoSchoolsAndClose(dir, /*clear_views=*/false, &year));
+  auto output = std::make_shared<ViewsCompactionOutput>();
+  LedgerOptions options;
+  options.path = year.path;
+  options.listeners.push_back(output);
+  auto ledger = Ledger::Open(std::move(options));
+  ASSERT_TRUE(ledger.has_value()) << ledger.error().ToString();
+  rocksdb::DB* db = (*ledger)->db();
+  auto* views = (*ledger)->column_families().views;
+  ASSERT_OK(school::ClearViews(db, views));
+  CredentialRegistry registry;
+  registry.AddNode(year.node->credential_id, year.node->key.public_key());
+  school::SchoolState state;
+  Admission admission(&registry, {}, &state);
+  ASSERT_OK(admission.CatchUp(**ledger, Admission::kViewsChunk, Admission::ViewsLoad::kFromZero));
+  EXPECT_EQ(school::ViewsAppliedPosition(db, views).value(), year.size);
+  auto replayed = school::DumpViews(db, views);
+  ASSERT_TRUE(replayed.has_value());
+  EXPECT_TRUE(*replayed == year.incremental);
+  EXPECT_GT(admission.caught_up_views().batches, 1u);  // several files (two threads at least)
+  // Nothing pending or running afterwards (given a moment to be scheduled).
+  for (int i = 0; i < 50; ++i) {
+    uint64_t pending = 0, running = 0;
+    ASSERT_TRUE(db->GetIntProperty(views, "rocksdb.compaction-pending", &pending));
+    ASSERT_TRUE(db->GetIntProperty(views, "rocksdb.num-running-compactions", &running));
+    EXPECT_EQ(pending, 0u);
+    if (running == 0 && i >= 5) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(output->records(), 0u) << "a compaction rewrote views";
+  rocksdb::ColumnFamilyMetaData meta;
+  db->GetColumnFamilyMetaData(views, &meta);
+  int levels_with_files = 0;
+  for (const auto& level : meta.levels) {
+    if (level.files.empty()) continue;
+    ++levels_with_files;
+    EXPECT_GT(level.level, 0) << "a file in level 0";
+  }
+  EXPECT_EQ(levels_with_files, 1);
+  EXPECT_EQ(meta.file_count, admission.caught_up_views().batches + 1);  // + the position's file
 }
 
 // The same with every event appended on its own (its own group commit), as a server receiving one
