@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -381,6 +382,11 @@ Status Admission::CatchUp(const Ledger& ledger, uint64_t views_chunk, ViewsLoad 
   if (school_ != nullptr && ledger.size() > school_->size()) {
     school_->Reserve(ledger.size() - school_->size());
   }
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
   // Read and parsed on a second thread (ledger/entry_stream.h) while this one folds.
   EntryStream stream(ledger, 1);
   for (;;) {
@@ -412,12 +418,15 @@ Status Admission::CatchUp(const Ledger& ledger, uint64_t views_chunk, ViewsLoad 
     if (!failed.ok()) break;
   }
   EJ_RETURN_IF_ERROR(failed);  // (the writer's destructor waits for its batch in flight)
+  caught_up_times_.fold = seconds_since(started);
+  const auto folded = Clock::now();
   if (bulk) {
     if (bulk->last_sequence() > 0) {
       EJ_RETURN_IF_ERROR(IngestBulkViews(ledger.db(), ledger.column_families().views, *school_,
                                          *bulk));
     }
     caught_up_views_ = bulk->written();
+    caught_up_times_.after_fold = seconds_since(folded);
     views_.emplace(ledger.column_families().views);
     return Status::Ok();
   }
@@ -440,6 +449,7 @@ Status Admission::CatchUp(const Ledger& ledger, uint64_t views_chunk, ViewsLoad 
                                              rocksdb::CompactRangeOptions()));
   }
   if (with_views) EJ_RETURN_IF_ERROR(writer->RestoreCompactions());
+  caught_up_times_.after_fold = seconds_since(folded);
   return Status::Ok();
 }
 

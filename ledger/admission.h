@@ -61,6 +61,13 @@ class Admission final : public AppendObserver {
                                ViewsLoad load = ViewsLoad::kAuto);
   // What the last CatchUp wrote into the views (tools/school_bench).
   const school::ViewBatchWriter::Written& caught_up_views() const { return caught_up_views_; }
+  // How long the last CatchUp's parts took (wall clock, seconds): the fold (with the views of a
+  // chunked load), then what followed it (the views built from zero, or the chunks' last write
+  // and the final merge).
+  struct CatchUpTimes {
+    double fold = 0, after_fold = 0;
+  };
+  const CatchUpTimes& caught_up_times() const { return caught_up_times_; }
 
   // The decoded body of a request that Check made (for an observer wrapping this one: what the
   // event was, beside SchoolState::touched()).
@@ -83,6 +90,7 @@ class Admission final : public AppendObserver {
   // The views of the group being built (writer thread; set up by CatchUp).
   std::optional<school::ViewBatchWriter> views_;
   school::ViewBatchWriter::Written caught_up_views_;
+  CatchUpTimes caught_up_times_;
 };
 
 }  // namespace ejournal

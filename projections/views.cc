@@ -168,6 +168,15 @@ bool CellViewInto(const Validity& state, const School& school, const Lesson& l,
                       &*m->versions.begin() != static_cast<const void*>(cur));
     mv->set_comment(cur->value.comment);
   }
+  // Most cells have no attendance record (a record is made for an absence or a lateness): for a
+  // lesson of the school state, whose `attendance_students` lists every student that has one,
+  // the school's attendance table is not searched for the others (a replay builds millions of
+  // cells, and the search missed the cache).
+  if (student_name != 0 &&
+      std::find(l.attendance_students.begin(), l.attendance_students.end(), student) ==
+          l.attendance_students.end()) {
+    return !c.marks().empty();
+  }
   thread_local std::string key;  // built in place: a page or a replay asks for thousands of cells
   AttendanceKeyInto(l.id, student, key);
   auto a = school.attendance.find(key);

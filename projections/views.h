@@ -200,7 +200,8 @@ bool CellViewInto(const Validity& validity, const School& school, const Lesson& 
                   const std::string& student, v1::CellView& cell);
 // The same for a lesson of the school state, the student also given interned (`student_name`,
 // SchoolState::Name): the lesson's marks of other students are skipped by Lesson::mark_students,
-// without reading them.
+// without reading them, and the attendance table is searched only for the students listed in
+// Lesson::attendance_students (which the school state keeps for every attendance record).
 bool CellViewInto(const Validity& validity, const School& school, const Lesson& lesson,
                   const std::string& student, uint32_t student_name, v1::CellView& cell);
 std::optional<v1::AttestationView> AttestationViewOf(const Validity& validity,
