@@ -30,6 +30,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <absl/container/inlined_vector.h>
+#include <absl/container/node_hash_map.h>
 #include <google/protobuf/arena.h>
 
 #include <algorithm>
@@ -329,6 +330,12 @@ struct IdHash {
 };
 template <typename Value>
 using IdMap = std::unordered_map<std::string, Value, IdHash, std::equal_to<>>;
+// The same for a table that is only searched, never iterated (its order is not the above's), with
+// nodes that never move: absl's node table finds a key in about one cache miss where
+// std::unordered_map walked its bucket's chain (the marks: millions in a replay, a tenth of its
+// fold in their lookups; docs/BENCHMARKS.md, issue 3).
+template <typename Value>
+using IdNodeMap = absl::node_hash_map<std::string, Value, IdHash, std::equal_to<>>;
 
 // One school: everything keyed by the school's own ids. Not copyable: records hold views of its
 // tables' keys and of its kept ids (Mark).
@@ -353,7 +360,7 @@ struct School {
   IdMap<Load> loads;
   IdMap<BellSchedule> bells;
   IdMap<Lesson> lessons;
-  IdMap<Mark> marks;
+  IdNodeMap<Mark> marks;  // never iterated
   IdMap<Attendance> attendance;  // AttendanceKey(lesson, student)
   IdMap<Homework> homework;
   IdMap<AttestationMark> attestation;  // TermKey / ExamKey
