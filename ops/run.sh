@@ -23,8 +23,9 @@ fi
 # --kafka embedded: the ledger is replicated to an in-process Kafka-protocol cluster (librdkafka's
 # mock, in memory, keeps the last 5 MiB of the topic); its address is the "kafka bootstrap" line.
 OUT="$DATA/ejournald.out"
-# Transparent huge pages for malloc: a start folds the whole ledger into memory (docs/OPERATIONS.md).
-GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}" \
+# Transparent huge pages for jemalloc's heap: a start folds the whole ledger into memory
+# (docs/OPERATIONS.md "Memory").
+MALLOC_CONF="${MALLOC_CONF:-thp:always,metadata_thp:always}" \
   build/api/ejournald --data "$DATA" --listen 127.0.0.1 --port "$PORT" --kafka embedded >"$OUT" &
 SERVER=$!
 trap 'kill -TERM "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EXIT INT TERM
