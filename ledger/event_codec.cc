@@ -106,7 +106,9 @@ Result<DecodedEvent> DecodeSignedEvent(std::string bytes, const DecodeLimits& li
   // The envelope is stored verbatim, so it must hold nothing unsigned besides the signature and
   // the credential id: a repeated `body` field (protobuf keeps the last) or any other non-canonical
   // encoding could smuggle unsigned bytes into the ledger.
-  if (ev.signed_event.SerializeAsString() != bytes) {
+  // (Serialized into a buffer kept per thread: no allocation an event.)
+  thread_local std::string canonical;
+  if (!ev.signed_event.SerializeToString(&canonical) || canonical != bytes) {
     return Err(InvalidArgument(
         "the SignedEvent is not canonically encoded (fields 1, 2, 3 in order, each once)"));
   }

@@ -27,7 +27,10 @@ struct DecodeLimits {
 
 // A SignedEvent whose bytes decoded cleanly. `bytes` are exactly what was received.
 struct DecodedEvent {
-  std::string bytes;
+  std::string bytes;  // moved out by Admission::Check (into the AppendRequest)
+  // Where Admission::Check put `bytes` (AppendRequest::signed_event's buffer), for Admit to see
+  // that the request it gets carries them still. Not to be read through: only compared.
+  std::string_view checked_bytes;
   v1::SignedEvent signed_event;
   v1::EventBody body;
   merkle::Hash body_digest{};  // SHA-256(signed_event.body())

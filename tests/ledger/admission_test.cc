@@ -773,6 +773,30 @@ TEST_F(AdmissionTest, RequestThatSkippedCheckIsRefusedByTheWriter) {
                            "reached the writer without admission"));
 }
 
+TEST_F(AdmissionTest, RequestWhoseBytesWereSwappedAfterCheckIsRefusedByTheWriter) {
+  // Check moves the event's bytes into the request; the writer admits the request only while it
+  // carries exactly those bytes (the same buffer, or a copy of them), never others.
+  const v1::EventBody first = ledger_->UserRegisteredBody(teacher(), "student-1");
+  const v1::EventBody second = ledger_->UserRegisteredBody(teacher(), "student-2");
+  auto checked = ledger_->admission().Check(Sign(first, teacher()), clock_.NowMicros());
+  ASSERT_TRUE(checked.has_value()) << checked.error().ToString();
+  AppendRequest swapped = *checked;  // a copy: another buffer
+  swapped.signed_event = Sign(second, teacher());
+  const uint64_t before = ledger().size();
+  EXPECT_TRUE(CheckRefusal(ledger().Append(std::move(swapped)), before, first.event_id(),
+                           StatusCode::kInternal, "", "differs from what admission checked"));
+  // A copy of the request with the same bytes in another buffer is the same event.
+  AppendRequest copy = *checked;
+  ASSERT_NE(copy.signed_event.data(), checked->signed_event.data());
+  auto appended = ledger().Append(std::move(copy));
+  ASSERT_TRUE(appended.has_value()) << appended.error().ToString();
+  EXPECT_EQ(appended->sequence, before + 1);
+  // And the request itself, moved as a server moves it: a duplicate now.
+  auto again = ledger().Append(std::move(*checked));
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  EXPECT_TRUE(again->duplicate);
+}
+
 // ---- idempotency -------------------------------------------------------------------------------
 
 TEST_F(AdmissionTest, SameEventTwiceReturnsTheOriginalSequence) {
