@@ -26,7 +26,11 @@ SharedWork::~SharedWork() {
 }
 
 bool SharedWork::Claim(Job& job, size_t* begin, size_t* end) {
-  if (job.next >= job.n) return false;
+  if (job.next >= job.n) {  // (then it is no longer queued: its last claim dropped it)
+    auto it = std::find(jobs_.begin(), jobs_.end(), &job);
+    if (it != jobs_.end()) jobs_.erase(it);
+    return false;
+  }
   *begin = job.next;
   *end = std::min(job.n, job.next + job.chunk);
   job.next = *end;

@@ -12,7 +12,7 @@
 // a free helper claims the next unclaimed chunk of the oldest job. ForEach returns once every
 // chunk has run (fn(i) exactly once for each i in [0, n)), so `fn` and what it writes may live on
 // the caller's stack. A helper busy with another job's chunk is not waited for: the caller claims
-// the rest itself. With no helpers (or after Stop) the caller runs everything.
+// the rest itself. With no helpers (or while they stop) the caller runs everything.
 //
 // Thread-safety: ForEach from any number of threads at once; `fn` must be safe to run on several
 // threads at once for different items. The destructor stops the helpers (a ForEach still running
