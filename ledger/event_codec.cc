@@ -1,6 +1,6 @@
 #include "ledger/event_codec.h"
 
-#include <absl/container/flat_hash_map.h>
+#include <absl/container/node_hash_map.h>
 #include <google/protobuf/reflection.h>
 
 #include <algorithm>
@@ -42,7 +42,8 @@ struct MessageFields {
 // live as long as the process). Why: ListFields visited every field of EventBody's ~40-member
 // payload oneof and sorted the ones set, for every admitted event: ~1 % of a batch ingest's CPU.
 const MessageFields& MessageFieldsOf(const google::protobuf::Descriptor* type) {
-  thread_local absl::flat_hash_map<const google::protobuf::Descriptor*, MessageFields> cache;
+  // A node table: the reference returned stays valid while the caller's recursion adds types.
+  thread_local absl::node_hash_map<const google::protobuf::Descriptor*, MessageFields> cache;
   auto [it, inserted] = cache.try_emplace(type);
   if (inserted) {
     for (int i = 0; i < type->field_count(); ++i) {
