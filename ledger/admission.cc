@@ -299,11 +299,11 @@ Status IngestBulkViews(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                        const school::SchoolState& state, school::ViewBulkBuilder& bulk) {
   rocksdb::Options options = db->GetOptions(cf);
   const size_t threads = std::max(1u, std::thread::hardware_concurrency());
-  EJ_ASSIGN_OR_RETURN(std::vector<std::string> paths,
-                      bulk.WriteTableFiles(state, options, cf,
-                                           db->GetName() + "/" + std::string(kCatchUpFilePrefix) +
-                                               "bulk-",
-                                           threads));
+  EJ_ASSIGN_OR_RETURN(
+      std::vector<std::string> paths,
+      bulk.WriteTableFiles(state, options, cf,
+                           db->GetName() + "/" + std::string(kCatchUpFilePrefix) + "bulk-",
+                           threads));
   rocksdb::IngestExternalFileOptions io;
   io.move_files = true;           // linked into the database, the temporary names removed
   io.write_global_seqno = false;  // the sequence lives in the MANIFEST: no write to the files
@@ -426,8 +426,8 @@ Status Admission::CatchUp(const Ledger& ledger, uint64_t views_chunk, ViewsLoad 
   const auto folded = Clock::now();
   if (bulk) {
     if (bulk->last_sequence() > 0) {
-      EJ_RETURN_IF_ERROR(IngestBulkViews(ledger.db(), ledger.column_families().views, *school_,
-                                         *bulk));
+      EJ_RETURN_IF_ERROR(
+          IngestBulkViews(ledger.db(), ledger.column_families().views, *school_, *bulk));
     }
     caught_up_views_ = bulk->written();
     caught_up_times_.after_fold = seconds_since(folded);

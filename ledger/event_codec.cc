@@ -86,7 +86,8 @@ bool HasUnknownFields(const google::protobuf::Message& message) {
     if (NestedHasUnknownFields(message, *reflection, field)) return true;
   }
   for (const google::protobuf::OneofDescriptor* oneof : nested.oneofs) {
-    const google::protobuf::FieldDescriptor* set = reflection->GetOneofFieldDescriptor(message, oneof);
+    const google::protobuf::FieldDescriptor* set =
+        reflection->GetOneofFieldDescriptor(message, oneof);
     if (set != nullptr && NestedHasUnknownFields(message, *reflection, set)) return true;
   }
   return false;

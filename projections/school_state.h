@@ -360,7 +360,7 @@ struct School {
   IdMap<Load> loads;
   IdMap<BellSchedule> bells;
   IdMap<Lesson> lessons;
-  IdNodeMap<Mark> marks;  // never iterated
+  IdNodeMap<Mark> marks;         // never iterated
   IdMap<Attendance> attendance;  // AttendanceKey(lesson, student)
   IdMap<Homework> homework;
   IdMap<AttestationMark> attestation;  // TermKey / ExamKey

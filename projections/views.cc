@@ -172,9 +172,8 @@ bool CellViewInto(const Validity& state, const School& school, const Lesson& l,
   // lesson of the school state, whose `attendance_students` lists every student that has one,
   // the school's attendance table is not searched for the others (a replay builds millions of
   // cells, and the search missed the cache).
-  if (student_name != 0 &&
-      std::find(l.attendance_students.begin(), l.attendance_students.end(), student) ==
-          l.attendance_students.end()) {
+  if (student_name != 0 && std::find(l.attendance_students.begin(), l.attendance_students.end(),
+                                     student) == l.attendance_students.end()) {
     return !c.marks().empty();
   }
   thread_local std::string key;  // built in place: a page or a replay asks for thousands of cells
@@ -403,9 +402,9 @@ struct Bucket {
   std::string prefix;
   char kind = 0;
   const School* school = nullptr;
-  std::vector<const Lesson*> lessons;                          // L, K
-  std::vector<std::pair<const Lesson*, uint32_t>> cells;       // C: (lesson, interned student)
-  std::vector<uint32_t> attestation;                           // T: interned TermKey / ExamKey
+  std::vector<const Lesson*> lessons;                     // L, K
+  std::vector<std::pair<const Lesson*, uint32_t>> cells;  // C: (lesson, interned student)
+  std::vector<uint32_t> attestation;                      // T: interned TermKey / ExamKey
   // Rough cost of building the bucket's views (a lesson column is the largest view).
   size_t weight() const { return 3 * lessons.size() + cells.size() + attestation.size() + 1; }
 };
@@ -533,9 +532,11 @@ rocksdb::Status WriteBucket(const SchoolState& state, const Bucket& b, rocksdb::
 
 }  // namespace
 
-Result<std::vector<std::string>> ViewBulkBuilder::WriteTableFiles(
-    const SchoolState& state, const rocksdb::Options& options, rocksdb::ColumnFamilyHandle* cf,
-    const std::string& path_prefix, size_t threads) {
+Result<std::vector<std::string>> ViewBulkBuilder::WriteTableFiles(const SchoolState& state,
+                                                                  const rocksdb::Options& options,
+                                                                  rocksdb::ColumnFamilyHandle* cf,
+                                                                  const std::string& path_prefix,
+                                                                  size_t threads) {
   threads = std::max<size_t>(1, threads);
   // 1. Each school's gathered ids deduplicated and resolved into buckets (schools in parallel).
   std::vector<std::pair<const School*, Gathered*>> schools;

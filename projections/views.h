@@ -108,9 +108,11 @@ class ViewBulkBuilder {
   // + n + ".sst.tmp" with `options` (the views' column family's: compression, filters), on
   // `threads` threads; the last file holds only the applied position. Returns the files' paths in
   // key order (empty ranges make no file). On an error the files made so far are removed.
-  [[nodiscard]] Result<std::vector<std::string>> WriteTableFiles(
-      const SchoolState& state, const rocksdb::Options& options, rocksdb::ColumnFamilyHandle* cf,
-      const std::string& path_prefix, size_t threads);
+  [[nodiscard]] Result<std::vector<std::string>> WriteTableFiles(const SchoolState& state,
+                                                                 const rocksdb::Options& options,
+                                                                 rocksdb::ColumnFamilyHandle* cf,
+                                                                 const std::string& path_prefix,
+                                                                 size_t threads);
   // What WriteTableFiles wrote (batches: the table files).
   const ViewBatchWriter::Written& written() const { return written_; }
 

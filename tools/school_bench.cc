@@ -191,9 +191,10 @@ int Replay(const std::string& data, int fold_runs) {
                                     .c_str()
                               : "—");
   const auto& times = opened->admission->caught_up_times();
-  std::printf("| replay's parts: the fold / after it (views from zero, or the last chunk and the "
-              "merge) | %llu events | %.2f s / %.2f s | |\n",
-              static_cast<unsigned long long>(events), times.fold, times.after_fold);
+  std::printf(
+      "| replay's parts: the fold / after it (views from zero, or the last chunk and the "
+      "merge) | %llu events | %.2f s / %.2f s | |\n",
+      static_cast<unsigned long long>(events), times.fold, times.after_fold);
   PrintCpu("fold alone", events, fold_cpu);
   PrintCpu("replay from zero", events, replay_cpu);
   // What the replay wrote against what is stored at its end (each view is rewritten once per

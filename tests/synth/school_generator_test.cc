@@ -11,11 +11,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "projections/as_of.h"
 #include "projections/paper.h"
@@ -431,9 +431,9 @@ TEST(GeneratedYearTwoSchools, ReplayInSmallChunksOnTheWriterThreadEqualsIncremen
     for (uint64_t chunk : {uint64_t{7}, uint64_t{37}, uint64_t{500}, Admission::kViewsChunk}) {
       if (load == Admission::ViewsLoad::kFromZero && chunk != 7) continue;
       SCOPED_TRACE("chunk " + std::to_string(chunk) +
-                   (load == Admission::ViewsLoad::kTableFiles  ? ", table files"
+                   (load == Admission::ViewsLoad::kTableFiles ? ", table files"
                     : load == Admission::ViewsLoad::kFromZero ? ", from zero"
-                                                               : ", batches"));
+                                                              : ", batches"));
       ASSERT_OK(school::ClearViews(ledger.db(), views));
       ASSERT_EQ(school::ViewsAppliedPosition(ledger.db(), views).value(), 0u);
       CredentialRegistry registry;
@@ -601,7 +601,8 @@ TEST(GeneratedYearTwoSchools, ReplayFromZeroCutByAPowerFailureStartsOverToTheInc
   // No table file of the cut replay is left in the database's folder.
   std::vector<std::string> children;
   ASSERT_TRUE((*ledger)->db()->GetEnv()->GetChildren(year.path, &children).ok());
-  for (const std::string& name : children) EXPECT_FALSE(name.starts_with("views-catch-up-")) << name;
+  for (const std::string& name : children)
+    EXPECT_FALSE(name.starts_with("views-catch-up-")) << name;
 }
 
 // How the compactions of the views column family ran: their subcompactions, per job. (RocksDB
