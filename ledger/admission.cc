@@ -27,6 +27,19 @@ const DecodedEvent& DecodedOf(const AppendRequest& request) {
   return *static_cast<const DecodedEvent*>(request.context.get());
 }
 
+// A catch-up's table files before their ingestion: "<database>/views-catch-up-..." (CatchUpWriter
+// and IngestBulkViews). Those a crash left behind were never ingested: removed.
+constexpr std::string_view kCatchUpFilePrefix = "views-catch-up-";
+void RemoveCatchUpFiles(rocksdb::DB* db) {
+  std::vector<std::string> children;
+  if (!db->GetEnv()->GetChildren(db->GetName(), &children).ok()) return;
+  for (const std::string& name : children) {
+    if (name.starts_with(kCatchUpFilePrefix)) {
+      (void)db->GetEnv()->DeleteFile(db->GetName() + "/" + name);
+    }
+  }
+}
+
 // Writes a catch-up's view batches on a thread of its own, in the order they are handed over,
 // while the caller goes on folding: RocksDB's memtable inserts and the WAL's sync were a quarter
 // of a replay's instructions on the folding thread (docs/BENCHMARKS.md, issue 3 item 11). One
@@ -61,13 +74,7 @@ class CatchUpWriter {
   // For table files: turns the views' automatic compactions off (before the first Submit).
   Status Start() {
     if (!table_files_) return Status::Ok();
-    // The files a crash may have left behind (never ingested; RocksDB ignores their names).
-    std::vector<std::string> children;
-    if (db_->GetEnv()->GetChildren(db_->GetName(), &children).ok()) {
-      for (const std::string& name : children) {
-        if (name.starts_with(kFilePrefix)) (void)db_->GetEnv()->DeleteFile(Dir() + name);
-      }
-    }
+    RemoveCatchUpFiles(db_);  // (RocksDB ignores their names)
     rocksdb::Status s = db_->SetOptions(cf_, {{"disable_auto_compactions", "true"}});
     if (!s.ok()) return IoError("pausing the views' compactions: " + s.ToString());
     compactions_paused_ = true;
@@ -125,10 +132,9 @@ class CatchUpWriter {
   // A chunk's table file before its ingestion: "<database>/views-catch-up-<n>.sst.tmp" (a name
   // of its own per chunk, for the fault-injection file system of the tests, which follows files
   // by name).
-  static constexpr std::string_view kFilePrefix = "views-catch-up-";
-  std::string Dir() const { return db_->GetName() + "/"; }
   std::string FilePath() const {
-    return Dir() + std::string(kFilePrefix) + std::to_string(files_) + ".sst.tmp";
+    return db_->GetName() + "/" + std::string(kCatchUpFilePrefix) + std::to_string(files_) +
+           ".sst.tmp";
   }
 
   rocksdb::Status WriteTable(rocksdb::WriteBatch& batch) {
@@ -254,16 +260,6 @@ Status MergeTableFiles(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
 // files were dropped already, so that costs nothing), so that the files of a ViewsLoad::kFromZero
 // load go to the last level as they are, under no tombstone and with nothing to merge.
 Result<bool> EmptyViews(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
-  auto holds_something = [&] {
-    rocksdb::ColumnFamilyMetaData meta;
-    db->GetColumnFamilyMetaData(cf, &meta);
-    uint64_t mem = 0, imm = 0, deletes = 0;
-    (void)db->GetIntProperty(cf, "rocksdb.num-entries-active-mem-table", &mem);
-    (void)db->GetIntProperty(cf, "rocksdb.num-entries-imm-mem-tables", &imm);
-    (void)db->GetIntProperty(cf, "rocksdb.num-deletes-active-mem-table", &deletes);
-    // (A range deletion counts in neither entries nor deletes: a flush finds it.)
-    return meta.file_count > 0 || mem > 0 || imm > 0 || deletes > 0;
-  };
   rocksdb::FlushOptions fo;
   fo.allow_write_stall = true;
   rocksdb::Status s = db->Flush(fo, cf);
@@ -275,21 +271,10 @@ Result<bool> EmptyViews(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     s = db->CompactRange(co, cf, nullptr, nullptr);
     if (!s.ok()) return Err(IoError("compacting the cleared views: " + s.ToString()));
+    db->GetColumnFamilyMetaData(cf, &meta);
   }
-  return !holds_something();
-}
-
-// A catch-up's table files before their ingestion: "<database>/views-catch-up-..." (CatchUpWriter
-// and IngestBulkViews). Those a crash left behind were never ingested: removed.
-constexpr std::string_view kCatchUpFilePrefix = "views-catch-up-";
-void RemoveCatchUpFiles(rocksdb::DB* db) {
-  std::vector<std::string> children;
-  if (!db->GetEnv()->GetChildren(db->GetName(), &children).ok()) return;
-  for (const std::string& name : children) {
-    if (name.starts_with(kCatchUpFilePrefix)) {
-      (void)db->GetEnv()->DeleteFile(db->GetName() + "/" + name);
-    }
-  }
+  // (Nothing writes the views meanwhile: the flush left the memtable empty.)
+  return meta.file_count == 0;
 }
 
 // Builds every view gathered by `bulk` from `state` as table files on every core and ingests them

@@ -254,107 +254,153 @@ void ViewBatchWriter::Gather(const SchoolState& state, uint64_t seq) {
   p.moved.insert(p.moved.end(), t.moved.begin(), t.moved.end());
 }
 
-void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch) {
-  if (gathered_ == 0) return;
-  // The last operation on each key, in key order: the same as writing each entry's views in turn
-  // (a later Put of a key replaces an earlier Delete), and sorted keys insert into the memtable
-  // next to each other. The keys and the serialized values are appended to two buffers kept from
-  // batch to batch (not a string each: two allocations and frees per view fewer), the operations
-  // listed as their offsets, and sorted once below.
+namespace {
+
+// The view operations of one write: each view's key and serialized value appended to two buffers
+// kept by the caller from write to write (not a string each: two allocations and frees per view
+// fewer), the operations listed as offsets into them, then handed over in key order, the last
+// operation on each key only (a later Put of a key replaces an earlier Delete, as writing each
+// entry's views in turn would), so that sorted keys insert into a memtable or a table file next
+// to each other. ViewBatchWriter::Write (a group's or a chunk's views) and ViewBulkBuilder (a
+// bucket's) build their views through it.
+class ViewOps {
+ public:
+  ViewOps(std::string& keys, std::string& values) : keys_(keys), values_(values) {
+    keys_.clear();
+    values_.clear();
+  }
+  void Reserve(size_t ops) { ops_.reserve(ops); }
+
+  // The lesson's column (L), at its current date and period.
+  void LessonColumn(const SchoolState& state, const School& school, const Lesson& l) {
+    const size_t key_at = keys_.size(), value_at = values_.size();
+    AppendLessonKey(keys_, school.id, l, l.date, l.period);
+    LessonViewOf(state, school, l).AppendToString(&values_);
+    Add(key_at, value_at, true);
+  }
+  // The lesson's entry in its class's diary index (K).
+  void ClassDay(const School& school, const Lesson& l) {
+    const size_t key_at = keys_.size(), value_at = values_.size();
+    AppendClassDayKey(keys_, school.id, l, l.date, l.period);
+    Append(values_, {school.id, "/", l.class_id, "/", l.subgroup_id, "/", l.subject_id, "/"});
+    Add(key_at, value_at, true);
+  }
+  // Deletes of the lesson's column and diary entry under the date and period it had.
+  void MovedLesson(const School& school, const Lesson& l, Day old_day, int old_period) {
+    size_t key_at = keys_.size();
+    AppendLessonKey(keys_, school.id, l, old_day, old_period);
+    Add(key_at, values_.size(), false);
+    key_at = keys_.size();
+    AppendClassDayKey(keys_, school.id, l, old_day, old_period);
+    Add(key_at, values_.size(), false);
+  }
+  // The cell (C) of the interned `student_id`: a Put, or if it shows nothing a Delete when
+  // `delete_empty` (else no operation). `cell` is the caller's message, cleared and refilled for
+  // every cell: its strings and marks keep their memory (a replay writes millions of cells; a new
+  // message's allocations and destructor were a sixth of the views' instructions, callgrind).
+  void Cell(const SchoolState& state, const School& school, const Lesson& l, uint32_t student_id,
+            v1::CellView& cell, bool delete_empty) {
+    const std::string& student = state.Name(student_id);
+    const size_t key_at = keys_.size(), value_at = values_.size();
+    AppendCellKey(keys_, school.id, l, student);
+    const bool shown = CellViewInto(state, school, l, student, student_id, cell);
+    if (shown) cell.AppendToString(&values_);
+    if (shown || delete_empty) {
+      Add(key_at, value_at, shown);
+    } else {
+      keys_.resize(key_at);
+    }
+  }
+  // The attestation mark (T) under `key` (TermKey / ExamKey), if the school has it: a Put, or if
+  // it has no current value a Delete when `delete_empty` (else no operation).
+  void Attestation(const SchoolState& state, const School& school, const std::string& key,
+                   bool delete_empty) {
+    auto it = school.attestation.find(key);
+    if (it == school.attestation.end()) return;
+    auto view = AttestationViewOf(state, it->second);
+    if (!view && !delete_empty) return;
+    const size_t key_at = keys_.size(), value_at = values_.size();
+    AppendAttestationKey(keys_, school.id, it->second.student_id, key);
+    if (view) view->AppendToString(&values_);
+    Add(key_at, value_at, view.has_value());
+  }
+
+  // fn(key, value, put) for the last operation on each key, in key order.
+  template <typename Fn>
+  void InKeyOrder(Fn&& fn) const {
+    // Sorted as (key view, position) pairs (by key, then position: the last of equal keys is the
+    // latest), so that the sort moves small pairs and compares without going through `ops_`.
+    std::vector<std::pair<std::string_view, uint32_t>> order(ops_.size());
+    for (uint32_t i = 0; i < order.size(); ++i) {
+      order[i] = {std::string_view(keys_).substr(ops_[i].key_at, ops_[i].key_size), i};
+    }
+    std::sort(order.begin(), order.end());
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (i + 1 < order.size() && order[i + 1].first == order[i].first) continue;
+      const Op& o = ops_[order[i].second];
+      fn(order[i].first, std::string_view(values_).substr(o.value_at, o.value_size), o.put);
+    }
+  }
+
+ private:
   struct Op {
     uint32_t key_at, key_size, value_at, value_size;
     bool put;
   };
-  std::vector<Op> ops;
-  ops.reserve(gathered_ * 2);
-  std::string& keys = keys_;
-  std::string& values = values_;
-  keys.clear();
-  values.clear();
-  // After a key was appended to `keys`: the operation (a Put of what was appended to `values`
-  // since `value_at`, or a Delete).
-  auto op = [&](size_t key_at, size_t value_at, bool put) {
-    ops.push_back(Op{static_cast<uint32_t>(key_at), static_cast<uint32_t>(keys.size() - key_at),
-                     static_cast<uint32_t>(value_at),
-                     static_cast<uint32_t>(values.size() - value_at), put});
-  };
-  // One cell message for all the cells, cleared and refilled: its strings and marks keep their
-  // memory (a replay writes millions of cells; the message's allocations and its destructor were
-  // a sixth of the views' instructions, callgrind). The bytes are those of a fresh message.
+  // After a key was appended to `keys_`: a Put of what was appended to `values_` since
+  // `value_at`, or a Delete.
+  void Add(size_t key_at, size_t value_at, bool put) {
+    ops_.push_back(Op{static_cast<uint32_t>(key_at), static_cast<uint32_t>(keys_.size() - key_at),
+                      static_cast<uint32_t>(value_at),
+                      static_cast<uint32_t>(values_.size() - value_at), put});
+  }
+
+  std::string& keys_;
+  std::string& values_;
+  std::vector<Op> ops_;
+};
+
+}  // namespace
+
+void ViewBatchWriter::Write(const SchoolState& state, rocksdb::WriteBatch& batch) {
+  if (gathered_ == 0) return;
+  // Each gathered view once, from the state as it is now, in key order: the same as writing each
+  // entry's views in turn.
+  ViewOps ops(keys_, values_);
+  ops.Reserve(gathered_ * 2);
   v1::CellView cell;
   for (const auto& [school_index, t] : schools_) {
     const School* school = state.FindSchool(state.Name(school_index));
     if (school == nullptr) continue;
-    const std::string& sid = school->id;
     for (const auto& [lesson_id, old_day, old_period] : t.moved) {
       const Lesson* l = school->FindLesson(state.Name(lesson_id));
-      if (l == nullptr) continue;
-      size_t key_at = keys.size();
-      AppendLessonKey(keys, sid, *l, old_day, old_period);
-      op(key_at, values.size(), false);
-      key_at = keys.size();
-      AppendClassDayKey(keys, sid, *l, old_day, old_period);
-      op(key_at, values.size(), false);
+      if (l != nullptr) ops.MovedLesson(*school, *l, old_day, old_period);
     }
     for (uint32_t lesson_id : t.lessons) {
       const Lesson* l = school->FindLesson(state.Name(lesson_id));
       if (l == nullptr) continue;
-      size_t key_at = keys.size(), value_at = values.size();
-      AppendLessonKey(keys, sid, *l, l->date, l->period);
-      LessonViewOf(state, *school, *l).AppendToString(&values);
-      op(key_at, value_at, true);
-      key_at = keys.size();
-      value_at = values.size();
-      AppendClassDayKey(keys, sid, *l, l->date, l->period);
-      Append(values, {sid, "/", l->class_id, "/", l->subgroup_id, "/", l->subject_id, "/"});
-      op(key_at, value_at, true);
+      ops.LessonColumn(state, *school, *l);
+      ops.ClassDay(*school, *l);
     }
     for (const auto& [lesson_id, student_id] : t.cells) {
       const Lesson* l = school->FindLesson(state.Name(lesson_id));
-      if (l == nullptr) continue;
-      const std::string& student = state.Name(student_id);
-      const size_t key_at = keys.size(), value_at = values.size();
-      AppendCellKey(keys, sid, *l, student);
-      const bool shown = CellViewInto(state, *school, *l, student, student_id, cell);
-      if (shown) cell.AppendToString(&values);
-      op(key_at, value_at, shown);
+      if (l != nullptr) ops.Cell(state, *school, *l, student_id, cell, /*delete_empty=*/true);
     }
     for (uint32_t key_id : t.attestation) {
-      const std::string& key = state.Name(key_id);
-      auto it = school->attestation.find(key);
-      if (it == school->attestation.end()) continue;
-      const size_t key_at = keys.size(), value_at = values.size();
-      AppendAttestationKey(keys, sid, it->second.student_id, key);
-      auto view = AttestationViewOf(state, it->second);
-      if (view) view->AppendToString(&values);
-      op(key_at, value_at, view.has_value());
+      ops.Attestation(state, *school, state.Name(key_id), /*delete_empty=*/true);
     }
   }
-  // Sorted as (key view, position) pairs (by key, then position: the last of equal keys is the
-  // latest), so that the sort moves small pairs and compares without going through `ops`.
-  auto key_of = [&keys](const Op& o) {
-    return std::string_view(keys).substr(o.key_at, o.key_size);
-  };
-  std::vector<std::pair<std::string_view, uint32_t>> order(ops.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = {key_of(ops[i]), i};
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-    const int c = a.first.compare(b.first);
-    return c < 0 || (c == 0 && a.second < b.second);
-  });
-  for (size_t i = 0; i < order.size(); ++i) {
-    if (i + 1 < order.size() && order[i + 1].first == order[i].first) continue;
-    const Op& o = ops[order[i].second];
-    if (o.put) {
-      (void)batch.Put(cf_, order[i].first,
-                      rocksdb::Slice(values.data() + o.value_at, o.value_size));
+  ops.InKeyOrder([&](std::string_view key, std::string_view value, bool put) {
+    if (put) {
+      (void)batch.Put(cf_, key, value);
       ++written_.puts;
-      written_.bytes += o.key_size + o.value_size;
+      written_.bytes += key.size() + value.size();
     } else {
-      (void)batch.Delete(cf_, order[i].first);
+      (void)batch.Delete(cf_, key);
       ++written_.deletes;
-      written_.bytes += o.key_size;
+      written_.bytes += key.size();
     }
-  }
+  });
   ++written_.batches;
   (void)batch.Put(cf_, kViewsAppliedKey, BigEndian64(last_seq_));
   schools_.clear();
@@ -454,80 +500,39 @@ std::vector<Bucket> BucketsOf(const SchoolState& state, const School& school,
   return out;
 }
 
-// Appends the views of `b` to the table file, in key order. Buffers are the caller's, reused.
+// Appends the views of `b` to the table file, in key order (a view that shows nothing is not
+// written: there is nothing under its key to delete). Buffers are the caller's, reused.
 rocksdb::Status WriteBucket(const SchoolState& state, const Bucket& b, rocksdb::SstFileWriter& file,
                             std::string& keys, std::string& values, v1::CellView& cell,
                             ViewBatchWriter::Written& written) {
-  struct Put {
-    uint32_t key_at, key_size, value_at, value_size;
-  };
-  std::vector<Put> puts;
-  keys.clear();
-  values.clear();
-  auto put = [&](size_t key_at, size_t value_at) {
-    puts.push_back(Put{static_cast<uint32_t>(key_at), static_cast<uint32_t>(keys.size() - key_at),
-                       static_cast<uint32_t>(value_at),
-                       static_cast<uint32_t>(values.size() - value_at)});
-  };
+  ViewOps ops(keys, values);
   const School& school = *b.school;
-  const std::string& sid = school.id;
   switch (b.kind) {
     case 'L':
-      for (const Lesson* l : b.lessons) {
-        const size_t key_at = keys.size(), value_at = values.size();
-        AppendLessonKey(keys, sid, *l, l->date, l->period);
-        LessonViewOf(state, school, *l).AppendToString(&values);
-        put(key_at, value_at);
-      }
+      for (const Lesson* l : b.lessons) ops.LessonColumn(state, school, *l);
       break;
     case 'K':
-      for (const Lesson* l : b.lessons) {
-        const size_t key_at = keys.size(), value_at = values.size();
-        AppendClassDayKey(keys, sid, *l, l->date, l->period);
-        Append(values, {sid, "/", l->class_id, "/", l->subgroup_id, "/", l->subject_id, "/"});
-        put(key_at, value_at);
-      }
+      for (const Lesson* l : b.lessons) ops.ClassDay(school, *l);
       break;
     case 'C':
       for (const auto& [l, student_id] : b.cells) {
-        const std::string& student = state.Name(student_id);
-        const size_t key_at = keys.size(), value_at = values.size();
-        AppendCellKey(keys, sid, *l, student);
-        if (CellViewInto(state, school, *l, student, student_id, cell)) {
-          cell.AppendToString(&values);
-          put(key_at, value_at);
-        } else {
-          keys.resize(key_at);  // shows nothing: no view
-        }
+        ops.Cell(state, school, *l, student_id, cell, /*delete_empty=*/false);
       }
       break;
     case 'T':
       for (uint32_t key_id : b.attestation) {
-        const std::string& key = state.Name(key_id);
-        auto it = school.attestation.find(key);
-        if (it == school.attestation.end()) continue;
-        auto view = AttestationViewOf(state, it->second);
-        if (!view) continue;
-        const size_t key_at = keys.size(), value_at = values.size();
-        AppendAttestationKey(keys, sid, it->second.student_id, key);
-        view->AppendToString(&values);
-        put(key_at, value_at);
+        ops.Attestation(state, school, state.Name(key_id), /*delete_empty=*/false);
       }
       break;
   }
-  std::vector<std::pair<std::string_view, uint32_t>> order(puts.size());
-  for (uint32_t i = 0; i < order.size(); ++i) {
-    order[i] = {std::string_view(keys).substr(puts[i].key_at, puts[i].key_size), i};
-  }
-  std::sort(order.begin(), order.end());
-  for (const auto& [key, i] : order) {
-    const Put& p = puts[i];
-    rocksdb::Status s = file.Put(key, rocksdb::Slice(values.data() + p.value_at, p.value_size));
-    if (!s.ok()) return s;
+  rocksdb::Status s;
+  ops.InKeyOrder([&](std::string_view key, std::string_view value, bool) {
+    if (!s.ok()) return;
+    s = file.Put(key, value);
     ++written.puts;
-    written.bytes += p.key_size + p.value_size;
-  }
-  return rocksdb::Status::OK();
+    written.bytes += key.size() + value.size();
+  });
+  return s;
 }
 
 }  // namespace
@@ -568,7 +573,7 @@ Result<std::vector<std::string>> ViewBulkBuilder::WriteTableFiles(const SchoolSt
     i = j;
   }
   // 3. The files, in parallel; an empty one (nothing shown in its range) is not kept.
-  rocksdb::Options file_options = options;
+  const rocksdb::Options& file_options = options;
   const rocksdb::EnvOptions env_options(file_options);
   std::vector<std::string> paths(segments.size() + 1);
   std::vector<Status> failed(segments.size() + 1);

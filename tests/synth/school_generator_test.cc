@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -479,6 +480,32 @@ void GenerateTwoSchoolsAndClose(const TempDir& dir, bool clear_views, ClosedTwoS
   signed_ledger.Close();
 }
 
+// The ledger at `path`, on `fs` (nullptr: the real file system).
+Result<std::unique_ptr<Ledger>> OpenLedgerAt(const std::string& path,
+                                             std::shared_ptr<rocksdb::FileSystem> fs) {
+  LedgerOptions options;
+  options.path = path;
+  options.file_system = std::move(fs);
+  return Ledger::Open(std::move(options));
+}
+
+// Runs `replay` on the ledger at `path` and cuts the power at its first append to a file whose
+// name starts with `cut_at` (tests/support/fault_injection_fs.h): what was not synced is lost, and
+// nothing after the cut reaches the disk. What the replay answers after the cut does not matter
+// (RocksDB finds the link it made after the cut missing, or believes every write succeeded): the
+// disk is what counts.
+void ReplayCutByAPowerFailure(const std::string& path, const std::string& cut_at,
+                              const std::function<void(Ledger&)>& replay) {
+  auto fs = std::make_shared<FaultInjectionFileSystem>();
+  auto ledger = OpenLedgerAt(path, fs);
+  ASSERT_TRUE(ledger.has_value()) << ledger.error().ToString();
+  fs->CutPowerAtFirstAppendTo(cut_at);
+  replay(**ledger);
+  ASSERT_TRUE(fs->power_cut()) << "the replay wrote no file " << cut_at << "*";
+  ledger->reset();
+  fs->DropUnsyncedData();
+}
+
 // A replay whose views go in as table files (Admission::ViewsLoad::kTableFiles), cut by a power
 // failure while it writes the file of its fourth chunk (tests/support/fault_injection_fs.h: what
 // was not synced is lost, and nothing after the cut reaches the disk): reopened, the views hold
@@ -505,28 +532,13 @@ TEST(GeneratedYearTwoSchools, ReplayOfTableFilesCutByAPowerFailureResumesToTheIn
     *puts = admission.caught_up_views().puts;
     return s;
   };
-  auto open = [&](std::shared_ptr<rocksdb::FileSystem> fs) {
-    LedgerOptions options;
-    options.path = path;
-    options.file_system = std::move(fs);
-    return Ledger::Open(std::move(options));
-  };
   uint64_t applied_after_cut = 0;
-  {
-    auto fs = std::make_shared<FaultInjectionFileSystem>();
-    auto ledger = open(fs);
-    ASSERT_TRUE(ledger.has_value()) << ledger.error().ToString();
-    fs->CutPowerAtFirstAppendTo("views-catch-up-3.");
-    // What CatchUp answers after the cut does not matter (RocksDB finds the link it made after the
-    // cut missing, or believes every write succeeded): the disk is what counts.
+  ASSERT_NO_FATAL_FAILURE(ReplayCutByAPowerFailure(path, "views-catch-up-3.", [&](Ledger& ledger) {
     uint64_t puts = 0;
-    (void)replay(**ledger, &puts);
-    ASSERT_TRUE(fs->power_cut()) << "the replay wrote no fourth table file";
-    ledger->reset();
-    fs->DropUnsyncedData();
-  }
+    (void)replay(ledger, &puts);
+  }));
   {
-    auto ledger = open(nullptr);
+    auto ledger = OpenLedgerAt(path, nullptr);
     ASSERT_TRUE(ledger.has_value()) << ledger.error().ToString();
     auto* views = (*ledger)->column_families().views;
     applied_after_cut = school::ViewsAppliedPosition((*ledger)->db(), views).value();
@@ -570,23 +582,9 @@ TEST(GeneratedYearTwoSchools, ReplayFromZeroCutByAPowerFailureStartsOverToTheInc
     Admission admission(&registry, {}, &state);
     return admission.CatchUp(ledger, Admission::kViewsChunk, Admission::ViewsLoad::kFromZero);
   };
-  auto open = [&](std::shared_ptr<rocksdb::FileSystem> fs) {
-    LedgerOptions options;
-    options.path = year.path;
-    options.file_system = std::move(fs);
-    return Ledger::Open(std::move(options));
-  };
-  {
-    auto fs = std::make_shared<FaultInjectionFileSystem>();
-    auto ledger = open(fs);
-    ASSERT_TRUE(ledger.has_value()) << ledger.error().ToString();
-    fs->CutPowerAtFirstAppendTo("views-catch-up-bulk-1.");
-    (void)replay(**ledger);
-    ASSERT_TRUE(fs->power_cut()) << "the replay wrote no second table file";
-    ledger->reset();
-    fs->DropUnsyncedData();
-  }
-  auto ledger = open(nullptr);
+  ASSERT_NO_FATAL_FAILURE(ReplayCutByAPowerFailure(year.path, "views-catch-up-bulk-1.",
+                                                   [&](Ledger& ledger) { (void)replay(ledger); }));
+  auto ledger = OpenLedgerAt(year.path, nullptr);
   ASSERT_TRUE(ledger.has_value()) << ledger.error().ToString();
   auto* views = (*ledger)->column_families().views;
   EXPECT_EQ(school::ViewsAppliedPosition((*ledger)->db(), views).value(), 0u);
