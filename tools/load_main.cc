@@ -40,6 +40,7 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <pthread.h>
+#include <rocksdb/write_batch.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -62,6 +63,9 @@
 #include "ejournal/v1/api.pb.h"
 #include "ledger/crypto.h"
 #include "ledger/event_codec.h"
+#include "ledger/ledger.h"
+#include "ledger/replicator.h"
+#include "ledger/storage_format.h"
 #include "projections/school_state.h"
 #include "projections/school_time.h"
 #include "tools/bench_util.h"
@@ -227,6 +231,28 @@ int Prepare(const std::string& data, synth::Options options) {
 
 // ---- run --------------------------------------------------------------------------------------
 
+// With replication on (`--server-arg --kafka ...`), the prepared history counts as replicated
+// before the day: the writer's relay then streams the day's entries as they are ingested, as a
+// writer in its steady state does, not the whole prepared ledger at once on top of the day.
+Status MarkReplicatedUpTo(const std::string& data, uint64_t size) {
+  LedgerOptions lo;
+  lo.path = tools::LedgerPath(data);
+  EJ_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Open(lo));
+  if (ledger->size() != size) {
+    return FailedPrecondition("the prepared ledger holds " + std::to_string(ledger->size()) +
+                              " entries, meta.json says " + std::to_string(size));
+  }
+  rocksdb::WriteBatch batch;
+  const std::string position = storage::EncodeBigEndian64(size);
+  batch.Put(ledger->column_families().meta, kReplicatedUpToKey, position);
+  batch.Put(ledger->column_families().meta, kReplicatedCheckpointKey, position);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  const rocksdb::Status st = ledger->db()->Write(wo, &batch);
+  if (!st.ok()) return IoError("storing the replicated position: " + st.ToString());
+  return Status::Ok();
+}
+
 struct Day {
   json meta;
   // The streams (one author's events of one instant, in order): serialised SignedEvents.
@@ -288,10 +314,14 @@ class ServerProcess {
     close(fds[1]);
     out_ = fdopen(fds[0], "r");
     char line[256];
-    if (out_ == nullptr || std::fgets(line, sizeof line, out_) == nullptr) {
-      return Unavailable("ejournald did not start (see " + log + ")");
-    }
-    std::string l(line);
+    // With --kafka embedded (--server-arg), the mock cluster's address comes first.
+    std::string l;
+    do {
+      if (out_ == nullptr || std::fgets(line, sizeof line, out_) == nullptr) {
+        return Unavailable("ejournald did not start (see " + log + ")");
+      }
+      l = line;
+    } while (l.starts_with("kafka bootstrap "));
     const std::string prefix = "listening on ";
     if (!l.starts_with(prefix)) return Unavailable("ejournald said: " + l);
     url_ = l.substr(prefix.size(), l.find_last_not_of("\r\n") + 1 - prefix.size());
@@ -849,6 +879,13 @@ int Run(RunOptions o) {
     std::filesystem::remove_all(o.work, ec);
     std::filesystem::copy(o.prepared, o.work, std::filesystem::copy_options::recursive, ec);
     if (ec) return Fail(IoError("cannot copy " + o.prepared + ": " + ec.message()));
+    if (std::any_of(o.server_args.begin(), o.server_args.end(),
+                    [](const std::string& a) { return a.starts_with("--kafka"); })) {
+      if (Status st = MarkReplicatedUpTo(o.work, day->meta["ledger_size"].get<uint64_t>());
+          !st.ok()) {
+        return Fail(st);
+      }
+    }
     const int threads = o.server_threads > 0 ? o.server_threads : o.clients + o.read_clients + 4;
     std::vector<std::string> args = {o.ejournald,
                                      "--data",

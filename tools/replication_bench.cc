@@ -193,11 +193,65 @@ struct Settings {
   std::string catchup_from;
   uint64_t limit = 0;
   uint64_t ahead = 8000;
-  bool writer = false;    // catch-up: a writer admits the entries instead of a replica
-  bool census = false;    // catch-up: count the keys and bytes the ledger's batches wrote
-  std::string linger_ms;  // the relay's linger.ms ("": its default)
+  bool writer = false;  // catch-up: a writer admits the entries instead of a replica
+  bool census = false;  // catch-up: count the keys and bytes the ledger's batches wrote
+  // catch-up: the rate and CPU are over the entries after this many (reached untimed first)
+  uint64_t timed_after = 0;
+  std::string linger_ms;                   // the relay's linger.ms ("": its default)
   std::vector<std::string> relay_options;  // more librdkafka properties of the relay, name=value
   int idle_poll_ms = ReplicatorOptions{}.idle_poll_ms;
+};
+
+// Where a catch-up run's timed part starts: the run's start, or the moment its first
+// `--timed-after` entries are in (so that the rate is over the entries after them only).
+struct Window {
+  Steady::time_point start;
+  std::map<long, TaskSched> tasks;
+  double cpu = 0;         // the process's
+  double feeder_cpu = 0;  // the main thread's (the replica run's feeder)
+  double broker_cpu = 0;  // the mock cluster's threads
+
+  static Window Now() {
+    Window w;
+    w.start = Steady::now();
+    w.tasks = TasksOfSelf();
+    w.cpu = ProcessCpuSeconds();
+    w.feeder_cpu = FeederCpuSeconds();
+    w.broker_cpu = BrokerCpuSeconds();
+    return w;
+  }
+  static double FeederCpuSeconds() {
+    return ThreadsCpuSeconds(
+        [](long tid, std::string_view) { return tid == static_cast<long>(getpid()); });
+  }
+  static double BrokerCpuSeconds() {
+    return ThreadsCpuSeconds([](long, std::string_view name) { return name == "rdk:mock"; });
+  }
+};
+
+// Marks the window's start once `reached` (called with the entries in so far) says the first
+// `after` entries are in; until then the run's start stands. Thread-safe.
+class WindowMark {
+ public:
+  explicit WindowMark(uint64_t after) : after_(after), window_(Window::Now()) {}
+  // Call with the count of entries in; the first call at or beyond `after` marks the start.
+  void Reached(uint64_t count) {
+    if (after_ == 0 || count < after_ || marked_.exchange(true)) return;
+    Window w = Window::Now();
+    std::lock_guard lock(mu_);
+    window_ = std::move(w);
+  }
+  Window window() const {
+    std::lock_guard lock(mu_);
+    return window_;
+  }
+  uint64_t timed(uint64_t n) const { return n - std::min(after_, n); }
+
+ private:
+  const uint64_t after_;
+  std::atomic<bool> marked_{false};
+  mutable std::mutex mu_;
+  Window window_;  // guarded by mu_
 };
 
 // One generated group, signed: the events recorded at one instant.
@@ -554,9 +608,7 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
   std::vector<Item> chunk;
   chunk.reserve(kChunk);
   const Admission& admission = *store->admission;
-  const auto start = Steady::now();
-  const auto tasks_start = TasksOfSelf();
-  const double cpu_start = ProcessCpuSeconds();
+  WindowMark mark(settings.timed_after);
   auto check_and_queue = [&]() -> bool {
     std::atomic<size_t> next{0};
     auto work = [&] {
@@ -603,6 +655,7 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
       }
       store->ledger->AppendAsync(
           std::move(**item.request), [&, seq = item.sequence](Result<AppendResult> r) {
+            mark.Reached(seq);
             std::lock_guard lock(mu);
             ++answered;
             if ((!r || r->sequence != seq) && failed.ok()) {
@@ -623,7 +676,7 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
     if (chunk.size() == kChunk) ok = check_and_queue();
     if (ok && seq % 500'000 == 0) {
       std::fprintf(stderr, "  queued %llu after %.0f s\n", static_cast<unsigned long long>(seq),
-                   Seconds(Steady::now() - start));
+                   Seconds(Steady::now() - mark.window().start));
     }
     return ok;
   });
@@ -632,10 +685,12 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return answered == queued; });
   }
-  const double seconds = Seconds(Steady::now() - start);
+  const Window window = mark.window();
+  const double seconds = Seconds(Steady::now() - window.start);
   // The verifying threads of each chunk have ended: their CPU is the process's less these rows.
-  PrintTasks(tasks_start, TasksOfSelf(), seconds);
-  const double cpu = ProcessCpuSeconds() - cpu_start;
+  PrintTasks(window.tasks, TasksOfSelf(), seconds);
+  const double cpu = ProcessCpuSeconds() - window.cpu;
+  const uint64_t timed = mark.timed(n);
   if (!read.ok()) return Fail(read);
   if (!ok) return 1;
   if (!failed.ok()) return Fail(failed);
@@ -646,11 +701,13 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
   const LedgerStats ledger_stats = store->ledger->stats();
   std::printf(
       "| writer ingest of the same entries (decode, credential, signature on %zu thread(s); rules, "
-      "fold, views, group commits; no HTTP, no Kafka) | %llu events, at most %llu queued, %llu "
-      "group commits | %.0f events/s (%.1f s), CPU %.1f s: %.1f us an event |\n",
-      threads, static_cast<unsigned long long>(n), static_cast<unsigned long long>(settings.ahead),
-      static_cast<unsigned long long>(ledger_stats.groups), static_cast<double>(n) / seconds,
-      seconds, cpu, cpu * 1e6 / static_cast<double>(n));
+      "fold, views, group commits; no HTTP, no Kafka) | %llu events (timed: the last %llu), at "
+      "most %llu queued, %llu group commits | %.0f events/s (%.1f s), CPU %.1f s: %.1f us an "
+      "event |\n",
+      threads, static_cast<unsigned long long>(n), static_cast<unsigned long long>(timed),
+      static_cast<unsigned long long>(settings.ahead),
+      static_cast<unsigned long long>(ledger_stats.groups), static_cast<double>(timed) / seconds,
+      seconds, cpu, cpu * 1e6 / static_cast<double>(timed));
   return 0;
 }
 
@@ -754,6 +811,11 @@ int CatchUp(const Settings& settings) {
   const uint64_t n =
       settings.limit == 0 ? (*source)->size() : std::min(settings.limit, (*source)->size());
   const std::string origin = (*source)->origin();
+  if (settings.timed_after >= n) {
+    return Fail(InvalidArgument("--timed-after " + std::to_string(settings.timed_after) +
+                                " leaves nothing of the " + std::to_string(n) +
+                                " entries to time"));
+  }
   if (settings.writer) return WriterIngest(settings, **source, verifier_key, n);
 
   auto kafka = EmbeddedKafka::Create();
@@ -777,13 +839,29 @@ int CatchUp(const Settings& settings) {
     if (eq == std::string::npos) return Fail(InvalidArgument("--replica-option " + kv));
     options.kafka[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  const auto start = Steady::now();
-  const auto tasks_start = TasksOfSelf();
-  const double cpu_start = ProcessCpuSeconds();
-  const double feeder_cpu_start = ThreadsCpuSeconds(
-      [&](long tid, std::string_view) { return tid == static_cast<long>(getpid()); });
+  WindowMark mark(settings.timed_after);
   auto replica = Replica::Start(store->ledger.get(), store->admission.get(), options);
   if (!replica) return Fail(replica.error());
+  // The timed part starts once the replica has applied the first `--timed-after` entries.
+  std::atomic<bool> marker_stop{false};
+  std::thread marker;
+  if (settings.timed_after > 0 && settings.timed_after < n) {
+    marker = std::thread([&, r = replica->get(), after = settings.timed_after] {
+      while (!marker_stop.load()) {
+        const Status s = r->WaitApplied(after, std::chrono::milliseconds(100));
+        if (s.ok()) mark.Reached(after);
+        if (s.code() != StatusCode::kUnavailable) return;  // reached, or halted
+      }
+    });
+  }
+  struct StopMarker {  // on every way out, before the replica goes
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~StopMarker() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+  } stop_marker{marker_stop, marker};
 
   // The feeder: the relay's producer settings and message format, flow-controlled.
   auto conf = kafka::MakeConf(
@@ -843,15 +921,18 @@ int CatchUp(const Settings& settings) {
       const auto s = (*replica)->stats();
       std::fprintf(stderr, "  fed %llu, applied %llu after %.0f s\n",
                    static_cast<unsigned long long>(seq), static_cast<unsigned long long>(s.applied),
-                   Seconds(Steady::now() - start));
+                   Seconds(Steady::now() - mark.window().start));
     }
     return true;
   });
   if (!read.ok()) return Fail(read);
   if (!failed.ok()) return Fail(failed);
   Status applied = (*replica)->WaitApplied(n, std::chrono::hours(3));
-  const double seconds = Seconds(Steady::now() - start);
-  PrintTasks(tasks_start, TasksOfSelf(), seconds);
+  if (marker.joinable()) marker.join();  // it has marked the start if n were applied
+  const Window last = Window::Now();
+  const Window window = mark.window();
+  const double seconds = Seconds(last.start - window.start);
+  PrintTasks(window.tasks, last.tasks, seconds);
   {
     const ReplicaPipelineStats p = (*replica)->stats().pipeline;
     std::fprintf(stderr,
@@ -869,31 +950,29 @@ int CatchUp(const Settings& settings) {
   }
   if (!applied.ok()) return Fail(applied);
   (void)rd_kafka_flush(producer->get(), 10'000);
-  const double cpu = ProcessCpuSeconds() - cpu_start;
+  const double cpu = last.cpu - window.cpu;
   // What the feeder (this thread: reading the source ledger, the messages' leaf hashes, producing)
   // and the mock broker took of it: work that a replica's machine does not do in a deployment.
-  const long feeder_tid = static_cast<long>(getpid());
-  const double feeder_cpu =
-      ThreadsCpuSeconds([&](long tid, std::string_view) { return tid == feeder_tid; }) -
-      feeder_cpu_start;
-  const double broker_cpu =
-      ThreadsCpuSeconds([](long, std::string_view name) { return name == "rdk:mock"; });
+  const double feeder_cpu = last.feeder_cpu - window.feeder_cpu;
+  const double broker_cpu = last.broker_cpu - window.broker_cpu;
+  const uint64_t timed = mark.timed(n);
   const ReplicaStats stats = (*replica)->stats();
   replica->reset();
   const LedgerStats ledger_stats = store->ledger->stats();
   if (settings.census) PrintCensus(*store->ledger);
   std::printf(
       "| replica catch-up from zero, fed from a ledger (verify + rules + views, group commits) | "
-      "%llu events, %llu checkpoints, %zu verifying thread(s) (0: one per core), feeder at most "
-      "%llu messages ahead (%llu stalls of 5 ms), %llu group commits | %.0f events/s (%.1f s), "
-      "CPU %.1f s: %.1f us an event, of it the feeder %.1f us and the mock broker %.1f us, "
-      "the replica's threads %.1f us |\n",
-      static_cast<unsigned long long>(n), static_cast<unsigned long long>(stats.checkpoints),
-      settings.verify_threads, static_cast<unsigned long long>(settings.ahead),
-      static_cast<unsigned long long>(stalls), static_cast<unsigned long long>(ledger_stats.groups),
-      static_cast<double>(n) / seconds, seconds, cpu, cpu * 1e6 / static_cast<double>(n),
-      feeder_cpu * 1e6 / static_cast<double>(n), broker_cpu * 1e6 / static_cast<double>(n),
-      (cpu - feeder_cpu - broker_cpu) * 1e6 / static_cast<double>(n));
+      "%llu events (timed: the last %llu), %llu checkpoints, %zu verifying thread(s) (0: one per "
+      "core), feeder at most %llu messages ahead (%llu stalls of 5 ms), %llu group commits | "
+      "%.0f events/s (%.1f s), CPU %.1f s: %.1f us an event, of it the feeder %.1f us and the "
+      "mock broker %.1f us, the replica's threads %.1f us |\n",
+      static_cast<unsigned long long>(n), static_cast<unsigned long long>(timed),
+      static_cast<unsigned long long>(stats.checkpoints), settings.verify_threads,
+      static_cast<unsigned long long>(settings.ahead), static_cast<unsigned long long>(stalls),
+      static_cast<unsigned long long>(ledger_stats.groups), static_cast<double>(timed) / seconds,
+      seconds, cpu, cpu * 1e6 / static_cast<double>(timed),
+      feeder_cpu * 1e6 / static_cast<double>(timed), broker_cpu * 1e6 / static_cast<double>(timed),
+      (cpu - feeder_cpu - broker_cpu) * 1e6 / static_cast<double>(timed));
   return 0;
 }
 
@@ -937,6 +1016,9 @@ int main(int argc, char** argv) {
   app.add_flag("--census", settings.census,
                "catch-up: print the keys and bytes an entry that the replica's group commits "
                "wrote (from its write-ahead log)");
+  app.add_option("--timed-after", settings.timed_after,
+                 "catch-up: time only the entries after the first N (applied untimed first)")
+      ->capture_default_str();
   app.add_option("--limit", settings.limit, "catch-up: only the first N entries (0: all)")
       ->capture_default_str();
   app.add_option("--ahead", settings.ahead,
