@@ -229,8 +229,8 @@ struct Window {
   }
 };
 
-// Marks the window's start once `reached` (called with the entries in so far) says the first
-// `after` entries are in; until then the run's start stands. Thread-safe.
+// The timed window: the run's start, moved to the moment Reached is first called with at least
+// `after` entries in (appended durably, or applied by the replica). Thread-safe.
 class WindowMark {
  public:
   explicit WindowMark(uint64_t after) : after_(after), window_(Window::Now()) {}
