@@ -33,6 +33,28 @@ Result<uint64_t> Replicator::StoredPosition(const Ledger& ledger) {
   return ReadMeta(ledger, kReplicatedUpToKey);
 }
 
+rocksdb::Status Replicator::WritePosition(Ledger& ledger, uint64_t confirmed, uint64_t checkpoint,
+                                          bool sync) {
+  rocksdb::WriteBatch batch;
+  batch.Put(ledger.column_families().meta, kReplicatedUpToKey,
+            storage::EncodeBigEndian64(confirmed));
+  batch.Put(ledger.column_families().meta, kReplicatedCheckpointKey,
+            storage::EncodeBigEndian64(checkpoint));
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  return ledger.db()->Write(wo, &batch);
+}
+
+Status Replicator::MarkReplicated(Ledger& ledger, uint64_t up_to) {
+  if (up_to > ledger.size()) {
+    return InvalidArgument("replicator: position " + std::to_string(up_to) +
+                           " is beyond the ledger (" + std::to_string(ledger.size()) + ")");
+  }
+  const rocksdb::Status s = WritePosition(ledger, up_to, up_to, /*sync=*/true);
+  if (!s.ok()) return IoError("storing the replication position: " + s.ToString());
+  return Status::Ok();
+}
+
 Replicator::Replicator(Ledger* ledger, ReplicatorOptions options)
     : ledger_(ledger), options_(std::move(options)) {}
 
@@ -158,13 +180,8 @@ void Replicator::Delivered(uint64_t opaque, rd_kafka_resp_err_t err) {
 void Replicator::StorePosition() {
   const uint64_t confirmed = confirmed_.load(std::memory_order_relaxed);
   if (confirmed == stored_ && cp_confirmed_ == stored_cp_) return;
-  rocksdb::WriteBatch batch;
-  batch.Put(ledger_->column_families().meta, kReplicatedUpToKey,
-            storage::EncodeBigEndian64(confirmed));
-  batch.Put(ledger_->column_families().meta, kReplicatedCheckpointKey,
-            storage::EncodeBigEndian64(cp_confirmed_));
   // Not synced: a position lost in a crash is an older one, which only repeats messages.
-  rocksdb::Status s = ledger_->db()->Write(rocksdb::WriteOptions(), &batch);
+  rocksdb::Status s = WritePosition(*ledger_, confirmed, cp_confirmed_, /*sync=*/false);
   if (!s.ok()) {
     RecordError(IoError("storing the replication position: " + s.ToString()));
     return;

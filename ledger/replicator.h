@@ -99,6 +99,10 @@ class Replicator {
 
   // The confirmed position stored in `ledger`'s meta (0 if none yet).
   [[nodiscard]] static Result<uint64_t> StoredPosition(const Ledger& ledger);
+  // Stores, before any relay starts on `ledger`, that entries 1..`up_to` and the checkpoints up
+  // to that tree size are already in Kafka: its relay will stream from entry up_to + 1 (a
+  // benchmark's prepared history, tools/load_main.cc). Synced. `up_to` within the ledger.
+  [[nodiscard]] static Status MarkReplicated(Ledger& ledger, uint64_t up_to);
 
  private:
   struct Checkpoint {
@@ -107,6 +111,9 @@ class Replicator {
   };
 
   Replicator(Ledger* ledger, ReplicatorOptions options);
+  // Writes the position (entries, checkpoints) into `ledger`'s meta, in one batch.
+  static rocksdb::Status WritePosition(Ledger& ledger, uint64_t confirmed, uint64_t checkpoint,
+                                       bool sync);
   Status NewProducer();
   // Asks for the topic's metadata (at most a few seconds) so that the first entries need not
   // wait for librdkafka's periodic metadata refresh.

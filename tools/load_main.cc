@@ -40,7 +40,6 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <pthread.h>
-#include <rocksdb/write_batch.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,7 +64,6 @@
 #include "ledger/event_codec.h"
 #include "ledger/ledger.h"
 #include "ledger/replicator.h"
-#include "ledger/storage_format.h"
 #include "projections/school_state.h"
 #include "projections/school_time.h"
 #include "tools/bench_util.h"
@@ -234,7 +232,7 @@ int Prepare(const std::string& data, synth::Options options) {
 // With replication on (`--server-arg --kafka ...`), the prepared history counts as replicated
 // before the day: the writer's relay then streams the day's entries as they are ingested, as a
 // writer in its steady state does, not the whole prepared ledger at once on top of the day.
-Status MarkReplicatedUpTo(const std::string& data, uint64_t size) {
+Status MarkPreparedReplicated(const std::string& data, uint64_t size) {
   LedgerOptions lo;
   lo.path = tools::LedgerPath(data);
   EJ_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Open(lo));
@@ -242,15 +240,7 @@ Status MarkReplicatedUpTo(const std::string& data, uint64_t size) {
     return FailedPrecondition("the prepared ledger holds " + std::to_string(ledger->size()) +
                               " entries, meta.json says " + std::to_string(size));
   }
-  rocksdb::WriteBatch batch;
-  const std::string position = storage::EncodeBigEndian64(size);
-  batch.Put(ledger->column_families().meta, kReplicatedUpToKey, position);
-  batch.Put(ledger->column_families().meta, kReplicatedCheckpointKey, position);
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  const rocksdb::Status st = ledger->db()->Write(wo, &batch);
-  if (!st.ok()) return IoError("storing the replicated position: " + st.ToString());
-  return Status::Ok();
+  return Replicator::MarkReplicated(*ledger, size);
 }
 
 struct Day {
@@ -879,9 +869,10 @@ int Run(RunOptions o) {
     std::filesystem::remove_all(o.work, ec);
     std::filesystem::copy(o.prepared, o.work, std::filesystem::copy_options::recursive, ec);
     if (ec) return Fail(IoError("cannot copy " + o.prepared + ": " + ec.message()));
-    if (std::any_of(o.server_args.begin(), o.server_args.end(),
-                    [](const std::string& a) { return a.starts_with("--kafka"); })) {
-      if (Status st = MarkReplicatedUpTo(o.work, day->meta["ledger_size"].get<uint64_t>());
+    if (std::any_of(o.server_args.begin(), o.server_args.end(), [](const std::string& a) {
+          return a == "--kafka" || a.starts_with("--kafka=");
+        })) {
+      if (Status st = MarkPreparedReplicated(o.work, day->meta["ledger_size"].get<uint64_t>());
           !st.ok()) {
         return Fail(st);
       }

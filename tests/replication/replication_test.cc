@@ -90,6 +90,43 @@ TEST_F(ReplicationTest, KcatReadsEveryEntryAndCheckpointInOrder) {
   EXPECT_EQ(entries, n);
 }
 
+// A ledger whose first entries are marked as already in Kafka (a benchmark's prepared history):
+// its relay streams exactly the entries and checkpoints after them, and the mark is refused
+// beyond the ledger.
+TEST_F(ReplicationTest, MarkReplicatedMakesTheRelayStreamOnlyWhatFollows) {
+  auto generator = NewGenerator();
+  DriveYear(*generator);
+  const uint64_t n = writer().size();
+  ASSERT_GT(n, 1000u);
+  const uint64_t k = n / 2;
+  EXPECT_EQ(Replicator::MarkReplicated(writer(), n + 1).code(), StatusCode::kInvalidArgument);
+  ASSERT_OK(Replicator::MarkReplicated(writer(), k));
+  auto stored = Replicator::StoredPosition(writer());
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(*stored, k);
+
+  auto relay = StartRelay();
+  ASSERT_NE(relay, nullptr);
+  ASSERT_OK(relay->WaitConfirmed(n, kDeadline));
+  EXPECT_EQ(relay->stats().produced, n);
+  relay.reset();
+  const auto messages = ReadTopicWithKcat();
+  std::vector<uint64_t> entries;
+  size_t checkpoints = 0;
+  for (const auto& m : messages) {
+    const uint64_t at = std::stoull(m.key);
+    if (m.headers.at("ej-kind") == "entry") {
+      entries.push_back(at);
+    } else {
+      EXPECT_GT(at, k) << "a checkpoint the mark covers was streamed again";
+      ++checkpoints;
+    }
+  }
+  ASSERT_EQ(entries.size(), n - k);
+  for (size_t i = 0; i < entries.size(); ++i) ASSERT_EQ(entries[i], k + 1 + i);
+  EXPECT_GT(checkpoints, 0u);
+}
+
 // An idle relay reads RocksDB again only when the ledger grew or wrote a checkpoint: a checkpoint
 // the writer writes later, with no new entry (an idle writer covering its last entries), must
 // still reach the topic.
