@@ -1,9 +1,15 @@
-// Signatures, hashes and encodings for the ledger, over OpenSSL 3 EVP.
+// Signatures, hashes and encodings for the ledger, over OpenSSL 3 EVP and, for Ed25519
+// verification, libsodium.
 //
 // What this module owns: turning credential keys (ejournal.v1.KeyAlgorithm and its documented key
 // and signature formats) into verifiers, signing with the ledger's own keys, and the small
 // encodings (SHA-256, base64, hex) that the ledger and the signed-note format need. Nothing else in
-// the project talks to OpenSSL's signature API; OpenSSL errors become Status values here.
+// the project talks to OpenSSL's signature API or to libsodium; their errors become Status values
+// here.
+//
+// Ed25519 verification is libsodium's crypto_sign_verify_detached: ~646 k instructions against
+// OpenSSL 3.0's ~1.53 M (callgrind), and it is most of a writer's and a replica's CPU. Signing
+// stays with OpenSSL (deterministic: the same bytes either way).
 //
 // Threads: every type here is immutable after construction (as far as a caller can tell) and safe
 // to use from any number of threads at once. PublicKey and PrivateKey share their parsed EVP_PKEY
@@ -65,10 +71,11 @@ struct KeyHandle;       // Owns one EVP_PKEY (a private key); defined in crypto.
 struct PublicKeyState;  // A public key's bytes, its EVP_PKEY and idle contexts; in crypto.cc.
 }  // namespace internal
 
-// A public key. Thread-safe, cheap to copy: copies share one state (the raw bytes, the EVP_PKEY
-// and the verification contexts set up for it).
+// A public key. Thread-safe, cheap to copy: copies share one state (the raw bytes and, for P-256,
+// the EVP_PKEY and the verification contexts set up for it).
 //
-// Verification contexts: setting one up (EVP_DigestVerifyInit_ex with the key: a new
+// Ed25519 keys verify with libsodium straight from their raw bytes: no parsed form, no contexts.
+// P-256 verification contexts: setting one up (EVP_DigestVerifyInit_ex with the key: a new
 // EVP_PKEY_CTX, the provider's signature fetched, the key handed to it) cost ~17.5 k of the
 // ~1.53 M instructions of an Ed25519 verification (callgrind; ~2.7 % of a loaded server's CPU in a
 // profile: the fetch takes the provider store's lock on every call). A key keeps up to
@@ -80,14 +87,16 @@ class PublicKey {
   // Contexts a key keeps for reuse (~600 bytes each, only for keys that have verified).
   static constexpr size_t kIdleContexts = 2;
 
-  // Ed25519: exactly 32 raw bytes. P-256: exactly the 65-byte uncompressed SEC1 point (0x04||X||Y);
+  // Ed25519: exactly 32 raw bytes, the canonical encoding of a point of the prime-order subgroup,
+  // not of small order (libsodium's crypto_core_ed25519_is_valid_point; every key derived from a
+  // secret is one). P-256: exactly the 65-byte uncompressed SEC1 point (0x04||X||Y);
   // compressed points, the point at infinity, and points not on the curve are refused.
   // InvalidArgument with the reason otherwise.
   static Result<PublicKey> FromRaw(KeyType type, std::string_view raw);
   // The same key, parsed into OpenSSL's form on its first Verify instead of now (for keys that were
   // checked with FromRaw when they entered, e.g. credentials folded from the ledger by a replay,
   // which verifies nothing). Only the checks that need no parsing are made here (the type, the
-  // size, the P-256 prefix, with FromRaw's messages); a key that OpenSSL refuses later makes every
+  // size, the P-256 prefix, with FromRaw's messages); a key that FromRaw would refuse makes every
   // Verify fail with Unauthenticated "public key is unusable: <FromRaw's reason>".
   static Result<PublicKey> FromRawDeferred(KeyType type, std::string_view raw);
 

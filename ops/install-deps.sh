@@ -9,7 +9,7 @@ PACKAGES=(
   librocksdb-dev
   librdkafka-dev kcat
   libcpp-httplib-dev
-  libssl-dev openssl
+  libssl-dev openssl libsodium-dev
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev

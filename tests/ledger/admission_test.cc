@@ -285,7 +285,7 @@ TEST_F(AdmissionTest, TheP256CredentialsOwnKeyInDerFormIsRefused) {
                       "it looks DER-encoded, which is not accepted"));
 }
 
-TEST_F(AdmissionTest, CredentialWhoseKeyDoesNotMatchItsAlgorithmIsNotIssued) {
+TEST_F(AdmissionTest, CredentialWhoseKeyDoesNotMatchItsAlgorithmOrIsNoKeyIsNotIssued) {
   auto p256 = crypto::PrivateKey::Generate(KeyType::kEcdsaP256);
   auto ed25519 = crypto::PrivateKey::Generate(KeyType::kEd25519);
   ASSERT_TRUE(p256.has_value() && ed25519.has_value());
@@ -302,6 +302,10 @@ TEST_F(AdmissionTest, CredentialWhoseKeyDoesNotMatchItsAlgorithmIsNotIssued) {
        "credential cred-mismatch: p256 public key has 32 bytes, needs 65"},
       {v1::KEY_ALGORITHM_UNSPECIFIED, ed25519->public_key().raw(),
        "credential cred-mismatch: unknown key algorithm"},
+      // The identity point: of small order, it would "verify" a forged signature on any message
+      // (R = identity, S = 0) with a lax verifier.
+      {v1::KEY_ALGORITHM_ED25519, "\x01" + std::string(31, '\0'),
+       "credential cred-mismatch: ed25519 public key is not a valid point"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(v1::KeyAlgorithm_Name(c.algorithm));
