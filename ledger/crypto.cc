@@ -27,21 +27,55 @@
 
 namespace ejournal::crypto {
 
+namespace {
+
+// libsodium, initialised once for the process (thread-safe; it picks its implementations).
+bool SodiumReady() {
+  static const bool ready = sodium_init() >= 0;
+  return ready;
+}
+
+}  // namespace
+
 namespace internal {
 
 // One EVP_PKEY, freed with the last PublicKey/PrivateKey that shares it. OpenSSL 3 allows
 // concurrent use of an EVP_PKEY by many operations as long as nobody modifies it, and nothing here
 // does.
+//
+// An Ed25519 key also keeps libsodium's form of its secret (seed || public key), which signs with
+// ~248 k instructions against OpenSSL 3.0's ~613 k (callgrind; the same deterministic bytes); it is
+// wiped when the handle goes.
 struct KeyHandle {
-  explicit KeyHandle(EVP_PKEY* p) : pkey(p) {}
-  ~KeyHandle() { EVP_PKEY_free(pkey); }
+  explicit KeyHandle(EVP_PKEY* p);
+  ~KeyHandle();
   KeyHandle(const KeyHandle&) = delete;
   KeyHandle& operator=(const KeyHandle&) = delete;
 
   EVP_PKEY* const pkey;
+  bool has_ed25519_secret = false;
+  unsigned char ed25519_secret[64] = {};  // crypto_sign_SECRETKEYBYTES
 };
 
-// A public key's shared state. `pkey` is set once (by FromRaw, or by the first Verify of a
+KeyHandle::KeyHandle(EVP_PKEY* p) : pkey(p) {
+  unsigned char seed[32];
+  size_t len = sizeof seed;
+  if (SodiumReady() && EVP_PKEY_is_a(p, "ED25519") &&
+      EVP_PKEY_get_raw_private_key(p, seed, &len) == 1 && len == sizeof seed) {
+    unsigned char pub[32];
+    has_ed25519_secret = crypto_sign_seed_keypair(pub, ed25519_secret, seed) == 0;
+  }
+  ERR_clear_error();  // a key without its private half leaves an error queued
+  sodium_memzero(seed, sizeof seed);
+}
+
+KeyHandle::~KeyHandle() {
+  sodium_memzero(ed25519_secret, sizeof ed25519_secret);
+  EVP_PKEY_free(pkey);
+}
+
+// A public key's shared state. `pkey` (P-256 only: an Ed25519 key verifies from `raw` with
+// libsodium, and its `pkey` stays null) is set once (by FromRaw, or by the first Verify of a
 // deferred key: whoever parses first publishes it with a compare-exchange, the others free theirs)
 // and never changes after. `idle` holds verification contexts set up for `pkey`, not in use.
 struct PublicKeyState {
@@ -364,12 +398,6 @@ Status CheckRawFormat(KeyType type, std::string_view raw) {
     default:
       return InvalidArgument("unsupported key type " + std::to_string(static_cast<int>(type)));
   }
-}
-
-// libsodium, initialised once for the process (thread-safe; it picks its implementations).
-bool SodiumReady() {
-  static const bool ready = sodium_init() >= 0;
-  return ready;
 }
 
 // An Ed25519 public key (32 bytes, CheckRawFormat) that can verify: the canonical encoding of a
@@ -697,6 +725,14 @@ Result<std::string> PrivateKey::Ed25519Seed() const {
 }
 
 Result<std::string> PrivateKey::Sign(std::string_view message) const {
+  if (key_->has_ed25519_secret) {
+    std::string sig(kEd25519SignatureSize, '\0');
+    if (crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr, Bytes(message),
+                             message.size(), key_->ed25519_secret) != 0) {
+      return Err(StatusCode::kInternal, "signing");
+    }
+    return sig;
+  }
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (ctx == nullptr || EVP_DigestSignInit_ex(ctx.get(), nullptr, DigestFor(type()), nullptr,
                                               nullptr, key_->pkey, nullptr) != 1) {
