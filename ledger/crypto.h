@@ -84,7 +84,7 @@ struct PublicKeyState;  // A public key's bytes, its EVP_PKEY and idle contexts;
 // is given no key); a context is used by one thread at a time.
 class PublicKey {
  public:
-  // Contexts a key keeps for reuse (~600 bytes each, only for keys that have verified).
+  // Contexts a P-256 key keeps for reuse (~600 bytes each, once it has verified).
   static constexpr size_t kIdleContexts = 2;
 
   // Ed25519: exactly 32 raw bytes, the canonical encoding of a point of the prime-order subgroup,
