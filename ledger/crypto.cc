@@ -78,8 +78,12 @@ KeyHandle::~KeyHandle() {
 // libsodium, and its `pkey` stays null) is set once (by FromRaw, or by the first Verify of a
 // deferred key: whoever parses first publishes it with a compare-exchange, the others free theirs)
 // and never changes after. `idle` holds verification contexts set up for `pkey`, not in use.
+//
+// `point_checked` (Ed25519): the key passed CheckEd25519Point (FromRaw's check, or a refused
+// Verify's for a deferred key), so a refusal need not check it again to say why.
 struct PublicKeyState {
-  PublicKeyState(KeyType t, std::string r, EVP_PKEY* p) : type(t), raw(std::move(r)), pkey(p) {}
+  PublicKeyState(KeyType t, std::string r, EVP_PKEY* p, bool checked)
+      : type(t), raw(std::move(r)), pkey(p), point_checked(checked) {}
   ~PublicKeyState() {
     for (EVP_MD_CTX* ctx : idle) EVP_MD_CTX_free(ctx);
     EVP_PKEY_free(pkey.load());
@@ -90,6 +94,7 @@ struct PublicKeyState {
   const KeyType type;
   const std::string raw;
   mutable std::atomic<EVP_PKEY*> pkey;
+  mutable std::atomic<bool> point_checked;
   mutable std::mutex mu;
   mutable std::vector<EVP_MD_CTX*> idle;  // guarded by mu
 };
@@ -456,12 +461,12 @@ Result<EVP_PKEY*> ParsePublicKey(KeyType type, std::string_view raw) {
 
 Result<PublicKey> PublicKey::FromRaw(KeyType type, std::string_view raw) {
   EJ_ASSIGN_OR_RETURN(EVP_PKEY * pkey, ParsePublicKey(type, raw));
-  return PublicKey(std::make_shared<const PublicKeyState>(type, std::string(raw), pkey));
+  return PublicKey(std::make_shared<const PublicKeyState>(type, std::string(raw), pkey, true));
 }
 
 Result<PublicKey> PublicKey::FromRawDeferred(KeyType type, std::string_view raw) {
   EJ_RETURN_IF_ERROR(CheckRawFormat(type, raw));
-  return PublicKey(std::make_shared<const PublicKeyState>(type, std::string(raw), nullptr));
+  return PublicKey(std::make_shared<const PublicKeyState>(type, std::string(raw), nullptr, false));
 }
 
 size_t PublicKey::idle_contexts() const {
@@ -495,9 +500,12 @@ Status PublicKey::Verify(std::string_view message, std::string_view signature) c
                                     Bytes(state_->raw)) == 0) {
       return Status::Ok();
     }
-    // Only a refusal pays for the key's check, to say why (a deferred key was not checked yet).
-    if (Status usable = CheckEd25519Point(state_->raw); !usable.ok()) {
-      return Unauthenticated("public key is unusable: " + usable.message());
+    // A refusal of a deferred key checks the key once, to say why (FromRaw's keys were checked).
+    if (!state_->point_checked.load(std::memory_order_relaxed)) {
+      if (Status usable = CheckEd25519Point(state_->raw); !usable.ok()) {
+        return Unauthenticated("public key is unusable: " + usable.message());
+      }
+      state_->point_checked.store(true, std::memory_order_relaxed);
     }
     return Unauthenticated("signature does not verify");
   }
@@ -573,6 +581,9 @@ Result<PrivateKey> PrivateKey::FromHandle(std::shared_ptr<const KeyHandle> key) 
             1 ||
         len != raw.size()) {
       return Err(OpenSslFailure(StatusCode::kInvalidArgument, "ed25519 key has no public key"));
+    }
+    if (!key->has_ed25519_secret) {
+      return Err(StatusCode::kInternal, "ed25519 key: libsodium could not take its secret");
     }
     EJ_ASSIGN_OR_RETURN(PublicKey pub, PublicKey::FromRaw(KeyType::kEd25519, raw));
     return PrivateKey(std::move(pub), std::move(key));
@@ -725,7 +736,7 @@ Result<std::string> PrivateKey::Ed25519Seed() const {
 }
 
 Result<std::string> PrivateKey::Sign(std::string_view message) const {
-  if (key_->has_ed25519_secret) {
+  if (type() == KeyType::kEd25519) {  // libsodium (FromHandle made sure the handle has its form)
     std::string sig(kEd25519SignatureSize, '\0');
     if (crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr, Bytes(message),
                              message.size(), key_->ed25519_secret) != 0) {
@@ -738,17 +749,13 @@ Result<std::string> PrivateKey::Sign(std::string_view message) const {
                                               nullptr, key_->pkey, nullptr) != 1) {
     return Err(OpenSslFailure(StatusCode::kInternal, "starting to sign"));
   }
-  // Ed25519: 64 bytes. ECDSA P-256 in DER: at most 72 bytes.
+  // ECDSA P-256 in DER: at most 72 bytes.
   unsigned char buf[kMaxP256DerSize];
   size_t len = sizeof buf;
   if (EVP_DigestSign(ctx.get(), buf, &len, Bytes(message), message.size()) != 1) {
     return Err(OpenSslFailure(StatusCode::kInternal, "signing"));
   }
-  if (type() == KeyType::kEcdsaP256) return DerToP1363(buf, len);
-  if (len != kEd25519SignatureSize) {
-    return Err(StatusCode::kInternal, "ed25519 signature has " + std::to_string(len) + " bytes");
-  }
-  return std::string(reinterpret_cast<const char*>(buf), len);
+  return DerToP1363(buf, len);
 }
 
 // --- WriteSecretFile -----------------------------------------------------------------------------

@@ -303,7 +303,7 @@ TEST_F(AdmissionTest, CredentialWhoseKeyDoesNotMatchItsAlgorithmOrIsNoKeyIsNotIs
       {v1::KEY_ALGORITHM_UNSPECIFIED, ed25519->public_key().raw(),
        "credential cred-mismatch: unknown key algorithm"},
       // The identity point: of small order, it would "verify" a forged signature on any message
-      // (R = identity, S = 0) with a lax verifier.
+      // (R = identity, S = 0) with a lax verifier, so anyone could act as its holder (R-ACC-1).
       {v1::KEY_ALGORITHM_ED25519, "\x01" + std::string(31, '\0'),
        "credential cred-mismatch: ed25519 public key is not a valid point"},
   };

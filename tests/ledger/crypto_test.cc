@@ -299,9 +299,9 @@ TEST(Ed25519Test, SeedMustBe32Bytes) {
                       "ed25519 seed has 0 bytes, needs 32"));
 }
 
-// Ed25519 verifies with libsodium, signing stays with OpenSSL: on honest keys and signatures the
-// two must answer the same, good or tampered (OpenSSL verifies directly here, independently of
-// crypto.cc), so that no node refuses what another accepted.
+// Ed25519 signs and verifies with libsodium; OpenSSL, called directly here (independently of
+// crypto.cc), must answer the same on honest keys and signatures, good or tampered: a client or an
+// auditor verifying with OpenSSL accepts what a node accepted, and refuses what it refused.
 TEST(Ed25519Test, VerifierAgreesWithOpenSslOnHonestAndTamperedSignatures) {
   for (int i = 0; i < 64; ++i) {
     SCOPED_TRACE(i);
@@ -358,7 +358,8 @@ TEST(Ed25519Test, MalleatedScalarIsRefused) {
 
 // Keys that are not points of the prime-order subgroup are refused when they enter (FromRaw), and
 // a deferred one fails every verification with the reason. The identity is the classic one: with
-// R = the identity and S = 0, [S]B = R + [k]A holds for every message.
+// R = the identity and S = 0, [S]B = R + [k]A holds for every message, so anyone could "sign" as
+// that credential (R-ACC-1: every write is signed by the actor's own credential; R-ACC-4).
 TEST(Ed25519Test, KeysOutsideThePrimeOrderGroupAreRefused) {
   const std::string identity =
       FromHex("0100000000000000000000000000000000000000000000000000000000000000");
