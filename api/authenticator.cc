@@ -6,9 +6,11 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "api/http_errors.h"
+#include "projections/school_state.h"
 
 namespace ejournal::api {
 namespace {
@@ -80,8 +82,16 @@ Status LoginThrottle::Check(const std::string& key) {
     return Status::Ok();
   }
   if (it->second.failures >= max_failures_) {
+    // The lockout ends when the window that began with the first failure has passed.
+    const int64_t left_us = it->second.first_us + window_us_ - clock_->NowMicros();
+    const int64_t seconds = std::max<int64_t>(1, (left_us + 999'999) / 1'000'000);
+    const int64_t minutes = (seconds + 59) / 60;
     return Status(StatusCode::kResourceExhausted,
-                  "too many failed sign-ins for this login; try again later", kRateLimitedRule);
+                  "слишком много неудачных попыток входа с этим логином; вход снова возможен "
+                  "через " +
+                      std::to_string(minutes) + " мин.",
+                  kRateLimitedRule)
+        .WithRetryAfter(seconds);
   }
   return Status::Ok();
 }
@@ -112,7 +122,8 @@ PasswordAuthenticator::PasswordAuthenticator(SecretStore* store, LoginResolver r
       throttle_(clock, max_failures, window_us) {}
 
 Result<Principal> PasswordAuthenticator::SignIn(const SignInRequest& request) {
-  const std::string key = request.school_id + "/" + request.login;
+  // Throttled per login as signed in to: without regard to case, as logins are found.
+  const std::string key = request.school_id + "/" + school::LoginKey(request.login);
   EJ_RETURN_IF_ERROR(throttle_.Check(key));
   // The same answer for an unknown login and a wrong password: logins cannot be probed.
   const Status refused = Unauthenticated("wrong login or password", "R-ACC-5");

@@ -50,6 +50,18 @@ int main(int argc, char** argv) {
   app.add_option("--read-timeout", options.read_timeout_seconds, "seconds")->capture_default_str();
   app.add_option("--write-timeout", options.write_timeout_seconds, "seconds")
       ->capture_default_str();
+  app.add_option("--header-timeout", options.header_timeout_seconds,
+                 "seconds a request's line and headers may take from its first byte")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--request-timeout", options.request_timeout_seconds,
+                 "seconds a whole request (headers and body) may take from its first byte")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-connections-per-client", options.max_connections_per_client,
+                 "connections one client address may hold at once (more are answered 503)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--threads", options.threads,
                  "HTTP worker threads kept (each open keep-alive connection holds one)")
       ->capture_default_str()

@@ -47,7 +47,9 @@ std::string ErrorJson(const Status& status) {
 void SetError(httplib::Response& res, const Status& status) {
   res.status = HttpStatusOf(status);
   if (res.status == 429 || res.status == 503) {
-    res.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
+    res.set_header("Retry-After",
+                   std::to_string(status.retry_after_seconds() > 0 ? status.retry_after_seconds()
+                                                                   : kRetryAfterSeconds));
   }
   res.set_content(ErrorJson(status), kJsonContentType);
 }

@@ -115,6 +115,7 @@ void ApiServer::GetJournal(const httplib::Request& req, httplib::Response& res) 
   auto term = ParseUint(req.matches[4].str());
   auto subgroup = QueryString(req, "subgroup", false);
   if (!term) return SetError(res, term.error());
+  if (*term == 0) return SetError(res, InvalidArgument("terms are numbered from 1"));
   if (!subgroup) return SetError(res, subgroup.error());
   std::optional<int64_t> as_of;
   school::AsOfMode mode = school::AsOfMode::kAsShownThen;
@@ -133,7 +134,8 @@ void ApiServer::GetJournal(const httplib::Request& req, httplib::Response& res) 
   std::optional<v1::JournalPageView> as_of_page;
   const v1::JournalPageView* built = nullptr;
   WithReader(req, res, school_id, [&](const Reader& reader) {
-    if (!MayReadPage(*reader.school, *reader.user, class_id, *subgroup, subject_id)) {
+    if (!MayReadPage(*reader.school, *reader.user, class_id, *subgroup, subject_id,
+                     static_cast<int>(*term))) {
       return SetError(res, NotVisible());
     }
     if (as_of) {
@@ -306,8 +308,7 @@ void ApiServer::PostActPreview(const httplib::Request& req, httplib::Response& r
       return SetError(res, InvalidArgument("an Act names the compromised credentials", "R-SEC-2"));
     }
     for (const auto& cid : act.affected_credential_ids()) {
-      const school::Credential* c = state_->FindCredential(cid);
-      if (c == nullptr || c->user_id != act.affected_user_id()) {
+      if (state_->UserCredential(school_id, act.affected_user_id(), cid) == nullptr) {
         return SetError(res, NotVisible());
       }
     }

@@ -178,17 +178,29 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
                             {"current_term", current}};
     };
     // The journal pages the user may open: every load whose page the journal read would show
-    // (MayReadPage: their own, their class's, or all for the school-wide roles).
+    // (MayReadPage: their own, their class's, or all for the school-wide roles), with the terms
+    // it would show (a substitute's: those of their lessons).
     nlohmann::json loads = nlohmann::json::array();
     std::set<std::string> seen;
     for (const auto& [load_id, load] : s.loads) {
-      if (!MayReadPage(s, user, load.class_id, load.subgroup_id, load.subject_id)) continue;
+      if (!MayReadPage(s, user, load.class_id, load.subgroup_id, load.subject_id, 0)) continue;
       const std::string key = load.class_id + "/" + load.subgroup_id + "/" + load.subject_id;
       if (!seen.insert(key).second) continue;
       auto c = s.classes.find(load.class_id);
       if (c == s.classes.end()) continue;
       auto subj = s.subjects.find(load.subject_id);
       nlohmann::json l = class_json(c->second);
+      nlohmann::json terms = nlohmann::json::array();
+      for (int t : l["terms"]) {
+        if (MayReadPage(s, user, load.class_id, load.subgroup_id, load.subject_id, t)) {
+          terms.push_back(t);
+        }
+      }
+      if (terms.empty()) continue;
+      if (std::find(terms.begin(), terms.end(), l["current_term"]) == terms.end()) {
+        l["current_term"] = terms.back();
+      }
+      l["terms"] = std::move(terms);
       l["subgroup_id"] = load.subgroup_id;
       l["subject_id"] = load.subject_id;
       l["subject_name"] = subj == s.subjects.end() ? load.subject_id : subj->second.name;

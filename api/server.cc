@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "api/http_errors.h"
+#include "api/http_transport.h"
 #include "api/json_util.h"
 #include "ledger/embedded_kafka.h"
 #include "ledger/replica.h"
@@ -51,309 +52,6 @@ std::string TimingHeader(const RequestStages& stages, RequestStages::Clock::time
   }
   return h;
 }
-
-// httplib's task queue with elastic workers (ServerOptions::threads, max_threads): httplib
-// enqueues one task per accepted connection, which serves every request of that connection until
-// it closes. httplib's own ThreadPool has a fixed number of workers, so with `threads` keep-alive
-// clients connected the next client waited until one of them closed (up to the keep-alive
-// timeout); here a task that finds no idle worker starts one, up to `max`.
-// Thread-safety: enqueue and shutdown from any thread (httplib: the listener and Stop()).
-class ElasticPool final : public httplib::TaskQueue {
- public:
-  ElasticPool(size_t min, size_t max, std::chrono::seconds idle)
-      : min_(std::max<size_t>(min, 1)), max_(std::max(max, std::max<size_t>(min, 1))), idle_(idle) {
-    std::lock_guard lock(mu_);
-    for (size_t i = 0; i < min_; ++i) StartWorkerLocked();
-  }
-  ~ElasticPool() override { shutdown(); }
-
-  void enqueue(std::function<void()> fn) override {
-    std::vector<std::thread> finished;
-    {
-      std::unique_lock lock(mu_);
-      if (stopping_) {
-        // Not after httplib's shutdown(), which follows its last accept; if it were, the task
-        // runs here (a stopping server closes the connection before reading a request).
-        lock.unlock();
-        fn();
-        return;
-      }
-      jobs_.push_back(std::move(fn));
-      if (idle_workers_ < jobs_.size() && workers_.size() < max_) StartWorkerLocked();
-      finished = TakeFinishedLocked();
-    }
-    cv_.notify_one();
-    for (std::thread& t : finished) t.join();
-  }
-
-  // Runs the queued tasks, then joins every worker (httplib calls it from Server::stop()).
-  void shutdown() override {
-    std::map<std::thread::id, std::thread> workers;
-    std::vector<std::thread> finished;
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    // A worker that ends (on stop or when idle) moves itself to finished_; join until none is left.
-    std::unique_lock lock(mu_);
-    while (!workers_.empty()) {
-      done_cv_.wait(lock, [&] { return !finished_.empty() || workers_.empty(); });
-      finished = TakeFinishedLocked();
-      lock.unlock();
-      for (std::thread& t : finished) t.join();
-      lock.lock();
-    }
-    for (std::thread& t : TakeFinishedLocked()) t.join();
-  }
-
- private:
-  void StartWorkerLocked() {
-    std::thread t([this] {
-      pthread_setname_np(pthread_self(), "ej-http");  // for top -H, /proc/PID/task/*/comm
-      Work();
-    });
-    const std::thread::id id = t.get_id();
-    workers_.emplace(id, std::move(t));
-  }
-
-  // Threads of workers that have ended (moved out of workers_), to be joined without the lock.
-  std::vector<std::thread> TakeFinishedLocked() {
-    std::vector<std::thread> out;
-    for (const std::thread::id id : finished_) {
-      auto it = workers_.find(id);
-      if (it == workers_.end()) continue;
-      out.push_back(std::move(it->second));
-      workers_.erase(it);
-    }
-    finished_.clear();
-    return out;
-  }
-
-  void Work() {
-    std::unique_lock lock(mu_);
-    while (true) {
-      ++idle_workers_;
-      const bool woke = cv_.wait_for(lock, idle_, [&] { return !jobs_.empty() || stopping_; });
-      --idle_workers_;
-      if (jobs_.empty()) {
-        // Stopping, or idle for idle_ with more than the minimum of workers: this one ends.
-        if (stopping_ || (!woke && workers_.size() - finished_.size() > min_)) break;
-        continue;
-      }
-      std::function<void()> job = std::move(jobs_.front());
-      jobs_.pop_front();
-      lock.unlock();
-      job();
-      lock.lock();
-    }
-    finished_.push_back(std::this_thread::get_id());
-    done_cv_.notify_all();
-  }
-
-  const size_t min_, max_;
-  const std::chrono::seconds idle_;
-  std::mutex mu_;
-  std::condition_variable cv_;                      // a job was queued, or stopping
-  std::condition_variable done_cv_;                 // a worker ended
-  std::deque<std::function<void()>> jobs_;          // guarded by mu_
-  std::map<std::thread::id, std::thread> workers_;  // guarded by mu_ (ended ones until joined)
-  std::vector<std::thread::id> finished_;           // guarded by mu_: ended, not yet joined
-  size_t idle_workers_ = 0;                         // guarded by mu_
-  bool stopping_ = false;                           // guarded by mu_
-};
-
-// One connection's bytes for httplib's request parser and answer writer, buffered (httplib reads
-// the request line and headers a byte at a time) and kept for the whole connection (a pipelined
-// next request stays in the buffer). Reads and writes wait at most their timeouts.
-// Writes are coalesced: httplib writes an answer's headers and its body in two calls, which with
-// TCP_NODELAY were two segments, two wakeups of the client, and a client left waiting for the body
-// when the worker was preempted in between. Written bytes are kept (up to kCoalesceBytes) until
-// Flush(): called once the answer is complete (the server's logger), before reading (an interim
-// "100 Continue" must go out first) and before the connection waits or closes.
-class ConnectionStream final : public httplib::Stream {
- public:
-  ConnectionStream(socket_t sock, int read_timeout_ms, int write_timeout_ms)
-      : sock_(sock), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {}
-
-  bool buffered() const { return pos_ < len_; }
-  bool is_readable() const override { return buffered() || Wait(POLLIN, read_timeout_ms_); }
-  bool is_writable() const override { return Wait(POLLOUT, write_timeout_ms_); }
-
-  ssize_t read(char* ptr, size_t size) override {
-    if (!Flush()) return -1;
-    if (!buffered()) {
-      const ssize_t n = Recv(buffer_.data(), buffer_.size());
-      if (n <= 0) return n;
-      pos_ = 0;
-      len_ = static_cast<size_t>(n);
-    }
-    const size_t n = std::min(size, len_ - pos_);
-    std::memcpy(ptr, buffer_.data() + pos_, n);
-    pos_ += n;
-    return static_cast<ssize_t>(n);
-  }
-
-  ssize_t write(const char* ptr, size_t size) override {
-    if (out_.size() + size <= kCoalesceBytes) {
-      out_.append(ptr, size);
-      return static_cast<ssize_t>(size);
-    }
-    if (!Flush() || !SendAll(ptr, size)) return -1;
-    return static_cast<ssize_t>(size);
-  }
-
-  // Sends what write() kept; false if the connection failed (what was kept is dropped).
-  bool Flush() {
-    if (out_.empty()) return true;
-    const bool ok = SendAll(out_.data(), out_.size());
-    out_.clear();
-    return ok;
-  }
-
-  // httplib asks for both addresses for every request: asked of the kernel once per connection.
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    if (!remote_) remote_ = Address(::getpeername);
-    ip = remote_->first;
-    port = remote_->second;
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    if (!local_) local_ = Address(::getsockname);
-    ip = local_->first;
-    port = local_->second;
-  }
-  socket_t socket() const override { return sock_; }
-
- private:
-  // Whether `events` came within `timeout_ms`.
-  bool Wait(short events, int timeout_ms) const {
-    pollfd p{sock_, events, 0};
-    int n;
-    do {
-      n = ::poll(&p, 1, timeout_ms);
-    } while (n < 0 && errno == EINTR);
-    return n > 0;
-  }
-  bool SendAll(const char* ptr, size_t size) {
-    size_t done = 0;
-    while (done < size) {
-      const ssize_t n = ::send(sock_, ptr + done, size - done, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n >= 0) {
-        done += static_cast<size_t>(n);
-      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        if (!Wait(POLLOUT, write_timeout_ms_)) return false;
-      } else if (errno != EINTR) {
-        return false;
-      }
-    }
-    return true;
-  }
-  ssize_t Recv(char* ptr, size_t size) {
-    while (true) {
-      const ssize_t n = ::recv(sock_, ptr, size, MSG_DONTWAIT);
-      if (n >= 0) return n;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        if (!Wait(POLLIN, read_timeout_ms_)) return -1;
-      } else if (errno != EINTR) {
-        return -1;
-      }
-    }
-  }
-  // The address and port (empty and 0 if the kernel does not say).
-  template <typename Fn>
-  std::pair<std::string, int> Address(Fn fn) const {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    int port = 0;
-    if (fn(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return {std::string(), port};
-    char text[INET6_ADDRSTRLEN] = {};
-    if (addr.ss_family == AF_INET) {
-      const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
-      ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
-      port = ntohs(a->sin_port);
-    } else if (addr.ss_family == AF_INET6) {
-      const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
-      ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
-      port = ntohs(a->sin6_port);
-    }
-    return {std::string(text), port};
-  }
-
-  static constexpr size_t kCoalesceBytes = 64 * 1024;
-  const socket_t sock_;
-  const int read_timeout_ms_, write_timeout_ms_;
-  std::array<char, 16 * 1024> buffer_;
-  size_t pos_ = 0, len_ = 0;
-  std::string out_;  // written, not yet sent
-  mutable std::optional<std::pair<std::string, int>> remote_, local_;
-};
-
-// The connection stream of the request this thread serves (HttpServer), for the logger's Flush().
-thread_local ConnectionStream* current_stream = nullptr;
-
-// httplib's plain HTTP server with its keep-alive wait replaced (issue 4, docs/BENCHMARKS.md): the
-// library waits for a connection's next request in a loop of a 10 ms poll and a 1 ms sleep, so
-// every idle keep-alive connection woke its worker ~180 times a second (96 idle connections: 21 %
-// of a core and 17,000 context switches/s on the benchmark machine) and a request arriving during
-// a sleep waited for it. Here a worker waits for its connection's next request in one poll, woken
-// by the request, the keep-alive timeout, or Stop() (WakeIdle). The requests themselves are
-// httplib's (Server::process_request parses, routes and answers them).
-class HttpServer final : public httplib::Server {
- public:
-  HttpServer() : wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
-  ~HttpServer() override {
-    if (wake_fd_ >= 0) ::close(wake_fd_);
-  }
-
-  // Idle connections stop waiting and close; busy ones close after their current request.
-  void WakeIdle() {
-    closing_.store(true);
-    const uint64_t one = 1;
-    if (wake_fd_ >= 0 && ::write(wake_fd_, &one, sizeof one) < 0) {
-      spdlog::warn("event=wake_idle_failed errno={}", errno);
-    }
-  }
-
- private:
-  bool process_and_close_socket(socket_t sock) override {
-    ConnectionStream stream(sock, Millis(read_timeout_sec_, read_timeout_usec_),
-                            Millis(write_timeout_sec_, write_timeout_usec_));
-    bool ret = false;
-    for (size_t left = keep_alive_max_count_; left > 0; --left) {
-      if (!stream.buffered() && !WaitForRequest(sock)) break;
-      bool closed = false;
-      current_stream = &stream;
-      ret = process_request(stream, left == 1 || closing_.load(), closed, [](httplib::Request&) {});
-      current_stream = nullptr;
-      if (!stream.Flush()) ret = false;
-      if (!ret || closed || closing_.load()) break;
-    }
-    ::shutdown(sock, SHUT_RDWR);
-    ::close(sock);
-    return ret;
-  }
-
-  // Whether the connection's next request began within the keep-alive timeout (false: the
-  // timeout, the peer closed, or the server stops).
-  bool WaitForRequest(socket_t sock) const {
-    if (closing_.load() || svr_sock_ == INVALID_SOCKET) return false;
-    pollfd p[2] = {{sock, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-    const int timeout_ms =
-        static_cast<int>(std::min<time_t>(keep_alive_timeout_sec_, 86400) * 1000);
-    int n;
-    do {
-      n = ::poll(p, wake_fd_ >= 0 ? 2 : 1, timeout_ms);
-    } while (n < 0 && errno == EINTR);
-    return n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 && !closing_.load();
-  }
-
-  static int Millis(time_t sec, time_t usec) {
-    return static_cast<int>(std::min<time_t>(sec, 86400) * 1000 + usec / 1000);
-  }
-
-  const int wake_fd_;
-  std::atomic<bool> closing_{false};
-};
 
 }  // namespace
 
@@ -496,7 +194,7 @@ Status ApiServer::Init() {
         std::shared_lock lock(state_mu_);
         const school::School* s = state_->FindSchool(school_id);
         if (s == nullptr) return std::nullopt;
-        auto it = s->logins.find(std::string(login));
+        auto it = s->logins.find(school::LoginKey(login));
         if (it == s->logins.end()) return std::nullopt;
         const school::User* user = s->FindUser(it->second);
         if (user == nullptr || !user->active) return std::nullopt;
@@ -507,13 +205,23 @@ Status ApiServer::Init() {
   if (options_.tls_cert_file.empty() != options_.tls_key_file.empty()) {
     return InvalidArgument("HTTPS needs both a certificate and a key");
   }
+  if (options_.header_timeout_seconds < 1 ||
+      options_.request_timeout_seconds < options_.header_timeout_seconds ||
+      options_.max_connections_per_client < 1) {
+    return InvalidArgument(
+        "header_timeout_seconds at least 1, request_timeout_seconds at least that, and "
+        "max_connections_per_client at least 1");
+  }
   if (!options_.tls_cert_file.empty()) {
     auto ssl = std::make_unique<httplib::SSLServer>(options_.tls_cert_file.c_str(),
                                                     options_.tls_key_file.c_str());
     if (!ssl->is_valid()) return InvalidArgument("the TLS certificate or key cannot be loaded");
     http_ = std::move(ssl);
   } else {
-    auto plain = std::make_unique<HttpServer>();
+    auto plain = std::make_unique<HttpServer>(
+        ConnectionLimits{.header_timeout_ms = options_.header_timeout_seconds * 1000,
+                         .request_timeout_ms = options_.request_timeout_seconds * 1000,
+                         .max_per_client = options_.max_connections_per_client});
     plain_http_ = plain.get();
     http_ = std::move(plain);
   }
@@ -526,7 +234,7 @@ Status ApiServer::Init() {
   http_->new_task_queue = [min = static_cast<size_t>(options_.threads),
                            max = static_cast<size_t>(options_.max_threads),
                            idle = std::chrono::seconds(options_.idle_thread_seconds)] {
-    return new ElasticPool(min, max, idle);
+    return NewElasticPool(min, max, idle);
   };
   http_->set_payload_max_length(options_.max_body_bytes);
   http_->set_read_timeout(options_.read_timeout_seconds, 0);
@@ -540,7 +248,7 @@ Status ApiServer::Init() {
   // Called after an answer is written (by httplib; over plain HTTP it is sent here, coalesced): the
   // stages of a request that went through Wrap, with the sending of its answer, go to /metrics.
   http_->set_logger([this](const httplib::Request&, const httplib::Response&) {
-    if (current_stream != nullptr) (void)current_stream->Flush();  // the answer is complete
+    HttpServer::FlushCurrentAnswer();  // the answer is complete
     if (current_route == nullptr) return;
     RequestStages& stages = RequestStages::Current();
     stages.Mark("write");

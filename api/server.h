@@ -83,6 +83,14 @@ struct ServerOptions {
   size_t ledger_max_queue = 200000;  // requests waiting for the writer; more: 503
   int read_timeout_seconds = 10;
   int write_timeout_seconds = 10;
+  // Slow and greedy clients (api/http_transport.h ConnectionLimits, plain HTTP): a request's
+  // headers must arrive within `header_timeout_seconds` of its first byte and the whole request
+  // within `request_timeout_seconds`; one client address holds at most
+  // `max_connections_per_client` connections (more: 503), leaving the rest of `max_threads` to
+  // the others.
+  int header_timeout_seconds = 10;
+  int request_timeout_seconds = 60;
+  int max_connections_per_client = 64;
   // HTTP workers. httplib serves a connection on one worker for as long as the client keeps it
   // alive, so every open keep-alive connection holds a worker: the pool keeps `threads` workers
   // and starts more while every worker is busy, up to `max_threads` (a new connection is then

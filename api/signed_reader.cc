@@ -5,7 +5,6 @@
 
 #include "api/server.h"
 #include "api/signed_request.h"
-#include "ejournal/v1/ledger.pb.h"
 
 namespace ejournal::api {
 
@@ -23,22 +22,15 @@ Result<Principal> ApiServer::SignedRequestReader(const httplib::Request& req) {
   if (!cred || cred->issued_at_sequence == 0) {  // 0: the node's own credential reads nothing
     return Err(Unauthenticated("credential " + h.credential_id + " is unknown here", "R-ACC-1"));
   }
+  // The school is the credential's own (R-ACC-6): the one its CredentialIssued was written for.
   EJ_ASSIGN_OR_RETURN(crypto::PublicKey key,
-                      registry_->Authorize(h.credential_id, cred->user_id, now));
+                      registry_->Authorize(h.credential_id, cred->school_id, cred->user_id, now));
   if (Status st =
           key.Verify(SignedRequestText(req.method, req.target, h.time_us, req.body), h.signature);
       !st.ok()) {
     return Err(Unauthenticated("the request's signature does not verify", "R-ACC-1"));
   }
-  // The school: the one the CredentialIssued entry was written for.
-  auto bytes = ledger_->Entry(cred->issued_at_sequence);
-  if (!bytes) return Err(bytes.error());
-  v1::LedgerEntry entry;
-  v1::EventBody body;
-  if (!entry.ParseFromString(*bytes) || !body.ParseFromString(entry.event().body())) {
-    return Err(DataLoss("the entry issuing credential " + h.credential_id + " does not parse"));
-  }
-  return Principal{.school_id = body.school_id(), .user_id = cred->user_id};
+  return Principal{.school_id = cred->school_id, .user_id = cred->user_id};
 }
 
 Result<Principal> ApiServer::ReaderOf(const httplib::Request& req) {

@@ -313,8 +313,9 @@ Result<AppendRequest> Admission::Check(std::string signed_event_bytes, int64_t n
   if (decoded.body.payload_case() == v1::EventBody::PAYLOAD_NOT_SET) {
     return Err(InvalidArgument("event " + decoded.body.event_id() + " has no payload"));
   }
-  EJ_ASSIGN_OR_RETURN(crypto::PublicKey key, registry_->Authorize(decoded.body.credential_id(),
-                                                                  decoded.body.actor_id(), now_us));
+  EJ_ASSIGN_OR_RETURN(crypto::PublicKey key,
+                      registry_->Authorize(decoded.body.credential_id(), decoded.body.school_id(),
+                                           decoded.body.actor_id(), now_us));
   EJ_RETURN_IF_ERROR(VerifyEventSignature(decoded, key));
   // The bytes move into the request (not copied: ~300 bytes an event on the HTTP workers); the
   // decoded event keeps where they are, for Admit's check that the request still carries them.
@@ -457,8 +458,8 @@ Status Admission::Admit(const AppendRequest& request, int64_t recorded_at_us) {
       request.event_id != event.body.event_id() || request.body_digest != event.body_digest) {
     return Internal("event " + request.event_id + " differs from what admission checked");
   }
-  auto key =
-      registry_->Authorize(event.body.credential_id(), event.body.actor_id(), recorded_at_us);
+  auto key = registry_->Authorize(event.body.credential_id(), event.body.school_id(),
+                                  event.body.actor_id(), recorded_at_us);
   if (!key) return key.error();
   if (event.body.has_credential_issued()) {
     EJ_RETURN_IF_ERROR(registry_->CheckIssue(event.body.credential_issued()));

@@ -463,8 +463,8 @@ Result<Summary> Verify(const Bundle& bundle, const std::string& trusted_node_key
         return Err(
             DataLoss(where + "is not of the school's academic year " + std::to_string(s.year)));
       }
-      auto key = registry.Authorize(decoded->body.credential_id(), decoded->body.actor_id(),
-                                    entry.recorded_at_us());
+      auto key = registry.Authorize(decoded->body.credential_id(), decoded->body.school_id(),
+                                    decoded->body.actor_id(), entry.recorded_at_us());
       if (!key) return Err(Status(key.error().code(), where + key.error().message()));
       Status sig = VerifyEventSignature(*decoded, *key);
       if (!sig.ok()) return Err(Status(sig.code(), where + sig.message()));

@@ -74,6 +74,7 @@ Status CredentialRegistry::Apply(const v1::EventBody& body, uint64_t sequence,
       if (!key) return key.error().WithContext("credential " + issued.credential_id());
       CredentialState state{.credential_id = issued.credential_id(),
                             .user_id = issued.user_id(),
+                            .school_id = body.school_id(),
                             .key = std::move(*key),
                             .kind = issued.kind(),
                             .not_after_us = issued.not_after_us(),
@@ -96,9 +97,11 @@ Status CredentialRegistry::Apply(const v1::EventBody& body, uint64_t sequence,
     }
     case v1::EventBody::kCredentialCompromiseActRecorded: {
       // R-SEC-2: the credentials named by the Act are revoked at once; naming none means every
-      // credential of the affected user issued before the Act (control.proto).
+      // credential of the affected user issued before the Act (control.proto). An Act acts in
+      // its own school only (R-ACC-6): a credential of another school is not its to revoke.
       const auto& act = body.credential_compromise_act_recorded();
       auto revoke = [&](CredentialState& c) {
+        if (c.school_id != body.school_id()) return;
         c.compromised = true;
         if (c.revoked_at_us == 0) {
           c.revoked_at_us = recorded_at_us;
@@ -122,6 +125,7 @@ Status CredentialRegistry::Apply(const v1::EventBody& body, uint64_t sequence,
 }
 
 Result<crypto::PublicKey> CredentialRegistry::Authorize(std::string_view credential_id,
+                                                        std::string_view school_id,
                                                         std::string_view actor_id,
                                                         int64_t at_us) const {
   std::shared_lock lock(mu_);
@@ -131,6 +135,12 @@ Result<crypto::PublicKey> CredentialRegistry::Authorize(std::string_view credent
         Unauthenticated("credential " + std::string(credential_id) + " is unknown", "R-ACC-1"));
   }
   const CredentialState& c = it->second;
+  // R-ACC-6 before R-ACC-4: a user id of another school may equal the actor's.
+  if (c.kind != v1::CREDENTIAL_KIND_NODE && c.school_id != school_id) {
+    return Err(PermissionDenied("ключ " + c.credential_id + " выдан в школе " + c.school_id +
+                                    " и не действует в школе " + std::string(school_id),
+                                "R-ACC-6"));
+  }
   if (c.user_id != actor_id) {
     return Err(Unauthenticated("credential " + c.credential_id + " belongs to another user; " +
                                    "a login is personal and may not act for " +

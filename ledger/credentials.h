@@ -7,6 +7,9 @@
 //
 // R-ACC-1: an event is accepted only if its credential is known, active at the event's recorded-at
 // time, not expired, and belongs to the event's actor (R-ACC-4: never one person for another).
+// R-ACC-6: a credential belongs to one user of one school, the school of the event that issued
+// it; it signs nothing for another school, whatever the user ids say (user ids are unique only
+// within a school). Only the node's own credential acts in every school.
 //
 // Thread-safety: Apply is called by one thread (the ledger writer, or the verifier) in sequence
 // order; Authorize and Find may be called from any thread at the same time, and the keys they
@@ -44,6 +47,9 @@ std::string NodeCredentialId(uint32_t note_key_id);
 struct CredentialState {
   std::string credential_id;
   std::string user_id;
+  // The school of the CredentialIssued event; empty for the node's credential, the only one that
+  // acts in every school (kind CREDENTIAL_KIND_NODE).
+  std::string school_id;
   crypto::PublicKey key;
   v1::CredentialKind kind = v1::CREDENTIAL_KIND_UNSPECIFIED;
   int64_t not_after_us = 0;         // 0: no expiry
@@ -73,9 +79,11 @@ class CredentialRegistry {
   // Folds one appended event (only credential events change anything).
   [[nodiscard]] Status Apply(const v1::EventBody& body, uint64_t sequence, int64_t recorded_at_us);
 
-  // The key that must have signed an event of `actor_id` under `credential_id`, recorded at
-  // `at_us`; kUnauthenticated with R-ACC-1 / R-ACC-4 / R-SEC-2 in the error otherwise.
+  // The key that must have signed an event of `actor_id` in `school_id` under `credential_id`,
+  // recorded at `at_us`. Otherwise kUnauthenticated (R-ACC-1 unknown, revoked or expired; R-ACC-4
+  // another user's; R-SEC-2 revoked by an Act) or kPermissionDenied (R-ACC-6: another school's).
   [[nodiscard]] Result<crypto::PublicKey> Authorize(std::string_view credential_id,
+                                                    std::string_view school_id,
                                                     std::string_view actor_id, int64_t at_us) const;
 
   std::optional<CredentialState> Find(std::string_view credential_id) const;

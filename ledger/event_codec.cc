@@ -32,10 +32,12 @@ AppendRequest DecodedEvent::ToAppendRequest() && {
 namespace {
 
 // Where a message of one type can hold other messages: its message fields outside oneofs, and its
-// oneofs that have a message member (only the member that is set needs a look).
+// oneofs that have a message member (only the member that is set needs a look); and its enum
+// fields.
 struct MessageFields {
   std::vector<const google::protobuf::FieldDescriptor*> fields;
   std::vector<const google::protobuf::OneofDescriptor*> oneofs;
+  std::vector<const google::protobuf::FieldDescriptor*> enums;
 };
 
 // Per thread and message type, built at the type's first check (descriptors of the generated pool
@@ -48,6 +50,9 @@ const MessageFields& MessageFieldsOf(const google::protobuf::Descriptor* type) {
   if (inserted) {
     for (int i = 0; i < type->field_count(); ++i) {
       const google::protobuf::FieldDescriptor* field = type->field(i);
+      if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_ENUM) {
+        it->second.enums.push_back(field);
+      }
       if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
       const google::protobuf::OneofDescriptor* oneof = field->real_containing_oneof();
       if (oneof == nullptr) {
@@ -76,7 +81,72 @@ bool NestedHasUnknownFields(const google::protobuf::Message& message,
          HasUnknownFields(reflection.GetMessage(message, field));
 }
 
+std::string UnknownEnumIn(const google::protobuf::Message& message, const std::string& prefix);
+
+// The unknown enum value of `field` (an enum field, or a message field searched inside), or "".
+std::string UnknownEnumOf(const google::protobuf::Message& message,
+                          const google::protobuf::Reflection& reflection,
+                          const google::protobuf::FieldDescriptor* field,
+                          const std::string& prefix) {
+  const std::string name = prefix + field->name();
+  if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_ENUM) {
+    auto unknown = [&](int value) {
+      return field->enum_type()->FindValueByNumber(value) == nullptr
+                 ? name + " = " + std::to_string(value)
+                 : std::string();
+    };
+    if (field->is_repeated()) {
+      const int n = reflection.FieldSize(message, field);
+      for (int i = 0; i < n; ++i) {
+        std::string found = unknown(reflection.GetRepeatedEnumValue(message, field, i));
+        if (!found.empty()) return found;
+      }
+      return {};
+    }
+    return unknown(reflection.GetEnumValue(message, field));
+  }
+  if (field->is_repeated()) {
+    const int n = reflection.FieldSize(message, field);
+    for (int i = 0; i < n; ++i) {
+      std::string found = UnknownEnumIn(reflection.GetRepeatedMessage(message, field, i),
+                                        name + "[" + std::to_string(i) + "].");
+      if (!found.empty()) return found;
+    }
+    return {};
+  }
+  if (!reflection.HasField(message, field)) return {};
+  return UnknownEnumIn(reflection.GetMessage(message, field), name + ".");
+}
+
+std::string UnknownEnumIn(const google::protobuf::Message& message, const std::string& prefix) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  const MessageFields& nested = MessageFieldsOf(message.GetDescriptor());
+  for (const google::protobuf::FieldDescriptor* field : nested.enums) {
+    std::string found = UnknownEnumOf(message, *reflection, field, prefix);
+    if (!found.empty()) return found;
+  }
+  for (const google::protobuf::FieldDescriptor* field : nested.fields) {
+    std::string found = UnknownEnumOf(message, *reflection, field, prefix);
+    if (!found.empty()) return found;
+  }
+  for (const google::protobuf::OneofDescriptor* oneof : nested.oneofs) {
+    const google::protobuf::FieldDescriptor* set =
+        reflection->GetOneofFieldDescriptor(message, oneof);
+    // (An enum member is among `enums` already; a scalar one holds no enum.)
+    if (set == nullptr || set->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      continue;
+    }
+    std::string found = UnknownEnumOf(message, *reflection, set, prefix);
+    if (!found.empty()) return found;
+  }
+  return {};
+}
+
 }  // namespace
+
+std::string UnknownEnumValue(const google::protobuf::Message& message) {
+  return UnknownEnumIn(message, "");
+}
 
 bool HasUnknownFields(const google::protobuf::Message& message) {
   const google::protobuf::Reflection* reflection = message.GetReflection();
@@ -125,6 +195,10 @@ Result<DecodedEvent> DecodeSignedEvent(std::string bytes, const DecodeLimits& li
   if (HasUnknownFields(ev.body)) {
     return Err(InvalidArgument(
         "the body has fields this server's schema does not know (a newer client?)"));
+  }
+  if (std::string unknown = UnknownEnumValue(ev.body); !unknown.empty()) {
+    return Err(InvalidArgument("неизвестное значение в событии: " + unknown +
+                               " (такого значения нет в схеме ejournal.v1)"));
   }
   const auto& body = ev.body;
   if (body.schema_version() != kSchemaVersion) {

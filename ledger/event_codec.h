@@ -56,6 +56,11 @@ struct DecodedEvent {
 // True if `message` or any message inside it carries fields this build does not know.
 bool HasUnknownFields(const google::protobuf::Message& message);
 
+// The first enum field of `message` or of a message inside it that holds a number its enum does
+// not name (proto3 keeps such numbers: a work type 999 would be stored and shown), as
+// "mark_recorded.work_type = 999"; empty when every enum value is known.
+std::string UnknownEnumValue(const google::protobuf::Message& message);
+
 }  // namespace ejournal
 
 #endif  // EJOURNAL_LEDGER_EVENT_CODEC_H_

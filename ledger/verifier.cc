@@ -230,8 +230,8 @@ Result<VerifyReport> VerifyLedger(const Ledger& ledger, const VerifyOptions& opt
                       Status(code, At(seq) + decoded.error().message(), decoded.error().rule()));
           return false;
         }
-        auto key = registry.Authorize(decoded->body.credential_id(), decoded->body.actor_id(),
-                                      entry.recorded_at_us());
+        auto key = registry.Authorize(decoded->body.credential_id(), decoded->body.school_id(),
+                                      decoded->body.actor_id(), entry.recorded_at_us());
         if (!key) {
           first.Offer(
               seq, Status(key.error().code(), At(seq) + key.error().message(), key.error().rule()));

@@ -41,13 +41,25 @@ std::string EndOfDayText(const School& school, int64_t us) {
          std::to_string(school.zone.LocalMinutes(us) % 60) + " (" + school.zone.name() + ")";
 }
 
-Status CheckMarkValue(const v1::MarkValue& value) {
+// R-MARK-1: a two-part mark ("5/4") is for a dictation with a grammar task, a creative work or an
+// essay (common.proto MarkValue), never for another work: each part would count as a mark.
+bool TakesTwoParts(v1::WorkType w) {
+  return w == v1::WORK_TYPE_DICTATION_WITH_GRAMMAR_TASK || w == v1::WORK_TYPE_CREATIVE_WORK ||
+         w == v1::WORK_TYPE_ESSAY;
+}
+
+Status CheckMarkValue(const v1::MarkValue& value, v1::WorkType work) {
   if (value.value() < 1 || value.value() > 5) {
     return Malformed("R-MARK-1", "a mark is 1 to 5, not " + std::to_string(value.value()));
   }
   if (value.second_value() < 0 || value.second_value() > 5) {
     return Malformed("R-MARK-1", "the second part of a two-part mark is 1 to 5 (0: none), not " +
                                      std::to_string(value.second_value()));
+  }
+  if (value.second_value() != 0 && !TakesTwoParts(work)) {
+    return Malformed("R-MARK-1",
+                     "двойная отметка (например, 5/4) ставится только за диктант с грамматическим "
+                     "заданием, творческую работу или сочинение");
   }
   return Status::Ok();
 }
@@ -386,6 +398,10 @@ Status Checker::CheckReentry() {
     return Refuse("R-SEC-4", "event " + body_.reenters_event_id() + " was already re-entered");
   }
   const EventInfo* info = state_.Event(original);
+  // R-ACC-6: a user id is a user of one school; the same id in another school is someone else.
+  if (state_.SchoolOf(*info) != school_->id) {
+    return Refuse("R-ACC-6", "запись " + body_.reenters_event_id() + " сделана в другой школе");
+  }
   if (state_.ActorOf(*info) != body_.actor_id()) {
     return Deny("R-SEC-4",
                 "a record is re-entered by its legitimate author, " + state_.ActorOf(*info));
@@ -453,6 +469,10 @@ Status Checker::CheckCredentialRevoked(const v1::CredentialRevoked& c) {
   if (cred->kind == v1::CREDENTIAL_KIND_NODE || cred->user_id == kNodeActor) {
     return Deny("R-ACC-2", "only the node revokes a node credential");
   }
+  // R-ACC-6: only a credential of this school; its user id may equal a user id of another.
+  if (cred->school_id != school_->id) {
+    return Deny("R-ACC-6", "ключ " + c.credential_id() + " выдан в другой школе");
+  }
   if (cred->user_id == body_.actor_id()) {
     if (c.reason() == v1::REVOCATION_REASON_LOGOUT ||
         c.reason() == v1::REVOCATION_REASON_COMPROMISE) {
@@ -460,9 +480,7 @@ Status Checker::CheckCredentialRevoked(const v1::CredentialRevoked& c) {
     }
     return Deny("R-ACC-2", "a user revokes their own credential at logout or on compromise");
   }
-  if (Is({v1::ROLE_ADMIN, v1::ROLE_DIRECTOR}) && cred->school_id == school_->id) {
-    return Status::Ok();
-  }
+  if (Is({v1::ROLE_ADMIN, v1::ROLE_DIRECTOR})) return Status::Ok();
   return Deny("R-ACC-2", "credential " + c.credential_id() + " is not yours to revoke");
 }
 
@@ -559,7 +577,7 @@ Status Checker::CheckSetUp() {
       if (school_->users.contains(u.user_id()))
         return AlreadyExists("user " + u.user_id() + " exists");
       if (u.roles().empty()) return Malformed("R-ACC-2", "a user needs at least one role");
-      if (!u.login_name().empty() && school_->logins.contains(u.login_name())) {
+      if (!u.login_name().empty() && school_->logins.contains(LoginKey(u.login_name()))) {
         return AlreadyExists("login " + u.login_name() +
                              " is taken (R-ACC-4: logins are personal)");
       }
@@ -591,7 +609,7 @@ Status Checker::CheckSetUp() {
                                    " is not among the rights of " + body_.actor_id());
       }
       if (!p.login_name().empty()) {
-        auto it = school_->logins.find(p.login_name());
+        auto it = school_->logins.find(LoginKey(p.login_name()));
         if (it != school_->logins.end() && it->second != p.user_id()) {
           return AlreadyExists("login " + p.login_name() + " is taken (R-ACC-4)");
         }
@@ -830,7 +848,7 @@ Status Checker::CheckStudentInLesson(const Lesson& lesson, std::string_view stud
 
 Status Checker::CheckMark(const v1::MarkRecorded& m, const Lesson& lesson, bool late_entry) {
   EJ_RETURN_IF_ERROR(CheckStudentInLesson(lesson, m.student_id()));
-  EJ_RETURN_IF_ERROR(CheckMarkValue(m.value()));
+  EJ_RETURN_IF_ERROR(CheckMarkValue(m.value(), m.work_type()));
   if (m.work_type() == v1::WORK_TYPE_UNSPECIFIED) {
     return Malformed("R-MARK-2", "a mark carries its work type");
   }
@@ -1038,7 +1056,7 @@ Status Checker::CheckJournal() {
         return Deny("R-ACC-2",
                     "attestation marks are recorded by the subject's teacher of the class");
       }
-      if (e.has_mark()) EJ_RETURN_IF_ERROR(CheckMarkValue(e.mark()));
+      if (e.has_mark()) EJ_RETURN_IF_ERROR(CheckMarkValue(e.mark(), e.work_type()));
       if (school_->attestation.contains(
               ExamKey(e.student_id(), e.subject_id(), e.academic_year_id(), e.attempt())) &&
           !reentry_) {
@@ -1397,8 +1415,7 @@ Status Checker::CheckAct(const v1::CredentialCompromiseActRecorded& act) {
     return Malformed("R-SEC-2", "an Act names the compromised credentials");
   }
   for (const auto& cid : act.affected_credential_ids()) {
-    const Credential* c = state_.FindCredential(cid);
-    if (c == nullptr || c->user_id != act.affected_user_id()) {
+    if (state_.UserCredential(school_->id, act.affected_user_id(), cid) == nullptr) {
       return Refuse("R-SEC-2",
                     "credential " + cid + " is not a credential of " + act.affected_user_id());
     }
@@ -1558,8 +1575,7 @@ Status Checker::CheckControl() {
         return AlreadyExists("report " + r.report_id() + " exists or has no id");
       }
       for (const auto& cid : r.credential_ids()) {
-        const Credential* c = state_.FindCredential(cid);
-        if (c == nullptr || c->user_id != r.user_id()) {
+        if (state_.UserCredential(school_->id, r.user_id(), cid) == nullptr) {
           return Refuse("R-SEC-1", "credential " + cid + " is not a credential of " + r.user_id());
         }
       }

@@ -368,6 +368,37 @@ const Credential* SchoolState::FindCredential(std::string_view credential_id) co
   return it == credentials_.end() ? nullptr : &it->second;
 }
 
+std::string LoginKey(std::string_view login) {
+  std::string key(login);
+  for (size_t i = 0; i < key.size(); ++i) {
+    const auto b = static_cast<unsigned char>(key[i]);
+    if (b >= 'A' && b <= 'Z') {
+      key[i] = static_cast<char>(b - 'A' + 'a');
+    } else if (i + 1 < key.size() && (b == 0xD0)) {
+      // U+0410..U+042F (А..Я) is D0 90..D0 AF: А..П lower to D0 B0..D0 BF, Р..Я to D1 80..D1 8F;
+      // U+0401 Ё (D0 81) lowers to U+0451 ё (D1 91).
+      const auto c = static_cast<unsigned char>(key[i + 1]);
+      if (c >= 0x90 && c <= 0x9F) {
+        key[i + 1] = static_cast<char>(c + 0x20);
+      } else if (c >= 0xA0 && c <= 0xAF) {
+        key[i] = static_cast<char>(0xD1);
+        key[i + 1] = static_cast<char>(c - 0x20);
+      } else if (c == 0x81) {
+        key[i] = static_cast<char>(0xD1);
+        key[i + 1] = static_cast<char>(0x91);
+      }
+      ++i;
+    }
+  }
+  return key;
+}
+
+const Credential* SchoolState::UserCredential(std::string_view school_id, std::string_view user_id,
+                                              std::string_view credential_id) const {
+  const Credential* c = FindCredential(credential_id);
+  return c != nullptr && c->school_id == school_id && c->user_id == user_id ? c : nullptr;
+}
+
 const EventInfo* SchoolState::Event(uint64_t seq) const {
   if (seq == 0 || seq > events_.size()) return nullptr;
   return &events_[seq - 1];
@@ -797,7 +828,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       for (int r : p.roles()) u.roles |= RoleBit(static_cast<v1::Role>(r));
       u.login = p.login_name();
       u.display_name = p.display_name();
-      if (!u.login.empty()) school->logins[u.login] = u.id;
+      if (!u.login.empty()) school->logins[LoginKey(u.login)] = u.id;
       school->users[u.id] = std::move(u);
       return Status::Ok();
     }
@@ -815,9 +846,9 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       if (it == school->users.end()) return Corrupt(seq, "unknown user");
       if (!p.display_name().empty()) it->second.display_name = p.display_name();
       if (!p.login_name().empty() && p.login_name() != it->second.login) {
-        school->logins.erase(it->second.login);
+        school->logins.erase(LoginKey(it->second.login));
         it->second.login = p.login_name();
-        school->logins[it->second.login] = it->second.id;
+        school->logins[LoginKey(it->second.login)] = it->second.id;
       }
       return Status::Ok();
     }

@@ -151,6 +151,11 @@ struct User {
   bool Has(v1::Role role) const { return (roles & RoleBit(role)) != 0; }
 };
 
+// Logins are unique within a school and signed in to without regard to case (R-ACC-5:
+// "Иванов", "иванов" and "ИВАНОВ" are one login): the key a login is found by, with Latin and
+// Cyrillic capitals (Ё too) lowered; other bytes as they are.
+std::string LoginKey(std::string_view login);
+
 struct Credential {
   std::string id, user_id, school_id;
   v1::CredentialKind kind = v1::CREDENTIAL_KIND_UNSPECIFIED;
@@ -355,7 +360,7 @@ struct School {
   IdMap<SchoolClass> classes;
   IdMap<Subgroup> subgroups;
   IdMap<User> users;
-  IdMap<std::string> logins;  // login -> user id
+  IdMap<std::string> logins;  // LoginKey(login) -> user id
   IdMap<Student> students;
   IdMap<Load> loads;
   IdMap<BellSchedule> bells;
@@ -534,6 +539,11 @@ class SchoolState final : public Validity {
 
   const School* FindSchool(std::string_view school_id) const;
   const Credential* FindCredential(std::string_view credential_id) const;
+  // R-ACC-6: the credential if it belongs to user `user_id` of school `school_id`, else null (a
+  // user id is unique only within its school: another school's user of the same id is another
+  // person).
+  const Credential* UserCredential(std::string_view school_id, std::string_view user_id,
+                                   std::string_view credential_id) const;
   const EventInfo* Event(uint64_t seq) const;
   uint64_t SequenceOf(std::string_view event_id) const;  // 0: unknown
   std::string_view EventIdOf(uint64_t seq) const;

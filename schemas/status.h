@@ -54,6 +54,14 @@ class [[nodiscard]] Status {
   // Prepends context to the message: "opening ledger: <message>".
   Status WithContext(std::string_view context) const;
 
+  // For a refusal that passes (rate limited, overloaded): how many seconds until a retry can
+  // succeed (HTTP Retry-After); 0: not said.
+  int64_t retry_after_seconds() const { return retry_after_seconds_; }
+  Status WithRetryAfter(int64_t seconds) && {
+    retry_after_seconds_ = seconds;
+    return std::move(*this);
+  }
+
   friend bool operator==(const Status& a, const Status& b) {
     return a.code_ == b.code_ && a.message_ == b.message_ && a.rule_ == b.rule_;
   }
@@ -62,6 +70,7 @@ class [[nodiscard]] Status {
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
   std::string rule_;
+  int64_t retry_after_seconds_ = 0;
 };
 
 // A value or the Status that explains why there is none. The error is never an OK Status.

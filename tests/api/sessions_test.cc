@@ -54,19 +54,37 @@ TEST_F(SessionsTest, WrongPasswordAndUnknownLoginAnswerAlike) {
   EXPECT_EQ(wrong->body, unknown->body);
 }
 
-TEST_F(SessionsTest, GuessingIsThrottled) {
+TEST_F(SessionsTest, GuessingIsThrottledAndTheAnswerSaysForHowLong) {
   SetPassword("math");
-  for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(PostJson("/api/v1/login", LoginJson("math", "guess" + std::to_string(i)))->status,
-              401);
+  // The guesses count against the login whatever its case (R-ACC-5: one login).
+  for (const char* login : {"math", "Math", "MATH", "mAth", "math"}) {
+    EXPECT_EQ(PostJson("/api/v1/login", LoginJson(login, "guess"))->status, 401) << login;
   }
   auto r = PostJson("/api/v1/login", LoginJson("math", kPassword));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 429) << r->body;
-  EXPECT_EQ(r->get_header_value("Retry-After"), "1");
+  // The lockout lasts the 15-minute window from the first failure: the answer says what is left.
+  EXPECT_EQ(r->get_header_value("Retry-After"), "900");
+  EXPECT_NE(r->body.find("через 15 мин."), std::string::npos) << r->body;
+  EXPECT_EQ(Json(r)["error"]["rule"], "R-ACC-5");
+  clock_.Advance(10LL * 60 * 1'000'000 + 500'000);
+  r = PostJson("/api/v1/login", LoginJson("MATH", kPassword));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 429) << r->body;
+  EXPECT_EQ(r->get_header_value("Retry-After"), "300");
+  EXPECT_NE(r->body.find("через 5 мин."), std::string::npos) << r->body;
   // After the window the right password works again.
-  clock_.Advance(16LL * 60 * 1'000'000);
+  clock_.Advance(6LL * 60 * 1'000'000);
   EXPECT_EQ(PostJson("/api/v1/login", LoginJson("math", kPassword))->status, 200);
+}
+
+TEST_F(SessionsTest, ALoginIsSignedInToWithoutRegardToCase) {
+  SetPassword("math");
+  for (const char* login : {"math", "MATH", "Math"}) {
+    auto r = PostJson("/api/v1/login", LoginJson(login, kPassword));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << login << ": " << r->body;
+  }
 }
 
 TEST_F(SessionsTest, PasswordNeverEntersTheLedger) {

@@ -258,6 +258,19 @@ TEST_F(WebPagesTest, ASubstituteSeesTheirLessonsAndReadsTheirPages_R_SUB_1) {
   // ... and no other page of the class.
   EXPECT_EQ(GetPath("/api/v1/schools/school-1/classes/5a/subjects/pe/terms/1/journal", sub)->status,
             404);
+  // The substituted lesson is in term 1: the class-subject's other terms stay the absent teacher's
+  // (seed 004 §7.12 opens the pages of the substitution, not the whole year), in the page, its
+  // as-of form and /me alike.
+  for (const char* term : {"2", "3", "4"}) {
+    const std::string other = "/api/v1/schools/school-1/classes/5a/subjects/russian/terms/" +
+                              std::string(term) + "/journal";
+    EXPECT_EQ(GetPath(other, sub)->status, 404) << term;
+    EXPECT_EQ(GetPath(other + "?as_of_us=" + std::to_string(clock_.NowMicros()), sub)->status, 404)
+        << term;
+    EXPECT_EQ(GetPath(other, TokenOf("russian"))->status, 200) << term;  // the teacher's own
+  }
+  EXPECT_EQ(me["loads"][0]["terms"], nlohmann::json::array({1})) << me.dump();
+  EXPECT_EQ(me["loads"][0]["current_term"], 1) << me.dump();
 
   // Cancelled: neither listed nor readable any more.
   v1::EventBody c = Body("methodist");

@@ -48,6 +48,8 @@ namespace {
 constexpr char kOrigin[] = "ejournal.test/crash/1";
 constexpr char kWriter[] = "crash-writer";
 constexpr char kWriterCredential[] = "cred-crash-writer";
+// The one school of the ledger: its credential acts only there (R-ACC-6).
+constexpr char kSchool[] = "crash-school";
 // Checkpoints are due with every group that comes 2 ms after the last one.
 constexpr int64_t kCheckpointIntervalUs = 2'000;
 // Threads 0..kAsyncThreads-1 keep kAsyncWindow requests in flight with AppendAsync; the others
@@ -111,7 +113,7 @@ Node OpenNode(const std::string& dir, const std::string& origin) {
 void AppendAsNode(Node& node, v1::EventBody body, const std::string& event_id) {
   body.set_schema_version(kSchemaVersion);
   body.set_event_id(event_id);
-  body.set_school_id("ledger");
+  body.set_school_id(kSchool);
   body.set_actor_id(kNodeUserId);
   body.set_credential_id(node.identity.credential_id);
   body.set_client_time_us(NowMicros());
@@ -223,7 +225,7 @@ class Writer {
     v1::EventBody body;
     body.set_schema_version(kSchemaVersion);
     body.set_event_id(*event_id);
-    body.set_school_id("crash-school");
+    body.set_school_id(kSchool);
     body.set_actor_id(kWriter);
     body.set_credential_id(kWriterCredential);
     body.set_client_time_us(NowMicros());

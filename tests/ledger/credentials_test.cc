@@ -24,6 +24,7 @@ using ::ejournal::testing::IsError;
 
 constexpr int64_t kNow = 1'700'000'000'000'000;
 constexpr int64_t kDay = 86'400'000'000;
+constexpr char kSchool[] = "school-1";
 
 template <typename T>
 T Must(Result<T> r) {
@@ -35,6 +36,7 @@ v1::EventBody Issue(const std::string& id, const std::string& user, v1::KeyAlgor
                     const std::string& public_key) {
   v1::EventBody body;
   body.set_event_id("issue-" + id);
+  body.set_school_id(kSchool);
   body.set_actor_id(kNodeUserId);
   auto* issued = body.mutable_credential_issued();
   issued->set_credential_id(id);
@@ -90,7 +92,7 @@ TEST(CredentialRegistryTest, AKeyFoldedWithoutParsingIsRefusedAtItsFirstVerifica
   const v1::EventBody off_curve =
       Issue("cred-bad", "teacher-1", v1::KEY_ALGORITHM_ECDSA_P256_SHA256, OffCurveP256Key());
   ASSERT_TRUE(registry.Apply(off_curve, 2, kNow).ok());
-  auto key = registry.Authorize("cred-bad", "teacher-1", kNow + 1);
+  auto key = registry.Authorize("cred-bad", kSchool, "teacher-1", kNow + 1);
   ASSERT_TRUE(key.has_value());
   EXPECT_TRUE(IsError(key->Verify("m", std::string(64, '\x01')), StatusCode::kUnauthenticated,
                       "public key is unusable: p256 public key is not a point on the curve"));
@@ -127,7 +129,7 @@ TEST(CredentialRegistryTest, ManyThreadsVerifyWithKeysFoldedWithoutParsing) {
       for (size_t i = 0; i < signers.size(); ++i) {
         const size_t k = (i + static_cast<size_t>(t)) % signers.size();
         const Signer& s = signers[k];
-        auto key = registry.Authorize(s.id, s.user, kNow + 1);
+        auto key = registry.Authorize(s.id, kSchool, s.user, kNow + 1);
         if (!key) {
           ++wrong;
           continue;
@@ -143,8 +145,32 @@ TEST(CredentialRegistryTest, ManyThreadsVerifyWithKeysFoldedWithoutParsing) {
   });
   EXPECT_EQ(wrong.load(), 0);
   // Another user under a known credential is still refused (R-ACC-4).
-  EXPECT_TRUE(IsError(registry.Authorize("cred-0", "teacher-1", kNow + 1).error(),
+  EXPECT_TRUE(IsError(registry.Authorize("cred-0", kSchool, "teacher-1", kNow + 1).error(),
                       StatusCode::kUnauthenticated, "belongs to another user"));
+}
+
+// R-ACC-6: a credential acts only in the school whose event issued it, even for a user id that the
+// other school has too; the node's own credential acts in every school.
+TEST(CredentialRegistryTest, ACredentialActsOnlyInItsOwnSchool) {
+  CredentialRegistry registry;
+  const crypto::PrivateKey node = Must(crypto::PrivateKey::Generate(KeyType::kEd25519));
+  registry.AddNode("node:1", node.public_key());
+  const crypto::PrivateKey key = Must(crypto::PrivateKey::Generate(KeyType::kEd25519));
+  ASSERT_TRUE(
+      registry
+          .Apply(Issue("cred-a", "admin", v1::KEY_ALGORITHM_ED25519, key.public_key().raw()), 1,
+                 kNow)
+          .ok());
+  EXPECT_TRUE(registry.Authorize("cred-a", kSchool, "admin", kNow + 1).has_value());
+  auto other = registry.Authorize("cred-a", "school-2", "admin", kNow + 1);
+  ASSERT_FALSE(other.has_value());
+  EXPECT_TRUE(IsError(other.error(), StatusCode::kPermissionDenied,
+                      "выдан в школе school-1 и не действует в школе school-2"));
+  EXPECT_EQ(other.error().rule(), "R-ACC-6");
+  EXPECT_EQ(registry.Find("cred-a")->school_id, kSchool);
+  for (const char* school : {kSchool, "school-2"}) {
+    EXPECT_TRUE(registry.Authorize("node:1", school, kNodeUserId, kNow + 1).has_value()) << school;
+  }
 }
 
 }  // namespace

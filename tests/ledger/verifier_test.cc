@@ -21,7 +21,9 @@
 
 #include "ejournal/v1/event.pb.h"
 #include "ejournal/v1/ledger.pb.h"
+#include "ledger/admission.h"
 #include "ledger/crypto.h"
+#include "ledger/event_codec.h"
 #include "ledger/node_key.h"
 #include "ledger/signed_note.h"
 #include "ledger/storage_format.h"
@@ -331,10 +333,11 @@ TEST_F(VerifierTest, ByteFlippedInsideTheBodyNamesTheEntry) {
     const std::string body = ParseEntry(bytes).event().body();
     const size_t body_at = bytes.find(body);
     ASSERT_NE(body_at, std::string::npos);
-    // The last character of the school id: the body still parses, its signature does not hold.
-    const size_t school_at = bytes.find(SignedLedger::kSchoolId, body_at);
-    ASSERT_LT(school_at, body_at + body.size());
-    bytes[school_at + std::string(SignedLedger::kSchoolId).size() - 1] ^= 0x01;
+    // A character of the payload's user id: the body still parses, its signature does not hold.
+    // (A changed school id would be refused before the signature: R-ACC-6.)
+    const size_t user_at = bytes.find("student-", body_at);
+    ASSERT_LT(user_at, body_at + body.size());
+    bytes[user_at] ^= 0x01;
     raw.Put("entries", EntryKey(kTampered), bytes);
   }
   EXPECT_TRUE(FailsWith(Verify(data), StatusCode::kUnauthenticated, "entry 137: event ",
@@ -685,6 +688,71 @@ TEST_F(VerifierTest, WrongNodeVerifierKeyIsRefused) {
   EXPECT_EQ(cli.exit_code, 1) << cli.out << cli.err;
   EXPECT_NE(cli.err.find("error: Unauthenticated: checkpoint at size 1: "), std::string::npos)
       << cli.err;
+}
+
+// The writer's observer of a ledger written before R-ACC-6 was enforced: it admits what it is
+// told to admit without checks, and folds like admission (the ledger's, made by Open).
+class AdmitsAnything final : public AppendObserver {
+ public:
+  explicit AdmitsAnything(SignedLedger* ledger) : ledger_(ledger) {}
+  bool unchecked = false;
+  Status Admit(const AppendRequest& request, int64_t recorded_at_us) override {
+    return unchecked ? Status::Ok() : ledger_->admission().Admit(request, recorded_at_us);
+  }
+  void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
+             std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
+    ledger_->admission().Apply(request, sequence, recorded_at_us, entry_bytes, batch);
+  }
+  void FinishGroup(rocksdb::WriteBatch& batch) override { ledger_->admission().FinishGroup(batch); }
+
+ private:
+  SignedLedger* const ledger_;
+};
+
+// R-ACC-6: an entry signed with a credential issued in another school (as a ledger written before
+// the rule was enforced may hold) is named by the verifier, as the writer and a replica refuse it.
+TEST(VerifierCrossSchoolTest, AnEntrySignedWithAnotherSchoolsCredentialIsNamed) {
+  TempDir dir;
+  ManualClock clock;
+  auto created = SignedLedger::Create(dir.Sub("data"), &clock);
+  ASSERT_TRUE(created.has_value()) << created.error().ToString();
+  SignedLedger& ledger = **created;
+  AdmitsAnything observer(&ledger);
+  ASSERT_TRUE(ledger.Open(&observer).ok());
+  auto own = ledger.IssueCredential("teacher-1", crypto::KeyType::kEd25519);
+  auto other = ledger.IssueCredential("teacher-1", crypto::KeyType::kEd25519, 0, "school-2");
+  ASSERT_TRUE(own.has_value() && other.has_value());
+  // School 2's "teacher-1" signs an event of school 1's "teacher-1".
+  const v1::EventBody body = ledger.UserRegisteredBody(*other, "student-1");
+  ASSERT_EQ(body.school_id(), SignedLedger::kSchoolId);
+  auto bytes = ledger.Sign(body, *other);
+  ASSERT_TRUE(bytes.has_value());
+  EXPECT_EQ(ledger.Submit(*bytes).error().rule(), "R-ACC-6");  // the writer refuses it today
+  auto decoded = DecodeSignedEvent(*bytes);
+  ASSERT_TRUE(decoded.has_value());
+  AppendRequest forged = std::move(*decoded).ToAppendRequest();
+  forged.context = std::make_shared<DecodedEvent>(DecodeSignedEvent(forged.signed_event).value());
+  observer.unchecked = true;
+  auto appended = ledger.ledger().Append(std::move(forged));
+  ASSERT_TRUE(appended.has_value()) << appended.error().ToString();
+  const uint64_t forged_at = appended->sequence;
+  ASSERT_TRUE(ledger.ledger().Checkpoint().has_value());
+  const std::string verifier_key = ledger.node().VerifierKey();
+  ledger.Close();
+
+  LedgerOptions options;
+  options.path = dir.Sub("data") + "/ledger";
+  options.read_only = true;
+  auto opened = Ledger::Open(std::move(options));
+  ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+  VerifyOptions verify;
+  verify.node_verifier_key = verifier_key;
+  auto report = VerifyLedger(**opened, verify);
+  ASSERT_FALSE(report.has_value());
+  EXPECT_EQ(report.error().code(), StatusCode::kPermissionDenied) << report.error().ToString();
+  EXPECT_EQ(report.error().rule(), "R-ACC-6");
+  EXPECT_TRUE(report.error().message().starts_with("entry " + std::to_string(forged_at) + ": "))
+      << report.error().ToString();
 }
 
 }  // namespace

@@ -229,6 +229,24 @@ TEST_F(RulesTest, R_ACC_4_ALoginIsNeverGivenToAnother) {
   taken.mutable_user_registered()->add_roles(v1::ROLE_STUDENT);
   taken.mutable_user_registered()->set_login_name("ivanov.petya");
   EXPECT_TRUE(IsError(Submit(taken), StatusCode::kAlreadyExists, "R-ACC-4"));
+  // Logins are one without regard to case (R-ACC-5 signs in the same way): "Ivanov.Petya" is taken.
+  taken.set_event_id(ledger_->NewEventId());
+  taken.mutable_user_registered()->set_login_name("Ivanov.PETYA");
+  EXPECT_TRUE(IsError(Submit(taken), StatusCode::kAlreadyExists, "R-ACC-4"));
+  MustSubmit(login("ct", "s2", "Петров.Ёжик"));
+  EXPECT_TRUE(Refused(Submit(login("ct", "s3", "ПЕТРОВ.ёЖИК")), StatusCode::kAlreadyExists, "",
+                      "is taken"));
+  EXPECT_EQ(School().logins.at(school::LoginKey("петров.ёжик")), "s2");
+}
+
+TEST(LoginKeyTest, LowersLatinAndCyrillicCapitalsOnly) {
+  EXPECT_EQ(school::LoginKey("Ivanov.Petya-7"), "ivanov.petya-7");
+  EXPECT_EQ(school::LoginKey("АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"),
+            "абвгдеёжзийклмнопрстуфхцчшщъыьэюя");
+  EXPECT_EQ(school::LoginKey("абвгдеёжзийклмнопрстуфхцчшщъыьэюя"),
+            "абвгдеёжзийклмнопрстуфхцчшщъыьэюя");
+  EXPECT_EQ(school::LoginKey("Ünïcode"), "Ünïcode");  // other letters as they are
+  EXPECT_EQ(school::LoginKey(""), "");
 }
 
 // ---- R-ACC-5: login and password; a password changes by its user or the administrator ----
@@ -415,6 +433,17 @@ TEST_F(RulesTest, R_MARK_1_TwoPartMarkIsOneCellWithTwoValues) {
                       kMalformed, "R-MARK-1", "second part"));
   EXPECT_TRUE(
       IsRefused(Submit(MarkBody("russian", "m3", "rus-5a-1", "s1", 0)), kMalformed, "R-MARK-1"));
+  // Only a dictation with a grammar task, a creative work or an essay takes two parts: on any other
+  // work each part would count toward the term's minimum and mean.
+  for (v1::WorkType work : {v1::WORK_TYPE_CONTROL_WORK, v1::WORK_TYPE_ANSWER_IN_CLASS,
+                            v1::WORK_TYPE_DICTATION, v1::WORK_TYPE_TEST}) {
+    EXPECT_TRUE(Refused(Submit(MarkBody("russian", "m4", "rus-5a-1", "s1", 4, work, 4)), kMalformed,
+                        "R-MARK-1", "двойная отметка"))
+        << v1::WorkType_Name(work);
+  }
+  for (v1::WorkType work : {v1::WORK_TYPE_CREATIVE_WORK, v1::WORK_TYPE_ESSAY}) {
+    MustSubmit(MarkBody("russian", "m5-" + v1::WorkType_Name(work), "rus-5a-1", "s1", 5, work, 4));
+  }
 }
 
 // ---- R-MARK-2: a mark carries its work type and, where weighed, a weight ----

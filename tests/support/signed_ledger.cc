@@ -150,16 +150,15 @@ Result<AppendResult> SignedLedger::Submit(const v1::EventBody& body, const Signe
 }
 
 Result<Signer> SignedLedger::IssueCredential(const std::string& user_id, crypto::KeyType type,
-                                             int64_t not_after_us) {
+                                             int64_t not_after_us, const std::string& school_id) {
   EJ_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(type));
   const std::string credential_id = "cred-" + user_id + "-" +
                                     std::string(crypto::KeyTypeName(type)) + "-" +
                                     std::to_string(next_id_ + 1);
   if (not_after_us == 0) not_after_us = clock_->NowMicros() + kDefaultLifetimeUs;
-  EJ_ASSIGN_OR_RETURN(
-      AppendResult appended,
-      Submit(CredentialIssuedBody(credential_id, user_id, key.public_key(), not_after_us),
-             NodeSigner()));
+  v1::EventBody body = CredentialIssuedBody(credential_id, user_id, key.public_key(), not_after_us);
+  body.set_school_id(school_id);
+  EJ_ASSIGN_OR_RETURN(AppendResult appended, Submit(body, NodeSigner()));
   (void)appended;
   return Signer{.credential_id = credential_id, .user_id = user_id, .key = std::move(key)};
 }

@@ -98,10 +98,11 @@ class SignedLedger {
   [[nodiscard]] Result<AppendResult> Submit(std::string signed_event);
   [[nodiscard]] Result<AppendResult> Submit(const v1::EventBody& body, const Signer& signer);
 
-  // Issues a new credential of `type` to `user_id` (a node-signed CredentialIssued, appended).
-  // `not_after_us` 0: kDefaultLifetimeUs from now.
+  // Issues a new credential of `type` to `user_id` of `school_id` (a node-signed
+  // CredentialIssued, appended). `not_after_us` 0: kDefaultLifetimeUs from now.
   [[nodiscard]] Result<Signer> IssueCredential(const std::string& user_id, crypto::KeyType type,
-                                               int64_t not_after_us = 0);
+                                               int64_t not_after_us = 0,
+                                               const std::string& school_id = kSchoolId);
 
  private:
   SignedLedger(std::string data_dir, const Clock* clock, DecodeLimits limits, NodeIdentity node);

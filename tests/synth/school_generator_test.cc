@@ -239,10 +239,12 @@ TEST_F(GeneratedYearTest, TheActInvalidatesExactlyWhatTheDryRunListed_R_SEC_3) {
   EXPECT_TRUE(FirstSchool().reports.at(leak->report_id).late);
   // R-SEC-2: the leaked key signs nothing any more; the new one does.
   EXPECT_FALSE(ledger_->registry()
-                   .Authorize(leak->leaked_credential_id, leak->teacher_id, clock_->NowMicros())
+                   .Authorize(leak->leaked_credential_id, leak->school_id, leak->teacher_id,
+                              clock_->NowMicros())
                    .has_value());
   EXPECT_TRUE(ledger_->registry()
-                  .Authorize(leak->new_credential_id, leak->teacher_id, clock_->NowMicros())
+                  .Authorize(leak->new_credential_id, leak->school_id, leak->teacher_id,
+                             clock_->NowMicros())
                   .has_value());
 }
 
