@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
   app.add_option("--bench-clock-start", bench_clock_start_us,
                  "benchmarks only: the clock reads this instant (Unix µs) at start and runs on "
                  "(tools/load_bench.sh replays a generated day at its date)");
-  // Replication (issue 5, docs/SCALING.md).
+  // Replication (docs/SCALING.md).
   app.add_option("--kafka", options.kafka,
                  "replicate through Kafka: `embedded` (an in-process mock cluster; its address is "
                  "printed) or bootstrap.servers");

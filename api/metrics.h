@@ -25,7 +25,7 @@ namespace ejournal::api {
 void WriteMetric(std::string& out, std::string_view name, std::string_view help,
                  std::string_view type, double value);
 
-// The stages of the request this thread serves, for ejournal_http_stage_seconds (issue 4: where
+// The stages of the request this thread serves, for ejournal_http_stage_seconds (where
 // a read's time goes under load). httplib runs a request's parsing, handler and answer on one
 // thread, so the clock is thread-local: ApiServer's Wrap starts it, handlers call Mark() at the
 // end of each stage they pass (the time since the previous mark, or the start, is that stage's),

@@ -1,4 +1,4 @@
-// Replication in the service (issue 5, docs/SCALING.md): the writer's relay to Kafka
+// Replication in the service (docs/SCALING.md): the writer's relay to Kafka
 // (ledger/replicator.h), the embedded mock cluster (`--kafka embedded`), the read replica
 // (`--replica`, ledger/replica.h), and what /metrics and /readyz say about them.
 //

@@ -1,4 +1,4 @@
-// Reads the web pages need beyond docs/API.md's views (issue 7; routed in routes_web.cc):
+// Reads the web pages need beyond docs/API.md's views (routed in routes_web.cc):
 //   GET .../classes/{c}/terms/{t}/marks   the class's marks in every subject of a term, one table
 //                                         (the class teacher's page; R-ACC-3: the class teacher of
 //                                         that class, the deputy, the director, the auditor)

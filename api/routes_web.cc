@@ -1,4 +1,4 @@
-// The web pages (issue 7, api/web/README.md): the built static files of api/web served from
+// The web pages (api/web/README.md): the built static files of api/web served from
 // ServerOptions::web_root, and the few reads the pages need beyond docs/API.md's views:
 //   GET /api/v1/me                     who the session is and what they may open (roles, classes,
 //                                      loads, children); ids only, no names

@@ -57,7 +57,7 @@ std::string TimingHeader(const RequestStages& stages, RequestStages::Clock::time
 
 // Runs single writes' admission checks (decode, credential, Ed25519 signature: ~80 µs of CPU
 // each) on a few threads of lower CPU priority, so that when the cores are busy the readers'
-// workers run first (issue 4: diary reads p99 under 2 ms while 2,000 writes/s run; the writes'
+// workers run first (diary reads p99 under 2 ms while 2,000 writes/s run; the writes'
 // target is 10 ms). Under no CPU pressure the priority changes nothing; a check then costs two
 // thread switches more.
 // Thread-safety: Run from any thread; the destructor waits for the checks in progress.
@@ -147,11 +147,12 @@ class ApiServer::LockedObserver final : public AppendObserver {
   Status Admit(const AppendRequest& request, int64_t recorded_at_us) override {
     return inner_->Admit(request, recorded_at_us);
   }
-  void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
-             std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
+  Status Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
+               std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
     std::unique_lock lock(*mu_);
-    inner_->Apply(request, sequence, recorded_at_us, entry_bytes, batch);
+    EJ_RETURN_IF_ERROR(inner_->Apply(request, sequence, recorded_at_us, entry_bytes, batch));
     diaries_->OnApplied(*state_, Admission::BodyOf(request), sequence);
+    return Status::Ok();
   }
   // The group's views, from the state (read only: the writer is its only mutator, no lock).
   void FinishGroup(rocksdb::WriteBatch& batch) override { inner_->FinishGroup(batch); }
@@ -299,7 +300,7 @@ Status ApiServer::Init() {
   // httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG): a burst of new connections
   // (the load tool's 96 clients at once, a school's first lesson) overflowed it, the kernel
   // dropped the extra SYNs and the clients' kernels sent them again after a second, so every load
-  // run began with a 1-second stall (docs/BENCHMARKS.md, issue 4). Linux lets listen() be called
+  // run began with a 1-second stall (docs/BENCHMARKS.md). Linux lets listen() be called
   // again on a listening socket to change its backlog: the socket is captured as httplib makes it.
   auto listen_fd = std::make_shared<socket_t>(INVALID_SOCKET);
   http_->set_socket_options([listen_fd](socket_t sock) {

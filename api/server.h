@@ -104,7 +104,7 @@ struct ServerOptions {
   int keep_alive_seconds = 5;
   // > 0: single writes' admission checks (the Ed25519 verification) run on `verify_threads`
   // threads (0: one per CPU) this many nice steps below the process (at most nice 19), below the
-  // readers' workers (issue 4); 0 (the default): on the HTTP worker that received the write. Off
+  // readers' workers; 0 (the default): on the HTTP worker that received the write. Off
   // by default: on the busy machine it delayed the writes' checks (p99 13 ms against 2 ms) and
   // did not clearly help the reads (docs/BENCHMARKS.md). Batches are checked on their worker.
   int verify_nice = 0;
@@ -116,7 +116,7 @@ struct ServerOptions {
   // The ledger's writer and committer threads this many nice steps from the process
   // (LedgerOptions::thread_nice; below 0 needs CAP_SYS_NICE, else they keep the process's). Every
   // write waits for both. Off by default: at 2,000 single writes/s -5 won four alternated pairs
-  // of the writes' p99 and lost the next two (docs/BENCHMARKS.md, issue 4): not settled.
+  // of the writes' p99 and lost the next two (docs/BENCHMARKS.md): not settled.
   int ledger_nice = 0;
   // LedgerOptions::inline_commit_max_entries: one thread hand-off fewer per small group at a low
   // rate. Off by default: the commit's p90 was worse on a busy machine (docs/BENCHMARKS.md).
@@ -144,7 +144,7 @@ struct ServerOptions {
   std::string backup_dir;
   uint32_t backup_keep = 0;
 
-  // Replication (issue 5; api/replication.cc, docs/SCALING.md). `kafka`: "" (no replication),
+  // Replication (api/replication.cc, docs/SCALING.md). `kafka`: "" (no replication),
   // "embedded" (librdkafka's mock cluster in this process, ledger/embedded_kafka.h; its address is
   // kafka_bootstrap()), or the bootstrap.servers of a cluster. `kafka_options`: librdkafka
   // properties passed through (security.protocol, ssl.*, sasl.*, ...).

@@ -1,5 +1,5 @@
 // SharedWork: runs the items of a job on the calling thread and on whichever of a few helper
-// threads are free, so that a lone batch's signature checks use every core (issue 4: batch ingest
+// threads are free, so that a lone batch's signature checks use every core (batch ingest
 // against the machine's Ed25519 limit on both cores; docs/BENCHMARKS.md "Service: load").
 //
 // Why: each batch of POST /api/v1/events:batch was checked on the HTTP worker that received it,

@@ -23,9 +23,7 @@ namespace {
 // A catch-up of at least this many entries compacts the views at its end (a replay).
 constexpr uint64_t kCatchUpCompactAfter = 50000;
 
-const DecodedEvent& DecodedOf(const AppendRequest& request) {
-  return *static_cast<const DecodedEvent*>(request.context.get());
-}
+const DecodedEvent& DecodedOf(const AppendRequest& request) { return *request.context; }
 
 // A catch-up's table files before their ingestion: "<database>/views-catch-up-..." (CatchUpWriter
 // and IngestBulkViews). Those a crash left behind were never ingested: removed.
@@ -42,7 +40,7 @@ void RemoveCatchUpFiles(rocksdb::DB* db) {
 
 // Writes a catch-up's view batches on a thread of its own, in the order they are handed over,
 // while the caller goes on folding: RocksDB's memtable inserts and the WAL's sync were a quarter
-// of a replay's instructions on the folding thread (docs/BENCHMARKS.md, issue 3 item 11). One
+// of a replay's instructions on the folding thread (docs/BENCHMARKS.md). One
 // batch is written while the next one is built; Submit waits for the previous write to finish
 // first, so at most two batches exist. Each batch carries the views' applied position of its last
 // entry, and the batches reach RocksDB in order: after a crash the views are those of a prefix of
@@ -219,7 +217,7 @@ Status Compact(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
 
 // The merge of a replay's chunk files (all in level 0: their compactions were paused), once, at
 // the end, split by key range into subcompactions that run on both cores (the fold is over). What
-// kept it on one thread (3.3-3.6 s of the 5-million-event replay, docs/BENCHMARKS.md, issue 3):
+// kept it on one thread (3.3-3.6 s of the 5-million-event replay, docs/BENCHMARKS.md):
 // - RocksDB 7.8 (Debian's) runs a compaction split only when its planning found at least two
 //   boundaries (CompactionJob::Prepare tests `boundaries_.size() > 1`; RocksDB issue 11476,
 //   fixed in 8.4), so `max_subcompactions = 2`, whose one boundary is exactly the split asked
@@ -480,20 +478,26 @@ const v1::EventBody& Admission::BodyOf(const AppendRequest& request) {
   return DecodedOf(request).body;
 }
 
-void Admission::Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
-                      std::string_view, rocksdb::WriteBatch& batch) {
+Status Admission::Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
+                        std::string_view, rocksdb::WriteBatch& batch) {
+  if (request.context == nullptr) {
+    return Internal("event " + request.event_id + " reached the writer without admission");
+  }
   const v1::EventBody& body = DecodedOf(request).body;
-  Status st = registry_->Apply(body, sequence, recorded_at_us);
-  if (!st.ok()) spdlog::error("entry {}: credential state: {}", sequence, st.ToString());
+  if (Status st = registry_->Apply(body, sequence, recorded_at_us); !st.ok()) {
+    return st.WithContext("credential state");
+  }
   if (school_ != nullptr) {
     // A lesson move changes the keys of the views gathered before it: those are written first.
     if (views_ && views_->gathered() > 0 && school::ViewBatchWriter::MustWriteBefore(body)) {
       views_->Write(*school_, batch);
     }
-    st = school_->Apply(body, sequence, recorded_at_us);
-    if (!st.ok()) spdlog::error("entry {}: school state: {}", sequence, st.ToString());
+    if (Status st = school_->Apply(body, sequence, recorded_at_us); !st.ok()) {
+      return st.WithContext("school state");
+    }
     if (views_) views_->Gather(*school_, sequence);
   }
+  return Status::Ok();
 }
 
 void Admission::FinishGroup(rocksdb::WriteBatch& batch) {

@@ -46,7 +46,7 @@ class Admission final : public AppendObserver {
   // written.
   // How the chunks reach RocksDB: kBatches, written batches (memtable and WAL); kTableFiles, each
   // chunk a table file ingested into the views, their compactions paused until the end (a
-  // replay's bulk load: docs/BENCHMARKS.md, issue 3 item 12). Either way a crash leaves the views
+  // replay's bulk load: docs/BENCHMARKS.md). Either way a crash leaves the views
   // of a prefix of the chunks and that prefix's applied position. kFromZero, for views that hold
   // nothing yet (a replay after ClearViews, a new data directory): no chunks; every view is built
   // once after the fold, on every core, as table files that do not overlap
@@ -76,8 +76,8 @@ class Admission final : public AppendObserver {
   // AppendObserver (writer thread).
   Status Admit(const AppendRequest& request, int64_t recorded_at_us) override;
   // Folds the event into the registry and the school state and gathers the views it touched.
-  void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
-             std::string_view entry_bytes, rocksdb::WriteBatch& batch) override;
+  Status Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
+               std::string_view entry_bytes, rocksdb::WriteBatch& batch) override;
   // Writes the views gathered since the group began, each once, from the state after the group's
   // last entry (byte-identical to writing them entry by entry: projections/views.h).
   void FinishGroup(rocksdb::WriteBatch& batch) override;

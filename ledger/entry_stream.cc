@@ -14,7 +14,7 @@ using google::protobuf::internal::WireFormatLite;
 // The two fields of a stored ejournal.v1.LedgerEntry that a replay needs, read in place:
 // recorded_at_us (2) and event (3).body (1). Parsing the whole LedgerEntry copied the body, the
 // signature and the credential id into strings and freed and allocated its SignedEvent again for
-// every entry: a quarter of the reading thread's instructions (docs/BENCHMARKS.md, issue 3). The
+// every entry: a quarter of the reading thread's instructions (docs/BENCHMARKS.md). The
 // wire format is checked as protobuf's parser checks it (tags, lengths, every field skipped
 // whole; the last occurrence of a field wins), except that the fields not read here are not
 // decoded (the credential id's UTF-8): the body is parsed in full by the caller. False if the

@@ -246,7 +246,7 @@ Status Ledger::OpenDb() {
   nodes_options.memtable_insert_with_hint_prefix_extractor.reset(
       rocksdb::NewFixedPrefixTransform(1));
   // A group's event ids are put in key order (PrepareGroup): each insert starts from the previous
-  // one's place in the skiplist rather than from its top (docs/BENCHMARKS.md, issue 4: the
+  // one's place in the skiplist rather than from its top (docs/BENCHMARKS.md: the
   // committer's memtable inserts). RocksDB uses the hint only for a write group of one writer
   // (not a concurrent memtable write), which the ledger's single committer always is.
   rocksdb::ColumnFamilyOptions event_ids_options = PointLookupOptions(cache);
@@ -735,7 +735,20 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::PrepareGroup(std::vector<Pending>
     last_entry_at_us = at;
     range_.Append(leaf,
                   [&](const merkle::NodeId& id, const merkle::Hash& h) { AddNode(id, h, batch); });
-    if (options_.observer != nullptr) options_.observer->Apply(req, seq, at, entry, batch);
+    if (options_.observer != nullptr) {
+      Status applied = options_.observer->Apply(req, seq, at, entry, batch);
+      if (!applied.ok()) {
+        // The fold cannot follow the ledger: fail-stop, as after a failed write (nothing of the
+        // group is written; a restart folds the ledger again).
+        Status st(applied.code(),
+                  "entry " + std::to_string(seq) + " (event " + req.event_id +
+                      "): the derived state failed to fold it: " + applied.message(),
+                  applied.rule());
+        Fail(st);
+        for (auto& p : reqs) p.done(Err(st));
+        return nullptr;
+      }
+    }
     batch.Put(cf_.entries, storage::EncodeBigEndian64(seq), entry);
     new_in_group.emplace(req.event_id, EventIdRecord{seq, at, req.body_digest});
     outcomes[i] = AppendResult{seq, at, false};

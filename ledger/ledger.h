@@ -59,6 +59,8 @@
 
 namespace ejournal {
 
+struct DecodedEvent;  // ledger/event_codec.h
+
 // One event to append, already decoded and checked by admission.
 struct AppendRequest {
   // The serialised ejournal.v1.SignedEvent exactly as received; stored verbatim.
@@ -67,8 +69,10 @@ struct AppendRequest {
   std::string event_id;
   // SHA-256 of SignedEvent.body: what "the same event" means for idempotency.
   merkle::Hash body_digest{};
-  // Opaque to the ledger; handed to the AppendObserver (e.g. the decoded event).
-  std::shared_ptr<const void> context;
+  // What admission decoded and checked (Admission::Check), handed to the AppendObserver; the
+  // ledger itself never reads it. Null for a request admission did not make (the ledger core's
+  // own tests and tools, whose observers need no decoded event).
+  std::shared_ptr<const DecodedEvent> context;
   // Set only by a replica (ledger/replica.h) for an entry copied from another ledger: the entry
   // keeps the source's sequence number and recorded-at time, so its stored bytes (and leaf) are the
   // source's. Refused (kFailedPrecondition, nothing appended) unless `sequence` is exactly the next
@@ -93,7 +97,7 @@ struct AppendResult {
   bool duplicate = false;  // the event was already in the ledger; `sequence` is the original
 };
 
-// Hooks the writer thread calls while it builds a group; used by the projections (issue 3) so that
+// Hooks the writer thread calls while it builds a group; used by the projections so that
 // the views are written in the same WriteBatch as the entries. Called only from the writer thread.
 class AppendObserver {
  public:
@@ -102,8 +106,12 @@ class AppendObserver {
   // same group)? A non-OK status refuses it; nothing is appended for it.
   virtual Status Admit(const AppendRequest& request, int64_t recorded_at_us) = 0;
   // `entry` was given `sequence` and will be written in `batch`. Add derived writes to `batch`.
-  virtual void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
-                     std::string_view entry_bytes, rocksdb::WriteBatch& batch) = 0;
+  // A non-OK status means the derived state (the fold) can no longer follow the ledger: the
+  // ledger stops accepting writes, as after a failed write (health() says why, naming the
+  // entry), and the group is refused; a restart folds the ledger again.
+  [[nodiscard]] virtual Status Apply(const AppendRequest& request, uint64_t sequence,
+                                     int64_t recorded_at_us, std::string_view entry_bytes,
+                                     rocksdb::WriteBatch& batch) = 0;
   // After the last Apply of a group that applied at least one entry, before `batch` is written:
   // derived writes made once per group rather than once per entry (Admission writes the views
   // of the whole group here, each view once).
@@ -148,7 +156,7 @@ struct LedgerOptions {
   // 2,000 single writes/s, 16 cut the ledger threads' CPU by ~15 % and their timeslices by a
   // third, but the requests arriving during an inline sync wait for it before they are even
   // prepared, and the commit's p90 was worse in each of four alternated runs on a busy machine
-  // (docs/BENCHMARKS.md, issue 4): off until a quiet A/B says otherwise.
+  // (docs/BENCHMARKS.md): off until a quiet A/B says otherwise.
   size_t inline_commit_max_entries = 0;
   // Requests waiting for the writer; more are refused with kUnavailable (the API answers 503).
   size_t max_queue = 200000;

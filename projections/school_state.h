@@ -338,7 +338,7 @@ using IdMap = std::unordered_map<std::string, Value, IdHash, std::equal_to<>>;
 // The same for a table that is only searched, never iterated (its order is not the above's), with
 // nodes that never move: absl's node table finds a key in about one cache miss where
 // std::unordered_map walked its bucket's chain (the marks: millions in a replay, a tenth of its
-// fold in their lookups; docs/BENCHMARKS.md, issue 3).
+// fold in their lookups; docs/BENCHMARKS.md).
 template <typename Value>
 using IdNodeMap = absl::node_hash_map<std::string, Value, IdHash, std::equal_to<>>;
 

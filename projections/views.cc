@@ -1058,7 +1058,7 @@ Status ClearViews(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
   const std::string begin(1, '\0'), end(1, '\x7f');
   // The table files of the old views are dropped at once (a MANIFEST edit): otherwise the replay's
   // final compaction reads them all again only to drop them under the range deletion (on the
-  // 5-million-event ledger, half of that compaction's input records: docs/BENCHMARKS.md, issue 3
+  // 5-million-event ledger, half of that compaction's input records: docs/BENCHMARKS.md
   // item 12). Files it does not drop (being compacted) and the memtable are covered by the range
   // deletion below.
   const rocksdb::Slice from(begin), to(end);

@@ -132,9 +132,9 @@ class ViewBulkBuilder {
 // A protobuf arena for one read (a journal page, a diary week) whose first block is a buffer
 // kept per thread and reused from read to read, so that building a view costs almost no malloc.
 // Why: after the fold of a large ledger glibc's heap is full of small holes, and malloc's search
-// of its bins took a third of a page read on the 5-million-event ledger (docs/BENCHMARKS.md,
-// issue 3). One ReadArena per thread at a time has the buffer; one made while another lives
-// allocates blocks of its own.
+// of its bins took a third of a page read on the 5-million-event ledger (docs/BENCHMARKS.md). One
+// ReadArena per thread at a time has the buffer; one made while another lives allocates blocks of
+// its own.
 class ReadArena {
  public:
   ReadArena();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The service's load targets (issue 4, item 11; docs/BENCHMARKS.md "Service: load"), in one run on
+# The service's load targets (docs/BENCHMARKS.md "Service: load"), in one run on
 # this machine, the server and the load tool together:
 #   1. `openssl speed -multi 2 -seconds 3 ed25519`: the machine's Ed25519 verifications/s on both
 #      cores (the limit batch ingest is measured against; target ≥ 0.80 of it);

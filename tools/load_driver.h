@@ -1,4 +1,4 @@
-// The load tool's open-loop HTTP driver (issue 4, items 10-11; docs/BENCHMARKS.md "Service: load").
+// The load tool's open-loop HTTP driver (docs/BENCHMARKS.md "Service: load").
 //
 // One thread sends requests at their due times over at most N keep-alive connections and collects
 // the answers, with epoll. The tool used to give every connection a thread that slept until its

@@ -1,4 +1,4 @@
-// ejournal_load: the service's load generator (issue 4, items 10-11; docs/BENCHMARKS.md "Service").
+// ejournal_load: the service's load generator (docs/BENCHMARKS.md "Service").
 // A benchmark, not a test: the test run only smoke-runs it at a tiny size (ctest -L bench_smoke).
 //
 //   ejournal_load prepare --data D [--schools N --classes C --students S --teachers T --seed X]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The replica against the writer on the same events (issue 5: "a replica applies at least as fast
+# The replica against the writer on the same events ("a replica applies at least as fast
 # as the writer ingests"; docs/BENCHMARKS.md, "Replication"). Each round, on this machine:
 #   1. writer: ejournald ingests the prepared school day over HTTP (POST /api/v1/events:batch,
 #      4 clients of 500 events: tools/load_bench.sh's batch step) while its relay replicates to

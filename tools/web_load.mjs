@@ -1,4 +1,4 @@
-// How long the teacher's journal page takes to load in Chromium on localhost (issue 7: "loads in
+// How long the teacher's journal page takes to load in Chromium on localhost ("loads in
 // under a second on localhost with the demo school"). A measurement, not a test: it makes the
 // demo school (`ejournal demo school`, default size unless --demo-args), starts ejournald on a
 // free port, signs the demo teacher in through the login page, then loads the journal page of

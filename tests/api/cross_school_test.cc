@@ -45,6 +45,9 @@ class CrossSchoolTest : public ApiFixture {
       ASSERT_TRUE(ledger_->Submit(u, other_.at("admin")).has_value());
       IssueOther(id);
     }
+    // School 1's content: a mark of s1 in math.
+    At(D(2025, 10, 6), "08:40");
+    MustSubmit(MarkBody("math", "m-s1", "math-5a-1", "s1", 5));
     ledger_->Close();
     StartServer(Options());
     At(D(2025, 10, 6), "08:45");
@@ -207,6 +210,55 @@ TEST_F(CrossSchoolTest, EveryEventFamilyWithAnotherSchoolsCredentialIsRefused) {
     EXPECT_EQ(item["error"]["http_status"], 403) << item.dump();
   }
   EXPECT_EQ(LedgerSize(), size);
+}
+
+// Every id an event names is looked up in the event's own school: school 1's lesson, mark,
+// class and students are unknown to school 2's staff writing in school 2.
+TEST_F(CrossSchoolTest, IdsOfOneSchoolNameNothingInTheOther) {
+  const uint64_t size = LedgerSize();
+  auto refused = [&](const v1::EventBody& b) {
+    auto r = PostEvent(SignedOther(b));
+    if (!r) return ::testing::AssertionFailure() << "no answer";
+    if (r->status < 400 || r->status >= 500 || r->status == 401) {
+      return ::testing::AssertionFailure() << r->status << " " << r->body;
+    }
+    if (LedgerSize() != size) return ::testing::AssertionFailure() << "appended";
+    return ::testing::AssertionSuccess() << r->body;
+  };
+  v1::EventBody mark = OtherBody("math");  // school 1's lesson and student
+  auto* m = mark.mutable_mark_recorded();
+  m->set_mark_id("m-2");
+  m->set_lesson_id("math-5a-1");
+  m->set_student_id("s1");
+  m->mutable_value()->set_value(2);
+  m->set_work_type(v1::WORK_TYPE_ANSWER_IN_CLASS);
+  *mark.mutable_business_date() = Date(D(2025, 10, 6));
+  EXPECT_TRUE(refused(mark));
+  v1::EventBody correction = OtherBody("math");  // school 1's mark
+  auto* c = correction.mutable_correction_requested();
+  c->set_request_id("rq-2");
+  c->mutable_target()->set_mark_id("m-s1");
+  c->set_original_event_id("any");
+  *c->mutable_mark() = *m;
+  c->mutable_mark()->set_mark_id("m-s1");
+  c->set_reason("ошибка");
+  EXPECT_TRUE(refused(correction));
+  v1::EventBody enrol = OtherBody("admin");  // school 1's class and student
+  enrol.mutable_student_enrolled()->set_student_id("s1");
+  enrol.mutable_student_enrolled()->set_class_id("5a");
+  *enrol.mutable_student_enrolled()->mutable_enrolled_on() = Date(D(2025, 10, 6));
+  EXPECT_TRUE(refused(enrol));
+  v1::EventBody link = OtherBody("admin");  // school 1's student, school 2's parent
+  link.mutable_guardian_linked()->set_guardian_id("parent");
+  link.mutable_guardian_linked()->set_student_id("s2");
+  EXPECT_TRUE(refused(link));
+  // School 1's page and diary are as they were.
+  SetPassword("parent");
+  Session parent = Login("parent");
+  auto diary = GetPath("/api/v1/schools/school-1/students/s1/diary?week=2025-10-06", parent.token);
+  ASSERT_TRUE(diary);
+  ASSERT_EQ(diary->status, 200) << diary->body;
+  EXPECT_EQ(diary->body.find("m-2"), std::string::npos);
 }
 
 TEST_F(CrossSchoolTest, ThisSchoolsKeysWriteNothingInTheOther) {

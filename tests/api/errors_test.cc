@@ -1,4 +1,4 @@
-// The documented errors of the write and read endpoints (issue 4's list: 400, 401, 403, 409, 413,
+// The documented errors of the write and read endpoints (400, 401, 403, 409, 413,
 // 422 with the rule id, 429, 503) where the other files do not reach them: each refusal inside a
 // batch, a batch against a full admission queue, and the session and parameter errors of every
 // read endpoint. Each refusal leaves the ledger as it was and the server healthy.

@@ -1,4 +1,4 @@
-// Flow 3 of issue 6 (docs/FLOWS.md "The auditor"), end to end through ejournald and the CLI. The
+// Flow 3 (docs/FLOWS.md "The auditor"), end to end through ejournald and the CLI. The
 // auditor holds an auditor login and the node's public key (node.pub) and nothing else:
 //   - the whole ledger, entry by entry over HTTP, hashes to the root of a checkpoint the node key
 //     signed;

@@ -1,4 +1,4 @@
-// Flow 2 of issue 6 (docs/FLOWS.md "Credential compromise"), end to end through ejournald and the
+// Flow 2 (docs/FLOWS.md "Credential compromise"), end to end through ejournald and the
 // CLI: someone signs in with the math teacher's stolen password and changes marks, adds an
 // absence, files two correction requests, one of which the deputy approves. The teacher reports
 // (late: R-SEC-1); the director previews exactly what the Act would void and records it (R-SEC-2);

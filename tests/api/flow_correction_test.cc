@@ -1,4 +1,4 @@
-// Flow 1 of issue 6 (docs/FLOWS.md "Grade correction"), end to end through ejournald and the CLI:
+// Flow 1 (docs/FLOWS.md "Grade correction"), end to end through ejournald and the CLI:
 // a teacher records a wrong mark and asks to correct it; the deputy sees the request in the queue
 // with the original, the proposal and the cell's history while the diary and the journal still
 // show the old mark; the requester may not decide (R-COR-1); the approval changes the diary and

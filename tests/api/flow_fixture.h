@@ -1,5 +1,5 @@
-// The three flows of issue 6 end to end (docs/FLOWS.md), and the CLI client's own test
-// (cli_client_test.cc): a real ejournald on 127.0.0.1 over the fixture's school
+// The three flows the school buys ejournal for end to end (docs/FLOWS.md), and the CLI client's own
+// test (cli_client_test.cc): a real ejournald on 127.0.0.1 over the fixture's school
 // (tests/api/api_fixture.h), driven by the real `ejournal` CLI binary, one profile (session) per
 // person. The views are read back as JSON (the CLI's --json, i.e. the server's own
 // answer) and reduced to small exact shapes (a page's grid of cells, a history's list of events)

@@ -1,4 +1,4 @@
-// The load tool's open-loop HTTP driver (tools/load_driver.h, issue 4 items 10-11) against a real
+// The load tool's open-loop HTTP driver (tools/load_driver.h) against a real
 // HTTP server on 127.0.0.1 (httplib's): what it sends, that it keeps to its connections, holds a
 // job back until its stream's previous answer, sends again on a fresh connection when the server
 // closed an idle kept-alive one, and reports a server that is not there.

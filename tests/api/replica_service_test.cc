@@ -1,4 +1,4 @@
-// Replication through the service (issue 5): real ejournald processes (a writer with its relay,
+// Replication through the service: real ejournald processes (a writer with its relay,
 // read replicas) and librdkafka's mock cluster on 127.0.0.1 hosted by this test process, so that a
 // writer can be killed with SIGKILL and restarted against the same cluster. The writer's data is a
 // small generated school (`ejournal demo school`); readers sign in at the writer and read from

@@ -1,4 +1,4 @@
-// What issue 4's latency work added to the server, on a real server on 127.0.0.1:
+// What the server does for latency, on a real server on 127.0.0.1:
 // - its worker pool grows while every worker holds a keep-alive connection: with N workers and N
 //   clients connected, client N+1 is answered while the others stay connected (httplib's fixed
 //   pool made it wait until one of them closed, up to the keep-alive timeout);

@@ -1,7 +1,8 @@
-// The reads the web pages added in issue 7's second part (api/routes_pages.cc, routes_read.cc):
-// the class teacher's table of a class's marks in every subject, the auditor's ledger browser, and
-// the awaiting-re-entry list that every user sees for their own records (R-SEC-4). A real server
-// on 127.0.0.1 with a real RocksDB; each error with its status and nothing changed.
+// The reads the web pages need beyond the journal and the diary (api/routes_pages.cc,
+// routes_read.cc): the class teacher's table of a class's marks in every subject, the auditor's
+// ledger browser, and the awaiting-re-entry list that every user sees for their own records
+// (R-SEC-4). A real server on 127.0.0.1 with a real RocksDB; each error with its status and nothing
+// changed.
 #include <gtest/gtest.h>
 
 #include <set>

@@ -1,4 +1,4 @@
-// The browser's side of the service (issue 7, api/routes_web.cc): the session in an HttpOnly
+// The browser's side of the service (api/routes_web.cc): the session in an HttpOnly
 // SameSite=Strict cookie, CSRF protection of cookie-authenticated POSTs, the static pages with a
 // strict Content-Security-Policy and no way out of the web root, /api/v1/me, the paper diary and
 // the verifier key. A real server on 127.0.0.1, real files, httplib::Client.

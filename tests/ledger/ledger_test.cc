@@ -326,6 +326,57 @@ TEST_F(LedgerTest, FailedFsyncIsNeverAcknowledgedAndStopsTheWriter) {
   ASSERT_TRUE(resubmitted.has_value());
 }
 
+// A fold that fails (the observer's Apply, e.g. the school state) must stop the writer as a failed
+// write does: the state would otherwise drift from the ledger, and every later admission read it.
+class FailingFoldObserver final : public AppendObserver {
+ public:
+  explicit FailingFoldObserver(std::string poison) : poison_(std::move(poison)) {}
+  Status Admit(const AppendRequest&, int64_t) override { return Status::Ok(); }
+  Status Apply(const AppendRequest& request, uint64_t, int64_t, std::string_view,
+               rocksdb::WriteBatch&) override {
+    if (request.event_id == poison_) return DataLoss("the test fold cannot fold " + poison_);
+    return Status::Ok();
+  }
+  void FinishGroup(rocksdb::WriteBatch&) override {}
+
+ private:
+  const std::string poison_;
+};
+
+TEST_F(LedgerTest, AFoldThatFailsStopsTheWriterNamingTheEntry) {
+  FailingFoldObserver fold("poison");
+  options_.observer = &fold;
+  ASSERT_TRUE(OpenLedger());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(ledger_->Append(MakeRequest("ok" + std::to_string(i))));
+  std::vector<AppendRequest> group;
+  group.push_back(MakeRequest("with-poison"));
+  group.push_back(MakeRequest("poison"));
+  auto results = ledger_->AppendBatch(std::move(group));
+  for (const auto& r : results) {
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code(), StatusCode::kDataLoss) << r.error().ToString();
+    EXPECT_NE(r.error().message().find("entry 5 (event poison): the derived state failed"),
+              std::string::npos)
+        << r.error().ToString();
+  }
+  // Fail-stop, and health() (/readyz) says why, naming the entry.
+  const Status health = ledger_->health();
+  EXPECT_NE(health.message().find("entry 5 (event poison)"), std::string::npos)
+      << health.ToString();
+  auto after = ledger_->Append(MakeRequest("after"));
+  ASSERT_FALSE(after.has_value());
+  EXPECT_EQ(after.error().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(ledger_->size(), 3u);
+  ledger_.reset();
+  // Nothing of the refused group was written; a restart serves again.
+  options_.observer = nullptr;
+  ASSERT_TRUE(OpenLedger());
+  EXPECT_EQ(ledger_->size(), 3u);
+  EXPECT_FALSE(ledger_->SequenceOf("with-poison"));
+  EXPECT_TRUE(VerifyTree());
+  EXPECT_TRUE(ledger_->Append(MakeRequest("with-poison")).has_value());
+}
+
 TEST_F(LedgerTest, DiskFullIsAnErrorNotACrash) {
   auto fs = std::make_shared<testing::FaultInjectionFileSystem>();
   ASSERT_TRUE(OpenLedger(fs));
@@ -354,9 +405,10 @@ class GateObserver final : public AppendObserver {
     }
     return Status::Ok();
   }
-  void Apply(const AppendRequest&, uint64_t sequence, int64_t, std::string_view,
-             rocksdb::WriteBatch&) override {
+  Status Apply(const AppendRequest&, uint64_t sequence, int64_t, std::string_view,
+               rocksdb::WriteBatch&) override {
     applied_.push_back(sequence);
+    return Status::Ok();
   }
   void FinishGroup(rocksdb::WriteBatch&) override {}
   void WaitEntered() {

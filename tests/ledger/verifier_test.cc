@@ -699,9 +699,9 @@ class AdmitsAnything final : public AppendObserver {
   Status Admit(const AppendRequest& request, int64_t recorded_at_us) override {
     return unchecked ? Status::Ok() : ledger_->admission().Admit(request, recorded_at_us);
   }
-  void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
-             std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
-    ledger_->admission().Apply(request, sequence, recorded_at_us, entry_bytes, batch);
+  Status Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
+               std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
+    return ledger_->admission().Apply(request, sequence, recorded_at_us, entry_bytes, batch);
   }
   void FinishGroup(rocksdb::WriteBatch& batch) override { ledger_->admission().FinishGroup(batch); }
 

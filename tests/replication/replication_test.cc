@@ -1,4 +1,4 @@
-// Replication (issue 5) end to end, with real components: the writer's RocksDB ledger with the
+// Replication end to end, with real components: the writer's RocksDB ledger with the
 // school rules, the relay producing to librdkafka's mock cluster on 127.0.0.1, the real `kcat`
 // reading the topic as an independent client, and replicas rebuilding their own ledger and views.
 #include <gtest/gtest.h>

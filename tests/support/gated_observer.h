@@ -37,9 +37,9 @@ class GatedObserver final : public AppendObserver {
     }
     return inner_->Admit(request, recorded_at_us);
   }
-  void Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
-             std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
-    inner_->Apply(request, sequence, recorded_at_us, entry_bytes, batch);
+  Status Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
+               std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
+    return inner_->Apply(request, sequence, recorded_at_us, entry_bytes, batch);
   }
   void FinishGroup(rocksdb::WriteBatch& batch) override { inner_->FinishGroup(batch); }
 

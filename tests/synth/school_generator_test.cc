@@ -631,8 +631,8 @@ class ViewsCompactions final : public rocksdb::EventListener {
 // A replay whose views go in as table files ends with one merge of the chunks' files, each of
 // which spans the whole key space: the merge is cut into subcompactions by key range, so that it
 // runs on both cores (with RocksDB 7.8, `max_subcompactions = 2` ran it whole: docs/BENCHMARKS.md,
-// issue 3, and MergeTableFiles in ledger/admission.cc). The merged views equal the incremental
-// ones, and the views' target file size, lowered for the merge of so small a ledger, is back.
+// and MergeTableFiles in ledger/admission.cc). The merged views equal the incremental ones, and the
+// views' target file size, lowered for the merge of so small a ledger, is back.
 TEST(GeneratedYearTwoSchools, ReplayOfTableFilesMergesThemInSeveralSubcompactions) {
   TempDir dir;
   ClosedTwoSchools year;

@@ -1,4 +1,4 @@
-// End-to-end test of the web pages (issue 7): Debian's chromium driven by playwright-core against a
+// End-to-end test of the web pages: Debian's chromium driven by playwright-core against a
 // real ejournald on 127.0.0.1 (a free port), on a demo school made by `ejournal demo school`.
 // Each role's main task is done through the pages; a screenshot of each page is kept in --out.
 // Finally the server stops and `ejournal ledger verify` checks the ledger with the browser-signed

@@ -1,4 +1,4 @@
-// Checks docs/openapi.yaml (issue 4, item 7): (1) it is a valid OpenAPI document (validated
+// Checks docs/openapi.yaml: (1) it is a valid OpenAPI document (validated
 // against the OpenAPI JSON schemas by @seriousme/openapi-schema-validator, pinned in
 // package-lock.json); (2) it describes exactly the endpoints that the route files (api/server.cc,
 // api/routes_web.cc) route (method and path), no more and no fewer. The web pages' static files

@@ -1,4 +1,4 @@
-// The ejournal web pages (issue 7): one small app served by ejournald. Every write is an
+// The ejournal web pages: one small app served by ejournald. Every write is an
 // ejournal.v1.SignedEvent: the body is encoded by the library protoc-gen-es generated from
 // schemas/, and signed in the browser with the session's Ed25519 key (WebCrypto, not extractable,
 // kept in IndexedDB). Reads use the HttpOnly session cookie; every POST carries X-EJournal-CSRF.

@@ -1,4 +1,4 @@
-// The pages added in issue 7's second part: the class teacher's class (absence reasons of the week,
+// The pages beyond the journal and the diary: the class teacher's class (absence reasons of the week,
 // the marks in every subject), the methodist's timetable changes, the deputy's reports with their
 // charts, the term mark, re-entry of what an Act voided (R-SEC-4), the auditor's ledger browser.
 // Every write goes through app.js's submit() (signed in the browser); refusals through fail().
