@@ -71,25 +71,6 @@ int main(int argc, char** argv) {
                  "connections wait)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app.add_option("--verify-nice", options.verify_nice,
-                 "experimental: nice steps below the process for threads that check single "
-                 "writes' signatures, below the readers (0: checked on the HTTP worker)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 19));
-  app.add_option("--ledger-nice", options.ledger_nice,
-                 "experimental: nice steps for the ledger's writer and committer threads from the "
-                 "process's (below 0: scheduled before the HTTP workers; needs CAP_SYS_NICE)")
-      ->capture_default_str()
-      ->check(CLI::Range(-20, 19));
-  app.add_option("--ledger-inline-commit", options.ledger_inline_commit,
-                 "experimental: a group of at most this many writes is committed by the ledger's "
-                 "writer itself when its committer is idle (0: always the committer)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 8192));
-  app.add_option("--verify-threads", options.verify_threads,
-                 "threads that check single writes' signatures (0: one per CPU)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
   app.add_option("--batch-helpers", options.batch_helpers,
                  "threads that help check a batch's signatures beside the HTTP worker that "
                  "received it (-1: one per CPU; 0: none)")

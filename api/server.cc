@@ -55,86 +55,6 @@ std::string TimingHeader(const RequestStages& stages, RequestStages::Clock::time
 
 }  // namespace
 
-// Runs single writes' admission checks (decode, credential, Ed25519 signature: ~80 µs of CPU
-// each) on a few threads of lower CPU priority, so that when the cores are busy the readers'
-// workers run first (diary reads p99 under 2 ms while 2,000 writes/s run; the writes'
-// target is 10 ms). Under no CPU pressure the priority changes nothing; a check then costs two
-// thread switches more.
-// Thread-safety: Run from any thread; the destructor waits for the checks in progress.
-class ApiServer::VerifyPool {
- public:
-  VerifyPool(size_t threads, int nice) {
-    for (size_t i = 0; i < threads; ++i) {
-      threads_.emplace_back([this, nice] {
-        pthread_setname_np(pthread_self(), "ej-verify");
-        // `nice` steps below the process's own priority (raising a thread's own nice value
-        // needs no privilege; Linux sets it per thread).
-        const id_t tid = static_cast<id_t>(::gettid());
-        errno = 0;
-        const int base = ::getpriority(PRIO_PROCESS, tid);
-        if (errno != 0 || ::setpriority(PRIO_PROCESS, tid, std::min(base + nice, 19)) != 0) {
-          spdlog::warn("event=verify_nice_failed errno={}", errno);
-        }
-        Work();
-      });
-    }
-  }
-  ~VerifyPool() {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : threads_) t.join();
-  }
-
-  // Runs `check` on a pool thread and returns its result.
-  Result<AppendRequest> Run(const std::function<Result<AppendRequest>()>& check) {
-    Task task{&check};
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return check();
-      queue_.push_back(&task);
-    }
-    cv_.notify_one();
-    std::unique_lock lock(task.mu);
-    task.cv.wait(lock, [&] { return task.result.has_value(); });
-    return std::move(*task.result);
-  }
-
- private:
-  struct Task {
-    const std::function<Result<AppendRequest>()>* check;
-    std::mutex mu;
-    std::condition_variable cv;
-    std::optional<Result<AppendRequest>> result;  // guarded by mu
-  };
-
-  void Work() {
-    std::unique_lock lock(mu_);
-    while (true) {
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, nothing left
-      Task* task = queue_.front();
-      queue_.pop_front();
-      lock.unlock();
-      Result<AppendRequest> result = (*task->check)();
-      {
-        std::lock_guard done(task->mu);
-        task->result.emplace(std::move(result));
-        task->cv.notify_one();  // under the lock: the waiter may destroy the task right after
-      }
-      lock.lock();
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Task*> queue_;  // guarded by mu_
-  bool stopping_ = false;    // guarded by mu_
-  std::vector<std::thread> threads_;
-};
-
 // Wraps admission so that the state's mutation (Apply, on the ledger's writer thread) holds the
 // state lock exclusively while readers hold it shared. Admit only reads the state, and the writer
 // is the only thread that mutates it, so Admit needs no lock. Under the same lock the diary cache
@@ -283,12 +203,6 @@ Status ApiServer::Init() {
         res.status = status;
         return httplib::Server::HandlerResponse::Handled;
       }));
-  if (options_.verify_nice > 0 && admission_ != nullptr) {
-    const size_t n = options_.verify_threads > 0
-                         ? static_cast<size_t>(options_.verify_threads)
-                         : std::max<size_t>(1, std::thread::hardware_concurrency());
-    verify_pool_ = std::make_unique<VerifyPool>(n, options_.verify_nice);
-  }
   if (options_.batch_helpers != 0 && admission_ != nullptr) {
     const size_t n = options_.batch_helpers > 0
                          ? static_cast<size_t>(options_.batch_helpers)
@@ -343,8 +257,6 @@ Status ApiServer::OpenLedger(LedgerOptions lo) {
   lo.clock = options_.clock;
   lo.observer = observer_.get();
   lo.max_queue = options_.ledger_max_queue;
-  lo.thread_nice = options_.ledger_nice;
-  lo.inline_commit_max_entries = options_.ledger_inline_commit;
   EJ_ASSIGN_OR_RETURN(ledger_, Ledger::Open(std::move(lo)));
   if (Status st = admission_->CatchUp(*ledger_); !st.ok()) {
     // A ledger whose first events name a school no SchoolRegistered created (what `ejournal init`
@@ -395,7 +307,6 @@ void ApiServer::Stop() {
   // listen_after_bind returns once its workers have finished their requests.
   const bool started = listener_.joinable();
   if (started) listener_.join();
-  verify_pool_.reset();  // no request is in flight any more
   batch_helpers_.reset();
   StopReplication();
   // The ledger's destructor lets the writer finish every queued request; acknowledged groups are
@@ -494,10 +405,7 @@ void ApiServer::Routes() {
 
 Result<AppendResult> ApiServer::Submit(std::string signed_event) {
   const int64_t now_us = options_.clock->NowMicros();
-  auto checked =
-      verify_pool_ == nullptr
-          ? admission_->Check(std::move(signed_event), now_us)
-          : verify_pool_->Run([&] { return admission_->Check(std::move(signed_event), now_us); });
+  auto checked = admission_->Check(std::move(signed_event), now_us);
   RequestStages::MarkCurrent("verify");
   if (!checked) {
     metrics_.CountRefusal(checked.error());

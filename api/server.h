@@ -102,25 +102,10 @@ struct ServerOptions {
   int idle_thread_seconds = 30;
   // A keep-alive connection idle this long is closed (its worker freed).
   int keep_alive_seconds = 5;
-  // > 0: single writes' admission checks (the Ed25519 verification) run on `verify_threads`
-  // threads (0: one per CPU) this many nice steps below the process (at most nice 19), below the
-  // readers' workers; 0 (the default): on the HTTP worker that received the write. Off
-  // by default: on the busy machine it delayed the writes' checks (p99 13 ms against 2 ms) and
-  // did not clearly help the reads (docs/BENCHMARKS.md). Batches are checked on their worker.
-  int verify_nice = 0;
-  int verify_threads = 0;
   // Threads that help check a batch's items (decoding, credential, Ed25519 signature) beside the
   // HTTP worker that received it (api/shared_work.h): -1, one per CPU; 0, none (the worker checks
   // its batch alone).
   int batch_helpers = -1;
-  // The ledger's writer and committer threads this many nice steps from the process
-  // (LedgerOptions::thread_nice; below 0 needs CAP_SYS_NICE, else they keep the process's). Every
-  // write waits for both. Off by default: at 2,000 single writes/s -5 won four alternated pairs
-  // of the writes' p99 and lost the next two (docs/BENCHMARKS.md): not settled.
-  int ledger_nice = 0;
-  // LedgerOptions::inline_commit_max_entries: one thread hand-off fewer per small group at a low
-  // rate. Off by default: the commit's p90 was worse on a busy machine (docs/BENCHMARKS.md).
-  size_t ledger_inline_commit = 0;
   // Benchmarks only (tools/load_main.cc): every answer carries X-EJournal-Timing, the server's
   // monotonic clock (CLOCK_MONOTONIC, ns) at the handler's start and end and the request's stages
   // (µs), so that a load tool on the same machine can split a request's latency into its own
@@ -212,7 +197,6 @@ class ApiServer {
 
  private:
   class LockedObserver;
-  class VerifyPool;
   // The signed-in user of a read request.
   struct Reader {
     const school::School* school = nullptr;
@@ -304,7 +288,6 @@ class ApiServer {
   std::unique_ptr<school::SchoolState> state_;
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<LockedObserver> observer_;
-  std::unique_ptr<VerifyPool> verify_pool_;  // nullptr: checks on the HTTP worker
   // A batch's checks, shared by its worker with these helpers (nullptr: the worker alone), in
   // chunks of kBatchCheckChunk items (~1 ms of Ed25519 verification here).
   static constexpr size_t kBatchCheckChunk = 16;

@@ -8,7 +8,6 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +21,7 @@
 #include "ejournal/v1/ledger.pb.h"
 #include "ledger/storage_format.h"
 #include "ledger/tree_tiles.h"
+#include "schemas/rocksdb_status.h"
 
 namespace ejournal {
 namespace {
@@ -32,15 +32,6 @@ constexpr char kCfNodes[] = "nodes";
 constexpr char kCfCheckpoints[] = "checkpoints";
 constexpr char kCfMeta[] = "meta";
 constexpr char kCfViews[] = "views";
-
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return Status::Ok();
-  std::string message = std::string(what) + ": " + s.ToString();
-  if (s.IsNotFound()) return NotFound(std::move(message));
-  if (s.IsCorruption()) return DataLoss(std::move(message));
-  if (s.IsInvalidArgument()) return InvalidArgument(std::move(message));
-  return IoError(std::move(message));
-}
 
 rocksdb::ColumnFamilyOptions PointLookupOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions cf;
@@ -170,23 +161,8 @@ class Ledger::RocksNodeSource final : public merkle::NodeSource {
 
 namespace {
 
-// Names the calling thread (for top -H and /proc/PID/task/*/comm) and moves its nice value by
-// `nice` steps from the process's (LedgerOptions::thread_nice).
-void NameAndPrioritize(const char* name, int nice) {
-  pthread_setname_np(pthread_self(), name);
-  if (nice == 0) return;
-  const id_t tid = static_cast<id_t>(::gettid());
-  errno = 0;
-  const int base = ::getpriority(PRIO_PROCESS, tid);
-  const int wanted = std::clamp(base + nice, -20, 19);
-  if (errno != 0 || ::setpriority(PRIO_PROCESS, tid, wanted) != 0) {
-    // Without CAP_SYS_NICE a thread may not go below the process's nice value: not an error.
-    const auto level =
-        (errno == EPERM || errno == EACCES) ? spdlog::level::info : spdlog::level::warn;
-    spdlog::log(level, "event=ledger_thread_nice_refused thread={} nice={} errno={}", name, wanted,
-                errno);
-  }
-}
+// Names the calling thread (for top -H and /proc/PID/task/*/comm).
+void NameThread(const char* name) { pthread_setname_np(pthread_self(), name); }
 
 }  // namespace
 
@@ -389,7 +365,6 @@ LedgerStats Ledger::stats() const {
   s.refused = stat_refused_.load(std::memory_order_relaxed);
   s.largest_group = stat_largest_group_.load(std::memory_order_relaxed);
   s.checkpoints = stat_checkpoints_.load(std::memory_order_relaxed);
-  s.inline_groups = stat_inline_groups_.load(std::memory_order_relaxed);
   for (size_t i = 0; i < s.group_sizes.size(); ++i) {
     s.group_sizes[i] = stat_group_sizes_[i].load(std::memory_order_relaxed);
   }
@@ -564,7 +539,7 @@ Status Ledger::LoadEdgeTiles(uint64_t size) {
 }
 
 void Ledger::WriterLoop() {
-  NameAndPrioritize("ej-writer", options_.thread_nice);  // for top -H, /proc/PID/task/*/comm
+  NameThread("ej-writer");
   std::vector<Pending> group;
   const auto idle_wait = std::chrono::microseconds(
       std::clamp<int64_t>(options_.checkpoint_interval_us, 1'000, 1'000'000));
@@ -584,24 +559,9 @@ void Ledger::WriterLoop() {
     auto prepared = PrepareGroup(group);
     group.clear();
     if (prepared == nullptr) continue;
-    // Written here when nothing else waits (a low rate): the committer's wake-up and the
-    // hand-off are saved. Otherwise the committer writes it while this thread prepares the next.
-    bool more_waiting = true;
-    if (options_.inline_commit_max_entries > 0 &&
-        prepared->appended <= options_.inline_commit_max_entries) {
-      std::lock_guard<std::mutex> lock(mu_);
-      more_waiting = !queue_.empty();
-    }
+    // The committer writes it while this thread prepares the next.
     std::unique_lock<std::mutex> lock(commit_mu_);
     commit_cv_.wait(lock, [this] { return to_commit_ == nullptr; });
-    if (!more_waiting && !committing_) {
-      // The committer is idle and only this thread gives it work: no other group is being
-      // written, so this one is durable after every group before it and before any after it.
-      lock.unlock();
-      if (prepared->batch.Count() > 0) stat_inline_groups_.fetch_add(1, std::memory_order_relaxed);
-      WriteGroup(*prepared);
-      continue;
-    }
     to_commit_ = std::move(prepared);
     commit_cv_.notify_all();
   }
@@ -611,7 +571,7 @@ void Ledger::WriterLoop() {
 }
 
 void Ledger::CommitterLoop() {
-  NameAndPrioritize("ej-committer", options_.thread_nice);
+  NameThread("ej-committer");
   while (true) {
     std::unique_ptr<PreparedGroup> group;
     {
@@ -619,12 +579,11 @@ void Ledger::CommitterLoop() {
       commit_cv_.wait(lock, [this] { return to_commit_ != nullptr || commit_stop_; });
       if (to_commit_ == nullptr) return;
       group = std::move(to_commit_);
-      committing_ = true;
     }
-    // The writer may prepare the next group while this one is written and synced.
+    // The writer may prepare the next group while this one is written and synced; it hands it
+    // over once this one is written.
     WriteGroup(*group);
     std::lock_guard<std::mutex> lock(commit_mu_);
-    committing_ = false;
     commit_cv_.notify_all();
   }
 }

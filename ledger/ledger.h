@@ -21,10 +21,7 @@
 //   what the AppendObserver adds) with ONE fsync, then completes the requests. No lock is held
 //   across I/O.
 // - A second thread, the committer, writes and syncs a group while the writer prepares the next
-//   one. Optionally (LedgerOptions::inline_commit_max_entries), when the committer is idle,
-//   nothing else is queued and the group is small, the writer writes and syncs the group itself:
-//   at a low rate that saves a wake-up and a hand-off per group, and the order is the same
-//   (only one group is ever being written).
+//   one (only one group is ever being written, so groups are durable in order).
 // - Append/AppendAsync and every read are safe from any thread.
 // - On a write error the ledger fails stop: the failed group and every later request get the error,
 //   and the ledger must be reopened (after a restart it holds exactly the groups that were
@@ -125,7 +122,6 @@ struct LedgerStats {
   uint64_t refused = 0;        // requests refused by the observer or as conflicts
   uint64_t largest_group = 0;  // most entries in one group
   uint64_t checkpoints = 0;    // checkpoints written
-  uint64_t inline_groups = 0;  // of `groups`, written by the writer itself (no hand-off)
   // Group-commit sizes: group_sizes[i] counts the groups that appended n entries with
   // 2^(i-1) < n <= 2^i (i = 0: exactly 1); the last bucket also takes anything larger.
   static constexpr size_t kGroupSizeBuckets = 15;
@@ -149,15 +145,6 @@ struct LedgerOptions {
   AppendObserver* observer = nullptr;
   // At most this many requests in one group commit.
   size_t max_group_size = 8192;
-  // A group of at most this many new entries is written and synced by the writer thread itself
-  // when the committer is idle and no other request waits (a low rate: one hand-off fewer per
-  // group); a larger group, or one with more requests behind it, goes to the committer so that
-  // the writer prepares the next group meanwhile. 0 (the default): always the committer. At
-  // 2,000 single writes/s, 16 cut the ledger threads' CPU by ~15 % and their timeslices by a
-  // third, but the requests arriving during an inline sync wait for it before they are even
-  // prepared, and the commit's p90 was worse in each of four alternated runs on a busy machine
-  // (docs/BENCHMARKS.md): off until a quiet A/B says otherwise.
-  size_t inline_commit_max_entries = 0;
   // Requests waiting for the writer; more are refused with kUnavailable (the API answers 503).
   size_t max_queue = 200000;
   // A new checkpoint is written with the first group after this much time since the last one, and
@@ -169,13 +156,6 @@ struct LedgerOptions {
   bool sync = true;
   // Open without the writer thread; Append fails. For verification and reading tools.
   bool read_only = false;
-  // The nice value of the writer's and the committer's threads ("ej-writer", "ej-committer";
-  // Linux sets it per thread), relative to the process's: every write waits for both, and the
-  // writer holds the state lock while it applies an event, so when the cores are busy a preempted
-  // writer delays the writes and the reads alike. Below 0 needs CAP_SYS_NICE; refused, the
-  // threads keep the process's priority and the log says so (info when not permitted). 0: the
-  // process's.
-  int thread_nice = 0;
 };
 
 // The ledger's column families (documented in ledger/README.md).
@@ -335,7 +315,6 @@ class Ledger {
   std::atomic<uint64_t> stat_refused_{0};
   std::atomic<uint64_t> stat_largest_group_{0};
   std::atomic<uint64_t> stat_checkpoints_{0};
-  std::atomic<uint64_t> stat_inline_groups_{0};
   std::array<std::atomic<uint64_t>, LedgerStats::kGroupSizeBuckets> stat_group_sizes_{};
 
   mutable std::mutex mu_;
@@ -350,7 +329,6 @@ class Ledger {
   std::condition_variable commit_cv_;
   std::unique_ptr<PreparedGroup> to_commit_;  // guarded by commit_mu_
   bool commit_stop_ = false;                  // guarded by commit_mu_
-  bool committing_ = false;  // guarded by commit_mu_: the committer is writing a group
   // Ids of new events not yet durable (so a duplicate arriving meanwhile is still recognised).
   std::unordered_map<std::string, EventIdRecord> in_flight_;  // guarded by commit_mu_
   std::thread committer_;

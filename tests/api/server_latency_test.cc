@@ -12,8 +12,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -95,53 +93,6 @@ TEST_F(ServerLatencyTest, ClientBeyondTheWorkersIsAnsweredWhileTheOthersStayConn
   }
   // A stop with every connection open still ends (the workers leave their idle connections).
   StopServer();
-}
-
-// This process's threads named `name` and their nice values (/proc/self/task/*/stat, field 19).
-std::vector<int> NiceOfThreads(const std::string& name) {
-  std::vector<int> out;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream comm(task.path() / "comm");
-    std::string c;
-    std::getline(comm, c);
-    if (c != name) continue;
-    std::ifstream stat(task.path() / "stat");
-    std::string line;
-    std::getline(stat, line);
-    std::istringstream fields(line.substr(line.rfind(')') + 2));
-    std::string f;
-    for (int i = 3; i <= 19 && fields >> f; ++i) {
-      if (i == 19) out.push_back(std::stoi(f));
-    }
-  }
-  return out;
-}
-
-TEST_F(ServerLatencyTest, SignaturesAreCheckedBelowTheReadersPriority) {
-  api::ServerOptions o = Options();
-  o.verify_threads = 2;
-  o.verify_nice = 7;
-  StartServer(o);
-  // The checks run on the pool (a write succeeds through it, its stage counted)...
-  auto posted = PostEvent(Signed(Mark("math", "m-nice", "math-5a-1", "s3", 5, D(2025, 10, 6))));
-  ASSERT_TRUE(posted);
-  ASSERT_EQ(posted->status, 200) << posted->body;
-  EXPECT_EQ(StageCount(*client_, "events", "verify", 1), 1u);
-  // ... whose threads run 7 nice steps below the HTTP workers (at the process's priority).
-  const std::vector<int> http = NiceOfThreads("ej-http");
-  ASSERT_FALSE(http.empty());
-  for (int nice : http) EXPECT_EQ(nice, http.front());
-  const int expected = std::min(http.front() + 7, 19);
-  EXPECT_EQ(NiceOfThreads("ej-verify"), std::vector<int>({expected, expected}));
-  // Off: checked on the worker, no pool.
-  StopServer();
-  ASSERT_TRUE(NiceOfThreads("ej-verify").empty());
-  o.verify_nice = 0;
-  StartServer(o);
-  posted = PostEvent(Signed(Mark("math", "m-nice-2", "math-5a-1", "s2", 5, D(2025, 10, 6))));
-  ASSERT_TRUE(posted);
-  ASSERT_EQ(posted->status, 200) << posted->body;
-  EXPECT_TRUE(NiceOfThreads("ej-verify").empty());
 }
 
 // A raw connection to the server, with a generous receive timeout.
