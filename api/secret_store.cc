@@ -1,6 +1,7 @@
 #include "api/secret_store.h"
 
 #include "ledger/crypto.h"
+#include "schemas/rocksdb_status.h"
 
 namespace ejournal::api {
 
@@ -10,7 +11,7 @@ Result<std::unique_ptr<SecretStore>> SecretStore::Open(const std::string& path) 
   options.paranoid_checks = true;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
-  if (!s.ok()) return Err(IoError("opening the secrets store: " + s.ToString()));
+  if (!s.ok()) return Err(FromRocks(s, "opening the secrets store"));
   return std::unique_ptr<SecretStore>(new SecretStore(std::unique_ptr<rocksdb::DB>(raw)));
 }
 
@@ -18,14 +19,14 @@ Status SecretStore::Put(const std::string& key, const google::protobuf::Message&
   rocksdb::WriteOptions wo;
   wo.sync = true;
   rocksdb::Status s = db_->Put(wo, key, value.SerializeAsString());
-  return s.ok() ? Status::Ok() : IoError("writing the secrets store: " + s.ToString());
+  return s.ok() ? Status::Ok() : FromRocks(s, "writing the secrets store");
 }
 
 Status SecretStore::Get(const std::string& key, google::protobuf::Message& value) const {
   std::string bytes;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &bytes);
   if (s.IsNotFound()) return NotFound("no such record");
-  if (!s.ok()) return IoError("reading the secrets store: " + s.ToString());
+  if (!s.ok()) return FromRocks(s, "reading the secrets store");
   if (!value.ParseFromString(bytes)) return DataLoss("a secrets record does not parse");
   return Status::Ok();
 }
@@ -67,7 +68,7 @@ Status SecretStore::ForEachSession(
     }
     if (!visit(raw, record)) break;
   }
-  if (!it->status().ok()) return IoError("reading the secrets store: " + it->status().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), "reading the secrets store");
   return Status::Ok();
 }
 

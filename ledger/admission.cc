@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ledger/entry_stream.h"
+#include "schemas/rocksdb_status.h"
 
 namespace ejournal {
 namespace {
@@ -74,7 +75,7 @@ class CatchUpWriter {
     if (!table_files_) return Status::Ok();
     RemoveCatchUpFiles(db_);  // (RocksDB ignores their names)
     rocksdb::Status s = db_->SetOptions(cf_, {{"disable_auto_compactions", "true"}});
-    if (!s.ok()) return IoError("pausing the views' compactions: " + s.ToString());
+    if (!s.ok()) return FromRocks(s, "pausing the views' compactions");
     compactions_paused_ = true;
     return Status::Ok();
   }
@@ -106,7 +107,7 @@ class CatchUpWriter {
     if (!compactions_paused_) return Status::Ok();
     compactions_paused_ = false;
     rocksdb::Status s = db_->SetOptions(cf_, {{"disable_auto_compactions", "false"}});
-    if (!s.ok()) return IoError("resuming the views' compactions: " + s.ToString());
+    if (!s.ok()) return FromRocks(s, "resuming the views' compactions");
     return Status::Ok();
   }
 
@@ -181,7 +182,7 @@ class CatchUpWriter {
           wo.sync = true;
           s = db_->Write(wo, &writing_batch_);
         }
-        if (!s.ok()) written = IoError("writing caught-up views: " + s.ToString());
+        if (!s.ok()) written = FromRocks(s, "writing caught-up views");
       }
       writing_batch_.Clear();
       lock.lock();
@@ -211,7 +212,7 @@ class CatchUpWriter {
 Status Compact(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                const rocksdb::CompactRangeOptions& options) {
   rocksdb::Status s = db->CompactRange(options, cf, nullptr, nullptr);
-  if (!s.ok()) return IoError("compacting caught-up views: " + s.ToString());
+  if (!s.ok()) return FromRocks(s, "compacting caught-up views");
   return Status::Ok();
 }
 
@@ -244,11 +245,11 @@ Status MergeTableFiles(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
   const uint64_t lowered = std::max<uint64_t>(1, meta.size / kSubcompactions);
   if (lowered >= target) return Compact(db, cf, co);
   rocksdb::Status s = db->SetOptions(cf, {{"target_file_size_base", std::to_string(lowered)}});
-  if (!s.ok()) return IoError("lowering the views' target file size: " + s.ToString());
+  if (!s.ok()) return FromRocks(s, "lowering the views' target file size");
   Status merged = Compact(db, cf, co);
   s = db->SetOptions(cf, {{"target_file_size_base", std::to_string(target)}});
   if (merged.ok() && !s.ok()) {
-    return IoError("restoring the views' target file size: " + s.ToString());
+    return FromRocks(s, "restoring the views' target file size");
   }
   return merged;
 }
@@ -261,14 +262,14 @@ Result<bool> EmptyViews(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
   rocksdb::FlushOptions fo;
   fo.allow_write_stall = true;
   rocksdb::Status s = db->Flush(fo, cf);
-  if (!s.ok()) return Err(IoError("flushing the views: " + s.ToString()));
+  if (!s.ok()) return Err(FromRocks(s, "flushing the views"));
   rocksdb::ColumnFamilyMetaData meta;
   db->GetColumnFamilyMetaData(cf, &meta);
   if (meta.file_count > 0) {
     rocksdb::CompactRangeOptions co;
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     s = db->CompactRange(co, cf, nullptr, nullptr);
-    if (!s.ok()) return Err(IoError("compacting the cleared views: " + s.ToString()));
+    if (!s.ok()) return Err(FromRocks(s, "compacting the cleared views"));
     db->GetColumnFamilyMetaData(cf, &meta);
   }
   // (Nothing writes the views meanwhile: the flush left the memtable empty.)
@@ -293,7 +294,7 @@ Status IngestBulkViews(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   rocksdb::Status s = db->IngestExternalFile(cf, paths, io);
   if (!s.ok()) {
     for (const std::string& path : paths) (void)db->GetEnv()->DeleteFile(path);
-    return IoError("ingesting the views' table files: " + s.ToString());
+    return FromRocks(s, "ingesting the views' table files");
   }
   return Status::Ok();
 }

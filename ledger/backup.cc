@@ -6,15 +6,10 @@
 #include <filesystem>
 #include <memory>
 
+#include "schemas/rocksdb_status.h"
+
 namespace ejournal::backup {
 namespace {
-
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::Ok();
-  if (s.IsNotFound()) return NotFound(what + ": " + s.ToString());
-  if (s.IsCorruption()) return DataLoss(what + ": " + s.ToString());
-  return IoError(what + ": " + s.ToString());
-}
 
 BackupInfo InfoOf(const rocksdb::BackupInfo& b) {
   BackupInfo info{.id = b.backup_id, .timestamp = b.timestamp, .bytes = b.size, .ledger_size = 0};

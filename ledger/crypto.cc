@@ -281,46 +281,14 @@ std::array<uint8_t, 32> Sha256(std::string_view data) {
   return out;
 }
 
-namespace {
-constexpr char kBase64Alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-// 0..63 for alphabet characters, -1 for anything else.
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-}  // namespace
-
+// libsodium's codecs (sodium_bin2base64, sodium_base642bin, sodium_bin2hex): constant-time, and
+// its decoder already refuses set unused bits and bad padding; what remains here is refusing
+// anything after the last valid character (libsodium stops there and says where).
 std::string Base64Encode(std::string_view data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
-  size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    const uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
-    out += kBase64Alphabet[(v >> 18) & 63];
-    out += kBase64Alphabet[(v >> 12) & 63];
-    out += kBase64Alphabet[(v >> 6) & 63];
-    out += kBase64Alphabet[v & 63];
-  }
-  const size_t rest = data.size() - i;
-  if (rest == 1) {
-    const uint32_t v = uint32_t{p[i]} << 16;
-    out += kBase64Alphabet[(v >> 18) & 63];
-    out += kBase64Alphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (rest == 2) {
-    const uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8);
-    out += kBase64Alphabet[(v >> 18) & 63];
-    out += kBase64Alphabet[(v >> 12) & 63];
-    out += kBase64Alphabet[(v >> 6) & 63];
-    out += '=';
-  }
+  std::string out(sodium_base64_ENCODED_LEN(data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                    data.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.pop_back();  // the terminating NUL
   return out;
 }
 
@@ -329,45 +297,26 @@ Result<std::string> Base64Decode(std::string_view in) {
     return Err(StatusCode::kInvalidArgument,
                "base64 length " + std::to_string(in.size()) + " is not a multiple of 4");
   }
-  size_t pad = 0;
-  if (!in.empty() && in.back() == '=') pad = (in[in.size() - 2] == '=') ? 2 : 1;
-  std::string out;
-  out.reserve(in.size() / 4 * 3);
-  for (size_t i = 0; i < in.size(); i += 4) {
-    const bool last = i + 4 == in.size();
-    const size_t data_chars = last ? 4 - pad : 4;
-    uint32_t v = 0;
-    for (size_t j = 0; j < 4; ++j) {
-      int d = 0;
-      if (j < data_chars) {
-        d = Base64Value(in[i + j]);
-        if (d < 0) {
-          return Err(StatusCode::kInvalidArgument,
-                     "invalid base64 character at offset " + std::to_string(i + j));
-        }
-      }
-      v = (v << 6) | static_cast<uint32_t>(d);
-    }
-    out += static_cast<char>((v >> 16) & 0xff);
-    if (data_chars >= 3) out += static_cast<char>((v >> 8) & 0xff);
-    if (data_chars == 4) out += static_cast<char>(v & 0xff);
-    // The bits of the last data character that fall outside the decoded bytes must be zero, or two
-    // encodings would decode to the same bytes.
-    if ((data_chars == 2 && (v & 0xffff) != 0) || (data_chars == 3 && (v & 0xff) != 0)) {
-      return Err(StatusCode::kInvalidArgument, "non-canonical base64 (unused bits set)");
-    }
+  std::string out(in.size() / 4 * 3, '\0');
+  size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(),
+                        in.size(), /*ignore=*/nullptr, &length, &end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != in.data() + in.size()) {
+    const size_t at = end == nullptr ? 0 : static_cast<size_t>(end - in.data());
+    return Err(StatusCode::kInvalidArgument,
+               "invalid or non-canonical base64 at offset " + std::to_string(at));
   }
+  out.resize(length);
   return out;
 }
 
 std::string HexEncode(std::string_view data) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(data.size() * 2);
-  for (unsigned char c : data) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
+  std::string out(data.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                 data.size());
+  out.pop_back();
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "ledger/credentials.h"
 #include "ledger/storage_format.h"
 #include "ledger/verifier.h"
+#include "schemas/rocksdb_status.h"
 
 namespace ejournal {
 namespace {
@@ -147,7 +148,7 @@ Result<std::unique_ptr<Replica>> Replica::Start(Ledger* ledger, const Admission*
   if (s.ok() && offset.size() == 8) {
     r->next_offset_ = static_cast<int64_t>(storage::DecodeBigEndian64(offset));
   } else if (!s.ok() && !s.IsNotFound()) {
-    return Err(IoError("reading the replica offset: " + s.ToString()));
+    return Err(FromRocks(s, "reading the replica offset"));
   }
   r->stored_offset_ = r->submitted_offset_ = r->next_offset_;
   r->next_offset_stat_ = r->next_offset_;
@@ -744,7 +745,7 @@ bool Replica::Apply(Group& group, bool store_offset) {
     rocksdb::Status s = ledger_->db()->Write(rocksdb::WriteOptions(), &batch);
     if (!s.ok()) {
       Halt(group.checkpoints.front().size,
-           IoError(CheckpointAt(group.checkpoints.front().size) + "storing: " + s.ToString()));
+           FromRocks(s, CheckpointAt(group.checkpoints.front().size) + "storing"));
       return false;
     }
     checkpoints_.fetch_add(group.checkpoints.size(), std::memory_order_relaxed);
@@ -756,7 +757,7 @@ bool Replica::Apply(Group& group, bool store_offset) {
     if (s.ok()) {
       stored_offset_ = group.next_offset;
     } else {
-      RecordError(IoError("storing the replica offset: " + s.ToString()));
+      RecordError(FromRocks(s, "storing the replica offset"));
     }
   }
   next_offset_stat_.store(group.next_offset, std::memory_order_relaxed);

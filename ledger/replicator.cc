@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "ledger/storage_format.h"
+#include "schemas/rocksdb_status.h"
 
 namespace ejournal {
 namespace {
@@ -22,7 +23,7 @@ Result<uint64_t> ReadMeta(const Ledger& ledger, const char* key) {
   rocksdb::Status s =
       ledger.db()->Get(rocksdb::ReadOptions(), ledger.column_families().meta, key, &value);
   if (s.IsNotFound()) return uint64_t{0};
-  if (!s.ok()) return Err(IoError(std::string("reading meta ") + key + ": " + s.ToString()));
+  if (!s.ok()) return Err(FromRocks(s, std::string("reading meta ") + key));
   if (value.size() != 8) return Err(DataLoss(std::string("meta ") + key + " is not 8 bytes"));
   return storage::DecodeBigEndian64(value);
 }
@@ -51,7 +52,7 @@ Status Replicator::MarkReplicated(Ledger& ledger, uint64_t up_to) {
                            " is beyond the ledger (" + std::to_string(ledger.size()) + ")");
   }
   const rocksdb::Status s = WritePosition(ledger, up_to, up_to, /*sync=*/true);
-  if (!s.ok()) return IoError("storing the replication position: " + s.ToString());
+  if (!s.ok()) return FromRocks(s, "storing the replication position");
   return Status::Ok();
 }
 
@@ -183,7 +184,7 @@ void Replicator::StorePosition() {
   // Not synced: a position lost in a crash is an older one, which only repeats messages.
   rocksdb::Status s = WritePosition(*ledger_, confirmed, cp_confirmed_, /*sync=*/false);
   if (!s.ok()) {
-    RecordError(IoError("storing the replication position: " + s.ToString()));
+    RecordError(FromRocks(s, "storing the replication position"));
     return;
   }
   stored_cp_ = cp_confirmed_;
@@ -233,7 +234,7 @@ Result<std::vector<Replicator::Checkpoint>> Replicator::ReadCheckpoints(uint64_t
     if (size > up_to) break;
     out.push_back({size, it->value().ToString()});
   }
-  if (!it->status().ok()) return Err(IoError("reading checkpoints: " + it->status().ToString()));
+  if (!it->status().ok()) return Err(FromRocks(it->status(), "reading checkpoints"));
   return out;
 }
 

@@ -28,11 +28,6 @@ class AsOfValidity final : public Validity {
   const AsOfMode mode_;
 };
 
-template <typename V>
-void Push(Record<V>& record, uint64_t seq, V value) {
-  record.versions.push_back(Version<V>{seq, seq, false, std::move(value)});
-}
-
 // Folds one page event into `page` (a scratch School holding only the page's lessons and records).
 Status FoldPageEvent(const SchoolState& state, const School& real, School& page,
                      std::unordered_map<std::string, v1::CorrectionRequested>& requests,
@@ -40,28 +35,13 @@ Status FoldPageEvent(const SchoolState& state, const School& real, School& page,
   using B = v1::EventBody;
   switch (body.payload_case()) {
     case B::kLessonScheduled: {
-      const auto& p = body.lesson_scheduled();
-      Lesson l;
-      l.id = p.lesson_id();
-      l.class_id = p.class_id();
-      l.subgroup_id = p.subgroup_id();
-      l.subject_id = p.subject_id();
-      l.teacher_id = p.teacher_id();
-      l.individual_student_id = p.individual_student_id();
-      l.room = p.room();
-      l.planned_topic = p.planned_topic();
-      l.date = DayOf(p.date()).value_or(kNoDay);
-      l.period = p.period();
-      l.scheduled_seq = seq;
+      Lesson l = ScheduledLesson(body.lesson_scheduled(), seq);
       page.lessons[l.id] = std::move(l);
       return Status::Ok();
     }
     case B::kLessonMoved: {
       auto it = page.lessons.find(body.lesson_moved().lesson_id());
-      if (it == page.lessons.end()) return Status::Ok();
-      const auto& p = body.lesson_moved();
-      it->second.date = DayOf(p.new_date()).value_or(it->second.date);
-      if (p.new_period() != 0) it->second.period = p.new_period();
+      if (it != page.lessons.end()) MoveLesson(it->second, body.lesson_moved());
       return Status::Ok();
     }
     case B::kLessonCancelled: {
@@ -72,7 +52,7 @@ Status FoldPageEvent(const SchoolState& state, const School& real, School& page,
     case B::kLessonConducted: {
       auto it = page.lessons.find(body.lesson_conducted().lesson_id());
       if (it == page.lessons.end()) return Status::Ok();
-      Push(it->second.record, seq, LessonRecordValueOf(body.lesson_conducted()));
+      PushVersion(it->second.record, seq, seq, false, LessonRecordValueOf(body.lesson_conducted()));
       return Status::Ok();
     }
     case B::kAttendanceRecorded: {
@@ -85,7 +65,7 @@ Status FoldPageEvent(const SchoolState& state, const School& real, School& page,
         a.student_id = p.student_id();
         lesson->second.attendance_students.push_back(p.student_id());
       }
-      Push(a, seq, AttendanceValueOf(p));
+      PushVersion(a, seq, seq, false, AttendanceValueOf(p));
       return Status::Ok();
     }
     case B::kAbsenceReasonSet: {
@@ -108,7 +88,7 @@ Status FoldPageEvent(const SchoolState& state, const School& real, School& page,
         m.student_id = page.KeepId(p.student_id());
         lesson->second.marks.push_back(&m);
       }
-      Push(m, seq, MarkValueOf(p));
+      PushVersion(m, seq, seq, false, MarkValueOf(p));
       return Status::Ok();
     }
     case B::kHomeworkAssigned: {
@@ -123,7 +103,7 @@ Status FoldPageEvent(const SchoolState& state, const School& real, School& page,
         h.lesson_id = p.lesson_id();
         lesson->second.homework.push_back(&h);
       }
-      Push(h, seq, HomeworkValueOf(p));
+      PushVersion(h, seq, seq, false, HomeworkValueOf(p));
       return Status::Ok();
     }
     case B::kCorrectionRequested: {

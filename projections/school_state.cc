@@ -77,11 +77,6 @@ void Append(std::vector<T>& list, T item, size_t first) {
   list.push_back(item);
 }
 
-template <typename V>
-void Push(Record<V>& record, uint64_t value_seq, uint64_t effective_seq, bool removed, V value) {
-  record.versions.push_back(Version<V>{value_seq, effective_seq, removed, std::move(value)});
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -972,19 +967,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       school->timetable_slots.erase(body.timetable_slot_removed().slot_id());
       return Status::Ok();
     case B::kLessonScheduled: {
-      const auto& p = body.lesson_scheduled();
-      Lesson l;
-      l.id = p.lesson_id();
-      l.class_id = p.class_id();
-      l.subgroup_id = p.subgroup_id();
-      l.subject_id = p.subject_id();
-      l.teacher_id = p.teacher_id();
-      l.individual_student_id = p.individual_student_id();
-      l.room = p.room();
-      l.planned_topic = p.planned_topic();
-      l.date = DayOr(p.date(), kNoDay);
-      l.period = p.period();
-      l.scheduled_seq = seq;
+      Lesson l = ScheduledLesson(body.lesson_scheduled(), seq);
       l.name = Intern(l.id);
       l.subject = Intern(l.subject_id);
       school->lessons_by_group[GroupKey(l.class_id, l.subgroup_id, l.subject_id)].push_back(l.id);
@@ -1001,15 +984,13 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       deps.push_back(l.scheduled_seq);
       touched_.moved.emplace_back(Intern(l.id), l.date, l.period);
       TouchLesson(l.id);
-      Day to = DayOr(p.new_date(), l.date);
-      if (to != l.date) {
+      const Day from = l.date;
+      MoveLesson(l, p);
+      if (l.date != from) {
         auto& by_day = school->lessons_by_class_day[l.class_id];
-        std::erase(by_day[l.date], l.id);
-        by_day[to].push_back(l.id);
-        l.date = to;
+        std::erase(by_day[from], l.id);
+        by_day[l.date].push_back(l.id);
       }
-      if (p.new_period() != 0) l.period = p.new_period();
-      if (!p.new_room().empty()) l.room = p.new_room();
       return Status::Ok();
     }
     case B::kLessonCancelled: {
@@ -1036,7 +1017,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       Lesson* lesson = LessonOf(*school, p.lesson_id());
       if (lesson == nullptr) return Corrupt(seq, "unknown lesson");
       deps.push_back(lesson->scheduled_seq);
-      Push(lesson->record, seq, seq, false, LessonRecordOf(p));
+      PushVersion(lesson->record, seq, seq, false, LessonRecordOf(p));
       TouchLesson(*lesson);
       break;
     }
@@ -1053,7 +1034,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         found->second.student_id = p.student_id();
         lesson->attendance_students.push_back(p.student_id());
       }
-      Push(found->second, seq, seq, false, AttendanceOf(p));
+      PushVersion(found->second, seq, seq, false, AttendanceOf(p));
       TouchCell(*lesson, p.student_id());
       break;
     }
@@ -1085,7 +1066,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         Append<uint32_t>(lesson->mark_students, student, 16);
         IndexMark(*school, *lesson, student, m);
       }
-      Push(m, seq, seq, false, MarkOf(p));
+      PushVersion(m, seq, seq, false, MarkOf(p));
       TouchCell(*lesson, student);
       break;
     }
@@ -1102,7 +1083,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
         h.lesson_id = p.lesson_id();
         lesson->homework.push_back(&h);
       }
-      Push(h, seq, seq, false, HomeworkOf(p));
+      PushVersion(h, seq, seq, false, HomeworkOf(p));
       TouchLesson(*lesson);
       break;
     }
@@ -1113,7 +1094,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       m.key = key;
       m.student_id = p.student_id();
       m.subject_id = p.subject_id();
-      Push(m, seq, seq, false, AttestationOf(p.mark()));
+      PushVersion(m, seq, seq, false, AttestationOf(p.mark()));
       TouchAttestation(key);
       break;
     }
@@ -1124,7 +1105,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       m.key = key;
       m.student_id = p.student_id();
       m.subject_id = p.subject_id();
-      Push(m, seq, seq, false, AttestationOf(p));
+      PushVersion(m, seq, seq, false, AttestationOf(p));
       TouchAttestation(key);
       break;
     }
@@ -1266,7 +1247,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       std::string key = TermKey(p.target());
       AttestationMark& m = school->attestation[key];
       deps.push_back(SequenceOf(p.original_event_id()));
-      Push(m, seq, seq, false, AttestationOf(p.new_mark()));
+      PushVersion(m, seq, seq, false, AttestationOf(p.new_mark()));
       TouchAttestation(key);
       break;
     }
@@ -1358,6 +1339,28 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
   return Status::Ok();
 }
 
+Lesson ScheduledLesson(const v1::LessonScheduled& p, uint64_t seq) {
+  Lesson l;
+  l.id = p.lesson_id();
+  l.class_id = p.class_id();
+  l.subgroup_id = p.subgroup_id();
+  l.subject_id = p.subject_id();
+  l.teacher_id = p.teacher_id();
+  l.individual_student_id = p.individual_student_id();
+  l.room = p.room();
+  l.planned_topic = p.planned_topic();
+  l.date = DayOr(p.date(), kNoDay);
+  l.period = p.period();
+  l.scheduled_seq = seq;
+  return l;
+}
+
+void MoveLesson(Lesson& lesson, const v1::LessonMoved& p) {
+  lesson.date = DayOr(p.new_date(), lesson.date);
+  if (p.new_period() != 0) lesson.period = p.new_period();
+  if (!p.new_room().empty()) lesson.room = p.new_room();
+}
+
 MarkValue MarkValueOf(const v1::MarkRecorded& m) { return MarkOf(m); }
 AttendanceValue AttendanceValueOf(const v1::AttendanceRecorded& a) { return AttendanceOf(a); }
 LessonRecordValue LessonRecordValueOf(const v1::LessonConducted& c) { return LessonRecordOf(c); }
@@ -1409,7 +1412,7 @@ Status ApplyCorrection(School& school, const v1::CorrectionRequested& p, uint64_
         m.student_id = school.KeepId(p.mark().student_id());
         lesson->second.marks.push_back(&m);
       }
-      Push(m, value_seq, effective_seq, removed, removed ? MarkValue{} : MarkOf(p.mark()));
+      PushVersion(m, value_seq, effective_seq, removed, removed ? MarkValue{} : MarkOf(p.mark()));
       break;
     }
     case v1::CorrectionTarget::kAttendance: {
@@ -1422,15 +1425,15 @@ Status ApplyCorrection(School& school, const v1::CorrectionRequested& p, uint64_
         if (lesson == school.lessons.end()) return Corrupt(value_seq, "unknown lesson");
         lesson->second.attendance_students.push_back(a.student_id);
       }
-      Push(a, value_seq, effective_seq, removed,
-           removed ? AttendanceValue{} : AttendanceOf(p.attendance()));
+      PushVersion(a, value_seq, effective_seq, removed,
+                  removed ? AttendanceValue{} : AttendanceOf(p.attendance()));
       break;
     }
     case v1::CorrectionTarget::kLessonId: {
       auto lesson = school.lessons.find(target.lesson_id());
       if (lesson == school.lessons.end()) return Corrupt(value_seq, "unknown lesson");
-      Push(lesson->second.record, value_seq, effective_seq, removed,
-           removed ? LessonRecordValue{} : LessonRecordOf(p.lesson()));
+      PushVersion(lesson->second.record, value_seq, effective_seq, removed,
+                  removed ? LessonRecordValue{} : LessonRecordOf(p.lesson()));
       break;
     }
     case v1::CorrectionTarget::kHomeworkId: {
@@ -1442,20 +1445,20 @@ Status ApplyCorrection(School& school, const v1::CorrectionRequested& p, uint64_
         if (lesson == school.lessons.end()) return Corrupt(value_seq, "unknown lesson");
         lesson->second.homework.push_back(&h);
       }
-      Push(h, value_seq, effective_seq, removed,
-           removed ? HomeworkValue{} : HomeworkOf(p.homework()));
+      PushVersion(h, value_seq, effective_seq, removed,
+                  removed ? HomeworkValue{} : HomeworkOf(p.homework()));
       break;
     }
     case v1::CorrectionTarget::kTermMark: {
       AttestationMark& m = school.attestation[TermKey(target.term_mark())];
-      Push(m, value_seq, effective_seq, removed,
-           removed ? AttestationValue{} : AttestationOf(p.term_mark().mark()));
+      PushVersion(m, value_seq, effective_seq, removed,
+                  removed ? AttestationValue{} : AttestationOf(p.term_mark().mark()));
       break;
     }
     case v1::CorrectionTarget::kExamMark: {
       AttestationMark& m = school.attestation[ExamKey(target.exam_mark())];
-      Push(m, value_seq, effective_seq, removed,
-           removed ? AttestationValue{} : AttestationOf(p.exam_mark()));
+      PushVersion(m, value_seq, effective_seq, removed,
+                  removed ? AttestationValue{} : AttestationOf(p.exam_mark()));
       break;
     }
     default:

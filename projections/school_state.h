@@ -441,6 +441,16 @@ std::string ExamKey(std::string_view student_id, std::string_view subject_id,
                     std::string_view year_id, int attempt);
 
 // The record folds shared by the school state and the as-of page (projections/as_of.h).
+// A new version of a record (its value from `value_seq`, in effect from `effective_seq`).
+template <typename V>
+void PushVersion(Record<V>& record, uint64_t value_seq, uint64_t effective_seq, bool removed,
+                 V value) {
+  record.versions.push_back(Version<V>{value_seq, effective_seq, removed, std::move(value)});
+}
+// A scheduled lesson's own fields (not its indexes or interned names).
+Lesson ScheduledLesson(const v1::LessonScheduled& p, uint64_t seq);
+// A move's new date, period and room into the lesson (what is left unset stays).
+void MoveLesson(Lesson& lesson, const v1::LessonMoved& p);
 MarkValue MarkValueOf(const v1::MarkRecorded& m);
 AttendanceValue AttendanceValueOf(const v1::AttendanceRecorded& a);
 LessonRecordValue LessonRecordValueOf(const v1::LessonConducted& c);

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "projections/rule_book.h"
+#include "schemas/rocksdb_status.h"
 
 namespace ejournal::school {
 namespace {
@@ -204,14 +205,7 @@ std::optional<v1::AttestationView> AttestationViewOf(const Validity& state,
   return v;
 }
 
-namespace {
-
-Status FromRocks(const rocksdb::Status& s, const char* what) {
-  if (s.ok()) return Status::Ok();
-  return IoError(std::string(what) + ": " + s.ToString());
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string DayPeriodKey(Day day, int period) {
   // "%06d%02d" of (day + 100000, period in 0..99), without snprintf: every view key written has
@@ -594,7 +588,7 @@ Result<std::vector<std::string>> ViewBulkBuilder::WriteTableFiles(const SchoolSt
     }
     if (s.ok()) s = file.Finish();  // synced
     if (!s.ok()) {
-      failed[i] = IoError("writing the views' table file " + path + ": " + s.ToString());
+      failed[i] = FromRocks(s, "writing the views' table file " + path);
       (void)file_options.env->DeleteFile(path);
       return;
     }
@@ -611,7 +605,7 @@ Result<std::vector<std::string>> ViewBulkBuilder::WriteTableFiles(const SchoolSt
     if (s.ok()) {
       paths.back() = path;
     } else {
-      failed.back() = IoError("writing the views' table file " + path + ": " + s.ToString());
+      failed.back() = FromRocks(s, "writing the views' table file " + path);
       (void)file_options.env->DeleteFile(path);
     }
   }
@@ -902,7 +896,7 @@ Result<v1::JournalPageView*> ViewReader::JournalPage(
           v1::AttestationView v;
           if (!s.ok() || !v.ParseFromArray(values[p->second].data(),
                                            static_cast<int>(values[p->second].size()))) {
-            failed = IoError("reading a term mark: " + s.ToString());
+            failed = FromRocks(s, "reading a term mark");
             return std::nullopt;
           }
           return v;
@@ -913,7 +907,7 @@ Result<v1::JournalPageView*> ViewReader::JournalPage(
         if (s.IsNotFound()) return std::nullopt;
         v1::AttestationView v;
         if (!s.ok() || !v.ParseFromString(value)) {
-          failed = IoError("reading a term mark: " + s.ToString());
+          failed = FromRocks(s, "reading a term mark");
           return std::nullopt;
         }
         return v;
@@ -1011,7 +1005,7 @@ Result<v1::DiaryWeekView*> ViewReader::DiaryWeek(google::protobuf::Arena* arena,
   }
   for (size_t i = 0; i < day_of.size(); ++i) {
     const rocksdb::Status& ls = statuses[2 * i];
-    if (!ls.ok()) return Err(IoError("reading a lesson view: " + ls.ToString()));
+    if (!ls.ok()) return Err(FromRocks(ls, "reading a lesson view"));
     auto* dl = week.mutable_days(day_of[i])->add_lessons();
     v1::LessonView* lv = dl->mutable_lesson();
     const rocksdb::PinnableSlice& lesson_bytes = values[2 * i];
@@ -1035,7 +1029,7 @@ Result<v1::DiaryWeekView*> ViewReader::DiaryWeek(google::protobuf::Arena* arena,
         return Err(DataLoss("cell does not parse"));
       }
     } else if (!cs.IsNotFound()) {
-      return Err(IoError("reading a cell: " + cs.ToString()));
+      return Err(FromRocks(cs, "reading a cell"));
     }
     if (week.acknowledgements_size() > 0) {
       dl->set_new_since_acknowledgement(LastChangeOf(*dl) > acknowledged_at);
@@ -1058,9 +1052,8 @@ Status ClearViews(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
   const std::string begin(1, '\0'), end(1, '\x7f');
   // The table files of the old views are dropped at once (a MANIFEST edit): otherwise the replay's
   // final compaction reads them all again only to drop them under the range deletion (on the
-  // 5-million-event ledger, half of that compaction's input records: docs/BENCHMARKS.md
-  // item 12). Files it does not drop (being compacted) and the memtable are covered by the range
-  // deletion below.
+  // 5-million-event ledger, half of that compaction's input records: docs/BENCHMARKS.md). Files it
+  // does not drop (being compacted) and the memtable are covered by the range deletion below.
   const rocksdb::Slice from(begin), to(end);
   EJ_RETURN_IF_ERROR(
       FromRocks(rocksdb::DeleteFilesInRange(db, cf, &from, &to), "dropping the views' files"));

@@ -261,7 +261,7 @@ TEST(EncodingTest, Base64RejectsGarbage) {
     EXPECT_TRUE(IsError(Base64Decode(b), StatusCode::kInvalidArgument, "")) << "\"" << b << "\"";
   }
   EXPECT_TRUE(IsError(Base64Decode(std::string("Zm9v\0AAA", 8)), StatusCode::kInvalidArgument,
-                      "invalid base64 character at offset 4"));
+                      "invalid or non-canonical base64 at offset 4"));
   EXPECT_TRUE(IsError(Base64Decode("Zh=="), StatusCode::kInvalidArgument, "non-canonical"));
   EXPECT_TRUE(IsError(Base64Decode("Zg="), StatusCode::kInvalidArgument, "not a multiple of 4"));
 }
@@ -857,6 +857,24 @@ TEST_F(SecretFileTest, ReportsFileSystemErrors) {
   EXPECT_TRUE(IsError(WriteSecretFile(dir_ + "/", "x"), StatusCode::kInvalidArgument,
                       "does not name a file"));
   EXPECT_EQ(Entries(), 0u);
+}
+
+// Lower-case hex, and base64's known answers (RFC 4648 §10) beside the refusals above.
+TEST(EncodingTest, HexIsLowerCaseAndBase64MatchesTheRfcVectors) {
+  EXPECT_EQ(HexEncode(std::string("\x00\xab\x10", 3)), "00ab10");
+  EXPECT_EQ(HexEncode(""), "");
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"},
+                                                         {"\xfb\xff", "+/8="}};
+  for (const auto& [bytes, b64] : vectors) {
+    EXPECT_EQ(Base64Encode(bytes), b64);
+    EXPECT_EQ(Base64Decode(b64).value(), bytes);
+  }
 }
 
 }  // namespace
