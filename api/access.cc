@@ -2,78 +2,16 @@
 
 #include <optional>
 
+#include "projections/rights.h"
+
 namespace ejournal::api {
-namespace {
 
+using school::ClassTeacherOf;
 using school::School;
+using school::SubstitutesOnPage;
+using school::TeachesClass;
+using school::TeachesPage;
 using school::User;
-
-bool ClassTeacherOf(const School& school, const User& reader, std::string_view class_id) {
-  if (!reader.Has(v1::ROLE_CLASS_TEACHER)) return false;
-  auto it = school.classes.find(std::string(class_id));
-  return it != school.classes.end() && it->second.class_teacher_id == reader.id;
-}
-
-bool TeachesClass(const School& school, const User& reader, std::string_view class_id) {
-  if (!reader.Has(v1::ROLE_TEACHER)) return false;
-  for (const auto& [id, load] : school.loads) {
-    if (load.teacher_id == reader.id && load.class_id == class_id) return true;
-  }
-  return false;
-}
-
-// The days of term `term` of the class's year; term 0: all days. Nothing for an unknown term.
-struct Days {
-  school::Day first = school::kNoDay, last = school::kForever;
-};
-std::optional<Days> TermDays(const School& school, std::string_view class_id, int term) {
-  if (term == 0) return Days{};
-  auto cls = school.classes.find(std::string(class_id));
-  if (cls == school.classes.end()) return std::nullopt;
-  auto year = school.years.find(cls->second.year_id);
-  if (year == school.years.end()) return std::nullopt;
-  const school::TermScheme* scheme = year->second.SchemeFor(cls->second.grade);
-  if (scheme == nullptr) return std::nullopt;
-  for (const auto& t : scheme->terms) {
-    if (t.number == term) return Days{t.first, t.last};
-  }
-  return std::nullopt;
-}
-
-// Their teaching load of the page covers some day of `days`.
-bool TeachesPage(const School& school, const User& reader, std::string_view class_id,
-                 std::string_view subgroup_id, std::string_view subject_id, Days days) {
-  if (!reader.Has(v1::ROLE_TEACHER)) return false;
-  for (const auto& [id, load] : school.loads) {
-    if (load.teacher_id == reader.id && load.class_id == class_id &&
-        load.subject_id == subject_id &&
-        (load.subgroup_id.empty() || load.subgroup_id == subgroup_id) && load.from <= days.last &&
-        load.to >= days.first) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// R-SUB-1: a substitute writes the lessons they substitute, so they read the term page those
-// lessons are on (the scope in access.h).
-bool SubstitutesOnPage(const School& school, const User& reader, std::string_view class_id,
-                       std::string_view subgroup_id, std::string_view subject_id, Days days) {
-  if (!reader.Has(v1::ROLE_TEACHER)) return false;
-  for (const auto& [id, sub] : school.substitutions) {
-    if (sub.cancelled || sub.substitute_teacher_id != reader.id) continue;
-    for (const auto& lesson_id : sub.lesson_ids) {
-      const school::Lesson* l = school.FindLesson(lesson_id);
-      if (l != nullptr && l->class_id == class_id && l->subject_id == subject_id &&
-          l->subgroup_id == subgroup_id && l->date >= days.first && l->date <= days.last) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
-}  // namespace
 
 bool ReadsEverything(const User& reader) {
   return reader.active && (reader.Has(v1::ROLE_DEPUTY) || reader.Has(v1::ROLE_DIRECTOR) ||
@@ -101,7 +39,7 @@ bool MayReadPage(const School& school, const User& reader, std::string_view clas
   if (!reader.active) return false;
   if (ReadsEverything(reader) || reader.Has(v1::ROLE_METHODIST)) return true;
   if (ClassTeacherOf(school, reader, class_id)) return true;
-  const std::optional<Days> days = TermDays(school, class_id, term);
+  const std::optional<school::DayRange> days = school::TermDays(school, class_id, term);
   if (!days) return false;
   return TeachesPage(school, reader, class_id, subgroup_id, subject_id, *days) ||
          SubstitutesOnPage(school, reader, class_id, subgroup_id, subject_id, *days);

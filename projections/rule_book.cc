@@ -4,6 +4,8 @@
 #include <initializer_list>
 #include <string>
 
+#include "projections/rights.h"
+
 namespace ejournal::school {
 namespace {
 
@@ -28,10 +30,6 @@ bool HasAny(const User& user, std::initializer_list<v1::Role> roles) {
 
 bool IsStaff(const User& user) {
   return (user.roles & ~(RoleBit(v1::ROLE_PARENT) | RoleBit(v1::ROLE_STUDENT))) != 0;
-}
-
-bool IsTeacher(const User& user) {
-  return HasAny(user, {v1::ROLE_TEACHER, v1::ROLE_CLASS_TEACHER});
 }
 
 std::string EndOfDayText(const School& school, int64_t us) {
@@ -288,9 +286,13 @@ class Checker {
     return Deny("R-ACC-2", std::string(what) + " is not among the rights of " + body_.actor_id());
   }
   bool ClassTeacherOf(std::string_view class_id) const {
-    if (!Is({v1::ROLE_CLASS_TEACHER})) return false;
-    auto c = school_->classes.find(std::string(class_id));
-    return c != school_->classes.end() && c->second.class_teacher_id == body_.actor_id();
+    return actor_ != nullptr && school::ClassTeacherOf(*school_, *actor_, class_id);
+  }
+  // The actor teaches the page on `day` (projections/rights.h).
+  bool TeachesOn(std::string_view class_id, std::string_view subgroup_id,
+                 std::string_view subject_id, Day day) const {
+    return actor_ != nullptr &&
+           TeachesPage(*school_, *actor_, class_id, subgroup_id, subject_id, DayRange{day, day});
   }
   // The student's class today (or on `day`), or "".
   std::string ClassOf(std::string_view student_id, Day day) const {
@@ -712,8 +714,7 @@ Status Checker::CheckSetUp() {
       if (auto y = school_->years.find(p.academic_year_id()); y != school_->years.end()) {
         on = std::clamp(today_, y->second.first, y->second.last);
       }
-      if (IsTeacher(*actor_) &&
-          school_->TeachesGroup(actor_->id, p.class_id(), p.subgroup_id(), p.subject_id(), on)) {
+      if (IsTeacher(*actor_) && TeachesOn(p.class_id(), p.subgroup_id(), p.subject_id(), on)) {
         return Status::Ok();
       }
       return Deny("R-ACC-2",
@@ -1051,8 +1052,7 @@ Status Checker::CheckJournal() {
       const auto& e = body_.exam_mark_recorded();
       std::string cls = ClassOf(e.student_id(), today_);
       if (cls.empty()) return Refuse("R-TERM-1", "no student " + e.student_id());
-      if (!IsTeacher(*actor_) ||
-          !school_->TeachesGroup(actor_->id, cls, "", e.subject_id(), today_)) {
+      if (!IsTeacher(*actor_) || !TeachesOn(cls, "", e.subject_id(), today_)) {
         return Deny("R-ACC-2",
                     "attestation marks are recorded by the subject's teacher of the class");
       }
@@ -1085,8 +1085,8 @@ Status Checker::CheckTermMark(const v1::TermMarkRecorded& t) {
   std::string class_id = ClassOf(t.student_id(), std::min(today_, year->second.last));
   auto cls = school_->classes.find(class_id);
   if (cls == school_->classes.end()) return Refuse("R-TERM-1", "no student " + t.student_id());
-  if (!IsTeacher(*actor_) || !school_->TeachesGroup(actor_->id, class_id, "", t.subject_id(),
-                                                    std::min(today_, year->second.last))) {
+  if (!IsTeacher(*actor_) ||
+      !TeachesOn(class_id, "", t.subject_id(), std::min(today_, year->second.last))) {
     // A subgroup teacher has a load for the subgroup: accept any load for the class-subject.
     bool any = false;
     for (const auto& [id, load] : school_->loads) {
@@ -1214,8 +1214,7 @@ Status Checker::CheckCorrectionRequest(const v1::CorrectionRequested& r) {
     // The teacher who may write the cell: the lesson's teacher, a substitute, or a load teacher.
     if (lesson->teacher_id != actor_->id &&
         school_->SubstitutionFor(*lesson, actor_->id) == nullptr &&
-        !school_->TeachesGroup(actor_->id, lesson->class_id, lesson->subgroup_id,
-                               lesson->subject_id, lesson->date)) {
+        !TeachesOn(lesson->class_id, lesson->subgroup_id, lesson->subject_id, lesson->date)) {
       return Deny("R-ACC-2", "lesson " + lesson->id + " is not yours to correct");
     }
     return CheckBusinessDate(*lesson);

@@ -279,19 +279,6 @@ bool School::InLesson(const Lesson& lesson, std::string_view student_id) const {
   return sg != subgroups.end() && sg->second.students.contains(std::string(student_id));
 }
 
-bool School::TeachesGroup(std::string_view teacher_id, std::string_view class_id,
-                          std::string_view subgroup_id, std::string_view subject_id,
-                          Day day) const {
-  for (const auto& [id, load] : loads) {
-    if (load.teacher_id == teacher_id && load.class_id == class_id &&
-        load.subject_id == subject_id && day >= load.from && day <= load.to &&
-        (load.subgroup_id.empty() || load.subgroup_id == subgroup_id)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 int School::WeeklyHours(std::string_view class_id, std::string_view subgroup_id,
                         std::string_view subject_id, Day day) const {
   int hours = 0;

@@ -406,9 +406,6 @@ struct School {
   int64_t LessonEndUs(const Lesson& lesson) const;
   // Whether `student_id` belongs to the lesson's class (and subgroup) on the lesson's date.
   bool InLesson(const Lesson& lesson, std::string_view student_id) const;
-  // Whether the teacher holds a load for the class (or subgroup) and subject on `day`.
-  bool TeachesGroup(std::string_view teacher_id, std::string_view class_id,
-                    std::string_view subgroup_id, std::string_view subject_id, Day day) const;
   // Weekly hours of the load for the class/subgroup and subject (0 if none).
   int WeeklyHours(std::string_view class_id, std::string_view subgroup_id,
                   std::string_view subject_id, Day day) const;
