@@ -859,23 +859,5 @@ TEST_F(SecretFileTest, ReportsFileSystemErrors) {
   EXPECT_EQ(Entries(), 0u);
 }
 
-// Lower-case hex, and base64's known answers (RFC 4648 §10) beside the refusals above.
-TEST(EncodingTest, HexIsLowerCaseAndBase64MatchesTheRfcVectors) {
-  EXPECT_EQ(HexEncode(std::string("\x00\xab\x10", 3)), "00ab10");
-  EXPECT_EQ(HexEncode(""), "");
-  const std::pair<const char*, const char*> vectors[] = {{"", ""},
-                                                         {"f", "Zg=="},
-                                                         {"fo", "Zm8="},
-                                                         {"foo", "Zm9v"},
-                                                         {"foob", "Zm9vYg=="},
-                                                         {"fooba", "Zm9vYmE="},
-                                                         {"foobar", "Zm9vYmFy"},
-                                                         {"\xfb\xff", "+/8="}};
-  for (const auto& [bytes, b64] : vectors) {
-    EXPECT_EQ(Base64Encode(bytes), b64);
-    EXPECT_EQ(Base64Decode(b64).value(), bytes);
-  }
-}
-
 }  // namespace
 }  // namespace ejournal::crypto

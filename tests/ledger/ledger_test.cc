@@ -9,8 +9,8 @@
 #include <fstream>
 #include <future>
 #include <map>
-#include <set>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
