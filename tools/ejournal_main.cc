@@ -492,8 +492,9 @@ int Print(const std::string& data, const std::string& what, const std::string& s
 
 // A new data directory with a generated school (tools/synth) of this academic year, from 1
 // September up to now: every event signed by its author's key and admitted through every school
-// rule. The current week's lessons are scheduled but not yet held. Writes the keys of one user of
-// every role to DATA/demo/<user>.key (PKCS#8, 0600) with <user>.credential, and prints them.
+// rule. The lessons of the coming three weeks are scheduled (at now, whatever the weekday: a walk
+// through the pages moves and cancels coming lessons) but not yet held. Writes the keys of one user
+// of every role to DATA/demo/<user>.key (PKCS#8, 0600) with <user>.credential, and prints them.
 int DemoSchool(const std::string& data, synth::Options options) {
   const std::string origin = "ejournal.demo/ledger/1";
   auto node = tools::CreateDataDir(data, origin);
@@ -508,6 +509,7 @@ int DemoSchool(const std::string& data, synth::Options options) {
   const v1::Date today = school::DateOf(zone->LocalDay(now));
   options.year = today.month() >= 8 ? today.year() : today.year() - 1;
   options.stop_at_us = now;
+  options.schedule_ahead_days = 21;
   synth::SchoolGenerator generator(options, node->credential_id, node->key);
   const auto start = std::chrono::steady_clock::now();
   auto driven = synth::Drive(

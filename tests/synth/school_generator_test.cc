@@ -16,11 +16,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "projections/as_of.h"
 #include "projections/paper.h"
 #include "projections/reports.h"
+#include "projections/school_time.h"
 #include "projections/views.h"
 #include "tests/support/fault_injection_fs.h"
 #include "tests/support/generated_school.h"
@@ -753,6 +755,64 @@ TEST(GeneratedYearOneByOne, IncrementalOneEventAtATimeEqualsReplay) {
       school::DumpViews(ledger->ledger().db(), ledger->ledger().column_families().views);
   ASSERT_TRUE(replayed.has_value());
   EXPECT_TRUE(*replayed == *incremental);
+}
+
+// The demo stops at "now" (Options::stop_at_us). Weeks are scheduled on the Friday before: on a
+// Thursday evening only Friday's lessons are still to come. With schedule_ahead_days the lessons
+// the methodist would schedule in those days are scheduled in one last group at the stop, admitted
+// like the rest, and nothing else after the stop is generated.
+TEST(GeneratedYearStop, ScheduleAheadSchedulesTheComingWeeksAtTheStop) {
+  auto zone = school::SchoolZone::Find("Europe/Moscow");
+  ASSERT_TRUE(zone.has_value());
+  v1::Date date;
+  date.set_year(2025);  // SmallYear's: 2025-09-11 is the Thursday of the second study week
+  date.set_month(9);
+  date.set_day(11);
+  auto thursday = school::DayOf(date);
+  ASSERT_TRUE(thursday.has_value());
+  const int64_t stop = zone->InstantOf(*thursday, 20 * 60);
+  struct Run {
+    std::set<school::Day> coming;  // the dates of lessons after the stop's day
+    std::vector<Event> last;       // the last group
+  };
+  auto run = [&](int ahead) -> Run {
+    Run out;
+    TempDir dir;
+    synth::SettableClock clock;
+    auto opened = OpenSchoolLedger(dir.path(), &clock);
+    EXPECT_TRUE(opened.has_value()) << opened.error().ToString();
+    if (!opened) return out;
+    Options o = SmallYear();
+    o.stop_at_us = stop;
+    o.schedule_ahead_days = ahead;
+    auto generator = NodeGenerator(**opened, o);
+    std::vector<Event> group;
+    while (generator->NextGroup(group)) {
+      EXPECT_LE(group.front().record_at_us, stop);
+      auto r = synth::AppendGroup(group, (*opened)->admission(), (*opened)->ledger(), clock, false);
+      EXPECT_TRUE(r.has_value()) << r.error().ToString();
+      for (const auto& e : group) {
+        if (!e.body.has_lesson_scheduled()) continue;
+        auto day = school::DayOf(e.body.lesson_scheduled().date());
+        if (day.has_value() && *day > *thursday) out.coming.insert(*day);
+      }
+      out.last = group;
+    }
+    return out;
+  };
+  const Run today = run(0);
+  EXPECT_EQ(today.coming, (std::set<school::Day>{*thursday + 1}));  // Friday's lessons only
+
+  const Run ahead = run(21);
+  ASSERT_FALSE(ahead.last.empty());
+  for (const auto& e : ahead.last) {
+    EXPECT_TRUE(e.body.has_lesson_scheduled()) << e.body.ShortDebugString().substr(0, 200);
+    EXPECT_EQ(e.record_at_us, stop);
+    EXPECT_EQ(e.body.client_time_us(), stop);
+  }
+  // The weeks scheduled on the next three Fridays (12, 19 and 26 September): to Friday 3 October.
+  EXPECT_TRUE(ahead.coming.contains(*thursday + 4)) << "the next Monday";
+  EXPECT_EQ(*ahead.coming.rbegin(), *thursday + 22);
 }
 
 }  // namespace

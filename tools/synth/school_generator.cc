@@ -350,6 +350,7 @@ struct SchoolGenerator::Impl {
   std::vector<Day> study_mondays;
   Day first_day = 0, last_day = 0, next_day = 0;
   int64_t horizon = 0;
+  bool scheduled_ahead = false;  // the group of Options::schedule_ahead_days was handed out
   // The leak: the school index 0, the teacher (people index), the attack day (a Tuesday).
   int leak_teacher = -1;
   Day attack_day = school::kNoDay;
@@ -505,6 +506,11 @@ struct SchoolGenerator::Impl {
   void Setup(int index);
   void BuildTimetable(SchoolModel& s);
   void ScheduleWeek(SchoolModel& s, Day monday);
+  // Generates `next_day` and moves the horizon past it.
+  void AdvanceDay();
+  // At the stop: the LessonScheduled events of the next Options::schedule_ahead_days, recorded at
+  // the stop; false when there are none or they were handed out.
+  bool ScheduledAhead(std::vector<Event>& out);
   void SchoolDay(SchoolModel& s, Day d, bool leak_school);
   void Lesson(SchoolModel& s, LessonModel& l);
   void ControlMarks(SchoolModel& s, Day d);
@@ -1611,7 +1617,7 @@ bool SchoolGenerator::NextGroup(std::vector<Event>& out) {
     const bool done = g.next_day > g.last_day;
     if (!g.pending.empty() && (done || g.pending.begin()->first < g.horizon)) {
       if (g.opt.stop_at_us != 0 && g.pending.begin()->first > g.opt.stop_at_us) {
-        return false;  // everything left would be recorded after the stop
+        return g.ScheduledAhead(out);  // the rest would be recorded after the stop
       }
       auto node = g.pending.extract(g.pending.begin());
       out = std::move(node.mapped());
@@ -1625,12 +1631,35 @@ bool SchoolGenerator::NextGroup(std::vector<Event>& out) {
       return true;
     }
     if (done) return false;
-    g.GenerateDay(g.next_day);
-    ++g.next_day;
-    g.horizon = std::numeric_limits<int64_t>::max();
-    for (const auto& s : g.schools)
-      g.horizon = std::min(g.horizon, s.zone.InstantOf(g.next_day, 0));
+    g.AdvanceDay();
   }
+}
+
+void SchoolGenerator::Impl::AdvanceDay() {
+  GenerateDay(next_day);
+  ++next_day;
+  horizon = std::numeric_limits<int64_t>::max();
+  for (const auto& s : schools) horizon = std::min(horizon, s.zone.InstantOf(next_day, 0));
+}
+
+bool SchoolGenerator::Impl::ScheduledAhead(std::vector<Event>& out) {
+  if (scheduled_ahead || opt.schedule_ahead_days <= 0) return false;
+  scheduled_ahead = true;
+  const int64_t until = opt.stop_at_us + int64_t{opt.schedule_ahead_days} * 24 * 3600 * 1'000'000;
+  while (next_day <= last_day && horizon <= until) AdvanceDay();
+  // Only the schedule: what those days would hold (lessons held, marks, absences) is not known.
+  for (auto& [at, group] : pending) {
+    if (at > until) break;
+    for (auto& e : group) {
+      if (!e.body.has_lesson_scheduled()) continue;
+      e.record_at_us = opt.stop_at_us;
+      e.body.set_client_time_us(opt.stop_at_us);
+      out.push_back(std::move(e));
+    }
+  }
+  pending.clear();
+  emitted += out.size();
+  return !out.empty();
 }
 
 const std::optional<LeakFacts>& SchoolGenerator::leak() const { return impl_->leak; }

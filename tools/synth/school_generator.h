@@ -62,6 +62,11 @@ struct Options {
   // Nothing recorded after this instant is generated (0: the whole year). The demo stops at "now"
   // so that the current week's lessons are scheduled but not yet held.
   int64_t stop_at_us = 0;
+  // With `stop_at_us`: the lessons the methodist would schedule within this many days after the
+  // stop are scheduled at the stop instead (one last group), so that the coming lessons do not
+  // depend on the weekday of the stop (weeks are scheduled on the Friday before). 21 days reach
+  // from a Friday before the two-week winter holidays to the first study week after them.
+  int schedule_ahead_days = 0;
 };
 
 struct Event {

@@ -437,12 +437,15 @@ function cellEditor(box, row, lesson, cell, button, pre = {}, reload) {
     el("button", { type: "button", id: "absent", onclick: () => att(false) }, "Отсутствовал (н)"),
     el("label", {}, "Опоздание, мин ", minutes),
     el("button", { type: "button", id: "late", onclick: () => att(true) }, "Опоздал")));
-  // A correction request per existing mark (R-COR-1).
+  // A correction request per existing mark (R-COR-1). A cell may hold several marks (an answer
+  // and a control work on one day), so each form names its mark in `data-mark`; no ids, which
+  // would repeat.
   for (const mk of (cell && cell.marks) || []) {
-    const nv = el("input", { id: "corr-value", inputmode: "numeric", size: 2, required: true,
+    const nv = el("input", { class: "corr-value", inputmode: "numeric", size: 2, required: true,
       "aria-label": "Новое значение" });
-    const reason = el("input", { id: "corr-reason", required: true, size: 30, "aria-label": "Причина" });
-    const cf = el("form", { id: "corr-form" }, el("h2", {}, "Запрос на исправление отметки " + cellText({ marks: [mk] })),
+    const reason = el("input", { class: "corr-reason", required: true, size: 30, "aria-label": "Причина" });
+    const cf = el("form", { class: "corr-form", "data-mark": mk.mark_id }, el("h2", {},
+      "Запрос на исправление отметки " + cellText({ marks: [mk] }) + " — " + workName(mk.work_type)),
       el("div", { class: "row" }, el("label", {}, "Новая отметка ", nv),
         el("label", {}, "Причина ", reason),
         el("button", { type: "submit" }, "Запросить исправление")));
