@@ -95,16 +95,25 @@ void ApiFixture::SetPassword(const std::string& user, const std::string& passwor
   ASSERT_EQ(r->status, 200) << r->body;
 }
 
-ApiFixture::Session ApiFixture::Login(const std::string& user, const std::string& password) {
-  auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEd25519);
-  EXPECT_TRUE(key.has_value());
-  nlohmann::json req = {{"school_id", kSchool},
-                        {"login", user},
+crypto::PrivateKey ApiFixture::NewSessionKey() {
+  return crypto::PrivateKey::Generate(crypto::KeyType::kEd25519).value();
+}
+
+httplib::Result ApiFixture::LoginRequest(const std::string& school, const std::string& login,
+                                         const std::string& password,
+                                         const crypto::PrivateKey& key) {
+  nlohmann::json req = {{"school_id", school},
+                        {"login", login},
                         {"password", password},
-                        {"public_key", crypto::Base64Encode(key->public_key().raw())},
+                        {"public_key", crypto::Base64Encode(key.public_key().raw())},
                         {"algorithm", "ed25519"}};
-  auto r = PostJson("/api/v1/login", req.dump());
-  Session s{.token = "", .signer = Signer{.credential_id = "", .user_id = user, .key = *key}};
+  return PostJson("/api/v1/login", req.dump());
+}
+
+ApiFixture::Session ApiFixture::Login(const std::string& user, const std::string& password) {
+  const crypto::PrivateKey key = NewSessionKey();
+  auto r = LoginRequest(kSchool, user, password, key);
+  Session s{.token = "", .signer = Signer{.credential_id = "", .user_id = user, .key = key}};
   EXPECT_TRUE(r);
   if (!r || r->status != 200) {
     ADD_FAILURE() << "login of " << user << ": " << (r ? r->body : "no answer");

@@ -51,6 +51,11 @@ class ApiFixture : public SchoolFixture {
     Signer signer;  // the session credential and its key
   };
   Session Login(const std::string& user, const std::string& password = kPassword);
+  // POST /api/v1/login at `school` with `key`'s public key as the session key: the answer.
+  httplib::Result LoginRequest(const std::string& school, const std::string& login,
+                               const std::string& password, const crypto::PrivateKey& key);
+  // A fresh Ed25519 key (a session key).
+  static crypto::PrivateKey NewSessionKey();
 
   static nlohmann::json Json(const httplib::Result& r);
   uint64_t LedgerSize() { return server_->ledger().size(); }

@@ -90,14 +90,7 @@ class CrossSchoolTest : public ApiFixture {
   }
   httplib::Result LoginAt(const std::string& school, const std::string& login,
                           const std::string& password) {
-    auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEd25519);
-    EXPECT_TRUE(key.has_value());
-    nlohmann::json req = {{"school_id", school},
-                          {"login", login},
-                          {"password", password},
-                          {"public_key", crypto::Base64Encode(key->public_key().raw())},
-                          {"algorithm", "ed25519"}};
-    return PostJson("/api/v1/login", req.dump());
+    return LoginRequest(school, login, password, NewSessionKey());
   }
 
   std::map<std::string, Signer> other_;  // school 2's users (their ids are school 1's too)
@@ -156,19 +149,12 @@ TEST_F(CrossSchoolTest, ACollidingUserIdOfAnotherSchoolIsAnotherPerson) {
   auto wrong_school = LoginAt(kSchool, "math", kPassword);
   ASSERT_TRUE(wrong_school);
   EXPECT_EQ(wrong_school->status, 401) << wrong_school->body;
-  auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEd25519);
-  ASSERT_TRUE(key.has_value());
-  nlohmann::json req = {{"school_id", kOther},
-                        {"login", "math"},
-                        {"password", kPassword},
-                        {"public_key", crypto::Base64Encode(key->public_key().raw())},
-                        {"algorithm", "ed25519"}};
-  auto login = PostJson("/api/v1/login", req.dump());
+  const crypto::PrivateKey key = NewSessionKey();
+  auto login = LoginRequest(kOther, "math", kPassword, key);
   ASSERT_TRUE(login);
   ASSERT_EQ(login->status, 200) << login->body;
-  other_.insert_or_assign("math", Signer{.credential_id = Json(login)["credential_id"],
-                                         .user_id = "math",
-                                         .key = std::move(*key)});
+  other_.insert_or_assign(
+      "math", Signer{.credential_id = Json(login)["credential_id"], .user_id = "math", .key = key});
   const uint64_t before = LedgerSize();
   b.set_event_id(ledger_->NewEventId());
   b.set_credential_id(other_.at("math").credential_id);

@@ -87,12 +87,16 @@ class TransportTest : public ApiFixture {
   void SetUp() override {
     ApiFixture::SetUp();
     if (HasFatalFailure()) return;
+    StartWithDeadlines(1, 2);
+  }
+  // A server of 16 workers at most, 8 connections a client, these deadlines (seconds).
+  void StartWithDeadlines(int header, int request) {
     api::ServerOptions o = Options();
     o.threads = 2;
     o.max_threads = 16;
     o.max_connections_per_client = 8;
-    o.header_timeout_seconds = 1;
-    o.request_timeout_seconds = 2;
+    o.header_timeout_seconds = header;
+    o.request_timeout_seconds = request;
     StartServer(o);
   }
 
@@ -131,13 +135,7 @@ TEST_F(TransportTest, ATrickledBodyIsDroppedAtTheRequestDeadline) {
 
 TEST_F(TransportTest, OneClientHoldsAtMostItsConnectionsAndOthersAreServed) {
   // Deadlines long enough that the held connections outlive the counting below.
-  api::ServerOptions o = Options();
-  o.threads = 2;
-  o.max_threads = 16;
-  o.max_connections_per_client = 8;
-  o.header_timeout_seconds = 5;
-  o.request_timeout_seconds = 10;
-  StartServer(o);
+  StartWithDeadlines(5, 10);
   // 20 connections from one address, each with a request begun and never finished.
   std::vector<std::unique_ptr<RawClient>> slow;
   for (int i = 0; i < 20; ++i) {
