@@ -1,6 +1,7 @@
 #include "api/http_transport.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -147,8 +148,12 @@ class ElasticPool final : public httplib::TaskQueue {
 class ConnectionStream final : public httplib::Stream {
  public:
   using Clock = std::chrono::steady_clock;
-  ConnectionStream(socket_t sock, int read_timeout_ms, int write_timeout_ms)
-      : sock_(sock), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {}
+  // `ssl`: the connection's TLS session (on a non-blocking `sock`), or null for plain HTTP.
+  ConnectionStream(socket_t sock, SSL* ssl, int read_timeout_ms, int write_timeout_ms)
+      : sock_(sock),
+        ssl_(ssl),
+        read_timeout_ms_(read_timeout_ms),
+        write_timeout_ms_(write_timeout_ms) {}
 
   // A request begins (its first byte is here or buffered): its deadlines start now.
   void BeginRequest(const ConnectionLimits& limits) {
@@ -159,7 +164,8 @@ class ConnectionStream final : public httplib::Stream {
     line_length_ = 0;
   }
 
-  bool buffered() const { return pos_ < len_; }
+  // Request bytes already here: in the buffer, or decrypted and waiting in the TLS session.
+  bool buffered() const { return pos_ < len_ || (ssl_ != nullptr && SSL_pending(ssl_) > 0); }
   bool is_readable() const override { return buffered() || Wait(POLLIN, ReadTimeoutMs()); }
   bool is_writable() const override { return Wait(POLLOUT, write_timeout_ms_); }
 
@@ -239,6 +245,7 @@ class ConnectionStream final : public httplib::Stream {
     return n > 0;
   }
   bool SendAll(const char* ptr, size_t size) {
+    if (ssl_ != nullptr) return SendAllTls(ptr, size);
     size_t done = 0;
     while (done < size) {
       const ssize_t n = ::send(sock_, ptr + done, size - done, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -252,13 +259,47 @@ class ConnectionStream final : public httplib::Stream {
     }
     return true;
   }
+  // SSL_write on a non-blocking socket: a write that would block is repeated with the same
+  // arguments once the socket is ready (OpenSSL's contract).
+  bool SendAllTls(const char* ptr, size_t size) {
+    size_t done = 0;
+    while (done < size) {
+      const int chunk = static_cast<int>(std::min<size_t>(size - done, 1 << 20));
+      const int n = SSL_write(ssl_, ptr + done, chunk);
+      if (n > 0) {
+        done += static_cast<size_t>(n);
+        continue;
+      }
+      const int e = SSL_get_error(ssl_, n);
+      if (e == SSL_ERROR_WANT_WRITE  ? !Wait(POLLOUT, write_timeout_ms_)
+          : e == SSL_ERROR_WANT_READ ? !Wait(POLLIN, write_timeout_ms_)
+                                     : true) {
+        return false;
+      }
+    }
+    return true;
+  }
   ssize_t Recv(char* ptr, size_t size) {
+    if (ssl_ != nullptr) return RecvTls(ptr, size);
     while (true) {
       const ssize_t n = ::recv(sock_, ptr, size, MSG_DONTWAIT);
       if (n >= 0) return n;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         if (!Wait(POLLIN, ReadTimeoutMs())) return -1;
       } else if (errno != EINTR) {
+        return -1;
+      }
+    }
+  }
+  ssize_t RecvTls(char* ptr, size_t size) {
+    while (true) {
+      const int n = SSL_read(ssl_, ptr, static_cast<int>(size));
+      if (n > 0) return n;
+      const int e = SSL_get_error(ssl_, n);
+      if (e == SSL_ERROR_ZERO_RETURN) return 0;
+      if (e == SSL_ERROR_WANT_READ    ? !Wait(POLLIN, ReadTimeoutMs())
+          : e == SSL_ERROR_WANT_WRITE ? !Wait(POLLOUT, ReadTimeoutMs())
+                                      : true) {
         return -1;
       }
     }
@@ -285,6 +326,7 @@ class ConnectionStream final : public httplib::Stream {
 
   static constexpr size_t kCoalesceBytes = 64 * 1024;
   const socket_t sock_;
+  SSL* const ssl_;
   const int read_timeout_ms_, write_timeout_ms_;
   std::array<char, 16 * 1024> buffer_;
   size_t pos_ = 0, len_ = 0;
@@ -336,11 +378,54 @@ httplib::TaskQueue* NewElasticPool(size_t min, size_t max, std::chrono::seconds 
   return new ElasticPool(min, max, idle);
 }
 
-HttpServer::HttpServer(ConnectionLimits limits)
-    : limits_(limits), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+HttpServer::HttpServer(ConnectionLimits limits, const std::string& tls_cert_file,
+                       const std::string& tls_key_file)
+    : limits_(limits), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  if (tls_cert_file.empty() && tls_key_file.empty()) return;
+  tls_ = SSL_CTX_new(TLS_server_method());
+  tls_valid_ = tls_ != nullptr && SSL_CTX_set_min_proto_version(tls_, TLS1_2_VERSION) == 1 &&
+               SSL_CTX_use_certificate_chain_file(tls_, tls_cert_file.c_str()) == 1 &&
+               SSL_CTX_use_PrivateKey_file(tls_, tls_key_file.c_str(), SSL_FILETYPE_PEM) == 1 &&
+               SSL_CTX_check_private_key(tls_) == 1;
+  if (tls_ != nullptr) {
+    SSL_CTX_set_options(tls_, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_mode(tls_, SSL_MODE_ENABLE_PARTIAL_WRITE);
+  }
+}
 
 HttpServer::~HttpServer() {
+  if (tls_ != nullptr) SSL_CTX_free(tls_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+SSL* HttpServer::AcceptTls(socket_t sock) const {
+  const int flags = ::fcntl(sock, F_GETFL);
+  if (flags < 0 || ::fcntl(sock, F_SETFL, flags | O_NONBLOCK) < 0) return nullptr;
+  SSL* ssl = SSL_new(tls_);
+  if (ssl == nullptr) return nullptr;
+  if (SSL_set_fd(ssl, sock) != 1) {
+    SSL_free(ssl);
+    return nullptr;
+  }
+  const auto by =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(limits_.header_timeout_ms);
+  while (true) {
+    const int n = SSL_accept(ssl);
+    if (n == 1) return ssl;
+    const int e = SSL_get_error(ssl, n);
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(by - std::chrono::steady_clock::now())
+            .count();
+    if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) || left <= 0) break;
+    pollfd p{sock, static_cast<short>(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
+    int ready;
+    do {
+      ready = ::poll(&p, 1, static_cast<int>(left));
+    } while (ready < 0 && errno == EINTR);
+    if (ready <= 0) break;
+  }
+  SSL_free(ssl);
+  return nullptr;
 }
 
 void HttpServer::WakeIdle() {
@@ -388,7 +473,14 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
     ::close(sock);
     return false;
   }
-  ConnectionStream stream(sock, Millis(read_timeout_sec_, read_timeout_usec_),
+  SSL* ssl = nullptr;
+  if (tls_ != nullptr && (ssl = AcceptTls(sock)) == nullptr) {
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    ReleaseSlot(address);
+    return false;
+  }
+  ConnectionStream stream(sock, ssl, Millis(read_timeout_sec_, read_timeout_usec_),
                           Millis(write_timeout_sec_, write_timeout_usec_));
   bool ret = false;
   for (size_t left = keep_alive_max_count_; left > 0; --left) {
@@ -400,6 +492,10 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
     current_stream = nullptr;
     if (!stream.Flush()) ret = false;
     if (!ret || closed || closing_.load()) break;
+  }
+  if (ssl != nullptr) {
+    (void)SSL_shutdown(ssl);  // the close_notify, if the socket takes it now
+    SSL_free(ssl);
   }
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);

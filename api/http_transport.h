@@ -12,6 +12,9 @@
 //   against slow or greedy clients (ConnectionLimits). The requests themselves are httplib's
 //   (Server::process_request parses, routes and answers them).
 //
+// With a certificate and key HttpServer speaks TLS only (OpenSSL, TLS 1.2 and later), under the
+// same loop and limits: the handshake must end within the header deadline.
+//
 // HttpServer overrides a protected member of httplib::Server: tests/api/transport_test.cc fails
 // to compile, or fails, if a Debian httplib upgrade changes its signature or stops calling it.
 //
@@ -21,6 +24,7 @@
 #define EJOURNAL_API_HTTP_TRANSPORT_H_
 
 #include <httplib.h>
+#include <openssl/ssl.h>
 
 #include <atomic>
 #include <chrono>
@@ -49,10 +53,16 @@ httplib::TaskQueue* NewElasticPool(size_t min, size_t max, std::chrono::seconds 
 
 class HttpServer final : public httplib::Server {
  public:
-  explicit HttpServer(ConnectionLimits limits);
+  // Plain HTTP, or TLS with the PEM certificate chain and key files (is_valid() false if they
+  // cannot be loaded or do not match).
+  explicit HttpServer(ConnectionLimits limits, const std::string& tls_cert_file = "",
+                      const std::string& tls_key_file = "");
   ~HttpServer() override;
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
+
+  bool is_valid() const override { return tls_valid_; }
+  bool tls() const { return tls_ != nullptr; }
 
   // Idle connections stop waiting and close; busy ones close after their current request.
   void WakeIdle();
@@ -73,7 +83,13 @@ class HttpServer final : public httplib::Server {
   bool TakeSlot(const std::string& address);
   void ReleaseSlot(const std::string& address);
 
+  // The TLS handshake on `sock` (made non-blocking), within the header deadline; null if it
+  // failed or took longer.
+  SSL* AcceptTls(socket_t sock) const;
+
   const ConnectionLimits limits_;
+  SSL_CTX* tls_ = nullptr;  // owned; null for plain HTTP
+  bool tls_valid_ = true;
   const int wake_fd_;
   std::atomic<bool> closing_{false};
   mutable std::mutex clients_mu_;

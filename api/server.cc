@@ -133,18 +133,15 @@ Status ApiServer::Init() {
         "header_timeout_seconds at least 1, request_timeout_seconds at least that, and "
         "max_connections_per_client at least 1");
   }
-  if (!options_.tls_cert_file.empty()) {
-    auto ssl = std::make_unique<httplib::SSLServer>(options_.tls_cert_file.c_str(),
-                                                    options_.tls_key_file.c_str());
-    if (!ssl->is_valid()) return InvalidArgument("the TLS certificate or key cannot be loaded");
-    http_ = std::move(ssl);
-  } else {
-    auto plain = std::make_unique<HttpServer>(
+  {
+    auto http = std::make_unique<HttpServer>(
         ConnectionLimits{.header_timeout_ms = options_.header_timeout_seconds * 1000,
                          .request_timeout_ms = options_.request_timeout_seconds * 1000,
-                         .max_per_client = options_.max_connections_per_client});
-    plain_http_ = plain.get();
-    http_ = std::move(plain);
+                         .max_per_client = options_.max_connections_per_client},
+        options_.tls_cert_file, options_.tls_key_file);
+    if (!http->is_valid()) return InvalidArgument("the TLS certificate or key cannot be loaded");
+    transport_ = http.get();
+    http_ = std::move(http);
   }
   if (options_.threads < 1 || options_.max_threads < options_.threads ||
       options_.idle_thread_seconds < 1 || options_.keep_alive_seconds < 1) {
@@ -302,7 +299,7 @@ void ApiServer::Stop() {
   }
   sweep_cv_.notify_all();
   if (sweeper_.joinable()) sweeper_.join();
-  if (plain_http_ != nullptr) static_cast<HttpServer*>(plain_http_)->WakeIdle();
+  if (transport_ != nullptr) transport_->WakeIdle();
   if (http_) http_->stop();
   // listen_after_bind returns once its workers have finished their requests.
   const bool started = listener_.joinable();

@@ -65,12 +65,14 @@ class Replica;
 
 namespace ejournal::api {
 
+class HttpServer;  // api/http_transport.h
+
 struct ServerOptions {
   // A directory made by `ejournal init`: DIR/node.key, DIR/ledger; DIR/secrets is created.
   std::string data_dir;
   std::string listen = "127.0.0.1";
   int port = 0;  // 0: any free port (see port())
-  // Both set: HTTPS (httplib::SSLServer); both empty: HTTP.
+  // Both set: HTTPS only (api/http_transport.h, under the same limits); both empty: HTTP.
   std::string tls_cert_file;
   std::string tls_key_file;
   // Recorded-at times, session expiry, sign-in throttling.
@@ -83,7 +85,7 @@ struct ServerOptions {
   size_t ledger_max_queue = 200000;  // requests waiting for the writer; more: 503
   int read_timeout_seconds = 10;
   int write_timeout_seconds = 10;
-  // Slow and greedy clients (api/http_transport.h ConnectionLimits, plain HTTP): a request's
+  // Slow and greedy clients (api/http_transport.h ConnectionLimits, HTTP and HTTPS): a request's
   // headers must arrive within `header_timeout_seconds` of its first byte and the whole request
   // within `request_timeout_seconds`; one client address holds at most
   // `max_connections_per_client` connections (more: 503), leaving the rest of `max_threads` to
@@ -309,8 +311,8 @@ class ApiServer {
   mutable std::shared_mutex state_mu_;
 
   std::unique_ptr<httplib::Server> http_;
-  // http_ without TLS: our HttpServer (server.cc: its keep-alive wait), woken by Stop().
-  httplib::Server* plain_http_ = nullptr;
+  // http_ as our transport (its keep-alive wait is woken by Stop()).
+  HttpServer* transport_ = nullptr;
   int port_ = 0;
   std::thread listener_;
   std::thread sweeper_;

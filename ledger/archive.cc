@@ -465,7 +465,15 @@ Result<Summary> Verify(const Bundle& bundle, const std::string& trusted_node_key
       }
       auto key = registry.Authorize(decoded->body.credential_id(), decoded->body.school_id(),
                                     decoded->body.actor_id(), entry.recorded_at_us());
-      if (!key) return Err(Status(key.error().code(), where + key.error().message()));
+      if (!key && !registry.Find(decoded->body.credential_id())) {
+        // The archive holds every credential its school issued: one it lacks was issued in
+        // another school, or nowhere (R-ACC-6).
+        return Err(PermissionDenied(where + "credential " + decoded->body.credential_id() +
+                                        " was not issued in school " + s.school_id,
+                                    "R-ACC-6"));
+      }
+      if (!key)
+        return Err(Status(key.error().code(), where + key.error().message(), key.error().rule()));
       Status sig = VerifyEventSignature(*decoded, *key);
       if (!sig.ok()) return Err(Status(sig.code(), where + sig.message()));
       Status applied = registry.Apply(decoded->body, seq, entry.recorded_at_us());

@@ -402,7 +402,7 @@ Status Checker::CheckReentry() {
   const EventInfo* info = state_.Event(original);
   // R-ACC-6: a user id is a user of one school; the same id in another school is someone else.
   if (state_.SchoolOf(*info) != school_->id) {
-    return Refuse("R-ACC-6", "запись " + body_.reenters_event_id() + " сделана в другой школе");
+    return Deny("R-ACC-6", "запись " + body_.reenters_event_id() + " сделана в другой школе");
   }
   if (state_.ActorOf(*info) != body_.actor_id()) {
     return Deny("R-SEC-4",

@@ -103,6 +103,26 @@ TEST_F(AuditTest, CellHistoryCredentialHistoryAndReentry_R_SEC_3_R_SEC_4_R_COR_3
   by_other.set_actor_id("russian");
   by_other.set_credential_id(signers_.at("russian").credential_id);
   EXPECT_TRUE(IsRefused(Submit(by_other), StatusCode::kPermissionDenied, "R-SEC-4"));
+  // R-ACC-6: "math" of another school on this node (its administrator, by the same id) is
+  // someone else and re-enters nothing of this school.
+  v1::EventBody other = Body("node");
+  other.set_school_id("school-2");
+  other.mutable_school_registered()->set_name("МБОУ СОШ № 2");
+  other.mutable_school_registered()->set_time_zone(kZone);
+  MustSubmit(other);
+  other = Body("node");
+  other.set_school_id("school-2");
+  other.mutable_user_registered()->set_user_id("math");
+  other.mutable_user_registered()->add_roles(v1::ROLE_ADMIN);
+  MustSubmit(other);
+  auto namesake = ledger_->IssueCredential("math", crypto::KeyType::kEd25519, 0, "school-2");
+  ASSERT_TRUE(namesake.has_value()) << namesake.error().ToString();
+  v1::EventBody elsewhere = again;
+  elsewhere.set_school_id("school-2");
+  elsewhere.set_credential_id(namesake->credential_id);
+  auto bytes = ledger_->Sign(elsewhere, *namesake);
+  ASSERT_TRUE(bytes.has_value());
+  EXPECT_TRUE(IsRefused(ledger_->Submit(*bytes), StatusCode::kPermissionDenied, "R-ACC-6"));
   const uint64_t reentry = MustSubmit(again);
   auto after = audit_->AwaitingReentry(kSchool);
   ASSERT_TRUE(after.has_value());

@@ -12,6 +12,7 @@
 #include "ledger/storage_format.h"
 #include "projections/views.h"
 #include "tests/replication/replication_fixture.h"
+#include "tests/support/generated_school.h"
 
 namespace ejournal::testing {
 namespace {
@@ -807,6 +808,41 @@ TEST_F(TamperedStreamTest, AReplicaStoppedMidwayWithAFullPipelineResumesWhereItS
   EXPECT_FALSE(replica->stats().halted);
   replica.reset();
   ExpectReplicaEqualsWriter(*store);
+}
+
+// R-ACC-6: an entry of school 1 signed with a credential school 2 issued (which the writer refuses
+// today, and a ledger written before the rule was enforced may hold) stops the replica at exactly
+// that entry, with the rule, and nothing of it is applied.
+TEST_F(ReplicationTest, AnEntrySignedWithAnotherSchoolsCredentialStopsTheReplicaAtIt) {
+  synth::Options year = SmallYear();
+  year.schools = 2;
+  year.weeks = 1;
+  auto generator = NodeGenerator(*writer_, year);
+  DriveYear(*generator);
+  auto other = writer_->IssueCredential("t-001", crypto::KeyType::kEd25519, 0, "school-2");
+  ASSERT_TRUE(other.has_value()) << other.error().ToString();
+  const v1::EventBody body = writer_->UserRegisteredBody(*other, "s-forged");
+  ASSERT_EQ(body.school_id(), "school-1");
+  auto bytes = writer_->Sign(body, *other);
+  ASSERT_TRUE(bytes.has_value());
+  EXPECT_EQ(writer_->Submit(*bytes).error().rule(), "R-ACC-6");
+  auto forged = writer_->AppendUnadmitted(*bytes);
+  ASSERT_TRUE(forged.has_value()) << forged.error().ToString();
+  ASSERT_TRUE(writer().Checkpoint().has_value());
+
+  ASSERT_OK(kafka_->CreateTopic("cross-school"));
+  ProduceRaw("cross-school", WriterStream());
+  auto store = OpenStore("replica");
+  ASSERT_NE(store, nullptr);
+  auto replica = StartReplica(*store, "cross-school");
+  ASSERT_NE(replica, nullptr);
+  const Status halted = replica->WaitHalted(kDeadline);
+  EXPECT_EQ(halted.rule(), "R-ACC-6") << halted.ToString();
+  EXPECT_TRUE(halted.message().starts_with("entry " + std::to_string(forged->sequence) + ": "))
+      << halted.ToString();
+  EXPECT_EQ(replica->stats().alarm_sequence, forged->sequence);
+  replica.reset();
+  EXPECT_EQ(store->ledger->size(), forged->sequence - 1);
 }
 
 TEST_F(ReplicationTest, ReplicaOptionsAreChecked) {

@@ -97,6 +97,10 @@ class SignedLedger {
   // Admission::Check at the clock's now, then Ledger::Append.
   [[nodiscard]] Result<AppendResult> Submit(std::string signed_event);
   [[nodiscard]] Result<AppendResult> Submit(const v1::EventBody& body, const Signer& signer);
+  // Appends `signed_event` without the writer's admission (it is still folded), as a ledger
+  // written before a rule was enforced could hold it: the forgery the verifiers and replicas
+  // must name. Only with the default observer (Open without one).
+  [[nodiscard]] Result<AppendResult> AppendUnadmitted(std::string signed_event);
 
   // Issues a new credential of `type` to `user_id` of `school_id` (a node-signed
   // CredentialIssued, appended). `not_after_us` 0: kDefaultLifetimeUs from now.
@@ -117,6 +121,8 @@ class SignedLedger {
   bool school_rules_ = false;
   std::unique_ptr<school::SchoolState> school_;
   std::unique_ptr<Admission> admission_;
+  class Gate;  // admission_ as the writer's observer, with AppendUnadmitted's bypass
+  std::unique_ptr<Gate> gate_;
   std::unique_ptr<Ledger> ledger_;
 };
 

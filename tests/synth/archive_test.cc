@@ -208,5 +208,42 @@ TEST_F(ArchiveTest, TheCliExportsAndVerifies) {
   EXPECT_NE(r.out.find("archive OK: school school-2"), std::string::npos) << r.out;
 }
 
+// R-ACC-6: an entry of school 1 signed with a credential school 2 issued (which the writer refuses
+// today, and a ledger written before the rule was enforced may hold) is named by the verification
+// of school 1's archive.
+TEST(ArchiveCrossSchoolTest, AnEntrySignedWithAnotherSchoolsCredentialIsNamed) {
+  TempDir dir;
+  synth::SettableClock clock;
+  auto generated = GenerateSchoolLedger(
+      dir.path(), clock,
+      {.schools = 2, .classes = 1, .students = 10, .teachers = 6, .weeks = 1, .leak = false});
+  ASSERT_TRUE(generated.has_value()) << generated.error().ToString();
+  SignedLedger& ledger = **generated;
+  auto other = ledger.IssueCredential("t-001", crypto::KeyType::kEd25519, 0, "school-2");
+  ASSERT_TRUE(other.has_value()) << other.error().ToString();
+  auto bytes = ledger.Sign(ledger.UserRegisteredBody(*other, "s-forged"), *other);
+  ASSERT_TRUE(bytes.has_value());
+  EXPECT_EQ(ledger.Submit(*bytes).error().rule(), "R-ACC-6");
+  auto forged = ledger.AppendUnadmitted(*bytes);
+  ASSERT_TRUE(forged.has_value()) << forged.error().ToString();
+  ASSERT_TRUE(ledger.ledger().Checkpoint().has_value());
+
+  auto bundle = archive::Export(ledger.ledger(), *ledger.node().signer,
+                                archive::ExportOptions{.school_id = "school-1", .year = 2025});
+  ASSERT_TRUE(bundle.has_value()) << bundle.error().ToString();
+  auto refused = archive::Verify(*bundle, ledger.node().VerifierKey());
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().rule(), "R-ACC-6") << refused.error().ToString();
+  EXPECT_EQ(refused.error().message(), "entries.bin: entry " + std::to_string(forged->sequence) +
+                                           ": credential " + other->credential_id +
+                                           " was not issued in school school-1")
+      << refused.error().ToString();
+  // School 2's archive does not hold the entry and verifies.
+  auto second = archive::Export(ledger.ledger(), *ledger.node().signer,
+                                archive::ExportOptions{.school_id = "school-2", .year = 2025});
+  ASSERT_TRUE(second.has_value()) << second.error().ToString();
+  EXPECT_TRUE(archive::Verify(*second, ledger.node().VerifierKey()).has_value());
+}
+
 }  // namespace
 }  // namespace ejournal::testing
