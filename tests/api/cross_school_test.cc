@@ -48,6 +48,7 @@ class CrossSchoolTest : public ApiFixture {
     // School 1's content: a mark of s1 in math.
     At(D(2025, 10, 6), "08:40");
     MustSubmit(MarkBody("math", "m-s1", "math-5a-1", "s1", 5));
+    MustSubmit(CorrectionBody("math", "rq-s1", "m-s1", 4, "ошибка ввода"));  // awaits the deputy
     ledger_->Close();
     StartServer(Options());
     At(D(2025, 10, 6), "08:45");
@@ -238,6 +239,13 @@ TEST_F(CrossSchoolTest, IdsOfOneSchoolNameNothingInTheOther) {
   link.mutable_guardian_linked()->set_guardian_id("parent");
   link.mutable_guardian_linked()->set_student_id("s2");
   EXPECT_TRUE(refused(link));
+  v1::EventBody approve = OtherBody("director");  // school 1's pending correction request
+  approve.mutable_correction_approved()->set_request_id("rq-s1");
+  EXPECT_TRUE(refused(approve));
+  v1::EventBody reject = OtherBody("director");
+  reject.mutable_correction_rejected()->set_request_id("rq-s1");
+  reject.mutable_correction_rejected()->set_reason("нет");
+  EXPECT_TRUE(refused(reject));
   // School 1's page and diary are as they were.
   SetPassword("parent");
   Session parent = Login("parent");
