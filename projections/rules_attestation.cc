@@ -1,0 +1,177 @@
+// The attestation rules (DOMAIN.md R-TERM): term, year and final marks, attestation marks, and the
+// deputy's decisions.
+#include <algorithm>
+#include <string>
+
+#include "projections/rule_checker.h"
+
+namespace ejournal::school::rules {
+
+Status Checker::CheckTermMark(const v1::TermMarkRecorded& t) {
+  const auto& period = t.period();
+  auto year = school_->years.find(period.academic_year_id());
+  if (year == school_->years.end()) {
+    return Refuse("R-TERM-1", "no academic year " + period.academic_year_id());
+  }
+  std::string class_id = ClassOf(t.student_id(), std::min(today_, year->second.last));
+  auto cls = school_->classes.find(class_id);
+  if (cls == school_->classes.end()) return Refuse("R-TERM-1", "no student " + t.student_id());
+  if (!IsTeacher(*actor_) ||
+      !TeachesOn(class_id, "", t.subject_id(), std::min(today_, year->second.last))) {
+    // A subgroup teacher has a load for the subgroup: accept any load for the class-subject.
+    bool any = false;
+    for (const auto& [id, load] : school_->loads) {
+      any |= load.teacher_id == actor_->id && load.class_id == class_id &&
+             load.subject_id == t.subject_id();
+    }
+    if (!any)
+      return Deny("R-ACC-2", "term marks are recorded by the subject's teacher of the class");
+  }
+  Day first = year->second.first, last = year->second.last;
+  if (period.kind() == v1::PERIOD_KIND_TERM) {
+    const TermScheme* scheme = year->second.SchemeFor(cls->second.grade);
+    const TermInfo* term = nullptr;
+    if (scheme != nullptr) {
+      for (const auto& x : scheme->terms) {
+        if (x.number == period.term_number()) term = &x;
+      }
+    }
+    if (term == nullptr)
+      return Refuse("R-TERM-1", "no term " + std::to_string(period.term_number()));
+    first = term->first;
+    last = term->last;
+  } else if (period.kind() == v1::PERIOD_KIND_UNSPECIFIED) {
+    return Malformed("R-TERM-1", "a term mark names its period");
+  }
+  const auto& mark = t.mark();
+  if (mark.result_case() == v1::AttestationMark::RESULT_NOT_SET) {
+    return Malformed("R-TERM-1", "a term mark is 1 to 5, осв or н/а");
+  }
+  if (mark.has_value() && (mark.value() < 1 || mark.value() > 5)) {
+    return Malformed("R-TERM-1", "a term mark is 1 to 5, not " + std::to_string(mark.value()));
+  }
+  std::string key = TermKey(t.student_id(), t.subject_id(), period);
+  if (!reentry_) {
+    auto existing = school_->attestation.find(key);
+    if (existing != school_->attestation.end() && existing->second.Current(state_) != nullptr) {
+      return Refuse("R-COR-2", "the term mark is recorded: term and year marks are not revised");
+    }
+    const int entry_days = school_->policy.term_mark_entry_days;
+    if (today_ < last - (entry_days - 1)) {
+      return Refuse("R-TERM-1", "term marks are entered in the last " + std::to_string(entry_days) +
+                                    " days of the period, from " +
+                                    DayString(last - (entry_days - 1)));
+    }
+  }
+  if (!mark.has_value() || period.kind() != v1::PERIOD_KIND_TERM) return Status::Ok();
+  // R-TERM-1: enough marks, and not absent for more than half of the lessons.
+  int held = 0, absent = 0;
+  bool valid_absence = false;  // a miss for a valid reason (б, уп) lowers the minimum
+  for (const auto& [gk, ids] : school_->lessons_by_group) {
+    if (!gk.starts_with(class_id + "/") || !gk.ends_with("/" + t.subject_id())) continue;
+    for (const auto& lid : ids) {
+      const Lesson* l = school_->FindLesson(lid);
+      if (l == nullptr || l->cancelled || l->date < first || l->date > last || l->date > today_ ||
+          !school_->InLesson(*l, t.student_id())) {
+        continue;
+      }
+      ++held;
+      auto a = school_->attendance.find(AttendanceKey(lid, t.student_id()));
+      if (a == school_->attendance.end()) continue;
+      const auto* v = a->second.Current(state_);
+      if (v != nullptr && v->value.status == v1::ATTENDANCE_STATUS_ABSENT) {
+        ++absent;
+        const v1::AbsenceReason reason = a->second.Reason(state_);
+        valid_absence |= reason == v1::ABSENCE_REASON_ILLNESS || reason == v1::ABSENCE_REASON_VALID;
+      }
+    }
+  }
+  int marks = 0;
+  if (const auto* by_subject = state_.MarksOf(*school_, t.student_id(), t.subject_id())) {
+    for (const Mark* m : *by_subject) {
+      const Lesson* l = school_->FindLesson(m->lesson_id);
+      const auto* v = m->Current(state_);
+      if (l == nullptr || v == nullptr || l->date < first || l->date > last) continue;
+      marks += v->value.second_value != 0 ? 2 : 1;
+    }
+  }
+  // A subject taught in subgroups (English in two groups) counts the student's own group's hours.
+  std::string subgroup_id;
+  for (const auto& [gid, g] : school_->subgroups) {
+    if (g.class_id == class_id && g.subject_id == t.subject_id() &&
+        g.students.contains(t.student_id())) {
+      subgroup_id = gid;
+    }
+  }
+  const int hours = school_->WeeklyHours(class_id, subgroup_id, t.subject_id(), last);
+  const int needed = RuleBook::MinimumMarks(school_->policy, hours, valid_absence);
+  if (marks < needed) {
+    return Refuse("R-TERM-1", "a term mark needs at least " + std::to_string(needed) +
+                                  " marks at " + std::to_string(hours) + " h/week; " +
+                                  t.student_id() + " has " + std::to_string(marks) +
+                                  ": record н/а or add the missing marks");
+  }
+  if (held > 0 && absent * 100 > held * school_->policy.not_attested_absence_percent) {
+    auto decision = school_->deputy_attest.find(key);
+    if (decision == school_->deputy_attest.end() || !decision->second) {
+      return Refuse("R-TERM-1",
+                    t.student_id() + " missed " + std::to_string(absent) + " of " +
+                        std::to_string(held) +
+                        " lessons: not attested (н/а) unless the deputy decides otherwise");
+    }
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckExamMarkRecorded() {
+  const auto& e = body_.exam_mark_recorded();
+  std::string cls = ClassOf(e.student_id(), today_);
+  if (cls.empty()) return Refuse("R-TERM-1", "no student " + e.student_id());
+  if (!IsTeacher(*actor_) || !TeachesOn(cls, "", e.subject_id(), today_)) {
+    return Deny("R-ACC-2", "attestation marks are recorded by the subject's teacher of the class");
+  }
+  if (e.has_mark()) EJ_RETURN_IF_ERROR(CheckMarkValue(e.mark(), e.work_type()));
+  if (school_->attestation.contains(
+          ExamKey(e.student_id(), e.subject_id(), e.academic_year_id(), e.attempt())) &&
+      !reentry_) {
+    return Refuse("R-COR-2",
+                  "this attestation mark is recorded: attestation marks are not revised");
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckDeputyAttestationDecided() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_DEPUTY}, "deciding on attestation"));
+  if (!school_->students.contains(body_.deputy_attestation_decided().student_id())) {
+    return Refuse("R-TERM-1", "no student " + body_.deputy_attestation_decided().student_id());
+  }
+  return Status::Ok();
+}
+
+}  // namespace ejournal::school::rules
+
+namespace ejournal::school {
+
+int RuleBook::MinimumMarks(const PolicyValues& policy, int weekly_hours, bool valid_absence) {
+  if (!policy.term_mark_minimums.empty()) {
+    const v1::TermMarkMinimum* best = nullptr;
+    for (const auto& m : policy.term_mark_minimums) {
+      if (weekly_hours >= m.weekly_hours() &&
+          (best == nullptr || m.weekly_hours() > best->weekly_hours())) {
+        best = &m;
+      }
+    }
+    if (best == nullptr) return 0;
+    if (valid_absence && best->min_marks_valid_absence() > 0) {
+      return best->min_marks_valid_absence();
+    }
+    return best->min_marks();
+  }
+  if (weekly_hours <= 0) return 0;
+  if (weekly_hours == 1) return 3;
+  if (weekly_hours == 2) return 5;
+  // R-TERM-1: "в случае отсутствия ребенка по уважительной причине, по предметам, которые
+  // проводятся 3 и более раз в неделю, допускается выставление ... отметок при наличии 5 отметок".
+  return valid_absence ? 5 : 7;
+}
+}  // namespace ejournal::school

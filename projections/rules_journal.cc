@@ -1,0 +1,408 @@
+// The journal rules (DOMAIN.md R-LES, R-MARK, R-ATT, R-HW): lesson records, marks, attendance and
+// homework on a scheduled lesson, with their windows.
+#include <algorithm>
+#include <string>
+
+#include "projections/rule_checker.h"
+
+namespace ejournal::school::rules {
+
+namespace {
+
+// R-MARK-1: a two-part mark ("5/4") is for a dictation with a grammar task, a creative work or an
+// essay (common.proto MarkValue), never for another work: each part would count as a mark.
+bool TakesTwoParts(v1::WorkType w) {
+  return w == v1::WORK_TYPE_DICTATION_WITH_GRAMMAR_TASK || w == v1::WORK_TYPE_CREATIVE_WORK ||
+         w == v1::WORK_TYPE_ESSAY;
+}
+
+bool IsSameDayWork(v1::WorkType w) {
+  return w == v1::WORK_TYPE_ANSWER_IN_CLASS || w == v1::WORK_TYPE_ORAL_TEST ||
+         w == v1::WORK_TYPE_RECITATION || w == v1::WORK_TYPE_OTHER;
+}
+
+// The most specific matching rule, the later among equals (control.proto, MarkWindowRule).
+const v1::MarkWindowRule* MatchWindow(const std::vector<v1::MarkWindowRule>& rules,
+                                      v1::WorkType work, int grade, v1::SubjectKind kind) {
+  const v1::MarkWindowRule* best = nullptr;
+  int best_conditions = -1;
+  for (const auto& r : rules) {
+    if (std::find(r.work_types().begin(), r.work_types().end(), work) == r.work_types().end()) {
+      continue;
+    }
+    if (r.grade_from() != 0 && grade < r.grade_from()) continue;
+    if (r.grade_to() != 0 && grade > r.grade_to()) continue;
+    if (!r.subject_kinds().empty() && std::find(r.subject_kinds().begin(), r.subject_kinds().end(),
+                                                kind) == r.subject_kinds().end()) {
+      continue;
+    }
+    int conditions =
+        (r.grade_from() != 0 || r.grade_to() != 0 ? 1 : 0) + (r.subject_kinds().empty() ? 0 : 1);
+    if (conditions >= best_conditions) {
+      best = &r;
+      best_conditions = conditions;
+    }
+  }
+  return best;
+}
+
+const std::vector<v1::MarkWindowRule>& DefaultWindows() {
+  static const std::vector<v1::MarkWindowRule> rules = [] {
+    std::vector<v1::MarkWindowRule> out;
+    auto add = [&](std::initializer_list<v1::WorkType> works, v1::MarkWindowKind kind, int amount,
+                   int from, int to, std::initializer_list<v1::SubjectKind> kinds) {
+      v1::MarkWindowRule r;
+      for (auto w : works) r.add_work_types(w);
+      r.set_kind(kind);
+      r.set_amount(amount);
+      r.set_grade_from(from);
+      r.set_grade_to(to);
+      for (auto k : kinds) r.add_subject_kinds(k);
+      out.push_back(r);
+    };
+    add({v1::WORK_TYPE_ANSWER_IN_CLASS, v1::WORK_TYPE_ORAL_TEST, v1::WORK_TYPE_RECITATION,
+         v1::WORK_TYPE_OTHER},
+        v1::MARK_WINDOW_KIND_SAME_DAY, 0, 0, 0, {});
+    std::initializer_list<v1::WorkType> written = {
+        v1::WORK_TYPE_HOMEWORK,      v1::WORK_TYPE_CONTROL_WORK,
+        v1::WORK_TYPE_DICTATION,     v1::WORK_TYPE_DICTATION_WITH_GRAMMAR_TASK,
+        v1::WORK_TYPE_LAB,           v1::WORK_TYPE_PRACTICAL,
+        v1::WORK_TYPE_CREATIVE_WORK, v1::WORK_TYPE_ESSAY,
+        v1::WORK_TYPE_TEST,          v1::WORK_TYPE_INDEPENDENT_WORK,
+        v1::WORK_TYPE_PROJECT,       v1::WORK_TYPE_VERIFICATION_WORK,
+        v1::WORK_TYPE_EXPOSITION,    v1::WORK_TYPE_LITERACY};
+    add(written, v1::MARK_WINDOW_KIND_NEXT_LESSON, 0, 0, 0, {});
+    add({v1::WORK_TYPE_INTERNAL_MONITORING_CONTROL_WORK}, v1::MARK_WINDOW_KIND_CALENDAR_DAYS, 3, 0,
+        0, {});
+    add({v1::WORK_TYPE_CREATIVE_WORK, v1::WORK_TYPE_ESSAY}, v1::MARK_WINDOW_KIND_CALENDAR_DAYS, 7,
+        5, 9, {v1::SUBJECT_KIND_RUSSIAN_LANGUAGE, v1::SUBJECT_KIND_LITERATURE});
+    add({v1::WORK_TYPE_ESSAY}, v1::MARK_WINDOW_KIND_CALENDAR_DAYS, 10, 10, 11, {});
+    return out;
+  }();
+  return rules;
+}
+
+bool IsSchoolDay(const School& school, const SchoolClass& cls, Day day) {
+  auto year = school.years.find(cls.year_id);
+  if (year == school.years.end()) return WeekdayOf(day) <= 6;
+  for (const auto& h : year->second.holidays) {
+    if (day < h.first || day > h.last) continue;
+    bool applies = h.grades.empty() && h.class_ids.empty();
+    applies |= std::find(h.grades.begin(), h.grades.end(), cls.grade) != h.grades.end();
+    applies |= std::find(h.class_ids.begin(), h.class_ids.end(), cls.id) != h.class_ids.end();
+    if (applies && h.kind != v1::HOLIDAY_KIND_ACTIVATED_DAY) return false;
+  }
+  return WeekdayOf(day) <= 6;  // six-day week unless the scheme says otherwise
+}
+
+}  // namespace
+
+Status CheckMarkValue(const v1::MarkValue& value, v1::WorkType work) {
+  if (value.value() < 1 || value.value() > 5) {
+    return Malformed("R-MARK-1", "a mark is 1 to 5, not " + std::to_string(value.value()));
+  }
+  if (value.second_value() < 0 || value.second_value() > 5) {
+    return Malformed("R-MARK-1", "the second part of a two-part mark is 1 to 5 (0: none), not " +
+                                     std::to_string(value.second_value()));
+  }
+  if (value.second_value() != 0 && !TakesTwoParts(work)) {
+    return Malformed("R-MARK-1",
+                     "двойная отметка (например, 5/4) ставится только за диктант с грамматическим "
+                     "заданием, творческую работу или сочинение");
+  }
+  return Status::Ok();
+}
+
+Result<const Lesson*> Checker::WritableLesson(std::string_view lesson_id) {
+  const Lesson* lesson = school_->FindLesson(lesson_id);
+  if (lesson == nullptr) {
+    return Err(
+        Refuse("R-LES-1", "no lesson " + std::string(lesson_id) +
+                              ": marks and absences go into the column of a scheduled lesson"));
+  }
+  if (lesson->cancelled) return Err(Refuse("R-LES-1", "lesson " + lesson->id + " was cancelled"));
+  if (state_.IsInvalid(lesson->scheduled_seq)) {
+    return Err(
+        Refuse("R-SEC-3", "lesson " + lesson->id + " was scheduled by an invalidated event"));
+  }
+  EJ_RETURN_IF_ERROR(CheckLessonWriter(*school_, *lesson, body_, *actor_));
+  return lesson;
+}
+
+Status Checker::CheckBusinessDate(const Lesson& lesson) {
+  auto day = DayOf(body_.business_date());
+  if (!day || *day != lesson.date) {
+    return Malformed("R-TIME-1",
+                     "business_date must be the lesson's date, " + DayString(lesson.date));
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckStudentInLesson(const Lesson& lesson, std::string_view student_id) {
+  if (!school_->InLesson(lesson, student_id)) {
+    return Refuse("R-LES-1", "student " + std::string(student_id) + " is not in lesson " +
+                                 lesson.id + "'s class or subgroup on " + DayString(lesson.date));
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckMark(const v1::MarkRecorded& m, const Lesson& lesson, bool late_entry) {
+  EJ_RETURN_IF_ERROR(CheckStudentInLesson(lesson, m.student_id()));
+  EJ_RETURN_IF_ERROR(CheckMarkValue(m.value(), m.work_type()));
+  if (m.work_type() == v1::WORK_TYPE_UNSPECIFIED) {
+    return Malformed("R-MARK-2", "a mark carries its work type");
+  }
+  if (m.weight_percent() > 1000) return Malformed("R-MARK-2", "a weight is 0 to 1000 percent");
+  const SchoolClass& cls = school_->classes.at(lesson.class_id);
+  if (cls.grade < school_->policy.first_marked_grade) {
+    return Refuse("R-MARK-1", "grade " + std::to_string(cls.grade) +
+                                  " gets no marks: record the lesson and attendance only");
+  }
+  const Version<LessonRecordValue>* rec = lesson.record.Current(state_);
+  if (rec != nullptr && rec->value.kind == v1::LESSON_KIND_EXTRACURRICULAR) {
+    return Refuse("R-LES-2", "an extracurricular lesson gets no marks");
+  }
+  if (at_us_ < school_->LessonStartUs(lesson)) {
+    return Refuse("R-LES-1",
+                  "lesson " + lesson.id + " has not started yet: no marks in the future");
+  }
+  const int low =
+      std::min(m.value().value(), m.value().second_value() == 0 ? 5 : m.value().second_value());
+  if (school_->policy.adaptation_forbids_unsatisfactory && low <= 2) {
+    auto year = school_->years.find(cls.year_id);
+    if (year != school_->years.end() && lesson.date >= year->second.adaptation_first &&
+        lesson.date <= year->second.adaptation_last) {
+      return Refuse("R-MARK-4", "no unsatisfactory marks (1, 2) in the adaptation period " +
+                                    DayString(year->second.adaptation_first) + ".." +
+                                    DayString(year->second.adaptation_last));
+    }
+  }
+  if (!late_entry && !reentry_) {
+    const int64_t deadline = RuleBook::MarkDeadlineUs(*school_, lesson, m.work_type());
+    if (at_us_ > deadline) {
+      return Refuse("R-MARK-3", "the mark is past its window (until " +
+                                    EndOfDayText(*school_, deadline) +
+                                    "): file a correction request for the deputy's approval");
+    }
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckAttendance(const v1::AttendanceRecorded& a, const Lesson& lesson) {
+  EJ_RETURN_IF_ERROR(CheckStudentInLesson(lesson, a.student_id()));
+  if (a.status() == v1::ATTENDANCE_STATUS_UNSPECIFIED) {
+    return Malformed("R-ATT-1", "attendance is absent (н) or late (оп)");
+  }
+  if (a.status() == v1::ATTENDANCE_STATUS_LATE &&
+      (a.minutes_late() < 0 || a.minutes_late() > 120)) {
+    return Malformed("R-ATT-1", "minutes late are 0 to 120");
+  }
+  if (at_us_ < school_->LessonStartUs(lesson)) {
+    return Refuse("R-LES-1", "lesson " + lesson.id + " has not started yet");
+  }
+  const Version<LessonRecordValue>* rec = lesson.record.Current(state_);
+  if (rec != nullptr && rec->value.kind == v1::LESSON_KIND_EXTRACURRICULAR) {
+    return Refuse("R-LES-2", "an extracurricular lesson records no absences");
+  }
+  if (rec != nullptr && rec->value.kind == v1::LESSON_KIND_DISTANCE &&
+      a.status() == v1::ATTENDANCE_STATUS_ABSENT) {
+    return Refuse("R-LES-2", "absent students are not marked \"н\" in distance learning");
+  }
+  if (a.status() == v1::ATTENDANCE_STATUS_ABSENT) {
+    auto subj = school_->subjects.find(lesson.subject_id);
+    auto st = school_->students.find(a.student_id());
+    if (subj != school_->subjects.end() &&
+        subj->second.kind == v1::SUBJECT_KIND_PHYSICAL_EDUCATION && st != school_->students.end()) {
+      for (const auto& e : st->second.pe_exemptions) {
+        if (lesson.date >= e.first && lesson.date <= e.last) {
+          return Refuse("R-ATT-1", "student " + a.student_id() +
+                                       " has a medical PE exemption until " + DayString(e.last) +
+                                       ": not marked \"н\" in PE");
+        }
+      }
+    }
+  }
+  if (!reentry_ && at_us_ > school_->zone.InstantOf(lesson.date, 24 * 60)) {
+    return Refuse("R-ATT-1",
+                  "attendance is recorded on the lesson's day: file a correction request");
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckLessonConducted() {
+  const auto& c = body_.lesson_conducted();
+  EJ_ASSIGN_OR_RETURN(const Lesson* lesson, WritableLesson(c.lesson_id()));
+  EJ_RETURN_IF_ERROR(CheckBusinessDate(*lesson));
+  if (c.kind() == v1::LESSON_KIND_UNSPECIFIED)
+    return Malformed("R-LES-2", "a lesson record has its kind");
+  if (c.topic().empty()) return Malformed("R-LES-3", "a lesson record has its topic");
+  if (c.kind() == v1::LESSON_KIND_DISTANCE && c.order_number().empty()) {
+    return Malformed("R-LES-2", "distance learning is recorded with its order number");
+  }
+  if (c.kind() == v1::LESSON_KIND_HOME_SCHOOLING && lesson->individual_student_id.empty()) {
+    return Refuse("R-LES-2", "home schooling is recorded on an individual lesson");
+  }
+  // R-LES-2: an extracurricular session ("Внеурочное занятие") records the real date it was
+  // held and the order it was held under (journal.proto LessonConducted, seed 004 §8.1,
+  // §8.3); R-LES-3's "day of the lesson" is that date. Other kinds leave held_on unset.
+  Day record_day = lesson->date;
+  if (c.kind() == v1::LESSON_KIND_EXTRACURRICULAR) {
+    if (c.order_number().empty()) {
+      return Malformed("R-LES-2", "an extracurricular session is recorded with its order number");
+    }
+    if (!c.has_held_on()) {
+      return Malformed("R-LES-2", "an extracurricular session records the date it was held");
+    }
+    EJ_ASSIGN_OR_RETURN(record_day, DayOf(c.held_on()));
+    if (record_day > today_) {
+      return Refuse("R-LES-1", "the session's date " + DayString(record_day) +
+                                   " is in the future: record it on that day");
+    }
+  } else if (c.has_held_on()) {
+    return Malformed("R-LES-2", "only an extracurricular session records the date it was held");
+  }
+  if (!reentry_ && (today_ != record_day)) {
+    return Refuse("R-LES-3", "the topic is entered on the day of the lesson (" +
+                                 DayString(record_day) + "): file a correction request");
+  }
+  if (!reentry_ && lesson->record.Current(state_) != nullptr &&
+      lesson->record.versions.back().value.kind != c.kind() &&
+      (!lesson->marks.empty() || !lesson->attendance_students.empty())) {
+    return Refuse("R-LES-2", "the lesson already has records: its kind is changed by a correction");
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckAttendanceRecorded() {
+  const auto& a = body_.attendance_recorded();
+  EJ_ASSIGN_OR_RETURN(const Lesson* lesson, WritableLesson(a.lesson_id()));
+  EJ_RETURN_IF_ERROR(CheckBusinessDate(*lesson));
+  return CheckAttendance(a, *lesson);
+}
+
+Status Checker::CheckAbsenceReasonSet() {
+  const auto& r = body_.absence_reason_set();
+  if (r.reason() == v1::ABSENCE_REASON_UNSPECIFIED) {
+    return Malformed("R-ATT-2", "an absence is by illness, for a valid reason, or without one");
+  }
+  if (!ClassTeacherOf(ClassOf(r.student_id(), today_))) {
+    return Deny("R-ATT-2", "absences are classified by the student's class teacher");
+  }
+  if (r.lesson_ids().empty() && !r.has_dates()) {
+    return Malformed("R-ATT-2", "name the lessons or the days the reason covers");
+  }
+  for (const auto& lid : r.lesson_ids()) {
+    auto a = school_->attendance.find(AttendanceKey(lid, r.student_id()));
+    const Version<AttendanceValue>* v =
+        a == school_->attendance.end() ? nullptr : a->second.Current(state_);
+    if (v == nullptr || v->value.status != v1::ATTENDANCE_STATUS_ABSENT) {
+      return Refuse("R-ATT-2", "student " + r.student_id() + " has no absence in lesson " + lid);
+    }
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckMarkRecorded() {
+  const auto& m = body_.mark_recorded();
+  if (m.mark_id().empty()) return Malformed("R-MARK-1", "a mark has its id");
+  auto existing = school_->marks.find(m.mark_id());
+  if (existing != school_->marks.end() && !reentry_) {
+    return AlreadyExists(
+        "mark " + m.mark_id() +
+        " exists: a recorded mark is never changed (R-COR-1); file a correction request");
+  }
+  EJ_ASSIGN_OR_RETURN(const Lesson* lesson, WritableLesson(m.lesson_id()));
+  EJ_RETURN_IF_ERROR(CheckBusinessDate(*lesson));
+  return CheckMark(m, *lesson, false);
+}
+
+Status Checker::CheckHomeworkAssigned() {
+  const auto& h = body_.homework_assigned();
+  EJ_ASSIGN_OR_RETURN(const Lesson* lesson, WritableLesson(h.lesson_id()));
+  EJ_RETURN_IF_ERROR(CheckBusinessDate(*lesson));
+  if (h.text().empty() && h.attachments().empty())
+    return Malformed("R-HW-1", "homework has a text");
+  if (h.replaces_homework_id().empty()) {
+    if (school_->homework.contains(h.homework_id()) && !reentry_) {
+      return AlreadyExists("homework " + h.homework_id() + " exists");
+    }
+  } else {
+    auto old = school_->homework.find(h.replaces_homework_id());
+    if (old == school_->homework.end() || old->second.lesson_id != h.lesson_id()) {
+      return Refuse("R-HW-1", "homework " + h.replaces_homework_id() + " is not this lesson's");
+    }
+  }
+  for (const auto& s : h.student_ids()) EJ_RETURN_IF_ERROR(CheckStudentInLesson(*lesson, s));
+  if (!reentry_) {
+    const int64_t deadline = RuleBook::HomeworkDeadlineUs(*school_, *lesson);
+    if (at_us_ > deadline) {
+      return Refuse("R-HW-1",
+                    "homework is entered no later than one hour after the class's last "
+                    "lesson (until " +
+                        EndOfDayText(*school_, deadline) + "): file a correction request");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace ejournal::school::rules
+
+namespace ejournal::school {
+
+using rules::DefaultWindows;
+using rules::IsSameDayWork;
+using rules::IsSchoolDay;
+using rules::MatchWindow;
+
+int64_t RuleBook::MarkDeadlineUs(const School& school, const Lesson& lesson, v1::WorkType work) {
+  auto cls = school.classes.find(lesson.class_id);
+  const int grade = cls == school.classes.end() ? 0 : cls->second.grade;
+  auto subj = school.subjects.find(lesson.subject_id);
+  const v1::SubjectKind kind =
+      subj == school.subjects.end() ? v1::SUBJECT_KIND_UNSPECIFIED : subj->second.kind;
+  const v1::MarkWindowRule* rule = MatchWindow(school.policy.mark_windows, work, grade, kind);
+  if (rule == nullptr) rule = MatchWindow(DefaultWindows(), work, grade, kind);
+  v1::MarkWindowKind wk = rule == nullptr ? (IsSameDayWork(work) ? v1::MARK_WINDOW_KIND_SAME_DAY
+                                                                 : v1::MARK_WINDOW_KIND_NEXT_LESSON)
+                                          : rule->kind();
+  const int amount = rule == nullptr ? 0 : rule->amount();
+  const int64_t end_of_day = school.zone.InstantOf(lesson.date, 24 * 60);
+  switch (wk) {
+    case v1::MARK_WINDOW_KIND_SAME_DAY:
+      return end_of_day;
+    case v1::MARK_WINDOW_KIND_CALENDAR_DAYS:
+      return school.zone.InstantOf(lesson.date + amount, 24 * 60);
+    case v1::MARK_WINDOW_KIND_SCHOOL_DAYS: {
+      Day day = lesson.date;
+      if (cls != school.classes.end()) {
+        for (int n = 0; n < amount && day - lesson.date < 400;) {
+          ++day;
+          if (IsSchoolDay(school, cls->second, day)) ++n;
+        }
+      } else {
+        day += amount;
+      }
+      return school.zone.InstantOf(day, 24 * 60);
+    }
+    case v1::MARK_WINDOW_KIND_HOURS:
+      return school.LessonEndUs(lesson) + int64_t{amount} * 60 * kMicrosPerMinute;
+    case v1::MARK_WINDOW_KIND_NEXT_LESSON:
+    default: {
+      const Lesson* next = school.NextLessonOfGroup(lesson);
+      if (next == nullptr) {
+        return school.zone.InstantOf(lesson.date + (amount == 0 ? 7 : amount), 24 * 60);
+      }
+      // Never shorter than the lesson's own day (a doubled lesson is marked by its end of day).
+      return std::max(school.LessonStartUs(*next), end_of_day);
+    }
+  }
+}
+
+int64_t RuleBook::HomeworkDeadlineUs(const School& school, const Lesson& lesson) {
+  int64_t last_end = school.LessonEndUs(lesson);
+  for (const Lesson* l : school.LessonsOfClassOn(lesson.class_id, lesson.date)) {
+    last_end = std::max(last_end, school.LessonEndUs(*l));
+  }
+  return last_end + int64_t{school.policy.homework_deadline_minutes} * kMicrosPerMinute;
+}
+}  // namespace ejournal::school

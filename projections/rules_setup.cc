@@ -1,0 +1,269 @@
+// The set-up rules: the school, its year and holidays, subjects, classes, users, enrolment,
+// guardians, students' records and the school's policy (DOMAIN.md R-ACC-2 for who may).
+#include <string>
+
+#include "projections/rule_checker.h"
+
+namespace ejournal::school::rules {
+
+Status Checker::CheckSchoolRegistered() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "registering a school"));
+  auto zone = SchoolZone::Find(body_.school_registered().time_zone());
+  if (!zone) return zone.error();
+  return Status::Ok();
+}
+
+Status Checker::CheckAcademicYearDefined() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "defining the academic year"));
+  const auto& y = body_.academic_year_defined();
+  EJ_ASSIGN_OR_RETURN(Day first, DayOf(y.dates().first_day()));
+  EJ_ASSIGN_OR_RETURN(Day last, DayOf(y.dates().last_day()));
+  if (last < first) return Malformed("R-TERM-1", "the year ends before it starts");
+  for (const auto& s : y.term_schemes()) {
+    for (const auto& t : s.terms()) {
+      EJ_ASSIGN_OR_RETURN(Day tf, DayOf(t.dates().first_day()));
+      EJ_ASSIGN_OR_RETURN(Day tl, DayOf(t.dates().last_day()));
+      if (tf < first || tl > last || tl < tf) {
+        return Malformed("R-TERM-1",
+                         "term " + std::to_string(t.number()) + " is not inside the year");
+      }
+    }
+  }
+  if (y.has_adaptation_period()) {
+    EJ_ASSIGN_OR_RETURN(Day af, DayOf(y.adaptation_period().first_day()));
+    EJ_ASSIGN_OR_RETURN(Day al, DayOf(y.adaptation_period().last_day()));
+    if (al < af) return Malformed("R-MARK-4", "the adaptation period ends before it starts");
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckHolidayDeclared() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "declaring holidays"));
+  if (!school_->years.contains(body_.holiday_declared().academic_year_id())) {
+    return Refuse("R-LES-1", "no academic year " + body_.holiday_declared().academic_year_id());
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckSubjectDefined() { return Needs({v1::ROLE_ADMIN}, "defining subjects"); }
+
+Status Checker::CheckClassCreated() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "creating classes"));
+  const auto& c = body_.class_created();
+  if (c.grade() < 1 || c.grade() > 11) {
+    return Malformed("R-MARK-1", "a class is in grade 1 to 11, not " + std::to_string(c.grade()));
+  }
+  if (!school_->years.contains(c.academic_year_id())) {
+    return Refuse("R-LES-1", "no academic year " + c.academic_year_id());
+  }
+  if (school_->classes.contains(c.class_id())) {
+    return AlreadyExists("class " + c.class_id() + " exists");
+  }
+  if (!c.class_teacher_id().empty())
+    EJ_RETURN_IF_ERROR(UserExists(c.class_teacher_id(), "class teacher"));
+  return Status::Ok();
+}
+
+Status Checker::CheckClassTeacherAssigned() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "assigning class teachers"));
+  const auto& c = body_.class_teacher_assigned();
+  if (!school_->classes.contains(c.class_id()))
+    return Refuse("R-ACC-2", "no class " + c.class_id());
+  const User* u = school_->FindUser(c.class_teacher_id());
+  if (u == nullptr || !u->Has(v1::ROLE_CLASS_TEACHER)) {
+    return Refuse("R-ACC-2", c.class_teacher_id() + " does not hold the class_teacher role");
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckSubgroupDefined() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "defining subgroups"));
+  const auto& g = body_.subgroup_defined();
+  if (!school_->classes.contains(g.class_id()))
+    return Refuse("R-LES-1", "no class " + g.class_id());
+  if (!g.subject_id().empty() && !school_->subjects.contains(g.subject_id())) {
+    return Refuse("R-LES-1", "no subject " + g.subject_id());
+  }
+  Day day = body_.subgroup_defined().has_effective_from()
+                ? DayOf(g.effective_from()).value_or(today_)
+                : today_;
+  for (const auto& s : g.student_ids()) {
+    if (ClassOf(s, day) != g.class_id()) {
+      return Refuse("R-LES-1", "student " + s + " is not in class " + g.class_id());
+    }
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckUserRegistered() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "registering users"));
+  const auto& u = body_.user_registered();
+  if (u.user_id() == kNodeActor) return Malformed("R-ACC-4", "\"node\" is reserved");
+  if (school_->users.contains(u.user_id())) return AlreadyExists("user " + u.user_id() + " exists");
+  if (u.roles().empty()) return Malformed("R-ACC-2", "a user needs at least one role");
+  if (!u.login_name().empty() && school_->logins.contains(LoginKey(u.login_name()))) {
+    return AlreadyExists("login " + u.login_name() + " is taken (R-ACC-4: logins are personal)");
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckUserRolesChanged() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "changing roles"));
+  return UserExists(body_.user_roles_changed().user_id(), "user");
+}
+
+Status Checker::CheckUserProfileChanged() {
+  const bool admin = Is({v1::ROLE_ADMIN});
+  const auto& p = body_.user_profile_changed();
+  EJ_RETURN_IF_ERROR(UserExists(p.user_id(), "user"));
+  // R-ACC-2 before R-ACC-4: who may not change the profile learns nothing about which logins
+  // exist. A class teacher keeps the profiles of their class's students and parents.
+  bool allowed = admin;
+  const User* u = school_->FindUser(p.user_id());
+  if (!allowed && u->Has(v1::ROLE_STUDENT)) {
+    allowed = ClassTeacherOf(ClassOf(p.user_id(), today_));
+  }
+  if (!allowed && u->Has(v1::ROLE_PARENT)) {
+    for (const auto& [sid, st] : school_->students) {
+      if (st.guardians.contains(p.user_id()) && ClassTeacherOf(ClassOf(sid, today_))) {
+        allowed = true;
+        break;
+      }
+    }
+  }
+  if (!allowed) {
+    return Deny("R-ACC-2", "changing the profile of " + p.user_id() +
+                               " is not among the rights of " + body_.actor_id());
+  }
+  if (!p.login_name().empty()) {
+    auto it = school_->logins.find(LoginKey(p.login_name()));
+    if (it != school_->logins.end() && it->second != p.user_id()) {
+      return AlreadyExists("login " + p.login_name() + " is taken (R-ACC-4)");
+    }
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckUserDeactivated() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "deactivating users"));
+  return UserExists(body_.user_deactivated().user_id(), "user");
+}
+
+Status Checker::CheckPasswordChanged() {
+  const bool admin = Is({v1::ROLE_ADMIN});
+  if (body_.password_changed().user_id() == body_.actor_id() || admin) {
+    return UserExists(body_.password_changed().user_id(), "user");
+  }
+  return Deny("R-ACC-2", "a password is changed by its user or the administrator");
+}
+
+Status Checker::CheckStudentEnrolled() {
+  const bool admin = Is({v1::ROLE_ADMIN});
+  const auto& e = body_.student_enrolled();
+  if (!admin && !ClassTeacherOf(e.class_id())) {
+    return Deny("R-ACC-2", "students are enrolled by the administrator or their class teacher");
+  }
+  if (!school_->classes.contains(e.class_id()))
+    return Refuse("R-LES-1", "no class " + e.class_id());
+  const User* u = school_->FindUser(e.student_id());
+  if (u == nullptr || !u->Has(v1::ROLE_STUDENT)) {
+    return Refuse("R-ACC-3", e.student_id() + " is not a registered student");
+  }
+  EJ_ASSIGN_OR_RETURN(Day on, DayOf(e.enrolled_on()));
+  (void)on;
+  return Status::Ok();
+}
+
+Status Checker::CheckStudentMoved() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "moving students"));
+  const auto& m = body_.student_moved();
+  if (!school_->students.contains(m.student_id()))
+    return Refuse("R-LES-1", "no student " + m.student_id());
+  if (!school_->classes.contains(m.to_class_id()))
+    return Refuse("R-LES-1", "no class " + m.to_class_id());
+  EJ_ASSIGN_OR_RETURN(Day on, DayOf(m.moved_on()));
+  (void)on;
+  return Status::Ok();
+}
+
+Status Checker::CheckStudentLeft() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "recording that a student left"));
+  if (!school_->students.contains(body_.student_left().student_id())) {
+    return Refuse("R-LES-1", "no student " + body_.student_left().student_id());
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckGuardianLink() {
+  const bool admin = Is({v1::ROLE_ADMIN});
+  const std::string& sid = body_.has_guardian_linked() ? body_.guardian_linked().student_id()
+                                                       : body_.guardian_unlinked().student_id();
+  const std::string& gid = body_.has_guardian_linked() ? body_.guardian_linked().guardian_id()
+                                                       : body_.guardian_unlinked().guardian_id();
+  if (!admin && !Is({v1::ROLE_SECRETARY}) && !ClassTeacherOf(ClassOf(sid, today_))) {
+    return Deny("R-ACC-2",
+                "guardians are linked by the administrator, the secretary or the "
+                "student's class teacher");
+  }
+  if (!school_->students.contains(sid)) return Refuse("R-ACC-3", "no student " + sid);
+  const User* g = school_->FindUser(gid);
+  if (g == nullptr || !g->Has(v1::ROLE_PARENT)) {
+    return Refuse("R-ACC-3", gid + " is not a registered parent");
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckMedicalPeExemptionRecorded() {
+  const auto& e = body_.medical_pe_exemption_recorded();
+  if (!Is({v1::ROLE_SECRETARY}) && !ClassTeacherOf(ClassOf(e.student_id(), today_))) {
+    return Deny("R-ACC-2", "exemptions are recorded by the secretary or the class teacher");
+  }
+  if (!school_->students.contains(e.student_id()))
+    return Refuse("R-ATT-1", "no student " + e.student_id());
+  EJ_ASSIGN_OR_RETURN(Day first, DayOf(e.dates().first_day()));
+  EJ_ASSIGN_OR_RETURN(Day last, DayOf(e.dates().last_day()));
+  if (last < first) return Malformed("R-ATT-1", "the exemption ends before it starts");
+  return Status::Ok();
+}
+
+Status Checker::CheckConsentOrPaperDiary() {
+  const bool admin = Is({v1::ROLE_ADMIN});
+  const std::string& sid = body_.has_personal_data_consent_recorded()
+                               ? body_.personal_data_consent_recorded().student_id()
+                               : body_.paper_diary_preference_set().student_id();
+  if (!admin && !Is({v1::ROLE_SECRETARY}) && !ClassTeacherOf(ClassOf(sid, today_))) {
+    return Deny("R-ACC-2", "recorded by the secretary, the class teacher or the administrator");
+  }
+  if (!school_->students.contains(sid)) return Refuse("R-ACC-3", "no student " + sid);
+  return Status::Ok();
+}
+
+Status Checker::CheckSchoolPolicySet() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_DIRECTOR, v1::ROLE_ADMIN}, "setting the school policy"));
+  const auto& p = body_.school_policy_set().policy();
+  for (const auto& w : p.mark_windows()) {
+    if (w.work_types().empty() || w.kind() == v1::MARK_WINDOW_KIND_UNSPECIFIED || w.amount() < 0) {
+      return Malformed("R-MARK-3",
+                       "a mark window names work types, its kind and a non-negative amount");
+    }
+  }
+  for (const auto& w : p.weights()) {
+    if (w.weight_percent() < 1 || w.weight_percent() > 1000) {
+      return Malformed("R-MARK-2", "a weight is 1 to 1000 percent");
+    }
+  }
+  if (p.has_first_marked_grade() && (p.first_marked_grade() < 1 || p.first_marked_grade() > 11)) {
+    return Malformed("R-MARK-1", "the first marked grade is 1 to 11");
+  }
+  if (p.has_correction_grace_minutes() &&
+      (p.correction_grace_minutes() < 0 || p.correction_grace_minutes() > 24 * 60)) {
+    return Malformed("R-COR-1", "the correction grace is 0 to 1440 minutes");
+  }
+  if (p.has_homework_deadline_minutes() &&
+      (p.homework_deadline_minutes() < 0 || p.homework_deadline_minutes() > 24 * 60)) {
+    return Malformed("R-HW-1", "the homework deadline is 0 to 1440 minutes after the last lesson");
+  }
+  return Status::Ok();
+}
+
+}  // namespace ejournal::school::rules
