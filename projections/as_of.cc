@@ -52,58 +52,37 @@ Status FoldPageEvent(const SchoolState& state, const School& real, School& page,
     case B::kLessonConducted: {
       auto it = page.lessons.find(body.lesson_conducted().lesson_id());
       if (it == page.lessons.end()) return Status::Ok();
-      PushVersion(it->second.record, seq, seq, false, LessonRecordValueOf(body.lesson_conducted()));
+      FoldLessonRecord(it->second, body.lesson_conducted(), seq);
       return Status::Ok();
     }
     case B::kAttendanceRecorded: {
       const auto& p = body.attendance_recorded();
       auto lesson = page.lessons.find(p.lesson_id());
       if (lesson == page.lessons.end()) return Status::Ok();
-      Attendance& a = page.attendance[AttendanceKey(p.lesson_id(), p.student_id())];
-      if (a.versions.empty()) {
-        a.lesson_id = p.lesson_id();
-        a.student_id = p.student_id();
-        lesson->second.attendance_students.push_back(p.student_id());
-      }
-      PushVersion(a, seq, seq, false, AttendanceValueOf(p));
+      std::string key;
+      FoldAttendance(page, lesson->second, p, seq, key);
       return Status::Ok();
     }
     case B::kAbsenceReasonSet: {
       const auto& p = body.absence_reason_set();
-      for (const auto& lesson_id : p.lesson_ids()) {
-        auto a = page.attendance.find(AttendanceKey(lesson_id, p.student_id()));
-        if (a != page.attendance.end()) a->second.reasons.emplace_back(seq, p.reason());
-      }
+      FoldAbsenceReasons(page, p, seq, [](const Attendance&, const std::string&) {});
       return Status::Ok();
     }
     case B::kMarkRecorded: {
       const auto& p = body.mark_recorded();
       auto lesson = page.lessons.find(p.lesson_id());
       if (lesson == page.lessons.end()) return Status::Ok();
-      auto [slot, inserted] = page.marks.try_emplace(p.mark_id());
-      Mark& m = slot->second;
-      if (m.versions.empty()) {
-        m.mark_id = slot->first;
-        m.lesson_id = lesson->second.id;
+      FoldMark(page, lesson->second, p, seq, [&](Mark& m) {
         m.student_id = page.KeepId(p.student_id());
         lesson->second.marks.push_back(&m);
-      }
-      PushVersion(m, seq, seq, false, MarkValueOf(p));
+      });
       return Status::Ok();
     }
     case B::kHomeworkAssigned: {
       const auto& p = body.homework_assigned();
       auto lesson = page.lessons.find(p.lesson_id());
       if (lesson == page.lessons.end()) return Status::Ok();
-      const std::string& id =
-          p.replaces_homework_id().empty() ? p.homework_id() : p.replaces_homework_id();
-      Homework& h = page.homework[id];
-      if (h.versions.empty()) {
-        h.homework_id = id;
-        h.lesson_id = p.lesson_id();
-        lesson->second.homework.push_back(&h);
-      }
-      PushVersion(h, seq, seq, false, HomeworkValueOf(p));
+      FoldHomework(page, lesson->second, p, seq);
       return Status::Ok();
     }
     case B::kCorrectionRequested: {
@@ -125,13 +104,7 @@ Status FoldPageEvent(const SchoolState& state, const School& real, School& page,
       return ApplyCorrection(page, r->second, request_seq, seq);
     }
     case B::kSubstitutionAssigned: {
-      const auto& p = body.substitution_assigned();
-      Substitution s;
-      s.id = p.substitution_id();
-      s.absent_teacher_id = p.absent_teacher_id();
-      s.substitute_teacher_id = p.substitute_teacher_id();
-      s.lesson_ids.assign(p.lesson_ids().begin(), p.lesson_ids().end());
-      s.seq = seq;
+      Substitution s = SubstitutionOf(body.substitution_assigned(), seq);
       for (const auto& lid : s.lesson_ids) {
         auto l = page.lessons.find(lid);
         if (l != page.lessons.end()) l->second.substitution_ids.push_back(s.id);

@@ -1004,7 +1004,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       Lesson* lesson = LessonOf(*school, p.lesson_id());
       if (lesson == nullptr) return Corrupt(seq, "unknown lesson");
       deps.push_back(lesson->scheduled_seq);
-      PushVersion(lesson->record, seq, seq, false, LessonRecordOf(p));
+      FoldLessonRecord(*lesson, p, seq);
       TouchLesson(*lesson);
       break;
     }
@@ -1013,28 +1013,17 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       Lesson* lesson = LessonOf(*school, p.lesson_id());
       if (lesson == nullptr) return Corrupt(seq, "unknown lesson");
       deps.push_back(lesson->scheduled_seq);
-      AttendanceKeyInto(p.lesson_id(), p.student_id(), key_scratch_);
-      auto found = school->attendance.find(key_scratch_);
-      if (found == school->attendance.end()) {
-        found = school->attendance.try_emplace(key_scratch_).first;
-        found->second.lesson_id = p.lesson_id();
-        found->second.student_id = p.student_id();
-        lesson->attendance_students.push_back(p.student_id());
-      }
-      PushVersion(found->second, seq, seq, false, AttendanceOf(p));
+      FoldAttendance(*school, *lesson, p, seq, key_scratch_);
       TouchCell(*lesson, p.student_id());
       break;
     }
     case B::kAbsenceReasonSet: {
       const auto& p = body.absence_reason_set();
-      for (const auto& lesson_id : p.lesson_ids()) {
-        auto a = school->attendance.find(AttendanceKey(lesson_id, p.student_id()));
-        if (a == school->attendance.end()) continue;
-        const auto* v = a->second.Current(*this);
+      FoldAbsenceReasons(*school, p, seq, [&](const Attendance& a, const std::string& lesson_id) {
+        const auto* v = a.Current(*this);
         if (v != nullptr) deps.push_back(v->value_seq);
-        a->second.reasons.emplace_back(seq, p.reason());
         TouchCell(lesson_id, p.student_id());
-      }
+      });
       break;
     }
     case B::kMarkRecorded: {
@@ -1042,18 +1031,13 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       Lesson* lesson = LessonOf(*school, p.lesson_id());
       if (lesson == nullptr) return Corrupt(seq, "unknown lesson");
       deps.push_back(lesson->scheduled_seq);
-      auto [slot, inserted] = school->marks.try_emplace(p.mark_id());
-      Mark& m = slot->second;
       const uint32_t student = Intern(p.student_id());
-      if (m.versions.empty()) {
-        m.mark_id = slot->first;
-        m.lesson_id = lesson->id;
+      FoldMark(*school, *lesson, p, seq, [&](Mark& m) {
         m.student_id = names_[student];  // interned: the deque's strings never move
         Append<const Mark*>(lesson->marks, &m, 16);
         Append<uint32_t>(lesson->mark_students, student, 16);
         IndexMark(*school, *lesson, student, m);
-      }
-      PushVersion(m, seq, seq, false, MarkOf(p));
+      });
       TouchCell(*lesson, student);
       break;
     }
@@ -1062,15 +1046,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       Lesson* lesson = LessonOf(*school, p.lesson_id());
       if (lesson == nullptr) return Corrupt(seq, "unknown lesson");
       deps.push_back(lesson->scheduled_seq);
-      const std::string& id =
-          p.replaces_homework_id().empty() ? p.homework_id() : p.replaces_homework_id();
-      Homework& h = school->homework[id];
-      if (h.versions.empty()) {
-        h.homework_id = id;
-        h.lesson_id = p.lesson_id();
-        lesson->homework.push_back(&h);
-      }
-      PushVersion(h, seq, seq, false, HomeworkOf(p));
+      FoldHomework(*school, *lesson, p, seq);
       TouchLesson(*lesson);
       break;
     }
@@ -1239,13 +1215,7 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       break;
     }
     case B::kSubstitutionAssigned: {
-      const auto& p = body.substitution_assigned();
-      Substitution s;
-      s.id = p.substitution_id();
-      s.absent_teacher_id = p.absent_teacher_id();
-      s.substitute_teacher_id = p.substitute_teacher_id();
-      s.lesson_ids.assign(p.lesson_ids().begin(), p.lesson_ids().end());
-      s.seq = seq;
+      Substitution s = SubstitutionOf(body.substitution_assigned(), seq);
       for (const auto& lid : s.lesson_ids) {
         auto l = school->lessons.find(lid);
         if (l == school->lessons.end()) return Corrupt(seq, "unknown lesson " + lid);
@@ -1346,6 +1316,16 @@ void MoveLesson(Lesson& lesson, const v1::LessonMoved& p) {
   lesson.date = DayOr(p.new_date(), lesson.date);
   if (p.new_period() != 0) lesson.period = p.new_period();
   if (!p.new_room().empty()) lesson.room = p.new_room();
+}
+
+Substitution SubstitutionOf(const v1::SubstitutionAssigned& p, uint64_t seq) {
+  Substitution s;
+  s.id = p.substitution_id();
+  s.absent_teacher_id = p.absent_teacher_id();
+  s.substitute_teacher_id = p.substitute_teacher_id();
+  s.lesson_ids.assign(p.lesson_ids().begin(), p.lesson_ids().end());
+  s.seq = seq;
+  return s;
 }
 
 MarkValue MarkValueOf(const v1::MarkRecorded& m) { return MarkOf(m); }
