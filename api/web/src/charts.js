@@ -23,14 +23,14 @@ export function progressChart(items) {
       svg("text", { x: left - 4, y: y(t, 100) + 4, "text-anchor": "end", "font-size": 10 }, t + "%"),
       svg("text", { x: width - 26, y: y(t, 100) + 4, "font-size": 10 }, (t / 20).toFixed(1)));
   }
-  const series = [["quality_percent_x100", "качество", "#4e79a7", 10000], ["success_percent_x100", "успеваемость", "#59a14f", 10000],
-    ["mean_x100", "средний балл", "#f28e2b", 500]];
+  const series = [["qualityPercentX100", "качество", "#4e79a7", 10000], ["successPercentX100", "успеваемость", "#59a14f", 10000],
+    ["meanX100", "средний балл", "#f28e2b", 500]];
   items.forEach(({ c, r }, i) => {
     series.forEach(([k, name, color, max], j) => {
       const v = r[k] || 0;
       const x = left + i * W + 8 + j * 24;
       chart.append(svg("rect", { x, y: y(v, max), width: 22, height: top + H - y(v, max), fill: color, class: "bar-" + j },
-        svg("title", {}, `${c.name}: ${name} — ${k === "mean_x100" ? mean(v) : pct(v)}`)));
+        svg("title", {}, `${c.name}: ${name} — ${k === "meanX100" ? mean(v) : pct(v)}`)));
     });
     chart.append(svg("text", { x: left + i * W + 8 + 36, y: top + H + 16, "text-anchor": "middle", "font-size": 12 }, c.name));
   });

@@ -1,16 +1,20 @@
 // The journal page's editors, in the panel below the grid: a cell (a mark, attendance, a
 // correction request on an existing mark), a lesson (topic and homework), a term mark (R-TERM-1).
-// Each signs its event through submit() and calls `reload` to redraw the page.
+// Each signs its event through submit() and calls `reload` to redraw the page. Rows, lessons and
+// cells are the JournalPageView's messages.
+import { WorkType } from "gen/ejournal/v1/common_pb.js";
+import { AttestationStatus } from "gen/ejournal/v1/journal_pb.js";
+import { CellHistoryViewSchema } from "gen/ejournal/v1/views_pb.js";
 import { el, clear, status, fail, WORKS, workName, mean } from "./ui.js";
 import { fmtDate } from "./dates.js";
-import { api, submit, S, session, uuid } from "./session.js";
+import { read, submit, S, session, uuid } from "./session.js";
 import { cellText } from "./grid.js";
 
 // The substitution under which the signed-in teacher takes `lesson`, or "" (R-SUB-1).
 export function substitutionOf(lesson) {
-  const subs = lesson.substitute_teacher_ids || [];
+  const subs = lesson.substituteTeacherIds || [];
   const k = subs.indexOf(session.user_id);
-  return k >= 0 ? (lesson.substitution_ids || [])[k] : "";
+  return k >= 0 ? (lesson.substitutionIds || [])[k] : "";
 }
 
 function workSelect(id, value) {
@@ -27,10 +31,10 @@ export function cellEditor(box, row, lesson, cell, button, pre = {}, reload) {
   const extra = { businessDate: lesson.date, substitutionId: sub };
   const focusBack = button.id;
   const done = async (msg) => { await reload(focusBack); status(msg); };
-  box.append(el("h2", {}, `${row.student_name || row.student_id} — ${fmtDate(lesson.date)}` + (sub ? " (замена)" : "")));
+  box.append(el("h2", {}, `${row.studentName || row.studentId} — ${fmtDate(lesson.date)}` + (sub ? " (замена)" : "")));
   for (const mk of (cell && cell.marks) || []) {
     box.append(el("p", {}, "Отметка ", el("b", {}, cellText({ marks: [mk] })), " — " +
-      workName(mk.work_type) + (mk.corrected ? " (исправлена)" : "")));
+      workName(mk.workType) + (mk.corrected ? " (исправлена)" : "")));
   }
   // A new mark.
   const value = el("input", { id: "mark-value", name: "value", inputmode: "numeric",
@@ -45,7 +49,7 @@ export function cellEditor(box, row, lesson, cell, button, pre = {}, reload) {
     ev.preventDefault();
     try {
       await submit({ case: "markRecorded", value: {
-        markId: "m-" + uuid(), lessonId: lesson.lesson_id, studentId: row.student_id,
+        markId: "m-" + uuid(), lessonId: lesson.lessonId, studentId: row.studentId,
         value: { value: parseInt(value.value, 10), secondValue: parseInt(second.value || "0", 10) },
         workType: WORKS.find((w) => w[0] === form.work.value)[2] } }, extra);
       await done("Отметка записана.");
@@ -56,8 +60,8 @@ export function cellEditor(box, row, lesson, cell, button, pre = {}, reload) {
     "aria-label": "Минут опоздания" });
   const att = async (late) => {
     try {
-      await submit({ case: "attendanceRecorded", value: { lessonId: lesson.lesson_id,
-        studentId: row.student_id, status: late ? 2 : 1,
+      await submit({ case: "attendanceRecorded", value: { lessonId: lesson.lessonId,
+        studentId: row.studentId, status: late ? 2 : 1,
         minutesLate: late ? parseInt(minutes.value || "0", 10) : 0 } }, extra);
       await done(late ? "Опоздание записано." : "Отсутствие записано.");
     } catch (e) { fail(e); }
@@ -73,23 +77,23 @@ export function cellEditor(box, row, lesson, cell, button, pre = {}, reload) {
     const nv = el("input", { class: "corr-value", inputmode: "numeric", size: 2, required: true,
       "aria-label": "Новое значение" });
     const reason = el("input", { class: "corr-reason", required: true, size: 30, "aria-label": "Причина" });
-    const cf = el("form", { class: "corr-form", "data-mark": mk.mark_id }, el("h2", {},
-      "Запрос на исправление отметки " + cellText({ marks: [mk] }) + " — " + workName(mk.work_type)),
+    const cf = el("form", { class: "corr-form", "data-mark": mk.markId }, el("h2", {},
+      "Запрос на исправление отметки " + cellText({ marks: [mk] }) + " — " + workName(mk.workType)),
       el("div", { class: "row" }, el("label", {}, "Новая отметка ", nv),
         el("label", {}, "Причина ", reason),
         el("button", { type: "submit" }, "Запросить исправление")));
     cf.onsubmit = async (ev) => {
       ev.preventDefault();
       try {
-        const h = await api(S() + "/lessons/" + lesson.lesson_id + "/students/" + row.student_id + "/history");
+        const h = await read(CellHistoryViewSchema, S() + "/lessons/" + lesson.lessonId + "/students/" + row.studentId + "/history");
         const ev0 = (h.events || []).find((e) => String(e.sequence) === String(mk.sequence));
         if (!ev0) throw new Error("в истории ячейки нет записи " + mk.sequence);
         await submit({ case: "correctionRequested", value: {
-          requestId: "rq-" + uuid(), target: { target: { case: "markId", value: mk.mark_id } }, originalEventId: ev0.event_id,
+          requestId: "rq-" + uuid(), target: { target: { case: "markId", value: mk.markId } }, originalEventId: ev0.eventId,
           reason: reason.value, proposal: { case: "mark", value: {
-            markId: mk.mark_id, lessonId: lesson.lesson_id, studentId: row.student_id,
+            markId: mk.markId, lessonId: lesson.lessonId, studentId: row.studentId,
             value: { value: parseInt(nv.value, 10) },
-            workType: WORKS.find((w) => w[0] === (mk.work_type || "WORK_TYPE_ANSWER_IN_CLASS"))[2] } } } },
+            workType: mk.workType || WorkType.ANSWER_IN_CLASS } } } },
         { businessDate: lesson.date, substitutionId: sub });
         await done("Запрос на исправление отправлен завучу.");
       } catch (e) { fail(e); }
@@ -106,13 +110,13 @@ export function lessonEditor(box, lesson, reload) {
   const sub = substitutionOf(lesson);
   const extra = { businessDate: lesson.date, substitutionId: sub };
   const topic = el("input", { id: "topic", size: 40, required: true,
-    value: lesson.topic || lesson.planned_topic || "", "aria-label": "Тема урока" });
+    value: lesson.topic || lesson.plannedTopic || "", "aria-label": "Тема урока" });
   const tf = el("form", { id: "topic-form" }, el("h2", {}, "Урок " + fmtDate(lesson.date) + (sub ? " (замена)" : "")),
     el("label", {}, "Тема ", topic), el("button", { type: "submit" }, "Записать тему"));
   tf.onsubmit = async (ev) => {
     ev.preventDefault();
     try {
-      await submit({ case: "lessonConducted", value: { lessonId: lesson.lesson_id, topic: topic.value,
+      await submit({ case: "lessonConducted", value: { lessonId: lesson.lessonId, topic: topic.value,
         kind: 1 } }, extra);
       await reload(); status("Тема записана.");
     } catch (e) { fail(e); }
@@ -124,7 +128,7 @@ export function lessonEditor(box, lesson, reload) {
     ev.preventDefault();
     try {
       await submit({ case: "homeworkAssigned", value: { homeworkId: "hw-" + uuid(),
-        lessonId: lesson.lesson_id, text: hw.value } }, extra);
+        lessonId: lesson.lessonId, text: hw.value } }, extra);
       await reload(); status("Домашнее задание записано.");
     } catch (e) { fail(e); }
   };
@@ -138,22 +142,22 @@ const TERM_VALUES = [["5", "5"], ["4", "4"], ["3", "3"], ["2", "2"], ["1", "1"],
 export function termEditor(box, row, sel, reload) {
   box.hidden = false;
   clear(box);
-  const count = row.marks_count || 0, needed = row.marks_needed || 0;
-  const held = row.lessons_held || 0, missed = row.lessons_missed || 0;
-  const tm = row.term_mark;
-  box.append(el("h2", {}, `Отметка за ${sel.term} четверть — ${row.student_name || row.student_id}`),
-    el("p", { id: "term-suggested" }, "Предлагаемая отметка: ", el("b", {}, row.suggested_mark ? String(row.suggested_mark) : "нет"),
-      row.weighted_mean_x100 ? ` (средневзвешенный балл ${mean(row.weighted_mean_x100)})` : ""),
+  const count = row.marksCount || 0, needed = row.marksNeeded || 0;
+  const held = row.lessonsHeld || 0, missed = row.lessonsMissed || 0;
+  const tm = row.termMark;
+  box.append(el("h2", {}, `Отметка за ${sel.term} четверть — ${row.studentName || row.studentId}`),
+    el("p", { id: "term-suggested" }, "Предлагаемая отметка: ", el("b", {}, row.suggestedMark ? String(row.suggestedMark) : "нет"),
+      row.weightedMeanX100 ? ` (средневзвешенный балл ${mean(row.weightedMeanX100)})` : ""),
     el("p", { id: "term-check", class: count < needed ? "error-text" : "" },
       `Отметок за период: ${count}, нужно не меньше ${needed} (R-TERM-1)` + (count < needed ? " — недостаточно для отметки за период." : " — достаточно.")),
     missed * 2 > held ? el("p", { class: "error-text" }, `Пропущено ${missed} из ${held} уроков — больше половины: «н/а», если завуч не решит иначе (R-TERM-1).`) : "");
   if (tm && (tm.value || tm.status)) {
-    box.append(el("p", {}, "Отметка за период выставлена: ", el("b", {}, String(tm.value || (tm.status === "ATTESTATION_STATUS_EXEMPT" ? "осв" : "н/а"))),
+    box.append(el("p", {}, "Отметка за период выставлена: ", el("b", {}, String(tm.value || (tm.status === AttestationStatus.EXEMPT ? "осв" : "н/а"))),
       " — не пересматривается (R-COR-2)."));
     return;
   }
   const value = el("select", { id: "term-value", "aria-label": "Отметка за период" }, ...TERM_VALUES.map(([v, t]) =>
-    el("option", { value: v, selected: v === String(row.suggested_mark || "") }, t)));
+    el("option", { value: v, selected: v === String(row.suggestedMark || "") }, t)));
   const form = el("form", { id: "term-form" }, el("div", { class: "row" }, el("label", {}, "Отметка за период ", value),
     el("button", { type: "submit", id: "term-submit" }, "Выставить")));
   form.onsubmit = async (ev) => {
@@ -162,9 +166,9 @@ export function termEditor(box, row, sel, reload) {
     const mark = /^[1-5]$/.test(v) ? { result: { case: "value", value: parseInt(v, 10) } }
       : { result: { case: "status", value: v === "exempt" ? 1 : 2 } };
     try {
-      const r = await submit({ case: "termMarkRecorded", value: { studentId: row.student_id, subjectId: sel.load.subject_id,
+      const r = await submit({ case: "termMarkRecorded", value: { studentId: row.studentId, subjectId: sel.load.subject_id,
         period: { academicYearId: sel.load.year_id, kind: 1, termNumber: sel.term }, mark } });
-      await reload("t-" + row.student_id);
+      await reload("t-" + row.studentId);
       status("Отметка за период записана: запись №" + r.sequence + ".");
     } catch (e) { fail(e); }
   };

@@ -4,7 +4,7 @@
 // schemas/, and signed in the browser with the session's key (WebCrypto, not extractable, kept in
 // IndexedDB). Reads use the HttpOnly session cookie; every POST carries X-EJournal-CSRF.
 // Imports nothing of the pages or the router: every other module may import it.
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, toBinary, fromJson } from "@bufbuild/protobuf";
 import { EventBodySchema } from "gen/ejournal/v1/event_pb.js";
 import { SignedEventSchema } from "gen/ejournal/v1/ledger_pb.js";
 
@@ -64,6 +64,14 @@ export async function api(path, { method = "GET", json, body, type } = {}) {
     throw new ApiError(r.status, e);
   }
   return data;
+}
+// A read whose answer is a view message of schemas/ (protobuf JSON with the proto field names,
+// api/json_util.h), parsed into its generated type: the pages read views in the vocabulary they
+// write events in (lowerCamel fields, enums as numbers, 64-bit integers as bigint). Fields the
+// bundle's schemas do not know are skipped. Hand-built answers (/me, the class marks, the ledger
+// browser, a write's result) are plain JSON from api().
+export async function read(schema, path, init) {
+  return fromJson(schema, await api(path, init), { ignoreUnknownFields: true });
 }
 export const S = () => "/api/v1/schools/" + encodeURIComponent(session.school_id);
 

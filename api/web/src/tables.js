@@ -7,7 +7,9 @@ export const table = (id, heads, rows) => el("div", { class: "scroll" }, el("tab
   el("tbody", {}, ...rows)));
 export const th = (t) => el("th", { scope: "row", class: "student" }, t);
 export const td = (t, attrs = {}) => el("td", attrs, t === undefined || t === null ? "" : String(t));
-// Report rows by the student's registered name (the id when the school gave none), as the class list.
-export const nameOf = (r) => r.student_name || r.student_id;
-export const byStudentName = (rows) => [...(rows || [])].sort((a, b) => nameOf(a).localeCompare(nameOf(b), "ru"));
-export const studentTh = (r) => el("th", { scope: "row", class: "student", title: r.student_id, "data-student": r.student_id }, nameOf(r));
+// A report row's student (a view message with studentId and studentName): the registered name,
+// the id when the school gave none.
+export const nameOf = (r) => r.studentName || r.studentId;
+// Rows by the student's name (`name(row)`, a view row's by default), as the class list.
+export const byStudentName = (rows, name = nameOf) => [...(rows || [])].sort((a, b) => name(a).localeCompare(name(b), "ru"));
+export const studentTh = (id, name) => el("th", { scope: "row", class: "student", title: id, "data-student": id }, name);

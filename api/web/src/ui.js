@@ -73,7 +73,7 @@ export function fail(e) {
   status("Отказ. " + ruleText(e), true);
 }
 
-// [JSON enum name, Russian name, number] of ejournal.v1.WorkType.
+// [JSON enum name, Russian name, number] of ejournal.v1.WorkType (the select values are the names).
 export const WORKS = [
   ["WORK_TYPE_ANSWER_IN_CLASS", "ответ на уроке", 1],
   ["WORK_TYPE_HOMEWORK", "домашняя работа", 2],
@@ -95,15 +95,17 @@ export const WORKS = [
   ["WORK_TYPE_RECITATION", "чтение наизусть", 18],
   ["WORK_TYPE_LITERACY", "техника чтения", 19],
 ];
-export function workName(name) {
-  const w = WORKS.find((x) => x[0] === name);
+// The Russian name of a WorkType number; unset or unknown ones read as an answer in class.
+export function workName(n) {
+  const w = WORKS.find((x) => x[2] === n);
   return w ? w[1] : "ответ на уроке";
 }
 
 // [JSON enum name, Russian name, number] of ejournal.v1.AbsenceReason (R-ATT-2).
 export const REASONS = [["ABSENCE_REASON_ILLNESS", "по болезни", 1], ["ABSENCE_REASON_VALID", "уважительная", 2],
   ["ABSENCE_REASON_NOT_VALID", "неуважительная", 3]];
-export const reasonName = (r) => (REASONS.find((x) => x[0] === r) || [0, "не указана"])[1];
+// The Russian name of an AbsenceReason number; unset: "не указана".
+export const reasonName = (n) => (REASONS.find((x) => x[2] === n) || [0, "не указана"])[1];
 
 // Percentages and means in hundredths (reports.proto), written the Russian way: "75,5 %", "4,35".
 export const pct = (x100) => (x100 / 100).toFixed(1).replace(".", ",") + " %";
@@ -125,4 +127,4 @@ const TYPES = {
 export function typeName(t) { return TYPES[t] || t; }
 // Who recorded an audit event (R-ACC-4): the name the school lists, the id beside it; the node's
 // own events (session credentials) and unknown actors have no name and show the id.
-export function actorText(e) { return e.actor_name ? `${e.actor_name} (${e.actor_id})` : e.actor_id; }
+export function actorText(name, id) { return name ? `${name} (${id})` : id; }

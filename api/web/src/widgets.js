@@ -38,14 +38,15 @@ export function classPicker(page, classes, cls, extra) {
   return el("label", {}, "Класс ", sel);
 }
 
-// A cell's history (CellHistoryView): every event that touched it, and whether it still counts.
+// A cell's history (a CellHistoryView message): every event that touched it, and whether it still
+// counts.
 export function showHistory(box, h) {
   clear(box).append(el("div", { class: "scroll" }, el("table", {},
     el("thead", {}, el("tr", {}, ...["№", "Время записи", "Кто", "Событие", "Состояние"].map((t) => el("th", { scope: "col" }, t)))),
     el("tbody", {}, ...(h.events || []).map((e) => el("tr", {},
       el("td", {}, String(e.sequence)),
-      el("td", {}, new Date(Number(e.recorded_at_us) / 1000).toLocaleString("ru-RU")),
-      el("td", { class: "actor" }, actorText(e)), el("td", { title: e.body_json || "" }, typeName(e.type)),
-      el("td", {}, e.invalid ? "недействительно (акт " + (e.invalidated_by_act || "") + ")" :
-        e.superseded_by && e.superseded_by !== "0" ? "заменено записью " + e.superseded_by : "действует")))))));
+      el("td", {}, new Date(Number(e.recordedAtUs) / 1000).toLocaleString("ru-RU")),
+      el("td", { class: "actor" }, actorText(e.actorName, e.actorId)), el("td", { title: e.bodyJson || "" }, typeName(e.type)),
+      el("td", {}, e.invalid ? "недействительно (акт " + (e.invalidatedByAct || "") + ")" :
+        e.supersededBy ? "заменено записью " + e.supersededBy : "действует")))))));
 }

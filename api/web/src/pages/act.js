@@ -1,9 +1,10 @@
 // The credential-compromise Act (director, admin; R-SEC-2, R-SEC-3): the dry run lists what it
 // would invalidate, and only then is the same Act recorded; below, the records awaiting re-entry
 // by their author (R-SEC-4).
+import { AuditListViewSchema } from "gen/ejournal/v1/views_pb.js";
 import { el, clear, status, fail, main, typeName, actorText } from "../ui.js";
 import { parseDate } from "../dates.js";
-import { api, submit, S, session, me, uuid } from "../session.js";
+import { read, submit, S, session, me, uuid } from "../session.js";
 import { showAwaiting } from "./reentry.js";
 
 export async function actPage() {
@@ -33,13 +34,13 @@ export async function actPage() {
     ev.preventDefault();
     try {
       const p = params();
-      const r = await api(S() + "/acts:preview", { method: "POST", json: {
+      const r = await read(AuditListViewSchema, S() + "/acts:preview", { method: "POST", json: {
         affected_user_id: p.user, affected_credential_ids: p.creds, invalid_from_us: String(p.fromUs) } });
       const events = r.events || [];
       clear(out).append(el("h2", {}, `Акт сделает недействительными записей: ${events.length}`),
         el("ul", { id: "act-list" }, ...events.map((e) => el("li", {},
-          `№${e.sequence} ${typeName(e.type)} — ${actorText(e)}` +
-          (e.because_of && e.because_of !== "0" ? ` (опирается на запись №${e.because_of})` : " (подписано скомпрометированным ключом)")))));
+          `№${e.sequence} ${typeName(e.type)} — ${actorText(e.actorName, e.actorId)}` +
+          (e.becauseOf ? ` (опирается на запись №${e.becauseOf})` : " (подписано скомпрометированным ключом)")))));
       checked = JSON.stringify(p, (k, v) => (typeof v === "bigint" ? String(v) : v));
       f.querySelector("#act-record").disabled = false;
     } catch (e) { fail(e); }

@@ -3,9 +3,10 @@
 // the browser (verify.js).
 import { fromBinary } from "@bufbuild/protobuf";
 import { LedgerEntrySchema } from "gen/ejournal/v1/ledger_pb.js";
+import { JournalPageViewSchema, CellHistoryViewSchema } from "gen/ejournal/v1/views_pb.js";
 import { el, clear, fail, main, ruleText } from "../ui.js";
 import { addDays, isoOf, localInput } from "../dates.js";
-import { api, S } from "../session.js";
+import { api, read, S } from "../session.js";
 import { go } from "../router.js";
 import { pickLoad, loadPicker, journalPath, showHistory } from "../widgets.js";
 import { gridTable, cellText } from "../grid.js";
@@ -17,13 +18,13 @@ export async function auditPage(params) {
   const sel = pickLoad(params);
   if (sel) {
     m.append(el("h2", {}, "Страница журнала на момент и сейчас"), loadPicker("audit", sel, { at: params.get("at") || "" }));
-    const now = await api(journalPath(sel.load, sel.term));
+    const now = await read(JournalPageViewSchema, journalPath(sel.load, sel.term));
     const at = params.get("at") || "";
     const atInput = el("input", { type: "datetime-local", id: "as-of", value: at, step: 1,
       "aria-label": "На момент" });
     const slider = el("input", { type: "range", id: "as-of-slider", min: 0, max: 100, value: 100,
       "aria-label": "Момент: от начала периода до сейчас" });
-    const start = now.dates && now.dates.first_day ? new Date(addDays(isoOf(now.dates.first_day), 0) + "T00:00").getTime() : Date.now() - 90 * 864e5;
+    const start = now.dates && now.dates.firstDay ? new Date(addDays(isoOf(now.dates.firstDay), 0) + "T00:00").getTime() : Date.now() - 90 * 864e5;
     const end = Date.now();
     if (at) slider.value = String(Math.round(100 * (new Date(at).getTime() - start) / (end - start)));
     slider.onchange = () => {
@@ -35,14 +36,14 @@ export async function auditPage(params) {
     const side = el("div", { class: "side" });
     if (at) {
       const us = BigInt(new Date(at).getTime()) * 1000n;
-      const then = await api(journalPath(sel.load, sel.term) + (sel.load.subgroup_id ? "&" : "?") + "as_of_us=" + us);
+      const then = await read(JournalPageViewSchema, journalPath(sel.load, sel.term) + (sel.load.subgroup_id ? "&" : "?") + "as_of_us=" + us);
       const thenText = new Map();
-      for (const r of then.rows || []) for (const c of r.cells || []) thenText.set(r.student_id + "|" + c.lesson_id, cellText(c));
+      for (const r of then.rows || []) for (const c of r.cells || []) thenText.set(r.studentId + "|" + c.lessonId, cellText(c));
       const nowText = new Map();
-      for (const r of now.rows || []) for (const c of r.cells || []) nowText.set(r.student_id + "|" + c.lesson_id, cellText(c));
-      side.append(el("section", { id: "as-of-page" }, el("h2", {}, "На " + new Date(at).toLocaleString("ru-RU") + " (запись №" + then.as_of_sequence + ")"),
+      for (const r of now.rows || []) for (const c of r.cells || []) nowText.set(r.studentId + "|" + c.lessonId, cellText(c));
+      side.append(el("section", { id: "as-of-page" }, el("h2", {}, "На " + new Date(at).toLocaleString("ru-RU") + " (запись №" + then.asOfSequence + ")"),
         gridTable(then, { compare: (s, l) => nowText.get(s + "|" + l) || "" })),
-      el("section", { id: "now-page" }, el("h2", {}, "Сейчас (запись №" + now.as_of_sequence + ")"),
+      el("section", { id: "now-page" }, el("h2", {}, "Сейчас (запись №" + now.asOfSequence + ")"),
         gridTable(now, { compare: (s, l) => thenText.get(s + "|" + l) || "" })));
     } else {
       side.append(el("section", { id: "now-page" }, el("h2", {}, "Сейчас"), gridTable(now)));
@@ -58,7 +59,7 @@ export async function auditPage(params) {
       el("button", { type: "submit" }, "Показать")), hbox);
   hf.onsubmit = async (ev) => {
     ev.preventDefault();
-    try { showHistory(hbox, await api(S() + "/lessons/" + hl.value + "/students/" + hs.value + "/history")); }
+    try { showHistory(hbox, await read(CellHistoryViewSchema, S() + "/lessons/" + hl.value + "/students/" + hs.value + "/history")); }
     catch (e) { fail(e); }
   };
   // Inclusion proof, verified here.

@@ -1,11 +1,12 @@
 // The class teacher's class (R-ATT-2): the week's absences, each with its reason to set, and the
 // class's marks in every subject of a term, read-only.
+import { ProblemsReportViewSchema } from "gen/ejournal/v1/reports_pb.js";
 import { el, clear, status, fail, main, mean, REASONS } from "../ui.js";
 import { fmtDate, parseDate, addDays } from "../dates.js";
-import { api, submit, S, me, classesOf } from "../session.js";
+import { api, read, submit, S, me, classesOf } from "../session.js";
 import { go } from "../router.js";
 import { classPicker } from "../widgets.js";
-import { table, td, nameOf, byStudentName, studentTh } from "../tables.js";
+import { table, td, byStudentName, studentTh } from "../tables.js";
 
 export async function classPage(params) {
   const m = clear(main());
@@ -22,12 +23,14 @@ export async function classPage(params) {
   termSel.onchange = () => go("class", { ...keep, term: termSel.value });
   m.append(el("div", { class: "row" }, classPicker("class", classes, cls, keep), el("label", {}, "Период ", termSel)));
 
-  // The week's absences, each with its reason (R-ATT-2: the class teacher classifies them).
+  // The week's absences, each with its reason (R-ATT-2: the class teacher classifies them), from the
+  // problems report (a ProblemsReportView); the class's marks are the server's own table (plain JSON).
   const sunday = addDays(monday, 6);
   const [problems, marks] = await Promise.all([
-    api(S() + "/reports/problems?class=" + encodeURIComponent(cls.class_id) + "&from=" + monday + "&to=" + sunday),
+    read(ProblemsReportViewSchema, S() + "/reports/problems?class=" + encodeURIComponent(cls.class_id) + "&from=" + monday + "&to=" + sunday),
     api(S() + "/classes/" + encodeURIComponent(cls.class_id) + "/terms/" + term + "/marks")]);
   const absent = (problems.students || []).filter((s) => (s.missed || []).length);
+  const nameOf = (r) => r.student_name || r.student_id;  // a row of the marks table
   const names = new Map((marks.rows || []).map((r) => [r.student_id, nameOf(r)]));
   const week = el("section", { id: "absences", "aria-labelledby": "absences-h" },
     el("h2", { id: "absences-h" }, "Пропуски недели с " + fmtDate(parseDate(monday)) + " по " + fmtDate(parseDate(sunday))),
@@ -36,39 +39,39 @@ export async function classPage(params) {
       el("button", { type: "button", class: "secondary", id: "abs-next", onclick: () => go("class", { ...keep, week: addDays(monday, 7) }) }, "Неделя →")));
   if (!absent.length) week.append(el("p", {}, "На этой неделе пропусков нет."));
   for (const s of absent) {
-    const selects = s.missed.map((x) => el("select", { class: "absence-reason", "data-lesson": x.lesson_id,
-      "aria-label": `Причина: ${s.student_id}, ${fmtDate(x.date)}, ${x.subject_id}` },
-    el("option", { value: "", selected: !x.absence_reason || x.absence_reason === "ABSENCE_REASON_UNSPECIFIED" }, "не указана"),
-    ...REASONS.map(([v, t]) => el("option", { value: v, selected: x.absence_reason === v }, t))));
-    const save = el("button", { type: "button", class: "save-reasons", "data-student": s.student_id }, "Сохранить причины");
+    const selects = s.missed.map((x) => el("select", { class: "absence-reason", "data-lesson": x.lessonId,
+      "aria-label": `Причина: ${s.studentId}, ${fmtDate(x.date)}, ${x.subjectId}` },
+    el("option", { value: "", selected: !x.absenceReason }, "не указана"),
+    ...REASONS.map(([v, t, n]) => el("option", { value: v, selected: x.absenceReason === n }, t))));
+    const save = el("button", { type: "button", class: "save-reasons", "data-student": s.studentId }, "Сохранить причины");
     save.onclick = async () => {
       // One AbsenceReasonSet per reason chosen, for the lessons given that reason.
       const byReason = new Map();
       selects.forEach((sel, i) => {
-        if (!sel.value || sel.value === s.missed[i].absence_reason) return;
-        byReason.set(sel.value, [...(byReason.get(sel.value) || []), s.missed[i].lesson_id]);
+        if (!sel.value || REASONS.find((r) => r[0] === sel.value)[2] === s.missed[i].absenceReason) return;
+        byReason.set(sel.value, [...(byReason.get(sel.value) || []), s.missed[i].lessonId]);
       });
       try {
         if (!byReason.size) throw new Error("Выберите причину хотя бы для одного пропуска");
         let last = null;
         for (const [reason, lessonIds] of byReason) {
-          last = await submit({ case: "absenceReasonSet", value: { studentId: s.student_id,
+          last = await submit({ case: "absenceReasonSet", value: { studentId: s.studentId,
             reason: REASONS.find((r) => r[0] === reason)[2], lessonIds } });
         }
         await classPage(params);
         status("Причины пропусков записаны: запись №" + last.sequence + ".");
       } catch (e) { fail(e); }
     };
-    week.append(el("article", { class: "card absence-student", "data-student": s.student_id },
-      el("h3", { title: s.student_id }, names.get(s.student_id) || s.student_id),
-      el("ul", {}, ...s.missed.map((x, i) => el("li", {}, `${fmtDate(x.date, false, true)}, ${x.subject_id}` +
+    week.append(el("article", { class: "card absence-student", "data-student": s.studentId },
+      el("h3", { title: s.studentId }, names.get(s.studentId) || s.studentId),
+      el("ul", {}, ...s.missed.map((x, i) => el("li", {}, `${fmtDate(x.date, false, true)}, ${x.subjectId}` +
         (x.topic ? ` («${x.topic}»)` : "") + " — ", selects[i]))), save));
   }
   m.append(week);
 
   // The class's marks in every subject of the term, read-only.
   const subjects = marks.subjects || [];
-  const rows = byStudentName(marks.rows).map((r) => {
+  const rows = byStudentName(marks.rows, nameOf).map((r) => {
     const means = [];
     const cells = subjects.map((sj) => {
       const c = (r.subjects || {})[sj.key];
@@ -80,7 +83,7 @@ export async function classPage(params) {
         el("div", { class: "muted" }, "ср. " + mean(c.weighted_mean_x100) + (tm ? ", итог " + tm : "")));
     });
     const avg = means.length ? Math.round(means.reduce((a, b) => a + b, 0) / means.length) : 0;
-    return el("tr", { "data-student": r.student_id }, studentTh(r), ...cells, td(mean(avg), { class: "mark" }));
+    return el("tr", { "data-student": r.student_id }, studentTh(r.student_id, nameOf(r)), ...cells, td(mean(avg), { class: "mark" }));
   });
   m.append(el("section", { id: "class-marks", "aria-labelledby": "class-marks-h" },
     el("h2", { id: "class-marks-h" }, `Отметки класса ${marks.name} за ${term} четверть по всем предметам`),

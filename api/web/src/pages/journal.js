@@ -1,9 +1,10 @@
 // The journal page (teacher, class teacher, deputy, director, methodist): the grid of a
 // class-subject-term with its editors for those who may write it, and below it the lessons the
 // teacher takes as a substitute (R-SUB-1).
+import { JournalPageViewSchema } from "gen/ejournal/v1/views_pb.js";
 import { el, clear, main } from "../ui.js";
 import { fmtDate, parseDate } from "../dates.js";
-import { api, me, has } from "../session.js";
+import { read, me, has } from "../session.js";
 import { pickLoad, loadPicker, journalPath } from "../widgets.js";
 import { gridTable } from "../grid.js";
 import { cellEditor, lessonEditor, termEditor, substitutionOf } from "../editors.js";
@@ -14,7 +15,7 @@ export async function journalPage(params) {
   const sel = pickLoad(params);
   if (!sel) { m.append(el("p", {}, "Нет доступных страниц журнала.")); return; }
   m.append(loadPicker("journal", sel));
-  const page = await api(journalPath(sel.load, sel.term));
+  const page = await read(JournalPageViewSchema, journalPath(sel.load, sel.term));
   const editor = el("section", { id: "editor", class: "panel", "aria-label": "Ячейка", hidden: true });
   const reload = async (focusId) => {
     await journalPage(params);
@@ -23,7 +24,7 @@ export async function journalPage(params) {
   // Editable: the teacher's own class-subject, or a page with a lesson they substitute (R-SUB-1).
   const own = sel.load.own || (page.lessons || []).some((l) => substitutionOf(l));
   m.append(el("p", { class: "muted" }, "Стрелки — переход по ячейкам, цифра 1–5 — отметка, «н» — " +
-    "отсутствие, Enter — открыть ячейку. Состояние на запись №" + (page.as_of_sequence || "0") + "."),
+    "отсутствие, Enter — открыть ячейку. Состояние на запись №" + (page.asOfSequence || "0") + "."),
   gridTable(page, {
     onCell: own ? (r, l, c, b, pre) => cellEditor(editor, r, l, c, b, pre, reload) : null,
     onLesson: own ? (l) => lessonEditor(editor, l, reload) : null,
@@ -33,7 +34,8 @@ export async function journalPage(params) {
   if (has("teacher")) m.append(substituteLessons());
 }
 
-// R-SUB-1: the lessons the teacher takes as a substitute, each a link to its journal page.
+// R-SUB-1: the lessons the teacher takes as a substitute (/me, plain JSON), each a link to its
+// journal page.
 function substituteLessons() {
   const list = me.substitute_lessons || [];
   const box = el("section", { id: "substitute-lessons", "aria-labelledby": "sub-h" },

@@ -1,9 +1,10 @@
 // The ledger browser (auditor, deputy, director): the school's entries newest first, 20 a page,
-// each with its type, author, credential and key algorithm, time and the event's JSON.
+// each with its type, author, credential and key algorithm, time and the event's JSON. The answer
+// is the server's own JSON (api/routes_pages.cc), not a view message: read as it is.
 import { el, clear, main, typeName, actorText } from "../ui.js";
 import { go } from "../router.js";
-import { table, th, td } from "../tables.js";
 import { api } from "../session.js";
+import { table, th, td } from "../tables.js";
 
 export async function ledgerPage(params) {
   const m = clear(main());
@@ -24,7 +25,7 @@ export async function ledgerPage(params) {
   m.append(jf, el("p", { class: "muted" }, `Всего записей в реестре: ${r.ledger_size}. Новые сверху; показаны записи этой школы.`),
     table("ledger-table", ["№", "Время записи", "Событие", "Кто", "Ключ", "Содержание"], entries.map((e) => el("tr", { "data-sequence": e.sequence },
       th(String(e.sequence)), td(new Date(Number(e.recorded_at_us) / 1000).toLocaleString("ru-RU")),
-      td(typeName(e.type)), el("td", { class: "actor" }, actorText(e)),
+      td(typeName(e.type)), el("td", { class: "actor" }, actorText(e.actor_name, e.actor_id)),
       el("td", { class: "credential" }, e.credential_id, el("div", { class: "muted" }, e.algorithm === "p256" ? "ECDSA P-256" : e.algorithm === "ed25519" ? "Ed25519" : "")),
       el("td", { class: "body" }, el("details", {}, el("summary", {}, e.type), el("pre", {}, JSON.stringify(e.body, null, 1))))))));
 }

@@ -1,12 +1,15 @@
 // The reports (deputy, director, auditor): class progress by class with its chart, the monthly
 // control, the summary statement, problems, substitutions, parents' acknowledgements, and
 // attendance by month with its chart.
+import { PeriodKind, AttestationStatus } from "gen/ejournal/v1/journal_pb.js";
+import { ClassProgressViewSchema, MonthlyControlViewSchema, SummaryStatementViewSchema, ProblemsReportViewSchema,
+  SubstitutionsReportViewSchema, AcknowledgementReportViewSchema, AttendanceReportViewSchema } from "gen/ejournal/v1/reports_pb.js";
 import { el, clear, main, pct, mean, reasonName } from "../ui.js";
 import { fmtDate, addDays } from "../dates.js";
-import { api, S, me, classesOf } from "../session.js";
+import { read, S, me, classesOf } from "../session.js";
 import { go } from "../router.js";
 import { classPicker } from "../widgets.js";
-import { table, th, td, byStudentName, studentTh } from "../tables.js";
+import { table, th, td, nameOf, byStudentName, studentTh } from "../tables.js";
 import { MONTHS, progressChart, attendanceChart } from "../charts.js";
 
 const KINDS = [["progress", "Успеваемость по классам"], ["control", "Ежемесячный контроль"],
@@ -41,69 +44,70 @@ export async function reportsPage(params) {
   const to = addDays(`${mm === 12 ? my + 1 : my}-${String(mm === 12 ? 1 : mm + 1).padStart(2, "0")}-01`, -1);
   const box = el("section", { id: "report", "aria-live": "polite" });
   m.append(box);
-  const q = (name, p) => api(S() + "/reports/" + name + "?" + new URLSearchParams(p).toString());
+  // Every report is a view message of reports.proto.
+  const q = (schema, name, p) => read(schema, S() + "/reports/" + name + "?" + new URLSearchParams(p).toString());
   if (kind === "attendance") return attendanceReport(box);
   if (kind === "progress") {
     // One class-progress report per class: the chart compares them.
-    const reports = await Promise.all(classes.map((c) => q("class-progress", { class: c.class_id, year_id: c.year_id, kind: "term", term })
+    const reports = await Promise.all(classes.map((c) => q(ClassProgressViewSchema, "class-progress", { class: c.class_id, year_id: c.year_id, kind: "term", term })
       .then((r) => ({ c, r }), () => ({ c, r: null }))));
     const ok = reports.filter((x) => x.r);
     box.append(el("h2", {}, `Успеваемость по классам, ${term} четверть`), progressChart(ok),
       el("p", { class: "muted" }, "Качество — доля «4» и «5»; успеваемость — доля без «2» и «1»; средний балл — по шкале справа (из 5)."),
       table("progress-table", ["Класс", "Учеников", "Отличники", "Хорошисты", "С «2» или н/а", "Качество", "Успеваемость", "Средний балл"],
-        ok.map(({ c, r }) => el("tr", {}, th(c.name), td(r.students || 0), td(r.students_excellent || 0), td(r.students_good || 0),
-          td(r.students_failing || 0), td(pct(r.quality_percent_x100 || 0)), td(pct(r.success_percent_x100 || 0)), td(mean(r.mean_x100 || 0))))));
+        ok.map(({ c, r }) => el("tr", {}, th(c.name), td(r.students || 0), td(r.studentsExcellent || 0), td(r.studentsGood || 0),
+          td(r.studentsFailing || 0), td(pct(r.qualityPercentX100 || 0)), td(pct(r.successPercentX100 || 0)), td(mean(r.meanX100 || 0))))));
     return;
   }
   if (kind === "control") {
-    const r = await q("monthly-control", { year: my, month: mm, class: cls ? cls.class_id : "" });
+    const r = await q(MonthlyControlViewSchema, "monthly-control", { year: my, month: mm, class: cls ? cls.class_id : "" });
     const share = (a, b) => (b ? Math.round((100 * a) / b) + " %" : "—");
     box.append(el("h2", {}, `Ежемесячный контроль: ${MONTHS[mm - 1]} ${my}`),
       table("control-table", ["Учитель", "Класс", "Предмет", "Уроков по плану / проведено", "С темой", "С ДЗ", "Без отметок", "С одной отметкой",
         "Отметок с опозданием", "ДЗ с опозданием", "Пропуски с причиной", "Замены"],
-      (r.rows || []).map((x) => el("tr", {}, th(x.teacher_id), td(x.class_id + (x.subgroup_id ? " (" + x.subgroup_id + ")" : "")), td(x.subject_id),
-        td(`${x.lessons_planned || 0} / ${x.lessons_held || 0}`), td(share(x.lessons_with_topic || 0, x.lessons_held || 0)),
-        td(share(x.lessons_with_homework || 0, x.lessons_held || 0)), td(`${x.students_without_marks || 0} из ${x.students || 0}`),
-        td(x.students_with_one_mark || 0), td(`${x.marks_late || 0} из ${x.marks || 0}`), td(`${x.homework_late || 0} из ${x.homework || 0}`),
-        td(`${x.absences_classified || 0} из ${x.absences || 0}`), td(x.lessons_substituted || 0)))));
+      (r.rows || []).map((x) => el("tr", {}, th(x.teacherId), td(x.classId + (x.subgroupId ? " (" + x.subgroupId + ")" : "")), td(x.subjectId),
+        td(`${x.lessonsPlanned || 0} / ${x.lessonsHeld || 0}`), td(share(x.lessonsWithTopic || 0, x.lessonsHeld || 0)),
+        td(share(x.lessonsWithHomework || 0, x.lessonsHeld || 0)), td(`${x.studentsWithoutMarks || 0} из ${x.students || 0}`),
+        td(x.studentsWithOneMark || 0), td(`${x.marksLate || 0} из ${x.marks || 0}`), td(`${x.homeworkLate || 0} из ${x.homework || 0}`),
+        td(`${x.absencesClassified || 0} из ${x.absences || 0}`), td(x.lessonsSubstituted || 0)))));
     if (!(r.rows || []).length) box.append(el("p", {}, "В этом месяце уроков нет."));
     return;
   }
   if (kind === "summary") {
-    const r = await q("summary-statement", { class: cls.class_id, year_id: cls.year_id });
-    const subjects = r.subject_ids || [];
-    const label = (c) => (c.kind === "PERIOD_KIND_YEAR" ? "год" : c.kind === "PERIOD_KIND_FINAL" ? "итог" : c.term_number + "ч");
-    const val = (c) => c.value || (c.status === "ATTESTATION_STATUS_EXEMPT" ? "осв" : c.status === "ATTESTATION_STATUS_NOT_ATTESTED" ? "н/а" : "");
+    const r = await q(SummaryStatementViewSchema, "summary-statement", { class: cls.class_id, year_id: cls.year_id });
+    const subjects = r.subjectIds || [];
+    const label = (c) => (c.kind === PeriodKind.YEAR ? "год" : c.kind === PeriodKind.FINAL ? "итог" : c.termNumber + "ч");
+    const val = (c) => c.value || (c.status === AttestationStatus.EXEMPT ? "осв" : c.status === AttestationStatus.NOT_ATTESTED ? "н/а" : "");
     box.append(el("h2", {}, `Сводная ведомость ${cls.name}`),
-      table("summary-table", ["Ученик", ...subjects], byStudentName(r.rows).map((row) => el("tr", {}, studentTh(row),
-        ...subjects.map((s) => td((row.marks || []).filter((c) => c.subject_id === s).map((c) => label(c) + ": " + val(c)).join(", ")))))));
+      table("summary-table", ["Ученик", ...subjects], byStudentName(r.rows).map((row) => el("tr", {}, studentTh(row.studentId, nameOf(row)),
+        ...subjects.map((s) => td((row.marks || []).filter((c) => c.subjectId === s).map((c) => label(c) + ": " + val(c)).join(", ")))))));
     if (!(r.rows || []).length) box.append(el("p", {}, "Итоговых отметок пока нет."));
     return;
   }
   if (kind === "problems") {
-    const r = await q("problems", { class: cls.class_id, from, to });
+    const r = await q(ProblemsReportViewSchema, "problems", { class: cls.class_id, from, to });
     box.append(el("h2", {}, `Неудовлетворительные отметки и пропуски, ${cls.name}, ${MONTHS[mm - 1]} ${my}`),
-      table("problems-table", ["Ученик", "«2» и «1»", "Пропуски"], byStudentName(r.students).map((s) => el("tr", {}, studentTh(s),
-        td((s.unsatisfactory || []).map((x) => `${fmtDate(x.date, true)} ${x.subject_id}: ${x.value}` + (x.topic ? ` («${x.topic}»)` : "")).join("; ")),
-        td((s.missed || []).map((x) => `${fmtDate(x.date, true)} ${x.subject_id} (${reasonName(x.absence_reason)})`).join("; "))))));
+      table("problems-table", ["Ученик", "«2» и «1»", "Пропуски"], byStudentName(r.students).map((s) => el("tr", {}, studentTh(s.studentId, nameOf(s)),
+        td((s.unsatisfactory || []).map((x) => `${fmtDate(x.date, true)} ${x.subjectId}: ${x.value}` + (x.topic ? ` («${x.topic}»)` : "")).join("; ")),
+        td((s.missed || []).map((x) => `${fmtDate(x.date, true)} ${x.subjectId} (${reasonName(x.absenceReason)})`).join("; "))))));
     if (!(r.students || []).length) box.append(el("p", {}, "Нет ни «2», ни пропусков."));
     return;
   }
   if (kind === "substitutions") {
-    const r = await q("substitutions", { from, to });
+    const r = await q(SubstitutionsReportViewSchema, "substitutions", { from, to });
     box.append(el("h2", {}, `Замены, ${MONTHS[mm - 1]} ${my}`),
       table("substitutions-table", ["Замена", "Отсутствовал", "Заменял", "Уроки", "Состояние"], (r.substitutions || []).map((s) => el("tr", {},
-        th(s.substitution_id), td(s.absent_teacher_id), td(s.substitute_teacher_id),
-        td((s.lessons || []).map((l) => `${fmtDate(l.date, true)} ${l.class_id} ${l.subject_id}` + (l.held ? " ✓" : "")).join("; ")),
+        th(s.substitutionId), td(s.absentTeacherId), td(s.substituteTeacherId),
+        td((s.lessons || []).map((l) => `${fmtDate(l.date, true)} ${l.classId} ${l.subjectId}` + (l.held ? " ✓" : "")).join("; ")),
         td(s.cancelled ? "отменена" : "действует")))));
     if (!(r.substitutions || []).length) box.append(el("p", {}, "Замен не было."));
     return;
   }
   if (kind === "acks") {
-    const r = await q("acknowledgements", { class: cls.class_id, from, to });
-    box.append(el("h2", {}, `Ознакомление родителей с дневником, ${cls.name}: ${pct(r.rate_percent_x100 || 0)}`),
+    const r = await q(AcknowledgementReportViewSchema, "acknowledgements", { class: cls.class_id, from, to });
+    box.append(el("h2", {}, `Ознакомление родителей с дневником, ${cls.name}: ${pct(r.ratePercentX100 || 0)}`),
       table("acks-table", ["Неделя с", "Учеников", "Ознакомлены", "Изменилось после", "На бумаге", "Доля"], (r.weeks || []).map((w) => el("tr", {},
-        th(fmtDate(w.week_start)), td(w.students || 0), td(w.acknowledged || 0), td(w.changed_since || 0), td(w.paper || 0), td(pct(w.rate_percent_x100 || 0))))));
+        th(fmtDate(w.weekStart)), td(w.students || 0), td(w.acknowledged || 0), td(w.changedSince || 0), td(w.paper || 0), td(pct(w.ratePercentX100 || 0))))));
   }
 }
 
@@ -112,12 +116,12 @@ async function attendanceReport(box) {
   box.append(el("h2", {}, "Посещаемость по месяцам"));
   const [y, mo] = me.today.split("-").map((x) => parseInt(x, 10));
   const from = `${mo >= 9 ? y : y - 1}-09-01`;
-  const r = await api(S() + "/reports/attendance?from=" + from + "&to=" + me.today);
+  const r = await read(AttendanceReportViewSchema, S() + "/reports/attendance?from=" + from + "&to=" + me.today);
   const byMonth = new Map();
   for (const row of r.months || []) {
     const k = row.year * 100 + row.month;
     const a = byMonth.get(k) || { year: row.year, month: row.month, illness: 0, valid: 0, not_valid: 0, unclassified: 0, late: 0 };
-    a.illness += row.illness || 0; a.valid += row.valid_reason || 0; a.not_valid += row.not_valid || 0;
+    a.illness += row.illness || 0; a.valid += row.validReason || 0; a.not_valid += row.notValid || 0;
     a.unclassified += row.unclassified || 0; a.late += row.late || 0;
     byMonth.set(k, a);
   }

@@ -1,8 +1,9 @@
 // The methodist's substitutions (R-SUB-1): assign a substitute teacher to lessons of a
 // class-subject-term, and cancel a substitution in force with a reason.
+import { JournalPageViewSchema } from "gen/ejournal/v1/views_pb.js";
 import { el, clear, status, fail, main } from "../ui.js";
 import { fmtDate, isoOf } from "../dates.js";
-import { api, submit, me, uuid } from "../session.js";
+import { read, submit, me, uuid } from "../session.js";
 import { pickLoad, loadPicker, journalPath } from "../widgets.js";
 
 export async function substitutionsPage(params) {
@@ -11,15 +12,15 @@ export async function substitutionsPage(params) {
   const sel = pickLoad(params);
   if (!sel) { m.append(el("p", {}, "Нет страниц журнала.")); return; }
   m.append(loadPicker("substitutions", sel));
-  const page = await api(journalPath(sel.load, sel.term));
+  const page = await read(JournalPageViewSchema, journalPath(sel.load, sel.term));
   const today = me.today;
   const lessons = (page.lessons || []).filter((l) => !l.cancelled && isoOf(l.date) >= today);
   const shown = lessons.length ? lessons : (page.lessons || []).slice(-5);
   const f = el("form", { id: "sub-form" },
     el("fieldset", {}, el("legend", {}, "Уроки"), ...shown.map((l) => el("label", {},
-      el("input", { type: "checkbox", name: "lesson", value: l.lesson_id, "data-teacher": l.teacher_id }),
-      ` ${fmtDate(l.date)}, ${l.period || ""} урок — учитель ${l.teacher_id}` +
-      ((l.substitute_teacher_ids || []).length ? ` (замена: ${l.substitute_teacher_ids.join(", ")})` : "")))),
+      el("input", { type: "checkbox", name: "lesson", value: l.lessonId, "data-teacher": l.teacherId }),
+      ` ${fmtDate(l.date)}, ${l.period || ""} урок — учитель ${l.teacherId}` +
+      ((l.substituteTeacherIds || []).length ? ` (замена: ${l.substituteTeacherIds.join(", ")})` : "")))),
     el("label", {}, "Заменяющий учитель ", el("input", { name: "substitute", id: "sub-teacher", required: true })),
     el("label", {}, "Причина ", el("input", { name: "reason", id: "sub-reason", size: 30 })),
     el("button", { type: "submit" }, "Назначить замену"));
@@ -39,8 +40,8 @@ export async function substitutionsPage(params) {
   // The substitutions in force on these lessons, each cancellable (SubstitutionCancelled, R-SUB-1).
   const inForce = new Map();
   for (const l of shown) {
-    (l.substitution_ids || []).forEach((id, k) => {
-      const e = inForce.get(id) || { teacher: (l.substitute_teacher_ids || [])[k], dates: [] };
+    (l.substitutionIds || []).forEach((id, k) => {
+      const e = inForce.get(id) || { teacher: (l.substituteTeacherIds || [])[k], dates: [] };
       e.dates.push(fmtDate(l.date, true));
       inForce.set(id, e);
     });

@@ -1,8 +1,9 @@
 // The methodist's timetable changes: move a coming lesson (date, period, room, reason) or cancel
 // it; held lessons are not offered (R-LES-1).
+import { JournalPageViewSchema } from "gen/ejournal/v1/views_pb.js";
 import { el, clear, status, fail, main } from "../ui.js";
 import { fmtDate, parseDate, isoOf } from "../dates.js";
-import { api, submit, me } from "../session.js";
+import { read, submit, me } from "../session.js";
 import { pickLoad, loadPicker, journalPath } from "../widgets.js";
 
 export async function timetablePage(params) {
@@ -11,18 +12,18 @@ export async function timetablePage(params) {
   const sel = pickLoad(params);
   if (!sel) { m.append(el("p", {}, "Нет страниц журнала.")); return; }
   m.append(loadPicker("timetable", sel));
-  const page = await api(journalPath(sel.load, sel.term));
+  const page = await read(JournalPageViewSchema, journalPath(sel.load, sel.term));
   const lessons = (page.lessons || []).filter((l) => isoOf(l.date) >= me.today);
   const shown = lessons.length ? lessons : (page.lessons || []).slice(-5);
   const pick = el("fieldset", { id: "tt-lessons" }, el("legend", {}, "Урок"), ...shown.map((l, i) => el("label", {},
-    el("input", { type: "radio", name: "lesson", value: l.lesson_id, disabled: l.cancelled || !!l.topic,
+    el("input", { type: "radio", name: "lesson", value: l.lessonId, disabled: l.cancelled || !!l.topic,
       checked: i === shown.findIndex((x) => !x.cancelled && !x.topic) }),
-    ` ${fmtDate(l.date, false, true)}, ${l.period || "—"} урок, учитель ${l.teacher_id}` + (l.cancelled ? " — отменён" : "") +
+    ` ${fmtDate(l.date, false, true)}, ${l.period || "—"} урок, учитель ${l.teacherId}` + (l.cancelled ? " — отменён" : "") +
     (l.topic ? " (проведён)" : ""))));
   const chosen = () => {
     const r = pick.querySelector("input[name=lesson]:checked");
     if (!r) throw new Error("Выберите урок");
-    return shown.find((l) => l.lesson_id === r.value);
+    return shown.find((l) => l.lessonId === r.value);
   };
   const newDate = el("input", { type: "date", id: "move-date", required: true, value: me.today });
   const newPeriod = el("input", { id: "move-period", inputmode: "numeric", size: 3, required: true, value: "1" });
@@ -37,7 +38,7 @@ export async function timetablePage(params) {
     try {
       const l = chosen();
       const d = parseDate(newDate.value);
-      const r = await submit({ case: "lessonMoved", value: { lessonId: l.lesson_id, newDate: d,
+      const r = await submit({ case: "lessonMoved", value: { lessonId: l.lessonId, newDate: d,
         newPeriod: parseInt(newPeriod.value, 10) || 0, newRoom: newRoom.value.trim(), reason: moveReason.value } },
       { businessDate: d });
       await timetablePage(params);
@@ -51,7 +52,7 @@ export async function timetablePage(params) {
     ev.preventDefault();
     try {
       const l = chosen();
-      const r = await submit({ case: "lessonCancelled", value: { lessonId: l.lesson_id, reason: cancelReason.value } },
+      const r = await submit({ case: "lessonCancelled", value: { lessonId: l.lessonId, reason: cancelReason.value } },
         { businessDate: l.date });
       await timetablePage(params);
       status("Урок отменён: запись №" + r.sequence + ".");
