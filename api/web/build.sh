@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the web pages into OUT: npm ci (when package-lock.json changed), the protobuf library
-# generated from schemas/ by protoc + protoc-gen-es into GEN, and one esbuild bundle.
+# generated from schemas/ by protoc + protoc-gen-es into GEN, and one esbuild bundle of src/app.js
+# and the modules it imports (src/*.js, src/pages/*.js).
 # Usage: build.sh OUT GEN   (PROTOC: the protoc to use, default protoc)
 set -eu
 cd "$(dirname "$0")"
@@ -13,6 +14,9 @@ fi
 rm -rf "$GEN" && mkdir -p "$GEN" "$OUT"
 "$PROTOC" --plugin=protoc-gen-es=node_modules/.bin/protoc-gen-es --es_out="$GEN" \
   --es_opt=target=js -I ../../schemas ../../schemas/ejournal/v1/*.proto
+# No import cycle between the modules (check-imports.mjs), so that every module is evaluated after
+# everything it imports.
+node check-imports.mjs src
 # The bundle imports the generated code as "gen/...".
 NODE_PATH="$PWD/node_modules" node_modules/.bin/esbuild src/app.js --bundle --format=esm --target=chrome120 --minify \
   --sourcemap --log-level=warning --alias:gen="$GEN" --outfile="$OUT/app.js"

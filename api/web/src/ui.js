@@ -1,4 +1,4 @@
-// Small DOM helpers, dates and the Russian names the pages show.
+// Small DOM helpers, the status line, and the Russian names and number formats the pages show.
 
 // el("tag", {attr: value, onclick: fn}, ...children): an element; false/""/null children skipped.
 export function el(tag, attrs = {}, ...children) {
@@ -18,6 +18,9 @@ export function el(tag, attrs = {}, ...children) {
 }
 
 export function clear(e) { while (e.firstChild) e.firstChild.remove(); return e; }
+
+// The page's content area (index.html's <main>), which every page clears and fills.
+export const main = () => document.getElementById("main");
 
 // The status line (role=status): a confirmation, or a refusal with the server's message and rule.
 export function status(text, error = false) {
@@ -70,24 +73,7 @@ export function fail(e) {
   status("Отказ. " + ruleText(e), true);
 }
 
-const WEEKDAYS = ["вс", "пн", "вт", "ср", "чт", "пт", "сб"];
-export function fmtDate(d, short = false, weekday = false) {
-  if (!d) return "";
-  const dd = String(d.day).padStart(2, "0"), mm = String(d.month).padStart(2, "0");
-  const wd = weekday ? WEEKDAYS[new Date(Date.UTC(d.year, d.month - 1, d.day)).getUTCDay()] + ", " : "";
-  return wd + (short ? `${dd}.${mm}` : `${dd}.${mm}.${d.year}`);
-}
-export function parseDate(s) {
-  const [y, m, d] = s.split("-").map((x) => parseInt(x, 10));
-  return { year: y, month: m, day: d };
-}
-export function addDays(iso, n) {
-  const t = new Date(iso + "T00:00:00Z");
-  t.setUTCDate(t.getUTCDate() + n);
-  return t.toISOString().slice(0, 10);
-}
-
-// [JSON enum name, Russian name, number] of ejournal.v1.WorkType.
+// [JSON enum name, Russian name, number] of ejournal.v1.WorkType (the select values are the names).
 export const WORKS = [
   ["WORK_TYPE_ANSWER_IN_CLASS", "ответ на уроке", 1],
   ["WORK_TYPE_HOMEWORK", "домашняя работа", 2],
@@ -109,10 +95,21 @@ export const WORKS = [
   ["WORK_TYPE_RECITATION", "чтение наизусть", 18],
   ["WORK_TYPE_LITERACY", "техника чтения", 19],
 ];
-export function workName(name) {
-  const w = WORKS.find((x) => x[0] === name);
+// The Russian name of a WorkType number; unset or unknown ones read as an answer in class.
+export function workName(n) {
+  const w = WORKS.find((x) => x[2] === n);
   return w ? w[1] : "ответ на уроке";
 }
+
+// [JSON enum name, Russian name, number] of ejournal.v1.AbsenceReason (R-ATT-2).
+export const REASONS = [["ABSENCE_REASON_ILLNESS", "по болезни", 1], ["ABSENCE_REASON_VALID", "уважительная", 2],
+  ["ABSENCE_REASON_NOT_VALID", "неуважительная", 3]];
+// The Russian name of an AbsenceReason number; unset: "не указана".
+export const reasonName = (n) => (REASONS.find((x) => x[2] === n) || [0, "не указана"])[1];
+
+// Percentages and means in hundredths (reports.proto), written the Russian way: "75,5 %", "4,35".
+export const pct = (x100) => (x100 / 100).toFixed(1).replace(".", ",") + " %";
+export const mean = (x100) => (x100 ? (x100 / 100).toFixed(2).replace(".", ",") : "—");
 
 // Event types (EventBody's payload field names) in Russian; unknown ones as they are.
 const TYPES = {
@@ -130,4 +127,4 @@ const TYPES = {
 export function typeName(t) { return TYPES[t] || t; }
 // Who recorded an audit event (R-ACC-4): the name the school lists, the id beside it; the node's
 // own events (session credentials) and unknown actors have no name and show the id.
-export function actorText(e) { return e.actor_name ? `${e.actor_name} (${e.actor_id})` : e.actor_id; }
+export function actorText(name, id) { return name ? `${name} (${id})` : id; }

@@ -1,0 +1,96 @@
+// The hash router: pages are "#/<page>?<params>". The navigation bar offers the pages the user's
+// roles open; the page table itself is given to start() by app.js, so that the pages may import
+// go() from here without an import cycle.
+import { el, clear, status, fail } from "./ui.js";
+import { me, has, restore, signOut } from "./session.js";
+
+export function route() {
+  const h = location.hash.replace(/^#\/?/, "");
+  const [page, q] = h.split("?");
+  return { page: page || "", params: new URLSearchParams(q || "") };
+}
+export function go(page, params = {}) {
+  const q = new URLSearchParams(params).toString();
+  location.hash = "#/" + page + (q ? "?" + q : "");
+}
+// Shows `page` (no parameters), rendering it anew when it is already the current one.
+export async function show(page) {
+  const target = "#/" + page;
+  if (location.hash === target) await render();
+  else location.hash = target;  // hashchange renders
+}
+
+// The page a user lands on after signing in, by role.
+export function home() {
+  if (has("teacher")) return "journal";
+  if (has("parent") || has("student")) return "diary";
+  if (has("deputy")) return "corrections";
+  if (has("director")) return "act";
+  if (has("auditor")) return "audit";
+  if (has("methodist")) return "substitutions";
+  return "journal";
+}
+
+function nav() {
+  const n = clear(document.getElementById("nav"));
+  if (!me) return;
+  const links = [];
+  if (has("teacher") || has("deputy") || has("director") || has("methodist") || has("class_teacher"))
+    links.push(["journal", "Журнал"]);
+  if (has("parent") || has("student") || has("class_teacher") || has("teacher"))
+    links.push(["diary", "Дневник"]);
+  if (has("class_teacher")) links.push(["class", "Мой класс"]);
+  if (has("deputy")) links.push(["corrections", "Исправления"]);
+  if (has("deputy") || has("director") || has("auditor")) links.push(["reports", "Отчёты"]);
+  if (has("director") || has("admin")) links.push(["act", "Акт"]);
+  if (has("methodist")) links.push(["timetable", "Расписание"], ["substitutions", "Замены"]);
+  if (has("auditor") || has("deputy") || has("director")) links.push(["audit", "Аудит"], ["ledger", "Реестр"]);
+  if (has("teacher") || has("class_teacher") || has("methodist") || has("deputy")) links.push(["reentry", "Повторный ввод"]);
+  const page = route().page;
+  for (const [p, t] of links) {
+    const a = el("a", { href: "#/" + p }, t);
+    if (p === page) a.setAttribute("aria-current", "page");
+    n.append(a);
+  }
+  n.append(el("span", { class: "muted", id: "who", title: me.user_id }, me.display_name || me.user_id),
+    el("button", { class: "secondary", type: "button", id: "logout", onclick: logout }, "Выйти"));
+}
+
+async function logout() {
+  await signOut();
+  await show("login");
+}
+
+// The sign-in page (shown for every hash while nobody is signed in) and the pages by name.
+let loginPage = null;
+let pages = {};
+
+// Renders run one after another, so that two quick hash changes never interleave their pages.
+let rendering = Promise.resolve();
+function render() {
+  rendering = rendering.then(renderNow, renderNow);
+  return rendering;
+}
+
+async function renderNow() {
+  status("");
+  const { page, params } = route();
+  if (!(await restore())) { nav(); return loginPage(); }
+  nav();
+  const fn = pages[page];
+  if (!fn) return go(home());
+  try {
+    await fn(params);
+  } catch (e) {
+    fail(e);
+  }
+}
+
+// Starts the app: `login` renders the sign-in page, `table` maps page names to their render
+// functions (each async, given the hash's URLSearchParams).
+export function start(login, table) {
+  loginPage = login;
+  pages = table;
+  window.addEventListener("hashchange", render);
+  render();
+}

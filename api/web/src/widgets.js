@@ -1,0 +1,52 @@
+// Controls several pages share: the journal-page picker (class-subject and term, from /me's
+// loads), the class picker, and a journal cell's history table.
+import { el, clear, typeName, actorText } from "./ui.js";
+import { me, S } from "./session.js";
+import { go } from "./router.js";
+
+function loadLabel(l) { return l.name + " · " + l.subject_name + (l.subgroup_id ? " (" + l.subgroup_id + ")" : ""); }
+
+export function pickLoad(params) {
+  const loads = me.loads;
+  if (!loads.length) return null;
+  const i = Math.min(Math.max(parseInt(params.get("load") || "0", 10) || 0, 0), loads.length - 1);
+  return { i, load: loads[i], term: parseInt(params.get("term") || "", 10) ||
+    loads[i].current_term || (loads[i].terms[0] || 1) };
+}
+
+export function journalPath(load, term) {
+  return S() + "/classes/" + load.class_id + "/subjects/" + load.subject_id + "/terms/" + term +
+    "/journal" + (load.subgroup_id ? "?subgroup=" + encodeURIComponent(load.subgroup_id) : "");
+}
+
+export function loadPicker(page, sel, extra = {}) {
+  const loadSel = el("select", { id: "load", "aria-label": "Класс и предмет" },
+    ...me.loads.map((l, i) => el("option", { value: i, selected: i === sel.i }, loadLabel(l))));
+  const termSel = el("select", { id: "term", "aria-label": "Четверть" },
+    ...(sel.load.terms.length ? sel.load.terms : [1, 2, 3, 4]).map((t) =>
+      el("option", { value: t, selected: t === sel.term }, t + " четверть")));
+  const change = () => go(page, { ...extra, load: loadSel.value, term: termSel.value });
+  loadSel.onchange = change; termSel.onchange = change;
+  return el("div", { class: "row" }, el("label", {}, "Класс и предмет ", loadSel),
+    el("label", {}, "Период ", termSel));
+}
+
+export function classPicker(page, classes, cls, extra) {
+  const sel = el("select", { id: "class", "aria-label": "Класс" }, ...classes.map((c) =>
+    el("option", { value: c.class_id, selected: c.class_id === cls.class_id }, c.name)));
+  sel.onchange = () => go(page, { ...extra, class: sel.value });
+  return el("label", {}, "Класс ", sel);
+}
+
+// A cell's history (a CellHistoryView message): every event that touched it, and whether it still
+// counts.
+export function showHistory(box, h) {
+  clear(box).append(el("div", { class: "scroll" }, el("table", {},
+    el("thead", {}, el("tr", {}, ...["№", "Время записи", "Кто", "Событие", "Состояние"].map((t) => el("th", { scope: "col" }, t)))),
+    el("tbody", {}, ...(h.events || []).map((e) => el("tr", {},
+      el("td", {}, String(e.sequence)),
+      el("td", {}, new Date(Number(e.recordedAtUs) / 1000).toLocaleString("ru-RU")),
+      el("td", { class: "actor" }, actorText(e.actorName, e.actorId)), el("td", { title: e.bodyJson || "" }, typeName(e.type)),
+      el("td", {}, e.invalid ? "недействительно (акт " + (e.invalidatedByAct || "") + ")" :
+        e.supersededBy ? "заменено записью " + e.supersededBy : "действует")))))));
+}
