@@ -30,6 +30,8 @@ MarkValue MarkValueOf(const v1::MarkRecorded& m);
 AttendanceValue AttendanceValueOf(const v1::AttendanceRecorded& a);
 LessonRecordValue LessonRecordValueOf(const v1::LessonConducted& c);
 HomeworkValue HomeworkValueOf(const v1::HomeworkAssigned& h);
+AttestationValue AttestationValueOf(const v1::AttestationMark& m);
+AttestationValue AttestationValueOf(const v1::ExamMarkRecorded& e);
 // A substitution's own fields (not the lessons' lists of it).
 Substitution SubstitutionOf(const v1::SubstitutionAssigned& p, uint64_t seq);
 

@@ -202,6 +202,29 @@ class SchoolState final : public Validity {
   uint32_t InternRepeated(std::string_view name, uint32_t& last);
   Status ApplyPayload(School* school, const v1::EventBody& body, uint64_t seq, int64_t at_us,
                       std::vector<uint64_t>& deps);
+  // The fold of one family of payloads (school_state_<family>.cc; FamilyOf), called by
+  // ApplyPayload. `deps`: the events this one rests on (R-SEC-3's cascade).
+  Status FoldSchool(School* school, const v1::EventBody& body, uint64_t seq, int64_t at_us,
+                    std::vector<uint64_t>& deps);
+  Status FoldPeople(School* school, const v1::EventBody& body, uint64_t seq, int64_t at_us,
+                    std::vector<uint64_t>& deps);
+  Status FoldTimetable(School* school, const v1::EventBody& body, uint64_t seq, int64_t at_us,
+                       std::vector<uint64_t>& deps);
+  Status FoldJournal(School* school, const v1::EventBody& body, uint64_t seq, int64_t at_us,
+                     std::vector<uint64_t>& deps);
+  Status FoldAttestation(School* school, const v1::EventBody& body, uint64_t seq, int64_t at_us,
+                         std::vector<uint64_t>& deps);
+  Status FoldCorrections(School* school, const v1::EventBody& body, uint64_t seq, int64_t at_us,
+                         std::vector<uint64_t>& deps);
+  Status FoldSubstitution(School* school, const v1::EventBody& body, uint64_t seq, int64_t at_us,
+                          std::vector<uint64_t>& deps);
+  Status FoldSecurity(School* school, const v1::EventBody& body, uint64_t seq, int64_t at_us,
+                      std::vector<uint64_t>& deps);
+  Status FoldAcknowledgement(School* school, const v1::EventBody& body, uint64_t seq, int64_t at_us,
+                             std::vector<uint64_t>& deps);
+  // A record written under a substitution rests on it (R-SUB-1, R-SEC-3).
+  void DependOnSubstitution(const School& school, const v1::EventBody& body,
+                            std::vector<uint64_t>& deps) const;
   Status ApplyCorrectionEffect(School& school, CorrectionRequest& request,
                                const v1::CorrectionRequested& body, uint64_t value_seq,
                                uint64_t effective_seq);

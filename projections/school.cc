@@ -1,0 +1,263 @@
+#include "projections/school.h"
+
+#include <algorithm>
+#include <string>
+
+#include "projections/school_state_internal.h"
+
+namespace ejournal::school {
+
+void AttendanceKeyInto(std::string_view lesson_id, std::string_view student_id, std::string& key) {
+  key.assign(lesson_id);
+  key += '/';
+  key += student_id;
+}
+
+std::string AttendanceKey(std::string_view lesson_id, std::string_view student_id) {
+  std::string key;
+  AttendanceKeyInto(lesson_id, student_id, key);
+  return key;
+}
+
+std::string AckKey(std::string_view student_id, Day week_start) {
+  std::string key(student_id);
+  key += '/';
+  key += std::to_string(week_start);
+  return key;
+}
+
+std::string GroupKey(std::string_view class_id, std::string_view subgroup_id,
+                     std::string_view subject_id) {
+  std::string key(class_id);
+  key += '/';
+  key += subgroup_id;
+  key += '/';
+  key += subject_id;
+  return key;
+}
+
+std::string TermKey(const v1::TermMarkRef& ref) {
+  return TermKey(ref.student_id(), ref.subject_id(), ref.period());
+}
+
+std::string TermKey(std::string_view student_id, std::string_view subject_id,
+                    const v1::PeriodRef& period) {
+  std::string key(student_id);
+  key += '/';
+  key += subject_id;
+  key += '/';
+  key += period.academic_year_id();
+  key += '/';
+  key += std::to_string(static_cast<int>(period.kind()));
+  key += '/';
+  key += std::to_string(period.term_number());
+  return key;
+}
+
+std::string ExamKey(const v1::ExamMarkRef& ref) {
+  return ExamKey(ref.student_id(), ref.subject_id(), ref.academic_year_id(), ref.attempt());
+}
+
+std::string ExamKey(std::string_view student_id, std::string_view subject_id,
+                    std::string_view year_id, int attempt) {
+  std::string key("exam/");
+  key += student_id;
+  key += '/';
+  key += subject_id;
+  key += '/';
+  key += year_id;
+  key += '/';
+  key += std::to_string(attempt);
+  return key;
+}
+
+uint32_t PolicyValues::WeightOf(const MarkValue& mark) const {
+  if (mark.weight_percent != 0) return mark.weight_percent;
+  auto it = weights.find(mark.work_type);
+  if (it != weights.end()) return it->second;
+  switch (mark.work_type) {
+    case v1::WORK_TYPE_CONTROL_WORK:
+    case v1::WORK_TYPE_INTERNAL_MONITORING_CONTROL_WORK:
+      return 200;  // R-MARK-2: control works weigh more
+    default:
+      return 100;
+  }
+}
+
+const TermScheme* AcademicYear::SchemeFor(int grade) const {
+  for (const auto& s : schemes) {
+    if (grade >= s.grade_from && grade <= s.grade_to) return &s;
+  }
+  return nullptr;
+}
+
+const Membership* Student::On(Day day) const {
+  for (auto it = memberships.rbegin(); it != memberships.rend(); ++it) {
+    if (day >= it->from && day <= it->to) return &*it;
+  }
+  return nullptr;
+}
+
+const std::vector<std::string>& School::MembersOf(std::string_view class_id) const {
+  static const std::vector<std::string> kNone;
+  auto it = class_members.find(class_id);
+  return it == class_members.end() ? kNone : it->second;
+}
+
+const User* School::FindUser(std::string_view user_id) const {
+  auto it = users.find(user_id);
+  return it == users.end() ? nullptr : &it->second;
+}
+
+std::string_view School::KeepId(std::string_view id) {
+  if (auto it = kept_index_.find(id); it != kept_index_.end()) return *it;
+  const std::string_view kept = kept_ids_.emplace_back(id);
+  kept_index_.insert(kept);
+  return kept;
+}
+
+const Lesson* School::FindLesson(std::string_view lesson_id) const {
+  auto it = lessons.find(lesson_id);
+  return it == lessons.end() ? nullptr : &it->second;
+}
+
+const AcademicYear* School::YearOn(Day day) const {
+  const AcademicYear* found = nullptr;
+  for (const auto& [id, year] : years) {
+    if (day >= year.first && day <= year.last && (found == nullptr || id < found->id)) {
+      found = &year;
+    }
+  }
+  return found;
+}
+
+const TermInfo* School::TermOn(const SchoolClass& cls, Day day) const {
+  auto year = years.find(cls.year_id);
+  if (year == years.end()) return nullptr;
+  const TermScheme* scheme = year->second.SchemeFor(cls.grade);
+  if (scheme == nullptr) return nullptr;
+  for (const auto& t : scheme->terms) {
+    if (day >= t.first && day <= t.last) return &t;
+  }
+  return nullptr;
+}
+
+const BellSchedule* School::BellFor(const Lesson& lesson) const {
+  auto cls = classes.find(lesson.class_id);
+  const int grade = cls == classes.end() ? 0 : cls->second.grade;
+  const uint32_t weekday_bit = 1u << WeekdayOf(lesson.date);
+  const BellSchedule* best = nullptr;
+  for (const auto& [id, bell] : bells) {
+    if (lesson.date < bell.first || lesson.date > bell.last) continue;
+    if (bell.weekdays != 0 && (bell.weekdays & weekday_bit) == 0) continue;
+    if (!bell.grades.empty() &&
+        std::find(bell.grades.begin(), bell.grades.end(), grade) == bell.grades.end()) {
+      continue;
+    }
+    if (!bell.periods.contains(lesson.period)) continue;
+    if (best == nullptr || bell.seq > best->seq) best = &bell;  // the latest set wins
+  }
+  return best;
+}
+
+int64_t School::LessonStartUs(const Lesson& lesson) const {
+  const BellSchedule* bell = BellFor(lesson);
+  int minutes = bell == nullptr ? 0 : bell->periods.at(lesson.period).first;
+  return zone.InstantOf(lesson.date, minutes);
+}
+
+int64_t School::LessonEndUs(const Lesson& lesson) const {
+  const BellSchedule* bell = BellFor(lesson);
+  int minutes = bell == nullptr ? 24 * 60 : bell->periods.at(lesson.period).second;
+  return zone.InstantOf(lesson.date, minutes);
+}
+
+bool School::InLesson(const Lesson& lesson, std::string_view student_id) const {
+  if (!lesson.individual_student_id.empty()) return lesson.individual_student_id == student_id;
+  auto st = students.find(std::string(student_id));
+  if (st == students.end()) return false;
+  const Membership* m = st->second.On(lesson.date);
+  if (m == nullptr || m->class_id != lesson.class_id) return false;
+  if (lesson.subgroup_id.empty()) return true;
+  auto sg = subgroups.find(lesson.subgroup_id);
+  return sg != subgroups.end() && sg->second.students.contains(std::string(student_id));
+}
+
+std::vector<const Lesson*> School::LessonsOfClassOn(std::string_view class_id, Day day) const {
+  std::vector<const Lesson*> out;
+  auto cls = lessons_by_class_day.find(std::string(class_id));
+  if (cls == lessons_by_class_day.end()) return out;
+  auto it = cls->second.find(day);
+  if (it == cls->second.end()) return out;
+  for (const auto& id : it->second) {
+    const Lesson* l = FindLesson(id);
+    if (l != nullptr && !l->cancelled && l->date == day) out.push_back(l);
+  }
+  return out;
+}
+
+const Lesson* School::NextLessonOfGroup(const Lesson& lesson) const {
+  auto it = lessons_by_group.find(GroupKey(lesson.class_id, lesson.subgroup_id, lesson.subject_id));
+  if (it == lessons_by_group.end()) return nullptr;
+  const Lesson* next = nullptr;
+  for (const auto& id : it->second) {
+    const Lesson* l = FindLesson(id);
+    if (l == nullptr || l->cancelled || l == &lesson) continue;
+    if (std::pair(l->date, l->period) <= std::pair(lesson.date, lesson.period)) continue;
+    if (next == nullptr || std::pair(l->date, l->period) < std::pair(next->date, next->period)) {
+      next = l;
+    }
+  }
+  return next;
+}
+
+std::string LoginKey(std::string_view login) {
+  std::string key(login);
+  for (size_t i = 0; i < key.size(); ++i) {
+    const auto b = static_cast<unsigned char>(key[i]);
+    if (b >= 'A' && b <= 'Z') {
+      key[i] = static_cast<char>(b - 'A' + 'a');
+    } else if (i + 1 < key.size() && (b == 0xD0)) {
+      // U+0410..U+042F (А..Я) is D0 90..D0 AF: А..П lower to D0 B0..D0 BF, Р..Я to D1 80..D1 8F;
+      // U+0401 Ё (D0 81) lowers to U+0451 ё (D1 91).
+      const auto c = static_cast<unsigned char>(key[i + 1]);
+      if (c >= 0x90 && c <= 0x9F) {
+        key[i + 1] = static_cast<char>(c + 0x20);
+      } else if (c >= 0xA0 && c <= 0xAF) {
+        key[i] = static_cast<char>(0xD1);
+        key[i + 1] = static_cast<char>(c - 0x20);
+      } else if (c == 0x81) {
+        key[i] = static_cast<char>(0xD1);
+        key[i + 1] = static_cast<char>(0x91);
+      }
+      ++i;
+    }
+  }
+  return key;
+}
+
+int School::WeeklyHours(std::string_view class_id, std::string_view subgroup_id,
+                        std::string_view subject_id, Day day) const {
+  int hours = 0;
+  for (const auto& [id, load] : loads) {
+    if (load.class_id == class_id && load.subject_id == subject_id && day >= load.from &&
+        day <= load.to && (load.subgroup_id.empty() || load.subgroup_id == subgroup_id)) {
+      hours = std::max(hours, load.weekly_hours);
+    }
+  }
+  return hours;
+}
+
+const Substitution* School::SubstitutionFor(const Lesson& lesson,
+                                            std::string_view teacher_id) const {
+  for (const auto& sid : lesson.substitution_ids) {
+    auto it = substitutions.find(sid);
+    if (it != substitutions.end() && !it->second.cancelled &&
+        it->second.substitute_teacher_id == teacher_id) {
+      return &it->second;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace ejournal::school
