@@ -175,8 +175,6 @@ class ApiServer {
 
   // Starts serving on a thread of its own.
   [[nodiscard]] Status Start();
-  // Serves on the calling thread until Stop() is called from another thread.
-  [[nodiscard]] Status Serve();
   // See the header comment. Safe from any thread (not from a handler), idempotent.
   void Stop();
 

@@ -14,6 +14,7 @@
 #include "ledger/event_codec.h"
 #include "ledger/verifier.h"
 #include "projections/school_time.h"
+#include "schemas/big_endian.h"
 
 namespace ejournal::archive {
 namespace {
@@ -26,10 +27,6 @@ constexpr char kNodePub[] = "node.pub";
 // The files the manifest lists, in the order it lists them.
 const char* const kListed[] = {kCheckpoints, kEntries, kNodePub, kSubtrees};
 
-void PutBE(std::string& out, uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
 // Reads big-endian integers and byte strings from one file; every short read names the file.
 class Reader {
  public:
@@ -38,8 +35,7 @@ class Reader {
   size_t pos() const { return pos_; }
   Result<uint64_t> BE(int bytes) {
     if (data_.size() - pos_ < static_cast<size_t>(bytes)) return Err(Short());
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<uint8_t>(data_[pos_ + i]);
+    const uint64_t v = DecodeBigEndian(data_.substr(pos_), bytes);
     pos_ += static_cast<size_t>(bytes);
     return v;
   }
@@ -195,8 +191,8 @@ Result<Bundle> Export(const Ledger& ledger, const note::NoteSigner& node,
       return false;
     }
     included.push_back(seq - 1);
-    PutBE(entries_bin, seq, 8);
-    PutBE(entries_bin, bytes.size(), 4);
+    AppendBigEndian(entries_bin, seq, 8);
+    AppendBigEndian(entries_bin, bytes.size(), 4);
     entries_bin.append(bytes);
     return true;
   }));
@@ -237,8 +233,8 @@ Result<Bundle> Export(const Ledger& ledger, const note::NoteSigner& node,
       EJ_ASSIGN_OR_RETURN(h,
                           merkle::SubtreeRoot(ledger.nodes(), ranges[i].first, ranges[i].second));
     }
-    PutBE(subtrees_bin, ranges[i].first, 8);
-    PutBE(subtrees_bin, ranges[i].second, 8);
+    AppendBigEndian(subtrees_bin, ranges[i].first, 8);
+    AppendBigEndian(subtrees_bin, ranges[i].second, 8);
     subtrees_bin.append(reinterpret_cast<const char*>(h.data()), h.size());
   }
   // The last checkpoint of each day of the year, and the final one, with consistency proofs.
@@ -268,13 +264,13 @@ Result<Bundle> Export(const Ledger& ledger, const note::NoteSigner& node,
   daily.emplace_back(n, latest);
   std::string checkpoints_bin;
   for (const auto& [size, note] : daily) {
-    PutBE(checkpoints_bin, note.size(), 4);
+    AppendBigEndian(checkpoints_bin, note.size(), 4);
     checkpoints_bin.append(note);
     std::vector<merkle::Hash> proof;
     if (size != n) {
       EJ_ASSIGN_OR_RETURN(proof, ledger.ConsistencyProof(size, n));
     }
-    PutBE(checkpoints_bin, proof.size(), 4);
+    AppendBigEndian(checkpoints_bin, proof.size(), 4);
     for (const auto& h : proof) checkpoints_bin.append(reinterpret_cast<const char*>(h.data()), 32);
   }
   Bundle bundle;

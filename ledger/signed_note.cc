@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "schemas/big_endian.h"
+
 namespace ejournal::note {
 
 namespace {
@@ -102,11 +104,6 @@ Result<uint32_t> ParseKeyIdHex(std::string_view hex) {
   }
   return Err(StatusCode::kInvalidArgument,
              "key ID \"" + std::string(hex) + "\" is not 8 hexadecimal digits");
-}
-
-std::string BigEndian32(uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-          static_cast<char>(v)};
 }
 
 // The key part of both key strings: base64(0x01 || 32 bytes). Returns the 32 bytes.
@@ -243,7 +240,11 @@ Result<std::string> NoteSigner::SignatureLine(std::string_view text) const {
   std::string line(kSignaturePrefix);
   line += name_;
   line += ' ';
-  line += crypto::Base64Encode(BigEndian32(key_id_) + sig);
+  line += crypto::Base64Encode([&] {
+    std::string id;
+    AppendBigEndian(id, key_id_, 4);
+    return id;
+  }() + sig);
   line += '\n';
   return line;
 }

@@ -13,21 +13,6 @@ void AppendVarint(std::string& out, uint64_t v) {
 
 }  // namespace
 
-std::string EncodeBigEndian64(uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-  return out;
-}
-
-uint64_t DecodeBigEndian64(std::string_view in) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
-  return v;
-}
-
 std::string EncodeLedgerEntry(uint64_t sequence, int64_t recorded_at_us,
                               std::string_view signed_event) {
   std::string out;

@@ -6,12 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "schemas/big_endian.h"
+
 namespace ejournal::storage {
 
-// Big-endian so that RocksDB's bytewise order is numeric order.
-std::string EncodeBigEndian64(uint64_t v);
-// Precondition: in.size() >= 8 (reads the first 8 bytes).
-uint64_t DecodeBigEndian64(std::string_view in);
+// Keys and positions are big-endian (schemas/big_endian.h): RocksDB's bytewise order is numeric.
+using ::ejournal::DecodeBigEndian;
+using ::ejournal::EncodeBigEndian64;
+inline uint64_t DecodeBigEndian64(std::string_view in) { return DecodeBigEndian(in, 8); }
 
 // The canonical protobuf encoding of ejournal.v1.LedgerEntry {sequence, recorded_at_us, event},
 // with `signed_event` (a serialised SignedEvent) embedded byte for byte as field 3, exactly as

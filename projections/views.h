@@ -175,11 +175,6 @@ class ViewReader {
                                                     std::string_view school_id,
                                                     std::string_view student_id,
                                                     Day week_start) const;
-  // Sequence numbers of a history index ("H/<school>/<lesson>/<student>/", "A/<school>/<actor>/",
-  // "R/<credential>/", "G/<school>/<class>/<subgroup>/<subject>/"), in order. The indexes live in
-  // the state (SchoolState::CellEvents ...); kInvalidArgument for another prefix.
-  [[nodiscard]] static Result<std::vector<uint64_t>> IndexedSequences(const SchoolState& state,
-                                                                      std::string_view prefix);
 
  private:
   rocksdb::DB* const db_;
@@ -227,9 +222,8 @@ void FinishPage(
     const std::function<std::optional<v1::AttestationView>(const std::string&)>& term_mark_of,
     v1::JournalPageView& page);
 
-// Key helpers (exposed for tests and tools).
+// "DDDDDDPP": the day (shifted to stay positive) and the period, so that view keys sort by time.
 std::string DayPeriodKey(Day day, int period);
-std::string GroupPrefix(std::string_view school_id, const Lesson& lesson);
 
 }  // namespace ejournal::school
 
