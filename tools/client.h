@@ -24,9 +24,10 @@
 namespace ejournal::client {
 
 // Adds the client subcommands (login, logout, passwd, mark, absence, lesson, homework, reason,
-// correct, approve, reject, substitute, ack, act, term-mark, diary, journal, history,
-// corrections, report, entry, server-backup) to `app`. After parsing, the returned function runs
-// the chosen one and gives the exit status, or -1 if none of them was chosen.
+// correct, approve, reject, substitute, ack, report-compromise, act, term-mark, order-final, diary,
+// journal, history, corrections, report, entry, server-backup) to `app`. After parsing, the
+// returned function runs the chosen one and gives the exit status, or -1 if none of them was
+// chosen.
 std::function<int()> AddClientCommands(CLI::App& app);
 
 }  // namespace ejournal::client

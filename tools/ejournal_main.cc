@@ -636,6 +636,192 @@ int DemoAppend(const std::string& data, const std::string& admin, const std::str
   return 0;
 }
 
+// The values the operator commands' flags set; commands share them (every --data is `data`).
+struct Args {
+  std::string data = "ejournal-data";
+  std::string origin = "ejournal.local/ledger/1";
+  std::string admin = "admin";
+  std::string init_school = "school-1", school_name = "Школа", time_zone = "Europe/Moscow";
+  std::string key_type = "ed25519", key_out;
+  bool overwrite = false;
+  std::string node_pub;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  bool make_new = false;
+  uint64_t sequence = 0, size = 0, old_size = 0;
+  int count = 100;
+  std::string school_id, archive_dir;
+  int archive_year = 0;
+  std::string backup_dir;
+  uint32_t keep = 0, backup_id = 0;
+  std::string print_id, print_period, print_out;
+  synth::Options school_options = DemoSchoolOptions();
+
+  // `demo school`: a school of a demo's size (11 classes, 275 students, 24 teachers, up to 40
+  // study weeks).
+  static synth::Options DemoSchoolOptions() {
+    synth::Options o;
+    o.classes = 11;
+    o.students = 275;
+    o.teachers = 24;
+    o.weeks = 40;
+    return o;
+  }
+};
+
+// The operator commands, to tell after parsing which one was chosen.
+struct Commands {
+  CLI::App *init = nullptr, *keygen = nullptr, *verify = nullptr, *checkpoint = nullptr,
+           *inclusion = nullptr, *consistency = nullptr, *replay = nullptr, *demo_append = nullptr,
+           *demo_school = nullptr, *archive_export = nullptr, *archive_verify = nullptr,
+           *backup_create = nullptr, *backup_list = nullptr, *backup_verify = nullptr,
+           *backup_restore = nullptr, *print_summary = nullptr, *print_diary = nullptr;
+};
+
+// init, keygen, ledger verify, checkpoint, proof inclusion / consistency, replay.
+void AddLedgerCommands(CLI::App& app, Args& a, Commands& c) {
+  c.init = app.add_subcommand("init", "create a node key, an empty ledger, a bootstrap admin");
+  c.init->add_option("--data", a.data, "data directory")->capture_default_str();
+  c.init->add_option("--origin", a.origin, "checkpoint origin / node key name")
+      ->capture_default_str();
+  c.init->add_option("--admin", a.admin, "login of the first administrator")->capture_default_str();
+  c.init->add_option("--school", a.init_school, "the first school's id")->capture_default_str();
+  c.init->add_option("--school-name", a.school_name, "its name")->capture_default_str();
+  c.init->add_option("--time-zone", a.time_zone, "its IANA time zone (R-TIME-1)")
+      ->capture_default_str();
+
+  c.keygen = app.add_subcommand("keygen", "generate a credential key pair (PKCS#8 PEM, 0600)");
+  c.keygen->add_option("--type", a.key_type, "ed25519 or p256")->capture_default_str();
+  c.keygen->add_option("--out", a.key_out, "private key file (public key goes to FILE.pub)")
+      ->required();
+  c.keygen->add_flag("--force", a.overwrite, "overwrite an existing file");
+
+  auto* ledger = app.add_subcommand("ledger", "ledger operations");
+  ledger->require_subcommand(1);
+  c.verify = ledger->add_subcommand(
+      "verify", "check every entry, signature, tree node and checkpoint; name the first bad one");
+  c.verify->add_option("--data", a.data, "data directory")->capture_default_str();
+  c.verify->add_option("--node-key", a.node_pub,
+                       "the node's verifier key file (default DATA/node.pub)");
+  c.verify->add_option("--threads", a.threads, "signature-checking threads")->capture_default_str();
+
+  c.checkpoint = app.add_subcommand("checkpoint", "print the latest signed checkpoint");
+  c.checkpoint->add_option("--data", a.data, "data directory")->capture_default_str();
+  c.checkpoint->add_flag("--new", a.make_new, "sign a checkpoint for the current tree first");
+
+  auto* proof = app.add_subcommand("proof", "Merkle proofs (RFC 9162)");
+  proof->require_subcommand(1);
+  c.inclusion = proof->add_subcommand("inclusion", "prove that an entry is in the ledger");
+  c.inclusion->add_option("--data", a.data, "data directory")->capture_default_str();
+  c.inclusion->add_option("--sequence", a.sequence, "the entry's sequence number")->required();
+  c.inclusion->add_option("--size", a.size, "tree size (default: the latest checkpoint's)");
+  c.consistency =
+      proof->add_subcommand("consistency", "prove that the ledger only grew between two sizes");
+  c.consistency->add_option("--data", a.data, "data directory")->capture_default_str();
+  c.consistency->add_option("--old-size", a.old_size, "the older tree size")->required();
+  c.consistency->add_option("--size", a.size, "the newer tree size (default: latest checkpoint's)");
+
+  c.replay = app.add_subcommand("replay", "rebuild the projections (views) from zero");
+  c.replay->add_option("--data", a.data, "data directory")->capture_default_str();
+}
+
+// demo append, demo school.
+void AddDemoCommands(CLI::App& app, Args& a, Commands& c) {
+  auto* demo = app.add_subcommand("demo", "demo data");
+  demo->require_subcommand(1);
+  c.demo_append = demo->add_subcommand("append", "append signed demo events as the admin");
+  c.demo_append->add_option("--data", a.data, "data directory")->capture_default_str();
+  c.demo_append->add_option("--count", a.count, "how many")->capture_default_str();
+  c.demo_append->add_option("--admin", a.admin, "the admin whose key signs")->capture_default_str();
+  c.demo_append->add_option("--school", a.init_school, "the school (as given to init)")
+      ->capture_default_str();
+
+  synth::Options& o = a.school_options;
+  c.demo_school = demo->add_subcommand(
+      "school", "a new data directory with a generated school of this year, up to now");
+  c.demo_school->add_option("--data", a.data, "a new data directory")->required();
+  c.demo_school->add_option("--classes", o.classes, "classes")->capture_default_str();
+  c.demo_school->add_option("--students", o.students, "students")->capture_default_str();
+  c.demo_school->add_option("--teachers", o.teachers, "teachers")->capture_default_str();
+  c.demo_school->add_option("--seed", o.seed, "seed")->capture_default_str();
+}
+
+// archive export / verify, backup create / list / verify / restore.
+void AddArchiveAndBackupCommands(CLI::App& app, Args& a, Commands& c) {
+  auto* archive_cmd = app.add_subcommand("archive", "the school-year archive (docs/ARCHIVE.md)");
+  archive_cmd->require_subcommand(1);
+  c.archive_export = archive_cmd->add_subcommand("export", "write a school year's archive");
+  c.archive_export->add_option("--data", a.data, "data directory")->capture_default_str();
+  c.archive_export->add_option("--school", a.school_id, "school id")->required();
+  c.archive_export->add_option("--year", a.archive_year, "academic year (2025: 2025/26)")
+      ->required();
+  c.archive_export->add_option("--out", a.archive_dir, "a directory for the archive")->required();
+  c.archive_verify = archive_cmd->add_subcommand("verify", "check an archive offline");
+  c.archive_verify->add_option("--dir", a.archive_dir, "the archive's directory")->required();
+  c.archive_verify->add_option("--node-key", a.node_pub,
+                               "the node's verifier key file you trust (default: the archive's)");
+
+  auto* backup_cmd = app.add_subcommand("backup", "backups of the ledger (docs/OPERATIONS.md)");
+  backup_cmd->require_subcommand(1);
+  c.backup_create = backup_cmd->add_subcommand("create", "back up a stopped node's ledger");
+  c.backup_create->add_option("--data", a.data, "data directory")->capture_default_str();
+  c.backup_create->add_option("--to", a.backup_dir, "the backup directory")->required();
+  c.backup_create->add_option("--keep", a.keep, "keep this many newest backups (0: all)");
+  c.backup_list = backup_cmd->add_subcommand("list", "list the backups");
+  c.backup_list->add_option("--from", a.backup_dir, "the backup directory")->required();
+  c.backup_verify = backup_cmd->add_subcommand("verify", "check every backed-up file");
+  c.backup_verify->add_option("--from", a.backup_dir, "the backup directory")->required();
+  c.backup_restore = backup_cmd->add_subcommand("restore", "restore into a new data directory");
+  c.backup_restore->add_option("--from", a.backup_dir, "the backup directory")->required();
+  c.backup_restore->add_option("--data", a.data, "the new data directory")->required();
+  c.backup_restore->add_option("--id", a.backup_id, "the backup (default: the newest)");
+}
+
+// print summary / diary.
+void AddPrintCommands(CLI::App& app, Args& a, Commands& c) {
+  auto* print_cmd = app.add_subcommand("print", "print-ready HTML (a stopped node)");
+  print_cmd->require_subcommand(1);
+  c.print_summary = print_cmd->add_subcommand("summary", "a class's summary statement");
+  c.print_summary->add_option("--data", a.data, "data directory")->capture_default_str();
+  c.print_summary->add_option("--school", a.school_id, "school id")->required();
+  c.print_summary->add_option("--class", a.print_id, "class id")->required();
+  c.print_summary->add_option("--year", a.print_period, "academic year id, e.g. 2025")->required();
+  c.print_summary->add_option("--out", a.print_out, "the HTML file")->required();
+  c.print_diary = print_cmd->add_subcommand("diary", "a student's diary week");
+  c.print_diary->add_option("--data", a.data, "data directory")->capture_default_str();
+  c.print_diary->add_option("--school", a.school_id, "school id")->required();
+  c.print_diary->add_option("--student", a.print_id, "student id")->required();
+  c.print_diary->add_option("--week", a.print_period, "a day of the week, YYYY-MM-DD")->required();
+  c.print_diary->add_option("--out", a.print_out, "the HTML file")->required();
+}
+
+// Runs the chosen operator command.
+int RunChosen(const Commands& c, const Args& a) {
+  if (*c.init) {
+    return Init(a.data, a.origin, a.admin, a.init_school, a.school_name, a.time_zone);
+  }
+  if (*c.keygen) return Keygen(a.key_type, a.key_out, a.overwrite);
+  if (*c.verify) return Verify(a.data, a.node_pub, a.threads);
+  if (*c.checkpoint) return Checkpoint(a.data, a.make_new);
+  if (*c.inclusion) return ProofInclusion(a.data, a.sequence, a.size);
+  if (*c.consistency) return ProofConsistency(a.data, a.old_size, a.size);
+  if (*c.demo_append) return DemoAppend(a.data, a.admin, a.init_school, a.count);
+  if (*c.demo_school) return DemoSchool(a.data, a.school_options);
+  if (*c.archive_export) return ArchiveExport(a.data, a.school_id, a.archive_year, a.archive_dir);
+  if (*c.archive_verify) return ArchiveVerify(a.archive_dir, a.node_pub);
+  if (*c.backup_create) return BackupCreate(a.data, a.backup_dir, a.keep);
+  if (*c.print_summary) {
+    return Print(a.data, "summary", a.school_id, a.print_id, a.print_period, a.print_out);
+  }
+  if (*c.print_diary) {
+    return Print(a.data, "diary", a.school_id, a.print_id, a.print_period, a.print_out);
+  }
+  if (*c.backup_list) return BackupList(a.backup_dir);
+  if (*c.backup_verify) return BackupVerify(a.backup_dir);
+  if (*c.backup_restore) return BackupRestore(a.backup_dir, a.data, a.backup_id);
+  if (*c.replay) return Replay(a.data);
+  return 2;
+}
+
 }  // namespace
 }  // namespace ejournal::cli
 
@@ -643,151 +829,16 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   CLI::App app{"ejournal: the electronic class journal's command-line tool"};
   app.require_subcommand(1);
-  std::string data = "ejournal-data";
-  std::string origin = "ejournal.local/ledger/1";
-  std::string admin = "admin";
-
-  auto* init = app.add_subcommand("init", "create a node key, an empty ledger, a bootstrap admin");
-  init->add_option("--data", data, "data directory")->capture_default_str();
-  init->add_option("--origin", origin, "checkpoint origin / node key name")->capture_default_str();
-  init->add_option("--admin", admin, "login of the first administrator")->capture_default_str();
-  std::string init_school = "school-1", school_name = "Школа", time_zone = "Europe/Moscow";
-  init->add_option("--school", init_school, "the first school's id")->capture_default_str();
-  init->add_option("--school-name", school_name, "its name")->capture_default_str();
-  init->add_option("--time-zone", time_zone, "its IANA time zone (R-TIME-1)")
-      ->capture_default_str();
-
-  std::string key_type = "ed25519", key_out;
-  bool overwrite = false;
-  auto* keygen = app.add_subcommand("keygen", "generate a credential key pair (PKCS#8 PEM, 0600)");
-  keygen->add_option("--type", key_type, "ed25519 or p256")->capture_default_str();
-  keygen->add_option("--out", key_out, "private key file (public key goes to FILE.pub)")
-      ->required();
-  keygen->add_flag("--force", overwrite, "overwrite an existing file");
-
-  auto* ledger = app.add_subcommand("ledger", "ledger operations");
-  ledger->require_subcommand(1);
-  std::string node_pub;
-  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  auto* verify = ledger->add_subcommand(
-      "verify", "check every entry, signature, tree node and checkpoint; name the first bad one");
-  verify->add_option("--data", data, "data directory")->capture_default_str();
-  verify->add_option("--node-key", node_pub,
-                     "the node's verifier key file (default DATA/node.pub)");
-  verify->add_option("--threads", threads, "signature-checking threads")->capture_default_str();
-
-  bool make_new = false;
-  auto* checkpoint = app.add_subcommand("checkpoint", "print the latest signed checkpoint");
-  checkpoint->add_option("--data", data, "data directory")->capture_default_str();
-  checkpoint->add_flag("--new", make_new, "sign a checkpoint for the current tree first");
-
-  uint64_t sequence = 0, size = 0, old_size = 0;
-  auto* proof = app.add_subcommand("proof", "Merkle proofs (RFC 9162)");
-  proof->require_subcommand(1);
-  auto* inclusion = proof->add_subcommand("inclusion", "prove that an entry is in the ledger");
-  inclusion->add_option("--data", data, "data directory")->capture_default_str();
-  inclusion->add_option("--sequence", sequence, "the entry's sequence number")->required();
-  inclusion->add_option("--size", size, "tree size (default: the latest checkpoint's)");
-  auto* consistency =
-      proof->add_subcommand("consistency", "prove that the ledger only grew between two sizes");
-  consistency->add_option("--data", data, "data directory")->capture_default_str();
-  consistency->add_option("--old-size", old_size, "the older tree size")->required();
-  consistency->add_option("--size", size, "the newer tree size (default: latest checkpoint's)");
-
-  int count = 100;
-  auto* replay = app.add_subcommand("replay", "rebuild the projections (views) from zero");
-  replay->add_option("--data", data, "data directory")->capture_default_str();
-
-  auto* demo = app.add_subcommand("demo", "demo data");
-  demo->require_subcommand(1);
-  auto* demo_append = demo->add_subcommand("append", "append signed demo events as the admin");
-  demo_append->add_option("--data", data, "data directory")->capture_default_str();
-  demo_append->add_option("--count", count, "how many")->capture_default_str();
-  demo_append->add_option("--admin", admin, "the admin whose key signs")->capture_default_str();
-  demo_append->add_option("--school", init_school, "the school (as given to init)")
-      ->capture_default_str();
-
-  std::string school_id, archive_dir;
-  int archive_year = 0;
-  auto* archive_cmd = app.add_subcommand("archive", "the school-year archive (docs/ARCHIVE.md)");
-  archive_cmd->require_subcommand(1);
-  auto* archive_export = archive_cmd->add_subcommand("export", "write a school year's archive");
-  archive_export->add_option("--data", data, "data directory")->capture_default_str();
-  archive_export->add_option("--school", school_id, "school id")->required();
-  archive_export->add_option("--year", archive_year, "academic year (2025: 2025/26)")->required();
-  archive_export->add_option("--out", archive_dir, "a directory for the archive")->required();
-  auto* archive_verify = archive_cmd->add_subcommand("verify", "check an archive offline");
-  archive_verify->add_option("--dir", archive_dir, "the archive's directory")->required();
-  archive_verify->add_option("--node-key", node_pub,
-                             "the node's verifier key file you trust (default: the archive's)");
-
-  std::string backup_dir;
-  uint32_t keep = 0, backup_id = 0;
-  auto* backup_cmd = app.add_subcommand("backup", "backups of the ledger (docs/OPERATIONS.md)");
-  backup_cmd->require_subcommand(1);
-  auto* backup_create = backup_cmd->add_subcommand("create", "back up a stopped node's ledger");
-  backup_create->add_option("--data", data, "data directory")->capture_default_str();
-  backup_create->add_option("--to", backup_dir, "the backup directory")->required();
-  backup_create->add_option("--keep", keep, "keep this many newest backups (0: all)");
-  auto* backup_list = backup_cmd->add_subcommand("list", "list the backups");
-  backup_list->add_option("--from", backup_dir, "the backup directory")->required();
-  auto* backup_verify = backup_cmd->add_subcommand("verify", "check every backed-up file");
-  backup_verify->add_option("--from", backup_dir, "the backup directory")->required();
-  auto* backup_restore = backup_cmd->add_subcommand("restore", "restore into a new data directory");
-  backup_restore->add_option("--from", backup_dir, "the backup directory")->required();
-  backup_restore->add_option("--data", data, "the new data directory")->required();
-  backup_restore->add_option("--id", backup_id, "the backup (default: the newest)");
-
-  std::string print_id, print_period, print_out;
-  auto* print_cmd = app.add_subcommand("print", "print-ready HTML (a stopped node)");
-  print_cmd->require_subcommand(1);
-  auto* print_summary = print_cmd->add_subcommand("summary", "a class's summary statement");
-  print_summary->add_option("--data", data, "data directory")->capture_default_str();
-  print_summary->add_option("--school", school_id, "school id")->required();
-  print_summary->add_option("--class", print_id, "class id")->required();
-  print_summary->add_option("--year", print_period, "academic year id, e.g. 2025")->required();
-  print_summary->add_option("--out", print_out, "the HTML file")->required();
-  auto* print_diary = print_cmd->add_subcommand("diary", "a student's diary week");
-  print_diary->add_option("--data", data, "data directory")->capture_default_str();
-  print_diary->add_option("--school", school_id, "school id")->required();
-  print_diary->add_option("--student", print_id, "student id")->required();
-  print_diary->add_option("--week", print_period, "a day of the week, YYYY-MM-DD")->required();
-  print_diary->add_option("--out", print_out, "the HTML file")->required();
-
-  ejournal::synth::Options school_options;
-  school_options.classes = 11;
-  school_options.students = 275;
-  school_options.teachers = 24;
-  school_options.weeks = 40;
-  auto* demo_school = demo->add_subcommand(
-      "school", "a new data directory with a generated school of this year, up to now");
-  demo_school->add_option("--data", data, "a new data directory")->required();
-  demo_school->add_option("--classes", school_options.classes, "classes")->capture_default_str();
-  demo_school->add_option("--students", school_options.students, "students")->capture_default_str();
-  demo_school->add_option("--teachers", school_options.teachers, "teachers")->capture_default_str();
-  demo_school->add_option("--seed", school_options.seed, "seed")->capture_default_str();
-
+  using namespace ejournal::cli;
+  Args args;
+  Commands commands;
+  AddLedgerCommands(app, args, commands);
+  AddDemoCommands(app, args, commands);
+  AddArchiveAndBackupCommands(app, args, commands);
+  AddPrintCommands(app, args, commands);
   auto run_client = ejournal::client::AddClientCommands(app);
 
   CLI11_PARSE(app, argc, argv);
   if (int rc = run_client(); rc >= 0) return rc;
-  using namespace ejournal::cli;
-  if (*init) return Init(data, origin, admin, init_school, school_name, time_zone);
-  if (*keygen) return Keygen(key_type, key_out, overwrite);
-  if (*verify) return Verify(data, node_pub, threads);
-  if (*checkpoint) return Checkpoint(data, make_new);
-  if (*inclusion) return ProofInclusion(data, sequence, size);
-  if (*consistency) return ProofConsistency(data, old_size, size);
-  if (*demo_append) return DemoAppend(data, admin, init_school, count);
-  if (*demo_school) return DemoSchool(data, school_options);
-  if (*archive_export) return ArchiveExport(data, school_id, archive_year, archive_dir);
-  if (*archive_verify) return ArchiveVerify(archive_dir, node_pub);
-  if (*backup_create) return BackupCreate(data, backup_dir, keep);
-  if (*print_summary) return Print(data, "summary", school_id, print_id, print_period, print_out);
-  if (*print_diary) return Print(data, "diary", school_id, print_id, print_period, print_out);
-  if (*backup_list) return BackupList(backup_dir);
-  if (*backup_verify) return BackupVerify(backup_dir);
-  if (*backup_restore) return BackupRestore(backup_dir, data, backup_id);
-  if (*replay) return Replay(data);
-  return 2;
+  return RunChosen(commands, args);
 }

@@ -315,6 +315,266 @@ Result<double> FromZero(const std::string& path, const std::string& origin,
   return static_cast<double>(n) / seconds;
 }
 
+// Positions over time: (position, when it was first seen there), in order.
+using Samples = std::vector<std::pair<uint64_t, Steady::time_point>>;
+
+// The relay's options: the mock cluster, then --linger-ms and each --relay-option.
+Result<ReplicatorOptions> RelayOptions(const Settings& settings, const std::string& topic,
+                                       const kafka::Properties& servers) {
+  ReplicatorOptions relay_options;
+  relay_options.topic = topic;
+  relay_options.kafka = servers;
+  relay_options.idle_poll_ms = settings.idle_poll_ms;
+  if (!settings.linger_ms.empty()) relay_options.kafka["linger.ms"] = settings.linger_ms;
+  for (const std::string& option : settings.relay_options) {
+    const size_t eq = option.find('=');
+    if (eq == std::string::npos) return Err(InvalidArgument("--relay-option wants name=value"));
+    relay_options.kafka[option.substr(0, eq)] = option.substr(eq + 1);
+  }
+  return relay_options;
+}
+
+// With --live-replica, a replica following the writer live (as a read replica in production
+// does, but here on the same cores): the end-to-end lag from an append's acknowledgement to the
+// replica having applied it. The replica goes before its store.
+struct LiveReplica {
+  std::optional<ReplicaStore> store;
+  std::unique_ptr<Replica> replica;
+};
+
+Status StartLiveReplica(const Settings& settings, const std::string& path,
+                        const std::string& origin, const std::string& verifier_key,
+                        const std::string& topic, const kafka::Properties& servers,
+                        LiveReplica& live) {
+  EJ_ASSIGN_OR_RETURN(ReplicaStore store, OpenReplicaStore(path, origin, verifier_key));
+  live.store.emplace(std::move(store));
+  ReplicaOptions live_options;
+  live_options.topic = topic;
+  live_options.kafka = servers;
+  live_options.source_verifier_key = verifier_key;
+  live_options.verify_threads = settings.verify_threads;
+  EJ_ASSIGN_OR_RETURN(live.replica, Replica::Start(live.store->ledger.get(),
+                                                   live.store->admission.get(), live_options));
+  return Status::Ok();
+}
+
+// The relay's positions (handed to the producer, confirmed) and the live replica's size (when
+// `live` is given) over time, sampled every 200 µs by a thread of its own until Stop.
+class PositionSampler {
+ public:
+  PositionSampler(const Replicator& relay, const Ledger* live)
+      : thread_([this, &relay, live] { Run(relay, live); }) {}
+  ~PositionSampler() { Stop(); }
+  PositionSampler(const PositionSampler&) = delete;
+  PositionSampler& operator=(const PositionSampler&) = delete;
+
+  void Stop() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Read after Stop.
+  Samples confirmations;
+  Samples applications;  // the live replica's
+  Samples productions;   // handed to the producer
+
+ private:
+  void Run(const Replicator& relay, const Ledger* live) {
+    uint64_t last = 0, last_applied = 0, last_produced = 0;
+    while (!done_.load()) {
+      const ReplicatorStats rs = relay.stats();
+      const uint64_t c = rs.confirmed;
+      const uint64_t a = live != nullptr ? live->size() : 0;
+      std::lock_guard<std::mutex> lock(mu_);
+      if (rs.produced > last_produced) {
+        productions.emplace_back(rs.produced, Steady::now());
+        last_produced = rs.produced;
+      }
+      if (c != last) {
+        confirmations.emplace_back(c, Steady::now());
+        last = c;
+      }
+      if (a != last_applied) {
+        applications.emplace_back(a, Steady::now());
+        last_applied = a;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  }
+
+  std::mutex mu_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;  // last: it starts once the members above exist
+};
+
+// The timed window: admission (every rule, the signature) and the append of each group, paced
+// to `rate` from `start`. Groups are queued without waiting for the previous one (AppendAsync),
+// as the service's many clients do, so the writer's group commits (one fsync each) are shared;
+// each entry's acknowledgement time is taken in its completion callback. As queued groups may
+// share a group commit, each entry carries its generated time (AppendRequest::presequenced: the
+// writer admits it at that time and records it; the clock follows for the checkpoints). Gives
+// (sequence, acknowledged) of each entry; every queued append has completed when it returns.
+Result<Samples> AppendPaced(const std::vector<SignedGroup>& year, tools::SchoolLedger& writer,
+                            synth::SettableClock& clock, double rate, Steady::time_point start) {
+  std::mutex ack_mu;
+  std::condition_variable ack_cv;
+  Samples acks;              // guarded by ack_mu
+  uint64_t outstanding = 0;  // guarded by ack_mu
+  Status append_failed;      // guarded by ack_mu
+  uint64_t submitted = 0;
+  uint64_t sequenced = writer.ledger->size();
+  auto wait_outstanding = [&](uint64_t at_most) {
+    std::unique_lock lock(ack_mu);
+    ack_cv.wait(lock, [&] { return outstanding <= at_most; });
+    return append_failed;
+  };
+  // Every queued append completes before a failure returns (the callbacks use these locals).
+  auto fail = [&](const Status& st) -> Result<Samples> {
+    (void)wait_outstanding(0);
+    return Err(st);
+  };
+  for (const SignedGroup& group : year) {
+    clock.Set(group.at_us);
+    std::vector<AppendRequest> requests;
+    requests.reserve(group.events.size());
+    for (const std::string& bytes : group.events) {
+      auto checked = writer.admission->Check(bytes, group.at_us);
+      if (!checked) {
+        // A credential issued by an event still queued: wait for the queue, then again.
+        if (Status st = wait_outstanding(0); !st.ok()) return Err(st);
+        checked = writer.admission->Check(bytes, group.at_us);
+        if (!checked) return fail(checked.error());
+      }
+      checked->presequenced = AppendRequest::Presequenced{++sequenced, group.at_us};
+      requests.push_back(std::move(*checked));
+    }
+    {
+      std::lock_guard lock(ack_mu);
+      outstanding += requests.size();
+    }
+    for (AppendRequest& request : requests) {
+      writer.ledger->AppendAsync(std::move(request), [&](Result<AppendResult> r) {
+        const auto now = Steady::now();
+        std::lock_guard lock(ack_mu);
+        if (!r) {
+          if (append_failed.ok()) append_failed = r.error();
+        } else {
+          acks.emplace_back(r->sequence, now);
+        }
+        --outstanding;
+        ack_cv.notify_all();
+      });
+    }
+    submitted += group.events.size();
+    if (Status st = wait_outstanding(50'000); !st.ok()) return fail(st);
+    const auto due =
+        start + std::chrono::duration_cast<Steady::duration>(
+                    std::chrono::duration<double>(static_cast<double>(submitted) / rate));
+    std::this_thread::sleep_until(due);
+  }
+  if (Status st = wait_outstanding(0); !st.ok()) return Err(st);
+  return acks;
+}
+
+// For each acknowledged entry (`acks` sorted), the milliseconds to the first sample at or beyond
+// it.
+std::vector<double> LagsMs(const Samples& acks, const Samples& samples) {
+  std::vector<double> out;
+  size_t c = 0;
+  for (const auto& [size, acked] : acks) {
+    while (c < samples.size() && samples[c].first < size) ++c;
+    if (c == samples.size()) break;
+    out.push_back(std::max(
+        0.0, std::chrono::duration<double, std::milli>(samples[c].second - acked).count()));
+  }
+  return out;
+}
+
+// The lag rows: to the relay's confirmation, to the producer, and (with a live replica, whose
+// run took `live_seconds`) to the live replica's apply.
+void PrintLags(const Settings& settings, const Replicator& relay, const PositionSampler& positions,
+               const Samples& acks, uint64_t n, double append_seconds, double live_seconds) {
+  std::vector<double> lag_ms = LagsMs(acks, positions.confirmations);
+  std::vector<double> live_ms = LagsMs(acks, positions.applications);
+  std::vector<double> produced_ms = LagsMs(acks, positions.productions);
+  const double p50 = Percentile(lag_ms, 50), p99 = Percentile(lag_ms, 99),
+               max = Percentile(lag_ms, 100);
+  std::printf(
+      "| replication lag (append ack → confirmed, acks=all, mock cluster) | %llu events at %.0f "
+      "events/s (asked %.0f), %zu entries | p50 %.1f ms, p99 %.1f ms, max %.1f ms |\n",
+      static_cast<unsigned long long>(n), static_cast<double>(n) / append_seconds, settings.rate,
+      lag_ms.size(), p50, p99, max);
+  {
+    const ReplicatorStats rs = relay.stats();
+    if (rs.failures > 0 || rs.rewinds > 0) {
+      std::fprintf(stderr, "relay: %llu failures, %llu rewinds, last error: %s\n",
+                   static_cast<unsigned long long>(rs.failures),
+                   static_cast<unsigned long long>(rs.rewinds), rs.last_error.c_str());
+    }
+  }
+  std::printf(
+      "| of which: append ack → handed to the producer (the relay noticing and reading) | same "
+      "run | p50 %.1f ms, p99 %.1f ms, max %.1f ms |\n",
+      Percentile(produced_ms, 50), Percentile(produced_ms, 99), Percentile(produced_ms, 100));
+  if (settings.live_replica) {
+    std::printf(
+        "| end-to-end lag (append ack → applied by a live replica in the same process) | %llu "
+        "events, writer ingest %.0f events/s, replica done %.2f s after the first append (writer "
+        "%.2f s) | p50 %.1f ms, p99 %.1f ms, max %.1f ms |\n",
+        static_cast<unsigned long long>(n), static_cast<double>(n) / append_seconds, live_seconds,
+        append_seconds, Percentile(live_ms, 50), Percentile(live_ms, 99), Percentile(live_ms, 100));
+  }
+}
+
+// The sizing inputs (docs/SCALING.md): bytes per entry (the stream's payload) and events per
+// school day (distinct UTC days of the recorded-at times, which follow the generated school
+// days), and the writer's data directory on disk per entry.
+Status PrintSizingInputs(const Ledger& ledger, const std::string& writer_dir, uint64_t n) {
+  uint64_t entry_bytes = 0;
+  std::set<int64_t> days;
+  for (uint64_t seq = 1; seq <= n; ++seq) {
+    EJ_ASSIGN_OR_RETURN(std::string bytes, ledger.Entry(seq));
+    entry_bytes += bytes.size();
+    v1::LedgerEntry entry;
+    if (entry.ParseFromString(bytes)) days.insert(entry.recorded_at_us() / 86'400'000'000LL);
+  }
+  uint64_t disk_bytes = 0;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(writer_dir + "/ledger")) {
+    if (f.is_regular_file()) disk_bytes += f.file_size();
+  }
+  std::printf(
+      "| sizing inputs | %llu events over %zu school days | %.0f events per school day; %.0f bytes "
+      "per entry (stream payload); %.0f bytes per entry on the writer's disk (ledger, tree, "
+      "views, indexes; before compaction) |\n",
+      static_cast<unsigned long long>(n), days.size(),
+      days.empty() ? 0.0 : static_cast<double>(n) / static_cast<double>(days.size()),
+      static_cast<double>(entry_bytes) / static_cast<double>(n),
+      static_cast<double>(disk_bytes) / static_cast<double>(n));
+  return Status::Ok();
+}
+
+// A replica from nothing, on the whole topic: one verifying thread, then the asked number.
+Status PrintFromZero(const Settings& settings, const std::string& origin,
+                     const std::string& verifier_key, const kafka::Properties& servers,
+                     const std::string& topic, uint64_t n) {
+  std::vector<size_t> thread_counts = {1};
+  const size_t many = settings.verify_threads == 0
+                          ? std::max(1u, std::thread::hardware_concurrency())
+                          : settings.verify_threads;
+  if (many != 1) thread_counts.push_back(many);
+  for (size_t threads : thread_counts) {
+    EJ_ASSIGN_OR_RETURN(double rate, FromZero(settings.dir + "/replica", origin, verifier_key,
+                                              servers, topic, n, threads));
+    std::printf(
+        "| replica apply from zero (verify + rules + views, group commits) | %llu events, %zu "
+        "verifying thread(s) | %.0f events/s (%.2f s) |\n",
+        static_cast<unsigned long long>(n), threads, rate, static_cast<double>(n) / rate);
+    std::fflush(stdout);
+  }
+  return Status::Ok();
+}
+
+// The lag run (see the top of the file).
 int Lag(const Settings& settings) {
   const std::string& dir = settings.dir;
   const std::string origin = "ejournal.bench/ledger/1";
@@ -333,257 +593,58 @@ int Lag(const Settings& settings) {
       writer_dir, tools::OpenSchoolOptions{
                       .clock = &clock, .node = &*node, .origin = origin, .catch_up = true});
   if (!writer) return Fail(writer.error());
-  ReplicatorOptions relay_options;
-  relay_options.topic = topic;
-  relay_options.kafka = {{"bootstrap.servers", (*kafka)->bootstrap_servers()}};
-  relay_options.idle_poll_ms = settings.idle_poll_ms;
-  auto replica_kafka = relay_options.kafka;
-  if (!settings.linger_ms.empty()) relay_options.kafka["linger.ms"] = settings.linger_ms;
-  for (const std::string& option : settings.relay_options) {
-    const size_t eq = option.find('=');
-    if (eq == std::string::npos) return Fail(InvalidArgument("--relay-option wants name=value"));
-    relay_options.kafka[option.substr(0, eq)] = option.substr(eq + 1);
-  }
-  auto relay = Replicator::Start(writer->ledger.get(), relay_options);
+  const kafka::Properties servers = {{"bootstrap.servers", (*kafka)->bootstrap_servers()}};
+  auto relay_options = RelayOptions(settings, topic, servers);
+  if (!relay_options) return Fail(relay_options.error());
+  auto relay = Replicator::Start(writer->ledger.get(), *relay_options);
   if (!relay) return Fail(relay.error());
-
-  // With --live-replica, a replica following the writer live (as a read replica in production
-  // does, but here on the same cores): the end-to-end lag from an append's acknowledgement to the
-  // replica having applied it.
-  std::optional<ReplicaStore> live_store;
-  std::unique_ptr<Replica> live;
+  LiveReplica live;
   if (settings.live_replica) {
-    auto opened = OpenReplicaStore(dir + "/live", origin, node->VerifierKey());
-    if (!opened) return Fail(opened.error());
-    live_store.emplace(std::move(*opened));
-    ReplicaOptions live_options;
-    live_options.topic = topic;
-    live_options.kafka = replica_kafka;
-    live_options.source_verifier_key = node->VerifierKey();
-    live_options.verify_threads = settings.verify_threads;
-    auto started =
-        Replica::Start(live_store->ledger.get(), live_store->admission.get(), live_options);
-    if (!started) return Fail(started.error());
-    live = std::move(*started);
+    Status st = StartLiveReplica(settings, dir + "/live", origin, node->VerifierKey(), topic,
+                                 servers, live);
+    if (!st.ok()) return Fail(st);
   }
+  PositionSampler positions(**relay, live.store ? live.store->ledger.get() : nullptr);
 
-  // The confirmed position over time, sampled by a thread of its own.
-  std::mutex mu;
-  std::vector<std::pair<uint64_t, Steady::time_point>> confirmations;
-  std::vector<std::pair<uint64_t, Steady::time_point>> applications;  // the live replica's
-  std::vector<std::pair<uint64_t, Steady::time_point>> productions;   // handed to the producer
-  std::atomic<bool> done{false};
-  std::thread sampler;
-  // Stops the sampler on every way out.
-  struct Joiner {
-    std::atomic<bool>& done;
-    std::thread& thread;
-    ~Joiner() {
-      done = true;
-      if (thread.joinable()) thread.join();
-    }
-  } joiner{done, sampler};
-  sampler = std::thread([&] {
-    uint64_t last = 0, last_applied = 0, last_produced = 0;
-    while (!done.load()) {
-      const ReplicatorStats rs = (*relay)->stats();
-      const uint64_t c = rs.confirmed;
-      const uint64_t a = live_store ? live_store->ledger->size() : 0;
-      std::lock_guard<std::mutex> lock(mu);
-      if (rs.produced > last_produced) {
-        productions.emplace_back(rs.produced, Steady::now());
-        last_produced = rs.produced;
-      }
-      if (c != last) {
-        confirmations.emplace_back(c, Steady::now());
-        last = c;
-      }
-      if (a != last_applied) {
-        applications.emplace_back(a, Steady::now());
-        last_applied = a;
-      }
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-  });
-
-  // The timed window: admission (every rule, the signature) and the append of each group, paced
-  // to `rate`. Groups are queued without waiting for the previous one (AppendAsync), as the
-  // service's many clients do, so the writer's group commits (one fsync each) are shared; each
-  // entry's acknowledgement time is taken in its completion callback. As queued groups may share a
-  // group commit, each entry carries its generated time (AppendRequest::presequenced: the writer
-  // admits it at that time and records it; the clock follows for the checkpoints).
-  std::mutex ack_mu;
-  std::condition_variable ack_cv;
-  std::vector<std::pair<uint64_t, Steady::time_point>> acks;  // (sequence, acknowledged)
-  uint64_t outstanding = 0;                                   // guarded by ack_mu
-  Status append_failed;                                       // guarded by ack_mu
-  uint64_t submitted = 0;
-  uint64_t sequenced = writer->ledger->size();
-  auto wait_outstanding = [&](uint64_t at_most) {
-    std::unique_lock lock(ack_mu);
-    ack_cv.wait(lock, [&] { return outstanding <= at_most; });
-    return append_failed;
-  };
-  // Every queued append completes before a failure returns (the callbacks use these locals).
-  auto fail = [&](const Status& st) {
-    (void)wait_outstanding(0);
-    return Fail(st);
-  };
   const auto start = Steady::now();
-  for (const SignedGroup& group : *year) {
-    clock.Set(group.at_us);
-    std::vector<AppendRequest> requests;
-    requests.reserve(group.events.size());
-    for (const std::string& bytes : group.events) {
-      auto checked = writer->admission->Check(bytes, group.at_us);
-      if (!checked) {
-        // A credential issued by an event still queued: wait for the queue, then again.
-        if (Status st = wait_outstanding(0); !st.ok()) return Fail(st);
-        checked = writer->admission->Check(bytes, group.at_us);
-        if (!checked) return fail(checked.error());
-      }
-      checked->presequenced = AppendRequest::Presequenced{++sequenced, group.at_us};
-      requests.push_back(std::move(*checked));
-    }
-    {
-      std::lock_guard lock(ack_mu);
-      outstanding += requests.size();
-    }
-    for (AppendRequest& request : requests) {
-      writer->ledger->AppendAsync(std::move(request), [&](Result<AppendResult> r) {
-        const auto now = Steady::now();
-        std::lock_guard lock(ack_mu);
-        if (!r) {
-          if (append_failed.ok()) append_failed = r.error();
-        } else {
-          acks.emplace_back(r->sequence, now);
-        }
-        --outstanding;
-        ack_cv.notify_all();
-      });
-    }
-    submitted += group.events.size();
-    if (Status st = wait_outstanding(50'000); !st.ok()) return fail(st);
-    const auto due =
-        start + std::chrono::duration_cast<Steady::duration>(
-                    std::chrono::duration<double>(static_cast<double>(submitted) / settings.rate));
-    std::this_thread::sleep_until(due);
-  }
-  if (Status st = wait_outstanding(0); !st.ok()) return Fail(st);
+  auto acks = AppendPaced(*year, *writer, clock, settings.rate, start);
+  if (!acks) return Fail(acks.error());
   const double append_seconds = Seconds(Steady::now() - start);
   const uint64_t n = writer->ledger->size();
   if (Status st = (*relay)->WaitConfirmed(n, std::chrono::minutes(10)); !st.ok()) return Fail(st);
-  if (live) {
-    if (Status st = live->WaitApplied(n, std::chrono::minutes(10)); !st.ok()) return Fail(st);
+  if (live.replica) {
+    if (Status st = live.replica->WaitApplied(n, std::chrono::minutes(10)); !st.ok()) {
+      return Fail(st);
+    }
   }
   const double live_seconds = Seconds(Steady::now() - start);
-  done = true;
-  sampler.join();
+  positions.Stop();
   {
     // The positions reached between the sampler's last look and the waits' return.
     const auto now = Steady::now();
-    if (confirmations.empty() || confirmations.back().first < n) confirmations.emplace_back(n, now);
-    if (live && (applications.empty() || applications.back().first < n)) {
-      applications.emplace_back(n, now);
+    if (positions.confirmations.empty() || positions.confirmations.back().first < n) {
+      positions.confirmations.emplace_back(n, now);
+    }
+    if (live.replica &&
+        (positions.applications.empty() || positions.applications.back().first < n)) {
+      positions.applications.emplace_back(n, now);
     }
   }
-  if (append_failed.ok() && acks.size() != n) {
+  if (acks->size() != n) {
     return Fail(
-        Internal("acknowledged " + std::to_string(acks.size()) + " of " + std::to_string(n)));
+        Internal("acknowledged " + std::to_string(acks->size()) + " of " + std::to_string(n)));
   }
-
-  // For each acknowledged entry, the first sample at or beyond it.
-  std::sort(acks.begin(), acks.end());
-  auto lags = [&](const std::vector<std::pair<uint64_t, Steady::time_point>>& samples) {
-    std::vector<double> out;
-    size_t c = 0;
-    for (const auto& [size, acked] : acks) {
-      while (c < samples.size() && samples[c].first < size) ++c;
-      if (c == samples.size()) break;
-      out.push_back(std::max(
-          0.0, std::chrono::duration<double, std::milli>(samples[c].second - acked).count()));
-    }
-    return out;
-  };
-  std::vector<double> lag_ms, live_ms, produced_ms;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    lag_ms = lags(confirmations);
-    live_ms = lags(applications);
-    produced_ms = lags(productions);
-  }
-  const double p50 = Percentile(lag_ms, 50), p99 = Percentile(lag_ms, 99),
-               max = Percentile(lag_ms, 100);
-  std::printf(
-      "| replication lag (append ack → confirmed, acks=all, mock cluster) | %llu events at %.0f "
-      "events/s (asked %.0f), %zu entries | p50 %.1f ms, p99 %.1f ms, max %.1f ms |\n",
-      static_cast<unsigned long long>(n), static_cast<double>(n) / append_seconds, settings.rate,
-      lag_ms.size(), p50, p99, max);
-  {
-    const ReplicatorStats rs = (*relay)->stats();
-    if (rs.failures > 0 || rs.rewinds > 0) {
-      std::fprintf(stderr, "relay: %llu failures, %llu rewinds, last error: %s\n",
-                   static_cast<unsigned long long>(rs.failures),
-                   static_cast<unsigned long long>(rs.rewinds), rs.last_error.c_str());
-    }
-  }
-  std::printf(
-      "| of which: append ack → handed to the producer (the relay noticing and reading) | same "
-      "run | p50 %.1f ms, p99 %.1f ms, max %.1f ms |\n",
-      Percentile(produced_ms, 50), Percentile(produced_ms, 99), Percentile(produced_ms, 100));
-  if (live) {
-    std::printf(
-        "| end-to-end lag (append ack → applied by a live replica in the same process) | %llu "
-        "events, writer ingest %.0f events/s, replica done %.2f s after the first append (writer "
-        "%.2f s) | p50 %.1f ms, p99 %.1f ms, max %.1f ms |\n",
-        static_cast<unsigned long long>(n), static_cast<double>(n) / append_seconds, live_seconds,
-        append_seconds, Percentile(live_ms, 50), Percentile(live_ms, 99), Percentile(live_ms, 100));
-    live.reset();
-  }
+  std::sort(acks->begin(), acks->end());
+  PrintLags(settings, **relay, positions, *acks, n, append_seconds, live_seconds);
+  live.replica.reset();
   std::fflush(stdout);
 
-  // The sizing inputs (docs/SCALING.md): bytes per entry (the stream's payload) and events per
-  // school day (distinct UTC days of the recorded-at times, which follow the generated school
-  // days), and the writer's data directory on disk per entry.
-  uint64_t entry_bytes = 0;
-  std::set<int64_t> days;
-  for (uint64_t seq = 1; seq <= n; ++seq) {
-    auto bytes = writer->ledger->Entry(seq);
-    if (!bytes) return Fail(bytes.error());
-    entry_bytes += bytes->size();
-    v1::LedgerEntry entry;
-    if (entry.ParseFromString(*bytes)) days.insert(entry.recorded_at_us() / 86'400'000'000LL);
-  }
-  uint64_t disk_bytes = 0;
-  for (const auto& f : std::filesystem::recursive_directory_iterator(writer_dir + "/ledger")) {
-    if (f.is_regular_file()) disk_bytes += f.file_size();
-  }
-  std::printf(
-      "| sizing inputs | %llu events over %zu school days | %.0f events per school day; %.0f bytes "
-      "per entry (stream payload); %.0f bytes per entry on the writer's disk (ledger, tree, "
-      "views, indexes; before compaction) |\n",
-      static_cast<unsigned long long>(n), days.size(),
-      days.empty() ? 0.0 : static_cast<double>(n) / static_cast<double>(days.size()),
-      static_cast<double>(entry_bytes) / static_cast<double>(n),
-      static_cast<double>(disk_bytes) / static_cast<double>(n));
+  if (Status st = PrintSizingInputs(*writer->ledger, writer_dir, n); !st.ok()) return Fail(st);
   relay->reset();
   writer->ledger.reset();  // its writer thread takes no more CPU
-
-  // A replica from nothing, on the whole topic: one verifying thread, then the asked number.
-  std::vector<size_t> thread_counts = {1};
-  const size_t many = settings.verify_threads == 0
-                          ? std::max(1u, std::thread::hardware_concurrency())
-                          : settings.verify_threads;
-  if (many != 1) thread_counts.push_back(many);
-  for (size_t threads : thread_counts) {
-    auto rate =
-        FromZero(dir + "/replica", origin, node->VerifierKey(), replica_kafka, topic, n, threads);
-    if (!rate) return Fail(rate.error());
-    std::printf(
-        "| replica apply from zero (verify + rules + views, group commits) | %llu events, %zu "
-        "verifying thread(s) | %.0f events/s (%.2f s) |\n",
-        static_cast<unsigned long long>(n), threads, *rate, static_cast<double>(n) / *rate);
-    std::fflush(stdout);
+  if (Status st = PrintFromZero(settings, origin, node->VerifierKey(), servers, topic, n);
+      !st.ok()) {
+    return Fail(st);
   }
   return 0;
 }
@@ -790,41 +851,21 @@ void PrintCensus(const Ledger& ledger) {
               total.value_bytes / per);
 }
 
-// The catch-up of a long ledger (see the top of the file).
-int CatchUp(const Settings& settings) {
-  const std::string& dir = settings.dir;
-  const std::string topic = "ejournal.catchup.1";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+// The node's verifier key of a data directory (its node.pub).
+Result<std::string> ReadVerifierKey(const std::string& data) {
   std::string verifier_key;
-  {
-    std::ifstream in(tools::NodePubPath(settings.catchup_from));
-    if (!std::getline(in, verifier_key) || verifier_key.empty()) {
-      return Fail(NotFound("no node.pub in " + settings.catchup_from));
-    }
+  std::ifstream in(tools::NodePubPath(data));
+  if (!std::getline(in, verifier_key) || verifier_key.empty()) {
+    return Err(NotFound("no node.pub in " + data));
   }
-  LedgerOptions lo;
-  lo.path = tools::LedgerPath(settings.catchup_from);
-  lo.read_only = true;  // never a second writer on someone else's ledger
-  auto source = Ledger::Open(lo);
-  if (!source) return Fail(source.error());
-  const uint64_t n =
-      settings.limit == 0 ? (*source)->size() : std::min(settings.limit, (*source)->size());
-  const std::string origin = (*source)->origin();
-  if (settings.timed_after >= n) {
-    return Fail(InvalidArgument("--timed-after " + std::to_string(settings.timed_after) +
-                                " leaves nothing of the " + std::to_string(n) +
-                                " entries to time"));
-  }
-  if (settings.writer) return WriterIngest(settings, **source, verifier_key, n);
+  return verifier_key;
+}
 
-  auto kafka = EmbeddedKafka::Create();
-  if (!kafka) return Fail(kafka.error());
-  if (Status st = (*kafka)->CreateTopic(topic); !st.ok()) return Fail(st);
-  const kafka::Properties servers = {{"bootstrap.servers", (*kafka)->bootstrap_servers()}};
-
-  auto store = OpenReplicaStore(dir + "/replica", origin, verifier_key);
-  if (!store) return Fail(store.error());
+// The catch-up replica's options: the pipeline's sizes where given (0: the replica's default),
+// then each --replica-option.
+Result<ReplicaOptions> CatchUpReplicaOptions(const Settings& settings, const std::string& topic,
+                                             const kafka::Properties& servers,
+                                             const std::string& verifier_key) {
   ReplicaOptions options;
   options.topic = topic;
   options.kafka = servers;
@@ -836,72 +877,80 @@ int CatchUp(const Settings& settings) {
   if (settings.max_batch != 0) options.max_batch = settings.max_batch;
   for (const std::string& kv : settings.replica_options) {
     const size_t eq = kv.find('=');
-    if (eq == std::string::npos) return Fail(InvalidArgument("--replica-option " + kv));
+    if (eq == std::string::npos) return Err(InvalidArgument("--replica-option " + kv));
     options.kafka[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  WindowMark mark(settings.timed_after);
-  auto replica = Replica::Start(store->ledger.get(), store->admission.get(), options);
-  if (!replica) return Fail(replica.error());
-  // The timed part starts once the replica has applied the first `--timed-after` entries.
-  std::atomic<bool> marker_stop{false};
-  std::thread marker;
-  if (settings.timed_after > 0 && settings.timed_after < n) {
-    marker = std::thread([&, r = replica->get(), after = settings.timed_after] {
-      while (!marker_stop.load()) {
-        const Status s = r->WaitApplied(after, std::chrono::milliseconds(100));
-        if (s.ok()) mark.Reached(after);
-        if (s.code() != StatusCode::kUnavailable) return;  // reached, or halted
-      }
-    });
-  }
-  struct StopMarker {  // on every way out, before the replica goes
-    std::atomic<bool>& stop;
-    std::thread& thread;
-    ~StopMarker() {
-      stop = true;
-      if (thread.joinable()) thread.join();
-    }
-  } stop_marker{marker_stop, marker};
+  return options;
+}
 
-  // The feeder: the relay's producer settings and message format, flow-controlled.
-  auto conf = kafka::MakeConf(
-      {{"linger.ms", "5"}, {"queue.buffering.max.kbytes", "1048576"}, {"log_level", "4"}},
-      {{"bootstrap.servers", (*kafka)->bootstrap_servers()},
-       {"enable.idempotence", "true"},
-       {"acks", "all"}});
-  if (!conf) return Fail(conf.error());
-  auto producer = kafka::NewHandle(RD_KAFKA_PRODUCER, std::move(*conf));
-  if (!producer) return Fail(producer.error());
-  std::unique_ptr<rocksdb::Iterator> checkpoints((*source)->db()->NewIterator(
-      rocksdb::ReadOptions(), (*source)->column_families().checkpoints));
+// Marks the start of the timed part on `mark` once `replica` has applied the first `after`
+// entries (nothing when `after` is 0 or not below `n`), from a thread of its own. Destroy it
+// before the replica: it stops the thread.
+class AppliedMarker {
+ public:
+  AppliedMarker(Replica* replica, WindowMark& mark, uint64_t after, uint64_t n) {
+    if (after > 0 && after < n) {
+      thread_ = std::thread([this, replica, &mark, after] {
+        while (!stop_.load()) {
+          const Status s = replica->WaitApplied(after, std::chrono::milliseconds(100));
+          if (s.ok()) mark.Reached(after);
+          if (s.code() != StatusCode::kUnavailable) return;  // reached, or halted
+        }
+      });
+    }
+  }
+  ~AppliedMarker() {
+    stop_ = true;
+    Join();
+  }
+  AppliedMarker(const AppliedMarker&) = delete;
+  AppliedMarker& operator=(const AppliedMarker&) = delete;
+
+  // Waits for the thread's end (it ends once the entries are applied, or the replica halted).
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// The feeder: the first `n` entries of `source` and its checkpoints, in the relay's order and
+// message format, produced to `topic` at most `ahead` messages beyond what `replica` has read.
+// Counts in `stalls` the 5 ms waits for the replica. Stops early, with no error, when the replica
+// halts.
+Status Feed(const Ledger& source, uint64_t n, const Replica& replica, rd_kafka_t* producer,
+            const std::string& topic, uint64_t ahead, const WindowMark& mark, uint64_t& stalls) {
+  std::unique_ptr<rocksdb::Iterator> checkpoints(
+      source.db()->NewIterator(rocksdb::ReadOptions(), source.column_families().checkpoints));
   checkpoints->SeekToFirst();
   int64_t produced = 0;  // messages, = the next offset
-  uint64_t stalls = 0;
   Status failed;
   auto produce = [&](const replication::Message& m) -> bool {
     // Flow control: at most `ahead` messages beyond what the replica has read.
-    while (produced - (*replica)->stats().read_offset > static_cast<int64_t>(settings.ahead)) {
-      if ((*replica)->stats().halted) return false;
+    while (produced - replica.stats().read_offset > static_cast<int64_t>(ahead)) {
+      if (replica.stats().halted) return false;
       ++stalls;
       // `ahead` messages are a second's work or more: waking every 5 ms keeps the replica fed
       // (every 1 ms was ~27,000 wake-ups of the feeder on 200,000 entries).
-      rd_kafka_poll(producer->get(), 5);
+      rd_kafka_poll(producer, 5);
     }
     for (;;) {
-      rd_kafka_resp_err_t err = kafka::Produce(producer->get(), topic, 0, m, nullptr);
+      rd_kafka_resp_err_t err = kafka::Produce(producer, topic, 0, m, nullptr);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         failed = kafka::FromKafka(err, "producing");
         return false;
       }
-      rd_kafka_poll(producer->get(), 10);
+      rd_kafka_poll(producer, 10);
     }
     ++produced;
-    rd_kafka_poll(producer->get(), 0);
+    rd_kafka_poll(producer, 0);
     return true;
   };
   uint64_t last_report = 0;
-  Status read = (*source)->ForEachEntry(1, [&](uint64_t seq, std::string_view bytes) {
+  Status read = source.ForEachEntry(1, [&](uint64_t seq, std::string_view bytes) {
     if (seq > n) return false;
     if (!produce(replication::EntryMessage(seq, bytes))) return false;
     // Checkpoint S right after entry S, as the relay orders them.
@@ -918,36 +967,94 @@ int CatchUp(const Settings& settings) {
     }
     if (seq - last_report >= 500'000) {
       last_report = seq;
-      const auto s = (*replica)->stats();
+      const auto s = replica.stats();
       std::fprintf(stderr, "  fed %llu, applied %llu after %.0f s\n",
                    static_cast<unsigned long long>(seq), static_cast<unsigned long long>(s.applied),
                    Seconds(Steady::now() - mark.window().start));
     }
     return true;
   });
-  if (!read.ok()) return Fail(read);
-  if (!failed.ok()) return Fail(failed);
+  if (!read.ok()) return read;
+  return failed;
+}
+
+// Where the replica's pipeline spent its time, on stderr.
+void PrintPipeline(const ReplicaStats& stats) {
+  const ReplicaPipelineStats& p = stats.pipeline;
+  std::fprintf(stderr,
+               "replica pipeline: %llu batches read (%.0f messages each), %llu groups handed "
+               "to the ledger, %llu credential re-checks, %llu messages verified by the "
+               "consumer thread; the consumer thread: reading %.2f s, "
+               "verifying %.2f s, in order %.2f s, waiting for the applier %.2f s, draining "
+               "%.2f s; the applier idle %.2f s\n",
+               static_cast<unsigned long long>(p.batches),
+               p.batches ? static_cast<double>(stats.messages) / p.batches : 0.0,
+               static_cast<unsigned long long>(p.groups),
+               static_cast<unsigned long long>(p.rechecks),
+               static_cast<unsigned long long>(p.helped), p.reading_s, p.verifying_s, p.handling_s,
+               p.waiting_s, p.draining_s, p.apply_idle_s);
+}
+
+// The catch-up of a long ledger (see the top of the file).
+int CatchUp(const Settings& settings) {
+  const std::string& dir = settings.dir;
+  const std::string topic = "ejournal.catchup.1";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto verifier_key = ReadVerifierKey(settings.catchup_from);
+  if (!verifier_key) return Fail(verifier_key.error());
+  LedgerOptions lo;
+  lo.path = tools::LedgerPath(settings.catchup_from);
+  lo.read_only = true;  // never a second writer on someone else's ledger
+  auto source = Ledger::Open(lo);
+  if (!source) return Fail(source.error());
+  const uint64_t n =
+      settings.limit == 0 ? (*source)->size() : std::min(settings.limit, (*source)->size());
+  const std::string origin = (*source)->origin();
+  if (settings.timed_after >= n) {
+    return Fail(InvalidArgument("--timed-after " + std::to_string(settings.timed_after) +
+                                " leaves nothing of the " + std::to_string(n) +
+                                " entries to time"));
+  }
+  if (settings.writer) return WriterIngest(settings, **source, *verifier_key, n);
+
+  auto kafka = EmbeddedKafka::Create();
+  if (!kafka) return Fail(kafka.error());
+  if (Status st = (*kafka)->CreateTopic(topic); !st.ok()) return Fail(st);
+  const kafka::Properties servers = {{"bootstrap.servers", (*kafka)->bootstrap_servers()}};
+
+  auto store = OpenReplicaStore(dir + "/replica", origin, *verifier_key);
+  if (!store) return Fail(store.error());
+  auto options = CatchUpReplicaOptions(settings, topic, servers, *verifier_key);
+  if (!options) return Fail(options.error());
+  WindowMark mark(settings.timed_after);
+  auto replica = Replica::Start(store->ledger.get(), store->admission.get(), *options);
+  if (!replica) return Fail(replica.error());
+  // The timed part starts once the replica has applied the first `--timed-after` entries.
+  AppliedMarker marker(replica->get(), mark, settings.timed_after, n);
+
+  // The feeder: the relay's producer settings and message format, flow-controlled.
+  auto conf = kafka::MakeConf(
+      {{"linger.ms", "5"}, {"queue.buffering.max.kbytes", "1048576"}, {"log_level", "4"}},
+      {{"bootstrap.servers", (*kafka)->bootstrap_servers()},
+       {"enable.idempotence", "true"},
+       {"acks", "all"}});
+  if (!conf) return Fail(conf.error());
+  auto producer = kafka::NewHandle(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!producer) return Fail(producer.error());
+  uint64_t stalls = 0;
+  if (Status st =
+          Feed(**source, n, **replica, producer->get(), topic, settings.ahead, mark, stalls);
+      !st.ok()) {
+    return Fail(st);
+  }
   Status applied = (*replica)->WaitApplied(n, std::chrono::hours(3));
-  if (marker.joinable()) marker.join();  // it has marked the start if n were applied
+  marker.Join();  // it has marked the start if n were applied
   const Window last = Window::Now();
   const Window window = mark.window();
   const double seconds = Seconds(last.start - window.start);
   PrintTasks(window.tasks, last.tasks, seconds);
-  {
-    const ReplicaPipelineStats p = (*replica)->stats().pipeline;
-    std::fprintf(stderr,
-                 "replica pipeline: %llu batches read (%.0f messages each), %llu groups handed "
-                 "to the ledger, %llu credential re-checks, %llu messages verified by the "
-                 "consumer thread; the consumer thread: reading %.2f s, "
-                 "verifying %.2f s, in order %.2f s, waiting for the applier %.2f s, draining "
-                 "%.2f s; the applier idle %.2f s\n",
-                 static_cast<unsigned long long>(p.batches),
-                 p.batches ? static_cast<double>((*replica)->stats().messages) / p.batches : 0.0,
-                 static_cast<unsigned long long>(p.groups),
-                 static_cast<unsigned long long>(p.rechecks),
-                 static_cast<unsigned long long>(p.helped), p.reading_s, p.verifying_s,
-                 p.handling_s, p.waiting_s, p.draining_s, p.apply_idle_s);
-  }
+  PrintPipeline((*replica)->stats());
   if (!applied.ok()) return Fail(applied);
   (void)rd_kafka_flush(producer->get(), 10'000);
   const double cpu = last.cpu - window.cpu;

@@ -503,7 +503,26 @@ struct SchoolGenerator::Impl {
 
   // ---- set-up ----------------------------------------------------------------------------------
 
+  // One school's calendar, people, classes, load and timetable, recorded before its year.
   void Setup(int index);
+  // The steps of Setup, in its order.
+  void DefineCalendar(SchoolModel& s, int index) const;
+  void RegisterSchool(SchoolModel& s, int64_t at);  // by the node, with the first administrator
+  void DefineYear(SchoolModel& s, int64_t at);
+  void DefineSubjects(SchoolModel& s, int64_t at);
+  void PlanClasses(SchoolModel& s) const;
+  void RegisterStaff(SchoolModel& s, int64_t at);
+  void RegisterTeachers(SchoolModel& s, int64_t at);
+  void RegisterStudents(SchoolModel& s, int64_t at);
+  void CreateClasses(SchoolModel& s, int64_t at);
+  void AssignLoad(SchoolModel& s, int64_t at);
+  void DefineSubgroup(SchoolModel& s, int64_t at, const ClassModel& c,
+                      const std::string& subject_id, int part, Unit& u);
+  void SetPolicy(SchoolModel& s, Day day);
+  void SetBellsAndTimetable(SchoolModel& s, int64_t at);
+  void RecordPeExemptions(SchoolModel& s, int64_t at);
+  static int PrimaryClasses(const SchoolModel& s);
+  static std::vector<std::vector<int>> SubjectTeachers(const SchoolModel& s);
   void BuildTimetable(SchoolModel& s);
   void ScheduleWeek(SchoolModel& s, Day monday);
   // Generates `next_day` and moves the horizon past it.
@@ -597,9 +616,30 @@ void SchoolGenerator::Impl::Init() {
   }
 }
 
+// The steps run in this order: each emits its events after the previous step's, and the
+// generator's randomness and event ids follow that order (the same seed gives the same events).
 void SchoolGenerator::Impl::Setup(int index) {
   schools.emplace_back();
   SchoolModel& s = schools.back();
+  DefineCalendar(s, index);
+  const Day setup = MakeDay(opt.year, 8, 25);
+  RegisterSchool(s, At(s, setup, Minutes(9, 0)));
+  const int64_t t_year = At(s, setup, Minutes(10, 0));
+  DefineYear(s, t_year);
+  DefineSubjects(s, t_year);
+  PlanClasses(s);
+  const int64_t t_staff = At(s, setup, Minutes(11, 0));
+  RegisterStaff(s, t_staff);
+  RegisterTeachers(s, t_staff);
+  RegisterStudents(s, At(s, setup + 1, Minutes(10, 0)));
+  CreateClasses(s, At(s, setup + 1, Minutes(12, 0)));
+  AssignLoad(s, At(s, setup + 1, Minutes(14, 0)));
+  SetPolicy(s, setup + 2);
+  SetBellsAndTimetable(s, At(s, setup + 2, Minutes(11, 0)));
+  RecordPeExemptions(s, At(s, s.year_first, Minutes(8, 0)));
+}
+
+void SchoolGenerator::Impl::DefineCalendar(SchoolModel& s, int index) const {
   const int y = opt.year;
   s.id = "school-" + std::to_string(index + 1);
   s.name = "МБОУ СОШ № " + std::to_string(index + 1);
@@ -619,65 +659,68 @@ void SchoolGenerator::Impl::Setup(int index) {
                 {MakeDay(y + 1, 3, 9), MakeDay(y + 1, 3, 9)},
                 {MakeDay(y + 1, 5, 1), MakeDay(y + 1, 5, 1)},
                 {MakeDay(y + 1, 5, 11), MakeDay(y + 1, 5, 11)}};
+}
 
-  const Day setup = MakeDay(y, 8, 25);
-  // Bootstrap by the node: the school, its first administrator and the administrator's key.
+void SchoolGenerator::Impl::RegisterSchool(SchoolModel& s, int64_t at) {
   s.admin = AddPerson(s, "admin");
-  {
-    const int64_t at = At(s, setup, Minutes(9, 0));
-    auto* b = Emit(s, at, -1);
-    b->mutable_school_registered()->set_name(s.name);
-    b->mutable_school_registered()->set_time_zone(opt.zone);
-    b->mutable_school_registered()->set_region("Синтетическая область");
-    b = Emit(s, at, -1);
-    auto* u = b->mutable_user_registered();
-    u->set_user_id("admin");
-    u->add_roles(v1::ROLE_ADMIN);
-    u->set_login_name("admin");
-    u->set_display_name("Технический администратор");
-    IssueKey(s, at, s.admin, -1, "ключ администратора");
+  auto* b = Emit(s, at, -1);
+  b->mutable_school_registered()->set_name(s.name);
+  b->mutable_school_registered()->set_time_zone(opt.zone);
+  b->mutable_school_registered()->set_region("Синтетическая область");
+  b = Emit(s, at, -1);
+  auto* u = b->mutable_user_registered();
+  u->set_user_id("admin");
+  u->add_roles(v1::ROLE_ADMIN);
+  u->set_login_name("admin");
+  u->set_display_name("Технический администратор");
+  IssueKey(s, at, s.admin, -1, "ключ администратора");
+}
+
+void SchoolGenerator::Impl::DefineYear(SchoolModel& s, int64_t at) {
+  auto* b = Emit(s, at, s.admin);
+  auto* yd = b->mutable_academic_year_defined();
+  yd->set_academic_year_id(std::to_string(opt.year));
+  *yd->mutable_dates() = Range(s.year_first, s.year_last);
+  auto* scheme = yd->add_term_schemes();
+  scheme->set_grade_from(1);
+  scheme->set_grade_to(11);
+  scheme->set_kind(v1::TERM_KIND_QUARTER);
+  for (int i = 0; i < 4; ++i) {
+    auto* t = scheme->add_terms();
+    t->set_number(i + 1);
+    *t->mutable_dates() = Range(s.terms[i].first, s.terms[i].second);
   }
-  // The year, the subjects.
-  const int64_t t_year = At(s, setup, Minutes(10, 0));
-  {
-    auto* b = Emit(s, t_year, s.admin);
-    auto* yd = b->mutable_academic_year_defined();
-    yd->set_academic_year_id(std::to_string(y));
-    *yd->mutable_dates() = Range(s.year_first, s.year_last);
-    auto* scheme = yd->add_term_schemes();
-    scheme->set_grade_from(1);
-    scheme->set_grade_to(11);
-    scheme->set_kind(v1::TERM_KIND_QUARTER);
-    for (int i = 0; i < 4; ++i) {
-      auto* t = scheme->add_terms();
-      t->set_number(i + 1);
-      *t->mutable_dates() = Range(s.terms[i].first, s.terms[i].second);
-    }
-    for (int wd = 1; wd <= 5; ++wd) scheme->add_school_weekdays(static_cast<v1::Weekday>(wd));
-    const char* names[] = {"осенние каникулы",
-                           "зимние каникулы",
-                           "весенние каникулы",
-                           "День защитника Отечества",
-                           "Международный женский день (перенос)",
-                           "Праздник Весны и Труда",
-                           "День Победы (перенос)"};
-    for (size_t i = 0; i < s.holidays.size(); ++i) {
-      auto* h = yd->add_holidays();
-      *h->mutable_dates() = Range(s.holidays[i].first, s.holidays[i].second);
-      h->set_kind(i < 3 ? v1::HOLIDAY_KIND_VACATION : v1::HOLIDAY_KIND_PUBLIC_HOLIDAY);
-      h->set_name(names[i]);
-    }
-    *yd->mutable_adaptation_period() = Range(s.adapt_first, s.adapt_last);
+  for (int wd = 1; wd <= 5; ++wd) scheme->add_school_weekdays(static_cast<v1::Weekday>(wd));
+  // In the order of SchoolModel::holidays: the three vacations first.
+  const char* names[] = {"осенние каникулы",
+                         "зимние каникулы",
+                         "весенние каникулы",
+                         "День защитника Отечества",
+                         "Международный женский день (перенос)",
+                         "Праздник Весны и Труда",
+                         "День Победы (перенос)"};
+  for (size_t i = 0; i < s.holidays.size(); ++i) {
+    auto* h = yd->add_holidays();
+    *h->mutable_dates() = Range(s.holidays[i].first, s.holidays[i].second);
+    h->set_kind(i < 3 ? v1::HOLIDAY_KIND_VACATION : v1::HOLIDAY_KIND_PUBLIC_HOLIDAY);
+    h->set_name(names[i]);
   }
+  *yd->mutable_adaptation_period() = Range(s.adapt_first, s.adapt_last);
+}
+
+void SchoolGenerator::Impl::DefineSubjects(SchoolModel& s, int64_t at) {
   for (const auto& spec : Curriculum()) {
-    auto* b = Emit(s, t_year, s.admin);
+    auto* b = Emit(s, at, s.admin);
     b->mutable_subject_defined()->set_subject_id(spec.id);
     b->mutable_subject_defined()->set_name(spec.name);
     b->mutable_subject_defined()->set_kind(spec.kind);
     s.subject_ids.push_back(spec.id);
   }
+}
 
-  // Classes: spread over grades 1..11, letters А, Б, ...
+// Classes: spread over grades 1..11, letters А, Б, ... (recorded later, with their class
+// teachers, by CreateClasses).
+void SchoolGenerator::Impl::PlanClasses(SchoolModel& s) const {
   const int nclasses = std::max(1, opt.classes);
   std::vector<int> per_grade(12, 0);
   for (int i = 0; i < nclasses; ++i) per_grade[1 + i * 11 / nclasses]++;
@@ -690,44 +733,50 @@ void SchoolGenerator::Impl::Setup(int index) {
       s.classes.push_back(c);
     }
   }
-  // Staff.
-  const int64_t t_staff = At(s, setup, Minutes(11, 0));
+}
+
+// The administration and the specialists; the teachers are RegisterTeachers'.
+void SchoolGenerator::Impl::RegisterStaff(SchoolModel& s, int64_t at) {
   s.director = AddPerson(s, "director");
-  RegisterUser(s, t_staff, s.director, {v1::ROLE_DIRECTOR}, "Директор", true);
+  RegisterUser(s, at, s.director, {v1::ROLE_DIRECTOR}, "Директор", true);
   for (int i = 0; i < 2; ++i) {
     s.deputies.push_back(AddPerson(s, "deputy-" + std::to_string(i + 1)));
-    RegisterUser(s, t_staff, s.deputies.back(), {v1::ROLE_DEPUTY}, "Заместитель директора по УВР",
-                 true);
+    RegisterUser(s, at, s.deputies.back(), {v1::ROLE_DEPUTY}, "Заместитель директора по УВР", true);
   }
   s.methodist = AddPerson(s, "methodist");
-  RegisterUser(s, t_staff, s.methodist, {v1::ROLE_METHODIST}, "Методист", true);
+  RegisterUser(s, at, s.methodist, {v1::ROLE_METHODIST}, "Методист", true);
   s.secretary = AddPerson(s, "secretary");
-  RegisterUser(s, t_staff, s.secretary, {v1::ROLE_SECRETARY}, "Секретарь", true);
+  RegisterUser(s, at, s.secretary, {v1::ROLE_SECRETARY}, "Секретарь", true);
   s.auditor = AddPerson(s, "auditor");
-  RegisterUser(s, t_staff, s.auditor, {v1::ROLE_AUDITOR}, "Аудитор", true);
-  {
-    int sp = AddPerson(s, "social-pedagogue");
-    RegisterUser(s, t_staff, sp, {v1::ROLE_SOCIAL_PEDAGOGUE}, "Социальный педагог", false);
-    int ps = AddPerson(s, "psychologist");
-    RegisterUser(s, t_staff, ps, {v1::ROLE_PSYCHOLOGIST}, "Педагог-психолог", false);
-  }
-  // Teachers: one per primary class (its class teacher), the rest subject teachers.
+  RegisterUser(s, at, s.auditor, {v1::ROLE_AUDITOR}, "Аудитор", true);
+  int sp = AddPerson(s, "social-pedagogue");
+  RegisterUser(s, at, sp, {v1::ROLE_SOCIAL_PEDAGOGUE}, "Социальный педагог", false);
+  int ps = AddPerson(s, "psychologist");
+  RegisterUser(s, at, ps, {v1::ROLE_PSYCHOLOGIST}, "Педагог-психолог", false);
+}
+
+int SchoolGenerator::Impl::PrimaryClasses(const SchoolModel& s) {
   int primary_classes = 0;
   for (const auto& c : s.classes) primary_classes += c.grade <= 4 ? 1 : 0;
+  return primary_classes;
+}
+
+// Teachers: one per primary class (its class teacher), the rest subject teachers; s.teachers
+// lists the primary teachers first.
+void SchoolGenerator::Impl::RegisterTeachers(SchoolModel& s, int64_t at) {
+  const int primary_classes = PrimaryClasses(s);
   const int nteachers = std::max(opt.teachers, primary_classes + 1);
   for (int i = 0; i < nteachers; ++i) {
     s.teachers.push_back(AddPerson(s, "t-" + Pad(i + 1, 3)));
   }
   // Class teachers: the primary teachers for grades 1-4, subject teachers round-robin above.
-  {
-    int primary = 0, specialist = primary_classes;
-    for (auto& c : s.classes) {
-      if (c.grade <= 4) {
-        c.class_teacher = s.teachers[primary++];
-      } else {
-        c.class_teacher = s.teachers[specialist];
-        specialist = specialist + 1 < nteachers ? specialist + 1 : primary_classes;
-      }
+  int primary = 0, specialist = primary_classes;
+  for (auto& c : s.classes) {
+    if (c.grade <= 4) {
+      c.class_teacher = s.teachers[primary++];
+    } else {
+      c.class_teacher = s.teachers[specialist];
+      specialist = specialist + 1 < nteachers ? specialist + 1 : primary_classes;
     }
   }
   std::set<int> class_teachers;
@@ -735,14 +784,18 @@ void SchoolGenerator::Impl::Setup(int index) {
   for (int i = 0; i < nteachers; ++i) {
     const int t = s.teachers[i];
     if (class_teachers.contains(t)) {
-      RegisterUser(s, t_staff, t, {v1::ROLE_TEACHER, v1::ROLE_CLASS_TEACHER},
-                   "Учитель " + Pad(i + 1, 3), true);
+      RegisterUser(s, at, t, {v1::ROLE_TEACHER, v1::ROLE_CLASS_TEACHER}, "Учитель " + Pad(i + 1, 3),
+                   true);
     } else {
-      RegisterUser(s, t_staff, t, {v1::ROLE_TEACHER}, "Учитель " + Pad(i + 1, 3), true);
+      RegisterUser(s, at, t, {v1::ROLE_TEACHER}, "Учитель " + Pad(i + 1, 3), true);
     }
   }
-  // Students and their parents (one each; every tenth student has a second parent).
-  const int64_t t_roster = At(s, setup + 1, Minutes(10, 0));
+}
+
+// Students and their parents (one each; every tenth student has a second parent), spread over
+// the classes in turn. Each student's ability is drawn here, in the students' order.
+void SchoolGenerator::Impl::RegisterStudents(SchoolModel& s, int64_t at) {
+  const int nclasses = static_cast<int>(s.classes.size());
   const int nstudents = std::max(opt.students, nclasses);
   for (int i = 0; i < nstudents; ++i) {
     StudentModel st;
@@ -757,26 +810,28 @@ void SchoolGenerator::Impl::Setup(int index) {
   for (size_t i = 0; i < s.students.size(); ++i) {
     const StudentModel& st = s.students[i];
     int p = AddPerson(s, st.id);
-    RegisterUser(s, t_roster, p, {v1::ROLE_STUDENT}, StudentName(static_cast<int>(i)), false);
+    RegisterUser(s, at, p, {v1::ROLE_STUDENT}, StudentName(static_cast<int>(i)), false);
     for (const auto& g : st.guardians) {
       int gp = AddPerson(s, g);
-      RegisterUser(s, t_roster, gp, {v1::ROLE_PARENT}, "Родитель", false);
-      IssueKey(s, t_roster + 60'000'000, gp, s.admin, "ключ родителя");
+      RegisterUser(s, at, gp, {v1::ROLE_PARENT}, "Родитель", false);
+      IssueKey(s, at + 60'000'000, gp, s.admin, "ключ родителя");
     }
   }
-  // Classes with their class teachers, the enrolment, the guardians.
-  const int64_t t_classes = At(s, setup + 1, Minutes(12, 0));
+}
+
+// Classes with their class teachers, the enrolment, the guardians.
+void SchoolGenerator::Impl::CreateClasses(SchoolModel& s, int64_t at) {
   for (const auto& c : s.classes) {
-    auto* b = Emit(s, t_classes, s.admin);
+    auto* b = Emit(s, at, s.admin);
     auto* cc = b->mutable_class_created();
     cc->set_class_id(c.id);
-    cc->set_academic_year_id(std::to_string(y));
+    cc->set_academic_year_id(std::to_string(opt.year));
     cc->set_grade(c.grade);
     cc->set_letter(c.letter);
     cc->set_class_teacher_id(s.people[c.class_teacher].id);
   }
   for (const auto& st : s.students) {
-    auto* b = Emit(s, t_classes, s.admin);
+    auto* b = Emit(s, at, s.admin);
     auto* e = b->mutable_student_enrolled();
     e->set_student_id(st.id);
     e->set_class_id(s.classes[st.cls].id);
@@ -784,15 +839,19 @@ void SchoolGenerator::Impl::Setup(int index) {
     e->set_order_number("приказ № 101-у");
     *b->mutable_business_date() = school::DateOf(s.year_first);
     for (const auto& g : st.guardians) {
-      b = Emit(s, t_classes, s.admin);
+      b = Emit(s, at, s.admin);
       b->mutable_guardian_linked()->set_guardian_id(g);
       b->mutable_guardian_linked()->set_student_id(st.id);
     }
   }
-  // Teaching units and the load.
+}
+
+// The subject teachers of each subject (indexes into s.teachers): the specialists share the
+// subjects in proportion to their weekly hours over all classes.
+std::vector<std::vector<int>> SchoolGenerator::Impl::SubjectTeachers(const SchoolModel& s) {
   const auto& spec = Curriculum();
-  std::vector<int> load_hours(nteachers, 0);
-  // Subject teachers per subject: the specialists share the subjects by demand.
+  const int primary_classes = PrimaryClasses(s);
+  const int nteachers = static_cast<int>(s.teachers.size());
   std::vector<int> demand(spec.size(), 0);
   for (const auto& c : s.classes) {
     for (size_t j = 0; j < spec.size(); ++j) {
@@ -804,18 +863,26 @@ void SchoolGenerator::Impl::Setup(int index) {
   int total_demand = 0;
   for (int d : demand) total_demand += d;
   std::vector<std::vector<int>> subject_teachers(spec.size());
-  {
-    int next = 0;
-    for (size_t j = 0; j < spec.size(); ++j) {
-      if (demand[j] == 0) continue;
-      int n = std::max(1, static_cast<int>(std::lround(static_cast<double>(demand[j]) *
-                                                       specialists / std::max(1, total_demand))));
-      for (int k = 0; k < n; ++k) {
-        subject_teachers[j].push_back(primary_classes + (next % specialists));
-        ++next;
-      }
+  int next = 0;
+  for (size_t j = 0; j < spec.size(); ++j) {
+    if (demand[j] == 0) continue;
+    int n = std::max(1, static_cast<int>(std::lround(static_cast<double>(demand[j]) * specialists /
+                                                     std::max(1, total_demand))));
+    for (int k = 0; k < n; ++k) {
+      subject_teachers[j].push_back(primary_classes + (next % specialists));
+      ++next;
     }
   }
+  return subject_teachers;
+}
+
+// The teaching units and their load: per class and subject (two subgroups for a split subject
+// from grade 5, with different teachers where the subject has two), the primary subjects of
+// grades 1-4 by the class's own teacher, the others by the least loaded subject teacher.
+void SchoolGenerator::Impl::AssignLoad(SchoolModel& s, int64_t at) {
+  const auto& spec = Curriculum();
+  const std::vector<std::vector<int>> subject_teachers = SubjectTeachers(s);
+  std::vector<int> load_hours(s.teachers.size(), 0);
   auto least_loaded = [&](const std::vector<int>& pool, int avoid) {
     int best = pool.front();
     for (int t : pool) {
@@ -824,11 +891,10 @@ void SchoolGenerator::Impl::Setup(int index) {
     }
     return best;
   };
-  const int64_t t_load = At(s, setup + 1, Minutes(14, 0));
   int primary_index = 0;
   int previous_teacher = -1;  // the first subgroup's teacher (an index into s.teachers)
   for (size_t ci = 0; ci < s.classes.size(); ++ci) {
-    ClassModel& c = s.classes[ci];
+    const ClassModel& c = s.classes[ci];
     const int own = c.grade <= 4 ? primary_index++ : -1;
     for (size_t j = 0; j < spec.size(); ++j) {
       const int h = spec[j].hours[c.grade];
@@ -848,26 +914,13 @@ void SchoolGenerator::Impl::Setup(int index) {
         previous_teacher = u.teacher;
         load_hours[u.teacher] += h;
         if (split) {
-          u.subgroup_id = c.id + "-" + spec[j].id + "-" + std::to_string(part + 1);
-          const size_t half = c.students.size() / 2;
-          for (size_t k = 0; k < c.students.size(); ++k) {
-            if ((k < half) == (part == 0)) u.students.push_back(c.students[k]);
-          }
-          auto* b = Emit(s, t_load, s.admin);
-          auto* g = b->mutable_subgroup_defined();
-          g->set_subgroup_id(u.subgroup_id);
-          g->set_class_id(c.id);
-          g->set_subject_id(spec[j].id);
-          g->set_name(std::to_string(part + 1) + " группа");
-          for (int st : u.students) g->add_student_ids(s.students[st].id);
-          *g->mutable_effective_from() = school::DateOf(s.year_first);
-          *b->mutable_business_date() = school::DateOf(s.year_first);
+          DefineSubgroup(s, at, c, spec[j].id, part, u);
         } else {
           u.students = c.students;
         }
         u.load_id =
             "load-" + c.id + "-" + spec[j].id + (split ? "-" + std::to_string(part + 1) : "");
-        auto* b = Emit(s, t_load, s.admin);
+        auto* b = Emit(s, at, s.admin);
         auto* l = b->mutable_teaching_load_assigned();
         l->set_load_id(u.load_id);
         l->set_teacher_id(s.people[s.teachers[u.teacher]].id);
@@ -875,69 +928,90 @@ void SchoolGenerator::Impl::Setup(int index) {
         l->set_subgroup_id(u.subgroup_id);
         l->set_subject_id(spec[j].id);
         l->set_weekly_hours(h);
-        l->set_academic_year_id(std::to_string(y));
+        l->set_academic_year_id(std::to_string(opt.year));
         // `teacher` so far indexes s.teachers; from here on it is a people index.
         u.teacher = s.teachers[u.teacher];
         s.units.push_back(std::move(u));
       }
     }
   }
-  // The director's policy order (DOMAIN.md defaults, made explicit for control works).
-  {
-    auto* b = Emit(s, At(s, setup + 2, Minutes(9, 0)), s.director);
-    auto* p = b->mutable_school_policy_set();
-    p->set_order_number("приказ № 45-о от " + school::DayString(setup + 2));
-    for (auto w : {v1::WORK_TYPE_CONTROL_WORK, v1::WORK_TYPE_INTERNAL_MONITORING_CONTROL_WORK}) {
-      auto* wt = p->mutable_policy()->add_weights();
-      wt->set_work_type(w);
-      wt->set_weight_percent(200);
-    }
+}
+
+// Subgroup `part` (0 or 1) of class `c` in a split subject: the first or the second half of the
+// class list. Sets the unit's subgroup and students.
+void SchoolGenerator::Impl::DefineSubgroup(SchoolModel& s, int64_t at, const ClassModel& c,
+                                           const std::string& subject_id, int part, Unit& u) {
+  u.subgroup_id = c.id + "-" + subject_id + "-" + std::to_string(part + 1);
+  const size_t half = c.students.size() / 2;
+  for (size_t k = 0; k < c.students.size(); ++k) {
+    if ((k < half) == (part == 0)) u.students.push_back(c.students[k]);
   }
-  // Bells and the timetable, by the methodist.
-  {
-    const int64_t at = At(s, setup + 2, Minutes(11, 0));
-    auto* b = Emit(s, at, s.methodist);
-    auto* bell = b->mutable_bell_schedule_set();
-    bell->set_bell_schedule_id("main");
-    bell->set_name("основное расписание звонков");
-    for (int i = 0; i < kMaxPeriods; ++i) {
-      auto* p = bell->add_periods();
-      p->set_number(i + 1);
-      p->set_start_minutes(kBells[i].first);
-      p->set_end_minutes(kBells[i].second);
-    }
-    BuildTimetable(s);
-    for (const auto& slot : s.slots) {
-      const Unit& u = s.units[slot.unit];
-      auto* sb = Emit(s, at, s.methodist);
-      auto* t = sb->mutable_timetable_slot_set();
-      t->set_slot_id(slot.id);
-      t->set_class_id(s.classes[u.cls].id);
-      t->set_subgroup_id(u.subgroup_id);
-      t->set_subject_id(s.subject_ids[u.subject]);
-      t->set_teacher_id(s.people[u.teacher].id);
-      t->set_weekday(static_cast<v1::Weekday>(slot.weekday));
-      t->set_period(slot.period);
-      t->set_room(std::to_string(100 + u.cls));
-      *t->mutable_valid() = Range(s.year_first, s.year_last);
-      *sb->mutable_business_date() = school::DateOf(s.year_first);
-    }
+  auto* b = Emit(s, at, s.admin);
+  auto* g = b->mutable_subgroup_defined();
+  g->set_subgroup_id(u.subgroup_id);
+  g->set_class_id(c.id);
+  g->set_subject_id(subject_id);
+  g->set_name(std::to_string(part + 1) + " группа");
+  for (int st : u.students) g->add_student_ids(s.students[st].id);
+  *g->mutable_effective_from() = school::DateOf(s.year_first);
+  *b->mutable_business_date() = school::DateOf(s.year_first);
+}
+
+// The director's policy order (DOMAIN.md defaults, made explicit for control works).
+void SchoolGenerator::Impl::SetPolicy(SchoolModel& s, Day day) {
+  auto* b = Emit(s, At(s, day, Minutes(9, 0)), s.director);
+  auto* p = b->mutable_school_policy_set();
+  p->set_order_number("приказ № 45-о от " + school::DayString(day));
+  for (auto w : {v1::WORK_TYPE_CONTROL_WORK, v1::WORK_TYPE_INTERNAL_MONITORING_CONTROL_WORK}) {
+    auto* wt = p->mutable_policy()->add_weights();
+    wt->set_work_type(w);
+    wt->set_weight_percent(200);
   }
-  // Medical PE exemptions (R-ATT-1): about one student in fifty, until the winter holidays.
-  {
-    const int64_t at = At(s, s.year_first, Minutes(8, 0));
-    for (size_t i = 0; i < s.students.size(); ++i) {
-      if (i % 50 != 17) continue;
-      StudentModel& st = s.students[i];
-      st.pe_exempt_until = s.terms[1].second;
-      auto* b = Emit(s, at, s.secretary);
-      auto* e = b->mutable_medical_pe_exemption_recorded();
-      e->set_exemption_id("pe-" + st.id);
-      e->set_student_id(st.id);
-      *e->mutable_dates() = Range(s.year_first, st.pe_exempt_until);
-      e->mutable_document()->set_title("Справка № " + std::to_string(100 + i));
-      *b->mutable_business_date() = school::DateOf(s.year_first);
-    }
+}
+
+// Bells and the timetable, by the methodist.
+void SchoolGenerator::Impl::SetBellsAndTimetable(SchoolModel& s, int64_t at) {
+  auto* b = Emit(s, at, s.methodist);
+  auto* bell = b->mutable_bell_schedule_set();
+  bell->set_bell_schedule_id("main");
+  bell->set_name("основное расписание звонков");
+  for (int i = 0; i < kMaxPeriods; ++i) {
+    auto* p = bell->add_periods();
+    p->set_number(i + 1);
+    p->set_start_minutes(kBells[i].first);
+    p->set_end_minutes(kBells[i].second);
+  }
+  BuildTimetable(s);
+  for (const auto& slot : s.slots) {
+    const Unit& u = s.units[slot.unit];
+    auto* sb = Emit(s, at, s.methodist);
+    auto* t = sb->mutable_timetable_slot_set();
+    t->set_slot_id(slot.id);
+    t->set_class_id(s.classes[u.cls].id);
+    t->set_subgroup_id(u.subgroup_id);
+    t->set_subject_id(s.subject_ids[u.subject]);
+    t->set_teacher_id(s.people[u.teacher].id);
+    t->set_weekday(static_cast<v1::Weekday>(slot.weekday));
+    t->set_period(slot.period);
+    t->set_room(std::to_string(100 + u.cls));
+    *t->mutable_valid() = Range(s.year_first, s.year_last);
+    *sb->mutable_business_date() = school::DateOf(s.year_first);
+  }
+}
+
+// Medical PE exemptions (R-ATT-1): about one student in fifty, until the winter holidays.
+void SchoolGenerator::Impl::RecordPeExemptions(SchoolModel& s, int64_t at) {
+  for (size_t i = 0; i < s.students.size(); ++i) {
+    if (i % 50 != 17) continue;
+    StudentModel& st = s.students[i];
+    st.pe_exempt_until = s.terms[1].second;
+    auto* b = Emit(s, at, s.secretary);
+    auto* e = b->mutable_medical_pe_exemption_recorded();
+    e->set_exemption_id("pe-" + st.id);
+    e->set_student_id(st.id);
+    *e->mutable_dates() = Range(s.year_first, st.pe_exempt_until);
+    e->mutable_document()->set_title("Справка № " + std::to_string(100 + i));
+    *b->mutable_business_date() = school::DateOf(s.year_first);
   }
 }
 

@@ -1,0 +1,233 @@
+// The client's reads (diary, journal, history, corrections, report, entry): the server's view as
+// JSON (--json), or the diary and the journal page as readable tables.
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "tools/client_internal.h"
+
+namespace ejournal::client {
+namespace {
+
+using nlohmann::json;
+
+// `text` cut or padded with spaces to `width` characters (UTF-8: a Cyrillic letter is one
+// character of two bytes, so printf's byte widths would misalign names).
+std::string Column(std::string_view text, size_t width) {
+  std::string out;
+  size_t chars = 0;
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    size_t len = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    len = std::min(len, text.size() - i);
+    if (chars == width) break;
+    out.append(text.substr(i, len));
+    ++chars;
+    i += len;
+  }
+  out.append(width - chars, ' ');
+  return out;
+}
+
+std::string DateText(const json& d) {
+  if (!d.is_object()) return "";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d.%02d.%04d", d.value("day", 0), d.value("month", 0),
+                d.value("year", 0));
+  return buf;
+}
+
+std::string MarksText(const json& cell) {
+  std::string out;
+  if (!cell.is_object()) return out;
+  for (const auto& m : cell.value("marks", json::array())) {
+    if (!out.empty()) out += " ";
+    out += std::to_string(m.value("value", 0));
+    if (m.value("second_value", 0) != 0) out += "/" + std::to_string(m.value("second_value", 0));
+  }
+  const std::string att = cell.value("attendance", "");
+  if (att == "ATTENDANCE_STATUS_ABSENT") {
+    const std::string r = cell.value("absence_reason", "");
+    out += std::string(out.empty() ? "" : " ") + (r == "ABSENCE_REASON_ILLNESS"     ? "б"
+                                                  : r == "ABSENCE_REASON_VALID"     ? "уп"
+                                                  : r == "ABSENCE_REASON_NOT_VALID" ? "нп"
+                                                                                    : "н");
+  } else if (att == "ATTENDANCE_STATUS_LATE") {
+    out += std::string(out.empty() ? "" : " ") + "оп";
+  }
+  return out;
+}
+
+void PrintDiary(const json& week) {
+  std::printf("Дневник %s, неделя с %s (запись журнала № %s)\n", Str(week, "student_id").c_str(),
+              DateText(week["week_start"]).c_str(), Str(week, "as_of_sequence").c_str());
+  for (const auto& day : week.value("days", json::array())) {
+    const auto lessons = day.value("lessons", json::array());
+    if (lessons.empty()) continue;
+    std::printf("\n%s\n", DateText(day["date"]).c_str());
+    for (const auto& dl : lessons) {
+      const json& l = dl["lesson"];
+      std::string hw;
+      for (const auto& h : l.value("homework", json::array())) {
+        hw += (hw.empty() ? "" : "; ") + h.value("text", "");
+      }
+      std::printf("  %d. %-14s %-30s  дз: %-24s %s%s\n", l.value("period", 0),
+                  l.value("subject_id", "").c_str(), l.value("topic", "").c_str(), hw.c_str(),
+                  MarksText(dl.value("cell", json::object())).c_str(),
+                  dl.value("new_since_acknowledgement", false) ? "  (новое)" : "");
+    }
+  }
+  const auto terms = week.value("term_marks", json::array());
+  if (!terms.empty()) {
+    std::printf("\nИтоговые отметки:\n");
+    for (const auto& t : terms) {
+      const std::string status = t.value("status", "");
+      std::printf(
+          "  %-14s %-28s %s\n", t.value("subject_id", "").c_str(), t.value("key", "").c_str(),
+          status == "ATTESTATION_STATUS_NOT_ATTESTED" ? "н/а"
+          : status == "ATTESTATION_STATUS_EXEMPT"     ? "осв"
+                                                  : std::to_string(t.value("value", 0)).c_str());
+    }
+  }
+}
+
+void PrintJournal(const json& page) {
+  const auto lessons = page.value("lessons", json::array());
+  std::printf("Журнал: класс %s%s, предмет %s, четверть %s (запись журнала № %s)\n",
+              Str(page, "class_id").c_str(),
+              Str(page, "subgroup_id").empty() ? "" : (" / " + Str(page, "subgroup_id")).c_str(),
+              Str(page, "subject_id").c_str(), Str(page, "term_number").c_str(),
+              Str(page, "as_of_sequence").c_str());
+  constexpr size_t kNameWidth = 24;  // "Фамилия Имя", or the id when the school gave no name
+  std::printf("%s", Column("", kNameWidth).c_str());
+  for (const auto& l : lessons) std::printf(" %5.5s", DateText(l["date"]).c_str());
+  std::printf("  итог\n");
+  for (const auto& row : page.value("rows", json::array())) {
+    std::map<std::string, std::string> cells;
+    for (const auto& cell : row.value("cells", json::array())) {
+      cells[cell.value("lesson_id", "")] = MarksText(cell);
+    }
+    const std::string name = row.value("student_name", "");
+    std::printf("%s",
+                Column(name.empty() ? row.value("student_id", "") : name, kNameWidth).c_str());
+    for (const auto& l : lessons) {
+      std::printf(" %5s", cells[l.value("lesson_id", "")].c_str());
+    }
+    std::printf("  %d (нужно %d, ср. %.2f)\n", row.value("suggested_mark", 0),
+                row.value("marks_needed", 0), row.value("weighted_mean_x100", 0) / 100.0);
+  }
+  std::printf("\nТемы:\n");
+  for (const auto& l : lessons) {
+    std::printf("  %s %d. %s\n", DateText(l["date"]).c_str(), l.value("period", 0),
+                l.value("topic", "").c_str());
+  }
+}
+
+// The path of a read from the flags (and the session's school).
+using ReadPath = Result<std::string> (*)(const Common& c, const Flags& f, const Session& s);
+// Prints the answer as a table; nullptr: the JSON, indented.
+using ReadPrint = void (*)(const json& answer);
+
+// The run of a read: the answer as `print` shows it, or the server's JSON with --json.
+std::function<int()> Read(std::shared_ptr<Common> c, std::shared_ptr<Flags> f, ReadPath path,
+                          ReadPrint print) {
+  return [c, f, path, print] {
+    auto s = ResolveReader(*c);
+    if (!s) return Fail(s.error());
+    auto p = path(*c, *f, *s);
+    if (!p) return Fail(p.error());
+    auto j = GetJson(*c, *s, *p);
+    if (!j) return Fail(j.error());
+    if (c->json || print == nullptr) {
+      std::printf("%s\n", j->dump(c->json ? -1 : 2).c_str());
+    } else {
+      print(*j);
+    }
+    return 0;
+  };
+}
+
+Result<std::string> DiaryPath(const Common&, const Flags& f, const Session& s) {
+  return "/api/v1/schools/" + s.school_id + "/students/" + f.student + "/diary" +
+         (f.week.empty() ? "" : "?week=" + f.week);
+}
+
+// The page now, or as of a moment in the school's time.
+Result<std::string> JournalPath(const Common& c, const Flags& f, const Session& s) {
+  std::string p = "/api/v1/schools/" + s.school_id + "/classes/" + f.cls + "/subjects/" +
+                  f.subject + "/terms/" + std::to_string(f.term) +
+                  "/journal?subgroup=" + f.subgroup;
+  if (!f.as_of.empty()) {
+    EJ_ASSIGN_OR_RETURN(int64_t at, MomentArg(f.as_of, c.zone));
+    p += "&as_of_us=" + std::to_string(at);
+    if (!f.mode.empty()) p += "&mode=" + f.mode;
+  }
+  return p;
+}
+
+Result<std::string> HistoryPath(const Common&, const Flags& f, const Session& s) {
+  return "/api/v1/schools/" + s.school_id + "/lessons/" + f.lesson + "/students/" + f.student +
+         "/history";
+}
+
+Result<std::string> CorrectionsPath(const Common&, const Flags&, const Session& s) {
+  return "/api/v1/schools/" + s.school_id + "/corrections";
+}
+
+// The report's parameters go into the query as they were given (key=value).
+Result<std::string> ReportPath(const Common&, const Flags& f, const Session& s) {
+  std::string p = "/api/v1/schools/" + s.school_id + "/reports/" + f.id;
+  char sep = '?';
+  for (const auto& kv : f.params) {
+    p += sep + kv;
+    sep = '&';
+  }
+  return p;
+}
+
+Result<std::string> EntryPath(const Common&, const Flags& f, const Session&) {
+  return "/api/v1/ledger/entries/" + std::to_string(f.sequence);
+}
+
+}  // namespace
+
+void AddReadCommands(Verbs& v) {
+  auto c = v.c;
+  auto f = v.f;
+  auto* diary =
+      v.Add("diary", "a student's diary week", Use::kReading, Read(c, f, DiaryPath, PrintDiary));
+  diary->add_option("--student", f->student, "student")->required();
+  diary->add_option("--week", f->week, "a day of the week, YYYY-MM-DD (default: this week)");
+
+  auto* journal = v.Add("journal", "a journal page (class × subject × term), now or as of a moment",
+                        Use::kReading, Read(c, f, JournalPath, PrintJournal));
+  journal->add_option("--class", f->cls, "class")->required();
+  journal->add_option("--subject", f->subject, "subject")->required();
+  journal->add_option("--term", f->term, "term number")->capture_default_str();
+  journal->add_option("--subgroup", f->subgroup, "subgroup");
+  journal->add_option("--as-of", f->as_of, "\"YYYY-MM-DD HH:MM\": the page as it was then");
+  journal->add_option("--mode", f->mode, "as_shown_then or with_later_invalidations");
+  journal->add_option("--zone", c->zone, "the school's time zone")->capture_default_str();
+
+  auto* history = v.Add("history", "a cell's full history (who, when, corrected, invalidated)",
+                        Use::kReading, Read(c, f, HistoryPath, nullptr));
+  history->add_option("--lesson", f->lesson, "lesson")->required();
+  history->add_option("--student", f->student, "student")->required();
+
+  v.Add("corrections", "the deputy's queue of pending corrections (R-COR-3)", Use::kReading,
+        Read(c, f, CorrectionsPath, nullptr));
+
+  auto* report =
+      v.Add("report", "a report: monthly-control, class-progress, summary-statement, ...",
+            Use::kReading, Read(c, f, ReportPath, nullptr));
+  report->add_option("name", f->id, "the report")->required();
+  report->add_option("params", f->params, "key=value parameters (class=c05-1 year_id=2025 ...)");
+
+  auto* entry = v.Add("entry", "a ledger entry with its signed body", Use::kReading,
+                      Read(c, f, EntryPath, nullptr));
+  entry->add_option("--sequence", f->sequence, "the entry")->required();
+}
+
+}  // namespace ejournal::client
