@@ -93,9 +93,10 @@ int main(int argc, char** argv) {
   app.add_option("--scrypt-n", options.kdf.n, "scrypt cost N for new passwords")
       ->capture_default_str();
   int64_t bench_clock_start_us = 0;
-  app.add_option("--bench-clock-start", bench_clock_start_us,
-                 "benchmarks only: the clock reads this instant (Unix µs) at start and runs on "
-                 "(tools/load_bench.sh replays a generated day at its date)");
+  app.add_option("--clock-start,--bench-clock-start", bench_clock_start_us,
+                 "tests, demos and benchmarks only: the clock reads this instant (Unix µs) at "
+                 "start and runs on (a demo school made with `ejournal demo school --now`; "
+                 "tools/load_bench.sh replays a generated day at its date)");
   // Replication (docs/SCALING.md).
   app.add_option("--kafka", options.kafka,
                  "replicate through Kafka: `embedded` (an in-process mock cluster; its address is "

@@ -495,7 +495,23 @@ int Print(const std::string& data, const std::string& what, const std::string& s
 // rule. The lessons of the coming three weeks are scheduled (at now, whatever the weekday: a walk
 // through the pages moves and cancels coming lessons) but not yet held. Writes the keys of one user
 // of every role to DATA/demo/<user>.key (PKCS#8, 0600) with <user>.credential, and prints them.
-int DemoSchool(const std::string& data, synth::Options options) {
+// The instant of "YYYY-MM-DDTHH:MM" in `zone`.
+Result<int64_t> LocalInstant(const school::SchoolZone& zone, const std::string& text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) != 5 ||
+      h > 23 || mi > 59) {
+    return Err(InvalidArgument("--now is YYYY-MM-DDTHH:MM in the school's time zone, not " + text));
+  }
+  v1::Date date;
+  date.set_year(y);
+  date.set_month(mo);
+  date.set_day(d);
+  EJ_ASSIGN_OR_RETURN(school::Day day, school::DayOf(date));
+  return zone.InstantOf(day, h * 60 + mi);
+}
+
+int DemoSchool(const std::string& data, synth::Options options, const std::string& now_text) {
   const std::string origin = "ejournal.demo/ledger/1";
   auto node = tools::CreateDataDir(data, origin);
   if (!node) return Fail(node.error());
@@ -503,9 +519,14 @@ int DemoSchool(const std::string& data, synth::Options options) {
   auto opened = tools::OpenSchoolLedger(
       data, tools::OpenSchoolOptions{.clock = &clock, .node = &*node, .origin = origin});
   if (!opened) return Fail(opened.error());
-  const int64_t now = NowMicros();
   auto zone = school::SchoolZone::Find(options.zone);
   if (!zone) return Fail(zone.error());
+  int64_t now = NowMicros();
+  if (!now_text.empty()) {
+    auto at = LocalInstant(*zone, now_text);
+    if (!at) return Fail(at.error());
+    now = *at;
+  }
   const v1::Date today = school::DateOf(zone->LocalDay(now));
   options.year = today.month() >= 8 ? today.year() : today.year() - 1;
   options.stop_at_us = now;
@@ -578,7 +599,7 @@ int DemoSchool(const std::string& data, synth::Options options) {
     }
   }
   std::ofstream env(data + "/demo/walkthrough.env", std::ios::trunc);
-  env << "SCHOOL=" << school_id << "\n";
+  env << "SCHOOL=" << school_id << "\nNOW_US=" << now << "\n";
   for (const auto& [role, user] : who) {
     std::string var = role;
     for (auto& ch : var) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -655,6 +676,7 @@ struct Args {
   uint32_t keep = 0, backup_id = 0;
   std::string print_id, print_period, print_out;
   synth::Options school_options = DemoSchoolOptions();
+  std::string demo_now;  // `demo school --now`: empty for the clock's now
 
   // `demo school`: a school of a demo's size (11 classes, 275 students, 24 teachers, up to 40
   // study weeks).
@@ -743,6 +765,10 @@ void AddDemoCommands(CLI::App& app, Args& a, Commands& c) {
   c.demo_school->add_option("--students", o.students, "students")->capture_default_str();
   c.demo_school->add_option("--teachers", o.teachers, "teachers")->capture_default_str();
   c.demo_school->add_option("--seed", o.seed, "seed")->capture_default_str();
+  c.demo_school->add_option(
+      "--now", a.demo_now,
+      "the demo's now, YYYY-MM-DDTHH:MM in the school's zone (default: the clock's); serve it "
+      "with ejournald --clock-start NOW_US from DATA/demo/walkthrough.env");
 }
 
 // archive export / verify, backup create / list / verify / restore.
@@ -805,7 +831,7 @@ int RunChosen(const Commands& c, const Args& a) {
   if (*c.inclusion) return ProofInclusion(a.data, a.sequence, a.size);
   if (*c.consistency) return ProofConsistency(a.data, a.old_size, a.size);
   if (*c.demo_append) return DemoAppend(a.data, a.admin, a.init_school, a.count);
-  if (*c.demo_school) return DemoSchool(a.data, a.school_options);
+  if (*c.demo_school) return DemoSchool(a.data, a.school_options, a.demo_now);
   if (*c.archive_export) return ArchiveExport(a.data, a.school_id, a.archive_year, a.archive_dir);
   if (*c.archive_verify) return ArchiveVerify(a.archive_dir, a.node_pub);
   if (*c.backup_create) return BackupCreate(a.data, a.backup_dir, a.keep);

@@ -11,10 +11,11 @@ export function readWalkthrough(data) {
     .split("\n").filter(Boolean).map((l) => l.split("=")));
 }
 
-// Starts ejournald on `data` (port 0: a free one) and resolves { server, url } once it listens.
-export async function startServer(ejournald, data, webRoot) {
+// Starts ejournald on `data` (port 0: a free one), with `extra` arguments, and resolves
+// { server, url } once it listens.
+export async function startServer(ejournald, data, webRoot, extra = []) {
   const server = spawn(ejournald, ["--data", data, "--port", "0", "--web-root", webRoot,
-    "--log-level", "warn"], { stdio: ["ignore", "pipe", "inherit"] });
+    "--log-level", "warn", ...extra], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise((resolve, reject) => {
     let buf = "";
     server.stdout.on("data", (d) => {

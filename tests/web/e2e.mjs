@@ -4,7 +4,13 @@
 // Finally the server stops and `ejournal ledger verify` checks the ledger with the browser-signed
 // events in it.
 //
-// node e2e.mjs --ejournal BIN --ejournald BIN --web-root DIR --out DIR [--chromium /usr/bin/chromium]
+// The walk happens at a fixed moment of the school year (--at, the school's local time; default a
+// Wednesday morning of the autumn term), whatever day the test runs on: the demo school is made up
+// to that moment, ejournald's clock starts there (--clock-start), and so do the browsers' clocks
+// and this script's. Run it --at a Saturday, a Sunday, 23:59 or a holiday to walk those days.
+//
+// node e2e.mjs --ejournal BIN --ejournald BIN --web-root DIR --out DIR [--at YYYY-MM-DDTHH:MM]
+//   [--chromium /usr/bin/chromium]
 // Exit 0: passed; 77: skipped (no chromium or no playwright-core), with the reason; else failed.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, mkdirSync, rmSync } from "node:fs";
@@ -53,14 +59,19 @@ const out = args.out;
 mkdirSync(out, { recursive: true });
 let server = null;
 let browser = null;
+let offsetMs = 0;  // the server's clock minus this machine's
+const now = () => new Date(Date.now() + offsetMs);
 try {
   // ---- the demo school, the server, the passwords (as ops/run.sh does)
   // A smaller school than the demo's default keeps the test quick (also under the sanitizers).
   run(args.ejournal, ["demo", "school", "--data", data, "--classes", "4", "--students", "80",
-    "--teachers", "10"], { stdio: ["ignore", "ignore", "pipe"] });
+    "--teachers", "10", "--now", args.at || "2026-11-18T10:30"], { stdio: ["ignore", "ignore", "pipe"] });
   const env = readWalkthrough(data);
   let url;
-  ({ server, url } = await startServer(args.ejournald, data, args["web-root"]));
+  ({ server, url } = await startServer(args.ejournald, data, args["web-root"],
+    ["--clock-start", env.NOW_US]));
+  // The test's clock: the server's, which started at the demo's moment.
+  offsetMs = Number(BigInt(env.NOW_US) / 1000n) - Date.now();
   const password = "demo12345";
   for (const role of ["TEACHER", "PARENT", "DEPUTY", "DIRECTOR", "AUDITOR", "METHODIST", "CLASS_TEACHER"]) {
     run(args.ejournal, ["passwd", "--server", url, "--key", path.join(data, "demo/admin.key"),
@@ -82,6 +93,15 @@ try {
   // (the localStorage flag only this test sets).
   async function signIn(role, viewport = { width: 1280, height: 900 }, { p256 = false } = {}) {
     const context = await browser.newContext({ viewport, locale: "ru-RU" });
+    // The browser's clock is the server's: Date is shifted by the same offset (timers and
+    // performance stay real, as the page's load timing below reads them).
+    await context.addInitScript((offset) => {
+      const RealDate = Date;
+      globalThis.Date = class extends RealDate {
+        constructor(...a) { if (a.length === 0) super(RealDate.now() + offset); else super(...a); }
+        static now() { return RealDate.now() + offset; }
+      };
+    }, offsetMs);
     const page = await context.newPage();
     page.on("pageerror", (e) => { console.log(`page error (${role}): ${e.message}`); failures++; });
     if (p256) await context.addInitScript(() => localStorage.setItem("ej-test-force-p256", "1"));
@@ -101,7 +121,7 @@ try {
   const me = (page) => page.evaluate(() => fetch("/api/v1/me").then((r) => r.json()));
 
   // ---- teacher: a control-work mark on the latest lesson, with the keyboard
-  const teacherSignIn = Date.now();  // the Act below covers the session from here, however long the test takes
+  const teacherSignIn = now().getTime();  // the Act below covers the session from here, however long the test takes
   const teacher = await signIn("TEACHER");
   const tme = await me(teacher);
   await teacher.waitForSelector("#who");
@@ -209,7 +229,7 @@ try {
     await teacher.waitForSelector("table.grid");
   }
   await sleep(1100);
-  const beforeCorrection = new Date();
+  const beforeCorrection = now();
   await sleep(1100);
 
   // ---- parent: the mark in the diary; acknowledgement; the print page; a 375-px phone
@@ -236,7 +256,7 @@ try {
   await teacher.click(cell);
   const corrForm = `#editor form.corr-form[data-mark="${marksAfter[ownMark]?.id}"]`;
   await teacher.fill(corrForm + " input.corr-value", "4");
-  const reason = "ошибка при выставлении, проверка " + Date.now();
+  const reason = "ошибка при выставлении, проверка " + now().getTime();
   await teacher.fill(corrForm + " input.corr-reason", reason);
   await teacher.click(corrForm + " button[type=submit]");
   await teacher.waitForFunction(() => document.getElementById("status").textContent.includes("Запрос на исправление"));
