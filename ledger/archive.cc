@@ -301,6 +301,180 @@ Result<Bundle> Export(const Ledger& ledger, const note::NoteSigner& node,
   return bundle;
 }
 
+namespace {
+
+// 1. The manifest's fields (its signature already checked: `text` is what it signed), each file's
+// size and SHA-256 against its line, and the root.
+Result<Summary> ReadManifest(const Bundle& bundle, const std::string& text) {
+  Summary s;
+  merkle::Hash manifest_root{};
+  std::istringstream in(text);
+  std::string line;
+  auto field = [&](const std::string& key) -> Result<std::string> {
+    if (!std::getline(in, line) || !line.starts_with(key + " ")) {
+      return Err(DataLoss(std::string(kManifest) + ": expected the line \"" + key + " ...\""));
+    }
+    return line.substr(key.size() + 1);
+  };
+  auto number = [&](const std::string& key) -> Result<uint64_t> {
+    EJ_ASSIGN_OR_RETURN(std::string v, field(key));
+    if (v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), ::isdigit)) {
+      return Err(DataLoss(std::string(kManifest) + ": " + key + " is not a number"));
+    }
+    return std::stoull(v);
+  };
+  if (!std::getline(in, line) || line != kFormatLine) {
+    return Err(DataLoss(std::string(kManifest) + ": not \"" + kFormatLine + "\""));
+  }
+  EJ_ASSIGN_OR_RETURN(s.origin, field("origin"));
+  EJ_ASSIGN_OR_RETURN(s.school_id, field("school"));
+  EJ_ASSIGN_OR_RETURN(uint64_t year, number("year"));
+  s.year = static_cast<int>(year);
+  EJ_ASSIGN_OR_RETURN(s.tree_size, number("tree-size"));
+  EJ_ASSIGN_OR_RETURN(std::string root_hex, field("root"));
+  EJ_ASSIGN_OR_RETURN(uint64_t entries, number("entries"));
+  for (const char* name : kListed) {
+    EJ_ASSIGN_OR_RETURN(std::string v, field("file"));
+    const std::string& data = bundle.at(name);
+    const std::string expected =
+        std::string(name) + " " + std::to_string(data.size()) + " " + Sha256Hex(data);
+    if (!v.starts_with(std::string(name) + " ")) {
+      return Err(
+          DataLoss(std::string(kManifest) + ": expected the line \"file " + name + " ...\""));
+    }
+    if (v != expected) {
+      return Err(DataLoss(std::string(name) + ": its size or SHA-256 differs from the manifest"));
+    }
+  }
+  if (std::getline(in, line)) {
+    return Err(DataLoss(std::string(kManifest) + ": unexpected line \"" + line + "\""));
+  }
+  auto nibble = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  bool hex = root_hex.size() == 64;
+  for (size_t i = 0; hex && i < 32; ++i) {
+    const int hi = nibble(root_hex[2 * i]), lo = nibble(root_hex[2 * i + 1]);
+    hex = hi >= 0 && lo >= 0;
+    manifest_root[i] = static_cast<uint8_t>(hi * 16 + lo);
+  }
+  if (!hex) return Err(DataLoss(std::string(kManifest) + ": root is not 64 hex digits"));
+  s.root = manifest_root;
+  s.entries = entries;
+  return s;
+}
+
+// 2. The checkpoints: signed, this origin, growing, consistent with the manifest's last.
+Status VerifyCheckpoints(const Bundle& bundle, const note::NoteVerifier& verifier, Summary& s) {
+  const merkle::Hash& manifest_root = s.root;
+  std::vector<std::pair<note::Checkpoint, std::vector<merkle::Hash>>> checkpoints;
+  Reader r(kCheckpoints, bundle.at(kCheckpoints));
+  while (!r.done()) {
+    const size_t at = r.pos();
+    EJ_ASSIGN_OR_RETURN(uint64_t len, r.BE(4));
+    EJ_ASSIGN_OR_RETURN(std::string_view note, r.Bytes(len));
+    const std::string where =
+        std::string(kCheckpoints) + ": the record at byte " + std::to_string(at) + ": ";
+    auto opened = verifier.Open(note);
+    if (!opened) return Err(Status(StatusCode::kUnauthenticated, where + opened.error().message()));
+    auto cp = note::Checkpoint::Parse(*opened);
+    if (!cp) return Err(DataLoss(where + cp.error().message()));
+    if (cp->origin != s.origin) return Err(DataLoss(where + "names another origin"));
+    if (!checkpoints.empty() && cp->size <= checkpoints.back().first.size) {
+      return Err(DataLoss(where + "the sizes do not grow"));
+    }
+    EJ_ASSIGN_OR_RETURN(uint64_t count, r.BE(4));
+    std::vector<merkle::Hash> proof;
+    for (uint64_t i = 0; i < count; ++i) {
+      EJ_ASSIGN_OR_RETURN(std::string_view h, r.Bytes(32));
+      EJ_ASSIGN_OR_RETURN(proof.emplace_back(), merkle::HashFromBytes(h));
+    }
+    checkpoints.emplace_back(std::move(*cp), std::move(proof));
+  }
+  if (checkpoints.empty() || checkpoints.back().first.size != s.tree_size ||
+      checkpoints.back().first.root != manifest_root) {
+    return Err(DataLoss(std::string(kCheckpoints) +
+                        ": the last checkpoint is not the manifest's tree size and root"));
+  }
+  for (const auto& [cp, proof] : checkpoints) {
+    Status ok =
+        cp.size == s.tree_size
+            ? (proof.empty() ? Status::Ok() : DataLoss("a proof where none is due"))
+            : merkle::VerifyConsistency(cp.size, s.tree_size, proof, cp.root, manifest_root);
+    if (!ok.ok()) {
+      return Err(DataLoss(std::string(kCheckpoints) + ": checkpoint at size " +
+                          std::to_string(cp.size) + ": " + ok.message()));
+    }
+  }
+  s.checkpoints = checkpoints.size();
+  return Status::Ok();
+}
+
+// 3. The entries: bytes, sequence, school, time, credential, signature.
+Result<std::vector<ParsedEntry>> VerifyEntries(const Bundle& bundle, const NodeKey& node,
+                                               Summary& s) {
+  std::vector<ParsedEntry> entries;
+  Reader r(kEntries, bundle.at(kEntries));
+  CredentialRegistry registry(CredentialRegistry::KeyParsing::kAtApply);  // unadmitted data
+  registry.AddNode(NodeCredentialId(node.key_id), node.key);
+  int64_t last_time = 0, year_end = 0;
+  DecodeLimits unlimited{.max_event_bytes = SIZE_MAX};
+  while (!r.done()) {
+    EJ_ASSIGN_OR_RETURN(uint64_t seq, r.BE(8));
+    EJ_ASSIGN_OR_RETURN(uint64_t len, r.BE(4));
+    EJ_ASSIGN_OR_RETURN(std::string_view bytes, r.Bytes(len));
+    const std::string where = std::string(kEntries) + ": entry " + std::to_string(seq) + ": ";
+    if (seq == 0 || seq > s.tree_size || (!entries.empty() && seq <= entries.back().seq)) {
+      return Err(DataLoss(where + "out of order or beyond the tree size"));
+    }
+    v1::LedgerEntry entry;
+    if (!entry.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
+        entry.sequence() != seq || entry.SerializeAsString() != bytes) {
+      return Err(DataLoss(where + "its bytes are not the stored entry of that sequence"));
+    }
+    if (entry.recorded_at_us() < last_time) return Err(DataLoss(where + "time goes back"));
+    last_time = entry.recorded_at_us();
+    auto decoded = DecodeSignedEvent(entry.event().SerializeAsString(), unlimited);
+    if (!decoded) return Err(Status(decoded.error().code(), where + decoded.error().message()));
+    if (decoded->body.school_id() != s.school_id) {
+      return Err(DataLoss(where + "belongs to school " + decoded->body.school_id()));
+    }
+    if (year_end == 0 && decoded->body.has_school_registered()) {
+      auto end = YearEnd(decoded->body.school_registered().time_zone(), s.year);
+      if (!end) return Err(DataLoss(where + end.error().message()));
+      year_end = *end;
+    }
+    if (year_end == 0 || entry.recorded_at_us() >= year_end) {
+      return Err(
+          DataLoss(where + "is not of the school's academic year " + std::to_string(s.year)));
+    }
+    auto key = registry.Authorize(decoded->body.credential_id(), decoded->body.school_id(),
+                                  decoded->body.actor_id(), entry.recorded_at_us());
+    if (!key && !registry.Find(decoded->body.credential_id())) {
+      // The archive holds every credential its school issued: one it lacks was issued in
+      // another school, or nowhere (R-ACC-6).
+      return Err(PermissionDenied(where + "credential " + decoded->body.credential_id() +
+                                      " was not issued in school " + s.school_id,
+                                  "R-ACC-6"));
+    }
+    if (!key)
+      return Err(Status(key.error().code(), where + key.error().message(), key.error().rule()));
+    Status sig = VerifyEventSignature(*decoded, *key);
+    if (!sig.ok()) return Err(Status(sig.code(), where + sig.message()));
+    Status applied = registry.Apply(decoded->body, seq, entry.recorded_at_us());
+    if (!applied.ok()) return Err(DataLoss(where + applied.message()));
+    ++s.signatures;
+    entries.push_back({seq, bytes});
+  }
+  if (entries.size() != s.entries) {
+    return Err(DataLoss(std::string(kEntries) + ": holds " + std::to_string(entries.size()) +
+                        " entries; the manifest says " + std::to_string(s.entries)));
+  }
+  return entries;
+}
+
+}  // namespace
+
 Result<Summary> Verify(const Bundle& bundle, const std::string& trusted_node_key) {
   for (const char* name : {kManifest, kEntries, kSubtrees, kCheckpoints, kNodePub}) {
     if (!bundle.contains(name)) return Err(DataLoss(std::string(name) + ": missing"));
@@ -311,178 +485,20 @@ Result<Summary> Verify(const Bundle& bundle, const std::string& trusted_node_key
   if (!verifier)
     return Err(DataLoss("node.pub: not a node verifier key: " + verifier.error().message()));
   EJ_ASSIGN_OR_RETURN(NodeKey node, ParseNodeVerifierKey(vkey));
-  // 1. The manifest, signed by the node.
   auto text = verifier->Open(bundle.at(kManifest));
   if (!text) {
     return Err(Status(StatusCode::kUnauthenticated,
                       std::string(kManifest) + ": " + text.error().message()));
   }
-  Summary s;
-  merkle::Hash manifest_root{};
-  {
-    std::istringstream in(*text);
-    std::string line;
-    auto field = [&](const std::string& key) -> Result<std::string> {
-      if (!std::getline(in, line) || !line.starts_with(key + " ")) {
-        return Err(DataLoss(std::string(kManifest) + ": expected the line \"" + key + " ...\""));
-      }
-      return line.substr(key.size() + 1);
-    };
-    auto number = [&](const std::string& key) -> Result<uint64_t> {
-      EJ_ASSIGN_OR_RETURN(std::string v, field(key));
-      if (v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), ::isdigit)) {
-        return Err(DataLoss(std::string(kManifest) + ": " + key + " is not a number"));
-      }
-      return std::stoull(v);
-    };
-    if (!std::getline(in, line) || line != kFormatLine) {
-      return Err(DataLoss(std::string(kManifest) + ": not \"" + kFormatLine + "\""));
-    }
-    EJ_ASSIGN_OR_RETURN(s.origin, field("origin"));
-    EJ_ASSIGN_OR_RETURN(s.school_id, field("school"));
-    EJ_ASSIGN_OR_RETURN(uint64_t year, number("year"));
-    s.year = static_cast<int>(year);
-    EJ_ASSIGN_OR_RETURN(s.tree_size, number("tree-size"));
-    EJ_ASSIGN_OR_RETURN(std::string root_hex, field("root"));
-    EJ_ASSIGN_OR_RETURN(uint64_t entries, number("entries"));
-    for (const char* name : kListed) {
-      EJ_ASSIGN_OR_RETURN(std::string v, field("file"));
-      const std::string& data = bundle.at(name);
-      const std::string expected =
-          std::string(name) + " " + std::to_string(data.size()) + " " + Sha256Hex(data);
-      if (!v.starts_with(std::string(name) + " ")) {
-        return Err(
-            DataLoss(std::string(kManifest) + ": expected the line \"file " + name + " ...\""));
-      }
-      if (v != expected) {
-        return Err(DataLoss(std::string(name) + ": its size or SHA-256 differs from the manifest"));
-      }
-    }
-    if (std::getline(in, line)) {
-      return Err(DataLoss(std::string(kManifest) + ": unexpected line \"" + line + "\""));
-    }
-    auto nibble = [](char c) {
-      return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    };
-    bool hex = root_hex.size() == 64;
-    for (size_t i = 0; hex && i < 32; ++i) {
-      const int hi = nibble(root_hex[2 * i]), lo = nibble(root_hex[2 * i + 1]);
-      hex = hi >= 0 && lo >= 0;
-      manifest_root[i] = static_cast<uint8_t>(hi * 16 + lo);
-    }
-    if (!hex) return Err(DataLoss(std::string(kManifest) + ": root is not 64 hex digits"));
-    s.root = manifest_root;
-    s.entries = entries;
-  }
+  EJ_ASSIGN_OR_RETURN(Summary s, ReadManifest(bundle, *text));
   if (!trusted_node_key.empty() && bundle.at(kNodePub) != trusted_node_key + "\n" &&
       bundle.at(kNodePub) != trusted_node_key) {
     return Err(DataLoss("node.pub: differs from the trusted node key"));
   }
-  // 2. The checkpoints: signed, this origin, growing, consistent with the last.
-  std::vector<std::pair<note::Checkpoint, std::vector<merkle::Hash>>> checkpoints;
-  {
-    Reader r(kCheckpoints, bundle.at(kCheckpoints));
-    while (!r.done()) {
-      const size_t at = r.pos();
-      EJ_ASSIGN_OR_RETURN(uint64_t len, r.BE(4));
-      EJ_ASSIGN_OR_RETURN(std::string_view note, r.Bytes(len));
-      const std::string where =
-          std::string(kCheckpoints) + ": the record at byte " + std::to_string(at) + ": ";
-      auto opened = verifier->Open(note);
-      if (!opened)
-        return Err(Status(StatusCode::kUnauthenticated, where + opened.error().message()));
-      auto cp = note::Checkpoint::Parse(*opened);
-      if (!cp) return Err(DataLoss(where + cp.error().message()));
-      if (cp->origin != s.origin) return Err(DataLoss(where + "names another origin"));
-      if (!checkpoints.empty() && cp->size <= checkpoints.back().first.size) {
-        return Err(DataLoss(where + "the sizes do not grow"));
-      }
-      EJ_ASSIGN_OR_RETURN(uint64_t count, r.BE(4));
-      std::vector<merkle::Hash> proof;
-      for (uint64_t i = 0; i < count; ++i) {
-        EJ_ASSIGN_OR_RETURN(std::string_view h, r.Bytes(32));
-        EJ_ASSIGN_OR_RETURN(proof.emplace_back(), merkle::HashFromBytes(h));
-      }
-      checkpoints.emplace_back(std::move(*cp), std::move(proof));
-    }
-    if (checkpoints.empty() || checkpoints.back().first.size != s.tree_size ||
-        checkpoints.back().first.root != manifest_root) {
-      return Err(DataLoss(std::string(kCheckpoints) +
-                          ": the last checkpoint is not the manifest's tree size and root"));
-    }
-    for (const auto& [cp, proof] : checkpoints) {
-      Status ok =
-          cp.size == s.tree_size
-              ? (proof.empty() ? Status::Ok() : DataLoss("a proof where none is due"))
-              : merkle::VerifyConsistency(cp.size, s.tree_size, proof, cp.root, manifest_root);
-      if (!ok.ok()) {
-        return Err(DataLoss(std::string(kCheckpoints) + ": checkpoint at size " +
-                            std::to_string(cp.size) + ": " + ok.message()));
-      }
-    }
-    s.checkpoints = checkpoints.size();
-  }
-  // 3. The entries: bytes, sequence, school, time, credential, signature.
-  std::vector<ParsedEntry> entries;
-  {
-    Reader r(kEntries, bundle.at(kEntries));
-    CredentialRegistry registry(CredentialRegistry::KeyParsing::kAtApply);  // unadmitted data
-    registry.AddNode(NodeCredentialId(node.key_id), node.key);
-    int64_t last_time = 0, year_end = 0;
-    DecodeLimits unlimited{.max_event_bytes = SIZE_MAX};
-    while (!r.done()) {
-      EJ_ASSIGN_OR_RETURN(uint64_t seq, r.BE(8));
-      EJ_ASSIGN_OR_RETURN(uint64_t len, r.BE(4));
-      EJ_ASSIGN_OR_RETURN(std::string_view bytes, r.Bytes(len));
-      const std::string where = std::string(kEntries) + ": entry " + std::to_string(seq) + ": ";
-      if (seq == 0 || seq > s.tree_size || (!entries.empty() && seq <= entries.back().seq)) {
-        return Err(DataLoss(where + "out of order or beyond the tree size"));
-      }
-      v1::LedgerEntry entry;
-      if (!entry.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
-          entry.sequence() != seq || entry.SerializeAsString() != bytes) {
-        return Err(DataLoss(where + "its bytes are not the stored entry of that sequence"));
-      }
-      if (entry.recorded_at_us() < last_time) return Err(DataLoss(where + "time goes back"));
-      last_time = entry.recorded_at_us();
-      auto decoded = DecodeSignedEvent(entry.event().SerializeAsString(), unlimited);
-      if (!decoded) return Err(Status(decoded.error().code(), where + decoded.error().message()));
-      if (decoded->body.school_id() != s.school_id) {
-        return Err(DataLoss(where + "belongs to school " + decoded->body.school_id()));
-      }
-      if (year_end == 0 && decoded->body.has_school_registered()) {
-        auto end = YearEnd(decoded->body.school_registered().time_zone(), s.year);
-        if (!end) return Err(DataLoss(where + end.error().message()));
-        year_end = *end;
-      }
-      if (year_end == 0 || entry.recorded_at_us() >= year_end) {
-        return Err(
-            DataLoss(where + "is not of the school's academic year " + std::to_string(s.year)));
-      }
-      auto key = registry.Authorize(decoded->body.credential_id(), decoded->body.school_id(),
-                                    decoded->body.actor_id(), entry.recorded_at_us());
-      if (!key && !registry.Find(decoded->body.credential_id())) {
-        // The archive holds every credential its school issued: one it lacks was issued in
-        // another school, or nowhere (R-ACC-6).
-        return Err(PermissionDenied(where + "credential " + decoded->body.credential_id() +
-                                        " was not issued in school " + s.school_id,
-                                    "R-ACC-6"));
-      }
-      if (!key)
-        return Err(Status(key.error().code(), where + key.error().message(), key.error().rule()));
-      Status sig = VerifyEventSignature(*decoded, *key);
-      if (!sig.ok()) return Err(Status(sig.code(), where + sig.message()));
-      Status applied = registry.Apply(decoded->body, seq, entry.recorded_at_us());
-      if (!applied.ok()) return Err(DataLoss(where + applied.message()));
-      ++s.signatures;
-      entries.push_back({seq, bytes});
-    }
-    if (entries.size() != s.entries) {
-      return Err(DataLoss(std::string(kEntries) + ": holds " + std::to_string(entries.size()) +
-                          " entries; the manifest says " + std::to_string(s.entries)));
-    }
-  }
-  // 4. The root from the entries and the subtree hashes.
+  EJ_RETURN_IF_ERROR(VerifyCheckpoints(bundle, *verifier, s));
+  EJ_ASSIGN_OR_RETURN(std::vector<ParsedEntry> entries, VerifyEntries(bundle, node, s));
+  // 4. The root from the entries and the subtree hashes (the manifest's, which step 2 tied to
+  // the signed final checkpoint).
   std::vector<Subtree> subtrees;
   {
     Reader r(kSubtrees, bundle.at(kSubtrees));
@@ -502,7 +518,7 @@ Result<Summary> Verify(const Bundle& bundle, const std::string& trusted_node_key
     EJ_ASSIGN_OR_RETURN(root, builder.Mth(0, s.tree_size));
     EJ_RETURN_IF_ERROR(builder.Finish());
   }
-  if (root != manifest_root) {
+  if (root != s.root) {
     return Err(DataLoss(std::string(kEntries) + ", " + kSubtrees +
                         ": the root recomputed from the entries and the subtree hashes differs "
                         "from the checkpoint's"));

@@ -806,13 +806,48 @@ TEST(GeneratedYearStop, ScheduleAheadSchedulesTheComingWeeksAtTheStop) {
   const Run ahead = run(21);
   ASSERT_FALSE(ahead.last.empty());
   for (const auto& e : ahead.last) {
-    EXPECT_TRUE(e.body.has_lesson_scheduled()) << e.body.ShortDebugString().substr(0, 200);
+    EXPECT_TRUE(synth::IsSetUp(e.body)) << e.body.ShortDebugString().substr(0, 200);
     EXPECT_EQ(e.record_at_us, stop);
     EXPECT_EQ(e.body.client_time_us(), stop);
   }
   // The weeks scheduled on the next three Fridays (12, 19 and 26 September): to Friday 3 October.
   EXPECT_TRUE(ahead.coming.contains(*thursday + 4)) << "the next Monday";
   EXPECT_EQ(*ahead.coming.rbegin(), *thursday + 22);
+}
+
+// A stop in August, before the year's set-up is complete (the demo made on 20 August): the set-up
+// and the first weeks' lessons are recorded at the stop, every event admitted, none held.
+TEST(GeneratedYearStop, AStopBeforeTheYearStartsSetsUpTheSchoolAndItsFirstWeeks) {
+  auto zone = school::SchoolZone::Find("Europe/Moscow");
+  ASSERT_TRUE(zone.has_value());
+  v1::Date date;
+  date.set_year(2025);
+  date.set_month(8);
+  date.set_day(20);
+  auto august = school::DayOf(date);
+  ASSERT_TRUE(august.has_value());
+  const int64_t stop = zone->InstantOf(*august, 10 * 60);
+  TempDir dir;
+  synth::SettableClock clock;
+  auto opened = OpenSchoolLedger(dir.path(), &clock);
+  ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+  Options o = SmallYear();
+  o.stop_at_us = stop;
+  o.schedule_ahead_days = 21;
+  auto generator = NodeGenerator(**opened, o);
+  auto driven = synth::Drive(*generator, (*opened)->admission(), (*opened)->ledger(), clock);
+  ASSERT_TRUE(driven.has_value()) << driven.error().ToString();
+  const school::School* school = (*opened)->school_state()->FindSchool("school-1");
+  ASSERT_NE(school, nullptr);
+  EXPECT_FALSE(school->classes.empty());
+  size_t lessons = 0, held = 0;
+  for (const auto& [id, lesson] : school->lessons) {
+    ++lessons;
+    held += lesson.record.versions.empty() ? 0 : 1;
+  }
+  EXPECT_GT(lessons, 0u) << "the first weeks' lessons are scheduled";
+  EXPECT_EQ(held, 0u);
+  EXPECT_TRUE(school->marks.empty());
 }
 
 }  // namespace

@@ -350,7 +350,10 @@ struct SchoolGenerator::Impl {
   std::vector<Day> study_mondays;
   Day first_day = 0, last_day = 0, next_day = 0;
   int64_t horizon = 0;
-  bool scheduled_ahead = false;  // the group of Options::schedule_ahead_days was handed out
+  bool scheduled_ahead = false;  // the groups of Options::schedule_ahead_days were made
+  // Those groups not yet handed out: one per instant they were made for (a credential is known to
+  // admission only once its group is appended, so its first use comes in a later group).
+  std::deque<std::vector<Event>> ahead;
   // The leak: the school index 0, the teacher (people index), the attack day (a Tuesday).
   int leak_teacher = -1;
   Day attack_day = school::kNoDay;
@@ -527,8 +530,9 @@ struct SchoolGenerator::Impl {
   void ScheduleWeek(SchoolModel& s, Day monday);
   // Generates `next_day` and moves the horizon past it.
   void AdvanceDay();
-  // At the stop: the LessonScheduled events of the next Options::schedule_ahead_days, recorded at
-  // the stop; false when there are none or they were handed out.
+  // At the stop: the set-up events of the next Options::schedule_ahead_days (IsSetUp: the
+  // roster, the credentials, the timetable and the lessons scheduled), recorded at the stop, in
+  // their groups' order; the next of those groups into `out`, false when none is left.
   bool ScheduledAhead(std::vector<Event>& out);
   void SchoolDay(SchoolModel& s, Day d, bool leak_school);
   void Lesson(SchoolModel& s, LessonModel& l);
@@ -1687,6 +1691,7 @@ SchoolGenerator::~SchoolGenerator() = default;
 bool SchoolGenerator::NextGroup(std::vector<Event>& out) {
   Impl& g = *impl_;
   out.clear();
+  if (g.scheduled_ahead) return g.ScheduledAhead(out);
   while (true) {
     const bool done = g.next_day > g.last_day;
     if (!g.pending.empty() && (done || g.pending.begin()->first < g.horizon)) {
@@ -1716,24 +1721,37 @@ void SchoolGenerator::Impl::AdvanceDay() {
   for (const auto& s : schools) horizon = std::min(horizon, s.zone.InstantOf(next_day, 0));
 }
 
+bool IsSetUp(const v1::EventBody& body) {
+  // event.proto numbers the set-up payloads before the journal's (100-199).
+  return body.payload_case() >= v1::EventBody::kSchoolRegistered &&
+         body.payload_case() < v1::EventBody::kLessonConducted;
+}
+
 bool SchoolGenerator::Impl::ScheduledAhead(std::vector<Event>& out) {
-  if (scheduled_ahead || opt.schedule_ahead_days <= 0) return false;
-  scheduled_ahead = true;
-  const int64_t until = opt.stop_at_us + int64_t{opt.schedule_ahead_days} * 24 * 3600 * 1'000'000;
-  while (next_day <= last_day && horizon <= until) AdvanceDay();
-  // Only the schedule: what those days would hold (lessons held, marks, absences) is not known.
-  for (auto& [at, group] : pending) {
-    if (at > until) break;
-    for (auto& e : group) {
-      if (!e.body.has_lesson_scheduled()) continue;
-      e.record_at_us = opt.stop_at_us;
-      e.body.set_client_time_us(opt.stop_at_us);
-      out.push_back(std::move(e));
+  if (!scheduled_ahead && opt.schedule_ahead_days > 0) {
+    scheduled_ahead = true;
+    const int64_t until = opt.stop_at_us + int64_t{opt.schedule_ahead_days} * 24 * 3600 * 1'000'000;
+    while (next_day <= last_day && horizon <= until) AdvanceDay();
+    // Only what the school sets up ahead (a stop in August comes before the year's set-up is
+    // complete): what those days would hold (lessons held, marks, absences) is not known.
+    for (auto& [at, group] : pending) {
+      if (at > until) break;
+      std::vector<Event> kept;
+      for (auto& e : group) {
+        if (!IsSetUp(e.body)) continue;
+        e.record_at_us = opt.stop_at_us;
+        e.body.set_client_time_us(opt.stop_at_us);
+        kept.push_back(std::move(e));
+      }
+      if (!kept.empty()) ahead.push_back(std::move(kept));
     }
+    pending.clear();
   }
-  pending.clear();
+  if (ahead.empty()) return false;
+  out = std::move(ahead.front());
+  ahead.pop_front();
   emitted += out.size();
-  return !out.empty();
+  return true;
 }
 
 const std::optional<LeakFacts>& SchoolGenerator::leak() const { return impl_->leak; }

@@ -75,6 +75,10 @@ struct Event {
   const crypto::PrivateKey* key = nullptr;  // the signer's; owned by the generator
 };
 
+// A set-up event: the calendar, the roster, credentials, the load, the timetable, the lessons
+// scheduled (what a school records ahead of the days it concerns).
+bool IsSetUp(const v1::EventBody& body);
+
 // The leak scenario, by event id.
 struct LeakFacts {
   std::string school_id, teacher_id, leaked_credential_id, new_credential_id;
