@@ -70,7 +70,8 @@ try {
   let url;
   ({ server, url } = await startServer(args.ejournald, data, args["web-root"],
     ["--clock-start", env.NOW_US]));
-  // The test's clock: the server's, which started at the demo's moment.
+  // The test's clock: the server's, which started at the demo's moment (a little earlier than
+  // this reading; corrected at the first write below).
   offsetMs = Number(BigInt(env.NOW_US) / 1000n) - Date.now();
   const password = "demo12345";
   for (const role of ["TEACHER", "PARENT", "DEPUTY", "DIRECTOR", "AUDITOR", "METHODIST", "CLASS_TEACHER"]) {
@@ -179,8 +180,15 @@ try {
   await teacher.focus(cell);
   await teacher.keyboard.press("3");
   await teacher.selectOption("#mark-work", "WORK_TYPE_CONTROL_WORK");
+  const markAnswer = teacher.waitForResponse((r) => r.url().endsWith("/api/v1/events") &&
+    r.request().method() === "POST");
   await teacher.press("#mark-submit", "Enter");
   await teacher.waitForFunction(() => document.getElementById("status").textContent.includes("Отметка записана"));
+  // The server's clock started before this script could read it: from the mark's recorded time on,
+  // this script's clock is never behind the server's (the as-of moment below falls between the
+  // mark and the correction). Whole milliseconds, as Date.now() gives.
+  const recordedMs = Math.ceil(Number((await (await markAnswer).json()).recorded_at_us) / 1000);
+  offsetMs = Math.max(offsetMs, recordedMs - Date.now());
   const marksAfter = await cellMarks();
   const ownMark = marksAfter.findIndex((m) => !marksBefore.some((b) => b.id === m.id));
   // The cell's text with the new mark 3 (e.g. "4 3" beside the demo's 4), and as it should read
