@@ -95,14 +95,7 @@ TEST_F(RuleBookTest, SubstituteWritesWithTheSubstitution_R_SUB_1) {
   At(mon_, "07:50");
   EXPECT_TRUE(IsRefused(Submit(MarkBody("sub", "m1", "math-5a-1", "s1", 5)),
                         StatusCode::kPermissionDenied, "R-ACC-2"));
-  v1::EventBody s = Body("methodist");
-  auto* a = s.mutable_substitution_assigned();
-  a->set_substitution_id("sub-1");
-  a->add_lesson_ids("math-5a-1");
-  a->set_absent_teacher_id("math");
-  a->set_substitute_teacher_id("sub");
-  a->set_reason("болезнь");
-  MustSubmit(s);
+  MustSubmit(SubstitutionBody("methodist", "sub-1", "math-5a-1", "math", "болезнь"));
   At(mon_, "08:40");
   EXPECT_TRUE(IsRefused(Submit(MarkBody("sub", "m1", "math-5a-1", "s1", 5)),
                         StatusCode::kPermissionDenied, "R-SUB-1"));
@@ -144,19 +137,12 @@ TEST_F(RuleBookTest, ActInvalidatesAndCascades_R_SEC_3) {
   const uint64_t approval = MustSubmit(ApproveBody("deputy", "r1"));
   EXPECT_EQ(School().marks.at("m1").Current(State())->value.value, 2);
 
-  v1::EventBody act = Body("director");
-  auto* a = act.mutable_credential_compromise_act_recorded();
-  a->set_act_id("act-1");
-  a->set_act_number("1");
-  *a->mutable_act_date() = Date(mon_ + 1);
-  a->add_commission()->set_user_id("director");
-  a->set_affected_user_id("math");
-  a->add_affected_credential_ids(signers_.at("math").credential_id);
   At(mon_, "19:00");
-  a->set_invalid_from_us(clock_.NowMicros());
+  const int64_t from = clock_.NowMicros();
   At(mon_ + 1, "09:00");
+  const v1::EventBody act = ActBody("director", {.invalid_from_us = from});
   // The dry run names exactly what the Act will void.
-  auto preview = State().PreviewAct(*a);
+  auto preview = State().PreviewAct(act.credential_compromise_act_recorded());
   ASSERT_EQ(preview.size(), 3u);
   EXPECT_EQ(preview[0].seq, forged);
   EXPECT_EQ(preview[1].seq, request);

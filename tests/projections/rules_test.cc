@@ -945,12 +945,7 @@ TEST_F(RulesTest, R_COR_3_OnePendingRequestPerCellAndTheQueueShowsIt) {
 
 TEST_F(RulesTest, R_SUB_1_OnlyTheMethodistAssignsAndTheReportShowsIt) {
   At(mon_, "07:50");
-  v1::EventBody s = Body("deputy");
-  auto* a = s.mutable_substitution_assigned();
-  a->set_substitution_id("sub-1");
-  a->add_lesson_ids("math-5a-1");
-  a->set_absent_teacher_id("math");
-  a->set_substitute_teacher_id("sub");
+  v1::EventBody s = SubstitutionBody("deputy", "sub-1", "math-5a-1", "math");
   EXPECT_TRUE(IsRefused(Submit(s), kDenied, "R-ACC-2"));
   v1::EventBody by_methodist = Body("methodist");
   *by_methodist.mutable_substitution_assigned() = s.substitution_assigned();
@@ -998,15 +993,9 @@ TEST_F(RulesTest, R_SEC_1_DiscoveryBeforeTheReportAndTheUsersOwnCredentials) {
                       "R-ACC-2", "staff"));
   MustSubmit(CompromiseReportBody("math", "rep-4", "math", 5));
   // An Act may cite the report, but only one that exists.
-  v1::EventBody act = Body("director");
+  v1::EventBody act =
+      ActBody("director", {.invalid_from_us = clock_.NowMicros() - 5 * school::kMicrosPerMinute});
   auto* a = act.mutable_credential_compromise_act_recorded();
-  a->set_act_id("act-1");
-  a->set_act_number("1");
-  *a->mutable_act_date() = Date(mon_);
-  a->add_commission()->set_user_id("director");
-  a->set_affected_user_id("math");
-  a->add_affected_credential_ids(signers_.at("math").credential_id);
-  a->set_invalid_from_us(clock_.NowMicros() - 5 * school::kMicrosPerMinute);
   a->set_report_id("rep-none");
   EXPECT_TRUE(Refused(Submit(act), kRefused, "R-SEC-1", "no compromise report"));
   a->set_report_id("rep-4");
@@ -1017,18 +1006,7 @@ TEST_F(RulesTest, R_SEC_1_DiscoveryBeforeTheReportAndTheUsersOwnCredentials) {
 
 TEST_F(RulesTest, R_SEC_2_ActNamesItsCommissionAndIsTheDirectorsOrAdmins) {
   At(mon_, "12:00");
-  auto act = [&](const std::string& actor) {
-    v1::EventBody b = Body(actor);
-    auto* a = b.mutable_credential_compromise_act_recorded();
-    a->set_act_id("act-" + actor);
-    a->set_act_number("1");
-    *a->mutable_act_date() = Date(mon_);
-    a->add_commission()->set_user_id("director");
-    a->set_affected_user_id("math");
-    a->add_affected_credential_ids(signers_.at("math").credential_id);
-    a->set_invalid_from_us(clock_.NowMicros() - school::kMicrosPerMinute);
-    return b;
-  };
+  auto act = [&](const std::string& actor) { return ActBody(actor, {.act_id = "act-" + actor}); };
   EXPECT_TRUE(IsRefused(Submit(act("deputy")), kDenied, "R-ACC-2"));
   v1::EventBody no_commission = act("director");
   no_commission.mutable_credential_compromise_act_recorded()->clear_commission();
@@ -1060,16 +1038,8 @@ TEST_F(RulesTest, R_SEC_3_NoApprovalOfAnInvalidRequestAndReportsIgnoreInvalidMar
   };
   EXPECT_EQ(problems(), 1);
   At(mon_ + 1, "08:00");
-  v1::EventBody act = Body("director");
-  auto* a = act.mutable_credential_compromise_act_recorded();
-  a->set_act_id("act-1");
-  a->set_act_number("1");
-  *a->mutable_act_date() = Date(mon_ + 1);
-  a->add_commission()->set_user_id("director");
-  a->set_affected_user_id("math");
-  a->add_affected_credential_ids(signers_.at("math").credential_id);
-  a->set_invalid_from_us(school::SchoolZone::Find(kZone)->InstantOf(mon_, 19 * 60));
-  MustSubmit(act);
+  MustSubmit(ActBody(
+      "director", {.invalid_from_us = school::SchoolZone::Find(kZone)->InstantOf(mon_, 19 * 60)}));
   EXPECT_TRUE(Refused(Submit(ApproveBody("deputy", "r1")), kRefused, "R-SEC-3", "invalidated"));
   EXPECT_EQ(problems(), 0);
   EXPECT_EQ(school::PendingCorrections(State(), kSchool)->requests_size(), 0);
