@@ -1,5 +1,5 @@
-// The rules of attestation (projections/rules_attestation.cc): term marks (R-TERM-1). The fixture
-// and conventions: rules_fixture.h.
+// The rules of attestation (projections/rules_attestation.cc): term marks (R-TERM-1), and
+// RuleBook::MinimumMarks as a plain function. The fixture and conventions: rules_fixture.h.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -170,6 +170,46 @@ TEST_F(RulesTest, R_TERM_1_AbsentOverHalfNotAttestedUnlessTheDeputyDecides) {
   EXPECT_TRUE(IsRefused(Submit(by_teacher), kDenied, "R-ACC-2"));
   MustSubmit(decide);
   MustSubmit(TermMarkBody("russian", "s2", "russian", v1::PERIOD_KIND_TERM, 1, 4));
+}
+
+// ---- RuleBook::MinimumMarks (R-TERM-1) as a plain function ----
+
+TEST(RuleBookMinimumMarksTest, R_TERM_1_ThreeFiveOrSevenByWeeklyHours) {
+  const school::PolicyValues defaults;
+  EXPECT_EQ(school::RuleBook::MinimumMarks(defaults, 0), 0);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(defaults, 1), 3);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(defaults, 2), 5);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(defaults, 3), 7);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(defaults, 6), 7);
+}
+
+TEST(RuleBookMinimumMarksTest, R_TERM_1_ValidAbsenceLowersTheMinimumFromThreeHoursOnly) {
+  const school::PolicyValues defaults;
+  EXPECT_EQ(school::RuleBook::MinimumMarks(defaults, 1, /*valid_absence=*/true), 3);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(defaults, 2, /*valid_absence=*/true), 5);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(defaults, 3, /*valid_absence=*/true), 5);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(defaults, 5, /*valid_absence=*/true), 5);
+}
+
+TEST(RuleBookMinimumMarksTest, R_TERM_1_PolicyTableReplacesTheDefaults) {
+  school::PolicyValues policy;
+  // Listed out of order: the row with the most hours not above the load's applies.
+  v1::TermMarkMinimum four;
+  four.set_weekly_hours(4);
+  four.set_min_marks(8);
+  four.set_min_marks_valid_absence(6);
+  v1::TermMarkMinimum one;
+  one.set_weekly_hours(1);
+  one.set_min_marks(2);
+  policy.term_mark_minimums = {four, one};
+  EXPECT_EQ(school::RuleBook::MinimumMarks(policy, 0), 0);  // no row at or below
+  EXPECT_EQ(school::RuleBook::MinimumMarks(policy, 1), 2);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(policy, 3), 2);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(policy, 4), 8);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(policy, 9), 8);
+  EXPECT_EQ(school::RuleBook::MinimumMarks(policy, 4, /*valid_absence=*/true), 6);
+  // A row without its own valid-absence minimum keeps its minimum.
+  EXPECT_EQ(school::RuleBook::MinimumMarks(policy, 3, /*valid_absence=*/true), 2);
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 //
 // Rules that are about views or reports rather than admission (R-ACC-3's diary, R-ACC-5's sign-in,
 // R-MARK-5's report, R-COR-3's queue, R-TIME-1's two times) are tested through what the code does
-// for them; each such test says so.
+// for them; each such test says so. The pure functions of the rules (RuleBook::MarkDeadlineUs,
+// HomeworkDeadlineUs, MinimumMarks) have plain tests beside their rule, on a school built in
+// memory.
 #ifndef EJOURNAL_TESTS_PROJECTIONS_RULES_FIXTURE_H_
 #define EJOURNAL_TESTS_PROJECTIONS_RULES_FIXTURE_H_
 

@@ -1,6 +1,7 @@
 // The rules of the journal (projections/rules_journal.cc): lessons and their records (R-LES-1..3),
 // marks (R-MARK-1..5), attendance (R-ATT-1..2), homework (R-HW-1) and the school's own time
-// (R-TIME-1). The fixture and conventions: rules_fixture.h.
+// (R-TIME-1); and RuleBook's deadlines as plain functions. The fixture and conventions:
+// rules_fixture.h.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -484,6 +485,134 @@ TEST_F(RulesTest, R_TIME_1_BusinessDateIsTheLessonDateAndBothTimesAreKept) {
   ASSERT_TRUE(body.ParseFromString(entry.event().body()));
   EXPECT_EQ(*school::DayOf(body.business_date()), mon_);  // business time
   EXPECT_EQ(State().Event(seq)->recorded_at_us, clock_.NowMicros());
+}
+
+// ---- RuleBook::MarkDeadlineUs and HomeworkDeadlineUs (R-MARK-3, R-HW-1) as plain functions ----
+// A school built in memory (no ledger): 5a (grade 5) in Moscow (UTC+3 all year) with one bell
+// schedule; math on Mon 6 Oct p1, Wed 8 Oct p1 and Fri 24 Oct p1 (the last day before the autumn
+// holidays, 25 Oct - 4 Nov), a cancelled math lesson on Tue 7 Oct p3, and Russian on Tue 7 Oct p1
+// and p2. Expected instants are worked out by hand from the Moscow offset, not through SchoolZone.
+
+class RuleBookDeadlineTest : public ::testing::Test {
+ protected:
+  static school::Day D(int year, int month, int day) {
+    v1::Date d;
+    d.set_year(year);
+    d.set_month(month);
+    d.set_day(day);
+    return school::DayOf(d).value();
+  }
+  // School-local `minutes` after the start of `day` in Moscow (UTC+3, no DST since 2014).
+  static int64_t Moscow(school::Day day, int minutes) {
+    return int64_t{day} * school::kMicrosPerDay + (minutes - 3 * 60) * school::kMicrosPerMinute;
+  }
+
+  void SetUp() override {
+    school_.zone = school::SchoolZone::Find("Europe/Moscow").value();
+    school::AcademicYear& year = school_.years["2025"];
+    year.id = "2025";
+    year.first = D(2025, 9, 1);
+    year.last = D(2026, 5, 31);
+    year.holidays.push_back(school::HolidayInfo{
+        .first = D(2025, 10, 25), .last = D(2025, 11, 4), .kind = v1::HOLIDAY_KIND_VACATION});
+    school::SchoolClass& c = school_.classes["5a"];
+    c.id = "5a";
+    c.year_id = "2025";
+    c.grade = 5;
+    school_.subjects["math"] =
+        school::Subject{.id = "math", .name = "Математика", .kind = v1::SUBJECT_KIND_OTHER};
+    school_.subjects["russian"] = school::Subject{
+        .id = "russian", .name = "Русский язык", .kind = v1::SUBJECT_KIND_RUSSIAN_LANGUAGE};
+    school::BellSchedule& bell = school_.bells["main"];
+    bell.id = "main";
+    bell.periods = {{1, {8 * 60 + 30, 9 * 60 + 15}},
+                    {2, {9 * 60 + 25, 10 * 60 + 10}},
+                    {3, {10 * 60 + 30, 11 * 60 + 15}}};
+    bell.seq = 1;
+    AddLesson("math-mon", "math", mon_, 1);
+    AddLesson("math-tue", "math", mon_ + 1, 3).cancelled = true;
+    AddLesson("math-wed", "math", mon_ + 2, 1);
+    AddLesson("math-fri", "math", D(2025, 10, 24), 1);
+    AddLesson("rus-tue-1", "russian", mon_ + 1, 1);
+    AddLesson("rus-tue-2", "russian", mon_ + 1, 2);
+  }
+  school::Lesson& AddLesson(const std::string& id, const std::string& subject, school::Day day,
+                            int period) {
+    school::Lesson& l = school_.lessons[id];
+    l.id = id;
+    l.class_id = "5a";
+    l.subject_id = subject;
+    l.date = day;
+    l.period = period;
+    school_.lessons_by_group[school::GroupKey("5a", "", subject)].push_back(id);
+    school_.lessons_by_class_day["5a"][day].push_back(id);
+    return l;
+  }
+  int64_t MarkDeadline(const std::string& lesson_id, v1::WorkType work) const {
+    return school::RuleBook::MarkDeadlineUs(school_, school_.lessons.at(lesson_id), work);
+  }
+  int64_t HomeworkDeadline(const std::string& lesson_id) const {
+    return school::RuleBook::HomeworkDeadlineUs(school_, school_.lessons.at(lesson_id));
+  }
+
+  const school::Day mon_ = D(2025, 10, 6);
+  school::School school_;
+};
+
+TEST_F(RuleBookDeadlineTest, R_MARK_3_AnswerInClassUntilTheEndOfTheLessonDay) {
+  EXPECT_EQ(MarkDeadline("math-mon", v1::WORK_TYPE_ANSWER_IN_CLASS), Moscow(mon_, 24 * 60));
+  EXPECT_EQ(MarkDeadline("math-mon", v1::WORK_TYPE_ORAL_TEST), Moscow(mon_, 24 * 60));
+}
+
+TEST_F(RuleBookDeadlineTest, R_MARK_3_WrittenWorkUntilTheNextHeldLessonOfTheSubject) {
+  // Tuesday's math lesson is cancelled: the next one is Wednesday's, at 08:30.
+  EXPECT_EQ(MarkDeadline("math-mon", v1::WORK_TYPE_TEST), Moscow(mon_ + 2, 8 * 60 + 30));
+  EXPECT_EQ(MarkDeadline("math-mon", v1::WORK_TYPE_CREATIVE_WORK), Moscow(mon_ + 2, 8 * 60 + 30));
+  // A doubled lesson: the next one is the same day, so the lesson's own day still counts.
+  EXPECT_EQ(MarkDeadline("rus-tue-1", v1::WORK_TYPE_DICTATION), Moscow(mon_ + 1, 24 * 60));
+  // No next lesson: a week from the lesson's day.
+  const school::Day fri = D(2025, 10, 24);
+  EXPECT_EQ(MarkDeadline("math-fri", v1::WORK_TYPE_TEST), Moscow(fri + 7, 24 * 60));
+}
+
+TEST_F(RuleBookDeadlineTest, R_MARK_3_CalendarDayWindows) {
+  // Internal monitoring: 3 calendar days; creative work in Russian in grades 5-9: 7.
+  EXPECT_EQ(MarkDeadline("math-mon", v1::WORK_TYPE_INTERNAL_MONITORING_CONTROL_WORK),
+            Moscow(mon_ + 3, 24 * 60));
+  EXPECT_EQ(MarkDeadline("rus-tue-1", v1::WORK_TYPE_CREATIVE_WORK), Moscow(mon_ + 1 + 7, 24 * 60));
+  school_.classes["5a"].grade = 10;  // not in 5-9: the written work's next-lesson window
+  EXPECT_EQ(MarkDeadline("rus-tue-1", v1::WORK_TYPE_CREATIVE_WORK), Moscow(mon_ + 1, 24 * 60));
+}
+
+TEST_F(RuleBookDeadlineTest, R_MARK_3_PolicyWindowsOverrideTheDefaults) {
+  v1::MarkWindowRule hours;
+  hours.add_work_types(v1::WORK_TYPE_ANSWER_IN_CLASS);
+  hours.set_kind(v1::MARK_WINDOW_KIND_HOURS);
+  hours.set_amount(2);
+  v1::MarkWindowRule school_days;
+  school_days.add_work_types(v1::WORK_TYPE_TEST);
+  school_days.set_kind(v1::MARK_WINDOW_KIND_SCHOOL_DAYS);
+  school_days.set_amount(2);
+  school_.policy.mark_windows = {hours, school_days};
+  // Two hours after the lesson's end (09:15).
+  EXPECT_EQ(MarkDeadline("math-mon", v1::WORK_TYPE_ANSWER_IN_CLASS), Moscow(mon_, 11 * 60 + 15));
+  // Two school days: Tuesday and Wednesday; from Friday 24 Oct the holidays and Sunday do not
+  // count, so Wednesday 5 and Thursday 6 Nov.
+  EXPECT_EQ(MarkDeadline("math-mon", v1::WORK_TYPE_TEST), Moscow(mon_ + 2, 24 * 60));
+  EXPECT_EQ(MarkDeadline("math-fri", v1::WORK_TYPE_TEST), Moscow(D(2025, 11, 6), 24 * 60));
+  // Works the policy does not name keep the defaults.
+  EXPECT_EQ(MarkDeadline("math-mon", v1::WORK_TYPE_DICTATION), Moscow(mon_ + 2, 8 * 60 + 30));
+}
+
+TEST_F(RuleBookDeadlineTest, R_HW_1_AnHourAfterTheClasssLastHeldLessonOfTheDay) {
+  // Tuesday: Russian ends at 10:10 (p2); the cancelled math lesson at p3 does not count.
+  EXPECT_EQ(HomeworkDeadline("rus-tue-1"), Moscow(mon_ + 1, 11 * 60 + 10));
+  EXPECT_EQ(HomeworkDeadline("rus-tue-2"), Moscow(mon_ + 1, 11 * 60 + 10));
+  school_.lessons.at("math-tue").cancelled = false;
+  EXPECT_EQ(HomeworkDeadline("rus-tue-1"), Moscow(mon_ + 1, 12 * 60 + 15));
+  // The policy sets the delay.
+  school_.policy.homework_deadline_minutes = 30;
+  EXPECT_EQ(HomeworkDeadline("math-mon"), Moscow(mon_, 9 * 60 + 45));
 }
 
 }  // namespace
