@@ -286,14 +286,11 @@ TEST_F(CrossSchoolTest, ACredentialOfAnotherSchoolIsNotRevokedReportedOrActedOnH
   rep->set_discovered_at_us(clock_.NowMicros() - 1000);
   EXPECT_TRUE(Refused(PostEvent(SignedOther(report)), 422, "R-SEC-1", size));
   v1::EventBody act = OtherBody("director");
-  auto* a = act.mutable_credential_compromise_act_recorded();
-  a->set_act_id("act-x");
-  a->set_act_number("1");
-  *a->mutable_act_date() = Date(D(2025, 10, 6));
-  a->add_commission()->set_user_id("director");
-  a->set_affected_user_id("math");
-  a->add_affected_credential_ids(theirs);
-  a->set_invalid_from_us(clock_.NowMicros() - 1000);
+  *act.mutable_credential_compromise_act_recorded() =
+      ActPayload({.act_id = "act-x",
+                  .act_date = D(2025, 10, 6),
+                  .credential_id = theirs,
+                  .invalid_from_us = clock_.NowMicros() - 1000});
   EXPECT_TRUE(Refused(PostEvent(SignedOther(act)), 422, "R-SEC-2", size));
   // School 1's "math" still writes.
   auto r = PostEvent(Signed(Mark("math", "m-still", "math-5a-1", "s3", 4, D(2025, 10, 6))));

@@ -187,16 +187,8 @@ TEST_F(WebPagesTest, EveryoneSeesTheirOwnRecordsAwaitingReentry_R_SEC_4) {
   At(D(2025, 10, 6), "08:00");
   const int64_t from = clock_.NowMicros();
   At(D(2025, 10, 6), "12:00");
-  v1::EventBody act = Body("director");
-  auto* a = act.mutable_credential_compromise_act_recorded();
-  a->set_act_id("act-web");
-  a->set_act_number("1");
-  *a->mutable_act_date() = Date(D(2025, 10, 6));
-  a->add_commission()->set_user_id("director");
-  a->set_affected_user_id("math");
-  a->add_affected_credential_ids(signers_.at("math").credential_id);
-  a->set_invalid_from_us(from);
-  auto recorded = PostEvent(Signed(act));
+  auto recorded =
+      PostEvent(Signed(ActBody("director", {.act_id = "act-web", .invalid_from_us = from})));
   ASSERT_EQ(recorded->status, 200) << recorded->body;
 
   auto all = GetPath(kAwaiting, TokenOf("director"));
@@ -231,14 +223,8 @@ TEST_F(WebPagesTest, ASubstituteSeesTheirLessonsAndReadsTheirPages_R_SUB_1) {
   EXPECT_TRUE(me["substitute_lessons"].empty()) << me.dump();
   EXPECT_TRUE(me["loads"].empty()) << me.dump();
 
-  v1::EventBody b = Body("methodist");
-  auto* s = b.mutable_substitution_assigned();
-  s->set_substitution_id("sub-web");
-  s->add_lesson_ids("rus-5a-1");
-  s->set_absent_teacher_id("russian");
-  s->set_substitute_teacher_id("sub");
-  s->set_reason("болезнь учителя");
-  auto r = PostEvent(Signed(b));
+  auto r = PostEvent(
+      Signed(SubstitutionBody("methodist", "sub-web", "rus-5a-1", "russian", "болезнь учителя")));
   ASSERT_EQ(r->status, 200) << r->body;
 
   me = Json(GetPath("/api/v1/me", sub));

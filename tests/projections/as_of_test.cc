@@ -55,15 +55,7 @@ TEST_F(AsOfTest, PageAsOfAMomentEqualsThePageServedThen_R_TIME_1_R_SEC_3) {
   At(mon_ + 1, "08:30");
   const int64_t t3 = clock_.NowMicros();
   const v1::JournalPageView served_t3 = Live();
-  v1::EventBody act = Body("director");
-  auto* a = act.mutable_credential_compromise_act_recorded();
-  a->set_act_id("act-1");
-  a->set_act_number("1");
-  *a->mutable_act_date() = Date(mon_ + 1);
-  a->add_commission()->set_user_id("director");
-  a->set_affected_user_id("math");
-  a->add_affected_credential_ids(signers_.at("math").credential_id);
-  a->set_invalid_from_us(t1 + 1);
+  const v1::EventBody act = ActBody("director", {.invalid_from_us = t1 + 1});
   At(mon_ + 1, "09:00");
   MustSubmit(act);
   const v1::JournalPageView now = Live();

@@ -38,15 +38,7 @@ TEST_F(AuditTest, CellHistoryCredentialHistoryAndReentry_R_SEC_3_R_SEC_4_R_COR_3
   At(mon_, "14:00");
   const int64_t from = clock_.NowMicros();
 
-  v1::EventBody act = Body("director");
-  auto* a = act.mutable_credential_compromise_act_recorded();
-  a->set_act_id("act-1");
-  a->set_act_number("1");
-  *a->mutable_act_date() = Date(mon_);
-  a->add_commission()->set_user_id("director");
-  a->set_affected_user_id("math");
-  a->add_affected_credential_ids(signers_.at("math").credential_id);
-  a->set_invalid_from_us(from);
+  const v1::EventBody act = ActBody("director", {.act_id = "act-1", .invalid_from_us = from});
   At(mon_, "18:00");
   const uint64_t act_seq = MustSubmit(act);
 

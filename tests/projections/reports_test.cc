@@ -200,14 +200,7 @@ TEST_F(ReportsTest, PendingCorrectionsAndSubstitutions_R_COR_1_R_SUB_1) {
   At(mon_, "08:35");
   MustSubmit(MarkBody("math", "m1", "math-5a-1", "s1", 3));
   At(mon_ + 1, "09:00");
-  v1::EventBody s = Body("methodist");
-  auto* a = s.mutable_substitution_assigned();
-  a->set_substitution_id("sub-1");
-  a->add_lesson_ids("math-5a-2");
-  a->set_absent_teacher_id("math");
-  a->set_substitute_teacher_id("sub");
-  a->set_reason("курсы");
-  MustSubmit(s);
+  MustSubmit(SubstitutionBody("methodist", "sub-1", "math-5a-2", "math", "курсы"));
   At(mon_ + 1, "10:00");
   MustSubmit(CorrectionBody("math", "r1", "m1", 4));
   auto pending = school::PendingCorrections(State(), kSchool);

@@ -683,14 +683,8 @@ const std::vector<Row>& Rows() {
        B::kSubstitutionAssigned,
        {v1::ROLE_METHODIST},
        [](T& t, const std::string& a) {
-         B b = t.Body(a);
-         auto* s = b.mutable_substitution_assigned();
-         s->set_substitution_id(t.Id("subst"));
-         s->add_lesson_ids("math-5a-2");
-         s->set_absent_teacher_id("math");
-         s->set_substitute_teacher_id("sub");
-         s->set_reason("курсы повышения квалификации");
-         return b;
+         return t.SubstitutionBody(a, t.Id("subst"), "math-5a-2", "math",
+                                   "курсы повышения квалификации");
        }},
       {"SubstitutionCancelled",
        B::kSubstitutionCancelled,
@@ -701,15 +695,7 @@ const std::vector<Row>& Rows() {
          b.mutable_substitution_cancelled()->set_reason("учитель вышел");
          return b;
        },
-       [](T& t) {
-         B b = t.Body("methodist");
-         auto* s = b.mutable_substitution_assigned();
-         s->set_substitution_id("subst-p");
-         s->add_lesson_ids("math-5a-2");
-         s->set_absent_teacher_id("math");
-         s->set_substitute_teacher_id("sub");
-         t.MustSubmit(b);
-       }},
+       [](T& t) { t.MustSubmit(t.SubstitutionBody("methodist", "subst-p", "math-5a-2", "math")); }},
       {"CredentialCompromiseReported(own login)", B::kCredentialCompromiseReported, kStaff,
        [](T& t, const std::string& a) {
          B b = t.Body(a);
@@ -739,16 +725,11 @@ const std::vector<Row>& Rows() {
        [](T& t, const std::string& a) {
          auto cred = t.ledger_->IssueCredential("pe", crypto::KeyType::kEd25519);
          EXPECT_TRUE(cred.has_value());
-         B b = t.Body(a);
-         auto* act = b.mutable_credential_compromise_act_recorded();
-         act->set_act_id(t.Id("act"));
-         act->set_act_number("1/2025");
-         *act->mutable_act_date() = t.Date(t.D(2025, 8, 25));
-         act->add_commission()->set_user_id("director");
-         act->set_affected_user_id("pe");
-         act->add_affected_credential_ids(cred->credential_id);
-         act->set_invalid_from_us(t.clock_.NowMicros() - school::kMicrosPerMinute);
-         return b;
+         return t.ActBody(a, {.act_id = t.Id("act"),
+                              .act_number = "1/2025",
+                              .act_date = t.D(2025, 8, 25),
+                              .affected_user = "pe",
+                              .credential_id = cred->credential_id});
        }},
       // R-ACC-3: a parent acknowledges only their own child's diary (parent is s1's guardian).
       {"DiaryAcknowledged(electronic, own child)",

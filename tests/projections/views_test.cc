@@ -153,18 +153,10 @@ TEST_F(ViewsTest, ApprovedCorrectionAndInvalidationReachTheViews_R_COR_1_R_SEC_3
   EXPECT_TRUE(corrected.corrected());
   ASSERT_EQ(Row(Page("5a", "math"), "s2")->cells_size(), 1);
 
-  v1::EventBody act = Body("director");
-  auto* a = act.mutable_credential_compromise_act_recorded();
-  a->set_act_id("act-1");
-  a->set_act_number("1");
-  *a->mutable_act_date() = Date(mon_ + 1);
-  a->add_commission()->set_user_id("director");
-  a->set_affected_user_id("math");
-  a->add_affected_credential_ids(signers_.at("math").credential_id);
   At(mon_, "20:00");
-  a->set_invalid_from_us(clock_.NowMicros());
+  const int64_t from = clock_.NowMicros();
   At(mon_ + 1, "09:00");
-  MustSubmit(act);
+  MustSubmit(ActBody("director", {.invalid_from_us = from}));
   // The forged mark is gone from the page and the diary; so is the correction that rested on the
   // compromised credential (filed after the moment), so m1 shows its original 3 again.
   v1::JournalPageView page = Page("5a", "math");

@@ -330,4 +330,42 @@ v1::EventBody SchoolFixture::ApproveBody(const std::string& deputy, const std::s
   return b;
 }
 
+v1::EventBody SchoolFixture::SubstitutionBody(
+    const std::string& actor, const std::string& substitution_id, const std::string& lesson_id,
+    const std::string& absent_teacher, const std::string& reason, const std::string& substitute) {
+  v1::EventBody b = Body(actor);
+  auto* s = b.mutable_substitution_assigned();
+  s->set_substitution_id(substitution_id);
+  s->add_lesson_ids(lesson_id);
+  s->set_absent_teacher_id(absent_teacher);
+  s->set_substitute_teacher_id(substitute);
+  s->set_reason(reason);
+  return b;
+}
+
+v1::CredentialCompromiseActRecorded SchoolFixture::ActPayload(const ActFields& fields) const {
+  const int64_t now = clock_.NowMicros();
+  v1::CredentialCompromiseActRecorded act;
+  act.set_act_id(fields.act_id);
+  act.set_act_number(fields.act_number);
+  const school::Day day = fields.act_date != school::kNoDay
+                              ? fields.act_date
+                              : school::SchoolZone::Find(kZone)->LocalDay(now);
+  *act.mutable_act_date() = Date(day);
+  act.add_commission()->set_user_id("director");
+  act.set_affected_user_id(fields.affected_user);
+  act.add_affected_credential_ids(fields.credential_id.empty()
+                                      ? signers_.at(fields.affected_user).credential_id
+                                      : fields.credential_id);
+  act.set_invalid_from_us(fields.invalid_from_us != 0 ? fields.invalid_from_us
+                                                      : now - school::kMicrosPerMinute);
+  return act;
+}
+
+v1::EventBody SchoolFixture::ActBody(const std::string& actor, const ActFields& fields) {
+  v1::EventBody b = Body(actor);
+  *b.mutable_credential_compromise_act_recorded() = ActPayload(fields);
+  return b;
+}
+
 }  // namespace ejournal::testing

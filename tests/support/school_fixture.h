@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -27,6 +28,17 @@
 #include "tests/support/temp_dir.h"
 
 namespace ejournal::testing {
+
+// R-SEC-2: the fields of a compromise Act (SchoolFixture::ActBody); each default is the value most
+// tests need.
+struct ActFields {
+  std::string act_id = "act-1";
+  std::string act_number = "1";
+  school::Day act_date = school::kNoDay;  // kNoDay: the school day on the clock
+  std::string affected_user = "math";
+  std::string credential_id;    // empty: the affected user's fixture credential
+  int64_t invalid_from_us = 0;  // 0: a minute before the clock's now
+};
 
 class SchoolFixture : public ::testing::Test {
  protected:
@@ -72,6 +84,17 @@ class SchoolFixture : public ::testing::Test {
                                const std::string& mark_id, int new_value,
                                const std::string& reason = "ошибка при выставлении");
   v1::EventBody ApproveBody(const std::string& deputy, const std::string& request_id);
+
+  // R-SUB-1: `substitute` takes `absent_teacher`'s lesson `lesson_id`.
+  v1::EventBody SubstitutionBody(const std::string& actor, const std::string& substitution_id,
+                                 const std::string& lesson_id, const std::string& absent_teacher,
+                                 const std::string& reason = "",
+                                 const std::string& substitute = "sub");
+
+  // The Act's payload, with the director as its commission.
+  v1::CredentialCompromiseActRecorded ActPayload(const ActFields& fields = {}) const;
+  // A CredentialCompromiseActRecorded by `actor` (the director's or the administrator's to record).
+  v1::EventBody ActBody(const std::string& actor, const ActFields& fields = {});
 
   // The lesson's date.
   school::Day LessonDay(const std::string& lesson_id) const;
