@@ -7,7 +7,9 @@
 // The walk happens at a fixed moment of the school year (--at, the school's local time; default a
 // Wednesday morning of the autumn term), whatever day the test runs on: the demo school is made up
 // to that moment, ejournald's clock starts there (--clock-start), and so do the browsers' clocks
-// and this script's. Run it --at a Saturday, a Sunday, 23:59 or a holiday to walk those days.
+// and this script's. Run it --at a Saturday, a Sunday, 23:59 or a holiday to walk those days; the
+// walk marks a held lesson within its window, so the moment is one of the term after its first
+// lessons (in the summer or before the first lesson of 1 September there is none to mark).
 //
 // node e2e.mjs --ejournal BIN --ejournald BIN --web-root DIR --out DIR [--at YYYY-MM-DDTHH:MM]
 //   [--chromium /usr/bin/chromium]
