@@ -25,22 +25,12 @@ class ReportsTest : public SchoolFixture {
     r->add_lesson_ids(lesson);
     return b;
   }
+  // A first-term mark (R-TERM-1).
   v1::EventBody TermMarkBody(const std::string& teacher, const std::string& student,
                              const std::string& subject, int value,
                              v1::AttestationStatus status = v1::ATTESTATION_STATUS_UNSPECIFIED) {
-    v1::EventBody b = Body(teacher);
-    auto* t = b.mutable_term_mark_recorded();
-    t->set_student_id(student);
-    t->set_subject_id(subject);
-    t->mutable_period()->set_academic_year_id("2025");
-    t->mutable_period()->set_kind(v1::PERIOD_KIND_TERM);
-    t->mutable_period()->set_term_number(1);
-    if (value != 0) {
-      t->mutable_mark()->set_value(value);
-    } else {
-      t->mutable_mark()->set_status(status);
-    }
-    return b;
+    return SchoolFixture::TermMarkBody(teacher, student, subject, v1::PERIOD_KIND_TERM, 1, value,
+                                       status);
   }
   v1::EventBody AckBody(const std::string& parent, const std::string& student, Day week) {
     v1::EventBody b = Body(parent);

@@ -42,23 +42,6 @@ class RulesTest : public SchoolFixture {
     if (!a) return a;
     return IsError(r, code, substr);
   }
-  v1::EventBody TermMarkBody(const std::string& teacher, const std::string& student,
-                             const std::string& subject, v1::PeriodKind kind, int term, int value,
-                             v1::AttestationStatus status = v1::ATTESTATION_STATUS_UNSPECIFIED) {
-    v1::EventBody b = Body(teacher);
-    auto* t = b.mutable_term_mark_recorded();
-    t->set_student_id(student);
-    t->set_subject_id(subject);
-    t->mutable_period()->set_academic_year_id("2025");
-    t->mutable_period()->set_kind(kind);
-    t->mutable_period()->set_term_number(term);
-    if (value != 0) {
-      t->mutable_mark()->set_value(value);
-    } else {
-      t->mutable_mark()->set_status(status);
-    }
-    return b;
-  }
   v1::EventBody CompromiseReportBody(const std::string& actor, const std::string& report_id,
                                      const std::string& user, int64_t discovered_minutes_ago) {
     v1::EventBody b = Body(actor);

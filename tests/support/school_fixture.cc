@@ -324,6 +324,24 @@ v1::EventBody SchoolFixture::CorrectionBody(const std::string& teacher,
   return b;
 }
 
+v1::EventBody SchoolFixture::TermMarkBody(const std::string& teacher, const std::string& student,
+                                          const std::string& subject, v1::PeriodKind kind, int term,
+                                          int value, v1::AttestationStatus status) {
+  v1::EventBody b = Body(teacher);
+  auto* t = b.mutable_term_mark_recorded();
+  t->set_student_id(student);
+  t->set_subject_id(subject);
+  t->mutable_period()->set_academic_year_id("2025");
+  t->mutable_period()->set_kind(kind);
+  t->mutable_period()->set_term_number(term);
+  if (value != 0) {
+    t->mutable_mark()->set_value(value);
+  } else {
+    t->mutable_mark()->set_status(status);
+  }
+  return b;
+}
+
 v1::EventBody SchoolFixture::ApproveBody(const std::string& deputy, const std::string& request_id) {
   v1::EventBody b = Body(deputy);
   b.mutable_correction_approved()->set_request_id(request_id);

@@ -84,6 +84,10 @@ class SchoolFixture : public ::testing::Test {
                                const std::string& mark_id, int new_value,
                                const std::string& reason = "ошибка при выставлении");
   v1::EventBody ApproveBody(const std::string& deputy, const std::string& request_id);
+  // R-TERM-1: a term (or year, final) mark of the 2025 year: `value`, or `status` when 0.
+  v1::EventBody TermMarkBody(const std::string& teacher, const std::string& student,
+                             const std::string& subject, v1::PeriodKind kind, int term, int value,
+                             v1::AttestationStatus status = v1::ATTESTATION_STATUS_UNSPECIFIED);
 
   // R-SUB-1: `substitute` takes `absent_teacher`'s lesson `lesson_id`.
   v1::EventBody SubstitutionBody(const std::string& actor, const std::string& substitution_id,
