@@ -15,16 +15,19 @@
 #include <cerrno>
 #include <filesystem>
 #include <future>
-#include <shared_mutex>
 #include <unordered_map>
 
 #include "ejournal/v1/ledger.pb.h"
+#include "ledger/ledger_internal.h"
 #include "ledger/storage_format.h"
 #include "ledger/tree_tiles.h"
 #include "schemas/rocksdb_status.h"
 
 namespace ejournal {
 namespace {
+
+using ledger_internal::EventIdValue;
+using ledger_internal::ParseEventIdValue;
 
 constexpr char kCfEntries[] = "entries";
 constexpr char kCfEventIds[] = "event_ids";
@@ -46,120 +49,6 @@ rocksdb::ColumnFamilyOptions PointLookupOptions(const std::shared_ptr<rocksdb::C
   cf.memtable_whole_key_filtering = true;
   return cf;
 }
-
-// The event-id index value: BE64 sequence || BE64 recorded-at || SHA-256(body).
-std::string EventIdValue(uint64_t sequence, int64_t recorded_at_us, const merkle::Hash& digest) {
-  std::string v = storage::EncodeBigEndian64(sequence);
-  v += storage::EncodeBigEndian64(static_cast<uint64_t>(recorded_at_us));
-  v.append(reinterpret_cast<const char*>(digest.data()), digest.size());
-  return v;
-}
-
-using EventIdRecord = Ledger::EventIdRecord;
-
-Result<EventIdRecord> ParseEventIdValue(std::string_view v) {
-  if (v.size() != 16 + 32) return Err(DataLoss("event-id index value has a wrong size"));
-  EventIdRecord r{};
-  r.sequence = storage::DecodeBigEndian64(v.substr(0, 8));
-  r.recorded_at_us = static_cast<int64_t>(storage::DecodeBigEndian64(v.substr(8, 8)));
-  std::copy(v.begin() + 16, v.end(), r.digest.begin());
-  return r;
-}
-
-}  // namespace
-
-// Reads stored tree nodes with one MultiGet per call.
-// Reads stored tree nodes: one MultiGet per call for the tiles not already in memory. Complete
-// tiles of tile level >= kMemoryTileLevel (the top of the tree: one per 4096 entries and fewer)
-// never change, so they are kept in memory once read; a proof then reads only its two lowest
-// tiles from RocksDB.
-class Ledger::RocksNodeSource final : public merkle::NodeSource {
- public:
-  static constexpr uint32_t kMemoryTileLevel = 2;
-
-  RocksNodeSource(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) : db_(db), cf_(cf) {}
-
-  Result<std::vector<merkle::Hash>> Nodes(std::span<const merkle::NodeId> ids) const override {
-    struct Wanted {
-      std::string key;
-      uint32_t tile_level;
-      std::optional<storage::Tile> tile;
-    };
-    std::vector<storage::TileAddress> addresses;
-    std::vector<Wanted> tiles;
-    std::vector<size_t> tile_of(ids.size());
-    addresses.reserve(ids.size());
-    for (size_t i = 0; i < ids.size(); ++i) {
-      addresses.push_back(storage::TileAddressOf(ids[i]));
-      std::string key = storage::TileKey(addresses[i].tile_level, addresses[i].tile_index);
-      auto it =
-          std::find_if(tiles.begin(), tiles.end(), [&](const Wanted& w) { return w.key == key; });
-      tile_of[i] = static_cast<size_t>(it - tiles.begin());
-      if (it == tiles.end()) tiles.push_back({std::move(key), addresses[i].tile_level, {}});
-    }
-    std::vector<size_t> to_read;
-    {
-      std::shared_lock lock(cache_mu_);
-      for (size_t t = 0; t < tiles.size(); ++t) {
-        if (tiles[t].tile_level >= kMemoryTileLevel) {
-          if (auto it = cache_.find(tiles[t].key); it != cache_.end()) {
-            tiles[t].tile = it->second;
-            continue;
-          }
-        }
-        to_read.push_back(t);
-      }
-    }
-    if (!to_read.empty()) {
-      std::vector<rocksdb::Slice> slices;
-      slices.reserve(to_read.size());
-      for (size_t t : to_read) slices.emplace_back(tiles[t].key);
-      std::vector<rocksdb::PinnableSlice> values(to_read.size());
-      std::vector<rocksdb::Status> statuses(to_read.size());
-      // Block checksums are skipped here: a damaged node cannot make a false proof (every proof
-      // is checked against a signed root, and `ledger verify` checks every node), and with the
-      // software CRC32C of Debian's portable RocksDB build the check costs more than the read.
-      rocksdb::ReadOptions ro;
-      ro.verify_checksums = false;
-      db_->MultiGet(ro, cf_, slices.size(), slices.data(), values.data(), statuses.data());
-      for (size_t k = 0; k < to_read.size(); ++k) {
-        Wanted& w = tiles[to_read[k]];
-        if (!statuses[k].ok()) {
-          // Named below, per node, for a precise message.
-          if (!statuses[k].IsNotFound()) return Err(FromRocks(statuses[k], "reading a tree tile"));
-          continue;
-        }
-        auto tile = storage::Tile::Decode(std::string_view(values[k].data(), values[k].size()));
-        if (!tile) return Err(tile.error().WithContext("tree tile"));
-        w.tile = std::move(*tile);
-        if (w.tile_level >= kMemoryTileLevel && w.tile->width() == storage::kTileWidth) {
-          std::unique_lock lock(cache_mu_);
-          cache_.emplace(w.key, *w.tile);
-        }
-      }
-    }
-    std::vector<merkle::Hash> out(ids.size());
-    for (size_t i = 0; i < ids.size(); ++i) {
-      const Wanted& w = tiles[tile_of[i]];
-      const merkle::Hash* h =
-          w.tile ? w.tile->Get(addresses[i].row, addresses[i].position) : nullptr;
-      if (h == nullptr) {
-        return Err(NotFound("missing tree node level " + std::to_string(ids[i].level) + " index " +
-                            std::to_string(ids[i].index)));
-      }
-      out[i] = *h;
-    }
-    return out;
-  }
-
- private:
-  rocksdb::DB* const db_;
-  rocksdb::ColumnFamilyHandle* const cf_;
-  mutable std::shared_mutex cache_mu_;
-  mutable std::unordered_map<std::string, storage::Tile> cache_;  // guarded by cache_mu_
-};
-
-namespace {
 
 // Names the calling thread (for top -H and /proc/PID/task/*/comm).
 void NameThread(const char* name) { pthread_setname_np(pthread_self(), name); }
@@ -266,7 +155,7 @@ Status Ledger::OpenDb() {
   cf_.checkpoints = handles_[4];
   cf_.meta = handles_[5];
   cf_.views = handles_.size() > 6 ? handles_[6] : nullptr;
-  node_source_ = std::make_unique<RocksNodeSource>(db_.get(), cf_.nodes);
+  node_source_ = ledger_internal::MakeRocksNodeSource(db_.get(), cf_.nodes);
   return Status::Ok();
 }
 
@@ -497,47 +386,6 @@ Result<std::string> Ledger::Checkpoint() {
   return LatestCheckpoint();
 }
 
-void Ledger::AddNode(const merkle::NodeId& id, const merkle::Hash& hash,
-                     rocksdb::WriteBatch& batch) {
-  const auto a = storage::TileAddressOf(id);
-  if (edge_tiles_.size() <= a.tile_level) edge_tiles_.resize(a.tile_level + 1);
-  EdgeTile& edge = edge_tiles_[a.tile_level];
-  if (!edge.present || edge.index != a.tile_index) {
-    // The tree moved on to the next tile of this level: the previous one is complete.
-    if (edge.present && edge.dirty) {
-      batch.Put(cf_.nodes, storage::TileKey(a.tile_level, edge.index), edge.tile.Encode());
-    }
-    edge = EdgeTile{.index = a.tile_index, .tile = {}, .present = true, .dirty = false};
-  }
-  edge.tile.Set(a.row, a.position, hash);
-  edge.dirty = true;
-}
-
-void Ledger::FlushEdgeTiles(rocksdb::WriteBatch& batch) {
-  for (uint32_t level = 0; level < edge_tiles_.size(); ++level) {
-    EdgeTile& edge = edge_tiles_[level];
-    if (!edge.present || !edge.dirty) continue;
-    batch.Put(cf_.nodes, storage::TileKey(level, edge.index), edge.tile.Encode());
-    edge.dirty = false;
-  }
-}
-
-Status Ledger::LoadEdgeTiles(uint64_t size) {
-  edge_tiles_.clear();
-  for (uint32_t level = 0; (size >> (storage::kTileHeight * level)) > 0; ++level) {
-    const uint64_t row0_nodes = size >> (storage::kTileHeight * level);
-    const uint64_t index = (row0_nodes - 1) / storage::kTileWidth;
-    std::string value;
-    EJ_RETURN_IF_ERROR(FromRocks(
-        db_->Get(rocksdb::ReadOptions(), cf_.nodes, storage::TileKey(level, index), &value),
-        "tree tile " + std::to_string(level) + "/" + std::to_string(index)));
-    EJ_ASSIGN_OR_RETURN(storage::Tile tile, storage::Tile::Decode(value));
-    edge_tiles_.push_back(
-        EdgeTile{.index = index, .tile = std::move(tile), .present = true, .dirty = false});
-  }
-  return Status::Ok();
-}
-
 void Ledger::WriterLoop() {
   NameThread("ej-writer");
   std::vector<Pending> group;
@@ -607,145 +455,54 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::PrepareGroup(std::vector<Pending>
   outcomes.resize(reqs.size());
   const int64_t now = std::max(options_.clock->NowMicros(), last_recorded_at_us_);
   group->recorded_at_us = now;
-  bool checkpoint_requested = false;
 
-  // Idempotency. An id is always either in the group being written (in_flight_) or in the store:
-  // the committer forgets a group's ids only after its write, so look at in_flight_ first.
-  std::vector<size_t> lookups;
-  {
-    std::lock_guard<std::mutex> lock(commit_mu_);
-    for (size_t i = 0; i < reqs.size(); ++i) {
-      if (reqs[i].checkpoint_only) {
-        checkpoint_requested = true;
-        continue;
-      }
-      if (auto it = in_flight_.find(reqs[i].request.event_id); it != in_flight_.end()) {
-        outcomes[i] = DuplicateOf(reqs[i].request, it->second);
-      } else {
-        lookups.push_back(i);
-      }
-    }
-  }
-  std::vector<rocksdb::Slice> keys;
-  keys.reserve(lookups.size());
-  for (size_t i : lookups) keys.emplace_back(reqs[i].request.event_id);
-  std::vector<rocksdb::PinnableSlice> values(lookups.size());
-  std::vector<rocksdb::Status> statuses(lookups.size());
-  if (!lookups.empty()) {
-    db_->MultiGet(rocksdb::ReadOptions(), cf_.event_ids, keys.size(), keys.data(), values.data(),
-                  statuses.data());
-  }
-
+  EventIdLookups lookups = LookUpEventIds(*group);
   auto& batch = group->batch;
   const uint64_t first_sequence = next_sequence_;
   int64_t last_entry_at_us = last_recorded_at_us_;
   std::unordered_map<std::string_view, EventIdRecord> new_in_group;
-  for (size_t k = 0; k < lookups.size(); ++k) {
-    const size_t i = lookups[k];
+  for (size_t k = 0; k < lookups.indexes.size(); ++k) {
+    const size_t i = lookups.indexes[k];
     const AppendRequest& req = reqs[i].request;
-    if (statuses[k].ok()) {
-      auto record = ParseEventIdValue(std::string_view(values[k].data(), values[k].size()));
+    if (lookups.statuses[k].ok()) {
+      const auto& value = lookups.values[k];
+      auto record = ParseEventIdValue(std::string_view(value.data(), value.size()));
       outcomes[i] = record ? DuplicateOf(req, *record) : Err(record.error());
       continue;
     }
-    if (!statuses[k].IsNotFound()) {
-      outcomes[i] = Err(FromRocks(statuses[k], "event-id lookup"));
+    if (!lookups.statuses[k].IsNotFound()) {
+      outcomes[i] = Err(FromRocks(lookups.statuses[k], "event-id lookup"));
       continue;
     }
     if (auto it = new_in_group.find(req.event_id); it != new_in_group.end()) {
       outcomes[i] = DuplicateOf(req, it->second);
       continue;
     }
-    // A replicated entry keeps its source's sequence and time (AppendRequest::presequenced).
-    int64_t at = now;
-    if (req.presequenced) {
-      at = req.presequenced->recorded_at_us;
-      if (req.presequenced->sequence != next_sequence_ || at < last_entry_at_us) {
-        outcomes[i] = Err(
-            FailedPrecondition("replicated entry " + std::to_string(req.presequenced->sequence) +
-                               " does not follow entry " + std::to_string(next_sequence_ - 1) +
-                               (at < last_entry_at_us ? " (its recorded-at time goes back)" : "")));
-        continue;
-      }
+    Status folded = AppendNew(reqs[i], now, last_entry_at_us, batch, outcomes[i]);
+    if (!folded.ok()) {
+      Fail(folded);
+      for (auto& p : reqs) p.done(Err(folded));
+      return nullptr;
     }
-    if (options_.observer != nullptr) {
-      Status admitted = options_.observer->Admit(req, at);
-      if (!admitted.ok()) {
-        outcomes[i] = Err(std::move(admitted));
-        continue;
-      }
+    if (outcomes[i]->has_value()) {
+      const AppendResult& appended = **outcomes[i];
+      new_in_group.emplace(
+          req.event_id, EventIdRecord{appended.sequence, appended.recorded_at_us, req.body_digest});
     }
-    std::string entry;
-    merkle::Hash leaf;
-    if (req.presequenced && !req.presequenced->entry_bytes.empty()) {
-      // A replica's entry with the bytes and leaf it verified (AppendRequest::Presequenced).
-      if (!std::string_view(req.presequenced->entry_bytes).ends_with(req.signed_event)) {
-        outcomes[i] = Err(Internal("replicated entry " + std::to_string(next_sequence_) +
-                                   ": its bytes do not hold its signed event"));
-        continue;
-      }
-      entry = std::move(reqs[i].request.presequenced->entry_bytes);
-      leaf = req.presequenced->leaf_hash;
-    } else {
-      entry = storage::EncodeLedgerEntry(next_sequence_, at, req.signed_event);
-      leaf = merkle::LeafHash(entry);
-    }
-    const uint64_t seq = next_sequence_++;
-    last_entry_at_us = at;
-    range_.Append(leaf,
-                  [&](const merkle::NodeId& id, const merkle::Hash& h) { AddNode(id, h, batch); });
-    if (options_.observer != nullptr) {
-      Status applied = options_.observer->Apply(req, seq, at, entry, batch);
-      if (!applied.ok()) {
-        // The fold cannot follow the ledger: fail-stop, as after a failed write (nothing of the
-        // group is written; a restart folds the ledger again).
-        Status st(applied.code(),
-                  "entry " + std::to_string(seq) + " (event " + req.event_id +
-                      "): the derived state failed to fold it: " + applied.message(),
-                  applied.rule());
-        Fail(st);
-        for (auto& p : reqs) p.done(Err(st));
-        return nullptr;
-      }
-    }
-    batch.Put(cf_.entries, storage::EncodeBigEndian64(seq), entry);
-    new_in_group.emplace(req.event_id, EventIdRecord{seq, at, req.body_digest});
-    outcomes[i] = AppendResult{seq, at, false};
   }
   if (options_.observer != nullptr && next_sequence_ != first_sequence) {
     options_.observer->FinishGroup(batch);
   }
-  // The group's event ids in key order: random ids (UUIDs) inserted in order let the memtable's
-  // skiplist start each search from the previous insert's position instead of from the top.
-  if (!new_in_group.empty()) {
-    std::vector<std::pair<std::string_view, const EventIdRecord*>> ids;
-    ids.reserve(new_in_group.size());
-    for (const auto& [id, record] : new_in_group) ids.emplace_back(id, &record);
-    std::sort(ids.begin(), ids.end());
-    for (const auto& [id, record] : ids) {
-      batch.Put(cf_.event_ids, rocksdb::Slice(id.data(), id.size()),
-                EventIdValue(record->sequence, record->recorded_at_us, record->digest));
-    }
-  }
+  PutEventIds(new_in_group, batch);
   FlushEdgeTiles(batch);
   group->appended = next_sequence_ - first_sequence;
   group->size_after = range_.size();
 
-  // A checkpoint for the tree this group makes, in the same batch: it can never disagree with it.
-  if (options_.checkpoint_signer && range_.size() > last_checkpoint_size_ &&
-      (checkpoint_requested || now - last_checkpoint_us_ >= options_.checkpoint_interval_us)) {
-    note::Checkpoint cp{origin_, range_.size(), range_.Root(), {}};
-    auto signed_note = options_.checkpoint_signer->Sign(cp.Marshal());
-    if (!signed_note) {
-      Status st = signed_note.error().WithContext("signing a checkpoint");
-      Fail(st);
-      for (auto& p : reqs) p.done(Err(st));
-      return nullptr;
-    }
-    batch.Put(cf_.checkpoints, storage::EncodeBigEndian64(range_.size()), *signed_note);
-    group->wrote_checkpoint = true;
-    last_checkpoint_us_ = now;
-    last_checkpoint_size_ = range_.size();
+  Status signed_checkpoint = CheckpointInto(*group, lookups.checkpoint_requested);
+  if (!signed_checkpoint.ok()) {
+    Fail(signed_checkpoint);
+    for (auto& p : reqs) p.done(Err(signed_checkpoint));
+    return nullptr;
   }
   // (For ordinary appends every entry of the group is recorded at `now`.)
   if (group->appended > 0) last_recorded_at_us_ = last_entry_at_us;
@@ -755,6 +512,126 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::PrepareGroup(std::vector<Pending>
     for (const auto& [id, record] : new_in_group) in_flight_.emplace(std::string(id), record);
   }
   return group;
+}
+
+Ledger::EventIdLookups Ledger::LookUpEventIds(PreparedGroup& group) {
+  auto& reqs = group.requests;
+  EventIdLookups lookups;
+  // An id is always either in the group being written (in_flight_) or in the store: the
+  // committer forgets a group's ids only after its write, so look at in_flight_ first.
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      if (reqs[i].checkpoint_only) {
+        lookups.checkpoint_requested = true;
+        continue;
+      }
+      if (auto it = in_flight_.find(reqs[i].request.event_id); it != in_flight_.end()) {
+        group.outcomes[i] = DuplicateOf(reqs[i].request, it->second);
+      } else {
+        lookups.indexes.push_back(i);
+      }
+    }
+  }
+  const size_t n = lookups.indexes.size();
+  if (n == 0) return lookups;
+  std::vector<rocksdb::Slice> keys;
+  keys.reserve(n);
+  for (size_t i : lookups.indexes) keys.emplace_back(reqs[i].request.event_id);
+  lookups.values = std::vector<rocksdb::PinnableSlice>(n);
+  lookups.statuses.resize(n);
+  db_->MultiGet(rocksdb::ReadOptions(), cf_.event_ids, n, keys.data(), lookups.values.data(),
+                lookups.statuses.data());
+  return lookups;
+}
+
+Status Ledger::AppendNew(Pending& pending, int64_t now, int64_t& last_entry_at_us,
+                         rocksdb::WriteBatch& batch, std::optional<Result<AppendResult>>& outcome) {
+  const AppendRequest& req = pending.request;
+  // A replicated entry keeps its source's sequence and time (AppendRequest::presequenced).
+  int64_t at = now;
+  if (req.presequenced) {
+    at = req.presequenced->recorded_at_us;
+    if (req.presequenced->sequence != next_sequence_ || at < last_entry_at_us) {
+      outcome = Err(
+          FailedPrecondition("replicated entry " + std::to_string(req.presequenced->sequence) +
+                             " does not follow entry " + std::to_string(next_sequence_ - 1) +
+                             (at < last_entry_at_us ? " (its recorded-at time goes back)" : "")));
+      return Status::Ok();
+    }
+  }
+  if (options_.observer != nullptr) {
+    Status admitted = options_.observer->Admit(req, at);
+    if (!admitted.ok()) {
+      outcome = Err(std::move(admitted));
+      return Status::Ok();
+    }
+  }
+  std::string entry;
+  merkle::Hash leaf;
+  if (req.presequenced && !req.presequenced->entry_bytes.empty()) {
+    // A replica's entry with the bytes and leaf it verified (AppendRequest::Presequenced).
+    if (!std::string_view(req.presequenced->entry_bytes).ends_with(req.signed_event)) {
+      outcome = Err(Internal("replicated entry " + std::to_string(next_sequence_) +
+                             ": its bytes do not hold its signed event"));
+      return Status::Ok();
+    }
+    entry = std::move(pending.request.presequenced->entry_bytes);
+    leaf = req.presequenced->leaf_hash;
+  } else {
+    entry = storage::EncodeLedgerEntry(next_sequence_, at, req.signed_event);
+    leaf = merkle::LeafHash(entry);
+  }
+  const uint64_t seq = next_sequence_++;
+  last_entry_at_us = at;
+  range_.Append(leaf,
+                [&](const merkle::NodeId& id, const merkle::Hash& h) { AddNode(id, h, batch); });
+  if (options_.observer != nullptr) {
+    Status applied = options_.observer->Apply(req, seq, at, entry, batch);
+    if (!applied.ok()) {
+      // The fold cannot follow the ledger: fail-stop, as after a failed write (nothing of the
+      // group is written; a restart folds the ledger again).
+      return Status(applied.code(),
+                    "entry " + std::to_string(seq) + " (event " + req.event_id +
+                        "): the derived state failed to fold it: " + applied.message(),
+                    applied.rule());
+    }
+  }
+  batch.Put(cf_.entries, storage::EncodeBigEndian64(seq), entry);
+  outcome = AppendResult{seq, at, false};
+  return Status::Ok();
+}
+
+void Ledger::PutEventIds(const std::unordered_map<std::string_view, EventIdRecord>& new_in_group,
+                         rocksdb::WriteBatch& batch) {
+  if (new_in_group.empty()) return;
+  // In key order: random ids (UUIDs) inserted in order let the memtable's skiplist start each
+  // search from the previous insert's position instead of from the top.
+  std::vector<std::pair<std::string_view, const EventIdRecord*>> ids;
+  ids.reserve(new_in_group.size());
+  for (const auto& [id, record] : new_in_group) ids.emplace_back(id, &record);
+  std::sort(ids.begin(), ids.end());
+  for (const auto& [id, record] : ids) {
+    batch.Put(cf_.event_ids, rocksdb::Slice(id.data(), id.size()),
+              EventIdValue(record->sequence, record->recorded_at_us, record->digest));
+  }
+}
+
+Status Ledger::CheckpointInto(PreparedGroup& group, bool requested) {
+  // A checkpoint for the tree this group makes, in the same batch: it can never disagree with it.
+  const int64_t now = group.recorded_at_us;
+  if (!options_.checkpoint_signer || range_.size() <= last_checkpoint_size_ ||
+      (!requested && now - last_checkpoint_us_ < options_.checkpoint_interval_us)) {
+    return Status::Ok();
+  }
+  note::Checkpoint cp{origin_, range_.size(), range_.Root(), {}};
+  auto signed_note = options_.checkpoint_signer->Sign(cp.Marshal());
+  if (!signed_note) return signed_note.error().WithContext("signing a checkpoint");
+  group.batch.Put(cf_.checkpoints, storage::EncodeBigEndian64(range_.size()), *signed_note);
+  group.wrote_checkpoint = true;
+  last_checkpoint_us_ = now;
+  last_checkpoint_size_ = range_.size();
+  return Status::Ok();
 }
 
 Result<AppendResult> Ledger::DuplicateOf(const AppendRequest& req, const EventIdRecord& original) {
@@ -819,122 +696,6 @@ void Ledger::WriteGroup(PreparedGroup& group) {
     if (!group.outcomes[i]->has_value()) stat_refused_.fetch_add(1, std::memory_order_relaxed);
     reqs[i].done(std::move(*group.outcomes[i]));
   }
-}
-
-Result<std::string> Ledger::Entry(uint64_t sequence) const {
-  if (sequence == 0 || sequence > size()) {
-    return Err(NotFound("no entry " + std::to_string(sequence) + " (the ledger has " +
-                        std::to_string(size()) + ")"));
-  }
-  std::string value;
-  EJ_RETURN_IF_ERROR(FromRocks(
-      db_->Get(rocksdb::ReadOptions(), cf_.entries, storage::EncodeBigEndian64(sequence), &value),
-      "entry " + std::to_string(sequence)));
-  return value;
-}
-
-Status Ledger::ForEachEntry(uint64_t first,
-                            const std::function<bool(uint64_t, std::string_view)>& visit,
-                            bool verify_checksums) const {
-  const uint64_t last = size();
-  rocksdb::ReadOptions ro;
-  ro.fill_cache = false;
-  ro.verify_checksums = verify_checksums;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_.entries));
-  uint64_t expected = std::max<uint64_t>(first, 1);
-  for (it->Seek(storage::EncodeBigEndian64(expected)); it->Valid() && expected <= last;
-       it->Next(), ++expected) {
-    uint64_t seq = storage::DecodeBigEndian64(std::string_view(it->key().data(), it->key().size()));
-    if (seq != expected) {
-      return DataLoss("entry " + std::to_string(expected) + " is missing (next stored is " +
-                      std::to_string(seq) + ")");
-    }
-    if (!visit(seq, std::string_view(it->value().data(), it->value().size()))) {
-      return Status::Ok();
-    }
-  }
-  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading entries"));
-  if (expected <= last) return DataLoss("entry " + std::to_string(expected) + " is missing");
-  return Status::Ok();
-}
-
-Result<uint64_t> Ledger::SequenceOf(std::string_view event_id) const {
-  std::string value;
-  EJ_RETURN_IF_ERROR(FromRocks(db_->Get(rocksdb::ReadOptions(), cf_.event_ids,
-                                        rocksdb::Slice(event_id.data(), event_id.size()), &value),
-                               "event id"));
-  EJ_ASSIGN_OR_RETURN(auto record, ParseEventIdValue(value));
-  return record.sequence;
-}
-
-Result<merkle::Hash> Ledger::Root(uint64_t tree_size) const {
-  if (tree_size > size()) {
-    return Err(InvalidArgument("tree size " + std::to_string(tree_size) +
-                               " is larger than the ledger (" + std::to_string(size()) + ")"));
-  }
-  return merkle::Root(*node_source_, tree_size);
-}
-
-Result<std::vector<merkle::Hash>> Ledger::InclusionProof(uint64_t leaf_index,
-                                                         uint64_t tree_size) const {
-  if (tree_size > size()) {
-    return Err(InvalidArgument("tree size " + std::to_string(tree_size) +
-                               " is larger than the ledger (" + std::to_string(size()) + ")"));
-  }
-  return merkle::InclusionProof(*node_source_, leaf_index, tree_size);
-}
-
-Result<std::vector<merkle::Hash>> Ledger::ConsistencyProof(uint64_t size1, uint64_t size2) const {
-  if (size2 > size()) {
-    return Err(InvalidArgument("tree size " + std::to_string(size2) +
-                               " is larger than the ledger (" + std::to_string(size()) + ")"));
-  }
-  return merkle::ConsistencyProof(*node_source_, size1, size2);
-}
-
-Result<std::string> Ledger::LatestCheckpoint() const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_.checkpoints));
-  it->SeekToLast();
-  EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading checkpoints"));
-  if (!it->Valid()) return Err(NotFound("no checkpoint has been written yet"));
-  return it->value().ToString();
-}
-
-Status Ledger::StoreVerifiedCheckpoint(std::string_view signed_note) {
-  if (options_.checkpoint_signer) {
-    return FailedPrecondition("this ledger signs its own checkpoints; it stores no others");
-  }
-  auto text_end = signed_note.find("\n\n");
-  if (text_end == std::string_view::npos) {
-    return InvalidArgument("the checkpoint is not a signed note");
-  }
-  EJ_ASSIGN_OR_RETURN(auto checkpoint,
-                      note::Checkpoint::Parse(signed_note.substr(0, text_end + 1)));
-  const std::string where = "checkpoint at size " + std::to_string(checkpoint.size) + ": ";
-  if (checkpoint.origin != origin_) {
-    return FailedPrecondition(where + "names origin \"" + checkpoint.origin + "\"");
-  }
-  if (checkpoint.size == 0 || checkpoint.size > size()) {
-    return FailedPrecondition(where + "the ledger has " + std::to_string(size()) + " entries");
-  }
-  EJ_ASSIGN_OR_RETURN(auto root, merkle::Root(*node_source_, checkpoint.size));
-  if (root != checkpoint.root) return FailedPrecondition(where + "its root differs from ours");
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync;
-  return FromRocks(db_->Put(wo, cf_.checkpoints, storage::EncodeBigEndian64(checkpoint.size),
-                            rocksdb::Slice(signed_note.data(), signed_note.size())),
-                   "storing a checkpoint");
-}
-
-Status Ledger::ForEachCheckpoint(
-    const std::function<bool(uint64_t, std::string_view)>& visit) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_.checkpoints));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    uint64_t size =
-        storage::DecodeBigEndian64(std::string_view(it->key().data(), it->key().size()));
-    if (!visit(size, std::string_view(it->value().data(), it->value().size()))) break;
-  }
-  return FromRocks(it->status(), "reading checkpoints");
 }
 
 }  // namespace ejournal

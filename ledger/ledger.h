@@ -44,6 +44,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -250,7 +251,6 @@ class Ledger {
     Callback done;
     bool checkpoint_only = false;
   };
-  class RocksNodeSource;
 
   // A group numbered and encoded by the writer, waiting for the committer to write it.
   struct PreparedGroup {
@@ -276,6 +276,24 @@ class Ledger {
   void WriterLoop();
   void CommitterLoop();
   std::unique_ptr<PreparedGroup> PrepareGroup(std::vector<Pending>& requests);
+  // PrepareGroup's steps. The group's event ids not in flight (answered as duplicates here),
+  // looked up in the store with one MultiGet.
+  struct EventIdLookups {
+    std::vector<size_t> indexes;  // into the group's requests
+    std::vector<rocksdb::PinnableSlice> values;
+    std::vector<rocksdb::Status> statuses;
+    bool checkpoint_requested = false;
+  };
+  EventIdLookups LookUpEventIds(PreparedGroup& group);
+  // Admits, numbers, hashes and folds one new entry into `batch`, setting `outcome` (the
+  // appended entry or why it was refused). Returns an error only when the fold failed: the writer
+  // must stop.
+  Status AppendNew(Pending& pending, int64_t now, int64_t& last_entry_at_us,
+                   rocksdb::WriteBatch& batch, std::optional<Result<AppendResult>>& outcome);
+  void PutEventIds(const std::unordered_map<std::string_view, EventIdRecord>& new_in_group,
+                   rocksdb::WriteBatch& batch);
+  // Signs a checkpoint of the tree after the group into its batch when one is due or requested.
+  Status CheckpointInto(PreparedGroup& group, bool requested);
   void WriteGroup(PreparedGroup& group);
   static Result<AppendResult> DuplicateOf(const AppendRequest& request,
                                           const EventIdRecord& original);
@@ -292,7 +310,7 @@ class Ledger {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<rocksdb::DB> db_;
   LedgerColumnFamilies cf_;
-  std::unique_ptr<RocksNodeSource> node_source_;
+  std::unique_ptr<merkle::NodeSource> node_source_;  // ledger_internal::MakeRocksNodeSource
   std::string origin_;
 
   // Owned by the writer thread (set up by Open before it starts).
