@@ -68,6 +68,7 @@ Lesson ScheduledLesson(const v1::LessonScheduled& p, uint64_t seq) {
   l.subject_id = p.subject_id();
   l.teacher_id = p.teacher_id();
   l.individual_student_id = p.individual_student_id();
+  l.timetable_slot_id = p.timetable_slot_id();
   l.room = p.room();
   l.planned_topic = p.planned_topic();
   l.date = DayOr(p.date(), kNoDay);

@@ -87,8 +87,9 @@ Status Checker::CheckPayload() {
     case B::kBellScheduleSet:
       return CheckBellScheduleSet();
     case B::kTimetableSlotSet:
+      return CheckTimetableSlotSet();
     case B::kTimetableSlotRemoved:
-      return CheckTimetableSlot();
+      return CheckTimetableSlotRemoved();
     case B::kLessonScheduled:
       return CheckLessonScheduled();
     case B::kLessonMoved:

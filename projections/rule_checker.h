@@ -102,7 +102,11 @@ class Checker {
   Status CheckTeachingLoadRemoved();
   Status CheckPlannedTopicsSet();
   Status CheckBellScheduleSet();
-  Status CheckTimetableSlot();
+  Status CheckTimetableSlotSet();
+  Status CheckTimetableSlotRemoved();
+  // R-SET-1 (not on a day off) and R-SET-3 (no teacher, class or room twice in one period) for a
+  // lesson placed at `placed`'s date and period; `lesson_id` is the lesson itself when it moves.
+  Status CheckLessonPlacement(std::string_view lesson_id, const Lesson& placed);
   Status CheckLessonScheduled();
   Status CheckLessonChange();
   // rules_journal.cc

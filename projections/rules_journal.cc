@@ -82,19 +82,6 @@ const std::vector<v1::MarkWindowRule>& DefaultWindows() {
   return rules;
 }
 
-bool IsSchoolDay(const School& school, const SchoolClass& cls, Day day) {
-  auto year = school.years.find(cls.year_id);
-  if (year == school.years.end()) return WeekdayOf(day) <= 6;
-  for (const auto& h : year->second.holidays) {
-    if (day < h.first || day > h.last) continue;
-    bool applies = h.grades.empty() && h.class_ids.empty();
-    applies |= std::find(h.grades.begin(), h.grades.end(), cls.grade) != h.grades.end();
-    applies |= std::find(h.class_ids.begin(), h.class_ids.end(), cls.id) != h.class_ids.end();
-    if (applies && h.kind != v1::HOLIDAY_KIND_ACTIVATED_DAY) return false;
-  }
-  return WeekdayOf(day) <= 6;  // six-day week unless the scheme says otherwise
-}
-
 }  // namespace
 
 Status CheckMarkValue(const v1::MarkValue& value, v1::WorkType work) {
@@ -121,6 +108,12 @@ Result<const Lesson*> Checker::WritableLesson(std::string_view lesson_id) {
                               ": marks and absences go into the column of a scheduled lesson"));
   }
   if (lesson->cancelled) return Err(Refuse("R-LES-1", "lesson " + lesson->id + " was cancelled"));
+  if (auto cls = school_->classes.find(lesson->class_id); cls != school_->classes.end()) {
+    if (std::string off = school_->DayOff(cls->second, lesson->date); !off.empty()) {
+      return Err(Refuse("R-SET-1", "Урок " + RuDate(lesson->date) + " приходится на " + off +
+                                       ": в нём нет записей; методист переносит или отменяет его"));
+    }
+  }
   if (state_.IsInvalid(lesson->scheduled_seq)) {
     return Err(
         Refuse("R-SEC-3", "lesson " + lesson->id + " was scheduled by an invalidated event"));
@@ -351,7 +344,6 @@ namespace ejournal::school {
 
 using rules::DefaultWindows;
 using rules::IsSameDayWork;
-using rules::IsSchoolDay;
 using rules::MatchWindow;
 
 int64_t RuleBook::MarkDeadlineUs(const School& school, const Lesson& lesson, v1::WorkType work) {
@@ -377,7 +369,7 @@ int64_t RuleBook::MarkDeadlineUs(const School& school, const Lesson& lesson, v1:
       if (cls != school.classes.end()) {
         for (int n = 0; n < amount && day - lesson.date < 400;) {
           ++day;
-          if (IsSchoolDay(school, cls->second, day)) ++n;
+          if (school.DayOff(cls->second, day).empty()) ++n;  // R-SET-1
         }
       } else {
         day += amount;

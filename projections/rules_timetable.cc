@@ -1,11 +1,48 @@
 // The timetable rules: the teaching load, the plan (КТП), bells, the timetable and the lessons
-// scheduled, moved or cancelled (DOMAIN.md R-LES-1, R-TIME-1).
+// scheduled, moved or cancelled (DOMAIN.md R-LES-1, R-SET-1, R-SET-3, R-TIME-1).
 #include <algorithm>
 #include <string>
 
 #include "projections/rule_checker.h"
 
 namespace ejournal::school::rules {
+namespace {
+
+// Whether two placements teach some student twice: the same class, unless both are different
+// subgroups of it (the subgroups of a class split it and meet in parallel).
+bool SameStudents(std::string_view class_a, std::string_view subgroup_a, std::string_view class_b,
+                  std::string_view subgroup_b) {
+  return class_a == class_b &&
+         (subgroup_a.empty() || subgroup_b.empty() || subgroup_a == subgroup_b);
+}
+
+// What is already there, as the methodist reads it: "5А, Математика, учитель Иванова М. П.,
+// кабинет 12".
+std::string Placement(const School& school, std::string_view class_id, std::string_view subject_id,
+                      std::string_view teacher_id, std::string_view room) {
+  std::string out = school.ClassLabel(class_id) + ", " + school.SubjectName(subject_id) +
+                    ", учитель " + school.UserName(teacher_id);
+  if (!room.empty()) out += ", кабинет " + std::string(room);
+  return out;
+}
+
+// The R-SET-3 conflict of a placement with one already there, or "".
+std::string Conflict(const School& school, std::string_view teacher_a, std::string_view class_a,
+                     std::string_view subgroup_a, std::string_view room_a, bool individual_a,
+                     std::string_view teacher_b, std::string_view class_b,
+                     std::string_view subgroup_b, std::string_view room_b, bool individual_b) {
+  if (teacher_a == teacher_b) return "учитель " + school.UserName(teacher_a) + " уже ведёт урок";
+  // A home-schooled student's individual lessons run beside their class's (R-LES-2).
+  if (!individual_a && !individual_b && SameStudents(class_a, subgroup_a, class_b, subgroup_b)) {
+    return "у " + school.ClassLabel(class_a) + " уже есть урок";
+  }
+  if (!room_a.empty() && room_a == room_b && !individual_a && !individual_b) {
+    return "кабинет " + std::string(room_a) + " уже занят";
+  }
+  return {};
+}
+
+}  // namespace
 
 Status Checker::CheckTeachingLoadAssigned() {
   EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "assigning teaching load"));
@@ -61,8 +98,101 @@ Status Checker::CheckBellScheduleSet() {
   return Status::Ok();
 }
 
-Status Checker::CheckTimetableSlot() {
-  return Needs({v1::ROLE_ADMIN, v1::ROLE_METHODIST}, "changing the timetable");
+Status Checker::CheckTimetableSlotSet() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN, v1::ROLE_METHODIST}, "changing the timetable"));
+  const auto& p = body_.timetable_slot_set();
+  if (p.slot_id().empty()) return Malformed("R-SET-3", "У строки расписания нет идентификатора");
+  if (!school_->classes.contains(p.class_id())) {
+    return Refuse("R-SET-3", "В школе нет класса «" + p.class_id() + "»");
+  }
+  if (!school_->subjects.contains(p.subject_id())) {
+    return Refuse("R-SET-3", "В школе нет предмета «" + p.subject_id() + "»");
+  }
+  if (!p.subgroup_id().empty()) {
+    auto g = school_->subgroups.find(p.subgroup_id());
+    if (g == school_->subgroups.end() || g->second.class_id != p.class_id()) {
+      return Refuse("R-SET-3", "Группа «" + p.subgroup_id() + "» не относится к классу " +
+                                   school_->ClassLabel(p.class_id()));
+    }
+  }
+  const User* t = school_->FindUser(p.teacher_id());
+  if (t == nullptr || !IsTeacher(*t)) {
+    return Refuse("R-SET-3", "«" + school_->UserName(p.teacher_id()) + "» не учитель школы");
+  }
+  if (p.weekday() < v1::WEEKDAY_MONDAY || p.weekday() > v1::WEEKDAY_SUNDAY) {
+    return Malformed("R-SET-3", "Не указан день недели");
+  }
+  if (p.period() < 0 || p.period() > 16) return Malformed("R-SET-3", "Номер урока — от 0 до 16");
+  if (p.valid().first_day().year() == 0) {
+    return Malformed("R-SET-3", "Не указано, с какого дня действует строка");
+  }
+  EJ_ASSIGN_OR_RETURN(const Day first, DayOf(p.valid().first_day()));
+  Day last = kForever;
+  if (p.valid().last_day().year() != 0) {
+    EJ_ASSIGN_OR_RETURN(last, DayOf(p.valid().last_day()));
+  }
+  if (last < first)
+    return Malformed("R-SET-3", "Строка расписания кончается раньше, чем начинается");
+  for (const auto& [id, other] : school_->timetable) {
+    if (id == p.slot_id() || other.weekday != p.weekday() || other.period != p.period() ||
+        other.last < first || other.first > last) {
+      continue;
+    }
+    std::string conflict =
+        Conflict(*school_, p.teacher_id(), p.class_id(), p.subgroup_id(), p.room(), false,
+                 other.teacher_id, other.class_id, other.subgroup_id, other.room, false);
+    if (conflict.empty()) continue;
+    return Refuse(
+        "R-SET-3",
+        "Накладка в расписании: " + std::string(RuWeekday(p.weekday())) + ", " +
+            std::to_string(p.period()) + "-й урок — " + conflict + " (" +
+            Placement(*school_, other.class_id, other.subject_id, other.teacher_id, other.room) +
+            ", с " + RuDate(std::max(first, other.first)) + ")");
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckTimetableSlotRemoved() {
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN, v1::ROLE_METHODIST}, "changing the timetable"));
+  const auto& p = body_.timetable_slot_removed();
+  if (!school_->timetable.contains(p.slot_id())) {
+    return Refuse("R-SET-3", "В расписании нет строки «" + p.slot_id() + "»");
+  }
+  if (p.effective_from().year() != 0) {
+    EJ_ASSIGN_OR_RETURN([[maybe_unused]] Day from, DayOf(p.effective_from()));
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckLessonPlacement(std::string_view lesson_id, const Lesson& placed) {
+  auto cls = school_->classes.find(placed.class_id);
+  if (cls != school_->classes.end()) {
+    if (std::string off = school_->DayOff(cls->second, placed.date); !off.empty()) {
+      return Refuse("R-SET-1", "Урок не ставится на " + RuDate(placed.date) + ": это " + off);
+    }
+  }
+  for (const auto& [class_id, by_day] : school_->lessons_by_class_day) {
+    auto day = by_day.find(placed.date);
+    if (day == by_day.end()) continue;
+    for (const std::string& id : day->second) {
+      const Lesson* other = school_->FindLesson(id);
+      if (other == nullptr || id == lesson_id || other->cancelled ||
+          other->period != placed.period) {
+        continue;
+      }
+      std::string conflict =
+          Conflict(*school_, placed.teacher_id, placed.class_id, placed.subgroup_id, placed.room,
+                   !placed.individual_student_id.empty(), other->teacher_id, other->class_id,
+                   other->subgroup_id, other->room, !other->individual_student_id.empty());
+      if (conflict.empty()) continue;
+      return Refuse("R-SET-3", "Накладка: " + RuDate(placed.date) + ", " +
+                                   std::to_string(placed.period) + "-й урок — " + conflict + " (" +
+                                   Placement(*school_, other->class_id, other->subject_id,
+                                             other->teacher_id, other->room) +
+                                   ")");
+    }
+  }
+  return Status::Ok();
 }
 
 Status Checker::CheckLessonScheduled() {
@@ -95,7 +225,15 @@ Status Checker::CheckLessonScheduled() {
       ClassOf(l.individual_student_id(), day) != l.class_id()) {
     return Refuse("R-LES-2", "an individual lesson is for a student of the class");
   }
-  return Status::Ok();
+  Lesson placed;
+  placed.class_id = l.class_id();
+  placed.subgroup_id = l.subgroup_id();
+  placed.teacher_id = l.teacher_id();
+  placed.room = l.room();
+  placed.individual_student_id = l.individual_student_id();
+  placed.date = day;
+  placed.period = l.period();
+  return CheckLessonPlacement(l.lesson_id(), placed);
 }
 
 Status Checker::CheckLessonChange() {
@@ -110,8 +248,17 @@ Status Checker::CheckLessonChange() {
     return Refuse("R-LES-1", "lesson " + id + " was held and has records: it stays in its column");
   }
   if (body_.has_lesson_moved()) {
-    EJ_ASSIGN_OR_RETURN(Day day, DayOf(body_.lesson_moved().new_date()));
+    const auto& m = body_.lesson_moved();
+    EJ_ASSIGN_OR_RETURN(Day day, DayOf(m.new_date()));
     if (school_->YearOn(day) == nullptr) return Refuse("R-LES-1", "outside every academic year");
+    if (m.new_period() < 0 || m.new_period() > 16) {
+      return Malformed("R-LES-1", "Номер урока — от 0 до 16");
+    }
+    Lesson placed = *l;
+    placed.date = day;
+    placed.period = m.new_period();
+    if (!m.new_room().empty()) placed.room = m.new_room();
+    return CheckLessonPlacement(id, placed);
   }
   return Status::Ok();
 }

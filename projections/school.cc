@@ -91,6 +91,18 @@ const TermScheme* AcademicYear::SchemeFor(int grade) const {
   return nullptr;
 }
 
+bool HolidayInfo::AppliesTo(const SchoolClass& cls) const {
+  if (grades.empty() && class_ids.empty()) return true;
+  return std::find(grades.begin(), grades.end(), cls.grade) != grades.end() ||
+         std::find(class_ids.begin(), class_ids.end(), cls.id) != class_ids.end();
+}
+
+int Plan::Hours() const {
+  int n = 0;
+  for (const auto& t : topics) n += t.hours;
+  return n;
+}
+
 const Membership* Student::On(Day day) const {
   for (auto it = memberships.rbegin(); it != memberships.rend(); ++it) {
     if (day >= it->from && day <= it->to) return &*it;
@@ -140,6 +152,46 @@ const TermInfo* School::TermOn(const SchoolClass& cls, Day day) const {
     if (day >= t.first && day <= t.last) return &t;
   }
   return nullptr;
+}
+
+std::string School::ClassLabel(std::string_view class_id) const {
+  auto it = classes.find(class_id);
+  if (it == classes.end()) return std::string(class_id);
+  return std::to_string(it->second.grade) + it->second.letter;
+}
+
+std::string School::SubjectName(std::string_view subject_id) const {
+  auto it = subjects.find(subject_id);
+  return it == subjects.end() || it->second.name.empty() ? std::string(subject_id)
+                                                         : it->second.name;
+}
+
+std::string School::UserName(std::string_view user_id) const {
+  const User* u = FindUser(user_id);
+  return u == nullptr || u->display_name.empty() ? std::string(user_id) : u->display_name;
+}
+
+bool School::IsSchoolWeekday(const SchoolClass& cls, Day day) const {
+  uint32_t weekdays = 0;
+  if (auto year = years.find(cls.year_id); year != years.end()) {
+    if (const TermScheme* scheme = year->second.SchemeFor(cls.grade)) weekdays = scheme->weekdays;
+  }
+  const int wd = WeekdayOf(day);
+  return weekdays == 0 ? wd <= 5 : (weekdays & (1u << wd)) != 0;
+}
+
+std::string School::DayOff(const SchoolClass& cls, Day day) const {
+  if (auto year = years.find(cls.year_id); year != years.end()) {
+    for (const auto& h : year->second.holidays) {
+      if (day < h.first || day > h.last || !h.AppliesTo(cls)) continue;
+      return (h.name.empty() ? std::string("нерабочий день") : h.name) + " (с " + RuDate(h.first) +
+             " по " + RuDate(h.last) + ")";
+    }
+  }
+  if (!IsSchoolWeekday(cls, day)) {
+    return "выходной день (" + std::string(RuWeekday(WeekdayOf(day))) + ")";
+  }
+  return {};
 }
 
 const BellSchedule* School::BellFor(const Lesson& lesson) const {

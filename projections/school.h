@@ -54,6 +54,8 @@ struct Credential {
   // The events it signed: SchoolState::CredentialEvents (one index for the audit and the Act).
 };
 
+struct SchoolClass;
+
 struct TermInfo {
   int number = 0;
   Day first = kNoDay, last = kNoDay;
@@ -61,12 +63,17 @@ struct TermInfo {
 struct TermScheme {
   int grade_from = 0, grade_to = 0;
   std::vector<TermInfo> terms;
+  v1::TermKind kind = v1::TERM_KIND_UNSPECIFIED;
+  uint32_t weekdays = 0;  // bit (1 << ISO weekday); 0: Monday..Friday (TermScheme.school_weekdays)
 };
 struct HolidayInfo {
   Day first = kNoDay, last = kNoDay;
   v1::HolidayKind kind = v1::HOLIDAY_KIND_UNSPECIFIED;
   std::vector<int> grades;
   std::vector<std::string> class_ids;
+  std::string name;  // "Осенние каникулы"
+  // Whether it applies to the class (every class when it names no grade and no class).
+  bool AppliesTo(const SchoolClass& cls) const;
 };
 struct AcademicYear {
   std::string id;
@@ -79,7 +86,7 @@ struct AcademicYear {
 };
 
 struct Subject {
-  std::string id, name;
+  std::string id, name, short_name;
   v1::SubjectKind kind = v1::SUBJECT_KIND_UNSPECIFIED;
 };
 
@@ -117,7 +124,7 @@ struct Load {
 };
 
 struct BellSchedule {
-  std::string id;
+  std::string id, name;
   std::map<int, std::pair<int, int>> periods;  // number -> (start, end) minutes
   std::vector<int> grades;                     // empty: all
   uint32_t weekdays = 0;                       // bit (1 << iso weekday); 0: all
@@ -125,11 +132,36 @@ struct BellSchedule {
   uint64_t seq = 0;
 };
 
+// A line of the weekly timetable (TimetableSlotSet), valid over its dates.
+struct TimetableSlot {
+  std::string id, class_id, subgroup_id, subject_id, teacher_id, room;
+  int weekday = 0;  // ISO, 1 = Monday
+  int period = 0;
+  Day first = kNoDay, last = kForever;
+  uint64_t seq = 0;
+};
+
+// The calendar-thematic plan (КТП) of a class-subject (PlannedTopicsSet).
+struct PlannedTopicInfo {
+  int number = 0;
+  std::string title;
+  int hours = 1;
+  v1::WorkType work = v1::WORK_TYPE_UNSPECIFIED;
+};
+struct Plan {
+  std::string id, class_id, subgroup_id, subject_id, year_id;
+  int term = 0;  // 0: the whole year
+  std::vector<PlannedTopicInfo> topics;
+  uint64_t seq = 0;
+  int Hours() const;
+};
+
 struct Lesson {
   std::string id, class_id, subgroup_id, subject_id, teacher_id, individual_student_id, room;
   uint32_t name = 0;     // `id` interned (SchoolState::Name)
   uint32_t subject = 0;  // `subject_id` interned (0: none)
   std::string planned_topic;
+  std::string timetable_slot_id;  // empty: an extra lesson outside the timetable
   Day date = kNoDay;
   int period = 0;
   bool cancelled = false;
@@ -241,7 +273,7 @@ struct School {
   School(School&&) = default;
   School& operator=(School&&) = default;
 
-  std::string id, name;
+  std::string id, name, region;
   SchoolZone zone;
   uint64_t registered_seq = 0;
   PolicyValues policy;
@@ -267,7 +299,8 @@ struct School {
   std::vector<DiaryAck> acks;
   // AckKey(student, week start) -> indexes into acks, in ledger order.
   IdMap<std::vector<size_t>> acks_by_student_week;
-  std::set<std::string> timetable_slots;
+  IdMap<TimetableSlot> timetable;
+  IdMap<Plan> plans;
   // Lessons by (class or subgroup, subject) and by class and day, for windows and term checks.
   IdMap<std::vector<std::string>> lessons_by_group;  // GroupKey
   IdMap<std::map<Day, std::vector<std::string>>> lessons_by_class_day;
@@ -280,6 +313,11 @@ struct School {
   IdMap<std::vector<std::string>> class_members;
 
   const User* FindUser(std::string_view user_id) const;
+  // What people read instead of ids: "5А" for a class (grade and letter), the subject's name,
+  // the user's display name; the id itself only when the school does not know it.
+  std::string ClassLabel(std::string_view class_id) const;
+  std::string SubjectName(std::string_view subject_id) const;
+  std::string UserName(std::string_view user_id) const;
   // A copy of `id` that lives as long as the school, one per distinct id (what records hold views
   // of: Mark::student_id).
   std::string_view KeepId(std::string_view id);
@@ -290,6 +328,14 @@ struct School {
   const AcademicYear* YearOn(Day day) const;
   // The term containing `day` for a class's grade, or null.
   const TermInfo* TermOn(const SchoolClass& cls, Day day) const;
+  // Why the class has no lessons on `day` (R-SET-1), in Russian ("выходной день (суббота)",
+  // "Осенние каникулы (с 27.10.2026 по 04.11.2026)"); empty on a school day. Every kind of
+  // holiday stops lessons, an актированный день too (lessons held remotely instead are not a
+  // holiday: school.proto HolidayKind).
+  std::string DayOff(const SchoolClass& cls, Day day) const;
+  // Whether `day` is one of the school days of the week of the class's grade (its term scheme's
+  // school_weekdays; Monday..Friday when it names none).
+  bool IsSchoolWeekday(const SchoolClass& cls, Day day) const;
   // Start and end instants of a lesson (its bell period in the school's zone; the whole day when
   // no bell schedule names the period).
   int64_t LessonStartUs(const Lesson& lesson) const;

@@ -7,6 +7,18 @@
 #include "projections/school_state_internal.h"
 
 namespace ejournal::school {
+namespace {
+
+HolidayInfo HolidayOf(const v1::Holiday& h) {
+  return HolidayInfo{DayOr(h.dates().first_day(), kNoDay),
+                     DayOr(h.dates().last_day(), kNoDay),
+                     h.kind(),
+                     {h.grades().begin(), h.grades().end()},
+                     {h.class_ids().begin(), h.class_ids().end()},
+                     h.name()};
+}
+
+}  // namespace
 
 Status SchoolState::FoldSchool(School* school, const v1::EventBody& body, uint64_t seq, int64_t,
                                std::vector<uint64_t>& deps) {
@@ -17,6 +29,7 @@ Status SchoolState::FoldSchool(School* school, const v1::EventBody& body, uint64
       School& s = schools_[body.school_id()];
       s.id = body.school_id();
       s.name = p.name();
+      s.region = p.region();
       auto zone = SchoolZone::Find(p.time_zone());
       if (!zone) return Corrupt(seq, zone.error().message());
       s.zone = *zone;
@@ -31,6 +44,8 @@ Status SchoolState::FoldSchool(School* school, const v1::EventBody& body, uint64
       y.last = DayOr(p.dates().last_day(), kNoDay);
       for (const auto& sch : p.term_schemes()) {
         TermScheme ts{sch.grade_from(), sch.grade_to(), {}};
+        ts.kind = sch.kind();
+        for (int wd : sch.school_weekdays()) ts.weekdays |= 1u << wd;
         for (const auto& t : sch.terms()) {
           ts.terms.push_back(TermInfo{t.number(), DayOr(t.dates().first_day(), kNoDay),
                                       DayOr(t.dates().last_day(), kNoDay)});
@@ -38,11 +53,7 @@ Status SchoolState::FoldSchool(School* school, const v1::EventBody& body, uint64
         y.schemes.push_back(std::move(ts));
       }
       for (const auto& h : p.holidays()) {
-        y.holidays.push_back(HolidayInfo{DayOr(h.dates().first_day(), kNoDay),
-                                         DayOr(h.dates().last_day(), kNoDay),
-                                         h.kind(),
-                                         {h.grades().begin(), h.grades().end()},
-                                         {h.class_ids().begin(), h.class_ids().end()}});
+        y.holidays.push_back(HolidayOf(h));
       }
       y.adaptation_first = DayOr(p.adaptation_period().first_day(), kNoDay);
       y.adaptation_last = DayOr(p.adaptation_period().last_day(), kNoDay);
@@ -54,16 +65,13 @@ Status SchoolState::FoldSchool(School* school, const v1::EventBody& body, uint64
       auto it = school->years.find(p.academic_year_id());
       if (it == school->years.end()) return Corrupt(seq, "unknown year");
       const auto& h = p.holiday();
-      it->second.holidays.push_back(HolidayInfo{DayOr(h.dates().first_day(), kNoDay),
-                                                DayOr(h.dates().last_day(), kNoDay),
-                                                h.kind(),
-                                                {h.grades().begin(), h.grades().end()},
-                                                {h.class_ids().begin(), h.class_ids().end()}});
+      it->second.holidays.push_back(HolidayOf(h));
       return Status::Ok();
     }
     case B::kSubjectDefined: {
       const auto& p = body.subject_defined();
-      school->subjects[p.subject_id()] = Subject{p.subject_id(), p.name(), p.kind()};
+      school->subjects[p.subject_id()] =
+          Subject{p.subject_id(), p.name(), p.short_name(), p.kind()};
       return Status::Ok();
     }
     case B::kClassCreated: {

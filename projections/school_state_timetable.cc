@@ -41,12 +41,28 @@ Status SchoolState::FoldTimetable(School* school, const v1::EventBody& body, uin
       it->second.to = DayOr(p.effective_from(), school->zone.LocalDay(at_us)) - 1;
       return Status::Ok();
     }
-    case B::kPlannedTopicsSet:
+    case B::kPlannedTopicsSet: {
+      const auto& p = body.planned_topics_set();
+      Plan plan{p.plan_id(),
+                p.class_id(),
+                p.subgroup_id(),
+                p.subject_id(),
+                p.academic_year_id(),
+                p.term_number(),
+                {},
+                seq};
+      for (const auto& t : p.topics()) {
+        plan.topics.push_back(
+            PlannedTopicInfo{t.number(), t.title(), std::max(1, t.hours()), t.planned_work_type()});
+      }
+      school->plans[plan.id] = std::move(plan);
       return Status::Ok();
+    }
     case B::kBellScheduleSet: {
       const auto& p = body.bell_schedule_set();
       BellSchedule b;
       b.id = p.bell_schedule_id();
+      b.name = p.name();
       for (const auto& period : p.periods()) {
         b.periods[period.number()] = {period.start_minutes(), period.end_minutes()};
       }
@@ -58,12 +74,32 @@ Status SchoolState::FoldTimetable(School* school, const v1::EventBody& body, uin
       school->bells[b.id] = std::move(b);
       return Status::Ok();
     }
-    case B::kTimetableSlotSet:
-      school->timetable_slots.insert(body.timetable_slot_set().slot_id());
+    case B::kTimetableSlotSet: {
+      const auto& p = body.timetable_slot_set();
+      school->timetable[p.slot_id()] = TimetableSlot{p.slot_id(),
+                                                     p.class_id(),
+                                                     p.subgroup_id(),
+                                                     p.subject_id(),
+                                                     p.teacher_id(),
+                                                     p.room(),
+                                                     p.weekday(),
+                                                     p.period(),
+                                                     DayOr(p.valid().first_day(), kNoDay),
+                                                     DayOr(p.valid().last_day(), kForever),
+                                                     seq};
       return Status::Ok();
-    case B::kTimetableSlotRemoved:
-      school->timetable_slots.erase(body.timetable_slot_removed().slot_id());
+    }
+    case B::kTimetableSlotRemoved: {
+      const auto& p = body.timetable_slot_removed();
+      auto it = school->timetable.find(p.slot_id());
+      if (it == school->timetable.end()) return Corrupt(seq, "unknown timetable slot");
+      if (p.effective_from().year() == 0) {
+        school->timetable.erase(it);
+      } else {
+        it->second.last = DayOr(p.effective_from(), kForever) - 1;
+      }
       return Status::Ok();
+    }
     case B::kLessonScheduled: {
       Lesson l = ScheduledLesson(body.lesson_scheduled(), seq);
       l.name = Intern(l.id);

@@ -41,6 +41,20 @@ v1::Date DateOf(Day day) {
   return d;
 }
 
+std::string RuDate(Day day) {
+  if (day == kNoDay || day == kForever) return "—";
+  v1::Date d = DateOf(day);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d.%02d.%04d", d.day(), d.month(), d.year());
+  return buf;
+}
+
+std::string_view RuWeekday(int weekday) {
+  static constexpr std::string_view kNames[] = {"понедельник", "вторник", "среда",      "четверг",
+                                                "пятница",     "суббота", "воскресенье"};
+  return weekday >= 1 && weekday <= 7 ? kNames[weekday - 1] : std::string_view();
+}
+
 std::string DayString(Day day) {
   if (day == kNoDay) return "-";
   if (day == kForever) return "forever";

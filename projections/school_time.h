@@ -38,8 +38,12 @@ inline constexpr int64_t kMicrosPerDay = 24 * 60 * kMicrosPerMinute;
 v1::Date DateOf(Day day);
 // "2025-09-01".
 std::string DayString(Day day);
+// "01.09.2025": the date as Russian documents write it.
+std::string RuDate(Day day);
 // ISO weekday: Monday 1 .. Sunday 7.
 int WeekdayOf(Day day);
+// "понедельник" .. "воскресенье" for ISO weekday 1..7; "" otherwise.
+std::string_view RuWeekday(int weekday);
 // The Monday of `day`'s week.
 Day WeekStart(Day day);
 

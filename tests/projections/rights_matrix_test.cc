@@ -87,6 +87,8 @@ class RightsMatrixTest : public SchoolFixture, public ::testing::WithParamInterf
  public:
   // A fresh id for entities the row creates, so that every allowed writer creates its own.
   std::string Id(const std::string& prefix) { return prefix + "-" + std::to_string(++next_id_); }
+  // A period no earlier write of this test took (R-SET-3: one teacher, class or room per period).
+  int FreePeriod() { return 4 + (++next_id_ % 12); }
   // A body for `actor` carrying the payload of `payload_of`.
   B As(const std::string& actor, const B& payload_of) {
     B b = Body(actor);
@@ -432,7 +434,8 @@ const std::vector<Row>& Rows() {
          s->set_subject_id("math");
          s->set_teacher_id("math");
          s->set_weekday(v1::WEEKDAY_MONDAY);
-         s->set_period(1);
+         s->set_period(t.FreePeriod());
+         *s->mutable_valid()->mutable_first_day() = t.Date(t.D(2025, 9, 1));
          return b;
        }},
       {"TimetableSlotRemoved",
@@ -453,6 +456,7 @@ const std::vector<Row>& Rows() {
          s->set_teacher_id("math");
          s->set_weekday(v1::WEEKDAY_MONDAY);
          s->set_period(1);
+         *s->mutable_valid()->mutable_first_day() = t.Date(t.D(2025, 9, 1));
          t.MustSubmit(b);
        }},
       {"LessonScheduled",
@@ -460,7 +464,8 @@ const std::vector<Row>& Rows() {
        {v1::ROLE_ADMIN, v1::ROLE_METHODIST},
        [](T& t, const std::string& a) {
          return t.As(a,
-                     t.ScheduleLesson(t.Id("lesson"), "5a", "math", "math", t.D(2025, 10, 9), 1));
+                     t.ScheduleLesson(t.Id("lesson"), "5a", "math", "math", t.D(2025, 10, 9),
+                                       t.FreePeriod()));
        }},
       {"LessonMoved",
        B::kLessonMoved,

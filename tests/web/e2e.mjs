@@ -431,10 +431,11 @@ try {
   const moved = await ttRadios.nth(1).getAttribute("value");
   const moveTo = (await ttRadios.nth(1).evaluate((e) => e.parentElement.textContent)).match(/(\d\d)\.(\d\d)\.(\d{4})/);
   await methodist.fill("#move-date", `${moveTo[3]}-${moveTo[2]}-${moveTo[1]}`);
-  await methodist.fill("#move-period", "7");
+  // Period 9: after the generated school's last period (R-SET-3: the class and the teacher are free).
+  await methodist.fill("#move-period", "9");
   await methodist.click("#move-form button[type=submit]");
   await methodist.waitForFunction(() => document.getElementById("status").textContent.includes("Урок перенесён"));
-  check((await methodist.locator("#tt-lessons label", { hasText: ", 7 урок" }).count()) >= 1 &&
+  check((await methodist.locator("#tt-lessons label", { hasText: ", 9 урок" }).count()) >= 1 &&
     (await methodist.locator(`#tt-lessons input[value="${moved}"]`).count()) === 1,
     "the moved lesson shows its new period");
   await ttRadios.nth(2).check();

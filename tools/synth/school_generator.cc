@@ -243,6 +243,13 @@ struct Unit {
   int lessons_held = 0;  // for topics and the control-work rhythm
 };
 
+// A class's own room; a class split into two subgroups sends the second to a room of its own
+// (R-SET-3: one room holds one lesson at a time).
+std::string RoomOf(const Unit& u) {
+  const bool second_group = !u.subgroup_id.empty() && u.subgroup_id.back() == '2';
+  return std::to_string((second_group ? 200 : 100) + u.cls);
+}
+
 struct ClassModel {
   std::string id;
   int grade = 0;
@@ -997,7 +1004,7 @@ void SchoolGenerator::Impl::SetBellsAndTimetable(SchoolModel& s, int64_t at) {
     t->set_teacher_id(s.people[u.teacher].id);
     t->set_weekday(static_cast<v1::Weekday>(slot.weekday));
     t->set_period(slot.period);
-    t->set_room(std::to_string(100 + u.cls));
+    t->set_room(RoomOf(u));
     *t->mutable_valid() = Range(s.year_first, s.year_last);
     *sb->mutable_business_date() = school::DateOf(s.year_first);
   }
@@ -1029,7 +1036,8 @@ void SchoolGenerator::Impl::BuildTimetable(SchoolModel& s) {
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
   std::stable_sort(order.begin(), order.end(),
                    [&](int a, int b) { return s.units[a].hours > s.units[b].hours; });
-  // Split subjects: the two subgroups of a class share their slots.
+  // Split subjects: the two subgroups of a class share their slots, unless one teacher teaches both
+  // (R-SET-3: a teacher is in one place at a time); then each is placed on its own.
   std::set<int> placed_as_partner;
   int slot_no = 0;
   for (int ui : order) {
@@ -1039,7 +1047,8 @@ void SchoolGenerator::Impl::BuildTimetable(SchoolModel& s) {
     if (!u.subgroup_id.empty()) {
       for (size_t k = 0; k < s.units.size(); ++k) {
         if (static_cast<int>(k) != ui && s.units[k].cls == u.cls &&
-            s.units[k].subject == u.subject && !s.units[k].subgroup_id.empty()) {
+            s.units[k].subject == u.subject && !s.units[k].subgroup_id.empty() &&
+            s.units[k].teacher != u.teacher) {
           partner = static_cast<int>(k);
         }
       }
@@ -1107,7 +1116,7 @@ void SchoolGenerator::Impl::ScheduleWeek(SchoolModel& s, Day monday) {
       ls->set_teacher_id(s.people[u.teacher].id);
       *ls->mutable_date() = school::DateOf(d);
       ls->set_period(slot.period);
-      ls->set_room(std::to_string(100 + u.cls));
+      ls->set_room(RoomOf(u));
       ls->set_timetable_slot_id(slot.id);
       *b->mutable_business_date() = school::DateOf(d);
       list.push_back(std::move(l));

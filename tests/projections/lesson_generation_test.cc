@@ -1,0 +1,161 @@
+// Lessons from the timetable (projections/lesson_generation.h, R-SET-1, R-PLAN-1) and the set-up
+// view (projections/setup_view.h), on the fixture's school through the real ledger: the generated
+// bodies are signed by the methodist and admitted by the real rules.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "projections/lesson_generation.h"
+#include "projections/setup_view.h"
+#include "tests/support/school_fixture.h"
+
+namespace ejournal::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class LessonGenerationTest : public SchoolFixture {
+ protected:
+  void AddSlot(const std::string& id, const std::string& subject, const std::string& teacher,
+               v1::Weekday weekday, int period, school::Day first = D(2025, 9, 1)) {
+    v1::EventBody b = Body("methodist");
+    auto* t = b.mutable_timetable_slot_set();
+    t->set_slot_id(id);
+    t->set_class_id("5a");
+    t->set_subject_id(subject);
+    t->set_teacher_id(teacher);
+    t->set_weekday(weekday);
+    t->set_period(period);
+    t->set_room("12");
+    *t->mutable_valid()->mutable_first_day() = Date(first);
+    *b.mutable_business_date() = Date(first);
+    MustSubmit(b);
+  }
+  // Generates [from, to] and records every body as the methodist.
+  school::GeneratedLessons GenerateAndRecord(school::Day from, school::Day to) {
+    school::GeneratedLessons g = school::GenerateLessons(School(), from, to);
+    for (const v1::EventBody& payload : g.bodies) {
+      v1::EventBody b = Body("methodist");
+      b.MergeFrom(payload);
+      MustSubmit(b);
+    }
+    return g;
+  }
+  std::vector<std::string> DatesOf(const school::GeneratedLessons& g) {
+    std::vector<std::string> out;
+    for (const auto& b : g.bodies) {
+      if (b.has_lesson_scheduled()) {
+        out.push_back(school::DayString(*school::DayOf(b.lesson_scheduled().date())));
+      }
+    }
+    return out;
+  }
+};
+
+TEST_F(LessonGenerationTest, GenerationSkipsHolidaysAndGeneratingAgainRecordsNothing) {
+  AddSlot("mon-4", "math", "math", v1::WEEKDAY_MONDAY, 4);
+  AddSlot("tue-1", "russian", "russian", v1::WEEKDAY_TUESDAY, 1);
+  // 20 Oct .. 9 Nov 2025: the autumn holidays (25 Oct .. 4 Nov) take two Mondays and a Tuesday.
+  school::GeneratedLessons g = GenerateAndRecord(D(2025, 10, 20), D(2025, 11, 9));
+  EXPECT_THAT(DatesOf(g), ElementsAre("2025-10-20", "2025-10-21"));
+  EXPECT_EQ(g.scheduled, 2);
+  ASSERT_FALSE(g.days_off.empty());
+  EXPECT_THAT(g.days_off.front(), HasSubstr("осенние каникулы"));
+  const school::Lesson* l = School().FindLesson(school::GeneratedLessonId("mon-4", D(2025, 10, 20)));
+  ASSERT_NE(l, nullptr);
+  EXPECT_EQ(l->period, 4);
+  EXPECT_EQ(l->room, "12");
+  EXPECT_EQ(l->timetable_slot_id, "mon-4");
+
+  school::GeneratedLessons again = school::GenerateLessons(School(), D(2025, 10, 20), D(2025, 11, 9));
+  EXPECT_TRUE(again.bodies.empty());
+  EXPECT_EQ(again.already, 2);
+}
+
+TEST_F(LessonGenerationTest, AGeneratedLessonCarriesTheNextTopicOfThePlan) {
+  v1::EventBody plan = Body("math");
+  auto* p = plan.mutable_planned_topics_set();
+  p->set_plan_id("ktp-5a-math");
+  p->set_class_id("5a");
+  p->set_subject_id("math");
+  p->set_academic_year_id("2025");
+  const std::pair<const char*, int> topics[] = {
+      {"Натуральные числа", 1}, {"Сложение и вычитание", 2}, {"Умножение", 1}, {"Деление", 1}};
+  int n = 0;
+  for (const auto& [title, hours] : topics) {
+    auto* t = p->add_topics();
+    t->set_number(++n);
+    t->set_title(title);
+    t->set_hours(hours);
+  }
+  MustSubmit(plan);
+  ASSERT_EQ(School().plans.at("ktp-5a-math").Hours(), 5);
+
+  AddSlot("mon-4", "math", "math", v1::WEEKDAY_MONDAY, 4);
+  // The fixture's 5a already has three math lessons this year (8 Sep, 6 Oct, 8 Oct): the fourth
+  // hour of the plan is "Умножение", the fifth "Деление".
+  school::GeneratedLessons g = GenerateAndRecord(D(2025, 10, 13), D(2025, 10, 20));
+  ASSERT_EQ(g.scheduled, 2);
+  EXPECT_EQ(g.bodies[0].lesson_scheduled().planned_topic(), "Умножение");
+  EXPECT_EQ(g.bodies[1].lesson_scheduled().planned_topic(), "Деление");
+}
+
+TEST_F(LessonGenerationTest, AChangeFromADateMovesOnlyLaterLessonsAndKeepsHeldOnes) {
+  AddSlot("mon-4", "math", "math", v1::WEEKDAY_MONDAY, 4);
+  GenerateAndRecord(D(2025, 11, 5), D(2025, 11, 23));  // Mondays 10 and 17 Nov
+  // The lesson of 10 Nov was held before the change was entered.
+  At(D(2025, 11, 10), "12:30");
+  MustSubmit(ConductedBody("math", school::GeneratedLessonId("mon-4", D(2025, 11, 10)),
+                           "Умножение"));
+
+  // From 10 Nov the lesson moves to Thursday, period 2.
+  v1::EventBody end = Body("methodist");
+  end.mutable_timetable_slot_removed()->set_slot_id("mon-4");
+  *end.mutable_timetable_slot_removed()->mutable_effective_from() = Date(D(2025, 11, 10));
+  *end.mutable_business_date() = Date(D(2025, 11, 10));
+  MustSubmit(end);
+  AddSlot("thu-2", "math", "math", v1::WEEKDAY_THURSDAY, 2, D(2025, 11, 10));
+
+  school::GeneratedLessons g = GenerateAndRecord(D(2025, 11, 5), D(2025, 11, 23));
+  EXPECT_EQ(g.cancelled, 1);  // 17 Nov
+  EXPECT_EQ(g.kept.size(), 1u);  // 10 Nov, held
+  EXPECT_THAT(DatesOf(g), ElementsAre("2025-11-13", "2025-11-20"));
+  EXPECT_TRUE(School().FindLesson(school::GeneratedLessonId("mon-4", D(2025, 11, 17)))->cancelled);
+  EXPECT_FALSE(School().FindLesson(school::GeneratedLessonId("mon-4", D(2025, 11, 10)))->cancelled);
+}
+
+TEST_F(LessonGenerationTest, TheSetUpViewNamesEveryFactWithItsCurrentValue) {
+  AddSlot("mon-4", "math", "math", v1::WEEKDAY_MONDAY, 4);
+  const v1::SetupView view = school::SetupViewOf(School(), D(2025, 10, 6), 42);
+  EXPECT_EQ(view.as_of_sequence(), 42u);
+  ASSERT_EQ(view.years_size(), 1);
+  ASSERT_EQ(view.years(0).holidays_size(), 1);
+  EXPECT_EQ(view.years(0).holidays(0).name(), "осенние каникулы");
+  EXPECT_EQ(view.years(0).term_schemes(0).kind(), v1::TERM_KIND_QUARTER);
+  bool found_5a = false;
+  for (const auto& c : view.classes()) {
+    if (c.created().class_id() != "5a") continue;
+    found_5a = true;
+    EXPECT_EQ(c.label(), "5А");
+    EXPECT_THAT(c.student_ids(), ElementsAre("s1", "s2", "s3"));
+  }
+  EXPECT_TRUE(found_5a);
+  for (const auto& u : view.users()) {
+    if (u.user().user_id() == "s1") {
+      EXPECT_EQ(u.class_id(), "5a");
+      EXPECT_THAT(u.guardians(), ElementsAre("parent"));
+    }
+    if (u.user().user_id() == "parent") {
+      EXPECT_THAT(u.children(), ElementsAre("s1"));
+    }
+  }
+  ASSERT_EQ(view.timetable_size(), 1);
+  EXPECT_EQ(view.timetable(0).weekday(), v1::WEEKDAY_MONDAY);
+  EXPECT_GE(view.loads_size(), 5);
+}
+
+}  // namespace
+}  // namespace ejournal::testing
