@@ -74,7 +74,7 @@ Result<bool> CheckPassword(std::string_view password, const v1::PasswordRecord& 
 }
 
 Status LoginThrottle::Check(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) return Status::Ok();
   if (clock_->NowMicros() - it->second.first_us >= window_us_) {
@@ -97,7 +97,7 @@ Status LoginThrottle::Check(const std::string& key) {
 }
 
 void LoginThrottle::Failed(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   // Bounded memory against a flood of invented logins: drop the windows that have passed.
   if (entries_.size() >= kPruneAt) {
     const int64_t now = clock_->NowMicros();
@@ -109,7 +109,7 @@ void LoginThrottle::Failed(const std::string& key) {
 }
 
 void LoginThrottle::Succeeded(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   entries_.erase(key);
 }
 

@@ -12,13 +12,13 @@
 #define EJOURNAL_API_AUTHENTICATOR_H_
 
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "api/secret_store.h"
 #include "ledger/clock.h"
+#include "schemas/mutex.h"
 #include "schemas/status.h"
 
 namespace ejournal::api {
@@ -76,8 +76,8 @@ class LoginThrottle {
   const Clock* const clock_;
   const int max_failures_;
   const int64_t window_us_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;  // guarded by mu_
+  Mutex mu_;
+  std::unordered_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
 };
 
 class PasswordAuthenticator final : public Authenticator {

@@ -161,7 +161,7 @@ std::optional<std::string> DiaryCache::Lookup(std::string_view school_id,
   const std::string key = Key(school_id, student_id, week_start);
   std::string out;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = by_key_.find(key);
     if (it == by_key_.end() || !Fresh(*it->second)) {
       misses_.fetch_add(1, std::memory_order_relaxed);
@@ -206,7 +206,7 @@ void DiaryCache::Insert(school::Day week_start, Deps deps, uint64_t built_from,
   e.suffix = json.substr(at + PlaceholderJson().size() - 1);
   e.bytes = e.prefix.size() + e.suffix.size() + 2 * e.key.size() + 128;
   if (e.bytes > max_bytes_) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (auto it = by_key_.find(e.key); it != by_key_.end()) {
     // A concurrent build of the same key may have stored a newer answer: keep the newer.
     if (it->second->built_from > e.built_from) return;
@@ -230,7 +230,7 @@ DiaryCache::Counters DiaryCache::counters() const {
   c.hits = hits_.load(std::memory_order_relaxed);
   c.misses = misses_.load(std::memory_order_relaxed);
   c.evictions = evictions_.load(std::memory_order_relaxed);
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   c.entries = lru_.size();
   c.bytes = bytes_;
   return c;

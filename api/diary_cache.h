@@ -36,7 +36,6 @@
 #include <atomic>
 #include <cstdint>
 #include <list>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +44,7 @@
 
 #include "ejournal/v1/event.pb.h"
 #include "projections/school_state.h"
+#include "schemas/mutex.h"
 
 namespace ejournal::api {
 
@@ -113,6 +113,8 @@ class DiaryCache {
   using Touches = absl::flat_hash_map<std::string, uint64_t, school::IdHash, std::equal_to<>>;
   // The last touch of `key` in `table` (0: none). State lock held (shared or exclusive).
   static uint64_t TouchOf(const Touches& table, std::string_view key);
+  // Whether no touch of what `e` depends on is later than it. State lock held (shared or
+  // exclusive).
   bool Fresh(const Entry& e) const;
   static void Bump(Touches& table, std::string_view key, uint64_t seq);
   // Bump of the (school, other) pair, built in the writer's scratch_ buffer.
@@ -120,7 +122,8 @@ class DiaryCache {
 
   const size_t max_bytes_;
 
-  // Touch tables: guarded by the server's state lock (written under it exclusively).
+  // Touch tables: guarded by the server's state lock (written under it exclusively). Not
+  // ABSL_GUARDED_BY: that lock is the server's, which the analysis cannot name from here.
   uint64_t touched_all_ = 0;
   Touches touched_school_;
   Touches touched_class_;
@@ -128,10 +131,10 @@ class DiaryCache {
   std::string scratch_;  // the writer's pair-key buffer (BumpPair)
 
   // Answers, most recently used first.
-  mutable std::mutex mu_;
-  std::list<Entry> lru_;                                                // guarded by mu_
-  std::unordered_map<std::string, std::list<Entry>::iterator> by_key_;  // guarded by mu_
-  size_t bytes_ = 0;                                                    // guarded by mu_
+  mutable Mutex mu_;
+  std::list<Entry> lru_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::list<Entry>::iterator> by_key_ ABSL_GUARDED_BY(mu_);
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<uint64_t> hits_{0}, misses_{0}, evictions_{0};
 };
 

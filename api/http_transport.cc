@@ -25,6 +25,7 @@
 
 #include "api/http_errors.h"
 #include "api/json_util.h"
+#include "schemas/mutex.h"
 
 namespace ejournal::api {
 namespace {
@@ -34,19 +35,19 @@ class ElasticPool final : public httplib::TaskQueue {
  public:
   ElasticPool(size_t min, size_t max, std::chrono::seconds idle)
       : min_(std::max<size_t>(min, 1)), max_(std::max(max, std::max<size_t>(min, 1))), idle_(idle) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     for (size_t i = 0; i < min_; ++i) StartWorkerLocked();
   }
   ~ElasticPool() override { shutdown(); }
 
-  void enqueue(std::function<void()> fn) override {
+  void enqueue(std::function<void()> fn) ABSL_LOCKS_EXCLUDED(mu_) override {
     std::vector<std::thread> finished;
     {
-      std::unique_lock lock(mu_);
+      UniqueLock lock(&mu_);
       if (stopping_) {
         // Not after httplib's shutdown(), which follows its last accept; if it were, the task
         // runs here (a stopping server closes the connection before reading a request).
-        lock.unlock();
+        lock.Unlock();
         fn();
         return;
       }
@@ -59,28 +60,30 @@ class ElasticPool final : public httplib::TaskQueue {
   }
 
   // Runs the queued tasks, then joins every worker (httplib calls it from Server::stop()).
-  void shutdown() override {
+  void shutdown() ABSL_LOCKS_EXCLUDED(mu_) override {
     std::map<std::thread::id, std::thread> workers;
     std::vector<std::thread> finished;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       stopping_ = true;
     }
     cv_.notify_all();
     // A worker that ends (on stop or when idle) moves itself to finished_; join until none is left.
-    std::unique_lock lock(mu_);
+    UniqueLock lock(&mu_);
     while (!workers_.empty()) {
-      done_cv_.wait(lock, [&] { return !finished_.empty() || workers_.empty(); });
+      lock.Wait(done_cv_, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !finished_.empty() || workers_.empty();
+      });
       finished = TakeFinishedLocked();
-      lock.unlock();
+      lock.Unlock();
       for (std::thread& t : finished) t.join();
-      lock.lock();
+      lock.Lock();
     }
     for (std::thread& t : TakeFinishedLocked()) t.join();
   }
 
  private:
-  void StartWorkerLocked() {
+  void StartWorkerLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     std::thread t([this] {
       pthread_setname_np(pthread_self(), "ej-http");  // for top -H, /proc/PID/task/*/comm
       Work();
@@ -90,7 +93,7 @@ class ElasticPool final : public httplib::TaskQueue {
   }
 
   // Threads of workers that have ended (moved out of workers_), to be joined without the lock.
-  std::vector<std::thread> TakeFinishedLocked() {
+  std::vector<std::thread> TakeFinishedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     std::vector<std::thread> out;
     for (const std::thread::id id : finished_) {
       auto it = workers_.find(id);
@@ -102,11 +105,13 @@ class ElasticPool final : public httplib::TaskQueue {
     return out;
   }
 
-  void Work() {
-    std::unique_lock lock(mu_);
+  void Work() ABSL_LOCKS_EXCLUDED(mu_) {
+    UniqueLock lock(&mu_);
     while (true) {
       ++idle_workers_;
-      const bool woke = cv_.wait_for(lock, idle_, [&] { return !jobs_.empty() || stopping_; });
+      const bool woke = lock.WaitFor(cv_, idle_, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !jobs_.empty() || stopping_;
+      });
       --idle_workers_;
       if (jobs_.empty()) {
         // Stopping, or idle for idle_ with more than the minimum of workers: this one ends.
@@ -115,9 +120,9 @@ class ElasticPool final : public httplib::TaskQueue {
       }
       std::function<void()> job = std::move(jobs_.front());
       jobs_.pop_front();
-      lock.unlock();
+      lock.Unlock();
       job();
-      lock.lock();
+      lock.Lock();
     }
     finished_.push_back(std::this_thread::get_id());
     done_cv_.notify_all();
@@ -125,14 +130,15 @@ class ElasticPool final : public httplib::TaskQueue {
 
   const size_t min_, max_;
   const std::chrono::seconds idle_;
-  std::mutex mu_;
-  std::condition_variable cv_;                      // a job was queued, or stopping
-  std::condition_variable done_cv_;                 // a worker ended
-  std::deque<std::function<void()>> jobs_;          // guarded by mu_
-  std::map<std::thread::id, std::thread> workers_;  // guarded by mu_ (ended ones until joined)
-  std::vector<std::thread::id> finished_;           // guarded by mu_: ended, not yet joined
-  size_t idle_workers_ = 0;                         // guarded by mu_
-  bool stopping_ = false;                           // guarded by mu_
+  Mutex mu_;
+  std::condition_variable cv_;       // a job was queued, or stopping
+  std::condition_variable done_cv_;  // a worker ended
+  std::deque<std::function<void()>> jobs_ ABSL_GUARDED_BY(mu_);
+  // Ended ones too, until joined.
+  std::map<std::thread::id, std::thread> workers_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::thread::id> finished_ ABSL_GUARDED_BY(mu_);  // ended, not yet joined
+  size_t idle_workers_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // One connection's bytes for httplib's request parser and answer writer, buffered (httplib reads
@@ -437,7 +443,7 @@ void HttpServer::WakeIdle() {
 }
 
 int HttpServer::ConnectionsFrom(const std::string& address) const {
-  std::lock_guard lock(clients_mu_);
+  MutexLock lock(&clients_mu_);
   auto it = clients_.find(address);
   return it == clients_.end() ? 0 : it->second;
 }
@@ -447,7 +453,7 @@ void HttpServer::FlushCurrentAnswer() {
 }
 
 bool HttpServer::TakeSlot(const std::string& address) {
-  std::lock_guard lock(clients_mu_);
+  MutexLock lock(&clients_mu_);
   int& n = clients_[address];
   if (n >= limits_.max_per_client) {
     if (n == 0) clients_.erase(address);
@@ -458,7 +464,7 @@ bool HttpServer::TakeSlot(const std::string& address) {
 }
 
 void HttpServer::ReleaseSlot(const std::string& address) {
-  std::lock_guard lock(clients_mu_);
+  MutexLock lock(&clients_mu_);
   auto it = clients_.find(address);
   if (it != clients_.end() && --it->second <= 0) clients_.erase(it);
 }

@@ -28,9 +28,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <unordered_map>
+
+#include "schemas/mutex.h"
 
 namespace ejournal::api {
 
@@ -80,8 +81,8 @@ class HttpServer final : public httplib::Server {
   // timeout, the peer closed, or the server stops).
   bool WaitForRequest(socket_t sock) const;
   // Counts a connection of `address`; false (nothing counted) if it holds its maximum already.
-  bool TakeSlot(const std::string& address);
-  void ReleaseSlot(const std::string& address);
+  bool TakeSlot(const std::string& address) ABSL_LOCKS_EXCLUDED(clients_mu_);
+  void ReleaseSlot(const std::string& address) ABSL_LOCKS_EXCLUDED(clients_mu_);
 
   // The TLS handshake on `sock` (made non-blocking), within the header deadline; null if it
   // failed or took longer.
@@ -92,8 +93,8 @@ class HttpServer final : public httplib::Server {
   bool tls_valid_ = true;
   const int wake_fd_;
   std::atomic<bool> closing_{false};
-  mutable std::mutex clients_mu_;
-  std::unordered_map<std::string, int> clients_;  // guarded by clients_mu_: open connections
+  mutable Mutex clients_mu_;
+  std::unordered_map<std::string, int> clients_ ABSL_GUARDED_BY(clients_mu_);  // open connections
 };
 
 }  // namespace ejournal::api

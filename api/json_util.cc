@@ -5,9 +5,10 @@
 #include <httplib.h>
 
 #include <charconv>
-#include <mutex>
 #include <unordered_map>
 #include <vector>
+
+#include "schemas/mutex.h"
 
 namespace ejournal::api {
 
@@ -231,11 +232,11 @@ std::string ProtoJsonByProtobuf(const google::protobuf::Message& message) {
 
 std::string ProtoJson(const google::protobuf::Message& message) {
   // Whether a message type can take the direct path, decided once per type.
-  static std::mutex mu;
-  static std::unordered_map<const pb::Descriptor*, bool> direct;
+  static Mutex mu;
+  static std::unordered_map<const pb::Descriptor*, bool> direct ABSL_GUARDED_BY(mu);
   bool ok;
   {
-    std::lock_guard lock(mu);
+    MutexLock lock(&mu);
     auto [it, fresh] = direct.try_emplace(message.GetDescriptor(), false);
     if (fresh) it->second = !UsesWellKnownTypes(message.GetDescriptor());
     ok = it->second;

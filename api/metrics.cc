@@ -41,7 +41,7 @@ void RequestStages::Mark(const char* stage) {
 }
 
 void Metrics::ObserveRequest(const std::string& route, int status, double seconds) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   Observe(latency_[route], kBuckets, seconds);
   ++responses_[{route, status}];
 }
@@ -49,24 +49,24 @@ void Metrics::ObserveRequest(const std::string& route, int status, double second
 void Metrics::ObserveStages(const std::string& route, const RequestStages::Stage* begin,
                             const RequestStages::Stage* end) {
   if (begin == end) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (const RequestStages::Stage* s = begin; s != end; ++s) {
     Observe(stages_[{route, s->name}], kBuckets, s->seconds);
   }
 }
 
 void Metrics::CountAppend(bool duplicate) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   ++(duplicate ? duplicates_ : appends_);
 }
 
 void Metrics::CountRefusal(const Status& status) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   ++refusals_[std::string(StatusCodeName(status.code())) + "\x1f" + status.rule()];
 }
 
 std::string Metrics::Render(const LedgerStats& ledger, uint64_t ledger_size) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::string out;
   WriteMetric(out, "ejournal_appends_total", "Events appended through the API.", "counter",
               double(appends_));

@@ -12,11 +12,11 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "ledger/ledger.h"
+#include "schemas/mutex.h"
 #include "schemas/status.h"
 
 namespace ejournal::api {
@@ -83,14 +83,15 @@ class Metrics {
     uint64_t count = 0;
     double sum = 0;
   };
-  mutable std::mutex mu_;
-  uint64_t appends_ = 0;                      // guarded by mu_
-  uint64_t duplicates_ = 0;                   // guarded by mu_
-  std::map<std::string, uint64_t> refusals_;  // "code/rule" -> n; guarded by mu_
-  std::map<std::string, Histogram> latency_;  // route -> histogram; guarded by mu_
-  // (route, stage) -> histogram; guarded by mu_
-  std::map<std::pair<std::string, std::string>, Histogram> stages_;
-  std::map<std::pair<std::string, int>, uint64_t> responses_;  // guarded by mu_
+  mutable Mutex mu_;
+  uint64_t appends_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t duplicates_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, uint64_t> refusals_ ABSL_GUARDED_BY(mu_);  // "code/rule" -> n
+  std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);  // route -> histogram
+  // (route, stage) -> histogram
+  std::map<std::pair<std::string, std::string>, Histogram> stages_ ABSL_GUARDED_BY(mu_);
+  // (route, HTTP status) -> answers
+  std::map<std::pair<std::string, int>, uint64_t> responses_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ejournal::api

@@ -50,7 +50,7 @@ void ApiServer::GetClassMarks(const httplib::Request& req, httplib::Response& re
   const std::string school_id = req.matches[1], class_id = req.matches[2];
   auto term = ParseUint(req.matches[3].str());
   if (!term) return SetError(res, term.error());
-  WithReader(req, res, school_id, [&](const Reader& reader) {
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
     const school::School& s = *reader.school;
     auto cls = s.classes.find(class_id);
     // R-ACC-3: the class teacher of this class and those who read everything; an unknown class
@@ -164,7 +164,7 @@ void ApiServer::GetLedgerEntries(const httplib::Request& req, httplib::Response&
   {
     // R-ACC-4: who, by name as the school lists them (empty for the node's own events). The names
     // are read under the state lock once for the page, not during the entries' reads.
-    std::shared_lock lock(state_mu_);
+    ReaderMutexLock lock(&state_mu_);
     const school::School* school = state_->FindSchool(session->school_id);
     for (auto& e : entries) {
       const school::User* u =

@@ -34,7 +34,7 @@ void ApiServer::WithReader(const httplib::Request& req, httplib::Response& res,
   auto session = ReaderOf(req);
   RequestStages::MarkCurrent("session");
   if (!session) return SetError(res, session.error());
-  std::shared_lock lock(state_mu_);
+  ReaderMutexLock lock(&state_mu_);
   RequestStages::MarkCurrent("lock_wait");
   Reader reader;
   reader.school = state_->FindSchool(school_id);
@@ -62,7 +62,7 @@ void ApiServer::GetDiary(const httplib::Request& req, httplib::Response& res) {
   school::Day start = school::kNoDay;
   uint64_t built_from = 0;
   DiaryCache::Deps deps;
-  WithReader(req, res, school_id, [&](const Reader& reader) {
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
     if (!MayReadDiary(*reader.school, *reader.user, student_id)) {
       return SetError(res, NotVisible());
     }
@@ -102,7 +102,7 @@ Result<std::string> ApiServer::DiaryJsonUncached(const std::string& school_id,
   school::ReadArena arena;
   const v1::DiaryWeekView* view = nullptr;
   {
-    std::shared_lock lock(state_mu_);
+    ReaderMutexLock lock(&state_mu_);
     EJ_ASSIGN_OR_RETURN(view,
                         views_->DiaryWeek(arena.get(), *state_, school_id, student_id, week_start));
   }
@@ -133,7 +133,7 @@ void ApiServer::GetJournal(const httplib::Request& req, httplib::Response& res) 
   school::ReadArena arena;  // the live page is built on it and lives until the answer is written
   std::optional<v1::JournalPageView> as_of_page;
   const v1::JournalPageView* built = nullptr;
-  WithReader(req, res, school_id, [&](const Reader& reader) {
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
     if (!MayReadPage(*reader.school, *reader.user, class_id, *subgroup, subject_id,
                      static_cast<int>(*term))) {
       return SetError(res, NotVisible());
@@ -158,7 +158,7 @@ void ApiServer::GetJournal(const httplib::Request& req, httplib::Response& res) 
 void ApiServer::GetCellHistory(const httplib::Request& req, httplib::Response& res) {
   const std::string school_id = req.matches[1], lesson_id = req.matches[2],
                     student_id = req.matches[3];
-  WithReader(req, res, school_id, [&](const Reader& reader) {
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
     if (!MayReadCell(*reader.school, *reader.user, lesson_id)) return SetError(res, NotVisible());
     school::AuditReader audit(state_.get(), views_.get(),
                               [this](uint64_t s) { return ledger_->Entry(s); });
@@ -174,7 +174,7 @@ void ApiServer::GetActorHistory(const httplib::Request& req, httplib::Response& 
   auto to = QueryInt(req, "to_us", INT64_MAX);
   if (!from) return SetError(res, from.error());
   if (!to) return SetError(res, to.error());
-  WithReader(req, res, school_id, [&](const Reader& reader) {
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
     if (!MayReadActorHistory(*reader.user, actor_id) ||
         reader.school->FindUser(actor_id) == nullptr) {
       return SetError(res, NotVisible());
@@ -193,7 +193,7 @@ void ApiServer::GetReport(const httplib::Request& req, httplib::Response& res) {
   if (!class_id) return SetError(res, class_id.error());
   // Parameters shared by several reports, parsed before any access decision.
   auto day_param = [&](const char* p) { return QueryDay(req, p); };
-  WithReader(req, res, school_id, [&](const Reader& reader) {
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
     if (!MayReadReport(*reader.school, *reader.user, *class_id) && name != "awaiting-reentry") {
       return SetError(res, NotVisible());
     }
@@ -279,7 +279,7 @@ void ApiServer::GetReport(const httplib::Request& req, httplib::Response& res) {
 
 void ApiServer::GetCorrections(const httplib::Request& req, httplib::Response& res) {
   const std::string school_id = req.matches[1];
-  WithReader(req, res, school_id, [&](const Reader& reader) {
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
     if (!ReadsEverything(*reader.user)) return SetError(res, NotVisible());
     auto view = school::PendingCorrections(*state_, school_id);
     if (!view) return SetError(res, Visible(view.error()));
@@ -296,7 +296,7 @@ void ApiServer::PostActPreview(const httplib::Request& req, httplib::Response& r
     return SetError(res,
                     InvalidArgument("the body is not a CredentialCompromiseActRecorded (JSON)"));
   }
-  WithReader(req, res, school_id, [&](const Reader& reader) {
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
     // R-SEC-3: the director (or admin) previews what an Act would invalidate; auditors and the
     // deputy may read it too.
     if (!ReadsEverything(*reader.user) ||
@@ -328,7 +328,7 @@ void ApiServer::PostActPreview(const httplib::Request& req, httplib::Response& r
 
 Result<Principal> ApiServer::LedgerReaderOf(const httplib::Request& req) {
   EJ_ASSIGN_OR_RETURN(Principal session, ReaderOf(req));
-  std::shared_lock lock(state_mu_);
+  ReaderMutexLock lock(&state_mu_);
   const school::School* s = state_->FindSchool(session.school_id);
   const school::User* user = s == nullptr ? nullptr : s->FindUser(session.user_id);
   if (user == nullptr || !MayReadLedger(*user)) return Err(NotVisible());
@@ -368,7 +368,7 @@ void ApiServer::PostBackup(const httplib::Request& req, httplib::Response& res) 
   auto session = ReaderOf(req);
   if (!session) return SetError(res, session.error());
   {
-    std::shared_lock lock(state_mu_);
+    ReaderMutexLock lock(&state_mu_);
     const school::School* s = state_->FindSchool(session->school_id);
     const school::User* user = s == nullptr ? nullptr : s->FindUser(session->user_id);
     if (user == nullptr || !(user->Has(v1::ROLE_ADMIN) || user->Has(v1::ROLE_DIRECTOR))) {

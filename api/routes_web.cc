@@ -152,126 +152,128 @@ void ApiServer::GetWebFile(const httplib::Request& req, httplib::Response& res) 
 void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
   auto session = SessionOf(req, nullptr);
   if (!session) return SetError(res, session.error());
-  WithReader(req, res, session->school_id(), [&](const Reader& reader) {
-    const school::School& s = *reader.school;
-    const school::User& user = *reader.user;
-    const school::Day today = s.zone.LocalDay(options_.clock->NowMicros());
-    nlohmann::json roles = nlohmann::json::array();
-    for (int r = v1::Role_MIN; r <= v1::Role_MAX; ++r) {
-      if (!v1::Role_IsValid(r)) continue;
-      const auto role = static_cast<v1::Role>(r);
-      if (user.Has(role) && RoleName(role) != nullptr) roles.push_back(RoleName(role));
-    }
-    auto class_json = [&](const school::SchoolClass& c) {
-      nlohmann::json terms = nlohmann::json::array();
-      int current = 0;
-      if (auto y = s.years.find(c.year_id); y != s.years.end()) {
-        if (const school::TermScheme* scheme = y->second.SchemeFor(c.grade)) {
-          for (const auto& t : scheme->terms) terms.push_back(t.number);
+  WithReader(
+      req, res, session->school_id(),
+      [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+        const school::School& s = *reader.school;
+        const school::User& user = *reader.user;
+        const school::Day today = s.zone.LocalDay(options_.clock->NowMicros());
+        nlohmann::json roles = nlohmann::json::array();
+        for (int r = v1::Role_MIN; r <= v1::Role_MAX; ++r) {
+          if (!v1::Role_IsValid(r)) continue;
+          const auto role = static_cast<v1::Role>(r);
+          if (user.Has(role) && RoleName(role) != nullptr) roles.push_back(RoleName(role));
         }
-      }
-      if (const school::TermInfo* t = s.TermOn(c, today)) current = t->number;
-      return nlohmann::json{{"class_id", c.id},
-                            {"name", std::to_string(c.grade) + c.letter},
-                            {"year_id", c.year_id},
-                            {"terms", terms},
-                            {"current_term", current}};
-    };
-    // The journal pages the user may open: every load whose page the journal read would show
-    // (MayReadPage: their own, their class's, or all for the school-wide roles), with the terms
-    // it would show (a substitute's: those of their lessons).
-    nlohmann::json loads = nlohmann::json::array();
-    std::set<std::string> seen;
-    for (const auto& [load_id, load] : s.loads) {
-      if (!MayReadPage(s, user, load.class_id, load.subgroup_id, load.subject_id, 0)) continue;
-      const std::string key = load.class_id + "/" + load.subgroup_id + "/" + load.subject_id;
-      if (!seen.insert(key).second) continue;
-      auto c = s.classes.find(load.class_id);
-      if (c == s.classes.end()) continue;
-      auto subj = s.subjects.find(load.subject_id);
-      nlohmann::json l = class_json(c->second);
-      nlohmann::json terms = nlohmann::json::array();
-      for (int t : l["terms"]) {
-        if (MayReadPage(s, user, load.class_id, load.subgroup_id, load.subject_id, t)) {
-          terms.push_back(t);
+        auto class_json = [&](const school::SchoolClass& c) {
+          nlohmann::json terms = nlohmann::json::array();
+          int current = 0;
+          if (auto y = s.years.find(c.year_id); y != s.years.end()) {
+            if (const school::TermScheme* scheme = y->second.SchemeFor(c.grade)) {
+              for (const auto& t : scheme->terms) terms.push_back(t.number);
+            }
+          }
+          if (const school::TermInfo* t = s.TermOn(c, today)) current = t->number;
+          return nlohmann::json{{"class_id", c.id},
+                                {"name", std::to_string(c.grade) + c.letter},
+                                {"year_id", c.year_id},
+                                {"terms", terms},
+                                {"current_term", current}};
+        };
+        // The journal pages the user may open: every load whose page the journal read would show
+        // (MayReadPage: their own, their class's, or all for the school-wide roles), with the terms
+        // it would show (a substitute's: those of their lessons).
+        nlohmann::json loads = nlohmann::json::array();
+        std::set<std::string> seen;
+        for (const auto& [load_id, load] : s.loads) {
+          if (!MayReadPage(s, user, load.class_id, load.subgroup_id, load.subject_id, 0)) continue;
+          const std::string key = load.class_id + "/" + load.subgroup_id + "/" + load.subject_id;
+          if (!seen.insert(key).second) continue;
+          auto c = s.classes.find(load.class_id);
+          if (c == s.classes.end()) continue;
+          auto subj = s.subjects.find(load.subject_id);
+          nlohmann::json l = class_json(c->second);
+          nlohmann::json terms = nlohmann::json::array();
+          for (int t : l["terms"]) {
+            if (MayReadPage(s, user, load.class_id, load.subgroup_id, load.subject_id, t)) {
+              terms.push_back(t);
+            }
+          }
+          if (terms.empty()) continue;
+          if (std::find(terms.begin(), terms.end(), l["current_term"]) == terms.end()) {
+            l["current_term"] = terms.back();
+          }
+          l["terms"] = std::move(terms);
+          l["subgroup_id"] = load.subgroup_id;
+          l["subject_id"] = load.subject_id;
+          l["subject_name"] = subj == s.subjects.end() ? load.subject_id : subj->second.name;
+          l["own"] = load.teacher_id == user.id;
+          loads.push_back(std::move(l));
         }
-      }
-      if (terms.empty()) continue;
-      if (std::find(terms.begin(), terms.end(), l["current_term"]) == terms.end()) {
-        l["current_term"] = terms.back();
-      }
-      l["terms"] = std::move(terms);
-      l["subgroup_id"] = load.subgroup_id;
-      l["subject_id"] = load.subject_id;
-      l["subject_name"] = subj == s.subjects.end() ? load.subject_id : subj->second.name;
-      l["own"] = load.teacher_id == user.id;
-      loads.push_back(std::move(l));
-    }
-    std::sort(loads.begin(), loads.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
-      return std::tie(a["name"].get_ref<const std::string&>(),
-                      a["subject_name"].get_ref<const std::string&>()) <
-             std::tie(b["name"].get_ref<const std::string&>(),
-                      b["subject_name"].get_ref<const std::string&>());
-    });
-    // The diaries the user may open: their children, themself, their class's students.
-    nlohmann::json students = nlohmann::json::array();
-    nlohmann::json classes = nlohmann::json::array();
-    for (const auto& [class_id, c] : s.classes) {
-      if (c.class_teacher_id == user.id) classes.push_back(class_json(c));
-    }
-    for (const auto& [student_id, st] : s.students) {
-      const school::Membership* m = st.On(today);
-      const bool mine = st.guardians.contains(user.id) || student_id == user.id ||
-                        (m != nullptr && s.classes.contains(m->class_id) &&
-                         s.classes.at(m->class_id).class_teacher_id == user.id);
-      if (!mine || !MayReadDiary(s, user, student_id)) continue;
-      const school::User* u = s.FindUser(student_id);
-      students.push_back({{"student_id", student_id},
-                          {"student_name", u == nullptr ? "" : u->display_name},
-                          {"class_id", m == nullptr ? "" : m->class_id},
-                          {"child", st.guardians.contains(user.id)}});
-    }
-    // R-SUB-1: the lessons the user takes as a substitute (the substitutions not cancelled).
-    nlohmann::json substitute_lessons = nlohmann::json::array();
-    for (const auto& [sub_id, sub] : s.substitutions) {
-      if (sub.cancelled || sub.substitute_teacher_id != user.id) continue;
-      for (const auto& lesson_id : sub.lesson_ids) {
-        const school::Lesson* l = s.FindLesson(lesson_id);
-        if (l == nullptr) continue;
-        int term = 0;
-        if (auto c = s.classes.find(l->class_id); c != s.classes.end()) {
-          if (const school::TermInfo* t = s.TermOn(c->second, l->date)) term = t->number;
+        std::sort(loads.begin(), loads.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+          return std::tie(a["name"].get_ref<const std::string&>(),
+                          a["subject_name"].get_ref<const std::string&>()) <
+                 std::tie(b["name"].get_ref<const std::string&>(),
+                          b["subject_name"].get_ref<const std::string&>());
+        });
+        // The diaries the user may open: their children, themself, their class's students.
+        nlohmann::json students = nlohmann::json::array();
+        nlohmann::json classes = nlohmann::json::array();
+        for (const auto& [class_id, c] : s.classes) {
+          if (c.class_teacher_id == user.id) classes.push_back(class_json(c));
         }
-        substitute_lessons.push_back({{"lesson_id", lesson_id},
-                                      {"term", term},
-                                      {"date", school::DayString(l->date)},
-                                      {"period", l->period},
-                                      {"class_id", l->class_id},
-                                      {"subgroup_id", l->subgroup_id},
-                                      {"subject_id", l->subject_id},
-                                      {"cancelled", l->cancelled},
-                                      {"substitution_id", sub_id},
-                                      {"absent_teacher_id", sub.absent_teacher_id}});
-      }
-    }
-    std::sort(substitute_lessons.begin(), substitute_lessons.end(),
-              [](const nlohmann::json& a, const nlohmann::json& b) {
-                return std::tie(a["date"].get_ref<const std::string&>(), a["period"]) <
-                       std::tie(b["date"].get_ref<const std::string&>(), b["period"]);
-              });
-    ReplyJson(res, {{"school_id", s.id},
-                    {"school_name", s.name},
-                    {"user_id", user.id},
-                    {"display_name", user.display_name},
-                    {"credential_id", session->credential_id()},
-                    {"roles", roles},
-                    {"today", school::DayString(today)},
-                    {"loads", loads},
-                    {"class_teacher_of", classes},
-                    {"students", students},
-                    {"substitute_lessons", substitute_lessons},
-                    {"ledger_size", ledger_->size()}});
-  });
+        for (const auto& [student_id, st] : s.students) {
+          const school::Membership* m = st.On(today);
+          const bool mine = st.guardians.contains(user.id) || student_id == user.id ||
+                            (m != nullptr && s.classes.contains(m->class_id) &&
+                             s.classes.at(m->class_id).class_teacher_id == user.id);
+          if (!mine || !MayReadDiary(s, user, student_id)) continue;
+          const school::User* u = s.FindUser(student_id);
+          students.push_back({{"student_id", student_id},
+                              {"student_name", u == nullptr ? "" : u->display_name},
+                              {"class_id", m == nullptr ? "" : m->class_id},
+                              {"child", st.guardians.contains(user.id)}});
+        }
+        // R-SUB-1: the lessons the user takes as a substitute (the substitutions not cancelled).
+        nlohmann::json substitute_lessons = nlohmann::json::array();
+        for (const auto& [sub_id, sub] : s.substitutions) {
+          if (sub.cancelled || sub.substitute_teacher_id != user.id) continue;
+          for (const auto& lesson_id : sub.lesson_ids) {
+            const school::Lesson* l = s.FindLesson(lesson_id);
+            if (l == nullptr) continue;
+            int term = 0;
+            if (auto c = s.classes.find(l->class_id); c != s.classes.end()) {
+              if (const school::TermInfo* t = s.TermOn(c->second, l->date)) term = t->number;
+            }
+            substitute_lessons.push_back({{"lesson_id", lesson_id},
+                                          {"term", term},
+                                          {"date", school::DayString(l->date)},
+                                          {"period", l->period},
+                                          {"class_id", l->class_id},
+                                          {"subgroup_id", l->subgroup_id},
+                                          {"subject_id", l->subject_id},
+                                          {"cancelled", l->cancelled},
+                                          {"substitution_id", sub_id},
+                                          {"absent_teacher_id", sub.absent_teacher_id}});
+          }
+        }
+        std::sort(substitute_lessons.begin(), substitute_lessons.end(),
+                  [](const nlohmann::json& a, const nlohmann::json& b) {
+                    return std::tie(a["date"].get_ref<const std::string&>(), a["period"]) <
+                           std::tie(b["date"].get_ref<const std::string&>(), b["period"]);
+                  });
+        ReplyJson(res, {{"school_id", s.id},
+                        {"school_name", s.name},
+                        {"user_id", user.id},
+                        {"display_name", user.display_name},
+                        {"credential_id", session->credential_id()},
+                        {"roles", roles},
+                        {"today", school::DayString(today)},
+                        {"loads", loads},
+                        {"class_teacher_of", classes},
+                        {"students", students},
+                        {"substitute_lessons", substitute_lessons},
+                        {"ledger_size", ledger_->size()}});
+      });
 }
 
 void ApiServer::GetDiaryPaper(const httplib::Request& req, httplib::Response& res) {
@@ -283,7 +285,7 @@ void ApiServer::GetDiaryPaper(const httplib::Request& req, httplib::Response& re
   if (!cp_text) return SetError(res, cp_text.error());
   auto cp = note::Checkpoint::Parse(cp_text->substr(0, cp_text->find("\n\n") + 1));
   if (!cp) return SetError(res, cp.error());
-  WithReader(req, res, school_id, [&](const Reader& reader) {
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
     if (!MayReadDiary(*reader.school, *reader.user, student_id)) {
       return SetError(res, NotVisible());
     }

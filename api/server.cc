@@ -61,7 +61,7 @@ std::string TimingHeader(const RequestStages& stages, RequestStages::Clock::time
 // learns what the event touched (api/diary_cache.h).
 class ApiServer::LockedObserver final : public AppendObserver {
  public:
-  LockedObserver(Admission* inner, std::shared_mutex* mu, const school::SchoolState* state,
+  LockedObserver(Admission* inner, SharedMutex* mu, const school::SchoolState* state,
                  DiaryCache* diaries)
       : inner_(inner), mu_(mu), state_(state), diaries_(diaries) {}
   Status Admit(const AppendRequest& request, int64_t recorded_at_us) override {
@@ -69,7 +69,7 @@ class ApiServer::LockedObserver final : public AppendObserver {
   }
   Status Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
                std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
-    std::unique_lock lock(*mu_);
+    WriterMutexLock lock(mu_);
     EJ_RETURN_IF_ERROR(inner_->Apply(request, sequence, recorded_at_us, entry_bytes, batch));
     diaries_->OnApplied(*state_, Admission::BodyOf(request), sequence);
     return Status::Ok();
@@ -79,8 +79,8 @@ class ApiServer::LockedObserver final : public AppendObserver {
 
  private:
   Admission* const inner_;
-  std::shared_mutex* const mu_;
-  const school::SchoolState* const state_;
+  SharedMutex* const mu_;
+  const school::SchoolState* const state_ ABSL_PT_GUARDED_BY(mu_);
   DiaryCache* const diaries_;
 };
 
@@ -112,7 +112,7 @@ Status ApiServer::Init() {
   authenticator_ = std::make_unique<PasswordAuthenticator>(
       secrets_.get(),
       [this](std::string_view school_id, std::string_view login) -> std::optional<std::string> {
-        std::shared_lock lock(state_mu_);
+        ReaderMutexLock lock(&state_mu_);
         const school::School* s = state_->FindSchool(school_id);
         if (s == nullptr) return std::nullopt;
         auto it = s->logins.find(school::LoginKey(login));
@@ -276,14 +276,14 @@ Status ApiServer::Start() {
   if (done->load()) return IoError("the HTTP listener failed to start");
   if (options_.expiry_sweep_seconds > 0 && !options_.replica) {
     sweeper_ = std::thread([this] {
-      std::unique_lock lock(sweep_mu_);
+      UniqueLock lock(&sweep_mu_);
       while (!stopping_.load()) {
-        sweep_cv_.wait_for(lock, std::chrono::seconds(options_.expiry_sweep_seconds));
+        (void)lock.WaitFor(sweep_cv_, std::chrono::seconds(options_.expiry_sweep_seconds));
         if (stopping_.load()) break;
-        lock.unlock();
+        lock.Unlock();
         auto n = RevokeExpiredSessions();
         if (!n) spdlog::warn("event=expiry_sweep_failed error=\"{}\"", n.error().ToString());
-        lock.lock();
+        lock.Lock();
       }
     });
   }
@@ -291,10 +291,10 @@ Status ApiServer::Start() {
 }
 
 void ApiServer::Stop() {
-  std::lock_guard lock(stop_mu_);
+  MutexLock lock(&stop_mu_);
   if (stopped_.load()) return;
   {
-    std::lock_guard sweep_lock(sweep_mu_);
+    MutexLock sweep_lock(&sweep_mu_);
     stopping_.store(true);
   }
   sweep_cv_.notify_all();

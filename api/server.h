@@ -30,9 +30,7 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 
@@ -49,6 +47,7 @@
 #include "ledger/node_key.h"
 #include "projections/school_state.h"
 #include "projections/views.h"
+#include "schemas/mutex.h"
 #include "schemas/status.h"
 
 namespace httplib {
@@ -256,9 +255,10 @@ class ApiServer {
 
   // Reads (routes_read.cc).
   // Runs `fn` for the signed-in user of `school_id` (the session's school), holding the state
-  // lock shared; answers 401 or NotVisible() itself when there is none.
+  // lock shared; answers 401 or NotVisible() itself when there is none. `fn` says so to clang's
+  // analysis: `[&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {...}`.
   void WithReader(const httplib::Request& req, httplib::Response& res, const std::string& school_id,
-                  const std::function<void(const Reader&)>& fn);
+                  const std::function<void(const Reader&)>& fn) ABSL_LOCKS_EXCLUDED(state_mu_);
   void GetDiary(const httplib::Request& req, httplib::Response& res);
   void GetJournal(const httplib::Request& req, httplib::Response& res);
   void GetCellHistory(const httplib::Request& req, httplib::Response& res);
@@ -285,7 +285,9 @@ class ApiServer {
   const ServerOptions options_;
   std::optional<NodeIdentity> node_;
   std::unique_ptr<CredentialRegistry> registry_;
-  std::unique_ptr<school::SchoolState> state_;
+  // The state itself is guarded by state_mu_ (see the header comment); the pointer is set before
+  // any other thread starts.
+  std::unique_ptr<school::SchoolState> state_ ABSL_PT_GUARDED_BY(state_mu_);
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<LockedObserver> observer_;
   // A batch's checks, shared by its worker with these helpers (nullptr: the worker alone), in
@@ -306,7 +308,7 @@ class ApiServer {
   std::string source_verifier_key_;  // a replica's: the writer's node verifier key
 
   // Guards *state_ (see the header comment).
-  mutable std::shared_mutex state_mu_;
+  mutable SharedMutex state_mu_;
 
   std::unique_ptr<httplib::Server> http_;
   // http_ as our transport (its keep-alive wait is woken by Stop()).
@@ -315,10 +317,12 @@ class ApiServer {
   std::thread listener_;
   std::thread sweeper_;
   std::condition_variable sweep_cv_;
-  std::mutex sweep_mu_;
+  // The sweeper waits on sweep_cv_ under it; stopping_ is set under it too (though atomic), so
+  // that the sweeper's check and wait cannot miss Stop()'s notification.
+  Mutex sweep_mu_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};
-  std::mutex stop_mu_;
+  Mutex stop_mu_;  // one Stop() at a time
 };
 
 }  // namespace ejournal::api

@@ -18,7 +18,7 @@ SharedWork::SharedWork(size_t helpers, const std::string& thread_name) {
 
 SharedWork::~SharedWork() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
   work_cv_.notify_all();
@@ -48,48 +48,49 @@ void SharedWork::ForEach(size_t n, size_t chunk, const std::function<void(size_t
   job.n = n;
   job.chunk = std::max<size_t>(1, chunk);
   job.fn = &fn;
-  std::unique_lock lock(mu_);
+  UniqueLock lock(&mu_);
   // Worth sharing only if there is more than the caller's first chunk and someone to share with.
   const bool shared = !threads_.empty() && !stopping_ && n > job.chunk;
   if (shared) {
     jobs_.push_back(&job);
-    lock.unlock();
+    lock.Unlock();
     work_cv_.notify_all();
-    lock.lock();
+    lock.Lock();
   }
   size_t begin = 0, end = 0;
   size_t mine = 0;
   while (Claim(job, &begin, &end)) {
-    lock.unlock();
+    lock.Unlock();
     for (size_t i = begin; i < end; ++i) fn(i);
     mine += end - begin;
-    lock.lock();
+    lock.Lock();
     --job.running;
   }
   counters_.by_callers += mine;
   // Chunks that helpers claimed may still run: `job` lives until they are done.
-  done_cv_.wait(lock, [&] { return job.running == 0; });
+  lock.Wait(done_cv_, [&] { return job.running == 0; });
 }
 
 void SharedWork::Helper() {
-  std::unique_lock lock(mu_);
+  UniqueLock lock(&mu_);
   for (;;) {
-    work_cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+    lock.Wait(work_cv_,
+              [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !jobs_.empty(); });
     if (stopping_) return;  // a queued job's caller claims what is left itself
     Job& job = *jobs_.front();
     size_t begin = 0, end = 0;
     if (!Claim(job, &begin, &end)) continue;
     const std::function<void(size_t)>& fn = *job.fn;
-    lock.unlock();
+    lock.Unlock();
     for (size_t i = begin; i < end; ++i) fn(i);
-    lock.lock();
+    lock.Lock();
     counters_.by_helpers += end - begin;
     if (--job.running == 0) done_cv_.notify_all();
   }
 }
 
 SharedWork::Counters SharedWork::counters() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return counters_;
 }
 

@@ -24,10 +24,11 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "schemas/mutex.h"
 
 namespace ejournal::api {
 
@@ -39,32 +40,35 @@ class SharedWork {
   SharedWork(const SharedWork&) = delete;
   SharedWork& operator=(const SharedWork&) = delete;
 
-  void ForEach(size_t n, size_t chunk, const std::function<void(size_t)>& fn);
+  void ForEach(size_t n, size_t chunk, const std::function<void(size_t)>& fn)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Items run by the helpers and by the callers so far (for tests and /metrics).
   struct Counters {
     size_t by_helpers = 0, by_callers = 0;
   };
-  Counters counters() const;
+  Counters counters() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  // `next` and `running` are guarded by the SharedWork's mu_ (not ABSL_GUARDED_BY: the analysis
+  // cannot name it from a Job).
   struct Job {
     size_t n = 0, chunk = 1;
     const std::function<void(size_t)>* fn = nullptr;
-    size_t next = 0;     // the first unclaimed item (guarded by mu_)
-    size_t running = 0;  // chunks claimed and not yet finished (guarded by mu_)
+    size_t next = 0;     // the first unclaimed item
+    size_t running = 0;  // chunks claimed and not yet finished
   };
-  // Claims the next chunk of `job` (mu_ held): [*begin, *end). False when none is left. Drops
-  // the job from the queue when this claim was its last.
-  bool Claim(Job& job, size_t* begin, size_t* end);
-  void Helper();
+  // Claims the next chunk of `job`: [*begin, *end). False when none is left. Drops the job from
+  // the queue when this claim was its last.
+  bool Claim(Job& job, size_t* begin, size_t* end) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Helper() ABSL_LOCKS_EXCLUDED(mu_);
 
-  mutable std::mutex mu_;
-  std::condition_variable work_cv_;  // a job was queued, or stopping
-  std::condition_variable done_cv_;  // a chunk finished
-  std::deque<Job*> jobs_;            // jobs with unclaimed chunks, oldest first (guarded by mu_)
-  bool stopping_ = false;            // guarded by mu_
-  Counters counters_;                // guarded by mu_
+  mutable Mutex mu_;
+  std::condition_variable work_cv_;             // a job was queued, or stopping
+  std::condition_variable done_cv_;             // a chunk finished
+  std::deque<Job*> jobs_ ABSL_GUARDED_BY(mu_);  // jobs with unclaimed chunks, oldest first
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  Counters counters_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> threads_;
 };
 

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "ledger/entry_stream.h"
+#include "schemas/mutex.h"
 #include "schemas/rocksdb_status.h"
 
 namespace ejournal {
@@ -62,7 +62,7 @@ class CatchUpWriter {
   CatchUpWriter& operator=(const CatchUpWriter&) = delete;
   ~CatchUpWriter() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       stop_ = true;
     }
     cv_.notify_all();
@@ -83,22 +83,22 @@ class CatchUpWriter {
   // Hands `batch` over to be written (synced) after the batches before it; `batch` comes back
   // empty (the buffer of an earlier batch, reused). The error of an earlier write, if any (then
   // nothing more is written).
-  Status Submit(rocksdb::WriteBatch& batch) {
+  Status Submit(rocksdb::WriteBatch& batch) ABSL_LOCKS_EXCLUDED(mu_) {
     if (batch.Count() == 0) return Status::Ok();
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return !has_next_ && !writing_; });
+    UniqueLock lock(&mu_);
+    lock.Wait(cv_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !has_next_ && !writing_; });
     if (!error_.ok()) return error_;
     std::swap(next_, batch);
     has_next_ = true;
-    lock.unlock();
+    lock.Unlock();
     cv_.notify_all();
     batch.Clear();
     return Status::Ok();
   }
   // Waits until every batch handed over is written; the first error, if any.
-  Status Finish() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return !has_next_ && !writing_; });
+  Status Finish() ABSL_LOCKS_EXCLUDED(mu_) {
+    UniqueLock lock(&mu_);
+    lock.Wait(cv_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !has_next_ && !writing_; });
     return error_;
   }
   // Turns the views' automatic compactions back on (after the catch-up's own compaction, which
@@ -162,16 +162,16 @@ class CatchUpWriter {
     return s;
   }
 
-  void Run() {
-    std::unique_lock lock(mu_);
+  void Run() ABSL_LOCKS_EXCLUDED(mu_) {
+    UniqueLock lock(&mu_);
     for (;;) {
-      cv_.wait(lock, [this] { return has_next_ || stop_; });
+      lock.Wait(cv_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return has_next_ || stop_; });
       if (!has_next_) return;  // stopped, nothing left
       std::swap(writing_batch_, next_);
       has_next_ = false;
       writing_ = true;
       const bool failed = !error_.ok();
-      lock.unlock();
+      lock.Unlock();
       Status written;
       if (!failed) {
         rocksdb::Status s;
@@ -185,7 +185,7 @@ class CatchUpWriter {
         if (!s.ok()) written = FromRocks(s, "writing caught-up views");
       }
       writing_batch_.Clear();
-      lock.lock();
+      lock.Lock();
       if (error_.ok() && !written.ok()) error_ = written;
       writing_ = false;
       cv_.notify_all();
@@ -198,14 +198,14 @@ class CatchUpWriter {
   bool compactions_paused_ = false;                // the caller's
   std::optional<rocksdb::Options> table_options_;  // the writer thread's
   uint64_t files_ = 0;                             // the writer thread's: table files written
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  rocksdb::WriteBatch next_;           // guarded by mu_ (valid when has_next_)
-  rocksdb::WriteBatch writing_batch_;  // the writer thread's
-  bool has_next_ = false;              // guarded by mu_
-  bool writing_ = false;               // guarded by mu_
-  bool stop_ = false;                  // guarded by mu_
-  Status error_;                       // guarded by mu_: the first failed write
+  rocksdb::WriteBatch next_ ABSL_GUARDED_BY(mu_);  // valid when has_next_
+  rocksdb::WriteBatch writing_batch_;              // the writer thread's
+  bool has_next_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  Status error_ ABSL_GUARDED_BY(mu_);  // the first failed write
   std::thread thread_;                 // last: starts once the members above exist
 };
 

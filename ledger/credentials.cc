@@ -1,7 +1,6 @@
 #include "ledger/credentials.h"
 
 #include <cstdio>
-#include <mutex>
 
 namespace ejournal {
 
@@ -12,7 +11,7 @@ std::string NodeCredentialId(uint32_t note_key_id) {
 }
 
 void CredentialRegistry::AddNode(std::string credential_id, crypto::PublicKey key) {
-  std::unique_lock lock(mu_);
+  WriterMutexLock lock(&mu_);
   CredentialState state{.credential_id = credential_id,
                         .user_id = kNodeUserId,
                         .key = std::move(key),
@@ -27,7 +26,7 @@ Status CredentialRegistry::CheckIssue(const v1::CredentialIssued& issued) const 
     return PermissionDenied("no credential is issued to the node by an event", "R-ACC-4");
   }
   {
-    std::shared_lock lock(mu_);
+    ReaderMutexLock lock(&mu_);
     if (credentials_.contains(issued.credential_id())) {
       return AlreadyExists("credential " + issued.credential_id() + " already exists");
     }
@@ -54,7 +53,7 @@ Status CredentialRegistry::CheckIssue(const v1::CredentialIssued& issued) const 
 }
 
 Status CredentialRegistry::CheckRevoke(const v1::CredentialRevoked& revoked) const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(&mu_);
   if (!credentials_.contains(revoked.credential_id())) {
     return NotFound("credential " + revoked.credential_id() + " is unknown");
   }
@@ -63,7 +62,7 @@ Status CredentialRegistry::CheckRevoke(const v1::CredentialRevoked& revoked) con
 
 Status CredentialRegistry::Apply(const v1::EventBody& body, uint64_t sequence,
                                  int64_t recorded_at_us) {
-  std::unique_lock lock(mu_);
+  WriterMutexLock lock(&mu_);
   switch (body.payload_case()) {
     case v1::EventBody::kCredentialIssued: {
       const auto& issued = body.credential_issued();
@@ -128,7 +127,7 @@ Result<crypto::PublicKey> CredentialRegistry::Authorize(std::string_view credent
                                                         std::string_view school_id,
                                                         std::string_view actor_id,
                                                         int64_t at_us) const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(&mu_);
   auto it = credentials_.find(credential_id);
   if (it == credentials_.end()) {
     return Err(
@@ -164,14 +163,14 @@ Result<crypto::PublicKey> CredentialRegistry::Authorize(std::string_view credent
 }
 
 std::optional<CredentialState> CredentialRegistry::Find(std::string_view credential_id) const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(&mu_);
   auto it = credentials_.find(credential_id);
   if (it == credentials_.end()) return std::nullopt;
   return it->second;
 }
 
 size_t CredentialRegistry::size() const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(&mu_);
   return credentials_.size();
 }
 

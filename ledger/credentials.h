@@ -27,13 +27,13 @@
 
 #include <functional>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "ejournal/v1/event.pb.h"
 #include "ledger/crypto.h"
+#include "schemas/mutex.h"
 #include "schemas/status.h"
 
 namespace ejournal {
@@ -97,9 +97,9 @@ class CredentialRegistry {
   };
 
   const KeyParsing keys_;
-  mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, CredentialState, Hash, std::equal_to<>>
-      credentials_;  // guarded by mu_
+  mutable SharedMutex mu_;
+  std::unordered_map<std::string, CredentialState, Hash, std::equal_to<>> credentials_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ejournal

@@ -19,11 +19,12 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
+
+#include "schemas/mutex.h"
 
 namespace ejournal::crypto {
 
@@ -95,8 +96,8 @@ struct PublicKeyState {
   const std::string raw;
   mutable std::atomic<EVP_PKEY*> pkey;
   mutable std::atomic<bool> point_checked;
-  mutable std::mutex mu;
-  mutable std::vector<EVP_MD_CTX*> idle;  // guarded by mu
+  mutable Mutex mu;
+  mutable std::vector<EVP_MD_CTX*> idle ABSL_GUARDED_BY(mu);
 };
 
 }  // namespace internal
@@ -419,7 +420,7 @@ Result<PublicKey> PublicKey::FromRawDeferred(KeyType type, std::string_view raw)
 }
 
 size_t PublicKey::idle_contexts() const {
-  std::lock_guard lock(state_->mu);
+  MutexLock lock(&state_->mu);
   return state_->idle.size();
 }
 
@@ -485,7 +486,7 @@ Status PublicKey::Verify(std::string_view message, std::string_view signature) c
   // A context this key set up before, re-initialised (same key, state reset), or a new one.
   MdCtxPtr ctx;
   {
-    std::lock_guard lock(state_->mu);
+    MutexLock lock(&state_->mu);
     if (!state_->idle.empty()) {
       ctx.reset(state_->idle.back());
       state_->idle.pop_back();
@@ -505,7 +506,7 @@ Status PublicKey::Verify(std::string_view message, std::string_view signature) c
   }
   if (EVP_DigestVerify(ctx.get(), sig, sig_len, Bytes(message), message.size()) == 1) {
     // Only a context that has just verified a good signature is kept.
-    std::lock_guard lock(state_->mu);
+    MutexLock lock(&state_->mu);
     if (state_->idle.size() < kIdleContexts) state_->idle.push_back(ctx.release());
     return Status::Ok();
   }

@@ -81,7 +81,7 @@ EntryStream::EntryStream(const Ledger& ledger, uint64_t first, Options options)
 
 EntryStream::~EntryStream() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
   cv_.notify_all();
@@ -89,8 +89,8 @@ EntryStream::~EntryStream() {
 }
 
 EntryStream::Batch* EntryStream::TakeFree() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return stop_ || !free_.empty(); });
+  UniqueLock lock(&mu_);
+  lock.Wait(cv_, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || !free_.empty(); });
   if (stop_) return nullptr;
   Batch* batch = free_.back();
   free_.pop_back();
@@ -113,14 +113,14 @@ void EntryStream::Run(const Ledger& ledger, uint64_t first) {
                         out.sequence = seq;
                         if (++batch->size < batch->entries.size()) return true;
                         {
-                          std::lock_guard lock(mu_);
+                          MutexLock lock(&mu_);
                           full_.push_back(batch);
                         }
                         cv_.notify_all();
                         batch = TakeFree();
                         return batch != nullptr;
                       });
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (batch != nullptr && batch->size > 0) full_.push_back(batch);
   error_ = !failed.ok() ? failed : read;
   done_ = true;
@@ -128,14 +128,14 @@ void EntryStream::Run(const Ledger& ledger, uint64_t first) {
 }
 
 Result<std::span<const ParsedEntry>> EntryStream::Next() {
-  std::unique_lock lock(mu_);
+  UniqueLock lock(&mu_);
   if (current_ != nullptr) {
     current_->size = 0;
     free_.push_back(current_);
     current_ = nullptr;
     cv_.notify_all();
   }
-  cv_.wait(lock, [&] { return done_ || !full_.empty(); });
+  lock.Wait(cv_, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done_ || !full_.empty(); });
   if (!full_.empty()) {
     current_ = full_.front();
     full_.pop_front();

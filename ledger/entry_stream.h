@@ -16,13 +16,13 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <thread>
 #include <vector>
 
 #include "ejournal/v1/event.pb.h"
 #include "ledger/ledger.h"
+#include "schemas/mutex.h"
 #include "schemas/status.h"
 
 namespace ejournal {
@@ -58,18 +58,18 @@ class EntryStream {
   };
   void Run(const Ledger& ledger, uint64_t first);
   // Waits for a free batch (null if the consumer stopped).
-  Batch* TakeFree();
+  Batch* TakeFree() ABSL_LOCKS_EXCLUDED(mu_);
 
   const Options options_;
   std::vector<std::unique_ptr<Batch>> pool_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  std::vector<Batch*> free_;  // guarded by mu_
-  std::deque<Batch*> full_;   // guarded by mu_
-  bool done_ = false;         // guarded by mu_: the reader has finished (see error_)
-  bool stop_ = false;         // guarded by mu_: the consumer is gone
-  Status error_;              // guarded by mu_
-  Batch* current_ = nullptr;  // the consumer's batch
+  std::vector<Batch*> free_ ABSL_GUARDED_BY(mu_);
+  std::deque<Batch*> full_ ABSL_GUARDED_BY(mu_);
+  bool done_ ABSL_GUARDED_BY(mu_) = false;  // the reader has finished (see error_)
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;  // the consumer is gone
+  Status error_ ABSL_GUARDED_BY(mu_);
+  Batch* current_ = nullptr;  // the consumer's batch (handed back to free_ under mu_)
   std::thread reader_;
 };
 

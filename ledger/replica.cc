@@ -106,6 +106,128 @@ Result<ReplicaStore> OpenReplicaStore(const std::string& path, const std::string
   return s;
 }
 
+struct Replica::Verdict {
+  Status problem;       // the first order-independent check that failed (named by entry/checkpoint)
+  merkle::Hash leaf{};  // an entry's leaf hash; a checkpoint's root
+  int64_t recorded_at_us = 0;
+  std::optional<Result<AppendRequest>> request;  // Admission::Check, if the checks above passed
+  size_t event_offset = 0;  // where the signed event starts in the entry's bytes
+};
+
+struct Replica::Slot {
+  int64_t offset = 0;
+  Result<replication::Message> message = Err(Internal("unset"));
+  Verdict verdict;
+};
+
+struct Replica::Batch {
+  std::vector<Slot> slots;
+  // Guarded by the pool's mu_ (VerifyPool::Take; not ABSL_GUARDED_BY: the analysis cannot name
+  // the pool's mutex from a Batch): slots a thread has started on.
+  size_t taken = 0;
+  std::atomic<size_t> verified{0};  // slots verified (the last one's thread wakes the waiter)
+};
+
+// Threads verifying the slots of the batches queued (Replica::Verify), batch after batch in the
+// order queued, each slot taken by one thread.
+class Replica::VerifyPool {
+ public:
+  VerifyPool(const Replica* replica, size_t threads) : replica_(replica) {
+    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+  }
+  ~VerifyPool() {
+    {
+      MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  VerifyPool(const VerifyPool&) = delete;
+  VerifyPool& operator=(const VerifyPool&) = delete;
+
+  // Queues `batch` (alive until Finish or Cancel returns).
+  void Add(Batch* batch) ABSL_LOCKS_EXCLUDED(mu_) {
+    if (batch->slots.empty()) return;
+    {
+      MutexLock lock(&mu_);
+      work_.push_back(batch);
+    }
+    work_cv_.notify_all();
+  }
+  // Verifies what no thread has taken of `batch` on this thread, then waits until every slot is
+  // verified. Returns how many slots this thread verified.
+  size_t Finish(Batch* batch) ABSL_LOCKS_EXCLUDED(mu_) {
+    size_t mine = 0;
+    for (;;) {
+      size_t i;
+      {
+        MutexLock lock(&mu_);
+        if (!Take(batch, i)) break;
+      }
+      VerifyOne(batch, i);
+      ++mine;
+    }
+    UniqueLock lock(&mu_);
+    lock.Wait(done_cv_, [&] { return batch->verified.load() == batch->slots.size(); });
+    return mine;
+  }
+  // Takes the rest of `batch` from the threads and waits for the slots they started on.
+  void Cancel(Batch* batch) ABSL_LOCKS_EXCLUDED(mu_) {
+    UniqueLock lock(&mu_);
+    if (auto it = std::find(work_.begin(), work_.end(), batch); it != work_.end()) work_.erase(it);
+    const size_t untaken = batch->slots.size() - batch->taken;
+    batch->taken = batch->slots.size();
+    batch->verified.fetch_add(untaken);
+    lock.Wait(done_cv_, [&] { return batch->verified.load() == batch->slots.size(); });
+  }
+
+ private:
+  // Takes the next slot of `batch`; false if none is left.
+  bool Take(Batch* batch, size_t& index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (batch->taken == batch->slots.size()) return false;
+    index = batch->taken++;
+    if (batch->taken == batch->slots.size()) {
+      if (auto it = std::find(work_.begin(), work_.end(), batch); it != work_.end()) {
+        work_.erase(it);
+      }
+    }
+    return true;
+  }
+  void VerifyOne(Batch* batch, size_t index) ABSL_LOCKS_EXCLUDED(mu_) {
+    const size_t n = batch->slots.size();
+    replica_->Verify(batch->slots[index]);
+    // The batch may be gone as soon as the last slot is counted: nothing of it after this.
+    if (batch->verified.fetch_add(1) + 1 == n) {
+      MutexLock lock(&mu_);
+      done_cv_.notify_all();
+    }
+  }
+  void Work() ABSL_LOCKS_EXCLUDED(mu_) {
+    pthread_setname_np(pthread_self(), "ej-verify");  // for top -H, /proc/PID/task/*/comm
+    for (;;) {
+      Batch* batch;
+      size_t i;
+      {
+        UniqueLock lock(&mu_);
+        lock.Wait(work_cv_,
+                  [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || !work_.empty(); });
+        if (stop_) return;
+        batch = work_.front();
+        (void)Take(batch, i);  // a batch in work_ has a slot left
+      }
+      VerifyOne(batch, i);
+    }
+  }
+
+  const Replica* const replica_;
+  std::vector<std::thread> workers_;
+  Mutex mu_;
+  std::condition_variable work_cv_, done_cv_;
+  std::deque<Batch*> work_ ABSL_GUARDED_BY(mu_);  // batches with slots not yet taken, in order
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 Replica::Replica(Ledger* ledger, const Admission* admission, ReplicaOptions options,
                  note::NoteVerifier verifier)
     : ledger_(ledger),
@@ -188,130 +310,11 @@ Result<std::unique_ptr<Replica>> Replica::Start(Ledger* ledger, const Admission*
   return r;
 }
 
-struct Replica::Verdict {
-  Status problem;       // the first order-independent check that failed (named by entry/checkpoint)
-  merkle::Hash leaf{};  // an entry's leaf hash; a checkpoint's root
-  int64_t recorded_at_us = 0;
-  std::optional<Result<AppendRequest>> request;  // Admission::Check, if the checks above passed
-  size_t event_offset = 0;  // where the signed event starts in the entry's bytes
-};
-
-struct Replica::Slot {
-  int64_t offset = 0;
-  Result<replication::Message> message = Err(Internal("unset"));
-  Verdict verdict;
-};
-
-struct Replica::Batch {
-  std::vector<Slot> slots;
-  size_t taken = 0;                 // guarded by the pool's mu_: slots a thread has started on
-  std::atomic<size_t> verified{0};  // slots verified (the last one's thread wakes the waiter)
-};
-
-// Threads verifying the slots of the batches queued (Replica::Verify), batch after batch in the
-// order queued, each slot taken by one thread.
-class Replica::VerifyPool {
- public:
-  VerifyPool(const Replica* replica, size_t threads) : replica_(replica) {
-    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
-  }
-  ~VerifyPool() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    work_cv_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
-  VerifyPool(const VerifyPool&) = delete;
-  VerifyPool& operator=(const VerifyPool&) = delete;
-
-  // Queues `batch` (alive until Finish or Cancel returns).
-  void Add(Batch* batch) {
-    if (batch->slots.empty()) return;
-    {
-      std::lock_guard lock(mu_);
-      work_.push_back(batch);
-    }
-    work_cv_.notify_all();
-  }
-  // Verifies what no thread has taken of `batch` on this thread, then waits until every slot is
-  // verified. Returns how many slots this thread verified.
-  size_t Finish(Batch* batch) {
-    size_t mine = 0;
-    for (;;) {
-      size_t i;
-      {
-        std::lock_guard lock(mu_);
-        if (!Take(batch, i)) break;
-      }
-      VerifyOne(batch, i);
-      ++mine;
-    }
-    std::unique_lock lock(mu_);
-    done_cv_.wait(lock, [&] { return batch->verified.load() == batch->slots.size(); });
-    return mine;
-  }
-  // Takes the rest of `batch` from the threads and waits for the slots they started on.
-  void Cancel(Batch* batch) {
-    std::unique_lock lock(mu_);
-    if (auto it = std::find(work_.begin(), work_.end(), batch); it != work_.end()) work_.erase(it);
-    const size_t untaken = batch->slots.size() - batch->taken;
-    batch->taken = batch->slots.size();
-    batch->verified.fetch_add(untaken);
-    done_cv_.wait(lock, [&] { return batch->verified.load() == batch->slots.size(); });
-  }
-
- private:
-  // Takes the next slot of `batch` (mu_ held); false if none is left.
-  bool Take(Batch* batch, size_t& index) {
-    if (batch->taken == batch->slots.size()) return false;
-    index = batch->taken++;
-    if (batch->taken == batch->slots.size()) {
-      if (auto it = std::find(work_.begin(), work_.end(), batch); it != work_.end()) {
-        work_.erase(it);
-      }
-    }
-    return true;
-  }
-  void VerifyOne(Batch* batch, size_t index) {
-    const size_t n = batch->slots.size();
-    replica_->Verify(batch->slots[index]);
-    // The batch may be gone as soon as the last slot is counted: nothing of it after this.
-    if (batch->verified.fetch_add(1) + 1 == n) {
-      std::lock_guard lock(mu_);
-      done_cv_.notify_all();
-    }
-  }
-  void Work() {
-    pthread_setname_np(pthread_self(), "ej-verify");  // for top -H, /proc/PID/task/*/comm
-    for (;;) {
-      Batch* batch;
-      size_t i;
-      {
-        std::unique_lock lock(mu_);
-        work_cv_.wait(lock, [&] { return stop_ || !work_.empty(); });
-        if (stop_) return;
-        batch = work_.front();
-        (void)Take(batch, i);  // a batch in work_ has a slot left
-      }
-      VerifyOne(batch, i);
-    }
-  }
-
-  const Replica* const replica_;
-  std::vector<std::thread> workers_;
-  std::mutex mu_;
-  std::condition_variable work_cv_, done_cv_;
-  std::deque<Batch*> work_;  // guarded by mu_: batches with slots not yet taken, in order
-  bool stop_ = false;        // guarded by mu_
-};
-
 Replica::~Replica() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
   {
-    std::lock_guard lock(apply_mu_);
+    MutexLock lock(&apply_mu_);
     apply_stop_ = true;
   }
   apply_cv_.notify_all();
@@ -398,7 +401,7 @@ void Replica::Run() {
     // verification is the slower stage, they made many more commits for no gain).
     bool idle;
     {
-      std::lock_guard lock(apply_mu_);
+      MutexLock lock(&apply_mu_);
       idle = unapplied_ == 0;
     }
     if ((idle || pending_.size() >= options_.max_batch) && !Submit()) break;
@@ -598,10 +601,10 @@ bool Replica::Submit() {
   std::shared_ptr<Group> group;
   std::vector<AppendRequest> requests;
   {
-    std::unique_lock lock(apply_mu_);
+    UniqueLock lock(&apply_mu_);
     // Back-pressure: room for the pending entries among those not yet durable (always for a
     // group when nothing is).
-    apply_cv_.wait(lock, [&] {
+    lock.Wait(apply_cv_, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_) {
       return apply_failed_ || unapplied_ == 0 ||
              unapplied_ + pending_.size() <= options_.apply_ahead;
     });
@@ -632,7 +635,7 @@ bool Replica::Submit() {
                             [this, group](std::vector<Result<AppendResult>> results) {
                               // Notified under the lock: once the applier sees the group
                               // durable, the replica may be destroyed; nothing of it after.
-                              std::lock_guard lock(apply_mu_);
+                              MutexLock lock(&apply_mu_);
                               group->results = std::move(results);
                               group->durable = true;
                               apply_cv_.notify_all();
@@ -643,10 +646,12 @@ bool Replica::Submit() {
 bool Replica::Drain() {
   if (!Submit()) return false;
   auto since = std::chrono::steady_clock::now();
-  std::unique_lock lock(apply_mu_);
-  apply_cv_.wait(lock, [&] { return apply_failed_ || (groups_.empty() && !applying_); });
+  UniqueLock lock(&apply_mu_);
+  lock.Wait(apply_cv_, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_) {
+    return apply_failed_ || (groups_.empty() && !applying_);
+  });
   const bool ok = !apply_failed_;
-  lock.unlock();
+  lock.Unlock();
   Account(ns_draining_, since);
   return ok;
 }
@@ -658,8 +663,8 @@ void Replica::ApplyLoop() {
     bool failed;
     {
       auto since = std::chrono::steady_clock::now();
-      std::unique_lock lock(apply_mu_);
-      apply_cv_.wait(lock, [&] {
+      UniqueLock lock(&apply_mu_);
+      lock.Wait(apply_cv_, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_) {
         return (apply_stop_ && groups_.empty()) || (!groups_.empty() && groups_.front()->durable);
       });
       Account(ns_apply_idle_, since);
@@ -681,13 +686,15 @@ void Replica::ApplyLoop() {
     }
     durable.clear();
     {
-      std::lock_guard lock(apply_mu_);
+      MutexLock lock(&apply_mu_);
       applying_ = false;
       unapplied_ -= entries;
       apply_failed_ = failed;
     }
     apply_cv_.notify_all();
-    { std::lock_guard<std::mutex> lock(mu_); }
+    // WaitApplied checks the ledger's size under mu_: taking it here orders this notification
+    // after any check that saw the old size, so the waiter is waiting when it comes.
+    { MutexLock lock(&mu_); }
     changed_.notify_all();
   }
 }
@@ -773,7 +780,7 @@ void Replica::Alarm(uint64_t sequence, Status status) {
 void Replica::Halt(uint64_t sequence, Status status) {
   spdlog::error("replica of {}: stopped at {}: {}", ledger_->origin(), sequence, status.ToString());
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!halted_) {
       halted_ = true;
       alarm_sequence_ = sequence;
@@ -784,7 +791,7 @@ void Replica::Halt(uint64_t sequence, Status status) {
 }
 
 void Replica::RecordError(const Status& status) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (last_error_ != status.message()) {
     spdlog::warn("replica of {}: {}", ledger_->origin(), status.ToString());
   }
@@ -792,8 +799,10 @@ void Replica::RecordError(const Status& status) {
 }
 
 Status Replica::WaitApplied(uint64_t sequence, std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
-  changed_.wait_for(lock, timeout, [&] { return halted_ || ledger_->size() >= sequence; });
+  UniqueLock lock(&mu_);
+  lock.WaitFor(changed_, timeout, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return halted_ || ledger_->size() >= sequence;
+  });
   if (ledger_->size() >= sequence) return Status::Ok();
   if (halted_) return alarm_;
   return Unavailable("the replica holds " + std::to_string(ledger_->size()) + " entries, not " +
@@ -802,14 +811,17 @@ Status Replica::WaitApplied(uint64_t sequence, std::chrono::milliseconds timeout
 }
 
 Status Replica::WaitHalted(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (changed_.wait_for(lock, timeout, [&] { return halted_; })) return alarm_;
+  UniqueLock lock(&mu_);
+  if (lock.WaitFor(changed_, timeout,
+                   [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return halted_; })) {
+    return alarm_;
+  }
   return Unavailable("the replica did not halt (it holds " + std::to_string(ledger_->size()) +
                      " entries)");
 }
 
 Status Replica::alarm() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return alarm_;
 }
 
@@ -842,7 +854,7 @@ ReplicaStats Replica::stats() const {
       high >= 0) {
     s.high_watermark = high;
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   s.halted = halted_;
   s.alarm_sequence = alarm_sequence_;
   s.alarm = alarm_.ok() ? "" : alarm_.ToString();

@@ -143,7 +143,7 @@ void Replicator::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaq
 }
 
 void Replicator::RecordError(const Status& status) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (last_error_ != status.message()) {
     spdlog::warn("replicator {}: {}", ledger_->origin(), status.ToString());
   }
@@ -189,16 +189,16 @@ void Replicator::StorePosition() {
   }
   stored_cp_ = cp_confirmed_;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stored_.store(confirmed, std::memory_order_release);
   }
   confirmed_cv_.notify_all();
 }
 
 Status Replicator::WaitConfirmed(uint64_t sequence, std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (confirmed_cv_.wait_for(lock, timeout,
-                             [&] { return stored_.load(std::memory_order_acquire) >= sequence; })) {
+  UniqueLock lock(&mu_);
+  if (lock.WaitFor(confirmed_cv_, timeout,
+                   [&] { return stored_.load(std::memory_order_acquire) >= sequence; })) {
     return Status::Ok();
   }
   return Unavailable("replication reached entry " + std::to_string(stored_.load()) + ", not " +
@@ -217,7 +217,7 @@ ReplicatorStats Replicator::stats() const {
   s.failures = failures_.load(std::memory_order_relaxed);
   s.rewinds = rewinds_.load(std::memory_order_relaxed);
   s.producers = producers_.load(std::memory_order_relaxed);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   s.last_error = last_error_;
   return s;
 }

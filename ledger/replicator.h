@@ -31,7 +31,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -39,6 +38,7 @@
 
 #include "ledger/kafka_client.h"
 #include "ledger/ledger.h"
+#include "schemas/mutex.h"
 #include "schemas/status.h"
 
 namespace ejournal {
@@ -125,7 +125,7 @@ class Replicator {
   bool ProduceOne(const replication::Message& message, uint64_t opaque);
   Result<std::vector<Checkpoint>> ReadCheckpoints(uint64_t after, uint64_t up_to) const;
   void StorePosition();
-  void RecordError(const Status& status);
+  void RecordError(const Status& status) ABSL_LOCKS_EXCLUDED(mu_);
   static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   void Delivered(uint64_t opaque, rd_kafka_resp_err_t err);
@@ -157,9 +157,11 @@ class Replicator {
   std::atomic<uint64_t> producers_{0};
   std::atomic<bool> stop_{false};
 
-  mutable std::mutex mu_;
+  // stored_ is advanced under mu_ too (though atomic), so that WaitConfirmed's check and wait
+  // cannot miss the notification.
+  mutable Mutex mu_;
   std::condition_variable confirmed_cv_;
-  std::string last_error_;  // guarded by mu_
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

@@ -18,6 +18,7 @@ PACKAGES=(
   libabsl-dev
   libjemalloc-dev
   clang-format
+  clang-19 jq
   chromium
 )
 # Node.js and npm (the OpenAPI check, the web pages and their chromium test): Debian's, unless

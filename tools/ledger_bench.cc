@@ -26,6 +26,7 @@
 #include "ledger/event_codec.h"
 #include "ledger/ledger.h"
 #include "ledger/signed_note.h"
+#include "schemas/mutex.h"
 
 namespace ejournal {
 namespace {
@@ -78,17 +79,17 @@ Result<double> FeedLedger(Ledger& ledger, std::vector<AppendRequest>& requests, 
                           bool progress) {
   std::atomic<uint64_t> done{0};
   std::atomic<uint64_t> failed{0};
-  std::mutex mu;
+  Mutex mu;
   std::condition_variable cv;
   const auto start = Clock::now();
   for (size_t i = 0; i < requests.size(); ++i) {
     {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return i - done.load() < window; });
+      UniqueLock lock(&mu);
+      lock.Wait(cv, [&] { return i - done.load() < window; });
     }
     ledger.AppendAsync(std::move(requests[i]), [&](Result<AppendResult> r) {
       if (!r) failed.fetch_add(1);
-      std::lock_guard<std::mutex> lock(mu);  // no lost wake-up between the check and the wait
+      MutexLock lock(&mu);  // no lost wake-up between the check and the wait
       done.fetch_add(1);
       cv.notify_one();
     });
@@ -96,8 +97,8 @@ Result<double> FeedLedger(Ledger& ledger, std::vector<AppendRequest>& requests, 
       std::fprintf(stderr, "  appended %zu of %zu\n", i, requests.size());
     }
   }
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done.load() == requests.size(); });
+  UniqueLock lock(&mu);
+  lock.Wait(cv, [&] { return done.load() == requests.size(); });
   if (failed.load() > 0) return Err(Internal(std::to_string(failed.load()) + " appends failed"));
   return Seconds(Clock::now() - start);
 }

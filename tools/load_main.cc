@@ -48,12 +48,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -66,6 +64,7 @@
 #include "ledger/replicator.h"
 #include "projections/school_state.h"
 #include "projections/school_time.h"
+#include "schemas/mutex.h"
 #include "tools/bench_util.h"
 #include "tools/data_dir.h"
 #include "tools/load_driver.h"
@@ -382,18 +381,13 @@ struct Counts {
 
   // A request of one item (a single event, a read), its latency (from its due time) and its split.
   void Single(const load::Answer& a);
-};
-
-struct Tally : Counts {
-  std::mutex mu;
-
-  void Merge(const Counts& local) {
-    std::lock_guard lock(mu);
-    ms.insert(ms.end(), local.ms.begin(), local.ms.end());
-    splits.insert(splits.end(), local.splits.begin(), local.splits.end());
-    for (const auto& [k, v] : local.statuses) statuses[k] += v;
-    for (const auto& [k, v] : local.errors) errors[k] += v;
-    ok_items += local.ok_items;
+  // Adds everything `other` counted.
+  void Add(const Counts& other) {
+    ms.insert(ms.end(), other.ms.begin(), other.ms.end());
+    splits.insert(splits.end(), other.splits.begin(), other.splits.end());
+    for (const auto& [k, v] : other.statuses) statuses[k] += v;
+    for (const auto& [k, v] : other.errors) errors[k] += v;
+    ok_items += other.ok_items;
   }
   uint64_t error_count() const {
     uint64_t n = 0;
@@ -406,6 +400,23 @@ struct Tally : Counts {
     for (const auto& [k, v] : errors) s += (s.empty() ? "" : ", ") + k + ": " + std::to_string(v);
     return s;
   }
+};
+
+// The Counts of a run's threads, each merged as its thread ends; taken once they are joined.
+class Tally {
+ public:
+  void Merge(const Counts& local) ABSL_LOCKS_EXCLUDED(mu_) {
+    MutexLock lock(&mu_);
+    all_.Add(local);
+  }
+  Counts Take() ABSL_LOCKS_EXCLUDED(mu_) {
+    MutexLock lock(&mu_);
+    return std::move(all_);
+  }
+
+ private:
+  Mutex mu_;
+  Counts all_ ABSL_GUARDED_BY(mu_);
 };
 
 // "HTTP 422 R-MARK-3" from an answer's status and body.
@@ -623,7 +634,7 @@ Result<std::string> SignIn(const std::string& url, const json& meta) {
 }
 
 void Row(const char* what, const std::string& size, double seconds, const std::string& rate,
-         Tally& t) {
+         Counts& t) {
   std::printf(
       "| %s | %s | %.1f s | %s | %.2f | %.2f | **%.2f** | %.2f | %s |\n", what, size.c_str(),
       seconds, rate.c_str(), Percentile(t.ms, 50), Percentile(t.ms, 90), Percentile(t.ms, 99),
@@ -700,7 +711,8 @@ uint64_t RunBatch(const std::string& url, const Day& day, const RunOptions& o) {
   }
   for (auto& t : threads) t.join();
   const double seconds = Seconds(Steady::now() - start);
-  const double rate = static_cast<double>(tally.ok_items) / seconds;
+  Counts all = tally.Take();
+  const double rate = static_cast<double>(all.ok_items) / seconds;
   std::string rate_text = "**" + Num(rate) + " events/s**";
   if (o.verify_limit > 0) {
     char buf[96];
@@ -711,10 +723,10 @@ uint64_t RunBatch(const std::string& url, const Day& day, const RunOptions& o) {
   Row(("batch ingest (" + std::to_string(o.batch_events) + " events/batch, " +
        std::to_string(o.clients) + " clients), latency per batch")
           .c_str(),
-      Num(static_cast<double>(tally.ok_items)) + " events in " + std::to_string(bodies.size()) +
+      Num(static_cast<double>(all.ok_items)) + " events in " + std::to_string(bodies.size()) +
           " batches",
-      seconds, rate_text, tally);
-  return tally.error_count();
+      seconds, rate_text, all);
+  return all.error_count();
 }
 
 // Open-loop: request i is due at start + i / rate; its latency counts from then.
@@ -816,17 +828,18 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
   const double sched_seconds = Seconds(Steady::now() - writes.start);
   for (auto& t : threads) t.join();
   const double seconds = Seconds(Steady::now() - writes.start);
+  Counts write_counts = write_tally.Take(), read_counts = read_tally.Take();
   Row(("single-event writes at " + Num(o.rate) + "/s, open-loop (" + std::to_string(o.clients) +
        " clients)" + (reads ? ", with the reads below" : ""))
           .c_str(),
       Num(static_cast<double>(total)) + " events", seconds,
-      Num(static_cast<double>(write_tally.ok_items) / seconds) + " events/s", write_tally);
+      Num(static_cast<double>(write_counts.ok_items) / seconds) + " events/s", write_counts);
   if (reads) {
     Row(("diary reads at " + Num(o.read_rate) + "/s, open-loop (" + std::to_string(o.read_clients) +
          " clients), during the writes above")
             .c_str(),
         Num(static_cast<double>(read_count)) + " reads", seconds,
-        Num(static_cast<double>(read_tally.ok_items) / seconds) + " reads/s", read_tally);
+        Num(static_cast<double>(read_counts.ok_items) / seconds) + " reads/s", read_counts);
     // The server's diary cache (api/diary_cache.h) and the diary handler's time over the run, from
     // its /metrics.
     if (auto m = NewClient(url)->Get("/metrics"); m && m->status == 200) {
@@ -841,8 +854,8 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
       }
     }
   }
-  PrintSplits("writes", std::move(write_tally.splits));
-  if (reads) PrintSplits("reads", std::move(read_tally.splits));
+  PrintSplits("writes", std::move(write_counts.splits));
+  if (reads) PrintSplits("reads", std::move(read_counts.splits));
   std::printf(
       "\nThe scheduler over the run's first %.1f s (/proc/PID/task/*/schedstat; wait: runnable, "
       "not running):\n\n| process | threads named | threads | CPU | run-queue wait | timeslices | "
@@ -851,7 +864,7 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
   if (server_pid > 0)
     PrintSched("ejournald", server_sched_before, server_sched_after, sched_seconds);
   PrintSched("ejournal_load", tool_sched_before, tool_sched_after, sched_seconds);
-  return write_tally.error_count() + read_tally.error_count();
+  return write_counts.error_count() + read_counts.error_count();
 }
 
 int Run(RunOptions o) {

@@ -56,7 +56,6 @@
 #include <functional>
 #include <iterator>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -69,6 +68,7 @@
 #include "ledger/replica.h"
 #include "ledger/replicator.h"
 #include "ledger/storage_format.h"
+#include "schemas/mutex.h"
 #include "tools/bench_util.h"
 #include "tools/data_dir.h"
 #include "tools/synth/school_generator.h"
@@ -238,11 +238,11 @@ class WindowMark {
   void Reached(uint64_t count) {
     if (after_ == 0 || count < after_ || marked_.exchange(true)) return;
     Window w = Window::Now();
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     window_ = std::move(w);
   }
   Window window() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return window_;
   }
   uint64_t timed(uint64_t n) const { return n - std::min(after_, n); }
@@ -250,8 +250,8 @@ class WindowMark {
  private:
   const uint64_t after_;
   std::atomic<bool> marked_{false};
-  mutable std::mutex mu_;
-  Window window_;  // guarded by mu_
+  mutable Mutex mu_;
+  Window window_ ABSL_GUARDED_BY(mu_);
 };
 
 // One generated group, signed: the events recorded at one instant.
@@ -269,15 +269,15 @@ Result<std::vector<SignedGroup>> SignYear(const synth::Options& options, const N
   while (generator.NextGroup(group)) groups.push_back(group);
   out.resize(groups.size());
   std::atomic<size_t> next{0};
-  Status failed;
-  std::mutex mu;
+  Status failed;  // under mu while the threads run
+  Mutex mu;
   auto work = [&] {
     for (size_t g = next++; g < groups.size(); g = next++) {
       out[g].at_us = groups[g].front().record_at_us;
       for (const synth::Event& e : groups[g]) {
         auto bytes = SignEvent(e.body, *e.key);
         if (!bytes) {
-          std::lock_guard lock(mu);
+          MutexLock lock(&mu);
           failed = bytes.error();
           return;
         }
@@ -373,7 +373,7 @@ class PositionSampler {
     if (thread_.joinable()) thread_.join();
   }
 
-  // Read after Stop.
+  // The sampler thread's until Stop() joins it: read (and extended) after Stop.
   Samples confirmations;
   Samples applications;  // the live replica's
   Samples productions;   // handed to the producer
@@ -385,7 +385,6 @@ class PositionSampler {
       const ReplicatorStats rs = relay.stats();
       const uint64_t c = rs.confirmed;
       const uint64_t a = live != nullptr ? live->size() : 0;
-      std::lock_guard<std::mutex> lock(mu_);
       if (rs.produced > last_produced) {
         productions.emplace_back(rs.produced, Steady::now());
         last_produced = rs.produced;
@@ -402,7 +401,6 @@ class PositionSampler {
     }
   }
 
-  std::mutex mu_;
   std::atomic<bool> done_{false};
   std::thread thread_;  // last: it starts once the members above exist
 };
@@ -416,7 +414,7 @@ class PositionSampler {
 // (sequence, acknowledged) of each entry; every queued append has completed when it returns.
 Result<Samples> AppendPaced(const std::vector<SignedGroup>& year, tools::SchoolLedger& writer,
                             synth::SettableClock& clock, double rate, Steady::time_point start) {
-  std::mutex ack_mu;
+  Mutex ack_mu;
   std::condition_variable ack_cv;
   Samples acks;              // guarded by ack_mu
   uint64_t outstanding = 0;  // guarded by ack_mu
@@ -424,8 +422,8 @@ Result<Samples> AppendPaced(const std::vector<SignedGroup>& year, tools::SchoolL
   uint64_t submitted = 0;
   uint64_t sequenced = writer.ledger->size();
   auto wait_outstanding = [&](uint64_t at_most) {
-    std::unique_lock lock(ack_mu);
-    ack_cv.wait(lock, [&] { return outstanding <= at_most; });
+    UniqueLock lock(&ack_mu);
+    lock.Wait(ack_cv, [&] { return outstanding <= at_most; });
     return append_failed;
   };
   // Every queued append completes before a failure returns (the callbacks use these locals).
@@ -449,13 +447,13 @@ Result<Samples> AppendPaced(const std::vector<SignedGroup>& year, tools::SchoolL
       requests.push_back(std::move(*checked));
     }
     {
-      std::lock_guard lock(ack_mu);
+      MutexLock lock(&ack_mu);
       outstanding += requests.size();
     }
     for (AppendRequest& request : requests) {
       writer.ledger->AppendAsync(std::move(request), [&](Result<AppendResult> r) {
         const auto now = Steady::now();
-        std::lock_guard lock(ack_mu);
+        MutexLock lock(&ack_mu);
         if (!r) {
           if (append_failed.ok()) append_failed = r.error();
         } else {
@@ -662,7 +660,7 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
     std::string entry;
     std::optional<Result<AppendRequest>> request;
   };
-  std::mutex mu;
+  Mutex mu;
   std::condition_variable cv;
   uint64_t queued = 0, answered = 0;  // guarded by mu
   Status failed;                      // guarded by mu
@@ -695,8 +693,8 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
       if (!*item.request) {
         // A credential issued by an entry not yet applied: check again once it is.
         {
-          std::unique_lock lock(mu);
-          cv.wait(lock, [&] { return answered == queued || !failed.ok(); });
+          UniqueLock lock(&mu);
+          lock.Wait(cv, [&] { return answered == queued || !failed.ok(); });
         }
         v1::LedgerEntry entry;
         (void)entry.ParseFromString(item.entry);
@@ -709,15 +707,15 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
             AppendRequest::Presequenced{item.sequence, entry.recorded_at_us()};
       }
       {
-        std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return queued - answered < settings.ahead || !failed.ok(); });
+        UniqueLock lock(&mu);
+        lock.Wait(cv, [&] { return queued - answered < settings.ahead || !failed.ok(); });
         if (!failed.ok()) return false;
         ++queued;
       }
       store->ledger->AppendAsync(
           std::move(**item.request), [&, seq = item.sequence](Result<AppendResult> r) {
             mark.Reached(seq);
-            std::lock_guard lock(mu);
+            MutexLock lock(&mu);
             ++answered;
             if ((!r || r->sequence != seq) && failed.ok()) {
               failed = r ? Internal("entry " + std::to_string(seq) + " was appended as " +
@@ -743,8 +741,8 @@ int WriterIngest(const Settings& settings, Ledger& source, const std::string& ve
   });
   if (ok && !chunk.empty()) ok = check_and_queue();
   {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return answered == queued; });
+    UniqueLock lock(&mu);
+    lock.Wait(cv, [&] { return answered == queued; });
   }
   const Window window = mark.window();
   const double seconds = Seconds(Steady::now() - window.start);

@@ -9,6 +9,23 @@
 
 namespace ejournal::testing {
 
+class SignedLedger::Gate final : public AppendObserver {
+ public:
+  explicit Gate(Admission* admission) : admission_(admission) {}
+  bool unadmitted = false;
+  Status Admit(const AppendRequest& request, int64_t recorded_at_us) override {
+    return unadmitted ? Status::Ok() : admission_->Admit(request, recorded_at_us);
+  }
+  Status Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
+               std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
+    return admission_->Apply(request, sequence, recorded_at_us, entry_bytes, batch);
+  }
+  void FinishGroup(rocksdb::WriteBatch& batch) override { admission_->FinishGroup(batch); }
+
+ private:
+  Admission* const admission_;
+};
+
 Result<std::unique_ptr<SignedLedger>> SignedLedger::Create(std::string data_dir, const Clock* clock,
                                                            DecodeLimits limits) {
   std::error_code ec;
@@ -30,23 +47,6 @@ SignedLedger::SignedLedger(std::string data_dir, const Clock* clock, DecodeLimit
   std::snprintf(salt, sizeof salt, "%08x", static_cast<unsigned>(std::random_device{}()));
   id_salt_ = salt;
 }
-
-class SignedLedger::Gate final : public AppendObserver {
- public:
-  explicit Gate(Admission* admission) : admission_(admission) {}
-  bool unadmitted = false;
-  Status Admit(const AppendRequest& request, int64_t recorded_at_us) override {
-    return unadmitted ? Status::Ok() : admission_->Admit(request, recorded_at_us);
-  }
-  Status Apply(const AppendRequest& request, uint64_t sequence, int64_t recorded_at_us,
-               std::string_view entry_bytes, rocksdb::WriteBatch& batch) override {
-    return admission_->Apply(request, sequence, recorded_at_us, entry_bytes, batch);
-  }
-  void FinishGroup(rocksdb::WriteBatch& batch) override { admission_->FinishGroup(batch); }
-
- private:
-  Admission* const admission_;
-};
 
 SignedLedger::~SignedLedger() { Close(); }
 
