@@ -11,6 +11,7 @@
 
 #include "setup/roster_csv.h"
 #include "tests/setup/setup_fixture.h"
+#include "tests/support/generated_school.h"
 #include "tests/support/status_matchers.h"
 
 namespace ejournal::setup {
@@ -365,6 +366,82 @@ TEST_F(OneRosterTest, ADisabledUserIsDeactivatedOnce) {
   ASSERT_OK(school.Apply(plan));
   EXPECT_FALSE(school.School().users.at("u-dir").active);
   EXPECT_TRUE(PlanOneRosterImport(f, &school.School(), school.Context()).bodies.empty());
+}
+
+TEST_F(OneRosterTest, AGeneratedSchoolRoundTripsThroughOneRoster) {
+  ::ejournal::testing::TempDir dir;
+  synth::SettableClock clock;
+  auto generated = ::ejournal::testing::GenerateSchoolLedger(
+      dir.path(), clock,
+      {.seed = 3, .classes = 4, .students = 40, .teachers = 10, .weeks = 1, .leak = false});
+  ASSERT_TRUE(generated.has_value()) << generated.error().ToString();
+  const school::School& source = *(*generated)->school_state()->FindSchool("school-1");
+  const OneRosterFiles files = WriteOneRoster(source);
+
+  LedgerSchool copy;
+  ASSERT_NO_FATAL_FAILURE(copy.Open(false));
+  ImportContext ctx = copy.Context();
+  ctx.academic_year_id = "2025";
+  ImportPlan plan = PlanOneRosterImport(files, &copy.School(), ctx);
+  ASSERT_TRUE(plan.ok()) << ReportOf(plan);
+  ASSERT_OK(copy.Apply(plan));
+  Snapshot want(source), got(copy.School());
+  // Loads on subgroups are left to the administrator (the import creates no subgroups).
+  std::erase_if(want.loads, [&](const auto& l) {
+    return std::any_of(source.loads.begin(), source.loads.end(), [&](const auto& e) {
+      return !e.second.subgroup_id.empty() && e.second.teacher_id == std::get<0>(l) &&
+             e.second.class_id == std::get<1>(l) && e.second.subject_id == std::get<2>(l);
+    });
+  });
+  EXPECT_GT(want.users.size(), 90u);  // 40 students, their parents, the staff
+  EXPECT_EQ(want.classes.size(), 4u);
+  EXPECT_GT(want.loads.size(), 20u);
+  EXPECT_EQ(got.users, want.users);
+  EXPECT_EQ(got.classes, want.classes);
+  EXPECT_EQ(got.placements, want.placements);
+  EXPECT_EQ(got.guardians, want.guardians);
+  EXPECT_EQ(got.loads, want.loads);
+  EXPECT_EQ(got.years, want.years);
+  EXPECT_EQ(got.subjects, want.subjects);
+  // Its own export records nothing in the generated school, nor again in the copy.
+  ImportPlan onto_source = PlanOneRosterImport(files, &source, ctx);
+  EXPECT_TRUE(onto_source.ok()) << ReportOf(onto_source);
+  EXPECT_TRUE(onto_source.bodies.empty()) << ReportOf(onto_source);
+  EXPECT_TRUE(PlanOneRosterImport(files, &copy.School(), ctx).bodies.empty());
+}
+
+TEST_F(OneRosterTest, ASchoolWithNothingRecordedCanBePlannedWithoutAState) {
+  LedgerSchool school;
+  ASSERT_NO_FATAL_FAILURE(school.Open(false));
+  ImportPlan without = PlanOneRosterImport(SmallSchool(), nullptr, school.Context());
+  ImportPlan with = PlanOneRosterImport(SmallSchool(), &school.School(), school.Context());
+  ASSERT_TRUE(without.ok()) << ReportOf(without);
+  EXPECT_EQ(Serialized(without), Serialized(with));
+}
+
+TEST_F(OneRosterTest, AParentOfAStudentWhoIsInNoClassIsRefused) {
+  LedgerSchool school;
+  ASSERT_NO_FATAL_FAILURE(school.Open(false));
+  OneRosterFiles f = SmallSchool();
+  f["users.csv"] += "u-st3,,,true,,,Ян,Белов,,,,,,u-pa1,,\n";
+  f["roles.csv"] += "r8,,,u-st3,primary,student,,,school-1,\n";
+  ImportPlan plan = PlanOneRosterImport(f, &school.School(), school.Context());
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(RowOf(plan, "users.csv", 8)->message,
+            "ученик «Белов Ян» не зачислен ни в один класс: связь с родителем «Иванова Мария "
+            "Петровна» записать нельзя");
+}
+
+TEST_F(OneRosterTest, AClassWhoseKlassCannotBeReadIsRefused) {
+  LedgerSchool school;
+  ASSERT_NO_FATAL_FAILURE(school.Open(false));
+  OneRosterFiles f = SmallSchool();
+  f["classes.csv"] += "c-art,,,Изостудия,05,math,,scheduled,,school-1,q1,,,\n";
+  ImportPlan plan = PlanOneRosterImport(f, &school.School(), school.Context());
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(RowOf(plan, "classes.csv", 5)->Text(),
+            "classes.csv, строка 5: поля classCode и title: не удалось определить класс "
+            "«Изостудия» (параллель и букву); укажите classCode, например 5А [R-SET-2]");
 }
 
 TEST_F(OneRosterTest, ADryRunEqualsTheRealRun) {
