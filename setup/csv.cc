@@ -130,11 +130,20 @@ Result<CsvTable> ParseCsv(std::string_view bytes, std::string_view file,
   CsvTable table;
   table.file = std::string(file);
   table.encoding = decoded.encoding;
-  table.delimiter = options.delimiter != 0 ? options.delimiter : DetectDelimiter(text);
-  const char delim = table.delimiter;
-
   int line = 1;
   size_t i = 0;
+  // Excel's "sep=;" first line names the delimiter.
+  if (text.rfind("sep=", 0) == 0 && text.size() >= 5 &&
+      (text.size() == 5 || text[5] == '\r' || text[5] == '\n')) {
+    table.delimiter = text[4];
+    i = text.find('\n') == std::string::npos ? text.size() : text.find('\n') + 1;
+    line = 2;
+  } else {
+    table.delimiter = DetectDelimiter(text);
+  }
+  if (options.delimiter != 0) table.delimiter = options.delimiter;
+  const char delim = table.delimiter;
+
   while (i < text.size()) {
     CsvRecord record;
     record.line = line;

@@ -9,7 +9,7 @@
 //   are refused: the import must not guess at names.
 // - Delimiter: the one of `;`, `,` and TAB that occurs most often in the first non-empty line
 //   outside quotes (`;` wins a tie: the Russian Excel's list separator), unless the caller forces
-//   one.
+//   one or the file starts with Excel's "sep=;" line.
 // - Quoting by RFC 4180: a quoted field may hold delimiters, line breaks and doubled quotes; a
 //   quote inside an unquoted field is kept as a character (as Excel reads it). Lines end in CRLF
 //   or LF.

@@ -31,6 +31,15 @@ TEST(CsvTest, DetectsSemicolonCommaAndTabFromTheHeaderLine) {
   EXPECT_EQ(ParseCsv("a;b\n", "f.csv", CsvOptions{','})->delimiter, ',');
 }
 
+TEST(CsvTest, ExcelsSepLineNamesTheDelimiter) {
+  auto t = ParseCsv("sep=,\r\nФамилия,Класс;буква\r\nИванов,5;А\r\n", "f.csv");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->delimiter, ',');
+  ASSERT_EQ(t->records.size(), 2u);
+  EXPECT_EQ(t->records[0].line, 2);
+  EXPECT_EQ(t->records[1].fields, (std::vector<std::string>{"Иванов", "5;А"}));
+}
+
 TEST(CsvTest, QuotedFieldsHoldDelimitersDoubledQuotesAndLineBreaks) {
   auto t = ParseCsv(
       "Имя;Комментарий\r\n\"Иванов; Пётр\";\"сказал \"\"да\"\"\"\r\n"

@@ -444,6 +444,25 @@ TEST_F(OneRosterTest, AClassWhoseKlassCannotBeReadIsRefused) {
             "«Изостудия» (параллель и букву); укажите classCode, например 5А [R-SET-2]");
 }
 
+TEST_F(OneRosterTest, UserProfilesGiveMissingLoginsAndTheirPasswordsAreNeverImported) {
+  LedgerSchool school;
+  ASSERT_NO_FATAL_FAILURE(school.Open(false));
+  OneRosterFiles f = SmallSchool();
+  const std::string absent = "file.userProfiles,absent\n";
+  f["manifest.csv"].replace(f["manifest.csv"].find(absent), absent.size(),
+                            "file.userProfiles,bulk\n");
+  f["userProfiles.csv"] =
+      "sourcedId,status,dateLastModified,userSourcedId,profileType,vendorId,applicationId,"
+      "description,credentialType,username,password\n"
+      "up1,,,t-sidorov,lms,vendor,,,password,oleg.sidorov,Secret-123\n";
+  ImportPlan plan = MustImport(school, f);
+  EXPECT_EQ(school.School().users.at("t-sidorov").login, "oleg.sidorov");
+  for (const auto& b : plan.bodies) {
+    EXPECT_EQ(b.SerializeAsString().find("Secret-123"), std::string::npos);
+  }
+  EXPECT_NE(plan.Report().find("userProfiles.csv: пароли не импортируются"), std::string::npos);
+}
+
 TEST_F(OneRosterTest, ADryRunEqualsTheRealRun) {
   LedgerSchool school;
   ASSERT_NO_FATAL_FAILURE(school.Open(false));
