@@ -306,6 +306,20 @@ TEST_F(RosterImportTest, AnAmbiguousMatchInTheSchoolIsRefused) {
   EXPECT_TRUE(Plan("Фамилия;Имя;Класс\nИванов;Пётр;6А\n").bodies.empty());
 }
 
+TEST_F(RosterImportTest, NamesakesInOneClassNeedTheirLoginsEveryTime) {
+  // With logins, two children of one name in one class can be told apart ...
+  const std::string with_logins =
+      "Фамилия;Имя;Класс;Логин\nИванов;Пётр;5А;petr1\nИванов;Пётр;5А;petr2\n";
+  MustImport(with_logins);
+  EXPECT_TRUE(Plan(with_logins).bodies.empty());
+  // ... without them, never again.
+  ImportPlan plan = Plan("Фамилия;Имя;Класс\nИванов;Пётр;5А\n");
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(Row(plan, 2).message,
+            "«Иванов Пётр»: в школе несколько учеников с таким именем (s-00001, s-00002); "
+            "добавьте отчество, укажите логин или разрешите вручную");
+}
+
 TEST_F(RosterImportTest, ADuplicateLoginIsRefused) {
   ImportPlan plan = Plan("Фамилия;Имя;Класс;Логин\nИванов;Пётр;5А;petya\nСидоров;Олег;5А;PETYA\n");
   ASSERT_FALSE(plan.ok());
