@@ -43,6 +43,17 @@ Result<v1::PasswordRecord> SecretStore::GetPassword(std::string_view school_id,
   return record;
 }
 
+Status SecretStore::PutContact(std::string_view school_id, const v1::ContactDetails& contact) {
+  return Put("c/" + std::string(school_id) + "/" + contact.user_id(), contact);
+}
+
+Result<v1::ContactDetails> SecretStore::GetContact(std::string_view school_id,
+                                                   std::string_view user_id) const {
+  v1::ContactDetails contact;
+  EJ_RETURN_IF_ERROR(Get("c/" + std::string(school_id) + "/" + std::string(user_id), contact));
+  return contact;
+}
+
 Status SecretStore::PutSession(std::string_view token_digest, const v1::SessionRecord& record) {
   return Put("s/" + crypto::HexEncode(token_digest), record);
 }

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "ejournal/v1/api.pb.h"
+#include "ejournal/v1/setup.pb.h"
 #include "schemas/status.h"
 
 namespace ejournal::api {
@@ -31,6 +32,12 @@ class SecretStore {
                                    const v1::PasswordRecord& record);
   [[nodiscard]] Result<v1::PasswordRecord> GetPassword(std::string_view school_id,
                                                        std::string_view user_id) const;
+
+  // A person's contact data (R-SET-2: the class teacher keeps the parents' contacts), kept on the
+  // node only: the ledger holds no contact data.
+  [[nodiscard]] Status PutContact(std::string_view school_id, const v1::ContactDetails& contact);
+  [[nodiscard]] Result<v1::ContactDetails> GetContact(std::string_view school_id,
+                                                      std::string_view user_id) const;
 
   // `token_digest`: the raw 32-byte SHA-256 of the bearer token.
   [[nodiscard]] Status PutSession(std::string_view token_digest, const v1::SessionRecord& record);

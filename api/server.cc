@@ -397,6 +397,7 @@ void ApiServer::Routes() {
   Get("/api/v1/ledger/checkpoint", "checkpoint", bind(&ApiServer::GetCheckpoint));
   Get("/api/v1/ledger/proofs/inclusion", "inclusion_proof", bind(&ApiServer::GetInclusion));
   Get("/api/v1/ledger/proofs/consistency", "consistency_proof", bind(&ApiServer::GetConsistency));
+  SetupRoutes();
   WebRoutes();  // routes_web.cc: the pages, last (its file pattern must not shadow the above)
 }
 

@@ -274,6 +274,13 @@ class ApiServer {
 
   // The web pages and their helpers (routes_web.cc).
   void WebRoutes();
+  // routes_setup.cc: the school's set-up and the events worked out for it.
+  void SetupRoutes();
+  void GetSetup(const httplib::Request& req, httplib::Response& res);
+  void PostGenerateLessons(const httplib::Request& req, httplib::Response& res);
+  void PostImport(const httplib::Request& req, httplib::Response& res);
+  void GetOneRosterExport(const httplib::Request& req, httplib::Response& res);
+  void PostContacts(const httplib::Request& req, httplib::Response& res);
   void GetWebFile(const httplib::Request& req, httplib::Response& res);
   void GetMe(const httplib::Request& req, httplib::Response& res);
   void GetDiaryPaper(const httplib::Request& req, httplib::Response& res);

@@ -227,7 +227,7 @@ Status Ledger::LoadState() {
 
 Ledger::~Ledger() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -243,7 +243,7 @@ Ledger::~Ledger() {
 }
 
 Status Ledger::health() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return failure_;
 }
 
@@ -262,7 +262,7 @@ LedgerStats Ledger::stats() const {
 
 void Ledger::Fail(const Status& status) {
   spdlog::error("ledger {} stopped accepting writes: {}", origin_, status.ToString());
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (failure_.ok()) failure_ = status;
 }
 
@@ -281,7 +281,7 @@ Status Ledger::EnqueueLocked(Pending& pending) {
 
 Status Ledger::Enqueue(Pending& pending) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     EJ_RETURN_IF_ERROR(EnqueueLocked(pending));
   }
   wake_.notify_one();
@@ -302,16 +302,16 @@ Result<AppendResult> Ledger::Append(AppendRequest request) {
 }
 
 std::vector<Result<AppendResult>> Ledger::AppendBatch(std::vector<AppendRequest> requests) {
-  std::mutex mu;
+  Mutex mu;
   std::condition_variable cv;
   std::optional<std::vector<Result<AppendResult>>> out;  // guarded by mu
   AppendBatchAsync(std::move(requests), [&](std::vector<Result<AppendResult>> results) {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     out = std::move(results);
     cv.notify_one();
   });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return out.has_value(); });
+  UniqueLock lock(&mu);
+  lock.Wait(cv, [&] { return out.has_value(); });
   return std::move(*out);
 }
 
@@ -320,12 +320,13 @@ void Ledger::AppendBatchAsync(std::vector<AppendRequest> requests, BatchCallback
   // can (queued one by one, a waking writer took the first few as a group of their own), and
   // completed through one counter rather than a promise each.
   struct Completion {
-    std::mutex mu;
-    size_t left = 0;                                           // guarded by mu
-    std::vector<std::optional<Result<AppendResult>>> results;  // guarded by mu
+    Completion(size_t n, BatchCallback callback) : left(n), results(n), done(std::move(callback)) {}
+    Mutex mu;
+    size_t left ABSL_GUARDED_BY(mu) = 0;
+    std::vector<std::optional<Result<AppendResult>>> results ABSL_GUARDED_BY(mu);
     BatchCallback done;
-    // Called with mu held when left reached 0; runs `done` after unlocking.
-    std::vector<Result<AppendResult>> Take() {
+    // Called when left reached 0; the caller runs `done` after unlocking.
+    std::vector<Result<AppendResult>> Take() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
       std::vector<Result<AppendResult>> out;
       out.reserve(results.size());
       for (auto& r : results) out.push_back(std::move(*r));
@@ -336,18 +337,15 @@ void Ledger::AppendBatchAsync(std::vector<AppendRequest> requests, BatchCallback
     done({});
     return;
   }
-  auto c = std::make_shared<Completion>();
-  c->left = requests.size();
-  c->results.resize(requests.size());
-  c->done = std::move(done);
+  auto c = std::make_shared<Completion>(requests.size(), std::move(done));
   std::vector<std::pair<size_t, Status>> refused;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     for (size_t i = 0; i < requests.size(); ++i) {
       Pending pending{std::move(requests[i]), [c, i](Result<AppendResult> r) {
                         std::vector<Result<AppendResult>> all;
                         {
-                          std::lock_guard<std::mutex> done_lock(c->mu);
+                          MutexLock done_lock(&c->mu);
                           c->results[i] = std::move(r);
                           if (--c->left != 0) return;
                           all = c->Take();
@@ -363,7 +361,7 @@ void Ledger::AppendBatchAsync(std::vector<AppendRequest> requests, BatchCallback
   if (refused.empty()) return;
   std::vector<Result<AppendResult>> all;
   {
-    std::lock_guard<std::mutex> lock(c->mu);
+    MutexLock lock(&c->mu);
     for (auto& [i, refusal] : refused) c->results[i] = Err(std::move(refusal));
     c->left -= refused.size();
     if (c->left != 0) return;
@@ -393,8 +391,10 @@ void Ledger::WriterLoop() {
       std::clamp<int64_t>(options_.checkpoint_interval_us, 1'000, 1'000'000));
   while (true) {
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait_for(lock, idle_wait, [this] { return stopping_ || !queue_.empty(); });
+      UniqueLock lock(&mu_);
+      lock.WaitFor(wake_, idle_wait, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !queue_.empty();
+      });
       if (queue_.empty() && stopping_) break;
       size_t n = std::min(queue_.size(), options_.max_group_size);
       group.reserve(n);
@@ -408,12 +408,13 @@ void Ledger::WriterLoop() {
     group.clear();
     if (prepared == nullptr) continue;
     // The committer writes it while this thread prepares the next.
-    std::unique_lock<std::mutex> lock(commit_mu_);
-    commit_cv_.wait(lock, [this] { return to_commit_ == nullptr; });
+    UniqueLock lock(&commit_mu_);
+    lock.Wait(commit_cv_,
+              [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_) { return to_commit_ == nullptr; });
     to_commit_ = std::move(prepared);
     commit_cv_.notify_all();
   }
-  std::lock_guard<std::mutex> lock(commit_mu_);
+  MutexLock lock(&commit_mu_);
   commit_stop_ = true;
   commit_cv_.notify_all();
 }
@@ -423,15 +424,17 @@ void Ledger::CommitterLoop() {
   while (true) {
     std::unique_ptr<PreparedGroup> group;
     {
-      std::unique_lock<std::mutex> lock(commit_mu_);
-      commit_cv_.wait(lock, [this] { return to_commit_ != nullptr || commit_stop_; });
+      UniqueLock lock(&commit_mu_);
+      lock.Wait(commit_cv_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_) {
+        return to_commit_ != nullptr || commit_stop_;
+      });
       if (to_commit_ == nullptr) return;
       group = std::move(to_commit_);
     }
     // The writer may prepare the next group while this one is written and synced; it hands it
     // over once this one is written.
     WriteGroup(*group);
-    std::lock_guard<std::mutex> lock(commit_mu_);
+    MutexLock lock(&commit_mu_);
     commit_cv_.notify_all();
   }
 }
@@ -508,7 +511,7 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::PrepareGroup(std::vector<Pending>
   if (group->appended > 0) last_recorded_at_us_ = last_entry_at_us;
 
   if (!new_in_group.empty()) {
-    std::lock_guard<std::mutex> lock(commit_mu_);
+    MutexLock lock(&commit_mu_);
     for (const auto& [id, record] : new_in_group) in_flight_.emplace(std::string(id), record);
   }
   return group;
@@ -520,7 +523,7 @@ Ledger::EventIdLookups Ledger::LookUpEventIds(PreparedGroup& group) {
   // An id is always either in the group being written (in_flight_) or in the store: the
   // committer forgets a group's ids only after its write, so look at in_flight_ first.
   {
-    std::lock_guard<std::mutex> lock(commit_mu_);
+    MutexLock lock(&commit_mu_);
     for (size_t i = 0; i < reqs.size(); ++i) {
       if (reqs[i].checkpoint_only) {
         lookups.checkpoint_requested = true;
@@ -679,7 +682,7 @@ void Ledger::WriteGroup(PreparedGroup& group) {
     }
     if (group.wrote_checkpoint) stat_checkpoints_.fetch_add(1, std::memory_order_relaxed);
     if (group.appended > 0) {
-      std::lock_guard<std::mutex> lock(commit_mu_);
+      MutexLock lock(&commit_mu_);
       for (size_t i = 0; i < reqs.size(); ++i) {
         const auto& o = group.outcomes[i];
         if (o.has_value() && o->has_value() && !(*o)->duplicate) {

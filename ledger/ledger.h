@@ -41,7 +41,6 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,6 +52,7 @@
 #include "ledger/merkle.h"
 #include "ledger/signed_note.h"
 #include "ledger/tree_tiles.h"
+#include "schemas/mutex.h"
 #include "schemas/status.h"
 
 namespace ejournal {
@@ -266,7 +266,8 @@ class Ledger {
   explicit Ledger(LedgerOptions options);
   // Queues `pending` (moved from only on success) or says why not.
   Status Enqueue(Pending& pending);
-  Status EnqueueLocked(Pending& pending);  // with mu_ held; the caller wakes the writer
+  Status EnqueueLocked(Pending& pending)  // the caller wakes the writer
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Status OpenDb();
   Status LoadOrigin();
   Status LoadState();
@@ -335,20 +336,20 @@ class Ledger {
   std::atomic<uint64_t> stat_checkpoints_{0};
   std::array<std::atomic<uint64_t>, LedgerStats::kGroupSizeBuckets> stat_group_sizes_{};
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable wake_;
-  std::deque<Pending> queue_;  // guarded by mu_
-  bool stopping_ = false;      // guarded by mu_
-  Status failure_;             // guarded by mu_
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  Status failure_ ABSL_GUARDED_BY(mu_);
   std::thread writer_;
 
   // Between the writer and the committer.
-  std::mutex commit_mu_;
+  Mutex commit_mu_;
   std::condition_variable commit_cv_;
-  std::unique_ptr<PreparedGroup> to_commit_;  // guarded by commit_mu_
-  bool commit_stop_ = false;                  // guarded by commit_mu_
+  std::unique_ptr<PreparedGroup> to_commit_ ABSL_GUARDED_BY(commit_mu_);
+  bool commit_stop_ ABSL_GUARDED_BY(commit_mu_) = false;
   // Ids of new events not yet durable (so a duplicate arriving meanwhile is still recognised).
-  std::unordered_map<std::string, EventIdRecord> in_flight_;  // guarded by commit_mu_
+  std::unordered_map<std::string, EventIdRecord> in_flight_ ABSL_GUARDED_BY(commit_mu_);
   std::thread committer_;
 };
 

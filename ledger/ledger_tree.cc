@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <shared_mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -15,6 +14,7 @@
 #include "ledger/ledger_internal.h"
 #include "ledger/storage_format.h"
 #include "ledger/tree_tiles.h"
+#include "schemas/mutex.h"
 #include "schemas/rocksdb_status.h"
 
 namespace ejournal {
@@ -51,7 +51,7 @@ class RocksNodeSource final : public merkle::NodeSource {
     }
     std::vector<size_t> to_read;
     {
-      std::shared_lock lock(cache_mu_);
+      ReaderMutexLock lock(&cache_mu_);
       for (size_t t = 0; t < tiles.size(); ++t) {
         if (tiles[t].tile_level >= kMemoryTileLevel) {
           if (auto it = cache_.find(tiles[t].key); it != cache_.end()) {
@@ -85,7 +85,7 @@ class RocksNodeSource final : public merkle::NodeSource {
         if (!tile) return Err(tile.error().WithContext("tree tile"));
         w.tile = std::move(*tile);
         if (w.tile_level >= kMemoryTileLevel && w.tile->width() == storage::kTileWidth) {
-          std::unique_lock lock(cache_mu_);
+          WriterMutexLock lock(&cache_mu_);
           cache_.emplace(w.key, *w.tile);
         }
       }
@@ -107,8 +107,8 @@ class RocksNodeSource final : public merkle::NodeSource {
  private:
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const cf_;
-  mutable std::shared_mutex cache_mu_;
-  mutable std::unordered_map<std::string, storage::Tile> cache_;  // guarded by cache_mu_
+  mutable SharedMutex cache_mu_;
+  mutable std::unordered_map<std::string, storage::Tile> cache_ ABSL_GUARDED_BY(cache_mu_);
 };
 
 }  // namespace

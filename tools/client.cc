@@ -158,6 +158,7 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   AddFinalMarkCommands(v);
   AddReadCommands(v);
   AddAdminCommands(v);
+  AddSetupCommands(v);
   return [commands = std::move(v.commands)] {
     for (const auto& [cmd, run] : commands) {
       if (*cmd) return run();

@@ -1,0 +1,147 @@
+// The school's set-up through ejournald and the `ejournal` CLI (R-SET-1..3, R-PLAN-1): lessons
+// generated from the timetable, the roster and КТП imports with their dry runs, the OneRoster
+// export, and who may do each. Real server, real CLI binary, the fixture's school.
+#include <gmock/gmock.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "tests/api/flow_fixture.h"
+
+namespace ejournal::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class SetupFlowTest : public FlowFixture {
+ protected:
+  void SetUp() override {
+    FlowFixture::SetUp();
+    if (HasFatalFailure()) return;
+    for (const char* user : {"admin", "methodist", "math", "parent"}) SetPassword(user);
+  }
+  // The set-up view (GET .../setup) as the administrator reads it.
+  nlohmann::json SetupView() {
+    if (admin_token_.empty()) admin_token_ = Login("admin").token;
+    return Json(GetPath("/api/v1/schools/school-1/setup", admin_token_));
+  }
+  size_t Users() { return SetupView()["users"].size(); }
+  std::string admin_token_;
+  std::string WriteFile(const std::string& name, const std::string& bytes) {
+    const std::string path = dir_.Sub(name);
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+};
+
+TEST_F(SetupFlowTest, TheMethodistGeneratesTheTimetablesLessonsOnceSkippingHolidays_R_SET_1) {
+  v1::EventBody b = Body("methodist");
+  auto* t = b.mutable_timetable_slot_set();
+  t->set_slot_id("mon-4");
+  t->set_class_id("5a");
+  t->set_subject_id("math");
+  t->set_teacher_id("math");
+  t->set_weekday(v1::WEEKDAY_MONDAY);
+  t->set_period(4);
+  t->set_room("12");
+  *t->mutable_valid()->mutable_first_day() = Date(D(2025, 9, 1));
+  ASSERT_EQ(PostEvent(Signed(b))->status, 200);
+  ASSERT_EQ(SetupView()["timetable"].size(), 1u);
+  At(D(2025, 10, 17), "16:00");
+  SignIn("methodist");
+  SignIn("math");
+
+  const std::string dry = Ok("methodist", {"lessons", "generate", "--from", "2025-10-20", "--to",
+                                           "2025-11-09", "--dry-run"});
+  EXPECT_THAT(dry, HasSubstr("Новых уроков: 1"));
+  EXPECT_THAT(dry, HasSubstr("осенние каникулы"));
+  EXPECT_THAT(dry, HasSubstr("ничего не записано"));
+  const uint64_t size_before = LedgerSize();
+
+  const std::string done =
+      Ok("methodist", {"lessons", "generate", "--from", "2025-10-20", "--to", "2025-11-09"});
+  EXPECT_THAT(done, HasSubstr("Записано событий: 1"));
+  EXPECT_EQ(LedgerSize(), size_before + 1);
+  const std::string again =
+      Ok("methodist", {"lessons", "generate", "--from", "2025-10-20", "--to", "2025-11-09"});
+  EXPECT_THAT(again, HasSubstr("Новых уроков: 0"));
+  EXPECT_THAT(again, HasSubstr("уже в журнале: 1"));
+
+  // A teacher does not generate lessons (R-ACC-2).
+  ProcessResult denied =
+      Cli("math", {"lessons", "generate", "--from", "2025-10-20", "--to", "2025-10-24"});
+  EXPECT_NE(denied.exit_code, 0);
+  EXPECT_THAT(denied.err + denied.out, HasSubstr("R-ACC-2"));
+}
+
+TEST_F(SetupFlowTest, TheAdministratorImportsARosterDryRunFirstAndTwiceRecordsNothingNew_R_SET_2) {
+  At(D(2025, 10, 6), "15:00");
+  SignIn("admin");
+  SignIn("math");
+  const std::string csv = WriteFile(
+      "roster.csv",
+      "\xEF\xBB\xBF"
+      "Фамилия;Имя;Отчество;Класс;Дата рождения;ФИО родителя;Телефон родителя\r\n"
+      "Смирнова;Анна;Игоревна;5А;12.03.2014;Смирнов Игорь Петрович;+7 900 123-45-67\r\n");
+  const std::string dry = Ok("admin", {"import", "roster", "--csv", csv, "--dry-run"});
+  EXPECT_THAT(dry, HasSubstr("Смирнова Анна Игоревна"));
+  EXPECT_THAT(dry, HasSubstr("ничего не записано"));
+  const size_t users_before = Users();
+
+  const std::string done = Ok("admin", {"import", "roster", "--csv", csv});
+  EXPECT_THAT(done, HasSubstr("Записано событий"));
+  EXPECT_THAT(done, HasSubstr("Контакты сохранены"));
+  EXPECT_EQ(Users(), users_before + 2);  // the student and her father
+
+  const std::string again = Ok("admin", {"import", "roster", "--csv", csv});
+  EXPECT_THAT(again, HasSubstr("событий к записи: 0"));
+  EXPECT_EQ(Users(), users_before + 2);
+
+  // A teacher does not import the school's list (R-ACC-2); nothing is recorded.
+  ProcessResult denied = Cli("math", {"import", "roster", "--csv", csv, "--dry-run"});
+  EXPECT_NE(denied.exit_code, 0);
+  EXPECT_THAT(denied.err + denied.out, HasSubstr("R-ACC-2"));
+}
+
+TEST_F(SetupFlowTest, ARefusedRowRefusesTheWholeImport_R_SET_2) {
+  At(D(2025, 10, 6), "15:00");
+  SignIn("admin");
+  const std::string csv = WriteFile("bad.csv",
+                                    "Фамилия;Имя;Класс;Дата рождения\n"
+                                    "Орлов;Илья;5А;01.02.2014\n"
+                                    "Соколов;Олег;5А;31.02.2014\n");
+  const size_t users_before = Users();
+  ProcessResult r = Cli("admin", {"import", "roster", "--csv", csv});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("строка 3"));
+  EXPECT_THAT(r.out, HasSubstr("Ничего не записано"));
+  EXPECT_EQ(Users(), users_before);
+}
+
+TEST_F(SetupFlowTest, TheTeacherImportsAKtpAndTheExportRoundTripsThroughOneRoster_R_PLAN_1) {
+  At(D(2025, 10, 6), "15:00");
+  SignIn("math");
+  SignIn("admin");
+  const std::string ktp = WriteFile("ktp.csv",
+                                    "№ урока;Тема урока;Кол-во часов;Вид работы\n"
+                                    "1;Натуральные числа;2;\n"
+                                    "2;Сложение;1;Контрольная работа\n");
+  Ok("math", {"import", "plan", "--csv", ktp, "--class", "5a", "--subject", "math", "--term",
+              "0"});
+  const nlohmann::json plans = SetupView()["plans"];
+  ASSERT_EQ(plans.size(), 1u);
+  EXPECT_EQ(plans[0]["topics"].size(), 2u);
+  EXPECT_EQ(plans[0]["topics"][0]["hours"], 2);
+
+  const std::string out = dir_.Sub("oneroster");
+  Ok("admin", {"export", "oneroster", "--out", out});
+  EXPECT_TRUE(std::filesystem::exists(out + "/users.csv"));
+  EXPECT_TRUE(std::filesystem::exists(out + "/manifest.csv"));
+  // Importing the school's own export records nothing.
+  const std::string back = Ok("admin", {"import", "oneroster", "--dir", out, "--dry-run"});
+  EXPECT_THAT(back, HasSubstr("событий к записи: 0"));
+}
+
+}  // namespace
+}  // namespace ejournal::testing
