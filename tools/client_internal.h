@@ -68,7 +68,7 @@ void AddCompromiseCommands(Verbs& v);  // report-compromise, act
 void AddFinalMarkCommands(Verbs& v);   // term-mark, order-final
 void AddReadCommands(Verbs& v);        // diary, journal, history, corrections, report, entry
 void AddAdminCommands(Verbs& v);       // server-backup
-void AddSetupCommands(Verbs& v);       // lessons generate
+void AddSetupCommands(Verbs& v);       // lessons generate, import, record, export
 
 // ---- shared by the verbs (client_support.cc) ----
 

@@ -83,13 +83,14 @@ int Record(const Common& c, const Session& s, const v1::ProposedEvents& p) {
 
 // The Authorization of a POST that reads (a proposal, the contacts): the session's bearer token,
 // or the request signed by a long-lived key (EJ-Signed, api/signed_request.h).
-Result<std::string> Authorization(const Session& s, const std::string& target) {
+Result<std::string> Authorization(const Session& s, const std::string& target,
+                                  const std::string& body) {
   if (!s.token.empty()) return Bearer(s);
   if (!s.key) return Err(Unauthenticated("sign in first (ejournal login)"));
   const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  return api::SignedRequestAuthorization(*s.key, s.credential_id, "POST", target, now);
+  return api::SignedRequestAuthorization(*s.key, s.credential_id, "POST", target, now, body);
 }
 
 // Asks the server for a proposal (POST `path` with `body`), prints it and, unless `dry_run`,
@@ -99,7 +100,7 @@ int Propose(const Common& c, const std::string& path, const std::string& body,
   auto s = Resolve(c, /*need_key=*/!dry_run, /*need_token=*/false);
   if (!s) return Fail(s.error());
   const std::string target = "/api/v1/schools/" + s->school_id + path;
-  auto authorization = Authorization(*s, target);
+  auto authorization = Authorization(*s, target, body);
   if (!authorization) return Fail(authorization.error());
   auto answer = Exchange(c, *s, "POST", target, body, content_type, *authorization);
   if (!answer) return Fail(answer.error());
@@ -129,7 +130,7 @@ int Propose(const Common& c, const std::string& path, const std::string& body,
     std::string text;
     (void)google::protobuf::util::MessageToJsonString(contacts, &text);
     const std::string contacts_target = "/api/v1/schools/" + s->school_id + "/contacts";
-    auto contacts_auth = Authorization(*s, contacts_target);
+    auto contacts_auth = Authorization(*s, contacts_target, text);
     if (!contacts_auth) return Fail(contacts_auth.error());
     auto stored =
         Exchange(c, *s, "POST", contacts_target, text, "application/json", *contacts_auth);
@@ -193,6 +194,41 @@ int ImportCsv(const Common& c, const Flags& f, const std::string& kind) {
                                          {"subgroup", f.subgroup},
                                          {"term", f.term > 0 ? std::to_string(f.term) : ""}});
   return Propose(c, "/imports/" + kind + query, *bytes, "text/csv", f.dry_run);
+}
+
+// Records the set-up events of a JSON file: an array of EventBody objects in protobuf JSON with
+// only their payload (and business_date where the schema asks for one), e.g.
+// [{"bellScheduleSet": {...}}, {"timetableSlotSet": {...}, "businessDate": {...}}]. The envelope
+// is the session's; each is signed and submitted in order. For scripts; the pages and the
+// imports cover the same events for people.
+int RecordFile(const Common& c, const Flags& f) {
+  auto text = ReadFile(f.text);
+  if (!text) return Fail(text.error());
+  json list = json::parse(*text, nullptr, false);
+  if (!list.is_array()) {
+    return Fail(InvalidArgument("В файле " + f.text + " нужен JSON-массив событий"));
+  }
+  v1::ProposedEvents p;
+  p.set_ok(true);
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  for (size_t i = 0; i < list.size(); ++i) {
+    v1::EventBody body;
+    if (!google::protobuf::util::JsonStringToMessage(list[i].dump(), &body, options).ok() ||
+        body.payload_case() == v1::EventBody::PAYLOAD_NOT_SET) {
+      return Fail(InvalidArgument("Событие " + std::to_string(i + 1) + " в " + f.text +
+                                  " — не EventBody с содержанием (protobuf JSON)"));
+    }
+    *p.add_bodies() = std::move(body);
+  }
+  std::printf("Событий в файле: %d\n", p.bodies_size());
+  if (f.dry_run) {
+    std::printf("Пробный запуск: ничего не записано.\n");
+    return 0;
+  }
+  auto s = Resolve(c, /*need_key=*/true, /*need_token=*/false);
+  if (!s) return Fail(s.error());
+  return Record(c, *s, p);
 }
 
 int ExportOneRoster(const Common& c, const Flags& f) {
@@ -269,6 +305,14 @@ void AddSetupCommands(Verbs& v) {
     cmd->add_flag("--dry-run", f->dry_run, "show what would be recorded; record nothing");
   }
   for (auto& command : imports.commands) v.commands.push_back(std::move(command));
+
+  CLI::App* record = v.Add(
+      "record",
+      "sign and record the events of a JSON file (an array of EventBody payloads): any set-up "
+      "fact for scripts, e.g. the year, bells, timetable slots (docs/SETUP.md)",
+      Use::kSigning, [c, f] { return RecordFile(*c, *f); });
+  record->add_option("--file", f->text, "the JSON file")->required();
+  record->add_flag("--dry-run", f->dry_run, "check the file; record nothing");
 
   CLI::App* exports = v.app.add_subcommand("export", "export the school's set-up");
   exports->require_subcommand(1);

@@ -143,5 +143,33 @@ TEST_F(SetupFlowTest, TheTeacherImportsAKtpAndTheExportRoundTripsThroughOneRoste
   EXPECT_THAT(back, HasSubstr("событий к записи: 0"));
 }
 
+TEST_F(SetupFlowTest, RecordSignsEveryEventOfAFileAndTheRulesStillDecide_R_SET_3) {
+  At(D(2025, 10, 6), "15:00");
+  SignIn("admin");
+  const std::string ok = WriteFile(
+      "setup.json",
+      R"([{"subjectDefined": {"subjectId": "chem", "name": "Химия", "kind": "SUBJECT_KIND_OTHER"}},
+          {"timetableSlotSet": {"slotId": "a", "classId": "5a", "subjectId": "math",
+            "teacherId": "math", "weekday": "WEEKDAY_FRIDAY", "period": 2, "room": "7",
+            "valid": {"firstDay": {"year": 2025, "month": 9, "day": 1}}}},
+          {"timetableSlotSet": {"slotId": "b", "classId": "9a", "subjectId": "math",
+            "teacherId": "math", "weekday": "WEEKDAY_FRIDAY", "period": 2, "room": "8",
+            "valid": {"firstDay": {"year": 2025, "month": 9, "day": 1}}}}])");
+  ProcessResult r = Cli("admin", {"record", "--file", ok});
+  EXPECT_NE(r.exit_code, 0);  // the third is refused
+  EXPECT_THAT(r.out, HasSubstr("Записано событий: 2; отклонено: 1"));
+  EXPECT_THAT(r.out, HasSubstr("R-SET-3"));
+  const nlohmann::json view = SetupView();
+  bool chem = false;
+  for (const auto& subject : view["subjects"]) chem |= subject["subject_id"] == "chem";
+  EXPECT_TRUE(chem);
+  EXPECT_EQ(view["timetable"].size(), 1u);
+
+  const std::string bad = WriteFile("bad.json", R"({"subjectDefined": {}})");
+  ProcessResult refused = Cli("admin", {"record", "--file", bad});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err + refused.out, HasSubstr("JSON-массив"));
+}
+
 }  // namespace
 }  // namespace ejournal::testing
