@@ -260,6 +260,12 @@ void ApiServer::PostLogin(const httplib::Request& req, httplib::Response& res) {
                            {"user_id", principal->user_id},
                            {"not_after_us", not_after},
                            {"sequence", appended->sequence}};
+  // R-SET-2: a first (or reset) password is changed at the first sign-in; the pages and the CLI
+  // ask for the new one before anything else.
+  if (auto record = secrets_->GetPassword(principal->school_id, principal->user_id);
+      record && record->must_change()) {
+    answer["must_change_password"] = true;
+  }
   if (cookie) {
     res.set_header("Set-Cookie",
                    SessionCookieHeader(token, options_.session_lifetime_us / 1'000'000, tls()));
@@ -315,6 +321,8 @@ void ApiServer::PostPassword(const httplib::Request& req, httplib::Response& res
     return SetError(res, AlreadyExists("this PasswordChanged event was already used"));
   }
   record->set_changed_at_sequence(appended->sequence);
+  record->set_must_change(decoded->body.password_changed().kind() !=
+                          v1::PASSWORD_CHANGE_KIND_BY_USER);
   if (Status st = secrets_->PutPassword(school_id, user_id, *record); !st.ok()) {
     return SetError(res, st);
   }

@@ -81,6 +81,11 @@ int Login(const Common& c, const Flags& f) {
   if (!st.ok()) return Fail(st);
   std::printf("signed in as %s (credential %s); session in %s\n", Str(j, "user_id").c_str(),
               Str(j, "credential_id").c_str(), c.profile.c_str());
+  if (j.value("must_change_password", false)) {
+    std::printf(
+        "Пароль временный: смените его сейчас (ejournal passwd --password НОВЫЙ --profile ...) "
+        "[R-SET-2]\n");
+  }
   return 0;
 }
 

@@ -171,5 +171,19 @@ TEST_F(SetupFlowTest, RecordSignsEveryEventOfAFileAndTheRulesStillDecide_R_SET_3
   EXPECT_THAT(refused.err + refused.out, HasSubstr("JSON-массив"));
 }
 
+TEST_F(SetupFlowTest, AFirstPasswordIsChangedAtTheFirstSignIn_R_SET_2) {
+  // SetUp gave the parent a first password (the administrator's PasswordChanged INITIAL).
+  auto first = LoginRequest("school-1", "parent", kPassword, NewSessionKey());
+  ASSERT_EQ(first->status, 200);
+  EXPECT_EQ(Json(first).value("must_change_password", false), true);
+  ProcessResult signed_in = CliLogin("parent");
+  EXPECT_THAT(signed_in.out, HasSubstr("Пароль временный"));
+
+  Ok("parent", {"passwd", "--password", "новый пароль родителя"});
+  auto again = LoginRequest("school-1", "parent", "новый пароль родителя", NewSessionKey());
+  ASSERT_EQ(again->status, 200);
+  EXPECT_FALSE(Json(again).contains("must_change_password"));
+}
+
 }  // namespace
 }  // namespace ejournal::testing
