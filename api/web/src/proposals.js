@@ -9,8 +9,9 @@ const kMaxRows = 300;
 
 // Fills `box` with the proposal's summary and rows and a «Записать» button (when `ok`); after
 // recording, POSTs the proposal's contacts (phones and e-mails stay on the node) and calls
-// `recorded(text)` with the result line.
-export function showProposal(box, proposal, recorded) {
+// `recorded(text, ok)` with the result line. `describe(body)`, when given, says in Russian what
+// a body records (an EventBody message), or "" to leave it out of the list of bodies.
+export function showProposal(box, proposal, recorded, describe) {
   clear(box);
   box.hidden = false;
   const rows = proposal.rows || [];
@@ -32,7 +33,17 @@ export function showProposal(box, proposal, recorded) {
         el("td", { class: "text-left error-text" }, r.refused ? r.text + (r.rule ? ` [${r.rule}]` : "") : "")))))),
     rows.length > shown.length ? el("p", { class: "muted" }, `Показаны ${shown.length} строк из ${rows.length}.`) : "");
   }
-  if (!proposal.ok || !(proposal.bodies || []).length) return;
+  const described = describe ? (proposal.bodies || []).map(describe).filter(Boolean) : [];
+  if (described.length) {
+    box.append(el("h2", {}, "Что будет записано"), el("ol", { class: "proposal-bodies" },
+      ...described.slice(0, kMaxRows).map((t) => el("li", {}, t))),
+    described.length > kMaxRows ? el("p", { class: "muted" }, `Показаны ${kMaxRows} из ${described.length}.`) : "");
+  }
+  if (!proposal.ok) return;
+  if (!(proposal.bodies || []).length) {
+    box.append(el("p", { class: "proposal-result" }, "Записывать нечего: всё уже записано."));
+    return;
+  }
   const result = el("p", { class: "proposal-result", role: "status" });
   const button = el("button", { type: "button", class: "proposal-record" }, "Записать");
   button.onclick = async () => {

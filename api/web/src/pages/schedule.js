@@ -117,7 +117,15 @@ export async function schedulePage(params) {
     clearFail(gen);
     try {
       const p = await read(ProposedEventsSchema, S() + "/lessons:generate", { method: "POST", json: { from: gFrom.value, to: gTo.value } });
-      showProposal(preview, p, async (text, ok) => { if (ok) { await again(); status(text); } });
+      showProposal(preview, p, async (text, ok) => { if (ok) { await again(); status(text); } }, (b) => {
+        const v = b.payload.value;
+        if (b.payload.case === "lessonScheduled") {
+          return `${fmtDate(v.date, false, true)}, ${s.classLabel(v.classId)}${v.subgroupId ? " (" + (subgroupName.get(v.subgroupId) || v.subgroupId) + ")" : ""}, ` +
+            `${v.period}-й урок — ${s.subjectName(v.subjectId)}, ${s.userName(v.teacherId)}${v.room ? ", каб. " + v.room : ""}`;
+        }
+        if (b.payload.case === "lessonCancelled") return `отмена урока: ${v.reason || ""}`;
+        return "";
+      });
     } catch (e) { failAt(gen, e); }
   };
   m.append(gen, preview);
