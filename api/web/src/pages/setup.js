@@ -14,6 +14,8 @@ const TABS = [["users", "Пользователи"], ["classes", "Классы"]
 // [HolidayKind number, Russian name].
 const HOLIDAY_KINDS = [[1, "каникулы"], [2, "праздничный или выходной день"], [3, "карантин"],
   [4, "актированный день"], [5, "другой нерабочий день"]];
+// TermKind number → the ending of the period's name: "2-я четверть", "1-й триместр", "2-е полугодие".
+const TERM_KINDS = { 1: "я четверть", 2: "й триместр", 3: "е полугодие" };
 const holidayKindName = (n) => (HOLIDAY_KINDS.find((k) => k[0] === n) || [0, "—"])[1];
 
 // The set-up with lookups by id: user and class names for people, never ids alone.
@@ -217,7 +219,7 @@ function yearTab(box, s, edit, again) {
       el("h2", {}, `Учебный год ${y.academicYearId}: ${range(y.dates)}`),
       ...(y.termSchemes || []).map((t) => el("div", {}, el("p", {}, `Классы ${t.gradeFrom}–${t.gradeTo}:`),
         el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Период"), el("th", {}, "Даты"))),
-          el("tbody", {}, ...(t.terms || []).map((p) => el("tr", {}, el("td", {}, `${p.number}-я четверть`), el("td", {}, range(p.dates)))))))),
+          el("tbody", {}, ...(t.terms || []).map((p) => el("tr", {}, el("td", {}, `${p.number}-${TERM_KINDS[t.kind] || "й период"}`), el("td", {}, range(p.dates)))))))),
       el("h2", {}, "Нерабочие дни"),
       el("table", { class: "holidays" }, el("thead", {}, el("tr", {}, el("th", {}, "Даты"), el("th", {}, "Что"), el("th", {}, "Вид"),
         el("th", {}, "Для кого"))),
@@ -291,8 +293,49 @@ function importTab(box, s, edit, again) {
       showProposal(preview, p, recorded);
     } catch (e) { failAt(of, e); }
   };
+  // The КТП of one class-subject-term (R-PLAN-1): the class and subject picked by name from the
+  // teaching loads.
+  const groups = new Map(s.v.subgroups.map((g) => [g.subgroupId, g.name]));
+  const loads = s.v.loads.filter((l) => !l.dates || !l.dates.lastDay || isoOf(l.dates.lastDay) >= me.today);
+  const classIds = [...new Set(loads.map((l) => l.classId))].sort((a, b) => collator.compare(s.classLabel(a), s.classLabel(b)));
+  const planClass = el("select", { id: "plan-class" }, ...classIds.map((c) => el("option", { value: c }, s.classLabel(c))));
+  const planLoad = el("select", { id: "plan-load" });
+  const fillLoads = () => clear(planLoad).append(...loads.filter((l) => l.classId === planClass.value)
+    .sort(byRu((l) => s.subjectName(l.subjectId) + " " + l.subgroupId)).map((l) => el("option", { value: l.loadId },
+      `${s.subjectName(l.subjectId)}${l.subgroupId ? " (" + (groups.get(l.subgroupId) || l.subgroupId) + ")" : ""} — ${s.userName(l.teacherId)}`)));
+  const term = el("select", { id: "plan-term" });
+  // The periods of the class's year for its grade, named by their kind ("3-я четверть").
+  const fillTerms = () => {
+    const c = s.classes.get(planClass.value);
+    const y = c && s.v.years.find((x) => x.academicYearId === c.created.academicYearId);
+    const scheme = y && (y.termSchemes || []).find((t) => t.gradeFrom <= c.created.grade && c.created.grade <= t.gradeTo);
+    const terms = scheme ? scheme.terms : [1, 2, 3, 4].map((number) => ({ number }));
+    clear(term).append(...terms.map((t) => el("option", { value: String(t.number) },
+      `${t.number}-${(scheme && TERM_KINDS[scheme.kind]) || "й период"}${t.dates ? " (" + range(t.dates) + ")" : ""}`)));
+  };
+  planClass.onchange = () => { fillLoads(); fillTerms(); };
+  fillLoads();
+  fillTerms();
+  const plan = el("input", { type: "file", id: "plan-file", accept: ".csv,text/csv", required: true });
+  const pf = el("form", { id: "plan-form" }, el("h2", {}, "КТП (календарно-тематическое планирование, CSV)"),
+    el("div", { class: "row" }, el("label", {}, "Класс ", planClass), el("label", {}, "Предмет ", planLoad),
+      el("label", {}, "Период ", term), el("label", {}, "Файл ", plan)),
+    el("button", { type: "submit" }, "Проверить"));
+  pf.onsubmit = async (ev) => {
+    ev.preventDefault();
+    clearFail(pf);
+    try {
+      const l = loads.find((x) => x.loadId === planLoad.value);
+      const file = plan.files[0];
+      if (!l || !file) throw new Error("Выберите предмет и файл");
+      const q = new URLSearchParams({ class: l.classId, subject: l.subjectId, term: term.value, file: file.name });
+      if (l.subgroupId) q.set("subgroup", l.subgroupId);
+      const p = await read(ProposedEventsSchema, S() + "/imports/plan?" + q, { method: "POST", body: await file.arrayBuffer(), type: "text/csv" });
+      showProposal(preview, p, recorded);
+    } catch (e) { failAt(pf, e); }
+  };
   async function recorded(text, ok) {
     if (ok) { await again(); status(text); }
   }
-  box.append(rf, of, preview);
+  box.append(rf, of, pf, preview);
 }
