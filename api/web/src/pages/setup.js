@@ -119,7 +119,29 @@ function usersTab(box, s, edit, again) {
       await again(`Пользователь «${s.userName(who.value)}» отключён: запись №${r.sequence}.`);
     } catch (e) { failAt(off, e); }
   };
-  box.append(add, off);
+  // Roles: UserRolesChanged with the complete new set, the user picked by name and their roles ticked.
+  const everyone = s.v.users.filter((u) => u.active).sort(byRu((u) => u.user.displayName));
+  const whose = el("select", { id: "roles-user", required: true }, el("option", { value: "" }, "— выберите —"),
+    ...everyone.map((u) => el("option", { value: u.user.userId }, `${u.user.displayName} (${u.user.loginName})`)));
+  const boxes = el("fieldset", { id: "roles-set" }, el("legend", {}, "Роли"), ...ROLES.map(([n, id, t]) =>
+    el("label", { class: "inline" }, el("input", { type: "checkbox", name: "role", value: String(n), "data-role": id }), " " + t)));
+  whose.onchange = () => {
+    const u = s.users.get(whose.value);
+    for (const c of boxes.querySelectorAll("input")) c.checked = !!u && u.user.roles.includes(parseInt(c.value, 10));
+  };
+  const rf = el("form", { id: "roles-form" }, el("h2", {}, "Изменить роли"),
+    el("label", {}, "Пользователь ", whose), boxes, el("button", { type: "submit" }, "Сохранить роли"));
+  rf.onsubmit = async (ev) => {
+    ev.preventDefault();
+    clearFail(rf);
+    try {
+      const roles = [...boxes.querySelectorAll("input:checked")].map((c) => parseInt(c.value, 10));
+      if (!roles.length) throw new Error("Отметьте хотя бы одну роль; чтобы закрыть учётную запись, отключите пользователя");
+      const r = await submit({ case: "userRolesChanged", value: { userId: whose.value, roles } });
+      await again(`Роли пользователя «${s.userName(whose.value)}»: ${roles.map(roleName).join(", ")} — запись №${r.sequence}.`);
+    } catch (e) { failAt(rf, e); }
+  };
+  box.append(add, rf, off);
 }
 
 // ---------------------------------------------------------------- classes
