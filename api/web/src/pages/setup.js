@@ -181,7 +181,25 @@ function classesTab(box, s, edit, again) {
       await again(`Класс ${label} создан: запись №${r.sequence}.`);
     } catch (e) { failAt(f, e); }
   };
-  box.append(f);
+  // Another class teacher from a date (ClassTeacherAssigned): the class and the teacher by name.
+  const which = el("select", { id: "ct-class" }, ...classes.map((c) => el("option", { value: c.created.classId }, c.label)));
+  const who = el("select", { id: "ct-teacher" }, el("option", { value: "" }, "— без классного руководителя —"),
+    ...teachers.map((u) => el("option", { value: u.user.userId }, u.user.displayName)));
+  const from = el("input", { type: "date", id: "ct-from", required: true, value: me.today });
+  const ct = el("form", { id: "class-teacher-form" }, el("h2", {}, "Назначить классного руководителя"),
+    el("div", { class: "row" }, el("label", {}, "Класс ", which), el("label", {}, "Классный руководитель ", who),
+      el("label", {}, "С ", from), el("button", { type: "submit" }, "Назначить")));
+  ct.onsubmit = async (ev) => {
+    ev.preventDefault();
+    clearFail(ct);
+    try {
+      const d = parseDate(from.value);
+      const r = await submit({ case: "classTeacherAssigned", value: { classId: which.value, classTeacherId: who.value,
+        effectiveFrom: d } }, { businessDate: d });
+      await again(`${s.classLabel(which.value)}: классный руководитель ${who.value ? s.userName(who.value) : "не назначен"} с ${fmtDate(d)} — запись №${r.sequence}.`);
+    } catch (e) { failAt(ct, e); }
+  };
+  box.append(f, ct);
 }
 
 // ---------------------------------------------------------------- subjects
