@@ -231,18 +231,30 @@ function subjectsTab(box, s, edit, again) {
   let idTouched = false;
   id.oninput = () => { idTouched = true; };
   name.oninput = () => { if (!idTouched) id.value = idOf(name.value); };
-  const f = el("form", { id: "add-subject" }, el("h2", {}, "Добавить предмет"),
+  // A new subject, or an existing one renamed (SubjectDefined re-issued with its id and kind).
+  const which = el("select", { id: "subject-which" }, el("option", { value: "" }, "новый предмет"),
+    ...list.map((x) => el("option", { value: x.subjectId }, x.name)));
+  const submitButton = el("button", { type: "submit" }, "Добавить предмет");
+  which.onchange = () => {
+    const x = s.subjects.get(which.value);
+    name.value = x ? x.name : ""; short.value = x ? x.shortName : ""; id.value = x ? x.subjectId : "";
+    id.readOnly = !!x; idTouched = !!x;
+    submitButton.textContent = x ? "Сохранить" : "Добавить предмет";
+  };
+  const f = el("form", { id: "add-subject" }, el("h2", {}, "Добавить или переименовать предмет"),
+    el("label", {}, "Предмет ", which),
     el("div", { class: "row" }, el("label", {}, "Название ", name), el("label", {}, "Кратко ", short),
       el("label", {}, "Код (для программ) ", id)),
-    el("button", { type: "submit" }, "Добавить предмет"));
+    submitButton);
   f.onsubmit = async (ev) => {
     ev.preventDefault();
     clearFail(f);
     try {
-      if (s.subjects.has(id.value)) throw new Error(`Предмет с кодом ${id.value} уже есть: «${s.subjectName(id.value)}»`);
+      const old = s.subjects.get(which.value);
+      if (!old && s.subjects.has(id.value)) throw new Error(`Предмет с кодом ${id.value} уже есть: «${s.subjectName(id.value)}»`);
       const r = await submit({ case: "subjectDefined", value: { subjectId: id.value, name: name.value.trim(),
-        shortName: short.value.trim(), kind: 7 } });
-      await again(`Предмет «${name.value.trim()}» добавлен: запись №${r.sequence}.`);
+        shortName: short.value.trim(), kind: old ? old.kind : 7 } });
+      await again(`Предмет «${name.value.trim()}» ${old ? "сохранён" : "добавлен"}: запись №${r.sequence}.`);
     } catch (e) { failAt(f, e); }
   };
   box.append(f);
