@@ -45,7 +45,7 @@ function nav() {
   if (has("deputy") || has("director") || has("auditor")) links.push(["reports", "Отчёты"]);
   if (has("director") || has("admin")) links.push(["act", "Акт"]);
   if (has("methodist")) links.push(["timetable", "Изменения расписания"], ["substitutions", "Замены"]);
-  if (has("methodist") || has("admin")) links.push(["schedule", "Расписание уроков"]);
+  if (has("methodist") || has("admin") || has("director") || has("deputy")) links.push(["schedule", "Расписание уроков"]);
   if (has("admin") || has("director") || has("deputy")) links.push(["setup", "Администрирование"]);
   if (has("auditor") || has("deputy") || has("director")) links.push(["audit", "Аудит"], ["ledger", "Реестр"]);
   if (has("teacher") || has("class_teacher") || has("methodist") || has("deputy")) links.push(["reentry", "Повторный ввод"]);

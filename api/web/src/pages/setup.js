@@ -5,7 +5,7 @@
 import { SetupViewSchema, ProposedEventsSchema } from "gen/ejournal/v1/setup_pb.js";
 import { el, clear, status, main, failAt, clearFail, byRu, collator, ROLES, roleName } from "../ui.js";
 import { fmtDate, parseDate, isoOf } from "../dates.js";
-import { read, submit, has, me, S, uuid } from "../session.js";
+import { read, api, submit, has, me, S, uuid } from "../session.js";
 import { showProposal } from "../proposals.js";
 
 const TABS = [["users", "Пользователи"], ["classes", "Классы"], ["subjects", "Предметы"],
@@ -386,8 +386,26 @@ function importTab(box, s, edit, again) {
       showProposal(preview, p, recorded);
     } catch (e) { failAt(pf, e); }
   };
+  // The OneRoster export (GET .../exports/oneroster): each file saved by the browser.
+  const ex = el("form", { id: "export-form" }, el("h2", {}, "Выгрузка OneRoster"),
+    el("p", { class: "muted" }, "Файлы CSV для других систем; телефоны и e-mail берутся с сервера школы."),
+    el("button", { type: "submit", class: "secondary" }, "Скачать файлы"));
+  ex.onsubmit = async (ev) => {
+    ev.preventDefault();
+    clearFail(ex);
+    try {
+      const r = await api(S() + "/exports/oneroster");
+      const names = Object.keys(r.files || {}).sort(collator.compare);
+      for (const name of names) {
+        const a = el("a", { href: URL.createObjectURL(new Blob([r.files[name]], { type: "text/csv" })), download: name });
+        a.click();
+        URL.revokeObjectURL(a.href);
+      }
+      status(`Выгружено файлов: ${names.length} (${names.join(", ")}).`);
+    } catch (e) { failAt(ex, e); }
+  };
   async function recorded(text, ok) {
     if (ok) { await again(); status(text); }
   }
-  box.append(rf, of, pf, preview);
+  box.append(rf, of, pf, preview, ex);
 }
