@@ -66,6 +66,8 @@ try {
   browser = await chromium.launch(chromiumOptions(chromiumPath));
   const shot = (page, name) => page.screenshot({ path: path.join(out, name + ".png"), fullPage: true });
   const statusText = (page) => page.locator("#status").innerText();
+  // The status line emptied before an action, so that the next wait sees that action's result.
+  const clearStatus = (page) => page.evaluate(() => { document.getElementById("status").textContent = ""; });
   const statusSays = (page, re) => page.waitForFunction((src) => new RegExp(src).test(document.getElementById("status").textContent), re.source);
   async function signIn(role) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ru-RU" });
@@ -124,6 +126,49 @@ try {
   check(sixB.includes("Сидорова Анна Викторовна"), "the new class shows its class teacher by name");
   await shot(admin, "setup-02-classes");
 
+  // ---- roles, a subject renamed, a holiday, the КТП
+  await admin.click("nav.tabs a[data-tab=users]");
+  await admin.waitForSelector("#roles-form");
+  await admin.selectOption("#roles-user", { label: "Сидорова Анна Викторовна (sidorova)" });
+  check((await admin.locator("#roles-set input:checked").evaluateAll((x) => x.map((c) => c.dataset.role))).join(",") ===
+    "teacher,class_teacher", "the roles form ticks the user's roles as they are");
+  await admin.check("#roles-set input[data-role=methodist]");
+  await admin.click("#roles-form button[type=submit]");
+  await statusSays(admin, /Роли пользователя/);
+  await admin.fill("#user-search", "sidorova");
+  check((await admin.locator("#users-table tbody tr").innerText()).includes("методист, учитель, классный руководитель"),
+    "the changed roles are listed");
+  await admin.click("nav.tabs a[data-tab=subjects]");
+  await admin.waitForSelector("#add-subject");
+  await admin.selectOption("#subject-which", { label: "Музыка" });
+  await admin.fill("#new-subject-short", "Муз.");
+  await admin.click("#add-subject button[type=submit]");
+  await statusSays(admin, /сохранён/);
+  check((await admin.locator("#subjects-table tr", { hasText: "Музыка" }).innerText()).includes("Муз."), "a subject is renamed");
+  await admin.click("nav.tabs a[data-tab=year]");
+  await admin.waitForSelector("#holiday-form");
+  await admin.fill("#holiday-from", "2026-12-01");
+  await admin.fill("#holiday-to", "2026-12-02");
+  await admin.fill("#holiday-name", "Карантин по гриппу");
+  await admin.check("#holiday-form input[name=class] >> nth=0");
+  await admin.click("#holiday-form button[type=submit]");
+  await statusSays(admin, /объявлены/);
+  const hol = await admin.locator("table.holidays tr", { hasText: "Карантин по гриппу" }).innerText();
+  check(hol.includes("01.12.2026 — 02.12.2026") && hol.includes("карантин") && hol.includes("1А"),
+    "the declared days off are listed with their dates, kind and class: " + hol);
+  const ktp = path.join(data, "ktp.csv");
+  writeFileSync(ktp, "№;Тема урока;Кол-во часов\n1;Натуральные числа;1\n2;Сложение и вычитание;2\n");
+  await admin.click("nav.tabs a[data-tab=import]");
+  await admin.selectOption("#plan-class", { label: "6А" });
+  await admin.selectOption("#plan-load", { index: 0 });
+  await admin.selectOption("#plan-term", "3");
+  await admin.setInputFiles("#plan-file", ktp);
+  await admin.click("#plan-form button[type=submit]");
+  await admin.waitForSelector("#import-preview .proposal-record");
+  check((await admin.locator("#import-preview").innerText()).includes("тема 2 «Сложение и вычитание», 2 ч"), "the КТП dry run lists the topics");
+  await admin.click("#import-preview .proposal-record");
+  await statusSays(admin, /Записано событий: 1\./);
+
   // ---- the roster import: a refused file records nothing; a good one is recorded with its contacts
   const bad = path.join(data, "bad.csv"), good = path.join(data, "good.csv");
   writeFileSync(bad, "Фамилия;Имя;Класс;ФИО родителя;Телефон\n;Дарья;99Я;;\n");
@@ -141,6 +186,7 @@ try {
   check((await admin.locator("#import-preview").innerText()).includes("новый ученик Новиков Артём Сергеевич"),
     "the dry run says what the row becomes");
   await shot(admin, "setup-03-import");
+  await clearStatus(admin);
   await admin.click("#import-preview .proposal-record");
   await statusSays(admin, /Записано событий/);
   const imported = await statusText(admin);
