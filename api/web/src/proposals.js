@@ -10,8 +10,10 @@ const kMaxRows = 300;
 // Fills `box` with the proposal's summary and rows and a «Записать» button (when `ok`); after
 // recording, POSTs the proposal's contacts (phones and e-mails stay on the node) and calls
 // `recorded(text, ok)` with the result line. `describe(body)`, when given, says in Russian what
-// a body records (an EventBody message), or "" to leave it out of the list of bodies.
-export function showProposal(box, proposal, recorded, describe) {
+// a body records (an EventBody message), or "" to leave it out of the list of bodies. `names`
+// (id → name), when given, puts names for the ids a row's text carries ("c06-1: выходной день").
+export function showProposal(box, proposal, recorded, describe, names) {
+  const named = (t) => (names ? t.replace(/[A-Za-z0-9][A-Za-z0-9._-]*/g, (id) => names.get(id) || id) : t);
   clear(box);
   box.hidden = false;
   const rows = proposal.rows || [];
@@ -29,8 +31,8 @@ export function showProposal(box, proposal, recorded, describe) {
         el("th", {}, "Отказ (правило)"))),
       el("tbody", {}, ...shown.map((r) => el("tr", { class: r.refused ? "refused" : "" },
         el("td", {}, r.source || ""), el("td", {}, r.line ? String(r.line) : ""),
-        el("td", { class: "text-left" }, r.refused ? "" : r.text),
-        el("td", { class: "text-left error-text" }, r.refused ? r.text + (r.rule ? ` [${r.rule}]` : "") : "")))))),
+        el("td", { class: "text-left" }, r.refused ? "" : named(r.text)),
+        el("td", { class: "text-left error-text" }, r.refused ? named(r.text) + (r.rule ? ` [${r.rule}]` : "") : "")))))),
     rows.length > shown.length ? el("p", { class: "muted" }, `Показаны ${shown.length} строк из ${rows.length}.`) : "");
   }
   const described = describe ? (proposal.bodies || []).map(describe).filter(Boolean) : [];

@@ -125,7 +125,7 @@ export async function schedulePage(params) {
         }
         if (b.payload.case === "lessonCancelled") return `отмена урока: ${v.reason || ""}`;
         return "";
-      });
+      }, s.names);
     } catch (e) { failAt(gen, e); }
   };
   m.append(gen, preview);

@@ -27,7 +27,10 @@ export async function loadSetup() {
   return { v, users, classes, subjects,
     userName: (id) => (users.get(id) && users.get(id).user.displayName) || id,
     classLabel: (id) => (classes.get(id) && classes.get(id).label) || id,
-    subjectName: (id) => (subjects.get(id) && subjects.get(id).name) || id };
+    subjectName: (id) => (subjects.get(id) && subjects.get(id).name) || id,
+    // Every class, user and subject id with the name people read, for the texts of proposals.
+    names: new Map([...v.classes.map((c) => [c.created.classId, c.label]), ...v.users.map((u) => [u.user.userId, u.user.displayName]),
+      ...v.subjects.map((x) => [x.subjectId, x.name])]) };
 }
 
 export async function setupPage(params) {
@@ -327,7 +330,7 @@ function importTab(box, s, edit, again) {
       if (!file) throw new Error("Выберите файл");
       const p = await read(ProposedEventsSchema, S() + "/imports/roster?file=" + encodeURIComponent(file.name),
         { method: "POST", body: await file.arrayBuffer(), type: "text/csv" });
-      showProposal(preview, p, recorded);
+      showProposal(preview, p, recorded, null, s.names);
     } catch (e) { failAt(rf, e); }
   };
   const files = el("input", { type: "file", id: "oneroster-files", accept: ".csv,text/csv", multiple: true, required: true });
@@ -342,7 +345,7 @@ function importTab(box, s, edit, again) {
       const texts = {};
       for (const file of files.files) texts[file.name] = await file.text();
       const p = await read(ProposedEventsSchema, S() + "/imports/oneroster", { method: "POST", json: { files: texts } });
-      showProposal(preview, p, recorded);
+      showProposal(preview, p, recorded, null, s.names);
     } catch (e) { failAt(of, e); }
   };
   // The КТП of one class-subject-term (R-PLAN-1): the class and subject picked by name from the
@@ -383,7 +386,7 @@ function importTab(box, s, edit, again) {
       const q = new URLSearchParams({ class: l.classId, subject: l.subjectId, term: term.value, file: file.name });
       if (l.subgroupId) q.set("subgroup", l.subgroupId);
       const p = await read(ProposedEventsSchema, S() + "/imports/plan?" + q, { method: "POST", body: await file.arrayBuffer(), type: "text/csv" });
-      showProposal(preview, p, recorded);
+      showProposal(preview, p, recorded, null, s.names);
     } catch (e) { failAt(pf, e); }
   };
   // The OneRoster export (GET .../exports/oneroster): each file saved by the browser.
