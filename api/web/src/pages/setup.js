@@ -202,7 +202,47 @@ function classesTab(box, s, edit, again) {
       await again(`${s.classLabel(which.value)}: классный руководитель ${who.value ? s.userName(who.value) : "не назначен"} с ${fmtDate(d)} — запись №${r.sequence}.`);
     } catch (e) { failAt(ct, e); }
   };
-  box.append(f, ct);
+  // Enrolment of a student without a class (StudentEnrolled) and a parent linked to a child
+  // (GuardianLinked): both picked by name; a new person is added on «Пользователи» first.
+  const studentsWithout = s.v.users.filter((u) => u.active && u.user.roles.includes(11) && !u.classId)
+    .sort(byRu((u) => u.user.displayName));
+  const student = el("select", { id: "enrol-student", required: true }, el("option", { value: "" }, "— выберите —"),
+    ...studentsWithout.map((u) => el("option", { value: u.user.userId }, `${u.user.displayName} (${u.user.loginName})`)));
+  const into = el("select", { id: "enrol-class" }, ...classes.map((c) => el("option", { value: c.created.classId }, c.label)));
+  const on = el("input", { type: "date", id: "enrol-on", required: true, value: me.today });
+  const orderNo = el("input", { id: "enrol-order", size: 24, placeholder: "Приказ № 56 от 30.08.2026" });
+  const en = el("form", { id: "enrol-form" }, el("h2", {}, "Зачислить ученика в класс"),
+    el("div", { class: "row" }, el("label", {}, "Ученик (без класса) ", student), el("label", {}, "Класс ", into),
+      el("label", {}, "С ", on), el("label", {}, "Приказ ", orderNo), el("button", { type: "submit" }, "Зачислить")),
+    studentsWithout.length ? "" : el("p", { class: "muted" }, "Все ученики уже в классах."));
+  en.onsubmit = async (ev) => {
+    ev.preventDefault();
+    clearFail(en);
+    try {
+      const d = parseDate(on.value);
+      const r = await submit({ case: "studentEnrolled", value: { studentId: student.value, classId: into.value,
+        enrolledOn: d, orderNumber: orderNo.value.trim() } }, { businessDate: d });
+      await again(`${s.userName(student.value)} зачислен(а) в ${s.classLabel(into.value)} с ${fmtDate(d)}: запись №${r.sequence}.`);
+    } catch (e) { failAt(en, e); }
+  };
+  const byName = (role) => s.v.users.filter((u) => u.active && u.user.roles.includes(role)).sort(byRu((u) => u.user.displayName));
+  const describe = (u) => `${u.user.displayName} (${u.classId ? s.classLabel(u.classId) + ", " : ""}${u.user.loginName})`;
+  const parent = el("select", { id: "link-parent", required: true }, el("option", { value: "" }, "— выберите —"),
+    ...byName(10).map((u) => el("option", { value: u.user.userId }, describe(u))));
+  const child = el("select", { id: "link-student", required: true }, el("option", { value: "" }, "— выберите —"),
+    ...byName(11).map((u) => el("option", { value: u.user.userId }, describe(u))));
+  const gl = el("form", { id: "guardian-form" }, el("h2", {}, "Связать родителя с ребёнком"),
+    el("div", { class: "row" }, el("label", {}, "Родитель ", parent), el("label", {}, "Ребёнок ", child),
+      el("button", { type: "submit" }, "Связать")));
+  gl.onsubmit = async (ev) => {
+    ev.preventDefault();
+    clearFail(gl);
+    try {
+      const r = await submit({ case: "guardianLinked", value: { guardianId: parent.value, studentId: child.value } });
+      await again(`${s.userName(parent.value)} — законный представитель ученика ${s.userName(child.value)}: запись №${r.sequence}.`);
+    } catch (e) { failAt(gl, e); }
+  };
+  box.append(f, ct, en, gl);
 }
 
 // ---------------------------------------------------------------- subjects
