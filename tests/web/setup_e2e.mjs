@@ -126,6 +126,35 @@ try {
   check(sixB.includes("Сидорова Анна Викторовна"), "the new class shows its class teacher by name");
   await shot(admin, "setup-02-classes");
 
+  // ---- a student and a parent added, the student enrolled, the parent linked
+  for (const [name, login, role] of [["Петров Пётр", "petrov.p", "student"], ["Петрова Мария Ивановна", "petrova.mi", "parent"]]) {
+    await admin.click("nav.tabs a[data-tab=users]");
+    await admin.waitForSelector("#add-user");
+    await admin.fill("#new-user-name", name);
+    await admin.fill("#new-user-login", login);
+    await admin.check(`#new-user-roles input[data-role=${role}]`);
+    await clearStatus(admin);
+    await admin.click("#add-user button[type=submit]");
+    await statusSays(admin, /добавлен/);
+  }
+  await admin.click("nav.tabs a[data-tab=classes]");
+  await admin.waitForSelector("#enrol-form");
+  await admin.selectOption("#enrol-student", { label: "Петров Пётр (petrov.p)" });
+  await admin.selectOption("#enrol-class", { label: "3А" });
+  await admin.click("#enrol-form button[type=submit]");
+  await statusSays(admin, /зачислен/);
+  check((await admin.locator("#classes-table tbody tr", { hasText: "3А" }).innerText()).includes("21"),
+    "the enrolled student is counted in the class");
+  await admin.selectOption("#link-parent", { label: "Петрова Мария Ивановна (petrova.mi)" });
+  await admin.selectOption("#link-student", { label: "Петров Пётр (3А, petrov.p)" });
+  await admin.click("#guardian-form button[type=submit]");
+  await statusSays(admin, /законный представитель/);
+  await admin.click("nav.tabs a[data-tab=users]");
+  await admin.fill("#user-search", "Петров");
+  const family = await admin.locator("#users-table tbody").innerText();
+  check(family.includes("Петров Пётр\tученик\tpetrov.p\t3А") && family.includes("Петрова Мария Ивановна\tродитель\tpetrova.mi\tПетров Пётр"),
+    "the users table shows the student's class and the parent's child by name");
+
   // ---- roles, a subject renamed, a holiday, the КТП
   await admin.click("nav.tabs a[data-tab=users]");
   await admin.waitForSelector("#roles-form");
