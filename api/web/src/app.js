@@ -14,7 +14,10 @@ import { actPage } from "./pages/act.js";
 import { reportsPage } from "./pages/reports.js";
 import { substitutionsPage } from "./pages/substitutions.js";
 import { auditPage } from "./pages/audit.js";
+import { setupPage } from "./pages/setup.js";
+import { schedulePage } from "./pages/schedule.js";
 
 start(loginPage, { journal: journalPage, diary: diaryPage, corrections: correctionsPage,
   act: actPage, audit: auditPage, substitutions: substitutionsPage, reports: reportsPage,
-  class: classPage, timetable: timetablePage, reentry: reentryPage, ledger: ledgerPage });
+  class: classPage, timetable: timetablePage, reentry: reentryPage, ledger: ledgerPage,
+  setup: setupPage, schedule: schedulePage });

@@ -22,6 +22,7 @@ export async function show(page) {
 
 // The page a user lands on after signing in, by role.
 export function home() {
+  if (has("admin")) return "setup";
   if (has("teacher")) return "journal";
   if (has("parent") || has("student")) return "diary";
   if (has("deputy")) return "corrections";
@@ -43,7 +44,9 @@ function nav() {
   if (has("deputy")) links.push(["corrections", "Исправления"]);
   if (has("deputy") || has("director") || has("auditor")) links.push(["reports", "Отчёты"]);
   if (has("director") || has("admin")) links.push(["act", "Акт"]);
-  if (has("methodist")) links.push(["timetable", "Расписание"], ["substitutions", "Замены"]);
+  if (has("methodist")) links.push(["timetable", "Изменения расписания"], ["substitutions", "Замены"]);
+  if (has("methodist") || has("admin") || has("director") || has("deputy")) links.push(["schedule", "Расписание уроков"]);
+  if (has("admin") || has("director") || has("deputy")) links.push(["setup", "Администрирование"]);
   if (has("auditor") || has("deputy") || has("director")) links.push(["audit", "Аудит"], ["ledger", "Реестр"]);
   if (has("teacher") || has("class_teacher") || has("methodist") || has("deputy")) links.push(["reentry", "Повторный ввод"]);
   const page = route().page;

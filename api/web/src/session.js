@@ -7,6 +7,7 @@
 import { create, toBinary, fromJson } from "@bufbuild/protobuf";
 import { EventBodySchema } from "gen/ejournal/v1/event_pb.js";
 import { SignedEventSchema } from "gen/ejournal/v1/ledger_pb.js";
+import { SignedEventBatchSchema } from "gen/ejournal/v1/api_pb.js";
 
 // ---------------------------------------------------------------- session key and identity
 const DB = "ejournal";
@@ -93,25 +94,49 @@ async function sessionKey() {
   return { alg: "p256", pair: await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]) };
 }
 
+// The envelope of an event this session records: a fresh event id, the school, the signed-in user
+// and their session credential, the browser's clock.
+function envelope() {
+  return { schemaVersion: 1, eventId: uuid(), schoolId: session.school_id, actorId: session.user_id,
+    credentialId: session.credential_id, clientTimeUs: BigInt(Date.now()) * 1000n };
+}
+// A serialised SignedEvent of `body` (an EventBody message), signed by the session key.
+async function sign(body) {
+  const bytes = toBinary(EventBodySchema, body);
+  const sig = new Uint8Array(await crypto.subtle.sign(SIGN[session.alg || "ed25519"], session.key, bytes));
+  return toBinary(SignedEventSchema, create(SignedEventSchema, {
+    body: bytes, signature: sig, credentialId: session.credential_id }));
+}
+
 // Signs and submits one event: `payload` is {case, value} of EventBody's oneof.
 export async function submit(payload, extra = {}) {
   const body = create(EventBodySchema, {
-    schemaVersion: 1,
-    eventId: uuid(),
-    schoolId: session.school_id,
-    actorId: session.user_id,
-    credentialId: session.credential_id,
-    clientTimeUs: BigInt(Date.now()) * 1000n,
+    ...envelope(),
     businessDate: extra.businessDate ? dateMsg(extra.businessDate) : undefined,
     substitutionId: extra.substitutionId || "",
     reentersEventId: extra.reentersEventId || "",
     payload,
   });
-  const bytes = toBinary(EventBodySchema, body);
-  const sig = new Uint8Array(await crypto.subtle.sign(SIGN[session.alg || "ed25519"], session.key, bytes));
-  const signed = toBinary(SignedEventSchema, create(SignedEventSchema, {
-    body: bytes, signature: sig, credentialId: session.credential_id }));
-  return api("/api/v1/events", { method: "POST", body: signed, type: "application/x-protobuf" });
+  return api("/api/v1/events", { method: "POST", body: await sign(body), type: "application/x-protobuf" });
+}
+
+// Signs and submits bodies the server proposed (ProposedEvents.bodies: payload and business date
+// set, the envelope left to the signer) in order, in batches (POST /api/v1/events:batch, at most
+// 1000 a batch). `progress(done, total)` after each batch. Answers one result per body
+// ({sequence, duplicate} or {error: {code, message, rule}}), in order.
+export async function submitProposed(bodies, progress = () => {}) {
+  const results = [];
+  for (let i = 0; i < bodies.length; i += 500) {
+    const part = bodies.slice(i, i + 500);
+    const events = [];
+    for (const b of part) events.push(await sign(create(EventBodySchema, { ...b, ...envelope() })));
+    const r = await api("/api/v1/events:batch", { method: "POST",
+      body: toBinary(SignedEventBatchSchema, create(SignedEventBatchSchema, { events })),
+      type: "application/x-protobuf" });
+    results.push(...((r && r.results) || []));
+    progress(Math.min(i + part.length, bodies.length), bodies.length);
+  }
+  return results;
 }
 
 function b64(bytes) { let s = ""; for (const b of bytes) s += String.fromCharCode(b); return btoa(s); }

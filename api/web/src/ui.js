@@ -63,6 +63,10 @@ const RULES = {
   "R-SEC-3": "операции скомпрометированного ключа с указанного момента недействительны",
   "R-SEC-4": "недействительные верные записи вносит заново их автор",
   "R-ACK-1": "«ознакомлен» относится к тому, что родитель видел",
+  "R-SET-1": "учебный год, классы, предметы, пользователи и нагрузку заводит администратор, расписание — методист",
+  "R-SET-2": "список класса и контакты родителей ведёт классный руководитель",
+  "R-SET-3": "в расписании учитель, класс или кабинет не бывают в двух местах сразу",
+  "R-PLAN-1": "КТП вносит учитель; часы совпадают с нагрузкой",
 };
 export function ruleText(e) {
   const head = CODES[e.code] ? CODES[e.code] + ": " : "";
@@ -72,6 +76,32 @@ export function ruleText(e) {
 export function fail(e) {
   status("Отказ. " + ruleText(e), true);
 }
+// A refusal shown next to the form that caused it (a `.form-error` paragraph at its end, with the
+// rule), and in the status line.
+export function failAt(form, e) {
+  fail(e);
+  let p = form.querySelector(":scope > .form-error");
+  if (!p) { p = el("p", { class: "form-error error-text", role: "alert" }); form.append(p); }
+  p.textContent = "Отказ. " + ruleText(e);
+}
+export function clearFail(form) {
+  const p = form.querySelector(":scope > .form-error");
+  if (p) p.remove();
+}
+
+// Russian collation for every list people read: 1А < 2А < 10А.
+export const collator = new Intl.Collator("ru", { numeric: true, sensitivity: "base" });
+export const byRu = (f) => (a, b) => collator.compare(f(a), f(b));
+
+// [Role enum number, JSON name suffix, Russian name] of ejournal.v1.Role.
+export const ROLES = [
+  [1, "admin", "администратор"], [2, "director", "директор"], [3, "deputy", "завуч"],
+  [4, "methodist", "методист"], [5, "teacher", "учитель"], [6, "class_teacher", "классный руководитель"],
+  [7, "secretary", "секретарь"], [8, "social_pedagogue", "социальный педагог"],
+  [9, "psychologist", "психолог"], [10, "parent", "родитель"], [11, "student", "ученик"],
+  [12, "auditor", "аудитор"],
+];
+export const roleName = (n) => (ROLES.find((r) => r[0] === n) || [0, "", "роль " + n])[2];
 
 // [JSON enum name, Russian name, number] of ejournal.v1.WorkType (the select values are the names).
 export const WORKS = [

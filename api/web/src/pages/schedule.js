@@ -1,0 +1,132 @@
+// «Расписание уроков»: the methodist's weekly timetable of a class (TimetableSlotSet /
+// TimetableSlotRemoved, R-SET-3) and the lessons made from it for a range of days (POST
+// .../lessons:generate, then signed and submitted by the methodist: R-SET-1, R-LES-1).
+import { ProposedEventsSchema } from "gen/ejournal/v1/setup_pb.js";
+import { el, clear, status, main, failAt, clearFail, byRu, collator } from "../ui.js";
+import { fmtDate, parseDate, isoOf, addDays } from "../dates.js";
+import { read, submit, has, me, S, uuid } from "../session.js";
+import { go } from "../router.js";
+import { showProposal } from "../proposals.js";
+import { loadSetup } from "./setup.js";
+
+const DAYS = [[1, "Пн"], [2, "Вт"], [3, "Ср"], [4, "Чт"], [5, "Пт"], [6, "Сб"]];
+const DAY_NAMES = ["", "понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"];
+const kPeriods = 8;
+
+// A slot holds on `iso` (YYYY-MM-DD) when its `valid` range covers it (an open end: to the end of
+// the year).
+const holds = (slot, iso) => (!slot.valid || !slot.valid.firstDay || isoOf(slot.valid.firstDay) <= iso) &&
+  (!slot.valid || !slot.valid.lastDay || isoOf(slot.valid.lastDay) >= iso);
+
+export async function schedulePage(params) {
+  const m = clear(main());
+  m.append(el("h1", {}, "Расписание уроков"));
+  const s = await loadSetup();
+  const edit = has("methodist") || has("admin");
+  const classes = [...s.v.classes].sort(byRu((c) => c.label));
+  if (!classes.length) { m.append(el("p", {}, "В школе ещё нет классов.")); return; }
+  const classId = classes.some((c) => c.created.classId === params.get("class")) ? params.get("class") : classes[0].created.classId;
+  const on = params.get("on") || me.today;
+  const again = async (text) => { await schedulePage(params); if (text) status(text); };
+
+  const pick = el("select", { id: "schedule-class", "aria-label": "Класс" }, ...classes.map((c) =>
+    el("option", { value: c.created.classId, selected: c.created.classId === classId }, c.label)));
+  const onDate = el("input", { type: "date", id: "schedule-on", value: on, "aria-label": "На дату" });
+  const nav = () => go("schedule", { class: pick.value, on: onDate.value || me.today });
+  pick.onchange = nav;
+  onDate.onchange = nav;
+  m.append(el("form", { id: "schedule-pick", class: "row", onsubmit: (e) => { e.preventDefault(); nav(); } },
+    el("label", {}, "Класс ", pick), el("label", {}, "Расписание на дату ", onDate)));
+
+  // The week grid: Пн..Сб × уроки 1..8, the slots that hold on `on`.
+  const subgroupName = new Map(s.v.subgroups.map((g) => [g.subgroupId, g.name]));
+  const slots = s.v.timetable.filter((t) => t.classId === classId && holds(t, on));
+  const removeFrom = el("input", { type: "date", id: "remove-from", value: on, "aria-label": "Убрать с даты" });
+  const grid = el("table", { id: "schedule-grid", class: "week" },
+    el("thead", {}, el("tr", {}, el("th", {}, "Урок"), ...DAYS.map(([, d]) => el("th", {}, d)))),
+    el("tbody", {}, ...Array.from({ length: kPeriods }, (_, i) => i + 1).map((p) => el("tr", {}, el("th", {}, String(p)),
+      ...DAYS.map(([wd]) => el("td", { class: "slot", "data-weekday": wd, "data-period": p },
+        ...slots.filter((t) => t.weekday === wd && t.period === p)
+          .sort(byRu((t) => subgroupName.get(t.subgroupId) || ""))
+          .map((t) => el("div", { class: "slot-entry", "data-slot": t.slotId },
+            el("b", {}, s.subjectName(t.subjectId)), t.subgroupId ? ` (${subgroupName.get(t.subgroupId) || t.subgroupId})` : "",
+            el("br"), el("span", { class: "muted" }, s.userName(t.teacherId)),
+            t.room ? el("span", { class: "muted" }, `, каб. ${t.room}`) : "",
+            edit ? el("button", { type: "button", class: "secondary small slot-remove", title: "Убрать из расписания",
+              onclick: (ev) => removeSlot(ev.target.closest("td"), t) }, "убрать") : ""))))))));
+  const gridBox = el("section", { class: "panel", id: "schedule-week" },
+    el("h2", {}, `${s.classLabel(classId)}: расписание, действующее ${fmtDate(parseDate(on))}`),
+    el("div", { class: "scroll" }, grid),
+    slots.length ? "" : el("p", { class: "muted" }, "На эту дату у класса нет уроков в расписании."),
+    edit ? el("div", { class: "row" }, el("label", {}, "Убирать уроки из расписания с даты ", removeFrom)) : "");
+  m.append(gridBox);
+
+  async function removeSlot(cell, t) {
+    clearFail(gridBox);
+    try {
+      const from = parseDate(removeFrom.value || on);
+      const r = await submit({ case: "timetableSlotRemoved", value: { slotId: t.slotId, effectiveFrom: from } },
+        { businessDate: from });
+      await again(`Урок «${s.subjectName(t.subjectId)}» (${DAY_NAMES[t.weekday]}, ${t.period}-й) убран из расписания с ${fmtDate(from)}: запись №${r.sequence}.`);
+    } catch (e) { failAt(gridBox, e); }
+  }
+  if (!edit) return;
+
+  // A new slot: the subject, teacher and group from the class's teaching loads (the teacher must
+  // hold the load for it).
+  const loads = s.v.loads.filter((l) => l.classId === classId && (!l.dates || !l.dates.lastDay || isoOf(l.dates.lastDay) >= on))
+    .sort((a, b) => collator.compare(s.subjectName(a.subjectId), s.subjectName(b.subjectId)) ||
+      collator.compare(subgroupName.get(a.subgroupId) || "", subgroupName.get(b.subgroupId) || ""));
+  const load = el("select", { id: "slot-load", required: true }, ...loads.map((l) => el("option", { value: l.loadId },
+    `${s.subjectName(l.subjectId)}${l.subgroupId ? " (" + (subgroupName.get(l.subgroupId) || l.subgroupId) + ")" : ""} — ${s.userName(l.teacherId)}`)));
+  const weekday = el("select", { id: "slot-weekday" }, ...DAYS.map(([n]) => el("option", { value: String(n) }, DAY_NAMES[n])));
+  const period = el("select", { id: "slot-period" }, ...Array.from({ length: kPeriods }, (_, i) =>
+    el("option", { value: String(i + 1) }, `${i + 1}-й урок`)));
+  const room = el("input", { id: "slot-room", size: 8 });
+  const validFrom = el("input", { type: "date", id: "slot-from", required: true, value: on });
+  const add = el("form", { id: "add-slot" }, el("h2", {}, "Добавить урок в расписание"),
+    el("div", { class: "row" }, el("label", {}, "Предмет и учитель ", load), el("label", {}, "День ", weekday),
+      el("label", {}, "Урок № ", period), el("label", {}, "Кабинет ", room), el("label", {}, "Действует с ", validFrom)),
+    el("button", { type: "submit" }, "Добавить"),
+    loads.length ? "" : el("p", { class: "error-text" }, "У класса нет учебной нагрузки: её назначает администратор."));
+  add.onsubmit = async (ev) => {
+    ev.preventDefault();
+    clearFail(add);
+    try {
+      const l = loads.find((x) => x.loadId === load.value);
+      if (!l) throw new Error("Выберите предмет и учителя");
+      const from = parseDate(validFrom.value);
+      const r = await submit({ case: "timetableSlotSet", value: { slotId: "slot-" + uuid(), classId, subgroupId: l.subgroupId,
+        subjectId: l.subjectId, teacherId: l.teacherId, weekday: parseInt(weekday.value, 10), period: parseInt(period.value, 10),
+        room: room.value.trim(), valid: { firstDay: from } } }, { businessDate: from });
+      await again(`Урок «${s.subjectName(l.subjectId)}» добавлен в расписание (${DAY_NAMES[weekday.value]}, ${period.value}-й урок): запись №${r.sequence}.`);
+    } catch (e) { failAt(add, e); }
+  };
+  m.append(add);
+
+  // Lessons from the timetable for a range of days, for the whole school.
+  const gFrom = el("input", { type: "date", id: "generate-from", required: true, value: me.today });
+  const gTo = el("input", { type: "date", id: "generate-to", required: true, value: addDays(me.today, 6) });
+  const preview = el("section", { id: "generate-preview", class: "panel", hidden: true });
+  const gen = el("form", { id: "generate-form" }, el("h2", {}, "Создать уроки по расписанию"),
+    el("p", { class: "muted" }, "Для всех классов школы. Сначала посмотрите, что будет создано, затем нажмите «Записать»."),
+    el("div", { class: "row" }, el("label", {}, "С ", gFrom), el("label", {}, "По ", gTo),
+      el("button", { type: "submit" }, "Проверить")));
+  gen.onsubmit = async (ev) => {
+    ev.preventDefault();
+    clearFail(gen);
+    try {
+      const p = await read(ProposedEventsSchema, S() + "/lessons:generate", { method: "POST", json: { from: gFrom.value, to: gTo.value } });
+      showProposal(preview, p, async (text, ok) => { if (ok) { await again(); status(text); } }, (b) => {
+        const v = b.payload.value;
+        if (b.payload.case === "lessonScheduled") {
+          return `${fmtDate(v.date, false, true)}, ${s.classLabel(v.classId)}${v.subgroupId ? " (" + (subgroupName.get(v.subgroupId) || v.subgroupId) + ")" : ""}, ` +
+            `${v.period}-й урок — ${s.subjectName(v.subjectId)}, ${s.userName(v.teacherId)}${v.room ? ", каб. " + v.room : ""}`;
+        }
+        if (b.payload.case === "lessonCancelled") return `отмена урока: ${v.reason || ""}`;
+        return "";
+      }, s.names);
+    } catch (e) { failAt(gen, e); }
+  };
+  m.append(gen, preview);
+}

@@ -1,0 +1,302 @@
+// End-to-end test of the set-up pages (#/setup «Администрирование», #/schedule «Расписание уроков»):
+// Debian's chromium driven by playwright-core against a real ejournald on the demo school, at the
+// same fixed moment as e2e.mjs. The administrator lands on #/setup, adds a user (a duplicate login
+// is refused next to the form with its rule), creates a class with that user as class teacher,
+// checks a roster file (a refused file records nothing) and records a good one; the methodist adds
+// a timetable slot (a clash is refused with R-SET-3), generates the lessons from the timetable and
+// records them through events:batch, and removes the slot. The pages must show each result.
+// Finally `ejournal ledger verify` checks the ledger with the browser-signed events in it.
+//
+// node setup_e2e.mjs --ejournal BIN --ejournald BIN --web-root DIR --out DIR [--chromium PATH]
+// Exit 0: passed; 77: skipped (no chromium or no playwright-core); else failed.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { chromiumOptions, readWalkthrough, startServer } from "../../tools/web_demo.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
+  (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const chromiumPath = args.chromium || "/usr/bin/chromium";
+if (!existsSync(chromiumPath)) {
+  console.log(`SKIPPED: no chromium at ${chromiumPath} (ops/install-deps.sh installs it)`);
+  process.exit(77);
+}
+let chromium;
+try {
+  const require = createRequire(path.join(here, "../../api/web/package.json"));
+  ({ chromium } = require("playwright-core"));
+} catch {
+  console.log("SKIPPED: playwright-core is not installed (the build runs npm ci in api/web)");
+  process.exit(77);
+}
+
+let failures = 0;
+function check(ok, what) {
+  console.log((ok ? "ok   " : "FAIL ") + what);
+  if (!ok) failures++;
+}
+function run(cmd, argv) {
+  const r = spawnSync(cmd, argv, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${argv.join(" ")}: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+const data = mkdtempSync(path.join(tmpdir(), "ejournal-setup-web-"));
+const out = args.out;
+mkdirSync(out, { recursive: true });
+let server = null;
+let browser = null;
+try {
+  run(args.ejournal, ["demo", "school", "--data", data, "--classes", "4", "--students", "80",
+    "--teachers", "10", "--now", "2026-11-18T10:30"]);
+  const env = readWalkthrough(data);
+  let url;
+  ({ server, url } = await startServer(args.ejournald, data, args["web-root"], ["--clock-start", env.NOW_US]));
+  const offsetMs = Number(BigInt(env.NOW_US) / 1000n) - Date.now();
+  const password = "demo12345";
+  for (const role of ["ADMIN", "METHODIST", "DIRECTOR"]) {
+    run(args.ejournal, ["passwd", "--server", url, "--key", path.join(data, "demo/admin.key"),
+      "--school", env.SCHOOL, "--user", env[role], "--password", password]);
+  }
+  browser = await chromium.launch(chromiumOptions(chromiumPath));
+  const shot = (page, name) => page.screenshot({ path: path.join(out, name + ".png"), fullPage: true });
+  const statusText = (page) => page.locator("#status").innerText();
+  // The status line emptied before an action, so that the next wait sees that action's result.
+  const clearStatus = (page) => page.evaluate(() => { document.getElementById("status").textContent = ""; });
+  const statusSays = (page, re) => page.waitForFunction((src) => new RegExp(src).test(document.getElementById("status").textContent), re.source);
+  async function signIn(role) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ru-RU" });
+    await context.addInitScript((offset) => {
+      const RealDate = Date;
+      globalThis.Date = class extends RealDate {
+        constructor(...a) { if (a.length === 0) super(RealDate.now() + offset); else super(...a); }
+        static now() { return RealDate.now() + offset; }
+      };
+    }, offsetMs);
+    const page = await context.newPage();
+    page.on("pageerror", (e) => { console.log(`page error (${role}): ${e.message}`); failures++; });
+    await page.goto(url + "/#/login");
+    await page.fill("#school", env.SCHOOL);
+    await page.fill("#login", env[role]);
+    await page.fill("#password", password);
+    await page.press("#password", "Enter");
+    await page.waitForSelector("#logout");
+    return page;
+  }
+
+  // ---- the administrator: users
+  const admin = await signIn("ADMIN");
+  await admin.waitForSelector("#users-table tbody tr");
+  check(await admin.evaluate(() => location.hash) === "#/setup", "the administrator lands on #/setup");
+  await admin.fill("#new-user-name", "Сидорова Анна Викторовна");
+  await admin.fill("#new-user-login", "sidorova");
+  await admin.check("#new-user-roles input[data-role=teacher]");
+  await admin.check("#new-user-roles input[data-role=class_teacher]");
+  await admin.click("#add-user button[type=submit]");
+  await statusSays(admin, /добавлен/);
+  await admin.fill("#user-search", "сидорова");
+  const row = await admin.locator("#users-table tbody tr").allInnerTexts();
+  check(row.length === 1 && row[0].includes("Сидорова Анна Викторовна") && row[0].includes("учитель, классный руководитель") &&
+    row[0].includes("sidorova"), "the new user is listed by name with the roles in Russian: " + row.join(" | "));
+  await shot(admin, "setup-01-users");
+  await admin.fill("#new-user-name", "Сидорова Ирина");
+  await admin.fill("#new-user-login", "SIDOROVA");
+  await admin.check("#new-user-roles input[data-role=teacher]");
+  await admin.click("#add-user button[type=submit]");
+  await admin.waitForSelector("#add-user .form-error");
+  const dup = await admin.locator("#add-user .form-error").innerText();
+  check(dup.includes("R-ACC-4"), "a login taken without regard to case is refused next to the form with its rule: " + dup);
+
+  // ---- classes
+  await admin.click("nav.tabs a[data-tab=classes]");
+  await admin.waitForSelector("#add-class");
+  await admin.selectOption("#new-class-grade", "6");
+  await admin.fill("#new-class-letter", "б");
+  await admin.selectOption("#new-class-teacher", { label: "Сидорова Анна Викторовна" });
+  await admin.click("#add-class button[type=submit]");
+  await statusSays(admin, /Класс 6Б создан/);
+  const labels = await admin.locator("#classes-table tbody tr td:first-child").allInnerTexts();
+  check(labels.join(",") === "1А,3А,6А,6Б,9А", "the classes are listed in Russian order with the new one: " + labels.join(","));
+  const sixB = await admin.locator("#classes-table tbody tr", { hasText: "6Б" }).innerText();
+  check(sixB.includes("Сидорова Анна Викторовна"), "the new class shows its class teacher by name");
+  await shot(admin, "setup-02-classes");
+
+  // ---- a student and a parent added, the student enrolled, the parent linked
+  for (const [name, login, role] of [["Петров Пётр", "petrov.p", "student"], ["Петрова Мария Ивановна", "petrova.mi", "parent"]]) {
+    await admin.click("nav.tabs a[data-tab=users]");
+    await admin.waitForSelector("#add-user");
+    await admin.fill("#new-user-name", name);
+    await admin.fill("#new-user-login", login);
+    await admin.check(`#new-user-roles input[data-role=${role}]`);
+    await clearStatus(admin);
+    await admin.click("#add-user button[type=submit]");
+    await statusSays(admin, /добавлен/);
+  }
+  await admin.click("nav.tabs a[data-tab=classes]");
+  await admin.waitForSelector("#enrol-form");
+  await admin.selectOption("#enrol-student", { label: "Петров Пётр (petrov.p)" });
+  await admin.selectOption("#enrol-class", { label: "3А" });
+  await admin.click("#enrol-form button[type=submit]");
+  await statusSays(admin, /зачислен/);
+  check((await admin.locator("#classes-table tbody tr", { hasText: "3А" }).innerText()).includes("21"),
+    "the enrolled student is counted in the class");
+  await admin.selectOption("#link-parent", { label: "Петрова Мария Ивановна (petrova.mi)" });
+  await admin.selectOption("#link-student", { label: "Петров Пётр (3А, petrov.p)" });
+  await admin.click("#guardian-form button[type=submit]");
+  await statusSays(admin, /законный представитель/);
+  await admin.click("nav.tabs a[data-tab=users]");
+  await admin.fill("#user-search", "Петров");
+  const family = await admin.locator("#users-table tbody").innerText();
+  check(family.includes("Петров Пётр\tученик\tpetrov.p\t3А") && family.includes("Петрова Мария Ивановна\tродитель\tpetrova.mi\tПетров Пётр"),
+    "the users table shows the student's class and the parent's child by name");
+
+  // ---- roles, a subject renamed, a holiday, the КТП
+  await admin.click("nav.tabs a[data-tab=users]");
+  await admin.waitForSelector("#roles-form");
+  await admin.selectOption("#roles-user", { label: "Сидорова Анна Викторовна (sidorova)" });
+  check((await admin.locator("#roles-set input:checked").evaluateAll((x) => x.map((c) => c.dataset.role))).join(",") ===
+    "teacher,class_teacher", "the roles form ticks the user's roles as they are");
+  await admin.check("#roles-set input[data-role=methodist]");
+  await admin.click("#roles-form button[type=submit]");
+  await statusSays(admin, /Роли пользователя/);
+  await admin.fill("#user-search", "sidorova");
+  check((await admin.locator("#users-table tbody tr").innerText()).includes("методист, учитель, классный руководитель"),
+    "the changed roles are listed");
+  await admin.click("nav.tabs a[data-tab=subjects]");
+  await admin.waitForSelector("#add-subject");
+  await admin.selectOption("#subject-which", { label: "Музыка" });
+  await admin.fill("#new-subject-short", "Муз.");
+  await admin.click("#add-subject button[type=submit]");
+  await statusSays(admin, /сохранён/);
+  check((await admin.locator("#subjects-table tr", { hasText: "Музыка" }).innerText()).includes("Муз."), "a subject is renamed");
+  await admin.click("nav.tabs a[data-tab=year]");
+  await admin.waitForSelector("#holiday-form");
+  await admin.fill("#holiday-from", "2026-12-01");
+  await admin.fill("#holiday-to", "2026-12-02");
+  await admin.fill("#holiday-name", "Карантин по гриппу");
+  await admin.check("#holiday-form input[name=class] >> nth=0");
+  await admin.click("#holiday-form button[type=submit]");
+  await statusSays(admin, /объявлены/);
+  const hol = await admin.locator("table.holidays tr", { hasText: "Карантин по гриппу" }).innerText();
+  check(hol.includes("01.12.2026 — 02.12.2026") && hol.includes("карантин") && hol.includes("1А"),
+    "the declared days off are listed with their dates, kind and class: " + hol);
+  const ktp = path.join(data, "ktp.csv");
+  writeFileSync(ktp, "№;Тема урока;Кол-во часов\n1;Натуральные числа;1\n2;Сложение и вычитание;2\n");
+  await admin.click("nav.tabs a[data-tab=import]");
+  await admin.selectOption("#plan-class", { label: "6А" });
+  await admin.selectOption("#plan-load", { index: 0 });
+  await admin.selectOption("#plan-term", "3");
+  await admin.setInputFiles("#plan-file", ktp);
+  await admin.click("#plan-form button[type=submit]");
+  await admin.waitForSelector("#import-preview .proposal-record");
+  check((await admin.locator("#import-preview").innerText()).includes("тема 2 «Сложение и вычитание», 2 ч"), "the КТП dry run lists the topics");
+  await admin.click("#import-preview .proposal-record");
+  await statusSays(admin, /Записано событий: 1\./);
+
+  // ---- the roster import: a refused file records nothing; a good one is recorded with its contacts
+  const bad = path.join(data, "bad.csv"), good = path.join(data, "good.csv");
+  writeFileSync(bad, "Фамилия;Имя;Класс;ФИО родителя;Телефон\n;Дарья;99Я;;\n");
+  writeFileSync(good, "Фамилия;Имя;Отчество;Класс;ФИО родителя;Телефон\nНовиков;Артём;Сергеевич;6А;Новикова Елена Павловна;+79161234567\n");
+  await admin.click("nav.tabs a[data-tab=import]");
+  await admin.setInputFiles("#roster-file", bad);
+  await admin.click("#roster-form button[type=submit]");
+  await admin.waitForSelector("#import-preview:not([hidden])");
+  const refused = await admin.locator("#import-preview").innerText();
+  check(refused.includes("R-SET-2") && (await admin.locator("#import-preview .proposal-record").count()) === 0,
+    "a refused roster shows the row with its rule and offers nothing to record");
+  await admin.setInputFiles("#roster-file", good);
+  await admin.click("#roster-form button[type=submit]");
+  await admin.waitForSelector("#import-preview .proposal-record");
+  check((await admin.locator("#import-preview").innerText()).includes("новый ученик Новиков Артём Сергеевич"),
+    "the dry run says what the row becomes");
+  await shot(admin, "setup-03-import");
+  await clearStatus(admin);
+  await admin.click("#import-preview .proposal-record");
+  await statusSays(admin, /Записано событий/);
+  const imported = await statusText(admin);
+  check(/Записано событий: \d+\./.test(imported) && imported.includes("Контакты сохранены на сервере школы: 1") &&
+    !imported.includes("Отказано"), "the import is recorded and its contacts stored: " + imported);
+
+  // ---- the methodist: a slot, the lessons from the timetable, the slot removed
+  const methodist = await signIn("METHODIST");
+  await methodist.goto(url + "/#/schedule");
+  await methodist.waitForSelector("#schedule-grid");
+  await methodist.selectOption("#schedule-class", { label: "6А" });
+  await methodist.waitForFunction(() => (document.querySelector("#schedule-week h2") || { textContent: "" }).textContent.startsWith("6А"));
+  await methodist.selectOption("#slot-load", { index: 0 });
+  const loadText = await methodist.locator("#slot-load option:checked").innerText();
+  const subject = loadText.split(" (")[0].split(" — ")[0];
+  await methodist.selectOption("#slot-weekday", "1");
+  await methodist.selectOption("#slot-period", "8");
+  await methodist.fill("#slot-room", "21");
+  await methodist.fill("#slot-from", "2026-11-23");
+  await methodist.click("#add-slot button[type=submit]");
+  await statusSays(methodist, /добавлен в расписание/);
+  await methodist.selectOption("#slot-weekday", "1");
+  await methodist.selectOption("#slot-period", "8");
+  await methodist.fill("#slot-from", "2026-11-23");
+  await methodist.click("#add-slot button[type=submit]");
+  await methodist.waitForSelector("#add-slot .form-error");
+  check((await methodist.locator("#add-slot .form-error").innerText()).includes("R-SET-3"),
+    "a clashing slot is refused next to the form with R-SET-3");
+  await methodist.fill("#schedule-on", "2026-11-23");
+  await methodist.dispatchEvent("#schedule-on", "change");
+  await methodist.waitForFunction(() => (document.querySelector("#schedule-week h2") || { textContent: "" }).textContent.includes("23.11.2026"));
+  const cell = await methodist.locator("td[data-weekday='1'][data-period='8']").innerText();
+  check(cell.includes(subject) && cell.includes("каб. 21"), "the week grid shows the new slot by subject and room: " + cell);
+  await methodist.fill("#generate-from", "2026-11-23");
+  await methodist.fill("#generate-to", "2026-11-30");
+  await methodist.click("#generate-form button[type=submit]");
+  await methodist.waitForSelector("#generate-preview .proposal-record");
+  const preview = await methodist.locator("#generate-preview").innerText();
+  check(preview.includes("Новых уроков: 2") && preview.includes("пн, 23.11.2026, 6А") && preview.includes("пн, 30.11.2026, 6А"),
+    "the generation previews the two new lessons by date and class");
+  await shot(methodist, "setup-04-generate");
+  await methodist.click("#generate-preview .proposal-record");
+  await statusSays(methodist, /Записано событий/);
+  check((await statusText(methodist)) === "Записано событий: 2.", "the lessons are recorded: " + await statusText(methodist));
+  await methodist.fill("#generate-from", "2026-11-23");
+  await methodist.fill("#generate-to", "2026-11-30");
+  await methodist.click("#generate-form button[type=submit]");
+  await methodist.waitForSelector("#generate-preview:not([hidden])");
+  check((await methodist.locator("#generate-preview").innerText()).includes("Новых уроков: 0"),
+    "generating again proposes no new lessons");
+  await methodist.fill("#remove-from", "2026-11-28");
+  await methodist.click("td[data-weekday='1'][data-period='8'] .slot-remove");
+  await statusSays(methodist, /убран из расписания с 28\.11\.2026/);
+  await methodist.fill("#schedule-on", "2026-12-07");
+  await methodist.dispatchEvent("#schedule-on", "change");
+  await methodist.waitForFunction(() => (document.querySelector("#schedule-week h2") || { textContent: "" }).textContent.includes("07.12.2026"));
+  check(!(await methodist.locator("td[data-weekday='1'][data-period='8']").innerText()).includes(subject),
+    "the removed slot is gone from the grid after its last day");
+  await shot(methodist, "setup-05-schedule");
+
+  // ---- the director reads the set-up, without forms
+  const director = await signIn("DIRECTOR");
+  await director.goto(url + "/#/setup?tab=users");
+  await director.waitForSelector("#users-table tbody tr");
+  check((await director.locator("form#add-user").count()) === 0, "the director reads the users without the forms");
+} catch (e) {
+  console.log("FAIL " + (e.stack || e));
+  failures++;
+} finally {
+  if (browser) await browser.close();
+  if (server) {
+    server.kill("SIGTERM");
+    await new Promise((r) => (server.exitCode !== null ? r() : server.on("exit", r)));
+  }
+}
+try {
+  const v = run(args.ejournal, ["ledger", "verify", "--data", data]);
+  check(true, "ejournal ledger verify passes with the browser-signed events: " + v.trim().split("\n").pop());
+} catch (e) {
+  check(false, "ejournal ledger verify: " + e.message);
+}
+rmSync(data, { recursive: true, force: true });
+console.log(failures ? `${failures} check(s) failed` : "all checks passed");
+process.exit(failures ? 1 : 0);
