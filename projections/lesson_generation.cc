@@ -77,7 +77,7 @@ GeneratedLessons GenerateLessons(const School& school, Day from, Day to) {
       auto cls = school.classes.find(slot.class_id);
       if (cls == school.classes.end()) continue;
       if (std::string off = school.DayOff(cls->second, day); !off.empty()) {
-        days_off.insert(RuDate(day) + ", " + cls->second.id + ": " + off);
+        days_off.insert(RuDate(day) + ", " + school.ClassLabel(cls->second.id) + ": " + off);
         continue;
       }
       wanted.push_back(Wanted{&slot, day, GeneratedLessonId(slot.id, day)});

@@ -131,8 +131,18 @@ Status Checker::CheckTimetableSlotSet() {
   if (p.valid().last_day().year() != 0) {
     EJ_ASSIGN_OR_RETURN(last, DayOf(p.valid().last_day()));
   }
-  if (last < first)
+  if (last < first) {
     return Malformed("R-SET-3", "Строка расписания кончается раньше, чем начинается");
+  }
+  // R-SET-1: a slot on a weekday the class's week has no lessons would never give one.
+  Day on = first;
+  while (WeekdayOf(on) != p.weekday()) ++on;
+  const SchoolClass& cls = school_->classes.find(p.class_id())->second;
+  if (!school_->IsSchoolWeekday(cls, on)) {
+    return Refuse("R-SET-1", "У " + school_->ClassLabel(cls.id) + " " +
+                                 std::string(RuWeekday(p.weekday())) +
+                                 " — не учебный день: в учебной неделе класса его нет");
+  }
   for (const auto& [id, other] : school_->timetable) {
     if (id == p.slot_id() || other.weekday != p.weekday() || other.period != p.period() ||
         other.last < first || other.first > last) {

@@ -134,6 +134,13 @@ TEST_F(TimetableRulesTest, AQuarantineOfOneClassStopsItsLessonsRecordsButNotOthe
   MustSubmit(MarkBody("math", "m-9a", "math-9a-1", "n1", 4));
 }
 
+TEST_F(TimetableRulesTest, ASlotOnADayOffOfTheClassesWeekIsRefused) {
+  auto r = Submit(Slot("sat", "5a", "math", "math", v1::WEEKDAY_SATURDAY, 1));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().rule(), "R-SET-1");
+  EXPECT_THAT(r.error().message(), HasSubstr("суббота — не учебный день"));
+}
+
 // ---- R-SET-3: the weekly timetable -------------------------------------------------------------
 
 TEST_F(TimetableRulesTest, OneTeacherInTwoClassesAtOnceIsRefused) {
