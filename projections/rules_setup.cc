@@ -1,6 +1,7 @@
 // The set-up rules: the school, its year and holidays, subjects, classes, users, enrolment,
 // guardians, students' records and the school's policy (DOMAIN.md R-ACC-2 for who may).
 #include <string>
+#include <vector>
 
 #include "projections/rule_checker.h"
 
@@ -150,11 +151,27 @@ Status Checker::CheckUserDeactivated() {
 }
 
 Status Checker::CheckPasswordChanged() {
+  const auto& p = body_.password_changed();
   const bool admin = Is({v1::ROLE_ADMIN});
-  if (body_.password_changed().user_id() == body_.actor_id() || admin) {
-    return UserExists(body_.password_changed().user_id(), "user");
+  if (p.user_id() == body_.actor_id() || admin) return UserExists(p.user_id(), "user");
+  // R-SET-2: the class teacher issues the first logins of the class's students and their
+  // parents (a reset stays the administrator's).
+  if (p.kind() == v1::PASSWORD_CHANGE_KIND_INITIAL && Is({v1::ROLE_CLASS_TEACHER})) {
+    std::vector<std::string> students{p.user_id()};
+    for (const auto& [id, student] : school_->students) {
+      if (student.guardians.contains(p.user_id())) students.push_back(id);
+    }
+    for (const auto& student : students) {
+      const User* u = school_->FindUser(student);
+      if (u == nullptr || !u->Has(v1::ROLE_STUDENT)) continue;
+      if (std::string cls = ClassOf(student, today_); !cls.empty() && ClassTeacherOf(cls)) {
+        return Status::Ok();
+      }
+    }
   }
-  return Deny("R-ACC-2", "a password is changed by its user or the administrator");
+  return Deny("R-SET-2",
+              "Пароль меняет сам пользователь или администратор; первый пароль ученикам и "
+              "родителям своего класса выдаёт классный руководитель");
 }
 
 Status Checker::CheckStudentEnrolled() {

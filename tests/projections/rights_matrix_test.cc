@@ -275,7 +275,21 @@ const std::vector<Row>& Rows() {
          b.mutable_password_changed()->set_user_id("s2");
          b.mutable_password_changed()->set_kind(v1::PASSWORD_CHANGE_KIND_RESET_BY_ADMIN);
          return b;
-       }},
+       },
+       nullptr,
+       "R-SET-2"},
+      // R-SET-2: the class teacher issues the first logins of the class's students and parents.
+      {"PasswordChanged(a first password in the class)",
+       B::kPasswordChanged,
+       {v1::ROLE_ADMIN, v1::ROLE_CLASS_TEACHER},
+       [](T& t, const std::string& a) {
+         B b = t.Body(a);
+         b.mutable_password_changed()->set_user_id("s2");
+         b.mutable_password_changed()->set_kind(v1::PASSWORD_CHANGE_KIND_INITIAL);
+         return b;
+       },
+       nullptr,
+       "R-SET-2"},
       {"PasswordChanged(own)", B::kPasswordChanged, kAll,
        [](T& t, const std::string& a) {
          B b = t.Body(a);
@@ -463,9 +477,8 @@ const std::vector<Row>& Rows() {
        B::kLessonScheduled,
        {v1::ROLE_ADMIN, v1::ROLE_METHODIST},
        [](T& t, const std::string& a) {
-         return t.As(a,
-                     t.ScheduleLesson(t.Id("lesson"), "5a", "math", "math", t.D(2025, 10, 9),
-                                       t.FreePeriod()));
+         return t.As(a, t.ScheduleLesson(t.Id("lesson"), "5a", "math", "math", t.D(2025, 10, 9),
+                                         t.FreePeriod()));
        }},
       {"LessonMoved",
        B::kLessonMoved,

@@ -204,9 +204,27 @@ TEST_F(RulesTest, R_ACC_5_PasswordChangedByTheUserOrTheAdministrator) {
   MustSubmit(change("s1", "s1"));
   MustSubmit(change("parent", "parent"));
   MustSubmit(change("admin", "s1"));
-  EXPECT_TRUE(Refused(Submit(change("parent", "s1")), kDenied, "R-ACC-2", "password"));
-  EXPECT_TRUE(IsRefused(Submit(change("secretary", "s1")), kDenied, "R-ACC-2"));
-  EXPECT_TRUE(IsRefused(Submit(change("director", "math")), kDenied, "R-ACC-2"));
+  EXPECT_TRUE(Refused(Submit(change("parent", "s1")), kDenied, "R-SET-2", "Пароль"));
+  EXPECT_TRUE(IsRefused(Submit(change("secretary", "s1")), kDenied, "R-SET-2"));
+  EXPECT_TRUE(IsRefused(Submit(change("director", "math")), kDenied, "R-SET-2"));
+}
+
+// R-SET-2: the class teacher issues first passwords to the class's students and their parents,
+// and to no one else; a reset stays the administrator's.
+TEST_F(RulesTest, R_SET_2_TheClassTeacherIssuesFirstPasswordsOfTheClass) {
+  auto first = [&](const std::string& actor, const std::string& user,
+                   v1::PasswordChangeKind kind = v1::PASSWORD_CHANGE_KIND_INITIAL) {
+    v1::EventBody b = Body(actor);
+    b.mutable_password_changed()->set_user_id(user);
+    b.mutable_password_changed()->set_kind(kind);
+    return b;
+  };
+  MustSubmit(first("ct", "s2"));       // a student of 5a, ct's class
+  MustSubmit(first("ct", "parent2"));  // s2's parent
+  EXPECT_TRUE(IsRefused(Submit(first("ct", "n1")), kDenied, "R-SET-2"));    // 9a
+  EXPECT_TRUE(IsRefused(Submit(first("ct", "math")), kDenied, "R-SET-2"));  // staff
+  EXPECT_TRUE(IsRefused(Submit(first("ct", "s2", v1::PASSWORD_CHANGE_KIND_RESET_BY_ADMIN)),
+                        kDenied, "R-SET-2"));
 }
 
 // R-ACC-5 (schema): no password, hash or secret ever enters an event (schemas/README.md).
