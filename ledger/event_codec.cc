@@ -6,20 +6,9 @@
 #include <algorithm>
 #include <vector>
 
+#include "schemas/ids.h"
+
 namespace ejournal {
-namespace {
-
-bool ValidId(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.' || c == ':' || c == '@';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 AppendRequest DecodedEvent::ToAppendRequest() && {
   AppendRequest req;
@@ -206,13 +195,14 @@ Result<DecodedEvent> DecodeSignedEvent(std::string bytes, const DecodeLimits& li
                                " is not supported; this server admits version " +
                                std::to_string(kSchemaVersion)));
   }
-  if (!ValidId(body.event_id())) {
+  if (!IsValidId(body.event_id())) {
     return Err(InvalidArgument(
         "event_id must be 1-128 characters of letters, digits and -_.:@ (a UUID is best)"));
   }
-  if (!ValidId(body.school_id())) return Err(InvalidArgument("school_id is missing or malformed"));
-  if (!ValidId(body.actor_id())) return Err(InvalidArgument("actor_id is missing or malformed"));
-  if (!ValidId(body.credential_id())) {
+  if (!IsValidId(body.school_id()))
+    return Err(InvalidArgument("school_id is missing or malformed"));
+  if (!IsValidId(body.actor_id())) return Err(InvalidArgument("actor_id is missing or malformed"));
+  if (!IsValidId(body.credential_id())) {
     return Err(InvalidArgument("credential_id is missing or malformed"));
   }
   if (body.credential_id() != ev.signed_event.credential_id()) {

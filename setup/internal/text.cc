@@ -237,16 +237,6 @@ bool LooksLikeEmail(std::string_view s) {
   return true;
 }
 
-bool IsValidId(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.' || c == ':' || c == '@';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::string Pad(int n, int width) {
   std::string s = std::to_string(n);
   if (static_cast<int>(s.size()) < width) s.insert(0, width - s.size(), '0');

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "projections/school_time.h"
+#include "schemas/ids.h"
 #include "schemas/status.h"
 
 namespace ejournal::setup::internal {
@@ -56,8 +57,8 @@ std::optional<std::string> NormalizePhone(std::string_view s);
 // A plausible e-mail address (one @, a dot in the domain, no spaces).
 bool LooksLikeEmail(std::string_view s);
 
-// An id as the ledger's envelope ids are: 1..128 of [A-Za-z0-9-_.:@].
-bool IsValidId(std::string_view id);
+// An id as the ledger's envelope ids are: schemas/ids.h.
+using ::ejournal::IsValidId;
 // `n` in decimal with leading zeros to `width` digits.
 std::string Pad(int n, int width);
 // Splits on `sep` (fields trimmed, empty ones dropped).

@@ -10,36 +10,13 @@
 // node setup_e2e.mjs --ejournal BIN --ejournald BIN --web-root DIR --out DIR [--chromium PATH]
 // Exit 0: passed; 77: skipped (no chromium or no playwright-core); else failed.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { chromiumOptions, readWalkthrough, startServer } from "../../tools/web_demo.mjs";
+import { args, check, chromium, chromiumPath, tally } from "./harness.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
-  (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
-const chromiumPath = args.chromium || "/usr/bin/chromium";
-if (!existsSync(chromiumPath)) {
-  console.log(`SKIPPED: no chromium at ${chromiumPath} (ops/install-deps.sh installs it)`);
-  process.exit(77);
-}
-let chromium;
-try {
-  const require = createRequire(path.join(here, "../../api/web/package.json"));
-  ({ chromium } = require("playwright-core"));
-} catch {
-  console.log("SKIPPED: playwright-core is not installed (the build runs npm ci in api/web)");
-  process.exit(77);
-}
-
-let failures = 0;
-function check(ok, what) {
-  console.log((ok ? "ok   " : "FAIL ") + what);
-  if (!ok) failures++;
-}
 function run(cmd, argv) {
   const r = spawnSync(cmd, argv, { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${argv.join(" ")}: ${r.stderr || r.stdout}`);
@@ -79,7 +56,7 @@ try {
       };
     }, offsetMs);
     const page = await context.newPage();
-    page.on("pageerror", (e) => { console.log(`page error (${role}): ${e.message}`); failures++; });
+    page.on("pageerror", (e) => { console.log(`page error (${role}): ${e.message}`); tally.failures++; });
     await page.goto(url + "/#/login");
     await page.fill("#school", env.SCHOOL);
     await page.fill("#login", env[role]);
@@ -283,7 +260,7 @@ try {
   check((await director.locator("form#add-user").count()) === 0, "the director reads the users without the forms");
 } catch (e) {
   console.log("FAIL " + (e.stack || e));
-  failures++;
+  tally.failures++;
 } finally {
   if (browser) await browser.close();
   if (server) {
@@ -298,5 +275,5 @@ try {
   check(false, "ejournal ledger verify: " + e.message);
 }
 rmSync(data, { recursive: true, force: true });
-console.log(failures ? `${failures} check(s) failed` : "all checks passed");
-process.exit(failures ? 1 : 0);
+console.log(tally.failures ? `${tally.failures} check(s) failed` : "all checks passed");
+process.exit(tally.failures ? 1 : 0);

@@ -1,0 +1,31 @@
+// What the browser tests share: their --name value arguments, Debian's chromium driven by
+// playwright-core (or the skip, exit 77, when either is missing), and the tally of checks.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
+  (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+export const chromiumPath = args.chromium || "/usr/bin/chromium";
+if (!existsSync(chromiumPath)) {
+  console.log(`SKIPPED: no chromium at ${chromiumPath} (ops/install-deps.sh installs it)`);
+  process.exit(77);
+}
+export let chromium;
+try {
+  const require = createRequire(path.join(here, "../../api/web/package.json"));
+  ({ chromium } = require("playwright-core"));
+} catch {
+  console.log("SKIPPED: playwright-core is not installed (the build runs npm ci in api/web)");
+  process.exit(77);
+}
+
+// The failed checks so far (a page error counts as one).
+export const tally = { failures: 0 };
+export function check(ok, what) {
+  console.log((ok ? "ok   " : "FAIL ") + what);
+  if (!ok) tally.failures++;
+}
