@@ -79,11 +79,11 @@ TEST_F(SetupFlowTest, TheAdministratorImportsARosterDryRunFirstAndTwiceRecordsNo
   At(D(2025, 10, 6), "15:00");
   SignIn("admin");
   SignIn("math");
-  const std::string csv = WriteFile(
-      "roster.csv",
-      "\xEF\xBB\xBF"
-      "Фамилия;Имя;Отчество;Класс;Дата рождения;ФИО родителя;Телефон родителя\r\n"
-      "Смирнова;Анна;Игоревна;5А;12.03.2014;Смирнов Игорь Петрович;+7 900 123-45-67\r\n");
+  const std::string csv =
+      WriteFile("roster.csv",
+                "\xEF\xBB\xBF"
+                "Фамилия;Имя;Отчество;Класс;Дата рождения;ФИО родителя;Телефон родителя\r\n"
+                "Смирнова;Анна;Игоревна;5А;12.03.2014;Смирнов Игорь Петрович;+7 900 123-45-67\r\n");
   const std::string dry = Ok("admin", {"import", "roster", "--csv", csv, "--dry-run"});
   EXPECT_THAT(dry, HasSubstr("Смирнова Анна Игоревна"));
   EXPECT_THAT(dry, HasSubstr("ничего не записано"));
@@ -127,8 +127,7 @@ TEST_F(SetupFlowTest, TheTeacherImportsAKtpAndTheExportRoundTripsThroughOneRoste
                                     "№ урока;Тема урока;Кол-во часов;Вид работы\n"
                                     "1;Натуральные числа;2;\n"
                                     "2;Сложение;1;Контрольная работа\n");
-  Ok("math", {"import", "plan", "--csv", ktp, "--class", "5a", "--subject", "math", "--term",
-              "0"});
+  Ok("math", {"import", "plan", "--csv", ktp, "--class", "5a", "--subject", "math", "--term", "0"});
   const nlohmann::json plans = SetupView()["plans"];
   ASSERT_EQ(plans.size(), 1u);
   EXPECT_EQ(plans[0]["topics"].size(), 2u);

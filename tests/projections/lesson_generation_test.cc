@@ -1,13 +1,14 @@
 // Lessons from the timetable (projections/lesson_generation.h, R-SET-1, R-PLAN-1) and the set-up
 // view (projections/setup_view.h), on the fixture's school through the real ledger: the generated
 // bodies are signed by the methodist and admitted by the real rules.
+#include "projections/lesson_generation.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "projections/lesson_generation.h"
 #include "projections/setup_view.h"
 #include "tests/support/school_fixture.h"
 
@@ -64,13 +65,15 @@ TEST_F(LessonGenerationTest, GenerationSkipsHolidaysAndGeneratingAgainRecordsNot
   EXPECT_EQ(g.scheduled, 2);
   ASSERT_FALSE(g.days_off.empty());
   EXPECT_THAT(g.days_off.front(), HasSubstr("осенние каникулы"));
-  const school::Lesson* l = School().FindLesson(school::GeneratedLessonId("mon-4", D(2025, 10, 20)));
+  const school::Lesson* l =
+      School().FindLesson(school::GeneratedLessonId("mon-4", D(2025, 10, 20)));
   ASSERT_NE(l, nullptr);
   EXPECT_EQ(l->period, 4);
   EXPECT_EQ(l->room, "12");
   EXPECT_EQ(l->timetable_slot_id, "mon-4");
 
-  school::GeneratedLessons again = school::GenerateLessons(School(), D(2025, 10, 20), D(2025, 11, 9));
+  school::GeneratedLessons again =
+      school::GenerateLessons(School(), D(2025, 10, 20), D(2025, 11, 9));
   EXPECT_TRUE(again.bodies.empty());
   EXPECT_EQ(again.already, 2);
 }
@@ -108,8 +111,8 @@ TEST_F(LessonGenerationTest, AChangeFromADateMovesOnlyLaterLessonsAndKeepsHeldOn
   GenerateAndRecord(D(2025, 11, 5), D(2025, 11, 23));  // Mondays 10 and 17 Nov
   // The lesson of 10 Nov was held before the change was entered.
   At(D(2025, 11, 10), "12:30");
-  MustSubmit(ConductedBody("math", school::GeneratedLessonId("mon-4", D(2025, 11, 10)),
-                           "Умножение"));
+  MustSubmit(
+      ConductedBody("math", school::GeneratedLessonId("mon-4", D(2025, 11, 10)), "Умножение"));
 
   // From 10 Nov the lesson moves to Thursday, period 2.
   v1::EventBody end = Body("methodist");
@@ -120,7 +123,7 @@ TEST_F(LessonGenerationTest, AChangeFromADateMovesOnlyLaterLessonsAndKeepsHeldOn
   AddSlot("thu-2", "math", "math", v1::WEEKDAY_THURSDAY, 2, D(2025, 11, 10));
 
   school::GeneratedLessons g = GenerateAndRecord(D(2025, 11, 5), D(2025, 11, 23));
-  EXPECT_EQ(g.cancelled, 1);  // 17 Nov
+  EXPECT_EQ(g.cancelled, 1);     // 17 Nov
   EXPECT_EQ(g.kept.size(), 1u);  // 10 Nov, held
   EXPECT_THAT(DatesOf(g), ElementsAre("2025-11-13", "2025-11-20"));
   EXPECT_TRUE(School().FindLesson(school::GeneratedLessonId("mon-4", D(2025, 11, 17)))->cancelled);

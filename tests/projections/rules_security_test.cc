@@ -223,8 +223,8 @@ TEST_F(RulesTest, R_SET_2_TheClassTeacherIssuesFirstPasswordsOfTheClass) {
   MustSubmit(first("ct", "parent2"));  // s2's parent
   EXPECT_TRUE(IsRefused(Submit(first("ct", "n1")), kDenied, "R-SET-2"));    // 9a
   EXPECT_TRUE(IsRefused(Submit(first("ct", "math")), kDenied, "R-SET-2"));  // staff
-  EXPECT_TRUE(IsRefused(Submit(first("ct", "s2", v1::PASSWORD_CHANGE_KIND_RESET_BY_ADMIN)),
-                        kDenied, "R-SET-2"));
+  EXPECT_TRUE(IsRefused(Submit(first("ct", "s2", v1::PASSWORD_CHANGE_KIND_RESET_BY_ADMIN)), kDenied,
+                        "R-SET-2"));
 }
 
 // R-ACC-5 (schema): no password, hash or secret ever enters an event (schemas/README.md).

@@ -17,9 +17,9 @@ using ::testing::HasSubstr;
 class TimetableRulesTest : public SchoolFixture {
  protected:
   // A weekly slot valid from `first` (to the end of the year when `last` is kNoDay).
-  v1::EventBody Slot(const std::string& id, const std::string& class_id,
-                     const std::string& subject, const std::string& teacher, v1::Weekday weekday,
-                     int period, const std::string& room = "", const std::string& subgroup = "",
+  v1::EventBody Slot(const std::string& id, const std::string& class_id, const std::string& subject,
+                     const std::string& teacher, v1::Weekday weekday, int period,
+                     const std::string& room = "", const std::string& subgroup = "",
                      school::Day first = D(2025, 9, 1), school::Day last = school::kNoDay) {
     v1::EventBody b = Body("methodist");
     auto* t = b.mutable_timetable_slot_set();
@@ -200,8 +200,8 @@ TEST_F(TimetableRulesTest, ASlotEndedFromADateFreesItsPlaceFromThatDate) {
   *end.mutable_business_date() = Date(D(2026, 1, 12));
   MustSubmit(end);
   EXPECT_EQ(School().timetable.at("s-1").last, D(2026, 1, 11));
-  auto before = Submit(Slot("s-2", "9a", "math", "math", v1::WEEKDAY_MONDAY, 1, "14",
-                            "", D(2025, 12, 1)));
+  auto before =
+      Submit(Slot("s-2", "9a", "math", "math", v1::WEEKDAY_MONDAY, 1, "14", "", D(2025, 12, 1)));
   ASSERT_FALSE(before.has_value());
   MustSubmit(Slot("s-2", "9a", "math", "math", v1::WEEKDAY_MONDAY, 1, "14", "", D(2026, 1, 12)));
 }
