@@ -2,6 +2,9 @@
 //   GET .../classes/{c}/terms/{t}/marks   the class's marks in every subject of a term, one table
 //                                         (the class teacher's page; R-ACC-3: the class teacher of
 //                                         that class, the deputy, the director, the auditor)
+//   GET .../classes/{c}/logins            the class's students and their parents with their logins
+//                                         and whether a password was issued (R-SET-2: the class
+//                                         teacher of that class and the administrator)
 //   GET /api/v1/ledger/entries            the ledger browser: the school's entries newest first,
 //                                         paged, each decoded (who may read the ledger: R-ACC-3)
 // Both read under the state lock shared (api/server.h); the ledger's entries are read without it.
@@ -108,6 +111,51 @@ void ApiServer::GetClassMarks(const httplib::Request& req, httplib::Response& re
                     {"subjects", std::move(subjects)},
                     {"rows", std::move(out_rows)},
                     {"as_of_sequence", as_of}});
+  });
+}
+
+void ApiServer::GetClassLogins(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1], class_id = req.matches[2];
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+    const school::School& s = *reader.school;
+    const school::User& user = *reader.user;
+    auto cls = s.classes.find(class_id);
+    // R-SET-2: the class teacher issues the class's first logins; the administrator any. Others,
+    // and an unknown class, are answered alike.
+    if (cls == s.classes.end() ||
+        !(user.Has(v1::ROLE_ADMIN) ||
+          (user.Has(v1::ROLE_CLASS_TEACHER) && cls->second.class_teacher_id == user.id))) {
+      return SetError(res, NotVisible());
+    }
+    const school::Day today = s.zone.LocalDay(options_.clock->NowMicros());
+    auto person = [&](const school::User& u) {
+      return nlohmann::json{{"user_id", u.id},
+                            {"name", u.display_name},
+                            {"login", u.login},
+                            {"active", u.active},
+                            {"password", !u.has_password          ? "none"
+                                         : u.must_change_password ? "issued"
+                                                                  : "own"}};
+    };
+    nlohmann::json students = nlohmann::json::array();
+    for (const auto& [student_id, st] : s.students) {
+      const school::Membership* m = st.On(today);
+      if (m == nullptr || m->class_id != class_id) continue;
+      const school::User* u = s.FindUser(student_id);
+      if (u == nullptr) continue;
+      nlohmann::json row = person(*u);
+      nlohmann::json parents = nlohmann::json::array();
+      for (const auto& guardian_id : st.guardians) {
+        if (const school::User* g = s.FindUser(guardian_id)) parents.push_back(person(*g));
+      }
+      row["parents"] = std::move(parents);
+      students.push_back(std::move(row));
+    }
+    ReplyJson(res, {{"school_id", school_id},
+                    {"school_name", s.name},
+                    {"class_id", class_id},
+                    {"name", std::to_string(cls->second.grade) + cls->second.letter},
+                    {"students", std::move(students)}});
   });
 }
 

@@ -109,6 +109,8 @@ void ApiServer::WebRoutes() {
       [this](const Request& req, Response& res) { GetVerifierKey(req, res); });
   Get("/api/v1/schools/" + id + "/classes/" + id + "/terms/([0-9]{1,2})/marks", "class_marks",
       [this](const Request& req, Response& res) { GetClassMarks(req, res); });
+  Get("/api/v1/schools/" + id + "/classes/" + id + "/logins", "class_logins",
+      [this](const Request& req, Response& res) { GetClassLogins(req, res); });
   Get("/api/v1/ledger/entries", "ledger_entries",
       [this](const Request& req, Response& res) { GetLedgerEntries(req, res); });
   Get("/", "web", [this](const Request& req, Response& res) { GetWebFile(req, res); });
@@ -272,7 +274,8 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
                         {"class_teacher_of", classes},
                         {"students", students},
                         {"substitute_lessons", substitute_lessons},
-                        {"ledger_size", ledger_->size()}});
+                        {"ledger_size", ledger_->size()},
+                        {"must_change_password", user.must_change_password}});
       });
 }
 

@@ -287,6 +287,7 @@ class ApiServer {
   void GetVerifierKey(const httplib::Request& req, httplib::Response& res);
   // The class teacher's table and the auditor's ledger browser (routes_pages.cc).
   void GetClassMarks(const httplib::Request& req, httplib::Response& res);
+  void GetClassLogins(const httplib::Request& req, httplib::Response& res);
   void GetLedgerEntries(const httplib::Request& req, httplib::Response& res);
 
   const ServerOptions options_;

@@ -42,8 +42,17 @@ KAFKA="$(sed -n 's/^kafka bootstrap \([^ ]*\) topic .*/\1/p' "$OUT")"
 if [ "$fresh" = 1 ]; then
   for user in "$ADMIN" "$DIRECTOR" "$DEPUTY" "$METHODIST" "$SECRETARY" "$AUDITOR" "$TEACHER" \
               "$CLASS_TEACHER" "$PARENT" "$STUDENT"; do
+    # As a person would (R-SET-2): the administrator issues a one-time password, the user signs
+    # in with it and sets their own; an administrator's password is changed at the first sign-in.
+    once="$(head -c 12 /dev/urandom | base64 | tr -d '/+=')"
+    profile="$DATA/demo/$user.session.json"
     "$E" passwd --server "$URL" --key "$DATA/demo/admin.key" --school "$SCHOOL" \
-      --user "$user" --password "$PASSWORD" >/dev/null
+      --user "$user" --password "$once" >/dev/null
+    "$E" login --server "$URL" --school "$SCHOOL" --login "$user" --password "$once" \
+      --profile "$profile" >/dev/null
+    "$E" passwd --password "$PASSWORD" --profile "$profile" >/dev/null
+    "$E" logout --profile "$profile" >/dev/null
+    rm -f "$profile"
   done
 fi
 

@@ -34,6 +34,7 @@ Status Checker::Run() {
   if (!actor_->active) {
     return Deny("R-ACC-1", "user " + actor_->id + " is deactivated");
   }
+  EJ_RETURN_IF_ERROR(CheckPasswordChangedFirst());
   if (!body_.reenters_event_id().empty()) EJ_RETURN_IF_ERROR(CheckReentry());
   return CheckPayload();
 }

@@ -90,6 +90,7 @@ class Checker {
   Status CheckUserProfileChanged();
   Status CheckUserDeactivated();
   Status CheckPasswordChanged();
+  Status CheckPasswordChangedFirst();
   Status CheckStudentEnrolled();
   Status CheckStudentMoved();
   Status CheckStudentLeft();

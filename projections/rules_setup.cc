@@ -155,8 +155,15 @@ Status Checker::CheckPasswordChanged() {
   const bool admin = Is({v1::ROLE_ADMIN});
   if (p.user_id() == body_.actor_id() || admin) return UserExists(p.user_id(), "user");
   // R-SET-2: the class teacher issues the first logins of the class's students and their
-  // parents (a reset stays the administrator's).
+  // parents (a reset stays the administrator's): again while the person has not used the first
+  // one (a lost slip), never over a password they set themself.
   if (p.kind() == v1::PASSWORD_CHANGE_KIND_INITIAL && Is({v1::ROLE_CLASS_TEACHER})) {
+    if (const User* target = school_->FindUser(p.user_id());
+        target != nullptr && target->has_password && !target->must_change_password) {
+      return Deny("R-SET-2",
+                  "Пользователь уже сменил первый пароль на свой; сбросить его может только "
+                  "администратор");
+    }
     std::vector<std::string> students{p.user_id()};
     for (const auto& [id, student] : school_->students) {
       if (student.guardians.contains(p.user_id())) students.push_back(id);
@@ -172,6 +179,24 @@ Status Checker::CheckPasswordChanged() {
   return Deny("R-SET-2",
               "Пароль меняет сам пользователь или администратор; первый пароль ученикам и "
               "родителям своего класса выдаёт классный руководитель");
+}
+
+// R-SET-2: a first or reset password is changed at the first sign-in. A session signed in with
+// such a password signs nothing but the user's own new password (the pages and the CLI ask for
+// it first); long-lived keys (a device, a script) keep working, so that a reset does not
+// stop a teacher's scripts.
+Status Checker::CheckPasswordChangedFirst() {
+  if (!actor_->must_change_password) return Status::Ok();
+  const Credential* cred = state_.FindCredential(body_.credential_id());
+  if (cred == nullptr || cred->kind != v1::CREDENTIAL_KIND_SESSION) return Status::Ok();
+  if (body_.has_password_changed() && body_.password_changed().user_id() == actor_->id &&
+      body_.password_changed().kind() == v1::PASSWORD_CHANGE_KIND_BY_USER) {
+    return Status::Ok();
+  }
+  if (body_.has_credential_revoked()) return Status::Ok();  // signing out
+  return Deny("R-SET-2",
+              "Сначала смените выданный пароль: первый пароль действует только для входа и смены "
+              "пароля");
 }
 
 Status Checker::CheckStudentEnrolled() {

@@ -38,6 +38,10 @@ struct User {
   bool active = true;
   std::string login;
   std::string display_name;  // "Иванов Пётр": what the class list and the journal show
+  // R-SET-2: the last PasswordChanged was issued by someone else (a first password, a reset):
+  // until the user sets their own, their sessions sign nothing but that change.
+  bool must_change_password = false;
+  bool has_password = false;  // a PasswordChanged for the user was admitted
   bool Has(v1::Role role) const { return (roles & RoleBit(role)) != 0; }
 };
 

@@ -177,8 +177,14 @@ Status SchoolState::FoldPeople(School* school, const v1::EventBody& body, uint64
       it->second.active = false;
       return Status::Ok();
     }
-    case B::kPasswordChanged:
+    case B::kPasswordChanged: {
+      auto it = school->users.find(body.password_changed().user_id());
+      if (it == school->users.end()) return Corrupt(seq, "unknown user");
+      it->second.has_password = true;
+      it->second.must_change_password =
+          body.password_changed().kind() != v1::PASSWORD_CHANGE_KIND_BY_USER;
       return Status::Ok();
+    }
     case B::kStudentEnrolled: {
       const auto& p = body.student_enrolled();
       Student& s = school->students[p.student_id()];

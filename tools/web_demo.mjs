@@ -1,8 +1,9 @@
 // What the browser test (tests/web/e2e.mjs) and the page-load measurement (tools/web_load.mjs)
 // both need: the demo school's walkthrough ids, an ejournald on a free loopback port, and Debian's
 // chromium launched as the machine notes say (headless, no sandbox as root, no background traffic).
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 
 // The ids `ejournal demo school --data D` wrote to D/demo/walkthrough.env (KEY=value lines).
@@ -26,6 +27,24 @@ export async function startServer(ejournald, data, webRoot, extra = []) {
     server.on("exit", (code) => reject(new Error("ejournald exited " + code)));
   });
   return { server, url };
+}
+
+// Gives a demo user `password` as their own, the way a person would (R-SET-2): the administrator
+// (DATA/demo/admin.key) issues a one-time password, the user signs in with it and sets `password`;
+// an administrator's password alone would have to be changed at the first sign-in.
+export function setOwnPassword(ejournal, { url, data, school, user, password }) {
+  const run = (argv) => {
+    const r = spawnSync(ejournal, argv, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`ejournal ${argv[0]} (${user}): ${r.stderr || r.stdout}`);
+  };
+  const once = randomBytes(12).toString("base64url");
+  const profile = path.join(data, `demo/${user}.session.json`);
+  run(["passwd", "--server", url, "--key", path.join(data, "demo/admin.key"), "--school", school,
+    "--user", user, "--password", once]);
+  run(["login", "--server", url, "--school", school, "--login", user, "--password", once, "--profile", profile]);
+  run(["passwd", "--password", password, "--profile", profile]);
+  run(["logout", "--profile", profile]);
+  rmSync(profile, { force: true });
 }
 
 // playwright-core's launch options for Debian's chromium.

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { chromiumOptions, readWalkthrough, startServer } from "./web_demo.mjs";
+import { chromiumOptions, readWalkthrough, setOwnPassword, startServer } from "./web_demo.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
@@ -38,8 +38,7 @@ try {
   const env = readWalkthrough(data);
   let url;
   ({ server, url } = await startServer(args.ejournald, data, args["web-root"]));
-  run(args.ejournal, ["passwd", "--server", url, "--key", path.join(data, "demo/admin.key"), "--school", env.SCHOOL,
-    "--user", env.TEACHER, "--password", "demo12345"]);
+  setOwnPassword(args.ejournal, { url, data, school: env.SCHOOL, user: env.TEACHER, password: "demo12345" });
   browser = await chromium.launch(chromiumOptions(args.chromium));
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   // The moment the grid enters the DOM, taken in the page itself (no round trip to this script).

@@ -86,9 +86,29 @@ httplib::Result ApiFixture::GetPath(const std::string& path, const std::string& 
 }
 
 void ApiFixture::SetPassword(const std::string& user, const std::string& password) {
-  v1::EventBody b = Body("admin");
+  if (signers_.contains(user)) {
+    PostPassword(user, user, v1::PASSWORD_CHANGE_KIND_BY_USER, password);
+    return;
+  }
+  // A user without a fixture key does as a person would: signs in with a first password and
+  // sets their own with that session.
+  SetFirstPassword(user, "first-" + password);
+  Session session = Login(user, "first-" + password);
+  ASSERT_FALSE(session.token.empty());
+  signers_.insert_or_assign(user, session.signer);
+  PostPassword(user, user, v1::PASSWORD_CHANGE_KIND_BY_USER, password);
+  signers_.erase(user);
+}
+
+void ApiFixture::SetFirstPassword(const std::string& user, const std::string& password) {
+  PostPassword("admin", user, v1::PASSWORD_CHANGE_KIND_INITIAL, password);
+}
+
+void ApiFixture::PostPassword(const std::string& actor, const std::string& user,
+                              v1::PasswordChangeKind kind, const std::string& password) {
+  v1::EventBody b = Body(actor);
   b.mutable_password_changed()->set_user_id(user);
-  b.mutable_password_changed()->set_kind(v1::PASSWORD_CHANGE_KIND_INITIAL);
+  b.mutable_password_changed()->set_kind(kind);
   nlohmann::json req = {{"event", crypto::Base64Encode(Signed(b))}, {"password", password}};
   auto r = PostJson("/api/v1/passwords", req.dump());
   ASSERT_TRUE(r);

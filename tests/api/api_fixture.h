@@ -43,8 +43,13 @@ class ApiFixture : public SchoolFixture {
                            const std::string& token = "");
   httplib::Result GetPath(const std::string& path, const std::string& token = "");
 
-  // Sets `user`'s password (an admin-signed PasswordChanged through the API); asserts 200.
+  // Sets `user`'s own password (their PasswordChanged BY_USER through the API); asserts 200.
   void SetPassword(const std::string& user, const std::string& password = kPassword);
+  // Gives `user` a first password (the administrator's PasswordChanged INITIAL): until the user
+  // sets their own, their sessions sign nothing else (R-SET-2).
+  void SetFirstPassword(const std::string& user, const std::string& password = kPassword);
+  void PostPassword(const std::string& actor, const std::string& user, v1::PasswordChangeKind kind,
+                    const std::string& password);
   // Signs in (a fresh Ed25519 session key); returns the bearer token, or "" with a failure.
   struct Session {
     std::string token;

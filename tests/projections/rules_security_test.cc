@@ -227,6 +227,54 @@ TEST_F(RulesTest, R_SET_2_TheClassTeacherIssuesFirstPasswordsOfTheClass) {
                         "R-SET-2"));
 }
 
+// R-SET-2: a first or reset password is changed at the first sign-in: until then the user's
+// sessions sign only their own new password; a long-lived key keeps working. The
+// class teacher may issue a first password again while it is unused, never over the user's own.
+TEST_F(RulesTest, R_SET_2_AFirstPasswordIsChangedBeforeAnythingElse) {
+  auto password = [&](const std::string& actor, const std::string& user,
+                      v1::PasswordChangeKind kind) {
+    v1::EventBody b = Body(actor);
+    b.mutable_password_changed()->set_user_id(user);
+    b.mutable_password_changed()->set_kind(kind);
+    return b;
+  };
+  At(mon_, "08:35");
+  MustSubmit(password("admin", "math", v1::PASSWORD_CHANGE_KIND_RESET_BY_ADMIN));
+  EXPECT_TRUE(School().FindUser("math")->must_change_password);
+  EXPECT_TRUE(Refused(Submit(MarkBody("math", "m1", "math-5a-1", "s1", 5)), kDenied, "R-SET-2",
+                      "смените выданный пароль"));
+  // A long-lived key of the same user (a device, a script) is not a session signed in with the
+  // issued password.
+  auto device = ledger_->IssueCredential("math", crypto::KeyType::kEd25519);
+  ASSERT_TRUE(device.has_value());
+  {
+    v1::EventBody issued = ledger_->CredentialIssuedBody(
+        "dev-math", "math", device->key.public_key(), clock_.NowMicros() + 3'600'000'000);
+    issued.mutable_credential_issued()->set_kind(v1::CREDENTIAL_KIND_LONG_LIVED);
+    ASSERT_TRUE(ledger_->Submit(issued, ledger_->NodeSigner()).has_value());
+  }
+  testing::Signer session = signers_.at("math");
+  signers_.insert_or_assign(
+      "math", testing::Signer{
+                  .credential_id = "dev-math", .user_id = "math", .key = std::move(device->key)});
+  MustSubmit(MarkBody("math", "m1", "math-5a-1", "s1", 5));
+  signers_.insert_or_assign("math", std::move(session));
+  // The session may set the user's own password, and then writes as before.
+  EXPECT_TRUE(IsRefused(Submit(password("math", "s1", v1::PASSWORD_CHANGE_KIND_RESET_BY_ADMIN)),
+                        kDenied, "R-SET-2"));
+  MustSubmit(password("math", "math", v1::PASSWORD_CHANGE_KIND_BY_USER));
+  EXPECT_FALSE(School().FindUser("math")->must_change_password);
+  MustSubmit(MarkBody("math", "m2", "math-5a-1", "s2", 4));
+
+  // The class teacher: a first password again while unused (a lost slip), not over the user's own.
+  MustSubmit(password("ct", "s2", v1::PASSWORD_CHANGE_KIND_INITIAL));
+  MustSubmit(password("ct", "s2", v1::PASSWORD_CHANGE_KIND_INITIAL));
+  MustSubmit(password("s2", "s2", v1::PASSWORD_CHANGE_KIND_BY_USER));
+  EXPECT_TRUE(Refused(Submit(password("ct", "s2", v1::PASSWORD_CHANGE_KIND_INITIAL)), kDenied,
+                      "R-SET-2", "администратор"));
+  MustSubmit(password("admin", "s2", v1::PASSWORD_CHANGE_KIND_RESET_BY_ADMIN));
+}
+
 // R-ACC-5 (schema): no password, hash or secret ever enters an event (schemas/README.md).
 TEST_F(RulesTest, R_ACC_5_NoSecretInTheAccountEvents) {
   for (const auto* d : {v1::PasswordChanged::descriptor(), v1::UserRegistered::descriptor(),

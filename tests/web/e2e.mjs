@@ -19,7 +19,7 @@ import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { chromiumOptions, readWalkthrough, startServer } from "../../tools/web_demo.mjs";
+import { chromiumOptions, readWalkthrough, setOwnPassword, startServer } from "../../tools/web_demo.mjs";
 import { args, check, chromium, chromiumPath, tally } from "./harness.mjs";
 
 function run(cmd, argv, opts = {}) {
@@ -54,8 +54,7 @@ try {
   offsetMs = Number(BigInt(env.NOW_US) / 1000n) - Date.now();
   const password = "demo12345";
   for (const role of ["TEACHER", "PARENT", "DEPUTY", "DIRECTOR", "AUDITOR", "METHODIST", "CLASS_TEACHER"]) {
-    run(args.ejournal, ["passwd", "--server", url, "--key", path.join(data, "demo/admin.key"),
-      "--school", env.SCHOOL, "--user", env[role], "--password", password]);
+    setOwnPassword(args.ejournal, { url, data, school: env.SCHOOL, user: env[role], password });
   }
   console.log(`ejournald ${url}, school ${env.SCHOOL}, lesson ${env.LESSON} of ${env.LESSON_DATE}`);
 

@@ -14,7 +14,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { chromiumOptions, readWalkthrough, startServer } from "../../tools/web_demo.mjs";
+import { chromiumOptions, readWalkthrough, setOwnPassword, startServer } from "../../tools/web_demo.mjs";
 import { args, check, chromium, chromiumPath, tally } from "./harness.mjs";
 
 function run(cmd, argv) {
@@ -37,8 +37,7 @@ try {
   const offsetMs = Number(BigInt(env.NOW_US) / 1000n) - Date.now();
   const password = "demo12345";
   for (const role of ["ADMIN", "METHODIST", "DIRECTOR"]) {
-    run(args.ejournal, ["passwd", "--server", url, "--key", path.join(data, "demo/admin.key"),
-      "--school", env.SCHOOL, "--user", env[role], "--password", password]);
+    setOwnPassword(args.ejournal, { url, data, school: env.SCHOOL, user: env[role], password });
   }
   browser = await chromium.launch(chromiumOptions(chromiumPath));
   const shot = (page, name) => page.screenshot({ path: path.join(out, name + ".png"), fullPage: true });

@@ -16,8 +16,9 @@ import { substitutionsPage } from "./pages/substitutions.js";
 import { auditPage } from "./pages/audit.js";
 import { setupPage } from "./pages/setup.js";
 import { schedulePage } from "./pages/schedule.js";
+import { passwordPage } from "./pages/password.js";
 
 start(loginPage, { journal: journalPage, diary: diaryPage, corrections: correctionsPage,
   act: actPage, audit: auditPage, substitutions: substitutionsPage, reports: reportsPage,
   class: classPage, timetable: timetablePage, reentry: reentryPage, ledger: ledgerPage,
-  setup: setupPage, schedule: schedulePage });
+  setup: setupPage, schedule: schedulePage, password: passwordPage });

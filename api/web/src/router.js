@@ -36,6 +36,10 @@ function nav() {
   const n = clear(document.getElementById("nav"));
   if (!me) return;
   const links = [];
+  if (me.must_change_password) {
+    n.append(el("button", { class: "secondary", type: "button", id: "logout", onclick: logout }, "Выйти"));
+    return;
+  }
   if (has("teacher") || has("deputy") || has("director") || has("methodist") || has("class_teacher"))
     links.push(["journal", "Журнал"]);
   if (has("parent") || has("student") || has("class_teacher") || has("teacher"))
@@ -55,7 +59,7 @@ function nav() {
     if (p === page) a.setAttribute("aria-current", "page");
     n.append(a);
   }
-  n.append(el("span", { class: "muted", id: "who", title: me.user_id }, me.display_name || me.user_id),
+  n.append(el("a", { class: "muted", id: "who", href: "#/password", title: "Сменить пароль" }, me.display_name || me.user_id),
     el("button", { class: "secondary", type: "button", id: "logout", onclick: logout }, "Выйти"));
 }
 
@@ -80,7 +84,8 @@ async function renderNow() {
   const { page, params } = route();
   if (!(await restore())) { nav(); return loginPage(); }
   nav();
-  const fn = pages[page];
+  // R-SET-2: a first or reset password is changed before anything else.
+  const fn = me.must_change_password ? pages.password : pages[page];
   if (!fn) return go(home());
   try {
     await fn(params);

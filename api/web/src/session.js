@@ -139,6 +139,18 @@ export async function submitProposed(bodies, progress = () => {}) {
   return results;
 }
 
+// Sets a password (POST /api/v1/passwords): a signed PasswordChanged of `kind` (1 first, 2 the
+// user's own, 3 a reset; the PasswordChangeKind numbers) for `userId`, with the password itself,
+// which the node keeps as a verifier and never records in the ledger.
+export async function setPassword(userId, kind, password) {
+  const body = create(EventBodySchema, { ...envelope(),
+    payload: { case: "passwordChanged", value: { userId, kind } } });
+  const r = await api("/api/v1/passwords", { method: "POST",
+    json: { event: b64(await sign(body)), password } });
+  if (userId === session.user_id) me = await api("/api/v1/me");
+  return r;
+}
+
 function b64(bytes) { let s = ""; for (const b of bytes) s += String.fromCharCode(b); return btoa(s); }
 
 // ---------------------------------------------------------------- signing in and out

@@ -7,6 +7,7 @@ import { api, read, submit, S, me, classesOf } from "../session.js";
 import { go } from "../router.js";
 import { classPicker } from "../widgets.js";
 import { table, td, byStudentName, studentTh } from "../tables.js";
+import { loginsSection } from "./logins.js";
 
 export async function classPage(params) {
   const m = clear(main());
@@ -89,4 +90,6 @@ export async function classPage(params) {
     el("h2", { id: "class-marks-h" }, `Отметки класса ${marks.name} за ${term} четверть по всем предметам`),
     table("class-marks-table", ["Ученик", ...subjects.map((s) => s.subject_name + (s.subgroup_id ? " (" + s.subgroup_id + ")" : "")), "Средний"], rows),
     el("p", { class: "muted" }, "Только чтение. В ячейке — отметки периода, средневзвешенный балл и итоговая отметка, если выставлена.")));
+  // R-SET-2: the class's first logins, for the class teacher of this class.
+  if ((me.class_teacher_of || []).some((c) => c.class_id === cls.class_id)) m.append(await loginsSection(cls));
 }
