@@ -145,6 +145,10 @@ void ApiServer::PostImport(const httplib::Request& req, httplib::Response& res) 
       auto term = QueryInt(req, "term", 0);
       if (!term) return SetError(res, term.error());
       target.term_number = static_cast<int>(*term);
+      // The plan's rows show what is recorded: for those who may read that journal page.
+      if (!MayReadPage(school, user, target.class_id, target.subgroup_id, target.subject_id, 0)) {
+        return SetError(res, NotVisible());
+      }
       if (target.academic_year_id.empty()) {
         if (auto c = school.classes.find(target.class_id); c != school.classes.end()) {
           target.academic_year_id = c->second.year_id;

@@ -19,15 +19,28 @@ Status Checker::CheckAcademicYearDefined() {
   const auto& y = body_.academic_year_defined();
   EJ_ASSIGN_OR_RETURN(Day first, DayOf(y.dates().first_day()));
   EJ_ASSIGN_OR_RETURN(Day last, DayOf(y.dates().last_day()));
-  if (last < first) return Malformed("R-TERM-1", "the year ends before it starts");
+  if (last < first) {
+    return Malformed("R-TERM-1", "Учебный год кончается раньше, чем начинается");
+  }
+  // The periods of a scheme are numbered 1..n in order, inside the year, one after another.
   for (const auto& s : y.term_schemes()) {
+    Day previous_last = kNoDay;
+    int expected = 1;
     for (const auto& t : s.terms()) {
+      const std::string name = std::to_string(t.number()) + "-й период";
       EJ_ASSIGN_OR_RETURN(Day tf, DayOf(t.dates().first_day()));
       EJ_ASSIGN_OR_RETURN(Day tl, DayOf(t.dates().last_day()));
-      if (tf < first || tl > last || tl < tf) {
-        return Malformed("R-TERM-1",
-                         "term " + std::to_string(t.number()) + " is not inside the year");
+      if (t.number() != expected++) {
+        return Malformed("R-TERM-1", "Периоды нумеруются по порядку с 1: " + name + " не на месте");
       }
+      if (tf < first || tl > last || tl < tf) {
+        return Malformed("R-TERM-1", name + " (" + DayString(tf) + " — " + DayString(tl) +
+                                         ") не внутри учебного года");
+      }
+      if (previous_last != kNoDay && tf <= previous_last) {
+        return Malformed("R-TERM-1", name + " начинается раньше, чем кончается предыдущий");
+      }
+      previous_last = tl;
     }
   }
   if (y.has_adaptation_period()) {

@@ -45,6 +45,7 @@ function nav() {
   if (has("parent") || has("student") || has("class_teacher") || has("teacher"))
     links.push(["diary", "Дневник"]);
   if (has("class_teacher")) links.push(["class", "Мой класс"]);
+  if (has("teacher")) links.push(["plan", "КТП"]);
   if (has("deputy")) links.push(["corrections", "Исправления"]);
   if (has("deputy") || has("director") || has("auditor")) links.push(["reports", "Отчёты"]);
   if (has("director") || has("admin")) links.push(["act", "Акт"]);

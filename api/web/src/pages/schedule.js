@@ -61,6 +61,8 @@ export async function schedulePage(params) {
     edit ? el("div", { class: "row" }, el("label", {}, "Убирать уроки из расписания с даты ", removeFrom)) : "");
   m.append(gridBox);
 
+  m.append(bellsSection(s, edit, on, again));
+
   async function removeSlot(cell, t) {
     clearFail(gridBox);
     try {
@@ -129,4 +131,67 @@ export async function schedulePage(params) {
     } catch (e) { failAt(gen, e); }
   };
   m.append(gen, preview);
+}
+
+// ---------------------------------------------------------------- bells
+const hhmm = (min) => `${String(Math.floor(min / 60)).padStart(2, "0")}:${String(min % 60).padStart(2, "0")}`;
+const minutesOf = (v) => { const [h, mm] = v.split(":").map((x) => parseInt(x, 10)); return h * 60 + mm; };
+
+// «Звонки» (BellScheduleSet): the schedules that hold on `on`, and for the methodist and the
+// administrator a form: the periods' times (45-minute lessons with the usual breaks to start
+// from), the grades and the first day. Re-issued with the same name, a schedule replaces it.
+function bellsSection(s, edit, on, again) {
+  const box = el("section", { class: "panel", id: "bells" }, el("h2", {}, "Звонки"));
+  const current = s.v.bells.filter((b) => holds(b, on)).sort(byRu((b) => b.name));
+  if (!current.length) box.append(el("p", { class: "muted" }, "Расписание звонков ещё не задано."));
+  for (const b of current) {
+    box.append(el("h3", {}, b.name + ((b.grades || []).length ? ` (классы ${b.grades.join(", ")})` : "") +
+      (b.valid && b.valid.firstDay ? `, с ${fmtDate(b.valid.firstDay)}` : "")),
+    el("table", { class: "bells", "data-bells": b.bellScheduleId }, el("thead", {}, el("tr", {}, el("th", {}, "Урок"), el("th", {}, "Начало"), el("th", {}, "Конец"))),
+      el("tbody", {}, ...[...b.periods].sort((x, y) => x.number - y.number).map((p) => el("tr", {},
+        el("td", {}, String(p.number)), el("td", {}, hhmm(p.startMinutes)), el("td", {}, hhmm(p.endMinutes)))))));
+  }
+  if (!edit) return box;
+  // 08:30, 45-minute lessons, breaks of 10 minutes and 20 after the 2nd and 3rd.
+  const BREAKS = [10, 20, 20, 10, 10, 10, 10];
+  let t = 8 * 60 + 30;
+  const usual = Array.from({ length: kPeriods }, (_, i) => { const p = [t, t + 45]; t += 45 + (BREAKS[i] || 10); return p; });
+  const rows = el("tbody", { id: "bell-rows" }, ...usual.map(([a, b], i) => el("tr", {},
+    el("td", {}, String(i + 1)),
+    el("td", {}, el("input", { type: "time", class: "bell-start", value: hhmm(a), "aria-label": `${i + 1}-й урок: начало` })),
+    el("td", {}, el("input", { type: "time", class: "bell-end", value: hhmm(b), "aria-label": `${i + 1}-й урок: конец` })))));
+  const name = el("input", { id: "bell-name", required: true, value: current.length ? current[0].name : "Основное", size: 20 });
+  const grades = el("input", { id: "bell-grades", size: 12, placeholder: "все классы", "aria-label": "Классы (параллели)" });
+  const from = el("input", { type: "date", id: "bell-from", required: true, value: on });
+  const f = el("form", { id: "bell-form" }, el("h3", {}, "Задать звонки"),
+    el("div", { class: "row" }, el("label", {}, "Название ", name), el("label", {}, "Параллели ", grades),
+      el("label", {}, "Действует с ", from)),
+    el("div", { class: "scroll" }, el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Урок"), el("th", {}, "Начало"),
+      el("th", {}, "Конец"))), rows)),
+    el("p", { class: "muted" }, "Пустые строки не записываются. Параллели через запятую: «1» — только первые классы."),
+    el("button", { type: "submit" }, "Записать звонки"));
+  f.onsubmit = async (ev) => {
+    ev.preventDefault();
+    clearFail(f);
+    try {
+      const periods = [];
+      [...rows.querySelectorAll("tr")].forEach((tr, i) => {
+        const a = tr.querySelector(".bell-start").value, b = tr.querySelector(".bell-end").value;
+        if (!a && !b) return;
+        if (!a || !b || minutesOf(b) <= minutesOf(a)) throw new Error(`${i + 1}-й урок: конец должен быть позже начала (R-TIME-1)`);
+        if (periods.length && minutesOf(a) < periods[periods.length - 1].endMinutes) throw new Error(`${i + 1}-й урок начинается до конца предыдущего`);
+        periods.push({ number: i + 1, startMinutes: minutesOf(a), endMinutes: minutesOf(b) });
+      });
+      if (!periods.length) throw new Error("Задайте время хотя бы одного урока");
+      const gradeList = grades.value.split(/[ ,;]+/).filter(Boolean).map((g) => parseInt(g, 10));
+      if (gradeList.some((g) => !(g >= 1 && g <= 11))) throw new Error("Параллели — числа от 1 до 11");
+      const old = s.v.bells.find((b) => b.name === name.value.trim());
+      const first = parseDate(from.value);
+      const r = await submit({ case: "bellScheduleSet", value: { bellScheduleId: old ? old.bellScheduleId : "bells-" + uuid(),
+        name: name.value.trim(), periods, grades: gradeList, valid: { firstDay: first } } }, { businessDate: first });
+      await again(`Звонки «${name.value.trim()}» записаны: запись №${r.sequence}.`);
+    } catch (e) { failAt(f, e); }
+  };
+  box.append(f);
+  return box;
 }

@@ -323,7 +323,9 @@ function yearTab(box, s, edit, again) {
         el("td", {}, (h.classIds || []).length ? h.classIds.map(s.classLabel).sort(collator.compare).join(", ")
           : (h.grades || []).length ? "параллели " + h.grades.join(", ") : "вся школа")))))));
   }
-  if (!edit || !years.length) return;
+  if (!edit) return;
+  box.append(yearForm(s, again));
+  if (!years.length) return;
   const year = el("select", { id: "holiday-year" }, ...years.map((y) => el("option", { value: y.academicYearId }, y.academicYearId)));
   const from = el("input", { type: "date", id: "holiday-from", required: true, value: me.today });
   const to = el("input", { type: "date", id: "holiday-to", required: true, value: me.today });
@@ -352,6 +354,73 @@ function yearTab(box, s, edit, again) {
     } catch (e) { failAt(f, e); }
   };
   box.append(f);
+}
+
+// The usual periods of a Russian school year starting 1 September of `y`, by TermKind: [from, to]
+// as "MM-DD" and the year offset (0: y, 1: y + 1). A starting point the administrator edits.
+const USUAL_TERMS = {
+  1: [["09-01", 0, "10-26", 0], ["11-05", 0, "12-28", 0], ["01-09", 1, "03-22", 1], ["04-01", 1, "05-26", 1]],
+  2: [["09-01", 0, "11-30", 0], ["12-01", 0, "02-28", 1], ["03-01", 1, "05-26", 1]],
+  3: [["09-01", 0, "12-28", 0], ["01-09", 1, "05-26", 1]],
+};
+
+// «Задать учебный год» (AcademicYearDefined): the year's dates, its periods (one scheme for grades
+// 1–11) and the school week. Holidays come after, by the form below it.
+function yearForm(s, again) {
+  const today = parseDate(me.today);
+  const start = today.month >= 6 ? today.year : today.year - 1;  // from June on, the coming year
+  const existing = new Set(s.v.years.map((y) => y.academicYearId));
+  const y0 = existing.has(`${start}-${start + 1}`) ? start + 1 : start;
+  const first = el("input", { type: "date", id: "year-first", required: true, value: `${y0}-09-01` });
+  const last = el("input", { type: "date", id: "year-last", required: true, value: `${y0 + 1}-08-31` });
+  const kind = el("select", { id: "year-kind" }, el("option", { value: "1" }, "четверти"),
+    el("option", { value: "2" }, "триместры"), el("option", { value: "3" }, "полугодия"));
+  const six = el("input", { type: "checkbox", id: "year-six-days" });
+  const terms = el("tbody", { id: "year-terms" });
+  const fillTerms = () => {
+    const y = parseInt(first.value.slice(0, 4), 10) || y0;
+    clear(terms).append(...USUAL_TERMS[kind.value].map(([f, fo, t, to], i) => el("tr", {},
+      el("td", {}, `${i + 1}-${TERM_KINDS[kind.value]}`),
+      el("td", {}, el("input", { type: "date", class: "term-first", required: true, value: `${y + fo}-${f}`,
+        "aria-label": `${i + 1}-${TERM_KINDS[kind.value]}: первый день` })),
+      el("td", {}, el("input", { type: "date", class: "term-last", required: true, value: `${y + to}-${t}`,
+        "aria-label": `${i + 1}-${TERM_KINDS[kind.value]}: последний день` })))));
+  };
+  kind.onchange = fillTerms;
+  first.onchange = fillTerms;
+  fillTerms();
+  const f = el("form", { id: "year-form" }, el("h2", {}, "Задать учебный год"),
+    el("div", { class: "row" }, el("label", {}, "Первый день ", first), el("label", {}, "Последний день ", last),
+      el("label", {}, "Периоды ", kind), el("label", { class: "inline" }, six, " шестидневная неделя")),
+    el("div", { class: "scroll" }, el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Период"), el("th", {}, "С"),
+      el("th", {}, "По"))), terms)),
+    el("p", { class: "muted" }, "Периоды одни для 1–11 классов; каникулы и праздники объявите ниже, после записи года."),
+    el("button", { type: "submit" }, "Записать учебный год"));
+  f.onsubmit = async (ev) => {
+    ev.preventDefault();
+    clearFail(f);
+    try {
+      if (last.value <= first.value) throw new Error("Последний день года раньше первого (R-TERM-1)");
+      const id = `${first.value.slice(0, 4)}-${last.value.slice(0, 4)}`;
+      if (existing.has(id)) throw new Error(`Учебный год ${id} уже задан`);
+      const firsts = [...terms.querySelectorAll(".term-first")].map((x) => x.value);
+      const lasts = [...terms.querySelectorAll(".term-last")].map((x) => x.value);
+      firsts.forEach((d, i) => {
+        const name = `${i + 1}-${TERM_KINDS[kind.value]}`;
+        if (lasts[i] < d) throw new Error(`${name} кончается раньше, чем начинается (R-TERM-1)`);
+        if (d < first.value || lasts[i] > last.value) throw new Error(`${name} не внутри учебного года (R-TERM-1)`);
+        if (i && d <= lasts[i - 1]) throw new Error(`${name} начинается раньше конца предыдущего (R-TERM-1)`);
+      });
+      const weekdays = six.checked ? [1, 2, 3, 4, 5, 6] : [];
+      const r = await submit({ case: "academicYearDefined", value: { academicYearId: id,
+        dates: { firstDay: parseDate(first.value), lastDay: parseDate(last.value) },
+        termSchemes: [{ gradeFrom: 1, gradeTo: 11, kind: parseInt(kind.value, 10), schoolWeekdays: weekdays,
+          terms: firsts.map((d, i) => ({ number: i + 1, dates: { firstDay: parseDate(d), lastDay: parseDate(lasts[i]) } })) }] } },
+      { businessDate: parseDate(first.value) });
+      await again(`Учебный год ${id} записан: запись №${r.sequence}.`);
+    } catch (e) { failAt(f, e); }
+  };
+  return f;
 }
 
 // ---------------------------------------------------------------- imports

@@ -1,0 +1,51 @@
+// «Планирование (КТП)»: the teacher's calendar-thematic plan (R-PLAN-1) for a class-subject and
+// period of their own teaching load, imported from the spreadsheet the teacher keeps (CSV saved by
+// Excel or LibreOffice: lesson number, topic, hours, work type; setup/README.md). The file is
+// checked first (POST .../imports/plan, nothing recorded), then recorded as the teacher's signed
+// PlannedTopicsSet. The journal's lesson form then offers each lesson's planned topic.
+import { ProposedEventsSchema } from "gen/ejournal/v1/setup_pb.js";
+import { el, clear, status, main, failAt, clearFail, collator } from "../ui.js";
+import { read, me, S } from "../session.js";
+import { showProposal } from "../proposals.js";
+
+export async function planPage() {
+  const m = clear(main());
+  m.append(el("h1", {}, "Планирование (КТП)"));
+  const loads = (me.loads || []).filter((l) => l.own)
+    .sort((a, b) => collator.compare(a.name, b.name) || collator.compare(a.subject_name, b.subject_name));
+  if (!loads.length) { m.append(el("p", {}, "У вас нет учебной нагрузки: её назначает администратор.")); return; }
+  const label = (l) => `${l.name}, ${l.subject_name}${l.subgroup_id ? " (подгруппа)" : ""}`;
+  const pick = el("select", { id: "plan-load" }, ...loads.map((l, i) => el("option", { value: String(i) }, label(l))));
+  const term = el("select", { id: "plan-term" });
+  const fillTerms = () => {
+    const l = loads[parseInt(pick.value, 10)];
+    clear(term).append(...l.terms.map((t) => el("option", { value: String(t), selected: t === l.current_term }, `${t}-й период`)));
+  };
+  pick.onchange = fillTerms;
+  fillTerms();
+  const file = el("input", { type: "file", id: "plan-file", accept: ".csv,text/csv", required: true });
+  const preview = el("section", { id: "plan-preview", class: "panel", hidden: true });
+  // Names for the ids a row's text may carry: the user's classes and subjects.
+  const names = new Map(loads.flatMap((l) => [[l.class_id, l.name], [l.subject_id, l.subject_name]]));
+  const f = el("form", { id: "plan-import" }, el("h2", {}, "Загрузить КТП из таблицы (CSV)"),
+    el("p", { class: "muted" }, "Столбцы: «№ урока», «Тема», «Часы», «Вид работы» (названия столбцов по-русски, " +
+      "разделитель — точка с запятой или запятая, кодировка UTF-8 или Windows-1251). Сначала файл проверяется, " +
+      "записывается — после «Записать»."),
+    el("div", { class: "row" }, el("label", {}, "Класс и предмет ", pick), el("label", {}, "Период ", term),
+      el("label", {}, "Файл ", file)),
+    el("button", { type: "submit" }, "Проверить"));
+  f.onsubmit = async (ev) => {
+    ev.preventDefault();
+    clearFail(f);
+    try {
+      const l = loads[parseInt(pick.value, 10)];
+      if (!file.files[0]) throw new Error("Выберите файл");
+      const q = new URLSearchParams({ class: l.class_id, subject: l.subject_id, term: term.value, file: file.files[0].name });
+      if (l.subgroup_id) q.set("subgroup", l.subgroup_id);
+      const p = await read(ProposedEventsSchema, S() + "/imports/plan?" + q,
+        { method: "POST", body: await file.files[0].arrayBuffer(), type: "text/csv" });
+      showProposal(preview, p, async (text, ok) => { status(text, !ok); }, null, names);
+    } catch (e) { failAt(f, e); }
+  };
+  m.append(f, preview);
+}
