@@ -2,7 +2,8 @@
 //   GET .../classes/{c}/terms/{t}/marks   the class's marks in every subject of a term, one table
 //                                         (the class teacher's page; R-ACC-3: the class teacher of
 //                                         that class, the deputy, the director, the auditor)
-//   GET .../classes/{c}/logins            the class's students and their parents with their logins
+//   GET .../classes/{c}/logins            the class's students (today's, or those who will join it)
+//                                         and their parents with their logins
 //                                         and whether a password was issued (R-SET-2: the class
 //                                         teacher of that class and the administrator)
 //   GET /api/v1/ledger/entries            the ledger browser: the school's entries newest first,
@@ -139,7 +140,13 @@ void ApiServer::GetClassLogins(const httplib::Request& req, httplib::Response& r
     };
     nlohmann::json students = nlohmann::json::array();
     for (const auto& [student_id, st] : s.students) {
+      // The class the student is in today, or, before their first day (logins are issued before
+      // 1 September), the class they will join.
       const school::Membership* m = st.On(today);
+      for (const auto& next : st.memberships) {
+        if (m != nullptr) break;
+        if (next.from > today) m = &next;
+      }
       if (m == nullptr || m->class_id != class_id) continue;
       const school::User* u = s.FindUser(student_id);
       if (u == nullptr) continue;

@@ -34,14 +34,14 @@ struct TopicList {
   std::vector<const PlannedTopicInfo*> topics;
   Day counted_from = kNoDay;
 };
-TopicList TopicsFor(const School& school, const SchoolClass& cls, const TimetableSlot& slot,
-                    Day day) {
+TopicList TopicsFor(const School& school, const SchoolClass& cls, const std::string& subgroup_id,
+                    const std::string& subject_id, Day day) {
   const TermInfo* term = school.TermOn(cls, day);
   const Plan* year_plan = nullptr;
   const Plan* term_plan = nullptr;
   for (const auto& [id, plan] : school.plans) {
-    if (plan.class_id != slot.class_id || plan.subgroup_id != slot.subgroup_id ||
-        plan.subject_id != slot.subject_id || plan.year_id != cls.year_id) {
+    if (plan.class_id != cls.id || plan.subgroup_id != subgroup_id ||
+        plan.subject_id != subject_id || plan.year_id != cls.year_id) {
       continue;
     }
     if (plan.term == 0) year_plan = &plan;
@@ -61,6 +61,28 @@ TopicList TopicsFor(const School& school, const SchoolClass& cls, const Timetabl
 }
 
 }  // namespace
+
+std::string PlannedTopicOf(const School& school, const Lesson& lesson) {
+  if (lesson.cancelled) return "";
+  auto cls = school.classes.find(lesson.class_id);
+  if (cls == school.classes.end()) return "";
+  TopicList plan =
+      TopicsFor(school, cls->second, lesson.subgroup_id, lesson.subject_id, lesson.date);
+  if (plan.topics.empty() || lesson.date < plan.counted_from) return "";
+  size_t before = 0;
+  auto g = school.lessons_by_group.find(
+      GroupKey(lesson.class_id, lesson.subgroup_id, lesson.subject_id));
+  if (g != school.lessons_by_group.end()) {
+    for (const std::string& id : g->second) {
+      const Lesson* l = school.FindLesson(id);
+      if (l == nullptr || l->cancelled || l->date < plan.counted_from) continue;
+      if (std::tie(l->date, l->period, l->id) < std::tie(lesson.date, lesson.period, lesson.id)) {
+        ++before;
+      }
+    }
+  }
+  return before < plan.topics.size() ? plan.topics[before]->title : "";
+}
 
 std::string GeneratedLessonId(const std::string& slot_id, Day day) {
   return slot_id + ":" + DayString(day);
@@ -136,7 +158,8 @@ GeneratedLessons GenerateLessons(const School& school, Day from, Day to) {
     const SchoolClass& cls = school.classes.find(s.class_id)->second;
     const std::string group = GroupKey(s.class_id, s.subgroup_id, s.subject_id);
     std::string topic;
-    if (TopicList plan = TopicsFor(school, cls, s, w.day); !plan.topics.empty()) {
+    if (TopicList plan = TopicsFor(school, cls, s.subgroup_id, s.subject_id, w.day);
+        !plan.topics.empty()) {
       size_t held_before = static_cast<size_t>(new_in_group[group]);
       if (auto g = school.lessons_by_group.find(group); g != school.lessons_by_group.end()) {
         for (const std::string& lid : g->second) {

@@ -31,6 +31,12 @@ struct GeneratedLessons {
 // gives the same lessons, and a re-generation recognises its own).
 std::string GeneratedLessonId(const std::string& slot_id, Day day);
 
+// R-PLAN-1: the КТП topic of `lesson`: the plan of its class-subject for its term (else for the
+// year), each topic repeated by its hours, taken in the order of the group's lessons not cancelled
+// from the plan's first day; "" when there is none. For lessons scheduled before the plan was
+// recorded (a lesson scheduled after it carries its topic).
+std::string PlannedTopicOf(const School& school, const Lesson& lesson);
+
 // The lessons of [from, to] (inclusive) by the timetable as the school state has it.
 GeneratedLessons GenerateLessons(const School& school, Day from, Day to);
 

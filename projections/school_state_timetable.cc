@@ -55,6 +55,13 @@ Status SchoolState::FoldTimetable(School* school, const v1::EventBody& body, uin
         plan.topics.push_back(
             PlannedTopicInfo{t.number(), t.title(), std::max(1, t.hours()), t.planned_work_type()});
       }
+      // The group's lessons show their topic from the plan (PlannedTopicOf) when they were
+      // scheduled without one: their columns are written again.
+      if (auto g = school->lessons_by_group.find(
+              GroupKey(plan.class_id, plan.subgroup_id, plan.subject_id));
+          g != school->lessons_by_group.end()) {
+        for (const std::string& lesson_id : g->second) TouchColumn(lesson_id);
+      }
       school->plans[plan.id] = std::move(plan);
       return Status::Ok();
     }

@@ -2,6 +2,7 @@
 // and a student's diary week (ViewReader::DiaryWeek), from the stored views; the page frame and
 // finishing shared with the as-of page.
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -400,6 +401,25 @@ Result<v1::DiaryWeekView*> ViewReader::DiaryWeek(google::protobuf::Arena* arena,
     }
   }
   EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading term marks"));
+  std::map<std::string, std::string> names;
+  names[std::string(student_id)] = school->UserName(student_id);
+  for (const auto& d : week.days()) {
+    for (const auto& dl : d.lessons()) {
+      names[dl.lesson().subject_id()] = school->SubjectName(dl.lesson().subject_id());
+      names[dl.lesson().teacher_id()] = school->UserName(dl.lesson().teacher_id());
+    }
+  }
+  for (const auto& t : week.term_marks())
+    names[t.subject_id()] = school->SubjectName(t.subject_id());
+  for (const auto& a : week.acknowledgements()) {
+    names[a.guardian_id()] = school->UserName(a.guardian_id());
+  }
+  names.erase("");
+  for (const auto& [id, name] : names) {
+    auto* n = week.add_names();
+    n->set_id(id);
+    n->set_name(name);
+  }
   return week_ptr;
 }
 

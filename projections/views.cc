@@ -14,6 +14,7 @@
 #include <thread>
 #include <utility>
 
+#include "projections/lesson_generation.h"
 #include "projections/rule_book.h"
 #include "projections/view_keys.h"
 #include "schemas/big_endian.h"
@@ -30,7 +31,11 @@ v1::LessonView LessonViewOf(const Validity& state, const School& school, const L
   *v.mutable_date() = DateOf(l.date);
   v.set_period(l.period);
   v.set_cancelled(l.cancelled);
-  v.set_planned_topic(l.planned_topic);
+  if (!l.planned_topic.empty() || school.plans.empty()) {
+    v.set_planned_topic(l.planned_topic);
+  } else {
+    v.set_planned_topic(PlannedTopicOf(school, l));
+  }
   if (const auto* rec = l.record.Current(state); rec != nullptr) {
     v.set_topic(rec->value.topic);
     v.set_kind(rec->value.kind);

@@ -77,9 +77,11 @@ struct WritableLedger {
   NodeIdentity node;
   tools::SchoolLedger school;  // registry, school state, admission (the school rules), ledger
   Ledger* ledger = nullptr;
+  const Clock* clock = SystemClock::Default();
 
   Result<AppendResult> Submit(const std::string& signed_event) {
-    EJ_ASSIGN_OR_RETURN(AppendRequest req, school.admission->Check(signed_event, NowMicros()));
+    EJ_ASSIGN_OR_RETURN(AppendRequest req,
+                        school.admission->Check(signed_event, clock->NowMicros()));
     return ledger->Append(std::move(req));
   }
 
@@ -89,7 +91,7 @@ struct WritableLedger {
     if (body.event_id().empty()) body.set_event_id(NewEventId());
     body.set_actor_id(kNodeUserId);
     body.set_credential_id(node.credential_id);
-    body.set_client_time_us(NowMicros());
+    body.set_client_time_us(clock->NowMicros());
     EJ_ASSIGN_OR_RETURN(std::string bytes, SignEvent(body, node.key));
     return Submit(bytes);
   }
@@ -97,12 +99,15 @@ struct WritableLedger {
 
 // The data directory's ledger with the node key, the school rules and the views.
 Result<std::unique_ptr<WritableLedger>> OpenWritable(const std::string& data,
-                                                     const std::string& origin) {
+                                                     const std::string& origin,
+                                                     const Clock* clock = SystemClock::Default()) {
   EJ_ASSIGN_OR_RETURN(NodeIdentity node, LoadNodeIdentity(NodeKeyPath(data)));
   auto w = std::make_unique<WritableLedger>(std::move(node));
+  w->clock = clock;
   EJ_ASSIGN_OR_RETURN(
       w->school,
-      tools::OpenSchoolLedger(data, tools::OpenSchoolOptions{.node = &w->node, .origin = origin}));
+      tools::OpenSchoolLedger(
+          data, tools::OpenSchoolOptions{.clock = clock, .node = &w->node, .origin = origin}));
   w->ledger = w->school.ledger.get();
   return w;
 }
@@ -143,13 +148,42 @@ int Replay(const std::string& data) {
 
 // ---- init -------------------------------------------------------------------------------------
 
+// The instant of "YYYY-MM-DDTHH:MM" in `zone`.
+Result<int64_t> LocalInstant(const school::SchoolZone& zone, const std::string& text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) != 5 ||
+      h > 23 || mi > 59) {
+    return Err(InvalidArgument("--now is YYYY-MM-DDTHH:MM in the school's time zone, not " + text));
+  }
+  v1::Date date;
+  date.set_year(y);
+  date.set_month(mo);
+  date.set_day(d);
+  EJ_ASSIGN_OR_RETURN(school::Day day, school::DayOf(date));
+  return zone.InstantOf(day, h * 60 + mi);
+}
+
+// `now_text` (tests and demos): the moment the bootstrap is recorded, "YYYY-MM-DDTHH:MM" in the
+// school's zone; a server started on this data with --clock-start from then on can write (the
+// ledger's time never goes back).
 int Init(const std::string& data, const std::string& origin, const std::string& admin,
-         const std::string& school_id, const std::string& school_name,
-         const std::string& time_zone) {
+         const std::string& school_id, const std::string& school_name, const std::string& time_zone,
+         const std::string& now_text) {
+  synth::SettableClock fixed;
+  const Clock* clock = SystemClock::Default();
+  if (!now_text.empty()) {
+    auto zone = school::SchoolZone::Find(time_zone);
+    if (!zone) return Fail(zone.error());
+    auto at = LocalInstant(*zone, now_text);
+    if (!at) return Fail(at.error());
+    fixed.Set(*at);
+    clock = &fixed;
+  }
   auto node = tools::CreateDataDir(data, origin);
   if (!node) return Fail(node.error());
 
-  auto w = OpenWritable(data, origin);
+  auto w = OpenWritable(data, origin, clock);
   if (!w) return Fail(w.error());
 
   // Bootstrap: the node registers the school, its first administrator, and the administrator's
@@ -182,7 +216,7 @@ int Init(const std::string& data, const std::string& origin, const std::string& 
   issued->set_algorithm(v1::KEY_ALGORITHM_ED25519);
   issued->set_public_key(admin_key->public_key().raw());
   issued->set_kind(v1::CREDENTIAL_KIND_LONG_LIVED);
-  issued->set_not_after_us(NowMicros() + 365LL * 24 * 3600 * 1'000'000);
+  issued->set_not_after_us(clock->NowMicros() + 365LL * 24 * 3600 * 1'000'000);
   issued->set_label("bootstrap administrator key (ejournal init)");
   r = (*w)->SubmitAsNode(cred);
   if (!r) return Fail(r.error());
@@ -495,22 +529,6 @@ int Print(const std::string& data, const std::string& what, const std::string& s
 // rule. The lessons of the coming three weeks are scheduled (at now, whatever the weekday: a walk
 // through the pages moves and cancels coming lessons) but not yet held. Writes the keys of one user
 // of every role to DATA/demo/<user>.key (PKCS#8, 0600) with <user>.credential, and prints them.
-// The instant of "YYYY-MM-DDTHH:MM" in `zone`.
-Result<int64_t> LocalInstant(const school::SchoolZone& zone, const std::string& text) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
-  char tail = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) != 5 ||
-      h > 23 || mi > 59) {
-    return Err(InvalidArgument("--now is YYYY-MM-DDTHH:MM in the school's time zone, not " + text));
-  }
-  v1::Date date;
-  date.set_year(y);
-  date.set_month(mo);
-  date.set_day(d);
-  EJ_ASSIGN_OR_RETURN(school::Day day, school::DayOf(date));
-  return zone.InstantOf(day, h * 60 + mi);
-}
-
 int DemoSchool(const std::string& data, synth::Options options, const std::string& now_text) {
   const std::string origin = "ejournal.demo/ledger/1";
   auto node = tools::CreateDataDir(data, origin);
@@ -677,6 +695,7 @@ struct Args {
   std::string print_id, print_period, print_out;
   synth::Options school_options = DemoSchoolOptions();
   std::string demo_now;  // `demo school --now`: empty for the clock's now
+  std::string init_now;  // `init --now`: empty for the clock's now
 
   // `demo school`: a school of a demo's size (11 classes, 275 students, 24 teachers, up to 40
   // study weeks).
@@ -710,6 +729,9 @@ void AddLedgerCommands(CLI::App& app, Args& a, Commands& c) {
   c.init->add_option("--school-name", a.school_name, "its name")->capture_default_str();
   c.init->add_option("--time-zone", a.time_zone, "its IANA time zone (R-TIME-1)")
       ->capture_default_str();
+  c.init->add_option("--now", a.init_now,
+                     "tests and demos only: the moment of the bootstrap, YYYY-MM-DDTHH:MM in the "
+                     "school's zone (default: the clock's); serve it with ejournald --clock-start");
 
   c.keygen = app.add_subcommand("keygen", "generate a credential key pair (PKCS#8 PEM, 0600)");
   c.keygen->add_option("--type", a.key_type, "ed25519 or p256")->capture_default_str();
@@ -823,7 +845,7 @@ void AddPrintCommands(CLI::App& app, Args& a, Commands& c) {
 // Runs the chosen operator command.
 int RunChosen(const Commands& c, const Args& a) {
   if (*c.init) {
-    return Init(a.data, a.origin, a.admin, a.init_school, a.school_name, a.time_zone);
+    return Init(a.data, a.origin, a.admin, a.init_school, a.school_name, a.time_zone, a.init_now);
   }
   if (*c.keygen) return Keygen(a.key_type, a.key_out, a.overwrite);
   if (*c.verify) return Verify(a.data, a.node_pub, a.threads);

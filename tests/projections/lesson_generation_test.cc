@@ -96,6 +96,15 @@ TEST_F(LessonGenerationTest, AGeneratedLessonCarriesTheNextTopicOfThePlan) {
   }
   MustSubmit(plan);
   ASSERT_EQ(School().plans.at("ktp-5a-math").Hours(), 5);
+  // The lessons scheduled before the plan take its topics in lesson order, each topic for its
+  // hours; another subject's lesson has none.
+  auto topic_of = [&](const char* lesson) {
+    return school::PlannedTopicOf(School(), *School().FindLesson(lesson));
+  };
+  EXPECT_EQ(topic_of("math-5a-sep"), "Натуральные числа");
+  EXPECT_EQ(topic_of("math-5a-1"), "Сложение и вычитание");
+  EXPECT_EQ(topic_of("math-5a-2"), "Сложение и вычитание");
+  EXPECT_EQ(topic_of("rus-5a-1"), "");
 
   AddSlot("mon-4", "math", "math", v1::WEEKDAY_MONDAY, 4);
   // The fixture's 5a already has three math lessons this year (8 Sep, 6 Oct, 8 Oct): the fourth

@@ -60,7 +60,7 @@ function nav() {
     if (p === page) a.setAttribute("aria-current", "page");
     n.append(a);
   }
-  n.append(el("a", { class: "muted", id: "who", href: "#/password", title: "Сменить пароль" }, me.display_name || me.user_id),
+  n.append(el("a", { id: "who", href: "#/password", title: "Сменить пароль" }, me.display_name || me.user_id),
     el("button", { class: "secondary", type: "button", id: "logout", onclick: logout }, "Выйти"));
 }
 

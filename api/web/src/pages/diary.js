@@ -1,7 +1,7 @@
 // The diary (parent, student, class teacher, teacher): a student's week of lessons, topics,
 // homework, marks and absences, the term marks, the parent's "Ознакомлен" (R-ACK-1), the paper
 // diary's print link, and the class teacher's absence reasons (R-ATT-2).
-import { AttendanceStatus, AttestationStatusSchema } from "gen/ejournal/v1/journal_pb.js";
+import { AttendanceStatus, AttestationStatus } from "gen/ejournal/v1/journal_pb.js";
 import { DiaryWeekViewSchema } from "gen/ejournal/v1/views_pb.js";
 import { el, clear, status, fail, main, REASONS } from "../ui.js";
 import { fmtDate, addDays } from "../dates.js";
@@ -17,6 +17,8 @@ export async function diaryPage(params) {
   const student = params.get("student") || students[0].student_id;
   const week = params.get("week") || me.today;
   const view = await read(DiaryWeekViewSchema, S() + "/students/" + encodeURIComponent(student) + "/diary?week=" + week);
+  const names = new Map((view.names || []).map((n) => [n.id, n.name]));
+  const name = (id) => names.get(id) || id;
   const ws = view.weekStart;
   const wsText = `${ws.year}-${String(ws.month).padStart(2, "0")}-${String(ws.day).padStart(2, "0")}`;
   const stSel = el("select", { id: "student", "aria-label": "Ученик" }, ...students.map((s) =>
@@ -39,7 +41,8 @@ export async function diaryPage(params) {
       const text = cellText(dl.cell);
       day.append(el("div", { class: "lesson" },
         el("span", { class: "muted" }, String(l.period || "")),
-        el("div", {}, el("b", {}, l.subjectId), l.cancelled ? " (отменён)" : "",
+        el("div", {}, el("b", {}, name(l.subjectId)), l.cancelled ? " (отменён)" : "",
+          l.teacherId ? el("span", { class: "muted" }, " — " + name(l.teacherId)) : "",
           l.topic ? el("div", {}, "Тема: " + l.topic) : "",
           ...(l.homework || []).map((h) => el("div", {}, "ДЗ: " + h.text))),
         el("span", { class: (text.includes("н") ? "absent" : "mark") + " diary-mark",
@@ -53,8 +56,15 @@ export async function diaryPage(params) {
   if (!(view.days || []).length) m.append(el("p", {}, "На этой неделе уроков нет."));
   if ((view.termMarks || []).length) {
     // A mark, else the status by its enum name, as the JSON view names it.
-    m.append(el("h2", {}, "Отметки за периоды"), el("ul", {}, ...view.termMarks.map((t) =>
-      el("li", {}, `${t.subjectId}: ${t.value || (t.status ? AttestationStatusSchema.value[t.status].name : undefined)}`))));
+    // The key is "student/subject/year/kind/term" (kind: 1 a term, 2 the year, 3 the final mark).
+    const period = (key) => {
+      const [, , , kind, term] = key.split("/");
+      return kind === "2" ? "год" : kind === "3" ? "итоговая" : `${term}-й период`;
+    };
+    const STATUS = { [AttestationStatus.EXEMPT]: "осв.", [AttestationStatus.NOT_ATTESTED]: "н/а",
+      [AttestationStatus.PASSED]: "зачёт", [AttestationStatus.FAILED]: "незачёт" };
+    m.append(el("h2", {}, "Отметки за периоды"), el("ul", { id: "term-marks" }, ...view.termMarks.map((t) =>
+      el("li", {}, `${name(t.subjectId)}, ${period(t.key)}: ${t.value || STATUS[t.status] || "—"}`))));
   }
   const acks = (view.acknowledgements || []).filter((a) => a.guardianId === session.user_id);
   if (has("parent") && students.find((s) => s.student_id === student && s.child)) {

@@ -11,7 +11,7 @@ const PASSWORD_STATE = { none: "не выдан", issued: "выдан, ещё н
 const ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
 const PASSWORD_LENGTH = 10;
 
-function newPassword() {
+export function newPassword() {
   const bytes = crypto.getRandomValues(new Uint8Array(PASSWORD_LENGTH * 2));
   let out = "";
   // Rejection sampling keeps every symbol equally likely.
@@ -69,7 +69,7 @@ export async function loginsSection(cls) {
         issued.push({ ...p, password });
         f.querySelector(`tr[data-user="${CSS.escape(p.user_id)}"] .password-state`).textContent = PASSWORD_STATE.issued;
       }
-      showSlips(slips, data, issued);
+      showSlips(slips, { name: data.school_name, id: data.school_id }, data.name + " класс", issued);
       status(`Выдано паролей: ${issued.length}. Напечатайте листки сейчас: пароли больше нигде не показываются.`);
     } catch (e) { failAt(f, e); }
   };
@@ -77,7 +77,9 @@ export async function loginsSection(cls) {
   return box;
 }
 
-function showSlips(box, data, issued) {
+// Fills `box` with one printable slip per person of `issued` ({user_id, name, login, password,
+// of}): the school, the class (`where`, may be empty), the address, the login and the password.
+export function showSlips(box, school, where, issued) {
   clear(box).hidden = false;
   const print = el("button", { type: "button", id: "print-slips" }, "Печать");
   print.onclick = () => {
@@ -88,10 +90,10 @@ function showSlips(box, data, issued) {
   box.append(el("h2", { id: "slips-h" }, "Листки с паролями"), print,
     el("div", { class: "slips" }, ...issued.map((p) => el("article", { class: "slip", "data-user": p.user_id },
       el("h3", {}, p.name),
-      el("p", {}, `${data.school_name}, ${data.name} класс` + (p.of ? ` (родитель: ${p.of})` : "")),
+      el("p", {}, school.name + (where ? `, ${where}` : "") + (p.of ? ` (родитель: ${p.of})` : "")),
       el("dl", {},
         el("dt", {}, "Адрес"), el("dd", {}, location.origin + "/"),
-        el("dt", {}, "Школа"), el("dd", { class: "slip-school" }, data.school_id),
+        el("dt", {}, "Школа"), el("dd", { class: "slip-school" }, school.id),
         el("dt", {}, "Логин"), el("dd", { class: "slip-login" }, p.login),
         el("dt", {}, "Пароль"), el("dd", { class: "slip-password" }, p.password)),
       el("p", { class: "muted" }, "При первом входе придумайте свой пароль. Выдан: " + me.display_name)))));

@@ -5,7 +5,8 @@
 import { SetupViewSchema, ProposedEventsSchema } from "gen/ejournal/v1/setup_pb.js";
 import { el, clear, status, main, failAt, clearFail, byRu, collator, ROLES, roleName } from "../ui.js";
 import { fmtDate, parseDate, isoOf } from "../dates.js";
-import { read, api, submit, has, me, S, uuid } from "../session.js";
+import { read, api, submit, has, me, S, uuid, setPassword } from "../session.js";
+import { newPassword, showSlips } from "./logins.js";
 import { showProposal } from "../proposals.js";
 
 const TABS = [["users", "Пользователи"], ["classes", "Классы"], ["subjects", "Предметы"],
@@ -102,7 +103,7 @@ function usersTab(box, s, edit, again) {
       if (!roles.length) throw new Error("Отметьте хотя бы одну роль");
       const r = await submit({ case: "userRegistered", value: { userId: "u-" + uuid(), roles,
         displayName: name.value.trim(), loginName: login.value.trim() } });
-      await again(`Пользователь «${name.value.trim()}» добавлен: запись №${r.sequence}. Пароль задаёт администратор сервера.`);
+      await again(`Пользователь «${name.value.trim()}» добавлен: запись №${r.sequence}. Временный пароль выдайте ниже.`);
     } catch (e) { failAt(add, e); }
   };
 
@@ -144,7 +145,30 @@ function usersTab(box, s, edit, again) {
       await again(`Роли пользователя «${s.userName(whose.value)}»: ${roles.map(roleName).join(", ")} — запись №${r.sequence}.`);
     } catch (e) { failAt(rf, e); }
   };
-  box.append(add, rf, off);
+  // A first password (or a reset, when the user has one): made in the browser, set by a signed
+  // PasswordChanged, shown once as a slip; the user changes it at the first sign-in (R-SET-2).
+  const forWhom = el("select", { id: "password-user", required: true }, el("option", { value: "" }, "— выберите —"),
+    ...everyone.map((u) => el("option", { value: u.user.userId }, `${u.user.displayName} (${u.user.loginName})`)));
+  const slips = el("section", { id: "slips", hidden: true, "aria-labelledby": "slips-h" });
+  const pf = el("form", { id: "issue-password-form" }, el("h2", {}, "Выдать временный пароль"),
+    el("div", { class: "row" }, el("label", {}, "Пользователь ", forWhom),
+      el("button", { type: "submit" }, "Выдать и напечатать")),
+    el("p", { class: "muted" }, "Пароль показывается один раз; при первом входе пользователь сменит его на свой. " +
+      "Ученикам и родителям первые пароли выдаёт и классный руководитель."));
+  pf.onsubmit = async (ev) => {
+    ev.preventDefault();
+    clearFail(pf);
+    try {
+      const u = s.users.get(forWhom.value);
+      if (!u) throw new Error("Выберите пользователя");
+      const password = newPassword();
+      await setPassword(u.user.userId, u.hasPassword ? 3 : 1, password);
+      showSlips(slips, { name: s.v.school ? s.v.school.name : "", id: me.school_id }, "",
+        [{ user_id: u.user.userId, name: u.user.displayName, login: u.user.loginName, password }]);
+      status(`Временный пароль для «${u.user.displayName}» выдан. Напечатайте листок сейчас: пароль больше нигде не показывается.`);
+    } catch (e) { failAt(pf, e); }
+  };
+  box.append(add, rf, off, pf, slips);
 }
 
 // ---------------------------------------------------------------- classes
