@@ -14,6 +14,7 @@
 #include "api/json_util.h"
 #include "api/server.h"
 #include "projections/lesson_generation.h"
+#include "projections/plan_progress.h"
 #include "projections/rights.h"
 #include "projections/setup_view.h"
 #include "setup/oneroster.h"
@@ -117,6 +118,9 @@ void ApiServer::SetupRoutes() {
        [this](const Request& req, Response& res) { PostImport(req, res); });
   Get(s + "/exports/oneroster", "export_oneroster",
       [this](const Request& req, Response& res) { GetOneRosterExport(req, res); });
+  Get(s + "/plans", "plans", [this](const Request& req, Response& res) { GetPlans(req, res); });
+  Get(s + "/students/([A-Za-z0-9._:-]{1,64})/control-works", "control_works",
+      [this](const Request& req, Response& res) { GetControlWorks(req, res); });
   Post(s + "/contacts", "contacts",
        [this](const Request& req, Response& res) { PostContacts(req, res); });
 }
@@ -267,6 +271,36 @@ void ApiServer::GetSetup(const httplib::Request& req, httplib::Response& res) {
       u.set_has_password(secrets_->GetPassword(school_id, u.user().user_id()).has_value());
     }
     ReplyProto(res, view);
+  });
+}
+
+void ApiServer::GetPlans(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1];
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+    const school::User& user = *reader.user;
+    // R-PLAN-1: the set-up's keepers and the auditor read every plan; a teacher those of their
+    // own teaching load.
+    const bool all = KeepsSetup(user) || user.Has(v1::ROLE_AUDITOR);
+    if (!all && !user.Has(v1::ROLE_TEACHER)) return SetError(res, NotVisible());
+    ReplyProto(res, school::PlanProgressOf(*state_, *reader.school, all ? "" : user.id));
+  });
+}
+
+void ApiServer::GetControlWorks(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1], student_id = req.matches[2];
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+    // R-PLAN-2: whoever reads the student's diary reads the schedule of their control works.
+    if (!reader.school->students.contains(student_id) ||
+        !MayReadDiary(*reader.school, *reader.user, student_id)) {
+      return SetError(res, NotVisible());
+    }
+    school::Day from = reader.school->zone.LocalDay(options_.clock->NowMicros());
+    if (req.has_param("from")) {
+      auto day = QueryDay(req, "from");
+      if (!day) return SetError(res, day.error());
+      from = *day;
+    }
+    ReplyProto(res, school::ControlWorksOf(*reader.school, student_id, from));
   });
 }
 

@@ -288,6 +288,8 @@ class ApiServer {
   // The class teacher's table and the auditor's ledger browser (routes_pages.cc).
   void GetClassMarks(const httplib::Request& req, httplib::Response& res);
   void GetClassLogins(const httplib::Request& req, httplib::Response& res);
+  void GetPlans(const httplib::Request& req, httplib::Response& res);
+  void GetControlWorks(const httplib::Request& req, httplib::Response& res);
   void GetLedgerEntries(const httplib::Request& req, httplib::Response& res);
 
   const ServerOptions options_;

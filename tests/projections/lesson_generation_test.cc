@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "projections/plan_progress.h"
 #include "projections/setup_view.h"
 #include "tests/support/school_fixture.h"
 
@@ -113,6 +115,70 @@ TEST_F(LessonGenerationTest, AGeneratedLessonCarriesTheNextTopicOfThePlan) {
   ASSERT_EQ(g.scheduled, 2);
   EXPECT_EQ(g.bodies[0].lesson_scheduled().planned_topic(), "Умножение");
   EXPECT_EQ(g.bodies[1].lesson_scheduled().planned_topic(), "Деление");
+}
+
+// R-PLAN-1: a plan beside its lessons and the teaching load; R-PLAN-2: its control works on the
+// students' lessons.
+TEST_F(LessonGenerationTest, ThePlanStandsBesideItsLessonsTheLoadAndTheControlWorks) {
+  v1::EventBody plan = Body("math");
+  auto* p = plan.mutable_planned_topics_set();
+  p->set_plan_id("ktp-5a-math-t1");
+  p->set_class_id("5a");
+  p->set_subject_id("math");
+  p->set_academic_year_id("2025");
+  p->set_term_number(1);
+  const std::tuple<const char*, int, v1::WorkType> topics[] = {
+      {"Натуральные числа", 1, v1::WORK_TYPE_UNSPECIFIED},
+      {"Сложение", 1, v1::WORK_TYPE_UNSPECIFIED},
+      {"Контрольная работа № 1", 1, v1::WORK_TYPE_CONTROL_WORK},
+      {"Умножение", 1, v1::WORK_TYPE_UNSPECIFIED}};
+  int n = 0;
+  for (const auto& [title, hours, work] : topics) {
+    auto* t = p->add_topics();
+    t->set_number(++n);
+    t->set_title(title);
+    t->set_hours(hours);
+    t->set_planned_work_type(work);
+  }
+  MustSubmit(plan);
+  At(D(2025, 10, 6), "12:30");
+  MustSubmit(ConductedBody("math", "math-5a-1", "Сложение"));
+
+  const v1::PlanProgressView all = school::PlanProgressOf(State(), School(), "");
+  ASSERT_EQ(all.plans_size(), 1);
+  const v1::PlanProgress& pp = all.plans(0);
+  EXPECT_EQ(pp.class_label(), "5А");
+  EXPECT_EQ(pp.teacher_id(), "math");
+  EXPECT_EQ(pp.planned_hours(), 4);
+  // The load's 5 hours a week over the first quarter's 8 weeks (1 Sep – 24 Oct).
+  EXPECT_EQ(pp.weekly_hours(), 5);
+  EXPECT_EQ(pp.weeks(), 8);
+  EXPECT_EQ(pp.load_hours(), 40);
+  EXPECT_EQ(pp.hours_note(),
+            "По плану 4 часа, по нагрузке 40 часов (5 в неделю × 8 учебных недель)");
+  // The fixture's three math lessons of 5a (8 Sep, 6 Oct, 8 Oct) take the first three hours.
+  EXPECT_EQ(pp.lessons_scheduled(), 3);
+  EXPECT_EQ(pp.lessons_held(), 1);
+  ASSERT_EQ(pp.lessons_size(), 4);
+  EXPECT_EQ(pp.lessons(0).lesson_id(), "math-5a-sep");
+  EXPECT_FALSE(pp.lessons(0).held());
+  EXPECT_TRUE(pp.lessons(1).held());
+  EXPECT_EQ(pp.lessons(1).topic(), "Сложение");
+  EXPECT_EQ(pp.lessons(2).lesson_id(), "math-5a-2");
+  EXPECT_EQ(pp.lessons(2).planned_work_type(), v1::WORK_TYPE_CONTROL_WORK);
+  EXPECT_TRUE(pp.lessons(3).lesson_id().empty());
+  // A teacher reads the plans of their own load only.
+  EXPECT_EQ(school::PlanProgressOf(State(), School(), "math").plans_size(), 1);
+  EXPECT_EQ(school::PlanProgressOf(State(), School(), "russian").plans_size(), 0);
+
+  // The control work falls on 8 Oct, for the students of 5a.
+  const v1::ControlWorksView works = school::ControlWorksOf(School(), "s1", D(2025, 9, 1));
+  ASSERT_EQ(works.works_size(), 1);
+  EXPECT_EQ(works.works(0).lesson_id(), "math-5a-2");
+  EXPECT_EQ(works.works(0).subject_name(), School().SubjectName("math"));
+  EXPECT_EQ(works.works(0).topic(), "Контрольная работа № 1");
+  EXPECT_EQ(school::ControlWorksOf(School(), "s1", D(2025, 10, 9)).works_size(), 0);
+  EXPECT_EQ(school::ControlWorksOf(School(), "n1", D(2025, 9, 1)).works_size(), 0);  // 9a
 }
 
 TEST_F(LessonGenerationTest, AChangeFromADateMovesOnlyLaterLessonsAndKeepsHeldOnes) {

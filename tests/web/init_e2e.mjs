@@ -240,14 +240,14 @@ try {
   check((await methodist.locator('td.slot[data-weekday="2"][data-period="1"]').innerText()).includes("Петрова Нина Ивановна"),
     "the week grid shows Tuesday's first lesson with its teacher by name");
   await methodist.fill("#generate-from", "2026-09-01");
-  await methodist.fill("#generate-to", "2026-09-14");
+  await methodist.fill("#generate-to", "2026-09-20");
   await methodist.click("#generate-form button[type=submit]");
   await methodist.waitForSelector("#generate-preview .proposal-record");
   const gen = await methodist.locator("#generate-preview").innerText();
   check(gen.includes("5А") && gen.includes("1-й урок — Математика, Петрова Нина Ивановна"), "the generation lists each new lesson by name");
   await clearStatus(methodist);
   await methodist.click("#generate-preview .proposal-record");
-  await statusSays(methodist, /Записано событий: 2\./);
+  await statusSays(methodist, /Записано событий: 3\./);
   await shot(methodist, "init-03-schedule");
 
   // ---- the teacher: the КТП of the first quarter
@@ -255,7 +255,8 @@ try {
   await teacher.goto(url + "/#/plan");
   await teacher.waitForSelector("#plan-import");
   const ktp = path.join(data, "ktp.csv");
-  writeFileSync(ktp, "№ урока;Тема урока;Кол-во часов;Вид работы\n1;Натуральные числа;1;\n2;Сложение натуральных чисел;1;\n");
+  writeFileSync(ktp, "№ урока;Тема урока;Кол-во часов;Вид работы\n1;Натуральные числа;1;\n2;Сложение натуральных чисел;1;\n" +
+    "3;Контрольная работа № 1;1;контрольная работа\n");
   await teacher.selectOption("#plan-load", { label: "5А, Математика" });
   await teacher.selectOption("#plan-term", "1");
   await teacher.setInputFiles("#plan-file", ktp);
@@ -264,6 +265,11 @@ try {
   await clearStatus(teacher);
   await teacher.click("#plan-preview .proposal-record");
   await statusSays(teacher, /Записано событий: 1\./);
+  await teacher.waitForSelector("#plan-progress article.plan");
+  const progress = await teacher.locator("#plan-progress article.plan").innerText();
+  check(progress.includes("5А, Математика, 1-й период") && progress.includes("По плану 3 ч") &&
+    progress.includes("уроков в расписании 3, проведено 0") && progress.includes("15.09.2026") &&
+    progress.includes("R-PLAN-1"), "the plan is shown beside its lessons, with the load's hours checked: " + progress.split("\n").slice(0, 3).join(" / "));
 
   // ---- the class teacher (the same teacher): first passwords of the class's families
   await teacher.goto(url + "/#/class");
@@ -320,6 +326,9 @@ try {
   check(diary.includes("Иванов Пётр") && diary.includes("Натуральные числа") && /\b5\b/.test(diary),
     "the parent sees the child's mark and the lesson's topic in the diary");
   check(!/\bt-petrova\b|\bu-st1\b|\bmath\b/.test(diary), "the diary shows names, not ids");
+  const works = await parent.locator("#control-works").innerText().catch(() => "");
+  check(works.includes("15.09.2026") && works.includes("Математика: контрольная работа, «Контрольная работа № 1»"),
+    "the parent sees the planned control work in the schedule (R-PLAN-2): " + works);
   await shot(parent, "init-06-parent-diary");
 } catch (e) {
   console.log("FAIL " + (e.stack || e.message));

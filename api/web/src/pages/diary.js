@@ -3,7 +3,8 @@
 // diary's print link, and the class teacher's absence reasons (R-ATT-2).
 import { AttendanceStatus, AttestationStatus } from "gen/ejournal/v1/journal_pb.js";
 import { DiaryWeekViewSchema } from "gen/ejournal/v1/views_pb.js";
-import { el, clear, status, fail, main, REASONS } from "../ui.js";
+import { ControlWorksViewSchema } from "gen/ejournal/v1/setup_pb.js";
+import { el, clear, status, fail, main, REASONS, workName } from "../ui.js";
 import { fmtDate, addDays } from "../dates.js";
 import { read, submit, S, session, me, has, dateMsg } from "../session.js";
 import { go } from "../router.js";
@@ -65,6 +66,14 @@ export async function diaryPage(params) {
       [AttestationStatus.PASSED]: "зачёт", [AttestationStatus.FAILED]: "незачёт" };
     m.append(el("h2", {}, "Отметки за периоды"), el("ul", { id: "term-marks" }, ...view.termMarks.map((t) =>
       el("li", {}, `${name(t.subjectId)}, ${period(t.key)}: ${t.value || STATUS[t.status] || "—"}`))));
+  }
+  // R-PLAN-2: the control works the teachers' plans put on the student's lessons, from this week on.
+  const works = await read(ControlWorksViewSchema, S() + "/students/" + encodeURIComponent(student) + "/control-works?from=" + wsText);
+  if (works.works.length) {
+    m.append(el("section", { id: "control-works", "aria-labelledby": "control-works-h" },
+      el("h2", { id: "control-works-h" }, "Контрольные работы по плану"),
+      el("ul", {}, ...works.works.slice(0, 12).map((w) => el("li", {},
+        `${fmtDate(w.date, false, true)}, ${w.period}-й урок — ${w.subjectName}: ${workName(w.workType)}, «${w.topic}»`)))));
   }
   const acks = (view.acknowledgements || []).filter((a) => a.guardianId === session.user_id);
   if (has("parent") && students.find((s) => s.student_id === student && s.child)) {

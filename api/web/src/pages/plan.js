@@ -3,8 +3,9 @@
 // Excel or LibreOffice: lesson number, topic, hours, work type; setup/README.md). The file is
 // checked first (POST .../imports/plan, nothing recorded), then recorded as the teacher's signed
 // PlannedTopicsSet. The journal's lesson form then offers each lesson's planned topic.
-import { ProposedEventsSchema } from "gen/ejournal/v1/setup_pb.js";
-import { el, clear, status, main, failAt, clearFail, collator } from "../ui.js";
+import { ProposedEventsSchema, PlanProgressViewSchema } from "gen/ejournal/v1/setup_pb.js";
+import { el, clear, status, main, failAt, clearFail, collator, workName } from "../ui.js";
+import { fmtDate } from "../dates.js";
 import { read, me, S } from "../session.js";
 import { showProposal } from "../proposals.js";
 
@@ -44,8 +45,36 @@ export async function planPage() {
       if (l.subgroup_id) q.set("subgroup", l.subgroup_id);
       const p = await read(ProposedEventsSchema, S() + "/imports/plan?" + q,
         { method: "POST", body: await file.files[0].arrayBuffer(), type: "text/csv" });
-      showProposal(preview, p, async (text, ok) => { status(text, !ok); }, null, names);
+      showProposal(preview, p, async (text, ok) => {
+        if (ok) { await planPage(); status(text); } else status(text, true);
+      }, null, names);
     } catch (e) { failAt(f, e); }
   };
-  m.append(f, preview);
+  m.append(f, preview, await progressSection());
+}
+
+// R-PLAN-1: each plan of the teacher's load beside its lessons: the hours against the load, the
+// lessons held, and per planned hour the lesson it falls on and the topic recorded there.
+async function progressSection() {
+  const view = await read(PlanProgressViewSchema, S() + "/plans");
+  const box = el("section", { id: "plan-progress", "aria-labelledby": "plan-progress-h" },
+    el("h2", { id: "plan-progress-h" }, "Планы и проведённые уроки"));
+  if (!view.plans.length) { box.append(el("p", {}, "Планов ещё нет: загрузите КТП выше.")); return box; }
+  for (const p of view.plans) {
+    const period = p.termNumber ? `${p.termNumber}-й период` : "учебный год";
+    box.append(el("article", { class: "panel plan", "data-plan": p.planId },
+      el("h3", {}, `${p.classLabel}, ${p.subjectName}, ${period}`),
+      el("p", { class: "plan-summary" }, `По плану ${p.plannedHours} ч; по нагрузке ${p.loadHours} ч ` +
+        `(${p.weeklyHours} в неделю, учебных недель: ${p.weeks}); уроков в расписании ${p.lessonsScheduled}, проведено ${p.lessonsHeld}.`),
+      p.hoursNote ? el("p", { class: "error-text plan-note" }, p.hoursNote + " (R-PLAN-1)") : "",
+      el("div", { class: "scroll" }, el("table", { class: "plan-lessons" },
+        el("thead", {}, el("tr", {}, el("th", {}, "№"), el("th", {}, "Тема по плану"), el("th", {}, "Вид работы"),
+          el("th", {}, "Урок"), el("th", {}, "Проведён"))),
+        el("tbody", {}, ...p.lessons.map((l) => el("tr", { class: l.held ? "" : "muted" },
+          el("td", {}, String(l.position)), el("td", { class: "text-left" }, l.plannedTopic),
+          el("td", {}, l.plannedWorkType ? workName(l.plannedWorkType) : ""),
+          el("td", {}, l.date ? fmtDate(l.date, false, true) + (l.period ? `, ${l.period}-й урок` : "") : "не в расписании"),
+          el("td", { class: "text-left" }, l.held ? (l.topic === l.plannedTopic ? "да" : `да: «${l.topic}»`) : ""))))))));
+  }
+  return box;
 }
