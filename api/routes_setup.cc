@@ -17,6 +17,7 @@
 #include "projections/plan_progress.h"
 #include "projections/rights.h"
 #include "projections/setup_view.h"
+#include "projections/week_timetable.h"
 #include "setup/oneroster.h"
 #include "setup/plan_csv.h"
 #include "setup/roster_csv.h"
@@ -119,6 +120,8 @@ void ApiServer::SetupRoutes() {
   Get(s + "/exports/oneroster", "export_oneroster",
       [this](const Request& req, Response& res) { GetOneRosterExport(req, res); });
   Get(s + "/plans", "plans", [this](const Request& req, Response& res) { GetPlans(req, res); });
+  Get(s + "/timetable", "timetable",
+      [this](const Request& req, Response& res) { GetWeekTimetable(req, res); });
   Get(s + "/students/([A-Za-z0-9._:-]{1,64})/control-works", "control_works",
       [this](const Request& req, Response& res) { GetControlWorks(req, res); });
   Post(s + "/contacts", "contacts",
@@ -283,6 +286,45 @@ void ApiServer::GetPlans(const httplib::Request& req, httplib::Response& res) {
     const bool all = KeepsSetup(user) || user.Has(v1::ROLE_AUDITOR);
     if (!all && !user.Has(v1::ROLE_TEACHER)) return SetError(res, NotVisible());
     ReplyProto(res, school::PlanProgressOf(*state_, *reader.school, all ? "" : user.id));
+  });
+}
+
+void ApiServer::GetWeekTimetable(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1];
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+    const school::School& school = *reader.school;
+    const school::User& user = *reader.user;
+    const school::Day today = school.zone.LocalDay(options_.clock->NowMicros());
+    school::Day day = today;
+    if (req.has_param("week")) {
+      auto d = QueryDay(req, "week");
+      if (!d) return SetError(res, d.error());
+      day = *d;
+    }
+    const std::string class_id = req.get_param_value("class");
+    std::string teacher_id = req.get_param_value("teacher");
+    if (class_id.empty() == teacher_id.empty()) {
+      return SetError(res,
+                      InvalidArgument("Укажите класс (class) или учителя (teacher)", "R-SET-1"));
+    }
+    // The timetable is the school's own notice board: staff read every class's and teacher's;
+    // a student or a parent the class of the student (their children) today.
+    const bool staff = KeepsSetup(user) || user.Has(v1::ROLE_TEACHER) ||
+                       user.Has(v1::ROLE_CLASS_TEACHER) || user.Has(v1::ROLE_AUDITOR) ||
+                       user.Has(v1::ROLE_SECRETARY);
+    bool allowed = staff;
+    if (!allowed && !class_id.empty()) {
+      for (const auto& [student_id, st] : school.students) {
+        if (student_id != user.id && !st.guardians.contains(user.id)) continue;
+        const school::Membership* m = st.On(today);
+        allowed |= m != nullptr && m->class_id == class_id;
+      }
+    }
+    if (!allowed || (!class_id.empty() && !school.classes.contains(class_id)) ||
+        (!teacher_id.empty() && school.FindUser(teacher_id) == nullptr)) {
+      return SetError(res, NotVisible());
+    }
+    ReplyProto(res, school::WeekTimetableOf(school, class_id, teacher_id, school::WeekStart(day)));
   });
 }
 

@@ -290,6 +290,7 @@ class ApiServer {
   void GetClassLogins(const httplib::Request& req, httplib::Response& res);
   void GetPlans(const httplib::Request& req, httplib::Response& res);
   void GetControlWorks(const httplib::Request& req, httplib::Response& res);
+  void GetWeekTimetable(const httplib::Request& req, httplib::Response& res);
   void GetLedgerEntries(const httplib::Request& req, httplib::Response& res);
 
   const ServerOptions options_;

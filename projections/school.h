@@ -356,9 +356,11 @@ struct School {
   // The next lesson of the same class/subgroup and subject after `lesson`, or null.
   const Lesson* NextLessonOfGroup(const Lesson& lesson) const;
 
+  // The bell schedule of the lesson's grade, weekday and date (BellScheduleSet), or null.
+  const BellSchedule* BellFor(const Lesson& lesson) const;
+
  private:
   friend class SchoolState;
-  const BellSchedule* BellFor(const Lesson& lesson) const;
   // KeepId's copies (a deque: its elements never move) and their index.
   std::deque<std::string> kept_ids_;
   absl::flat_hash_set<std::string_view> kept_index_;

@@ -12,6 +12,7 @@
 
 #include "projections/plan_progress.h"
 #include "projections/setup_view.h"
+#include "projections/week_timetable.h"
 #include "tests/support/school_fixture.h"
 
 namespace ejournal::testing {
@@ -179,6 +180,52 @@ TEST_F(LessonGenerationTest, ThePlanStandsBesideItsLessonsTheLoadAndTheControlWo
   EXPECT_EQ(works.works(0).topic(), "Контрольная работа № 1");
   EXPECT_EQ(school::ControlWorksOf(School(), "s1", D(2025, 10, 9)).works_size(), 0);
   EXPECT_EQ(school::ControlWorksOf(School(), "n1", D(2025, 9, 1)).works_size(), 0);  // 9a
+}
+
+// R-SET-1: the week as the timetable made it, for a class and for a teacher, each change from the
+// weekly timetable said in Russian.
+TEST_F(LessonGenerationTest, TheWeekShowsTheTimetableAndItsChanges) {
+  AddSlot("mon-4", "math", "math", v1::WEEKDAY_MONDAY, 4);
+  AddSlot("tue-4", "russian", "russian", v1::WEEKDAY_TUESDAY, 4);
+  GenerateAndRecord(D(2025, 11, 10), D(2025, 11, 16));
+  const std::string monday = school::GeneratedLessonId("mon-4", D(2025, 11, 10));
+  const std::string tuesday = school::GeneratedLessonId("tue-4", D(2025, 11, 11));
+  At(D(2025, 11, 7), "15:00");
+  v1::EventBody move = Body("methodist");
+  move.mutable_lesson_moved()->set_lesson_id(monday);
+  *move.mutable_lesson_moved()->mutable_new_date() = Date(D(2025, 11, 12));
+  move.mutable_lesson_moved()->set_new_period(5);
+  move.mutable_lesson_moved()->set_new_room("14");
+  move.mutable_lesson_moved()->set_reason("олимпиада");
+  *move.mutable_business_date() = Date(D(2025, 11, 12));
+  MustSubmit(move);
+  MustSubmit(SubstitutionBody("methodist", "sub-1", tuesday, "russian", "болезнь"));
+
+  const v1::TimetableWeekView week =
+      school::WeekTimetableOf(School(), "5a", "", school::WeekStart(D(2025, 11, 13)));
+  EXPECT_EQ(week.title(), "5А");
+  auto find = [&](const v1::TimetableWeekView& w, const std::string& id) {
+    for (const auto& l : w.lessons()) {
+      if (l.lesson_id() == id) return l;
+    }
+    ADD_FAILURE() << id << " is not in the week";
+    return v1::TimetableLessonView();
+  };
+  const v1::TimetableLessonView moved = find(week, monday);
+  EXPECT_EQ(moved.period(), 5);
+  EXPECT_EQ(moved.subject_name(), School().SubjectName("math"));
+  EXPECT_THAT(moved.changes(),
+              ::testing::ElementsAre("перенесён с понедельник, 10.11.2025, 4-го урока",
+                                     "кабинет 14 вместо 12"));
+  const v1::TimetableLessonView substituted = find(week, tuesday);
+  EXPECT_EQ(substituted.teacher_name(), School().UserName("sub"));
+  EXPECT_THAT(substituted.changes(),
+              ::testing::ElementsAre("замена: ведёт " + School().UserName("sub") + " вместо " +
+                                     School().UserName("russian")));
+  // The substitute's week has the lesson; the absent teacher's has not.
+  EXPECT_EQ(school::WeekTimetableOf(School(), "", "sub", D(2025, 11, 10)).lessons_size(), 1);
+  EXPECT_EQ(school::WeekTimetableOf(School(), "", "russian", D(2025, 11, 10)).lessons_size(), 0);
+  EXPECT_EQ(school::WeekTimetableOf(School(), "", "math", D(2025, 11, 10)).lessons_size(), 1);
 }
 
 TEST_F(LessonGenerationTest, AChangeFromADateMovesOnlyLaterLessonsAndKeepsHeldOnes) {

@@ -317,6 +317,12 @@ try {
   check((await cell("Иванов Пётр Сергеевич").innerText()) === "5" && (await cell("Петрова Анна Алексеевна").innerText()) === "н",
     "the grid shows the mark and the absence");
   await shot(t2, "init-05-first-lesson");
+  // The teacher's week: Tuesday's first lesson with its bells, class and room.
+  await t2.goto(url + "/#/week");
+  await t2.waitForSelector("#week-grid");
+  const tweek = await t2.locator("#week-grid").innerText();
+  check(tweek.includes("08:30–09:15") && tweek.includes("Математика") && tweek.includes("5А класс, каб. 12"),
+    "the teacher's week shows the lesson with its bells, class and room");
 
   // ---- the parent: the slip's password, a new one, the mark in the diary
   const parent = await firstSignIn(parentSlip, "пароль родителя", "parent");
@@ -326,6 +332,12 @@ try {
   check(diary.includes("Иванов Пётр") && diary.includes("Натуральные числа") && /\b5\b/.test(diary),
     "the parent sees the child's mark and the lesson's topic in the diary");
   check(!/\bt-petrova\b|\bu-st1\b|\bmath\b/.test(diary), "the diary shows names, not ids");
+  await parent.goto(url + "/#/week");
+  await parent.waitForSelector("#week-grid");
+  check((await parent.locator("#week-grid").innerText()).includes("Петрова Нина Ивановна, каб. 12"),
+    "the parent sees the class's week with the teacher by name");
+  await parent.goto(url + "/#/diary");
+  await parent.waitForSelector("#control-works");
   const works = await parent.locator("#control-works").innerText().catch(() => "");
   check(works.includes("15.09.2026") && works.includes("Математика: контрольная работа, «Контрольная работа № 1»"),
     "the parent sees the planned control work in the schedule (R-PLAN-2): " + works);

@@ -44,13 +44,14 @@ function nav() {
     links.push(["journal", "Журнал"]);
   if (has("parent") || has("student") || has("class_teacher") || has("teacher"))
     links.push(["diary", "Дневник"]);
+  links.push(["week", "Расписание"]);
   if (has("class_teacher")) links.push(["class", "Мой класс"]);
   if (has("teacher")) links.push(["plan", "КТП"]);
   if (has("deputy")) links.push(["corrections", "Исправления"]);
   if (has("deputy") || has("director") || has("auditor")) links.push(["reports", "Отчёты"]);
   if (has("director") || has("admin")) links.push(["act", "Акт"]);
   if (has("methodist")) links.push(["timetable", "Изменения расписания"], ["substitutions", "Замены"]);
-  if (has("methodist") || has("admin") || has("director") || has("deputy")) links.push(["schedule", "Расписание уроков"]);
+  if (has("methodist") || has("admin") || has("director") || has("deputy")) links.push(["schedule", "Составление расписания"]);
   if (has("admin") || has("director") || has("deputy")) links.push(["setup", "Администрирование"]);
   if (has("auditor") || has("deputy") || has("director")) links.push(["audit", "Аудит"], ["ledger", "Реестр"]);
   if (has("teacher") || has("class_teacher") || has("methodist") || has("deputy")) links.push(["reentry", "Повторный ввод"]);
