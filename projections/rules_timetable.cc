@@ -48,17 +48,24 @@ Status Checker::CheckTeachingLoadAssigned() {
   EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "assigning teaching load"));
   const auto& l = body_.teaching_load_assigned();
   const User* t = school_->FindUser(l.teacher_id());
-  if (t == nullptr || !IsTeacher(*t))
-    return Refuse("R-ACC-2", l.teacher_id() + " is not a teacher");
-  if (!school_->classes.contains(l.class_id()))
-    return Refuse("R-ACC-2", "no class " + l.class_id());
-  if (!school_->subjects.contains(l.subject_id()))
-    return Refuse("R-ACC-2", "no subject " + l.subject_id());
+  if (t == nullptr || !IsTeacher(*t)) {
+    return Refuse("R-ACC-2", "Нагрузку ведёт учитель, а «" + school_->UserName(l.teacher_id()) +
+                                 "» не учитель этой школы");
+  }
+  if (!school_->classes.contains(l.class_id())) {
+    return Refuse("R-ACC-2", "В школе нет класса «" + l.class_id() + "»");
+  }
+  if (!school_->subjects.contains(l.subject_id())) {
+    return Refuse("R-ACC-2", "В школе нет предмета «" + l.subject_id() +
+                                 "»: сначала добавьте его в список предметов");
+  }
   if (!l.subgroup_id().empty() && !school_->subgroups.contains(l.subgroup_id())) {
-    return Refuse("R-ACC-2", "no subgroup " + l.subgroup_id());
+    return Refuse("R-ACC-2", "В классе " + school_->ClassLabel(l.class_id()) + " нет подгруппы «" +
+                                 l.subgroup_id() + "»");
   }
   if (l.weekly_hours() < 0 || l.weekly_hours() > 40) {
-    return Malformed("R-TERM-1", "weekly hours are 0 to 40");
+    return Malformed("R-TERM-1",
+                     "Часов в неделю — от 0 до 40, а не " + std::to_string(l.weekly_hours()));
   }
   return Status::Ok();
 }
@@ -66,7 +73,7 @@ Status Checker::CheckTeachingLoadAssigned() {
 Status Checker::CheckTeachingLoadRemoved() {
   EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "removing teaching load"));
   if (!school_->loads.contains(body_.teaching_load_removed().load_id())) {
-    return Refuse("R-ACC-2", "no load " + body_.teaching_load_removed().load_id());
+    return Refuse("R-ACC-2", "Нет такой записи учебной нагрузки");
   }
   return Status::Ok();
 }

@@ -195,7 +195,21 @@ try {
   check((await admin.locator("#import-preview").innerText()).includes("событий к записи: 0"),
     "importing the same roster again would record nothing");
 
+  // ---- a teaching load by hand: Russian in 5А, 3 hours a week
+  await admin.click("nav.tabs a[data-tab=classes]");
+  await admin.waitForSelector("#load-form");
+  await admin.selectOption("#load-class", { label: "5А" });
+  await admin.selectOption("#load-subject", { label: "Русский язык" });
+  await admin.selectOption("#load-teacher", { label: "Сидоров Олег Павлович" });
+  await admin.fill("#load-hours", "3");
+  await clearStatus(admin);
+  await admin.click("#load-form button[type=submit]");
+  await statusSays(admin, /Нагрузка назначена: 5А, Русский язык — Сидоров Олег Павлович, 3 ч в неделю/);
+  check((await admin.locator("#loads-table").innerText()).includes("5А\tРусский язык\tСидоров Олег Павлович\t3"),
+    "the loads table lists the new load by name");
+
   // ---- a methodist added by hand; staff passwords issued as slips
+  await admin.click("nav.tabs a[data-tab=users]");
   await admin.click("nav.tabs a[data-tab=users]");
   await admin.waitForSelector("#add-user");
   await admin.fill("#new-user-name", "Орлова Вера Николаевна");

@@ -266,7 +266,54 @@ function classesTab(box, s, edit, again) {
       await again(`${s.userName(parent.value)} — законный представитель ученика ${s.userName(child.value)}: запись №${r.sequence}.`);
     } catch (e) { failAt(gl, e); }
   };
-  box.append(f, ct, en, gl);
+  const teaching = s.v.users.filter((u) => u.active && u.user.roles.includes(5)).sort(byRu((u) => u.user.displayName));
+  box.append(f, ct, en, gl, loadsSection(s, classes, teaching, again));
+}
+
+// «Учебная нагрузка» (TeachingLoadAssigned): who teaches which class (or subgroup) which subject,
+// how many hours a week, from when; the КТП's hours are checked against it (R-PLAN-1).
+function loadsSection(s, classes, teachers, again) {
+  const groups = new Map(s.v.subgroups.map((g) => [g.subgroupId, g]));
+  const rows = [...s.v.loads].sort((a, b) => collator.compare(s.classLabel(a.classId), s.classLabel(b.classId)) ||
+    collator.compare(s.subjectName(a.subjectId), s.subjectName(b.subjectId)));
+  const cls = el("select", { id: "load-class" }, ...classes.map((c) => el("option", { value: c.created.classId }, c.label)));
+  const subjects = [...s.v.subjects].sort(byRu((x) => x.name));
+  const subject = el("select", { id: "load-subject" }, ...subjects.map((x) => el("option", { value: x.subjectId }, x.name)));
+  const group = el("select", { id: "load-subgroup" });
+  const fillGroups = () => clear(group).append(el("option", { value: "" }, "весь класс"),
+    ...s.v.subgroups.filter((g) => g.classId === cls.value && (!g.subjectId || g.subjectId === subject.value))
+      .map((g) => el("option", { value: g.subgroupId }, g.name)));
+  cls.onchange = fillGroups;
+  subject.onchange = fillGroups;
+  fillGroups();
+  const teacher = el("select", { id: "load-teacher" }, ...teachers.map((u) => el("option", { value: u.user.userId }, u.user.displayName)));
+  const hours = el("input", { id: "load-hours", type: "number", min: 0, max: 40, value: 2, size: 3, required: true });
+  const f = el("form", { id: "load-form" }, el("h2", {}, "Назначить учебную нагрузку"),
+    el("div", { class: "row" }, el("label", {}, "Класс ", cls), el("label", {}, "Предмет ", subject), el("label", {}, "Группа ", group),
+      el("label", {}, "Учитель ", teacher), el("label", {}, "Часов в неделю ", hours)),
+    el("button", { type: "submit" }, "Назначить"));
+  f.onsubmit = async (ev) => {
+    ev.preventDefault();
+    clearFail(f);
+    try {
+      const c = s.classes.get(cls.value);
+      if (!c) throw new Error("Выберите класс");
+      if (!teacher.value) throw new Error("В школе нет учителей: добавьте их на вкладке «Пользователи»");
+      const h = parseInt(hours.value, 10);
+      if (!(h >= 0 && h <= 40)) throw new Error("Часов в неделю — от 0 до 40 (R-TERM-1)");
+      const r = await submit({ case: "teachingLoadAssigned", value: { loadId: "l-" + uuid(), teacherId: teacher.value,
+        classId: cls.value, subgroupId: group.value, subjectId: subject.value, weeklyHours: h,
+        academicYearId: c.created.academicYearId } });
+      await again(`Нагрузка назначена: ${c.label}, ${s.subjectName(subject.value)} — ${s.userName(teacher.value)}, ${h} ч в неделю; запись №${r.sequence}.`);
+    } catch (e) { failAt(f, e); }
+  };
+  return el("section", { id: "loads", "aria-labelledby": "loads-h" }, el("h2", { id: "loads-h" }, "Учебная нагрузка"),
+    rows.length ? el("div", { class: "scroll" }, el("table", { id: "loads-table" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Класс"), el("th", {}, "Предмет"), el("th", {}, "Учитель"), el("th", {}, "Часов в неделю"))),
+      el("tbody", {}, ...rows.map((l) => el("tr", {}, el("td", {}, s.classLabel(l.classId) + (l.subgroupId ? ` (${(groups.get(l.subgroupId) || {}).name || "подгруппа"})` : "")),
+        el("td", { class: "text-left" }, s.subjectName(l.subjectId)), el("td", { class: "text-left" }, s.userName(l.teacherId)),
+        el("td", {}, String(l.weeklyHours))))))) : el("p", { class: "muted" }, "Нагрузка ещё не назначена."),
+    f);
 }
 
 // ---------------------------------------------------------------- subjects
