@@ -33,6 +33,8 @@ export async function classPage(params) {
   const absent = (problems.students || []).filter((s) => (s.missed || []).length);
   const nameOf = (r) => r.student_name || r.student_id;  // a row of the marks table
   const names = new Map((marks.rows || []).map((r) => [r.student_id, nameOf(r)]));
+  const subjectNames = new Map((marks.subjects || []).map((x) => [x.subject_id, x.subject_name]));
+  const subjectOf = (id) => subjectNames.get(id) || id;
   const week = el("section", { id: "absences", "aria-labelledby": "absences-h" },
     el("h2", { id: "absences-h" }, "Пропуски недели с " + fmtDate(parseDate(monday)) + " по " + fmtDate(parseDate(sunday))),
     el("div", { class: "row" },
@@ -41,7 +43,7 @@ export async function classPage(params) {
   if (!absent.length) week.append(el("p", {}, "На этой неделе пропусков нет."));
   for (const s of absent) {
     const selects = s.missed.map((x) => el("select", { class: "absence-reason", "data-lesson": x.lessonId,
-      "aria-label": `Причина: ${s.studentId}, ${fmtDate(x.date)}, ${x.subjectId}` },
+      "aria-label": `Причина: ${names.get(s.studentId) || s.studentId}, ${fmtDate(x.date)}, ${subjectOf(x.subjectId)}` },
     el("option", { value: "", selected: !x.absenceReason }, "не указана"),
     ...REASONS.map(([v, t, n]) => el("option", { value: v, selected: x.absenceReason === n }, t))));
     const save = el("button", { type: "button", class: "save-reasons", "data-student": s.studentId }, "Сохранить причины");
@@ -65,7 +67,7 @@ export async function classPage(params) {
     };
     week.append(el("article", { class: "card absence-student", "data-student": s.studentId },
       el("h3", { title: s.studentId }, names.get(s.studentId) || s.studentId),
-      el("ul", {}, ...s.missed.map((x, i) => el("li", {}, `${fmtDate(x.date, false, true)}, ${x.subjectId}` +
+      el("ul", {}, ...s.missed.map((x, i) => el("li", {}, `${fmtDate(x.date, false, true)}, ${subjectOf(x.subjectId)}` +
         (x.topic ? ` («${x.topic}»)` : "") + " — ", selects[i]))), save));
   }
   m.append(week);
