@@ -251,6 +251,83 @@ int ExportOneRoster(const Common& c, const Flags& f) {
   return 0;
 }
 
+std::string DateText(const json& d) {
+  if (!d.is_object()) return "";
+  char out[16];
+  std::snprintf(out, sizeof out, "%02d.%02d.%04d", d.value("day", 0), d.value("month", 0),
+                d.value("year", 0));
+  return out;
+}
+
+// A week of lessons of a class or a teacher (GET .../timetable), by name; a lesson that differs
+// from the weekly timetable says how.
+int Timetable(const Common& c, const Flags& f) {
+  if (f.cls.empty() == f.user.empty()) {
+    return Fail(InvalidArgument("Укажите --class или --teacher", "R-SET-1"));
+  }
+  auto s = ResolveReader(c);
+  if (!s) return Fail(s.error());
+  std::string path = "/api/v1/schools/" + s->school_id + "/timetable?" +
+                     (f.cls.empty() ? "teacher=" + f.user : "class=" + f.cls);
+  if (!f.week.empty()) path += "&week=" + f.week;
+  auto j = GetJson(c, *s, path);
+  if (!j) return Fail(j.error());
+  if (c.json) {
+    std::printf("%s\n", j->dump(2).c_str());
+    return 0;
+  }
+  std::printf("Расписание: %s, неделя с %s\n", (*j).value("title", "").c_str(),
+              DateText((*j)["week_start"]).c_str());
+  std::string day;
+  for (const auto& l : (*j).value("lessons", json::array())) {
+    if (DateText(l["date"]) != day) {
+      day = DateText(l["date"]);
+      std::printf("\n%s\n", day.c_str());
+    }
+    std::string line = "  " + std::to_string(l.value("period", 0)) + ". ";
+    if (!l.value("starts", "").empty())
+      line += l.value("starts", "") + "–" + l.value("ends", "") + " ";
+    line += l.value("subject_name", "");
+    if (!l.value("subgroup_name", "").empty()) line += " (" + l.value("subgroup_name", "") + ")";
+    line += ", " +
+            (f.cls.empty() ? l.value("class_label", "") + " класс" : l.value("teacher_name", ""));
+    if (!l.value("room", "").empty()) line += ", каб. " + l.value("room", "");
+    for (const auto& change : l.value("changes", json::array())) {
+      line += " [" + change.get<std::string>() + "]";
+    }
+    std::printf("%s\n", line.c_str());
+  }
+  if ((*j).value("lessons", json::array()).empty()) std::printf("На этой неделе уроков нет.\n");
+  return 0;
+}
+
+// The КТП beside its lessons (GET .../plans, R-PLAN-1): planned and held hours, the load's hours.
+int Plans(const Common& c) {
+  auto s = ResolveReader(c);
+  if (!s) return Fail(s.error());
+  auto j = GetJson(c, *s, "/api/v1/schools/" + s->school_id + "/plans");
+  if (!j) return Fail(j.error());
+  if (c.json) {
+    std::printf("%s\n", j->dump(2).c_str());
+    return 0;
+  }
+  const json plans = (*j).value("plans", json::array());
+  if (plans.empty()) std::printf("Планов (КТП) нет.\n");
+  for (const auto& p : plans) {
+    const int term = p.value("term_number", 0);
+    std::printf("%s, %s, %s — %s: по плану %d ч, по нагрузке %d ч; уроков %d, проведено %d\n",
+                p.value("class_label", "").c_str(), p.value("subject_name", "").c_str(),
+                term == 0 ? "год" : (std::to_string(term) + "-й период").c_str(),
+                p.value("teacher_name", "").c_str(), p.value("planned_hours", 0),
+                p.value("load_hours", 0), p.value("lessons_scheduled", 0),
+                p.value("lessons_held", 0));
+    if (!p.value("hours_note", "").empty()) {
+      std::printf("  ! %s [R-PLAN-1]\n", p.value("hours_note", "").c_str());
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 void AddSetupCommands(Verbs& v) {
@@ -313,6 +390,16 @@ void AddSetupCommands(Verbs& v) {
       Use::kSigning, [c, f] { return RecordFile(*c, *f); });
   record->add_option("--file", f->text, "the JSON file")->required();
   record->add_flag("--dry-run", f->dry_run, "check the file; record nothing");
+
+  CLI::App* week = v.Add("timetable",
+                         "a week of lessons of a class or a teacher, by name, with the changes "
+                         "from the weekly timetable (R-SET-1)",
+                         Use::kReading, [c, f] { return Timetable(*c, *f); });
+  week->add_option("--class", f->cls, "the class id");
+  week->add_option("--teacher", f->user, "the teacher's user id");
+  week->add_option("--week", f->week, "a day of the week, YYYY-MM-DD (default: this week)");
+  v.Add("plans", "the КТП beside its lessons and the teaching load (R-PLAN-1)", Use::kReading,
+        [c] { return Plans(*c); });
 
   CLI::App* exports = v.app.add_subcommand("export", "export the school's set-up");
   exports->require_subcommand(1);

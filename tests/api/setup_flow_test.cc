@@ -69,6 +69,15 @@ TEST_F(SetupFlowTest, TheMethodistGeneratesTheTimetablesLessonsOnceSkippingHolid
   EXPECT_THAT(again, HasSubstr("Новых уроков: 0"));
   EXPECT_THAT(again, HasSubstr("уже в журнале: 1"));
 
+  // The week as the timetable made it, by name (R-SET-1).
+  const std::string week = Ok("methodist", {"timetable", "--class", "5a", "--week", "2025-10-22"});
+  EXPECT_THAT(week, HasSubstr("Расписание: 5А, неделя с 20.10.2025"));
+  EXPECT_THAT(week, HasSubstr("4. "));
+  EXPECT_THAT(week, HasSubstr("каб. 12"));
+  EXPECT_THAT(Ok("math", {"timetable", "--teacher", "math", "--week", "2025-10-20"}),
+              HasSubstr("5А класс, каб. 12"));
+  EXPECT_THAT(Ok("math", {"plans"}), HasSubstr("Планов (КТП) нет."));
+
   // A teacher does not generate lessons (R-ACC-2).
   ProcessResult denied =
       Cli("math", {"lessons", "generate", "--from", "2025-10-20", "--to", "2025-10-24"});
