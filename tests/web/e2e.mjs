@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { chromiumOptions, readWalkthrough, setOwnPassword, startServer } from "../../tools/web_demo.mjs";
-import { args, check, chromium, chromiumPath, tally } from "./harness.mjs";
+import { args, check, chromium, chromiumPath, clockedPage, tally } from "./harness.mjs";
 
 function run(cmd, argv, opts = {}) {
   const r = spawnSync(cmd, argv, { encoding: "utf8", ...opts });
@@ -71,18 +71,10 @@ try {
   // `p256`: the page takes its fallback session key, ECDSA P-256, as in a browser without Ed25519
   // (the localStorage flag only this test sets).
   async function signIn(role, viewport = { width: 1280, height: 900 }, { p256 = false } = {}) {
-    const context = await browser.newContext({ viewport, locale: "ru-RU" });
-    // The browser's clock is the server's: Date is shifted by the same offset (timers and
-    // performance stay real, as the page's load timing below reads them).
-    await context.addInitScript((offset) => {
-      const RealDate = Date;
-      globalThis.Date = class extends RealDate {
-        constructor(...a) { if (a.length === 0) super(RealDate.now() + offset); else super(...a); }
-        static now() { return RealDate.now() + offset; }
-      };
-    }, offsetMs);
-    const page = await context.newPage();
-    page.on("pageerror", (e) => { console.log(`page error (${role}): ${e.message}`); tally.failures++; });
+    // The browser's clock is the server's (timers and performance stay real, as the page's load
+    // timing below reads them).
+    const page = await clockedPage(browser, offsetMs, role, { viewport });
+    const context = page.context();
     if (p256) await context.addInitScript(() => localStorage.setItem("ej-test-force-p256", "1"));
     await page.goto(url + "/#/login");
     await page.fill("#school", env.SCHOOL);

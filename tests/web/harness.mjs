@@ -1,5 +1,5 @@
 // What the browser tests share: their --name value arguments, Debian's chromium driven by
-// playwright-core (or the skip, exit 77, when either is missing), and the tally of checks.
+// playwright-core (or the skip, exit 77, when either is missing), the tally of checks, and a page whose clock is the server's.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -28,4 +28,21 @@ export const tally = { failures: 0 };
 export function check(ok, what) {
   console.log((ok ? "ok   " : "FAIL ") + what);
   if (!ok) tally.failures++;
+}
+
+// A new page in its own browser context whose clock is the server's (`offsetMs` ahead of this
+// machine's: Date is shifted, timers and performance stay real), Russian locale; a page error
+// counts as a failed check, named by `who`. `options` go to newContext (e.g. a viewport).
+export async function clockedPage(browser, offsetMs, who, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ru-RU", ...options });
+  await context.addInitScript((offset) => {
+    const RealDate = Date;
+    globalThis.Date = class extends RealDate {
+      constructor(...a) { if (a.length === 0) super(RealDate.now() + offset); else super(...a); }
+      static now() { return RealDate.now() + offset; }
+    };
+  }, offsetMs);
+  const page = await context.newPage();
+  page.on("pageerror", (e) => { console.log(`page error (${who}): ${e.message}`); tally.failures++; });
+  return page;
 }

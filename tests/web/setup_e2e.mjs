@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { chromiumOptions, readWalkthrough, setOwnPassword, startServer } from "../../tools/web_demo.mjs";
-import { args, check, chromium, chromiumPath, tally } from "./harness.mjs";
+import { args, check, chromium, chromiumPath, clockedPage, tally } from "./harness.mjs";
 
 function run(cmd, argv) {
   const r = spawnSync(cmd, argv, { encoding: "utf8" });
@@ -46,16 +46,7 @@ try {
   const clearStatus = (page) => page.evaluate(() => { document.getElementById("status").textContent = ""; });
   const statusSays = (page, re) => page.waitForFunction((src) => new RegExp(src).test(document.getElementById("status").textContent), re.source);
   async function signIn(role) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ru-RU" });
-    await context.addInitScript((offset) => {
-      const RealDate = Date;
-      globalThis.Date = class extends RealDate {
-        constructor(...a) { if (a.length === 0) super(RealDate.now() + offset); else super(...a); }
-        static now() { return RealDate.now() + offset; }
-      };
-    }, offsetMs);
-    const page = await context.newPage();
-    page.on("pageerror", (e) => { console.log(`page error (${role}): ${e.message}`); tally.failures++; });
+    const page = await clockedPage(browser, offsetMs, role);
     await page.goto(url + "/#/login");
     await page.fill("#school", env.SCHOOL);
     await page.fill("#login", env[role]);
