@@ -347,6 +347,23 @@ try {
   check(works.includes("15.09.2026") && works.includes("Математика: контрольная работа, «Контрольная работа № 1»"),
     "the parent sees the planned control work in the schedule (R-PLAN-2): " + works);
   await shot(parent, "init-06-parent-diary");
+  // A phone: the pages a parent and a teacher use fit 375 px (wide tables scroll inside).
+  await parent.setViewportSize({ width: 375, height: 800 });
+  for (const page of ["diary", "week", "password"]) {
+    await parent.goto(`${url}/#/${page}`);
+    await parent.waitForSelector("main h1");
+    await parent.waitForLoadState("networkidle");
+    check(await parent.evaluate(() => document.documentElement.scrollWidth <= 375), `the parent's #/${page} fits a 375-px screen`);
+    await shot(parent, `init-07-parent-${page}-375px`);
+  }
+  await t2.setViewportSize({ width: 375, height: 800 });
+  for (const page of ["plan", "week", "class"]) {
+    await t2.goto(`${url}/#/${page}`);
+    await t2.waitForSelector("main h1");
+    await t2.waitForLoadState("networkidle");
+    check(await t2.evaluate(() => document.documentElement.scrollWidth <= 375), `the teacher's #/${page} fits a 375-px screen`);
+    await shot(t2, `init-08-teacher-${page}-375px`);
+  }
 } catch (e) {
   console.log("FAIL " + (e.stack || e.message));
   tally.failures++;
