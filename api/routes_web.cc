@@ -168,18 +168,18 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
         }
         auto class_json = [&](const school::SchoolClass& c) {
           nlohmann::json terms = nlohmann::json::array();
-          int current = 0;
+          int current = 0, term_kind = 0;
           if (auto y = s.years.find(c.year_id); y != s.years.end()) {
             if (const school::TermScheme* scheme = y->second.SchemeFor(c.grade)) {
               for (const auto& t : scheme->terms) terms.push_back(t.number);
+              term_kind = scheme->kind;
             }
           }
           if (const school::TermInfo* t = s.TermOn(c, today)) current = t->number;
-          return nlohmann::json{{"class_id", c.id},
-                                {"name", std::to_string(c.grade) + c.letter},
-                                {"year_id", c.year_id},
-                                {"terms", terms},
-                                {"current_term", current}};
+          return nlohmann::json{
+              {"class_id", c.id},       {"name", std::to_string(c.grade) + c.letter},
+              {"year_id", c.year_id},   {"terms", terms},
+              {"term_kind", term_kind}, {"current_term", current}};
         };
         // The journal pages the user may open: every load whose page the journal read would show
         // (MayReadPage: their own, their class's, or all for the school-wide roles), with the terms

@@ -272,7 +272,7 @@ try {
   await statusSays(teacher, /Записано событий: 1\./);
   await teacher.waitForSelector("#plan-progress article.plan");
   const progress = await teacher.locator("#plan-progress article.plan").innerText();
-  check(progress.includes("5А, Математика, 1-й период") && progress.includes("По плану 3 ч") &&
+  check(progress.includes("5А, Математика, 1-я четверть") && progress.includes("По плану 3 ч") &&
     progress.includes("уроков в расписании 3, проведено 0") && progress.includes("15.09.2026") &&
     progress.includes("R-PLAN-1"), "the plan is shown beside its lessons, with the load's hours checked: " + progress.split("\n").slice(0, 3).join(" / "));
 

@@ -9,6 +9,9 @@ import { fmtDate } from "../dates.js";
 import { read, me, S } from "../session.js";
 import { showProposal } from "../proposals.js";
 
+// "1-я четверть", "2-й триместр", "1-е полугодие" by the TermKind of the class's year.
+const termName = (n, kind) => `${n}-${{ 1: "я четверть", 2: "й триместр", 3: "е полугодие" }[kind] || "й период"}`;
+
 export async function planPage() {
   const m = clear(main());
   m.append(el("h1", {}, "Планирование (КТП)"));
@@ -20,7 +23,7 @@ export async function planPage() {
   const term = el("select", { id: "plan-term" });
   const fillTerms = () => {
     const l = loads[parseInt(pick.value, 10)];
-    clear(term).append(...l.terms.map((t) => el("option", { value: String(t), selected: t === l.current_term }, `${t}-й период`)));
+    clear(term).append(...l.terms.map((t) => el("option", { value: String(t), selected: t === l.current_term }, termName(t, l.term_kind))));
   };
   pick.onchange = fillTerms;
   fillTerms();
@@ -50,18 +53,19 @@ export async function planPage() {
       }, null, names);
     } catch (e) { failAt(f, e); }
   };
-  m.append(f, preview, await progressSection());
+  m.append(f, preview, await progressSection(loads));
 }
 
 // R-PLAN-1: each plan of the teacher's load beside its lessons: the hours against the load, the
 // lessons held, and per planned hour the lesson it falls on and the topic recorded there.
-async function progressSection() {
+async function progressSection(loads) {
   const view = await read(PlanProgressViewSchema, S() + "/plans");
   const box = el("section", { id: "plan-progress", "aria-labelledby": "plan-progress-h" },
     el("h2", { id: "plan-progress-h" }, "Планы и проведённые уроки"));
   if (!view.plans.length) { box.append(el("p", {}, "Планов ещё нет: загрузите КТП выше.")); return box; }
   for (const p of view.plans) {
-    const period = p.termNumber ? `${p.termNumber}-й период` : "учебный год";
+    const kind = (loads.find((l) => l.class_id === p.classId) || {}).term_kind;
+    const period = p.termNumber ? termName(p.termNumber, kind) : "учебный год";
     box.append(el("article", { class: "panel plan", "data-plan": p.planId },
       el("h3", {}, `${p.classLabel}, ${p.subjectName}, ${period}`),
       el("p", { class: "plan-summary" }, `По плану ${p.plannedHours} ч; по нагрузке ${p.loadHours} ч ` +
