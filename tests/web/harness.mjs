@@ -34,7 +34,7 @@ export function check(ok, what) {
 // machine's: Date is shifted, timers and performance stay real), Russian locale; a page error
 // counts as a failed check, named by `who`. `options` go to newContext (e.g. a viewport).
 export async function clockedPage(browser, offsetMs, who, options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ru-RU", ...options });
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "ru-RU", ...options });
   await context.addInitScript((offset) => {
     const RealDate = Date;
     globalThis.Date = class extends RealDate {

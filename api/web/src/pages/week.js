@@ -19,12 +19,14 @@ export async function weekPage(params) {
   const choices = [];
   if (has("teacher")) choices.push({ key: "teacher:" + me.user_id, label: "Мои уроки", q: { teacher: me.user_id } });
   const classes = new Map();
-  for (const st of me.students || []) if (st.class_id) classes.set(st.class_id, null);
+  // A parent's or a student's class, named by the student ("класс: Иванов Пётр").
+  for (const st of me.students || []) if (st.class_id && !classes.has(st.class_id)) classes.set(st.class_id, null);
+  const studentOf = new Map((me.students || []).map((st) => [st.class_id, st.student_name]));
   if (staff) for (const c of classesOf(me)) classes.set(c.class_id, c.name);
   for (const l of staff ? me.loads || [] : []) classes.set(l.class_id, l.name);
   const labels = [...classes.entries()];
   for (const [id, name] of labels.sort((a, b) => collator.compare(a[1] || "", b[1] || ""))) {
-    choices.push({ key: "class:" + id, label: name ? `${name} класс` : "Класс ребёнка", q: { class: id } });
+    choices.push({ key: "class:" + id, label: name ? `${name} класс` : `класс: ${studentOf.get(id) || "ученика"}`, q: { class: id } });
   }
   if (!choices.length) { m.append(el("p", {}, "Расписание пока недоступно.")); return; }
   const chosen = choices.find((c) => c.key === params.get("of")) || choices[0];
