@@ -97,7 +97,7 @@ GeneratedLessons GenerateLessons(const School& school, Day from, Day to) {
     for (const auto& [id, slot] : school.timetable) {
       if (slot.weekday != weekday || day < slot.first || day > slot.last) continue;
       auto cls = school.classes.find(slot.class_id);
-      if (cls == school.classes.end()) continue;
+      if (cls == school.classes.end() || !school.SlotGives(slot, cls->second, day)) continue;
       if (std::string off = school.DayOff(cls->second, day); !off.empty()) {
         days_off.insert(RuDate(day) + ", " + school.ClassLabel(cls->second.id) + ": " + off);
         continue;

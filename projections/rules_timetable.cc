@@ -150,9 +150,17 @@ Status Checker::CheckTimetableSlotSet() {
                                  std::string(RuWeekday(p.weekday())) +
                                  " — не учебный день: в учебной неделе класса его нет");
   }
+  if (!v1::WeekParity_IsValid(p.weeks())) {
+    return Malformed("R-SET-3", "Недели строки расписания — каждая, 1-я или 2-я");
+  }
   for (const auto& [id, other] : school_->timetable) {
     if (id == p.slot_id() || other.weekday != p.weekday() || other.period != p.period() ||
         other.last < first || other.first > last) {
+      continue;
+    }
+    // Two-week timetables: a slot of odd weeks and one of even weeks never meet.
+    if (p.weeks() != v1::WEEK_PARITY_UNSPECIFIED && other.weeks != v1::WEEK_PARITY_UNSPECIFIED &&
+        p.weeks() != other.weeks) {
       continue;
     }
     std::string conflict =

@@ -180,6 +180,27 @@ bool School::IsSchoolWeekday(const SchoolClass& cls, Day day) const {
   return weekdays == 0 ? wd <= 5 : (weekdays & (1u << wd)) != 0;
 }
 
+int School::StudyWeek(const SchoolClass& cls, Day day) const {
+  Day first = kNoDay;
+  if (auto year = years.find(cls.year_id); year != years.end()) first = year->second.first;
+  if (first == kNoDay) {
+    v1::Date d = DateOf(day);
+    d.set_year(d.month() >= 9 ? d.year() : d.year() - 1);
+    d.set_month(9);
+    d.set_day(1);
+    auto september = DayOf(d);
+    first = september ? *september : day;
+  }
+  return (WeekStart(day) - WeekStart(first)) / 7 + 1;
+}
+
+bool School::SlotGives(const TimetableSlot& slot, const SchoolClass& cls, Day day) const {
+  if (slot.weekday != WeekdayOf(day) || day < slot.first || day > slot.last) return false;
+  if (slot.weeks == v1::WEEK_PARITY_UNSPECIFIED) return true;
+  const bool odd = StudyWeek(cls, day) % 2 != 0;
+  return odd == (slot.weeks == v1::WEEK_PARITY_ODD);
+}
+
 std::string School::DayOff(const SchoolClass& cls, Day day) const {
   if (auto year = years.find(cls.year_id); year != years.end()) {
     for (const auto& h : year->second.holidays) {

@@ -143,6 +143,7 @@ struct TimetableSlot {
   int period = 0;
   Day first = kNoDay, last = kForever;
   uint64_t seq = 0;
+  v1::WeekParity weeks = v1::WEEK_PARITY_UNSPECIFIED;  // two-week timetables: odd or even weeks
 };
 
 // The calendar-thematic plan (КТП) of a class-subject (PlannedTopicsSet).
@@ -340,6 +341,13 @@ struct School {
   // Whether `day` is one of the school days of the week of the class's grade (its term scheme's
   // school_weekdays; Monday..Friday when it names none).
   bool IsSchoolWeekday(const SchoolClass& cls, Day day) const;
+  // The class's study week of `day` (R-SET-3, two-week timetables): 1 for the week (Monday to
+  // Sunday) holding the first day of the class's academic year, counting on through holidays;
+  // from 1 September of the school year `day` falls in when the year is not defined.
+  int StudyWeek(const SchoolClass& cls, Day day) const;
+  // Whether a timetable slot gives the class a lesson on `day`: its weekday, its dates and its
+  // weeks (odd, even or every), holidays aside (DayOff).
+  bool SlotGives(const TimetableSlot& slot, const SchoolClass& cls, Day day) const;
   // Start and end instants of a lesson (its bell period in the school's zone; the whole day when
   // no bell schedule names the period).
   int64_t LessonStartUs(const Lesson& lesson) const;

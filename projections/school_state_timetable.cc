@@ -93,7 +93,8 @@ Status SchoolState::FoldTimetable(School* school, const v1::EventBody& body, uin
                                                      p.period(),
                                                      DayOr(p.valid().first_day(), kNoDay),
                                                      DayOr(p.valid().last_day(), kForever),
-                                                     seq};
+                                                     seq,
+                                                     p.weeks()};
       return Status::Ok();
     }
     case B::kTimetableSlotRemoved: {

@@ -121,6 +121,7 @@ void AddTimetable(const School& school, v1::SetupView& view) {
     out->set_period(s->period);
     out->set_room(s->room);
     SetRange(out->mutable_valid(), s->first, s->last);
+    out->set_weeks(s->weeks);
   }
   for (const Plan* p : Sorted(school.plans)) {
     auto* out = view.add_plans();

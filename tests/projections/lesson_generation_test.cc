@@ -134,7 +134,8 @@ TEST_F(LessonGenerationTest, AGeneratedLessonCarriesTheNextTopicOfThePlan_R_PLAN
 
 // R-PLAN-1: a plan beside its lessons and the teaching load; R-PLAN-2: its control works on the
 // students' lessons.
-TEST_F(LessonGenerationTest, ThePlanStandsBesideItsLessonsTheLoadAndTheControlWorks_R_PLAN_1_R_PLAN_2) {
+TEST_F(LessonGenerationTest,
+       ThePlanStandsBesideItsLessonsTheLoadAndTheControlWorks_R_PLAN_1_R_PLAN_2) {
   MustSubmit(PlanBody("ktp-5a-math-t1", 1,
                       {{"Натуральные числа", 1, {}},
                        {"Сложение", 1, {}},
@@ -224,6 +225,35 @@ TEST_F(LessonGenerationTest, TheWeekShowsTheTimetableAndItsChanges_R_SET_1) {
   EXPECT_EQ(school::WeekTimetableOf(School(), "", "sub", D(2025, 11, 10)).lessons_size(), 1);
   EXPECT_EQ(school::WeekTimetableOf(School(), "", "russian", D(2025, 11, 10)).lessons_size(), 0);
   EXPECT_EQ(school::WeekTimetableOf(School(), "", "math", D(2025, 11, 10)).lessons_size(), 1);
+}
+
+TEST_F(LessonGenerationTest, ATwoWeekTimetableGivesItsLessonsInAlternateWeeksThroughHolidays) {
+  // The year starts on Monday 1 Sep 2025 (week 1). Odd weeks: math; even weeks: Russian, in the
+  // same place.
+  for (auto [id, subject, weeks] : {std::tuple{"mon-odd", "math", v1::WEEK_PARITY_ODD},
+                                    std::tuple{"mon-even", "russian", v1::WEEK_PARITY_EVEN}}) {
+    v1::EventBody b = Body("methodist");
+    auto* t = b.mutable_timetable_slot_set();
+    t->set_slot_id(id);
+    t->set_class_id("5a");
+    t->set_subject_id(subject);
+    t->set_teacher_id(subject);
+    t->set_weekday(v1::WEEKDAY_MONDAY);
+    t->set_period(3);
+    t->set_room("12");
+    t->set_weeks(weeks);
+    *t->mutable_valid()->mutable_first_day() = Date(D(2025, 9, 1));
+    *b.mutable_business_date() = Date(D(2025, 9, 1));
+    MustSubmit(b);
+  }
+  // 13 Oct (week 7) .. 16 Nov (week 11): the autumn holidays take 27 Oct (week 9) and 3 Nov
+  // (week 10), and the weeks count on through them.
+  school::GeneratedLessons g = GenerateAndRecord(D(2025, 10, 13), D(2025, 11, 16));
+  EXPECT_THAT(DatesOf(g), ElementsAre("2025-10-13", "2025-10-20", "2025-11-10"));
+  EXPECT_NE(School().FindLesson(school::GeneratedLessonId("mon-odd", D(2025, 10, 13))), nullptr);
+  EXPECT_NE(School().FindLesson(school::GeneratedLessonId("mon-even", D(2025, 10, 20))), nullptr);
+  EXPECT_NE(School().FindLesson(school::GeneratedLessonId("mon-odd", D(2025, 11, 10))), nullptr);
+  EXPECT_EQ(School().StudyWeek(School().classes.find("5a")->second, D(2025, 11, 16)), 11);
 }
 
 TEST_F(LessonGenerationTest, AChangeFromADateMovesOnlyLaterLessonsAndKeepsHeldOnes) {

@@ -192,6 +192,27 @@ TEST_F(TimetableRulesTest, SlotsWhoseDatesDoNotOverlapDoNotClash) {
                   D(2025, 12, 28)));
 }
 
+TEST_F(TimetableRulesTest, ATwoWeekTimetableSharesAPlaceBetweenItsWeeksButNotWithEveryWeek) {
+  v1::EventBody odd = Slot("s-odd", "5a", "math", "math", v1::WEEKDAY_MONDAY, 1, "12");
+  odd.mutable_timetable_slot_set()->set_weeks(v1::WEEK_PARITY_ODD);
+  MustSubmit(odd);
+  // The same teacher and room in the even weeks: no clash.
+  v1::EventBody even = Slot("s-even", "9a", "math", "math", v1::WEEKDAY_MONDAY, 1, "12");
+  even.mutable_timetable_slot_set()->set_weeks(v1::WEEK_PARITY_EVEN);
+  MustSubmit(even);
+  // A second odd-week lesson of the teacher, or an every-week one, meets the first.
+  v1::EventBody odd_again = Slot("s-odd-2", "9a", "math", "math", v1::WEEKDAY_MONDAY, 1, "14");
+  odd_again.mutable_timetable_slot_set()->set_weeks(v1::WEEK_PARITY_ODD);
+  auto r = Submit(odd_again);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().rule(), "R-SET-3");
+  auto every = Submit(Slot("s-every", "9a", "math", "math", v1::WEEKDAY_MONDAY, 1, "14"));
+  ASSERT_FALSE(every.has_value());
+  EXPECT_EQ(every.error().rule(), "R-SET-3");
+  EXPECT_THAT(every.error().message(), HasSubstr("понедельник, 1-й урок"));
+  EXPECT_FALSE(School().timetable.contains("s-every"));
+}
+
 TEST_F(TimetableRulesTest, ASlotEndedFromADateFreesItsPlaceFromThatDate) {
   MustSubmit(Slot("s-1", "5a", "math", "math", v1::WEEKDAY_MONDAY, 1, "12"));
   v1::EventBody end = Body("methodist");

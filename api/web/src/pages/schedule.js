@@ -12,6 +12,8 @@ import { loadSetup } from "./setup.js";
 const DAYS = [[1, "Пн"], [2, "Вт"], [3, "Ср"], [4, "Чт"], [5, "Пт"], [6, "Сб"]];
 const DAY_NAMES = ["", "понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"];
 const kPeriods = 8;
+// TimetableSlotSet.weeks (WeekParity): a two-week timetable's weeks.
+const WEEKS = ["каждую неделю", "1-я неделя", "2-я неделя"];
 
 // A slot holds on `iso` (YYYY-MM-DD) when its `valid` range covers it (an open end: to the end of
 // the year).
@@ -52,6 +54,9 @@ export async function schedulePage(params) {
             el("b", {}, s.subjectName(t.subjectId)), t.subgroupId ? ` (${subgroupName.get(t.subgroupId) || t.subgroupId})` : "",
             el("br"), el("span", { class: "muted" }, s.userName(t.teacherId)),
             t.room ? el("span", { class: "muted" }, `, каб. ${t.room}`) : "",
+            t.weeks ? el("span", { class: "muted slot-weeks" }, ` (${WEEKS[t.weeks]})`) : "",
+            edit ? el("button", { type: "button", class: "secondary small slot-change", title: "Изменить с даты",
+              onclick: () => changeSlot(t) }, "изменить") : "",
             edit ? el("button", { type: "button", class: "secondary small slot-remove", title: "Убрать из расписания",
               onclick: (ev) => removeSlot(ev.target.closest("td"), t) }, "убрать") : ""))))))));
   const gridBox = el("section", { class: "panel", id: "schedule-week" },
@@ -63,6 +68,7 @@ export async function schedulePage(params) {
 
   m.append(bellsSection(s, edit, on, again));
 
+  let changeSlot = () => {};
   async function removeSlot(cell, t) {
     clearFail(gridBox);
     try {
@@ -86,10 +92,39 @@ export async function schedulePage(params) {
     el("option", { value: String(i + 1) }, `${i + 1}-й урок`)));
   const room = el("input", { id: "slot-room", size: 8 });
   const validFrom = el("input", { type: "date", id: "slot-from", required: true, value: on });
-  const add = el("form", { id: "add-slot" }, el("h2", {}, "Добавить урок в расписание"),
+  const weeks = el("select", { id: "slot-weeks" }, ...WEEKS.map((w, i) => el("option", { value: String(i) }, w)));
+  // «Изменить с даты» fills this form with a slot: submitting it ends that slot the day before and
+  // records the changed one from that day (R-SET-3), so that lessons before it keep their place.
+  let replacing = null;
+  const heading = el("h2", {}, "Добавить урок в расписание");
+  const submitButton = el("button", { type: "submit" }, "Добавить");
+  const cancelChange = el("button", { type: "button", class: "secondary", hidden: true, onclick: () => {
+    replacing = null;
+    heading.textContent = "Добавить урок в расписание";
+    submitButton.textContent = "Добавить";
+    cancelChange.hidden = true;
+  } }, "Не изменять");
+  changeSlot = (t) => {
+    replacing = t;
+    const l = loads.find((x) => x.teacherId === t.teacherId && x.subjectId === t.subjectId && (x.subgroupId || "") === (t.subgroupId || ""));
+    if (l) load.value = l.loadId;
+    weekday.value = String(t.weekday);
+    period.value = String(t.period);
+    room.value = t.room || "";
+    weeks.value = String(t.weeks || 0);
+    validFrom.value = on > me.today ? on : me.today;
+    heading.textContent = `Изменить с даты: ${s.subjectName(t.subjectId)}, ${DAY_NAMES[t.weekday]}, ${t.period}-й урок`;
+    submitButton.textContent = "Изменить с этой даты";
+    cancelChange.hidden = false;
+    add.scrollIntoView({ block: "center" });
+    load.focus();
+  };
+  const add = el("form", { id: "add-slot" }, heading,
     el("div", { class: "row" }, el("label", {}, "Предмет и учитель ", load), el("label", {}, "День ", weekday),
-      el("label", {}, "Урок № ", period), el("label", {}, "Кабинет ", room), el("label", {}, "Действует с ", validFrom)),
-    el("button", { type: "submit" }, "Добавить"),
+      el("label", {}, "Урок № ", period), el("label", {}, "Кабинет ", room), el("label", {}, "Недели ", weeks),
+      el("label", {}, "Действует с ", validFrom)),
+    el("p", { class: "muted" }, "Расписание на две недели: 1-я неделя — та, в которой начинается учебный год, дальше недели чередуются, каникулы тоже считаются."),
+    el("div", { class: "row" }, submitButton, cancelChange),
     loads.length ? "" : el("p", { class: "error-text" }, "У класса нет учебной нагрузки: её назначает администратор."));
   add.onsubmit = async (ev) => {
     ev.preventDefault();
@@ -98,10 +133,26 @@ export async function schedulePage(params) {
       const l = loads.find((x) => x.loadId === load.value);
       if (!l) throw new Error("Выберите предмет и учителя");
       const from = parseDate(validFrom.value);
-      const r = await submit({ case: "timetableSlotSet", value: { slotId: "slot-" + uuid(), classId, subgroupId: l.subgroupId,
+      const slot = { slotId: "slot-" + uuid(), classId, subgroupId: l.subgroupId,
         subjectId: l.subjectId, teacherId: l.teacherId, weekday: parseInt(weekday.value, 10), period: parseInt(period.value, 10),
-        room: room.value.trim(), valid: { firstDay: from } } }, { businessDate: from });
-      await again(`Урок «${s.subjectName(l.subjectId)}» добавлен в расписание (${DAY_NAMES[weekday.value]}, ${period.value}-й урок): запись №${r.sequence}.`);
+        room: room.value.trim(), valid: { firstDay: from }, weeks: parseInt(weeks.value, 10) };
+      const what = `«${s.subjectName(l.subjectId)}» (${DAY_NAMES[weekday.value]}, ${period.value}-й урок)`;
+      if (!replacing) {
+        const r = await submit({ case: "timetableSlotSet", value: slot }, { businessDate: from });
+        await again(`Урок ${what} добавлен в расписание: запись №${r.sequence}.`);
+        return;
+      }
+      const old = replacing;
+      await submit({ case: "timetableSlotRemoved", value: { slotId: old.slotId, effectiveFrom: from } }, { businessDate: from });
+      try {
+        const r = await submit({ case: "timetableSlotSet", value: slot }, { businessDate: from });
+        await again(`Расписание изменено с ${fmtDate(from)}: ${what}, запись №${r.sequence}. ` +
+          "Уроки с этой даты пересоздайте кнопкой «Проверить» ниже: уже проведённые останутся.");
+      } catch (e) {
+        // The changed slot was refused (a clash): the old one holds again, as it was.
+        await submit({ case: "timetableSlotSet", value: old }, { businessDate: old.valid.firstDay });
+        throw e;
+      }
     } catch (e) { failAt(add, e); }
   };
   m.append(add);
