@@ -11,10 +11,12 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "ejournal/v1/event.pb.h"
+#include "ejournal/v1/setup.pb.h"
 #include "ledger/crypto.h"
 #include "schemas/status.h"
 
@@ -69,6 +71,7 @@ void AddFinalMarkCommands(Verbs& v);   // term-mark, order-final
 void AddReadCommands(Verbs& v);        // diary, journal, history, corrections, report, entry
 void AddAdminCommands(Verbs& v);       // server-backup
 void AddSetupCommands(Verbs& v);       // lessons generate, import, record, export
+void AddSchoolCommands(Verbs& v);      // users, subjects, classes, students, guardians, load, ...
 
 // ---- shared by the verbs (client_support.cc) ----
 
@@ -126,6 +129,14 @@ v1::EventBody NewBody(const Session& s);
 
 // Signs and submits; prints the sequence (or the server's JSON).
 int Submit(const Common& c, const Session& s, const v1::EventBody& body);
+
+// Signs the bodies of `p` (payload and business date set) with the session's key and submits
+// them in order, in batches; prints how many were recorded and every refusal. 0 when all were.
+int RecordBodies(const Common& c, const Session& s, const v1::ProposedEvents& p);
+
+// `text` cut or padded with spaces to `width` characters (UTF-8 aware: a Cyrillic letter is one
+// character of two bytes, so printf's byte widths would misalign names).
+std::string Column(std::string_view text, size_t width);
 
 // The value of `key` in an object as text ("" if absent).
 std::string Str(const nlohmann::json& j, const char* key);

@@ -13,24 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-// `text` cut or padded with spaces to `width` characters (UTF-8: a Cyrillic letter is one
-// character of two bytes, so printf's byte widths would misalign names).
-std::string Column(std::string_view text, size_t width) {
-  std::string out;
-  size_t chars = 0;
-  for (size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    size_t len = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    len = std::min(len, text.size() - i);
-    if (chars == width) break;
-    out.append(text.substr(i, len));
-    ++chars;
-    i += len;
-  }
-  out.append(width - chars, ' ');
-  return out;
-}
-
 std::string DateText(const json& d) {
   if (!d.is_object()) return "";
   char buf[16];

@@ -39,48 +39,6 @@ void PrintRows(const v1::ProposedEvents& p) {
   if (!p.summary().empty()) std::printf("%s\n", p.summary().c_str());
 }
 
-// Signs and submits the proposal's bodies in order; prints how many were recorded and every
-// refusal. 0 when all were recorded.
-int Record(const Common& c, const Session& s, const v1::ProposedEvents& p) {
-  size_t recorded = 0, duplicates = 0, refused = 0;
-  for (size_t first = 0; first < static_cast<size_t>(p.bodies_size()); first += kBatch) {
-    v1::SignedEventBatch batch;
-    std::vector<std::string> ids;
-    const size_t last = std::min(first + kBatch, static_cast<size_t>(p.bodies_size()));
-    for (size_t i = first; i < last; ++i) {
-      v1::EventBody body = NewBody(s);
-      body.MergeFrom(p.bodies(static_cast<int>(i)));
-      ids.push_back(body.event_id());
-      auto bytes = SignEvent(body, *s.key);
-      if (!bytes) return Fail(bytes.error());
-      batch.add_events(std::move(*bytes));
-    }
-    auto answer = Exchange(c, s, "POST", "/api/v1/events:batch", batch.SerializeAsString(),
-                           "application/x-protobuf", "");
-    if (!answer) return Fail(answer.error());
-    json j = json::parse(*answer, nullptr, false);
-    if (!j.is_object() || !j.contains("results") || !j["results"].is_array()) {
-      return Fail(Internal("the server's answer has no results: " + *answer));
-    }
-    for (size_t k = 0; k < j["results"].size(); ++k) {
-      const json& r = j["results"][k];
-      if (r.contains("error")) {
-        ++refused;
-        std::printf("ОТКАЗ (событие %s): %s [%s]\n", ids[k].c_str(),
-                    Str(r["error"], "message").c_str(), Str(r["error"], "rule").c_str());
-      } else if (r.value("duplicate", false)) {
-        ++duplicates;
-      } else {
-        ++recorded;
-      }
-    }
-  }
-  std::printf("Записано событий: %zu%s%s\n", recorded,
-              duplicates ? ("; уже были в журнале: " + std::to_string(duplicates)).c_str() : "",
-              refused ? ("; отклонено: " + std::to_string(refused)).c_str() : "");
-  return refused == 0 ? 0 : 1;
-}
-
 // The Authorization of a POST that reads (a proposal, the contacts): the session's bearer token,
 // or the request signed by a long-lived key (EJ-Signed, api/signed_request.h).
 Result<std::string> Authorization(const Session& s, const std::string& target,
@@ -123,7 +81,7 @@ int Propose(const Common& c, const std::string& path, const std::string& body,
     std::printf("Пробный запуск: ничего не записано (событий было бы: %d).\n", p.bodies_size());
     return 0;
   }
-  if (int rc = Record(c, *s, p); rc != 0) return rc;
+  if (int rc = RecordBodies(c, *s, p); rc != 0) return rc;
   if (p.contacts_size() > 0) {
     v1::ProposedEvents contacts;
     *contacts.mutable_contacts() = p.contacts();
@@ -228,7 +186,7 @@ int RecordFile(const Common& c, const Flags& f) {
   }
   auto s = Resolve(c, /*need_key=*/true, /*need_token=*/false);
   if (!s) return Fail(s.error());
-  return Record(c, *s, p);
+  return RecordBodies(c, *s, p);
 }
 
 int ExportOneRoster(const Common& c, const Flags& f) {
@@ -329,6 +287,46 @@ int Plans(const Common& c) {
 }
 
 }  // namespace
+
+int RecordBodies(const Common& c, const Session& s, const v1::ProposedEvents& p) {
+  size_t recorded = 0, duplicates = 0, refused = 0;
+  for (size_t first = 0; first < static_cast<size_t>(p.bodies_size()); first += kBatch) {
+    v1::SignedEventBatch batch;
+    std::vector<std::string> ids;
+    const size_t last = std::min(first + kBatch, static_cast<size_t>(p.bodies_size()));
+    for (size_t i = first; i < last; ++i) {
+      v1::EventBody body = NewBody(s);
+      body.MergeFrom(p.bodies(static_cast<int>(i)));
+      ids.push_back(body.event_id());
+      auto bytes = SignEvent(body, *s.key);
+      if (!bytes) return Fail(bytes.error());
+      batch.add_events(std::move(*bytes));
+    }
+    auto answer = Exchange(c, s, "POST", "/api/v1/events:batch", batch.SerializeAsString(),
+                           "application/x-protobuf", "");
+    if (!answer) return Fail(answer.error());
+    json j = json::parse(*answer, nullptr, false);
+    if (!j.is_object() || !j.contains("results") || !j["results"].is_array()) {
+      return Fail(Internal("the server's answer has no results: " + *answer));
+    }
+    for (size_t k = 0; k < j["results"].size(); ++k) {
+      const json& r = j["results"][k];
+      if (r.contains("error")) {
+        ++refused;
+        std::printf("ОТКАЗ (событие %s): %s [%s]\n", ids[k].c_str(),
+                    Str(r["error"], "message").c_str(), Str(r["error"], "rule").c_str());
+      } else if (r.value("duplicate", false)) {
+        ++duplicates;
+      } else {
+        ++recorded;
+      }
+    }
+  }
+  std::printf("Записано событий: %zu%s%s\n", recorded,
+              duplicates ? ("; уже были в журнале: " + std::to_string(duplicates)).c_str() : "",
+              refused ? ("; отклонено: " + std::to_string(refused)).c_str() : "");
+  return refused == 0 ? 0 : 1;
+}
 
 void AddSetupCommands(Verbs& v) {
   auto c = v.c;

@@ -239,7 +239,9 @@ Result<v1::Date> DateArg(const std::string& text, const std::string& zone_name) 
   }
   int y = 0, m = 0, d = 0;
   if (std::sscanf(text.c_str(), "%d-%d-%d", &y, &m, &d) != 3) {
-    return Err(InvalidArgument("a date is YYYY-MM-DD, not \"" + text + "\""));
+    if (std::sscanf(text.c_str(), "%d.%d.%d", &d, &m, &y) != 3) {
+      return Err(InvalidArgument("Дата — ГГГГ-ММ-ДД или ДД.ММ.ГГГГ, а не «" + text + "»"));
+    }
   }
   v1::Date date;
   date.set_year(y);
@@ -325,11 +327,27 @@ int Submit(const Common& c, const Session& s, const v1::EventBody& body) {
     return 0;
   }
   json j = json::parse(*answer, nullptr, false);
-  std::printf("recorded: entry %s (event %s)%s\n",
+  std::printf("Записано: запись №%s (событие %s)%s\n",
               j.is_object() ? j["sequence"].dump().c_str() : answer->c_str(),
               body.event_id().c_str(),
-              j.is_object() && j.value("duplicate", false) ? ", already in the ledger" : "");
+              j.is_object() && j.value("duplicate", false) ? ", уже была в журнале" : "");
   return 0;
+}
+
+std::string Column(std::string_view text, size_t width) {
+  std::string out;
+  size_t chars = 0;
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    size_t len = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    len = std::min(len, text.size() - i);
+    if (chars == width) break;
+    out.append(text.substr(i, len));
+    ++chars;
+    i += len;
+  }
+  out.append(width - chars, ' ');
+  return out;
 }
 
 std::string Str(const json& j, const char* key) {

@@ -58,7 +58,7 @@ TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3
   r = Cli("math", {"mark", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s3",
                    "--value", "3", "--work", "answer", "--mark-id", "cli-m1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("recorded: entry " + std::to_string(before + 1)), std::string::npos)
+  EXPECT_NE(r.out.find("Записано: запись №" + std::to_string(before + 1)), std::string::npos)
       << r.out;
   // Refusals are the server's words with the rule id, and append nothing.
   const uint64_t after_mark = LedgerSize();

@@ -99,17 +99,19 @@ class FlowFixture : public ApiFixture {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.exit_code == 0 ? r.out : "";
   }
-  // The ledger entry number a write printed ("recorded: entry N (event E)").
+  // The ledger entry number a write printed ("Записано: запись №N (событие E)").
   static uint64_t EntryOf(const std::string& out) {
-    const auto at = out.find("recorded: entry ");
+    const std::string mark = "Записано: запись №";
+    const auto at = out.find(mark);
     if (at == std::string::npos) return 0;
-    return std::stoull(out.substr(at + 16));
+    return std::stoull(out.substr(at + mark.size()));
   }
   // The event id a write printed.
   static std::string EventOf(const std::string& out) {
-    const auto at = out.find("(event ");
+    const std::string mark = "(событие ";
+    const auto at = out.find(mark);
     if (at == std::string::npos) return "";
-    return out.substr(at + 7, out.find(')', at) - at - 7);
+    return out.substr(at + mark.size(), out.find(')', at) - at - mark.size());
   }
 
   // What a cell shows: the marks ("5", "5/4", with "*" when the value is an approved correction)

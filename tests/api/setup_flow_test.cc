@@ -180,6 +180,100 @@ TEST_F(SetupFlowTest, RecordSignsEveryEventOfAFileAndTheRulesStillDecide_R_SET_3
   EXPECT_THAT(refused.err + refused.out, HasSubstr("JSON-массив"));
 }
 
+TEST_F(SetupFlowTest, TheCliSetsUpTheSchoolOneFactAtATimeByName_R_SET_1_R_SET_3) {
+  At(D(2025, 10, 6), "15:00");
+  SignIn("admin");
+  SignIn("methodist");
+  SignIn("math");
+  Ok("admin", {"subjects", "add", "--name", "Информатика", "--short", "Информ."});
+  Ok("admin", {"users", "add", "--name", "Сидорова Анна Петровна", "--login", "sidorova", "--roles",
+               "teacher,class-teacher"});
+  Ok("admin",
+     {"users", "add", "--name", "Кузнецов Иван", "--login", "kuznetsov", "--roles", "ученик"});
+  Ok("admin", {"users", "add", "--name", "Кузнецова Ольга Петровна", "--login", "kuznetsova",
+               "--roles", "parent"});
+  Ok("admin", {"classes", "add", "--grade", "6", "--letter", "Б", "--teacher", "Сидорова"});
+  Ok("admin",
+     {"students", "enrol", "--student", "Кузнецов Иван", "--class", "6 б", "--on", "2025-10-06"});
+  Ok("admin", {"guardians", "link", "--parent", "KUZNETSOVA", "--student", "kuznetsov"});
+  Ok("admin", {"load", "assign", "--teacher", "sidorova", "--class", "6Б", "--subject",
+               "информатика", "--hours", "1"});
+
+  // Names, never ids, in the tables; 1А < 2А < 10А order.
+  const std::string users = Ok("admin", {"users", "list", "--class", "6Б"});
+  EXPECT_THAT(users, HasSubstr("Кузнецов Иван"));
+  EXPECT_THAT(users, HasSubstr("родитель (Кузнецов Иван)"));
+  EXPECT_THAT(users, HasSubstr("Всего: 2"));
+  EXPECT_THAT(Ok("admin", {"classes", "list"}), HasSubstr("Сидорова Анна Петровна"));
+  EXPECT_THAT(Ok("admin", {"load", "list", "--class", "6Б"}),
+              HasSubstr("6Б, Информатика — Сидорова Анна Петровна, 1 ч в неделю"));
+
+  // A name that fits two people is refused with both, and nothing is recorded.
+  const uint64_t before = LedgerSize();
+  ProcessResult two = Cli("admin", {"users", "roles", "--user", "Кузнецов", "--roles", "student"});
+  EXPECT_NE(two.exit_code, 0);
+  EXPECT_THAT(two.err, HasSubstr("не один пользователь"));
+  EXPECT_THAT(two.err, HasSubstr("Кузнецова Ольга Петровна"));
+  EXPECT_THAT(two.err, HasSubstr("R-SET-1"));
+  ProcessResult none = Cli("admin", {"students", "enrol", "--student", "Петров", "--class", "6Б"});
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_THAT(none.err, HasSubstr("В школе нет: ученик «Петров»"));
+  EXPECT_EQ(LedgerSize(), before);
+
+  // The methodist's two-week timetable, changed from a date.
+  Ok("methodist",
+     {"slots", "add", "--class", "6Б", "--subject", "Информатика", "--teacher", "Сидорова", "--day",
+      "пн", "--period", "7", "--room", "30", "--from", "2025-10-06", "--weeks", "odd"});
+  EXPECT_THAT(Ok("methodist", {"slots", "list", "--class", "6Б", "--on", "2025-10-06"}),
+              HasSubstr("7. Информатика — Сидорова Анна Петровна, каб. 30 (1-я неделя)"));
+  const std::string changed =
+      Ok("methodist", {"slots", "change", "--class", "6Б", "--day", "пн", "--period", "7", "--from",
+                       "13.10.2025", "--room", "31", "--weeks", "every"});
+  EXPECT_THAT(changed, HasSubstr("Расписание изменено с 13.10.2025"));
+  EXPECT_THAT(Ok("methodist", {"slots", "list", "--class", "6Б", "--on", "2025-10-10"}),
+              HasSubstr("каб. 30 (1-я неделя)"));
+  const std::string later =
+      Ok("methodist", {"slots", "list", "--class", "6Б", "--on", "2025-10-13"});
+  EXPECT_THAT(later, HasSubstr("7. Информатика — Сидорова Анна Петровна, каб. 31\n"));
+  // A change that clashes is refused and the old lesson holds again.
+  Ok("methodist", {"slots", "add", "--class", "5a", "--subject", "Математика", "--teacher", "math",
+                   "--day", "вт", "--period", "7", "--room", "40", "--from", "2025-10-06"});
+  ProcessResult clash =
+      Cli("methodist", {"slots", "change", "--class", "6Б", "--day", "пн", "--period", "7",
+                        "--from", "2025-10-20", "--new-day", "вт", "--room", "40"});
+  EXPECT_NE(clash.exit_code, 0);
+  EXPECT_THAT(clash.err + clash.out, HasSubstr("R-SET-3"));
+  EXPECT_THAT(clash.out, HasSubstr("прежний урок восстановлен"));
+  EXPECT_THAT(Ok("methodist", {"slots", "list", "--class", "6Б", "--on", "2025-10-27"}),
+              HasSubstr("7. Информатика — Сидорова Анна Петровна, каб. 31"));
+
+  // Moves, leaving, days off, bells, the end of a load.
+  Ok("admin", {"students", "move", "--student", "kuznetsov", "--class", "5a", "--on", "2025-11-10",
+               "--home", "--order", "Приказ № 80"});
+  Ok("admin", {"students", "leave", "--student", "kuznetsov", "--on", "2025-12-01", "--reason",
+               "transfer", "--comment", "СОШ № 2"});
+  Ok("admin", {"users", "deactivate", "--user", "kuznetsova", "--reason", "Ребёнок выбыл"});
+  EXPECT_THAT(Ok("admin", {"users", "list", "--role", "parent"}),
+              ::testing::Not(HasSubstr("Кузнецова")));
+  EXPECT_THAT(Ok("admin", {"users", "list", "--role", "parent", "--all"}), HasSubstr("отключён"));
+  Ok("admin", {"holidays", "add", "--name", "Карантин по гриппу", "--from", "2025-12-08", "--to",
+               "2025-12-10", "--kind", "quarantine", "--class", "6Б"});
+  EXPECT_THAT(Ok("admin", {"year", "show"}),
+              HasSubstr("Карантин по гриппу: 08.12.2025 – 10.12.2025"));
+  Ok("methodist", {"bells", "set", "--name", "Основное", "--period", "1 08:30-09:15", "--period",
+                   "2 09:25-10:10", "--from", "2025-09-01"});
+  EXPECT_THAT(Ok("methodist", {"bells", "list"}), HasSubstr("2. 09:25–10:10"));
+  Ok("admin", {"load", "end", "--teacher", "sidorova", "--class", "6Б", "--subject", "Информатика",
+               "--from", "2025-12-01"});
+  EXPECT_THAT(Ok("admin", {"load", "list", "--teacher", "sidorova"}), HasSubstr("по 30.11.2025"));
+
+  // A teacher does not keep the school's users (R-ACC-2).
+  ProcessResult denied =
+      Cli("math", {"users", "add", "--name", "Кто-то", "--login", "x", "--roles", "admin"});
+  EXPECT_NE(denied.exit_code, 0);
+  EXPECT_THAT(denied.err + denied.out, HasSubstr("R-ACC-2"));
+}
+
 TEST_F(SetupFlowTest, AFirstPasswordIsChangedAtTheFirstSignIn_R_SET_2) {
   // SetUp gave the parent a first password (the administrator's PasswordChanged INITIAL).
   auto first = LoginRequest("school-1", "parent", kPassword, NewSessionKey());
