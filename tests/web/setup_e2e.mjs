@@ -122,6 +122,46 @@ try {
   check(family.includes("Петров Пётр\tученик\tpetrov.p\t3А") && family.includes("Петрова Мария Ивановна\tродитель\tpetrova.mi\tПетров Пётр"),
     "the users table shows the student's class and the parent's child by name");
 
+  // ---- a group of a class, a move into home schooling, a parent's link ended, leaving, a load ended
+  await admin.click("nav.tabs a[data-tab=groups]");
+  await admin.waitForSelector("#group-form");
+  await admin.selectOption("#group-class", { label: "3А" });
+  await admin.dispatchEvent("#group-class", "change");
+  await admin.selectOption("#group-subject", { label: "Английский язык" });
+  await admin.fill("#group-name", "Английский язык, 1 группа");
+  await admin.check("#group-members input[name=member] >> nth=0");
+  await admin.check("#group-members input[name=member] >> nth=1");
+  await admin.click("#group-form button[type=submit]");
+  await statusSays(admin, /Группа «Английский язык, 1 группа» \(3А\): 2 уч\./);
+  const groupRow = await admin.locator("#groups-table tbody tr", { hasText: "Английский язык, 1 группа" }).innerText();
+  check(groupRow.startsWith("3А") && !/s-\d/.test(groupRow) && groupRow.split(",").length >= 3,
+    "the group is listed with its class and members by name: " + groupRow);
+  await admin.click("nav.tabs a[data-tab=movement]");
+  await admin.waitForSelector("#move-form");
+  await admin.selectOption("#move-student", { label: "Петров Пётр (3А, petrov.p)" });
+  await admin.selectOption("#move-class", { label: "6Б" });
+  await admin.check("#move-home");
+  await admin.fill("#move-order", "Приказ № 80");
+  await admin.click("#move-form button[type=submit]");
+  await statusSays(admin, /Петров Пётр: с 18\.11\.2026 — 6Б, обучение на дому/);
+  await admin.selectOption("#unlink-pair", { label: "Петрова Мария Ивановна — Петров Пётр" });
+  await admin.fill("#unlink-reason", "Связь указана по ошибке");
+  await admin.click("#unlink-form button[type=submit]");
+  await statusSays(admin, /больше не видит дневник ученика Петров Пётр/);
+  await admin.selectOption("#leave-student", { label: "Петров Пётр (6Б, petrov.p)" });
+  await admin.fill("#leave-on", "2026-11-25");
+  await admin.selectOption("#leave-reason", "1");
+  await admin.fill("#leave-comment", "МБОУ СОШ № 2");
+  await admin.click("#leave-form button[type=submit]");
+  await statusSays(admin, /Петров Пётр выбыл\(а\) с 25\.11\.2026/);
+  const firstGradeLoad = await admin.evaluate(() =>
+    [...document.querySelectorAll("#end-load option")].find((o) => o.textContent.startsWith("1А, ")).value);
+  await admin.selectOption("#end-load", firstGradeLoad);
+  await admin.fill("#end-load-from", "2026-12-01");
+  await admin.click("#end-load-form button[type=submit]");
+  await statusSays(admin, /Нагрузка снята с 01\.12\.2026: 1А, /);
+  await shot(admin, "setup-02b-movement");
+
   // ---- roles, a subject renamed, a holiday, the КТП
   await admin.click("nav.tabs a[data-tab=users]");
   await admin.waitForSelector("#roles-form");

@@ -8,9 +8,10 @@ import { fmtDate, parseDate, isoOf } from "../dates.js";
 import { read, api, submit, has, me, S, uuid, setPassword } from "../session.js";
 import { newPassword, showSlips } from "./logins.js";
 import { showProposal } from "../proposals.js";
+import { movementTab, groupsTab } from "./movement.js";
 
-const TABS = [["users", "Пользователи"], ["classes", "Классы"], ["subjects", "Предметы"],
-  ["year", "Учебный год"], ["import", "Импорт"]];
+const TABS = [["users", "Пользователи"], ["classes", "Классы"], ["movement", "Движение учеников"],
+  ["groups", "Группы"], ["subjects", "Предметы"], ["year", "Учебный год"], ["import", "Импорт"]];
 
 // [HolidayKind number, Russian name].
 const HOLIDAY_KINDS = [[1, "каникулы"], [2, "праздничный или выходной день"], [3, "карантин"],
@@ -46,7 +47,8 @@ export async function setupPage(params) {
   const box = el("section", { id: "setup-" + tab });
   m.append(box);
   const again = async (text) => { await setupPage(params); if (text) status(text); };
-  ({ users: usersTab, classes: classesTab, subjects: subjectsTab, year: yearTab, import: importTab })[tab](box, s, edit, again);
+  ({ users: usersTab, classes: classesTab, movement: movementTab, groups: groupsTab, subjects: subjectsTab, year: yearTab,
+    import: importTab })[tab](box, s, edit, again);
 }
 
 // ---------------------------------------------------------------- users
@@ -235,9 +237,11 @@ function classesTab(box, s, edit, again) {
   const into = el("select", { id: "enrol-class" }, ...classes.map((c) => el("option", { value: c.created.classId }, c.label)));
   const on = el("input", { type: "date", id: "enrol-on", required: true, value: me.today });
   const orderNo = el("input", { id: "enrol-order", size: 24, placeholder: "Приказ № 56 от 30.08.2026" });
+  const home = el("input", { type: "checkbox", id: "enrol-home" });
   const en = el("form", { id: "enrol-form" }, el("h2", {}, "Зачислить ученика в класс"),
     el("div", { class: "row" }, el("label", {}, "Ученик (без класса) ", student), el("label", {}, "Класс ", into),
-      el("label", {}, "С ", on), el("label", {}, "Приказ ", orderNo), el("button", { type: "submit" }, "Зачислить")),
+      el("label", {}, "С ", on), el("label", {}, "Приказ ", orderNo), el("label", { class: "inline" }, home, " обучение на дому"),
+      el("button", { type: "submit" }, "Зачислить")),
     studentsWithout.length ? "" : el("p", { class: "muted" }, "Все ученики уже в классах."));
   en.onsubmit = async (ev) => {
     ev.preventDefault();
@@ -245,7 +249,7 @@ function classesTab(box, s, edit, again) {
     try {
       const d = parseDate(on.value);
       const r = await submit({ case: "studentEnrolled", value: { studentId: student.value, classId: into.value,
-        enrolledOn: d, orderNumber: orderNo.value.trim() } }, { businessDate: d });
+        enrolledOn: d, orderNumber: orderNo.value.trim(), homeSchooling: home.checked } }, { businessDate: d });
       await again(`${s.userName(student.value)} зачислен(а) в ${s.classLabel(into.value)} с ${fmtDate(d)}: запись №${r.sequence}.`);
     } catch (e) { failAt(en, e); }
   };
