@@ -1,4 +1,4 @@
-// The `ejournal` CLI as a client of a running `ejournald` (issue "The service", item 8): it signs
+// The `ejournal` CLI as a client of a running `ejournald`: it signs
 // every event type with readable flags and submits it over HTTP(S), reads every view as a readable
 // table or as JSON (`--json`), and handles sign-in. Errors are the server's words, rule id
 // included: "error: FailedPrecondition: the mark is past its window ... [R-MARK-3]".

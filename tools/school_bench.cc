@@ -1,4 +1,4 @@
-// school_bench: the school's benchmarks (issue "The school"; docs/BENCHMARKS.md). Not part of the
+// school_bench: the school's benchmarks (docs/BENCHMARKS.md). Not part of the
 // test run beyond a smoke run at a tiny size.
 //
 //   school_bench generate --data D [--schools N --weeks W ...]

@@ -18,7 +18,9 @@
 
 #include "ledger/event_codec.h"
 #include "projections/rule_book.h"
+#include "projections/school_state.h"
 #include "projections/school_time.h"
+#include "setup/import_plan.h"
 
 namespace ejournal::synth {
 namespace {
@@ -523,8 +525,8 @@ struct SchoolGenerator::Impl {
   void PlanClasses(SchoolModel& s) const;
   void RegisterStaff(SchoolModel& s, int64_t at);
   void RegisterTeachers(SchoolModel& s, int64_t at);
-  void RegisterStudents(SchoolModel& s, int64_t at);
-  void CreateClasses(SchoolModel& s, int64_t at);
+  void RegisterStudents(SchoolModel& s);
+  void ImportRoster(SchoolModel& s, int64_t at);
   void AssignLoad(SchoolModel& s, int64_t at);
   void DefineSubgroup(SchoolModel& s, int64_t at, const ClassModel& c,
                       const std::string& subject_id, int part, Unit& u);
@@ -642,8 +644,8 @@ void SchoolGenerator::Impl::Setup(int index) {
   const int64_t t_staff = At(s, setup, Minutes(11, 0));
   RegisterStaff(s, t_staff);
   RegisterTeachers(s, t_staff);
-  RegisterStudents(s, At(s, setup + 1, Minutes(10, 0)));
-  CreateClasses(s, At(s, setup + 1, Minutes(12, 0)));
+  RegisterStudents(s);
+  ImportRoster(s, At(s, setup + 1, Minutes(10, 0)));
   AssignLoad(s, At(s, setup + 1, Minutes(14, 0)));
   SetPolicy(s, setup + 2);
   SetBellsAndTimetable(s, At(s, setup + 2, Minutes(11, 0)));
@@ -730,7 +732,7 @@ void SchoolGenerator::Impl::DefineSubjects(SchoolModel& s, int64_t at) {
 }
 
 // Classes: spread over grades 1..11, letters А, Б, ... (recorded later, with their class
-// teachers, by CreateClasses).
+// teachers, by ImportRoster).
 void SchoolGenerator::Impl::PlanClasses(SchoolModel& s) const {
   const int nclasses = std::max(1, opt.classes);
   std::vector<int> per_grade(12, 0);
@@ -804,8 +806,9 @@ void SchoolGenerator::Impl::RegisterTeachers(SchoolModel& s, int64_t at) {
 }
 
 // Students and their parents (one each; every tenth student has a second parent), spread over
-// the classes in turn. Each student's ability is drawn here, in the students' order.
-void SchoolGenerator::Impl::RegisterStudents(SchoolModel& s, int64_t at) {
+// the classes in turn. Each student's ability is drawn here, in the students' order. They are
+// recorded by ImportRoster.
+void SchoolGenerator::Impl::RegisterStudents(SchoolModel& s) {
   const int nclasses = static_cast<int>(s.classes.size());
   const int nstudents = std::max(opt.students, nclasses);
   for (int i = 0; i < nstudents; ++i) {
@@ -818,41 +821,81 @@ void SchoolGenerator::Impl::RegisterStudents(SchoolModel& s, int64_t at) {
     s.classes[st.cls].students.push_back(i);
     s.students.push_back(std::move(st));
   }
-  for (size_t i = 0; i < s.students.size(); ++i) {
-    const StudentModel& st = s.students[i];
-    int p = AddPerson(s, st.id);
-    RegisterUser(s, at, p, {v1::ROLE_STUDENT}, StudentName(static_cast<int>(i)), false);
-    for (const auto& g : st.guardians) {
-      int gp = AddPerson(s, g);
-      RegisterUser(s, at, gp, {v1::ROLE_PARENT}, "Родитель", false);
-      IssueKey(s, at + 60'000'000, gp, s.admin, "ключ родителя");
-    }
+  for (const StudentModel& st : s.students) {
+    AddPerson(s, st.id);
+    for (const auto& g : st.guardians) AddPerson(s, g);
   }
 }
 
-// Classes with their class teachers, the enrolment, the guardians.
-void SchoolGenerator::Impl::CreateClasses(SchoolModel& s, int64_t at) {
-  for (const auto& c : s.classes) {
-    auto* b = Emit(s, at, s.admin);
-    auto* cc = b->mutable_class_created();
-    cc->set_class_id(c.id);
-    cc->set_academic_year_id(std::to_string(opt.year));
-    cc->set_grade(c.grade);
-    cc->set_letter(c.letter);
-    cc->set_class_teacher_id(s.people[c.class_teacher].id);
+// The roster (classes with their class teachers, students, parents, enrolments, guardian links)
+// comes in as a school's roster does: through the import's differ (setup/import_plan.h), against
+// the school as recorded so far, recorded by the administrator in the differ's order; then the
+// parents' keys.
+void SchoolGenerator::Impl::ImportRoster(SchoolModel& s, int64_t at) {
+  setup::SetupInput input;
+  auto user = [&](const std::string& id, setup::PersonKind kind, std::vector<v1::Role> roles,
+                  const std::string& name) {
+    setup::InputUser u;
+    u.key = u.source_id = u.login = id;
+    u.kind = kind;
+    u.roles = std::move(roles);
+    u.display_name = name;
+    input.users.push_back(std::move(u));
+  };
+  for (size_t i = 0; i < s.teachers.size(); ++i) {
+    const std::string& id = s.people[s.teachers[i]].id;
+    for (const ClassModel& c : s.classes) {
+      if (c.class_teacher == s.teachers[i]) {
+        user(id, setup::PersonKind::kStaff, {v1::ROLE_TEACHER, v1::ROLE_CLASS_TEACHER},
+             "Учитель " + Pad(static_cast<int>(i) + 1, 3));
+        break;
+      }
+    }
   }
-  for (const auto& st : s.students) {
-    auto* b = Emit(s, at, s.admin);
-    auto* e = b->mutable_student_enrolled();
-    e->set_student_id(st.id);
-    e->set_class_id(s.classes[st.cls].id);
-    *e->mutable_enrolled_on() = school::DateOf(s.year_first);
-    e->set_order_number("приказ № 101-у");
-    *b->mutable_business_date() = school::DateOf(s.year_first);
+  for (const ClassModel& c : s.classes) {
+    setup::InputClass in;
+    in.key = in.source_id = c.id;
+    in.year_id = std::to_string(opt.year);
+    in.grade = c.grade;
+    in.letter = c.letter;
+    in.teacher_key = s.people[c.class_teacher].id;
+    input.classes.push_back(std::move(in));
+  }
+  for (size_t i = 0; i < s.students.size(); ++i) {
+    const StudentModel& st = s.students[i];
+    user(st.id, setup::PersonKind::kStudent, {v1::ROLE_STUDENT}, StudentName(static_cast<int>(i)));
+    input.enrolments.push_back(
+        {.student_key = st.id, .class_key = s.classes[st.cls].id, .begin = s.year_first});
     for (const auto& g : st.guardians) {
-      b = Emit(s, at, s.admin);
-      b->mutable_guardian_linked()->set_guardian_id(g);
-      b->mutable_guardian_linked()->set_student_id(st.id);
+      user(g, setup::PersonKind::kParent, {v1::ROLE_PARENT}, "Родитель");
+      input.guardians.push_back({.guardian_key = g, .student_key = st.id});
+    }
+  }
+  // The school as recorded so far (the events this generator emitted for it, in ledger order).
+  school::SchoolState state;
+  uint64_t seq = 0;
+  for (const auto& [when, group] : pending) {
+    for (const Event& e : group) {
+      if (e.body.school_id() != s.id) continue;
+      if (Status st = state.Apply(e.body, ++seq, when); !st.ok()) {
+        std::fprintf(stderr, "synth: the set-up does not fold: %s\n", st.ToString().c_str());
+        std::abort();
+      }
+    }
+  }
+  setup::ImportContext context{.school_id = s.id,
+                               .academic_year_id = std::to_string(opt.year),
+                               .enrolled_on = s.year_first,
+                               .importer_id = "admin"};
+  const setup::ImportPlan plan = setup::PlanImport(input, state.FindSchool(s.id), context);
+  if (!plan.ok()) {
+    std::fprintf(stderr, "synth: the roster import is refused:\n%s\n", plan.Report().c_str());
+    std::abort();
+  }
+  for (const v1::EventBody& body : plan.bodies) Emit(s, at, s.admin)->MergeFrom(body);
+  for (const StudentModel& st : s.students) {
+    for (const auto& g : st.guardians) {
+      IssueKey(s, at + 60'000'000, s.person_index.at(g), s.admin, "ключ родителя");
     }
   }
 }

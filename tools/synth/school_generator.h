@@ -1,5 +1,11 @@
-// A synthetic school year that follows the rules (issue "The school", item 10): for tests, the
-// demo and the benchmarks.
+// A synthetic school year that follows the rules: for tests, the demo and the benchmarks.
+//
+// The set-up goes the way a school's own does (docs/SETUP.md): the year, subjects and staff one
+// event at a time as the pages and the CLI record them; the roster (classes with their class
+// teachers, students, parents, enrolments, guardian links) through the roster import's differ
+// (setup/import_plan.h) against the school as recorded so far, in the differ's order; then the
+// teaching load with its subgroups, the bells and the timetable, and the lessons scheduled from
+// it week by week.
 //
 // One or more schools (Europe/Moscow by default), each with its calendar (quarters, holidays, the
 // adaptation period), subjects, classes of grades 1-11 with English split into two subgroups from
