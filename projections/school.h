@@ -38,6 +38,7 @@ struct User {
   bool active = true;
   std::string login;
   std::string display_name;  // "Иванов Пётр": what the class list and the journal show
+  std::string deactivation_reason;  // UserDeactivated.reason, once inactive
   // R-SET-2: the last PasswordChanged was issued by someone else (a first password, a reset):
   // until the user sets their own, their sessions sign nothing but that change.
   bool must_change_password = false;

@@ -175,6 +175,7 @@ Status SchoolState::FoldPeople(School* school, const v1::EventBody& body, uint64
       auto it = school->users.find(body.user_deactivated().user_id());
       if (it == school->users.end()) return Corrupt(seq, "unknown user");
       it->second.active = false;
+      it->second.deactivation_reason = body.user_deactivated().reason();
       return Status::Ok();
     }
     case B::kPasswordChanged: {

@@ -64,6 +64,7 @@ void AddPeople(const School& school, Day today, v1::SetupView& view) {
     reg->set_display_name(u->display_name);
     reg->set_login_name(u->login);
     out->set_active(u->active);
+    out->set_deactivation_reason(u->deactivation_reason);
     if (auto st = school.students.find(u->id); st != school.students.end()) {
       if (const Membership* m = st->second.On(today)) out->set_class_id(m->class_id);
       for (const auto& g : st->second.guardians) out->add_guardians(g);

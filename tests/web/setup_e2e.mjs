@@ -161,6 +161,15 @@ try {
   await admin.click("#end-load-form button[type=submit]");
   await statusSays(admin, /Нагрузка снята с 01\.12\.2026: 1А, /);
   await shot(admin, "setup-02b-movement");
+  await admin.click("nav.tabs a[data-tab=users]");
+  await admin.waitForSelector("#deactivate-form");
+  await admin.selectOption("#deactivate-user", { label: "Петрова Мария Ивановна (родитель)" });
+  await admin.fill("#deactivate-reason", "Ребёнок выбыл");
+  await admin.click("#deactivate-form button[type=submit]");
+  await statusSays(admin, /отключён/);
+  await admin.fill("#user-search", "Петрова Мария");
+  check((await admin.locator("#users-table tbody tr").innerText()).includes("нет — Ребёнок выбыл"),
+    "a deactivated user is listed with the reason");
 
   // ---- roles, a subject renamed, a holiday, the КТП
   await admin.click("nav.tabs a[data-tab=users]");

@@ -58,7 +58,7 @@ function usersTab(box, s, edit, again) {
     return (u.children || []).map(s.userName).sort(collator.compare).join(", ");
   };
   const rows = s.v.users.map((u) => ({ id: u.user.userId, name: u.user.displayName, roles: u.user.roles.map(roleName).join(", "),
-    login: u.user.loginName, kids: kids(u), active: u.active, pwd: u.hasPassword }));
+    login: u.user.loginName, kids: kids(u), active: u.active, why: u.deactivationReason, pwd: u.hasPassword }));
   const cols = [["name", "ФИО"], ["roles", "Роли"], ["login", "Логин"], ["kids", "Класс / дети"],
     ["active", "Активен"], ["pwd", "Пароль задан"]];
   let sortKey = "name", asc = true;
@@ -79,7 +79,7 @@ function usersTab(box, s, edit, again) {
       });
     clear(tbody).append(...shown.map((r) => el("tr", { "data-user": r.id, class: r.active ? "" : "muted" },
       el("td", { class: "text-left" }, r.name), el("td", { class: "text-left" }, r.roles), el("td", {}, r.login),
-      el("td", { class: "text-left" }, r.kids), el("td", {}, yes(r.active)), el("td", {}, yes(r.pwd)))));
+      el("td", { class: "text-left" }, r.kids), el("td", { class: r.active ? "" : "text-left" }, r.active ? "да" : "нет" + (r.why ? ` — ${r.why}` : "")), el("td", {}, yes(r.pwd)))));
     for (const th of head.children) th.setAttribute("aria-sort", th.dataset.sort === sortKey ? (asc ? "ascending" : "descending") : "none");
     count.textContent = `Показано ${shown.length} из ${rows.length}`;
   }
