@@ -7,8 +7,40 @@
 namespace ejournal::school {
 namespace rules {
 
+std::string_view RuRole(v1::Role role) {
+  switch (role) {
+    case v1::ROLE_ADMIN:
+      return "администратор";
+    case v1::ROLE_DIRECTOR:
+      return "директор";
+    case v1::ROLE_DEPUTY:
+      return "завуч";
+    case v1::ROLE_METHODIST:
+      return "методист";
+    case v1::ROLE_TEACHER:
+      return "учитель";
+    case v1::ROLE_CLASS_TEACHER:
+      return "классный руководитель";
+    case v1::ROLE_SECRETARY:
+      return "секретарь";
+    case v1::ROLE_SOCIAL_PEDAGOGUE:
+      return "социальный педагог";
+    case v1::ROLE_PSYCHOLOGIST:
+      return "психолог";
+    case v1::ROLE_PARENT:
+      return "родитель";
+    case v1::ROLE_STUDENT:
+      return "ученик";
+    case v1::ROLE_AUDITOR:
+      return "аудитор";
+    default:
+      return "пользователь";
+  }
+}
+
 std::string EndOfDayText(const School& school, int64_t us) {
-  return DayString(school.zone.LocalDay(us)) + " " +
+  return RuDate(school.zone.LocalDay(us)) + " " +
+         (school.zone.LocalMinutes(us) / 60 < 10 ? "0" : "") +
          std::to_string(school.zone.LocalMinutes(us) / 60) + ":" +
          (school.zone.LocalMinutes(us) % 60 < 10 ? "0" : "") +
          std::to_string(school.zone.LocalMinutes(us) % 60) + " (" + school.zone.name() + ")";
@@ -18,21 +50,23 @@ Status Checker::Run() {
   // R-SEC-3: a credential that an invalidated event issued signs nothing.
   if (const Credential* cred = state_.FindCredential(body_.credential_id());
       cred != nullptr && cred->issued_seq != 0 && state_.IsInvalid(cred->issued_seq)) {
-    return Deny("R-SEC-3", "credential " + body_.credential_id() +
-                               " was issued by an event a compromise Act invalidated");
+    return Deny("R-SEC-3", "Ключ «" + body_.credential_id() +
+                               "» выдан записью, которую акт о компрометации признал "
+                               "недействительной");
   }
   school_ = state_.FindSchool(body_.school_id());
   if (body_.actor_id() == kNodeActor) return CheckNodeEvent();
   if (school_ == nullptr) {
-    return Refuse("R-ACC-2", "school " + body_.school_id() + " is not registered on this ledger");
+    return Refuse("R-ACC-2", "Школа «" + body_.school_id() + "» не зарегистрирована на этом узле");
   }
   today_ = school_->zone.LocalDay(at_us_);
   actor_ = school_->FindUser(body_.actor_id());
   if (actor_ == nullptr) {
-    return Deny("R-ACC-2", body_.actor_id() + " is not a user of school " + school_->id);
+    return Deny("R-ACC-2",
+                "«" + body_.actor_id() + "» — не пользователь школы «" + school_->name + "»");
   }
   if (!actor_->active) {
-    return Deny("R-ACC-1", "user " + actor_->id + " is deactivated");
+    return Deny("R-ACC-1", "Учётная запись «" + actor_->display_name + "» отключена");
   }
   EJ_RETURN_IF_ERROR(CheckPasswordChangedFirst());
   if (!body_.reenters_event_id().empty()) EJ_RETURN_IF_ERROR(CheckReentry());
@@ -140,7 +174,7 @@ Status Checker::CheckPayload() {
     case B::kDiaryAcknowledged:
       return CheckAck(body_.diary_acknowledged());
     default:
-      return Deny("R-ACC-2", "unknown event");
+      return Deny("R-ACC-2", "Неизвестный вид записи");
   }
 }
 

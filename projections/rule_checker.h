@@ -47,6 +47,9 @@ inline bool HasAny(const User& user, std::initializer_list<v1::Role> roles) {
   return false;
 }
 
+// The role as a school names it, in the nominative: "администратор", "завуч".
+std::string_view RuRole(v1::Role role);
+
 inline bool IsStaff(const User& user) {
   return (user.roles & ~(RoleBit(v1::ROLE_PARENT) | RoleBit(v1::ROLE_STUDENT))) != 0;
 }
@@ -138,9 +141,15 @@ class Checker {
   Status CheckAck(const v1::DiaryAcknowledged& ack);
 
   bool Is(std::initializer_list<v1::Role> roles) const { return actor_ && HasAny(*actor_, roles); }
+  // R-ACC-2: `what` is what the event does, as an infinitive phrase with a capital
+  // ("Создавать классы"): "Создавать классы может только администратор; у «Учитель 008» такого
+  // права нет".
   Status Needs(std::initializer_list<v1::Role> roles, const char* what) const {
     if (Is(roles)) return Status::Ok();
-    return Deny("R-ACC-2", std::string(what) + " is not among the rights of " + body_.actor_id());
+    std::string who;
+    for (v1::Role r : roles) who += (who.empty() ? "" : " или ") + std::string(RuRole(r));
+    return Deny("R-ACC-2", std::string(what) + " может только " + who + "; у «" +
+                               school_->UserName(body_.actor_id()) + "» такого права нет");
   }
   bool ClassTeacherOf(std::string_view class_id) const {
     return actor_ != nullptr && school::ClassTeacherOf(*school_, *actor_, class_id);
@@ -159,10 +168,11 @@ class Checker {
     if (m == nullptr && !s->second.memberships.empty()) m = &s->second.memberships.back();
     return m == nullptr ? std::string() : m->class_id;
   }
+  // `what` names the person's part ("Классный руководитель") in the refusal.
   Status UserExists(std::string_view user_id, const char* what) const {
     if (school_->FindUser(user_id) != nullptr) return Status::Ok();
-    return Refuse("R-ACC-2", std::string(what) + " " + std::string(user_id) +
-                                 " is not a user of school " + school_->id);
+    return Refuse("R-ACC-2", std::string(what) + " «" + std::string(user_id) +
+                                 "» не зарегистрирован(а) в школе");
   }
 
   const SchoolState& state_;

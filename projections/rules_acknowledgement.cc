@@ -7,32 +7,34 @@ namespace ejournal::school::rules {
 
 Status Checker::CheckAck(const v1::DiaryAcknowledged& ack) {
   auto st = school_->students.find(ack.student_id());
-  if (st == school_->students.end())
-    return Deny("R-ACC-3", "no student " + ack.student_id() + " of yours");
+  if (st == school_->students.end()) return Deny("R-ACC-3", "Такого ученика среди ваших детей нет");
   switch (ack.channel()) {
     case v1::ACKNOWLEDGEMENT_CHANNEL_ELECTRONIC:
       if (!Is({v1::ROLE_PARENT}) || ack.guardian_id() != actor_->id ||
           !st->second.guardians.contains(actor_->id)) {
-        return Deny("R-ACC-3", "a parent acknowledges only their own child's diary");
+        return Deny("R-ACC-3", "Родитель подтверждает только дневник своего ребёнка");
       }
       break;
     case v1::ACKNOWLEDGEMENT_CHANNEL_PAPER:
       if (!ClassTeacherOf(ClassOf(ack.student_id(), today_))) {
-        return Deny("R-ACC-2", "a paper acknowledgement is recorded by the class teacher");
+        return Deny("R-ACC-2",
+                    "Подпись родителя в бумажном дневнике отмечает классный руководитель");
       }
       if (!st->second.guardians.contains(ack.guardian_id())) {
-        return Refuse("R-ACC-3", ack.guardian_id() + " is not a guardian of " + ack.student_id());
+        return Refuse("R-ACC-3", "«" + school_->UserName(ack.guardian_id()) +
+                                     "» не родитель ученика «" +
+                                     school_->UserName(ack.student_id()) + "»");
       }
       break;
     default:
-      return Malformed("R-ACK-1", "an acknowledgement is electronic or on paper");
+      return Malformed("R-ACK-1", "«Ознакомлен» — в электронном или бумажном дневнике");
   }
   EJ_ASSIGN_OR_RETURN(Day week, DayOf(ack.week_start()));
-  if (WeekdayOf(week) != 1) return Malformed("R-ACK-1", "a diary week starts on Monday");
+  if (WeekdayOf(week) != 1)
+    return Malformed("R-ACK-1", "Неделя дневника начинается с понедельника");
   if (ack.as_of_sequence() == 0 || ack.as_of_sequence() > state_.size()) {
-    return Malformed("R-ACK-1",
-                     "the acknowledgement names the ledger position the parent saw (1.." +
-                         std::to_string(state_.size()) + ")");
+    return Malformed("R-ACK-1", "Не указано, какую запись журнала видел родитель (1.." +
+                                    std::to_string(state_.size()) + ")");
   }
   return Status::Ok();
 }

@@ -11,11 +11,13 @@ Status Checker::CheckTermMark(const v1::TermMarkRecorded& t) {
   const auto& period = t.period();
   auto year = school_->years.find(period.academic_year_id());
   if (year == school_->years.end()) {
-    return Refuse("R-TERM-1", "no academic year " + period.academic_year_id());
+    return Refuse("R-TERM-1", "В школе нет учебного года «" + period.academic_year_id() + "»");
   }
   std::string class_id = ClassOf(t.student_id(), std::min(today_, year->second.last));
   auto cls = school_->classes.find(class_id);
-  if (cls == school_->classes.end()) return Refuse("R-TERM-1", "no student " + t.student_id());
+  if (cls == school_->classes.end()) {
+    return Refuse("R-TERM-1", "«" + school_->UserName(t.student_id()) + "» не учится в классе");
+  }
   if (!IsTeacher(*actor_) ||
       !TeachesOn(class_id, "", t.subject_id(), std::min(today_, year->second.last))) {
     // A subgroup teacher has a load for the subgroup: accept any load for the class-subject.
@@ -25,7 +27,9 @@ Status Checker::CheckTermMark(const v1::TermMarkRecorded& t) {
              load.subject_id == t.subject_id();
     }
     if (!any)
-      return Deny("R-ACC-2", "term marks are recorded by the subject's teacher of the class");
+      return Deny("R-ACC-2", "Отметки за период ставит учитель, ведущий предмет «" +
+                                 school_->SubjectName(t.subject_id()) + "» в " +
+                                 school_->ClassLabel(class_id));
   }
   Day first = year->second.first, last = year->second.last;
   if (period.kind() == v1::PERIOD_KIND_TERM) {
@@ -37,30 +41,33 @@ Status Checker::CheckTermMark(const v1::TermMarkRecorded& t) {
       }
     }
     if (term == nullptr)
-      return Refuse("R-TERM-1", "no term " + std::to_string(period.term_number()));
+      return Refuse("R-TERM-1",
+                    "В учебном году нет " + std::to_string(period.term_number()) + "-го периода");
     first = term->first;
     last = term->last;
   } else if (period.kind() == v1::PERIOD_KIND_UNSPECIFIED) {
-    return Malformed("R-TERM-1", "a term mark names its period");
+    return Malformed("R-TERM-1", "Не указан период отметки");
   }
   const auto& mark = t.mark();
   if (mark.result_case() == v1::AttestationMark::RESULT_NOT_SET) {
-    return Malformed("R-TERM-1", "a term mark is 1 to 5, осв or н/а");
+    return Malformed("R-TERM-1", "Отметка за период — от 1 до 5, «осв» или «н/а»");
   }
   if (mark.has_value() && (mark.value() < 1 || mark.value() > 5)) {
-    return Malformed("R-TERM-1", "a term mark is 1 to 5, not " + std::to_string(mark.value()));
+    return Malformed("R-TERM-1",
+                     "Отметка за период — от 1 до 5, а не " + std::to_string(mark.value()));
   }
   std::string key = TermKey(t.student_id(), t.subject_id(), period);
   if (!reentry_) {
     auto existing = school_->attestation.find(key);
     if (existing != school_->attestation.end() && existing->second.Current(state_) != nullptr) {
-      return Refuse("R-COR-2", "the term mark is recorded: term and year marks are not revised");
+      return Refuse("R-COR-2",
+                    "Отметка за этот период уже выставлена: отметки за период и год не меняются");
     }
     const int entry_days = school_->policy.term_mark_entry_days;
     if (today_ < last - (entry_days - 1)) {
-      return Refuse("R-TERM-1", "term marks are entered in the last " + std::to_string(entry_days) +
-                                    " days of the period, from " +
-                                    DayString(last - (entry_days - 1)));
+      return Refuse("R-TERM-1", "Отметки за период ставят в последние " +
+                                    std::to_string(entry_days) + " дн. периода, с " +
+                                    RuDate(last - (entry_days - 1)));
     }
   }
   if (!mark.has_value() || period.kind() != v1::PERIOD_KIND_TERM) return Status::Ok();
@@ -106,18 +113,18 @@ Status Checker::CheckTermMark(const v1::TermMarkRecorded& t) {
   const int hours = school_->WeeklyHours(class_id, subgroup_id, t.subject_id(), last);
   const int needed = RuleBook::MinimumMarks(school_->policy, hours, valid_absence);
   if (marks < needed) {
-    return Refuse("R-TERM-1", "a term mark needs at least " + std::to_string(needed) +
-                                  " marks at " + std::to_string(hours) + " h/week; " +
-                                  t.student_id() + " has " + std::to_string(marks) +
-                                  ": record н/а or add the missing marks");
+    return Refuse("R-TERM-1", "Для отметки за период нужно не меньше " + std::to_string(needed) +
+                                  " текущих отметок при " + std::to_string(hours) +
+                                  " ч в неделю; у «" + school_->UserName(t.student_id()) + "» их " +
+                                  std::to_string(marks) +
+                                  ": поставьте «н/а» или недостающие отметки");
   }
   if (held > 0 && absent * 100 > held * school_->policy.not_attested_absence_percent) {
     auto decision = school_->deputy_attest.find(key);
     if (decision == school_->deputy_attest.end() || !decision->second) {
-      return Refuse("R-TERM-1",
-                    t.student_id() + " missed " + std::to_string(absent) + " of " +
-                        std::to_string(held) +
-                        " lessons: not attested (н/а) unless the deputy decides otherwise");
+      return Refuse("R-TERM-1", "«" + school_->UserName(t.student_id()) + "» пропустил(а) " +
+                                    std::to_string(absent) + " из " + std::to_string(held) +
+                                    " уроков: не аттестован(а) («н/а»), если завуч не решит иначе");
     }
   }
   return Status::Ok();
@@ -126,24 +133,30 @@ Status Checker::CheckTermMark(const v1::TermMarkRecorded& t) {
 Status Checker::CheckExamMarkRecorded() {
   const auto& e = body_.exam_mark_recorded();
   std::string cls = ClassOf(e.student_id(), today_);
-  if (cls.empty()) return Refuse("R-TERM-1", "no student " + e.student_id());
+  if (cls.empty()) {
+    return Refuse("R-TERM-1", "«" + school_->UserName(e.student_id()) + "» не учится в классе");
+  }
   if (!IsTeacher(*actor_) || !TeachesOn(cls, "", e.subject_id(), today_)) {
-    return Deny("R-ACC-2", "attestation marks are recorded by the subject's teacher of the class");
+    return Deny("R-ACC-2", "Отметки аттестации ставит учитель, ведущий предмет «" +
+                               school_->SubjectName(e.subject_id()) + "» в " +
+                               school_->ClassLabel(cls));
   }
   if (e.has_mark()) EJ_RETURN_IF_ERROR(CheckMarkValue(e.mark(), e.work_type()));
   if (school_->attestation.contains(
           ExamKey(e.student_id(), e.subject_id(), e.academic_year_id(), e.attempt())) &&
       !reentry_) {
     return Refuse("R-COR-2",
-                  "this attestation mark is recorded: attestation marks are not revised");
+                  "Эта отметка аттестации уже выставлена: отметки аттестации не меняются");
   }
   return Status::Ok();
 }
 
 Status Checker::CheckDeputyAttestationDecided() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_DEPUTY}, "deciding on attestation"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_DEPUTY}, "Решать об аттестации"));
   if (!school_->students.contains(body_.deputy_attestation_decided().student_id())) {
-    return Refuse("R-TERM-1", "no student " + body_.deputy_attestation_decided().student_id());
+    return Refuse("R-TERM-1",
+                  "«" + school_->UserName(body_.deputy_attestation_decided().student_id()) +
+                      "» не ученик школы");
   }
   return Status::Ok();
 }

@@ -86,10 +86,10 @@ const std::vector<v1::MarkWindowRule>& DefaultWindows() {
 
 Status CheckMarkValue(const v1::MarkValue& value, v1::WorkType work) {
   if (value.value() < 1 || value.value() > 5) {
-    return Malformed("R-MARK-1", "a mark is 1 to 5, not " + std::to_string(value.value()));
+    return Malformed("R-MARK-1", "Отметка — от 1 до 5, а не " + std::to_string(value.value()));
   }
   if (value.second_value() < 0 || value.second_value() > 5) {
-    return Malformed("R-MARK-1", "the second part of a two-part mark is 1 to 5 (0: none), not " +
+    return Malformed("R-MARK-1", "Вторая часть двойной отметки — от 1 до 5, а не " +
                                      std::to_string(value.second_value()));
   }
   if (value.second_value() != 0 && !TakesTwoParts(work)) {
@@ -104,10 +104,12 @@ Result<const Lesson*> Checker::WritableLesson(std::string_view lesson_id) {
   const Lesson* lesson = school_->FindLesson(lesson_id);
   if (lesson == nullptr) {
     return Err(
-        Refuse("R-LES-1", "no lesson " + std::string(lesson_id) +
-                              ": marks and absences go into the column of a scheduled lesson"));
+        Refuse("R-LES-1", "Нет такого урока («" + std::string(lesson_id) +
+                              "»): отметки и пропуски ставятся в колонку урока из расписания"));
   }
-  if (lesson->cancelled) return Err(Refuse("R-LES-1", "lesson " + lesson->id + " was cancelled"));
+  if (lesson->cancelled) {
+    return Err(Refuse("R-LES-1", "Урок отменён: " + school_->LessonText(lesson->id)));
+  }
   if (auto cls = school_->classes.find(lesson->class_id); cls != school_->classes.end()) {
     if (std::string off = school_->DayOff(cls->second, lesson->date); !off.empty()) {
       return Err(Refuse("R-SET-1", "Урок " + RuDate(lesson->date) + " приходится на " + off +
@@ -115,8 +117,10 @@ Result<const Lesson*> Checker::WritableLesson(std::string_view lesson_id) {
     }
   }
   if (state_.IsInvalid(lesson->scheduled_seq)) {
-    return Err(
-        Refuse("R-SEC-3", "lesson " + lesson->id + " was scheduled by an invalidated event"));
+    return Err(Refuse("R-SEC-3",
+                      "Урок поставлен записью, которую акт о компрометации признал "
+                      "недействительной: " +
+                          school_->LessonText(lesson->id)));
   }
   EJ_RETURN_IF_ERROR(CheckLessonWriter(*school_, *lesson, body_, *actor_));
   return lesson;
@@ -125,16 +129,16 @@ Result<const Lesson*> Checker::WritableLesson(std::string_view lesson_id) {
 Status Checker::CheckBusinessDate(const Lesson& lesson) {
   auto day = DayOf(body_.business_date());
   if (!day || *day != lesson.date) {
-    return Malformed("R-TIME-1",
-                     "business_date must be the lesson's date, " + DayString(lesson.date));
+    return Malformed("R-TIME-1", "Дата записи должна быть датой урока, " + RuDate(lesson.date));
   }
   return Status::Ok();
 }
 
 Status Checker::CheckStudentInLesson(const Lesson& lesson, std::string_view student_id) {
   if (!school_->InLesson(lesson, student_id)) {
-    return Refuse("R-LES-1", "student " + std::string(student_id) + " is not in lesson " +
-                                 lesson.id + "'s class or subgroup on " + DayString(lesson.date));
+    return Refuse("R-LES-1", "«" + school_->UserName(student_id) +
+                                 "» не учится в классе (группе) " + "этого урока на " +
+                                 RuDate(lesson.date) + ": " + school_->LessonText(lesson.id));
   }
   return Status::Ok();
 }
@@ -143,21 +147,22 @@ Status Checker::CheckMark(const v1::MarkRecorded& m, const Lesson& lesson, bool 
   EJ_RETURN_IF_ERROR(CheckStudentInLesson(lesson, m.student_id()));
   EJ_RETURN_IF_ERROR(CheckMarkValue(m.value(), m.work_type()));
   if (m.work_type() == v1::WORK_TYPE_UNSPECIFIED) {
-    return Malformed("R-MARK-2", "a mark carries its work type");
+    return Malformed("R-MARK-2", "У отметки должен быть вид работы");
   }
-  if (m.weight_percent() > 1000) return Malformed("R-MARK-2", "a weight is 0 to 1000 percent");
+  if (m.weight_percent() > 1000) return Malformed("R-MARK-2", "Вес отметки — от 0 до 1000 %");
   const SchoolClass& cls = school_->classes.at(lesson.class_id);
   if (cls.grade < school_->policy.first_marked_grade) {
-    return Refuse("R-MARK-1", "grade " + std::to_string(cls.grade) +
-                                  " gets no marks: record the lesson and attendance only");
+    return Refuse("R-MARK-1", "В " + std::to_string(cls.grade) +
+                                  "-м классе отметки не ставятся: записывают тему урока и "
+                                  "посещаемость");
   }
   const Version<LessonRecordValue>* rec = lesson.record.Current(state_);
   if (rec != nullptr && rec->value.kind == v1::LESSON_KIND_EXTRACURRICULAR) {
-    return Refuse("R-LES-2", "an extracurricular lesson gets no marks");
+    return Refuse("R-LES-2", "На внеурочном занятии отметки не ставятся");
   }
   if (at_us_ < school_->LessonStartUs(lesson)) {
-    return Refuse("R-LES-1",
-                  "lesson " + lesson.id + " has not started yet: no marks in the future");
+    return Refuse("R-LES-1", "Урок ещё не начался, отметки за него ставить рано: " +
+                                 school_->LessonText(lesson.id));
   }
   const int low =
       std::min(m.value().value(), m.value().second_value() == 0 ? 5 : m.value().second_value());
@@ -165,17 +170,17 @@ Status Checker::CheckMark(const v1::MarkRecorded& m, const Lesson& lesson, bool 
     auto year = school_->years.find(cls.year_id);
     if (year != school_->years.end() && lesson.date >= year->second.adaptation_first &&
         lesson.date <= year->second.adaptation_last) {
-      return Refuse("R-MARK-4", "no unsatisfactory marks (1, 2) in the adaptation period " +
-                                    DayString(year->second.adaptation_first) + ".." +
-                                    DayString(year->second.adaptation_last));
+      return Refuse("R-MARK-4", "В адаптационный период (" + RuDate(year->second.adaptation_first) +
+                                    " — " + RuDate(year->second.adaptation_last) +
+                                    ") неудовлетворительные отметки (1, 2) не ставятся");
     }
   }
   if (!late_entry && !reentry_) {
     const int64_t deadline = RuleBook::MarkDeadlineUs(*school_, lesson, m.work_type());
     if (at_us_ > deadline) {
-      return Refuse("R-MARK-3", "the mark is past its window (until " +
+      return Refuse("R-MARK-3", "Срок выставления этой отметки прошёл (до " +
                                     EndOfDayText(*school_, deadline) +
-                                    "): file a correction request for the deputy's approval");
+                                    "): подайте заявку на исправление, её утверждает завуч");
     }
   }
   return Status::Ok();
@@ -184,22 +189,22 @@ Status Checker::CheckMark(const v1::MarkRecorded& m, const Lesson& lesson, bool 
 Status Checker::CheckAttendance(const v1::AttendanceRecorded& a, const Lesson& lesson) {
   EJ_RETURN_IF_ERROR(CheckStudentInLesson(lesson, a.student_id()));
   if (a.status() == v1::ATTENDANCE_STATUS_UNSPECIFIED) {
-    return Malformed("R-ATT-1", "attendance is absent (н) or late (оп)");
+    return Malformed("R-ATT-1", "Посещаемость — «н» (отсутствовал) или «оп» (опоздал)");
   }
   if (a.status() == v1::ATTENDANCE_STATUS_LATE &&
       (a.minutes_late() < 0 || a.minutes_late() > 120)) {
-    return Malformed("R-ATT-1", "minutes late are 0 to 120");
+    return Malformed("R-ATT-1", "Опоздание — от 0 до 120 минут");
   }
   if (at_us_ < school_->LessonStartUs(lesson)) {
-    return Refuse("R-LES-1", "lesson " + lesson.id + " has not started yet");
+    return Refuse("R-LES-1", "Урок ещё не начался: " + school_->LessonText(lesson.id));
   }
   const Version<LessonRecordValue>* rec = lesson.record.Current(state_);
   if (rec != nullptr && rec->value.kind == v1::LESSON_KIND_EXTRACURRICULAR) {
-    return Refuse("R-LES-2", "an extracurricular lesson records no absences");
+    return Refuse("R-LES-2", "На внеурочном занятии пропуски не отмечаются");
   }
   if (rec != nullptr && rec->value.kind == v1::LESSON_KIND_DISTANCE &&
       a.status() == v1::ATTENDANCE_STATUS_ABSENT) {
-    return Refuse("R-LES-2", "absent students are not marked \"н\" in distance learning");
+    return Refuse("R-LES-2", "При дистанционном обучении «н» не ставится");
   }
   if (a.status() == v1::ATTENDANCE_STATUS_ABSENT) {
     auto subj = school_->subjects.find(lesson.subject_id);
@@ -208,16 +213,17 @@ Status Checker::CheckAttendance(const v1::AttendanceRecorded& a, const Lesson& l
         subj->second.kind == v1::SUBJECT_KIND_PHYSICAL_EDUCATION && st != school_->students.end()) {
       for (const auto& e : st->second.pe_exemptions) {
         if (lesson.date >= e.first && lesson.date <= e.last) {
-          return Refuse("R-ATT-1", "student " + a.student_id() +
-                                       " has a medical PE exemption until " + DayString(e.last) +
-                                       ": not marked \"н\" in PE");
+          return Refuse("R-ATT-1", "У «" + school_->UserName(a.student_id()) +
+                                       "» медицинское освобождение от физкультуры до " +
+                                       RuDate(e.last) + ": «н» на физкультуре не ставится");
         }
       }
     }
   }
   if (!reentry_ && at_us_ > school_->zone.InstantOf(lesson.date, 24 * 60)) {
     return Refuse("R-ATT-1",
-                  "attendance is recorded on the lesson's day: file a correction request");
+                  "Посещаемость отмечают в день урока: подайте заявку на исправление, её "
+                  "утверждает завуч");
   }
   return Status::Ok();
 }
@@ -226,14 +232,13 @@ Status Checker::CheckLessonConducted() {
   const auto& c = body_.lesson_conducted();
   EJ_ASSIGN_OR_RETURN(const Lesson* lesson, WritableLesson(c.lesson_id()));
   EJ_RETURN_IF_ERROR(CheckBusinessDate(*lesson));
-  if (c.kind() == v1::LESSON_KIND_UNSPECIFIED)
-    return Malformed("R-LES-2", "a lesson record has its kind");
-  if (c.topic().empty()) return Malformed("R-LES-3", "a lesson record has its topic");
+  if (c.kind() == v1::LESSON_KIND_UNSPECIFIED) return Malformed("R-LES-2", "Не указан вид урока");
+  if (c.topic().empty()) return Malformed("R-LES-3", "Не указана тема урока");
   if (c.kind() == v1::LESSON_KIND_DISTANCE && c.order_number().empty()) {
-    return Malformed("R-LES-2", "distance learning is recorded with its order number");
+    return Malformed("R-LES-2", "Дистанционный урок записывается с номером приказа");
   }
   if (c.kind() == v1::LESSON_KIND_HOME_SCHOOLING && lesson->individual_student_id.empty()) {
-    return Refuse("R-LES-2", "home schooling is recorded on an individual lesson");
+    return Refuse("R-LES-2", "Обучение на дому записывается на индивидуальном уроке");
   }
   // R-LES-2: an extracurricular session ("Внеурочное занятие") records the real date it was
   // held and the order it was held under (journal.proto LessonConducted, seed 004 §8.1,
@@ -241,27 +246,28 @@ Status Checker::CheckLessonConducted() {
   Day record_day = lesson->date;
   if (c.kind() == v1::LESSON_KIND_EXTRACURRICULAR) {
     if (c.order_number().empty()) {
-      return Malformed("R-LES-2", "an extracurricular session is recorded with its order number");
+      return Malformed("R-LES-2", "Внеурочное занятие записывается с номером приказа");
     }
     if (!c.has_held_on()) {
-      return Malformed("R-LES-2", "an extracurricular session records the date it was held");
+      return Malformed("R-LES-2", "У внеурочного занятия указывается дата, когда оно прошло");
     }
     EJ_ASSIGN_OR_RETURN(record_day, DayOf(c.held_on()));
     if (record_day > today_) {
-      return Refuse("R-LES-1", "the session's date " + DayString(record_day) +
-                                   " is in the future: record it on that day");
+      return Refuse("R-LES-1", "Дата занятия " + RuDate(record_day) +
+                                   " ещё не наступила: запишите его в тот день");
     }
   } else if (c.has_held_on()) {
-    return Malformed("R-LES-2", "only an extracurricular session records the date it was held");
+    return Malformed("R-LES-2", "Дату проведения указывают только у внеурочного занятия");
   }
   if (!reentry_ && (today_ != record_day)) {
-    return Refuse("R-LES-3", "the topic is entered on the day of the lesson (" +
-                                 DayString(record_day) + "): file a correction request");
+    return Refuse("R-LES-3", "Тему урока записывают в день урока (" + RuDate(record_day) +
+                                 "): подайте заявку на исправление, её утверждает завуч");
   }
   if (!reentry_ && lesson->record.Current(state_) != nullptr &&
       lesson->record.versions.back().value.kind != c.kind() &&
       (!lesson->marks.empty() || !lesson->attendance_students.empty())) {
-    return Refuse("R-LES-2", "the lesson already has records: its kind is changed by a correction");
+    return Refuse("R-LES-2",
+                  "В уроке уже есть записи: вид урока меняют через заявку на исправление");
   }
   return Status::Ok();
 }
@@ -276,20 +282,22 @@ Status Checker::CheckAttendanceRecorded() {
 Status Checker::CheckAbsenceReasonSet() {
   const auto& r = body_.absence_reason_set();
   if (r.reason() == v1::ABSENCE_REASON_UNSPECIFIED) {
-    return Malformed("R-ATT-2", "an absence is by illness, for a valid reason, or without one");
+    return Malformed("R-ATT-2",
+                     "Причина пропуска — болезнь, уважительная или без уважительной причины");
   }
   if (!ClassTeacherOf(ClassOf(r.student_id(), today_))) {
-    return Deny("R-ATT-2", "absences are classified by the student's class teacher");
+    return Deny("R-ATT-2", "Причины пропусков указывает классный руководитель ученика");
   }
   if (r.lesson_ids().empty() && !r.has_dates()) {
-    return Malformed("R-ATT-2", "name the lessons or the days the reason covers");
+    return Malformed("R-ATT-2", "Укажите уроки или дни, к которым относится причина");
   }
   for (const auto& lid : r.lesson_ids()) {
     auto a = school_->attendance.find(AttendanceKey(lid, r.student_id()));
     const Version<AttendanceValue>* v =
         a == school_->attendance.end() ? nullptr : a->second.Current(state_);
     if (v == nullptr || v->value.status != v1::ATTENDANCE_STATUS_ABSENT) {
-      return Refuse("R-ATT-2", "student " + r.student_id() + " has no absence in lesson " + lid);
+      return Refuse("R-ATT-2", "У «" + school_->UserName(r.student_id()) +
+                                   "» нет пропуска на уроке: " + school_->LessonText(lid));
     }
   }
   return Status::Ok();
@@ -297,12 +305,13 @@ Status Checker::CheckAbsenceReasonSet() {
 
 Status Checker::CheckMarkRecorded() {
   const auto& m = body_.mark_recorded();
-  if (m.mark_id().empty()) return Malformed("R-MARK-1", "a mark has its id");
+  if (m.mark_id().empty()) return Malformed("R-MARK-1", "У отметки нет идентификатора");
   auto existing = school_->marks.find(m.mark_id());
   if (existing != school_->marks.end() && !reentry_) {
-    return AlreadyExists(
-        "mark " + m.mark_id() +
-        " exists: a recorded mark is never changed (R-COR-1); file a correction request");
+    return Status(StatusCode::kAlreadyExists,
+                  "Эта отметка уже записана; записанная отметка не меняется, исправление — через "
+                  "заявку завучу",
+                  "R-COR-1");
   }
   EJ_ASSIGN_OR_RETURN(const Lesson* lesson, WritableLesson(m.lesson_id()));
   EJ_RETURN_IF_ERROR(CheckBusinessDate(*lesson));
@@ -314,15 +323,15 @@ Status Checker::CheckHomeworkAssigned() {
   EJ_ASSIGN_OR_RETURN(const Lesson* lesson, WritableLesson(h.lesson_id()));
   EJ_RETURN_IF_ERROR(CheckBusinessDate(*lesson));
   if (h.text().empty() && h.attachments().empty())
-    return Malformed("R-HW-1", "homework has a text");
+    return Malformed("R-HW-1", "У домашнего задания нет текста");
   if (h.replaces_homework_id().empty()) {
     if (school_->homework.contains(h.homework_id()) && !reentry_) {
-      return AlreadyExists("homework " + h.homework_id() + " exists");
+      return AlreadyExists("Домашнее задание «" + h.homework_id() + "» уже записано");
     }
   } else {
     auto old = school_->homework.find(h.replaces_homework_id());
     if (old == school_->homework.end() || old->second.lesson_id != h.lesson_id()) {
-      return Refuse("R-HW-1", "homework " + h.replaces_homework_id() + " is not this lesson's");
+      return Refuse("R-HW-1", "Заменяемое домашнее задание задано не на этом уроке");
     }
   }
   for (const auto& s : h.student_ids()) EJ_RETURN_IF_ERROR(CheckStudentInLesson(*lesson, s));
@@ -330,9 +339,10 @@ Status Checker::CheckHomeworkAssigned() {
     const int64_t deadline = RuleBook::HomeworkDeadlineUs(*school_, *lesson);
     if (at_us_ > deadline) {
       return Refuse("R-HW-1",
-                    "homework is entered no later than one hour after the class's last "
-                    "lesson (until " +
-                        EndOfDayText(*school_, deadline) + "): file a correction request");
+                    "Домашнее задание записывают не позже чем через час после последнего урока "
+                    "класса (до " +
+                        EndOfDayText(*school_, deadline) +
+                        "): подайте заявку на исправление, её утверждает завуч");
     }
   }
   return Status::Ok();

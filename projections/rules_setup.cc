@@ -8,14 +8,14 @@
 namespace ejournal::school::rules {
 
 Status Checker::CheckSchoolRegistered() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "registering a school"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "Регистрировать школу"));
   auto zone = SchoolZone::Find(body_.school_registered().time_zone());
   if (!zone) return zone.error();
   return Status::Ok();
 }
 
 Status Checker::CheckAcademicYearDefined() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "defining the academic year"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "Задавать учебный год"));
   const auto& y = body_.academic_year_defined();
   EJ_ASSIGN_OR_RETURN(Day first, DayOf(y.dates().first_day()));
   EJ_ASSIGN_OR_RETURN(Day last, DayOf(y.dates().last_day()));
@@ -34,7 +34,7 @@ Status Checker::CheckAcademicYearDefined() {
         return Malformed("R-TERM-1", "Периоды нумеруются по порядку с 1: " + name + " не на месте");
       }
       if (tf < first || tl > last || tl < tf) {
-        return Malformed("R-TERM-1", name + " (" + DayString(tf) + " — " + DayString(tl) +
+        return Malformed("R-TERM-1", name + " (" + RuDate(tf) + " — " + RuDate(tl) +
                                          ") не внутри учебного года");
       }
       if (previous_last != kNoDay && tf <= previous_last) {
@@ -46,90 +46,105 @@ Status Checker::CheckAcademicYearDefined() {
   if (y.has_adaptation_period()) {
     EJ_ASSIGN_OR_RETURN(Day af, DayOf(y.adaptation_period().first_day()));
     EJ_ASSIGN_OR_RETURN(Day al, DayOf(y.adaptation_period().last_day()));
-    if (al < af) return Malformed("R-MARK-4", "the adaptation period ends before it starts");
+    if (al < af)
+      return Malformed("R-MARK-4", "Адаптационный период кончается раньше, чем начинается");
   }
   return Status::Ok();
 }
 
 Status Checker::CheckHolidayDeclared() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "declaring holidays"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "Объявлять нерабочие дни"));
   if (!school_->years.contains(body_.holiday_declared().academic_year_id())) {
-    return Refuse("R-LES-1", "no academic year " + body_.holiday_declared().academic_year_id());
+    return Refuse("R-SET-1", "В школе нет учебного года «" +
+                                 body_.holiday_declared().academic_year_id() + "»");
   }
   return Status::Ok();
 }
 
-Status Checker::CheckSubjectDefined() { return Needs({v1::ROLE_ADMIN}, "defining subjects"); }
+Status Checker::CheckSubjectDefined() { return Needs({v1::ROLE_ADMIN}, "Заводить предметы"); }
 
 Status Checker::CheckClassCreated() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "creating classes"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "Создавать классы"));
   const auto& c = body_.class_created();
   if (c.grade() < 1 || c.grade() > 11) {
-    return Malformed("R-MARK-1", "a class is in grade 1 to 11, not " + std::to_string(c.grade()));
+    return Malformed("R-SET-1", "Параллель класса — от 1 до 11, а не " + std::to_string(c.grade()));
   }
   if (!school_->years.contains(c.academic_year_id())) {
-    return Refuse("R-LES-1", "no academic year " + c.academic_year_id());
+    return Refuse("R-SET-1", "В школе нет учебного года «" + c.academic_year_id() + "»");
   }
   if (school_->classes.contains(c.class_id())) {
-    return AlreadyExists("class " + c.class_id() + " exists");
+    return AlreadyExists("Класс с идентификатором «" + c.class_id() + "» уже есть (" +
+                         school_->ClassLabel(c.class_id()) + ")");
   }
   if (!c.class_teacher_id().empty())
-    EJ_RETURN_IF_ERROR(UserExists(c.class_teacher_id(), "class teacher"));
+    EJ_RETURN_IF_ERROR(UserExists(c.class_teacher_id(), "Классный руководитель"));
   return Status::Ok();
 }
 
 Status Checker::CheckClassTeacherAssigned() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "assigning class teachers"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "Назначать классных руководителей"));
   const auto& c = body_.class_teacher_assigned();
   if (!school_->classes.contains(c.class_id()))
-    return Refuse("R-ACC-2", "no class " + c.class_id());
+    return Refuse("R-SET-1", "В школе нет класса «" + c.class_id() + "»");
   const User* u = school_->FindUser(c.class_teacher_id());
   if (u == nullptr || !u->Has(v1::ROLE_CLASS_TEACHER)) {
-    return Refuse("R-ACC-2", c.class_teacher_id() + " does not hold the class_teacher role");
+    return Refuse("R-ACC-2", "«" + school_->UserName(c.class_teacher_id()) +
+                                 "» не имеет роли «классный руководитель»");
   }
   return Status::Ok();
 }
 
 Status Checker::CheckSubgroupDefined() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "defining subgroups"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "Делить классы на группы"));
   const auto& g = body_.subgroup_defined();
   if (!school_->classes.contains(g.class_id()))
-    return Refuse("R-LES-1", "no class " + g.class_id());
+    return Refuse("R-SET-1", "В школе нет класса «" + g.class_id() + "»");
   if (!g.subject_id().empty() && !school_->subjects.contains(g.subject_id())) {
-    return Refuse("R-LES-1", "no subject " + g.subject_id());
+    return Refuse("R-SET-1", "В школе нет предмета «" + g.subject_id() + "»");
   }
   Day day = body_.subgroup_defined().has_effective_from()
                 ? DayOf(g.effective_from()).value_or(today_)
                 : today_;
   for (const auto& s : g.student_ids()) {
     if (ClassOf(s, day) != g.class_id()) {
-      return Refuse("R-LES-1", "student " + s + " is not in class " + g.class_id());
+      return Refuse("R-SET-1", "«" + school_->UserName(s) + "» не учится в " +
+                                   school_->ClassLabel(g.class_id()) + " на " + RuDate(day));
     }
   }
   return Status::Ok();
 }
 
 Status Checker::CheckUserRegistered() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "registering users"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "Регистрировать пользователей"));
   const auto& u = body_.user_registered();
-  if (u.user_id() == kNodeActor) return Malformed("R-ACC-4", "\"node\" is reserved");
-  if (school_->users.contains(u.user_id())) return AlreadyExists("user " + u.user_id() + " exists");
-  if (u.roles().empty()) return Malformed("R-ACC-2", "a user needs at least one role");
+  if (u.user_id() == kNodeActor) {
+    return Malformed("R-ACC-4", "Идентификатор «node» зарезервирован за узлом");
+  }
+  if (school_->users.contains(u.user_id())) {
+    return AlreadyExists("Пользователь с идентификатором «" + u.user_id() + "» уже есть (" +
+                         school_->UserName(u.user_id()) + ")");
+  }
+  if (u.roles().empty())
+    return Malformed("R-ACC-2", "У пользователя должна быть хотя бы одна роль");
   if (!u.login_name().empty() && school_->logins.contains(LoginKey(u.login_name()))) {
-    return AlreadyExists("login " + u.login_name() + " is taken (R-ACC-4: logins are personal)");
+    return Status(StatusCode::kAlreadyExists,
+                  "Логин «" + u.login_name() + "» уже занят (" +
+                      school_->UserName(school_->logins.find(LoginKey(u.login_name()))->second) +
+                      "); логины личные и не повторяются",
+                  "R-ACC-4");
   }
   return Status::Ok();
 }
 
 Status Checker::CheckUserRolesChanged() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "changing roles"));
-  return UserExists(body_.user_roles_changed().user_id(), "user");
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "Менять роли"));
+  return UserExists(body_.user_roles_changed().user_id(), "Пользователь");
 }
 
 Status Checker::CheckUserProfileChanged() {
   const bool admin = Is({v1::ROLE_ADMIN});
   const auto& p = body_.user_profile_changed();
-  EJ_RETURN_IF_ERROR(UserExists(p.user_id(), "user"));
+  EJ_RETURN_IF_ERROR(UserExists(p.user_id(), "Пользователь"));
   // R-ACC-2 before R-ACC-4: who may not change the profile learns nothing about which logins
   // exist. A class teacher keeps the profiles of their class's students and parents.
   bool allowed = admin;
@@ -146,27 +161,31 @@ Status Checker::CheckUserProfileChanged() {
     }
   }
   if (!allowed) {
-    return Deny("R-ACC-2", "changing the profile of " + p.user_id() +
-                               " is not among the rights of " + body_.actor_id());
+    return Deny("R-ACC-2", "Менять ФИО и логин «" + school_->UserName(p.user_id()) +
+                               "» может администратор, а ученика и его родителей — ещё и "
+                               "классный руководитель");
   }
   if (!p.login_name().empty()) {
     auto it = school_->logins.find(LoginKey(p.login_name()));
     if (it != school_->logins.end() && it->second != p.user_id()) {
-      return AlreadyExists("login " + p.login_name() + " is taken (R-ACC-4)");
+      return Status(
+          StatusCode::kAlreadyExists,
+          "Логин «" + p.login_name() + "» уже занят (" + school_->UserName(it->second) + ")",
+          "R-ACC-4");
     }
   }
   return Status::Ok();
 }
 
 Status Checker::CheckUserDeactivated() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "deactivating users"));
-  return UserExists(body_.user_deactivated().user_id(), "user");
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "Отключать пользователей"));
+  return UserExists(body_.user_deactivated().user_id(), "Пользователь");
 }
 
 Status Checker::CheckPasswordChanged() {
   const auto& p = body_.password_changed();
   const bool admin = Is({v1::ROLE_ADMIN});
-  if (p.user_id() == body_.actor_id() || admin) return UserExists(p.user_id(), "user");
+  if (p.user_id() == body_.actor_id() || admin) return UserExists(p.user_id(), "Пользователь");
   // R-SET-2: the class teacher issues the first logins of the class's students and their
   // parents (a reset stays the administrator's): again while the person has not used the first
   // one (a lost slip), never over a password they set themself.
@@ -216,13 +235,15 @@ Status Checker::CheckStudentEnrolled() {
   const bool admin = Is({v1::ROLE_ADMIN});
   const auto& e = body_.student_enrolled();
   if (!admin && !ClassTeacherOf(e.class_id())) {
-    return Deny("R-ACC-2", "students are enrolled by the administrator or their class teacher");
+    return Deny("R-ACC-2",
+                "Зачисляет в класс администратор или классный руководитель этого класса");
   }
   if (!school_->classes.contains(e.class_id()))
-    return Refuse("R-LES-1", "no class " + e.class_id());
+    return Refuse("R-SET-1", "В школе нет класса «" + e.class_id() + "»");
   const User* u = school_->FindUser(e.student_id());
   if (u == nullptr || !u->Has(v1::ROLE_STUDENT)) {
-    return Refuse("R-ACC-3", e.student_id() + " is not a registered student");
+    return Refuse("R-SET-1",
+                  "«" + school_->UserName(e.student_id()) + "» не зарегистрирован(а) как ученик");
   }
   EJ_ASSIGN_OR_RETURN(Day on, DayOf(e.enrolled_on()));
   (void)on;
@@ -230,21 +251,22 @@ Status Checker::CheckStudentEnrolled() {
 }
 
 Status Checker::CheckStudentMoved() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "moving students"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "Переводить учеников"));
   const auto& m = body_.student_moved();
   if (!school_->students.contains(m.student_id()))
-    return Refuse("R-LES-1", "no student " + m.student_id());
+    return Refuse("R-SET-1", "«" + school_->UserName(m.student_id()) + "» не ученик школы");
   if (!school_->classes.contains(m.to_class_id()))
-    return Refuse("R-LES-1", "no class " + m.to_class_id());
+    return Refuse("R-SET-1", "В школе нет класса «" + m.to_class_id() + "»");
   EJ_ASSIGN_OR_RETURN(Day on, DayOf(m.moved_on()));
   (void)on;
   return Status::Ok();
 }
 
 Status Checker::CheckStudentLeft() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "recording that a student left"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "Записывать выбытие ученика"));
   if (!school_->students.contains(body_.student_left().student_id())) {
-    return Refuse("R-LES-1", "no student " + body_.student_left().student_id());
+    return Refuse("R-SET-1",
+                  "«" + school_->UserName(body_.student_left().student_id()) + "» не ученик школы");
   }
   return Status::Ok();
 }
@@ -257,13 +279,15 @@ Status Checker::CheckGuardianLink() {
                                                        : body_.guardian_unlinked().guardian_id();
   if (!admin && !Is({v1::ROLE_SECRETARY}) && !ClassTeacherOf(ClassOf(sid, today_))) {
     return Deny("R-ACC-2",
-                "guardians are linked by the administrator, the secretary or the "
-                "student's class teacher");
+                "Родителей с детьми связывает администратор, секретарь или классный "
+                "руководитель ребёнка");
   }
-  if (!school_->students.contains(sid)) return Refuse("R-ACC-3", "no student " + sid);
+  if (!school_->students.contains(sid)) {
+    return Refuse("R-ACC-3", "«" + school_->UserName(sid) + "» не ученик школы");
+  }
   const User* g = school_->FindUser(gid);
   if (g == nullptr || !g->Has(v1::ROLE_PARENT)) {
-    return Refuse("R-ACC-3", gid + " is not a registered parent");
+    return Refuse("R-ACC-3", "«" + school_->UserName(gid) + "» не зарегистрирован(а) как родитель");
   }
   return Status::Ok();
 }
@@ -271,13 +295,13 @@ Status Checker::CheckGuardianLink() {
 Status Checker::CheckMedicalPeExemptionRecorded() {
   const auto& e = body_.medical_pe_exemption_recorded();
   if (!Is({v1::ROLE_SECRETARY}) && !ClassTeacherOf(ClassOf(e.student_id(), today_))) {
-    return Deny("R-ACC-2", "exemptions are recorded by the secretary or the class teacher");
+    return Deny("R-ACC-2", "Освобождение записывает секретарь или классный руководитель ученика");
   }
   if (!school_->students.contains(e.student_id()))
-    return Refuse("R-ATT-1", "no student " + e.student_id());
+    return Refuse("R-ATT-1", "«" + school_->UserName(e.student_id()) + "» не ученик школы");
   EJ_ASSIGN_OR_RETURN(Day first, DayOf(e.dates().first_day()));
   EJ_ASSIGN_OR_RETURN(Day last, DayOf(e.dates().last_day()));
-  if (last < first) return Malformed("R-ATT-1", "the exemption ends before it starts");
+  if (last < first) return Malformed("R-ATT-1", "Освобождение кончается раньше, чем начинается");
   return Status::Ok();
 }
 
@@ -287,36 +311,41 @@ Status Checker::CheckConsentOrPaperDiary() {
                                ? body_.personal_data_consent_recorded().student_id()
                                : body_.paper_diary_preference_set().student_id();
   if (!admin && !Is({v1::ROLE_SECRETARY}) && !ClassTeacherOf(ClassOf(sid, today_))) {
-    return Deny("R-ACC-2", "recorded by the secretary, the class teacher or the administrator");
+    return Deny("R-ACC-2",
+                "Это записывает секретарь, классный руководитель ученика или администратор");
   }
-  if (!school_->students.contains(sid)) return Refuse("R-ACC-3", "no student " + sid);
+  if (!school_->students.contains(sid)) {
+    return Refuse("R-ACC-3", "«" + school_->UserName(sid) + "» не ученик школы");
+  }
   return Status::Ok();
 }
 
 Status Checker::CheckSchoolPolicySet() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_DIRECTOR, v1::ROLE_ADMIN}, "setting the school policy"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_DIRECTOR, v1::ROLE_ADMIN}, "Задавать правила школы"));
   const auto& p = body_.school_policy_set().policy();
   for (const auto& w : p.mark_windows()) {
     if (w.work_types().empty() || w.kind() == v1::MARK_WINDOW_KIND_UNSPECIFIED || w.amount() < 0) {
-      return Malformed("R-MARK-3",
-                       "a mark window names work types, its kind and a non-negative amount");
+      return Malformed(
+          "R-MARK-3",
+          "Срок выставления отметок называет виды работ, вид срока и неотрицательную длину");
     }
   }
   for (const auto& w : p.weights()) {
     if (w.weight_percent() < 1 || w.weight_percent() > 1000) {
-      return Malformed("R-MARK-2", "a weight is 1 to 1000 percent");
+      return Malformed("R-MARK-2", "Вес отметки — от 1 до 1000 %");
     }
   }
   if (p.has_first_marked_grade() && (p.first_marked_grade() < 1 || p.first_marked_grade() > 11)) {
-    return Malformed("R-MARK-1", "the first marked grade is 1 to 11");
+    return Malformed("R-MARK-1", "Первая параллель с отметками — от 1 до 11");
   }
   if (p.has_correction_grace_minutes() &&
       (p.correction_grace_minutes() < 0 || p.correction_grace_minutes() > 24 * 60)) {
-    return Malformed("R-COR-1", "the correction grace is 0 to 1440 minutes");
+    return Malformed("R-COR-1", "Время на исправление без заявки — от 0 до 1440 минут");
   }
   if (p.has_homework_deadline_minutes() &&
       (p.homework_deadline_minutes() < 0 || p.homework_deadline_minutes() > 24 * 60)) {
-    return Malformed("R-HW-1", "the homework deadline is 0 to 1440 minutes after the last lesson");
+    return Malformed("R-HW-1",
+                     "Срок задания домашней работы — от 0 до 1440 минут после последнего урока");
   }
   return Status::Ok();
 }

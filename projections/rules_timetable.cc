@@ -45,7 +45,7 @@ std::string Conflict(const School& school, std::string_view teacher_a, std::stri
 }  // namespace
 
 Status Checker::CheckTeachingLoadAssigned() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "assigning teaching load"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "Назначать учебную нагрузку"));
   const auto& l = body_.teaching_load_assigned();
   const User* t = school_->FindUser(l.teacher_id());
   if (t == nullptr || !IsTeacher(*t)) {
@@ -71,7 +71,7 @@ Status Checker::CheckTeachingLoadAssigned() {
 }
 
 Status Checker::CheckTeachingLoadRemoved() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "removing teaching load"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN}, "Снимать учебную нагрузку"));
   if (!school_->loads.contains(body_.teaching_load_removed().load_id())) {
     return Refuse("R-ACC-2", "Нет такой записи учебной нагрузки");
   }
@@ -91,22 +91,23 @@ Status Checker::CheckPlannedTopicsSet() {
   if (IsTeacher(*actor_) && TeachesOn(p.class_id(), p.subgroup_id(), p.subject_id(), on)) {
     return Status::Ok();
   }
-  return Deny("R-ACC-2", "a plan is set by the teacher of the class-subject or the administrator");
+  return Deny("R-ACC-2", "КТП вносит учитель, ведущий этот предмет в классе, или администратор");
 }
 
 Status Checker::CheckBellScheduleSet() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN, v1::ROLE_METHODIST}, "setting the bell schedule"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN, v1::ROLE_METHODIST}, "Задавать расписание звонков"));
   for (const auto& p : body_.bell_schedule_set().periods()) {
     if (p.start_minutes() < 0 || p.end_minutes() > 24 * 60 ||
         p.end_minutes() <= p.start_minutes()) {
-      return Malformed("R-TIME-1", "period " + std::to_string(p.number()) + " has no valid times");
+      return Malformed("R-TIME-1", "У " + std::to_string(p.number()) +
+                                       "-го урока неверное время начала или конца");
     }
   }
   return Status::Ok();
 }
 
 Status Checker::CheckTimetableSlotSet() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN, v1::ROLE_METHODIST}, "changing the timetable"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN, v1::ROLE_METHODIST}, "Менять расписание"));
   const auto& p = body_.timetable_slot_set();
   if (p.slot_id().empty()) return Malformed("R-SET-3", "У строки расписания нет идентификатора");
   if (!school_->classes.contains(p.class_id())) {
@@ -178,7 +179,7 @@ Status Checker::CheckTimetableSlotSet() {
 }
 
 Status Checker::CheckTimetableSlotRemoved() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN, v1::ROLE_METHODIST}, "changing the timetable"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN, v1::ROLE_METHODIST}, "Менять расписание"));
   const auto& p = body_.timetable_slot_removed();
   if (!school_->timetable.contains(p.slot_id())) {
     return Refuse("R-SET-3", "В расписании нет строки «" + p.slot_id() + "»");
@@ -221,34 +222,34 @@ Status Checker::CheckLessonPlacement(std::string_view lesson_id, const Lesson& p
 }
 
 Status Checker::CheckLessonScheduled() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN, v1::ROLE_METHODIST}, "scheduling lessons"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_ADMIN, v1::ROLE_METHODIST}, "Ставить уроки"));
   const auto& l = body_.lesson_scheduled();
   if (school_->lessons.contains(l.lesson_id()))
-    return AlreadyExists("lesson " + l.lesson_id() + " exists");
+    return AlreadyExists("Урок уже есть: " + school_->LessonText(l.lesson_id()));
   if (!school_->classes.contains(l.class_id()))
-    return Refuse("R-LES-1", "no class " + l.class_id());
+    return Refuse("R-LES-1", "В школе нет класса «" + l.class_id() + "»");
   if (!school_->subjects.contains(l.subject_id()))
-    return Refuse("R-LES-1", "no subject " + l.subject_id());
+    return Refuse("R-LES-1", "В школе нет предмета «" + l.subject_id() + "»");
   if (!l.subgroup_id().empty()) {
     auto g = school_->subgroups.find(l.subgroup_id());
     if (g == school_->subgroups.end() || g->second.class_id != l.class_id()) {
-      return Refuse("R-LES-1",
-                    "subgroup " + l.subgroup_id() + " is not a subgroup of " + l.class_id());
+      return Refuse("R-LES-1", "Группа «" + l.subgroup_id() + "» не относится к классу " +
+                                   school_->ClassLabel(l.class_id()));
     }
   }
   const User* t = school_->FindUser(l.teacher_id());
   if (t == nullptr || !IsTeacher(*t)) {
-    return Refuse("R-LES-1", "a lesson has a teacher; " + l.teacher_id() + " is not one");
+    return Refuse("R-LES-1", "Урок ведёт учитель; «" + school_->UserName(l.teacher_id()) +
+                                 "» не учитель школы");
   }
   EJ_ASSIGN_OR_RETURN(Day day, DayOf(l.date()));
   if (school_->YearOn(day) == nullptr) {
-    return Refuse("R-LES-1",
-                  "the lesson's date " + DayString(day) + " is outside every academic year");
+    return Refuse("R-LES-1", "Дата урока " + RuDate(day) + " не входит ни в один учебный год");
   }
-  if (l.period() < 0 || l.period() > 16) return Malformed("R-LES-1", "a period is 0 to 16");
+  if (l.period() < 0 || l.period() > 16) return Malformed("R-LES-1", "Номер урока — от 0 до 16");
   if (!l.individual_student_id().empty() &&
       ClassOf(l.individual_student_id(), day) != l.class_id()) {
-    return Refuse("R-LES-2", "an individual lesson is for a student of the class");
+    return Refuse("R-LES-2", "Индивидуальный урок — для ученика этого класса");
   }
   Lesson placed;
   placed.class_id = l.class_id();
@@ -262,20 +263,23 @@ Status Checker::CheckLessonScheduled() {
 }
 
 Status Checker::CheckLessonChange() {
-  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_METHODIST}, "moving or cancelling lessons"));
+  EJ_RETURN_IF_ERROR(Needs({v1::ROLE_METHODIST}, "Переносить и отменять уроки"));
   const std::string& id = body_.has_lesson_moved() ? body_.lesson_moved().lesson_id()
                                                    : body_.lesson_cancelled().lesson_id();
   const Lesson* l = school_->FindLesson(id);
-  if (l == nullptr) return Refuse("R-LES-1", "no lesson " + id);
-  if (l->cancelled) return Refuse("R-LES-1", "lesson " + id + " is cancelled");
+  if (l == nullptr) return Refuse("R-LES-1", "Нет такого урока: «" + id + "»");
+  if (l->cancelled) return Refuse("R-LES-1", "Урок уже отменён: " + school_->LessonText(id));
   if (l->record.Current(state_) != nullptr || !l->marks.empty() ||
       !l->attendance_students.empty()) {
-    return Refuse("R-LES-1", "lesson " + id + " was held and has records: it stays in its column");
+    return Refuse("R-LES-1", "Урок уже проведён и в нём есть записи, он остаётся на своём месте: " +
+                                 school_->LessonText(id));
   }
   if (body_.has_lesson_moved()) {
     const auto& m = body_.lesson_moved();
     EJ_ASSIGN_OR_RETURN(Day day, DayOf(m.new_date()));
-    if (school_->YearOn(day) == nullptr) return Refuse("R-LES-1", "outside every academic year");
+    if (school_->YearOn(day) == nullptr) {
+      return Refuse("R-LES-1", RuDate(day) + " не входит ни в один учебный год");
+    }
     if (m.new_period() < 0 || m.new_period() > 16) {
       return Malformed("R-LES-1", "Номер урока — от 0 до 16");
     }

@@ -171,6 +171,13 @@ std::string School::UserName(std::string_view user_id) const {
   return u == nullptr || u->display_name.empty() ? std::string(user_id) : u->display_name;
 }
 
+std::string School::LessonText(std::string_view lesson_id) const {
+  const Lesson* l = FindLesson(lesson_id);
+  if (l == nullptr) return "урок «" + std::string(lesson_id) + "»";
+  return SubjectName(l->subject_id) + ", " + ClassLabel(l->class_id) + ", " + RuDate(l->date) +
+         ", " + std::to_string(l->period) + "-й урок";
+}
+
 bool School::IsSchoolWeekday(const SchoolClass& cls, Day day) const {
   uint32_t weekdays = 0;
   if (auto year = years.find(cls.year_id); year != years.end()) {

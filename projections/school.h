@@ -324,6 +324,8 @@ struct School {
   std::string ClassLabel(std::string_view class_id) const;
   std::string SubjectName(std::string_view subject_id) const;
   std::string UserName(std::string_view user_id) const;
+  // A lesson as a person names it: "Математика, 5А, 06.10.2025, 2-й урок" (its id when unknown).
+  std::string LessonText(std::string_view lesson_id) const;
   // A copy of `id` that lives as long as the school, one per distinct id (what records hold views
   // of: Mark::student_id).
   std::string_view KeepId(std::string_view id);

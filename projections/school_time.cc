@@ -19,14 +19,15 @@ date::sys_days SysDays(Day day) { return date::sys_days{date::days{day}}; }
 Result<Day> DayOf(const v1::Date& d) {
   if (d.year() < 1900 || d.year() > 2999) {
     return Err(StatusCode::kInvalidArgument,
-               "year " + std::to_string(d.year()) + " is out of range", "R-TIME-1");
+               "Год " + std::to_string(d.year()) + " вне допустимого диапазона (1900–2999)",
+               "R-TIME-1");
   }
   date::year_month_day ymd{date::year{d.year()}, date::month{static_cast<unsigned>(d.month())},
                            date::day{static_cast<unsigned>(d.day())}};
   if (d.month() < 1 || d.month() > 12 || d.day() < 1 || !ymd.ok()) {
     return Err(StatusCode::kInvalidArgument,
-               "not a calendar date: " + std::to_string(d.year()) + "-" +
-                   std::to_string(d.month()) + "-" + std::to_string(d.day()),
+               "Такой даты нет в календаре: " + std::to_string(d.day()) + "." +
+                   std::to_string(d.month()) + "." + std::to_string(d.year()),
                "R-TIME-1");
   }
   return static_cast<Day>(date::sys_days{ymd}.time_since_epoch().count());
@@ -75,8 +76,8 @@ Result<SchoolZone> SchoolZone::Find(std::string_view iana_name) {
     zone.zone_ = date::locate_zone(iana_name);
   } catch (const std::exception&) {
     return Err(StatusCode::kInvalidArgument,
-               "unknown time zone \"" + std::string(iana_name) +
-                   "\": give an IANA zone name such as Europe/Moscow or Asia/Anadyr",
+               "Неизвестный часовой пояс «" + std::string(iana_name) +
+                   "»: укажите имя пояса IANA, например Europe/Moscow или Asia/Anadyr",
                "R-TIME-1");
   }
   zone.name_ = std::string(iana_name);

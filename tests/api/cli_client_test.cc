@@ -65,7 +65,7 @@ TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3
   r = Cli("math", {"mark", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s3",
                    "--value", "7"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: InvalidArgument: a mark is 1 to 5, not 7 [R-MARK-1]"),
+  EXPECT_NE(r.err.find("error: InvalidArgument: Отметка — от 1 до 5, а не 7 [R-MARK-1]"),
             std::string::npos)
       << r.err;
   At(D(2025, 10, 7), "09:00");               // the next day: an answer in class is past its window
@@ -74,7 +74,8 @@ TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3
   r = Cli("math", {"mark", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s2",
                    "--value", "5"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: FailedPrecondition: the mark is past its window"), std::string::npos)
+  EXPECT_NE(r.err.find("error: FailedPrecondition: Срок выставления этой отметки прошёл"),
+            std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("[R-MARK-3]"), std::string::npos) << r.err;
   EXPECT_EQ(after_mark, before + 1);

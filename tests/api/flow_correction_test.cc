@@ -151,7 +151,7 @@ TEST_F(CorrectionFlowTest, RequestQueueApprovalRejectionAndLateEntry_R_COR_1_R_C
   EXPECT_EQ(BodyOf(history["events"][2])["correction_rejected"]["reason"], "нет оснований");
   r = Cli("deputy", {"approve", "--request", "rq-2"});
   EXPECT_EQ(r.exit_code, 1) << "a decided request is not decided again";
-  EXPECT_NE(r.err.find("already decided [R-COR-3]"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("уже принято решение [R-COR-3]"), std::string::npos) << r.err;
 
   // 7. The next day an answer-in-class mark for Monday is past its window (R-MARK-3) ...
   At(D(2025, 10, 7), "09:00");
@@ -161,7 +161,8 @@ TEST_F(CorrectionFlowTest, RequestQueueApprovalRejectionAndLateEntry_R_COR_1_R_C
   r = Cli("math", {"mark", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s2",
                    "--value", "5", "--mark-id", "m-late"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: FailedPrecondition: the mark is past its window"), std::string::npos)
+  EXPECT_NE(r.err.find("error: FailedPrecondition: Срок выставления этой отметки прошёл"),
+            std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("[R-MARK-3]"), std::string::npos) << r.err;
   EXPECT_EQ(LedgerSize(), size) << "a refusal records nothing";
@@ -219,8 +220,7 @@ TEST_F(CorrectionFlowTest, TheApproverIsNeverTheRequester_R_COR_1) {
   const uint64_t size = LedgerSize();
   ProcessResult r = Cli("dt", {"approve", "--request", "rq-dt"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: PermissionDenied: the approver is never the requester"),
-            std::string::npos)
+  EXPECT_NE(r.err.find("error: PermissionDenied: Свою заявку не утверждают"), std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("[R-COR-1]"), std::string::npos) << r.err;
   EXPECT_EQ(LedgerSize(), size);
@@ -257,7 +257,7 @@ TEST_F(CorrectionFlowTest, FinalMarksChangeOnlyByTheDirectorsOrder_R_COR_2) {
   ProcessResult r = Cli("math", {"term-mark", "--student", "n1", "--subject", "math", "--year",
                                  "2025", "--period", "final", "--value", "4"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("not revised [R-COR-2]"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("не меняются [R-COR-2]"), std::string::npos) << r.err;
   // ... nor by a correction request (HTTP, signed by the teacher).
   v1::EventBody req = Body("math");
   auto* c = req.mutable_correction_requested();
@@ -303,8 +303,7 @@ TEST_F(CorrectionFlowTest, FinalMarksChangeOnlyByTheDirectorsOrder_R_COR_2) {
                                           "техническая ошибка"};
   r = Cli("director", order);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("explanations of the teacher and the deputy [R-COR-2]"), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("объяснения учителя и завуча [R-COR-2]"), std::string::npos) << r.err;
   std::vector<std::string> full = order;
   full.insert(full.end(), {"--deputy-explanation", "Объяснительная завуча от 25.05.2026"});
   r = Cli("deputy", full);

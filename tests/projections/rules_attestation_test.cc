@@ -18,12 +18,12 @@ TEST_F(RulesTest, R_TERM_1_EnteredInTheLastWeekOfTheTerm) {
   At(D(2025, 10, 17), "12:00");  // term 1 ends on 24 October: entries from the 18th
   EXPECT_TRUE(Refused(Submit(TermMarkBody("math", "s3", "math", v1::PERIOD_KIND_TERM, 1, 0,
                                           v1::ATTESTATION_STATUS_NOT_ATTESTED)),
-                      kRefused, "R-TERM-1", "last 7 days"));
+                      kRefused, "R-TERM-1", "последние 7 дн."));
   At(D(2025, 10, 20), "12:00");
   MustSubmit(TermMarkBody("math", "s3", "math", v1::PERIOD_KIND_TERM, 1, 0,
                           v1::ATTESTATION_STATUS_NOT_ATTESTED));
   EXPECT_TRUE(Refused(Submit(TermMarkBody("math", "s1", "math", v1::PERIOD_KIND_TERM, 1, 6)),
-                      kMalformed, "R-TERM-1", "1 to 5"));
+                      kMalformed, "R-TERM-1", "от 1 до 5"));
 }
 
 TEST_F(RulesTest, R_TERM_1_NeedsTheMinimumNumberOfMarks) {
@@ -40,7 +40,7 @@ TEST_F(RulesTest, R_TERM_1_NeedsTheMinimumNumberOfMarks) {
       MarkBody("russian", "n3", "rus-5a-1", "s3", 5, v1::WORK_TYPE_DICTATION_WITH_GRAMMAR_TASK, 4));
   At(D(2025, 10, 20), "12:00");
   EXPECT_TRUE(Refused(Submit(TermMarkBody("russian", "s1", "russian", v1::PERIOD_KIND_TERM, 1, 4)),
-                      kRefused, "R-TERM-1", "at least 5 marks"));
+                      kRefused, "R-TERM-1", "не меньше 5 текущих отметок"));
   MustSubmit(TermMarkBody("russian", "s3", "russian", v1::PERIOD_KIND_TERM, 1, 4));
   EXPECT_EQ(school::RuleBook::MinimumMarks(School().policy, 1), 3);
   EXPECT_EQ(school::RuleBook::MinimumMarks(School().policy, 2), 5);
@@ -73,9 +73,9 @@ TEST_F(RulesTest, R_TERM_1_ValidReasonAbsenceLowersTheMinimumAtThreeHours) {
   At(D(2025, 10, 20), "12:00");
   MustSubmit(TermMarkBody("math", "s1", "math", v1::PERIOD_KIND_TERM, 1, 4));
   EXPECT_TRUE(Refused(Submit(TermMarkBody("math", "s2", "math", v1::PERIOD_KIND_TERM, 1, 4)),
-                      kRefused, "R-TERM-1", "at least 7 marks"));
+                      kRefused, "R-TERM-1", "не меньше 7 текущих отметок"));
   EXPECT_TRUE(Refused(Submit(TermMarkBody("math", "s3", "math", v1::PERIOD_KIND_TERM, 1, 4)),
-                      kRefused, "R-TERM-1", "at least 7 marks"));
+                      kRefused, "R-TERM-1", "не меньше 7 текущих отметок"));
   EXPECT_EQ(school::RuleBook::MinimumMarks(School().policy, 3, true), 5);
   EXPECT_EQ(school::RuleBook::MinimumMarks(School().policy, 2, true), 5);
   EXPECT_EQ(school::RuleBook::MinimumMarks(School().policy, 1, true), 3);
@@ -122,7 +122,7 @@ TEST_F(RulesTest, R_TERM_1_SubgroupMinimumUsesTheGroupsHours) {
   }
   At(D(2025, 10, 20), "12:00");
   EXPECT_TRUE(Refused(Submit(TermMarkBody("sub", "s1", "english", v1::PERIOD_KIND_TERM, 1, 4)),
-                      kRefused, "R-TERM-1", "at least 7 marks at 3 h/week"));
+                      kRefused, "R-TERM-1", "не меньше 7 текущих отметок при 3 ч в неделю"));
   MustSubmit(TermMarkBody("sub", "s2", "english", v1::PERIOD_KIND_TERM, 1, 0,
                           v1::ATTESTATION_STATUS_NOT_ATTESTED));
 }
@@ -154,7 +154,7 @@ TEST_F(RulesTest, R_TERM_1_AbsentOverHalfNotAttestedUnlessTheDeputyDecides) {
   }
   At(D(2025, 10, 20), "12:00");
   EXPECT_TRUE(Refused(Submit(TermMarkBody("russian", "s2", "russian", v1::PERIOD_KIND_TERM, 1, 4)),
-                      kRefused, "R-TERM-1", "unless the deputy decides"));
+                      kRefused, "R-TERM-1", "если завуч не решит иначе"));
   v1::EventBody decide = Body("deputy");
   auto* d = decide.mutable_deputy_attestation_decided();
   d->set_student_id("s2");

@@ -31,9 +31,9 @@ TEST_F(RulesTest, R_COR_1_ARecordedMarkIsNeverOverwritten) {
   At(mon_, "08:40");
   MustSubmit(MarkBody("math", "m1", "math-5a-1", "s1", 3));
   EXPECT_TRUE(Refused(Submit(MarkBody("math", "m1", "math-5a-1", "s1", 4)),
-                      StatusCode::kAlreadyExists, "", "correction request"));
-  EXPECT_TRUE(
-      Refused(Submit(CorrectionBody("math", "r1", "m1", 4, "")), kMalformed, "R-COR-1", "reason"));
+                      StatusCode::kAlreadyExists, "R-COR-1", "заявку завучу"));
+  EXPECT_TRUE(Refused(Submit(CorrectionBody("math", "r1", "m1", 4, "")), kMalformed, "R-COR-1",
+                      "укажите причину"));
   MustSubmit(CorrectionBody("math", "r1", "m1", 4));
   EXPECT_EQ(School().marks.at("m1").Current(State())->value.value, 3);
 }
@@ -72,7 +72,7 @@ class RulesTestFinalMark : public RulesTest {
 
 TEST_F(RulesTestFinalMark, R_COR_2_TermMarksAreNotRevised) {
   EXPECT_TRUE(Refused(Submit(TermMarkBody("math", "n1", "math", v1::PERIOD_KIND_FINAL, 0, 4)),
-                      kRefused, "R-COR-2", "not revised"));
+                      kRefused, "R-COR-2", "не меняются"));
   v1::EventBody req = Body("math");
   auto* r = req.mutable_correction_requested();
   r->set_request_id("r1");
@@ -85,15 +85,17 @@ TEST_F(RulesTestFinalMark, R_COR_2_TermMarksAreNotRevised) {
   r->set_reason("ошибка");
   *r->mutable_term_mark() =
       TermMarkBody("math", "n1", "math", v1::PERIOD_KIND_FINAL, 0, 4).term_mark_recorded();
-  EXPECT_TRUE(Refused(Submit(req), kRefused, "R-COR-2", "director's order"));
+  EXPECT_TRUE(Refused(Submit(req), kRefused, "R-COR-2", "приказом директора"));
 }
 
 TEST_F(RulesTestFinalMark, R_COR_2_DirectorsOrderWithExplanationsInGradesNineAndEleven) {
   EXPECT_TRUE(IsRefused(Submit(OrderBody("deputy", "n1")), kDenied, "R-ACC-2"));
-  EXPECT_TRUE(Refused(Submit(OrderBody("director", "s1")), kRefused, "R-COR-2", "grades 9 and 11"));
+  EXPECT_TRUE(
+      Refused(Submit(OrderBody("director", "s1")), kRefused, "R-COR-2", "только в 9 и 11 классах"));
   v1::EventBody no_explanation = OrderBody("director", "n1");
   no_explanation.mutable_final_mark_correction_ordered()->clear_deputy_explanation();
-  EXPECT_TRUE(Refused(Submit(no_explanation), kMalformed, "R-COR-2", "explanations"));
+  EXPECT_TRUE(
+      Refused(Submit(no_explanation), kMalformed, "R-COR-2", "объяснения учителя и завуча"));
   v1::EventBody no_number = OrderBody("director", "n1");
   no_number.mutable_final_mark_correction_ordered()->clear_order_number();
   EXPECT_TRUE(IsRefused(Submit(no_number), kMalformed, "R-COR-2"));
@@ -118,7 +120,7 @@ TEST_F(RulesTest, R_COR_3_OnePendingRequestPerCellAndTheQueueShowsIt) {
   At(mon_ + 1, "10:00");
   MustSubmit(CorrectionBody("math", "r1", "m1", 4, "описка: верная отметка 4"));
   EXPECT_TRUE(Refused(Submit(CorrectionBody("math", "r2", "m1", 5)), kRefused, "R-COR-3",
-                      "awaits the deputy"));
+                      "ждёт решения завуча"));
   // The queue (R-COR-3, reports.h): the request with the original, the proposal and the reason.
   auto queue = school::PendingCorrections(State(), kSchool);
   ASSERT_TRUE(queue.has_value()) << queue.error().ToString();
@@ -135,17 +137,17 @@ TEST_F(RulesTest, R_COR_3_OnePendingRequestPerCellAndTheQueueShowsIt) {
   // A rejection gives its reason; a decided request is not decided again.
   v1::EventBody reject = Body("deputy");
   reject.mutable_correction_rejected()->set_request_id("r1");
-  EXPECT_TRUE(Refused(Submit(reject), kMalformed, "R-COR-3", "reason"));
+  EXPECT_TRUE(Refused(Submit(reject), kMalformed, "R-COR-3", "причину отказа"));
   reject.mutable_correction_rejected()->set_reason("нет подтверждения");
   MustSubmit(reject);
   EXPECT_TRUE(
-      Refused(Submit(ApproveBody("deputy2", "r1")), kRefused, "R-COR-3", "already decided"));
+      Refused(Submit(ApproveBody("deputy2", "r1")), kRefused, "R-COR-3", "уже принято решение"));
   EXPECT_EQ(school::PendingCorrections(State(), kSchool)->requests_size(), 0);
   // The cell is free again: a new request, withdrawn by its requester only.
   MustSubmit(CorrectionBody("math", "r3", "m1", 4, "описка"));
   v1::EventBody withdraw = Body("russian");
   withdraw.mutable_correction_withdrawn()->set_request_id("r3");
-  EXPECT_TRUE(Refused(Submit(withdraw), kDenied, "R-ACC-2", "requester"));
+  EXPECT_TRUE(Refused(Submit(withdraw), kDenied, "R-ACC-2", "тот, кто её подал"));
   withdraw = Body("math");
   withdraw.mutable_correction_withdrawn()->set_request_id("r3");
   MustSubmit(withdraw);

@@ -50,10 +50,10 @@ TEST_F(RulesTest, R_LES_1_NoRecordOnACancelledLessonAndHeldLessonsStay) {
   move.mutable_lesson_moved()->set_lesson_id("math-5a-1");
   *move.mutable_lesson_moved()->mutable_new_date() = Date(mon_ + 1);
   move.mutable_lesson_moved()->set_new_period(1);
-  EXPECT_TRUE(Refused(Submit(move), kRefused, "R-LES-1", "has records"));
+  EXPECT_TRUE(Refused(Submit(move), kRefused, "R-LES-1", "есть записи"));
   At(wed_, "08:40");
   EXPECT_TRUE(Refused(Submit(MarkBody("math", "m1", "math-5a-2", "s1", 5)), kRefused, "R-LES-1",
-                      "cancelled"));
+                      "Урок отменён"));
 }
 
 // ---- R-LES-2: lesson kinds ----
@@ -63,7 +63,7 @@ TEST_F(RulesTest, R_LES_2_ExtracurricularLessonGetsNoMarksNorAbsences) {
   MustSubmit(
       ConductedBody("math", "math-5a-1", "Математический кружок", v1::LESSON_KIND_EXTRACURRICULAR));
   EXPECT_TRUE(Refused(Submit(MarkBody("math", "m1", "math-5a-1", "s1", 5)), kRefused, "R-LES-2",
-                      "extracurricular"));
+                      "внеурочном занятии"));
   EXPECT_TRUE(IsRefused(Submit(AbsenceBody("math", "math-5a-1", "s2")), kRefused, "R-LES-2"));
   // A regular lesson gets both.
   At(mon_, "09:30");
@@ -81,15 +81,15 @@ TEST_F(RulesTest, R_LES_2_ExtracurricularSessionRecordsTheDayItWasHeld) {
   held.mutable_lesson_conducted()->set_form("экскурсия");
   v1::EventBody no_date = held;
   no_date.mutable_lesson_conducted()->clear_held_on();
-  EXPECT_TRUE(Refused(Submit(no_date), kMalformed, "R-LES-2", "date it was held"));
+  EXPECT_TRUE(Refused(Submit(no_date), kMalformed, "R-LES-2", "дата, когда оно прошло"));
   v1::EventBody no_order = held;
   no_order.mutable_lesson_conducted()->clear_order_number();
-  EXPECT_TRUE(Refused(Submit(no_order), kMalformed, "R-LES-2", "order number"));
+  EXPECT_TRUE(Refused(Submit(no_order), kMalformed, "R-LES-2", "номером приказа"));
   v1::EventBody future = held;
   *future.mutable_lesson_conducted()->mutable_held_on() = Date(mon_ + 2);
-  EXPECT_TRUE(Refused(Submit(future), kRefused, "R-LES-1", "in the future"));
+  EXPECT_TRUE(Refused(Submit(future), kRefused, "R-LES-1", "ещё не наступила"));
   v1::EventBody monday = held;  // held on Monday, entered on Tuesday: not on its day
-  EXPECT_TRUE(Refused(Submit(monday), kRefused, "R-LES-3", "2025-10-06"));
+  EXPECT_TRUE(Refused(Submit(monday), kRefused, "R-LES-3", "06.10.2025"));
   *held.mutable_lesson_conducted()->mutable_held_on() = Date(mon_ + 1);
   MustSubmit(held);
   // A regular lesson records no such date.
@@ -103,10 +103,10 @@ TEST_F(RulesTest, R_LES_2_DistanceLessonHasAnOrderAndNoAbsentMarks) {
   At(mon_, "08:40");
   v1::EventBody no_order = ConductedBody("math", "math-5a-1", "Дроби", v1::LESSON_KIND_DISTANCE);
   no_order.mutable_lesson_conducted()->clear_order_number();
-  EXPECT_TRUE(Refused(Submit(no_order), kMalformed, "R-LES-2", "order number"));
+  EXPECT_TRUE(Refused(Submit(no_order), kMalformed, "R-LES-2", "номером приказа"));
   MustSubmit(ConductedBody("math", "math-5a-1", "Дроби", v1::LESSON_KIND_DISTANCE));
-  EXPECT_TRUE(
-      Refused(Submit(AbsenceBody("math", "math-5a-1", "s2")), kRefused, "R-LES-2", "distance"));
+  EXPECT_TRUE(Refused(Submit(AbsenceBody("math", "math-5a-1", "s2")), kRefused, "R-LES-2",
+                      "дистанционном"));
   MustSubmit(AbsenceBody("math", "math-5a-1", "s3", v1::ATTENDANCE_STATUS_LATE));
   MustSubmit(MarkBody("math", "m1", "math-5a-1", "s1", 4));
 }
@@ -118,11 +118,11 @@ TEST_F(RulesTest, R_LES_2_HomeSchoolingIsRecordedOnAnIndividualLesson) {
   MustSubmit(ind);
   v1::EventBody other = ScheduleLesson("math-n1-home", "5a", "math", "math", mon_, 5);
   other.mutable_lesson_scheduled()->set_individual_student_id("n1");  // of 9a
-  EXPECT_TRUE(Refused(Submit(other), kRefused, "R-LES-2", "individual"));
+  EXPECT_TRUE(Refused(Submit(other), kRefused, "R-LES-2", "Индивидуальный урок"));
   At(mon_, "11:40");
   EXPECT_TRUE(
       Refused(Submit(ConductedBody("math", "math-5a-1", "Дроби", v1::LESSON_KIND_HOME_SCHOOLING)),
-              kRefused, "R-LES-2", "individual lesson"));
+              kRefused, "R-LES-2", "индивидуальном уроке"));
   MustSubmit(ConductedBody("math", "math-s3-home", "Дроби", v1::LESSON_KIND_HOME_SCHOOLING));
 }
 
@@ -132,7 +132,7 @@ TEST_F(RulesTest, R_LES_2_KindIsNotChangedOnceTheLessonHasRecords) {
   MustSubmit(MarkBody("math", "m1", "math-5a-1", "s1", 5));
   EXPECT_TRUE(
       Refused(Submit(ConductedBody("math", "math-5a-1", "Дроби", v1::LESSON_KIND_EXTRACURRICULAR)),
-              kRefused, "R-LES-2", "correction"));
+              kRefused, "R-LES-2", "заявку на исправление"));
 }
 
 // ---- R-LES-3: the topic is entered, on the day of the lesson ----
@@ -140,12 +140,12 @@ TEST_F(RulesTest, R_LES_2_KindIsNotChangedOnceTheLessonHasRecords) {
 TEST_F(RulesTest, R_LES_3_TopicEnteredOnTheLessonDay) {
   At(mon_, "08:40");
   EXPECT_TRUE(
-      Refused(Submit(ConductedBody("math", "math-5a-1", "")), kMalformed, "R-LES-3", "topic"));
+      Refused(Submit(ConductedBody("math", "math-5a-1", "")), kMalformed, "R-LES-3", "тема урока"));
   At(mon_, "23:50");
   MustSubmit(ConductedBody("russian", "rus-5a-1", "Имя существительное"));
   At(mon_ + 1, "00:10");
   EXPECT_TRUE(Refused(Submit(ConductedBody("math", "math-5a-1", "Дроби")), kRefused, "R-LES-3",
-                      "day of the lesson"));
+                      "в день урока"));
   EXPECT_EQ(School().FindLesson("rus-5a-1")->record.Current(State())->value.topic,
             "Имя существительное");
 }
@@ -167,7 +167,8 @@ TEST_F(RulesTest, R_LES_3_TeacherSetsThePlanBeforeTheYearStarts) {
     t->set_hours(2);
     return b;
   };
-  EXPECT_TRUE(Refused(Submit(plan("russian")), kDenied, "R-ACC-2", "teacher of the class-subject"));
+  EXPECT_TRUE(
+      Refused(Submit(plan("russian")), kDenied, "R-ACC-2", "учитель, ведущий этот предмет"));
   MustSubmit(plan("math"));
 }
 
@@ -193,7 +194,7 @@ TEST_F(RulesTest, R_MARK_1_TwoPartMarkIsOneCellWithTwoValues) {
   EXPECT_EQ(v->value.second_value, 4);
   EXPECT_TRUE(Refused(Submit(MarkBody("russian", "m2", "rus-5a-1", "s1", 5,
                                       v1::WORK_TYPE_DICTATION_WITH_GRAMMAR_TASK, 6)),
-                      kMalformed, "R-MARK-1", "second part"));
+                      kMalformed, "R-MARK-1", "Вторая часть"));
   EXPECT_TRUE(
       IsRefused(Submit(MarkBody("russian", "m3", "rus-5a-1", "s1", 0)), kMalformed, "R-MARK-1"));
   // Only a dictation with a grammar task, a creative work or an essay takes two parts: on any other
@@ -215,7 +216,7 @@ TEST_F(RulesTest, R_MARK_2_WorkTypeRequired) {
   At(mon_, "08:40");
   EXPECT_TRUE(
       Refused(Submit(MarkBody("math", "m1", "math-5a-1", "s1", 5, v1::WORK_TYPE_UNSPECIFIED)),
-              kMalformed, "R-MARK-2", "work type"));
+              kMalformed, "R-MARK-2", "вид работы"));
   MustSubmit(MarkBody("math", "m1", "math-5a-1", "s1", 5, v1::WORK_TYPE_ANSWER_IN_CLASS));
   EXPECT_EQ(School().marks.at("m1").Current(State())->value.work_type,
             v1::WORK_TYPE_ANSWER_IN_CLASS);
@@ -225,7 +226,7 @@ TEST_F(RulesTest, R_MARK_2_ControlWorksWeighMoreAndWeightsAreBounded) {
   At(mon_, "08:40");
   v1::EventBody heavy = MarkBody("math", "m1", "math-5a-1", "s1", 5, v1::WORK_TYPE_TEST);
   heavy.mutable_mark_recorded()->set_weight_percent(1001);
-  EXPECT_TRUE(Refused(Submit(heavy), kMalformed, "R-MARK-2", "weight"));
+  EXPECT_TRUE(Refused(Submit(heavy), kMalformed, "R-MARK-2", "Вес отметки"));
   heavy.mutable_mark_recorded()->set_weight_percent(150);
   MustSubmit(heavy);
   MustSubmit(MarkBody("math", "m2", "math-5a-1", "s1", 4, v1::WORK_TYPE_CONTROL_WORK));
@@ -257,7 +258,7 @@ TEST_F(RulesTest, R_MARK_3_MarkWithinItsWindowIsAcceptedAndAfterItRefused) {
   At(mon_ + 1, "00:05");
   auto late = Submit(MarkBody("math", "m2", "math-5a-1", "s2", 4));
   EXPECT_TRUE(IsRefused(late, kRefused, "R-MARK-3"));
-  EXPECT_NE(late.error().message().find("file a correction request"), std::string::npos);
+  EXPECT_NE(late.error().message().find("подайте заявку на исправление"), std::string::npos);
   // A written work: until the next lesson of the class-subject (Wednesday, 08:30).
   At(wed_, "08:29");
   MustSubmit(MarkBody("math", "m3", "math-5a-1", "s2", 4, v1::WORK_TYPE_TEST));
@@ -277,7 +278,7 @@ TEST_F(RulesTest, R_MARK_3_CreativeWorkInRussianGradesFiveToNineHasSevenDays) {
   At(mon_ + 8, "00:01");
   EXPECT_TRUE(
       Refused(Submit(MarkBody("russian", "m2", "rus-5a-1", "s2", 5, v1::WORK_TYPE_CREATIVE_WORK)),
-              kRefused, "R-MARK-3", "correction"));
+              kRefused, "R-MARK-3", "заявку на исправление"));
 }
 
 // ---- R-MARK-4: no 1 and 2 in the adaptation period, also not the second part ----
@@ -296,7 +297,7 @@ TEST_F(RulesTest, R_MARK_4_SecondPartCountsToo) {
   At(D(2025, 9, 8), "08:40");
   EXPECT_TRUE(Refused(Submit(MarkBody("math", "m1", "math-5a-sep", "s1", 4,
                                       v1::WORK_TYPE_DICTATION_WITH_GRAMMAR_TASK, 2)),
-                      kRefused, "R-MARK-4", "adaptation"));
+                      kRefused, "R-MARK-4", "адаптационный период"));
   MustSubmit(
       MarkBody("math", "m2", "math-5a-sep", "s1", 4, v1::WORK_TYPE_DICTATION_WITH_GRAMMAR_TASK, 3));
 }
@@ -352,13 +353,13 @@ TEST_F(RulesTest, R_ATT_1_AbsenceAndLatenessOnTheLessonDay) {
             10);
   v1::EventBody bad = AbsenceBody("math", "math-5a-1", "s3", v1::ATTENDANCE_STATUS_LATE);
   bad.mutable_attendance_recorded()->set_minutes_late(121);
-  EXPECT_TRUE(Refused(Submit(bad), kMalformed, "R-ATT-1", "minutes late"));
+  EXPECT_TRUE(Refused(Submit(bad), kMalformed, "R-ATT-1", "Опоздание"));
   EXPECT_TRUE(
       IsRefused(Submit(AbsenceBody("math", "math-5a-1", "s3", v1::ATTENDANCE_STATUS_UNSPECIFIED)),
                 kMalformed, "R-ATT-1"));
   At(mon_ + 1, "08:00");
-  EXPECT_TRUE(
-      Refused(Submit(AbsenceBody("math", "math-5a-1", "s3")), kRefused, "R-ATT-1", "correction"));
+  EXPECT_TRUE(Refused(Submit(AbsenceBody("math", "math-5a-1", "s3")), kRefused, "R-ATT-1",
+                      "заявку на исправление"));
 }
 
 TEST_F(RulesTest, R_ATT_1_ExemptStudentIsNotMarkedAbsentInPe) {
@@ -380,7 +381,7 @@ TEST_F(RulesTest, R_ATT_1_ExemptStudentIsNotMarkedAbsentInPe) {
   MustSubmit(AbsenceBody("math", "math-5a-1", "s1"));
   At(mon_, "10:31");
   EXPECT_TRUE(Refused(Submit(AbsenceBody("pe", "pe-5a-1", "s1")), kRefused, "R-ATT-1",
-                      "medical PE exemption until 2025-10-31"));
+                      "освобождение от физкультуры до 31.10.2025"));
   MustSubmit(AbsenceBody("pe", "pe-5a-1", "s2"));
   // An exemption that ends before it starts is malformed.
   EXPECT_TRUE(
@@ -402,11 +403,11 @@ TEST_F(RulesTest, R_ATT_2_ClassTeacherClassifiesAbsences) {
   };
   At(mon_ + 4, "15:00");
   EXPECT_TRUE(Refused(Submit(reason("math", "s3", v1::ABSENCE_REASON_ILLNESS)), kDenied, "R-ATT-2",
-                      "class teacher"));
+                      "классный руководитель"));
   EXPECT_TRUE(
       IsRefused(Submit(reason("ct", "s3", v1::ABSENCE_REASON_UNSPECIFIED)), kMalformed, "R-ATT-2"));
   EXPECT_TRUE(Refused(Submit(reason("ct", "s1", v1::ABSENCE_REASON_ILLNESS)), kRefused, "R-ATT-2",
-                      "no absence"));
+                      "нет пропуска"));
   v1::EventBody nothing = reason("ct", "s3", v1::ABSENCE_REASON_ILLNESS);
   nothing.mutable_absence_reason_set()->clear_lesson_ids();
   EXPECT_TRUE(IsRefused(Submit(nothing), kMalformed, "R-ATT-2"));
@@ -430,7 +431,7 @@ TEST_F(RulesTest, R_HW_1_HomeworkUntilAnHourAfterTheLastLesson) {
   MustSubmit(HomeworkBody("math", "h1", "math-5a-1", "№ 12"));
   At(mon_, "12:16");
   EXPECT_TRUE(Refused(Submit(HomeworkBody("russian", "h2", "rus-5a-1", "упр. 5")), kRefused,
-                      "R-HW-1", "one hour after"));
+                      "R-HW-1", "через час после последнего урока"));
 }
 
 TEST_F(RulesTest, R_HW_1_InAdvanceAndForNamedStudents) {
@@ -445,7 +446,7 @@ TEST_F(RulesTest, R_HW_1_InAdvanceAndForNamedStudents) {
   stranger.mutable_homework_assigned()->add_student_ids("n1");
   EXPECT_TRUE(IsRefused(Submit(stranger), kRefused, "R-LES-1"));
   EXPECT_TRUE(Refused(Submit(HomeworkBody("math", "h-empty", "math-5a-1", "")), kMalformed,
-                      "R-HW-1", "text"));
+                      "R-HW-1", "нет текста"));
 }
 
 // ---- R-TIME-1: the school's own time; both times kept ----
@@ -473,7 +474,7 @@ TEST_F(RulesTest, R_TIME_1_BusinessDateIsTheLessonDateAndBothTimesAreKept) {
   At(mon_ + 1, "10:00");  // Tuesday: a control work of Monday, within its window
   v1::EventBody wrong = MarkBody("math", "m1", "math-5a-1", "s1", 5, v1::WORK_TYPE_CONTROL_WORK);
   *wrong.mutable_business_date() = Date(mon_ + 1);
-  EXPECT_TRUE(Refused(Submit(wrong), kMalformed, "R-TIME-1", "2025-10-06"));
+  EXPECT_TRUE(Refused(Submit(wrong), kMalformed, "R-TIME-1", "06.10.2025"));
   const uint64_t seq =
       MustSubmit(MarkBody("math", "m1", "math-5a-1", "s1", 5, v1::WORK_TYPE_CONTROL_WORK));
   auto bytes = ledger_->ledger().Entry(seq);

@@ -60,7 +60,7 @@ TEST_F(RulesTest, R_ACC_1_DeactivatedUserWritesNothing) {
   d.mutable_user_deactivated()->set_reason("уволен");
   MustSubmit(d);
   EXPECT_TRUE(Refused(Submit(MarkBody("russian", "m2", "rus-5a-1", "s2", 5)), kDenied, "R-ACC-1",
-                      "deactivated"));
+                      "отключена"));
 }
 
 // ---- R-ACC-2: only the listed rights (the full matrix is rights_matrix_test.cc) ----
@@ -91,7 +91,7 @@ TEST_F(RulesTest, R_ACC_3_ParentAcknowledgesOnlyTheirOwnChild) {
   MustSubmit(AckBody("parent", "parent", "s1", v1::ACKNOWLEDGEMENT_CHANNEL_ELECTRONIC));
   EXPECT_TRUE(
       Refused(Submit(AckBody("parent", "parent", "s2", v1::ACKNOWLEDGEMENT_CHANNEL_ELECTRONIC)),
-              kDenied, "R-ACC-3", "own child"));
+              kDenied, "R-ACC-3", "своего ребёнка"));
   // Nor in another parent's name, nor as a student.
   EXPECT_TRUE(
       IsRefused(Submit(AckBody("parent2", "parent", "s1", v1::ACKNOWLEDGEMENT_CHANNEL_ELECTRONIC)),
@@ -105,7 +105,7 @@ TEST_F(RulesTest, R_ACC_3_OnlyARegisteredParentIsLinkedAsGuardian) {
   v1::EventBody b = Body("secretary");
   b.mutable_guardian_linked()->set_guardian_id("s2");  // a student, not a parent
   b.mutable_guardian_linked()->set_student_id("s1");
-  EXPECT_TRUE(Refused(Submit(b), kRefused, "R-ACC-3", "not a registered parent"));
+  EXPECT_TRUE(Refused(Submit(b), kRefused, "R-ACC-3", "не зарегистрирован(а) как родитель"));
   b = Body("secretary");
   b.mutable_guardian_linked()->set_guardian_id("parent2");
   b.mutable_guardian_linked()->set_student_id("s3");
@@ -157,9 +157,10 @@ TEST_F(RulesTest, R_ACC_4_ALoginIsNeverGivenToAnother) {
     b.mutable_user_profile_changed()->set_login_name(name);
     return b;
   };
+  EXPECT_TRUE(Refused(Submit(login("admin", "s1", "s2")), StatusCode::kAlreadyExists, "R-ACC-4",
+                      "уже занят"));
   EXPECT_TRUE(
-      Refused(Submit(login("admin", "s1", "s2")), StatusCode::kAlreadyExists, "", "is taken"));
-  EXPECT_TRUE(Refused(Submit(login("ct", "s1", "s2")), StatusCode::kAlreadyExists, "", "is taken"));
+      Refused(Submit(login("ct", "s1", "s2")), StatusCode::kAlreadyExists, "R-ACC-4", "уже занят"));
   EXPECT_TRUE(IsRefused(Submit(login("parent", "s1", "s2")), kDenied, "R-ACC-2"));
   EXPECT_TRUE(IsRefused(Submit(login("math", "s1", "s2")), kDenied, "R-ACC-2"));
   MustSubmit(login("ct", "s1", "ivanov.petya"));
@@ -168,14 +169,14 @@ TEST_F(RulesTest, R_ACC_4_ALoginIsNeverGivenToAnother) {
   taken.mutable_user_registered()->set_user_id("s9");
   taken.mutable_user_registered()->add_roles(v1::ROLE_STUDENT);
   taken.mutable_user_registered()->set_login_name("ivanov.petya");
-  EXPECT_TRUE(IsError(Submit(taken), StatusCode::kAlreadyExists, "R-ACC-4"));
+  EXPECT_TRUE(Refused(Submit(taken), StatusCode::kAlreadyExists, "R-ACC-4", "уже занят"));
   // Logins are one without regard to case (R-ACC-5 signs in the same way): "Ivanov.Petya" is taken.
   taken.set_event_id(ledger_->NewEventId());
   taken.mutable_user_registered()->set_login_name("Ivanov.PETYA");
-  EXPECT_TRUE(IsError(Submit(taken), StatusCode::kAlreadyExists, "R-ACC-4"));
+  EXPECT_TRUE(Refused(Submit(taken), StatusCode::kAlreadyExists, "R-ACC-4", "уже занят"));
   MustSubmit(login("ct", "s2", "Петров.Ёжик"));
-  EXPECT_TRUE(Refused(Submit(login("ct", "s3", "ПЕТРОВ.ёЖИК")), StatusCode::kAlreadyExists, "",
-                      "is taken"));
+  EXPECT_TRUE(Refused(Submit(login("ct", "s3", "ПЕТРОВ.ёЖИК")), StatusCode::kAlreadyExists,
+                      "R-ACC-4", "уже занят"));
   EXPECT_EQ(School().logins.at(school::LoginKey("петров.ёжик")), "s2");
 }
 
@@ -308,20 +309,20 @@ TEST_F(RulesTest, R_SEC_1_ReportWithinAnHourAndALateOneIsFlagged) {
 TEST_F(RulesTest, R_SEC_1_DiscoveryBeforeTheReportAndTheUsersOwnCredentials) {
   At(mon_, "12:00");
   EXPECT_TRUE(Refused(Submit(CompromiseReportBody("math", "rep-1", "math", -5)), kMalformed,
-                      "R-SEC-1", "discovery comes before the report"));
+                      "R-SEC-1", "Обнаружение — раньше сообщения"));
   v1::EventBody other = CompromiseReportBody("math", "rep-2", "math", 5);
   other.mutable_credential_compromise_reported()->add_credential_ids(
       signers_.at("russian").credential_id);
-  EXPECT_TRUE(Refused(Submit(other), kRefused, "R-SEC-1", "not a credential of math"));
+  EXPECT_TRUE(Refused(Submit(other), kRefused, "R-SEC-1", "не принадлежит «math»"));
   EXPECT_TRUE(Refused(Submit(CompromiseReportBody("parent", "rep-3", "parent", 5)), kDenied,
-                      "R-ACC-2", "staff"));
+                      "R-ACC-2", "сотрудники"));
   MustSubmit(CompromiseReportBody("math", "rep-4", "math", 5));
   // An Act may cite the report, but only one that exists.
   v1::EventBody act =
       ActBody("director", {.invalid_from_us = clock_.NowMicros() - 5 * school::kMicrosPerMinute});
   auto* a = act.mutable_credential_compromise_act_recorded();
   a->set_report_id("rep-none");
-  EXPECT_TRUE(Refused(Submit(act), kRefused, "R-SEC-1", "no compromise report"));
+  EXPECT_TRUE(Refused(Submit(act), kRefused, "R-SEC-1", "Нет такого сообщения"));
   a->set_report_id("rep-4");
   MustSubmit(act);
 }
@@ -334,7 +335,7 @@ TEST_F(RulesTest, R_SEC_2_ActNamesItsCommissionAndIsTheDirectorsOrAdmins) {
   EXPECT_TRUE(IsRefused(Submit(act("deputy")), kDenied, "R-ACC-2"));
   v1::EventBody no_commission = act("director");
   no_commission.mutable_credential_compromise_act_recorded()->clear_commission();
-  EXPECT_TRUE(Refused(Submit(no_commission), kMalformed, "R-SEC-2", "commission"));
+  EXPECT_TRUE(Refused(Submit(no_commission), kMalformed, "R-SEC-2", "комиссия"));
   v1::EventBody future = act("director");
   future.mutable_credential_compromise_act_recorded()->set_invalid_from_us(
       clock_.NowMicros() + school::kMicrosPerMinute);
@@ -399,7 +400,8 @@ TEST_F(RulesTest, R_SEC_3_NoApprovalOfAnInvalidRequestAndReportsIgnoreInvalidMar
   At(mon_ + 1, "08:00");
   MustSubmit(ActBody(
       "director", {.invalid_from_us = school::SchoolZone::Find(kZone)->InstantOf(mon_, 19 * 60)}));
-  EXPECT_TRUE(Refused(Submit(ApproveBody("deputy", "r1")), kRefused, "R-SEC-3", "invalidated"));
+  EXPECT_TRUE(
+      Refused(Submit(ApproveBody("deputy", "r1")), kRefused, "R-SEC-3", "недействительной"));
   EXPECT_EQ(problems(), 0);
   EXPECT_EQ(school::PendingCorrections(State(), kSchool)->requests_size(), 0);
   EXPECT_EQ(School().marks.at("m1").Current(State())->value.value, 5);

@@ -36,7 +36,7 @@ TEST_F(RulesTest, R_SUB_1_OnlyTheMethodistAssignsAndTheReportShowsIt) {
   *by_methodist.mutable_substitution_assigned() = s.substitution_assigned();
   v1::EventBody wrong_teacher = by_methodist;
   wrong_teacher.mutable_substitution_assigned()->set_absent_teacher_id("russian");
-  EXPECT_TRUE(Refused(Submit(wrong_teacher), kRefused, "R-SUB-1", "not taught by"));
+  EXPECT_TRUE(Refused(Submit(wrong_teacher), kRefused, "R-SUB-1", "Урок ведёт не"));
   MustSubmit(by_methodist);
   At(mon_, "08:40");
   v1::EventBody m = ConductedBody("sub", "math-5a-1", "Дроби");
