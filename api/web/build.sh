@@ -22,4 +22,6 @@ NODE_PATH="$PWD/node_modules" node_modules/.bin/esbuild src/app.js --bundle --fo
   --sourcemap --log-level=warning --alias:gen="$GEN" --outfile="$OUT/app.js"
 # Served gzipped to browsers that accept it (api/routes_web.cc), compressed once here.
 gzip -9 -n -c "$OUT/app.js" > "$OUT/app.js.gz"
-cp src/index.html src/app.css "$OUT/"
+# The icon and the web app manifest go beside the page (the manifest is linked from index.html only
+# once ejournald serves .webmanifest and its CSP allows manifest-src; README.md).
+cp src/index.html src/app.css src/favicon.svg src/manifest.webmanifest "$OUT/"

@@ -1,6 +1,6 @@
 // The reports' SVG charts: month names, an SVG element builder, the class-progress bars and the
 // attendance-by-month stacked bars.
-import { el, pct, mean } from "./ui.js";
+import { el, pct, mean, num } from "./ui.js";
 
 export const MONTHS = ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"];
 export function svg(tag, attrs = {}, ...children) {
@@ -21,7 +21,7 @@ export function progressChart(items) {
   for (const t of [0, 25, 50, 75, 100]) {
     chart.append(svg("line", { x1: left, x2: width - 30, y1: y(t, 100), y2: y(t, 100), stroke: "#e4e7ec" }),
       svg("text", { x: left - 4, y: y(t, 100) + 4, "text-anchor": "end", "font-size": 10 }, t + "%"),
-      svg("text", { x: width - 26, y: y(t, 100) + 4, "font-size": 10 }, (t / 20).toFixed(1)));
+      svg("text", { x: width - 26, y: y(t, 100) + 4, "font-size": 10 }, num(t / 20, 1)));
   }
   const series = [["qualityPercentX100", "качество", "#4e79a7", 10000], ["successPercentX100", "успеваемость", "#59a14f", 10000],
     ["meanX100", "средний балл", "#f28e2b", 500]];

@@ -1,12 +1,21 @@
 // Dates as the API and the pages have them: {year, month, day} messages (ejournal.v1.Date), ISO
-// "YYYY-MM-DD" strings, and the local "YYYY-MM-DDTHH:MM:SS" of a datetime-local input.
+// "YYYY-MM-DD" strings, and the local "YYYY-MM-DDTHH:MM:SS" of a datetime-local input. What people
+// read is written the Russian way by hand, whatever the browser's locale: ДД.ММ.ГГГГ, ЧЧ:ММ:СС,
+// weekdays «пн»…«вс», the week from Monday.
 
-const WEEKDAYS = ["вс", "пн", "вт", "ср", "чт", "пт", "сб"];
+// Short weekday names from Monday (index 0) to Sunday (index 6), as a Russian week is written.
+export const WEEKDAYS = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"];
+// The index into WEEKDAYS of a date: 0 Monday … 6 Sunday (getUTCDay counts from Sunday).
+export const weekdayOf = (d) => (new Date(Date.UTC(d.year, d.month - 1, d.day)).getUTCDay() + 6) % 7;
+const p2 = (x) => String(x).padStart(2, "0");
 export function fmtDate(d, short = false, weekday = false) {
   if (!d) return "";
-  const dd = String(d.day).padStart(2, "0"), mm = String(d.month).padStart(2, "0");
-  const wd = weekday ? WEEKDAYS[new Date(Date.UTC(d.year, d.month - 1, d.day)).getUTCDay()] + ", " : "";
-  return wd + (short ? `${dd}.${mm}` : `${dd}.${mm}.${d.year}`);
+  const wd = weekday ? WEEKDAYS[weekdayOf(d)] + ", " : "";
+  return wd + (short ? `${p2(d.day)}.${p2(d.month)}` : `${p2(d.day)}.${p2(d.month)}.${d.year}`);
+}
+// A moment (a JS Date) in the browser's time zone: "18.11.2026, 10:30:05".
+export function fmtDateTime(t) {
+  return `${p2(t.getDate())}.${p2(t.getMonth() + 1)}.${t.getFullYear()}, ${p2(t.getHours())}:${p2(t.getMinutes())}:${p2(t.getSeconds())}`;
 }
 export function parseDate(s) {
   const [y, m, d] = s.split("-").map((x) => parseInt(x, 10));

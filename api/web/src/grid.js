@@ -2,7 +2,7 @@
 // column, and keyboard movement between cells. Shown editable on the journal page and read-only
 // on the audit page. Pages, rows and cells are JournalPageView's messages (views.proto).
 import { AttendanceStatus, AttestationStatus } from "gen/ejournal/v1/journal_pb.js";
-import { el } from "./ui.js";
+import { el, num } from "./ui.js";
 import { fmtDate } from "./dates.js";
 
 // A cell (CellView) as the grid and the diary show it: "5 4/3 н".
@@ -48,7 +48,7 @@ export function gridTable(page, { onCell, onLesson, onTerm, compare, idPrefix = 
         } else td.append(el("span", { class: text.includes("н") ? "absent" : "mark" }, text));
         return td;
       }),
-      el("td", {}, r.weightedMeanX100 ? (r.weightedMeanX100 / 100).toFixed(2) : ""),
+      el("td", {}, r.weightedMeanX100 ? num(r.weightedMeanX100 / 100, 2) : ""),
       termCell(r, onTerm));
   });
   return el("div", { class: "scroll" }, el("table", { class: "grid" },

@@ -140,6 +140,8 @@ export const reasonName = (n) => (REASONS.find((x) => x[2] === n) || [0, "не �
 // Percentages and means in hundredths (reports.proto), written the Russian way: "75,5 %", "4,35".
 export const pct = (x100) => (x100 / 100).toFixed(1).replace(".", ",") + " %";
 export const mean = (x100) => (x100 ? (x100 / 100).toFixed(2).replace(".", ",") : "—");
+// A number with `digits` decimals and a decimal comma, whatever the browser's locale: "4,5".
+export const num = (x, digits) => x.toFixed(digits).replace(".", ",");
 
 // Event types (EventBody's payload field names) in Russian; unknown ones as they are.
 const TYPES = {
@@ -155,6 +157,10 @@ const TYPES = {
   exam_mark_recorded: "отметка аттестации", deputy_attestation_decided: "решение завуча об аттестации",
 };
 export function typeName(t) { return TYPES[t] || t; }
-// Who recorded an audit event (R-ACC-4): the name the school lists, the id beside it; the node's
-// own events (session credentials) and unknown actors have no name and show the id.
-export function actorText(name, id) { return name ? `${name} (${id})` : id; }
+// Who recorded an audit event (R-ACC-4): the name the school lists. The node's own events
+// (session credentials) and unknown actors have no name: they read as the journal's own record,
+// never as a bare id (the id stays in the event's JSON for the auditor).
+export function actorText(name) { return name || "служебная запись журнала"; }
+// What signed an event, by its credential id's kind: a password sign-in's session key
+// ("sess-…", api/routes_session.cc) or a key issued to the person (the CLI's).
+export function credentialKind(id) { return String(id || "").startsWith("sess-") ? "ключ сеанса" : "выданный ключ"; }

@@ -1,10 +1,24 @@
 // Controls several pages share: the journal-page picker (class-subject and term, from /me's
 // loads), the class picker, and a journal cell's history table.
-import { el, clear, typeName, actorText } from "./ui.js";
+import { el, clear, typeName, actorText, credentialKind, collator } from "./ui.js";
+import { fmtDateTime } from "./dates.js";
 import { me, S } from "./session.js";
 import { go } from "./router.js";
 
-function loadLabel(l) { return l.name + " · " + l.subject_name + (l.subgroup_id ? " (" + l.subgroup_id + ")" : ""); }
+// A subgroup as people read it where the answer gives only its id (/me's loads, the class's marks):
+// by its place among `siblings`, the ids of the same class-subject's subgroups in view ("2-я
+// группа"), or just «группа» when it is the only one.
+export function groupName(id, siblings) {
+  const ids = [...new Set(siblings)].sort(collator.compare);
+  return ids.length > 1 ? `${ids.indexOf(id) + 1}-я группа` : "группа";
+}
+// A class-subject as people read it: "6А · Английский язык (2-я группа)".
+export function loadLabel(l) {
+  if (!l.subgroup_id) return l.name + " · " + l.subject_name;
+  const siblings = me.loads.filter((x) => x.class_id === l.class_id && x.subject_id === l.subject_id && x.subgroup_id)
+    .map((x) => x.subgroup_id);
+  return `${l.name} · ${l.subject_name} (${groupName(l.subgroup_id, siblings)})`;
+}
 
 export function pickLoad(params) {
   const loads = me.loads;
@@ -45,8 +59,9 @@ export function showHistory(box, h) {
     el("thead", {}, el("tr", {}, ...["№", "Время записи", "Кто", "Событие", "Состояние"].map((t) => el("th", { scope: "col" }, t)))),
     el("tbody", {}, ...(h.events || []).map((e) => el("tr", {},
       el("td", {}, String(e.sequence)),
-      el("td", {}, new Date(Number(e.recordedAtUs) / 1000).toLocaleString("ru-RU")),
-      el("td", { class: "actor" }, actorText(e.actorName, e.actorId)), el("td", { title: e.bodyJson || "" }, typeName(e.type)),
+      el("td", {}, fmtDateTime(new Date(Number(e.recordedAtUs) / 1000))),
+      // R-ACC-4: who and with what kind of credential (the credential's id is in the event's JSON).
+      el("td", { class: "actor" }, `${actorText(e.actorName)} (${credentialKind(e.credentialId)})`), el("td", { title: e.bodyJson || "" }, typeName(e.type)),
       el("td", {}, e.invalid ? "недействительно (акт " + (e.invalidatedByAct || "") + ")" :
         e.supersededBy ? "заменено записью " + e.supersededBy : "действует")))))));
 }

@@ -4,8 +4,8 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { LedgerEntrySchema } from "gen/ejournal/v1/ledger_pb.js";
 import { JournalPageViewSchema, CellHistoryViewSchema } from "gen/ejournal/v1/views_pb.js";
-import { el, clear, fail, main, ruleText } from "../ui.js";
-import { addDays, isoOf, localInput } from "../dates.js";
+import { el, clear, fail, main, ruleText, credentialKind, byRu } from "../ui.js";
+import { addDays, isoOf, localInput, fmtDateTime, fmtDate } from "../dates.js";
 import { api, read, S } from "../session.js";
 import { go } from "../router.js";
 import { pickLoad, loadPicker, journalPath, showHistory } from "../widgets.js";
@@ -16,9 +16,11 @@ export async function auditPage(params) {
   const m = clear(main());
   m.append(el("h1", {}, "Аудит"));
   const sel = pickLoad(params);
+  let shown = null;  // the journal page shown, whose lessons and students the cell history offers
   if (sel) {
     m.append(el("h2", {}, "Страница журнала на момент и сейчас"), loadPicker("audit", sel, { at: params.get("at") || "" }));
     const now = await read(JournalPageViewSchema, journalPath(sel.load, sel.term));
+    shown = now;
     const at = params.get("at") || "";
     const atInput = el("input", { type: "datetime-local", id: "as-of", value: at, step: 1,
       "aria-label": "На момент" });
@@ -41,7 +43,7 @@ export async function auditPage(params) {
       for (const r of then.rows || []) for (const c of r.cells || []) thenText.set(r.studentId + "|" + c.lessonId, cellText(c));
       const nowText = new Map();
       for (const r of now.rows || []) for (const c of r.cells || []) nowText.set(r.studentId + "|" + c.lessonId, cellText(c));
-      side.append(el("section", { id: "as-of-page" }, el("h2", {}, "На " + new Date(at).toLocaleString("ru-RU") + " (запись №" + then.asOfSequence + ")"),
+      side.append(el("section", { id: "as-of-page" }, el("h2", {}, "На " + fmtDateTime(new Date(at)) + " (запись №" + then.asOfSequence + ")"),
         gridTable(then, { compare: (s, l) => nowText.get(s + "|" + l) || "" })),
       el("section", { id: "now-page" }, el("h2", {}, "Сейчас (запись №" + now.asOfSequence + ")"),
         gridTable(now, { compare: (s, l) => thenText.get(s + "|" + l) || "" })));
@@ -50,9 +52,11 @@ export async function auditPage(params) {
     }
     m.append(side, el("p", { class: "muted" }, "Красным отмечены ячейки, которые отличаются."));
   }
-  // Cell history.
-  const hl = el("input", { id: "hist-lesson", required: true, "aria-label": "Урок" });
-  const hs = el("input", { id: "hist-student", required: true, "aria-label": "Ученик" });
+  // Cell history: a lesson (by date and period) and a student (by name) of the page shown.
+  const hl = el("select", { id: "hist-lesson", required: true, "aria-label": "Урок" },
+    ...(shown ? shown.lessons : []).map((l) => el("option", { value: l.lessonId }, `${fmtDate(l.date, false, true)}, ${l.period} урок`)));
+  const hs = el("select", { id: "hist-student", required: true, "aria-label": "Ученик" },
+    ...(shown ? [...shown.rows].sort(byRu((r) => r.studentName)) : []).map((r) => el("option", { value: r.studentId }, r.studentName)));
   const hbox = el("div", { id: "hist-out" });
   const hf = el("form", { id: "hist-form" }, el("h2", {}, "История ячейки"),
     el("div", { class: "row" }, el("label", {}, "Урок ", hl), el("label", {}, "Ученик ", hs),
@@ -82,7 +86,7 @@ export async function auditPage(params) {
       let decoded = "";
       try {
         const le = fromBinary(LedgerEntrySchema, result.leaf);
-        decoded = `запись №${le.sequence}, подписана ${le.event ? le.event.credentialId : "?"}`;
+        decoded = `запись №${le.sequence}, подписана: ${le.event ? credentialKind(le.event.credentialId) : "?"}`;
       } catch { decoded = ""; }
       clear(vbox).append(el("p", { class: result.ok ? "verdict-ok" : "verdict-bad", id: "verdict" }, result.verdict),
         el("ul", {}, ...result.steps.map((s) => el("li", {}, s)), decoded ? el("li", {}, decoded) : ""));

@@ -5,7 +5,7 @@ import { el, clear, status, fail, main, mean, REASONS } from "../ui.js";
 import { fmtDate, parseDate, addDays } from "../dates.js";
 import { api, read, submit, S, me, classesOf } from "../session.js";
 import { go } from "../router.js";
-import { classPicker } from "../widgets.js";
+import { classPicker, groupName } from "../widgets.js";
 import { table, td, byStudentName, studentTh } from "../tables.js";
 import { loginsSection } from "./logins.js";
 
@@ -90,7 +90,8 @@ export async function classPage(params) {
   });
   m.append(el("section", { id: "class-marks", "aria-labelledby": "class-marks-h" },
     el("h2", { id: "class-marks-h" }, `Отметки класса ${marks.name} за ${term} четверть по всем предметам`),
-    table("class-marks-table", ["Ученик", ...subjects.map((s) => s.subject_name + (s.subgroup_id ? " (" + s.subgroup_id + ")" : "")), "Средний"], rows),
+    table("class-marks-table", ["Ученик", ...subjects.map((s) => s.subject_name + (s.subgroup_id ? " (" + groupName(s.subgroup_id,
+      subjects.filter((x) => x.subject_id === s.subject_id && x.subgroup_id).map((x) => x.subgroup_id)) + ")" : "")), "Средний"], rows),
     el("p", { class: "muted" }, "Только чтение. В ячейке — отметки периода, средневзвешенный балл и итоговая отметка, если выставлена.")));
   // R-SET-2: the class's first logins, for the class teacher of this class.
   if ((me.class_teacher_of || []).some((c) => c.class_id === cls.class_id)) m.append(await loginsSection(cls));

@@ -5,7 +5,7 @@ import { JournalPageViewSchema } from "gen/ejournal/v1/views_pb.js";
 import { el, clear, main } from "../ui.js";
 import { fmtDate, parseDate } from "../dates.js";
 import { read, me, has } from "../session.js";
-import { pickLoad, loadPicker, journalPath } from "../widgets.js";
+import { pickLoad, loadPicker, loadLabel, journalPath } from "../widgets.js";
 import { gridTable } from "../grid.js";
 import { cellEditor, lessonEditor, termEditor, substitutionOf } from "../editors.js";
 
@@ -35,7 +35,8 @@ export async function journalPage(params) {
 }
 
 // R-SUB-1: the lessons the teacher takes as a substitute (/me, plain JSON), each a link to its
-// journal page.
+// journal page, named by the class and subject of /me's loads (the substitute may read those
+// pages). /me gives the absent teacher by id only (no name), so that id is what it shows.
 function substituteLessons() {
   const list = me.substitute_lessons || [];
   const box = el("section", { id: "substitute-lessons", "aria-labelledby": "sub-h" },
@@ -44,8 +45,11 @@ function substituteLessons() {
   box.append(el("ul", {}, ...list.map((l) => {
     const i = me.loads.findIndex((x) => x.class_id === l.class_id && x.subject_id === l.subject_id &&
       (x.subgroup_id || "") === (l.subgroup_id || ""));
-    const text = `${fmtDate(parseDate(l.date), false, true)}, ${l.period} урок — ${l.class_id}, ${l.subject_id} ` +
-      `(вместо ${l.absent_teacher_id})` + (l.cancelled ? " — урок отменён" : "");
+    const cls = me.loads.find((x) => x.class_id === l.class_id);
+    const subject = me.loads.find((x) => x.subject_id === l.subject_id);
+    const text = `${fmtDate(parseDate(l.date), false, true)}, ${l.period} урок — ` +
+      (i >= 0 ? loadLabel(me.loads[i]) : `${cls ? cls.name + " класс" : "класс"}, ${subject ? subject.subject_name : "предмет"}`) +
+      ` (вместо ${l.absent_teacher_id})` + (l.cancelled ? " — урок отменён" : "");
     return el("li", { "data-lesson": l.lesson_id }, i >= 0 ? el("a", { href: `#/journal?load=${i}` + (l.term ? `&term=${l.term}` : "") }, text) : text);
   })));
   return box;

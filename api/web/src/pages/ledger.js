@@ -1,7 +1,9 @@
 // The ledger browser (auditor, deputy, director): the school's entries newest first, 20 a page,
-// each with its type, author, credential and key algorithm, time and the event's JSON. The answer
-// is the server's own JSON (api/routes_pages.cc), not a view message: read as it is.
-import { el, clear, main, typeName, actorText } from "../ui.js";
+// each with its type, author by name, the kind of credential and its key algorithm, time, and on
+// demand («Подробнее») the credential's id and the event's JSON as signed. The answer is the
+// server's own JSON (api/routes_pages.cc), not a view message: read as it is.
+import { el, clear, main, typeName, actorText, credentialKind } from "../ui.js";
+import { fmtDateTime } from "../dates.js";
 import { go } from "../router.js";
 import { api } from "../session.js";
 import { table, th, td } from "../tables.js";
@@ -24,9 +26,11 @@ export async function ledgerPage(params) {
   jf.onsubmit = (ev) => { ev.preventDefault(); go("ledger", jump.value ? { from: jump.value.trim() } : {}); };
   m.append(jf, el("p", { class: "muted" }, `Всего записей в реестре: ${r.ledger_size}. Новые сверху; показаны записи этой школы.`),
     table("ledger-table", ["№", "Время записи", "Событие", "Кто", "Ключ", "Содержание"], entries.map((e) => el("tr", { "data-sequence": e.sequence },
-      th(String(e.sequence)), td(new Date(Number(e.recorded_at_us) / 1000).toLocaleString("ru-RU")),
-      td(typeName(e.type)), el("td", { class: "actor" }, actorText(e.actor_name, e.actor_id)),
-      el("td", { class: "credential" }, e.credential_id, el("div", { class: "muted" }, e.algorithm === "p256" ? "ECDSA P-256" : e.algorithm === "ed25519" ? "Ed25519" : "")),
-      el("td", { class: "body" }, el("details", {}, el("summary", {}, e.type), el("pre", {}, JSON.stringify(e.body, null, 1))))))));
+      th(String(e.sequence)), td(fmtDateTime(new Date(Number(e.recorded_at_us) / 1000))),
+      td(typeName(e.type)), el("td", { class: "actor" }, actorText(e.actor_name)),
+      el("td", { class: "credential" }, credentialKind(e.credential_id), el("div", { class: "muted" }, e.algorithm === "p256" ? "ECDSA P-256" : e.algorithm === "ed25519" ? "Ed25519" : "")),
+      // The record as signed, for the auditor to read or copy (ids are its content here).
+      el("td", { class: "body" }, el("details", {}, el("summary", {}, "Подробнее"),
+        el("p", {}, "Ключ: ", el("code", {}, e.credential_id)), el("pre", {}, JSON.stringify(e.body, null, 1))))))));
 }
 

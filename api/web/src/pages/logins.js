@@ -47,7 +47,7 @@ export async function loginsSection(cls) {
       checked: p.password === "none", "aria-label": "Выдать пароль: " + p.name }) : ""),
     el("th", { scope: "row", class: "text-left" }, p.name),
     el("td", {}, p.role + (p.of ? " (" + p.of + ")" : "")),
-    el("td", {}, p.login),
+    el("td", { "data-login": p.login }, p.login),
     el("td", { class: "password-state" }, p.active ? PASSWORD_STATE[p.password] : "отключён")));
   const slips = el("section", { id: "slips", hidden: true, "aria-labelledby": "slips-h" });
   const f = el("form", { id: "logins-form" },

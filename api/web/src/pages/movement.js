@@ -14,7 +14,7 @@ const students = (s) => s.v.users.filter((u) => u.active && u.user.roles.include
 const studentText = (s, u) => `${u.user.displayName} (${u.classId ? s.classLabel(u.classId) : "без класса"}, ${u.user.loginName})`;
 const classOptions = (classes) => classes.map((c) => el("option", { value: c.created.classId }, c.label));
 const picker = (id, items, text) => el("select", { id, required: true }, el("option", { value: "" }, "— выберите —"),
-  ...items.map((u) => el("option", { value: u.user.userId }, text(u))));
+  ...items.map((u) => el("option", { value: u.user.userId, "data-login": u.user.loginName }, text(u))));
 
 export function movementTab(box, s, edit, again) {
   const classes = [...s.v.classes].sort(byRu((c) => c.label));

@@ -17,7 +17,7 @@ export async function showAwaiting(box, after) {
     el("p", { class: "muted" }, "Недействительные по акту, но верные записи вносит заново их автор (R-SEC-4)."),
     events.length ? el("ul", { id: "awaiting-list" }, ...events.map((e) => {
       const li = el("li", { "data-sequence": e.sequence },
-        `№${e.sequence} ${typeName(e.type)} — ${actorText(e.actorName, e.actorId)}` + (e.businessDate ? `, ${fmtDate(e.businessDate)}` : "") +
+        `№${e.sequence} ${typeName(e.type)} — ${actorText(e.actorName)}` + (e.businessDate ? `, ${fmtDate(e.businessDate)}` : "") +
         (e.invalidatedByAct ? ` (акт ${e.invalidatedByAct})` : "") + " ");
       if (e.actorId === me.user_id) {
         li.append(el("button", { type: "button", class: "reenter secondary", onclick: async () => {

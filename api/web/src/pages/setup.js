@@ -20,7 +20,8 @@ const HOLIDAY_KINDS = [[1, "каникулы"], [2, "праздничный ил
 const TERM_KINDS = { 1: "я четверть", 2: "й триместр", 3: "е полугодие" };
 const holidayKindName = (n) => (HOLIDAY_KINDS.find((k) => k[0] === n) || [0, "—"])[1];
 
-// The set-up with lookups by id: user and class names for people, never ids alone.
+// The set-up with lookups by id: user and class names for people, never ids alone. An element that
+// shows a login (what a person signs in with, which may look like an id) carries it in `data-login`.
 export async function loadSetup() {
   const v = await read(SetupViewSchema, S() + "/setup");
   const users = new Map(v.users.map((u) => [u.user.userId, u]));
@@ -78,7 +79,7 @@ function usersTab(box, s, edit, again) {
         return (asc ? c : -c) || collator.compare(a.name, b.name);
       });
     clear(tbody).append(...shown.map((r) => el("tr", { "data-user": r.id, class: r.active ? "" : "muted" },
-      el("td", { class: "text-left" }, r.name), el("td", { class: "text-left" }, r.roles), el("td", {}, r.login),
+      el("td", { class: "text-left" }, r.name), el("td", { class: "text-left" }, r.roles), el("td", { "data-login": r.login }, r.login),
       el("td", { class: "text-left" }, r.kids), el("td", { class: r.active ? "" : "text-left" }, r.active ? "да" : "нет" + (r.why ? ` — ${r.why}` : "")), el("td", {}, yes(r.pwd)))));
     for (const th of head.children) th.setAttribute("aria-sort", th.dataset.sort === sortKey ? (asc ? "ascending" : "descending") : "none");
     count.textContent = `Показано ${shown.length} из ${rows.length}`;
@@ -128,7 +129,7 @@ function usersTab(box, s, edit, again) {
   // Roles: UserRolesChanged with the complete new set, the user picked by name and their roles ticked.
   const everyone = s.v.users.filter((u) => u.active).sort(byRu((u) => u.user.displayName));
   const whose = el("select", { id: "roles-user", required: true }, el("option", { value: "" }, "— выберите —"),
-    ...everyone.map((u) => el("option", { value: u.user.userId }, `${u.user.displayName} (${u.user.loginName})`)));
+    ...everyone.map((u) => el("option", { value: u.user.userId, "data-login": u.user.loginName }, `${u.user.displayName} (${u.user.loginName})`)));
   const boxes = el("fieldset", { id: "roles-set" }, el("legend", {}, "Роли"), ...ROLES.map(([n, id, t]) =>
     el("label", { class: "inline" }, el("input", { type: "checkbox", name: "role", value: String(n), "data-role": id }), " " + t)));
   whose.onchange = () => {
@@ -150,7 +151,7 @@ function usersTab(box, s, edit, again) {
   // A first password (or a reset, when the user has one): made in the browser, set by a signed
   // PasswordChanged, shown once as a slip; the user changes it at the first sign-in (R-SET-2).
   const forWhom = el("select", { id: "password-user", required: true }, el("option", { value: "" }, "— выберите —"),
-    ...everyone.map((u) => el("option", { value: u.user.userId }, `${u.user.displayName} (${u.user.loginName})`)));
+    ...everyone.map((u) => el("option", { value: u.user.userId, "data-login": u.user.loginName }, `${u.user.displayName} (${u.user.loginName})`)));
   const slips = el("section", { id: "slips", hidden: true, "aria-labelledby": "slips-h" });
   const pf = el("form", { id: "issue-password-form" }, el("h2", {}, "Выдать временный пароль"),
     el("div", { class: "row" }, el("label", {}, "Пользователь ", forWhom),
@@ -176,13 +177,13 @@ function usersTab(box, s, edit, again) {
 // ---------------------------------------------------------------- classes
 function classesTab(box, s, edit, again) {
   const classes = [...s.v.classes].sort(byRu((c) => c.label));
-  box.append(el("table", { id: "classes-table" },
+  box.append(el("div", { class: "scroll" }, el("table", { id: "classes-table" },
     el("thead", {}, el("tr", {}, el("th", {}, "Класс"), el("th", {}, "Учебный год"), el("th", {}, "Классный руководитель"),
       el("th", {}, "Учеников"))),
     el("tbody", {}, ...classes.map((c) => el("tr", { "data-class": c.created.classId },
       el("td", {}, c.label), el("td", {}, c.created.academicYearId),
       el("td", { class: "text-left" }, c.created.classTeacherId ? s.userName(c.created.classTeacherId) : "не назначен"),
-      el("td", {}, String((c.studentIds || []).length)))))));
+      el("td", {}, String((c.studentIds || []).length))))))));
   if (!edit) return;
   const grade = el("select", { id: "new-class-grade" }, ...Array.from({ length: 11 }, (_, i) =>
     el("option", { value: String(i + 1) }, String(i + 1))));
@@ -233,7 +234,7 @@ function classesTab(box, s, edit, again) {
   const studentsWithout = s.v.users.filter((u) => u.active && u.user.roles.includes(11) && !u.classId)
     .sort(byRu((u) => u.user.displayName));
   const student = el("select", { id: "enrol-student", required: true }, el("option", { value: "" }, "— выберите —"),
-    ...studentsWithout.map((u) => el("option", { value: u.user.userId }, `${u.user.displayName} (${u.user.loginName})`)));
+    ...studentsWithout.map((u) => el("option", { value: u.user.userId, "data-login": u.user.loginName }, `${u.user.displayName} (${u.user.loginName})`)));
   const into = el("select", { id: "enrol-class" }, ...classes.map((c) => el("option", { value: c.created.classId }, c.label)));
   const on = el("input", { type: "date", id: "enrol-on", required: true, value: me.today });
   const orderNo = el("input", { id: "enrol-order", size: 24, placeholder: "Приказ № 56 от 30.08.2026" });
@@ -256,9 +257,9 @@ function classesTab(box, s, edit, again) {
   const byName = (role) => s.v.users.filter((u) => u.active && u.user.roles.includes(role)).sort(byRu((u) => u.user.displayName));
   const describe = (u) => `${u.user.displayName} (${u.classId ? s.classLabel(u.classId) + ", " : ""}${u.user.loginName})`;
   const parent = el("select", { id: "link-parent", required: true }, el("option", { value: "" }, "— выберите —"),
-    ...byName(10).map((u) => el("option", { value: u.user.userId }, describe(u))));
+    ...byName(10).map((u) => el("option", { value: u.user.userId, "data-login": u.user.loginName }, describe(u))));
   const child = el("select", { id: "link-student", required: true }, el("option", { value: "" }, "— выберите —"),
-    ...byName(11).map((u) => el("option", { value: u.user.userId }, describe(u))));
+    ...byName(11).map((u) => el("option", { value: u.user.userId, "data-login": u.user.loginName }, describe(u))));
   const gl = el("form", { id: "guardian-form" }, el("h2", {}, "Связать родителя с ребёнком"),
     el("div", { class: "row" }, el("label", {}, "Родитель ", parent), el("label", {}, "Ребёнок ", child),
       el("button", { type: "submit" }, "Связать")));
@@ -338,8 +339,8 @@ function subjectsTab(box, s, edit, again) {
       el("tr", { "data-subject": x.subjectId }, el("td", { class: "text-left" }, x.name), el("td", {}, x.shortName || "—"))));
   };
   search.oninput = fill;
-  box.append(el("label", {}, "Поиск ", search), el("table", { id: "subjects-table" },
-    el("thead", {}, el("tr", {}, el("th", {}, "Предмет"), el("th", {}, "Кратко"))), tbody));
+  box.append(el("label", {}, "Поиск ", search), el("div", { class: "scroll" }, el("table", { id: "subjects-table" },
+    el("thead", {}, el("tr", {}, el("th", {}, "Предмет"), el("th", {}, "Кратко"))), tbody)));
   fill();
   if (!edit) return;
   const name = el("input", { id: "new-subject-name", size: 30, required: true });
@@ -391,12 +392,12 @@ function yearTab(box, s, edit, again) {
         el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Период"), el("th", {}, "Даты"))),
           el("tbody", {}, ...(t.terms || []).map((p) => el("tr", {}, el("td", {}, `${p.number}-${TERM_KINDS[t.kind] || "й период"}`), el("td", {}, range(p.dates)))))))),
       el("h2", {}, "Нерабочие дни"),
-      el("table", { class: "holidays" }, el("thead", {}, el("tr", {}, el("th", {}, "Даты"), el("th", {}, "Что"), el("th", {}, "Вид"),
+      el("div", { class: "scroll" }, el("table", { class: "holidays" }, el("thead", {}, el("tr", {}, el("th", {}, "Даты"), el("th", {}, "Что"), el("th", {}, "Вид"),
         el("th", {}, "Для кого"))),
       el("tbody", {}, ...holidays.map((h) => el("tr", {}, el("td", {}, range(h.dates)), el("td", { class: "text-left" }, h.name),
         el("td", {}, holidayKindName(h.kind)),
         el("td", {}, (h.classIds || []).length ? h.classIds.map(s.classLabel).sort(collator.compare).join(", ")
-          : (h.grades || []).length ? "параллели " + h.grades.join(", ") : "вся школа")))))));
+          : (h.grades || []).length ? "параллели " + h.grades.join(", ") : "вся школа"))))))));
   }
   if (!edit) return;
   box.append(yearForm(s, again));

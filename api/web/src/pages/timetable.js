@@ -5,6 +5,7 @@ import { el, clear, status, fail, main } from "../ui.js";
 import { fmtDate, parseDate, isoOf } from "../dates.js";
 import { read, submit, me } from "../session.js";
 import { pickLoad, loadPicker, journalPath } from "../widgets.js";
+import { loadSetup } from "./setup.js";
 
 export async function timetablePage(params) {
   const m = clear(main());
@@ -12,13 +13,13 @@ export async function timetablePage(params) {
   const sel = pickLoad(params);
   if (!sel) { m.append(el("p", {}, "Нет страниц журнала.")); return; }
   m.append(loadPicker("timetable", sel));
-  const page = await read(JournalPageViewSchema, journalPath(sel.load, sel.term));
+  const [page, s] = await Promise.all([read(JournalPageViewSchema, journalPath(sel.load, sel.term)), loadSetup()]);
   const lessons = (page.lessons || []).filter((l) => isoOf(l.date) >= me.today);
   const shown = lessons.length ? lessons : (page.lessons || []).slice(-5);
   const pick = el("fieldset", { id: "tt-lessons" }, el("legend", {}, "Урок"), ...shown.map((l, i) => el("label", {},
     el("input", { type: "radio", name: "lesson", value: l.lessonId, disabled: l.cancelled || !!l.topic,
       checked: i === shown.findIndex((x) => !x.cancelled && !x.topic) }),
-    ` ${fmtDate(l.date, false, true)}, ${l.period || "—"} урок, учитель ${l.teacherId}` + (l.cancelled ? " — отменён" : "") +
+    ` ${fmtDate(l.date, false, true)}, ${l.period || "—"} урок, учитель ${s.userName(l.teacherId)}` + (l.cancelled ? " — отменён" : "") +
     (l.topic ? " (проведён)" : ""))));
   const chosen = () => {
     const r = pick.querySelector("input[name=lesson]:checked");

@@ -4,11 +4,12 @@
 // weekly timetable is marked and says how (moved, another room, a substitute, cancelled).
 import { TimetableWeekViewSchema } from "gen/ejournal/v1/setup_pb.js";
 import { el, clear, main, collator } from "../ui.js";
-import { fmtDate, addDays, isoOf, parseDate } from "../dates.js";
+import { fmtDate, addDays, isoOf, parseDate, WEEKDAYS } from "../dates.js";
 import { read, me, has, S, classesOf } from "../session.js";
 import { go } from "../router.js";
 
-const DAYS = ["пн", "вт", "ср", "чт", "пт", "сб"];
+// Monday to Saturday; Sunday only when a lesson falls on it.
+const DAYS = WEEKDAYS.slice(0, 6);
 
 export async function weekPage(params) {
   const m = clear(main());
