@@ -126,7 +126,7 @@ Result<Principal> PasswordAuthenticator::SignIn(const SignInRequest& request) {
   const std::string key = request.school_id + "/" + school::LoginKey(request.login);
   EJ_RETURN_IF_ERROR(throttle_.Check(key));
   // The same answer for an unknown login and a wrong password: logins cannot be probed.
-  const Status refused = Unauthenticated("wrong login or password", "R-ACC-5");
+  const Status refused = Unauthenticated("Неверный логин или пароль", "R-ACC-5");
   std::optional<std::string> user = resolve_(request.school_id, request.login);
   auto record = user ? store_->GetPassword(request.school_id, *user)
                      : Result<v1::PasswordRecord>(Err(NotFound("no such login")));

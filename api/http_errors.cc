@@ -54,6 +54,6 @@ void SetError(httplib::Response& res, const Status& status) {
   res.set_content(ErrorJson(status), kJsonContentType);
 }
 
-Status NotVisible() { return NotFound("no such resource, or not yours to read"); }
+Status NotVisible() { return NotFound("Не найдено или недоступно вам"); }
 
 }  // namespace ejournal::api

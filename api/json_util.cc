@@ -262,8 +262,8 @@ void ReplyJson(httplib::Response& res, const nlohmann::json& value, int status) 
 Result<nlohmann::json> ParseObject(const std::string& body) {
   // No exceptions: a parse error (including invalid UTF-8 in a string) gives a discarded value.
   nlohmann::json value = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) return Err(InvalidArgument("the body is not valid JSON (UTF-8)"));
-  if (!value.is_object()) return Err(InvalidArgument("the body must be a JSON object"));
+  if (value.is_discarded()) return Err(InvalidArgument("Тело запроса — не JSON (UTF-8)"));
+  if (!value.is_object()) return Err(InvalidArgument("Тело запроса должно быть JSON-объектом"));
   return value;
 }
 
@@ -278,7 +278,7 @@ Status OnlyFields(const nlohmann::json& object, std::initializer_list<const char
   for (const auto& [key, value] : object.items()) {
     bool known = false;
     for (const char* a : allowed) known = known || key == a;
-    if (!known) return InvalidArgument("unknown field " + key);
+    if (!known) return InvalidArgument("Неизвестное поле «" + key + "»");
   }
   return Status::Ok();
 }
@@ -317,12 +317,12 @@ Result<int64_t> QueryInt(const httplib::Request& req, const char* name,
 
 Result<school::Day> ParseDay(std::string_view text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
-    return Err(InvalidArgument("a date is YYYY-MM-DD"));
+    return Err(InvalidArgument("Дата — в виде ГГГГ-ММ-ДД"));
   }
   auto year = ParseUint(text.substr(0, 4));
   auto month = ParseUint(text.substr(5, 2));
   auto day = ParseUint(text.substr(8, 2));
-  if (!year || !month || !day) return Err(InvalidArgument("a date is YYYY-MM-DD"));
+  if (!year || !month || !day) return Err(InvalidArgument("Дата — в виде ГГГГ-ММ-ДД"));
   v1::Date date;
   date.set_year(static_cast<int>(*year));
   date.set_month(static_cast<int>(*month));

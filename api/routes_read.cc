@@ -43,7 +43,7 @@ void ApiServer::WithReader(const httplib::Request& req, httplib::Response& res,
   }
   reader.user = reader.school->FindUser(session->user_id);
   if (reader.user == nullptr || !reader.user->active) {
-    return SetError(res, Unauthenticated("the session's user is no longer active"));
+    return SetError(res, Unauthenticated("Учётная запись отключена", "R-ACC-1"));
   }
   fn(reader);
 }
@@ -115,7 +115,7 @@ void ApiServer::GetJournal(const httplib::Request& req, httplib::Response& res) 
   auto term = ParseUint(req.matches[4].str());
   auto subgroup = QueryString(req, "subgroup", false);
   if (!term) return SetError(res, term.error());
-  if (*term == 0) return SetError(res, InvalidArgument("terms are numbered from 1"));
+  if (*term == 0) return SetError(res, InvalidArgument("Периоды нумеруются с 1"));
   if (!subgroup) return SetError(res, subgroup.error());
   std::optional<int64_t> as_of;
   school::AsOfMode mode = school::AsOfMode::kAsShownThen;
@@ -273,7 +273,7 @@ void ApiServer::GetReport(const httplib::Request& req, httplib::Response& res) {
     if (name == "acknowledgements") {
       return reply(school::AcknowledgementReport(st, school_id, *class_id, *from, *to));
     }
-    return SetError(res, NotFound("no such report"));
+    return SetError(res, NotFound("Такого отчёта нет"));
   });
 }
 
@@ -372,8 +372,8 @@ void ApiServer::PostBackup(const httplib::Request& req, httplib::Response& res) 
     const school::School* s = state_->FindSchool(session->school_id);
     const school::User* user = s == nullptr ? nullptr : s->FindUser(session->user_id);
     if (user == nullptr || !(user->Has(v1::ROLE_ADMIN) || user->Has(v1::ROLE_DIRECTOR))) {
-      return SetError(res, PermissionDenied("backups are made by the administrator or the director",
-                                            "R-ACC-2"));
+      return SetError(
+          res, PermissionDenied("Резервную копию делает администратор или директор", "R-ACC-2"));
     }
   }
   const std::string dir =

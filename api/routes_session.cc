@@ -30,7 +30,7 @@ bool StartsWith(std::string_view data, const std::array<uint8_t, N>& prefix) {
 // SubjectPublicKeyInfo.
 Result<crypto::PublicKey> ParseClientKey(crypto::KeyType type, std::string_view b64) {
   auto der = crypto::Base64Decode(b64);
-  if (!der) return Err(InvalidArgument("public_key is not base64"));
+  if (!der) return Err(InvalidArgument("Ключ сеанса (public_key) не в base64"));
   std::string_view raw = *der;
   if (type == crypto::KeyType::kEd25519 && StartsWith(raw, kEd25519Spki)) {
     raw.remove_prefix(kEd25519Spki.size());
@@ -38,7 +38,8 @@ Result<crypto::PublicKey> ParseClientKey(crypto::KeyType type, std::string_view 
     raw.remove_prefix(kP256Spki.size());
   }
   auto key = crypto::PublicKey::FromRaw(type, raw);
-  if (!key) return Err(InvalidArgument("public_key does not parse: " + key.error().message()));
+  if (!key)
+    return Err(InvalidArgument("Ключ сеанса (public_key) не читается: " + key.error().message()));
   return key;
 }
 
@@ -112,7 +113,7 @@ Status CheckCsrf(const httplib::Request& req) {
   const std::string origin = req.get_header_value("Origin");
   const std::string host = req.get_header_value("Host");
   if (!origin.empty() && origin != "http://" + host && origin != "https://" + host) {
-    return PermissionDenied("a request from another origin is refused", "R-ACC-4");
+    return PermissionDenied("Запрос с другого сайта отклонён", "R-ACC-4");
   }
   return Status::Ok();
 }
@@ -123,14 +124,14 @@ Result<v1::SessionRecord> ApiServer::SessionOf(const httplib::Request& req, std:
   std::string token;
   if (!auth.empty()) {
     if (!auth.starts_with(kBearer) || auth.size() == kBearer.size()) {
-      return Err(Unauthenticated("sign in first: Authorization: Bearer <token>"));
+      return Err(Unauthenticated("Сначала войдите в журнал"));
     }
     token = auth.substr(kBearer.size());
   } else {
     // The browser's session: the HttpOnly cookie set at sign-in (scripts cannot read it).
     token = SessionCookieOf(req);
     if (token.empty()) {
-      return Err(Unauthenticated("sign in first: Authorization: Bearer <token>"));
+      return Err(Unauthenticated("Сначала войдите в журнал"));
     }
     if (Status st = CheckCsrf(req); !st.ok()) return Err(st);
   }
@@ -139,19 +140,19 @@ Result<v1::SessionRecord> ApiServer::SessionOf(const httplib::Request& req, std:
   auto session = secrets_->GetSession(d);
   if (!session) {
     if (session.error().code() == StatusCode::kNotFound) {
-      return Err(Unauthenticated("the session is unknown or has ended"));
+      return Err(Unauthenticated("Сеанс закончился: войдите снова"));
     }
     return session;
   }
-  if (session->revoked()) return Err(Unauthenticated("the session is unknown or has ended"));
+  if (session->revoked()) return Err(Unauthenticated("Сеанс закончился: войдите снова"));
   auto cred = registry_->Find(session->credential_id());
   if (!cred || cred->revoked_at_us != 0) {
-    return Err(Unauthenticated("the session is unknown or has ended"));
+    return Err(Unauthenticated("Сеанс закончился: войдите снова"));
   }
   if (options_.clock->NowMicros() >= session->not_after_us()) {
     // Expiry: the credential already stops at not_after_us; the node records it (EXPIRY) once.
     (void)RevokeSession(d, *session, v1::REVOCATION_REASON_EXPIRY).has_value();
-    return Err(Unauthenticated("the session has expired"));
+    return Err(Unauthenticated("Время сеанса истекло: войдите снова"));
   }
   return session;
 }
@@ -212,7 +213,7 @@ void ApiServer::PostLogin(const httplib::Request& req, httplib::Response& res) {
   bool cookie = false;
   if (body->contains("cookie")) {
     if (!(*body)["cookie"].is_boolean())
-      return SetError(res, InvalidArgument("cookie is a boolean"));
+      return SetError(res, InvalidArgument("Поле cookie — true или false"));
     cookie = (*body)["cookie"].get<bool>();
   }
   auto type = crypto::ParseKeyType(*algorithm);
@@ -295,17 +296,18 @@ void ApiServer::PostPassword(const httplib::Request& req, httplib::Response& res
   if (!event_b64) return SetError(res, event_b64.error());
   if (!password) return SetError(res, password.error());
   if (password->size() < options_.min_password_length) {
-    return SetError(
-        res, InvalidArgument("a password has at least " +
-                                 std::to_string(options_.min_password_length) + " characters",
-                             "R-ACC-5"));
+    return SetError(res,
+                    InvalidArgument("В пароле должно быть не меньше " +
+                                        std::to_string(options_.min_password_length) + " символов",
+                                    "R-ACC-5"));
   }
   auto bytes = crypto::Base64Decode(*event_b64);
-  if (!bytes) return SetError(res, InvalidArgument("event is not base64"));
+  if (!bytes) return SetError(res, InvalidArgument("Запись (event) не в base64"));
   auto decoded = DecodeSignedEvent(*bytes, options_.decode);
   if (!decoded) return SetError(res, decoded.error());
   if (!decoded->body.has_password_changed()) {
-    return SetError(res, InvalidArgument("event must be a signed PasswordChanged"));
+    return SetError(res,
+                    InvalidArgument("Нужна подписанная запись о смене пароля (PasswordChanged)"));
   }
   const std::string school_id = decoded->body.school_id();
   const std::string user_id = decoded->body.password_changed().user_id();
@@ -318,7 +320,8 @@ void ApiServer::PostPassword(const httplib::Request& req, httplib::Response& res
   if (appended->duplicate) {
     // A PasswordChanged is good for one password: replaying a signed event (it is in the
     // replicated ledger) must not set another one.
-    return SetError(res, AlreadyExists("this PasswordChanged event was already used"));
+    return SetError(
+        res, AlreadyExists("Эта запись о смене пароля уже использована: смените пароль заново"));
   }
   record->set_changed_at_sequence(appended->sequence);
   record->set_must_change(decoded->body.password_changed().kind() !=

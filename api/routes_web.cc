@@ -123,7 +123,7 @@ void ApiServer::GetWebFile(const httplib::Request& req, httplib::Response& res) 
   const std::string type = ContentTypeOf(name);
   if (options_.web_root.empty() || type.empty()) {
     PageHeaders(res, kPageCsp);
-    return SetError(res, NotFound("no such page"));
+    return SetError(res, NotFound("Такой страницы нет"));
   }
   // The name is one segment without a leading dot (the route's pattern): it stays in web_root.
   const std::filesystem::path path = std::filesystem::path(options_.web_root) / name;

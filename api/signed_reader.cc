@@ -14,13 +14,13 @@ Result<Principal> ApiServer::SignedRequestReader(const httplib::Request& req) {
   const int64_t now = options_.clock->NowMicros();
   if (h.time_us < now - kSignedRequestSkewUs || h.time_us > now + kSignedRequestSkewUs) {
     return Err(
-        Unauthenticated("the signed request's time is more than 5 minutes from the node's "
-                        "clock; sign it again",
+        Unauthenticated("Время подписанного запроса расходится с часами сервера больше чем на "
+                        "5 минут: проверьте часы и повторите",
                         "R-ACC-1"));
   }
   auto cred = registry_->Find(h.credential_id);
   if (!cred || cred->issued_at_sequence == 0) {  // 0: the node's own credential reads nothing
-    return Err(Unauthenticated("credential " + h.credential_id + " is unknown here", "R-ACC-1"));
+    return Err(Unauthenticated("Ключ «" + h.credential_id + "» здесь неизвестен", "R-ACC-1"));
   }
   // The school is the credential's own (R-ACC-6): the one its CredentialIssued was written for.
   EJ_ASSIGN_OR_RETURN(crypto::PublicKey key,
@@ -28,7 +28,7 @@ Result<Principal> ApiServer::SignedRequestReader(const httplib::Request& req) {
   if (Status st =
           key.Verify(SignedRequestText(req.method, req.target, h.time_us, req.body), h.signature);
       !st.ok()) {
-    return Err(Unauthenticated("the request's signature does not verify", "R-ACC-1"));
+    return Err(Unauthenticated("Подпись запроса не сходится", "R-ACC-1"));
   }
   return Principal{.school_id = cred->school_id, .user_id = cred->user_id};
 }

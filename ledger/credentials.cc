@@ -141,23 +141,23 @@ Result<crypto::PublicKey> CredentialRegistry::Authorize(std::string_view credent
                                 "R-ACC-6"));
   }
   if (c.user_id != actor_id) {
-    return Err(Unauthenticated("credential " + c.credential_id + " belongs to another user; " +
-                                   "a login is personal and may not act for " +
-                                   std::string(actor_id),
+    return Err(Unauthenticated("Ключ «" + c.credential_id +
+                                   "» принадлежит другому пользователю: учётная запись личная, "
+                                   "действовать за «" +
+                                   std::string(actor_id) + "» ею нельзя",
                                "R-ACC-4"));
   }
   if (c.revoked_at_us != 0 && at_us >= c.revoked_at_us) {
     if (c.compromised) {
-      return Err(Unauthenticated("credential " + c.credential_id +
-                                     " was revoked by a credential-compromise Act; sign in again",
-                                 "R-SEC-2"));
+      return Err(Unauthenticated(
+          "Ключ «" + c.credential_id + "» отозван актом о компрометации: войдите снова",
+          "R-SEC-2"));
     }
-    return Err(Unauthenticated("credential " + c.credential_id + " was revoked; sign in again",
-                               "R-ACC-1"));
+    return Err(Unauthenticated("Ключ «" + c.credential_id + "» отозван: войдите снова", "R-ACC-1"));
   }
   if (c.not_after_us != 0 && at_us >= c.not_after_us) {
-    return Err(Unauthenticated("credential " + c.credential_id + " has expired; sign in again",
-                               "R-ACC-1"));
+    return Err(
+        Unauthenticated("Срок ключа «" + c.credential_id + "» истёк: войдите снова", "R-ACC-1"));
   }
   return c.key;
 }

@@ -329,7 +329,7 @@ TEST_F(ReplicaServiceTest, FreshReplicaCatchesUpServesTheSameViewsAndResumes) {
   auto forged = replica->Client().Get(views[0].second, {{"Authorization", *other}});
   ASSERT_TRUE(forged);
   EXPECT_EQ(forged->status, 401);
-  EXPECT_NE(forged->body.find("does not verify"), std::string::npos) << forged->body;
+  EXPECT_NE(forged->body.find("Подпись запроса не сходится"), std::string::npos) << forged->body;
   auto stale = SignedGet(*replica, parent, views[0].second, -3600LL * 1'000'000);
   ASSERT_TRUE(stale);
   EXPECT_EQ(stale->status, 401);
@@ -539,7 +539,7 @@ TEST_F(ReplicaServiceTest, CliReadsFromAReplicaWhatItReadsFromTheWriter_R_ACC_1_
   const auto wrong_w = cli("WRONG", at(*writer, signed_own));
   const auto wrong_r = cli("WRONG", at(*replica, own));  // the token refused, then signed
   EXPECT_EQ(wrong_w.exit_code, 1);
-  EXPECT_NE(wrong_w.err.find("error: Unauthenticated: the request's signature does not verify"),
+  EXPECT_NE(wrong_w.err.find("error: Unauthenticated: Подпись запроса не сходится"),
             std::string::npos)
       << wrong_w.err;
   EXPECT_NE(wrong_w.err.find("[R-ACC-1]"), std::string::npos) << wrong_w.err;

@@ -431,7 +431,7 @@ TEST_F(AdmissionTest, BodyAlteredAfterSigningIsRefused) {
     if (from == "teacher-1") {
       // The actor no longer owns the credential: refused before the signature is even checked.
       EXPECT_TRUE(Refused(bad, body.event_id(), StatusCode::kUnauthenticated, "R-ACC-4",
-                          "belongs to another user"));
+                          "принадлежит другому пользователю"));
     } else if (from == SignedLedger::kSchoolId) {
       // R-ACC-6: the credential is school-1's; refused before the signature is checked too.
       EXPECT_TRUE(Refused(bad, body.event_id(), StatusCode::kPermissionDenied, "R-ACC-6",
@@ -658,13 +658,14 @@ TEST_F(AdmissionTest, CredentialOfAnotherUserIsRefused) {
   body.set_actor_id(other_teacher().user_id);
   EXPECT_TRUE(Refused(
       Sign(body, teacher()), body.event_id(), StatusCode::kUnauthenticated, "R-ACC-4",
-      "credential " + teacher().credential_id +
-          " belongs to another user; a login is personal and may not act for " + "teacher-2"));
+      "Ключ «" + teacher().credential_id +
+          "» принадлежит другому пользователю: учётная запись личная, действовать за «teacher-2» "
+          "ею нельзя"));
   // Nor may the node's credential act for a person.
   v1::EventBody as_node = ledger_->UserRegisteredBody(ledger_->NodeSigner(), "student-1");
   as_node.set_actor_id("teacher-1");
   EXPECT_TRUE(Refused(Sign(as_node, ledger_->NodeSigner()), as_node.event_id(),
-                      StatusCode::kUnauthenticated, "R-ACC-4", "may not act for teacher-1"));
+                      StatusCode::kUnauthenticated, "R-ACC-4", "действовать за «teacher-1»"));
 }
 
 TEST_F(AdmissionTest, ExpiredCredentialIsRefused) {
@@ -676,7 +677,7 @@ TEST_F(AdmissionTest, ExpiredCredentialIsRefused) {
   clock_.Set(not_after);  // not_after itself is already too late
   const v1::EventBody late = ledger_->UserRegisteredBody(brief, "student-2");
   EXPECT_TRUE(Refused(Sign(late, brief), late.event_id(), StatusCode::kUnauthenticated, "R-ACC-1",
-                      "credential " + brief.credential_id + " has expired"));
+                      "Срок ключа «" + brief.credential_id + "» истёк"));
 }
 
 TEST_F(AdmissionTest, CredentialExpiringBetweenCheckAndAppendIsRefusedByTheWriter) {
@@ -688,7 +689,7 @@ TEST_F(AdmissionTest, CredentialExpiringBetweenCheckAndAppendIsRefusedByTheWrite
   clock_.Set(not_after + 1);  // recorded-at is what counts (R-TIME-1)
   const uint64_t before = ledger().size();
   EXPECT_TRUE(CheckRefusal(ledger().Append(std::move(*checked)), before, body.event_id(),
-                           StatusCode::kUnauthenticated, "R-ACC-1", "has expired"));
+                           StatusCode::kUnauthenticated, "R-ACC-1", "истёк"));
 }
 
 TEST_F(AdmissionTest, RevokedCredentialIsRefusedAtOnce) {
@@ -700,12 +701,11 @@ TEST_F(AdmissionTest, RevokedCredentialIsRefusedAtOnce) {
   // Same recorded-at time as the revocation, and later: both refused.
   const v1::EventBody body = ledger_->UserRegisteredBody(teacher(), "student-2");
   EXPECT_TRUE(Refused(Sign(body, teacher()), body.event_id(), StatusCode::kUnauthenticated,
-                      "R-ACC-1",
-                      "credential " + teacher().credential_id + " was revoked; sign in again"));
+                      "R-ACC-1", "Ключ «" + teacher().credential_id + "» отозван: войдите снова"));
   clock_.Advance(kSecond);
   const v1::EventBody later = ledger_->UserRegisteredBody(teacher(), "student-3");
   EXPECT_TRUE(Refused(Sign(later, teacher()), later.event_id(), StatusCode::kUnauthenticated,
-                      "R-ACC-1", "was revoked"));
+                      "R-ACC-1", "отозван"));
   // The user's other credential is not affected.
   const v1::EventBody other = ledger_->UserRegisteredBody(teacher_p256(), "student-4");
   EXPECT_TRUE(Accepted(Sign(other, teacher_p256()), other.event_id()));
@@ -721,7 +721,7 @@ TEST_F(AdmissionTest, EventCheckedBeforeARevocationButAppendedAfterItIsRefused) 
           .has_value());
   const uint64_t before = ledger().size();
   EXPECT_TRUE(CheckRefusal(ledger().Append(std::move(*checked)), before, body.event_id(),
-                           StatusCode::kUnauthenticated, "R-ACC-1", "was revoked"));
+                           StatusCode::kUnauthenticated, "R-ACC-1", "отозван"));
 }
 
 TEST_F(AdmissionTest, CompromiseActRevokesTheNamedCredentialsAtOnce) {
@@ -729,9 +729,9 @@ TEST_F(AdmissionTest, CompromiseActRevokesTheNamedCredentialsAtOnce) {
                              ledger_->NodeSigner());
   ASSERT_TRUE(act.has_value()) << act.error().ToString();
   const v1::EventBody body = ledger_->UserRegisteredBody(teacher(), "student-1");
-  EXPECT_TRUE(Refused(
-      Sign(body, teacher()), body.event_id(), StatusCode::kUnauthenticated, "R-SEC-2",
-      "credential " + teacher().credential_id + " was revoked by a credential-compromise Act"));
+  EXPECT_TRUE(Refused(Sign(body, teacher()), body.event_id(), StatusCode::kUnauthenticated,
+                      "R-SEC-2",
+                      "Ключ «" + teacher().credential_id + "» отозван актом о компрометации"));
   auto state = ledger_->registry().Find(teacher().credential_id);
   ASSERT_TRUE(state.has_value());
   EXPECT_TRUE(state->compromised);
@@ -750,7 +750,7 @@ TEST_F(AdmissionTest, CompromiseActNamingNoCredentialRevokesEveryCredentialOfThe
     SCOPED_TRACE(signer->credential_id);
     const v1::EventBody body = ledger_->UserRegisteredBody(*signer, "student-1");
     EXPECT_TRUE(Refused(Sign(body, *signer), body.event_id(), StatusCode::kUnauthenticated,
-                        "R-SEC-2", "was revoked by a credential-compromise Act"));
+                        "R-SEC-2", "отозван актом о компрометации"));
   }
   const v1::EventBody others = ledger_->UserRegisteredBody(other_teacher(), "student-2");
   EXPECT_TRUE(Accepted(Sign(others, other_teacher()), others.event_id()));
@@ -815,7 +815,7 @@ TEST_P(AdmissionRaceTest, RevocationSequencedJustBeforeTheEventInTheSameGroupWin
   EXPECT_EQ(revocation_result->sequence, before + 2);
   EXPECT_TRUE(CheckRefusal(victim_result, before + 2, victim.event_id(),
                            StatusCode::kUnauthenticated, act ? "R-SEC-2" : "R-ACC-1",
-                           act ? "was revoked by a credential-compromise Act" : "was revoked"));
+                           act ? "отозван актом о компрометации" : "отозван"));
   // The revocation and the event were one group: admitted at the same recorded-at time, after the
   // opener's group.
   EXPECT_EQ(gate.AdmittedAt(victim.event_id()), revocation_result->recorded_at_us);

@@ -146,7 +146,7 @@ TEST(CredentialRegistryTest, ManyThreadsVerifyWithKeysFoldedWithoutParsing) {
   EXPECT_EQ(wrong.load(), 0);
   // Another user under a known credential is still refused (R-ACC-4).
   EXPECT_TRUE(IsError(registry.Authorize("cred-0", kSchool, "teacher-1", kNow + 1).error(),
-                      StatusCode::kUnauthenticated, "belongs to another user"));
+                      StatusCode::kUnauthenticated, "принадлежит другому пользователю"));
 }
 
 // R-ACC-6: a credential acts only in the school whose event issued it, even for a user id that the

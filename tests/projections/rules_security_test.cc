@@ -23,7 +23,7 @@ TEST_F(RulesTest, R_ACC_1_ActiveCredentialSignsRevokedOneDoesNot) {
   revoke.mutable_credential_revoked()->set_reason(v1::REVOCATION_REASON_ADMIN);
   MustSubmit(revoke);
   EXPECT_TRUE(Refused(Submit(MarkBody("math", "m2", "math-5a-1", "s2", 4)), kUnauthenticated,
-                      "R-ACC-1", "revoked"));
+                      "R-ACC-1", "отозван"));
   EXPECT_EQ(School().marks.count("m2"), 0u);
 }
 
@@ -38,7 +38,7 @@ TEST_F(RulesTest, R_ACC_1_ExpiredCredentialSignsNothing) {
   At(mon_, "08:50");
   v1::EventBody late = MarkBody("math", "m2", "math-5a-1", "s2", 5);
   late.set_credential_id(short_lived->credential_id);
-  EXPECT_TRUE(Refused(ledger_->Submit(late, *short_lived), kUnauthenticated, "R-ACC-1", "expired"));
+  EXPECT_TRUE(Refused(ledger_->Submit(late, *short_lived), kUnauthenticated, "R-ACC-1", "истёк"));
 }
 
 TEST_F(RulesTest, R_ACC_1_SignatureByAnotherKeyIsRefused) {
@@ -142,8 +142,8 @@ TEST_F(RulesTest, R_ACC_4_OneCredentialNeverActsForAnother) {
   At(mon_, "08:40");
   v1::EventBody b = MarkBody("math", "m1", "math-5a-1", "s1", 5);
   b.set_credential_id(signers_.at("russian").credential_id);
-  EXPECT_TRUE(
-      Refused(ledger_->Submit(b, signers_.at("russian")), kUnauthenticated, "R-ACC-4", "personal"));
+  EXPECT_TRUE(Refused(ledger_->Submit(b, signers_.at("russian")), kUnauthenticated, "R-ACC-4",
+                      "учётная запись личная"));
   MustSubmit(MarkBody("math", "m1", "math-5a-1", "s1", 5));
   EXPECT_EQ(State().ActorOf(*State().Event(State().SequenceOf(last_event_id()))), "math");
 }
@@ -343,7 +343,7 @@ TEST_F(RulesTest, R_SEC_2_ActNamesItsCommissionAndIsTheDirectorsOrAdmins) {
   MustSubmit(act("admin"));
   At(mon_, "12:01");
   EXPECT_TRUE(Refused(Submit(HomeworkBody("math", "h1", "math-5a-1", "№ 1")), kUnauthenticated,
-                      "R-SEC-2", "compromise"));
+                      "R-SEC-2", "актом о компрометации"));
 }
 
 // ---- R-SEC-3: what rested on an invalid event falls with it; reports do not count it ----
