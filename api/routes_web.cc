@@ -35,7 +35,7 @@ namespace {
 constexpr char kPageCsp[] =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'; object-src 'none'";
+    "frame-ancestors 'none'; object-src 'none'; manifest-src 'self'";
 // The paper diary is self-contained HTML with inline CSS for A4 and no scripts at all.
 constexpr char kPaperCsp[] =
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
@@ -61,6 +61,7 @@ std::string ContentTypeOf(const std::string& name) {
   if (ext == ".png") return "image/png";
   if (ext == ".ico") return "image/x-icon";
   if (ext == ".json" || ext == ".map") return "application/json";
+  if (ext == ".webmanifest") return "application/manifest+json";
   if (ext == ".txt") return "text/plain; charset=utf-8";
   return {};
 }
@@ -131,8 +132,8 @@ void ApiServer::GetWebFile(const httplib::Request& req, httplib::Response& res) 
   if (!std::filesystem::is_regular_file(path, ec)) {
     PageHeaders(res, kPageCsp);
     return SetError(res, NotFound(name == "index.html"
-                                      ? "the web pages are not built (api/web, needs node and npm)"
-                                      : "no such page"));
+                                      ? "Страницы журнала не собраны (api/web: нужны node и npm)"
+                                      : "Такой страницы нет"));
   }
   // A script with a gzipped copy beside it (api/web/build.sh makes app.js.gz) goes out gzipped to
   // the clients that accept it.
@@ -206,6 +207,9 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
           }
           l["terms"] = std::move(terms);
           l["subgroup_id"] = load.subgroup_id;
+          if (auto g = s.subgroups.find(load.subgroup_id); g != s.subgroups.end()) {
+            l["subgroup_name"] = g->second.name;
+          }
           l["subject_id"] = load.subject_id;
           l["subject_name"] = subj == s.subjects.end() ? load.subject_id : subj->second.name;
           l["own"] = load.teacher_id == user.id;
@@ -246,16 +250,20 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
             if (auto c = s.classes.find(l->class_id); c != s.classes.end()) {
               if (const school::TermInfo* t = s.TermOn(c->second, l->date)) term = t->number;
             }
-            substitute_lessons.push_back({{"lesson_id", lesson_id},
-                                          {"term", term},
-                                          {"date", school::DayString(l->date)},
-                                          {"period", l->period},
-                                          {"class_id", l->class_id},
-                                          {"subgroup_id", l->subgroup_id},
-                                          {"subject_id", l->subject_id},
-                                          {"cancelled", l->cancelled},
-                                          {"substitution_id", sub_id},
-                                          {"absent_teacher_id", sub.absent_teacher_id}});
+            substitute_lessons.push_back(
+                {{"lesson_id", lesson_id},
+                 {"term", term},
+                 {"date", school::DayString(l->date)},
+                 {"period", l->period},
+                 {"class_id", l->class_id},
+                 {"subgroup_id", l->subgroup_id},
+                 {"subject_id", l->subject_id},
+                 {"cancelled", l->cancelled},
+                 {"substitution_id", sub_id},
+                 {"absent_teacher_id", sub.absent_teacher_id},
+                 {"absent_teacher_name", s.UserName(sub.absent_teacher_id)},
+                 {"class_name", s.ClassLabel(l->class_id)},
+                 {"subject_name", s.SubjectName(l->subject_id)}});
           }
         }
         std::sort(substitute_lessons.begin(), substitute_lessons.end(),
@@ -265,6 +273,7 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
                   });
         ReplyJson(res, {{"school_id", s.id},
                         {"school_name", s.name},
+                        {"time_zone", s.zone.name()},
                         {"user_id", user.id},
                         {"display_name", user.display_name},
                         {"credential_id", session->credential_id()},

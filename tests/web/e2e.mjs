@@ -446,8 +446,10 @@ try {
   await ct.setViewportSize({ width: 1280, height: 900 });
   await ct.goto(url + "/#/journal");
   await ct.waitForSelector("#substitute-lessons");
-  check((await ct.locator("#substitute-lessons").innerText()).includes("вместо " + env.TEACHER),
-    "the substitute's journal page lists the lesson taken as a substitute");
+  // The demo names teacher t-NNN «Учитель NNN».
+  const subs = await ct.locator("#substitute-lessons").innerText();
+  check(subs.includes("вместо Учитель " + env.TEACHER.replace(/^t-/, "")) && !subs.includes(env.TEACHER),
+    "the substitute's journal page lists the lesson taken as a substitute, naming the absent teacher: " + subs);
 
   // ---- auditor: the ledger browser, newest first; the class teacher's events signed with P-256
   await auditor.goto(url + "/#/ledger");

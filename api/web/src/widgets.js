@@ -12,9 +12,11 @@ export function groupName(id, siblings) {
   const ids = [...new Set(siblings)].sort(collator.compare);
   return ids.length > 1 ? `${ids.indexOf(id) + 1}-я группа` : "группа";
 }
-// A class-subject as people read it: "6А · Английский язык (2-я группа)".
+// A class-subject as people read it: "6А · Английский язык (Английский язык, 2 группа)": the
+// group's own name from /me, else its place among the class-subject's groups.
 export function loadLabel(l) {
   if (!l.subgroup_id) return l.name + " · " + l.subject_name;
+  if (l.subgroup_name) return `${l.name} · ${l.subject_name} (${l.subgroup_name})`;
   const siblings = me.loads.filter((x) => x.class_id === l.class_id && x.subject_id === l.subject_id && x.subgroup_id)
     .map((x) => x.subgroup_id);
   return `${l.name} · ${l.subject_name} (${groupName(l.subgroup_id, siblings)})`;

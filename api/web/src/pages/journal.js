@@ -48,8 +48,8 @@ function substituteLessons() {
     const cls = me.loads.find((x) => x.class_id === l.class_id);
     const subject = me.loads.find((x) => x.subject_id === l.subject_id);
     const text = `${fmtDate(parseDate(l.date), false, true)}, ${l.period} урок — ` +
-      (i >= 0 ? loadLabel(me.loads[i]) : `${cls ? cls.name + " класс" : "класс"}, ${subject ? subject.subject_name : "предмет"}`) +
-      ` (вместо ${l.absent_teacher_id})` + (l.cancelled ? " — урок отменён" : "");
+      (i >= 0 ? loadLabel(me.loads[i]) : `${l.class_name || (cls ? cls.name : "")} класс, ${l.subject_name || (subject ? subject.subject_name : "предмет")}`) +
+      ` (вместо ${l.absent_teacher_name || "отсутствующего учителя"})` + (l.cancelled ? " — урок отменён" : "");
     return el("li", { "data-lesson": l.lesson_id }, i >= 0 ? el("a", { href: `#/journal?load=${i}` + (l.term ? `&term=${l.term}` : "") }, text) : text);
   })));
   return box;
