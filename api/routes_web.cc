@@ -234,9 +234,14 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
                              s.classes.at(m->class_id).class_teacher_id == user.id);
           if (!mine || !MayReadDiary(s, user, student_id)) continue;
           const school::User* u = s.FindUser(student_id);
+          int term_kind = 0;
+          if (m != nullptr && s.classes.contains(m->class_id)) {
+            term_kind = class_json(s.classes.at(m->class_id))["term_kind"];
+          }
           students.push_back({{"student_id", student_id},
                               {"student_name", u == nullptr ? "" : u->display_name},
                               {"class_id", m == nullptr ? "" : m->class_id},
+                              {"term_kind", term_kind},
                               {"child", st.guardians.contains(user.id)}});
         }
         // R-SUB-1: the lessons the user takes as a substitute (the substitutions not cancelled).

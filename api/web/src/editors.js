@@ -5,7 +5,7 @@
 import { WorkType } from "gen/ejournal/v1/common_pb.js";
 import { AttestationStatus } from "gen/ejournal/v1/journal_pb.js";
 import { CellHistoryViewSchema } from "gen/ejournal/v1/views_pb.js";
-import { el, clear, status, fail, WORKS, workName, mean } from "./ui.js";
+import { el, clear, status, fail, WORKS, workName, mean, termName } from "./ui.js";
 import { fmtDate } from "./dates.js";
 import { read, submit, S, session, uuid } from "./session.js";
 import { cellText } from "./grid.js";
@@ -145,7 +145,7 @@ export function termEditor(box, row, sel, reload) {
   const count = row.marksCount || 0, needed = row.marksNeeded || 0;
   const held = row.lessonsHeld || 0, missed = row.lessonsMissed || 0;
   const tm = row.termMark;
-  box.append(el("h2", {}, `Отметка за ${sel.term} четверть — ${row.studentName || row.studentId}`),
+  box.append(el("h2", {}, `Отметка за ${termName(sel.term, sel.load && sel.load.term_kind, true)} — ${row.studentName || row.studentId}`),
     el("p", { id: "term-suggested" }, "Предлагаемая отметка: ", el("b", {}, row.suggestedMark ? String(row.suggestedMark) : "нет"),
       row.weightedMeanX100 ? ` (средневзвешенный балл ${mean(row.weightedMeanX100)})` : ""),
     el("p", { id: "term-check", class: count < needed ? "error-text" : "" },

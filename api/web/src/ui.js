@@ -137,6 +137,14 @@ export const REASONS = [["ABSENCE_REASON_ILLNESS", "по болезни", 1], ["
 // The Russian name of an AbsenceReason number; unset: "не указана".
 export const reasonName = (n) => (REASONS.find((x) => x[2] === n) || [0, "не указана"])[1];
 
+// A period of the year as the school's scheme names it (TermKind: 1 quarters, 2 trimesters, 3
+// half-years; a class without a scheme counts quarters): "2-я четверть", or for "за ...": "2-ю
+// четверть", "2-й триместр", "2-е полугодие".
+export function termName(n, kind = 1, accusative = false) {
+  const ends = { 1: accusative ? "ю четверть" : "я четверть", 2: "й триместр", 3: "е полугодие" };
+  return `${n}-${ends[kind] || ends[1]}`;
+}
+
 // Percentages and means in hundredths (reports.proto), written the Russian way: "75,5 %", "4,35".
 export const pct = (x100) => (x100 / 100).toFixed(1).replace(".", ",") + " %";
 export const mean = (x100) => (x100 ? (x100 / 100).toFixed(2).replace(".", ",") : "—");

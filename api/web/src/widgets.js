@@ -1,6 +1,6 @@
 // Controls several pages share: the journal-page picker (class-subject and term, from /me's
 // loads), the class picker, and a journal cell's history table.
-import { el, clear, typeName, actorText, credentialKind, collator } from "./ui.js";
+import { el, clear, typeName, actorText, credentialKind, collator, termName } from "./ui.js";
 import { fmtDateTime } from "./dates.js";
 import { me, S } from "./session.js";
 import { go } from "./router.js";
@@ -38,9 +38,9 @@ export function journalPath(load, term) {
 export function loadPicker(page, sel, extra = {}) {
   const loadSel = el("select", { id: "load", "aria-label": "Класс и предмет" },
     ...me.loads.map((l, i) => el("option", { value: i, selected: i === sel.i }, loadLabel(l))));
-  const termSel = el("select", { id: "term", "aria-label": "Четверть" },
+  const termSel = el("select", { id: "term", "aria-label": "Период" },
     ...(sel.load.terms.length ? sel.load.terms : [1, 2, 3, 4]).map((t) =>
-      el("option", { value: t, selected: t === sel.term }, t + " четверть")));
+      el("option", { value: t, selected: t === sel.term }, termName(t, sel.load.term_kind))));
   const change = () => go(page, { ...extra, load: loadSel.value, term: termSel.value });
   loadSel.onchange = change; termSel.onchange = change;
   return el("div", { class: "row" }, el("label", {}, "Класс и предмет ", loadSel),

@@ -1,7 +1,7 @@
 // The class teacher's class (R-ATT-2): the week's absences, each with its reason to set, and the
 // class's marks in every subject of a term, read-only.
 import { ProblemsReportViewSchema } from "gen/ejournal/v1/reports_pb.js";
-import { el, clear, status, fail, main, mean, REASONS } from "../ui.js";
+import { el, clear, status, fail, main, mean, REASONS, termName } from "../ui.js";
 import { fmtDate, parseDate, addDays } from "../dates.js";
 import { api, read, submit, S, me, classesOf } from "../session.js";
 import { go } from "../router.js";
@@ -19,8 +19,8 @@ export async function classPage(params) {
   const weekStart = addDays(params.get("week") || me.today, 0);
   const monday = (() => { const d = new Date(weekStart + "T00:00:00Z"); return addDays(weekStart, -((d.getUTCDay() + 6) % 7)); })();
   const keep = { class: cls.class_id, term, week: monday };
-  const termSel = el("select", { id: "class-term", "aria-label": "Четверть" }, ...cls.terms.map((t) =>
-    el("option", { value: t, selected: t === term }, t + " четверть")));
+  const termSel = el("select", { id: "class-term", "aria-label": "Период" }, ...cls.terms.map((t) =>
+    el("option", { value: t, selected: t === term }, termName(t, cls.term_kind))));
   termSel.onchange = () => go("class", { ...keep, term: termSel.value });
   m.append(el("div", { class: "row" }, classPicker("class", classes, cls, keep), el("label", {}, "Период ", termSel)));
 
@@ -89,7 +89,7 @@ export async function classPage(params) {
     return el("tr", { "data-student": r.student_id }, studentTh(r.student_id, nameOf(r)), ...cells, td(mean(avg), { class: "mark" }));
   });
   m.append(el("section", { id: "class-marks", "aria-labelledby": "class-marks-h" },
-    el("h2", { id: "class-marks-h" }, `Отметки класса ${marks.name} за ${term} четверть по всем предметам`),
+    el("h2", { id: "class-marks-h" }, `Отметки класса ${marks.name} за ${termName(term, cls.term_kind, true)} по всем предметам`),
     table("class-marks-table", ["Ученик", ...subjects.map((s) => s.subject_name + (s.subgroup_id ? " (" + groupName(s.subgroup_id,
       subjects.filter((x) => x.subject_id === s.subject_id && x.subgroup_id).map((x) => x.subgroup_id)) + ")" : "")), "Средний"], rows),
     el("p", { class: "muted" }, "Только чтение. В ячейке — отметки периода, средневзвешенный балл и итоговая отметка, если выставлена.")));

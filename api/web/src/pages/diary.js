@@ -4,7 +4,7 @@
 import { AttendanceStatus, AttestationStatus } from "gen/ejournal/v1/journal_pb.js";
 import { DiaryWeekViewSchema } from "gen/ejournal/v1/views_pb.js";
 import { ControlWorksViewSchema } from "gen/ejournal/v1/setup_pb.js";
-import { el, clear, status, fail, main, REASONS, workName } from "../ui.js";
+import { el, clear, status, fail, main, REASONS, workName, termName } from "../ui.js";
 import { fmtDate, addDays } from "../dates.js";
 import { read, submit, S, session, me, has, dateMsg } from "../session.js";
 import { go } from "../router.js";
@@ -60,7 +60,7 @@ export async function diaryPage(params) {
     // The key is "student/subject/year/kind/term" (kind: 1 a term, 2 the year, 3 the final mark).
     const period = (key) => {
       const [, , , kind, term] = key.split("/");
-      return kind === "2" ? "год" : kind === "3" ? "итоговая" : `${term}-й период`;
+      return kind === "2" ? "год" : kind === "3" ? "итоговая" : termName(term, (students.find((x) => x.student_id === student) || {}).term_kind);
     };
     const STATUS = { [AttestationStatus.EXEMPT]: "осв.", [AttestationStatus.NOT_ATTESTED]: "н/а",
       [AttestationStatus.PASSED]: "зачёт", [AttestationStatus.FAILED]: "незачёт" };

@@ -4,13 +4,12 @@
 // checked first (POST .../imports/plan, nothing recorded), then recorded as the teacher's signed
 // PlannedTopicsSet. The journal's lesson form then offers each lesson's planned topic.
 import { ProposedEventsSchema, PlanProgressViewSchema } from "gen/ejournal/v1/setup_pb.js";
-import { el, clear, status, main, failAt, clearFail, collator, workName } from "../ui.js";
+import { el, clear, status, main, failAt, clearFail, collator, workName, termName } from "../ui.js";
 import { fmtDate } from "../dates.js";
 import { read, me, S } from "../session.js";
 import { showProposal } from "../proposals.js";
 
-// "1-я четверть", "2-й триместр", "1-е полугодие" by the TermKind of the class's year.
-const termName = (n, kind) => `${n}-${{ 1: "я четверть", 2: "й триместр", 3: "е полугодие" }[kind] || "й период"}`;
+
 
 export async function planPage() {
   const m = clear(main());

@@ -4,7 +4,7 @@
 import { PeriodKind, AttestationStatus } from "gen/ejournal/v1/journal_pb.js";
 import { ClassProgressViewSchema, MonthlyControlViewSchema, SummaryStatementViewSchema, ProblemsReportViewSchema,
   SubstitutionsReportViewSchema, AcknowledgementReportViewSchema, AttendanceReportViewSchema } from "gen/ejournal/v1/reports_pb.js";
-import { el, clear, main, pct, mean, reasonName } from "../ui.js";
+import { el, clear, main, pct, mean, reasonName, termName } from "../ui.js";
 import { fmtDate, addDays } from "../dates.js";
 import { read, S, me, classesOf } from "../session.js";
 import { go } from "../router.js";
@@ -25,15 +25,15 @@ export async function reportsPage(params) {
   const [y, mo] = me.today.split("-").map((x) => parseInt(x, 10));
   const month = params.get("month") || `${y}-${String(mo).padStart(2, "0")}`;
   // By default the latest finished term (term marks are entered at a term's end), else the first.
-  const term = parseInt(params.get("term") || "", 10) || Math.max(1, ((cls && cls.current_term) || 1) - 1);
+  const term = parseInt(params.get("term") || "", 10) || (cls && cls.current_term) || 1;
   const keep = { kind, class: cls ? cls.class_id : "", month, term };
   const kindSel = el("select", { id: "report-kind", "aria-label": "Отчёт" }, ...KINDS.map(([k, t]) =>
     el("option", { value: k, selected: k === kind }, t)));
   kindSel.onchange = () => go("reports", { ...keep, kind: kindSel.value });
   const monthIn = el("input", { type: "month", id: "report-month", value: month, "aria-label": "Месяц" });
   monthIn.onchange = () => go("reports", { ...keep, month: monthIn.value });
-  const termSel = el("select", { id: "report-term", "aria-label": "Четверть" }, ...((cls && cls.terms) || [1, 2, 3, 4]).map((t) =>
-    el("option", { value: t, selected: t === term }, t + " четверть")));
+  const termSel = el("select", { id: "report-term", "aria-label": "Период" }, ...((cls && cls.terms) || [1, 2, 3, 4]).map((t) =>
+    el("option", { value: t, selected: t === term }, termName(t, cls && cls.term_kind))));
   termSel.onchange = () => go("reports", { ...keep, term: termSel.value });
   m.append(el("div", { class: "row" }, el("label", {}, "Отчёт ", kindSel),
     ["summary", "problems", "acks", "control"].includes(kind) && cls ? classPicker("reports", classes, cls, keep) : "",
@@ -52,7 +52,7 @@ export async function reportsPage(params) {
     const reports = await Promise.all(classes.map((c) => q(ClassProgressViewSchema, "class-progress", { class: c.class_id, year_id: c.year_id, kind: "term", term })
       .then((r) => ({ c, r }), () => ({ c, r: null }))));
     const ok = reports.filter((x) => x.r);
-    box.append(el("h2", {}, `Успеваемость по классам, ${term} четверть`), progressChart(ok),
+    box.append(el("h2", {}, `Успеваемость по классам, ${termName(term, cls && cls.term_kind)}`), progressChart(ok),
       el("p", { class: "muted" }, "Качество — доля «4» и «5»; успеваемость — доля без «2» и «1»; средний балл — по шкале справа (из 5)."),
       table("progress-table", ["Класс", "Учеников", "Отличники", "Хорошисты", "С «2» или н/а", "Качество", "Успеваемость", "Средний балл"],
         ok.map(({ c, r }) => el("tr", {}, th(c.name), td(r.students || 0), td(r.studentsExcellent || 0), td(r.studentsGood || 0),
