@@ -171,6 +171,24 @@ std::string School::UserName(std::string_view user_id) const {
   return u == nullptr || u->display_name.empty() ? std::string(user_id) : u->display_name;
 }
 
+std::string School::PeriodName(const SchoolClass& cls, int term_number) const {
+  v1::TermKind kind = v1::TERM_KIND_UNSPECIFIED;
+  if (auto year = years.find(cls.year_id); year != years.end()) {
+    if (const TermScheme* scheme = year->second.SchemeFor(cls.grade)) kind = scheme->kind;
+  }
+  const std::string n = std::to_string(term_number);
+  switch (kind) {
+    case v1::TERM_KIND_QUARTER:
+      return n + "-я четверть";
+    case v1::TERM_KIND_TRIMESTER:
+      return n + "-й триместр";
+    case v1::TERM_KIND_HALF_YEAR:
+      return n + "-е полугодие";
+    default:
+      return n + "-й период";
+  }
+}
+
 std::string School::LessonText(std::string_view lesson_id) const {
   const Lesson* l = FindLesson(lesson_id);
   if (l == nullptr) return "урок «" + std::string(lesson_id) + "»";

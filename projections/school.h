@@ -324,6 +324,9 @@ struct School {
   std::string ClassLabel(std::string_view class_id) const;
   std::string SubjectName(std::string_view subject_id) const;
   std::string UserName(std::string_view user_id) const;
+  // A term of the class's year as its scheme names it: "1-я четверть", "2-й триместр",
+  // "1-е полугодие" ("1-й период" without a scheme).
+  std::string PeriodName(const SchoolClass& cls, int term_number) const;
   // A lesson as a person names it: "Математика, 5А, 06.10.2025, 2-й урок" (its id when unknown).
   std::string LessonText(std::string_view lesson_id) const;
   // A copy of `id` that lives as long as the school, one per distinct id (what records hold views

@@ -5,6 +5,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <unordered_map>
 
 #include "projections/rule_book.h"
@@ -88,6 +90,16 @@ v1::JournalPageView NewPage(const PageFrame& f, uint64_t as_of_sequence) {
   *page.mutable_dates()->mutable_first_day() = DateOf(f.term->first);
   *page.mutable_dates()->mutable_last_day() = DateOf(f.term->last);
   page.set_as_of_sequence(as_of_sequence);
+  auto name = [&](const std::string& id, std::string text) {
+    if (id.empty()) return;
+    auto* n = page.add_names();
+    n->set_id(id);
+    n->set_name(std::move(text));
+  };
+  name(f.cls->id, f.school->ClassLabel(f.cls->id));
+  name(f.subject_id, f.school->SubjectName(f.subject_id));
+  if (f.subgroup != nullptr) name(f.subgroup_id, f.subgroup->name);
+  name("term", f.school->PeriodName(*f.cls, f.term_number));
   return page;
 }
 
@@ -96,6 +108,17 @@ void FinishPage(
     const std::function<std::optional<v1::AttestationView>(const std::string&)>& term_mark_of,
     v1::JournalPageView& page) {
   const School& school = *f.school;
+  // The lessons' teachers by name (NewPage named the page itself).
+  // An id the page named already (a subject and a teacher may share an id) keeps that name.
+  std::set<std::string> teachers;
+  for (const auto& l : page.lessons()) teachers.insert(l.teacher_id());
+  teachers.erase("");
+  for (const auto& n : page.names()) teachers.erase(n.id());
+  for (const auto& t : teachers) {
+    auto* n = page.add_names();
+    n->set_id(t);
+    n->set_name(school.UserName(t));
+  }
   // Rows: the students of the class (subgroup) at any time in the term.
   std::vector<std::string> students;
   AppendPageStudents(f, students);
@@ -403,14 +426,40 @@ Result<v1::DiaryWeekView*> ViewReader::DiaryWeek(google::protobuf::Arena* arena,
   EJ_RETURN_IF_ERROR(FromRocks(it->status(), "reading term marks"));
   std::map<std::string, std::string> names;
   names[std::string(student_id)] = school->UserName(student_id);
+  // Subjects before people: an id both a subject and a teacher have keeps the subject's name.
   for (const auto& d : week.days()) {
     for (const auto& dl : d.lessons()) {
-      names[dl.lesson().subject_id()] = school->SubjectName(dl.lesson().subject_id());
-      names[dl.lesson().teacher_id()] = school->UserName(dl.lesson().teacher_id());
+      names.emplace(dl.lesson().subject_id(), school->SubjectName(dl.lesson().subject_id()));
     }
   }
-  for (const auto& t : week.term_marks())
-    names[t.subject_id()] = school->SubjectName(t.subject_id());
+  for (const auto& d : week.days()) {
+    for (const auto& dl : d.lessons()) {
+      names.emplace(dl.lesson().teacher_id(), school->UserName(dl.lesson().teacher_id()));
+    }
+  }
+  // The period of each term mark, under its key ("student/subject/year/kind/term").
+  const SchoolClass* cls = nullptr;
+  if (auto pupil = school->students.find(std::string(student_id));
+      pupil != school->students.end() && !pupil->second.memberships.empty()) {
+    auto c = school->classes.find(pupil->second.memberships.back().class_id);
+    if (c != school->classes.end()) cls = &c->second;
+  }
+  for (const auto& t : week.term_marks()) {
+    names.emplace(t.subject_id(), school->SubjectName(t.subject_id()));
+    std::vector<std::string> key;
+    for (size_t from = 0;;) {
+      const size_t slash = t.key().find('/', from);
+      key.push_back(t.key().substr(from, slash - from));
+      if (slash == std::string::npos) break;
+      from = slash + 1;
+    }
+    if (key.size() == 5) {
+      names[t.key()] = key[3] == "2"    ? "год"
+                       : key[3] == "3"  ? "итоговая"
+                       : cls != nullptr ? school->PeriodName(*cls, std::atoi(key[4].c_str()))
+                                        : key[4] + "-й период";
+    }
+  }
   for (const auto& a : week.acknowledgements()) {
     names[a.guardian_id()] = school->UserName(a.guardian_id());
   }

@@ -79,8 +79,7 @@ int Login(const Common& c, const Flags& f) {
   std::filesystem::create_directories(std::filesystem::path(c.profile).parent_path(), ec);
   Status st = crypto::WriteSecretFile(c.profile, profile.dump(2) + "\n", true);
   if (!st.ok()) return Fail(st);
-  std::printf("signed in as %s (credential %s); session in %s\n", Str(j, "user_id").c_str(),
-              Str(j, "credential_id").c_str(), c.profile.c_str());
+  std::printf("Вход выполнен (%s); сеанс сохранён в %s\n", f.login.c_str(), c.profile.c_str());
   if (j.value("must_change_password", false)) {
     std::printf(
         "Пароль временный: смените его сейчас (ejournal passwd --password НОВЫЙ --profile ...) "
@@ -95,7 +94,7 @@ int Logout(const Common& c) {
   auto answer = Exchange(c, *s, "POST", "/api/v1/logout", "{}", "application/json", Bearer(*s));
   if (!answer) return Fail(answer.error());
   std::filesystem::remove(c.profile);
-  std::printf("signed out\n");
+  std::printf("Выход выполнен: ключ сеанса отозван\n");
   return 0;
 }
 
@@ -114,7 +113,7 @@ int Passwd(const Common& c, const Flags& f) {
   json req = {{"event", crypto::Base64Encode(*bytes)}, {"password", f.password}};
   auto answer = Exchange(c, *s, "POST", "/api/v1/passwords", req.dump(), "application/json", "");
   if (!answer) return Fail(answer.error());
-  std::printf("password of %s set\n", user.c_str());
+  std::printf("Пароль задан\n");
   return 0;
 }
 

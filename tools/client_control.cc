@@ -4,6 +4,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -70,7 +71,7 @@ int ReportCompromise(const Common& c, const Flags& f) {
   r->set_reported_at_us(reported);
   r->set_reported_to_id(f.reported_to);
   r->set_circumstances(f.reason);
-  std::printf("report %s: login of %s\n", r->report_id().c_str(), r->user_id().c_str());
+  std::printf("Сообщение о компрометации учётной записи «%s»\n", r->user_id().c_str());
   return Submit(c, *s, b);
 }
 
@@ -88,17 +89,28 @@ int PreviewAct(const Common& c, const Session& s, const v1::CredentialCompromise
   }
   json j = json::parse(*answer, nullptr, false);
   const auto events = j.value("events", json::array());
-  std::printf("the Act would invalidate %zu entries (R-SEC-3):\n", events.size());
+  std::printf("Акт признает недействительными записей: %zu (R-SEC-3):\n", events.size());
   for (const auto& e : events) {
-    // R-ACC-4: who by name, with the id ("Учитель 004 (t-004)").
-    const std::string who = Str(e, "actor_name").empty()
-                                ? Str(e, "actor_id")
-                                : Str(e, "actor_name") + " (" + Str(e, "actor_id") + ")";
-    std::printf("  entry %s  %-28s by %-12s %s\n", Str(e, "sequence").c_str(),
-                Str(e, "type").c_str(), who.c_str(),
+    // R-ACC-4: who by name.
+    const std::string who =
+        Str(e, "actor_name").empty() ? Str(e, "actor_id") : Str(e, "actor_name");
+    static const std::map<std::string, std::string> kTypes = {
+        {"mark_recorded", "отметка"},
+        {"attendance_recorded", "пропуск/опоздание"},
+        {"lesson_conducted", "тема урока"},
+        {"homework_assigned", "домашнее задание"},
+        {"absence_reason_set", "причина пропуска"},
+        {"correction_requested", "заявка на исправление"},
+        {"correction_approved", "заявка одобрена"},
+        {"correction_rejected", "заявка отклонена"},
+        {"term_mark_recorded", "отметка за период"}};
+    const auto type = kTypes.find(Str(e, "type"));
+    std::printf("  запись %s  %s %s %s\n", Str(e, "sequence").c_str(),
+                Column(type == kTypes.end() ? Str(e, "type") : type->second, 22).c_str(),
+                Column(who, 24).c_str(),
                 Str(e, "because_of").empty() || Str(e, "because_of") == "0"
-                    ? "signed with the compromised key"
-                    : ("rests on entry " + Str(e, "because_of")).c_str());
+                    ? "подписана скомпрометированным ключом"
+                    : ("опирается на запись " + Str(e, "because_of")).c_str());
   }
   return 0;
 }

@@ -151,11 +151,10 @@ int Correct(const Common& c, const Flags& f) {
   m->mutable_value()->set_second_value(f.second);
   m->set_work_type(*work);
   if (f.late_entry) {
-    std::printf("request %s: new mark %s, %d (past its window)\n", r->request_id().c_str(),
-                f.mark_id.c_str(), f.value);
+    std::printf("Заявка на позднюю отметку %d (срок выставления прошёл): её утверждает завуч\n",
+                f.value);
   } else {
-    std::printf("request %s: mark %s, %d -> %d\n", r->request_id().c_str(), f.mark_id.c_str(),
-                old_value, f.value);
+    std::printf("Заявка на исправление отметки %d → %d: её утверждает завуч\n", old_value, f.value);
   }
   return Submit(c, *s, b);
 }

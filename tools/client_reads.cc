@@ -42,9 +42,23 @@ std::string MarksText(const json& cell) {
   return out;
 }
 
+// The names a view gives for its ids (its "names": [{id, name}]); an id without one stays as it is.
+struct Names {
+  std::map<std::string, std::string> of;
+  explicit Names(const json& view) {
+    for (const auto& n : view.value("names", json::array())) of[Str(n, "id")] = Str(n, "name");
+  }
+  std::string operator()(const std::string& id) const {
+    auto it = of.find(id);
+    return it == of.end() || it->second.empty() ? id : it->second;
+  }
+};
+
 void PrintDiary(const json& week) {
-  std::printf("Дневник %s, неделя с %s (запись журнала № %s)\n", Str(week, "student_id").c_str(),
-              DateText(week["week_start"]).c_str(), Str(week, "as_of_sequence").c_str());
+  const Names name(week);
+  std::printf("Дневник: %s, неделя с %s (запись журнала № %s)\n",
+              name(Str(week, "student_id")).c_str(), DateText(week["week_start"]).c_str(),
+              Str(week, "as_of_sequence").c_str());
   for (const auto& day : week.value("days", json::array())) {
     const auto lessons = day.value("lessons", json::array());
     if (lessons.empty()) continue;
@@ -55,33 +69,36 @@ void PrintDiary(const json& week) {
       for (const auto& h : l.value("homework", json::array())) {
         hw += (hw.empty() ? "" : "; ") + h.value("text", "");
       }
-      std::printf("  %d. %-14s %-30s  дз: %-24s %s%s\n", l.value("period", 0),
-                  l.value("subject_id", "").c_str(), l.value("topic", "").c_str(), hw.c_str(),
+      std::printf("  %d. %s %s  дз: %s %s%s\n", l.value("period", 0),
+                  Column(name(l.value("subject_id", "")), 22).c_str(),
+                  Column(l.value("topic", ""), 30).c_str(), Column(hw, 24).c_str(),
                   MarksText(dl.value("cell", json::object())).c_str(),
                   dl.value("new_since_acknowledgement", false) ? "  (новое)" : "");
     }
   }
   const auto terms = week.value("term_marks", json::array());
   if (!terms.empty()) {
-    std::printf("\nИтоговые отметки:\n");
+    std::printf("\nОтметки за периоды:\n");
     for (const auto& t : terms) {
       const std::string status = t.value("status", "");
-      std::printf(
-          "  %-14s %-28s %s\n", t.value("subject_id", "").c_str(), t.value("key", "").c_str(),
-          status == "ATTESTATION_STATUS_NOT_ATTESTED" ? "н/а"
-          : status == "ATTESTATION_STATUS_EXEMPT"     ? "осв"
-                                                  : std::to_string(t.value("value", 0)).c_str());
+      std::printf("  %s %s %s\n", Column(name(t.value("subject_id", "")), 22).c_str(),
+                  Column(name(t.value("key", "")), 16).c_str(),
+                  status == "ATTESTATION_STATUS_NOT_ATTESTED" ? "н/а"
+                  : status == "ATTESTATION_STATUS_EXEMPT"
+                      ? "осв"
+                      : std::to_string(t.value("value", 0)).c_str());
     }
   }
 }
 
 void PrintJournal(const json& page) {
   const auto lessons = page.value("lessons", json::array());
-  std::printf("Журнал: класс %s%s, предмет %s, четверть %s (запись журнала № %s)\n",
-              Str(page, "class_id").c_str(),
-              Str(page, "subgroup_id").empty() ? "" : (" / " + Str(page, "subgroup_id")).c_str(),
-              Str(page, "subject_id").c_str(), Str(page, "term_number").c_str(),
-              Str(page, "as_of_sequence").c_str());
+  const Names name(page);
+  std::printf(
+      "Журнал: %s%s, %s, %s (запись журнала № %s)\n", name(Str(page, "class_id")).c_str(),
+      Str(page, "subgroup_id").empty() ? "" : (" (" + name(Str(page, "subgroup_id")) + ")").c_str(),
+      name(Str(page, "subject_id")).c_str(), name("term").c_str(),
+      Str(page, "as_of_sequence").c_str());
   constexpr size_t kNameWidth = 24;  // "Фамилия Имя", or the id when the school gave no name
   std::printf("%s", Column("", kNameWidth).c_str());
   for (const auto& l : lessons) std::printf(" %5.5s", DateText(l["date"]).c_str());
@@ -91,9 +108,9 @@ void PrintJournal(const json& page) {
     for (const auto& cell : row.value("cells", json::array())) {
       cells[cell.value("lesson_id", "")] = MarksText(cell);
     }
-    const std::string name = row.value("student_name", "");
-    std::printf("%s",
-                Column(name.empty() ? row.value("student_id", "") : name, kNameWidth).c_str());
+    const std::string student = row.value("student_name", "");
+    std::printf(
+        "%s", Column(student.empty() ? row.value("student_id", "") : student, kNameWidth).c_str());
     for (const auto& l : lessons) {
       std::printf(" %5s", cells[l.value("lesson_id", "")].c_str());
     }

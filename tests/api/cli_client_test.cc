@@ -47,12 +47,21 @@ TEST_F(CliClientTest, JournalTableNamesTheStudentsInAnAlignedColumn) {
   EXPECT_TRUE(rows["Иванова Мария"].starts_with("Иванова Мария" + std::string(11, ' ') + " "))
       << r.out;
   EXPECT_TRUE(rows["s2"].starts_with("s2" + std::string(22, ' ') + " ")) << r.out;
+  // The page by name: the class, the subject and the period, never their ids.
+  EXPECT_TRUE(r.out.starts_with("Журнал: 5А, Математика, 1-я четверть (запись журнала № "))
+      << r.out;
+  // The diary: the student's name, subjects by name.
+  ProcessResult diary = Cli("deputy", {"diary", "--student", "s1", "--week", "2025-10-06"});
+  ASSERT_EQ(diary.exit_code, 0) << diary.err;
+  EXPECT_TRUE(diary.out.starts_with("Дневник: Иванова Мария, неделя с 06.10.2025")) << diary.out;
+  EXPECT_NE(diary.out.find("1. Математика"), std::string::npos) << diary.out;
+  EXPECT_EQ(diary.out.find(" math "), std::string::npos) << diary.out;
 }
 
 TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3) {
   ProcessResult r = CliLogin("math");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("signed in as math"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Вход выполнен (math)"), std::string::npos) << r.out;
   At(D(2025, 10, 6), "08:50");  // during math-5a-1 (Monday, period 1)
   const uint64_t before = LedgerSize();
   r = Cli("math", {"mark", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s3",
@@ -85,7 +94,7 @@ TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3
                    "--mark-id", "cli-m1", "--value", "4", "--reason", "ошибка при выставлении",
                    "--request", "cli-rq-1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("request cli-rq-1: mark cli-m1, 3 -> 4"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Заявка на исправление отметки 3 → 4"), std::string::npos) << r.out;
   // The deputy's queue and approval.
   ASSERT_EQ(CliLogin("deputy").exit_code, 0);
   r = Cli("deputy", {"corrections", "--json"});
@@ -97,7 +106,7 @@ TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3
   ASSERT_EQ(CliLogin("parent").exit_code, 0);
   r = Cli("parent", {"diary", "--student", "s1", "--week", "2025-10-06"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("Дневник s1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Дневник: s1, неделя с 06.10.2025"), std::string::npos) << r.out;
   r = Cli("parent", {"diary", "--student", "s3", "--week", "2025-10-06", "--json"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("error: NotFound"), std::string::npos) << r.err;
@@ -133,11 +142,12 @@ TEST_F(CliClientTest, TheActDryRunListsWhatItWouldInvalidate_R_SEC_3) {
           {"act", "--user", "math", "--credentials", credentials, "--from", "2025-10-06 08:00",
            "--number", "1", "--commission", "director,deputy", "--dry-run"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("the Act would invalidate"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("attendance_recorded"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("mark_recorded"), std::string::npos) << r.out;
-  // R-ACC-4: who by name and id (the fixture names users by their ids).
-  EXPECT_NE(r.out.find(" by math (math)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Акт признает недействительными записей"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("пропуск/опоздание"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("отметка"), std::string::npos) << r.out;
+  // R-ACC-4: who by name (the fixture names users by their ids).
+  EXPECT_NE(r.out.find(" math "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("подписана скомпрометированным ключом"), std::string::npos) << r.out;
   EXPECT_EQ(LedgerSize(), before) << "a dry run records nothing";
 }
 

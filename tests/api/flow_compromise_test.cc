@@ -116,7 +116,8 @@ TEST_F(CompromiseFlowTest, TheActVoidsTheLeakAndTheTeacherReenters_R_SEC_1_to_4)
   const std::string report =
       Ok("math", {"report-compromise", "--credentials", stolen, "--discovered", "2025-10-08 09:45",
                   "--id", "rep-1", "--circumstances", "пароль подсмотрели"});
-  EXPECT_NE(report.find("report rep-1: login of math"), std::string::npos) << report;
+  EXPECT_NE(report.find("Сообщение о компрометации учётной записи «math»"), std::string::npos)
+      << report;
   json reports = Report({"compromise-reports"});
   ASSERT_EQ(reports["reports"].size(), 1u) << reports.dump(2);
   EXPECT_EQ(reports["reports"][0]["report_id"], "rep-1");
@@ -168,8 +169,10 @@ TEST_F(CompromiseFlowTest, TheActVoidsTheLeakAndTheTeacherReenters_R_SEC_1_to_4)
   }
   // The human-readable dry run says the same.
   const std::string table = Ok("director", dry_run);
-  EXPECT_NE(table.find("the Act would invalidate 6 entries (R-SEC-3)"), std::string::npos) << table;
-  EXPECT_NE(table.find("rests on entry " + std::to_string(leaked[3])), std::string::npos) << table;
+  EXPECT_NE(table.find("Акт признает недействительными записей: 6 (R-SEC-3)"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("опирается на запись " + std::to_string(leaked[3])), std::string::npos)
+      << table;
 
   // The Act, with its number and moment.
   const std::string recorded = Ok("director", act);

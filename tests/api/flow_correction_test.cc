@@ -57,7 +57,7 @@ TEST_F(CorrectionFlowTest, RequestQueueApprovalRejectionAndLateEntry_R_COR_1_R_C
       Ok("math", {"correct", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s1",
                   "--mark-id", "m-wrong", "--value", "4", "--work", "control", "--reason",
                   "описка: верная отметка 4", "--request", "rq-1"});
-  EXPECT_NE(requested.find("request rq-1: mark m-wrong, 2 -> 4"), std::string::npos) << requested;
+  EXPECT_NE(requested.find("Заявка на исправление отметки 2 → 4"), std::string::npos) << requested;
   const uint64_t request_seq = EntryOf(requested);
   const int64_t requested_at = clock_.NowMicros();
   EXPECT_EQ(PageGrid(Page("deputy")), wrong);
@@ -171,7 +171,7 @@ TEST_F(CorrectionFlowTest, RequestQueueApprovalRejectionAndLateEntry_R_COR_1_R_C
       Ok("math", {"correct", "--late-entry", "--lesson", "math-5a-1", "--date", "2025-10-06",
                   "--student", "s2", "--mark-id", "m-late", "--value", "5", "--reason",
                   "не выставлена на уроке", "--request", "rq-late"});
-  EXPECT_NE(late.find("request rq-late: new mark m-late, 5 (past its window)"), std::string::npos)
+  EXPECT_NE(late.find("Заявка на позднюю отметку 5 (срок выставления прошёл)"), std::string::npos)
       << late;
   queue = Read("deputy", {"corrections"});
   ASSERT_EQ(queue["requests"].size(), 1u) << queue.dump(2);
