@@ -7,37 +7,6 @@
 namespace ejournal::school {
 namespace rules {
 
-std::string_view RuRole(v1::Role role) {
-  switch (role) {
-    case v1::ROLE_ADMIN:
-      return "администратор";
-    case v1::ROLE_DIRECTOR:
-      return "директор";
-    case v1::ROLE_DEPUTY:
-      return "завуч";
-    case v1::ROLE_METHODIST:
-      return "методист";
-    case v1::ROLE_TEACHER:
-      return "учитель";
-    case v1::ROLE_CLASS_TEACHER:
-      return "классный руководитель";
-    case v1::ROLE_SECRETARY:
-      return "секретарь";
-    case v1::ROLE_SOCIAL_PEDAGOGUE:
-      return "социальный педагог";
-    case v1::ROLE_PSYCHOLOGIST:
-      return "психолог";
-    case v1::ROLE_PARENT:
-      return "родитель";
-    case v1::ROLE_STUDENT:
-      return "ученик";
-    case v1::ROLE_AUDITOR:
-      return "аудитор";
-    default:
-      return "пользователь";
-  }
-}
-
 std::string EndOfDayText(const School& school, int64_t us) {
   return RuDate(school.zone.LocalDay(us)) + " " +
          (school.zone.LocalMinutes(us) / 60 < 10 ? "0" : "") +

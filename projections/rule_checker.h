@@ -47,9 +47,6 @@ inline bool HasAny(const User& user, std::initializer_list<v1::Role> roles) {
   return false;
 }
 
-// The role as a school names it, in the nominative: "администратор", "завуч".
-std::string_view RuRole(v1::Role role);
-
 inline bool IsStaff(const User& user) {
   return (user.roles & ~(RoleBit(v1::ROLE_PARENT) | RoleBit(v1::ROLE_STUDENT))) != 0;
 }

@@ -171,6 +171,37 @@ std::string School::UserName(std::string_view user_id) const {
   return u == nullptr || u->display_name.empty() ? std::string(user_id) : u->display_name;
 }
 
+std::string_view RuRole(v1::Role role) {
+  switch (role) {
+    case v1::ROLE_ADMIN:
+      return "администратор";
+    case v1::ROLE_DIRECTOR:
+      return "директор";
+    case v1::ROLE_DEPUTY:
+      return "заместитель директора";
+    case v1::ROLE_METHODIST:
+      return "методист";
+    case v1::ROLE_TEACHER:
+      return "учитель";
+    case v1::ROLE_CLASS_TEACHER:
+      return "классный руководитель";
+    case v1::ROLE_SECRETARY:
+      return "секретарь";
+    case v1::ROLE_SOCIAL_PEDAGOGUE:
+      return "социальный педагог";
+    case v1::ROLE_PSYCHOLOGIST:
+      return "психолог";
+    case v1::ROLE_PARENT:
+      return "родитель";
+    case v1::ROLE_STUDENT:
+      return "ученик";
+    case v1::ROLE_AUDITOR:
+      return "аудитор";
+    default:
+      return "пользователь";
+  }
+}
+
 std::string School::PeriodName(const SchoolClass& cls, int term_number) const {
   v1::TermKind kind = v1::TERM_KIND_UNSPECIFIED;
   if (auto year = years.find(cls.year_id); year != years.end()) {

@@ -51,6 +51,9 @@ struct User {
 // Cyrillic capitals (Ё too) lowered; other bytes as they are.
 std::string LoginKey(std::string_view login);
 
+// A role as the school names it, in the nominative: "администратор", "заместитель директора".
+std::string_view RuRole(v1::Role role);
+
 struct Credential {
   std::string id, user_id, school_id;
   v1::CredentialKind kind = v1::CREDENTIAL_KIND_UNSPECIFIED;

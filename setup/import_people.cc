@@ -24,37 +24,6 @@ std::vector<v1::Role> RoleList(uint32_t roles) {
   return out;
 }
 
-std::string_view RoleName(v1::Role role) {
-  switch (role) {
-    case v1::ROLE_ADMIN:
-      return "администратор";
-    case v1::ROLE_DIRECTOR:
-      return "директор";
-    case v1::ROLE_DEPUTY:
-      return "заместитель директора";
-    case v1::ROLE_METHODIST:
-      return "методист";
-    case v1::ROLE_TEACHER:
-      return "учитель";
-    case v1::ROLE_CLASS_TEACHER:
-      return "классный руководитель";
-    case v1::ROLE_SECRETARY:
-      return "секретарь";
-    case v1::ROLE_SOCIAL_PEDAGOGUE:
-      return "социальный педагог";
-    case v1::ROLE_PSYCHOLOGIST:
-      return "психолог";
-    case v1::ROLE_PARENT:
-      return "родитель";
-    case v1::ROLE_STUDENT:
-      return "ученик";
-    case v1::ROLE_AUDITOR:
-      return "аудитор";
-    default:
-      return "?";
-  }
-}
-
 std::string Lines(const std::vector<const UserPlan*>& plans) {
   std::string out;
   for (const UserPlan* p : plans) {
@@ -74,7 +43,7 @@ std::string RoleNames(uint32_t roles) {
   std::string out;
   for (v1::Role r : RoleList(roles)) {
     if (!out.empty()) out += ", ";
-    out += RoleName(r);
+    out += school::RuRole(r);
   }
   return out;
 }

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -140,7 +141,7 @@ Result<int> ClockArg(const std::string& text) {
   return h * 60 + m;
 }
 
-// "YYYY-MM-DD" (or "ДД.ММ.ГГГГ") as a Date; `what` names the flag in the refusal.
+// "YYYY-MM-DD" (or "ДД.ММ.ГГГГ") as a Date; empty: today in the school's zone.
 Result<v1::Date> DateFlag(const std::string& text, const Common& c) {
   return DateArg(text, c.zone);
 }
@@ -1169,6 +1170,12 @@ int SlotsAdd(const Common& c, const SchoolFlags& f) {
   if (!weeks) return Fail(weeks.error());
   auto first = DateFlag(f.from, c);
   if (!first) return Fail(first.error());
+  std::optional<v1::Date> last;
+  if (!f.to.empty()) {
+    auto d = DateFlag(f.to, c);
+    if (!d) return Fail(d.error());
+    last = *d;
+  }
   Context x = Open(c);
   if (x.rc != 0) return x.rc;
   auto p = PlacementOf(*x.dir, f, true);
@@ -1187,9 +1194,7 @@ int SlotsAdd(const Common& c, const SchoolFlags& f) {
     t->set_room(f.room);
     t->set_weeks(*weeks);
     *t->mutable_valid()->mutable_first_day() = *first;
-    if (!f.to.empty()) {
-      if (auto last = DateFlag(f.to, c)) *t->mutable_valid()->mutable_last_day() = *last;
-    }
+    if (last) *t->mutable_valid()->mutable_last_day() = *last;
   });
 }
 
