@@ -146,6 +146,13 @@ Result<v1::Date> DateFlag(const std::string& text, const Common& c) {
   return DateArg(text, c.zone);
 }
 
+// An optional date flag: unset when empty.
+Result<std::optional<v1::Date>> OptionalDate(const std::string& text, const Common& c) {
+  if (text.empty()) return std::optional<v1::Date>();
+  EJ_ASSIGN_OR_RETURN(v1::Date d, DateFlag(text, c));
+  return std::optional<v1::Date>(d);
+}
+
 std::string RuDate(const json& d) {
   if (!d.is_object() || d.value("year", 0) == 0) return "";
   char out[16];
@@ -815,17 +822,11 @@ int LoadList(const Common& c, const SchoolFlags& f) {
 }
 
 int LoadAssign(const Common& c, const SchoolFlags& f) {
-  std::optional<v1::Date> from, to;
-  if (!f.from.empty()) {
-    auto d = DateFlag(f.from, c);
-    if (!d) return Fail(d.error());
-    from = *d;
-  }
-  if (!f.to.empty()) {
-    auto d = DateFlag(f.to, c);
-    if (!d) return Fail(d.error());
-    to = *d;
-  }
+  auto from_or = OptionalDate(f.from, c);
+  if (!from_or) return Fail(from_or.error());
+  auto to_or = OptionalDate(f.to, c);
+  if (!to_or) return Fail(to_or.error());
+  const std::optional<v1::Date> from = *from_or, to = *to_or;
   Context x = Open(c);
   if (x.rc != 0) return x.rc;
   auto p = PlacementOf(*x.dir, f, true);
@@ -1170,12 +1171,9 @@ int SlotsAdd(const Common& c, const SchoolFlags& f) {
   if (!weeks) return Fail(weeks.error());
   auto first = DateFlag(f.from, c);
   if (!first) return Fail(first.error());
-  std::optional<v1::Date> last;
-  if (!f.to.empty()) {
-    auto d = DateFlag(f.to, c);
-    if (!d) return Fail(d.error());
-    last = *d;
-  }
+  auto last_or = OptionalDate(f.to, c);
+  if (!last_or) return Fail(last_or.error());
+  const std::optional<v1::Date> last = *last_or;
   Context x = Open(c);
   if (x.rc != 0) return x.rc;
   auto p = PlacementOf(*x.dir, f, true);
