@@ -220,6 +220,25 @@ try {
   check(await parent.evaluate(() => document.documentElement.scrollWidth <= 375),
     "the diary does not overflow a 375-px screen");
   await shot(parent, "03-parent-diary-375px");
+  // A tap on the teacher's mark opens its details under the lesson: work type, weight, teacher.
+  {
+    const markButton = parent.locator(`.diary-mark[data-lesson="${env.LESSON}"] button.mark`).nth(Math.max(ownMark, 0));
+    await markButton.click();
+    const detail = parent.locator(`#detail-${env.LESSON}`);
+    await detail.waitFor();
+    const shown = await detail.innerText();
+    check(await markButton.getAttribute("aria-expanded") === "true" && shown.startsWith("3 — контрольная работа"),
+      "a tapped mark shows its work type: " + shown.split("\n")[0]);
+    check(/^\d+(,\d+)?$/.test(await detail.locator("dd.weight").innerText()),
+      "the mark's details show its weight: " + await detail.locator("dd.weight").innerText());
+    check(await detail.locator("dd.teacher").innerText() === tme.display_name,
+      "the mark's details name the lesson's teacher: " + await detail.locator("dd.teacher").innerText());
+    check(await parent.evaluate(() => document.documentElement.scrollWidth <= 375),
+      "the diary with a mark's details open does not overflow a 375-px screen");
+    await shot(parent, "03b-parent-mark-details-375px");
+    await markButton.click();
+    check(await detail.isHidden() && await markButton.getAttribute("aria-expanded") === "false", "a second tap closes the details");
+  }
   await parent.click("#ack");
   await parent.waitForFunction(() => document.getElementById("status").textContent.includes("ознакомлен"));
   check(await parent.locator("#ack").isDisabled(), "the parent acknowledged the week (R-ACK-1)");

@@ -172,3 +172,10 @@ export function actorText(name) { return name || "служебная запис�
 // What signed an event, by its credential id's kind: a password sign-in's session key
 // ("sess-…", api/routes_session.cc) or a key issued to the person (the CLI's).
 export function credentialKind(id) { return String(id || "").startsWith("sess-") ? "ключ сеанса" : "выданный ключ"; }
+// The Russian noun form for a count: plural(1, "файл", "файла", "файлов") "файл", 3 "файла", 11
+// "файлов", 21 "файл".
+export function plural(n, one, few, many) {
+  const d = Math.abs(n) % 100;
+  if (d >= 11 && d <= 14) return many;
+  return d % 10 === 1 ? one : d % 10 >= 2 && d % 10 <= 4 ? few : many;
+}
