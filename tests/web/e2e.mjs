@@ -459,6 +459,101 @@ try {
   check(await ct.locator(`.absence-student[data-student="${absStudent}"] select[data-lesson="${absLesson}"]`).evaluate((e) => e.value) === "ABSENCE_REASON_ILLNESS",
     "the absence now shows its reason");
   await shot(ct, "16-class-teacher-week");
+  // The absences' cards list the students by surname, as the class list does.
+  {
+    const cardNames = await ct.locator(".absence-student h3").evaluateAll((hs) => hs.map((h) => h.firstChild.textContent));
+    const sorted = [...cardNames].sort(new Intl.Collator("ru").compare);
+    check(cardNames.length > 0 && cardNames.every((n, i) => n === sorted[i]), "the week's absences list students by surname: " + cardNames.join(", "));
+    // A reason set back to «не указана» stands out at once (R-ATT-2), before anything is saved.
+    const sel = ct.locator(".absence-student select.absence-reason").first();
+    await sel.selectOption("");
+    const looks = await sel.evaluate((e) => [e.classList.contains("reason-unset"), getComputedStyle(e).borderTopColor,
+      getComputedStyle(document.getElementById("class-term")).borderTopColor]);
+    check(looks[0] && looks[1] !== looks[2], `an absence without a reason stands out (${looks[1]} against ${looks[2]})`);
+  }
+
+  // ---- class teacher: one reason for a student's days in one action (R-ATT-2): a student with
+  // absences on at least two days of a week; the range covers all of them but the last day, whose
+  // absences must keep their reasons.
+  {
+    const school = env.SCHOOL;
+    const missedBy = (from, to) => ct.evaluate(async ({ school, cls, from, to }) => {
+      const r = await (await fetch(`/api/v1/schools/${school}/reports/problems?class=${cls}&from=${from}&to=${to}`)).json();
+      const iso = (d) => `${d.year}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}`;
+      return Object.fromEntries((r.students || []).map((s) => [s.student_id,
+        (s.missed || []).map((m) => ({ lesson: m.lesson_id, day: iso(m.date), reason: m.absence_reason || "" }))]));
+    }, { school, cls: env.CLASS, from, to });
+    const day = (iso, n) => new Date(Date.parse(iso + "T00:00:00Z") + n * 864e5).toISOString().slice(0, 10);
+    const today = ctme.today;
+    const before = await missedBy(day(today, -70), today);
+    // The week with the most days of absence (a range of several days where the school has one).
+    let pickRange = null;
+    let most = 1;
+    for (const [student, missed] of Object.entries(before).sort()) {
+      const days = [...new Set(missed.map((m) => m.day))].sort();
+      for (let i = 0; i < days.length; i++) {
+        const within = days.filter((d) => d >= days[i] && d <= day(days[i], 6));
+        if (within.length > most) {
+          most = within.length;
+          pickRange = { student, from: within[0], to: within[within.length - 2], outside: within[within.length - 1] };
+        }
+      }
+    }
+    check(pickRange !== null, "the class has a student absent on two or more days of a week: " + JSON.stringify(pickRange));
+    if (pickRange) {
+      const inRange = before[pickRange.student].filter((m) => m.day >= pickRange.from && m.day <= pickRange.to);
+      const outside = before[pickRange.student].filter((m) => m.day === pickRange.outside);
+      // A reason that changes at least one of them.
+      const reason = ["ABSENCE_REASON_VALID", "ABSENCE_REASON_NOT_VALID", "ABSENCE_REASON_ILLNESS"]
+        .find((r) => inRange.some((m) => m.reason !== r));
+      await ct.goto(`${url}/#/class?week=${pickRange.from}`);
+      await ct.waitForSelector("#range-form");
+      await ct.selectOption("#range-student", pickRange.student);
+      await ct.fill("#range-from", pickRange.from);
+      await ct.fill("#range-to", pickRange.to);
+      const expected = JSON.stringify(inRange.map((m) => m.lesson).sort());
+      const previewed = await ct.waitForFunction((want) => JSON.stringify([...document.querySelectorAll("#range-preview li")]
+        .map((l) => l.dataset.lesson).sort()) === want, expected, { timeout: 10000 }).then(() => true, () => false);
+      check(previewed, `the form previews the ${inRange.length} missed lessons of ${pickRange.from}…${pickRange.to}`);
+      await ct.click("#range-submit");
+      await ct.waitForSelector("#range-form .form-error");
+      check((await ct.locator("#range-form .form-error").innerText()).includes("Выберите причину") &&
+        (await ct.locator("#range-form .form-error").innerText()).includes("[R-ATT-2"),
+        "without a reason the form refuses beside itself, with the rule: " + await ct.locator("#range-form .form-error").innerText());
+      await ct.selectOption("#range-reason", reason);
+      await ct.fill("#range-doc", "справка № 15");
+      const posts = [];
+      const onPost = (r) => { if (r.url().endsWith("/api/v1/events") && r.method() === "POST") posts.push(r); };
+      ct.on("request", onPost);
+      await ct.click("#range-submit");
+      await ct.waitForSelector("#range-form .done-text");
+      ct.off("request", onPost);
+      const done = await ct.locator("#range-form .done-text").innerText();
+      check(posts.length === 1 && done.includes(`для ${inRange.length} пропусков`),
+        `one signed event sets the reason for the whole range (${posts.length} written): ` + done);
+      const after = await missedBy(day(today, -70), today);
+      const got = (m) => (after[pickRange.student].find((x) => x.lesson === m.lesson) || {}).reason;
+      check(inRange.every((m) => got(m) === reason), `the report shows ${reason} on every missed lesson of the range`);
+      check(outside.length > 0 && outside.every((m) => got(m) === m.reason), "the absences after the range keep their reasons");
+      const shownSelects = await ct.locator(`.absence-student[data-student="${pickRange.student}"] select.absence-reason`)
+        .evaluateAll((ss) => ss.map((e) => [e.dataset.lesson, e.value]));
+      const inRangeIds = new Set(inRange.map((m) => m.lesson));
+      check(shownSelects.filter(([l]) => inRangeIds.has(l)).length > 0 &&
+        shownSelects.filter(([l]) => inRangeIds.has(l)).every(([, v]) => v === reason), "the week's cards show the reason set for the range");
+      await shot(ct, "16b-class-teacher-range");
+      // The diary of the student shows the absences by the reason's letter, and its details say why.
+      const letter = { ABSENCE_REASON_ILLNESS: "б", ABSENCE_REASON_VALID: "уп", ABSENCE_REASON_NOT_VALID: "нп" }[reason];
+      await ct.goto(`${url}/#/diary?student=${pickRange.student}&week=${pickRange.from}`);
+      const absentButton = ct.locator(`.diary-mark[data-lesson="${inRange[0].lesson}"] button.absent`);
+      await absentButton.waitFor();
+      check(await absentButton.innerText() === letter, `the diary shows the absence as «${letter}»`);
+      await absentButton.click();
+      check((await ct.locator(`#detail-${inRange[0].lesson} dd.reason`).innerText()) ===
+        { б: "по болезни", уп: "уважительная", нп: "неуважительная" }[letter], "the absence's details name its reason");
+      await ct.goto(`${url}/#/class?week=${pickRange.from}`);
+      await ct.waitForSelector("#class-marks-table");
+    }
+  }
   await ct.setViewportSize({ width: 375, height: 800 });
   check(await ct.evaluate(() => document.documentElement.scrollWidth <= 375), "the class page does not overflow a 375-px screen");
   await shot(ct, "17-class-teacher-375px");
