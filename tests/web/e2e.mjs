@@ -338,6 +338,65 @@ try {
   check(await auditor.locator("#verdict.verdict-bad").count() === 1, "a forged inclusion proof is refused in the browser");
   await auditor.unroute("**/api/v1/ledger/proofs/inclusion*");
 
+  // ---- auditor: the two pages one under the other at 1366 px, a legend of one colour per meaning,
+  // a clicked cell's history under its grid, the view toggle, the moment's field and slider as one
+  await auditor.setViewportSize({ width: 1366, height: 900 });
+  check(await auditor.evaluate(() => document.documentElement.scrollWidth <= 1366),
+    "the audit page fits 1366 px: no horizontal page scroll (each grid scrolls in its own box)");
+  const [thenBox, nowBox] = await Promise.all(["#as-of-page", "#now-page"].map((sec) => auditor.locator(sec).boundingBox()));
+  check(thenBox && nowBox && nowBox.y >= thenBox.y + thenBox.height - 1, "the page as of the moment stands above today's, not beside it");
+  const colours = await auditor.evaluate(() => {
+    const bg = (e) => e && getComputedStyle(e).backgroundColor;
+    const diff = document.querySelector("#as-of-page td.diff");
+    const absent = document.querySelector("#audit-pages .absent");
+    return { diff: bg(diff), swatch: bg(document.querySelector("#audit-legend .swatch.diff")),
+      absentText: absent ? getComputedStyle(absent).color : null,
+      absentSwatch: getComputedStyle(document.querySelector("#audit-legend .swatch.absent-sample")).color,
+      legend: document.getElementById("audit-legend").innerText };
+  });
+  check(colours.diff && colours.diff === colours.swatch && colours.diff !== colours.absentSwatch,
+    `a changed cell has the legend's colour (${colours.diff}), not the absences' red`);
+  check(colours.absentText === null || colours.absentText === colours.absentSwatch, "an absence's red is the legend's «н»");
+  check(colours.legend.includes("различается") && colours.legend.includes("отсутствие") && colours.legend.includes("недействительна"),
+    "the legend names every colour: " + colours.legend.replace(/\n/g, " | "));
+  const nowCell = `#now-page td.cell button[data-lesson="${env.LESSON}"][data-student="${env.STUDENT}"]`;
+  await auditor.click(nowCell);
+  await auditor.waitForSelector("#hist-out table");
+  const histWho = await auditor.locator("#hist-out td.actor").allInnerTexts();
+  check((await auditor.locator("#hist-cell").innerText()).startsWith(rowName) && histWho.some((t) => t.startsWith(tme.display_name + " (")) &&
+    await auditor.locator("#hist-out tbody tr").count() >= 2,
+    `a clicked cell opens its history (${await auditor.locator("#hist-out tbody tr").count()} records): ` + await auditor.locator("#hist-cell").innerText());
+  check(await auditor.evaluate(() => document.getElementById("now-page").nextElementSibling.id === "hist-form") &&
+    await auditor.locator(nowCell).getAttribute("aria-pressed") === "true" &&
+    await auditor.locator(nowCell.replace("#now-page", "#as-of-page")).getAttribute("aria-pressed") === "true",
+    "the history opens under the grid clicked, the cell marked chosen in both pages");
+  await shot(auditor, "07b-auditor-cell-history-1366px");
+  await auditor.click(nowCell.replace("#now-page", "#as-of-page"));
+  await auditor.waitForFunction(() => document.getElementById("as-of-page").nextElementSibling.id === "hist-form");
+  check(true, "a cell of the page as of the moment opens its history too, under that grid");
+  await auditor.check('#audit-view input[value="then"]');
+  check(await auditor.locator("#now-page").isHidden() && await auditor.locator("#as-of-page").isVisible() &&
+    (await auditor.evaluate(() => location.hash)).includes("view=then"), "the toggle shows only the page as of the moment");
+  await auditor.check('#audit-view input[value="both"]');
+  check(await auditor.locator("#now-page").isVisible(), "the toggle shows both pages again");
+  // The field and the slider show one moment: the slider's seconds are the field's.
+  const moment = () => auditor.evaluate(() => ({ field: new Date(document.getElementById("as-of").value).getTime(),
+    slider: Number(document.getElementById("as-of-slider").value) * 1000 }));
+  const m0 = await moment();
+  check(m0.field === m0.slider && m0.field === Math.floor(beforeCorrection.getTime() / 1000) * 1000,
+    "the moment's field and slider show the same moment");
+  await auditor.focus("#as-of-slider");
+  await auditor.keyboard.press("ArrowLeft");
+  const m1 = await moment();
+  check(m1.field === m0.field - 3600 * 1000 && m1.slider === m1.field, "moving the slider an hour back moves the field with it");
+  const hourBefore = localInput(new Date(m1.field));
+  await auditor.waitForFunction((at) => decodeURIComponent(location.hash).includes("at=" + at.replace(/:00$/, "")), hourBefore);
+  await auditor.waitForFunction((t) => (document.getElementById("as-of-h") || {}).textContent?.includes(t), hourBefore.slice(11));
+  const m2 = await moment();
+  check(m2.field === m1.field && m2.slider === m1.slider && (await auditor.locator("#as-of-h").innerText()).includes(hourBefore.slice(11)),
+    "letting the slider go shows the pages as of its moment, the field still the same: " + await auditor.locator("#as-of-h").innerText());
+  await auditor.setViewportSize({ width: 1280, height: 900 });
+
   // ---- director: the Act on the teacher's browser session, dry run first (R-SEC-2, R-SEC-3)
   const director = await signIn("DIRECTOR");
   await director.goto(url + "/#/act");
