@@ -571,7 +571,7 @@ try {
       await ct.fill("#range-from", pickRange.from);
       await ct.fill("#range-to", pickRange.to);
       const expected = JSON.stringify(inRange.map((m) => m.lesson).sort());
-      const previewed = await ct.waitForFunction((want) => JSON.stringify([...document.querySelectorAll("#range-preview li")]
+      const previewed = await ct.waitForFunction((want) => JSON.stringify([...document.querySelectorAll("#range-preview [data-lesson]")]
         .map((l) => l.dataset.lesson).sort()) === want, expected, { timeout: 10000 }).then(() => true, () => false);
       check(previewed, `the form previews the ${inRange.length} missed lessons of ${pickRange.from}…${pickRange.to}`);
       await ct.click("#range-submit");

@@ -82,11 +82,15 @@ export async function classPage(params, done = null) {
     try {
       const missed = await rangeMissed();
       if (seq !== previewSeq) return;
+      // By day: "вт, 10.11.2026: Русский язык (по болезни), Математика (не указана)".
+      const days = new Map();
+      for (const x of missed) days.set(isoOf(x.date), [...(days.get(isoOf(x.date)) || []), x]);
       clear(preview).append(missed.length
         ? el("div", {}, el("p", {}, `Пропусков в эти дни: ${missed.length}.`),
-          el("ul", { class: "range-lessons" }, ...missed.map((x) => el("li", { "data-lesson": x.lessonId },
-            `${fmtDate(x.date, false, true)}, ${subjectOf(x.subjectId)} — `,
-            el("span", { class: x.absenceReason ? "" : "reason-unset" }, reasonName(x.absenceReason))))))
+          el("ul", { class: "range-lessons" }, ...[...days.keys()].sort().map((d) => el("li", {},
+            el("b", {}, fmtDate(parseDate(d), false, true)), ": ",
+            ...days.get(d).flatMap((x, i) => [i ? ", " : "", el("span", { "data-lesson": x.lessonId }, subjectOf(x.subjectId), " (",
+              el("span", { class: x.absenceReason ? "" : "reason-unset" }, reasonName(x.absenceReason)), ")")])))))
         : el("p", { class: "muted" }, "В эти дни у ученика пропусков нет."));
     } catch (e) {
       if (seq === previewSeq) { clear(preview); failAt(rangeForm, e); }
@@ -141,7 +145,7 @@ export async function classPage(params, done = null) {
         ? el("span", { class: "reason-unset badge" }, `без причины: ${s.missed.filter((x) => !x.absenceReason).length}`) : ""),
       el("ul", {}, ...s.missed.map((x, i) => el("li", { class: x.absenceReason ? "" : "unset" },
         `${fmtDate(x.date, false, true)}, ${subjectOf(x.subjectId)}` + (x.topic ? ` («${x.topic}»)` : "") + " — ", selects[i]))),
-      el("div", { class: "row" }, el("label", {}, "Всем пропускам недели ", all), save));
+      el("div", { class: "row" }, s.missed.length > 1 ? el("label", {}, "Всем пропускам недели ", all) : "", save));
     save.onclick = async () => {
       clearFail(card);
       // One AbsenceReasonSet per reason chosen, for the lessons given that reason.
