@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
   app.add_option("--web-root", options.web_root, "the built web pages (api/web; \"\": none)")
       ->capture_default_str();
   app.add_option("--backup-keep", options.backup_keep, "keep this many newest backups (0: all)");
+  app.add_option("--attachment-max-bytes", options.attachment_max_bytes,
+                 "largest homework file (413)")
+      ->capture_default_str();
   app.add_option("--max-body-bytes", options.max_body_bytes, "largest request body (413)")
       ->capture_default_str();
   app.add_option("--max-batch-events", options.max_batch_events, "most events in a batch (413)")

@@ -11,6 +11,7 @@
 // Both read under the state lock shared (api/server.h); the ledger's entries are read without it.
 #include <httplib.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -168,29 +169,59 @@ void ApiServer::GetClassLogins(const httplib::Request& req, httplib::Response& r
 
 void ApiServer::GetLedgerEntries(const httplib::Request& req, httplib::Response& res) {
   // `from`: the newest sequence to list (default: the newest entry); `limit`: how many of the
-  // school's entries, 1..kMaxLedgerPage.
+  // school's entries, 1..kMaxLedgerPage. Filters: `actor` (a user id: their entries, from the
+  // actor index), `type` (the payload's field name, e.g. mark_recorded), `after_us`/`before_us`
+  // (recorded at or after / at or before; before_us also sets where the listing starts).
   const uint64_t size = ledger_->size();
   auto from = QueryInt(req, "from", static_cast<int64_t>(size));
   auto limit = QueryInt(req, "limit", 50);
+  auto after = QueryInt(req, "after_us", 0);
+  auto before = QueryInt(req, "before_us", INT64_MAX);
   if (!from) return SetError(res, from.error());
   if (!limit) return SetError(res, limit.error());
+  if (!after) return SetError(res, after.error());
+  if (!before) return SetError(res, before.error());
+  const std::string actor = req.get_param_value("actor"), type = req.get_param_value("type");
+  if (size == 0) {
+    return ReplyJson(res, {{"ledger_size", 0},
+                           {"from", 0},
+                           {"limit", *limit},
+                           {"next_from", 0},
+                           {"entries", nlohmann::json::array()}});
+  }
   if (*from < 1 || static_cast<uint64_t>(*from) > size) {
-    return SetError(res, InvalidArgument("from is a sequence number, 1 to the ledger's size " +
-                                         std::to_string(size)));
+    return SetError(res, InvalidArgument("Номер записи — от 1 до " + std::to_string(size)));
   }
   if (*limit < 1 || *limit > kMaxLedgerPage) {
     return SetError(res, InvalidArgument("limit is 1 to " + std::to_string(kMaxLedgerPage)));
   }
+  if (!type.empty() && v1::EventBody::descriptor()->FindFieldByName(type) == nullptr) {
+    return SetError(res, InvalidArgument("Нет такого вида записи: «" + type + "»"));
+  }
   auto session = LedgerReaderOf(req);
   if (!session) return SetError(res, session.error());
+  // The candidates, newest first: the actor's own entries (the index), or every entry from
+  // `from` (or the last one recorded by before_us) down.
+  uint64_t top = static_cast<uint64_t>(*from);
+  std::vector<uint64_t> of_actor;
+  {
+    ReaderMutexLock lock(&state_mu_);
+    if (*before != INT64_MAX) top = std::min(top, state_->PositionAt(*before));
+    if (!actor.empty()) of_actor = state_->ActorEvents(session->school_id, actor);
+  }
+  auto next_candidate = [&, i = of_actor.size()](uint64_t below) mutable -> uint64_t {
+    if (actor.empty()) return below;
+    while (i > 0 && of_actor[i - 1] > below) --i;
+    return i > 0 ? of_actor[i - 1] : 0;
+  };
   // Many schools share a ledger: only the reader's school's entries are listed. The scan is
   // bounded (another school's long run of entries ends a page early, with `next_from` set).
   nlohmann::json entries = nlohmann::json::array();
-  uint64_t seq = static_cast<uint64_t>(*from);
+  uint64_t seq = next_candidate(top);
   const uint64_t scan_limit = static_cast<uint64_t>(*limit) * 20;
   for (uint64_t scanned = 0;
        seq >= 1 && entries.size() < static_cast<size_t>(*limit) && scanned < scan_limit;
-       --seq, ++scanned) {
+       seq = next_candidate(seq - 1), ++scanned) {
     auto bytes = ledger_->Entry(seq);
     if (!bytes) return SetError(res, bytes.error());
     v1::LedgerEntry entry;
@@ -198,8 +229,13 @@ void ApiServer::GetLedgerEntries(const httplib::Request& req, httplib::Response&
     if (!entry.ParseFromString(*bytes) || !body.ParseFromString(entry.event().body())) {
       return SetError(res, DataLoss("entry " + std::to_string(seq) + " does not parse"));
     }
+    if (entry.recorded_at_us() < *after) {
+      seq = 0;  // older entries were recorded earlier still: nothing more to list
+      break;
+    }
     if (body.school_id() != session->school_id) continue;
     const auto* field = v1::EventBody::descriptor()->FindFieldByNumber(body.payload_case());
+    if (!type.empty() && (field == nullptr || field->name() != type)) continue;
     std::string algorithm;
     if (registry_ != nullptr) {
       if (auto cred = registry_->Find(entry.event().credential_id())) {
@@ -232,6 +268,68 @@ void ApiServer::GetLedgerEntries(const httplib::Request& req, httplib::Response&
                   {"limit", *limit},
                   {"next_from", seq},  // 0: nothing older
                   {"entries", std::move(entries)}});
+}
+
+void ApiServer::GetUserCredentials(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1], user_id = req.matches[2];
+  struct Row {
+    std::string id;
+    v1::CredentialKind kind;
+    uint64_t issued_seq;
+    bool revoked;
+    size_t events;
+    uint64_t last_seq;
+  };
+  std::vector<Row> rows;
+  std::string user_name;
+  bool ok = false;
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+    // R-SEC-2: the director (or whoever reads everything) picks the credentials of an Act.
+    const school::User* user = reader.school->FindUser(user_id);
+    if (!ReadsEverything(*reader.user) || user == nullptr) return SetError(res, NotVisible());
+    user_name = user->display_name;
+    for (const school::Credential* c : state_->CredentialsOf(school_id, user_id)) {
+      if (rows.size() == kMaxCredentialsListed) break;
+      const std::vector<uint64_t> signed_events = state_->CredentialEvents(c->id);
+      rows.push_back({c->id, c->kind, c->issued_seq, c->revoked, signed_events.size(),
+                      signed_events.empty() ? 0 : signed_events.back()});
+    }
+    ok = true;
+  });
+  if (!ok) return;
+  // When, how and until when each was issued: its CredentialIssued, read from the ledger outside
+  // the state lock.
+  auto recorded_at = [&](uint64_t seq) -> int64_t {
+    if (seq == 0) return 0;
+    auto bytes = ledger_->Entry(seq);
+    v1::LedgerEntry entry;
+    return bytes && entry.ParseFromString(*bytes) ? entry.recorded_at_us() : 0;
+  };
+  nlohmann::json list = nlohmann::json::array();
+  for (const Row& r : rows) {
+    std::string label;
+    int64_t not_after = 0;
+    if (r.issued_seq != 0) {
+      auto bytes = ledger_->Entry(r.issued_seq);
+      v1::LedgerEntry entry;
+      v1::EventBody body;
+      if (bytes && entry.ParseFromString(*bytes) && body.ParseFromString(entry.event().body()) &&
+          body.has_credential_issued()) {
+        label = body.credential_issued().label();
+        not_after = body.credential_issued().not_after_us();
+      }
+    }
+    list.push_back({{"credential_id", r.id},
+                    {"kind", r.kind == v1::CREDENTIAL_KIND_SESSION ? "session" : "long_lived"},
+                    {"label", label},
+                    {"issued_at_us", recorded_at(r.issued_seq)},
+                    {"not_after_us", not_after},
+                    {"revoked", r.revoked},
+                    {"events", r.events},
+                    {"last_event_at_us", recorded_at(r.last_seq)}});
+  }
+  ReplyJson(res,
+            {{"user_id", user_id}, {"user_name", user_name}, {"credentials", std::move(list)}});
 }
 
 }  // namespace ejournal::api

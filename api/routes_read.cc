@@ -280,9 +280,20 @@ void ApiServer::GetReport(const httplib::Request& req, httplib::Response& res) {
 void ApiServer::GetCorrections(const httplib::Request& req, httplib::Response& res) {
   const std::string school_id = req.matches[1];
   WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
-    if (!ReadsEverything(*reader.user)) return SetError(res, NotVisible());
+    // R-COR-3: the deputy (and whoever reads everything) sees the whole queue; a teacher sees
+    // their own pending requests, which the journal shows in their cells until decided.
+    const bool all = ReadsEverything(*reader.user);
+    if (!all && !reader.user->Has(v1::ROLE_TEACHER)) return SetError(res, NotVisible());
     auto view = school::PendingCorrections(*state_, school_id);
     if (!view) return SetError(res, Visible(view.error()));
+    if (!all) {
+      auto* requests = view->mutable_requests();
+      requests->erase(std::remove_if(requests->begin(), requests->end(),
+                                     [&](const v1::PendingCorrectionView& r) {
+                                       return r.requester_id() != reader.user->id;
+                                     }),
+                      requests->end());
+    }
     return ReplyProto(res, *view);
   });
 }

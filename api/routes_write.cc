@@ -59,6 +59,10 @@ void ApiServer::PostBatch(const httplib::Request& req, httplib::Response& res) {
   auto check = [&](size_t i) {
     const int item = static_cast<int>(i);
     checked[i].emplace(admission_->Check(std::move(*batch.mutable_events(item)), now));
+    if (*checked[i]) {
+      Status st = AttachmentsStored(Admission::BodyOf(**checked[i]));
+      if (!st.ok()) checked[i].emplace(Err(st));
+    }
   };
   if (batch_helpers_ != nullptr) {
     batch_helpers_->ForEach(checked.size(), kBatchCheckChunk, check);

@@ -109,6 +109,8 @@ Status ApiServer::Init() {
   }
   views_ = std::make_unique<school::ViewReader>(ledger_->db(), ledger_->column_families().views);
   EJ_ASSIGN_OR_RETURN(secrets_, SecretStore::Open(dir + "/secrets"));
+  EJ_ASSIGN_OR_RETURN(attachments_,
+                      AttachmentStore::Open(dir + "/attachments", options_.attachment_max_bytes));
   authenticator_ = std::make_unique<PasswordAuthenticator>(
       secrets_.get(),
       [this](std::string_view school_id, std::string_view login) -> std::optional<std::string> {
@@ -154,7 +156,8 @@ Status ApiServer::Init() {
                            idle = std::chrono::seconds(options_.idle_thread_seconds)] {
     return NewElasticPool(min, max, idle);
   };
-  http_->set_payload_max_length(options_.max_body_bytes);
+  // The larger of the two limits; Wrap holds every route but the files' to max_body_bytes.
+  http_->set_payload_max_length(std::max(options_.max_body_bytes, options_.attachment_max_bytes));
   http_->set_read_timeout(options_.read_timeout_seconds, 0);
   http_->set_write_timeout(options_.write_timeout_seconds, 0);
   http_->set_keep_alive_timeout(options_.keep_alive_seconds);
@@ -322,7 +325,12 @@ ApiServer::Handler ApiServer::Wrap(const std::string& name, Handler handler) {
     stages.Begin(start);
     current_route = &name;
     try {
-      handler(req, res);
+      if (req.body.size() > options_.max_body_bytes && name != "attachments") {
+        SetError(res, ResourceExhausted("the request body is larger than " +
+                                        std::to_string(options_.max_body_bytes) + " bytes"));
+      } else {
+        handler(req, res);
+      }
     } catch (const std::exception&) {
       SetError(res, Internal("the request failed"));
     }
@@ -392,6 +400,11 @@ void ApiServer::Routes() {
   Get(s + "/reports/([a-z-]{1,32})", "report", bind(&ApiServer::GetReport));
   Get(s + "/corrections", "corrections", bind(&ApiServer::GetCorrections));
   Post(s + "/acts:preview", "act_preview", bind(&ApiServer::PostActPreview));
+  Post(s + "/attachments", "attachments", write(&ApiServer::PostAttachment));
+  Get(s + "/users/" + id + "/credentials", "user_credentials",
+      bind(&ApiServer::GetUserCredentials));
+  Get(s + "/homework/" + id + "/files/([0-9a-f]{64})", "attachment",
+      bind(&ApiServer::GetAttachment));
   Post("/api/v1/admin/backup", "backup", bind(&ApiServer::PostBackup));
   Get("/api/v1/ledger/entries/([0-9]{1,20})", "entry", bind(&ApiServer::GetEntry));
   Get("/api/v1/ledger/checkpoint", "checkpoint", bind(&ApiServer::GetCheckpoint));
@@ -404,6 +417,9 @@ void ApiServer::Routes() {
 Result<AppendResult> ApiServer::Submit(std::string signed_event) {
   const int64_t now_us = options_.clock->NowMicros();
   auto checked = admission_->Check(std::move(signed_event), now_us);
+  if (checked) {
+    if (Status st = AttachmentsStored(Admission::BodyOf(*checked)); !st.ok()) checked = Err(st);
+  }
   RequestStages::MarkCurrent("verify");
   if (!checked) {
     metrics_.CountRefusal(checked.error());

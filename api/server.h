@@ -34,6 +34,7 @@
 #include <string>
 #include <thread>
 
+#include "api/attachment_store.h"
 #include "api/authenticator.h"
 #include "api/diary_cache.h"
 #include "api/metrics.h"
@@ -78,7 +79,10 @@ struct ServerOptions {
   const Clock* clock = SystemClock::Default();
 
   // Limits (docs/API.md "Limits").
-  size_t max_body_bytes = 4 << 20;   // any request body; larger: 413
+  size_t max_body_bytes = 4 << 20;  // any request body; larger: 413
+  // A homework file (POST .../attachments, api/attachment_store.h); larger: 413. Kept in
+  // DATA/attachments.
+  size_t attachment_max_bytes = 10 << 20;
   size_t max_batch_events = 1000;    // events in one batch; more: 413
   DecodeLimits decode;               // one SignedEvent; larger: 413
   size_t ledger_max_queue = 200000;  // requests waiting for the writer; more: 503
@@ -292,6 +296,15 @@ class ApiServer {
   void GetControlWorks(const httplib::Request& req, httplib::Response& res);
   void GetWeekTimetable(const httplib::Request& req, httplib::Response& res);
   void GetLedgerEntries(const httplib::Request& req, httplib::Response& res);
+  // A user's credentials for the Act's picker (R-SEC-2), newest first, at most this many.
+  static constexpr size_t kMaxCredentialsListed = 200;
+  void GetUserCredentials(const httplib::Request& req, httplib::Response& res);
+  // Homework files (routes_files.cc).
+  void PostAttachment(const httplib::Request& req, httplib::Response& res);
+  void GetAttachment(const httplib::Request& req, httplib::Response& res);
+  // Every file a HomeworkAssigned (or a correction's homework) refers to is in the store, with
+  // its size: else InvalidArgument, before admission.
+  Status AttachmentsStored(const v1::EventBody& body) const;
 
   const ServerOptions options_;
   std::optional<NodeIdentity> node_;
@@ -308,6 +321,7 @@ class ApiServer {
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<school::ViewReader> views_;
   std::unique_ptr<SecretStore> secrets_;
+  std::unique_ptr<AttachmentStore> attachments_;
   std::unique_ptr<Authenticator> authenticator_;
   Metrics metrics_;
   DiaryCache diary_cache_;  // touch tables guarded by state_mu_ (api/diary_cache.h)

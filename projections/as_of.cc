@@ -20,6 +20,7 @@ class AsOfValidity final : public Validity {
     auto act = school_.acts.find(why->act_id);
     return act != school_.acts.end() && act->second.seq <= position_;
   }
+  std::string_view EventIdOf(uint64_t seq) const override { return state_.EventIdOf(seq); }
 
  private:
   const SchoolState& state_;

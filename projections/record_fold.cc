@@ -38,7 +38,9 @@ HomeworkValue HomeworkValueOf(const v1::HomeworkAssigned& h) {
   v.due = DayOr(h.due_date(), kNoDay);
   v.due_lesson_id = h.due_lesson_id();
   v.student_ids.assign(h.student_ids().begin(), h.student_ids().end());
-  v.attachments = h.attachments_size();
+  for (const auto& a : h.attachments()) {
+    v.attachments.push_back({a.sha256(), a.file_name(), a.media_type(), a.size_bytes()});
+  }
   return v;
 }
 

@@ -116,6 +116,9 @@ class Checker {
   Status CheckAbsenceReasonSet();
   Status CheckMarkRecorded();
   Status CheckHomeworkAssigned();
+  // The attached files' references (DocumentRef): their shape and number. Whether the node holds
+  // the files is the API's check (api/attachment_store.h), before admission.
+  static Status CheckHomeworkFiles(const v1::HomeworkAssigned& h);
 
   // Resolves a lesson of this school that records may be written on (R-LES-1).
   Result<const Lesson*> WritableLesson(std::string_view lesson_id);

@@ -158,6 +158,9 @@ Status Checker::CheckDeputyAttestationDecided() {
                   "«" + school_->UserName(body_.deputy_attestation_decided().student_id()) +
                       "» не ученик школы");
   }
+  if (body_.deputy_attestation_decided().reason().empty()) {
+    return Malformed("R-TERM-1", "Укажите основание решения об аттестации");
+  }
   return Status::Ok();
 }
 

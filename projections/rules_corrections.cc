@@ -125,6 +125,7 @@ Status Checker::CheckCorrectionRequest(const v1::CorrectionRequested& r) {
                       r.homework().lesson_id() != lesson_id)) {
         return Malformed("R-COR-1", "Исправленное задание — то же задание того же урока");
       }
+      if (!remove) EJ_RETURN_IF_ERROR(CheckHomeworkFiles(r.homework()));
       break;
     }
     case v1::CorrectionTarget::kTermMark:

@@ -318,6 +318,22 @@ Status Checker::CheckMarkRecorded() {
   return CheckMark(m, *lesson, false);
 }
 
+Status Checker::CheckHomeworkFiles(const v1::HomeworkAssigned& h) {
+  constexpr int kMaxFiles = 10;
+  if (h.attachments_size() > kMaxFiles) {
+    return Malformed(
+        "R-HW-1", "К заданию можно прикрепить не больше " + std::to_string(kMaxFiles) + " файлов");
+  }
+  for (const auto& a : h.attachments()) {
+    if (a.sha256().size() != 32 || a.file_name().empty() || a.file_name().size() > 255 ||
+        a.media_type().empty() || a.size_bytes() <= 0) {
+      return Malformed("R-HW-1",
+                       "Прикреплённый файл описан не полностью: нужны его хеш, имя, тип и размер");
+    }
+  }
+  return Status::Ok();
+}
+
 Status Checker::CheckHomeworkAssigned() {
   const auto& h = body_.homework_assigned();
   EJ_ASSIGN_OR_RETURN(const Lesson* lesson, WritableLesson(h.lesson_id()));
@@ -335,6 +351,7 @@ Status Checker::CheckHomeworkAssigned() {
     }
   }
   for (const auto& s : h.student_ids()) EJ_RETURN_IF_ERROR(CheckStudentInLesson(*lesson, s));
+  EJ_RETURN_IF_ERROR(CheckHomeworkFiles(h));
   if (!reentry_) {
     const int64_t deadline = RuleBook::HomeworkDeadlineUs(*school_, *lesson);
     if (at_us_ > deadline) {

@@ -47,12 +47,18 @@ struct LessonRecordValue {
   // a mark of that type in this lesson.
   std::vector<v1::WorkType> whole_class_works;
 };
+// A file attached to homework (DocumentRef): kept by the node's attachment store under its hash.
+struct AttachmentRef {
+  std::string sha256;  // 32 bytes
+  std::string file_name, media_type;
+  int64_t size_bytes = 0;
+};
 struct HomeworkValue {
   std::string text;
   Day due = kNoDay;
   std::string due_lesson_id;
   std::vector<std::string> student_ids;  // empty: the whole class or subgroup
-  int attachments = 0;
+  std::vector<AttachmentRef> attachments;
 };
 struct AttestationValue {
   int value = 0;  // 1..5, or 0 with `status`
@@ -66,6 +72,8 @@ class Validity {
  public:
   virtual ~Validity() = default;
   virtual bool IsInvalid(uint64_t seq) const = 0;
+  // The event id of ledger entry `seq` (empty if unknown): what a correction request names.
+  virtual std::string_view EventIdOf(uint64_t seq) const = 0;
 };
 
 class SchoolState;

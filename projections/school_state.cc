@@ -258,6 +258,17 @@ std::vector<uint64_t> SchoolState::ActorEvents(std::string_view school_id,
   return actor_events_.Get((uint64_t{s} << 32) | a);
 }
 
+std::vector<const Credential*> SchoolState::CredentialsOf(std::string_view school_id,
+                                                          std::string_view user_id) const {
+  std::vector<const Credential*> out;
+  for (const auto& [id, c] : credentials_) {
+    if (c.user_id == user_id && c.school_id == school_id) out.push_back(&c);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Credential* a, const Credential* b) { return a->issued_seq > b->issued_seq; });
+  return out;
+}
+
 std::vector<uint64_t> SchoolState::CredentialEvents(std::string_view credential_id) const {
   const uint32_t c = Find(credential_id);
   if (c == 0) return {};

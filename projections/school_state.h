@@ -150,9 +150,13 @@ class SchoolState final : public Validity {
   // person).
   const Credential* UserCredential(std::string_view school_id, std::string_view user_id,
                                    std::string_view credential_id) const;
+  // Every credential of the user (sessions, issued keys), newest first: what the director picks
+  // from in an Act (R-SEC-2). A scan of all credentials: for that page, not for a hot path.
+  std::vector<const Credential*> CredentialsOf(std::string_view school_id,
+                                               std::string_view user_id) const;
   const EventInfo* Event(uint64_t seq) const;
   uint64_t SequenceOf(std::string_view event_id) const;  // 0: unknown
-  std::string_view EventIdOf(uint64_t seq) const;
+  std::string_view EventIdOf(uint64_t seq) const override;
   const std::string& ActorOf(const EventInfo& info) const { return names_[info.actor]; }
   const std::string& CredentialOf(const EventInfo& info) const { return names_[info.credential]; }
   const std::string& SchoolOf(const EventInfo& info) const { return names_[info.school]; }

@@ -42,6 +42,7 @@ v1::LessonView LessonViewOf(const Validity& state, const School& school, const L
     v.set_order_number(rec->value.order_number);
     for (auto w : rec->value.works) v.add_works(w);
     v.set_record_sequence(rec->value_seq);
+    v.set_record_event_id(std::string(state.EventIdOf(rec->value_seq)));
   }
   for (const Homework* h : l.homework) {
     const auto* cur = h->Current(state);
@@ -53,7 +54,14 @@ v1::LessonView LessonViewOf(const Validity& state, const School& school, const L
     hv->set_due_lesson_id(cur->value.due_lesson_id);
     for (const auto& s : cur->value.student_ids) hv->add_student_ids(s);
     hv->set_sequence(cur->value_seq);
-    hv->set_attachments(cur->value.attachments);
+    hv->set_attachments(static_cast<int32_t>(cur->value.attachments.size()));
+    for (const AttachmentRef& a : cur->value.attachments) {
+      v1::DocumentRef* f = hv->add_files();
+      f->set_sha256(a.sha256);
+      f->set_file_name(a.file_name);
+      f->set_media_type(a.media_type);
+      f->set_size_bytes(a.size_bytes);
+    }
   }
   for (const auto& sid : l.substitution_ids) {
     auto s = school.substitutions.find(sid);

@@ -110,6 +110,9 @@ v1::TimetableWeekView WeekTimetableOf(const School& school, std::string_view cla
       }
     }
     v.set_class_label(school.ClassLabel(l->class_id));
+    v.set_class_id(l->class_id);
+    v.set_subgroup_id(l->subgroup_id);
+    v.set_subject_id(l->subject_id);
     if (auto g = school.subgroups.find(l->subgroup_id); g != school.subgroups.end()) {
       v.set_subgroup_name(g->second.name);
     }

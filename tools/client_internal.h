@@ -39,7 +39,7 @@ struct Flags {
       work = "answer", date, topic, kind = "regular", order, text, students, reason, lessons,
       request, id, absent, substitute, week, credentials, from, number, commission, report, subject,
       status, cls, subgroup, as_of, mode, mark_id, period_kind = "term", order_period = "final",
-      discovered, reported, reported_to, reenters;
+      discovered, reported, reported_to, reenters, attach, sha256, out;
   int value = 0, second = 0, late = -1, term = 1;
   uint64_t sequence = 0;
   bool dry_run = false, late_entry = false;

@@ -1,7 +1,15 @@
 // The journal's writes on lessons (mark, absence, lesson, homework), the classification of
 // absences (reason), and the corrections of marks (correct, approve, reject).
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "tools/client_internal.h"
 
@@ -84,6 +92,98 @@ Status FillHomework(const Flags& f, v1::EventBody& b) {
   for (const auto& st : Split(f.students)) h->add_student_ids(st);
   if (!f.id.empty()) b.set_substitution_id(f.id);
   return Status::Ok();
+}
+
+// A file's media type by its extension (the attachment store checks it against the bytes).
+std::string MediaTypeOf(const std::string& path) {
+  static const std::map<std::string, std::string> kTypes = {
+      {"pdf", "application/pdf"},
+      {"png", "image/png"},
+      {"jpg", "image/jpeg"},
+      {"jpeg", "image/jpeg"},
+      {"gif", "image/gif"},
+      {"txt", "text/plain"},
+      {"doc", "application/msword"},
+      {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+      {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+      {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+      {"odt", "application/vnd.oasis.opendocument.text"},
+      {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
+      {"odp", "application/vnd.oasis.opendocument.presentation"},
+  };
+  std::string ext = std::filesystem::path(path).extension().string();
+  if (!ext.empty()) ext.erase(0, 1);
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  auto it = kTypes.find(ext);
+  return it == kTypes.end() ? "application/octet-stream" : it->second;
+}
+
+// 64 hex digits as 32 bytes; nullopt otherwise.
+std::optional<std::string> Sha256FromHex(const std::string& hex) {
+  if (hex.size() != 64) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const auto digit = [](char ch) {
+      return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+    };
+    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+// Homework (R-HW-1), with --attach: each file is uploaded to the node's attachment store first and
+// the signed event carries its hash, name, type and size (never the bytes).
+int Homework(const Common& c, const Flags& f) {
+  auto s = Resolve(c, true, !f.attach.empty());
+  if (!s) return Fail(s.error());
+  auto date = DateArg(f.date, c.zone);
+  if (!date) return Fail(date.error());
+  v1::EventBody b = NewBody(*s);
+  *b.mutable_business_date() = *date;
+  b.set_reenters_event_id(f.reenters);
+  if (Status st = FillHomework(f, b); !st.ok()) return Fail(st);
+  for (const auto& path : Split(f.attach)) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Fail(InvalidArgument("Не удалось прочитать файл " + path));
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string type = MediaTypeOf(path);
+    auto answer = Exchange(c, *s, "POST", "/api/v1/schools/" + s->school_id + "/attachments", bytes,
+                           type, Bearer(*s));
+    if (!answer) return Fail(answer.error().WithContext(path));
+    const auto j = nlohmann::json::parse(*answer, nullptr, false);
+    auto sha = Sha256FromHex(j.is_object() ? Str(j, "sha256") : "");
+    if (!sha) return Fail(Internal("the server's answer names no file hash"));
+    auto* ref = b.mutable_homework_assigned()->add_attachments();
+    ref->set_title(std::filesystem::path(path).filename().string());
+    ref->set_sha256(*sha);
+    ref->set_file_name(std::filesystem::path(path).filename().string());
+    ref->set_media_type(type);
+    ref->set_size_bytes(static_cast<int64_t>(bytes.size()));
+  }
+  if (b.homework_assigned().text().empty() && b.homework_assigned().attachments().empty()) {
+    return Fail(InvalidArgument("Укажите текст задания (--text) или прикрепите файл (--attach)"));
+  }
+  return Submit(c, *s, b);
+}
+
+// A homework's file, downloaded into --out.
+int HomeworkFile(const Common& c, const Flags& f) {
+  auto s = ResolveReader(c);
+  if (!s) return Fail(s.error());
+  auto bytes =
+      Exchange(c, *s, "GET",
+               "/api/v1/schools/" + s->school_id + "/homework/" + f.mark_id + "/files/" + f.sha256,
+               "", "", Bearer(*s));
+  if (!bytes) return Fail(bytes.error());
+  std::ofstream out(f.out, std::ios::binary | std::ios::trunc);
+  out << *bytes;
+  out.close();
+  if (!out) return Fail(IoError("Не удалось записать " + f.out));
+  std::cout << "Файл сохранён: " << f.out << " (" << bytes->size() << " байт)\n";
+  return 0;
 }
 
 int Reason(const Common& c, const Flags& f) {
@@ -202,12 +302,21 @@ void AddJournalCommands(Verbs& v) {
       ->capture_default_str();
   lesson->add_option("--order", f->order, "the order number (distance learning)");
 
-  auto* homework =
-      v.Add("homework", "assign homework (R-HW-1)", Use::kSigning, LessonEvent(c, f, FillHomework));
+  auto* homework = v.Add("homework", "assign homework (R-HW-1)", Use::kSigning,
+                         [c, f] { return Homework(*c, *f); });
   LessonFlags(*f, homework);
-  homework->add_option("--text", f->text, "what to do")->required();
+  homework->add_option("--text", f->text, "what to do");
+  homework->add_option("--attach", f->attach,
+                       "files to attach (a.pdf,b.png): uploaded, then signed by hash");
   homework->add_option("--students", f->students, "only for these students (a,b,c)");
   homework->add_option("--homework-id", f->mark_id, "the homework's id (default: a new one)");
+
+  auto* file = v.Add("homework-file", "download a file attached to homework", Use::kReading,
+                     [c, f] { return HomeworkFile(*c, *f); });
+  file->add_option("--homework", f->mark_id, "the homework's id")->required();
+  file->add_option("--sha256", f->sha256, "the file's SHA-256 (hex), as the lesson lists it")
+      ->required();
+  file->add_option("--out", f->out, "where to save it")->required();
 
   auto* reason = v.Add("reason", "classify a student's absences (class teacher, R-ATT-2)",
                        Use::kSigning, [c, f] { return Reason(*c, *f); });

@@ -82,8 +82,39 @@ std::string WireTarget(std::string_view target) {
 
 }  // namespace
 
+// A refusal's kind in the words of the person at the terminal (the code stays in --json answers
+// and in the server's logs).
+std::string_view RuCodeName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kInvalidArgument:
+      return "неверные данные";
+    case StatusCode::kUnauthenticated:
+      return "нужно войти";
+    case StatusCode::kPermissionDenied:
+      return "нет права";
+    case StatusCode::kNotFound:
+      return "не найдено";
+    case StatusCode::kAlreadyExists:
+      return "уже записано";
+    case StatusCode::kFailedPrecondition:
+      return "правило школы не позволяет";
+    case StatusCode::kResourceExhausted:
+      return "слишком много";
+    case StatusCode::kUnavailable:
+      return "сервер недоступен, повторите позже";
+    case StatusCode::kDataLoss:
+      return "данные повреждены";
+    case StatusCode::kIoError:
+      return "ошибка диска или системы";
+    default:
+      return "внутренняя ошибка";
+  }
+}
+
 int Fail(const Status& s) {
-  std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
+  std::string line = "Отказ (" + std::string(RuCodeName(s.code())) + "): " + s.message();
+  if (!s.rule().empty()) line += " [" + s.rule() + "]";
+  std::fprintf(stderr, "%s\n", line.c_str());
   return 1;
 }
 

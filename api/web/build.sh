@@ -17,11 +17,18 @@ rm -rf "$GEN" && mkdir -p "$GEN" "$OUT"
 # No import cycle between the modules (check-imports.mjs), so that every module is evaluated after
 # everything it imports.
 node check-imports.mjs src
-# The bundle imports the generated code as "gen/...".
+# The bundle imports the generated code as "gen/...". What only some pages need and is large (the
+# XLSX writer of the reports' export) is imported dynamically and split into chunk-*.js files
+# beside app.js (ejournald serves one path segment), loaded when used, so that the diary on a phone
+# does not download it.
+rm -f "$OUT"/chunk-*
 NODE_PATH="$PWD/node_modules" node_modules/.bin/esbuild src/app.js --bundle --format=esm --target=chrome120 --minify \
-  --sourcemap --log-level=warning --alias:gen="$GEN" --outfile="$OUT/app.js"
+  --sourcemap --log-level=warning --alias:gen="$GEN" --splitting --outdir="$OUT" \
+  --entry-names="[name]" --chunk-names="chunk-[name]-[hash]"
 # Served gzipped to browsers that accept it (api/routes_web.cc), compressed once here.
-gzip -9 -n -c "$OUT/app.js" > "$OUT/app.js.gz"
+for js in "$OUT"/app.js "$OUT"/chunk-*.js; do
+  [ -f "$js" ] && gzip -9 -n -c "$js" > "$js.gz"
+done
 # The icon and the web app manifest go beside the page (the manifest is linked from index.html only
 # once ejournald serves .webmanifest and its CSP allows manifest-src; README.md).
 cp src/index.html src/app.css src/favicon.svg src/manifest.webmanifest "$OUT/"

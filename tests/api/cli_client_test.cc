@@ -74,7 +74,7 @@ TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3
   r = Cli("math", {"mark", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s3",
                    "--value", "7"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: InvalidArgument: Отметка — от 1 до 5, а не 7 [R-MARK-1]"),
+  EXPECT_NE(r.err.find("Отказ (неверные данные): Отметка — от 1 до 5, а не 7 [R-MARK-1]"),
             std::string::npos)
       << r.err;
   At(D(2025, 10, 7), "09:00");               // the next day: an answer in class is past its window
@@ -83,7 +83,7 @@ TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3
   r = Cli("math", {"mark", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s2",
                    "--value", "5"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: FailedPrecondition: Срок выставления этой отметки прошёл"),
+  EXPECT_NE(r.err.find("Отказ (правило школы не позволяет): Срок выставления этой отметки прошёл"),
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("[R-MARK-3]"), std::string::npos) << r.err;
@@ -109,7 +109,7 @@ TEST_F(CliClientTest, MarkCorrectionApprovalAndTheDiary_R_COR_1_R_MARK_3_R_ACC_3
   EXPECT_NE(r.out.find("Дневник: s1, неделя с 06.10.2025"), std::string::npos) << r.out;
   r = Cli("parent", {"diary", "--student", "s3", "--week", "2025-10-06", "--json"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: NotFound"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Отказ (не найдено)"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
   // The deputy reads the corrected cell.
   r = Cli("deputy", {"history", "--lesson", "math-5a-1", "--student", "s3", "--json"});
@@ -162,7 +162,7 @@ TEST_F(CliClientTest, TheRunningServerBacksUpForTheAdministrator_R_ACC_2) {
   ASSERT_EQ(CliLogin("math").exit_code, 0);
   r = Cli("math", {"server-backup"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: PermissionDenied"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Отказ (нет права)"), std::string::npos) << r.err;
   TempDir restored;
   const std::string verified = RestoredBackupVerified(restored.Sub("copy"));
   EXPECT_NE(verified.find("ledger OK"), std::string::npos) << verified;

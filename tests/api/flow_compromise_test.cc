@@ -190,13 +190,13 @@ TEST_F(CompromiseFlowTest, TheActVoidsTheLeakAndTheTeacherReenters_R_SEC_1_to_4)
   ProcessResult r = Cli("attacker", {"mark", "--lesson", "math-5a-2", "--date", "2025-10-08",
                                      "--student", "s2", "--value", "2"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: Unauthenticated: Ключ «" + stolen + "» отозван"), std::string::npos)
+  EXPECT_NE(r.err.find("Отказ (нужно войти): Ключ «" + stolen + "» отозван"), std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("отозван актом о компрометации: войдите снова [R-SEC-2]"), std::string::npos)
       << r.err;
   r = Cli("attacker", {"journal", "--class", "5a", "--subject", "math"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: Unauthenticated"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Отказ (нужно войти)"), std::string::npos) << r.err;
   EXPECT_EQ(LedgerSize(), act_seq);
 
   // The journal, the diary, the queue and the reports no longer count the voided records.
@@ -228,7 +228,7 @@ TEST_F(CompromiseFlowTest, TheActVoidsTheLeakAndTheTeacherReenters_R_SEC_1_to_4)
   r = Cli("attacker", {"login", "--server", url_, "--school", kSchool, "--login", "math",
                        "--password", kPassword});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: Unauthenticated"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Отказ (нужно войти)"), std::string::npos) << r.err;
   SignIn("math", "math", "новый пароль 2025");
   EXPECT_NE(CredentialOf("math"), stolen);
   // A re-entry names the same cell as the voided record (R-SEC-4).

@@ -95,7 +95,7 @@ TEST_F(CorrectionFlowTest, RequestQueueApprovalRejectionAndLateEntry_R_COR_1_R_C
   // who teaches never approves their own request (R-COR-1, see the test below).
   ProcessResult r = Cli("math", {"approve", "--request", "rq-1"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: PermissionDenied"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Отказ (нет права)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("[R-ACC-2]"), std::string::npos) << r.err;
   EXPECT_EQ(PageGrid(Page("deputy")), wrong);
 
@@ -161,7 +161,7 @@ TEST_F(CorrectionFlowTest, RequestQueueApprovalRejectionAndLateEntry_R_COR_1_R_C
   r = Cli("math", {"mark", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student", "s2",
                    "--value", "5", "--mark-id", "m-late"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: FailedPrecondition: Срок выставления этой отметки прошёл"),
+  EXPECT_NE(r.err.find("Отказ (правило школы не позволяет): Срок выставления этой отметки прошёл"),
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("[R-MARK-3]"), std::string::npos) << r.err;
@@ -220,8 +220,7 @@ TEST_F(CorrectionFlowTest, TheApproverIsNeverTheRequester_R_COR_1) {
   const uint64_t size = LedgerSize();
   ProcessResult r = Cli("dt", {"approve", "--request", "rq-dt"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: PermissionDenied: Свою заявку не утверждают"), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("Отказ (нет права): Свою заявку не утверждают"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("[R-COR-1]"), std::string::npos) << r.err;
   EXPECT_EQ(LedgerSize(), size);
   EXPECT_EQ(CellText(Read("deputy", {"history", "--lesson", "rus-9a-1", "--student", "n1"})
@@ -308,7 +307,7 @@ TEST_F(CorrectionFlowTest, FinalMarksChangeOnlyByTheDirectorsOrder_R_COR_2) {
   full.insert(full.end(), {"--deputy-explanation", "Объяснительная завуча от 25.05.2026"});
   r = Cli("deputy", full);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("error: PermissionDenied"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Отказ (нет права)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("[R-ACC-2]"), std::string::npos) << r.err;
   EXPECT_EQ(LedgerSize(), size);
   EXPECT_EQ(final_mark().value("value", 0), 3);

@@ -125,7 +125,11 @@ TEST_F(ReadsTest, ReportsAndCorrectionQueue) {
               ct)
           ->status,
       200);
-  ExpectHidden("/api/v1/schools/school-1/corrections", ct,
+  // The queue: a teacher gets their own pending requests only (ct has none), a parent nothing.
+  auto own = GetPath("/api/v1/schools/school-1/corrections", ct);
+  EXPECT_EQ(own->status, 200) << own->body;
+  EXPECT_EQ(Json(own).value("requests", nlohmann::json::array()).size(), 0u) << own->body;
+  ExpectHidden("/api/v1/schools/school-1/corrections", TokenOf("parent"),
                "/api/v1/schools/school-1/reports/nothing");
   ExpectHidden("/api/v1/schools/school-1/reports/problems?class=9a&from=2025-10-01&to=2025-10-31",
                ct, "/api/v1/schools/school-1/reports/nothing");

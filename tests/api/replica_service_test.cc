@@ -518,7 +518,7 @@ TEST_F(ReplicaServiceTest, CliReadsFromAReplicaWhatItReadsFromTheWriter_R_ACC_1_
   const auto foreign_w = cli("PARENT", at(*writer, foreign));
   const auto foreign_r = cli("PARENT", at(*replica, foreign));
   EXPECT_EQ(foreign_w.exit_code, 1);
-  EXPECT_NE(foreign_w.err.find("error: NotFound"), std::string::npos) << foreign_w.err;
+  EXPECT_NE(foreign_w.err.find("Отказ (не найдено)"), std::string::npos) << foreign_w.err;
   EXPECT_EQ(foreign_r.exit_code, 1);
   EXPECT_EQ(foreign_r.err, foreign_w.err);
   EXPECT_EQ(foreign_r.out, "");
@@ -539,8 +539,7 @@ TEST_F(ReplicaServiceTest, CliReadsFromAReplicaWhatItReadsFromTheWriter_R_ACC_1_
   const auto wrong_w = cli("WRONG", at(*writer, signed_own));
   const auto wrong_r = cli("WRONG", at(*replica, own));  // the token refused, then signed
   EXPECT_EQ(wrong_w.exit_code, 1);
-  EXPECT_NE(wrong_w.err.find("error: Unauthenticated: Подпись запроса не сходится"),
-            std::string::npos)
+  EXPECT_NE(wrong_w.err.find("Отказ (нужно войти): Подпись запроса не сходится"), std::string::npos)
       << wrong_w.err;
   EXPECT_NE(wrong_w.err.find("[R-ACC-1]"), std::string::npos) << wrong_w.err;
   EXPECT_EQ(wrong_r.exit_code, 1);
@@ -572,8 +571,7 @@ TEST_F(ReplicaServiceTest, CliReadsFromAReplicaWhatItReadsFromTheWriter_R_ACC_1_
   const auto stale_r = cli("PARENT", at(*ahead, own));
   EXPECT_EQ(stale_r.exit_code, 1);
   const auto message = nlohmann::json::parse(stale_w->body)["error"]["message"].get<std::string>();
-  EXPECT_NE(stale_r.err.find("error: Unauthenticated: " + message + " [R-ACC-1]"),
-            std::string::npos)
+  EXPECT_NE(stale_r.err.find("Отказ (нужно войти): " + message + " [R-ACC-1]"), std::string::npos)
       << stale_r.err << "\nthe writer: " << stale_w->body;
 }
 

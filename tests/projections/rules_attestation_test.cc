@@ -163,6 +163,8 @@ TEST_F(RulesTest, R_TERM_1_AbsentOverHalfNotAttestedUnlessTheDeputyDecides) {
   d->mutable_period()->set_kind(v1::PERIOD_KIND_TERM);
   d->mutable_period()->set_term_number(1);
   d->set_attest(true);
+  v1::EventBody no_grounds = decide;
+  EXPECT_TRUE(IsRefused(Submit(no_grounds), kMalformed, "R-TERM-1"));
   d->set_reason("болезнь, материал освоен");
   v1::EventBody by_teacher = decide;
   by_teacher.set_actor_id("russian");

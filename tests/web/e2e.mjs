@@ -15,7 +15,9 @@
 //   [--chromium /usr/bin/chromium]
 // Exit 0: passed; 77: skipped (no chromium or no playwright-core), with the reason; else failed.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -28,9 +30,22 @@ function run(cmd, argv, opts = {}) {
   return r.stdout;
 }
 const pad = (x) => String(x).padStart(2, "0");
-// A moment as the <input type=datetime-local> of the browser (same machine, same zone) takes it.
-const localInput = (t) => `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}T` +
-  `${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}`;
+// The pages show and take moments in the school's time zone (/me's time_zone, set below).
+let schoolZone = "UTC";
+const zoneFields = (t) => Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: schoolZone, hourCycle: "h23",
+  year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })
+  .formatToParts(t).filter((x) => x.type !== "literal").map((x) => [x.type, x.value]));
+// A moment as the pages' <input type=datetime-local> takes it: the school's wall time.
+const localInput = (t) => { const f = zoneFields(t); return `${f.year}-${f.month}-${f.day}T${f.hour}:${f.minute}:${f.second}`; };
+// The moment a school wall time ("YYYY-MM-DDTHH:MM[:SS]") names.
+const instantOf = (local) => {
+  const [d, tm] = local.split("T");
+  const [y, mo, dd] = d.split("-").map(Number);
+  const [h, mi, sec = 0] = tm.split(":").map(Number);
+  const wall = Date.UTC(y, mo - 1, dd, h, mi, sec);
+  const offsetAt = (ms) => { const f = zoneFields(new Date(ms)); return Date.UTC(+f.year, f.month - 1, +f.day, +f.hour, +f.minute, +f.second) - Math.floor(ms / 1000) * 1000; };
+  return new Date(wall - offsetAt(wall - offsetAt(wall)));
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const data = mkdtempSync(path.join(tmpdir(), "ejournal-web-"));
@@ -95,6 +110,7 @@ try {
   const teacherSignIn = now().getTime();  // the Act below covers the session from here, however long the test takes
   const teacher = await signIn("TEACHER");
   const tme = await me(teacher);
+  schoolZone = tme.time_zone || "UTC";
   await teacher.waitForSelector("#who");
   check(tme.display_name && await teacher.locator("#who").innerText() === tme.display_name,
     "the header names the signed-in user as the school lists them");
@@ -258,7 +274,13 @@ try {
   await teacher.click(corrForm + " button[type=submit]");
   await teacher.waitForFunction(() => document.getElementById("status").textContent.includes("Запрос на исправление"));
   await shot(teacher, "05-teacher-correction");
-  check(await teacher.locator(cell).innerText() === withMark3, "the mark stays 3 until the deputy decides");
+  {
+    // The cell keeps its 3 and shows the requested 4 in brackets, marked as awaiting the deputy.
+    const shown = await teacher.locator(cell).innerText();
+    const pendingCell = await teacher.locator(cell).evaluate((b) => b.closest("td").classList.contains("pending"));
+    check(shown.replace(/\s*\(4\)$/, "") === withMark3 && shown.endsWith("(4)") && pendingCell,
+      "the mark stays 3 until the deputy decides, the request shown beside it: " + shown);
+  }
 
   // ---- deputy: the queue, the cell's history, approve
   const deputy = await signIn("DEPUTY");
@@ -380,8 +402,11 @@ try {
   await auditor.check('#audit-view input[value="both"]');
   check(await auditor.locator("#now-page").isVisible(), "the toggle shows both pages again");
   // The field and the slider show one moment: the slider's seconds are the field's.
-  const moment = () => auditor.evaluate(() => ({ field: new Date(document.getElementById("as-of").value).getTime(),
-    slider: Number(document.getElementById("as-of-slider").value) * 1000 }));
+  const moment = async () => {
+    const m = await auditor.evaluate(() => ({ field: document.getElementById("as-of").value,
+      slider: Number(document.getElementById("as-of-slider").value) * 1000 }));
+    return { field: instantOf(m.field).getTime(), slider: m.slider };
+  };
   const m0 = await moment();
   check(m0.field === m0.slider && m0.field === Math.floor(beforeCorrection.getTime() / 1000) * 1000,
     "the moment's field and slider show the same moment");
@@ -403,7 +428,15 @@ try {
   await director.waitForSelector("#awaiting h2");
   const awaitingBefore = await director.locator("#awaiting-list li").count();
   await director.fill("#act-user", env.TEACHER);
-  await director.fill("#act-creds", tme.credential_id);
+  // The teacher's credentials are listed by kind and dates to tick, not typed: only the browser
+  // session the password leak exposed.
+  const credBox = `input.act-cred[value="${tme.credential_id}"]`;
+  await director.waitForSelector(credBox);
+  const credRow = await director.locator("label.act-cred-row", { has: director.locator(credBox) }).innerText();
+  check(credRow.includes("ключ сеанса") && credRow.includes("выдан") && !credRow.includes(tme.credential_id),
+    "the Act's picker names the session by kind and dates, not by its id: " + credRow);
+  for (const box of await director.locator("input.act-cred").all()) await box.uncheck();
+  await director.check(credBox);
   await director.fill("#act-from", localInput(new Date(teacherSignIn - 60 * 1000)));
   await director.fill("#act-reason", "пароль учителя стал известен ученикам");
   check(await director.locator("#act-record").isDisabled(), "the Act cannot be recorded before its dry run");
@@ -416,7 +449,7 @@ try {
   await director.click("#act-record");
   await director.waitForSelector("#act-recorded");
   await shot(director, "10-director-act-recorded");
-  check((await statusText(director)).includes("Акт записан"), "the director recorded the Act");
+  check(/Акт № .* записан/.test(await statusText(director)), "the director recorded the Act");
   await director.waitForFunction((n) => document.querySelectorAll("#awaiting-list li").length > n, awaitingBefore);
   check(true, "the records the Act invalidated await re-entry (R-SEC-4): " +
     (await director.locator("#awaiting h2").innerText()));
@@ -652,6 +685,22 @@ try {
     (reportTerm >= term || bars.some((h) => h > 0)),
     `the class progress report draws a quality bar per class (term ${reportTerm}): ` + bars.map(Math.round).join(", "));
   await shot(deputy, "19-deputy-progress");
+  {
+    // The report as files: CSV for Excel in a Russian locale (BOM, «;»), XLSX read back by exceljs.
+    const [csvDl] = await Promise.all([deputy.waitForEvent("download"), deputy.click("#export-csv")]);
+    const csv = readFileSync(await csvDl.path(), "utf8");
+    const progressRows = await deputy.locator("#progress-table tbody tr").count();
+    check(csv.startsWith("\uFEFFКласс;Учеников;") && csv.trim().split("\r\n").length === progressRows + 1 &&
+      csvDl.suggestedFilename().endsWith(".csv"), "the progress report downloads as CSV with its header and a row per class");
+    const [xlsxDl] = await Promise.all([deputy.waitForEvent("download"), deputy.click("#export-xlsx")]);
+    const ExcelJS = createRequire(path.join(path.dirname(fileURLToPath(import.meta.url)), "../../api/web/package.json"))("exceljs");
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(await xlsxDl.path());
+    const sheet = book.worksheets[0];
+    check(sheet && sheet.getRow(1).getCell(1).value === "Класс" && sheet.rowCount === progressRows + 1 &&
+      typeof sheet.getRow(2).getCell(2).value === "number",
+      `the progress report downloads as XLSX: a sheet «${sheet && sheet.name}» with the header, a row per class, numbers as numbers`);
+  }
   for (const [kind, sel] of [["control", "#control-table"], ["summary", "#summary-table"], ["problems", "#problems-table"],
     ["substitutions", "#substitutions-table"], ["acks", "#acks-table"], ["attendance", "#attendance-table"]]) {
     await deputy.goto(`${url}/#/reports?kind=${kind}&month=${env.LESSON_DATE.slice(0, 7)}`);

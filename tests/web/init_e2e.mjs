@@ -298,7 +298,12 @@ try {
   await start("2026-09-01T08:40");
   browser = await chromium.launch(chromiumOptions(chromiumPath));
   const t2 = await signIn("petrova.ni", "пароль учителя", "teacher");
-  check(await t2.evaluate(() => location.hash) === "#/journal", "the teacher lands on the journal");
+  check(await t2.evaluate(() => location.hash) === "#/today", "the teacher lands on «Мой день»");
+  await t2.waitForSelector("#today-lessons .today-lesson");
+  check((await t2.locator("#today-lessons .today-lesson").first().innerText()).includes("Математика"),
+    "«Мой день» lists the first lesson of the day by class and subject");
+  await shot(t2, "init-05-teacher-day");
+  await t2.click("#today-lessons a.today-open");
   await t2.waitForSelector("table.grid");
   const lesson = t2.locator("table.grid thead button[data-lesson]").first();
   check((await lesson.innerText()).includes("01.09"), "the journal's first lesson is 1 September");
@@ -307,7 +312,7 @@ try {
   check(await t2.inputValue("#topic") === "Натуральные числа", "the lesson form offers the КТП's first topic");
   await clearStatus(t2);
   await t2.click("#topic-form button[type=submit]");
-  await statusSays(t2, /Тема записана/);
+  await statusSays(t2, /Урок записан/);
   const cell = (name) => t2.locator("table.grid tbody tr", { hasText: name }).locator("td.cell button").first();
   await cell("Иванов Пётр Сергеевич").focus();
   await t2.keyboard.press("5");

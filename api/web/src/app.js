@@ -19,8 +19,10 @@ import { schedulePage } from "./pages/schedule.js";
 import { passwordPage } from "./pages/password.js";
 import { planPage } from "./pages/plan.js";
 import { weekPage } from "./pages/week.js";
+import { todayPage } from "./pages/today.js";
 
 start(loginPage, { journal: journalPage, diary: diaryPage, corrections: correctionsPage,
   act: actPage, audit: auditPage, substitutions: substitutionsPage, reports: reportsPage,
   class: classPage, timetable: timetablePage, reentry: reentryPage, ledger: ledgerPage,
-  setup: setupPage, schedule: schedulePage, password: passwordPage, plan: planPage, week: weekPage });
+  setup: setupPage, schedule: schedulePage, password: passwordPage, plan: planPage, week: weekPage,
+  today: todayPage });

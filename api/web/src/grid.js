@@ -17,12 +17,17 @@ export function cellText(cell) {
 }
 
 // `page`: a JournalPageView. `compare(student, lesson)`: the other page's text of the cell; a cell
-// that differs is marked.
-export function gridTable(page, { onCell, onLesson, onTerm, compare, idPrefix = "c" } = {}) {
+// that differs is marked. `pending(student, lesson)` (student "" for the lesson's own record and
+// homework): the requests awaiting the deputy there, each {short, text}; such a cell shows the
+// proposed value in brackets until the deputy decides (R-COR-1).
+export function gridTable(page, { onCell, onLesson, onTerm, compare, pending, idPrefix = "c" } = {}) {
   const lessons = page.lessons || [];
+  const waiting = (s, l) => (pending ? pending(s, l) : []);
   const head = el("tr", {}, el("th", { class: "student", scope: "col" }, "Ученик"),
     ...lessons.map((l, j) => el("th", { scope: "col", "data-lesson": l.lessonId,
-      title: l.topic || l.plannedTopic || "" },
+      class: waiting("", l.lessonId).length ? "pending" : null,
+      title: [l.topic || l.plannedTopic || "", ...waiting("", l.lessonId).map((p) => "ждёт решения завуча: " + p.text)]
+        .filter(Boolean).join("\n") },
       onLesson ? el("button", { type: "button", class: "secondary", "data-lesson": l.lessonId,
         onclick: () => onLesson(l, j) }, fmtDate(l.date, true)) : fmtDate(l.date, true))),
     el("th", { scope: "col" }, "Ср."), el("th", { scope: "col" }, "Итог"));
@@ -37,15 +42,20 @@ export function gridTable(page, { onCell, onLesson, onTerm, compare, idPrefix = 
         const text = cellText(c);
         const td = el("td", { class: "cell" });
         if (compare && compare(r.studentId, l.lessonId) !== text) td.classList.add("diff");
+        const asked = waiting(r.studentId, l.lessonId);
+        const askedText = asked.length ? el("span", { class: "pending-value", title: "Ждёт решения завуча: " +
+          asked.map((p) => p.text).join("; ") }, "(" + asked.map((p) => p.short).join(" ") + ")") : "";
+        if (asked.length) td.classList.add("pending");
         if (onCell) {
           const b = el("button", { type: "button", id: `${idPrefix}-${i}-${j}`, "data-row": i, "data-col": j,
             "data-student": r.studentId, "data-lesson": l.lessonId,
-            "aria-label": `${r.studentName || r.studentId}, ${fmtDate(l.date)}: ${text || "пусто"}` },
-            el("span", { class: text.includes("н") ? "absent" : "mark" }, text));
+            "aria-label": `${r.studentName || r.studentId}, ${fmtDate(l.date)}: ${text || "пусто"}` +
+              (asked.length ? "; ждёт решения завуча: " + asked.map((p) => p.text).join("; ") : "") },
+            el("span", { class: text.includes("н") ? "absent" : "mark" }, text), askedText);
           b.onclick = () => onCell(r, l, c, b);
           b.onkeydown = (ev) => gridKey(ev, i, j, idPrefix, r, l, c, b, onCell);
           td.append(b);
-        } else td.append(el("span", { class: text.includes("н") ? "absent" : "mark" }, text));
+        } else td.append(el("span", { class: text.includes("н") ? "absent" : "mark" }, text), askedText);
         return td;
       }),
       el("td", {}, r.weightedMeanX100 ? num(r.weightedMeanX100 / 100, 2) : ""),

@@ -3,6 +3,7 @@
 // go() from here without an import cycle.
 import { el, clear, status, fail } from "./ui.js";
 import { me, has, restore, signOut } from "./session.js";
+import { setTimeZone } from "./dates.js";
 
 export function route() {
   const h = location.hash.replace(/^#\/?/, "");
@@ -23,7 +24,7 @@ export async function show(page) {
 // The page a user lands on after signing in, by role.
 export function home() {
   if (has("admin")) return "setup";
-  if (has("teacher")) return "journal";
+  if (has("teacher")) return "today";
   if (has("parent") || has("student")) return "diary";
   if (has("deputy")) return "corrections";
   if (has("director")) return "act";
@@ -40,6 +41,7 @@ function nav() {
     n.append(el("button", { class: "secondary", type: "button", id: "logout", onclick: logout }, "Выйти"));
     return;
   }
+  if (has("teacher")) links.push(["today", "Мой день"]);
   if (has("teacher") || has("deputy") || has("director") || has("methodist") || has("class_teacher"))
     links.push(["journal", "Журнал"]);
   if (has("parent") || has("student") || has("class_teacher") || has("teacher"))
@@ -85,6 +87,7 @@ async function renderNow() {
   status("");
   const { page, params } = route();
   if (!(await restore())) { nav(); return loginPage(); }
+  setTimeZone(me.time_zone);  // moments are shown and entered in the school's time zone (R-TIME-1)
   nav();
   // R-SET-2: a first or reset password is changed before anything else.
   const fn = me.must_change_password ? pages.password : pages[page];

@@ -152,7 +152,7 @@ export const mean = (x100) => (x100 ? (x100 / 100).toFixed(2).replace(".", ",") 
 export const num = (x, digits) => x.toFixed(digits).replace(".", ",");
 
 // Event types (EventBody's payload field names) in Russian; unknown ones as they are.
-const TYPES = {
+export const TYPES = {
   mark_recorded: "отметка", attendance_recorded: "пропуск/опоздание", lesson_conducted: "тема урока",
   homework_assigned: "домашнее задание", absence_reason_set: "причина пропуска",
   correction_requested: "запрос на исправление", correction_approved: "исправление одобрено",

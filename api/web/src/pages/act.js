@@ -1,10 +1,12 @@
-// The credential-compromise Act (director, admin; R-SEC-2, R-SEC-3): the dry run lists what it
-// would invalidate, and only then is the same Act recorded; below, the records awaiting re-entry
-// by their author (R-SEC-4).
+// The credential-compromise Act (director, admin; R-SEC-2, R-SEC-3): the user picked by name, their
+// credentials listed with when and how each was issued and used, to tick; the dry run lists what
+// it would invalidate, and only then is the same Act recorded; below, the records awaiting
+// re-entry by their author (R-SEC-4).
 import { AuditListViewSchema } from "gen/ejournal/v1/views_pb.js";
-import { el, clear, status, fail, main, typeName, actorText, byRu } from "../ui.js";
-import { parseDate } from "../dates.js";
-import { read, submit, S, session, me, uuid } from "../session.js";
+import { el, clear, status, fail, failAt, main, byRu, credentialKind } from "../ui.js";
+import { parseDate, fmtDateTime, instantOf } from "../dates.js";
+import { api, read, submit, S, session, me, uuid } from "../session.js";
+import { auditLine } from "../widgets.js";
 import { showAwaiting } from "./reentry.js";
 import { loadSetup } from "./setup.js";
 
@@ -26,7 +28,8 @@ export async function actPage() {
   const f = el("form", { id: "act-form" },
     el("label", {}, "Пользователь, чей доступ скомпрометирован ", el("input", { name: "user", id: "act-user", required: true,
       list: "act-users", autocomplete: "off", placeholder: "ФИО или логин" }), users),
-    el("label", {}, "Скомпрометированные учётные данные (через запятую) ", el("input", { name: "creds", id: "act-creds", size: 40, required: true })),
+    el("fieldset", { id: "act-creds" }, el("legend", {}, "Скомпрометированные ключи входа"),
+      el("p", { class: "muted" }, "Выберите пользователя — здесь появятся его ключи.")),
     el("label", {}, "Недействительно с (время школы) ", el("input", { name: "from", id: "act-from", type: "datetime-local", step: 1, required: true })),
     el("label", {}, "Номер акта ", el("input", { name: "number", id: "act-number", value: "1/" + me.today.slice(0, 4) })),
     el("label", {}, "Комиссия (через запятую) ", el("input", { name: "commission", id: "act-commission", value: myLogin })),
@@ -37,13 +40,35 @@ export async function actPage() {
   let checked = null;
   const params = () => {
     const fd = new FormData(f);
-    const creds = String(fd.get("creds") || "").split(",").map((s) => s.trim()).filter(Boolean);
+    const creds = fd.getAll("creds").map(String);
     return { user: userId(String(fd.get("user"))), creds,
-      fromUs: BigInt(new Date(String(fd.get("from"))).getTime()) * 1000n,
+      fromUs: BigInt(instantOf(String(fd.get("from"))).getTime()) * 1000n,
       number: String(fd.get("number")), reason: String(fd.get("reason") || ""),
       commission: String(fd.get("commission") || "").split(",").map((x) => x.trim()).filter(Boolean).map(userId) };
   };
   f.oninput = () => { checked = null; f.querySelector("#act-record").disabled = true; };
+  // The user's credentials (GET .../users/{user}/credentials), each a checkbox named by its kind,
+  // label and dates; those still valid are ticked (an exposed password exposes every session).
+  const credBox = f.querySelector("#act-creds");
+  let shownFor = "";
+  const showCredentials = async () => {
+    const u = userId(f.querySelector("#act-user").value);
+    if (!u || u === shownFor || !s.users.get(u)) return;
+    shownFor = u;
+    try {
+      const r = await api(S() + "/users/" + encodeURIComponent(u) + "/credentials");
+      const when = (us) => (Number(us) ? fmtDateTime(new Date(Number(us) / 1000)) : "—");
+      clear(credBox).append(el("legend", {}, "Скомпрометированные ключи входа: " + r.user_name),
+        r.credentials.length ? "" : el("p", {}, "У пользователя нет ключей входа."),
+        ...r.credentials.map((c) => el("label", { class: "act-cred-row" },
+          el("input", { type: "checkbox", name: "creds", class: "act-cred", value: c.credential_id, checked: !c.revoked || null }),
+          ` ${c.kind === "session" ? credentialKind("sess-") : credentialKind("")}` + (c.label ? ` «${c.label}»` : "") +
+          `, выдан ${when(c.issued_at_us)}` + (c.revoked ? ", отозван" : Number(c.not_after_us) ? `, действует до ${when(c.not_after_us)}` : "") +
+          `; подписано записей: ${c.events}` + (c.events ? `, последняя ${when(c.last_event_at_us)}` : ""))));
+    } catch (e) { failAt(credBox, e); }
+  };
+  f.querySelector("#act-user").addEventListener("change", showCredentials);
+  f.querySelector("#act-user").addEventListener("input", showCredentials);
   f.onsubmit = async (ev) => {
     ev.preventDefault();
     try {
@@ -53,29 +78,28 @@ export async function actPage() {
       const events = r.events || [];
       clear(out).append(el("h2", {}, `Акт сделает недействительными записей: ${events.length}`),
         el("ul", { id: "act-list" }, ...events.map((e) => el("li", {},
-          `№${e.sequence} ${typeName(e.type)} — ${actorText(e.actorName)}` +
-          (e.becauseOf ? ` (опирается на запись №${e.becauseOf})` : " (подписано скомпрометированным ключом)")))));
+          auditLine(e) + (e.becauseOf ? " (опирается на недействительную запись)" : " (подписано скомпрометированным ключом)")))));
       checked = JSON.stringify(p, (k, v) => (typeof v === "bigint" ? String(v) : v));
       f.querySelector("#act-record").disabled = false;
-    } catch (e) { fail(e); }
+    } catch (e) { failAt(f, e); }
   };
   f.querySelector("#act-record").onclick = async () => {
     const p = params();
     if (checked !== JSON.stringify(p, (k, v) => (typeof v === "bigint" ? String(v) : v))) {
-      return fail(new Error("Сначала выполните пробный прогон с этими данными"));
+      return failAt(f, new Error("Сначала выполните пробный прогон с этими данными"));
     }
     try {
       const today = parseDate(me.today);
-      const r = await submit({ case: "credentialCompromiseActRecorded", value: {
+      await submit({ case: "credentialCompromiseActRecorded", value: {
         actId: "act-" + uuid(), actNumber: p.number, actDate: today,
         commission: p.commission.map((u) => ({ userId: u })), affectedUserId: p.user,
         affectedCredentialIds: p.creds, invalidFromUs: p.fromUs, circumstances: p.reason } },
       { businessDate: today });
       f.querySelector("#act-record").disabled = true;
-      status("Акт записан: запись №" + r.sequence + ".");
-      out.append(el("p", { id: "act-recorded" }, "Акт записан в журнал: запись №" + r.sequence));
+      status(`Акт № ${p.number} записан.`);
+      out.append(el("p", { id: "act-recorded" }, `Акт № ${p.number} записан в журнал; ключи отозваны.`));
       await showAwaiting(awaiting);
-    } catch (e) { fail(e); }
+    } catch (e) { failAt(f, e); }
   };
   const awaiting = el("section", { id: "awaiting" });
   m.append(f, out, awaiting);

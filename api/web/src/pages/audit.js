@@ -6,7 +6,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { LedgerEntrySchema } from "gen/ejournal/v1/ledger_pb.js";
 import { JournalPageViewSchema, CellHistoryViewSchema } from "gen/ejournal/v1/views_pb.js";
 import { el, clear, main, ruleText, credentialKind, byRu, failAt, clearFail } from "../ui.js";
-import { isoOf, localInput, fmtDateTime, fmtDate } from "../dates.js";
+import { isoOf, localInput, fmtDateTime, fmtDate, instantOf } from "../dates.js";
 import { api, read, S } from "../session.js";
 import { go, route } from "../router.js";
 import { pickLoad, loadPicker, journalPath, showHistory } from "../widgets.js";
@@ -33,7 +33,7 @@ export async function auditPage(params) {
     const pages = el("div", { id: "audit-pages", class: "audit-pages" });
     const open = (r, l, c, b) => hist.open(r, l, b);
     if (at) {
-      const us = BigInt(new Date(at).getTime()) * 1000n;
+      const us = BigInt(instantOf(at).getTime()) * 1000n;
       const then = await read(JournalPageViewSchema, journalPath(sel.load, sel.term) + (sel.load.subgroup_id ? "&" : "?") + "as_of_us=" + us);
       const textOf = (page) => {
         const t = new Map();
@@ -44,7 +44,7 @@ export async function auditPage(params) {
       const nowText = textOf(now);
       pages.append(
         el("section", { id: "as-of-page", "aria-labelledby": "as-of-h" },
-          el("h2", { id: "as-of-h" }, "На " + fmtDateTime(new Date(at)) + " (запись №" + then.asOfSequence + ")"),
+          el("h2", { id: "as-of-h" }, "На " + fmtDateTime(instantOf(at)) + " (запись №" + then.asOfSequence + ")"),
           gridTable(then, { idPrefix: "a", onCell: open, compare: (s, l) => nowText.get(s + "|" + l) || "" })),
         el("section", { id: "now-page", "aria-labelledby": "now-h" },
           el("h2", { id: "now-h" }, "Сейчас (запись №" + now.asOfSequence + ")"),
@@ -97,11 +97,11 @@ export async function auditPage(params) {
 function momentControls(page, at, navigate) {
   const endMs = Date.now();
   const first = page.dates && page.dates.firstDay;
-  const startMs = first ? new Date(isoOf(first) + "T00:00").getTime() : endMs - 90 * 864e5;
-  const atMs = at ? new Date(at).getTime() : endMs;
+  const startMs = first ? instantOf(isoOf(first) + "T00:00").getTime() : endMs - 90 * 864e5;
+  const atMs = at ? instantOf(at).getTime() : endMs;
   const lo = Math.floor(Math.min(startMs, atMs) / 1000);
   const hi = Math.ceil(Math.max(endMs, atMs) / 1000);
-  const text = (v) => (v ? fmtDateTime(new Date(v)) : "сейчас");
+  const text = (v) => (v ? fmtDateTime(instantOf(v)) : "сейчас");
   const input = el("input", { type: "datetime-local", id: "as-of", value: at, step: 1, "aria-label": "На момент" });
   const slider = el("input", { type: "range", id: "as-of-slider", min: lo, max: hi, step: 1,
     value: Math.round(atMs / 1000), "aria-label": "Момент: от начала периода до сейчас", "aria-valuetext": text(at) });
@@ -125,7 +125,7 @@ function momentControls(page, at, navigate) {
     later();
   };
   input.oninput = () => {
-    const t = input.value ? new Date(input.value).getTime() : endMs;
+    const t = input.value ? instantOf(input.value).getTime() : endMs;
     if (Number.isNaN(t)) return;
     slider.value = String(Math.round(t / 1000));
     out.value = text(input.value);

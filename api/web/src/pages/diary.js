@@ -1,5 +1,5 @@
 // The diary (parent, student, class teacher, teacher): a student's week of lessons, topics,
-// homework (with the number of files attached), marks and absences with their reasons, the term
+// homework (with its attached files to download), marks and absences with their reasons, the term
 // marks, the parent's "Ознакомлен" (R-ACK-1), the paper diary's print link, and the class
 // teacher's absence reasons (R-ATT-2). A phone's page first (375 px): a tapped mark or absence opens
 // its details (work type, weight, teacher, comment; the absence's reason) under its lesson.
@@ -10,6 +10,7 @@ import { el, clear, status, failAt, clearFail, main, REASONS, reasonName, workNa
 import { fmtDate, addDays } from "../dates.js";
 import { read, submit, S, session, me, has, dateMsg } from "../session.js";
 import { go } from "../router.js";
+import { fileLinks } from "../editors.js";
 
 export async function diaryPage(params) {
   const m = clear(main());
@@ -54,7 +55,8 @@ export async function diaryPage(params) {
           l.topic ? el("div", {}, "Тема: " + l.topic) : "",
           ...(l.homework || []).map((h) => el("div", { class: "homework" }, "ДЗ: " + h.text,
             h.studentIds.length ? el("span", { class: "muted" }, " (индивидуальное)") : "",
-            h.attachments > 0 ? el("span", { class: "attachments" }, ` 📎 ${h.attachments} ${plural(h.attachments, "файл", "файла", "файлов")}`) : ""))),
+            (h.files || []).length ? el("div", { class: "attachments" }, ...fileLinks(h))
+              : h.attachments > 0 ? el("span", { class: "attachments" }, ` (прикреплено ${h.attachments} ${plural(h.attachments, "файл", "файла", "файлов")})`) : ""))),
         cellControls(dl, l, detail, { teacher: l.teacherId ? name(l.teacherId) : "", subs }), detail);
       day.append(row);
       if (classTeacher && dl.cell && dl.cell.attendance === AttendanceStatus.ABSENT) {

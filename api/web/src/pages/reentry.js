@@ -3,9 +3,9 @@
 import { fromJsonString } from "@bufbuild/protobuf";
 import { EventBodySchema } from "gen/ejournal/v1/event_pb.js";
 import { AuditListViewSchema } from "gen/ejournal/v1/views_pb.js";
-import { el, clear, status, fail, main, typeName, actorText } from "../ui.js";
-import { fmtDate } from "../dates.js";
+import { el, clear, status, fail, main } from "../ui.js";
 import { read, submit, S, me } from "../session.js";
+import { auditLine } from "../widgets.js";
 
 // The records an Act voided that await re-entry: the whole school's for the director (and those who
 // read everything), one's own for everyone else. Only the author re-enters a record: the button is
@@ -16,18 +16,16 @@ export async function showAwaiting(box, after) {
   clear(box).append(el("h2", {}, "Ожидают повторного ввода автором: " + events.length),
     el("p", { class: "muted" }, "Недействительные по акту, но верные записи вносит заново их автор (R-SEC-4)."),
     events.length ? el("ul", { id: "awaiting-list" }, ...events.map((e) => {
-      const li = el("li", { "data-sequence": e.sequence },
-        `№${e.sequence} ${typeName(e.type)} — ${actorText(e.actorName)}` + (e.businessDate ? `, ${fmtDate(e.businessDate)}` : "") +
-        (e.invalidatedByAct ? ` (акт ${e.invalidatedByAct})` : "") + " ");
+      const li = el("li", { "data-sequence": e.sequence }, auditLine(e) + " ");
       if (e.actorId === me.user_id) {
         li.append(el("button", { type: "button", class: "reenter secondary", onclick: async () => {
           try {
             // The voided body, decoded by the generated library; the same payload, signed anew.
             const old = fromJsonString(EventBodySchema, e.bodyJson);
-            const res = await submit(old.payload, { businessDate: old.businessDate, substitutionId: old.substitutionId,
+            await submit(old.payload, { businessDate: old.businessDate, substitutionId: old.substitutionId,
               reentersEventId: old.eventId });
             await showAwaiting(box, after);
-            status("Запись внесена заново: запись №" + res.sequence + " (вместо №" + e.sequence + ").");
+            status("Запись внесена заново.");
             if (after) await after();
           } catch (err) { fail(err); }
         } }, "Внести заново"));

@@ -9,6 +9,7 @@ import { fmtDate, addDays } from "../dates.js";
 import { read, S, me, classesOf } from "../session.js";
 import { go } from "../router.js";
 import { classPicker } from "../widgets.js";
+import { exportBar } from "../export.js";
 import { table, th, td, nameOf, byStudentName, studentTh } from "../tables.js";
 import { MONTHS, progressChart, attendanceChart } from "../charts.js";
 
@@ -43,7 +44,7 @@ export async function reportsPage(params) {
   const from = `${month}-01`;
   const to = addDays(`${mm === 12 ? my + 1 : my}-${String(mm === 12 ? 1 : mm + 1).padStart(2, "0")}-01`, -1);
   const box = el("section", { id: "report", "aria-live": "polite" });
-  m.append(box);
+  m.append(exportBar(box, KINDS.find((k) => k[0] === kind)[1]), box);
   // Every report is a view message of reports.proto.
   const q = (schema, name, p) => read(schema, S() + "/reports/" + name + "?" + new URLSearchParams(p).toString());
   if (kind === "attendance") return attendanceReport(box);
