@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "api/access.h"
@@ -20,6 +21,7 @@
 #include "api/json_util.h"
 #include "api/server.h"
 #include "ledger/crypto.h"
+#include "projections/rights.h"
 
 namespace ejournal::api {
 
@@ -112,6 +114,82 @@ void ApiServer::GetClassMarks(const httplib::Request& req, httplib::Response& re
                     {"term_number", *term},
                     {"subjects", std::move(subjects)},
                     {"rows", std::move(out_rows)},
+                    {"as_of_sequence", as_of}});
+  });
+}
+
+void ApiServer::GetStudentMarks(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1], student_id = req.matches[2];
+  auto term = ParseUint(req.matches[3].str());
+  if (!term) return SetError(res, term.error());
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+    const school::School& s = *reader.school;
+    // R-ACC-3: whoever may read the student's diary.
+    if (!MayReadDiary(s, *reader.user, student_id)) return SetError(res, NotVisible());
+    const school::Day today = s.zone.LocalDay(options_.clock->NowMicros());
+    const school::Membership* m = s.students.at(student_id).On(today);
+    auto cls = m == nullptr ? s.classes.end() : s.classes.find(m->class_id);
+    if (cls == s.classes.end()) {
+      return SetError(res,
+                      FailedPrecondition("Ученик сейчас не числится ни в одном классе", "R-SET-1"));
+    }
+    const std::optional<school::DayRange> days =
+        school::TermDays(s, cls->first, static_cast<int>(*term));
+    if (!days) {
+      return SetError(res,
+                      InvalidArgument("В классе нет периода " + std::to_string(*term), "R-TERM-1"));
+    }
+    // Every page of the class the student is on (a subject taught in groups: their group's).
+    std::set<std::pair<std::string, std::string>> pages;  // (subject, subgroup)
+    for (const auto& [id, load] : s.loads) {
+      if (load.class_id == cls->first) pages.emplace(load.subject_id, load.subgroup_id);
+    }
+    nlohmann::json subjects = nlohmann::json::array();
+    uint64_t as_of = 0;
+    for (const auto& [subject_id, subgroup_id] : pages) {
+      school::ReadArena arena;
+      auto built = views_->JournalPage(arena.get(), *state_, school_id, cls->first, subgroup_id,
+                                       subject_id, static_cast<int>(*term));
+      if (!built) return SetError(res, built.error());
+      const v1::JournalPageView* page = *built;
+      as_of = std::max(as_of, page->as_of_sequence());
+      const v1::JournalRowView* row = nullptr;
+      for (const auto& r : page->rows()) {
+        if (r.student_id() == student_id) row = &r;
+      }
+      if (row == nullptr) continue;  // another group's page
+      std::map<std::string, const v1::LessonView*> lessons;
+      for (const auto& l : page->lessons()) lessons[l.lesson_id()] = &l;
+      nlohmann::json marks = nlohmann::json::array();
+      for (const auto& cell : row->cells()) {
+        auto l = lessons.find(cell.lesson_id());
+        for (const auto& mk : cell.marks()) {
+          const v1::Date d = l == lessons.end() ? v1::Date() : l->second->date();
+          marks.push_back({{"value", mk.value()},
+                           {"second_value", mk.second_value()},
+                           {"work_type", mk.work_type()},
+                           {"weight_percent", mk.weight_percent()},
+                           {"comment", mk.comment()},
+                           {"date", {{"year", d.year()}, {"month", d.month()}, {"day", d.day()}}}});
+        }
+      }
+      auto subj = s.subjects.find(subject_id);
+      nlohmann::json out = MarksCell(*row);
+      out["marks"] = std::move(marks);
+      out["subject_id"] = subject_id;
+      out["subject_name"] = subj == s.subjects.end() ? subject_id : subj->second.name;
+      subjects.push_back(std::move(out));
+    }
+    std::sort(subjects.begin(), subjects.end(),
+              [](const nlohmann::json& a, const nlohmann::json& b) {
+                return a["subject_name"].get<std::string>() < b["subject_name"].get<std::string>();
+              });
+    const school::User* u = s.FindUser(student_id);
+    ReplyJson(res, {{"student_id", student_id},
+                    {"student_name", u == nullptr ? "" : u->display_name},
+                    {"class_name", std::to_string(cls->second.grade) + cls->second.letter},
+                    {"term_number", *term},
+                    {"subjects", std::move(subjects)},
                     {"as_of_sequence", as_of}});
   });
 }

@@ -110,6 +110,8 @@ void ApiServer::WebRoutes() {
       [this](const Request& req, Response& res) { GetVerifierKey(req, res); });
   Get("/api/v1/schools/" + id + "/classes/" + id + "/terms/([0-9]{1,2})/marks", "class_marks",
       [this](const Request& req, Response& res) { GetClassMarks(req, res); });
+  Get("/api/v1/schools/" + id + "/students/" + id + "/terms/([0-9]{1,2})/marks", "student_marks",
+      [this](const Request& req, Response& res) { GetStudentMarks(req, res); });
   Get("/api/v1/schools/" + id + "/classes/" + id + "/logins", "class_logins",
       [this](const Request& req, Response& res) { GetClassLogins(req, res); });
   Get("/api/v1/ledger/entries", "ledger_entries",
@@ -234,14 +236,17 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
                              s.classes.at(m->class_id).class_teacher_id == user.id);
           if (!mine || !MayReadDiary(s, user, student_id)) continue;
           const school::User* u = s.FindUser(student_id);
-          int term_kind = 0;
+          nlohmann::json cls = {
+              {"term_kind", 0}, {"terms", nlohmann::json::array()}, {"current_term", 0}};
           if (m != nullptr && s.classes.contains(m->class_id)) {
-            term_kind = class_json(s.classes.at(m->class_id))["term_kind"];
+            cls = class_json(s.classes.at(m->class_id));
           }
           students.push_back({{"student_id", student_id},
                               {"student_name", u == nullptr ? "" : u->display_name},
                               {"class_id", m == nullptr ? "" : m->class_id},
-                              {"term_kind", term_kind},
+                              {"term_kind", cls["term_kind"]},
+                              {"terms", cls["terms"]},
+                              {"current_term", cls["current_term"]},
                               {"child", st.guardians.contains(user.id)}});
         }
         // R-SUB-1: the lessons the user takes as a substitute (the substitutions not cancelled).

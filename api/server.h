@@ -292,6 +292,8 @@ class ApiServer {
   // The class teacher's table and the auditor's ledger browser (routes_pages.cc).
   void GetClassMarks(const httplib::Request& req, httplib::Response& res);
   void GetClassLogins(const httplib::Request& req, httplib::Response& res);
+  // A student's marks of a period in every subject, one table («Оценки за период»).
+  void GetStudentMarks(const httplib::Request& req, httplib::Response& res);
   void GetPlans(const httplib::Request& req, httplib::Response& res);
   void GetControlWorks(const httplib::Request& req, httplib::Response& res);
   void GetWeekTimetable(const httplib::Request& req, httplib::Response& res);

@@ -52,6 +52,20 @@ TEST_F(ReadsTest, ParentReadsOwnChildOnly) {
   EXPECT_EQ(GetPath(Diary("s2"), token)->body.find("m-s2"), std::string::npos);
   // Pages are not the parent's either.
   ExpectHidden(kMath5a, token, "/api/v1/schools/school-1/classes/zz/subjects/math/terms/1/journal");
+  // «Оценки за период»: the child's marks in every subject of the class, named; not another's.
+  const std::string marks = "/api/v1/schools/school-1/students/s1/terms/1/marks";
+  auto period = GetPath(marks, token);
+  ASSERT_EQ(period->status, 200) << period->body;
+  bool math = false;
+  const nlohmann::json answer = Json(period);
+  for (const auto& sj : answer["subjects"]) {
+    if (sj["subject_id"] == "math") {
+      math = sj["marks"].size() == 1 && sj["marks"][0]["value"] == 5 && !sj["subject_name"].empty();
+    }
+  }
+  EXPECT_TRUE(math) << period->body;
+  ExpectHidden("/api/v1/schools/school-1/students/s2/terms/1/marks", token,
+               "/api/v1/schools/school-1/students/nobody/terms/1/marks");
 }
 
 TEST_F(ReadsTest, StudentReadsOnlyThemself) {

@@ -255,6 +255,23 @@ try {
     await markButton.click();
     check(await detail.isHidden() && await markButton.getAttribute("aria-expanded") === "false", "a second tap closes the details");
   }
+  {
+    // «Оценки за период»: every subject of the child's class with its marks, mean and count.
+    await parent.goto(url + "/#/marks");
+    await parent.waitForSelector("#marks-list .subject-marks");
+    const subjects = await parent.locator("#marks-list .subject-marks h3").allInnerTexts();
+    const chips = await parent.locator("#marks-list .mark-chip").count();
+    check(subjects.length >= 5 && subjects.every((t) => /^[А-ЯЁ][а-яё]/.test(t)) && chips > 0,
+      `the period's marks list ${subjects.length} subjects by name with ${chips} marks`);
+    await parent.locator("#marks-list .mark-chip").first().click();
+    check(/\d{2}\.\d{2}\.\d{4}: \d/.test(await parent.locator("#mark-detail").innerText()),
+      "a tapped mark shows its date and work type: " + await parent.locator("#mark-detail").innerText());
+    check(await parent.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+      "the period's marks fit the phone's width");
+    await shot(parent, "03c-parent-period-marks");
+    await parent.goto(url + "/#/diary");
+    await parent.waitForSelector("#ack");
+  }
   await parent.click("#ack");
   await parent.waitForFunction(() => document.getElementById("status").textContent.includes("ознакомлен"));
   check(await parent.locator("#ack").isDisabled(), "the parent acknowledged the week (R-ACK-1)");

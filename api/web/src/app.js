@@ -20,9 +20,10 @@ import { passwordPage } from "./pages/password.js";
 import { planPage } from "./pages/plan.js";
 import { weekPage } from "./pages/week.js";
 import { todayPage } from "./pages/today.js";
+import { marksPage } from "./pages/marks.js";
 
 start(loginPage, { journal: journalPage, diary: diaryPage, corrections: correctionsPage,
   act: actPage, audit: auditPage, substitutions: substitutionsPage, reports: reportsPage,
   class: classPage, timetable: timetablePage, reentry: reentryPage, ledger: ledgerPage,
   setup: setupPage, schedule: schedulePage, password: passwordPage, plan: planPage, week: weekPage,
-  today: todayPage });
+  today: todayPage, marks: marksPage });

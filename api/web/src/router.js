@@ -46,6 +46,7 @@ function nav() {
     links.push(["journal", "Журнал"]);
   if (has("parent") || has("student") || has("class_teacher") || has("teacher"))
     links.push(["diary", "Дневник"]);
+  if (has("parent") || has("student")) links.push(["marks", "Оценки"]);
   links.push(["week", "Расписание"]);
   if (has("class_teacher")) links.push(["class", "Мой класс"]);
   if (has("teacher")) links.push(["plan", "КТП"]);
