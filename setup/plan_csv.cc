@@ -59,15 +59,6 @@ constexpr WorkName kWorkNames[] = {
     {"другое", v1::WORK_TYPE_OTHER},
 };
 
-std::string WorkTypeText(v1::WorkType type) {
-  if (type == v1::WORK_TYPE_UNSPECIFIED) return "";
-  if (type == v1::WORK_TYPE_INTERNAL_MONITORING_CONTROL_WORK) return "контрольная работа (ВШК)";
-  for (const WorkName& w : kWorkNames) {
-    if (w.type == type) return w.name;
-  }
-  return "";
-}
-
 enum Column { kNumber, kTopic, kHours, kWork, kColumnCount };
 
 const std::vector<std::vector<std::string>>& Synonyms() {
@@ -112,6 +103,15 @@ std::optional<std::pair<int, int>> LessonNumbers(const std::string& s) {
 }
 
 }  // namespace
+
+std::string WorkTypeText(v1::WorkType type) {
+  if (type == v1::WORK_TYPE_UNSPECIFIED) return "";
+  if (type == v1::WORK_TYPE_INTERNAL_MONITORING_CONTROL_WORK) return "контрольная работа (ВШК)";
+  for (const WorkName& w : kWorkNames) {
+    if (w.type == type) return w.name;
+  }
+  return "";
+}
 
 std::optional<v1::WorkType> WorkTypeOf(std::string_view raw) {
   std::string text = NameKey(raw);

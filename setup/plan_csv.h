@@ -38,6 +38,8 @@ namespace ejournal::setup {
 // when the text says ВШК, мониторинг or административная): WORK_TYPE_UNSPECIFIED for an empty
 // cell or a dash, nullopt for a text it does not know.
 std::optional<v1::WorkType> WorkTypeOf(std::string_view text);
+// A work type as a Russian journal names it ("контрольная работа"); "" when unspecified.
+std::string WorkTypeText(v1::WorkType type);
 
 struct PlanTopicRow {
   SourceRow at;

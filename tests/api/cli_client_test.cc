@@ -8,6 +8,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "tests/api/flow_fixture.h"
 
@@ -166,6 +168,68 @@ TEST_F(CliClientTest, TheRunningServerBacksUpForTheAdministrator_R_ACC_2) {
   TempDir restored;
   const std::string verified = RestoredBackupVerified(restored.Sub("copy"));
   EXPECT_NE(verified.find("ledger OK"), std::string::npos) << verified;
+}
+
+// Golden tables: what a person reads at the terminal, whole, with people, classes, subjects and
+// periods by name and no internal id (the fixture's users get names first).
+TEST_F(CliClientTest, TablesReadAsGoldenTextsWithNamesOnly) {
+  for (const auto& [id, name] :
+       std::vector<std::pair<std::string, std::string>>{{"s1", "Иванова Мария"},
+                                                        {"s2", "Петров Пётр"},
+                                                        {"s3", "Сидоров Иван"},
+                                                        {"math", "Смирнова Анна Петровна"}}) {
+    v1::EventBody rename = Body("admin");
+    rename.mutable_user_profile_changed()->set_user_id(id);
+    rename.mutable_user_profile_changed()->set_display_name(name);
+    auto posted = PostEvent(Signed(rename));
+    ASSERT_TRUE(posted);
+    ASSERT_EQ(posted->status, 200) << posted->body;
+  }
+  At(D(2025, 10, 6), "09:00");
+  ASSERT_EQ(CliLogin("math").exit_code, 0);
+  ASSERT_EQ(CliLogin("deputy").exit_code, 0);
+  ASSERT_EQ(CliLogin("parent").exit_code, 0);
+  ASSERT_EQ(Cli("math", {"correct", "--lesson", "math-5a-1", "--date", "2025-10-06", "--student",
+                         "s2", "--mark-id", "m-s2", "--value", "5", "--work", "answer", "--reason",
+                         "описка", "--request", "rq-golden"})
+                .exit_code,
+            0);
+  const std::string journal =
+      Ok("deputy", {"journal", "--class", "5a", "--subject", "math", "--term", "1"});
+  EXPECT_EQ(journal, R"(Журнал: 5А, Математика, 1-я четверть (запись журнала № 81)
+                         08.09 06.10 08.10  за период
+Иванова Мария                      5        (5)  отметок 1 из 7, ср. 5,00
+Петров Пётр                        4        (4)  отметок 1 из 7, ср. 4,00
+Сидоров Иван                       н        —    отметок 0 из 7, ср. —
+
+Темы:
+  не записаны
+)") << journal;
+  const std::string diary = Ok("parent", {"diary", "--student", "s1", "--week", "2025-10-06"});
+  EXPECT_EQ(diary, R"(Дневник: Иванова Мария, неделя с 06.10.2025 (запись журнала № 81)
+
+06.10.2025
+  1. Математика             5
+  2. Русский язык
+  3. Физическая культура
+
+08.10.2025
+  1. Математика
+)") << diary;
+  const std::string queue = Ok("deputy", {"corrections"});
+  EXPECT_EQ(queue, R"(Заявки на исправление, ждут решения: 1
+  06.10.2025 5А, Математика, Петров Пётр: отметка 5 (ответ на уроке); причина «описка»; подал(а) Смирнова Анна Петровна
+)") << queue;
+  const std::string history = Ok("deputy", {"history", "--lesson", "math-5a-1", "--student", "s2"});
+  EXPECT_EQ(history, R"(Сейчас в ячейке: 4
+  06.10.2025 08:40  Смирнова Анна Петровна    отметка 4 (ответ на уроке)
+  06.10.2025 09:00  Смирнова Анна Петровна    заявка: отметка 5 (ответ на уроке), причина «описка»
+)") << history;
+  for (const std::string* out : {&journal, &diary, &queue, &history}) {
+    for (const char* id : {" s1", " s2", " s3", " math ", "5a ", "m-s2", "rq-golden"}) {
+      EXPECT_EQ(out->find(id), std::string::npos) << id << " in\n" << *out;
+    }
+  }
 }
 
 }  // namespace
