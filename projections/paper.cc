@@ -1,5 +1,6 @@
 #include "projections/paper.h"
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -163,8 +164,15 @@ std::string SummaryStatementHtml(const School& school, const v1::SummaryStatemen
     }
   }
   b += "</tr><tr>" + second + "</tr></thead><tbody>\n";
+  // The class list by name, as a paper statement is kept (the view lists rows by id).
+  std::vector<const v1::SummaryRowView*> rows;
+  for (const auto& row : view.rows()) rows.push_back(&row);
+  std::stable_sort(rows.begin(), rows.end(), [&](const auto* x, const auto* y) {
+    return school.UserName(x->student_id()) < school.UserName(y->student_id());
+  });
   int n = 0;
-  for (const auto& row : view.rows()) {
+  for (const v1::SummaryRowView* r : rows) {
+    const v1::SummaryRowView& row = *r;
     std::map<std::pair<std::string, int>, std::string> cell;
     for (const auto& m : row.marks()) {
       const int key = m.kind() == v1::PERIOD_KIND_TERM   ? m.term_number()
@@ -172,7 +180,8 @@ std::string SummaryStatementHtml(const School& school, const v1::SummaryStatemen
                                                          : 200;
       cell[{m.subject_id(), key}] = AttestationText(m.value(), m.status());
     }
-    b += "<tr><td>" + std::to_string(++n) + "</td><td>" + HtmlEscape(row.student_id()) + "</td>";
+    b += "<tr><td>" + std::to_string(++n) + "</td><td>" +
+         HtmlEscape(school.UserName(row.student_id())) + "</td>";
     for (const auto& subject : view.subject_ids()) {
       for (const auto& [key, term] : columns[subject]) {
         auto it = cell.find({subject, key});
@@ -200,7 +209,8 @@ std::string DiaryWeekHtml(const School& school, const v1::DiaryWeekView& view,
   const auto first = DayOf(view.week_start());
   const std::string range =
       DateText(view.week_start()) + " – " + (first ? DateText(DateOf(*first + 6)) : std::string());
-  std::string b = "<h1>Дневник обучающегося " + HtmlEscape(view.student_id()) +
+  const std::string student = school.UserName(view.student_id());
+  std::string b = "<h1>Дневник обучающегося " + HtmlEscape(student) +
                   (cls.empty() ? "" : ", " + HtmlEscape(cls) + " класс") + "</h1>\n<p>" +
                   HtmlEscape(school.name) + ", неделя " + HtmlEscape(range) + "</p>\n";
   for (const auto& day : view.days()) {
@@ -243,7 +253,7 @@ std::string DiaryWeekHtml(const School& school, const v1::DiaryWeekView& view,
   b += "<p class=\"sign\">С дневником ознакомлен(а): ____________________ (подпись родителя "
        "(законного представителя)) «___» ____________ 20___ г.</p>\n";
   b += Stamp(stamp, view.as_of_sequence());
-  return Page("Дневник " + view.student_id() + " " + range, "portrait", b);
+  return Page("Дневник " + student + " " + range, "portrait", b);
 }
 
 }  // namespace ejournal::school

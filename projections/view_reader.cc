@@ -143,6 +143,18 @@ void FinishPage(
   period.set_academic_year_id(f.cls->year_id);
   period.set_kind(v1::PERIOD_KIND_TERM);
   period.set_term_number(f.term_number);
+  // The year's periods, when this page is of the last one: its rows carry the year mark.
+  std::vector<int> year_terms;
+  if (auto y = school.years.find(f.cls->year_id); y != school.years.end()) {
+    if (const TermScheme* scheme = y->second.SchemeFor(f.cls->grade)) {
+      for (const auto& t : scheme->terms) year_terms.push_back(t.number);
+    }
+  }
+  const bool last_term = !year_terms.empty() &&
+                         *std::max_element(year_terms.begin(), year_terms.end()) == f.term_number;
+  v1::PeriodRef year_period;
+  year_period.set_academic_year_id(f.cls->year_id);
+  year_period.set_kind(v1::PERIOD_KIND_YEAR);
   for (auto& row : *page.mutable_rows()) {
     int64_t weighted = 0, weights = 0;
     int count = 0, missed = 0;
@@ -174,6 +186,22 @@ void FinishPage(
     row.set_lessons_missed(missed);
     auto term_mark = term_mark_of(TermKey(row.student_id(), f.subject_id, period));
     if (term_mark) *row.mutable_term_mark() = std::move(*term_mark);
+    if (!last_term) continue;
+    // R-TERM-1: the year mark is suggested as the mean of the period marks.
+    int sum = 0, n = 0;
+    v1::PeriodRef p = period;
+    for (int t : year_terms) {
+      p.set_term_number(t);
+      auto m = term_mark_of(TermKey(row.student_id(), f.subject_id, p));
+      if (m && m->value() > 0) sum += m->value(), ++n;
+    }
+    if (n > 0) {
+      const int mean_x100 = (sum * 100 + n / 2) / n;
+      row.set_period_marks_mean_x100(mean_x100);
+      row.set_suggested_year_mark((mean_x100 + 50) / 100);
+    }
+    auto year_mark = term_mark_of(TermKey(row.student_id(), f.subject_id, year_period));
+    if (year_mark) *row.mutable_year_mark() = std::move(*year_mark);
   }
 }
 

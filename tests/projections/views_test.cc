@@ -116,6 +116,36 @@ TEST_F(ViewsTest, JournalPageShowsLessonsCellsAndTheTermColumn_R_TERM_1) {
   EXPECT_EQ(s3->lessons_missed(), 1);
 }
 
+// R-TERM-1: the year mark is suggested on the page of the year's last period as the mean of the
+// period marks (rounded half up), beside the year mark once recorded.
+TEST_F(ViewsTest, TheLastPeriodsPageSuggestsTheYearMark_R_TERM_1) {
+  v1::EventBody policy = Body("director");
+  auto* m = policy.mutable_school_policy_set()->mutable_policy()->add_term_mark_minimums();
+  m->set_weekly_hours(1);
+  m->set_min_marks(0);  // term marks without current marks, for the test
+  MustSubmit(policy);
+  const school::Day ends[4] = {D(2025, 10, 24), D(2025, 12, 26), D(2026, 3, 20), D(2026, 5, 26)};
+  const int values[4] = {5, 4, 4, 5};
+  for (int t = 0; t < 4; ++t) {
+    At(ends[t], "15:00");
+    MustSubmit(TermMarkBody("math", "s1", "math", v1::PERIOD_KIND_TERM, t + 1, values[t]));
+  }
+  const auto* first = Row(Page("5a", "math", 1), "s1");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->suggested_year_mark(), 0) << "only the last period's page";
+  v1::JournalPageView last = Page("5a", "math", 4);
+  const auto* s1 = Row(last, "s1");
+  ASSERT_NE(s1, nullptr);
+  EXPECT_EQ(s1->period_marks_mean_x100(), 450);
+  EXPECT_EQ(s1->suggested_year_mark(), 5);
+  EXPECT_FALSE(s1->has_year_mark());
+  At(D(2026, 5, 28), "12:00");
+  MustSubmit(TermMarkBody("math", "s1", "math", v1::PERIOD_KIND_YEAR, 0, 5));
+  s1 = Row(last = Page("5a", "math", 4), "s1");
+  ASSERT_NE(s1, nullptr);
+  EXPECT_EQ(s1->year_mark().value(), 5);
+}
+
 TEST_F(ViewsTest, DiaryWeekShowsOnlyTheStudentsOwnCells_R_ACC_3) {
   At(mon_, "08:35");
   MustSubmit(MarkBody("math", "m1", "math-5a-1", "s1", 5));

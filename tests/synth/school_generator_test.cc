@@ -309,7 +309,9 @@ TEST_F(GeneratedYearTest, PrintReadySummaryStatementAndDiaryWeek) {
   for (const auto& [id, st] : school.students) {
     if (st.memberships.back().class_id != "c06-1") continue;
     ++students;
-    EXPECT_NE(html.find("<td>" + id + "</td>"), std::string::npos) << id;
+    // Students by name, never by id (the generator names every student).
+    EXPECT_NE(html.find("<td>" + school.UserName(id) + "</td>"), std::string::npos) << id;
+    EXPECT_EQ(html.find("<td>" + id + "</td>"), std::string::npos) << id;
   }
   for (const auto& row : summary->rows()) filled += static_cast<size_t>(row.marks_size());
   ASSERT_GT(students, 5u);
@@ -331,7 +333,10 @@ TEST_F(GeneratedYearTest, PrintReadySummaryStatementAndDiaryWeek) {
   auto week = Reader().DiaryWeek(State(), "school-1", student, school::DayOf(monday).value());
   ASSERT_TRUE(week.has_value()) << week.error().ToString();
   const std::string diary = school::DiaryWeekHtml(school, *week, stamp);
-  EXPECT_NE(diary.find("Дневник обучающегося " + student + ", 6А класс"), std::string::npos);
+  EXPECT_NE(diary.find("Дневник обучающегося " + school::HtmlEscape(school.UserName(student)) +
+                       ", 6А класс"),
+            std::string::npos);
+  EXPECT_EQ(diary.find(student), std::string::npos) << "the student's name, never the id";
   EXPECT_NE(diary.find("неделя 29.09.2025 – 05.10.2025"), std::string::npos);
   EXPECT_NE(diary.find("Понедельник, 29.09.2025"), std::string::npos);
   size_t lessons = 0, marks = 0;

@@ -278,8 +278,9 @@ try {
   const printHref = await parent.getAttribute("#print", "href");
   const printPage = await parent.context().newPage();
   const printAnswer = await printPage.goto(url + printHref);
-  check(printAnswer.status() === 200 && (await printPage.content()).includes(env.STUDENT),
-    "the print link opens the paper diary of the week");
+  const printed = await printPage.content();
+  check(printAnswer.status() === 200 && printed.includes("Дневник обучающегося " + rowName) && !printed.includes(env.STUDENT),
+    "the print link opens the paper diary of the week, titled by the student's name, not the id");
   await shot(printPage, "04-parent-print");
 
   // ---- teacher: a correction request 3 -> 4 (R-COR-1)

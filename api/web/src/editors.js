@@ -344,27 +344,49 @@ export function termEditor(box, row, sel, reload) {
     el("p", { id: "term-check", class: count < needed ? "error-text" : "" },
       `Отметок за период: ${count}, нужно не меньше ${needed} (R-TERM-1)` + (count < needed ? " — недостаточно для отметки за период." : " — достаточно.")),
     missed * 2 > held ? el("p", { class: "error-text" }, `Пропущено ${missed} из ${held} уроков — больше половины: «н/а», если завуч не решит иначе (R-TERM-1).`) : "");
+  const shown = (m) => String(m.value || (m.status === AttestationStatus.EXEMPT ? "осв" : "н/а"));
   if (tm && (tm.value || tm.status)) {
-    box.append(el("p", {}, "Отметка за период выставлена: ", el("b", {}, String(tm.value || (tm.status === AttestationStatus.EXEMPT ? "осв" : "н/а"))),
-      " — не пересматривается (R-COR-2)."));
+    box.append(el("p", {}, "Отметка за период выставлена: ", el("b", {}, shown(tm)), " — не пересматривается (R-COR-2)."));
+  } else {
+    const form = markForm("term", "Отметка за период", row.suggestedMark, { kind: 1, termNumber: sel.term },
+      "Отметка за период записана.");
+    box.append(form);
+    form.querySelector("select").focus();
+  }
+  // The year mark, on the page of the year's last period: suggested as the mean of the period
+  // marks (R-TERM-1).
+  const lastTerm = Math.max(...((sel.load && sel.load.terms && sel.load.terms.length) ? sel.load.terms : [sel.term]));
+  if (sel.term !== lastTerm) return;
+  const ym = row.yearMark;
+  box.append(el("h2", {}, "Годовая отметка"), el("p", { id: "year-suggested" }, "Предлагаемая: ",
+    el("b", {}, row.suggestedYearMark ? String(row.suggestedYearMark) : "нет"),
+    row.periodMarksMeanX100 ? ` (среднее отметок за периоды ${mean(row.periodMarksMeanX100)})` : " — нет отметок за периоды"));
+  if (ym && (ym.value || ym.status)) {
+    box.append(el("p", {}, "Годовая отметка выставлена: ", el("b", {}, shown(ym)), " — не пересматривается (R-COR-2)."));
     return;
   }
-  const value = el("select", { id: "term-value", "aria-label": "Отметка за период" }, ...TERM_VALUES.map(([v, t]) =>
-    el("option", { value: v, selected: v === String(row.suggestedMark || "") }, t)));
-  const form = el("form", { id: "term-form" }, el("div", { class: "row" }, el("label", {}, "Отметка за период ", value),
-    el("button", { type: "submit", id: "term-submit" }, "Выставить")));
-  form.onsubmit = async (ev) => {
-    ev.preventDefault();
-    const v = value.value;
-    const mark = /^[1-5]$/.test(v) ? { result: { case: "value", value: parseInt(v, 10) } }
-      : { result: { case: "status", value: v === "exempt" ? 1 : 2 } };
-    try {
-      await submit({ case: "termMarkRecorded", value: { studentId: row.studentId, subjectId: sel.load.subject_id,
-        period: { academicYearId: sel.load.year_id, kind: 1, termNumber: sel.term }, mark } });
-      await reload("t-" + row.studentId);
-      status("Отметка за период записана.");
-    } catch (e) { failAt(form, e); }
-  };
-  box.append(form);
-  value.focus();
+  box.append(markForm("year", "Годовая отметка", row.suggestedYearMark, { kind: 2, termNumber: 0 }, "Годовая отметка записана."));
+
+  // A form recording a TermMarkRecorded of `period` (PeriodRef without the year), offering
+  // `suggested` first.
+  function markForm(id, label, suggested, period, done) {
+    const value = el("select", { id: `${id}-value`, "aria-label": label }, ...TERM_VALUES.map(([v, t]) =>
+      el("option", { value: v, selected: v === String(suggested || "") }, t)));
+    const form = el("form", { id: `${id}-form` }, el("div", { class: "row" }, el("label", {}, label + " ", value),
+      el("button", { type: "submit", id: `${id}-submit` }, "Выставить")));
+    form.onsubmit = async (ev) => {
+      ev.preventDefault();
+      clearFail(form);
+      const v = value.value;
+      const mark = /^[1-5]$/.test(v) ? { result: { case: "value", value: parseInt(v, 10) } }
+        : { result: { case: "status", value: v === "exempt" ? 1 : 2 } };
+      try {
+        await submit({ case: "termMarkRecorded", value: { studentId: row.studentId, subjectId: sel.load.subject_id,
+          period: { academicYearId: sel.load.year_id, ...period }, mark } });
+        await reload("t-" + row.studentId);
+        status(done);
+      } catch (e) { failAt(form, e); }
+    };
+    return form;
+  }
 }
