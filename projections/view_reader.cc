@@ -465,6 +465,19 @@ Result<v1::DiaryWeekView*> ViewReader::DiaryWeek(google::protobuf::Arena* arena,
       names.emplace(dl.lesson().teacher_id(), school->UserName(dl.lesson().teacher_id()));
     }
   }
+  // Who entered each mark shown (a substitute is not the lesson's teacher), named like the rest.
+  for (auto& d : *week.mutable_days()) {
+    for (auto& dl : *d.mutable_lessons()) {
+      if (!dl.has_cell()) continue;  // no cell of this student: none is made
+      for (auto& mark : *dl.mutable_cell()->mutable_marks()) {
+        const EventInfo* entry = state.Event(mark.sequence());
+        if (entry == nullptr) continue;
+        const std::string& author = state.ActorOf(*entry);
+        mark.set_recorded_by(author);
+        names.emplace(author, school->UserName(author));
+      }
+    }
+  }
   // The period of each term mark, under its key ("student/subject/year/kind/term").
   const SchoolClass* cls = nullptr;
   if (auto pupil = school->students.find(std::string(student_id));

@@ -130,7 +130,8 @@ TEST_F(ViewsTest, TheLastPeriodsPageSuggestsTheYearMark_R_TERM_1) {
     At(ends[t], "15:00");
     MustSubmit(TermMarkBody("math", "s1", "math", v1::PERIOD_KIND_TERM, t + 1, values[t]));
   }
-  const auto* first = Row(Page("5a", "math", 1), "s1");
+  const v1::JournalPageView first_page = Page("5a", "math", 1);
+  const auto* first = Row(first_page, "s1");
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(first->suggested_year_mark(), 0) << "only the last period's page";
   v1::JournalPageView last = Page("5a", "math", 4);
@@ -141,7 +142,8 @@ TEST_F(ViewsTest, TheLastPeriodsPageSuggestsTheYearMark_R_TERM_1) {
   EXPECT_FALSE(s1->has_year_mark());
   At(D(2026, 5, 28), "12:00");
   MustSubmit(TermMarkBody("math", "s1", "math", v1::PERIOD_KIND_YEAR, 0, 5));
-  s1 = Row(last = Page("5a", "math", 4), "s1");
+  last = Page("5a", "math", 4);
+  s1 = Row(last, "s1");
   ASSERT_NE(s1, nullptr);
   EXPECT_EQ(s1->year_mark().value(), 5);
 }
@@ -161,6 +163,11 @@ TEST_F(ViewsTest, DiaryWeekShowsOnlyTheStudentsOwnCells_R_ACC_3) {
   EXPECT_EQ(monday.lessons(0).lesson().lesson_id(), "math-5a-1");
   ASSERT_EQ(monday.lessons(0).cell().marks_size(), 1);
   EXPECT_EQ(monday.lessons(0).cell().marks(0).value(), 5);
+  // Who entered the mark, named in the week's names.
+  EXPECT_EQ(monday.lessons(0).cell().marks(0).recorded_by(), "math");
+  bool named = false;
+  for (const auto& n : week->names()) named |= n.id() == "math" && !n.name().empty();
+  EXPECT_TRUE(named);
   EXPECT_EQ(monday.lessons(0).cell().student_id(), "s1");
   EXPECT_EQ(monday.lessons(0).lesson().homework_size(), 0);  // s2's individual homework
   auto week2 = Reader().DiaryWeek(State(), kSchool, "s2", mon_);

@@ -57,7 +57,7 @@ export async function diaryPage(params) {
             h.studentIds.length ? el("span", { class: "muted" }, " (индивидуальное)") : "",
             (h.files || []).length ? el("div", { class: "attachments" }, ...fileLinks(h))
               : h.attachments > 0 ? el("span", { class: "attachments" }, ` (прикреплено ${h.attachments} ${plural(h.attachments, "файл", "файла", "файлов")})`) : ""))),
-        cellControls(dl, l, detail, { teacher: l.teacherId ? name(l.teacherId) : "", subs }), detail);
+        cellControls(dl, l, detail, { teacher: l.teacherId ? name(l.teacherId) : "", subs, name }), detail);
       day.append(row);
       if (classTeacher && dl.cell && dl.cell.attendance === AttendanceStatus.ABSENT) {
         day.append(reasonControl(student, l, dl.cell, () => diaryPage(params)));
@@ -112,7 +112,8 @@ const ABSENCE_LETTER = { [AbsenceReason.ILLNESS]: "б", [AbsenceReason.VALID]: "
 // A lesson's cell in the diary: each mark, and the absence or lateness, a button that opens its
 // details in `detail` (one at a time; the same button again closes them). The span's text reads as
 // the cell ("5 4/3", "б"), a dot after it when something is new since the parent's
-// acknowledgement (R-ACK-1). `who`: the lesson's teacher's name and its substitutes'.
+// acknowledgement (R-ACK-1). `who`: the lesson's teacher's name, its substitutes', and `name` (the
+// week's names by id).
 function cellControls(dl, l, detail, who) {
   const cell = dl.cell;
   const items = [];  // [button text, details (elements), label]
@@ -123,7 +124,9 @@ function cellControls(dl, l, detail, who) {
       el("p", {}, el("b", { class: "detail-value" }, v), " — ", el("span", { class: "work-type" }, workName(mk.workType))),
       el("dl", {},
         w ? [el("dt", {}, "Вес"), el("dd", { class: "weight" }, num(w / 100, w % 100 ? (w % 10 ? 2 : 1) : 0))] : [],
-        who.teacher ? [el("dt", {}, "Учитель"), el("dd", { class: "teacher" }, who.teacher)] : [],
+        // Who entered the mark (MarkView.recorded_by, a substitute too), else the lesson's teacher.
+        (mk.recordedBy || who.teacher) ? [el("dt", {}, "Поставил(а)"),
+          el("dd", { class: "teacher" }, mk.recordedBy ? who.name(mk.recordedBy) : who.teacher)] : [],
         who.subs.length ? [el("dt", {}, "Замена"), el("dd", {}, who.subs.join(", "))] : [],
         mk.comment ? [el("dt", {}, "Комментарий"), el("dd", { class: "comment" }, mk.comment)] : []),
       mk.corrected ? el("p", { class: "muted" }, "Исправлена по решению завуча.") : ""],
