@@ -148,6 +148,7 @@ void ApiServer::GetJournal(const httplib::Request& req, httplib::Response& res) 
       auto page = views_->JournalPage(arena.get(), *state_, school_id, class_id, *subgroup,
                                       subject_id, static_cast<int>(*term));
       if (!page) return SetError(res, Visible(page.error()));
+      school::AddEditingDetails(*state_, **page);  // the live page's editors need them
       built = *page;
     }
   });

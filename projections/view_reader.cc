@@ -103,6 +103,57 @@ v1::JournalPageView NewPage(const PageFrame& f, uint64_t as_of_sequence) {
   return page;
 }
 
+void AddEditingDetails(const SchoolState& state, v1::JournalPageView& page) {
+  for (auto& lesson : *page.mutable_lessons()) {
+    if (lesson.record_sequence() != 0) {
+      lesson.set_record_event_id(std::string(state.EventIdOf(lesson.record_sequence())));
+    }
+  }
+  auto f = ResolvePage(state, page.school_id(), page.class_id(), page.subgroup_id(),
+                       page.subject_id(), page.term_number());
+  if (!f) return;
+  const School& school = *f->school;
+  auto y = school.years.find(f->cls->year_id);
+  const TermScheme* scheme = y == school.years.end() ? nullptr : y->second.SchemeFor(f->cls->grade);
+  if (scheme == nullptr || scheme->terms.empty()) return;
+  int last = 0;
+  for (const auto& t : scheme->terms) last = std::max(last, t.number);
+  if (last != f->term_number) return;
+  v1::PeriodRef period;
+  period.set_academic_year_id(f->cls->year_id);
+  const auto current = [&](const std::string& key) -> const AttestationValue* {
+    auto it = school.attestation.find(key);
+    if (it == school.attestation.end()) return nullptr;
+    const auto* v = it->second.Current(state);
+    return v == nullptr ? nullptr : &v->value;
+  };
+  for (auto& row : *page.mutable_rows()) {
+    int sum = 0, n = 0;
+    period.set_kind(v1::PERIOD_KIND_TERM);
+    for (const auto& t : scheme->terms) {
+      period.set_term_number(t.number);
+      const AttestationValue* v = current(TermKey(row.student_id(), f->subject_id, period));
+      if (v != nullptr && v->value > 0) sum += v->value, ++n;
+    }
+    if (n > 0) {
+      const int mean_x100 = (sum * 100 + n / 2) / n;
+      row.set_period_marks_mean_x100(mean_x100);
+      row.set_suggested_year_mark((mean_x100 + 50) / 100);
+    }
+    period.set_kind(v1::PERIOD_KIND_YEAR);
+    period.set_term_number(0);
+    const std::string year_key = TermKey(row.student_id(), f->subject_id, period);
+    if (const AttestationValue* v = current(year_key)) {
+      v1::AttestationView* ym = row.mutable_year_mark();
+      ym->set_student_id(row.student_id());
+      ym->set_subject_id(f->subject_id);
+      ym->set_key(year_key);
+      ym->set_value(v->value);
+      ym->set_status(v->status);
+    }
+  }
+}
+
 void FinishPage(
     const PageFrame& f, std::vector<v1::CellView*> cells,
     const std::function<std::optional<v1::AttestationView>(const std::string&)>& term_mark_of,
@@ -143,18 +194,6 @@ void FinishPage(
   period.set_academic_year_id(f.cls->year_id);
   period.set_kind(v1::PERIOD_KIND_TERM);
   period.set_term_number(f.term_number);
-  // The year's periods, when this page is of the last one: its rows carry the year mark.
-  std::vector<int> year_terms;
-  if (auto y = school.years.find(f.cls->year_id); y != school.years.end()) {
-    if (const TermScheme* scheme = y->second.SchemeFor(f.cls->grade)) {
-      for (const auto& t : scheme->terms) year_terms.push_back(t.number);
-    }
-  }
-  const bool last_term = !year_terms.empty() &&
-                         *std::max_element(year_terms.begin(), year_terms.end()) == f.term_number;
-  v1::PeriodRef year_period;
-  year_period.set_academic_year_id(f.cls->year_id);
-  year_period.set_kind(v1::PERIOD_KIND_YEAR);
   for (auto& row : *page.mutable_rows()) {
     int64_t weighted = 0, weights = 0;
     int count = 0, missed = 0;
@@ -186,22 +225,6 @@ void FinishPage(
     row.set_lessons_missed(missed);
     auto term_mark = term_mark_of(TermKey(row.student_id(), f.subject_id, period));
     if (term_mark) *row.mutable_term_mark() = std::move(*term_mark);
-    if (!last_term) continue;
-    // R-TERM-1: the year mark is suggested as the mean of the period marks.
-    int sum = 0, n = 0;
-    v1::PeriodRef p = period;
-    for (int t : year_terms) {
-      p.set_term_number(t);
-      auto m = term_mark_of(TermKey(row.student_id(), f.subject_id, p));
-      if (m && m->value() > 0) sum += m->value(), ++n;
-    }
-    if (n > 0) {
-      const int mean_x100 = (sum * 100 + n / 2) / n;
-      row.set_period_marks_mean_x100(mean_x100);
-      row.set_suggested_year_mark((mean_x100 + 50) / 100);
-    }
-    auto year_mark = term_mark_of(TermKey(row.student_id(), f.subject_id, year_period));
-    if (year_mark) *row.mutable_year_mark() = std::move(*year_mark);
   }
 }
 
@@ -474,7 +497,7 @@ Result<v1::DiaryWeekView*> ViewReader::DiaryWeek(google::protobuf::Arena* arena,
         if (entry == nullptr) continue;
         const std::string& author = state.ActorOf(*entry);
         mark.set_recorded_by(author);
-        names.emplace(author, school->UserName(author));
+        if (!names.contains(author)) names.emplace(author, school->UserName(author));
       }
     }
   }

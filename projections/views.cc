@@ -42,7 +42,6 @@ v1::LessonView LessonViewOf(const Validity& state, const School& school, const L
     v.set_order_number(rec->value.order_number);
     for (auto w : rec->value.works) v.add_works(w);
     v.set_record_sequence(rec->value_seq);
-    v.set_record_event_id(std::string(state.EventIdOf(rec->value_seq)));
   }
   for (const Homework* h : l.homework) {
     const auto* cur = h->Current(state);

@@ -215,6 +215,12 @@ struct PageFrame {
                                             std::string_view class_id, std::string_view subgroup_id,
                                             std::string_view subject_id, int term_number);
 v1::JournalPageView NewPage(const PageFrame& frame, uint64_t as_of_sequence);
+// What a live page shows its editors, beyond the page as stored and as of a moment: each lesson's
+// record event id (what a correction request of the record names, R-COR-1) and, on the year's
+// last period, each row's year mark and its suggestion, the mean of the period marks rounded half
+// up (R-TERM-1), from the state's attestation records (hash lookups; the page's read stays one
+// scan and one MultiGet).
+void AddEditingDetails(const SchoolState& state, v1::JournalPageView& page);
 // Adds the rows (students, their cells, the R-TERM-1 column) to a page whose lessons are set.
 // The page takes `cells` (each on the page's arena, or on the heap when the page is).
 void FinishPage(

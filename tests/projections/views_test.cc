@@ -130,11 +130,13 @@ TEST_F(ViewsTest, TheLastPeriodsPageSuggestsTheYearMark_R_TERM_1) {
     At(ends[t], "15:00");
     MustSubmit(TermMarkBody("math", "s1", "math", v1::PERIOD_KIND_TERM, t + 1, values[t]));
   }
-  const v1::JournalPageView first_page = Page("5a", "math", 1);
+  v1::JournalPageView first_page = Page("5a", "math", 1);
+  school::AddEditingDetails(State(), first_page);
   const auto* first = Row(first_page, "s1");
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(first->suggested_year_mark(), 0) << "only the last period's page";
   v1::JournalPageView last = Page("5a", "math", 4);
+  school::AddEditingDetails(State(), last);
   const auto* s1 = Row(last, "s1");
   ASSERT_NE(s1, nullptr);
   EXPECT_EQ(s1->period_marks_mean_x100(), 450);
@@ -143,6 +145,7 @@ TEST_F(ViewsTest, TheLastPeriodsPageSuggestsTheYearMark_R_TERM_1) {
   At(D(2026, 5, 28), "12:00");
   MustSubmit(TermMarkBody("math", "s1", "math", v1::PERIOD_KIND_YEAR, 0, 5));
   last = Page("5a", "math", 4);
+  school::AddEditingDetails(State(), last);
   s1 = Row(last, "s1");
   ASSERT_NE(s1, nullptr);
   EXPECT_EQ(s1->year_mark().value(), 5);
