@@ -1,4 +1,4 @@
-// What the browser test (tests/web/e2e.mjs) and the page-load measurement (tools/web_load.mjs)
+// What the browser tests (tests/web/*.mjs) and the page-load measurement (tools/web_load.mjs)
 // both need: the demo school's walkthrough ids, an ejournald on a free loopback port, and Debian's
 // chromium launched as the machine notes say (headless, no sandbox as root, no background traffic).
 import { spawn, spawnSync } from "node:child_process";
@@ -52,4 +52,20 @@ export function chromiumOptions(executablePath = "/usr/bin/chromium") {
   return { executablePath, headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync"] };
+}
+
+// A small demo school (4 classes, 80 students, 10 teachers) made in `data` up to `at` (the
+// school's local time), ejournald started on it with its clock there, and the walkthrough's
+// `roles` (TEACHER, PARENT, ...) given `password`. Resolves { env, server, url, offsetMs }: the
+// walkthrough's ids, the server, its address, and its clock minus this machine's.
+export async function startDemoSchool({ ejournal, ejournald, webRoot, data, roles = [], password,
+  at = "2026-11-18T10:30" }) {
+  const made = spawnSync(ejournal, ["demo", "school", "--data", data, "--classes", "4", "--students", "80",
+    "--teachers", "10", "--now", at], { encoding: "utf8" });
+  if (made.status !== 0) throw new Error(`ejournal demo school: ${made.stderr || made.stdout}`);
+  const env = readWalkthrough(data);
+  const { server, url } = await startServer(ejournald, data, webRoot, ["--clock-start", env.NOW_US]);
+  const offsetMs = Number(BigInt(env.NOW_US) / 1000n) - Date.now();
+  for (const role of roles) setOwnPassword(ejournal, { url, data, school: env.SCHOOL, user: env[role], password });
+  return { env, server, url, offsetMs };
 }

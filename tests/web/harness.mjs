@@ -46,3 +46,16 @@ export async function clockedPage(browser, offsetMs, who, options = {}) {
   page.on("pageerror", (e) => { console.log(`page error (${who}): ${e.message}`); tally.failures++; });
   return page;
 }
+
+// A clocked page (as clockedPage) signed in at `url` with the login form, once the navigation
+// shows the sign-out button.
+export async function signedInPage(browser, offsetMs, url, { school, login, password }, options = {}) {
+  const page = await clockedPage(browser, offsetMs, login, options);
+  await page.goto(url + "/#/login");
+  await page.fill("#school", school);
+  await page.fill("#login", login);
+  await page.fill("#password", password);
+  await page.press("#password", "Enter");
+  await page.waitForSelector("#logout");
+  return page;
+}

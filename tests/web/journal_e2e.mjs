@@ -9,19 +9,13 @@
 //
 // node journal_e2e.mjs --ejournal BIN --ejournald BIN --web-root DIR --out DIR [--at YYYY-MM-DDTHH:MM]
 // Exit 0: passed; 77: skipped (no chromium or no playwright-core); else failed.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { chromiumOptions, readWalkthrough, setOwnPassword, startServer } from "../../tools/web_demo.mjs";
-import { args, check, chromium, chromiumPath, clockedPage, tally } from "./harness.mjs";
+import { chromiumOptions, startDemoSchool } from "../../tools/web_demo.mjs";
+import { args, check, chromium, chromiumPath, signedInPage, tally } from "./harness.mjs";
 
-function run(cmd, argv) {
-  const r = spawnSync(cmd, argv, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${argv.join(" ")}: ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
 const iso = (d) => `${d.year}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}`;
 
 const data = mkdtempSync(path.join(tmpdir(), "ejournal-journal-"));
@@ -30,28 +24,13 @@ mkdirSync(out, { recursive: true });
 let server = null;
 let browser = null;
 try {
-  run(args.ejournal, ["demo", "school", "--data", data, "--classes", "4", "--students", "80",
-    "--teachers", "10", "--now", args.at || "2026-11-18T10:30"]);
-  const env = readWalkthrough(data);
-  let url;
-  ({ server, url } = await startServer(args.ejournald, data, args["web-root"], ["--clock-start", env.NOW_US]));
-  const offsetMs = Number(BigInt(env.NOW_US) / 1000n) - Date.now();
   const password = "demo12345";
-  for (const role of ["TEACHER", "PARENT", "DEPUTY"]) {
-    setOwnPassword(args.ejournal, { url, data, school: env.SCHOOL, user: env[role], password });
-  }
+  let env, url, offsetMs;
+  ({ env, server, url, offsetMs } = await startDemoSchool({ ejournal: args.ejournal, ejournald: args.ejournald,
+    webRoot: args["web-root"], data, roles: ["TEACHER", "PARENT", "DEPUTY"], password, at: args.at }));
   browser = await chromium.launch(chromiumOptions(chromiumPath));
   const shot = (page, name) => page.screenshot({ path: path.join(out, "journal-" + name + ".png"), fullPage: true });
-  async function signIn(role) {
-    const page = await clockedPage(browser, offsetMs, role);
-    await page.goto(url + "/#/login");
-    await page.fill("#school", env.SCHOOL);
-    await page.fill("#login", env[role]);
-    await page.fill("#password", password);
-    await page.press("#password", "Enter");
-    await page.waitForSelector("#logout");
-    return page;
-  }
+  const signIn = (role) => signedInPage(browser, offsetMs, url, { school: env.SCHOOL, login: env[role], password });
   const russian = (t) => /[А-Яа-яЁё]/.test(t) && !/[A-Za-z]{4,}/.test(t.replace(/R-[A-Z]+-\d+/g, ""));
 
   // ---- the teacher: the class-subject of the walkthrough, a lesson of an earlier day

@@ -14,8 +14,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { chromiumOptions, readWalkthrough, setOwnPassword, startServer } from "../../tools/web_demo.mjs";
-import { args, check, chromium, chromiumPath, clockedPage, tally } from "./harness.mjs";
+import { chromiumOptions, startDemoSchool } from "../../tools/web_demo.mjs";
+import { args, check, chromium, chromiumPath, signedInPage, tally } from "./harness.mjs";
 
 function run(cmd, argv) {
   const r = spawnSync(cmd, argv, { encoding: "utf8" });
@@ -29,32 +29,17 @@ mkdirSync(out, { recursive: true });
 let server = null;
 let browser = null;
 try {
-  run(args.ejournal, ["demo", "school", "--data", data, "--classes", "4", "--students", "80",
-    "--teachers", "10", "--now", "2026-11-18T10:30"]);
-  const env = readWalkthrough(data);
-  let url;
-  ({ server, url } = await startServer(args.ejournald, data, args["web-root"], ["--clock-start", env.NOW_US]));
-  const offsetMs = Number(BigInt(env.NOW_US) / 1000n) - Date.now();
   const password = "demo12345";
-  for (const role of ["ADMIN", "METHODIST", "DIRECTOR"]) {
-    setOwnPassword(args.ejournal, { url, data, school: env.SCHOOL, user: env[role], password });
-  }
+  let env, url, offsetMs;
+  ({ env, server, url, offsetMs } = await startDemoSchool({ ejournal: args.ejournal, ejournald: args.ejournald,
+    webRoot: args["web-root"], data, roles: ["ADMIN", "METHODIST", "DIRECTOR"], password }));
   browser = await chromium.launch(chromiumOptions(chromiumPath));
   const shot = (page, name) => page.screenshot({ path: path.join(out, name + ".png"), fullPage: true });
   const statusText = (page) => page.locator("#status").innerText();
   // The status line emptied before an action, so that the next wait sees that action's result.
   const clearStatus = (page) => page.evaluate(() => { document.getElementById("status").textContent = ""; });
   const statusSays = (page, re) => page.waitForFunction((src) => new RegExp(src).test(document.getElementById("status").textContent), re.source);
-  async function signIn(role) {
-    const page = await clockedPage(browser, offsetMs, role);
-    await page.goto(url + "/#/login");
-    await page.fill("#school", env.SCHOOL);
-    await page.fill("#login", env[role]);
-    await page.fill("#password", password);
-    await page.press("#password", "Enter");
-    await page.waitForSelector("#logout");
-    return page;
-  }
+  const signIn = (role) => signedInPage(browser, offsetMs, url, { school: env.SCHOOL, login: env[role], password });
 
   // ---- the administrator: users
   const admin = await signIn("ADMIN");
