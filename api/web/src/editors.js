@@ -7,7 +7,7 @@
 import { WorkType } from "gen/ejournal/v1/common_pb.js";
 import { AttestationStatus } from "gen/ejournal/v1/journal_pb.js";
 import { CellHistoryViewSchema } from "gen/ejournal/v1/views_pb.js";
-import { el, clear, status, fail, failAt, clearFail, WORKS, workName, mean, termName, num } from "./ui.js";
+import { el, clear, status, failAt, clearFail, WORKS, workName, mean, termName, num } from "./ui.js";
 import { fmtDate, isoOf } from "./dates.js";
 import { api, read, submit, S, session, uuid } from "./session.js";
 import { cellText } from "./grid.js";
