@@ -199,8 +199,10 @@ void ApiServer::GetReport(const httplib::Request& req, httplib::Response& res) {
       return SetError(res, NotVisible());
     }
     const school::SchoolState& st = *state_;
-    auto reply = [&](const auto& view) {
+    // Every report names its ids for people (school::NameReportIds).
+    auto reply = [&](auto view) {
       if (!view) return SetError(res, Visible(view.error()));
+      school::NameReportIds(*reader.school, *view);
       ReplyProto(res, *view);
     };
     if (name == "monthly-control") {

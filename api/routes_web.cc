@@ -187,35 +187,49 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
         // The journal pages the user may open: every load whose page the journal read would show
         // (MayReadPage: their own, their class's, or all for the school-wide roles), with the terms
         // it would show (a substitute's: those of their lessons).
+        // A home-schooled student's own pages (R-LES-2) are listed beside the class's: those of
+        // the individual timetable and of individual lessons scheduled outside it.
         nlohmann::json loads = nlohmann::json::array();
         std::set<std::string> seen;
-        for (const auto& [load_id, load] : s.loads) {
-          if (!MayReadPage(s, user, load.class_id, load.subgroup_id, load.subject_id, 0)) continue;
-          const std::string key = load.class_id + "/" + load.subgroup_id + "/" + load.subject_id;
-          if (!seen.insert(key).second) continue;
-          auto c = s.classes.find(load.class_id);
-          if (c == s.classes.end()) continue;
-          auto subj = s.subjects.find(load.subject_id);
+        auto add_page = [&](const std::string& class_id, const std::string& subgroup_id,
+                            const std::string& subject_id, bool own) {
+          if (!MayReadPage(s, user, class_id, subgroup_id, subject_id, 0)) return;
+          if (!seen.insert(class_id + "/" + subgroup_id + "/" + subject_id).second) return;
+          auto c = s.classes.find(class_id);
+          if (c == s.classes.end()) return;
           nlohmann::json l = class_json(c->second);
           nlohmann::json terms = nlohmann::json::array();
           for (int t : l["terms"]) {
-            if (MayReadPage(s, user, load.class_id, load.subgroup_id, load.subject_id, t)) {
-              terms.push_back(t);
-            }
+            if (MayReadPage(s, user, class_id, subgroup_id, subject_id, t)) terms.push_back(t);
           }
-          if (terms.empty()) continue;
+          if (terms.empty()) return;
           if (std::find(terms.begin(), terms.end(), l["current_term"]) == terms.end()) {
             l["current_term"] = terms.back();
           }
           l["terms"] = std::move(terms);
-          l["subgroup_id"] = load.subgroup_id;
-          if (auto g = s.subgroups.find(load.subgroup_id); g != s.subgroups.end()) {
-            l["subgroup_name"] = g->second.name;
-          }
-          l["subject_id"] = load.subject_id;
-          l["subject_name"] = subj == s.subjects.end() ? load.subject_id : subj->second.name;
-          l["own"] = load.teacher_id == user.id;
+          l["subgroup_id"] = subgroup_id;
+          if (!subgroup_id.empty()) l["subgroup_name"] = s.PageGroupName(subgroup_id);
+          l["subject_id"] = subject_id;
+          l["subject_name"] = s.SubjectName(subject_id);
+          l["own"] = own;
           loads.push_back(std::move(l));
+        };
+        for (const auto& [load_id, load] : s.loads) {
+          add_page(load.class_id, load.subgroup_id, load.subject_id, load.teacher_id == user.id);
+        }
+        for (const auto& [slot_id, slot] : s.timetable) {
+          if (slot.individual_student_id.empty()) continue;
+          add_page(slot.class_id, school::HomePageId(slot.individual_student_id), slot.subject_id,
+                   slot.teacher_id == user.id);
+        }
+        for (const auto& [group, lesson_ids] : s.lessons_by_group) {
+          const size_t a = group.find('/'), b = group.rfind('/');
+          if (a == std::string::npos || b <= a + 1 || group[a + 1] != school::kHomePagePrefix) {
+            continue;
+          }
+          const school::Lesson* first = lesson_ids.empty() ? nullptr : s.FindLesson(lesson_ids[0]);
+          add_page(group.substr(0, a), group.substr(a + 1, b - a - 1), group.substr(b + 1),
+                   first != nullptr && first->teacher_id == user.id);
         }
         std::sort(loads.begin(), loads.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
           return std::tie(a["name"].get_ref<const std::string&>(),

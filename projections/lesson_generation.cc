@@ -23,7 +23,8 @@ bool HasRecords(const Lesson& l) {
 }
 
 bool Matches(const Lesson& l, const TimetableSlot& s) {
-  return l.class_id == s.class_id && l.subgroup_id == s.subgroup_id &&
+  return l.class_id == s.class_id &&
+         l.subgroup_id == PageSubgroupOf(s.subgroup_id, s.individual_student_id) &&
          l.subject_id == s.subject_id && l.teacher_id == s.teacher_id && l.period == s.period &&
          l.room == s.room;
 }
@@ -156,10 +157,12 @@ GeneratedLessons GenerateLessons(const School& school, Day from, Day to) {
     std::string id = w.id;
     for (int n = 2; school.FindLesson(id) != nullptr; ++n) id = w.id + "-" + std::to_string(n);
     const SchoolClass& cls = school.classes.find(s.class_id)->second;
-    const std::string group = GroupKey(s.class_id, s.subgroup_id, s.subject_id);
+    // An individual slot's lessons count on the student's own page (R-LES-2), which has no plan
+    // of the class's.
+    const std::string page = PageSubgroupOf(s.subgroup_id, s.individual_student_id);
+    const std::string group = GroupKey(s.class_id, page, s.subject_id);
     std::string topic;
-    if (TopicList plan = TopicsFor(school, cls, s.subgroup_id, s.subject_id, w.day);
-        !plan.topics.empty()) {
+    if (TopicList plan = TopicsFor(school, cls, page, s.subject_id, w.day); !plan.topics.empty()) {
       size_t held_before = static_cast<size_t>(new_in_group[group]);
       if (auto g = school.lessons_by_group.find(group); g != school.lessons_by_group.end()) {
         for (const std::string& lid : g->second) {
@@ -186,6 +189,7 @@ GeneratedLessons GenerateLessons(const School& school, Day from, Day to) {
     l->set_room(s.room);
     l->set_planned_topic(topic);
     l->set_timetable_slot_id(s.id);
+    l->set_individual_student_id(s.individual_student_id);
     *b.mutable_business_date() = DateOf(w.day);
     out.bodies.push_back(std::move(b));
     ++out.scheduled;

@@ -66,7 +66,7 @@ Lesson ScheduledLesson(const v1::LessonScheduled& p, uint64_t seq) {
   Lesson l;
   l.id = p.lesson_id();
   l.class_id = p.class_id();
-  l.subgroup_id = p.subgroup_id();
+  l.subgroup_id = PageSubgroupOf(p.subgroup_id(), p.individual_student_id());
   l.subject_id = p.subject_id();
   l.teacher_id = p.teacher_id();
   l.individual_student_id = p.individual_student_id();

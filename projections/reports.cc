@@ -7,6 +7,7 @@
 #include <tuple>
 #include <vector>
 
+#include "ejournal/v1/views.pb.h"
 #include "projections/rule_book.h"
 
 namespace ejournal::school {
@@ -803,6 +804,93 @@ Result<v1::AcknowledgementReportView> AcknowledgementReport(const SchoolState& s
   }
   view.set_rate_percent_x100(PercentX100(view.acknowledged(), view.students()));
   return view;
+}
+
+namespace {
+
+enum class IdKind { kNone, kClass, kSubgroup, kSubject, kUser };
+
+IdKind KindOfField(std::string_view field) {
+  if (field == "class_id") return IdKind::kClass;
+  if (field == "subgroup_id") return IdKind::kSubgroup;
+  if (field == "subject_id" || field == "subject_ids") return IdKind::kSubject;
+  if (field == "student_id" || field == "requester_id" || field.ends_with("teacher_id")) {
+    return IdKind::kUser;
+  }
+  return IdKind::kNone;
+}
+
+// Collects (id, name) of every id field of `m` and its messages into `out`.
+void CollectNames(const School& school, const google::protobuf::Message& m,
+                  std::map<std::string, std::string>& out) {
+  const auto* reflection = m.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(m, &fields);
+  auto name = [&](IdKind kind, const std::string& id) {
+    if (id.empty() || out.contains(id)) return;
+    std::string text;
+    switch (kind) {
+      case IdKind::kClass:
+        if (school.classes.contains(id)) text = school.ClassLabel(id);
+        break;
+      case IdKind::kSubgroup:
+        if (school.subgroups.contains(id) || !HomePageStudent(id).empty()) {
+          text = school.PageGroupName(id);
+        }
+        break;
+      case IdKind::kSubject:
+        if (school.subjects.contains(id)) text = school.SubjectName(id);
+        break;
+      case IdKind::kUser:
+        if (school.FindUser(id) != nullptr) text = school.UserName(id);
+        break;
+      case IdKind::kNone:
+        break;
+    }
+    if (!text.empty() && text != id) out.emplace(id, std::move(text));
+  };
+  for (const auto* f : fields) {
+    using FD = google::protobuf::FieldDescriptor;
+    if (f->cpp_type() == FD::CPPTYPE_MESSAGE) {
+      if (f->is_repeated()) {
+        for (int i = 0; i < reflection->FieldSize(m, f); ++i) {
+          CollectNames(school, reflection->GetRepeatedMessage(m, f, i), out);
+        }
+      } else {
+        CollectNames(school, reflection->GetMessage(m, f), out);
+      }
+      continue;
+    }
+    if (f->cpp_type() != FD::CPPTYPE_STRING) continue;
+    const IdKind kind = KindOfField(f->name());
+    if (kind == IdKind::kNone) continue;
+    if (f->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(m, f); ++i) {
+        name(kind, reflection->GetRepeatedString(m, f, i));
+      }
+    } else {
+      name(kind, reflection->GetString(m, f));
+    }
+  }
+}
+
+}  // namespace
+
+void NameReportIds(const School& school, google::protobuf::Message& view) {
+  const auto* field = view.GetDescriptor()->FindFieldByName("names");
+  if (field == nullptr || !field->is_repeated() ||
+      field->message_type() != v1::NameView::descriptor()) {
+    return;
+  }
+  std::map<std::string, std::string> names;
+  CollectNames(school, view, names);
+  auto* reflection = view.GetReflection();
+  reflection->ClearField(&view, field);
+  for (const auto& [id, text] : names) {
+    auto* n = static_cast<v1::NameView*>(reflection->AddMessage(&view, field));
+    n->set_id(id);
+    n->set_name(text);
+  }
 }
 
 }  // namespace ejournal::school

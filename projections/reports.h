@@ -79,6 +79,14 @@ namespace ejournal::school {
     const SchoolState& state, std::string_view school_id, std::string_view class_id, Day from,
     Day to);
 
+// Names the ids of a report for people (names everywhere a person reads): every class, subgroup,
+// subject and person id the report (`view`, any message of reports.proto with a `names` field)
+// holds in a field named class_id, subgroup_id, subject_id(s), student_id, requester_id or
+// *teacher_id, at any depth, gets one NameView in `names` with the school's name for it (a class
+// as "5А", a home-schooled student's page as "обучение на дому: ..."). Ids the school does not
+// know are left unnamed. A message without a `names` field is left as it is.
+void NameReportIds(const School& school, google::protobuf::Message& view);
+
 }  // namespace ejournal::school
 
 #endif  // EJOURNAL_PROJECTIONS_REPORTS_H_

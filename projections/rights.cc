@@ -31,6 +31,10 @@ bool ClassTeacherOf(const School& school, const User& user, std::string_view cla
 bool TeachesPage(const School& school, const User& user, std::string_view class_id,
                  std::string_view subgroup_id, std::string_view subject_id, DayRange days) {
   if (!IsTeacher(user)) return false;
+  if (std::string_view student = HomePageStudent(subgroup_id);
+      !student.empty() && school.TeachesHomePage(user.id, class_id, student, subject_id)) {
+    return true;
+  }
   for (const auto& [id, load] : school.loads) {
     if (load.teacher_id == user.id && load.class_id == class_id && load.subject_id == subject_id &&
         (load.subgroup_id.empty() || load.subgroup_id == subgroup_id) && load.from <= days.last &&

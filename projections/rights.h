@@ -28,7 +28,8 @@ bool IsTeacher(const User& user);
 // The class teacher of `class_id` (a class teacher reads every page of their class).
 bool ClassTeacherOf(const School& school, const User& user, std::string_view class_id);
 // Teaches the page (class or subgroup × subject) on some day of `days`: a load of theirs covers it
-// (a load with no subgroup covers every subgroup of the class).
+// (a load with no subgroup covers every subgroup of the class and its home-schooled students'
+// pages), or, on a home-schooled student's page, they teach its individual lessons (R-LES-2).
 bool TeachesPage(const School& school, const User& user, std::string_view class_id,
                  std::string_view subgroup_id, std::string_view subject_id, DayRange days);
 // R-SUB-1: substitutes (a substitution in force names them) on a lesson of the page held on some

@@ -160,6 +160,10 @@ class Checker {
     return actor_ != nullptr &&
            TeachesPage(*school_, *actor_, class_id, subgroup_id, subject_id, DayRange{day, day});
   }
+  // R-LES-2: individual lessons are for a student of the class home-schooled at some time in
+  // [first, last]; else the refusal.
+  Status HomeSchooled(std::string_view student_id, std::string_view class_id, Day first,
+                      Day last) const;
   // The student's class today (or on `day`), or "".
   std::string ClassOf(std::string_view student_id, Day day) const {
     auto s = school_->students.find(std::string(student_id));

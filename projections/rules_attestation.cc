@@ -26,6 +26,9 @@ Status Checker::CheckTermMark(const v1::TermMarkRecorded& t) {
       any |= load.teacher_id == actor_->id && load.class_id == class_id &&
              load.subject_id == t.subject_id();
     }
+    // R-LES-2: the teacher of a home-schooled student's individual lessons marks their periods.
+    any |= IsTeacher(*actor_) &&
+           school_->TeachesHomePage(actor_->id, class_id, t.student_id(), t.subject_id());
     if (!any)
       return Deny("R-ACC-2", "Отметки за период ставит учитель, ведущий предмет «" +
                                  school_->SubjectName(t.subject_id()) + "» в " +
@@ -110,7 +113,9 @@ Status Checker::CheckTermMark(const v1::TermMarkRecorded& t) {
       subgroup_id = gid;
     }
   }
-  const int hours = school_->WeeklyHours(class_id, subgroup_id, t.subject_id(), last);
+  // A home-schooled student's individual timetable gives their hours (R-LES-2).
+  int hours = school_->WeeklyHours(class_id, HomePageId(t.student_id()), t.subject_id(), last);
+  if (hours == 0) hours = school_->WeeklyHours(class_id, subgroup_id, t.subject_id(), last);
   const int needed = RuleBook::MinimumMarks(school_->policy, hours, valid_absence);
   if (marks < needed) {
     return Refuse("R-TERM-1", "Для отметки за период нужно не меньше " + std::to_string(needed) +

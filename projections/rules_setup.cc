@@ -99,6 +99,10 @@ Status Checker::CheckSubgroupDefined() {
   const auto& g = body_.subgroup_defined();
   if (!school_->classes.contains(g.class_id()))
     return Refuse("R-SET-1", "В школе нет класса «" + g.class_id() + "»");
+  if (g.subgroup_id().empty() || g.subgroup_id().front() == kHomePagePrefix) {
+    return Malformed("R-SET-1", std::string("Идентификатор группы не пуст и не начинается с «") +
+                                    kHomePagePrefix + "»: так названы страницы обучения на дому");
+  }
   if (!g.subject_id().empty() && !school_->subjects.contains(g.subject_id())) {
     return Refuse("R-SET-1", "В школе нет предмета «" + g.subject_id() + "»");
   }

@@ -26,13 +26,20 @@ std::string Placement(const School& school, std::string_view class_id, std::stri
   return out;
 }
 
-// The R-SET-3 conflict of a placement with one already there, or "".
+// The R-SET-3 conflict of a placement with one already there, or "". `student_*`: the
+// home-schooled student of an individual lesson, empty for a lesson of the class.
 std::string Conflict(const School& school, std::string_view teacher_a, std::string_view class_a,
-                     std::string_view subgroup_a, std::string_view room_a, bool individual_a,
-                     std::string_view teacher_b, std::string_view class_b,
-                     std::string_view subgroup_b, std::string_view room_b, bool individual_b) {
+                     std::string_view subgroup_a, std::string_view room_a,
+                     std::string_view student_a, std::string_view teacher_b,
+                     std::string_view class_b, std::string_view subgroup_b, std::string_view room_b,
+                     std::string_view student_b) {
   if (teacher_a == teacher_b) return "учитель " + school.UserName(teacher_a) + " уже ведёт урок";
-  // A home-schooled student's individual lessons run beside their class's (R-LES-2).
+  // A home-schooled student's individual lessons run beside their class's (R-LES-2), never two
+  // of them at once.
+  if (!student_a.empty() && student_a == student_b) {
+    return "у " + school.UserName(student_a) + " уже есть индивидуальный урок";
+  }
+  const bool individual_a = !student_a.empty(), individual_b = !student_b.empty();
   if (!individual_a && !individual_b && SameStudents(class_a, subgroup_a, class_b, subgroup_b)) {
     return "у " + school.ClassLabel(class_a) + " уже есть урок";
   }
@@ -116,6 +123,9 @@ Status Checker::CheckTimetableSlotSet() {
   if (!school_->subjects.contains(p.subject_id())) {
     return Refuse("R-SET-3", "В школе нет предмета «" + p.subject_id() + "»");
   }
+  if (!p.individual_student_id().empty() && !p.subgroup_id().empty()) {
+    return Malformed("R-LES-2", "Индивидуальный урок — для одного ученика, не для группы");
+  }
   if (!p.subgroup_id().empty()) {
     auto g = school_->subgroups.find(p.subgroup_id());
     if (g == school_->subgroups.end() || g->second.class_id != p.class_id()) {
@@ -154,6 +164,9 @@ Status Checker::CheckTimetableSlotSet() {
   if (!v1::WeekParity_IsValid(p.weeks())) {
     return Malformed("R-SET-3", "Недели строки расписания — каждая, 1-я или 2-я");
   }
+  if (!p.individual_student_id().empty()) {
+    EJ_RETURN_IF_ERROR(HomeSchooled(p.individual_student_id(), p.class_id(), first, last));
+  }
   for (const auto& [id, other] : school_->timetable) {
     if (id == p.slot_id() || other.weekday != p.weekday() || other.period != p.period() ||
         other.last < first || other.first > last) {
@@ -165,8 +178,9 @@ Status Checker::CheckTimetableSlotSet() {
       continue;
     }
     std::string conflict =
-        Conflict(*school_, p.teacher_id(), p.class_id(), p.subgroup_id(), p.room(), false,
-                 other.teacher_id, other.class_id, other.subgroup_id, other.room, false);
+        Conflict(*school_, p.teacher_id(), p.class_id(), p.subgroup_id(), p.room(),
+                 p.individual_student_id(), other.teacher_id, other.class_id, other.subgroup_id,
+                 other.room, other.individual_student_id);
     if (conflict.empty()) continue;
     return Refuse(
         "R-SET-3",
@@ -176,6 +190,21 @@ Status Checker::CheckTimetableSlotSet() {
             ", с " + RuDate(std::max(first, other.first)) + ")");
   }
   return Status::Ok();
+}
+
+Status Checker::HomeSchooled(std::string_view student_id, std::string_view class_id, Day first,
+                             Day last) const {
+  auto st = school_->students.find(std::string(student_id));
+  if (st != school_->students.end()) {
+    for (const Membership& m : st->second.memberships) {
+      if (m.home_schooling && m.class_id == class_id && m.from <= last && m.to >= first) {
+        return Status::Ok();
+      }
+    }
+  }
+  return Refuse("R-LES-2", "Индивидуальные уроки — для ученика " + school_->ClassLabel(class_id) +
+                               " на обучении на дому, а «" + school_->UserName(student_id) +
+                               "» с " + RuDate(first) + " на нём не числится");
 }
 
 Status Checker::CheckTimetableSlotRemoved() {
@@ -208,8 +237,8 @@ Status Checker::CheckLessonPlacement(std::string_view lesson_id, const Lesson& p
       }
       std::string conflict =
           Conflict(*school_, placed.teacher_id, placed.class_id, placed.subgroup_id, placed.room,
-                   !placed.individual_student_id.empty(), other->teacher_id, other->class_id,
-                   other->subgroup_id, other->room, !other->individual_student_id.empty());
+                   placed.individual_student_id, other->teacher_id, other->class_id,
+                   other->subgroup_id, other->room, other->individual_student_id);
       if (conflict.empty()) continue;
       return Refuse("R-SET-3", "Накладка: " + RuDate(placed.date) + ", " +
                                    std::to_string(placed.period) + "-й урок — " + conflict + " (" +
@@ -230,6 +259,9 @@ Status Checker::CheckLessonScheduled() {
     return Refuse("R-LES-1", "В школе нет класса «" + l.class_id() + "»");
   if (!school_->subjects.contains(l.subject_id()))
     return Refuse("R-LES-1", "В школе нет предмета «" + l.subject_id() + "»");
+  if (!l.individual_student_id().empty() && !l.subgroup_id().empty()) {
+    return Malformed("R-LES-2", "Индивидуальный урок — для одного ученика, не для группы");
+  }
   if (!l.subgroup_id().empty()) {
     auto g = school_->subgroups.find(l.subgroup_id());
     if (g == school_->subgroups.end() || g->second.class_id != l.class_id()) {
@@ -247,9 +279,8 @@ Status Checker::CheckLessonScheduled() {
     return Refuse("R-LES-1", "Дата урока " + RuDate(day) + " не входит ни в один учебный год");
   }
   if (l.period() < 0 || l.period() > 16) return Malformed("R-LES-1", "Номер урока — от 0 до 16");
-  if (!l.individual_student_id().empty() &&
-      ClassOf(l.individual_student_id(), day) != l.class_id()) {
-    return Refuse("R-LES-2", "Индивидуальный урок — для ученика этого класса");
+  if (!l.individual_student_id().empty()) {
+    EJ_RETURN_IF_ERROR(HomeSchooled(l.individual_student_id(), l.class_id(), day, day));
   }
   Lesson placed;
   placed.class_id = l.class_id();

@@ -36,6 +36,22 @@ std::string GroupKey(std::string_view class_id, std::string_view subgroup_id,
   return key;
 }
 
+std::string HomePageId(std::string_view student_id) {
+  std::string id(1, kHomePagePrefix);
+  id += student_id;
+  return id;
+}
+
+std::string PageSubgroupOf(std::string_view subgroup_id, std::string_view individual_student_id) {
+  return individual_student_id.empty() ? std::string(subgroup_id)
+                                       : HomePageId(individual_student_id);
+}
+
+std::string_view HomePageStudent(std::string_view subgroup_id) {
+  if (subgroup_id.size() < 2 || subgroup_id.front() != kHomePagePrefix) return {};
+  return subgroup_id.substr(1);
+}
+
 std::string TermKey(const v1::TermMarkRef& ref) {
   return TermKey(ref.student_id(), ref.subject_id(), ref.period());
 }
@@ -306,7 +322,7 @@ bool School::InLesson(const Lesson& lesson, std::string_view student_id) const {
   auto st = students.find(std::string(student_id));
   if (st == students.end()) return false;
   const Membership* m = st->second.On(lesson.date);
-  if (m == nullptr || m->class_id != lesson.class_id) return false;
+  if (m == nullptr || m->class_id != lesson.class_id || m->home_schooling) return false;
   if (lesson.subgroup_id.empty()) return true;
   auto sg = subgroups.find(lesson.subgroup_id);
   return sg != subgroups.end() && sg->second.students.contains(std::string(student_id));
@@ -365,8 +381,44 @@ std::string LoginKey(std::string_view login) {
   return key;
 }
 
+bool School::TeachesHomePage(std::string_view teacher_id, std::string_view class_id,
+                             std::string_view student_id, std::string_view subject_id) const {
+  for (const auto& [id, slot] : timetable) {
+    if (slot.teacher_id == teacher_id && slot.individual_student_id == student_id &&
+        slot.class_id == class_id && slot.subject_id == subject_id) {
+      return true;
+    }
+  }
+  auto g = lessons_by_group.find(GroupKey(class_id, HomePageId(student_id), subject_id));
+  if (g == lessons_by_group.end()) return false;
+  for (const std::string& lesson_id : g->second) {
+    const Lesson* l = FindLesson(lesson_id);
+    if (l != nullptr && l->teacher_id == teacher_id) return true;
+  }
+  return false;
+}
+
+std::string School::PageGroupName(std::string_view subgroup_id) const {
+  if (subgroup_id.empty()) return {};
+  if (std::string_view student = HomePageStudent(subgroup_id); !student.empty()) {
+    return "обучение на дому: " + UserName(student);
+  }
+  auto g = subgroups.find(std::string(subgroup_id));
+  return g == subgroups.end() ? std::string(subgroup_id) : g->second.name;
+}
+
 int School::WeeklyHours(std::string_view class_id, std::string_view subgroup_id,
                         std::string_view subject_id, Day day) const {
+  if (std::string_view student = HomePageStudent(subgroup_id); !student.empty()) {
+    int half_hours = 0;  // every week: 2, every other week: 1
+    for (const auto& [id, slot] : timetable) {
+      if (slot.individual_student_id == student && slot.class_id == class_id &&
+          slot.subject_id == subject_id && slot.first <= day && day <= slot.last) {
+        half_hours += slot.weeks == v1::WEEK_PARITY_UNSPECIFIED ? 2 : 1;
+      }
+    }
+    return (half_hours + 1) / 2;
+  }
   int hours = 0;
   for (const auto& [id, load] : loads) {
     if (load.class_id == class_id && load.subject_id == subject_id && day >= load.from &&

@@ -148,6 +148,7 @@ struct TimetableSlot {
   Day first = kNoDay, last = kForever;
   uint64_t seq = 0;
   v1::WeekParity weeks = v1::WEEK_PARITY_UNSPECIFIED;  // two-week timetables: odd or even weeks
+  std::string individual_student_id;  // a home-schooled student's individual lessons (R-LES-2)
 };
 
 // The calendar-thematic plan (КТП) of a class-subject (PlannedTopicsSet).
@@ -166,6 +167,9 @@ struct Plan {
 };
 
 struct Lesson {
+  // subgroup_id names the journal page the lesson sits on within its class and subject: empty for
+  // the whole class, a subgroup's id, or for an individual lesson of a home-schooled student that
+  // student's own page, HomePageId(individual_student_id) (R-LES-2).
   std::string id, class_id, subgroup_id, subject_id, teacher_id, individual_student_id, room;
   uint32_t name = 0;     // `id` interned (SchoolState::Name)
   uint32_t subject = 0;  // `subject_id` interned (0: none)
@@ -361,9 +365,20 @@ struct School {
   // no bell schedule names the period).
   int64_t LessonStartUs(const Lesson& lesson) const;
   int64_t LessonEndUs(const Lesson& lesson) const;
-  // Whether `student_id` belongs to the lesson's class (and subgroup) on the lesson's date.
+  // Whether `student_id` belongs to the lesson's class (and subgroup) on the lesson's date: the
+  // student an individual lesson is for; for a lesson of the class, a member not home-schooled
+  // that day (R-LES-2: their lessons are individual, on their own pages).
   bool InLesson(const Lesson& lesson, std::string_view student_id) const;
-  // Weekly hours of the load for the class/subgroup and subject (0 if none).
+  // Whether the teacher teaches the home-schooled student's individual lessons of the subject in
+  // the class: a timetable slot or a lesson of that student's page names them (R-LES-2).
+  bool TeachesHomePage(std::string_view teacher_id, std::string_view class_id,
+                       std::string_view student_id, std::string_view subject_id) const;
+  // A page's subgroup as people read it: the subgroup's name, or for a home-schooled student's
+  // page "обучение на дому: <name>"; empty for the whole class's page.
+  std::string PageGroupName(std::string_view subgroup_id) const;
+  // Weekly hours of the page of the class/subgroup and subject (0 if none): the load's, and on a
+  // home-schooled student's page the individual timetable's (a slot of every other week counts
+  // half, rounded up).
   int WeeklyHours(std::string_view class_id, std::string_view subgroup_id,
                   std::string_view subject_id, Day day) const;
   // The substitution in force naming `teacher_id` for the lesson, or null.
@@ -389,6 +404,16 @@ void AttendanceKeyInto(std::string_view lesson_id, std::string_view student_id, 
 std::string AckKey(std::string_view student_id, Day week_start);
 std::string GroupKey(std::string_view class_id, std::string_view subgroup_id,
                      std::string_view subject_id);
+// The journal page of a home-schooled student's individual lessons (R-LES-2, seed 004 §8.2: "во
+// вкладке «Обучение на дому» страницы журнала на каждого обучающегося") stands where a page names
+// its subgroup: "@<student>". A subgroup's id never starts with '@' (R-SET-1 refuses it).
+inline constexpr char kHomePagePrefix = '@';
+std::string HomePageId(std::string_view student_id);
+// The page of a lesson or a timetable slot: the student's home page when it is individual, else
+// its subgroup (empty: the whole class).
+std::string PageSubgroupOf(std::string_view subgroup_id, std::string_view individual_student_id);
+// The student of a home page's id, or empty when `subgroup_id` is not one.
+std::string_view HomePageStudent(std::string_view subgroup_id);
 std::string TermKey(const v1::TermMarkRef& ref);
 std::string TermKey(std::string_view student_id, std::string_view subject_id,
                     const v1::PeriodRef& period);

@@ -94,7 +94,8 @@ Status SchoolState::FoldTimetable(School* school, const v1::EventBody& body, uin
                                                      DayOr(p.valid().first_day(), kNoDay),
                                                      DayOr(p.valid().last_day(), kForever),
                                                      seq,
-                                                     p.weeks()};
+                                                     p.weeks(),
+                                                     p.individual_student_id()};
       return Status::Ok();
     }
     case B::kTimetableSlotRemoved: {

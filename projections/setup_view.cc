@@ -123,6 +123,7 @@ void AddTimetable(const School& school, v1::SetupView& view) {
     out->set_room(s->room);
     SetRange(out->mutable_valid(), s->first, s->last);
     out->set_weeks(s->weeks);
+    out->set_individual_student_id(s->individual_student_id);
   }
   for (const Plan* p : Sorted(school.plans)) {
     auto* out = view.add_plans();
@@ -172,7 +173,9 @@ v1::SetupView SetupViewOf(const School& school, Day today, uint64_t as_of_sequen
       auto st = school.students.find(member);
       if (st == school.students.end()) continue;
       const Membership* m = st->second.On(today);
-      if (m != nullptr && m->class_id == c->id) out->add_student_ids(member);
+      if (m == nullptr || m->class_id != c->id) continue;
+      out->add_student_ids(member);
+      if (m->home_schooling) out->add_home_schooled_ids(member);
     }
   }
   for (const Subgroup* g : Sorted(school.subgroups)) {

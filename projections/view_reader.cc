@@ -37,7 +37,13 @@ Result<PageFrame> ResolvePage(const SchoolState& state, std::string_view school_
   if (!f.school->subjects.contains(std::string(subject_id))) {
     return Err(NotFound("no subject " + std::string(subject_id)));
   }
-  if (!subgroup_id.empty()) {
+  if (std::string_view student = HomePageStudent(subgroup_id); !student.empty()) {
+    const auto& members = f.school->MembersOf(class_id);
+    if (std::find(members.begin(), members.end(), student) == members.end()) {
+      return Err(NotFound("no home-schooling page " + std::string(subgroup_id)));
+    }
+    f.home_student = std::string(student);
+  } else if (!subgroup_id.empty()) {
     auto g = f.school->subgroups.find(std::string(subgroup_id));
     if (g == f.school->subgroups.end() || g->second.class_id != class_id) {
       return Err(NotFound("no subgroup " + std::string(subgroup_id)));
@@ -63,14 +69,21 @@ Result<PageFrame> ResolvePage(const SchoolState& state, std::string_view school_
 namespace {
 
 // The page's rows besides whoever has a cell: the class's (subgroup's) students at any time in
-// the term, looked up through the class's members rather than the whole school.
+// the term, looked up through the class's members rather than the whole school; a home-schooled
+// student's page has that student's row only, and the class's pages no row of a student who is
+// home-schooled for the whole term (R-LES-2).
 void AppendPageStudents(const PageFrame& f, std::vector<std::string>& out) {
+  if (!f.home_student.empty()) {
+    out.push_back(f.home_student);
+    return;
+  }
   for (const std::string& sid : f.school->MembersOf(f.cls->id)) {
     auto st = f.school->students.find(sid);
     if (st == f.school->students.end()) continue;
     bool member = false;
     for (const auto& m : st->second.memberships) {
-      member |= m.class_id == f.cls->id && m.from <= f.term->last && m.to >= f.term->first;
+      member |= m.class_id == f.cls->id && !m.home_schooling && m.from <= f.term->last &&
+                m.to >= f.term->first;
     }
     if (member && (f.subgroup == nullptr || f.subgroup->students.contains(sid))) {
       out.push_back(sid);
@@ -98,7 +111,9 @@ v1::JournalPageView NewPage(const PageFrame& f, uint64_t as_of_sequence) {
   };
   name(f.cls->id, f.school->ClassLabel(f.cls->id));
   name(f.subject_id, f.school->SubjectName(f.subject_id));
-  if (f.subgroup != nullptr) name(f.subgroup_id, f.subgroup->name);
+  if (f.subgroup != nullptr || !f.home_student.empty()) {
+    name(f.subgroup_id, f.school->PageGroupName(f.subgroup_id));
+  }
   name("term", f.school->PeriodName(*f.cls, f.term_number));
   return page;
 }

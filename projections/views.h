@@ -208,6 +208,7 @@ struct PageFrame {
   const SchoolClass* cls = nullptr;
   const Subgroup* subgroup = nullptr;
   const TermInfo* term = nullptr;
+  std::string home_student;  // a home-schooled student's own page (R-LES-2): the student
   std::string subgroup_id, subject_id, group;  // group: "<school>/<class>/<subgroup>/<subject>/"
   int term_number = 0;
 };

@@ -113,8 +113,8 @@ v1::TimetableWeekView WeekTimetableOf(const School& school, std::string_view cla
     v.set_class_id(l->class_id);
     v.set_subgroup_id(l->subgroup_id);
     v.set_subject_id(l->subject_id);
-    if (auto g = school.subgroups.find(l->subgroup_id); g != school.subgroups.end()) {
-      v.set_subgroup_name(g->second.name);
+    if (!l->subgroup_id.empty()) {
+      v.set_subgroup_name(school.PageGroupName(l->subgroup_id));
     }
     v.set_subject_name(school.SubjectName(l->subject_id));
     v.set_teacher_name(

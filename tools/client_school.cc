@@ -1151,6 +1151,9 @@ int SlotsList(const Common& c, const SchoolFlags& f) {
     std::string line =
         "  " + std::to_string(period) + ". " + dir->SubjectName(t.value("subject_id", ""));
     if (!t.value("subgroup_id", "").empty()) line += " (" + group + ")";
+    if (!t.value("individual_student_id", "").empty()) {
+      line += " (на дому: " + dir->UserName(t.value("individual_student_id", "")) + ")";
+    }
     line += " — " + dir->UserName(t.value("teacher_id", ""));
     if (!t.value("room", "").empty()) line += ", каб. " + t.value("room", "");
     v1::WeekParity weeks = v1::WEEK_PARITY_UNSPECIFIED;
@@ -1180,11 +1183,19 @@ int SlotsAdd(const Common& c, const SchoolFlags& f) {
   if (!p) return Fail(p.error());
   if (p->subject_id.empty())
     return Fail(InvalidArgument("Не указан предмет (--subject)", "R-SET-3"));
+  // Обучение на дому: a slot of one home-schooled student's individual lessons (R-LES-2).
+  std::string student_id;
+  if (!f.student.empty()) {
+    auto student = x.dir->Person(f.student, v1::ROLE_STUDENT, "ученик");
+    if (!student) return Fail(student.error());
+    student_id = *student;
+  }
   return Write(c, x.session, &*first, [&](v1::EventBody& b) {
     auto* t = b.mutable_timetable_slot_set();
     t->set_slot_id("slot-" + NewId());
     t->set_class_id(p->class_id);
     t->set_subgroup_id(p->group_id);
+    t->set_individual_student_id(student_id);
     t->set_subject_id(p->subject_id);
     t->set_teacher_id(p->teacher_id);
     t->set_weekday(*weekday);
@@ -1470,6 +1481,9 @@ void AddSchoolCommands(Verbs& v) {
     add->add_option("--room", f->room, "the room, «12»");
     add->add_option("--to", f->to, "valid to (default: the end of the year)");
     add->add_option("--weeks", f->weeks, "two-week timetables: odd (1-я) or even (2-я)");
+    add->add_option("--student", f->student,
+                    "a home-schooled student's individual lessons (обучение на дому), by login or "
+                    "name");
     CLI::App* change = s.Add("change",
                              "change a lesson of the timetable from a day: its teacher, room, "
                              "day, period or weeks; lessons before the day keep their place",

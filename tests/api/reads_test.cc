@@ -2,6 +2,8 @@
 // ids and carry no data.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "ejournal/v1/ledger.pb.h"
 #include "ledger/crypto.h"
 #include "ledger/merkle.h"
@@ -127,7 +129,14 @@ TEST_F(ReadsTest, ReportsAndCorrectionQueue) {
   ASSERT_EQ(att->status, 200) << att->body;
   EXPECT_NE(att->body.find("5a"), std::string::npos);
   auto mc = GetPath("/api/v1/schools/school-1/reports/monthly-control?year=2025&month=10", deputy);
-  EXPECT_EQ(mc->status, 200) << mc->body;
+  ASSERT_EQ(mc->status, 200) << mc->body;
+  // A report names its ids for people: the subjects and the classes of its rows.
+  std::map<std::string, std::string> names;
+  for (const auto& n : Json(mc).value("names", nlohmann::json::array())) {
+    names[n.at("id").get<std::string>()] = n.at("name").get<std::string>();
+  }
+  EXPECT_EQ(names["math"], "Математика") << mc->body;
+  EXPECT_EQ(names["5a"], "5А") << mc->body;
   auto q = GetPath("/api/v1/schools/school-1/corrections", deputy);
   EXPECT_EQ(q->status, 200) << q->body;
   auto bad = GetPath("/api/v1/schools/school-1/reports/attendance?from=2025-13-01&to=x", deputy);

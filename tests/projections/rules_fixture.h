@@ -64,6 +64,17 @@ class RulesTest : public SchoolFixture {
     a->set_channel(channel);
     return b;
   }
+  // R-LES-2: the student moves into home schooling within their class (5a) from `day`.
+  v1::EventBody HomeSchoolingBody(const std::string& student, school::Day day) {
+    v1::EventBody b = Body("admin");
+    auto* m = b.mutable_student_moved();
+    m->set_student_id(student);
+    m->set_to_class_id("5a");
+    *m->mutable_moved_on() = Date(day);
+    m->set_home_schooling(true);
+    *b.mutable_business_date() = Date(day);
+    return b;
+  }
   const school::Day mon_ = D(2025, 10, 6);
   const school::Day wed_ = D(2025, 10, 8);
 };

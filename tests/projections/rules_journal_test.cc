@@ -8,7 +8,9 @@
 #include <string>
 
 #include "ejournal/v1/ledger.pb.h"
+#include "projections/lesson_generation.h"
 #include "projections/reports.h"
+#include "projections/rights.h"
 #include "projections/rule_book.h"
 #include "projections/school.h"
 #include "tests/projections/rules_fixture.h"
@@ -115,15 +117,128 @@ TEST_F(RulesTest, R_LES_2_HomeSchoolingIsRecordedOnAnIndividualLesson) {
   At(mon_, "07:00");
   v1::EventBody ind = ScheduleLesson("math-s3-home", "5a", "math", "math", mon_, 4);
   ind.mutable_lesson_scheduled()->set_individual_student_id("s3");
+  // Individual lessons are for a student home-schooled in the class.
+  EXPECT_TRUE(Refused(Submit(ind), kRefused, "R-LES-2", "на обучении на дому"));
+  MustSubmit(HomeSchoolingBody("s3", mon_));
   MustSubmit(ind);
   v1::EventBody other = ScheduleLesson("math-n1-home", "5a", "math", "math", mon_, 5);
   other.mutable_lesson_scheduled()->set_individual_student_id("n1");  // of 9a
-  EXPECT_TRUE(Refused(Submit(other), kRefused, "R-LES-2", "Индивидуальный урок"));
+  EXPECT_TRUE(Refused(Submit(other), kRefused, "R-LES-2", "на обучении на дому"));
   At(mon_, "11:40");
   EXPECT_TRUE(
       Refused(Submit(ConductedBody("math", "math-5a-1", "Дроби", v1::LESSON_KIND_HOME_SCHOOLING)),
               kRefused, "R-LES-2", "индивидуальном уроке"));
   MustSubmit(ConductedBody("math", "math-s3-home", "Дроби", v1::LESSON_KIND_HOME_SCHOOLING));
+}
+
+// R-LES-2, seed 004 §8.2 ("во вкладке «Обучение на дому» страницы журнала на каждого
+// обучающегося"): a home-schooled student's individual timetable gives lessons on that student's
+// own page, with that student's row only; the class's lessons and pages leave the student out
+// while home-schooled; the individual lessons' teacher reads the page and marks the period.
+TEST_F(RulesTest, R_LES_2_HomeSchoolingHasItsOwnPagesPerStudent) {
+  const Day tue = mon_ + 1;
+  At(mon_ - 7, "07:00");
+  // Tuesdays' `period`-th lesson of `subject` for s3, by `teacher`.
+  auto slot = [&](const std::string& id, const std::string& subject, const std::string& teacher,
+                  int period, const std::string& subgroup = "") {
+    v1::EventBody b = Body("methodist");
+    auto* t = b.mutable_timetable_slot_set();
+    t->set_slot_id(id);
+    t->set_class_id("5a");
+    t->set_subgroup_id(subgroup);
+    t->set_subject_id(subject);
+    t->set_teacher_id(teacher);
+    t->set_weekday(v1::WEEKDAY_TUESDAY);
+    t->set_period(period);
+    *t->mutable_valid()->mutable_first_day() = Date(mon_ - 7);
+    t->set_individual_student_id("s3");
+    return b;
+  };
+  // "pe" teaches no mathematics in 5a: the individual lessons only.
+  EXPECT_TRUE(Refused(Submit(slot("home-math-s3", "math", "pe", 6)), kRefused, "R-LES-2",
+                      "на обучении на дому"));
+  MustSubmit(HomeSchoolingBody("s3", mon_ - 7));
+  EXPECT_TRUE(Refused(Submit(slot("home-math-s3", "math", "pe", 6, "any")), kMalformed, "R-LES-2",
+                      "не для группы"));
+  MustSubmit(slot("home-math-s3", "math", "pe", 6));
+  // One student, one individual lesson at a time; beside the class's lessons, any number.
+  EXPECT_TRUE(Refused(Submit(slot("home-rus-s3", "russian", "russian", 6)), kRefused, "R-SET-3",
+                      "уже есть индивидуальный урок"));
+  MustSubmit(slot("home-rus-s3", "russian", "russian", 5));
+
+  // The timetable gives the individual lessons, each once.
+  school::GeneratedLessons g = school::GenerateLessons(School(), tue, tue);
+  ASSERT_EQ(g.scheduled, 2);
+  for (const v1::EventBody& payload : g.bodies) {
+    EXPECT_EQ(payload.lesson_scheduled().individual_student_id(), "s3");
+    v1::EventBody b = Body("methodist");
+    b.MergeFrom(payload);
+    MustSubmit(b);
+  }
+  EXPECT_EQ(school::GenerateLessons(School(), tue, tue).scheduled, 0);
+  const std::string lesson = school::GeneratedLessonId("home-math-s3", tue);
+  const school::Lesson* l = School().FindLesson(lesson);
+  ASSERT_NE(l, nullptr);
+  EXPECT_EQ(l->subgroup_id, school::HomePageId("s3"));
+  EXPECT_TRUE(School().InLesson(*l, "s3"));
+  EXPECT_FALSE(School().InLesson(*l, "s1"));
+
+  // The class's lessons no longer count the student.
+  At(mon_, "08:40");
+  EXPECT_TRUE(IsRefused(Submit(MarkBody("math", "m1", "math-5a-1", "s3", 5)), kRefused, "R-LES-1"));
+  MustSubmit(MarkBody("math", "m1", "math-5a-1", "s1", 5));
+  At(tue, "13:40");
+  MustSubmit(ConductedBody("pe", lesson, "Дроби", v1::LESSON_KIND_HOME_SCHOOLING));
+  MustSubmit(MarkBody("pe", "m2", lesson, "s3", 4));
+  EXPECT_TRUE(IsRefused(Submit(MarkBody("pe", "m3", lesson, "s1", 4)), kRefused, "R-LES-1"));
+
+  // The student's page: the individual lessons and the one row; named for people.
+  auto page = Reader().JournalPage(State(), kSchool, "5a", school::HomePageId("s3"), "math", 1);
+  ASSERT_TRUE(page.has_value()) << page.error().ToString();
+  ASSERT_EQ(page->rows_size(), 1);
+  EXPECT_EQ(page->rows(0).student_id(), "s3");
+  ASSERT_EQ(page->lessons_size(), 1);
+  EXPECT_EQ(page->lessons(0).lesson_id(), lesson);
+  ASSERT_EQ(page->rows(0).cells_size(), 1);
+  EXPECT_EQ(page->rows(0).cells(0).marks(0).value(), 4);
+  bool named = false;
+  for (const auto& n : page->names()) {
+    named |= n.id() == school::HomePageId("s3") && n.name().starts_with("обучение на дому: ");
+  }
+  EXPECT_TRUE(named);
+  // Weekly hours from the individual timetable: one lesson a week.
+  EXPECT_EQ(School().WeeklyHours("5a", school::HomePageId("s3"), "math", tue), 1);
+  // The class's page has no column of it; s3 keeps the row of September, in class then.
+  auto class_page = Reader().JournalPage(State(), kSchool, "5a", "", "math", 1);
+  ASSERT_TRUE(class_page.has_value());
+  for (const auto& c : class_page->lessons()) EXPECT_NE(c.lesson_id(), lesson);
+  // The second quarter's class page has no row for a student home-schooled all of it.
+  auto next_term = Reader().JournalPage(State(), kSchool, "5a", "", "math", 2);
+  ASSERT_TRUE(next_term.has_value());
+  for (const auto& r : next_term->rows()) EXPECT_NE(r.student_id(), "s3");
+  // Only a member of the class has a page; the individual lessons' teacher reads it.
+  EXPECT_FALSE(Reader()
+                   .JournalPage(State(), kSchool, "5a", school::HomePageId("n1"), "math", 1)
+                   .has_value());
+  EXPECT_TRUE(school::TeachesPage(School(), *School().FindUser("pe"), "5a",
+                                  school::HomePageId("s3"), "math", {mon_, tue}));
+  EXPECT_FALSE(
+      school::TeachesPage(School(), *School().FindUser("pe"), "5a", "", "math", {mon_, tue}));
+  EXPECT_TRUE(school::TeachesPage(School(), *School().FindUser("math"), "5a",
+                                  school::HomePageId("s3"), "math", {mon_, tue}));
+}
+
+// A subgroup's id never takes the form of a home page's (R-SET-1).
+TEST_F(RulesTest, R_LES_2_SubgroupIdsNeverLookLikeAHomePage) {
+  At(mon_, "07:00");
+  v1::EventBody g = Body("admin");
+  g.mutable_subgroup_defined()->set_subgroup_id("@s1");
+  g.mutable_subgroup_defined()->set_class_id("5a");
+  g.mutable_subgroup_defined()->set_subject_id("math");
+  g.mutable_subgroup_defined()->set_name("Группа");
+  EXPECT_TRUE(Refused(Submit(g), kMalformed, "R-SET-1", "обучения на дому"));
+  g.mutable_subgroup_defined()->set_subgroup_id("g1");
+  MustSubmit(g);
 }
 
 TEST_F(RulesTest, R_LES_2_KindIsNotChangedOnceTheLessonHasRecords) {

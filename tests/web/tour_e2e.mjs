@@ -212,6 +212,13 @@ try {
           await page.click(`main nav.tabs a[data-tab='${tab}']`);
           await inspect(page, role, `${name}-${tab}`, size.width);
         }
+        // Every report, not only the one the page opens on.
+        const kinds = await page.$$eval("#report-kind option", (os) => os.map((o) => o.value));
+        for (const kind of kinds.slice(1)) {
+          await page.selectOption("#report-kind", kind);
+          await page.waitForFunction((k) => location.hash.includes("kind=" + k), kind);
+          await inspect(page, role, `${name}-${kind}`, size.width);
+        }
       }
     }
     await page.context().close();

@@ -47,6 +47,8 @@ export async function reportsPage(params) {
   m.append(exportBar(box, KINDS.find((k) => k[0] === kind)[1]), box);
   // Every report is a view message of reports.proto.
   const q = (schema, name, p) => read(schema, S() + "/reports/" + name + "?" + new URLSearchParams(p).toString());
+  // A report's ids by the names it carries (ReportView.names): classes, groups, subjects, people.
+  const namer = (r) => { const n = new Map((r.names || []).map((x) => [x.id, x.name])); return (id) => n.get(id) || id; };
   if (kind === "attendance") return attendanceReport(box);
   if (kind === "progress") {
     // One class-progress report per class: the chart compares them.
@@ -62,11 +64,12 @@ export async function reportsPage(params) {
   }
   if (kind === "control") {
     const r = await q(MonthlyControlViewSchema, "monthly-control", { year: my, month: mm, class: cls ? cls.class_id : "" });
+    const n = namer(r);
     const share = (a, b) => (b ? Math.round((100 * a) / b) + " %" : "—");
     box.append(el("h2", {}, `Ежемесячный контроль: ${MONTHS[mm - 1]} ${my}`),
       table("control-table", ["Учитель", "Класс", "Предмет", "Уроков по плану / проведено", "С темой", "С ДЗ", "Без отметок", "С одной отметкой",
         "Отметок с опозданием", "ДЗ с опозданием", "Пропуски с причиной", "Замены"],
-      (r.rows || []).map((x) => el("tr", {}, th(x.teacherId), td(x.classId + (x.subgroupId ? " (" + x.subgroupId + ")" : "")), td(x.subjectId),
+      (r.rows || []).map((x) => el("tr", {}, th(n(x.teacherId)), td(n(x.classId) + (x.subgroupId ? " (" + n(x.subgroupId) + ")" : "")), td(n(x.subjectId)),
         td(`${x.lessonsPlanned || 0} / ${x.lessonsHeld || 0}`), td(share(x.lessonsWithTopic || 0, x.lessonsHeld || 0)),
         td(share(x.lessonsWithHomework || 0, x.lessonsHeld || 0)), td(`${x.studentsWithoutMarks || 0} из ${x.students || 0}`),
         td(x.studentsWithOneMark || 0), td(`${x.marksLate || 0} из ${x.marks || 0}`), td(`${x.homeworkLate || 0} из ${x.homework || 0}`),
@@ -77,29 +80,32 @@ export async function reportsPage(params) {
   if (kind === "summary") {
     const r = await q(SummaryStatementViewSchema, "summary-statement", { class: cls.class_id, year_id: cls.year_id });
     const subjects = r.subjectIds || [];
+    const n = namer(r);
     const label = (c) => (c.kind === PeriodKind.YEAR ? "год" : c.kind === PeriodKind.FINAL ? "итог" : c.termNumber + "ч");
     const val = (c) => c.value || (c.status === AttestationStatus.EXEMPT ? "осв" : c.status === AttestationStatus.NOT_ATTESTED ? "н/а" : "");
     box.append(el("h2", {}, `Сводная ведомость ${cls.name}`),
-      table("summary-table", ["Ученик", ...subjects], byStudentName(r.rows).map((row) => el("tr", {}, studentTh(row.studentId, nameOf(row)),
+      table("summary-table", ["Ученик", ...subjects.map(n)], byStudentName(r.rows).map((row) => el("tr", {}, studentTh(row.studentId, nameOf(row)),
         ...subjects.map((s) => td((row.marks || []).filter((c) => c.subjectId === s).map((c) => label(c) + ": " + val(c)).join(", ")))))));
     if (!(r.rows || []).length) box.append(el("p", {}, "Итоговых отметок пока нет."));
     return;
   }
   if (kind === "problems") {
     const r = await q(ProblemsReportViewSchema, "problems", { class: cls.class_id, from, to });
+    const n = namer(r);
     box.append(el("h2", {}, `Неудовлетворительные отметки и пропуски, ${cls.name}, ${MONTHS[mm - 1]} ${my}`),
       table("problems-table", ["Ученик", "«2» и «1»", "Пропуски"], byStudentName(r.students).map((s) => el("tr", {}, studentTh(s.studentId, nameOf(s)),
-        td((s.unsatisfactory || []).map((x) => `${fmtDate(x.date, true)} ${x.subjectId}: ${x.value}` + (x.topic ? ` («${x.topic}»)` : "")).join("; ")),
-        td((s.missed || []).map((x) => `${fmtDate(x.date, true)} ${x.subjectId} (${reasonName(x.absenceReason)})`).join("; "))))));
+        td((s.unsatisfactory || []).map((x) => `${fmtDate(x.date, true)} ${n(x.subjectId)}: ${x.value}` + (x.topic ? ` («${x.topic}»)` : "")).join("; ")),
+        td((s.missed || []).map((x) => `${fmtDate(x.date, true)} ${n(x.subjectId)} (${reasonName(x.absenceReason)})`).join("; "))))));
     if (!(r.students || []).length) box.append(el("p", {}, "Нет ни «2», ни пропусков."));
     return;
   }
   if (kind === "substitutions") {
     const r = await q(SubstitutionsReportViewSchema, "substitutions", { from, to });
+    const n = namer(r);
     box.append(el("h2", {}, `Замены, ${MONTHS[mm - 1]} ${my}`),
-      table("substitutions-table", ["Замена", "Отсутствовал", "Заменял", "Уроки", "Состояние"], (r.substitutions || []).map((s) => el("tr", {},
-        th(s.substitutionId), td(s.absentTeacherId), td(s.substituteTeacherId),
-        td((s.lessons || []).map((l) => `${fmtDate(l.date, true)} ${l.classId} ${l.subjectId}` + (l.held ? " ✓" : "")).join("; ")),
+      table("substitutions-table", ["Отсутствовал", "Заменял", "Уроки (✓ — проведён)", "Состояние"], (r.substitutions || []).map((s) => el("tr", { "data-substitution": s.substitutionId },
+        th(n(s.absentTeacherId)), td(n(s.substituteTeacherId)),
+        td((s.lessons || []).map((l) => `${fmtDate(l.date, true)}, ${l.period}-й урок: ${n(l.classId)}, ${n(l.subjectId)}` + (l.held ? " ✓" : "")).join("; ")),
         td(s.cancelled ? "отменена" : "действует")))));
     if (!(r.substitutions || []).length) box.append(el("p", {}, "Замен не было."));
     return;

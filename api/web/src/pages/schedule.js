@@ -51,7 +51,8 @@ export async function schedulePage(params) {
         ...slots.filter((t) => t.weekday === wd && t.period === p)
           .sort(byRu((t) => subgroupName.get(t.subgroupId) || ""))
           .map((t) => el("div", { class: "slot-entry", "data-slot": t.slotId },
-            el("b", {}, s.subjectName(t.subjectId)), t.subgroupId ? ` (${subgroupName.get(t.subgroupId) || t.subgroupId})` : "",
+            el("b", {}, s.subjectName(t.subjectId)), t.subgroupId ? ` (${subgroupName.get(t.subgroupId) || "группа"})` : "",
+            t.individualStudentId ? ` (на дому: ${s.userName(t.individualStudentId)})` : "",
             el("br"), el("span", { class: "muted" }, s.userName(t.teacherId)),
             t.room ? el("span", { class: "muted" }, `, каб. ${t.room}`) : "",
             t.weeks ? el("span", { class: "muted slot-weeks" }, ` (${WEEKS[t.weeks]})`) : "",
@@ -93,6 +94,12 @@ export async function schedulePage(params) {
   const room = el("input", { id: "slot-room", size: 8 });
   const validFrom = el("input", { type: "date", id: "slot-from", required: true, value: on });
   const weeks = el("select", { id: "slot-weeks" }, ...WEEKS.map((w, i) => el("option", { value: String(i) }, w)));
+  // Обучение на дому (R-LES-2): a slot of one home-schooled student's individual lessons, on that
+  // student's own journal pages.
+  const cls = s.classes.get(classId);
+  const homeSchooled = [...((cls && cls.homeSchooledIds) || [])].sort(byRu(s.userName));
+  const forWhom = el("select", { id: "slot-student" }, el("option", { value: "" }, "класс или группа по нагрузке"),
+    ...homeSchooled.map((id) => el("option", { value: id }, `${s.userName(id)} — обучение на дому`)));
   // «Изменить с даты» fills this form with a slot: submitting it ends that slot the day before and
   // records the changed one from that day (R-SET-3), so that lessons before it keep their place.
   let replacing = null;
@@ -112,6 +119,7 @@ export async function schedulePage(params) {
     period.value = String(t.period);
     room.value = t.room || "";
     weeks.value = String(t.weeks || 0);
+    forWhom.value = t.individualStudentId || "";
     validFrom.value = on > me.today ? on : me.today;
     heading.textContent = `Изменить с даты: ${s.subjectName(t.subjectId)}, ${DAY_NAMES[t.weekday]}, ${t.period}-й урок`;
     submitButton.textContent = "Изменить с этой даты";
@@ -122,7 +130,7 @@ export async function schedulePage(params) {
   const add = el("form", { id: "add-slot" }, heading,
     el("div", { class: "row" }, el("label", {}, "Предмет и учитель ", load), el("label", {}, "День ", weekday),
       el("label", {}, "Урок № ", period), el("label", {}, "Кабинет ", room), el("label", {}, "Недели ", weeks),
-      el("label", {}, "Действует с ", validFrom)),
+      el("label", {}, "Действует с ", validFrom), homeSchooled.length ? el("label", {}, "Для кого ", forWhom) : ""),
     el("p", { class: "muted" }, "Расписание на две недели: 1-я неделя — та, в которой начинается учебный год, дальше недели чередуются, каникулы тоже считаются."),
     el("div", { class: "row" }, submitButton, cancelChange),
     loads.length ? "" : el("p", { class: "error-text" }, "У класса нет учебной нагрузки: её назначает администратор."));
@@ -133,10 +141,11 @@ export async function schedulePage(params) {
       const l = loads.find((x) => x.loadId === load.value);
       if (!l) throw new Error("Выберите предмет и учителя");
       const from = parseDate(validFrom.value);
-      const slot = { slotId: "slot-" + uuid(), classId, subgroupId: l.subgroupId,
+      const student = homeSchooled.length ? forWhom.value : "";
+      const slot = { slotId: "slot-" + uuid(), classId, subgroupId: student ? "" : l.subgroupId,
         subjectId: l.subjectId, teacherId: l.teacherId, weekday: parseInt(weekday.value, 10), period: parseInt(period.value, 10),
-        room: room.value.trim(), valid: { firstDay: from }, weeks: parseInt(weeks.value, 10) };
-      const what = `«${s.subjectName(l.subjectId)}» (${DAY_NAMES[weekday.value]}, ${period.value}-й урок)`;
+        room: room.value.trim(), valid: { firstDay: from }, weeks: parseInt(weeks.value, 10), individualStudentId: student };
+      const what = `«${s.subjectName(l.subjectId)}»${student ? " для " + s.userName(student) + " (на дому)" : ""} (${DAY_NAMES[weekday.value]}, ${period.value}-й урок)`;
       if (!replacing) {
         const r = await submit({ case: "timetableSlotSet", value: slot }, { businessDate: from });
         await again(`Урок ${what} добавлен в расписание: запись №${r.sequence}.`);
@@ -173,7 +182,8 @@ export async function schedulePage(params) {
       showProposal(preview, p, async (text, ok) => { if (ok) { await again(); status(text); } }, (b) => {
         const v = b.payload.value;
         if (b.payload.case === "lessonScheduled") {
-          return `${fmtDate(v.date, false, true)}, ${s.classLabel(v.classId)}${v.subgroupId ? " (" + (subgroupName.get(v.subgroupId) || v.subgroupId) + ")" : ""}, ` +
+          return `${fmtDate(v.date, false, true)}, ${s.classLabel(v.classId)}${v.subgroupId ? " (" + (subgroupName.get(v.subgroupId) || "группа") + ")" : ""}` +
+            `${v.individualStudentId ? " (на дому: " + s.userName(v.individualStudentId) + ")" : ""}, ` +
             `${v.period}-й урок — ${s.subjectName(v.subjectId)}, ${s.userName(v.teacherId)}${v.room ? ", каб. " + v.room : ""}`;
         }
         if (b.payload.case === "lessonCancelled") return `отмена урока: ${v.reason || ""}`;
