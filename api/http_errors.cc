@@ -25,7 +25,8 @@ int HttpStatusOf(const Status& status) {
     case StatusCode::kFailedPrecondition:
       return 422;
     case StatusCode::kResourceExhausted:
-      return status.rule() == kRateLimitedRule ? 429 : 413;
+      // Throttled (a sign-in lockout, a flood of messages: it says when to retry): 429.
+      return status.rule() == kRateLimitedRule || status.retry_after_seconds() > 0 ? 429 : 413;
     case StatusCode::kUnavailable:
       return 503;
     case StatusCode::kDataLoss:

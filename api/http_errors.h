@@ -1,7 +1,8 @@
 // The one place where a Status becomes an HTTP answer (docs/API.md, "Errors").
 //
 //   InvalidArgument 400, Unauthenticated 401, PermissionDenied 403, NotFound 404,
-//   AlreadyExists 409, ResourceExhausted 413 (429 when it carries kRateLimitedRule),
+//   AlreadyExists 409, ResourceExhausted 413 (429 when it carries kRateLimitedRule or a
+//   retry-after),
 //   FailedPrecondition 422, Unavailable 503 (with Retry-After), everything else 500.
 //
 // The body is always JSON {"error":{"code","message","rule"}}. Pure functions, any thread.

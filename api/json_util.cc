@@ -259,6 +259,22 @@ void ReplyJson(httplib::Response& res, const nlohmann::json& value, int status) 
                   kJsonContentType);
 }
 
+std::string ContentDispositionName(std::string_view name) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "UTF-8''";
+  for (unsigned char c : name) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+        c == '-' || c == '_') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 Result<nlohmann::json> ParseObject(const std::string& body) {
   // No exceptions: a parse error (including invalid UTF-8 in a string) gives a discarded value.
   nlohmann::json value = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);

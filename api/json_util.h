@@ -35,6 +35,9 @@ inline constexpr char kJsonContentType[] = "application/json; charset=utf-8";
 void ReplyProto(httplib::Response& res, const google::protobuf::Message& message);
 // Answers 200 with `value` (invalid UTF-8 replaced).
 void ReplyJson(httplib::Response& res, const nlohmann::json& value, int status = 200);
+// A file name for Content-Disposition's filename* (RFC 8187): "UTF-8''" and the name
+// percent-encoded.
+std::string ContentDispositionName(std::string_view name);
 
 // The body as a JSON object (kInvalidArgument: not JSON, not valid UTF-8, not an object).
 [[nodiscard]] Result<nlohmann::json> ParseObject(const std::string& body);

@@ -212,8 +212,10 @@ Status ApiServer::ReplicationReadiness(std::string* lines) const {
 }
 
 void ApiServer::RefuseWrite(const httplib::Request& req, httplib::Response& res) {
-  std::string message = "this is a read replica: it serves reads only; send writes to the writer";
-  if (!options_.writer_url.empty()) message += " at " + options_.writer_url;
+  std::string message =
+      "Это узел только для чтения (реплика): записи и сообщения принимает и показывает основной "
+      "узел";
+  if (!options_.writer_url.empty()) message += ", " + options_.writer_url;
   SetError(res, FailedPrecondition(message));
   // 421 Misdirected Request: the request was sent to a server that cannot answer it.
   res.status = 421;

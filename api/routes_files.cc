@@ -15,23 +15,6 @@
 namespace ejournal::api {
 namespace {
 
-// A file name for Content-Disposition's filename* (RFC 8187): UTF-8, percent-encoded.
-std::string Rfc8187(std::string_view name) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out = "UTF-8''";
-  for (unsigned char c : name) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-        c == '-' || c == '_') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 // Whether `reader` may read homework `h` of `lesson`: whoever may read the lesson's page, and the
 // students the homework is for (the whole class or subgroup, or the named students) with their
 // parents (R-ACC-3).
@@ -59,6 +42,7 @@ bool MayReadHomework(const school::School& school, const school::User& reader,
 }  // namespace
 
 Status ApiServer::AttachmentsStored(const v1::EventBody& body) const {
+  EJ_RETURN_IF_ERROR(MessageContentStored(body));
   const v1::HomeworkAssigned* h = nullptr;
   if (body.has_homework_assigned()) {
     h = &body.homework_assigned();
@@ -132,7 +116,8 @@ void ApiServer::GetAttachment(const httplib::Request& req, httplib::Response& re
     return SetError(res,
                     bytes.error().code() == StatusCode::kNotFound ? NotVisible() : bytes.error());
   }
-  res.set_header("Content-Disposition", "attachment; filename*=" + Rfc8187(ref->file_name));
+  res.set_header("Content-Disposition",
+                 "attachment; filename*=" + ContentDispositionName(ref->file_name));
   res.set_header("X-Content-Type-Options", "nosniff");
   res.set_header("Cache-Control", "private, max-age=3600");
   res.set_content(std::move(*bytes), ref->media_type);

@@ -295,6 +295,15 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
                     return std::tie(a["date"].get_ref<const std::string&>(), a["period"]) <
                            std::tie(b["date"].get_ref<const std::string&>(), b["period"]);
                   });
+        // R-MSG-1: the header's count of unread messages.
+        size_t unread = 0;
+        if (auto mine = s.conversations_of.find(user.id); mine != s.conversations_of.end()) {
+          for (const std::string& cid : mine->second) {
+            if (auto c = s.conversations.find(cid); c != s.conversations.end()) {
+              unread += c->second.UnreadBy(user.id);
+            }
+          }
+        }
         ReplyJson(res, {{"school_id", s.id},
                         {"school_name", s.name},
                         {"time_zone", s.zone.name()},
@@ -308,7 +317,8 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
                         {"students", students},
                         {"substitute_lessons", substitute_lessons},
                         {"ledger_size", ledger_->size()},
-                        {"must_change_password", user.must_change_password}});
+                        {"must_change_password", user.must_change_password},
+                        {"unread_messages", unread}});
       });
 }
 

@@ -111,6 +111,8 @@ Status ApiServer::Init() {
   EJ_ASSIGN_OR_RETURN(secrets_, SecretStore::Open(dir + "/secrets"));
   EJ_ASSIGN_OR_RETURN(attachments_,
                       AttachmentStore::Open(dir + "/attachments", options_.attachment_max_bytes));
+  EJ_ASSIGN_OR_RETURN(messages_,
+                      AttachmentStore::Open(dir + "/messages", options_.attachment_max_bytes));
   authenticator_ = std::make_unique<PasswordAuthenticator>(
       secrets_.get(),
       [this](std::string_view school_id, std::string_view login) -> std::optional<std::string> {
@@ -325,7 +327,8 @@ ApiServer::Handler ApiServer::Wrap(const std::string& name, Handler handler) {
     stages.Begin(start);
     current_route = &name;
     try {
-      if (req.body.size() > options_.max_body_bytes && name != "attachments") {
+      if (req.body.size() > options_.max_body_bytes && name != "attachments" &&
+          name != "message_files") {
         SetError(res, ResourceExhausted("the request body is larger than " +
                                         std::to_string(options_.max_body_bytes) + " bytes"));
       } else {
@@ -411,6 +414,7 @@ void ApiServer::Routes() {
   Get("/api/v1/ledger/proofs/inclusion", "inclusion_proof", bind(&ApiServer::GetInclusion));
   Get("/api/v1/ledger/proofs/consistency", "consistency_proof", bind(&ApiServer::GetConsistency));
   SetupRoutes();
+  MessageRoutes();
   WebRoutes();  // routes_web.cc: the pages, last (its file pattern must not shadow the above)
 }
 

@@ -33,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "api/attachment_store.h"
 #include "api/authenticator.h"
@@ -305,8 +306,35 @@ class ApiServer {
   void PostAttachment(const httplib::Request& req, httplib::Response& res);
   void GetAttachment(const httplib::Request& req, httplib::Response& res);
   // Every file a HomeworkAssigned (or a correction's homework) refers to is in the store, with
-  // its size: else InvalidArgument, before admission.
+  // its size, and every text and file of a MessageSent or AnnouncementPublished in the message
+  // store: else InvalidArgument, before admission.
   Status AttachmentsStored(const v1::EventBody& body) const;
+  // Communication (routes_messages.cc).
+  void MessageRoutes();
+  void PostMessageText(const httplib::Request& req, httplib::Response& res);
+  void PostMessageFile(const httplib::Request& req, httplib::Response& res);
+  void GetConversations(const httplib::Request& req, httplib::Response& res);
+  void GetConversation(const httplib::Request& req, httplib::Response& res);
+  void GetMessageFile(const httplib::Request& req, httplib::Response& res);
+  void GetRecipients(const httplib::Request& req, httplib::Response& res);
+  void GetAnnouncements(const httplib::Request& req, httplib::Response& res);
+  Status MessageContentStored(const v1::EventBody& body) const;
+  // The flood limit of message texts (R-MSG-1): kPerMinute a minute per user, a token bucket;
+  // beyond it 429 with Retry-After.
+  class SendLimiter {
+   public:
+    static constexpr int kPerMinute = 30;
+    bool Allow(const std::string& user_key, int64_t now_us, int64_t* retry_after_s);
+
+   private:
+    struct Bucket {
+      double tokens = 0;
+      int64_t at_us = 0;
+    };
+    Mutex mu_;
+    std::unordered_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
+  };
+  SendLimiter send_limiter_;
 
   const ServerOptions options_;
   std::optional<NodeIdentity> node_;
@@ -324,6 +352,8 @@ class ApiServer {
   std::unique_ptr<school::ViewReader> views_;
   std::unique_ptr<SecretStore> secrets_;
   std::unique_ptr<AttachmentStore> attachments_;
+  // The texts and files of messages and announcements (DATA/messages), erasable (R-MSG-5).
+  std::unique_ptr<AttachmentStore> messages_;
   std::unique_ptr<Authenticator> authenticator_;
   Metrics metrics_;
   DiaryCache diary_cache_;  // touch tables guarded by state_mu_ (api/diary_cache.h)

@@ -142,6 +142,14 @@ Status Checker::CheckPayload() {
       return CheckAct(body_.credential_compromise_act_recorded());
     case B::kDiaryAcknowledged:
       return CheckAck(body_.diary_acknowledged());
+    case B::kMessageSent:
+      return CheckMessageSent();
+    case B::kMessagesRead:
+      return CheckMessagesRead();
+    case B::kAnnouncementPublished:
+      return CheckAnnouncementPublished();
+    case B::kAnnouncementWithdrawn:
+      return CheckAnnouncementWithdrawn();
     default:
       return Deny("R-ACC-2", "Неизвестный вид записи");
   }

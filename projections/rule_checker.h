@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "ejournal/v1/event.pb.h"
+#include "projections/communication.h"
 #include "projections/rights.h"
 #include "projections/rule_book.h"
 #include "projections/school_state.h"
@@ -45,10 +46,6 @@ inline bool HasAny(const User& user, std::initializer_list<v1::Role> roles) {
     if (user.Has(r)) return true;
   }
   return false;
-}
-
-inline bool IsStaff(const User& user) {
-  return (user.roles & ~(RoleBit(v1::ROLE_PARENT) | RoleBit(v1::ROLE_STUDENT))) != 0;
 }
 
 // "YYYY-MM-DD H:MM (zone)" of an instant, in the school's zone (rule_book.cc).
@@ -139,6 +136,11 @@ class Checker {
   Status CheckSubstitutionCancelled();
   // rules_acknowledgement.cc
   Status CheckAck(const v1::DiaryAcknowledged& ack);
+  // rules_messages.cc
+  Status CheckMessageSent();
+  Status CheckMessagesRead();
+  Status CheckAnnouncementPublished();
+  Status CheckAnnouncementWithdrawn();
 
   bool Is(std::initializer_list<v1::Role> roles) const { return actor_ && HasAny(*actor_, roles); }
   // R-ACC-2: `what` is what the event does, as an infinitive phrase with a capital

@@ -262,6 +262,45 @@ struct DiaryAck {
   v1::AcknowledgementChannel channel = v1::ACKNOWLEDGEMENT_CHANNEL_UNSPECIFIED;
 };
 
+// Communication (messages.proto, R-MSG-1, R-MSG-2): who wrote what (the content's hash) to whom,
+// and when; the content itself is in the node's message store.
+struct MessageInfo {
+  std::string id, author_id;
+  AttachmentRef content;
+  std::vector<AttachmentRef> attachments;
+  uint64_t seq = 0;
+  int64_t at_us = 0;
+};
+struct ReadMark {
+  size_t count = 0;  // the first `count` messages are read
+  uint64_t seq = 0;  // the MessagesRead
+  int64_t at_us = 0;
+};
+struct Conversation {
+  std::string id;
+  // Everyone in it: the author of the first message first, then its recipients.
+  std::vector<std::string> participants;
+  std::vector<MessageInfo> messages;
+  // Each participant's read receipt (none: nothing read but their own messages).
+  std::map<std::string, ReadMark, std::less<>> read;
+  // How many of the messages `user_id` has not read: those after their receipt, not their own.
+  size_t UnreadBy(std::string_view user_id) const;
+};
+struct Announcement {
+  std::string id, author_id;
+  v1::AudienceKind audience = v1::AUDIENCE_KIND_UNSPECIFIED;
+  int grade = 0;
+  std::string class_id;
+  AttachmentRef content;
+  std::vector<AttachmentRef> attachments;
+  Day event_day = kNoDay;
+  int event_start_minutes = 0;
+  uint64_t seq = 0;
+  int64_t at_us = 0;
+  bool withdrawn = false;
+  std::string withdrawn_reason;
+};
+
 // A table keyed by ids that is searched by a view of an id, without copying it. The same hash as
 // std::hash<std::string>, so that iteration order is that of a plain std::unordered_map.
 struct IdHash {
@@ -314,6 +353,12 @@ struct School {
   IdMap<std::vector<size_t>> acks_by_student_week;
   IdMap<TimetableSlot> timetable;
   IdMap<Plan> plans;
+  IdMap<Conversation> conversations;
+  // User -> the conversations they are in, in the order they began.
+  IdMap<std::vector<std::string>> conversations_of;
+  // Announcements in ledger order.
+  std::vector<Announcement> announcements;
+  IdMap<size_t> announcement_index;  // id -> index into announcements
   // Lessons by (class or subgroup, subject) and by class and day, for windows and term checks.
   IdMap<std::vector<std::string>> lessons_by_group;  // GroupKey
   IdMap<std::map<Day, std::vector<std::string>>> lessons_by_class_day;

@@ -446,6 +446,11 @@ PayloadFamily FamilyOf(v1::EventBody::PayloadCase payload) {
       return PayloadFamily::kSecurity;
     case B::kDiaryAcknowledged:
       return PayloadFamily::kAcknowledgement;
+    case B::kMessageSent:
+    case B::kMessagesRead:
+    case B::kAnnouncementPublished:
+    case B::kAnnouncementWithdrawn:
+      return PayloadFamily::kCommunication;
     case B::PAYLOAD_NOT_SET:
       return PayloadFamily::kNone;
   }
@@ -478,6 +483,8 @@ Status SchoolState::ApplyPayload(School* school, const v1::EventBody& body, uint
       return FoldSecurity(school, body, seq, at_us, deps);
     case PayloadFamily::kAcknowledgement:
       return FoldAcknowledgement(school, body, seq, at_us, deps);
+    case PayloadFamily::kCommunication:
+      return FoldCommunication(school, body, seq, at_us);
     case PayloadFamily::kNone:
       break;
   }

@@ -226,6 +226,7 @@ class SchoolState final : public Validity {
                       std::vector<uint64_t>& deps);
   Status FoldAcknowledgement(School* school, const v1::EventBody& body, uint64_t seq, int64_t at_us,
                              std::vector<uint64_t>& deps);
+  Status FoldCommunication(School* school, const v1::EventBody& body, uint64_t seq, int64_t at_us);
   // A record written under a substitution rests on it (R-SUB-1, R-SEC-3).
   void DependOnSubstitution(const School& school, const v1::EventBody& body,
                             std::vector<uint64_t>& deps) const;

@@ -27,6 +27,7 @@ enum class PayloadFamily {
   kSubstitution,     // school_state_substitution.cc
   kSecurity,         // school_state_security.cc
   kAcknowledgement,  // school_state_acknowledgement.cc
+  kCommunication,    // school_state_messages.cc
 };
 PayloadFamily FamilyOf(v1::EventBody::PayloadCase payload);
 

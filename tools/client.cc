@@ -164,6 +164,7 @@ std::function<int()> AddClientCommands(CLI::App& app) {
   AddAdminCommands(v);
   AddSetupCommands(v);
   AddSchoolCommands(v);
+  AddMessageCommands(v);
   return [commands = std::move(v.commands)] {
     for (const auto& [cmd, run] : commands) {
       if (*cmd) return run();

@@ -71,7 +71,8 @@ void AddFinalMarkCommands(Verbs& v);   // term-mark, order-final
 void AddReadCommands(Verbs& v);        // diary, journal, history, corrections, report, entry
 void AddAdminCommands(Verbs& v);       // server-backup
 void AddSetupCommands(Verbs& v);       // lessons generate, import, record, export
-void AddSchoolCommands(Verbs& v);      // users, subjects, classes, students, guardians, load, ...
+void AddSchoolCommands(Verbs& v);
+void AddMessageCommands(Verbs& v);     // message send/reply, inbox, announce      // users, subjects, classes, students, guardians, load, ...
 
 // ---- shared by the verbs (client_support.cc) ----
 
@@ -120,6 +121,8 @@ std::string DayText(const v1::Date& d);
 
 // "YYYY-MM-DD HH:MM" in the zone, as µs since the epoch.
 Result<int64_t> MomentArg(const std::string& text, const std::string& zone_name);
+// An instant (µs) in the school's zone as "06.10.2025 09:00" (UTC when the zone is unknown).
+std::string MomentText(int64_t unix_us, const std::string& zone_name);
 
 // A --work name ("answer", "control", ...) as its work type.
 Result<v1::WorkType> WorkArg(const std::string& name);

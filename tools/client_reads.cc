@@ -111,20 +111,6 @@ std::string RecordText(const std::string& kind, const json& v) {
   }
   return kind;
 }
-// An instant (µs) in the school's zone as "06.10.2025 09:00" (UTC when the zone is unknown).
-std::string MomentText(int64_t unix_us, const std::string& zone_name) {
-  auto zone = school::SchoolZone::Find(zone_name);
-  if (!zone) zone = school::SchoolZone::Find("UTC");
-  if (!zone) return "";
-  const school::Day day = zone->LocalDay(unix_us);
-  const int minutes = zone->LocalMinutes(unix_us);
-  char buf[32];
-  const v1::Date d = school::DateOf(day);
-  std::snprintf(buf, sizeof buf, "%02d.%02d.%04d %02d:%02d", d.day(), d.month(), d.year(),
-                minutes / 60, minutes % 60);
-  return buf;
-}
-
 // The names a view gives for its ids (its "names": [{id, name}]); an id without one stays as it is.
 struct Names {
   std::map<std::string, std::string> of;
@@ -337,6 +323,20 @@ Result<std::string> EntryPath(const Common&, const Flags& f, const Session&) {
 }
 
 }  // namespace
+
+// An instant (µs) in the school's zone as "06.10.2025 09:00" (UTC when the zone is unknown).
+std::string MomentText(int64_t unix_us, const std::string& zone_name) {
+  auto zone = school::SchoolZone::Find(zone_name);
+  if (!zone) zone = school::SchoolZone::Find("UTC");
+  if (!zone) return "";
+  const school::Day day = zone->LocalDay(unix_us);
+  const int minutes = zone->LocalMinutes(unix_us);
+  char buf[32];
+  const v1::Date d = school::DateOf(day);
+  std::snprintf(buf, sizeof buf, "%02d.%02d.%04d %02d:%02d", d.day(), d.month(), d.year(),
+                minutes / 60, minutes % 60);
+  return buf;
+}
 
 void AddReadCommands(Verbs& v) {
   auto c = v.c;

@@ -337,11 +337,12 @@ TEST_F(ReplicaServiceTest, FreshReplicaCatchesUpServesTheSameViewsAndResumes) {
 
   // Writes answer 421 with where the writer is; nothing changes.
   const double applied = replica->Metric("ejournal_replica_applied_sequence");
-  for (const char* path : {"/api/v1/login", "/api/v1/events", "/api/v1/logout"}) {
+  for (const char* path : {"/api/v1/login", "/api/v1/events", "/api/v1/logout",
+                           "/api/v1/schools/school-1/message-texts"}) {
     auto w = replica->Client().Post(path, "{}", "application/json");
     ASSERT_TRUE(w);
     EXPECT_EQ(w->status, 421) << path;
-    EXPECT_NE(w->body.find("read replica"), std::string::npos) << w->body;
+    EXPECT_NE(w->body.find("реплика"), std::string::npos) << w->body;
     EXPECT_NE(w->body.find(writer->url()), std::string::npos) << w->body;
     EXPECT_EQ(w->get_header_value("Location"), writer->url() + path);
   }

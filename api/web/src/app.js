@@ -21,9 +21,11 @@ import { planPage } from "./pages/plan.js";
 import { weekPage } from "./pages/week.js";
 import { todayPage } from "./pages/today.js";
 import { marksPage } from "./pages/marks.js";
+import { messagesPage } from "./pages/messages.js";
+import { newsPage } from "./pages/news.js";
 
 start(loginPage, { journal: journalPage, diary: diaryPage, corrections: correctionsPage,
   act: actPage, audit: auditPage, substitutions: substitutionsPage, reports: reportsPage,
   class: classPage, timetable: timetablePage, reentry: reentryPage, ledger: ledgerPage,
   setup: setupPage, schedule: schedulePage, password: passwordPage, plan: planPage, week: weekPage,
-  today: todayPage, marks: marksPage });
+  today: todayPage, marks: marksPage, messages: messagesPage, news: newsPage });

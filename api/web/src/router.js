@@ -2,7 +2,7 @@
 // roles open; the page table itself is given to start() by app.js, so that the pages may import
 // go() from here without an import cycle.
 import { el, clear, status, fail } from "./ui.js";
-import { me, has, restore, signOut } from "./session.js";
+import { me, has, restore, signOut, api, S } from "./session.js";
 import { setTimeZone } from "./dates.js";
 
 export function route() {
@@ -13,6 +13,16 @@ export function route() {
 export function go(page, params = {}) {
   const q = new URLSearchParams(params).toString();
   location.hash = "#/" + page + (q ? "?" + q : "");
+}
+// Goes to `page` and resolves once it is rendered, so that a status set afterwards stays shown.
+export async function goRendered(page, params = {}) {
+  const q = new URLSearchParams(params).toString();
+  const target = "#/" + page + (q ? "?" + q : "");
+  if (location.hash === target) return render();
+  const changed = new Promise((r) => window.addEventListener("hashchange", r, { once: true }));
+  location.hash = target;
+  await changed;  // the router's own listener, added first, has started the render
+  await rendering;
 }
 // Shows `page` (no parameters), rendering it anew when it is already the current one.
 export async function show(page) {
@@ -58,6 +68,7 @@ function nav() {
   if (has("admin") || has("director") || has("deputy")) links.push(["setup", "Администрирование"]);
   if (has("auditor") || has("deputy") || has("director")) links.push(["audit", "Аудит"], ["ledger", "Реестр"]);
   if (has("teacher") || has("class_teacher") || has("methodist") || has("deputy")) links.push(["reentry", "Повторный ввод"]);
+  links.push(["messages", messagesLabel(me.unread_messages || 0)], ["news", "Объявления"]);
   const page = route().page;
   for (const [p, t] of links) {
     const a = el("a", { href: "#/" + p }, t);
@@ -66,6 +77,14 @@ function nav() {
   }
   n.append(el("a", { id: "who", href: "#/password", title: "Сменить пароль" }, me.display_name || me.user_id),
     el("button", { class: "secondary", type: "button", id: "logout", onclick: logout }, "Выйти"));
+}
+
+// «Сообщения» with the count of unread messages (R-MSG-1).
+const messagesLabel = (n) => (n ? `Сообщения (${n})` : "Сообщения");
+export function showUnread(n) {
+  if (me) me.unread_messages = n;
+  const a = document.querySelector("#nav a[href='#/messages']");
+  if (a) a.textContent = messagesLabel(n);
 }
 
 async function logout() {
@@ -90,6 +109,10 @@ async function renderNow() {
   if (!(await restore())) { nav(); return loginPage(); }
   setTimeZone(me.time_zone);  // moments are shown and entered in the school's time zone (R-TIME-1)
   nav();
+  // The unread count as it is now (others write while this page is open); the page does not wait.
+  if (!me.must_change_password) {
+    api(S() + "/conversations?count_only=1").then((r) => showUnread(r.unread || 0), () => {});
+  }
   // R-SET-2: a first or reset password is changed before anything else.
   const fn = me.must_change_password ? pages.password : pages[page];
   if (!fn) return go(home());

@@ -163,6 +163,8 @@ export const TYPES = {
   lesson_scheduled: "урок в расписании", credential_issued: "выдан ключ", credential_revoked: "ключ отозван",
   password_changed: "смена пароля", credential_compromise_reported: "сообщение о компрометации",
   exam_mark_recorded: "отметка аттестации", deputy_attestation_decided: "решение завуча об аттестации",
+  message_sent: "сообщение", messages_read: "сообщения прочитаны", announcement_published: "объявление",
+  announcement_withdrawn: "объявление снято",
 };
 export function typeName(t) { return TYPES[t] || t; }
 // Who recorded an audit event (R-ACC-4): the name the school lists. The node's own events

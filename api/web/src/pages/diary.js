@@ -11,6 +11,7 @@ import { fmtDate, addDays } from "../dates.js";
 import { read, submit, S, session, me, has, dateMsg } from "../session.js";
 import { go } from "../router.js";
 import { fileLinks } from "../editors.js";
+import { latestAnnouncements } from "./news.js";
 
 export async function diaryPage(params) {
   const m = clear(main());
@@ -104,6 +105,7 @@ export async function diaryPage(params) {
         } catch (e) { failAt(ackRow, e); }
       } }, acked ? "Ознакомлен ✓" : "Ознакомлен"));
   }
+  m.append(await latestAnnouncements());
 }
 
 // The letters a journal writes for an absence (R-ATT-2): «н» until the class teacher classifies it.

@@ -8,6 +8,7 @@ import { el, clear, main } from "../ui.js";
 import { fmtDate, addDays, isoOf, parseDate } from "../dates.js";
 import { read, me, S } from "../session.js";
 import { requestText } from "../widgets.js";
+import { latestAnnouncements } from "./news.js";
 
 // The school days looked ahead for the next lessons (two weeks cover any holiday but the long ones).
 const kWeeksAhead = 2;
@@ -37,7 +38,8 @@ export async function todayPage() {
     el("h2", { id: "today-requests-h" }, "Заявки у завуча: " + mine.length),
     mine.length ? el("ul", {}, ...mine.map((r) => el("li", {}, `${fmtDate(r.businessDate)}, ` +
       [r.className, r.subjectName, r.studentName].filter(Boolean).join(", ") + ": " + requestText(r.proposal).text +
-      ` — «${r.reason}»`))) : el("p", { class: "muted" }, "Все заявки решены.")));
+      ` — «${r.reason}»`))) : el("p", { class: "muted" }, "Все заявки решены.")),
+    await latestAnnouncements());
 }
 
 function lessonCard(l) {

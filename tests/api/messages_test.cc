@@ -1,0 +1,150 @@
+// Messages and announcements (R-MSG-1, R-MSG-2, R-MSG-5) through a real ejournald and the real
+// CLI: a teacher writes to a parent, the ledger holds the text's hash and never the text, the
+// parent reads it (unread count, read receipt) and replies; nobody outside the conversation reads
+// it; a parent cannot reach another family; a flood gets 429 with Retry-After; an empty text, a
+// text not in JSON, and an event naming a text never uploaded are refused and record nothing; a
+// class teacher's announcement reaches the class's parents and not its students.
+#include <string>
+
+#include "ledger/crypto.h"
+#include "tests/api/flow_fixture.h"
+
+namespace ejournal::testing {
+namespace {
+
+class MessagesTest : public FlowFixture {
+ protected:
+  void SetUp() override {
+    FlowFixture::SetUp();
+    if (HasFatalFailure()) return;
+    for (const char* user : {"math", "parent", "parent2", "ct", "deputy", "s1"}) SetPassword(user);
+    At(D(2025, 10, 6), "15:00");
+  }
+  httplib::Result PostText(const std::string& token, const std::string& body) {
+    return client_->Post("/api/v1/schools/" + std::string(kSchool) + "/message-texts",
+                         httplib::Headers{{"Authorization", "Bearer " + token}}, body,
+                         "application/json");
+  }
+  static std::string Base() { return "/api/v1/schools/" + std::string(kSchool); }
+};
+
+TEST_F(MessagesTest, TeacherWritesParentReadsAndRepliesOthersSeeNothing_R_MSG_1_R_MSG_5) {
+  for (const char* who : {"math", "parent", "parent2", "deputy"}) SignIn(who);
+  const std::string text = "<b>Иван</b> получил «2» за контрольную работу; приходите в среду.";
+  const std::string out = Ok("math", {"message", "send", "--to", "parent", "--subject",
+                                      "Контрольная работа", "--text", text});
+  const uint64_t seq = EntryOf(out);
+  ASSERT_NE(seq, 0u) << out;
+
+  // The ledger keeps who, to whom and the text's hash; never the text or the subject.
+  const json entry = Read("deputy", {"entry", "--sequence", std::to_string(seq)});
+  const std::string dumped = entry.dump();
+  EXPECT_EQ(dumped.find("Иван"), std::string::npos) << dumped;
+  EXPECT_EQ(dumped.find("Контрольная"), std::string::npos) << dumped;
+  EXPECT_NE(dumped.find("message_sent"), std::string::npos) << dumped;
+
+  // The parent: one unread conversation, in the header's count too, with the text as written.
+  const json inbox = Read("parent", {"inbox"});
+  ASSERT_EQ(inbox["conversations"].size(), 1u) << inbox;
+  const json& conv = inbox["conversations"][0];
+  EXPECT_EQ(conv["unread"], 1);
+  EXPECT_EQ(conv["subject"], "Контрольная работа");
+  const std::string id = conv["conversation_id"];
+  const std::string parent_token = Login("parent").token;
+  EXPECT_EQ(Json(GetPath("/api/v1/me", parent_token))["unread_messages"], 1);
+  const json read = Read("parent", {"inbox", "--conversation", id});
+  ASSERT_EQ(read["messages"].size(), 1u);
+  EXPECT_EQ(read["messages"][0]["text"], text);  // as text: the page shows it, never runs it
+  EXPECT_EQ(read["messages"][0]["read_by"].size(), 0u);
+
+  // The read receipt, signed by the parent; the teacher sees who read it and when.
+  v1::EventBody receipt = Body("parent");
+  receipt.mutable_messages_read()->set_conversation_id(id);
+  receipt.mutable_messages_read()->set_message_id(read["messages"][0]["message_id"]);
+  *receipt.mutable_business_date() = Date(D(2025, 10, 6));
+  auto r = PostEvent(Signed(receipt));
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Json(GetPath("/api/v1/me", parent_token))["unread_messages"], 0);
+  const json seen = Read("math", {"inbox", "--conversation", id});
+  ASSERT_EQ(seen["messages"][0]["read_by"].size(), 1u);
+  EXPECT_EQ(seen["messages"][0]["read_by"][0]["user_id"], "parent");
+
+  // The reply goes to the teacher; the search finds the conversation by its text.
+  Ok("parent", {"message", "reply", "--conversation", id, "--text", "Спасибо, придём в среду."});
+  EXPECT_EQ(Read("math", {"inbox"})["conversations"][0]["unread"], 1);
+  EXPECT_EQ(Read("math", {"inbox", "--search", "придём"})["conversations"].size(), 1u);
+  EXPECT_EQ(Read("math", {"inbox", "--search", "каникулы"})["conversations"].size(), 0u);
+  const std::string table = Ok("math", {"inbox"});
+  EXPECT_NE(table.find("parent"), std::string::npos) << table;
+
+  // Nobody else reads it; another family is not among a parent's recipients.
+  EXPECT_NE(Cli("parent2", {"inbox", "--conversation", id}).exit_code, 0);
+  EXPECT_EQ(GetPath(Base() + "/conversations/" + id, Login("deputy").token)->status, 404);
+  ProcessResult other =
+      Cli("parent", {"message", "send", "--to", "parent2", "--text", "Здравствуйте"});
+  EXPECT_NE(other.exit_code, 0);
+  EXPECT_NE(other.err.find("R-MSG-1"), std::string::npos) << other.err;
+  const json recipients = Json(GetPath(Base() + "/recipients", parent_token));
+  for (const auto& p : recipients["recipients"]) {
+    EXPECT_TRUE(p["staff"].get<bool>()) << p;  // teachers and the administration only
+  }
+}
+
+TEST_F(MessagesTest, BadTextsAndFloodsAreRefusedAndRecordNothing_R_MSG_1) {
+  const std::string token = Login("parent").token;
+  const uint64_t before = LedgerSize();
+  auto empty = PostText(token, R"({"salt":"0123456789abcdef0123","subject":"","text":"   "})");
+  EXPECT_EQ(empty->status, 400) << empty->body;
+  EXPECT_NE(empty->body.find("пустое"), std::string::npos) << empty->body;
+  EXPECT_EQ(PostText(token, "просто текст")->status, 400);
+  EXPECT_EQ(PostText(token, std::string(70 << 10, 'a'))->status, 413);
+  // An event naming a text the node does not hold: refused before admission.
+  v1::EventBody b = Body("parent");
+  auto* m = b.mutable_message_sent();
+  m->set_message_id("m-x");
+  m->set_conversation_id("c-x");
+  m->add_recipient_ids("math");
+  m->mutable_content()->set_sha256(std::string(32, '\x42'));
+  m->mutable_content()->set_media_type("text/plain");
+  m->mutable_content()->set_size_bytes(60);
+  *b.mutable_business_date() = Date(D(2025, 10, 6));
+  auto r = PostEvent(Signed(b));
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_NE(r->body.find("R-MSG-1"), std::string::npos) << r->body;
+  EXPECT_EQ(LedgerSize(), before);
+  // A flood: 30 texts a minute, then 429 with Retry-After; a minute later, again.
+  const std::string ok = R"({"salt":"0123456789abcdef0123","subject":"","text":"Добрый день"})";
+  int accepted = 0;
+  for (int i = 0; i < 30; ++i) accepted += PostText(token, ok)->status == 200 ? 1 : 0;
+  EXPECT_EQ(accepted, 27);  // three of the minute's 30 went to the refused texts above
+  auto flood = PostText(token, ok);
+  EXPECT_EQ(flood->status, 429) << flood->body;
+  EXPECT_FALSE(flood->get_header_value("Retry-After").empty());
+  clock_.Advance(61LL * 1'000'000);
+  EXPECT_EQ(PostText(token, ok)->status, 200);
+}
+
+TEST_F(MessagesTest, ClassTeachersAnnouncementReachesTheParentsOnly_R_MSG_2) {
+  SignIn("ct");
+  Ok("ct", {"announce", "--audience", "parents:5А", "--title", "Родительское собрание", "--text",
+            "В среду в 18:00, кабинет 12.", "--on", "2025-10-08"});
+  auto list = [&](const std::string& user) {
+    return Json(GetPath(Base() + "/announcements", Login(user).token))["announcements"];
+  };
+  for (const char* user : {"parent", "parent2", "ct", "deputy"}) {
+    const json a = list(user);
+    ASSERT_EQ(a.size(), 1u) << user;
+    EXPECT_EQ(a[0]["title"], "Родительское собрание");
+    EXPECT_EQ(a[0]["audience"], "5А: родители");
+    EXPECT_EQ(a[0]["event_date"], "2025-10-08");
+  }
+  for (const char* user : {"s1", "math"}) EXPECT_EQ(list(user).size(), 0u) << user;
+  // A teacher who is not its class teacher announces nothing to the class.
+  SignIn("math");
+  ProcessResult r = Cli("math", {"announce", "--audience", "class:5a", "--text", "Экскурсия"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("R-MSG-2"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace ejournal::testing

@@ -1,0 +1,211 @@
+// The communication rules (projections/rules_messages.cc, projections/communication.h): who may
+// write to whom (R-MSG-1), one family per conversation, replies and read receipts, and who an
+// announcement reaches (R-MSG-2). The fixture and conventions: rules_fixture.h. The texts
+// themselves are the message store's (tests/api/messages_test.cc); here the events carry a
+// well-formed reference.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "projections/communication.h"
+#include "tests/projections/rules_fixture.h"
+
+namespace ejournal::testing {
+namespace {
+
+class MessagesRulesTest : public RulesTest {
+ protected:
+  void SetUp() override {
+    RulesTest::SetUp();
+    if (HasFatalFailure()) return;
+    // A parent of 9a's n1, and a teacher with no class at all.
+    AddUser("parent9", {v1::ROLE_PARENT});
+    v1::EventBody link = Body("admin");
+    link.mutable_guardian_linked()->set_guardian_id("parent9");
+    link.mutable_guardian_linked()->set_student_id("n1");
+    MustSubmit(link);
+    At(mon_, "12:00");
+  }
+  static v1::DocumentRef Text(int64_t size = 80) {
+    v1::DocumentRef d;
+    d.set_sha256(std::string(32, '\x11'));
+    d.set_media_type("text/plain");
+    d.set_size_bytes(size);
+    return d;
+  }
+  v1::EventBody Message(const std::string& from, const std::vector<std::string>& to,
+                        const std::string& conversation = "", int64_t size = 80) {
+    v1::EventBody b = Body(from);
+    auto* m = b.mutable_message_sent();
+    m->set_message_id("msg-" + std::to_string(++n_));
+    m->set_conversation_id(conversation.empty() ? "conv-" + std::to_string(n_) : conversation);
+    for (const auto& r : to) m->add_recipient_ids(r);
+    *m->mutable_content() = Text(size);
+    return b;
+  }
+  v1::EventBody Read(const std::string& who, const std::string& conversation,
+                     const std::string& message) {
+    v1::EventBody b = Body(who);
+    b.mutable_messages_read()->set_conversation_id(conversation);
+    b.mutable_messages_read()->set_message_id(message);
+    return b;
+  }
+  v1::EventBody Announce(const std::string& from, v1::AudienceKind kind,
+                         const std::string& class_id = "", int grade = 0) {
+    v1::EventBody b = Body(from);
+    auto* a = b.mutable_announcement_published();
+    a->set_announcement_id("ann-" + std::to_string(++n_));
+    a->mutable_audience()->set_kind(kind);
+    a->mutable_audience()->set_class_id(class_id);
+    a->mutable_audience()->set_grade(grade);
+    *a->mutable_content() = Text();
+    return b;
+  }
+  bool Reaches(const std::string& announcement, const std::string& user) {
+    const auto& s = School();
+    return school::Reaches(s, s.announcements[s.announcement_index.at(announcement)],
+                           *s.FindUser(user), mon_);
+  }
+  int n_ = 0;
+};
+
+// R-MSG-1: who may begin a conversation with whom. A teacher with the families of the classes they
+// teach (math: 5a and 9a) and staff; a parent with their child's teachers, class teacher and the
+// administration; a student with their own teachers; never a family with another family.
+TEST_F(MessagesRulesTest, R_MSG_1_WhoWritesToWhom) {
+  struct Case {
+    const char* from;
+    const char* to;
+    bool may;
+  };
+  const Case cases[] = {
+      {"math", "parent", true},       // teaches s1's class
+      {"math", "parent9", true},      // teaches 9a too
+      {"russian", "parent9", false},  // teaches 5a and 1a, not 9a
+      {"sub", "parent", false},       // teaches no class
+      {"ct", "parent2", true},        // class teacher of 5a
+      {"director", "parent9", true},  // the administration: every family
+      {"secretary", "parent", false},  {"math", "russian", true},     // staff with each other
+      {"secretary", "director", true}, {"parent", "math", true},      // their child's teacher
+      {"parent", "ct", true},                                         // their child's class teacher
+      {"parent", "deputy", true},                                     // the administration
+      {"parent", "sub", false},        {"parent", "parent2", false},  // never another family
+      {"parent", "s2", false},         {"s1", "math", true},  // a student with their teachers
+      {"s1", "director", false},       {"s1", "s2", false},          {"n1", "russian", false},
+  };
+  for (const Case& c : cases) {
+    auto r = Submit(Message(c.from, {c.to}));
+    if (c.may) {
+      EXPECT_TRUE(r.has_value()) << c.from << " -> " << c.to << ": " << r.error().ToString();
+    } else {
+      EXPECT_TRUE(IsRefused(r, kDenied, "R-MSG-1")) << c.from << " -> " << c.to;
+    }
+  }
+  // The refusal says why, in Russian.
+  EXPECT_TRUE(Refused(Submit(Message("parent", {"parent2"})), kDenied, "R-MSG-1", "не друг другу"));
+  // Nobody outside the school, nobody twice, nobody at all.
+  EXPECT_TRUE(
+      Refused(Submit(Message("math", {"someone-else"})), kRefused, "R-MSG-1", "нет пользователя"));
+  EXPECT_TRUE(IsRefused(Submit(Message("math", {"parent", "parent"})), kMalformed, "R-MSG-1"));
+  EXPECT_TRUE(IsRefused(Submit(Message("math", {})), kMalformed, "R-MSG-1"));
+}
+
+// R-MSG-1: a conversation holds staff and one family at most (a parent and their own child), so
+// that no parent sees another family's contacts.
+TEST_F(MessagesRulesTest, R_MSG_1_OneFamilyPerConversation) {
+  EXPECT_TRUE(
+      Refused(Submit(Message("math", {"parent", "parent2"})), kRefused, "R-MSG-1", "одна семья"));
+  MustSubmit(Message("math", {"parent", "s1", "ct"}));
+  MustSubmit(Message("ct", {"parent2", "s2", "deputy"}));
+}
+
+// R-MSG-1: replies go to the conversation's participants, by a participant; a read receipt only
+// by a participant, of a message of that conversation; the unread count follows both.
+TEST_F(MessagesRulesTest, R_MSG_1_RepliesAndReadReceipts) {
+  MustSubmit(Message("math", {"parent"}, "c1"));
+  const school::Conversation& c = School().conversations.at("c1");
+  EXPECT_EQ(c.UnreadBy("parent"), 1u);
+  EXPECT_EQ(c.UnreadBy("math"), 0u);
+  EXPECT_TRUE(Refused(Submit(Message("parent2", {}, "c1")), kDenied, "R-MSG-1", "не участник"));
+  EXPECT_TRUE(
+      Refused(Submit(Message("parent", {"math"}, "c1")), kMalformed, "R-MSG-1", "всем участникам"));
+  const std::string first = School().conversations.at("c1").messages[0].id;
+  EXPECT_TRUE(IsRefused(Submit(Read("parent2", "c1", first)), kDenied, "R-MSG-1"));
+  EXPECT_TRUE(IsRefused(Submit(Read("parent", "c1", "no-such")), kRefused, "R-MSG-1"));
+  EXPECT_TRUE(IsRefused(Submit(Read("parent", "no-such", first)), kRefused, "R-MSG-1"));
+  MustSubmit(Read("parent", "c1", first));
+  EXPECT_EQ(School().conversations.at("c1").UnreadBy("parent"), 0u);
+  MustSubmit(Message("parent", {}, "c1"));  // the reply
+  EXPECT_EQ(School().conversations.at("c1").UnreadBy("math"), 1u);
+  EXPECT_EQ(School().conversations.at("c1").messages.size(), 2u);
+}
+
+// R-MSG-1, R-MSG-5: a message names its text in the message store by hash and size: none, an
+// empty one or one over 64 KiB is refused.
+TEST_F(MessagesRulesTest, R_MSG_1_TheTextIsAWellFormedReference) {
+  EXPECT_TRUE(IsRefused(Submit(Message("math", {"parent"}, "", 0)), kMalformed, "R-MSG-1"));
+  EXPECT_TRUE(Refused(Submit(Message("math", {"parent"}, "", (64 << 10) + 1)), kMalformed,
+                      "R-MSG-1", "64 КиБ"));
+  v1::EventBody no_hash = Message("math", {"parent"});
+  no_hash.mutable_message_sent()->mutable_content()->clear_sha256();
+  EXPECT_TRUE(IsRefused(Submit(no_hash), kMalformed, "R-MSG-1"));
+  MustSubmit(Message("math", {"parent"}, "", 64 << 10));
+}
+
+// R-MSG-2: who may announce to whom, and who an announcement reaches: exactly its audience, and
+// the administration and its author.
+TEST_F(MessagesRulesTest, R_MSG_2_AnnouncementsReachExactlyTheirAudience) {
+  EXPECT_TRUE(
+      IsRefused(Submit(Announce("math", v1::AUDIENCE_KIND_CLASS, "5a")), kDenied, "R-MSG-2"));
+  EXPECT_TRUE(Refused(Submit(Announce("ct", v1::AUDIENCE_KIND_CLASS_PARENTS, "9a")), kDenied,
+                      "R-MSG-2", "своему классу"));
+  EXPECT_TRUE(IsRefused(Submit(Announce("ct", v1::AUDIENCE_KIND_SCHOOL)), kDenied, "R-MSG-2"));
+  EXPECT_TRUE(IsRefused(Submit(Announce("director", v1::AUDIENCE_KIND_GRADE, "", 12)), kMalformed,
+                        "R-MSG-2"));
+  EXPECT_TRUE(IsRefused(Submit(Announce("director", v1::AUDIENCE_KIND_UNSPECIFIED)), kMalformed,
+                        "R-MSG-2"));
+
+  MustSubmit(Announce("ct", v1::AUDIENCE_KIND_CLASS_PARENTS, "5a"));
+  const std::string parents = School().announcements.back().id;
+  for (const char* u : {"parent", "parent2", "ct", "director", "deputy"}) {
+    EXPECT_TRUE(Reaches(parents, u)) << u;
+  }
+  for (const char* u : {"s1", "s2", "parent9", "n1", "math", "secretary"}) {
+    EXPECT_FALSE(Reaches(parents, u)) << u;
+  }
+  MustSubmit(Announce("director", v1::AUDIENCE_KIND_CLASS, "5a"));
+  const std::string klass = School().announcements.back().id;
+  for (const char* u : {"parent", "s1", "s3"}) EXPECT_TRUE(Reaches(klass, u)) << u;
+  for (const char* u : {"parent9", "n1", "f1"}) EXPECT_FALSE(Reaches(klass, u)) << u;
+  MustSubmit(Announce("deputy", v1::AUDIENCE_KIND_GRADE, "", 9));
+  const std::string grade = School().announcements.back().id;
+  EXPECT_TRUE(Reaches(grade, "n1"));
+  EXPECT_TRUE(Reaches(grade, "parent9"));
+  EXPECT_FALSE(Reaches(grade, "s1"));
+  MustSubmit(Announce("admin", v1::AUDIENCE_KIND_STAFF));
+  const std::string staff = School().announcements.back().id;
+  EXPECT_TRUE(Reaches(staff, "math"));
+  EXPECT_FALSE(Reaches(staff, "parent"));
+  EXPECT_FALSE(Reaches(staff, "s1"));
+  MustSubmit(Announce("director", v1::AUDIENCE_KIND_SCHOOL));
+  const std::string all = School().announcements.back().id;
+  for (const char* u : {"math", "parent", "s1", "parent9"}) EXPECT_TRUE(Reaches(all, u)) << u;
+
+  // Withdrawn by its author or the administration, with a reason.
+  v1::EventBody w = Body("math");
+  w.mutable_announcement_withdrawn()->set_announcement_id(parents);
+  w.mutable_announcement_withdrawn()->set_reason("ошибка");
+  EXPECT_TRUE(IsRefused(Submit(w), kDenied, "R-MSG-2"));
+  v1::EventBody no_reason = Body("ct");
+  no_reason.mutable_announcement_withdrawn()->set_announcement_id(parents);
+  EXPECT_TRUE(IsRefused(Submit(no_reason), kMalformed, "R-MSG-2"));
+  v1::EventBody by_author = Body("ct");
+  by_author.mutable_announcement_withdrawn()->set_announcement_id(parents);
+  by_author.mutable_announcement_withdrawn()->set_reason("собрание перенесено");
+  MustSubmit(by_author);
+  EXPECT_TRUE(School().announcements[School().announcement_index.at(parents)].withdrawn);
+}
+
+}  // namespace
+}  // namespace ejournal::testing

@@ -1,0 +1,125 @@
+// Messages and announcements end to end in Debian's chromium against a real ejournald on 127.0.0.1
+// (R-MSG-1, R-MSG-2): a teacher writes to a parent about a mark; the parent, on a 375-px phone,
+// sees the unread count in the header, reads the text as text (markup is never run) and replies;
+// the teacher sees the read receipt and the reply. The class teacher announces a parents' meeting
+// to the class's parents: the parent sees it in the diary, the student and a parent of another
+// class do not.
+//
+// node messages_e2e.mjs --ejournal BIN --ejournald BIN --web-root DIR --out DIR [--at YYYY-MM-DDTHH:MM]
+// Exit 0: passed; 77: skipped (no chromium or no playwright-core); else failed.
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { chromiumOptions, setOwnPassword, startDemoSchool } from "../../tools/web_demo.mjs";
+import { args, check, chromium, chromiumPath, signedInPage, tally } from "./harness.mjs";
+
+const data = mkdtempSync(path.join(tmpdir(), "ejournal-messages-"));
+const out = args.out;
+mkdirSync(out, { recursive: true });
+let server = null;
+let browser = null;
+try {
+  const password = "demo12345";
+  let env, url, offsetMs;
+  ({ env, server, url, offsetMs } = await startDemoSchool({ ejournal: args.ejournal, ejournald: args.ejournald,
+    webRoot: args["web-root"], data, roles: ["TEACHER", "PARENT", "CLASS_TEACHER", "STUDENT", "ADMIN"], password, at: args.at }));
+  browser = await chromium.launch(chromiumOptions(chromiumPath));
+  const shot = (page, name) => page.screenshot({ path: path.join(out, "messages-" + name + ".png"), fullPage: true });
+  const signIn = (login, options) => signedInPage(browser, offsetMs, url, { school: env.SCHOOL, login, password }, options);
+  const statusHas = (page, text) => page.waitForFunction((t) => document.getElementById("status").textContent.includes(t), text);
+  const phone = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true };
+
+  // ---- the teacher writes to the parent of a student of their class
+  const teacher = await signIn(env.TEACHER);
+  await teacher.goto(url + "/#/messages");
+  await teacher.waitForSelector("#compose #msg-to");
+  check(await teacher.locator(`#msg-to option[value="${env.PARENT}"]`).count() === 1, "the parent is among the teacher's recipients");
+  const parentName = (await teacher.locator(`#msg-to option[value="${env.PARENT}"]`).innerText()).split(" — ")[0];
+  await teacher.selectOption("#msg-to", env.PARENT);
+  await teacher.fill("#msg-subject", "Отметка за контрольную");
+  const text = "Здравствуйте! <img src=x onerror=\"window.__xss=1\"> За контрольную работу «3»: приходите на консультацию в четверг.";
+  await teacher.fill("#msg-text", text);
+  await teacher.click("#msg-send");
+  await statusHas(teacher, "Сообщение отправлено");
+  check((await teacher.locator("article.message.own .read-receipt").innerText()).includes("Не прочитано"),
+    "the teacher's own message says it is not read yet");
+
+  // ---- the parent, on a phone: the unread count, the text as text, the reply
+  const parent = await signIn(env.PARENT, phone);
+  await parent.waitForFunction(() => /Сообщения \(1\)/.test(document.querySelector("#nav a[href='#/messages']").textContent));
+  check(true, "the parent's header shows one unread message");
+  await parent.goto(url + "/#/messages");
+  await parent.waitForSelector("a.conversation.unread");
+  await shot(parent, "parent-inbox-375");
+  await parent.click("a.conversation.unread");
+  await parent.waitForSelector("article.message .text");
+  const shown = await parent.locator("article.message .text").first().innerText();
+  check(shown === text, "the parent reads the text exactly as written: " + shown);
+  check(await parent.evaluate(() => window.__xss === undefined && !document.querySelector("article.message img")),
+    "markup in a message is shown as text, never run");
+  await parent.waitForFunction(() => document.querySelector("#nav a[href='#/messages']").textContent === "Сообщения");
+  check(true, "reading the conversation clears the unread count");
+  const overflow = await parent.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  check(overflow <= 1, "no sideways scrolling on a 375-px phone: " + overflow);
+  await parent.fill("#reply-text", "Спасибо, придём в четверг.");
+  await parent.click("#reply-send");
+  await statusHas(parent, "Ответ отправлен");
+  await shot(parent, "parent-conversation-375");
+
+  // ---- the teacher: the read receipt and the reply
+  await teacher.reload();
+  await teacher.waitForFunction(() => document.querySelectorAll("article.message").length === 2);
+  const receipt = await teacher.locator("article.message.own .read-receipt").first().innerText();
+  check(receipt.includes("Прочитано: " + parentName), "the teacher sees the parent read it: " + receipt);
+  check((await teacher.locator("article.message:not(.own) .text").innerText()).includes("придём"), "the teacher reads the reply");
+  await shot(teacher, "teacher-conversation");
+
+  // ---- the class teacher announces a parents' meeting to the class's parents
+  const ct = await signIn(env.CLASS_TEACHER);
+  await ct.goto(url + "/#/news");
+  await ct.waitForSelector("#announce #ann-kind");
+  await ct.selectOption("#ann-kind", "parents");
+  await ct.selectOption("#ann-class", env.CLASS);
+  await ct.fill("#ann-title", "Родительское собрание");
+  await ct.fill("#ann-text", "Собрание в четверг в 18:00, кабинет 12.");
+  await ct.click("#ann-send");
+  await statusHas(ct, "Объявление опубликовано");
+  await shot(ct, "class-teacher-news");
+
+  await parent.goto(url + "/#/diary");
+  await parent.waitForSelector("#latest-announcements");
+  check((await parent.locator("#latest-announcements").innerText()).includes("Родительское собрание"),
+    "the parent sees the announcement in the diary");
+  await shot(parent, "parent-diary-news-375");
+  const student = await signIn(env.STUDENT);
+  await student.goto(url + "/#/news");
+  await student.waitForSelector("main h1");
+  await student.waitForFunction(() => window.__inFlight === 0 || window.__inFlight === undefined);
+  await student.waitForSelector("#announcements");
+  check(!(await student.locator("#announcements").innerText()).includes("Родительское собрание"),
+    "the announcement for parents does not reach the student");
+  // A parent of another class: not in the audience.
+  const admin = await signIn(env.ADMIN);
+  const setup = await admin.evaluate((p) => fetch(p).then((r) => r.json()), `/api/v1/schools/${env.SCHOOL}/setup`);
+  const classOf = new Map(setup.users.filter((u) => u.class_id).map((u) => [u.user.user_id, u.class_id]));
+  const other = setup.users.find((u) => (u.children || []).length && u.active &&
+    u.children.every((c) => classOf.get(c) && classOf.get(c) !== env.CLASS));
+  check(!!other, "the school has a parent of another class");
+  if (other) {
+    setOwnPassword(args.ejournal, { url, data, school: env.SCHOOL, user: other.user.user_id, password });
+    const stranger = await signIn(other.user.user_id);
+    const seen = await stranger.evaluate((p) => fetch(p).then((r) => r.json()), `/api/v1/schools/${env.SCHOOL}/announcements`);
+    check(!seen.announcements.some((a) => a.title === "Родительское собрание"), "a parent of another class does not get it");
+  }
+} catch (e) {
+  console.log("FAIL " + (e.stack || e));
+  tally.failures++;
+} finally {
+  if (browser) await browser.close();
+  if (server) server.kill("SIGTERM");
+  if (server) await new Promise((r) => server.on("exit", r));
+  rmSync(data, { recursive: true, force: true });
+}
+console.log(tally.failures ? `${tally.failures} check(s) failed` : "all checks passed");
+process.exit(tally.failures ? 1 : 0);
