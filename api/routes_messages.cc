@@ -16,7 +16,9 @@
 #include "api/json_util.h"
 #include "api/server.h"
 #include "ledger/crypto.h"
+#include "projections/alerts.h"
 #include "projections/communication.h"
+#include "projections/rights.h"
 
 namespace ejournal::api {
 namespace {
@@ -157,6 +159,7 @@ void ApiServer::MessageRoutes() {
       bind(&ApiServer::GetMessageFile));
   Get(s + "/recipients", "recipients", bind(&ApiServer::GetRecipients));
   Get(s + "/announcements", "announcements", bind(&ApiServer::GetAnnouncements));
+  Get(s + "/alerts", "alerts", bind(&ApiServer::GetAlerts));
 }
 
 Status ApiServer::MessageContentStored(const v1::EventBody& body) const {
@@ -396,6 +399,9 @@ void ApiServer::GetMessageFile(const httplib::Request& req, httplib::Response& r
 void ApiServer::GetRecipients(const httplib::Request& req, httplib::Response& res) {
   const std::string school_id = req.matches[1];
   const std::string find = req.has_param("find") ? req.get_param_value("find") : "";
+  // `about`: a student the message is about (a teacher telling the family, R-MSG-3): their
+  // guardians and their class teacher are marked, for the page to choose them.
+  const std::string about = req.has_param("about") ? req.get_param_value("about") : "";
   WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
     const school::School& s = *reader.school;
     const school::Day today = s.zone.LocalDay(options_.clock->NowMicros());
@@ -419,6 +425,14 @@ void ApiServer::GetRecipients(const httplib::Request& req, httplib::Response& re
       // A family member: the student the family is named by, for one conversation per family.
       const auto kids = school::FamilyStudents(s, u, today);
       p["family"] = kids.empty() ? "" : kids.front();
+      if (auto st = s.students.find(about); !about.empty() && st != s.students.end()) {
+        const school::Membership* m = st->second.On(today);
+        if (st->second.guardians.contains(id)) {
+          p["about"] = "guardian";
+        } else if (m != nullptr && school::ClassTeacherOf(s, u, m->class_id)) {
+          p["about"] = "class_teacher";
+        }
+      }
       out.push_back(std::move(p));
     }
     // Staff first, then families; by name.
@@ -428,6 +442,53 @@ void ApiServer::GetRecipients(const httplib::Request& req, httplib::Response& re
       return a["name"].get_ref<const std::string&>() < b["name"].get_ref<const std::string&>();
     });
     ReplyJson(res, nlohmann::json{{"recipients", out}});
+  });
+}
+
+// The journal's alerts (R-MSG-3, projections/alerts.h) the reader receives: a parent of their
+// children, a class teacher of their classes' students, the administration of `class`'s (or
+// `student`'s); `student` narrows to one student.
+void ApiServer::GetAlerts(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1];
+  const std::string only = req.has_param("student") ? req.get_param_value("student") : "";
+  const std::string cls = req.has_param("class") ? req.get_param_value("class") : "";
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+    const school::School& s = *reader.school;
+    const school::User& user = *reader.user;
+    const school::Day today = s.zone.LocalDay(options_.clock->NowMicros());
+    std::vector<std::string> students;
+    if (user.Has(v1::ROLE_PARENT)) {
+      for (const auto& sid : school::FamilyStudents(s, user, today)) students.push_back(sid);
+    }
+    for (const auto& [id, c] : s.classes) {
+      const bool keeps = c.class_teacher_id == user.id && user.Has(v1::ROLE_CLASS_TEACHER);
+      if (!keeps && !(school::IsAdministration(user) && id == cls)) continue;
+      for (const auto& sid : s.MembersOf(id)) {
+        auto st = s.students.find(sid);
+        const school::Membership* m = st == s.students.end() ? nullptr : st->second.On(today);
+        if (m != nullptr && m->class_id == id) students.push_back(sid);
+      }
+    }
+    std::sort(students.begin(), students.end());
+    students.erase(std::unique(students.begin(), students.end()), students.end());
+    nlohmann::json out = nlohmann::json::array();
+    for (const std::string& sid : students) {
+      if (!only.empty() && sid != only) continue;
+      const school::Student& st = s.students.at(sid);
+      const school::Membership* m = st.On(today);
+      for (const school::Alert& a : school::AlertsOf(*state_, s, sid, today)) {
+        out.push_back({{"kind", a.kind},
+                       {"rule", "R-MSG-3"},
+                       {"student_id", sid},
+                       {"student_name", s.UserName(sid)},
+                       {"class_name", m == nullptr ? "" : s.ClassLabel(m->class_id)},
+                       {"date", school::DayString(a.day)},
+                       {"subject_id", a.subject_id},
+                       {"subject_name", a.subject_id.empty() ? "" : s.SubjectName(a.subject_id)},
+                       {"text", a.text}});
+      }
+    }
+    ReplyJson(res, nlohmann::json{{"alerts", out}});
   });
 }
 

@@ -318,6 +318,7 @@ class ApiServer {
   void GetMessageFile(const httplib::Request& req, httplib::Response& res);
   void GetRecipients(const httplib::Request& req, httplib::Response& res);
   void GetAnnouncements(const httplib::Request& req, httplib::Response& res);
+  void GetAlerts(const httplib::Request& req, httplib::Response& res);
   Status MessageContentStored(const v1::EventBody& body) const;
   // The flood limit of message texts (R-MSG-1): kPerMinute a minute per user, a token bucket;
   // beyond it 429 with Retry-After.

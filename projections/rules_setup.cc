@@ -351,6 +351,11 @@ Status Checker::CheckSchoolPolicySet() {
     return Malformed("R-HW-1",
                      "Срок задания домашней работы — от 0 до 1440 минут после последнего урока");
   }
+  if (p.has_alert_absences_per_week() &&
+      (p.alert_absences_per_week() < 0 || p.alert_absences_per_week() > 50)) {
+    return Malformed("R-MSG-3",
+                     "Пропусков в неделю для уведомления — от 1 до 50 (0 — не уведомлять)");
+  }
   return Status::Ok();
 }
 

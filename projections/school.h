@@ -250,6 +250,12 @@ struct PolicyValues {
   int not_attested_absence_percent = 50;
   int term_mark_entry_days = 7;
   int min_marks_percent_of_lessons = 25;
+  // R-MSG-3 (SchoolPolicy.alert_*).
+  bool alert_unexplained_absence = true;
+  int alert_absences_per_week = 3;
+  bool alert_unsatisfactory_in_a_row = true;
+  bool alert_risk_not_attested = true;
+  bool alert_missed_control_work = true;
   uint64_t seq = 0;  // 0: the defaults
   // The weight of a mark (percent of a normal one).
   uint32_t WeightOf(const MarkValue& mark) const;

@@ -125,6 +125,17 @@ Status SchoolState::FoldSchool(School* school, const v1::EventBody& body, uint64
       if (p.has_min_marks_percent_of_lessons()) {
         v.min_marks_percent_of_lessons = p.min_marks_percent_of_lessons();
       }
+      if (p.has_alert_unexplained_absence()) {
+        v.alert_unexplained_absence = p.alert_unexplained_absence();
+      }
+      if (p.has_alert_absences_per_week()) v.alert_absences_per_week = p.alert_absences_per_week();
+      if (p.has_alert_unsatisfactory_in_a_row()) {
+        v.alert_unsatisfactory_in_a_row = p.alert_unsatisfactory_in_a_row();
+      }
+      if (p.has_alert_risk_not_attested()) v.alert_risk_not_attested = p.alert_risk_not_attested();
+      if (p.has_alert_missed_control_work()) {
+        v.alert_missed_control_work = p.alert_missed_control_work();
+      }
       v.seq = seq;
       school->policy = std::move(v);
       break;

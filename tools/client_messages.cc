@@ -207,6 +207,48 @@ int Announce(const Common& c, const Flags& f) {
   return Submit(c, *s, b);
 }
 
+// What needs the user's attention: unread conversations, the journal's alerts (R-MSG-3) and the
+// latest announcements (R-MSG-2).
+int Notifications(const Common& c, const Flags&) {
+  auto s = ResolveReader(c);
+  if (!s) return Fail(s.error());
+  const std::string base = "/api/v1/schools/" + s->school_id;
+  auto inbox = GetJson(c, *s, base + "/conversations");
+  if (!inbox) return Fail(inbox.error());
+  auto alerts = GetJson(c, *s, base + "/alerts");
+  if (!alerts) return Fail(alerts.error());
+  auto news = GetJson(c, *s, base + "/announcements");
+  if (!news) return Fail(news.error());
+  if (c.json) {
+    std::printf("%s\n", nlohmann::json{{"conversations", (*inbox)["conversations"]},
+                                       {"alerts", (*alerts)["alerts"]},
+                                       {"announcements", (*news)["announcements"]}}
+                            .dump(2)
+                            .c_str());
+    return 0;
+  }
+  std::printf("Непрочитанных сообщений: %d\n", inbox->value("unread", 0));
+  for (const auto& conv : (*inbox)["conversations"]) {
+    if (conv.value("unread", 0) == 0) continue;
+    std::printf("  %s: %s (%d)\n", Str(conv, "last_author").c_str(), Str(conv, "subject").c_str(),
+                conv.value("unread", 0));
+  }
+  std::printf("Внимание (%zu):\n", (*alerts)["alerts"].size());
+  for (const auto& a : (*alerts)["alerts"]) {
+    std::printf("  %s, %s: %s [%s]\n", Str(a, "student_name").c_str(), Str(a, "class_name").c_str(),
+                Str(a, "text").c_str(), Str(a, "rule").c_str());
+  }
+  int shown = 0;
+  std::printf("Объявления:\n");
+  for (const auto& a : (*news)["announcements"]) {
+    if (a.value("withdrawn", false) || ++shown > 5) continue;
+    std::printf("  %s — %s (%s)\n", Str(a, "title").c_str(), Str(a, "author_name").c_str(),
+                Str(a, "audience").c_str());
+  }
+  if (shown == 0) std::printf("  нет\n");
+  return 0;
+}
+
 }  // namespace
 
 void AddMessageCommands(Verbs& v) {
@@ -230,6 +272,10 @@ void AddMessageCommands(Verbs& v) {
                       Use::kReading, [c, f] { return Inbox(*c, *f); });
   inbox->add_option("--conversation", f->id, "show this conversation's messages");
   inbox->add_option("--search", f->text, "only conversations with this text or name");
+
+  v.Add("notifications",
+        "what needs your attention: unread messages, the journal's alerts, announcements",
+        Use::kReading, [c, f] { return Notifications(*c, *f); });
 
   auto* announce = v.Add("announce", "an announcement or a calendar event to an audience (R-MSG-2)",
                          Use::kSigning, [c, f] { return Announce(*c, *f); });

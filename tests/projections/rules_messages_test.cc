@@ -1,18 +1,23 @@
 // The communication rules (projections/rules_messages.cc, projections/communication.h): who may
 // write to whom (R-MSG-1), one family per conversation, replies and read receipts, and who an
-// announcement reaches (R-MSG-2). The fixture and conventions: rules_fixture.h. The texts
-// themselves are the message store's (tests/api/messages_test.cc); here the events carry a
-// well-formed reference.
+// announcement reaches (R-MSG-2); the alerts the journal raises itself (R-MSG-3). The fixture and
+// conventions: rules_fixture.h. The texts themselves are the message store's
+// (tests/api/messages_test.cc); here the events carry a well-formed reference.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "projections/alerts.h"
 #include "projections/communication.h"
 #include "tests/projections/rules_fixture.h"
 
 namespace ejournal::testing {
 namespace {
+
+using school::Day;
 
 class MessagesRulesTest : public RulesTest {
  protected:
@@ -205,6 +210,91 @@ TEST_F(MessagesRulesTest, R_MSG_2_AnnouncementsReachExactlyTheirAudience) {
   by_author.mutable_announcement_withdrawn()->set_reason("собрание перенесено");
   MustSubmit(by_author);
   EXPECT_TRUE(School().announcements[School().announcement_index.at(parents)].withdrawn);
+}
+
+// R-MSG-3: each alert fires where it should and nowhere else, and the policy switches it off.
+// Monday: s2 misses all three lessons (none classified), s3 misses the control work in
+// mathematics; s1 gets «2» on Monday and on Wednesday in mathematics.
+class AlertsTest : public MessagesRulesTest {
+ protected:
+  std::vector<std::string> Kinds(const std::string& student, Day today) {
+    std::vector<std::string> out;
+    for (const auto& a : school::AlertsOf(State(), School(), student, today)) {
+      out.push_back(a.kind + (a.subject_id.empty() ? "" : ":" + a.subject_id));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  v1::EventBody Policy(bool unexplained, int per_week) {
+    v1::EventBody b = Body("director");
+    auto* p = b.mutable_school_policy_set()->mutable_policy();
+    p->set_alert_unexplained_absence(unexplained);
+    p->set_alert_absences_per_week(per_week);
+    return b;
+  }
+};
+
+TEST_F(AlertsTest, R_MSG_3_EachRuleFiresWhereItShouldAndNowhereElse) {
+  At(mon_, "08:40");
+  v1::EventBody control = ConductedBody("math", "math-5a-1", "Контрольная работа № 1");
+  auto* work = control.mutable_lesson_conducted()->add_works();
+  work->set_work_type(v1::WORK_TYPE_CONTROL_WORK);
+  work->set_title("Контрольная работа № 1");
+  MustSubmit(control);
+  MustSubmit(AbsenceBody("math", "math-5a-1", "s3"));
+  MustSubmit(MarkBody("math", "m1", "math-5a-1", "s1", 2));
+  for (const auto& [teacher, lesson, at] :
+       {std::tuple{"math", "math-5a-1", "08:40"}, std::tuple{"russian", "rus-5a-1", "09:30"},
+        std::tuple{"pe", "pe-5a-1", "10:40"}}) {
+    At(mon_, at);
+    MustSubmit(AbsenceBody(teacher, lesson, "s2"));
+  }
+  // Monday evening: nothing is unexplained yet (the class teacher has until the next day); s2
+  // missed the control work too, and the only Russian and PE lessons of the quarter so far (over
+  // half: «н/а» is a risk), and one of two mathematics lessons (half: not over it).
+  At(mon_, "20:00");
+  EXPECT_EQ(Kinds("s2", mon_),
+            (std::vector<std::string>{"absences_per_week", "missed_control_work:math",
+                                      "risk_not_attested:pe", "risk_not_attested:russian"}));
+  EXPECT_EQ(Kinds("s3", mon_), (std::vector<std::string>{"missed_control_work:math"}));
+  EXPECT_TRUE(Kinds("s1", mon_).empty());
+  // Wednesday: a second «2» for s1; s2's and s3's absences are a day old and unexplained.
+  At(wed_, "08:40");
+  MustSubmit(MarkBody("math", "m2", "math-5a-2", "s1", 2));
+  EXPECT_EQ(Kinds("s1", wed_), (std::vector<std::string>{"unsatisfactory_in_a_row:math"}));
+  EXPECT_EQ(Kinds("s2", wed_),
+            (std::vector<std::string>{"absences_per_week", "missed_control_work:math",
+                                      "risk_not_attested:pe", "risk_not_attested:russian",
+                                      "unexplained_absence:math", "unexplained_absence:pe",
+                                      "unexplained_absence:russian"}));
+  EXPECT_EQ(Kinds("s3", wed_),
+            (std::vector<std::string>{"missed_control_work:math", "unexplained_absence:math"}));
+  // A «4» ends the run of «2»; a classified absence is no longer unexplained.
+  MustSubmit(MarkBody("math", "m3", "math-5a-2", "s1", 4));
+  EXPECT_TRUE(Kinds("s1", wed_).empty());
+  v1::EventBody reason = Body("ct");
+  auto* r = reason.mutable_absence_reason_set();
+  r->set_student_id("s3");
+  r->set_reason(v1::ABSENCE_REASON_ILLNESS);
+  r->add_lesson_ids("math-5a-1");
+  MustSubmit(reason);
+  EXPECT_EQ(Kinds("s3", wed_), (std::vector<std::string>{"missed_control_work:math"}));
+  // A week before the quarter ends, too few marks with too few lessons left is a risk of «н/а»:
+  // s1 has no Russian or PE mark (5 and 7 needed at 2 and 3 hours a week), and 2 mathematics
+  // marks, which the 5 lessons left can still bring to 7.
+  EXPECT_EQ(Kinds("s1", D(2025, 10, 20)),
+            (std::vector<std::string>{"risk_not_attested:pe", "risk_not_attested:russian"}));
+  // The alert's text names the day and the subject for people.
+  const auto alerts = school::AlertsOf(State(), School(), "s2", wed_);
+  bool named = false;
+  for (const auto& a : alerts) named |= a.text == "Пропуск без причины: 06.10.2025, Математика";
+  EXPECT_TRUE(named);
+  // The policy switches rules off (0 absences a week: off).
+  MustSubmit(Policy(false, 0));
+  for (const auto& k : Kinds("s2", wed_)) {
+    EXPECT_FALSE(k.starts_with("unexplained_absence") || k == "absences_per_week") << k;
+  }
+  EXPECT_TRUE(IsRefused(Submit(Policy(true, 51)), kMalformed, "R-MSG-3"));
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Messages and announcements end to end in Debian's chromium against a real ejournald on 127.0.0.1
-// (R-MSG-1, R-MSG-2): a teacher writes to a parent about a mark; the parent, on a 375-px phone,
+// (R-MSG-1, R-MSG-2, R-MSG-3): a teacher writes to a parent about a mark; the parent, on a 375-px phone,
 // sees the unread count in the header, reads the text as text (markup is never run) and replies;
-// the teacher sees the read receipt and the reply. The class teacher announces a parents' meeting
+// the teacher sees the read receipt and the reply; from a journal cell the teacher writes about a
+// student to the student's parents and class teacher, chosen for them. The class teacher announces a parents' meeting
 // to the class's parents: the parent sees it in the diary, the student and a parent of another
 // class do not.
 //
@@ -42,6 +43,7 @@ try {
   await teacher.fill("#msg-text", text);
   await teacher.click("#msg-send");
   await statusHas(teacher, "Сообщение отправлено");
+  const conversationUrl = teacher.url();
   check((await teacher.locator("article.message.own .read-receipt").innerText()).includes("Не прочитано"),
     "the teacher's own message says it is not read yet");
 
@@ -67,7 +69,20 @@ try {
   await statusHas(parent, "Ответ отправлен");
   await shot(parent, "parent-conversation-375");
 
+  // ---- from the journal's cell: a message about the student, to the parents and the class teacher
+  const tme = await teacher.evaluate(() => fetch("/api/v1/me").then((r) => r.json()));
+  const loadIndex = tme.loads.findIndex((l) => l.class_id === env.CLASS && l.subject_id === env.SUBJECT && !l.subgroup_id);
+  await teacher.goto(`${url}/#/journal?load=${loadIndex}`);
+  await teacher.waitForSelector(`td.cell button[data-student="${env.STUDENT}"]`);
+  await teacher.click(`td.cell button[data-student="${env.STUDENT}"]`);
+  await teacher.click("#tell-family");
+  await teacher.waitForSelector("#compose #msg-to");
+  const chosen = await teacher.$$eval("#msg-to option:checked", (os) => os.map((o) => o.value));
+  check(chosen.includes(env.PARENT) && chosen.includes(env.CLASS_TEACHER) && !chosen.includes(env.STUDENT),
+    "«Сообщить родителям и классному руководителю» chooses the student's parents and class teacher: " + chosen.join(", "));
+
   // ---- the teacher: the read receipt and the reply
+  await teacher.goto(conversationUrl);
   await teacher.reload();
   await teacher.waitForFunction(() => document.querySelectorAll("article.message").length === 2);
   const receipt = await teacher.locator("article.message.own .read-receipt").first().innerText();

@@ -90,6 +90,9 @@ export function cellEditor(box, row, lesson, cell, button, pre = {}, reload, pen
       (mk.comment ? `, «${mk.comment}»` : "") + (mk.corrected ? " (исправлена)" : "")));
   }
   for (const p of pending) box.append(el("p", { class: "pending-line" }, "Ждёт решения завуча: " + p.text));
+  // R-MSG-3: the teacher tells the class teacher and the parents about the student, by a message.
+  box.append(el("p", {}, el("a", { id: "tell-family", href: "#/messages?" + new URLSearchParams({ about: row.studentId,
+    subject: "Урок " + fmtDate(lesson.date) }) }, "Сообщить родителям и классному руководителю")));
   // A new mark: value (two-part "5/4" in two fields), work type, weight, comment (R-MARK-1, R-MARK-2).
   const value = el("input", { id: "mark-value", name: "value", inputmode: "numeric",
     size: 2, required: true, value: pre.value || "", "aria-label": "Отметка 1–5" });

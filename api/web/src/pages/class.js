@@ -9,6 +9,7 @@ import { go } from "../router.js";
 import { classPicker, groupName } from "../widgets.js";
 import { table, td, byStudentName, studentTh } from "../tables.js";
 import { loginsSection } from "./logins.js";
+import { alertsBox } from "./news.js";
 
 // `done`: what the last write recorded, confirmed beside the form that made it ({ where: "range" |
 // a student id, text, range: the range form's student, from and to }), since the page is drawn
@@ -200,4 +201,7 @@ export async function classPage(params, done = null) {
     el("p", { class: "muted" }, "Только чтение. В ячейке — отметки периода, средневзвешенный балл и итоговая отметка, если выставлена.")));
   // R-SET-2: the class's first logins, for the class teacher of this class.
   if ((me.class_teacher_of || []).some((c) => c.class_id === cls.class_id)) m.append(await loginsSection(cls));
+  // R-MSG-3: what the journal says needs attention in the class.
+  const alerts = await alertsBox({ class: cls.class_id });
+  if (alerts) m.insertBefore(alerts, m.children[2] || null);
 }

@@ -11,7 +11,7 @@ import { fmtDate, addDays } from "../dates.js";
 import { read, submit, S, session, me, has, dateMsg } from "../session.js";
 import { go } from "../router.js";
 import { fileLinks } from "../editors.js";
-import { latestAnnouncements } from "./news.js";
+import { latestAnnouncements, alertsBox } from "./news.js";
 
 export async function diaryPage(params) {
   const m = clear(main());
@@ -104,6 +104,11 @@ export async function diaryPage(params) {
           await diaryPage(params); status("Отмечено: ознакомлен.");
         } catch (e) { failAt(ackRow, e); }
       } }, acked ? "Ознакомлен ✓" : "Ознакомлен"));
+  }
+  // R-MSG-3: what needs a parent's attention, at the top.
+  if (has("parent")) {
+    const alerts = await alertsBox({ student });
+    if (alerts) m.insertBefore(alerts, m.children[2] || null);
   }
   m.append(await latestAnnouncements());
 }

@@ -49,8 +49,9 @@ export async function messagesPage(params) {
   const search = el("input", { id: "msg-search", type: "search", value: q, placeholder: "текст или имя", "aria-label": "Поиск" });
   m.append(el("form", { class: "row", id: "msg-search-form", onsubmit: (e) => { e.preventDefault(); go("messages", search.value ? { q: search.value } : {}); } },
     el("label", {}, "Поиск ", search), el("button", { type: "submit", class: "secondary" }, "Найти")));
+  const about = params.get("about") || "";
   const [list, people] = await Promise.all([api(S() + "/conversations" + (q ? "?q=" + encodeURIComponent(q) : "")),
-    api(S() + "/recipients")]);
+    api(S() + "/recipients" + (about ? "?about=" + encodeURIComponent(about) : ""))]);
   if (!q) showUnread(list.unread || 0);
   const box = el("section", { id: "conversations", "aria-label": "Переписки" });
   if (!list.conversations.length) box.append(el("p", { class: "muted" }, q ? "Ничего не найдено." : "Сообщений пока нет."));
@@ -62,15 +63,19 @@ export async function messagesPage(params) {
     el("span", { class: "subject" }, c.subject || "Без темы"),
     el("span", { class: "muted" }, `${c.last_author}, ${when(c.last_at_us)}: ` + (c.last_erased ? "текст удалён по сроку хранения" : c.last_text))));
   }
-  m.append(box, compose(people.recipients || []));
+  const form = compose(people.recipients || [], params.get("subject") || "");
+  // About a student (from the journal's cell, R-MSG-3): the form first, with their parents and
+  // class teacher chosen.
+  if (about) m.insertBefore(form, m.querySelector("#msg-search-form")); else m.append(box, form);
+  if (about) m.append(box);
 }
 
 // A new conversation: the recipients (staff, or the members of one family), a subject, the text
 // and files.
-function compose(people) {
+function compose(people, subjectText) {
   const to = el("select", { id: "msg-to", multiple: true, size: Math.min(8, Math.max(3, people.length)), "aria-label": "Кому" },
-    ...people.map((p) => el("option", { value: p.user_id, "data-family": p.family || "" }, `${p.name} — ${p.role}`)));
-  const subject = el("input", { id: "msg-subject", maxlength: 200, size: 40 });
+    ...people.map((p) => el("option", { value: p.user_id, "data-family": p.family || "", selected: !!p.about }, `${p.name} — ${p.role}`)));
+  const subject = el("input", { id: "msg-subject", maxlength: 200, size: 40, value: subjectText });
   const text = el("textarea", { id: "msg-text", rows: 5, cols: 50, required: true, maxlength: 20000 });
   const files = el("input", { id: "msg-files", type: "file", multiple: true });
   const f = el("form", { id: "compose", class: "panel" }, el("h2", {}, "Новое сообщение"),

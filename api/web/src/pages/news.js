@@ -86,3 +86,16 @@ function publishForm(admin, own) {
   };
   return f;
 }
+
+// The journal's alerts (R-MSG-3) about a student (`{student}`) or the reader's class (`{}`), as a
+// section, or nothing when there are none.
+export async function alertsBox(query = {}) {
+  const r = await api(S() + "/alerts?" + new URLSearchParams(query)).catch(() => ({ alerts: [] }));
+  const list = r.alerts || [];
+  if (!list.length) return "";
+  const many = new Set(list.map((a) => a.student_id)).size > 1;
+  return el("section", { id: "alerts", class: "panel", "aria-label": "Внимание" },
+    el("h2", {}, "Внимание"),
+    el("ul", {}, ...list.map((a) => el("li", { class: "alert " + a.kind, "data-kind": a.kind },
+      (many ? `${a.student_name} (${a.class_name}): ` : "") + a.text))));
+}
