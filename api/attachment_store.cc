@@ -1,6 +1,8 @@
 #include "api/attachment_store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -143,6 +145,21 @@ Result<std::string> AttachmentStore::Get(std::string_view sha256_hex) const {
                         ": the stored bytes do not match their hash"));
   }
   return bytes;
+}
+
+Status AttachmentStore::Remove(std::string_view sha256_hex) const {
+  EJ_ASSIGN_OR_RETURN(std::string path, PathOf(sha256_hex));
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return NotFound("Нет такого файла");
+    return IoError("removing " + path + ": " + std::strerror(errno));
+  }
+  // The directory's entry is gone for good once the directory is synced.
+  const std::string sub = path.substr(0, path.rfind('/'));
+  if (int fd = ::open(sub.c_str(), O_RDONLY | O_DIRECTORY); fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  return Status::Ok();
 }
 
 Result<uint64_t> AttachmentStore::SizeOf(std::string_view sha256_hex) const {

@@ -39,6 +39,8 @@ class AttachmentStore {
   // The file with this hash (64 lowercase hex digits): NotFound when absent, DataLoss when its
   // bytes do not hash to the name.
   [[nodiscard]] Result<std::string> Get(std::string_view sha256_hex) const;
+  // Deletes the file (R-MSG-5: a text at the end of its retention), durably; NotFound when absent.
+  [[nodiscard]] Status Remove(std::string_view sha256_hex) const;
   // The size of the stored file, or NotFound; reads no content.
   [[nodiscard]] Result<uint64_t> SizeOf(std::string_view sha256_hex) const;
 

@@ -115,6 +115,13 @@ nlohmann::json Files(const std::vector<school::AttachmentRef>& files) {
   return out;
 }
 
+// R-MSG-5: whether a text recorded at `at_us` is past the school's erasure (MessagesErased), so
+// read as erased whether or not its blob is still on the disk.
+bool ErasedAt(const school::School& school, int64_t at_us) {
+  return school.messages_erased_before != school::kNoDay &&
+         school.zone.LocalDay(at_us) < school.messages_erased_before;
+}
+
 bool InConversation(const school::Conversation& c, std::string_view user_id) {
   return std::find(c.participants.begin(), c.participants.end(), user_id) != c.participants.end();
 }
@@ -279,8 +286,10 @@ void ApiServer::GetConversations(const httplib::Request& req, httplib::Response&
         }
         const school::MessageInfo& first = conv.messages.front();
         const school::MessageInfo& last = conv.messages.back();
-        const Text subject = ReadText(*messages_, first.content.sha256);
-        const Text latest = ReadText(*messages_, last.content.sha256);
+        const Text subject = ErasedAt(s, first.at_us) ? Text{{}, {}, true}
+                                                      : ReadText(*messages_, first.content.sha256);
+        const Text latest = ErasedAt(s, last.at_us) ? Text{{}, {}, true}
+                                                    : ReadText(*messages_, last.content.sha256);
         nlohmann::json people = nlohmann::json::array();
         std::string names;
         for (const auto& p : conv.participants) {
@@ -291,8 +300,9 @@ void ApiServer::GetConversations(const httplib::Request& req, httplib::Response&
         if (!q.empty()) {
           bool hit = Folded(names + " " + subject.subject).find(q) != std::string::npos;
           for (size_t i = 0; !hit && i < conv.messages.size(); ++i) {
-            hit = Folded(ReadText(*messages_, conv.messages[i].content.sha256).text).find(q) !=
-                  std::string::npos;
+            hit = !ErasedAt(s, conv.messages[i].at_us) &&
+                  Folded(ReadText(*messages_, conv.messages[i].content.sha256).text).find(q) !=
+                      std::string::npos;
           }
           if (!hit) continue;
         }
@@ -332,7 +342,8 @@ void ApiServer::GetConversation(const httplib::Request& req, httplib::Response& 
     nlohmann::json messages = nlohmann::json::array();
     for (size_t i = 0; i < conv.messages.size(); ++i) {
       const school::MessageInfo& m = conv.messages[i];
-      const Text t = ReadText(*messages_, m.content.sha256);
+      const bool gone = ErasedAt(s, m.at_us);
+      const Text t = gone ? Text{{}, {}, true} : ReadText(*messages_, m.content.sha256);
       // Read receipts: who else has read it, and when they said so.
       nlohmann::json read_by = nlohmann::json::array();
       for (const auto& [who, mark] : conv.read) {
@@ -349,7 +360,7 @@ void ApiServer::GetConversation(const httplib::Request& req, httplib::Response& 
                           {"text", t.text},
                           {"erased", t.erased},
                           {"invalid", state_->IsInvalid(m.seq)},
-                          {"attachments", Files(m.attachments)},
+                          {"attachments", gone ? nlohmann::json::array() : Files(m.attachments)},
                           {"read_by", read_by}});
     }
     ReplyJson(res, nlohmann::json{{"conversation_id", conv.id},
@@ -369,6 +380,7 @@ void ApiServer::GetMessageFile(const httplib::Request& req, httplib::Response& r
       return SetError(res, NotVisible());
     }
     for (const auto& m : c->second.messages) {
+      if (ErasedAt(*reader.school, m.at_us)) continue;
       for (const auto& a : m.attachments) {
         if (crypto::HexEncode(a.sha256) == hex) ref = a;
       }
@@ -505,7 +517,8 @@ void ApiServer::GetAnnouncements(const httplib::Request& req, httplib::Response&
       const school::Announcement& a = *it;
       if (!school::Reaches(s, a, *reader.user, today)) continue;
       if (events && a.event_day == school::kNoDay) continue;
-      const Text t = ReadText(*messages_, a.content.sha256);
+      const Text t =
+          ErasedAt(s, a.at_us) ? Text{{}, {}, true} : ReadText(*messages_, a.content.sha256);
       nlohmann::json j = {{"announcement_id", a.id},
                           {"author_id", a.author_id},
                           {"author_name", s.UserName(a.author_id)},
@@ -531,6 +544,45 @@ void ApiServer::GetAnnouncements(const httplib::Request& req, httplib::Response&
     }
     ReplyJson(res, nlohmann::json{{"announcements", out}});
   });
+}
+
+// R-MSG-5: removes from the message store the texts and files every school's MessagesErased has
+// put past their retention. Run after such an event is appended, and at start (an erasure a crash
+// interrupted is finished); reads treat those texts as erased in the meantime. Logs counts only.
+size_t ApiServer::EraseExpiredMessages() {
+  std::vector<std::string> doomed;  // hex hashes
+  {
+    ReaderMutexLock lock(&state_mu_);
+    for (const school::School* school : state_->Schools()) {
+      if (school->messages_erased_before == school::kNoDay) continue;
+      auto add = [&](const school::AttachmentRef& r) {
+        doomed.push_back(crypto::HexEncode(r.sha256));
+      };
+      for (const auto& [id, conv] : school->conversations) {
+        for (const auto& m : conv.messages) {
+          if (!ErasedAt(*school, m.at_us)) continue;
+          add(m.content);
+          for (const auto& a : m.attachments) add(a);
+        }
+      }
+      for (const auto& a : school->announcements) {
+        if (!ErasedAt(*school, a.at_us)) continue;
+        add(a.content);
+        for (const auto& f : a.attachments) add(f);
+      }
+    }
+  }
+  size_t removed = 0;
+  for (const std::string& hex : doomed) {
+    Status st = messages_->Remove(hex);
+    if (st.ok()) {
+      ++removed;
+    } else if (st.code() != StatusCode::kNotFound) {
+      spdlog::error("event=message_erase_failed sha256={} error=\"{}\"", hex, st.ToString());
+    }
+  }
+  if (removed > 0) spdlog::info("event=messages_erased files={}", removed);
+  return removed;
 }
 
 }  // namespace ejournal::api

@@ -73,6 +73,7 @@ void ApiServer::PostBatch(const httplib::Request& req, httplib::Response& res) {
   std::vector<AppendRequest> requests;
   requests.reserve(checked.size());
   std::vector<int> index_of;  // request -> batch item
+  bool erases = false;        // R-MSG-5: a MessagesErased among them
   for (int i = 0; i < batch.events_size(); ++i) {
     Result<AppendRequest>& item = *checked[i];
     if (!item) {
@@ -80,11 +81,13 @@ void ApiServer::PostBatch(const httplib::Request& req, httplib::Response& res) {
       refused[i] = item.error();
       continue;
     }
+    erases |= Admission::BodyOf(*item).has_messages_erased();
     requests.push_back(std::move(*item));
     index_of.push_back(i);
   }
   std::vector<Result<AppendResult>> appended;
   if (!requests.empty()) appended = ledger_->AppendBatch(std::move(requests));
+  if (erases) EraseExpiredMessages();
   // A full admission queue (or a stopping ledger): if it refused every item, the batch as a whole
   // is 503 with Retry-After, as one event would be; if only some, the answer says which and
   // carries Retry-After for them.

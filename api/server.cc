@@ -270,6 +270,8 @@ Status ApiServer::OpenLedger(LedgerOptions lo) {
 
 Status ApiServer::Start() {
   if (stopping_.load()) return Unavailable("the server is stopping");
+  // R-MSG-5: an erasure a crash interrupted is finished before anything is served.
+  if (!options_.replica && messages_ != nullptr) EraseExpiredMessages();
   auto done = std::make_shared<std::atomic<bool>>(false);
   listener_ = std::thread([this, done] {
     if (!http_->listen_after_bind()) spdlog::error("event=listener_failed");
@@ -429,6 +431,7 @@ Result<AppendResult> ApiServer::Submit(std::string signed_event) {
     metrics_.CountRefusal(checked.error());
     return Err(checked.error());
   }
+  const bool erases = Admission::BodyOf(*checked).has_messages_erased();
   auto appended = ledger_->Append(std::move(*checked));
   RequestStages::MarkCurrent("commit");
   if (!appended) {
@@ -436,6 +439,8 @@ Result<AppendResult> ApiServer::Submit(std::string signed_event) {
     return appended;
   }
   metrics_.CountAppend(appended->duplicate);
+  // R-MSG-5: the texts go once the erasure is durable in the ledger.
+  if (erases) EraseExpiredMessages();
   return appended;
 }
 

@@ -320,6 +320,8 @@ class ApiServer {
   void GetAnnouncements(const httplib::Request& req, httplib::Response& res);
   void GetAlerts(const httplib::Request& req, httplib::Response& res);
   Status MessageContentStored(const v1::EventBody& body) const;
+  // R-MSG-5: deletes the texts and files past every school's MessagesErased; how many.
+  size_t EraseExpiredMessages() ABSL_LOCKS_EXCLUDED(state_mu_);
   // The flood limit of message texts (R-MSG-1): kPerMinute a minute per user, a token bucket;
   // beyond it 429 with Retry-After.
   class SendLimiter {

@@ -150,6 +150,8 @@ Status Checker::CheckPayload() {
       return CheckAnnouncementPublished();
     case B::kAnnouncementWithdrawn:
       return CheckAnnouncementWithdrawn();
+    case B::kMessagesErased:
+      return CheckMessagesErased();
     default:
       return Deny("R-ACC-2", "Неизвестный вид записи");
   }

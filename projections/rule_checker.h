@@ -141,6 +141,7 @@ class Checker {
   Status CheckMessagesRead();
   Status CheckAnnouncementPublished();
   Status CheckAnnouncementWithdrawn();
+  Status CheckMessagesErased();
 
   bool Is(std::initializer_list<v1::Role> roles) const { return actor_ && HasAny(*actor_, roles); }
   // R-ACC-2: `what` is what the event does, as an infinitive phrase with a capital

@@ -156,4 +156,22 @@ Status Checker::CheckAnnouncementWithdrawn() {
   return Status::Ok();
 }
 
+// R-MSG-5: the director or the administrator ends a retention period, under an order; never
+// beyond tomorrow (what is written today is not yet past its retention).
+Status Checker::CheckMessagesErased() {
+  EJ_RETURN_IF_ERROR(
+      Needs({v1::ROLE_DIRECTOR, v1::ROLE_ADMIN}, "Удалять переписку по сроку хранения"));
+  const auto& e = body_.messages_erased();
+  if (e.before().year() == 0) return Malformed("R-MSG-5", "Не указано, до какого дня удалить");
+  EJ_ASSIGN_OR_RETURN(const Day before, DayOf(e.before()));
+  if (before > today_ + 1) {
+    return Refuse("R-MSG-5", "Удалить можно только прошедшую переписку: до " + RuDate(today_ + 1) +
+                                 " включительно, а не до " + RuDate(before));
+  }
+  if (e.order_number().empty()) {
+    return Malformed("R-MSG-5", "Укажите приказ, по которому переписка удаляется");
+  }
+  return Status::Ok();
+}
+
 }  // namespace ejournal::school::rules

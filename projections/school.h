@@ -365,6 +365,9 @@ struct School {
   // Announcements in ledger order.
   std::vector<Announcement> announcements;
   IdMap<size_t> announcement_index;  // id -> index into announcements
+  // R-MSG-5: texts of messages and announcements recorded before this day (school-local) are
+  // erased (MessagesErased); kNoDay: none.
+  Day messages_erased_before = kNoDay;
   // Lessons by (class or subgroup, subject) and by class and day, for windows and term checks.
   IdMap<std::vector<std::string>> lessons_by_group;  // GroupKey
   IdMap<std::map<Day, std::vector<std::string>>> lessons_by_class_day;

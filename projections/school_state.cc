@@ -26,6 +26,12 @@ const School* SchoolState::FindSchool(std::string_view school_id) const {
   return it == schools_.end() ? nullptr : &it->second;
 }
 
+std::vector<const School*> SchoolState::Schools() const {
+  std::vector<const School*> out;
+  for (const auto& [id, school] : schools_) out.push_back(&school);
+  return out;
+}
+
 School* SchoolState::MutableSchool(std::string_view school_id) {
   auto it = schools_.find(school_id);
   return it == schools_.end() ? nullptr : &it->second;
@@ -450,6 +456,7 @@ PayloadFamily FamilyOf(v1::EventBody::PayloadCase payload) {
     case B::kMessagesRead:
     case B::kAnnouncementPublished:
     case B::kAnnouncementWithdrawn:
+    case B::kMessagesErased:
       return PayloadFamily::kCommunication;
     case B::PAYLOAD_NOT_SET:
       return PayloadFamily::kNone;

@@ -144,6 +144,8 @@ class SchoolState final : public Validity {
   uint64_t size() const { return events_.size(); }
 
   const School* FindSchool(std::string_view school_id) const;
+  // Every school of the ledger.
+  std::vector<const School*> Schools() const;
   const Credential* FindCredential(std::string_view credential_id) const;
   // R-ACC-6: the credential if it belongs to user `user_id` of school `school_id`, else null (a
   // user id is unique only within its school: another school's user of the same id is another

@@ -90,6 +90,13 @@ Status SchoolState::FoldCommunication(School* school, const v1::EventBody& body,
       a.withdrawn_reason = p.reason();
       return Status::Ok();
     }
+    case B::kMessagesErased: {
+      const Day before = DayOr(body.messages_erased().before(), kNoDay);
+      if (school->messages_erased_before == kNoDay || before > school->messages_erased_before) {
+        school->messages_erased_before = before;
+      }
+      return Status::Ok();
+    }
     default:
       return Corrupt(seq, "not a communication event");
   }

@@ -207,6 +207,18 @@ int Announce(const Common& c, const Flags& f) {
   return Submit(c, *s, b);
 }
 
+// R-MSG-5: the end of a retention period; the server deletes the texts once it is recorded.
+int Erase(const Common& c, const Flags& f) {
+  auto s = Resolve(c, true, true);
+  if (!s) return Fail(s.error());
+  auto before = DateArg(f.date, c.zone);
+  if (!before) return Fail(before.error());
+  v1::EventBody b = NewBody(*s);
+  *b.mutable_messages_erased()->mutable_before() = *before;
+  b.mutable_messages_erased()->set_order_number(f.order);
+  return Submit(c, *s, b);
+}
+
 // What needs the user's attention: unread conversations, the journal's alerts (R-MSG-3) and the
 // latest announcements (R-MSG-2).
 int Notifications(const Common& c, const Flags&) {
@@ -254,7 +266,8 @@ int Notifications(const Common& c, const Flags&) {
 void AddMessageCommands(Verbs& v) {
   auto c = v.c;
   auto f = v.f;
-  CLI::App* message = v.app.add_subcommand("message", "messages: send, reply (R-MSG-1)");
+  CLI::App* message =
+      v.app.add_subcommand("message", "messages: send, reply (R-MSG-1), erase (R-MSG-5)");
   message->require_subcommand(1);
   Verbs m{*message, c, f, {}};
   auto* send = m.Add("send", "begin a conversation with one or more people (R-MSG-1)",
@@ -266,6 +279,12 @@ void AddMessageCommands(Verbs& v) {
                       [c, f] { return Send(*c, *f, true); });
   reply->add_option("--conversation", f->id, "the conversation's id (ejournal inbox)")->required();
   reply->add_option("--text", f->text, "the text")->required();
+  auto* erase = m.Add("erase",
+                      "erase the texts and files of messages and announcements recorded before a "
+                      "day, at the end of their retention (R-MSG-5; director, administrator)",
+                      Use::kSigning, [c, f] { return Erase(*c, *f); });
+  erase->add_option("--before", f->date, "the first day kept, YYYY-MM-DD")->required();
+  erase->add_option("--order", f->order, "the order it is done under")->required();
   for (auto& command : m.commands) v.commands.push_back(std::move(command));
 
   auto* inbox = v.Add("inbox", "your conversations, or one of them with who read what",

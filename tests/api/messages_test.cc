@@ -4,6 +4,7 @@
 // it; a parent cannot reach another family; a flood gets 429 with Retry-After; an empty text, a
 // text not in JSON, and an event naming a text never uploaded are refused and record nothing; a
 // class teacher's announcement reaches the class's parents and not its students.
+#include <filesystem>
 #include <string>
 
 #include "ledger/crypto.h"
@@ -17,7 +18,9 @@ class MessagesTest : public FlowFixture {
   void SetUp() override {
     FlowFixture::SetUp();
     if (HasFatalFailure()) return;
-    for (const char* user : {"math", "parent", "parent2", "ct", "deputy", "s1"}) SetPassword(user);
+    for (const char* user : {"math", "parent", "parent2", "ct", "deputy", "director", "s1"}) {
+      SetPassword(user);
+    }
     At(D(2025, 10, 6), "15:00");
   }
   httplib::Result PostText(const std::string& token, const std::string& body) {
@@ -88,6 +91,51 @@ TEST_F(MessagesTest, TeacherWritesParentReadsAndRepliesOthersSeeNothing_R_MSG_1_
   for (const auto& p : recipients["recipients"]) {
     EXPECT_TRUE(p["staff"].get<bool>()) << p;  // teachers and the administration only
   }
+}
+
+// R-MSG-5: at the end of its retention the director erases a period's texts: the files leave the
+// message store, a read shows the text as erased, the event and its hash stay, and the ledger still
+// verifies. Nobody else erases, nor anything not yet past.
+TEST_F(MessagesTest, ErasureRemovesTheTextsAndKeepsEveryProof_R_MSG_5) {
+  for (const char* who : {"math", "parent", "director", "deputy"}) SignIn(who);
+  const std::string text = "Иван болел, справка будет в понедельник.";
+  const uint64_t seq = EntryOf(Ok("parent", {"message", "send", "--to", "math", "--text", text}));
+  ASSERT_NE(seq, 0u);
+  const json inbox = Read("math", {"inbox"});
+  const std::string id = inbox["conversations"][0]["conversation_id"];
+  const json entry = Read("deputy", {"entry", "--sequence", std::to_string(seq)});
+  std::string files;
+  for (const auto& p : std::filesystem::recursive_directory_iterator(dir_.path() + "/messages")) {
+    if (p.is_regular_file()) files += p.path().filename().string() + " ";
+  }
+  ASSERT_FALSE(files.empty());
+
+  ProcessResult teacher =
+      Cli("math", {"message", "erase", "--before", "2025-10-07", "--order", "№ 5"});
+  EXPECT_NE(teacher.exit_code, 0);
+  EXPECT_NE(teacher.err.find("R-ACC-2"), std::string::npos) << teacher.err;
+  ProcessResult future =
+      Cli("director", {"message", "erase", "--before", "2025-12-01", "--order", "№ 5"});
+  EXPECT_NE(future.exit_code, 0);
+  EXPECT_NE(future.err.find("R-MSG-5"), std::string::npos) << future.err;
+  Ok("director", {"message", "erase", "--before", "2025-10-07", "--order",
+                  "Приказ № 5 от 06.10.2025 об уничтожении переписки"});
+
+  // The store holds none of the texts; a read says the text is erased.
+  size_t left = 0;
+  for (const auto& p : std::filesystem::recursive_directory_iterator(dir_.path() + "/messages")) {
+    left += p.is_regular_file() ? 1 : 0;
+  }
+  EXPECT_EQ(left, 0u) << files;
+  const json read = Read("math", {"inbox", "--conversation", id});
+  ASSERT_EQ(read["messages"].size(), 1u);
+  EXPECT_TRUE(read["messages"][0]["erased"].get<bool>());
+  EXPECT_EQ(read["messages"][0]["text"], "");
+  // The event and its hash stay; the ledger verifies as before.
+  EXPECT_EQ(Read("deputy", {"entry", "--sequence", std::to_string(seq)}), entry);
+  Ok("director", {"server-backup"});
+  TempDir restored;
+  EXPECT_NE(RestoredBackupVerified(restored.Sub("data")), "");
 }
 
 TEST_F(MessagesTest, BadTextsAndFloodsAreRefusedAndRecordNothing_R_MSG_1) {

@@ -813,15 +813,14 @@ const std::vector<Row>& Rows() {
            [](T& t) { t.At(t.mon_, "19:00"); }},
           // R-MSG-1: staff and parents write to the administration; a student to their teachers
           // only.
-          {
-              "MessageSent(to a deputy)",
-              B::kMessageSent,
-              {v1::ROLE_ADMIN, v1::ROLE_DIRECTOR, v1::ROLE_DEPUTY, v1::ROLE_METHODIST,
-               v1::ROLE_TEACHER, v1::ROLE_CLASS_TEACHER, v1::ROLE_SECRETARY,
-               v1::ROLE_SOCIAL_PEDAGOGUE, v1::ROLE_PSYCHOLOGIST, v1::ROLE_PARENT, v1::ROLE_AUDITOR},
-              [](T& t, const std::string& a) { return t.MessageBody(a, "deputy2"); },
-              nullptr,
-              "R-MSG-1"},
+          {"MessageSent(to a deputy)",
+           B::kMessageSent,
+           {v1::ROLE_ADMIN, v1::ROLE_DIRECTOR, v1::ROLE_DEPUTY, v1::ROLE_METHODIST,
+            v1::ROLE_TEACHER, v1::ROLE_CLASS_TEACHER, v1::ROLE_SECRETARY, v1::ROLE_SOCIAL_PEDAGOGUE,
+            v1::ROLE_PSYCHOLOGIST, v1::ROLE_PARENT, v1::ROLE_AUDITOR},
+           [](T& t, const std::string& a) { return t.MessageBody(a, "deputy2"); },
+           nullptr,
+           "R-MSG-1"},
           // Every participant reads their conversation (begun here by a deputy, who writes to all).
           {"MessagesRead(own conversation)", B::kMessagesRead, kAll,
            [](T& t, const std::string& a) {
@@ -853,6 +852,16 @@ const std::vector<Row>& Rows() {
            },
            nullptr,
            "R-MSG-2"},
+          // R-MSG-5: the director or the administrator ends a retention period.
+          {"MessagesErased",
+           B::kMessagesErased,
+           {v1::ROLE_ADMIN, v1::ROLE_DIRECTOR},
+           [](T& t, const std::string& a) {
+             B b = t.Body(a);
+             *b.mutable_messages_erased()->mutable_before() = t.Date(t.D(2025, 1, 1));
+             b.mutable_messages_erased()->set_order_number("Приказ № 5 от 01.09.2025");
+             return b;
+           }},
       };
   return rows;
 }
@@ -882,7 +891,7 @@ TEST(RightsMatrixCoverage, EveryPayloadOfTheOneofHasARow) {
   for (int i = 0; i < oneof->field_count(); ++i) in_schema.insert(oneof->field(i)->number());
   for (const auto& row : Rows()) in_table.insert(static_cast<int>(row.payload));
   EXPECT_EQ(in_table, in_schema);
-  EXPECT_EQ(in_schema.size(), 54u);
+  EXPECT_EQ(in_schema.size(), 55u);
 }
 
 // Row-relative rights stop at their scope (R-ACC-2): the class teacher of 5a acts on nothing of

@@ -101,11 +101,26 @@ try {
   await ct.click("#ann-send");
   await statusHas(ct, "Объявление опубликовано");
   await shot(ct, "class-teacher-news");
+  // A second one, published by mistake and taken back with the reason.
+  await ct.fill("#ann-title", "Ошибочное объявление");
+  await ct.fill("#ann-text", "Не читайте.");
+  await ct.click("#ann-send");
+  await statusHas(ct, "Объявление опубликовано");
+  const wrong = ct.locator("article.announcement", { hasText: "Ошибочное объявление" });
+  await wrong.locator("button", { hasText: "Снять объявление" }).click();
+  check((await wrong.locator(".form-error").innerText()).includes("почему"), "taking it back without a reason is refused on its card");
+  await wrong.locator(".withdraw-reason").fill("опубликовано по ошибке");
+  await wrong.locator("button", { hasText: "Снять объявление" }).click();
+  await statusHas(ct, "Объявление снято");
+  check((await ct.locator("article.announcement.withdrawn").innerText()).includes("опубликовано по ошибке"),
+    "the withdrawn announcement says why");
 
   await parent.goto(url + "/#/diary");
   await parent.waitForSelector("#latest-announcements");
   check((await parent.locator("#latest-announcements").innerText()).includes("Родительское собрание"),
     "the parent sees the announcement in the diary");
+  check(!(await parent.locator("#latest-announcements").innerText()).includes("Ошибочное"),
+    "a withdrawn announcement leaves the diary");
   await shot(parent, "parent-diary-news-375");
   const student = await signIn(env.STUDENT);
   await student.goto(url + "/#/news");

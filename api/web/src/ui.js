@@ -164,7 +164,7 @@ export const TYPES = {
   password_changed: "смена пароля", credential_compromise_reported: "сообщение о компрометации",
   exam_mark_recorded: "отметка аттестации", deputy_attestation_decided: "решение завуча об аттестации",
   message_sent: "сообщение", messages_read: "сообщения прочитаны", announcement_published: "объявление",
-  announcement_withdrawn: "объявление снято",
+  announcement_withdrawn: "объявление снято", messages_erased: "переписка удалена по сроку хранения",
 };
 export function typeName(t) { return TYPES[t] || t; }
 // Who recorded an audit event (R-ACC-4): the name the school lists. The node's own events

@@ -36,8 +36,28 @@ export async function newsPage() {
   const r = await api(S() + "/announcements");
   const list = el("section", { id: "announcements" });
   if (!(r.announcements || []).length) list.append(el("p", { class: "muted" }, "Объявлений пока нет."));
-  for (const a of r.announcements || []) list.append(announcementCard(a));
   const admin = has("director") || has("deputy") || has("admin");
+  for (const a of r.announcements || []) {
+    const card = announcementCard(a);
+    // Its author or the administration takes it back, with the reason (R-MSG-2).
+    if (!a.withdrawn && (admin || a.author_id === me.user_id)) {
+      const reason = el("input", { class: "withdraw-reason", size: 28, "aria-label": "Почему снять" });
+      const f = el("form", { class: "row withdraw" }, el("label", {}, "Причина ", reason),
+        el("button", { type: "submit", class: "secondary" }, "Снять объявление"));
+      f.onsubmit = async (ev) => {
+        ev.preventDefault();
+        clearFail(f);
+        try {
+          if (!reason.value.trim()) throw new Error("Укажите, почему объявление снято");
+          await submit({ case: "announcementWithdrawn", value: { announcementId: a.announcement_id, reason: reason.value.trim() } });
+          await goRendered("news", { r: Date.now() });
+          status("Объявление снято.");
+        } catch (e) { failAt(f, e); }
+      };
+      card.append(f);
+    }
+    list.append(card);
+  }
   const own = me.class_teacher_of || [];
   if (admin || own.length) m.append(publishForm(admin, own));
   m.append(list);
