@@ -73,14 +73,19 @@ void ApiServer::PostAttachment(const httplib::Request& req, httplib::Response& r
     }
     may = true;
   });
-  if (!may) return;
+  if (may) StoreUpload(*attachments_, req, res, school_id, "attachment_stored");
+}
+
+void ApiServer::StoreUpload(const AttachmentStore& store, const httplib::Request& req,
+                            httplib::Response& res, const std::string& school_id,
+                            const char* event) {
   std::string type = req.get_header_value("Content-Type");
   if (auto semi = type.find(';'); semi != std::string::npos) type.resize(semi);
   // Written outside the state lock: the file is not part of the state.
-  auto stored = attachments_->Put(type, req.body);
+  auto stored = store.Put(type, req.body);
   if (!stored) return SetError(res, stored.error());
-  spdlog::info("event=attachment_stored school={} sha256={} bytes={}", school_id,
-               stored->sha256_hex, stored->size);
+  spdlog::info("event={} school={} sha256={} bytes={}", event, school_id, stored->sha256_hex,
+               stored->size);
   ReplyJson(
       res, nlohmann::json{
                {"sha256", stored->sha256_hex}, {"size_bytes", stored->size}, {"media_type", type}});

@@ -249,16 +249,7 @@ void ApiServer::PostMessageFile(const httplib::Request& req, httplib::Response& 
   bool may = false;
   WithReader(req, res, school_id,
              [&](const Reader&) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) { may = true; });
-  if (!may) return;
-  std::string type = req.get_header_value("Content-Type");
-  if (auto semi = type.find(';'); semi != std::string::npos) type.resize(semi);
-  auto stored = messages_->Put(type, req.body);
-  if (!stored) return SetError(res, stored.error());
-  spdlog::info("event=message_file_stored school={} sha256={} bytes={}", school_id,
-               stored->sha256_hex, stored->size);
-  ReplyJson(
-      res, nlohmann::json{
-               {"sha256", stored->sha256_hex}, {"size_bytes", stored->size}, {"media_type", type}});
+  if (may) StoreUpload(*messages_, req, res, school_id, "message_file_stored");
 }
 
 // The reader's conversations, newest first, with the unread count of each; `q` searches the

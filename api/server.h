@@ -305,6 +305,10 @@ class ApiServer {
   // Homework files (routes_files.cc).
   void PostAttachment(const httplib::Request& req, httplib::Response& res);
   void GetAttachment(const httplib::Request& req, httplib::Response& res);
+  // The body into `store` as a file of its Content-Type; the answer {"sha256","size_bytes",
+  // "media_type"}, logged as `event` with the hash and size only.
+  void StoreUpload(const AttachmentStore& store, const httplib::Request& req,
+                   httplib::Response& res, const std::string& school_id, const char* event);
   // Every file a HomeworkAssigned (or a correction's homework) refers to is in the store, with
   // its size, and every text and file of a MessageSent or AnnouncementPublished in the message
   // store: else InvalidArgument, before admission.

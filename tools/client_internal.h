@@ -72,7 +72,8 @@ void AddReadCommands(Verbs& v);        // diary, journal, history, corrections, 
 void AddAdminCommands(Verbs& v);       // server-backup
 void AddSetupCommands(Verbs& v);       // lessons generate, import, record, export
 void AddSchoolCommands(Verbs& v);
-void AddMessageCommands(Verbs& v);     // message send/reply, inbox, announce      // users, subjects, classes, students, guardians, load, ...
+void AddMessageCommands(Verbs& v);  // message send/reply, inbox, announce      // users, subjects,
+                                    // classes, students, guardians, load, ...
 
 // ---- shared by the verbs (client_support.cc) ----
 

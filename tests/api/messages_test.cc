@@ -138,6 +138,53 @@ TEST_F(MessagesTest, ErasureRemovesTheTextsAndKeepsEveryProof_R_MSG_5) {
   EXPECT_NE(RestoredBackupVerified(restored.Sub("data")), "");
 }
 
+// A file sent with a message: uploaded to the message store, named by hash in the signed event,
+// downloaded by the participants exactly, by nobody else.
+TEST_F(MessagesTest, FilesGoToTheParticipantsOnly_R_MSG_1) {
+  const std::string parent = Login("parent").token;
+  const std::string pdf = "%PDF-1.4\n% Справка о болезни\n%%EOF\n";
+  auto file = client_->Post(Base() + "/message-files",
+                            httplib::Headers{{"Authorization", "Bearer " + parent}}, pdf,
+                            "application/pdf");
+  ASSERT_EQ(file->status, 200) << file->body;
+  const std::string hex = Json(file)["sha256"];
+  auto text = PostText(
+      parent,
+      R"({"salt":"0123456789abcdef0123","subject":"Справка","text":"Справка во вложении."})");
+  ASSERT_EQ(text->status, 200) << text->body;
+  auto bytes_of = [](const std::string& h) {
+    std::string out;
+    for (size_t i = 0; i < h.size(); i += 2)
+      out += static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16));
+    return out;
+  };
+  v1::EventBody b = Body("parent");
+  auto* m = b.mutable_message_sent();
+  m->set_message_id("m-file");
+  m->set_conversation_id("c-file");
+  m->add_recipient_ids("ct");
+  m->mutable_content()->set_sha256(bytes_of(Json(text)["sha256"]));
+  m->mutable_content()->set_media_type("text/plain");
+  m->mutable_content()->set_size_bytes(Json(text)["size_bytes"]);
+  auto* a = m->add_attachments();
+  a->set_sha256(bytes_of(hex));
+  a->set_file_name("справка.pdf");
+  a->set_media_type("application/pdf");
+  a->set_size_bytes(static_cast<int64_t>(pdf.size()));
+  *b.mutable_business_date() = Date(D(2025, 10, 6));
+  auto r = PostEvent(Signed(b));
+  ASSERT_EQ(r->status, 200) << r->body;
+  const std::string path = Base() + "/conversations/c-file/files/" + hex;
+  auto got = GetPath(path, Login("ct").token);
+  ASSERT_EQ(got->status, 200) << got->body;
+  EXPECT_EQ(got->body, pdf);
+  EXPECT_EQ(got->get_header_value("Content-Type"), "application/pdf");
+  EXPECT_EQ(GetPath(path, Login("parent2").token)->status, 404);
+  EXPECT_EQ(GetPath(path, Login("deputy").token)->status, 404);
+  const json conv = Json(GetPath(Base() + "/conversations/c-file", parent));
+  EXPECT_EQ(conv["messages"][0]["attachments"][0]["file_name"], "справка.pdf");
+}
+
 TEST_F(MessagesTest, BadTextsAndFloodsAreRefusedAndRecordNothing_R_MSG_1) {
   const std::string token = Login("parent").token;
   const uint64_t before = LedgerSize();

@@ -1,9 +1,13 @@
 // What the browser tests share: their --name value arguments, Debian's chromium driven by
-// playwright-core (or the skip, exit 77, when either is missing), the tally of checks, and a page whose clock is the server's.
-import { existsSync } from "node:fs";
+// playwright-core (or the skip, exit 77, when either is missing), the tally of checks, a page whose
+// clock is the server's, and a whole run against the demo school (demoTest).
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+
+import { chromiumOptions, startDemoSchool } from "../../tools/web_demo.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -58,4 +62,47 @@ export async function signedInPage(browser, offsetMs, url, { school, login, pass
   await page.press("#password", "Enter");
   await page.waitForSelector("#logout");
   return page;
+}
+
+// Runs `body` against the demo school, then exits with the tally (0: every check passed): a fresh
+// data directory named `prefix`…, ejournald on it at the demo's moment (--at, or the default),
+// `roles` of the walkthrough with `password`, and chromium. `body` gets {env, url, offsetMs,
+// browser, data, password, signIn(login, contextOptions), shot(page, name)}; a throw counts as a
+// failure.
+// Afterwards, whatever happened, the browser and the server stop; `after(data)` (optional) runs on
+// the stopped server's data; the directory is removed.
+export async function demoTest({ prefix, roles, password = "demo12345", after }, body) {
+  const data = mkdtempSync(path.join(tmpdir(), prefix));
+  mkdirSync(args.out, { recursive: true });
+  let server = null;
+  let browser = null;
+  try {
+    const started = await startDemoSchool({ ejournal: args.ejournal, ejournald: args.ejournald,
+      webRoot: args["web-root"], data, roles, password, at: args.at });
+    server = started.server;
+    browser = await chromium.launch(chromiumOptions(chromiumPath));
+    const signIn = (login, options) => signedInPage(browser, started.offsetMs, started.url,
+      { school: started.env.SCHOOL, login, password }, options);
+    const shot = (page, name) => page.screenshot({ path: path.join(args.out, name + ".png"), fullPage: true });
+    await body({ ...started, browser, data, password, signIn, shot });
+  } catch (e) {
+    console.log("FAIL " + (e.stack || e));
+    tally.failures++;
+  } finally {
+    if (browser) await browser.close();
+    if (server) {
+      server.kill("SIGTERM");
+      await new Promise((r) => (server.exitCode !== null ? r() : server.on("exit", r)));
+    }
+  }
+  if (after) {
+    try {
+      await after(data);
+    } catch (e) {
+      check(false, e.message);
+    }
+  }
+  rmSync(data, { recursive: true, force: true });
+  console.log(tally.failures ? `${tally.failures} check(s) failed` : "all checks passed");
+  process.exit(tally.failures ? 1 : 0);
 }

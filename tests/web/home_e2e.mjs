@@ -7,26 +7,11 @@
 //
 // node home_e2e.mjs --ejournal BIN --ejournald BIN --web-root DIR --out DIR [--at YYYY-MM-DDTHH:MM]
 // Exit 0: passed; 77: skipped (no chromium or no playwright-core); else failed.
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { check, demoTest } from "./harness.mjs";
 
-import { chromiumOptions, startDemoSchool } from "../../tools/web_demo.mjs";
-import { args, check, chromium, chromiumPath, signedInPage, tally } from "./harness.mjs";
-
-const data = mkdtempSync(path.join(tmpdir(), "ejournal-home-"));
-const out = args.out;
-mkdirSync(out, { recursive: true });
-let server = null;
-let browser = null;
-try {
-  const password = "demo12345";
-  let env, url, offsetMs;
-  ({ env, server, url, offsetMs } = await startDemoSchool({ ejournal: args.ejournal, ejournald: args.ejournald,
-    webRoot: args["web-root"], data, roles: ["ADMIN", "METHODIST", "TEACHER"], password, at: args.at }));
-  browser = await chromium.launch(chromiumOptions(chromiumPath));
-  const shot = (page, name) => page.screenshot({ path: path.join(out, "home-" + name + ".png"), fullPage: true });
-  const signIn = (role) => signedInPage(browser, offsetMs, url, { school: env.SCHOOL, login: env[role], password });
+await demoTest({ prefix: "ejournal-home-", roles: ["ADMIN", "METHODIST", "TEACHER"] }, async ({ env, url, signIn: as, shot: snap }) => {
+  const shot = (page, name) => snap(page, "home-" + name);
+  const signIn = (role) => as(env[role]);
   const statusHas = (page, text) => page.waitForFunction((t) => document.getElementById("status").textContent.includes(t), text);
 
   // ---- the administrator: the student into home schooling, in the same class, from today
@@ -106,14 +91,4 @@ try {
   await teacher.waitForFunction((t) => document.querySelector("main").innerText.includes(t), "на дому: " + student);
   check(true, "«Мой день» lists the individual lesson with the student's name");
   await shot(teacher, "today");
-} catch (e) {
-  console.log("FAIL " + (e.stack || e));
-  tally.failures++;
-} finally {
-  if (browser) await browser.close();
-  if (server) server.kill("SIGTERM");
-  if (server) await new Promise((r) => server.on("exit", r));
-  rmSync(data, { recursive: true, force: true });
-}
-console.log(tally.failures ? `${tally.failures} check(s) failed` : "all checks passed");
-process.exit(tally.failures ? 1 : 0);
+});

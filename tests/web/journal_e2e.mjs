@@ -9,28 +9,13 @@
 //
 // node journal_e2e.mjs --ejournal BIN --ejournald BIN --web-root DIR --out DIR [--at YYYY-MM-DDTHH:MM]
 // Exit 0: passed; 77: skipped (no chromium or no playwright-core); else failed.
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-
-import { chromiumOptions, startDemoSchool } from "../../tools/web_demo.mjs";
-import { args, check, chromium, chromiumPath, signedInPage, tally } from "./harness.mjs";
+import { check, demoTest } from "./harness.mjs";
 
 const iso = (d) => `${d.year}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}`;
 
-const data = mkdtempSync(path.join(tmpdir(), "ejournal-journal-"));
-const out = args.out;
-mkdirSync(out, { recursive: true });
-let server = null;
-let browser = null;
-try {
-  const password = "demo12345";
-  let env, url, offsetMs;
-  ({ env, server, url, offsetMs } = await startDemoSchool({ ejournal: args.ejournal, ejournald: args.ejournald,
-    webRoot: args["web-root"], data, roles: ["TEACHER", "PARENT", "DEPUTY"], password, at: args.at }));
-  browser = await chromium.launch(chromiumOptions(chromiumPath));
-  const shot = (page, name) => page.screenshot({ path: path.join(out, "journal-" + name + ".png"), fullPage: true });
-  const signIn = (role) => signedInPage(browser, offsetMs, url, { school: env.SCHOOL, login: env[role], password });
+await demoTest({ prefix: "ejournal-journal-", roles: ["TEACHER", "PARENT", "DEPUTY"] }, async ({ env, url, signIn: as, shot: snap }) => {
+  const shot = (page, name) => snap(page, "journal-" + name);
+  const signIn = (role) => as(env[role]);
   const russian = (t) => /[А-Яа-яЁё]/.test(t) && !/[A-Za-z]{4,}/.test(t.replace(/R-[A-Z]+-\d+/g, ""));
 
   // ---- the teacher: the class-subject of the walkthrough, a lesson of an earlier day
@@ -159,14 +144,4 @@ try {
       "the parent downloads exactly the file the teacher attached: " + got.status);
     await shot(parent, "parent-homework-file");
   }
-} catch (e) {
-  console.log("FAIL " + (e.stack || e));
-  tally.failures++;
-} finally {
-  if (browser) await browser.close();
-  if (server) server.kill("SIGTERM");
-  if (server) await new Promise((r) => server.on("exit", r));
-  rmSync(data, { recursive: true, force: true });
-}
-console.log(tally.failures ? `${tally.failures} check(s) failed` : "all checks passed");
-process.exit(tally.failures ? 1 : 0);
+});

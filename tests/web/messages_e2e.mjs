@@ -8,26 +8,11 @@
 //
 // node messages_e2e.mjs --ejournal BIN --ejournald BIN --web-root DIR --out DIR [--at YYYY-MM-DDTHH:MM]
 // Exit 0: passed; 77: skipped (no chromium or no playwright-core); else failed.
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { setOwnPassword } from "../../tools/web_demo.mjs";
+import { args, check, demoTest } from "./harness.mjs";
 
-import { chromiumOptions, setOwnPassword, startDemoSchool } from "../../tools/web_demo.mjs";
-import { args, check, chromium, chromiumPath, signedInPage, tally } from "./harness.mjs";
-
-const data = mkdtempSync(path.join(tmpdir(), "ejournal-messages-"));
-const out = args.out;
-mkdirSync(out, { recursive: true });
-let server = null;
-let browser = null;
-try {
-  const password = "demo12345";
-  let env, url, offsetMs;
-  ({ env, server, url, offsetMs } = await startDemoSchool({ ejournal: args.ejournal, ejournald: args.ejournald,
-    webRoot: args["web-root"], data, roles: ["TEACHER", "PARENT", "CLASS_TEACHER", "STUDENT", "ADMIN"], password, at: args.at }));
-  browser = await chromium.launch(chromiumOptions(chromiumPath));
-  const shot = (page, name) => page.screenshot({ path: path.join(out, "messages-" + name + ".png"), fullPage: true });
-  const signIn = (login, options) => signedInPage(browser, offsetMs, url, { school: env.SCHOOL, login, password }, options);
+await demoTest({ prefix: "ejournal-messages-", roles: ["TEACHER", "PARENT", "CLASS_TEACHER", "STUDENT", "ADMIN"] }, async ({ env, url, data, password, signIn, shot: snap }) => {
+  const shot = (page, name) => snap(page, "messages-" + name);
   const statusHas = (page, text) => page.waitForFunction((t) => document.getElementById("status").textContent.includes(t), text);
   const phone = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true };
 
@@ -142,14 +127,4 @@ try {
     const seen = await stranger.evaluate((p) => fetch(p).then((r) => r.json()), `/api/v1/schools/${env.SCHOOL}/announcements`);
     check(!seen.announcements.some((a) => a.title === "Родительское собрание"), "a parent of another class does not get it");
   }
-} catch (e) {
-  console.log("FAIL " + (e.stack || e));
-  tally.failures++;
-} finally {
-  if (browser) await browser.close();
-  if (server) server.kill("SIGTERM");
-  if (server) await new Promise((r) => server.on("exit", r));
-  rmSync(data, { recursive: true, force: true });
-}
-console.log(tally.failures ? `${tally.failures} check(s) failed` : "all checks passed");
-process.exit(tally.failures ? 1 : 0);
+});

@@ -10,12 +10,10 @@
 // node setup_e2e.mjs --ejournal BIN --ejournald BIN --web-root DIR --out DIR [--chromium PATH]
 // Exit 0: passed; 77: skipped (no chromium or no playwright-core); else failed.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 
-import { chromiumOptions, startDemoSchool } from "../../tools/web_demo.mjs";
-import { args, check, chromium, chromiumPath, signedInPage, tally } from "./harness.mjs";
+import { args, check, demoTest } from "./harness.mjs";
 
 function run(cmd, argv) {
   const r = spawnSync(cmd, argv, { encoding: "utf8" });
@@ -23,23 +21,16 @@ function run(cmd, argv) {
   return r.stdout;
 }
 
-const data = mkdtempSync(path.join(tmpdir(), "ejournal-setup-web-"));
-const out = args.out;
-mkdirSync(out, { recursive: true });
-let server = null;
-let browser = null;
-try {
-  const password = "demo12345";
-  let env, url, offsetMs;
-  ({ env, server, url, offsetMs } = await startDemoSchool({ ejournal: args.ejournal, ejournald: args.ejournald,
-    webRoot: args["web-root"], data, roles: ["ADMIN", "METHODIST", "DIRECTOR"], password }));
-  browser = await chromium.launch(chromiumOptions(chromiumPath));
-  const shot = (page, name) => page.screenshot({ path: path.join(out, name + ".png"), fullPage: true });
+await demoTest({ prefix: "ejournal-setup-web-", roles: ["ADMIN", "METHODIST", "DIRECTOR"], after: (data) => {
+  const v = run(args.ejournal, ["ledger", "verify", "--data", data]);
+  check(true, "ejournal ledger verify passes with the browser-signed events: " + v.trim().split("\n").pop());
+} }, async ({ env, url, data, signIn: as, shot: snap }) => {
+  const shot = snap;
+  const signIn = (role) => as(env[role]);
   const statusText = (page) => page.locator("#status").innerText();
   // The status line emptied before an action, so that the next wait sees that action's result.
   const clearStatus = (page) => page.evaluate(() => { document.getElementById("status").textContent = ""; });
   const statusSays = (page, re) => page.waitForFunction((src) => new RegExp(src).test(document.getElementById("status").textContent), re.source);
-  const signIn = (role) => signedInPage(browser, offsetMs, url, { school: env.SCHOOL, login: env[role], password });
 
   // ---- the administrator: users
   const admin = await signIn("ADMIN");
@@ -308,22 +299,4 @@ try {
   await director.goto(url + "/#/setup?tab=users");
   await director.waitForSelector("#users-table tbody tr");
   check((await director.locator("form#add-user").count()) === 0, "the director reads the users without the forms");
-} catch (e) {
-  console.log("FAIL " + (e.stack || e));
-  tally.failures++;
-} finally {
-  if (browser) await browser.close();
-  if (server) {
-    server.kill("SIGTERM");
-    await new Promise((r) => (server.exitCode !== null ? r() : server.on("exit", r)));
-  }
-}
-try {
-  const v = run(args.ejournal, ["ledger", "verify", "--data", data]);
-  check(true, "ejournal ledger verify passes with the browser-signed events: " + v.trim().split("\n").pop());
-} catch (e) {
-  check(false, "ejournal ledger verify: " + e.message);
-}
-rmSync(data, { recursive: true, force: true });
-console.log(tally.failures ? `${tally.failures} check(s) failed` : "all checks passed");
-process.exit(tally.failures ? 1 : 0);
+});
