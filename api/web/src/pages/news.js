@@ -78,8 +78,9 @@ function publishForm(admin, own) {
   const at = el("input", { id: "ann-time", type: "time" });
   const classLabel = el("label", {}, "Класс ", cls), gradeLabel = el("label", {}, "Параллель ", grade);
   const shown = () => {
-    classLabel.hidden = !["class", "parents"].includes(kind.value);
-    gradeLabel.hidden = kind.value !== "grade";
+    // style.display, not `hidden`: the row's label style would override the attribute.
+    classLabel.style.display = ["class", "parents"].includes(kind.value) ? "" : "none";
+    gradeLabel.style.display = kind.value === "grade" ? "" : "none";
   };
   kind.onchange = shown;
   shown();
