@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -118,6 +119,24 @@ int main(int argc, char** argv) {
                  "replica: the writer's node.pub (the only key it trusts)");
   app.add_option("--writer-url", options.writer_url,
                  "replica: where writes go (named in refusals)");
+  // Notifications by e-mail (docs/MESSAGES.md "Notifications").
+  app.add_option("--smtp-url", options.smtp.url,
+                 "send notifications by e-mail through this SMTP server: smtp://host:587 "
+                 "(STARTTLS when offered) or smtps://host:465; none: the in-app feed only");
+  app.add_option("--smtp-from", options.smtp.from, "the mails' sender address");
+  app.add_option("--smtp-from-name", options.smtp.from_name, "the mails' sender name")
+      ->capture_default_str();
+  app.add_option("--smtp-user", options.smtp.user, "the SMTP account (AUTH)");
+  std::string smtp_password_file;
+  app.add_option("--smtp-password-file", smtp_password_file,
+                 "a file holding the SMTP account's password (readable by the service only)");
+  app.add_flag("--smtp-require-tls", options.smtp.require_tls,
+               "send only over TLS (STARTTLS or smtps)");
+  app.add_option("--smtp-ca-file", options.smtp.ca_file,
+                 "CA bundle for the SMTP server's certificate (default: the system's)");
+  app.add_option("--public-url", options.public_url,
+                 "the address people open the journal at, for the links in mails "
+                 "(default: http://LISTEN:PORT)");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
@@ -132,6 +151,18 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.kafka_options[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (!options.smtp.url.empty() && options.smtp.from.empty()) {
+    std::fprintf(stderr, "error: --smtp-url needs --smtp-from (the mails' sender address)\n");
+    return 2;
+  }
+  if (!smtp_password_file.empty()) {
+    std::ifstream in(smtp_password_file);
+    if (!in || !std::getline(in, options.smtp.password)) {
+      std::fprintf(stderr, "error: cannot read --smtp-password-file %s\n",
+                   smtp_password_file.c_str());
+      return 2;
+    }
   }
   spdlog::set_default_logger(spdlog::stderr_color_mt("ejournald"));
   spdlog::set_level(spdlog::level::from_str(log_level));

@@ -167,6 +167,8 @@ void ApiServer::MessageRoutes() {
   Get(s + "/recipients", "recipients", bind(&ApiServer::GetRecipients));
   Get(s + "/announcements", "announcements", bind(&ApiServer::GetAnnouncements));
   Get(s + "/alerts", "alerts", bind(&ApiServer::GetAlerts));
+  Post(s + "/survey-texts", "survey_texts", bind(&ApiServer::PostSurveyText));
+  Get(s + "/surveys", "surveys", bind(&ApiServer::GetSurveys));
 }
 
 Status ApiServer::MessageContentStored(const v1::EventBody& body) const {
@@ -178,6 +180,8 @@ Status ApiServer::MessageContentStored(const v1::EventBody& body) const {
   } else if (body.has_announcement_published()) {
     text = &body.announcement_published().content();
     files = &body.announcement_published().attachments();
+  } else if (body.has_survey_published()) {
+    text = &body.survey_published().content();
   } else {
     return Status::Ok();
   }
@@ -189,6 +193,7 @@ Status ApiServer::MessageContentStored(const v1::EventBody& body) const {
     return InvalidArgument("Текст сообщения не загружен на сервер: отправьте сообщение снова",
                            "R-MSG-1");
   }
+  if (files == nullptr) return Status::Ok();
   for (const auto& f : *files) {
     if (!stored(f)) {
       return InvalidArgument(
@@ -537,6 +542,138 @@ void ApiServer::GetAnnouncements(const httplib::Request& req, httplib::Response&
   });
 }
 
+// R-MSG-2: a survey's question and options (SurveyPublished.content): {"salt", "question",
+// "options": [...]}, 2..10 options, stored as a JSON blob like a message's text.
+void ApiServer::PostSurveyText(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1];
+  std::string user_key;
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+    user_key = school_id + "/" + reader.user->id;
+  });
+  if (user_key.empty()) return;
+  int64_t retry_after = 0;
+  if (!send_limiter_.Allow(user_key, options_.clock->NowMicros(), &retry_after)) {
+    return SetError(res, Status(StatusCode::kResourceExhausted,
+                                "Слишком много запросов подряд: подождите " +
+                                    std::to_string(retry_after) + " с",
+                                "R-MSG-2")
+                             .WithRetryAfter(retry_after));
+  }
+  if (req.body.size() > kMaxTextBlobBytes) {
+    return SetError(res, Status(StatusCode::kResourceExhausted, "Опрос длиннее 64 КиБ", "R-MSG-2"));
+  }
+  auto j = nlohmann::json::parse(req.body, nullptr, false);
+  if (!j.is_object() || !j.contains("salt") || !j["salt"].is_string() ||
+      j["salt"].get<std::string>().size() < 16 || !j.contains("question") ||
+      !j["question"].is_string() || !j.contains("options") || !j["options"].is_array()) {
+    return SetError(res, InvalidArgument("Опрос передан не в том виде: нужен JSON {\"salt\", "
+                                         "\"question\", \"options\": [...]}",
+                                         "R-MSG-2"));
+  }
+  const std::string question = j["question"].get<std::string>();
+  if (question.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return SetError(res, InvalidArgument("Напишите вопрос опроса", "R-MSG-2"));
+  }
+  const size_t n = j["options"].size();
+  if (n < 2 || n > 10) {
+    return SetError(res, InvalidArgument("Вариантов ответа — от 2 до 10, а не " + std::to_string(n),
+                                         "R-MSG-2"));
+  }
+  for (const auto& o : j["options"]) {
+    if (!o.is_string() || o.get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos ||
+        o.get<std::string>().size() > 400) {
+      return SetError(
+          res, InvalidArgument("Каждый вариант ответа — непустой текст до 200 знаков", "R-MSG-2"));
+    }
+  }
+  auto stored = messages_->Put("text/plain", req.body);
+  if (!stored) return SetError(res, stored.error());
+  spdlog::info("event=survey_text_stored school={} sha256={} bytes={}", school_id,
+               stored->sha256_hex, stored->size);
+  ReplyJson(res, nlohmann::json{{"sha256", stored->sha256_hex},
+                                {"size_bytes", stored->size},
+                                {"media_type", "text/plain"},
+                                {"option_count", n}});
+}
+
+// R-MSG-2: the surveys the reader answers (a parent: their children's classes', with the family's
+// answer) or runs (the author, the class teacher, the administration: the counts, and the families
+// that have not answered yet), newest first.
+void ApiServer::GetSurveys(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1];
+  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+    const school::School& s = *reader.school;
+    const school::User& me = *reader.user;
+    const school::Day today = s.zone.LocalDay(options_.clock->NowMicros());
+    nlohmann::json out = nlohmann::json::array();
+    for (auto it = s.surveys.rbegin(); it != s.surveys.rend(); ++it) {
+      const school::Survey& v = *it;
+      const std::vector<std::string> families = school::SurveyFamilies(s, v, today);
+      nlohmann::json mine = nlohmann::json::array();
+      for (const std::string& sid : families) {
+        if (!school::MayAnswer(s, v, me, sid, today).empty()) continue;
+        nlohmann::json f = {{"student_id", sid}, {"student_name", s.UserName(sid)}};
+        if (auto a = v.answers.find(sid); a != v.answers.end()) {
+          f["option"] = a->second.option;
+          f["by_name"] = s.UserName(a->second.by);
+        }
+        mine.push_back(std::move(f));
+      }
+      const bool runs = school::SeesSurveyCounts(s, v, me);
+      if (mine.empty() && !runs) continue;
+      std::string question;
+      nlohmann::json options = nlohmann::json::array();
+      bool erased = ErasedAt(s, v.at_us);
+      if (!erased) {
+        auto bytes = messages_->Get(crypto::HexEncode(v.content.sha256));
+        auto j = bytes ? nlohmann::json::parse(*bytes, nullptr, false) : nlohmann::json();
+        if (j.is_object()) {
+          question = j.value("question", "");
+          options = j.value("options", nlohmann::json::array());
+        } else {
+          erased = true;
+        }
+      }
+      nlohmann::json j = {
+          {"survey_id", v.id},
+          {"class_id", v.class_id},
+          {"class_label", s.ClassLabel(v.class_id)},
+          {"author_name", s.UserName(v.author_id)},
+          {"asked_on", school::DayString(v.asked_on)},
+          {"open", v.OpenOn(today)},
+          {"question", question},
+          {"options", options},
+          {"option_count", v.option_count},
+          {"erased", erased},
+          {"my_families", mine},
+          {"may_close", !v.closed && (v.author_id == me.id || school::IsAdministration(me))}};
+      if (v.closes_on != school::kNoDay) j["closes_on"] = school::DayString(v.closes_on);
+      if (runs) {
+        std::vector<int> counts(static_cast<size_t>(v.option_count), 0);
+        nlohmann::json waiting = nlohmann::json::array();
+        size_t answered = 0;
+        for (const std::string& sid : families) {
+          auto a = v.answers.find(sid);
+          if (a == v.answers.end()) {
+            waiting.push_back({{"student_id", sid}, {"student_name", s.UserName(sid)}});
+            continue;
+          }
+          ++answered;
+          if (a->second.option >= 0 && a->second.option < v.option_count) {
+            ++counts[static_cast<size_t>(a->second.option)];
+          }
+        }
+        j["counts"] = counts;
+        j["answered"] = answered;
+        j["families"] = families.size();
+        j["not_answered"] = waiting;
+      }
+      out.push_back(std::move(j));
+    }
+    ReplyJson(res, nlohmann::json{{"surveys", out}});
+  });
+}
+
 // R-MSG-5: removes from the message store the texts and files every school's MessagesErased has
 // put past their retention. Run after such an event is appended, and at start (an erasure a crash
 // interrupted is finished); reads treat those texts as erased in the meantime. Logs counts only.
@@ -560,6 +697,9 @@ size_t ApiServer::EraseExpiredMessages() {
         if (!ErasedAt(*school, a.at_us)) continue;
         add(a.content);
         for (const auto& f : a.attachments) add(f);
+      }
+      for (const auto& v : school->surveys) {
+        if (ErasedAt(*school, v.at_us)) add(v.content);
       }
     }
   }

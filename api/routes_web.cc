@@ -304,6 +304,9 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
             }
           }
         }
+        // R-MSG-4: the header's count of new notifications (the writer's feed; none on a replica).
+        size_t unseen = 0;
+        if (notifier_ != nullptr) (void)notifier_->Feed(s.id, user.id, 0, &unseen);
         ReplyJson(res, {{"school_id", s.id},
                         {"school_name", s.name},
                         {"time_zone", s.zone.name()},
@@ -318,7 +321,8 @@ void ApiServer::GetMe(const httplib::Request& req, httplib::Response& res) {
                         {"substitute_lessons", substitute_lessons},
                         {"ledger_size", ledger_->size()},
                         {"must_change_password", user.must_change_password},
-                        {"unread_messages", unread}});
+                        {"unread_messages", unread},
+                        {"unseen_notifications", unseen}});
       });
 }
 

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -232,6 +233,21 @@ Status ApiServer::Init() {
   if (*listen_fd != INVALID_SOCKET && ::listen(*listen_fd, SOMAXCONN) != 0) {
     spdlog::warn("event=listen_backlog_unchanged errno={}", errno);
   }
+  if (!options_.replica) {
+    static std::once_flag smtp_init;
+    std::call_once(smtp_init, SmtpGlobalInit);
+    NotifierOptions no;
+    no.path = dir + "/notify";
+    no.smtp = options_.smtp;
+    no.public_url = options_.public_url.empty() ? std::string(tls() ? "https://" : "http://") +
+                                                      options_.listen + ":" + std::to_string(port_)
+                                                : options_.public_url;
+    while (!no.public_url.empty() && no.public_url.back() == '/') no.public_url.pop_back();
+    no.poll_ms = options_.notify_poll_ms;
+    no.clock = options_.clock;
+    EJ_ASSIGN_OR_RETURN(notifier_, Notifier::Open(std::move(no), ledger_.get(), state_.get(),
+                                                  &state_mu_, secrets_.get()));
+  }
   EJ_RETURN_IF_ERROR(StartReplication());
   spdlog::info("event=listening ledger_size={} port={} replica={}", ledger_->size(), port_,
                options_.replica);
@@ -272,6 +288,7 @@ Status ApiServer::Start() {
   if (stopping_.load()) return Unavailable("the server is stopping");
   // R-MSG-5: an erasure a crash interrupted is finished before anything is served.
   if (!options_.replica && messages_ != nullptr) EraseExpiredMessages();
+  if (notifier_ != nullptr) notifier_->Start();
   auto done = std::make_shared<std::atomic<bool>>(false);
   listener_ = std::thread([this, done] {
     if (!http_->listen_after_bind()) spdlog::error("event=listener_failed");
@@ -312,9 +329,11 @@ void ApiServer::Stop() {
   const bool started = listener_.joinable();
   if (started) listener_.join();
   batch_helpers_.reset();
+  if (notifier_ != nullptr) notifier_->Stop();
   StopReplication();
   // The ledger's destructor lets the writer finish every queued request; acknowledged groups are
   // already synced.
+  notifier_.reset();
   ledger_.reset();
   secrets_.reset();
   stopped_.store(true);
@@ -380,7 +399,7 @@ void ApiServer::Routes() {
   });
   Get("/metrics", "metrics", [this](const Request&, Response& res) {
     res.set_content(metrics_.Render(ledger_->stats(), ledger_->size()) + ReplicationMetrics() +
-                        (diary_cache_.enabled() ? diary_cache_.Metrics() : ""),
+                        (diary_cache_.enabled() ? diary_cache_.Metrics() : "") + NotifierMetrics(),
                     "text/plain; version=0.0.4");
   });
 
@@ -417,6 +436,7 @@ void ApiServer::Routes() {
   Get("/api/v1/ledger/proofs/consistency", "consistency_proof", bind(&ApiServer::GetConsistency));
   SetupRoutes();
   MessageRoutes();
+  NotificationRoutes();
   WebRoutes();  // routes_web.cc: the pages, last (its file pattern must not shadow the above)
 }
 

@@ -39,6 +39,7 @@
 #include "api/authenticator.h"
 #include "api/diary_cache.h"
 #include "api/metrics.h"
+#include "api/notifier.h"
 #include "api/secret_store.h"
 #include "api/shared_work.h"
 #include "ledger/admission.h"
@@ -152,6 +153,13 @@ struct ServerOptions {
   bool replica = false;
   std::string source_pub_file;
   std::string writer_url;
+  // Notifications (api/notifier.h, docs/MESSAGES.md): e-mail through `smtp` (url "": the in-app
+  // feed only), with links to the pages at `public_url` ("": http://<listen>:<port>). The
+  // notifier composes and sends every `notify_poll_ms` (0: only when Notifier::RunOnce is called,
+  // for tests).
+  SmtpOptions smtp;
+  std::string public_url;
+  int notify_poll_ms = 500;
   // The built web pages (api/web, routes_web.cc): index.html, app.js, app.css ... served at "/"
   // with a strict Content-Security-Policy. Empty or missing: the pages answer 404.
   std::string web_root;
@@ -198,6 +206,8 @@ class ApiServer {
                                                       const std::string& student_id,
                                                       school::Day week_start);
   const DiaryCache& diary_cache() const { return diary_cache_; }
+  // The writer's notifier (null on a replica).
+  Notifier* notifier() { return notifier_.get(); }
 
  private:
   class LockedObserver;
@@ -323,6 +333,17 @@ class ApiServer {
   void GetRecipients(const httplib::Request& req, httplib::Response& res);
   void GetAnnouncements(const httplib::Request& req, httplib::Response& res);
   void GetAlerts(const httplib::Request& req, httplib::Response& res);
+  void PostSurveyText(const httplib::Request& req, httplib::Response& res);
+  void GetSurveys(const httplib::Request& req, httplib::Response& res);
+  // Notifications (routes_notifications.cc, api/notifier.h).
+  void NotificationRoutes();
+  std::string NotifierMetrics() const;
+  void GetNotifications(const httplib::Request& req, httplib::Response& res);
+  void PostNotificationsSeen(const httplib::Request& req, httplib::Response& res);
+  void GetNotificationSettings(const httplib::Request& req, httplib::Response& res);
+  void PostNotificationSettings(const httplib::Request& req, httplib::Response& res);
+  void GetUnsubscribe(const httplib::Request& req, httplib::Response& res);
+  void PostUnsubscribe(const httplib::Request& req, httplib::Response& res);
   Status MessageContentStored(const v1::EventBody& body) const;
   // R-MSG-5: deletes the texts and files past every school's MessagesErased; how many.
   size_t EraseExpiredMessages() ABSL_LOCKS_EXCLUDED(state_mu_);
@@ -361,6 +382,7 @@ class ApiServer {
   std::unique_ptr<AttachmentStore> attachments_;
   // The texts and files of messages and announcements (DATA/messages), erasable (R-MSG-5).
   std::unique_ptr<AttachmentStore> messages_;
+  std::unique_ptr<Notifier> notifier_;  // the writer's; DATA/notify
   std::unique_ptr<Authenticator> authenticator_;
   Metrics metrics_;
   DiaryCache diary_cache_;  // touch tables guarded by state_mu_ (api/diary_cache.h)

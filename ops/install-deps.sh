@@ -15,6 +15,7 @@ PACKAGES=(
   libcli11-dev
   libhowardhinnant-date-dev tzdata
   nlohmann-json3-dev
+  libcurl4-openssl-dev python3-aiosmtpd
   libabsl-dev
   libjemalloc-dev
   clang-format

@@ -156,6 +156,44 @@ std::string MayAnnounce(const School& school, const User& user, v1::AudienceKind
          "руководители (своему классу)";
 }
 
+std::string MayAsk(const School& school, const User& user, std::string_view class_id) {
+  if (IsAdministration(user) || ClassTeacherOf(school, user, class_id) ||
+      TeachesClass(school, user, class_id)) {
+    return {};
+  }
+  return "Опрос родителей класса проводят классный руководитель, учителя класса и администрация "
+         "школы";
+}
+
+std::vector<std::string> SurveyFamilies(const School& school, const Survey& survey, Day day) {
+  std::vector<std::string> out;
+  for (const std::string& sid : school.MembersOf(survey.class_id)) {
+    auto st = school.students.find(sid);
+    if (st == school.students.end()) continue;
+    const Membership* m = ClassOnOrNext(st->second, day);
+    if (m != nullptr && m->class_id == survey.class_id) out.push_back(sid);
+  }
+  return out;
+}
+
+std::string MayAnswer(const School& school, const Survey& survey, const User& user,
+                      std::string_view student_id, Day day) {
+  auto st = school.students.find(student_id);
+  if (st == school.students.end() || !st->second.guardians.contains(user.id)) {
+    return "Отвечает родитель (законный представитель) ученика за свою семью";
+  }
+  const Membership* m = ClassOnOrNext(st->second, day);
+  if (m == nullptr || m->class_id != survey.class_id) {
+    return "Опрос — для родителей класса " + school.ClassLabel(survey.class_id);
+  }
+  return {};
+}
+
+bool SeesSurveyCounts(const School& school, const Survey& survey, const User& user) {
+  return survey.author_id == user.id || IsAdministration(user) ||
+         ClassTeacherOf(school, user, survey.class_id);
+}
+
 std::string AudienceText(const School& school, v1::AudienceKind kind, int grade,
                          std::string_view class_id) {
   switch (kind) {

@@ -43,6 +43,18 @@ bool Reaches(const School& school, const Announcement& a, const User& user, Day 
 // their own class and its parents. Empty: yes; else why not, in Russian.
 std::string MayAnnounce(const School& school, const User& user, v1::AudienceKind kind,
                         std::string_view class_id);
+// R-MSG-2: whether `user` may ask the parents of `class_id` a survey: the administration, the
+// class teacher, a teacher of the class. Empty: yes; else why not, in Russian.
+std::string MayAsk(const School& school, const User& user, std::string_view class_id);
+// R-MSG-2: the families a survey asks on `day`: the students of its class that day (each family
+// answers for its student).
+std::vector<std::string> SurveyFamilies(const School& school, const Survey& survey, Day day);
+// R-MSG-2: whether `user` answers `survey` for `student_id` on `day`. Empty: yes; else why not.
+std::string MayAnswer(const School& school, const Survey& survey, const User& user,
+                      std::string_view student_id, Day day);
+// Whether `user` sees `survey` and its counts: its author, the administration, the class teacher.
+bool SeesSurveyCounts(const School& school, const Survey& survey, const User& user);
+
 // The audience as people read it: «вся школа», «7-е классы», «5А: ученики и родители»,
 // «5А: родители», «сотрудники».
 std::string AudienceText(const School& school, v1::AudienceKind kind, int grade,

@@ -152,6 +152,12 @@ Status Checker::CheckPayload() {
       return CheckAnnouncementWithdrawn();
     case B::kMessagesErased:
       return CheckMessagesErased();
+    case B::kSurveyPublished:
+      return CheckSurveyPublished();
+    case B::kSurveyAnswered:
+      return CheckSurveyAnswered();
+    case B::kSurveyClosed:
+      return CheckSurveyClosed();
     default:
       return Deny("R-ACC-2", "Неизвестный вид записи");
   }

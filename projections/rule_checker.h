@@ -142,6 +142,9 @@ class Checker {
   Status CheckAnnouncementPublished();
   Status CheckAnnouncementWithdrawn();
   Status CheckMessagesErased();
+  Status CheckSurveyPublished();
+  Status CheckSurveyAnswered();
+  Status CheckSurveyClosed();
 
   bool Is(std::initializer_list<v1::Role> roles) const { return actor_ && HasAny(*actor_, roles); }
   // R-ACC-2: `what` is what the event does, as an infinitive phrase with a capital

@@ -1,4 +1,5 @@
-// The communication rules (DOMAIN.md R-MSG-1, R-MSG-2): messages and read receipts, announcements.
+// The communication rules (DOMAIN.md R-MSG-1, R-MSG-2): messages and read receipts, announcements,
+// surveys.
 // Who may write to whom and who an announcement reaches: projections/communication.h.
 #include <algorithm>
 #include <set>
@@ -14,6 +15,7 @@ namespace {
 constexpr int64_t kMaxTextBytes = 64 << 10;
 constexpr int kMaxFiles = 10;
 constexpr int kMaxRecipients = 40;
+constexpr int kMaxSurveyOptions = 10;
 
 // A content reference: the text's blob in the message store, and the files sent with it.
 Status CheckContent(const v1::DocumentRef& content,
@@ -171,6 +173,73 @@ Status Checker::CheckMessagesErased() {
   if (e.order_number().empty()) {
     return Malformed("R-MSG-5", "Укажите приказ, по которому переписка удаляется");
   }
+  return Status::Ok();
+}
+
+}  // namespace ejournal::school::rules
+
+namespace ejournal::school::rules {
+
+// R-MSG-2: a survey of a class's parents, asked by its teachers or the administration.
+Status Checker::CheckSurveyPublished() {
+  const auto& v = body_.survey_published();
+  if (v.survey_id().empty()) return Malformed("R-MSG-2", "У опроса нет идентификатора");
+  if (school_->survey_index.contains(v.survey_id())) {
+    return AlreadyExists("Этот опрос уже опубликован");
+  }
+  if (!school_->classes.contains(v.class_id())) {
+    return Refuse("R-MSG-2", "В школе нет класса «" + v.class_id() + "»");
+  }
+  if (std::string why = MayAsk(*school_, *actor_, v.class_id()); !why.empty()) {
+    return Deny("R-MSG-2", why);
+  }
+  const auto& c = v.content();
+  if (c.sha256().size() != 32 || c.media_type() != "text/plain" || c.size_bytes() <= 0) {
+    return Malformed("R-MSG-2", "У опроса нет вопроса");
+  }
+  if (c.size_bytes() > kMaxTextBytes) return Malformed("R-MSG-2", "Вопрос длиннее 64 КиБ");
+  if (v.option_count() < 2 || v.option_count() > kMaxSurveyOptions) {
+    return Malformed("R-MSG-2", "Вариантов ответа — от 2 до " + std::to_string(kMaxSurveyOptions) +
+                                    ", а не " + std::to_string(v.option_count()));
+  }
+  if (v.closes_on().year() != 0) {
+    EJ_ASSIGN_OR_RETURN(const Day closes, DayOf(v.closes_on()));
+    if (closes < today_) {
+      return Refuse("R-MSG-2", "Последний день ответов (" + RuDate(closes) + ") уже прошёл");
+    }
+  }
+  return Status::Ok();
+}
+
+// R-MSG-2: each family answers once, while the survey is open.
+Status Checker::CheckSurveyAnswered() {
+  const auto& a = body_.survey_answered();
+  auto it = school_->survey_index.find(a.survey_id());
+  if (it == school_->survey_index.end()) return Refuse("R-MSG-2", "Нет такого опроса");
+  const Survey& v = school_->surveys[it->second];
+  if (std::string why = MayAnswer(*school_, v, *actor_, a.student_id(), today_); !why.empty()) {
+    return Deny("R-MSG-2", why);
+  }
+  if (!v.OpenOn(today_)) return Refuse("R-MSG-2", "Опрос закончен: ответы больше не принимаются");
+  if (a.option() < 0 || a.option() >= v.option_count) {
+    return Malformed("R-MSG-2", "В опросе нет варианта ответа №" + std::to_string(a.option() + 1));
+  }
+  if (auto earlier = v.answers.find(a.student_id()); earlier != v.answers.end()) {
+    return Refuse("R-MSG-2", "Семья уже ответила на этот опрос (" +
+                                 school_->UserName(earlier->second.by) +
+                                 "): каждая семья отвечает один раз");
+  }
+  return Status::Ok();
+}
+
+Status Checker::CheckSurveyClosed() {
+  auto it = school_->survey_index.find(body_.survey_closed().survey_id());
+  if (it == school_->survey_index.end()) return Refuse("R-MSG-2", "Нет такого опроса");
+  const Survey& v = school_->surveys[it->second];
+  if (v.author_id != actor_->id && !IsAdministration(*actor_)) {
+    return Deny("R-MSG-2", "Закончить опрос может его автор или администрация школы");
+  }
+  if (v.closed) return Refuse("R-MSG-2", "Опрос уже закончен");
   return Status::Ok();
 }
 

@@ -307,6 +307,27 @@ struct Announcement {
   std::string withdrawn_reason;
 };
 
+// R-MSG-2: a survey of a class's parents; each family (keyed by its student) answers once.
+struct SurveyAnswer {
+  int option = 0;
+  std::string by;  // the guardian who answered
+  uint64_t seq = 0;
+  int64_t at_us = 0;
+};
+struct Survey {
+  std::string id, author_id, class_id;
+  AttachmentRef content;  // {"salt","question","options"} in the message store
+  int option_count = 0;
+  Day asked_on = kNoDay;
+  Day closes_on = kNoDay;  // kNoDay: until closed
+  bool closed = false;
+  uint64_t seq = 0;
+  int64_t at_us = 0;
+  std::map<std::string, SurveyAnswer, std::less<>> answers;  // student id -> the family's answer
+  // Whether answers are taken on `day`.
+  bool OpenOn(Day day) const { return !closed && (closes_on == kNoDay || day <= closes_on); }
+};
+
 // A table keyed by ids that is searched by a view of an id, without copying it. The same hash as
 // std::hash<std::string>, so that iteration order is that of a plain std::unordered_map.
 struct IdHash {
@@ -365,6 +386,9 @@ struct School {
   // Announcements in ledger order.
   std::vector<Announcement> announcements;
   IdMap<size_t> announcement_index;  // id -> index into announcements
+  // Surveys in ledger order, and by id.
+  std::vector<Survey> surveys;
+  IdMap<size_t> survey_index;
   // R-MSG-5: texts of messages and announcements recorded before this day (school-local) are
   // erased (MessagesErased); kNoDay: none.
   Day messages_erased_before = kNoDay;

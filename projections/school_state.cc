@@ -457,6 +457,9 @@ PayloadFamily FamilyOf(v1::EventBody::PayloadCase payload) {
     case B::kAnnouncementPublished:
     case B::kAnnouncementWithdrawn:
     case B::kMessagesErased:
+    case B::kSurveyPublished:
+    case B::kSurveyAnswered:
+    case B::kSurveyClosed:
       return PayloadFamily::kCommunication;
     case B::PAYLOAD_NOT_SET:
       return PayloadFamily::kNone;

@@ -97,6 +97,36 @@ Status SchoolState::FoldCommunication(School* school, const v1::EventBody& body,
       }
       return Status::Ok();
     }
+    case B::kSurveyPublished: {
+      const auto& p = body.survey_published();
+      Survey v;
+      v.id = p.survey_id();
+      v.author_id = body.actor_id();
+      v.class_id = p.class_id();
+      v.content = RefOf(p.content());
+      v.option_count = p.option_count();
+      v.asked_on = DayOr(body.business_date(), kNoDay);
+      v.closes_on = DayOr(p.closes_on(), kNoDay);
+      v.seq = seq;
+      v.at_us = at_us;
+      school->survey_index[v.id] = school->surveys.size();
+      school->surveys.push_back(std::move(v));
+      return Status::Ok();
+    }
+    case B::kSurveyAnswered: {
+      const auto& p = body.survey_answered();
+      auto it = school->survey_index.find(p.survey_id());
+      if (it == school->survey_index.end()) return Corrupt(seq, "unknown survey");
+      school->surveys[it->second].answers[p.student_id()] =
+          SurveyAnswer{p.option(), body.actor_id(), seq, at_us};
+      return Status::Ok();
+    }
+    case B::kSurveyClosed: {
+      auto it = school->survey_index.find(body.survey_closed().survey_id());
+      if (it == school->survey_index.end()) return Corrupt(seq, "unknown survey");
+      school->surveys[it->second].closed = true;
+      return Status::Ok();
+    }
     default:
       return Corrupt(seq, "not a communication event");
   }

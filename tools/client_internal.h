@@ -39,11 +39,13 @@ struct Flags {
       work = "answer", date, topic, kind = "regular", order, text, students, reason, lessons,
       request, id, absent, substitute, week, credentials, from, number, commission, report, subject,
       status, cls, subgroup, as_of, mode, mark_id, period_kind = "term", order_period = "final",
-      discovered, reported, reported_to, reenters, attach, sha256, out;
+      discovered, reported, reported_to, reenters, attach, sha256, out, email, mail_kinds, digest,
+      quiet, question;
   int value = 0, second = 0, late = -1, term = 1;
   uint64_t sequence = 0;
   bool dry_run = false, late_entry = false;
   std::vector<std::string> params;
+  std::vector<std::string> options;  // a survey's answer options
 };
 
 // What a command does with the session: only sends it (logout), signs events, or reads.
@@ -71,9 +73,9 @@ void AddFinalMarkCommands(Verbs& v);   // term-mark, order-final
 void AddReadCommands(Verbs& v);        // diary, journal, history, corrections, report, entry
 void AddAdminCommands(Verbs& v);       // server-backup
 void AddSetupCommands(Verbs& v);       // lessons generate, import, record, export
-void AddSchoolCommands(Verbs& v);
-void AddMessageCommands(Verbs& v);  // message send/reply, inbox, announce      // users, subjects,
-                                    // classes, students, guardians, load, ...
+void AddSchoolCommands(Verbs& v);      // users, subjects, classes, students, guardians, load, ...
+void AddMessageCommands(Verbs& v);     // message send/reply/erase, inbox, announce, notifications,
+                                       // survey
 
 // ---- shared by the verbs (client_support.cc) ----
 

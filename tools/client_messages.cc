@@ -1,6 +1,7 @@
-// Communication from the command line (R-MSG-1, R-MSG-2): `message send`, `message reply`,
-// `inbox` (the conversations, or one of them), `announce`. A text goes to the node's message store
-// first (POST .../message-texts); the signed event carries its hash and size, never the text.
+// Communication from the command line (R-MSG-1, R-MSG-2, R-MSG-4): `message send`, `message reply`,
+// `inbox` (the conversations, or one of them), `announce`, `notifications`, `survey`, `surveys`. A
+// text goes to the node's message store first (POST .../message-texts); the signed event carries
+// its hash and size, never the text.
 #include <openssl/rand.h>
 
 #include <cstdio>
@@ -219,45 +220,174 @@ int Erase(const Common& c, const Flags& f) {
   return Submit(c, *s, b);
 }
 
-// What needs the user's attention: unread conversations, the journal's alerts (R-MSG-3) and the
-// latest announcements (R-MSG-2).
-int Notifications(const Common& c, const Flags&) {
-  auto s = ResolveReader(c);
+// The user's notifications (R-MSG-4, R-MSG-3): the feed, newest first, with what is new since they
+// last looked; with any of --email, --mail, --digest, --quiet: their settings changed first.
+int Notifications(const Common& c, const Flags& f) {
+  const bool change =
+      !f.email.empty() || !f.mail_kinds.empty() || !f.digest.empty() || !f.quiet.empty();
+  auto s = change ? Resolve(c, true, true) : ResolveReader(c);
   if (!s) return Fail(s.error());
   const std::string base = "/api/v1/schools/" + s->school_id;
-  auto inbox = GetJson(c, *s, base + "/conversations");
-  if (!inbox) return Fail(inbox.error());
-  auto alerts = GetJson(c, *s, base + "/alerts");
-  if (!alerts) return Fail(alerts.error());
-  auto news = GetJson(c, *s, base + "/announcements");
-  if (!news) return Fail(news.error());
+  auto settings = GetJson(c, *s, base + "/notification-settings");
+  if (!settings) return Fail(settings.error());
+  if (change) {
+    nlohmann::json set = *settings;
+    if (!f.email.empty()) set["email"] = f.email == "none" ? "" : f.email;
+    if (!f.mail_kinds.empty()) {
+      set["email_kinds"] = nlohmann::json::array();
+      if (f.mail_kinds != "none") {
+        for (const auto& k : Split(f.mail_kinds)) {
+          if (k == "all") {
+            for (const auto& kind : (*settings)["kinds"])
+              set["email_kinds"].push_back(kind["kind"]);
+          } else {
+            set["email_kinds"].push_back(k);
+          }
+        }
+      }
+    }
+    if (!f.digest.empty()) {
+      set["digest"] = f.digest != "off";
+      if (f.digest != "off") set["digest_at"] = f.digest;
+    }
+    if (!f.quiet.empty()) {
+      const auto dash = f.quiet.find('-');
+      set["quiet_from"] = f.quiet.substr(0, dash);
+      set["quiet_to"] = dash == std::string::npos ? "" : f.quiet.substr(dash + 1);
+    }
+    auto answer = Exchange(c, *s, "POST", base + "/notification-settings", set.dump(),
+                           "application/json", Bearer(*s));
+    if (!answer) return Fail(answer.error());
+    *settings = nlohmann::json::parse(*answer, nullptr, false);
+  }
+  auto feed = GetJson(c, *s, base + "/notifications");
+  if (!feed) return Fail(feed.error());
   if (c.json) {
-    std::printf("%s\n", nlohmann::json{{"conversations", (*inbox)["conversations"]},
-                                       {"alerts", (*alerts)["alerts"]},
-                                       {"announcements", (*news)["announcements"]}}
-                            .dump(2)
-                            .c_str());
+    std::printf("%s\n", nlohmann::json{{"settings", *settings}, {"feed", *feed}}.dump(2).c_str());
     return 0;
   }
-  std::printf("Непрочитанных сообщений: %d\n", inbox->value("unread", 0));
-  for (const auto& conv : (*inbox)["conversations"]) {
-    if (conv.value("unread", 0) == 0) continue;
-    std::printf("  %s: %s (%d)\n", Str(conv, "last_author").c_str(), Str(conv, "subject").c_str(),
-                conv.value("unread", 0));
+  std::printf("Новых уведомлений: %d\n", feed->value("unseen", 0));
+  for (const auto& n : (*feed)["items"]) {
+    std::printf("  %s  %s: %s\n", Column(When(n.value("at_us", int64_t{0}), c.zone), 17).c_str(),
+                Str(n, "kind_text").c_str(), Str(n, "text").c_str());
   }
-  std::printf("Внимание (%zu):\n", (*alerts)["alerts"].size());
-  for (const auto& a : (*alerts)["alerts"]) {
-    std::printf("  %s, %s: %s [%s]\n", Str(a, "student_name").c_str(), Str(a, "class_name").c_str(),
-                Str(a, "text").c_str(), Str(a, "rule").c_str());
+  if ((*feed)["items"].empty()) std::printf("  нет\n");
+  std::string kinds;
+  for (const auto& k : (*settings)["email_kinds"]) {
+    for (const auto& known : (*settings)["kinds"]) {
+      if (known["kind"] == k) kinds += (kinds.empty() ? "" : ", ") + Str(known, "text");
+    }
   }
-  int shown = 0;
-  std::printf("Объявления:\n");
-  for (const auto& a : (*news)["announcements"]) {
-    if (a.value("withdrawn", false) || ++shown > 5) continue;
-    std::printf("  %s — %s (%s)\n", Str(a, "title").c_str(), Str(a, "author_name").c_str(),
-                Str(a, "audience").c_str());
+  const std::string email = Str(*settings, "email");
+  std::printf(
+      "Письма на %s: %s%s\n", email.empty() ? "(адрес не указан)" : email.c_str(),
+      kinds.empty() ? "не присылать" : kinds.c_str(),
+      settings->value("bounced", false) ? " — адрес не принимает почту, укажите другой" : "");
+  if (!kinds.empty()) {
+    std::printf("%s; тихие часы %s–%s\n",
+                settings->value("digest", false)
+                    ? ("сводкой раз в день в " + Str(*settings, "digest_at")).c_str()
+                    : "сразу",
+                Str(*settings, "quiet_from").c_str(), Str(*settings, "quiet_to").c_str());
   }
-  if (shown == 0) std::printf("  нет\n");
+  if (!settings->value("mail_available", false)) {
+    std::printf("(на этом сервере почта не настроена: уведомления только в журнале)\n");
+  }
+  return 0;
+}
+
+// R-MSG-2: a survey of a class's parents. The question and the options go to the message store
+// first ({"salt","question","options"}); the signed event carries their hash and the count.
+int SurveyAsk(const Common& c, const Flags& f) {
+  auto s = Resolve(c, true, true);
+  if (!s) return Fail(s.error());
+  auto audience = AudienceArg(c, *s, "class:" + f.cls);
+  if (!audience) return Fail(audience.error());
+  unsigned char salt[16];
+  if (RAND_bytes(salt, sizeof salt) != 1) return Fail(Internal("no random bytes"));
+  std::string salt_hex;
+  for (unsigned char b : salt) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    salt_hex += kHex[b >> 4];
+    salt_hex += kHex[b & 15];
+  }
+  const std::string blob =
+      nlohmann::json{{"salt", salt_hex}, {"question", f.question}, {"options", f.options}}.dump();
+  auto answer = Exchange(c, *s, "POST", "/api/v1/schools/" + s->school_id + "/survey-texts", blob,
+                         "application/json", Bearer(*s));
+  if (!answer) return Fail(answer.error());
+  const auto j = nlohmann::json::parse(*answer, nullptr, false);
+  const std::string sha = BytesOfHex(j.is_object() ? Str(j, "sha256") : "");
+  if (sha.empty()) return Fail(Internal("the server's answer names no hash"));
+  v1::EventBody b = NewBody(*s);
+  auto* v = b.mutable_survey_published();
+  v->set_survey_id(NewId());
+  v->set_class_id(audience->class_id());
+  v->mutable_content()->set_sha256(sha);
+  v->mutable_content()->set_media_type("text/plain");
+  v->mutable_content()->set_size_bytes(static_cast<int64_t>(blob.size()));
+  v->set_option_count(static_cast<int32_t>(f.options.size()));
+  if (!f.date.empty()) {
+    auto day = DateArg(f.date, c.zone);
+    if (!day) return Fail(day.error());
+    *v->mutable_closes_on() = *day;
+  }
+  return Submit(c, *s, b);
+}
+
+// A family's answer: --option is the option's number as the list shows it (1, 2, ...).
+int SurveyAnswer(const Common& c, const Flags& f) {
+  auto s = Resolve(c, true, true);
+  if (!s) return Fail(s.error());
+  v1::EventBody b = NewBody(*s);
+  b.mutable_survey_answered()->set_survey_id(f.id);
+  b.mutable_survey_answered()->set_student_id(f.student);
+  b.mutable_survey_answered()->set_option(f.value - 1);
+  return Submit(c, *s, b);
+}
+
+int SurveyClose(const Common& c, const Flags& f) {
+  auto s = Resolve(c, true, true);
+  if (!s) return Fail(s.error());
+  v1::EventBody b = NewBody(*s);
+  b.mutable_survey_closed()->set_survey_id(f.id);
+  return Submit(c, *s, b);
+}
+
+int Surveys(const Common& c, const Flags&) {
+  auto s = ResolveReader(c);
+  if (!s) return Fail(s.error());
+  auto list = GetJson(c, *s, "/api/v1/schools/" + s->school_id + "/surveys");
+  if (!list) return Fail(list.error());
+  if (c.json) {
+    std::printf("%s\n", list->dump(2).c_str());
+    return 0;
+  }
+  for (const auto& v : (*list)["surveys"]) {
+    std::printf("%s — опрос родителей %s (%s, %s)%s\n  id: %s\n", Str(v, "question").c_str(),
+                Str(v, "class_label").c_str(), Str(v, "author_name").c_str(),
+                Str(v, "asked_on").c_str(), v.value("open", false) ? "" : " — закончен",
+                Str(v, "survey_id").c_str());
+    const auto& options = v["options"];
+    for (size_t i = 0; i < options.size(); ++i) {
+      std::string line = "  " + std::to_string(i + 1) + ". " + options[i].get<std::string>();
+      if (v.contains("counts")) line += ": " + std::to_string(v["counts"][i].get<int>());
+      std::printf("%s\n", line.c_str());
+    }
+    if (v.contains("answered")) {
+      std::printf("  ответили %d из %d семей\n", v["answered"].get<int>(),
+                  v["families"].get<int>());
+    }
+    for (const auto& fam : v["my_families"]) {
+      std::printf("  %s: %s\n", Str(fam, "student_name").c_str(),
+                  fam.contains("option")
+                      ? ("ответ " + std::to_string(fam["option"].get<int>() + 1) + " (" +
+                         Str(fam, "by_name") + ")")
+                            .c_str()
+                      : "ещё не ответили");
+    }
+  }
+  if ((*list)["surveys"].empty()) std::printf("Опросов нет.\n");
   return 0;
 }
 
@@ -292,9 +422,42 @@ void AddMessageCommands(Verbs& v) {
   inbox->add_option("--conversation", f->id, "show this conversation's messages");
   inbox->add_option("--search", f->text, "only conversations with this text or name");
 
-  v.Add("notifications",
-        "what needs your attention: unread messages, the journal's alerts, announcements",
-        Use::kReading, [c, f] { return Notifications(*c, *f); });
+  auto* notifications =
+      v.Add("notifications",
+            "your notifications (marks, absences, homework, messages, ...) and how they reach you "
+            "(R-MSG-4)",
+            Use::kReading, [c, f] { return Notifications(*c, *f); });
+  notifications->add_option("--email", f->email,
+                            "your e-mail address for notifications (none: remove)");
+  notifications->add_option(
+      "--mail", f->mail_kinds,
+      "what to send by e-mail: mark,absence,homework,correction,announcement,message,survey,alert; "
+      "all; none");
+  notifications->add_option("--digest", f->digest,
+                            "one mail a day at HH:MM instead of one per moment; off");
+  notifications->add_option("--quiet", f->quiet,
+                            "no mail in these hours, HH:MM-HH:MM (covering 23:00-06:00)");
+
+  CLI::App* survey = v.app.add_subcommand("survey", "surveys of a class's parents (R-MSG-2)");
+  survey->require_subcommand(1);
+  Verbs sv{*survey, c, f, {}};
+  auto* ask = sv.Add("ask", "ask the parents of a class a question with options", Use::kSigning,
+                     [c, f] { return SurveyAsk(*c, *f); });
+  ask->add_option("--class", f->cls, "the class (5А, or its id)")->required();
+  ask->add_option("--question", f->question, "the question")->required();
+  ask->add_option("--option", f->options, "an answer option (2 to 10 of them)")->required();
+  ask->add_option("--until", f->date, "the last day answers are taken, YYYY-MM-DD");
+  auto* answer = sv.Add("answer", "answer a survey for your family", Use::kSigning,
+                        [c, f] { return SurveyAnswer(*c, *f); });
+  answer->add_option("--survey", f->id, "the survey's id (ejournal surveys)")->required();
+  answer->add_option("--student", f->student, "your child")->required();
+  answer->add_option("--option", f->value, "the option's number, 1, 2, ...")->required();
+  auto* close = sv.Add("close", "end a survey: no more answers", Use::kSigning,
+                       [c, f] { return SurveyClose(*c, *f); });
+  close->add_option("--survey", f->id, "the survey's id")->required();
+  for (auto& command : sv.commands) v.commands.push_back(std::move(command));
+  v.Add("surveys", "the surveys you answer or run, with their counts", Use::kReading,
+        [c, f] { return Surveys(*c, *f); });
 
   auto* announce = v.Add("announce", "an announcement or a calendar event to an audience (R-MSG-2)",
                          Use::kSigning, [c, f] { return Announce(*c, *f); });

@@ -57,8 +57,10 @@
 #include <sstream>
 #include <thread>
 
+#include "api/notifier.h"
 #include "ejournal/v1/api.pb.h"
 #include "ledger/crypto.h"
+#include "ledger/entry_stream.h"
 #include "ledger/event_codec.h"
 #include "ledger/ledger.h"
 #include "ledger/replicator.h"
@@ -340,6 +342,9 @@ class ServerProcess {
 
 struct RunOptions {
   std::string prepared, ejournald, server, work, mode = "mixed";
+  // Every guardian takes mail of marks, absences and homework (docs/BENCHMARKS.md
+  // "Notifications"); the SMTP server named does not answer, so the mail stays queued.
+  bool notify_everyone = false;
   int clients = 16;
   int read_clients = 8;
   int server_threads = 0;                // 0: clients + read clients + 4
@@ -867,6 +872,63 @@ uint64_t RunWrites(const std::string& url, const Day& day, const RunOptions& o,
   return write_counts.error_count() + read_counts.error_count();
 }
 
+// Every guardian of the prepared ledger opts in to mail of marks, absences and homework.
+Status OptInEveryGuardian(const std::string& data) {
+  LedgerOptions lo;
+  lo.path = tools::LedgerPath(data);
+  lo.read_only = true;
+  std::vector<std::pair<std::string, std::string>> people;
+  {
+    EJ_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Open(lo));
+    EntryStream stream(*ledger, 1);
+    for (;;) {
+      EJ_ASSIGN_OR_RETURN(auto entries, stream.Next());
+      if (entries.empty()) break;
+      for (const ParsedEntry& e : entries) {
+        if (e.body.has_guardian_linked()) {
+          people.emplace_back(e.body.school_id(), e.body.guardian_linked().guardian_id());
+        }
+      }
+    }
+  }
+  std::sort(people.begin(), people.end());
+  people.erase(std::unique(people.begin(), people.end()), people.end());
+  api::NotifySettings settings;
+  settings.email_kinds = {school::NoticeKind::kMark, school::NoticeKind::kAbsence,
+                          school::NoticeKind::kHomework};
+  std::fprintf(stderr, "notifications: %zu guardians take mail\n", people.size());
+  return api::Notifier::OptInOffline(data, people, settings, "example.test");
+}
+
+// A metric of GET /metrics (-1 when absent).
+double MetricOf(httplib::Client& c, const std::string& name) {
+  auto r = c.Get("/metrics");
+  if (!r || r->status != 200) return -1;
+  std::istringstream in(r->body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with(name + " ")) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
+}
+
+// After the writes: how long the notifier took to catch up with the ledger, and what it composed.
+void ReportNotifications(const std::string& url) {
+  httplib::Client c(url);
+  const auto start = Steady::now();
+  double lag = MetricOf(c, "ejournal_notify_lag_entries");
+  if (lag < 0) return;
+  while (lag > 0 && Steady::now() - start < std::chrono::minutes(5)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    lag = MetricOf(c, "ejournal_notify_lag_entries");
+  }
+  std::printf(
+      "\nnotifications: %.0f notices composed, %.0f mails queued; the feed caught up %.2f s after "
+      "the last write (lag %.0f entries)\n",
+      MetricOf(c, "ejournal_notices_total"), MetricOf(c, "ejournal_mail_queued"),
+      Ms(Steady::now() - start) / 1000.0, lag);
+}
+
 int Run(RunOptions o) {
   if (o.mode != "batch" && o.mode != "write" && o.mode != "mixed") {
     return Fail(InvalidArgument("--mode is batch, write or mixed"));
@@ -889,6 +951,11 @@ int Run(RunOptions o) {
           !st.ok()) {
         return Fail(st);
       }
+    }
+    if (o.notify_everyone) {
+      if (Status st = OptInEveryGuardian(o.work); !st.ok()) return Fail(st);
+      o.server_args.insert(o.server_args.end(), {"--smtp-url", "smtp://127.0.0.1:9", "--smtp-from",
+                                                 "bench@example.test"});
     }
     const int threads = o.server_threads > 0 ? o.server_threads : o.clients + o.read_clients + 4;
     std::vector<std::string> args = {o.ejournald,
@@ -918,6 +985,7 @@ int Run(RunOptions o) {
   }
   const uint64_t errors =
       o.mode == "batch" ? RunBatch(url, *day, o) : RunWrites(url, *day, o, token, server.pid());
+  if (server.pid() > 0) ReportNotifications(url);
   const int stopped = server.Stop();
   if (stopped != 0) {
     std::fprintf(stderr, "error: ejournald exited with %d (see %s/ejournald.log)\n", stopped,
@@ -993,6 +1061,9 @@ int main(int argc, char** argv) {
   run->add_option("--server-threads", o.server_threads,
                   "ejournald --threads (0: every connection one)")
       ->capture_default_str();
+  run->add_flag(
+      "--notify-everyone", o.notify_everyone,
+      "every guardian takes mail of marks, absences and homework (queued: no SMTP server)");
   run->add_option("--server-arg", o.server_args,
                   "one more ejournald argument (repeatable), e.g. --server-arg=--diary-cache-mb=0");
   run->add_option("--batch-events", o.batch_events, "events per batch (batch)")

@@ -243,3 +243,65 @@ TEST_F(MessagesTest, ClassTeachersAnnouncementReachesTheParentsOnly_R_MSG_2) {
 
 }  // namespace
 }  // namespace ejournal::testing
+
+namespace ejournal::testing {
+namespace {
+
+// R-MSG-2: a survey of a class's parents through the real CLI: the class teacher asks, the ledger
+// holds the question's hash (never the question), each family answers once, the class teacher sees
+// the counts and who has not answered, a parent sees their own answer and no counts.
+TEST_F(MessagesTest, SurveyAskedAnsweredOncePerFamilyAndCounted_R_MSG_2) {
+  for (const char* who : {"ct", "parent", "parent2", "deputy"}) SignIn(who);
+  const std::string out =
+      Ok("ct", {"survey", "ask", "--class", "5a", "--question", "Когда удобнее собрание?",
+                "--option", "В среду", "--option", "В четверг", "--until", "2025-10-10"});
+  const uint64_t seq = EntryOf(out);
+  ASSERT_NE(seq, 0u) << out;
+  const std::string entry = Read("deputy", {"entry", "--sequence", std::to_string(seq)}).dump();
+  EXPECT_EQ(entry.find("собрание"), std::string::npos) << entry;
+  EXPECT_NE(entry.find("survey_published"), std::string::npos) << entry;
+
+  json mine = Read("parent", {"surveys"});
+  ASSERT_EQ(mine["surveys"].size(), 1u) << mine;
+  const json& asked = mine["surveys"][0];
+  EXPECT_EQ(asked["question"], "Когда удобнее собрание?");
+  EXPECT_EQ(asked["options"], json({"В среду", "В четверг"}));
+  EXPECT_FALSE(asked.contains("counts"));  // a parent sees their own answer only
+  ASSERT_EQ(asked["my_families"].size(), 1u);
+  EXPECT_EQ(asked["my_families"][0]["student_id"], "s1");
+  const std::string id = asked["survey_id"];
+
+  Ok("parent", {"survey", "answer", "--survey", id, "--student", "s1", "--option", "2"});
+  ProcessResult again =
+      Cli("parent", {"survey", "answer", "--survey", id, "--student", "s1", "--option", "1"});
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.err.find("R-MSG-2"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("уже ответила"), std::string::npos) << again.err;
+  ProcessResult other =
+      Cli("parent", {"survey", "answer", "--survey", id, "--student", "s2", "--option", "1"});
+  EXPECT_NE(other.exit_code, 0);
+  Ok("parent2", {"survey", "answer", "--survey", id, "--student", "s2", "--option", "2"});
+
+  const json run = Read("ct", {"surveys"})["surveys"][0];
+  EXPECT_EQ(run["counts"], json({0, 2}));
+  EXPECT_EQ(run["answered"], 2);
+  EXPECT_EQ(run["families"], 3);
+  ASSERT_EQ(run["not_answered"].size(), 1u);
+  EXPECT_EQ(run["not_answered"][0]["student_id"], "s3");
+  EXPECT_EQ(Read("parent", {"surveys"})["surveys"][0]["my_families"][0]["option"], 1);
+  const std::string table = Ok("ct", {"surveys"});
+  EXPECT_NE(table.find("2. В четверг: 2"), std::string::npos) << table;
+  EXPECT_NE(table.find("ответили 2 из 3 семей"), std::string::npos) << table;
+
+  // The question's upload: 2 to 10 options, else 400 before anything is stored.
+  const std::string token = Login("ct").token;
+  auto one = client_->Post(
+      Base() + "/survey-texts", httplib::Headers{{"Authorization", "Bearer " + token}},
+      R"({"salt":"0123456789abcdef","question":"Да?","options":["Да"]})", "application/json");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 400) << one->body;
+  EXPECT_NE(one->body.find("R-MSG-2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ejournal::testing

@@ -134,6 +134,15 @@ class RightsMatrixTest : public SchoolFixture, public ::testing::WithParamInterf
     *a->mutable_content() = TextRef();
     return b;
   }
+  B SurveyBody(const std::string& from) {
+    B b = Body(from);
+    auto* v = b.mutable_survey_published();
+    v->set_survey_id(Id("survey"));
+    v->set_class_id("5a");
+    *v->mutable_content() = TextRef();
+    v->set_option_count(2);
+    return b;
+  }
   static v1::DocumentRef TextRef() {
     v1::DocumentRef d;
     d.set_sha256(std::string(32, '\x5a'));
@@ -862,6 +871,41 @@ const std::vector<Row>& Rows() {
              b.mutable_messages_erased()->set_order_number("Приказ № 5 от 01.09.2025");
              return b;
            }},
+          // R-MSG-2: the class's teachers, its class teacher and the administration ask its
+          // parents; a guardian answers for the family; the author or the administration ends it.
+          {"SurveyPublished(5a's parents)",
+           B::kSurveyPublished,
+           {v1::ROLE_ADMIN, v1::ROLE_DIRECTOR, v1::ROLE_DEPUTY, v1::ROLE_TEACHER,
+            v1::ROLE_CLASS_TEACHER},
+           [](T& t, const std::string& a) { return t.SurveyBody(a); },
+           nullptr,
+           "R-MSG-2"},
+          {"SurveyAnswered(for s1)",
+           B::kSurveyAnswered,
+           {v1::ROLE_PARENT},
+           [](T& t, const std::string& a) {
+             B asked = t.SurveyBody("director");
+             t.MustSubmit(asked);
+             B b = t.Body(a);
+             b.mutable_survey_answered()->set_survey_id(asked.survey_published().survey_id());
+             b.mutable_survey_answered()->set_student_id("s1");
+             b.mutable_survey_answered()->set_option(1);
+             return b;
+           },
+           nullptr,
+           "R-MSG-2"},
+          {"SurveyClosed(the director's)",
+           B::kSurveyClosed,
+           {v1::ROLE_ADMIN, v1::ROLE_DIRECTOR, v1::ROLE_DEPUTY},
+           [](T& t, const std::string& a) {
+             B asked = t.SurveyBody("director");
+             t.MustSubmit(asked);
+             B b = t.Body(a);
+             b.mutable_survey_closed()->set_survey_id(asked.survey_published().survey_id());
+             return b;
+           },
+           nullptr,
+           "R-MSG-2"},
       };
   return rows;
 }
@@ -891,7 +935,7 @@ TEST(RightsMatrixCoverage, EveryPayloadOfTheOneofHasARow) {
   for (int i = 0; i < oneof->field_count(); ++i) in_schema.insert(oneof->field(i)->number());
   for (const auto& row : Rows()) in_table.insert(static_cast<int>(row.payload));
   EXPECT_EQ(in_table, in_schema);
-  EXPECT_EQ(in_schema.size(), 55u);
+  EXPECT_EQ(in_schema.size(), 58u);
 }
 
 // Row-relative rights stop at their scope (R-ACC-2): the class teacher of 5a acts on nothing of

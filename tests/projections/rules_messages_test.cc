@@ -299,3 +299,93 @@ TEST_F(AlertsTest, R_MSG_3_EachRuleFiresWhereItShouldAndNowhereElse) {
 
 }  // namespace
 }  // namespace ejournal::testing
+
+namespace ejournal::testing {
+namespace {
+
+// R-MSG-2: surveys of a class's parents (seed 001 §3.3). The class teacher, a teacher of the class
+// or the administration asks; the guardians of the class's students answer, each family once,
+// while it is open; its author or the administration ends it.
+class SurveyRulesTest : public MessagesRulesTest {
+ protected:
+  v1::EventBody Ask(const std::string& from, const std::string& id, const std::string& class_id,
+                    int options = 3, Day closes = school::kNoDay) {
+    v1::EventBody b = Body(from);
+    auto* v = b.mutable_survey_published();
+    v->set_survey_id(id);
+    v->set_class_id(class_id);
+    v1::DocumentRef d;
+    d.set_sha256(std::string(32, '\x22'));
+    d.set_media_type("text/plain");
+    d.set_size_bytes(120);
+    *v->mutable_content() = d;
+    v->set_option_count(options);
+    if (closes != school::kNoDay) *v->mutable_closes_on() = Date(closes);
+    return b;
+  }
+  v1::EventBody Answer(const std::string& who, const std::string& id, const std::string& student,
+                       int option) {
+    v1::EventBody b = Body(who);
+    b.mutable_survey_answered()->set_survey_id(id);
+    b.mutable_survey_answered()->set_student_id(student);
+    b.mutable_survey_answered()->set_option(option);
+    return b;
+  }
+  v1::EventBody Close(const std::string& who, const std::string& id) {
+    v1::EventBody b = Body(who);
+    b.mutable_survey_closed()->set_survey_id(id);
+    return b;
+  }
+};
+
+TEST_F(SurveyRulesTest, R_MSG_2_WhoAsksAndWhatASurveyIs) {
+  EXPECT_TRUE(Refused(Submit(Ask("secretary", "v1", "5a")), kDenied, "R-MSG-2", "классный"));
+  EXPECT_TRUE(IsRefused(Submit(Ask("sub", "v1", "5a")), kDenied, "R-MSG-2"));  // teaches no class
+  EXPECT_TRUE(IsRefused(Submit(Ask("parent", "v1", "5a")), kDenied, "R-MSG-2"));
+  EXPECT_TRUE(Refused(Submit(Ask("ct", "v1", "5a", 1)), kMalformed, "R-MSG-2", "от 2 до 10"));
+  EXPECT_TRUE(IsRefused(Submit(Ask("ct", "v1", "5a", 11)), kMalformed, "R-MSG-2"));
+  EXPECT_TRUE(Refused(Submit(Ask("ct", "v1", "no-class")), kRefused, "R-MSG-2", "нет класса"));
+  EXPECT_TRUE(Refused(Submit(Ask("ct", "v1", "5a", 3, mon_ - 1)), kRefused, "R-MSG-2", "прошёл"));
+  v1::EventBody text = Ask("ct", "v1", "5a");
+  text.mutable_survey_published()->mutable_content()->set_media_type("application/pdf");
+  EXPECT_TRUE(IsRefused(Submit(text), kMalformed, "R-MSG-2"));
+  EXPECT_TRUE(Submit(Ask("russian", "v-rus", "5a")).has_value());   // teaches 5a
+  EXPECT_TRUE(Submit(Ask("director", "v-dir", "9a")).has_value());  // the administration
+  EXPECT_TRUE(Submit(Ask("ct", "v1", "5a")).has_value());
+  EXPECT_EQ(Submit(Ask("ct", "v1", "5a")).error().code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(SurveyRulesTest, R_MSG_2_EachFamilyAnswersOnceWhileItIsOpen) {
+  MustSubmit(Ask("ct", "v1", "5a", 3, mon_ + 1));
+  EXPECT_TRUE(Submit(Answer("parent", "v1", "s1", 0)).has_value());
+  EXPECT_TRUE(
+      Refused(Submit(Answer("parent", "v1", "s1", 1)), kRefused, "R-MSG-2", "уже ответила"));
+  EXPECT_TRUE(IsRefused(Submit(Answer("parent", "v1", "s2", 1)), kDenied, "R-MSG-2"));
+  EXPECT_TRUE(IsRefused(Submit(Answer("s2", "v1", "s2", 1)), kDenied, "R-MSG-2"));
+  EXPECT_TRUE(Refused(Submit(Answer("parent9", "v1", "n1", 1)), kDenied, "R-MSG-2", "5"));
+  EXPECT_TRUE(Refused(Submit(Answer("parent2", "v1", "s2", 3)), kMalformed, "R-MSG-2", "№4"));
+  EXPECT_TRUE(IsRefused(Submit(Answer("parent2", "no-such", "s2", 0)), kRefused, "R-MSG-2"));
+  const school::Survey& v = School().surveys[School().survey_index.at("v1")];
+  ASSERT_EQ(v.answers.size(), 1u);
+  EXPECT_EQ(v.answers.at("s1").option, 0);
+  EXPECT_EQ(v.answers.at("s1").by, "parent");
+  EXPECT_EQ(school::SurveyFamilies(School(), v, mon_),
+            (std::vector<std::string>{"s1", "s2", "s3"}));
+  // After its last day, no answer is taken.
+  At(mon_ + 2, "09:00");
+  EXPECT_TRUE(Refused(Submit(Answer("parent2", "v1", "s2", 1)), kRefused, "R-MSG-2", "закончен"));
+}
+
+TEST_F(SurveyRulesTest, R_MSG_2_TheAuthorOrTheAdministrationEndsASurvey) {
+  MustSubmit(Ask("math", "v1", "5a"));
+  EXPECT_TRUE(IsRefused(Submit(Close("parent", "v1")), kDenied, "R-MSG-2"));
+  EXPECT_TRUE(IsRefused(Submit(Close("ct", "v1")), kDenied, "R-MSG-2"));
+  EXPECT_TRUE(Submit(Close("math", "v1")).has_value());
+  EXPECT_TRUE(Refused(Submit(Close("director", "v1")), kRefused, "R-MSG-2", "уже закончен"));
+  EXPECT_TRUE(IsRefused(Submit(Answer("parent", "v1", "s1", 0)), kRefused, "R-MSG-2"));
+  MustSubmit(Ask("math", "v2", "5a"));
+  EXPECT_TRUE(Submit(Close("deputy", "v2")).has_value());
+}
+
+}  // namespace
+}  // namespace ejournal::testing

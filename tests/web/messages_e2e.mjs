@@ -4,7 +4,9 @@
 // the teacher sees the read receipt and the reply; from a journal cell the teacher writes about a
 // student to the student's parents and class teacher, chosen for them. The class teacher announces a parents' meeting
 // to the class's parents: the parent sees it in the diary, the student and a parent of another
-// class do not.
+// class do not. The parent's feed («Уведомления») names both, with its count in the header; the
+// e-mail settings refuse quiet hours that leave the night open (R-MSG-4). The class teacher asks the
+// class's parents a survey; the parent answers from the phone; the class teacher sees it counted.
 //
 // node messages_e2e.mjs --ejournal BIN --ejournald BIN --web-root DIR --out DIR [--at YYYY-MM-DDTHH:MM]
 // Exit 0: passed; 77: skipped (no chromium or no playwright-core); else failed.
@@ -13,7 +15,12 @@ import { args, check, demoTest } from "./harness.mjs";
 
 await demoTest({ prefix: "ejournal-messages-", roles: ["TEACHER", "PARENT", "CLASS_TEACHER", "STUDENT", "ADMIN"] }, async ({ env, url, data, password, signIn, shot: snap }) => {
   const shot = (page, name) => snap(page, "messages-" + name);
-  const statusHas = (page, text) => page.waitForFunction((t) => document.getElementById("status").textContent.includes(t), text);
+  // Waits for the status line to say `text`; on a timeout, fails with what the page showed instead.
+  const statusHas = (page, text) => page.waitForFunction((t) => document.getElementById("status").textContent.includes(t), text)
+    .catch(async (e) => {
+      const shown = await page.evaluate(() => [...document.querySelectorAll(".form-error, #status")].map((n) => n.textContent).join(" | "));
+      throw new Error(`«${text}» never shown; the page says: ${shown}\n${e.message}`);
+    });
   const phone = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true };
 
   // ---- the teacher writes to the parent of a student of their class
@@ -127,4 +134,52 @@ await demoTest({ prefix: "ejournal-messages-", roles: ["TEACHER", "PARENT", "CLA
     const seen = await stranger.evaluate((p) => fetch(p).then((r) => r.json()), `/api/v1/schools/${env.SCHOOL}/announcements`);
     check(!seen.announcements.some((a) => a.title === "Родительское собрание"), "a parent of another class does not get it");
   }
+
+  // ---- notifications (R-MSG-4): the parent's feed holds the message and the announcement
+  await parent.goto(url + "/#/diary");
+  await parent.waitForFunction(() => /Уведомления \(\d+\)/.test(document.querySelector("#nav a[href='#/notifications']").textContent),
+    null, { timeout: 15000 });
+  check(true, "the parent's header counts new notifications");
+  await parent.goto(url + "/#/notifications");
+  await parent.waitForSelector("#feed a.notice");
+  const feed = await parent.locator("#feed").innerText();
+  check(feed.includes("Новое сообщение от") && feed.includes("Объявление"), "the feed names the message and the announcement: " + feed.slice(0, 300));
+  check(!/\b(s|p|t)-\d{3,}/.test(feed), "the feed shows names, not ids");
+  await parent.waitForFunction(() => document.querySelector("#nav a[href='#/notifications']").textContent === "Уведомления");
+  check(true, "opening the feed clears its count");
+  // E-mail settings: night must stay quiet; an address is needed for mail.
+  await parent.fill("#notify-email", "parent@example.test");
+  await parent.check("#notify-settings input[value=mark]");
+  await parent.fill("#notify-quiet-from", "23:30");
+  await parent.click("#notify-save");
+  await parent.waitForSelector("#notify-settings .form-error");
+  const refusal = await parent.locator("#notify-settings .form-error").innerText();
+  check(refusal.includes("тихие часы") && refusal.includes("R-MSG-4"), "quiet hours that leave the night open are refused in Russian: " + refusal);
+  await parent.fill("#notify-quiet-from", "21:00");
+  await parent.click("#notify-save");
+  await statusHas(parent, "Настройки сохранены");
+  check(await parent.locator("#notify-settings input[value=mark]").isChecked(), "the chosen kind is kept");
+  await shot(parent, "parent-notifications-375");
+
+  // ---- a survey of the class's parents (R-MSG-2): asked, answered once from the phone, counted
+  await ct.goto(url + "/#/surveys");
+  await ct.waitForSelector("#ask #survey-question");
+  await ct.selectOption("#survey-class", env.CLASS);
+  await ct.fill("#survey-question", "Когда удобнее провести собрание?");
+  await ct.fill("#survey-options", "В среду\nВ четверг\nВ субботу");
+  await ct.click("#survey-send");
+  await statusHas(ct, "Опрос отправлен");
+  await parent.goto(url + "/#/surveys");
+  await parent.waitForSelector("article.survey form.answer");
+  check((await parent.locator("article.survey").first().innerText()).includes("Когда удобнее"), "the parent sees the question");
+  await parent.locator("article.survey form.answer label", { hasText: "В четверг" }).first().click();
+  await parent.locator("article.survey form.answer button").first().click();
+  await statusHas(parent, "Ответ записан");
+  check((await parent.locator("article.survey .my-answer").first().innerText()).includes("В четверг"), "the parent sees their answer");
+  await shot(parent, "parent-survey-375");
+  await ct.goto(url + "/#/surveys?r=1");
+  await ct.waitForSelector("article.survey .answered");
+  const counted = await ct.locator("article.survey").first().innerText();
+  check(/Ответили 1 из \d+ семей/.test(counted), "the class teacher sees one family answered: " + counted);
+  await shot(ct, "class-teacher-survey");
 });

@@ -23,9 +23,12 @@ import { todayPage } from "./pages/today.js";
 import { marksPage } from "./pages/marks.js";
 import { messagesPage } from "./pages/messages.js";
 import { newsPage } from "./pages/news.js";
+import { notificationsPage } from "./pages/notifications.js";
+import { surveysPage } from "./pages/surveys.js";
 
 start(loginPage, { journal: journalPage, diary: diaryPage, corrections: correctionsPage,
   act: actPage, audit: auditPage, substitutions: substitutionsPage, reports: reportsPage,
   class: classPage, timetable: timetablePage, reentry: reentryPage, ledger: ledgerPage,
   setup: setupPage, schedule: schedulePage, password: passwordPage, plan: planPage, week: weekPage,
-  today: todayPage, marks: marksPage, messages: messagesPage, news: newsPage });
+  today: todayPage, marks: marksPage, messages: messagesPage, news: newsPage,
+  notifications: notificationsPage, surveys: surveysPage });

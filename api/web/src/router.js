@@ -68,7 +68,8 @@ function nav() {
   if (has("admin") || has("director") || has("deputy")) links.push(["setup", "Администрирование"]);
   if (has("auditor") || has("deputy") || has("director")) links.push(["audit", "Аудит"], ["ledger", "Реестр"]);
   if (has("teacher") || has("class_teacher") || has("methodist") || has("deputy")) links.push(["reentry", "Повторный ввод"]);
-  links.push(["messages", messagesLabel(me.unread_messages || 0)], ["news", "Объявления"]);
+  links.push(["notifications", noticesLabel(me.unseen_notifications || 0)],
+    ["messages", messagesLabel(me.unread_messages || 0)], ["news", "Объявления"], ["surveys", "Опросы"]);
   const page = route().page;
   for (const [p, t] of links) {
     const a = el("a", { href: "#/" + p }, t);
@@ -85,6 +86,14 @@ export function showUnread(n) {
   if (me) me.unread_messages = n;
   const a = document.querySelector("#nav a[href='#/messages']");
   if (a) a.textContent = messagesLabel(n);
+}
+
+// «Уведомления» with the count of new ones (R-MSG-4).
+const noticesLabel = (n) => (n ? `Уведомления (${n})` : "Уведомления");
+export function showUnseen(n) {
+  if (me) me.unseen_notifications = n;
+  const a = document.querySelector("#nav a[href='#/notifications']");
+  if (a) a.textContent = noticesLabel(n);
 }
 
 async function logout() {

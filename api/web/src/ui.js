@@ -165,6 +165,7 @@ export const TYPES = {
   exam_mark_recorded: "отметка аттестации", deputy_attestation_decided: "решение завуча об аттестации",
   message_sent: "сообщение", messages_read: "сообщения прочитаны", announcement_published: "объявление",
   announcement_withdrawn: "объявление снято", messages_erased: "переписка удалена по сроку хранения",
+  survey_published: "опрос родителей", survey_answered: "ответ на опрос", survey_closed: "опрос закончен",
 };
 export function typeName(t) { return TYPES[t] || t; }
 // Who recorded an audit event (R-ACC-4): the name the school lists. The node's own events
