@@ -134,6 +134,9 @@ int main(int argc, char** argv) {
                "send only over TLS (STARTTLS or smtps)");
   app.add_option("--smtp-ca-file", options.smtp.ca_file,
                  "CA bundle for the SMTP server's certificate (default: the system's)");
+  app.add_option("--notify-poll-ms", options.notify_poll_ms,
+                 "how often the notifier composes and sends (0: never; benchmarks only)")
+      ->capture_default_str();
   app.add_option("--public-url", options.public_url,
                  "the address people open the journal at, for the links in mails "
                  "(default: http://LISTEN:PORT)");

@@ -2,10 +2,15 @@
 
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <ctime>
 #include <map>
 
@@ -25,8 +30,13 @@ constexpr int64_t kMaxBackoffUs = 5LL * 60 * 1'000'000;
 constexpr size_t kMaxUnseenCounted = 999;
 // The daily look at every student's alerts runs from this school-local time.
 constexpr int kAlertSweepMinutes = 7 * 60;
-// A sweep's items sit at the ledger's size; their indexes start here, clear of an entry's own.
+// An entry's alert notices are indexed from here, clear of its own notices; a sweep's items sit
+// at the ledger's size, indexed from kSweepIndexBase.
+constexpr uint32_t kAlertIndexBase = 1u << 16;
 constexpr uint32_t kSweepIndexBase = 1u << 20;
+// The notifier's thread runs at this nice value: background work that yields the cores to the
+// requests (docs/BENCHMARKS.md "Notifications").
+constexpr int kNotifierNice = 10;
 // The night R-MSG-4 keeps quiet whatever a person chooses: 23:00–06:00.
 constexpr int kNightFrom = 23 * 60;
 constexpr int kNightTo = 6 * 60;
@@ -228,6 +238,10 @@ void Notifier::Wake() {
 }
 
 void Notifier::Run() {
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kNotifierNice) != 0) {
+    spdlog::warn("event=notifier_nice_failed errno={}", errno);
+  }
+  pthread_setname_np(pthread_self(), "ej-notify");
   UniqueLock lock(&wake_mu_);
   while (!stopping_) {
     lock.Unlock();
@@ -254,8 +268,12 @@ Status Notifier::RunOnce() {
 }
 
 Status Notifier::Compose() {
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
+  // Not synced: what a compose writes is derived from the durable ledger, and keyed by ledger
+  // position, so a write lost with the machine is composed again to the same keys. A send's synced
+  // delete makes every earlier compose durable with it (one write-ahead log), so a lost compose
+  // never had its mail sent. Syncing every compose competed with the ledger's own fsync
+  // (docs/BENCHMARKS.md "Notifications").
+  const rocksdb::WriteOptions unsynced;
   while (true) {
     const uint64_t cursor = std::stoull(Get("cursor").empty() ? "0" : Get("cursor"));
     const uint64_t size = ledger_->size();
@@ -263,6 +281,9 @@ Status Notifier::Compose() {
     rocksdb::WriteBatch batch;
     ComposeCache cache;
     uint64_t last = cursor;
+    // The students whose alerts this batch's marks and absences may change, each looked at once,
+    // after the batch's own notices: (school, student) -> the last such entry's (seq, at).
+    std::map<std::pair<std::string, std::string>, std::pair<uint64_t, int64_t>> alerted;
     EntryStream stream(*ledger_, cursor + 1);
     while (last < size && last - cursor < kComposeBatch) {
       EJ_ASSIGN_OR_RETURN(auto entries, stream.Next());
@@ -271,16 +292,14 @@ Status Notifier::Compose() {
         if (last >= size || last - cursor >= kComposeBatch) break;
         last = e.sequence;
         std::vector<school::Notice> list;
-        std::string school_id = e.body.school_id();
+        const std::string& school_id = e.body.school_id();
         {
           ReaderMutexLock state_lock(state_mu_);
           const school::School* school = state_->FindSchool(school_id);
           if (school == nullptr) continue;
           list = school::NoticesOf(*state_, *school, e.body, e.recorded_at_us);
           for (const std::string& sid : school::StudentsAlertedBy(*school, e.body)) {
-            auto alerts = school::AlertNotices(*state_, *school, sid,
-                                               school->zone.LocalDay(e.recorded_at_us));
-            for (auto& a : alerts) list.push_back(std::move(a));
+            alerted[{school_id, sid}] = {e.sequence, e.recorded_at_us};
           }
         }
         uint32_t index = 0;
@@ -289,9 +308,23 @@ Status Notifier::Compose() {
         }
       }
     }
+    std::map<uint64_t, uint32_t> alert_index;  // seq -> the next index of its alerts' notices
+    for (const auto& [who, at] : alerted) {
+      std::vector<school::Notice> list;
+      {
+        ReaderMutexLock state_lock(state_mu_);
+        const school::School* school = state_->FindSchool(who.first);
+        if (school == nullptr) continue;
+        list = school::AlertNotices(*state_, *school, who.second, school->zone.LocalDay(at.second));
+      }
+      uint32_t& index = alert_index.try_emplace(at.first, kAlertIndexBase).first->second;
+      for (const school::Notice& n : list) {
+        if (Add(batch, who.first, at.first, index, at.second, n, cache)) ++index;
+      }
+    }
     if (last == cursor) break;
     batch.Put("cursor", std::to_string(last));
-    auto s = db_->Write(sync, &batch);
+    auto s = db_->Write(unsynced, &batch);
     if (!s.ok()) return IoError("notify store: " + s.ToString());
     MutexLock lock(&counters_mu_);
     counters_.cursor = last;

@@ -918,9 +918,12 @@ void ReportNotifications(const std::string& url) {
   const auto start = Steady::now();
   double lag = MetricOf(c, "ejournal_notify_lag_entries");
   if (lag < 0) return;
+  const double first = lag;
   while (lag > 0 && Steady::now() - start < std::chrono::minutes(5)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     lag = MetricOf(c, "ejournal_notify_lag_entries");
+    // A notifier that is off (--notify-poll-ms 0) never moves: nothing to report.
+    if (lag == first && Steady::now() - start > std::chrono::seconds(2)) return;
   }
   std::printf(
       "\nnotifications: %.0f notices composed, %.0f mails queued; the feed caught up %.2f s after "
