@@ -37,6 +37,8 @@ constexpr uint32_t kSweepIndexBase = 1u << 20;
 // The notifier's thread runs at this nice value: background work that yields the cores to the
 // requests (docs/BENCHMARKS.md "Notifications").
 constexpr int kNotifierNice = 10;
+// With nothing new queued, the queue is looked through at most this often.
+constexpr int64_t kSendRecheckUs = 60'000'000;
 // The night R-MSG-4 keeps quiet whatever a person chooses: 23:00–06:00.
 constexpr int kNightFrom = 23 * 60;
 constexpr int kNightTo = 6 * 60;
@@ -259,7 +261,7 @@ Status Notifier::RunOnce() {
   MutexLock lock(&run_mu_);
   EJ_RETURN_IF_ERROR(Compose());
   const int64_t now = options_.clock->NowMicros();
-  if (now - last_feed_sweep_us_ > school::kMicrosPerDay / 24) {
+  if (now - last_feed_sweep_us_ > school::kMicrosPerDay) {
     EJ_RETURN_IF_ERROR(DropFeedBefore(now - options_.feed_days * school::kMicrosPerDay));
     last_feed_sweep_us_ = now;
   }
@@ -372,6 +374,7 @@ bool Notifier::Add(rocksdb::WriteBatch& batch, const std::string& school_id, uin
 }
 
 void Notifier::Count(const ComposeCache& cache) {
+  if (cache.queued > 0) recheck_ = true;
   counters_.notices += cache.notices;
   counters_.queued += cache.queued;
   if (counters_.oldest_queued_us == 0) counters_.oldest_queued_us = cache.oldest;
@@ -436,10 +439,12 @@ Status Notifier::SweepAlerts() {
 Status Notifier::Send() {
   const int64_t now = options_.clock->NowMicros();
   if (now < backoff_until_us_) return Status::Ok();
+  if (!recheck_.exchange(false) && now < next_send_check_us_) return Status::Ok();
+  next_send_check_us_ = now + kSendRecheckUs;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   std::string current;  // "school/user"
   std::vector<std::pair<std::string, json>> items;
-  auto flush = [&]() -> bool {
+  auto flush = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_) -> bool {
     if (items.empty()) return true;
     const size_t slash = current.find('/');
     const bool reachable = SendTo(current.substr(0, slash), current.substr(slash + 1), items, now);
@@ -682,6 +687,7 @@ Status Notifier::PutSettings(std::string_view school_id, std::string_view user_i
   rocksdb::WriteOptions sync;
   sync.sync = true;
   auto s = db_->Put(sync, UserKey('u', school_id, user_id), settings.ToJson().dump());
+  recheck_ = true;  // held mail may be due now (a digest turned off)
   return s.ok() ? Status::Ok() : IoError("notify store: " + s.ToString());
 }
 

@@ -190,6 +190,10 @@ class Notifier {
   int64_t backoff_until_us_ ABSL_GUARDED_BY(run_mu_) = 0;
   int64_t backoff_us_ ABSL_GUARDED_BY(run_mu_) = 0;
   int64_t last_feed_sweep_us_ ABSL_GUARDED_BY(run_mu_) = 0;
+  // The queue is looked through when something was queued or a person's settings changed since
+  // the last look, else at most once a minute (held mail: quiet hours, digests end on a minute).
+  int64_t next_send_check_us_ ABSL_GUARDED_BY(run_mu_) = 0;
+  std::atomic<bool> recheck_{true};
 
   mutable Mutex counters_mu_;
   NotifierCounters counters_ ABSL_GUARDED_BY(counters_mu_);
