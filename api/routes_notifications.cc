@@ -11,6 +11,7 @@
 #include "api/http_errors.h"
 #include "api/json_util.h"
 #include "api/server.h"
+#include "projections/paper.h"
 
 namespace ejournal::api {
 namespace {
@@ -19,29 +20,6 @@ using json = nlohmann::json;
 
 constexpr size_t kDefaultFeed = 50;
 constexpr size_t kMaxFeed = 200;
-
-std::string Escaped(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // A small page of its own (the unsubscribe link opens it from a mail, without the app).
 void ReplyPage(httplib::Response& res, int status, const std::string& title,
@@ -54,11 +32,11 @@ void ReplyPage(httplib::Response& res, int status, const std::string& title,
       "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<title>" +
-          Escaped(title) +
+          school::HtmlEscape(title) +
           "</title><style>body{font:16px/1.5 sans-serif;max-width:36em;margin:2em "
           "auto;padding:0 1em}button{font:inherit;padding:.4em 1em}</style></head>"
           "<body><h1>" +
-          Escaped(title) + "</h1>" + body_html + "</body></html>",
+          school::HtmlEscape(title) + "</h1>" + body_html + "</body></html>",
       "text/html; charset=utf-8");
 }
 
@@ -93,12 +71,18 @@ void ApiServer::NotificationRoutes() {
   Post("/unsubscribe", "unsubscribe", bind(&ApiServer::PostUnsubscribe));
 }
 
-void ApiServer::GetNotifications(const httplib::Request& req, httplib::Response& res) {
-  const std::string school_id = req.matches[1];
+std::string ApiServer::SignedInUser(const httplib::Request& req, httplib::Response& res,
+                                    const std::string& school_id) {
   std::string user_id;
   WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
     user_id = reader.user->id;
   });
+  return user_id;
+}
+
+void ApiServer::GetNotifications(const httplib::Request& req, httplib::Response& res) {
+  const std::string school_id = req.matches[1];
+  const std::string user_id = SignedInUser(req, res, school_id);
   if (user_id.empty()) return;
   size_t limit = kDefaultFeed;
   if (req.has_param("limit")) {
@@ -126,10 +110,7 @@ void ApiServer::GetNotifications(const httplib::Request& req, httplib::Response&
 
 void ApiServer::PostNotificationsSeen(const httplib::Request& req, httplib::Response& res) {
   const std::string school_id = req.matches[1];
-  std::string user_id;
-  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
-    user_id = reader.user->id;
-  });
+  const std::string user_id = SignedInUser(req, res, school_id);
   if (user_id.empty()) return;
   const json j = json::parse(req.body, nullptr, false);
   if (!j.is_object() || !j.contains("up_to") || !j["up_to"].is_number_unsigned()) {
@@ -143,10 +124,7 @@ void ApiServer::PostNotificationsSeen(const httplib::Request& req, httplib::Resp
 
 void ApiServer::GetNotificationSettings(const httplib::Request& req, httplib::Response& res) {
   const std::string school_id = req.matches[1];
-  std::string user_id;
-  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
-    user_id = reader.user->id;
-  });
+  const std::string user_id = SignedInUser(req, res, school_id);
   if (user_id.empty()) return;
   auto settings = notifier_->Settings(school_id, user_id);
   if (!settings) return SetError(res, settings.error());
@@ -167,10 +145,7 @@ void ApiServer::GetNotificationSettings(const httplib::Request& req, httplib::Re
 // node's contact store (api/secret_store.h), never the ledger; the log names the user only.
 void ApiServer::PostNotificationSettings(const httplib::Request& req, httplib::Response& res) {
   const std::string school_id = req.matches[1];
-  std::string user_id;
-  WithReader(req, res, school_id, [&](const Reader& reader) ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
-    user_id = reader.user->id;
-  });
+  const std::string user_id = SignedInUser(req, res, school_id);
   if (user_id.empty()) return;
   const json j = json::parse(req.body, nullptr, false);
   if (!j.is_object()) {
@@ -229,20 +204,20 @@ void ApiServer::GetUnsubscribe(const httplib::Request& req, httplib::Response& r
                                ? std::string("никаких писем электронного журнала")
                                : "писем «" + std::string(k ? school::NoticeKindText(*k) : "") + "»";
   ReplyPage(res, 200, "Отписаться от писем",
-            "<p>Больше не присылать " + Escaped(what) +
+            "<p>Больше не присылать " + school::HtmlEscape(what) +
                 "? Уведомления в самом журнале останутся.</p>"
                 "<form method=\"post\" action=\"/unsubscribe\">"
                 "<input type=\"hidden\" name=\"school\" value=\"" +
-                Escaped(school) +
+                school::HtmlEscape(school) +
                 "\">"
                 "<input type=\"hidden\" name=\"user\" value=\"" +
-                Escaped(user) +
+                school::HtmlEscape(user) +
                 "\">"
                 "<input type=\"hidden\" name=\"kind\" value=\"" +
-                Escaped(kind) +
+                school::HtmlEscape(kind) +
                 "\">"
                 "<input type=\"hidden\" name=\"token\" value=\"" +
-                Escaped(token) +
+                school::HtmlEscape(token) +
                 "\">"
                 "<button type=\"submit\">Отписаться</button></form>");
 }
@@ -259,8 +234,9 @@ void ApiServer::PostUnsubscribe(const httplib::Request& req, httplib::Response& 
   const Status st =
       notifier_->Unsubscribe(param("school"), param("user"), param("kind"), param("token"));
   if (!st.ok()) {
-    return ReplyPage(res, HttpStatusOf(st), "Не получилось отписаться",
-                     "<p>" + Escaped(st.message()) + " (" + Escaped(st.rule()) + ").</p>");
+    return ReplyPage(
+        res, HttpStatusOf(st), "Не получилось отписаться",
+        "<p>" + school::HtmlEscape(st.message()) + " (" + school::HtmlEscape(st.rule()) + ").</p>");
   }
   ReplyPage(res, 200, "Готово",
             "<p>Письма этого вида больше не придут. Вернуть их можно в журнале, на странице "

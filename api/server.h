@@ -337,6 +337,10 @@ class ApiServer {
   void GetSurveys(const httplib::Request& req, httplib::Response& res);
   // Notifications (routes_notifications.cc, api/notifier.h).
   void NotificationRoutes();
+  // The id of the signed-in user of `school_id` (WithReader); "" when there is none, with the
+  // refusal already answered.
+  std::string SignedInUser(const httplib::Request& req, httplib::Response& res,
+                           const std::string& school_id) ABSL_LOCKS_EXCLUDED(state_mu_);
   std::string NotifierMetrics() const;
   void GetNotifications(const httplib::Request& req, httplib::Response& res);
   void PostNotificationsSeen(const httplib::Request& req, httplib::Response& res);
